@@ -1,0 +1,101 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "nd-graph.h"
+#include "nd-tensor.h"
+
+G_BEGIN_DECLS
+
+/* The backend interface every executor shares (ggml-style vtable, ncnn-style lifecycle):
+ *   backend = nd_backend_new ("cpu" | "vulkan", …)
+ *   plan    = nd_backend_prepare (backend, graph, options)   — once: kernels, packed weights,
+ *                                                              buffers, pipelines
+ *   nd_plan_run (plan, input)                                — many times
+ *   plan->output, nd_plan_get_captured (plan, id), plan->op_ms[id]
+ * A plan keeps a ref on its graph; the graph must not change while a plan uses it.
+ * A plan is used by one thread at a time. */
+
+typedef struct _NdBackend NdBackend;
+typedef struct _NdPlan    NdPlan;
+
+typedef struct
+{
+  int        batch;       /* images per run, ≥ 1 */
+  const int *capture;     /* node ids whose outputs are kept after each run */
+  int        n_capture;
+  gboolean   timings;     /* fill op_ms per node (costs a little on some backends) */
+} NdPlanOptions;
+
+typedef struct
+{
+  const char *name;
+  NdPlan   *(*prepare)   (NdBackend           *self,
+                          NdGraph             *graph,
+                          const NdPlanOptions *options,
+                          GError             **error);
+  gboolean  (*run)       (NdPlan              *plan,
+                          const NdTensor      *input,
+                          GError             **error);
+  void      (*plan_free) (NdPlan              *plan);
+  void      (*free)      (NdBackend           *self);
+} NdBackendClass;
+
+struct _NdBackend
+{
+  const NdBackendClass *klass;
+  char                 *name;         /* "cpu", "vulkan" */
+  char                 *description;  /* e.g. "CPU, OpenBLAS SkylakeX, 2 threads" */
+};
+
+/* The part of a plan every backend fills; backends embed it as their first member. */
+struct _NdPlan
+{
+  NdBackend   *backend;
+  NdGraph     *graph;       /* ref */
+  int          batch;
+  int          n_nodes;
+  NdTensor    *output;      /* [batch, classes] after a run; owned by the plan */
+  NdTensor   **captured;    /* [n_nodes]; non-NULL for captured nodes after a run */
+  gboolean    *capture_mask;/* [n_nodes] */
+  double      *op_ms;       /* [n_nodes] time of each node in the last run; 0 if merged */
+  const char **op_algo;     /* [n_nodes] algorithm, e.g. "ref", "im2col+sgemm", "fused" */
+  double       total_ms;    /* wall time of the last run */
+  double       prepare_ms;  /* cold: plan creation (packing, pipelines) */
+  gboolean     timings;
+};
+
+/* Backend by name ("cpu", "vulkan"); @device selects a Vulkan device (-1: default). */
+NdBackend  *nd_backend_new           (const char *name,
+                                      int         device,
+                                      GError    **error);
+void        nd_backend_free          (NdBackend  *backend);
+NdPlan     *nd_backend_prepare       (NdBackend           *backend,
+                                      NdGraph             *graph,
+                                      const NdPlanOptions *options,
+                                      GError             **error);
+/* @input: [batch, in_c, in_h, in_w] as the graph expects. */
+gboolean    nd_plan_run              (NdPlan         *plan,
+                                      const NdTensor *input,
+                                      GError        **error);
+NdTensor   *nd_plan_get_captured     (NdPlan *plan,
+                                      int     node);
+void        nd_plan_free             (NdPlan *plan);
+
+/* For backends: fill / release the common part. */
+void        nd_plan_init_common      (NdPlan              *plan,
+                                      NdBackend           *backend,
+                                      NdGraph             *graph,
+                                      const NdPlanOptions *options);
+void        nd_plan_clear_common     (NdPlan *plan);
+/* Checks @input against the graph and batch; sets a SHAPE_MISMATCH error. */
+gboolean    nd_plan_check_input      (NdPlan         *plan,
+                                      const NdTensor *input,
+                                      GError        **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdBackend, nd_backend_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdPlan, nd_plan_free)
+
+G_END_DECLS

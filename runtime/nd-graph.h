@@ -1,0 +1,231 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "nd-tensor.h"
+
+G_BEGIN_DECLS
+
+/* The graph IR.
+ *
+ * A graph is a list of nodes in topological order (a node's inputs always have smaller ids).
+ * Node 0 is the input. Shapes are per image: out_c × out_h × out_w; the batch size is chosen
+ * when a backend prepares a plan. Every node carries the view tags the UI needs (stream, the
+ * official block path, role, depth) and its module name, so that weight keys are
+ * `<name>.<slot>` exactly as the official PyTorch state_dicts name them:
+ *   conv:   <name>.weight [O, I/g, kh, kw], <name>.bias [O] (if has_bias)
+ *   bn:     <name>.weight (γ), .bias (β), .running_mean, .running_var   [C]
+ *   linear: <name>.weight [O, I], <name>.bias [O]
+ *
+ * Op semantics (all activations NCHW float32):
+ *   INPUT             the network input
+ *   CONV2D            cross-correlation, square kernel k, stride, symmetric zero pad, groups
+ *   BATCHNORM         eval mode: γ·(x−μ)/sqrt(σ²+eps) + β
+ *   RELU, SILU, SIGMOID
+ *   LEAKY_RELU        x ≥ 0 ? x : alpha·x          (VanillaNet's λ: alpha = λ)
+ *   ADD               sum of 2..ND_MAX_INPUTS inputs of equal shape
+ *   GATE              in0 [C,H,W] × alpha·σ(in1 [C,1,1])   (alpha 1: SSE/SE, 2: ParNet's 2σ)
+ *   AVGPOOL, MAXPOOL  window k, stride, pad (max pads with −inf, avg counts pad cells, as
+ *                     PyTorch's count_include_pad=True default; floor mode)
+ *   ADAPTIVE_AVGPOOL, ADAPTIVE_MAXPOOL   to out_h × out_w with PyTorch's start/end rule
+ *                     (global average pool is ADAPTIVE_AVGPOOL to 1×1)
+ *   CONCAT_INTERLEAVE two inputs [C,H,W] → [2C,H,W], z[2c] = a[c], z[2c+1] = b[c]
+ *   CHANNEL_SHUFFLE   groups g: out[j·g + i] = in[i·(C/g) + j]
+ *   LINEAR            input flattened to C·H·W features → out_c, weight [O, I] + bias
+ *   SOFTMAX           over channels
+ */
+
+#define ND_MAX_INPUTS 4
+
+typedef enum
+{
+  ND_OP_INPUT,
+  ND_OP_CONV2D,
+  ND_OP_BATCHNORM,
+  ND_OP_RELU,
+  ND_OP_SILU,
+  ND_OP_SIGMOID,
+  ND_OP_LEAKY_RELU,
+  ND_OP_ADD,
+  ND_OP_GATE,
+  ND_OP_AVGPOOL,
+  ND_OP_MAXPOOL,
+  ND_OP_ADAPTIVE_AVGPOOL,
+  ND_OP_ADAPTIVE_MAXPOOL,
+  ND_OP_CONCAT_INTERLEAVE,
+  ND_OP_CHANNEL_SHUFFLE,
+  ND_OP_LINEAR,
+  ND_OP_SOFTMAX,
+  ND_OP_COUNT
+} NdOp;
+
+/* What a node is for, in the views. Names ("dense3x3", …) are stable: CLI JSON uses them. */
+typedef enum
+{
+  ND_ROLE_NONE,
+  ND_ROLE_INPUT,
+  ND_ROLE_CONV,          /* a plain conv (stem, ResNet, VGG, VanillaNet 1×1s) */
+  ND_ROLE_BN,            /* a BN that follows a conv */
+  ND_ROLE_ACTIVATION,
+  ND_ROLE_DENSE3X3,      /* RepVGG/ParNet 3×3 branch (conv + its BN) */
+  ND_ROLE_BRANCH1X1,     /* 1×1 branch (conv + its BN) */
+  ND_ROLE_BRANCH_POOL,   /* ParNet's AvgPool2×2 before the stride-2 1×1 */
+  ND_ROLE_IDENTITY_BN,   /* BN-only identity branch */
+  ND_ROLE_SSE_GATE,      /* SE/SSE: the pool, the 1×1 conv and the gate multiply */
+  ND_ROLE_MERGE,         /* the add that joins branches */
+  ND_ROLE_FUSED3X3,      /* a conv produced by re-parameterization */
+  ND_ROLE_FUSION_BN,     /* ParNet MultiBatchNorm2d before a fusion concat */
+  ND_ROLE_CONCAT,
+  ND_ROLE_SHUFFLE,
+  ND_ROLE_POOL,
+  ND_ROLE_SERIES_ACT,    /* VanillaNet activation: depthwise k×k conv + BN */
+  ND_ROLE_SHORTCUT,      /* ResNet downsample branch */
+  ND_ROLE_HEAD,          /* classifier */
+  ND_ROLE_COUNT
+} NdRole;
+
+/* Weight slots of a node. */
+typedef enum
+{
+  ND_W_WEIGHT,   /* conv/linear weight, BN γ */
+  ND_W_BIAS,     /* conv/linear bias, BN β */
+  ND_W_MEAN,     /* BN running_mean */
+  ND_W_VAR,      /* BN running_var */
+  ND_W_COUNT
+} NdWeightSlot;
+
+typedef struct
+{
+  int   out_c;     /* CONV2D, LINEAR: output channels/features */
+  int   kernel;    /* CONV2D, pools: square window */
+  int   stride;
+  int   pad;
+  int   groups;    /* CONV2D, CHANNEL_SHUFFLE */
+  int   has_bias;  /* CONV2D (LINEAR always has one) */
+  int   out_h;     /* ADAPTIVE_*POOL */
+  int   out_w;
+  float eps;       /* BATCHNORM */
+  float alpha;     /* LEAKY_RELU slope, GATE scale (1 or 2) */
+} NdOpParams;
+
+typedef struct _NdNode
+{
+  int         id;
+  NdOp        op;
+  NdOpParams  p;
+  int         n_inputs;
+  int         inputs[ND_MAX_INPUTS];
+  NdTensor   *w[ND_W_COUNT];   /* owned refs; NULL where the op has no such slot */
+  int         out_c, out_h, out_w;
+
+  char       *name;      /* module path, e.g. "streams.1.3.block.rbr_dense.conv" */
+  /* view tags */
+  int         stream;    /* 0..n-1, or -1 for shared */
+  char       *block;     /* official block path, e.g. "streams.1.3"; NULL for none */
+  NdRole      role;
+  int         depth;     /* layer index along the network's depth axis (1-based), 0 none */
+  /* Names of the training-form nodes a fused node was built from (NULL-terminated, owned),
+   * NULL for nodes that were not produced by re-parameterization. */
+  char      **origins;
+} NdNode;
+
+typedef struct _NdGraph NdGraph;
+
+struct _NdGraph
+{
+  GPtrArray  *nodes;       /* NdNode*, topological */
+  int         output;      /* id of the logits node */
+  int         in_c, in_h, in_w;
+  gboolean    fused;       /* produced by nd_fuse_graph() */
+  char       *model_name;  /* e.g. "parnet-s"; may be NULL for hand-built graphs */
+  char       *family;      /* "parnet", "repvgg", "vanillanet", "resnet", "vgg" */
+};
+
+NdGraph      *nd_graph_new            (int in_c, int in_h, int in_w);
+NdGraph      *nd_graph_ref            (NdGraph *graph);
+void          nd_graph_unref          (NdGraph *graph);
+/* A deep copy: nodes and tags copied, weight tensors shared (refs). */
+NdGraph      *nd_graph_copy           (const NdGraph *graph);
+
+static inline NdNode *
+nd_graph_node (const NdGraph *graph, int id)
+{
+  return g_ptr_array_index (graph->nodes, id);
+}
+
+static inline int
+nd_graph_n_nodes (const NdGraph *graph)
+{
+  return (int) graph->nodes->len;
+}
+
+/* Appends a node; computes its output shape from its inputs and allocates zeroed weight
+ * tensors for its slots. Returns the node id, or -1 with @error set when the shapes do not
+ * fit (e.g. a map too small for the kernel, channels not divisible by groups).
+ * @name is the module path (may be NULL for parameter-free ops). */
+int           nd_graph_add            (NdGraph          *graph,
+                                       NdOp              op,
+                                       const NdOpParams *params,
+                                       const int        *inputs,
+                                       int               n_inputs,
+                                       const char       *name,
+                                       GError          **error);
+/* Sets the view tags of a node (block is copied; NULL clears). */
+void          nd_graph_tag            (NdGraph    *graph,
+                                       int         id,
+                                       int         stream,
+                                       const char *block,
+                                       NdRole      role,
+                                       int         depth);
+
+/* Number of nodes that read node @id (the graph output counts as one reader). */
+int           nd_graph_n_consumers    (const NdGraph *graph,
+                                       int            id);
+
+/* Weight keys: "<name>.<slot>", slot in weight|bias|running_mean|running_var.
+ * Returns the tensor (transfer none) or NULL. */
+NdTensor     *nd_graph_lookup_weight  (const NdGraph *graph,
+                                       const char    *key);
+/* Calls @func for every weight tensor with its official key, in node order. */
+typedef void (*NdWeightFunc) (const char *key, NdTensor *tensor, gboolean is_param,
+                              gpointer user_data);
+void          nd_graph_foreach_weight (const NdGraph *graph,
+                                       NdWeightFunc   func,
+                                       gpointer       user_data);
+
+/* Counting: parameters (conv/linear weights and biases, BN γ and β; running statistics are
+ * buffers, not parameters), MACs (conv and linear only, batch 1) and depth (max node depth). */
+typedef struct
+{
+  char    *block;        /* block path, or the node name for untagged nodes */
+  int      stream;
+  int      depth;
+  NdRole   role;         /* role of the block's main op */
+  gint64   params;
+  gint64   macs;
+  int      out_c, out_h, out_w;
+  int      first_node, last_node;
+} NdBlockStats;
+
+void          nd_block_stats_free     (NdBlockStats *stats);
+gint64        nd_node_params          (const NdNode *node);
+gint64        nd_node_macs            (const NdGraph *graph,
+                                       const NdNode  *node);
+void          nd_graph_count          (const NdGraph *graph,
+                                       gint64        *params,
+                                       gint64        *macs,
+                                       int           *depth);
+/* Per-block statistics in order of first appearance (element type NdBlockStats*). */
+GPtrArray    *nd_graph_block_stats    (const NdGraph *graph);
+
+const char   *nd_op_name              (NdOp op);
+const char   *nd_role_name            (NdRole role);
+const char   *nd_weight_slot_name     (NdWeightSlot slot);
+/* Number of weight slots an op has (CONV2D: 1 or 2, BATCHNORM: 4, LINEAR: 2, others 0). */
+int           nd_op_n_weights         (NdOp op, const NdOpParams *params);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdGraph, nd_graph_unref)
+
+G_END_DECLS

@@ -1,0 +1,60 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "nd-graph.h"
+#include "nd-tensor.h"
+
+G_BEGIN_DECLS
+
+/* A set of named tensors as read from a weights file (safetensors, PyTorch checkpoint):
+ * key → NdTensor (converted to float32). Keys keep their order of appearance. */
+typedef struct _NdWeightSet NdWeightSet;
+
+NdWeightSet *nd_weight_set_new      (void);
+void         nd_weight_set_free     (NdWeightSet *set);
+/* Takes a ref on @tensor; replaces an existing key. */
+void         nd_weight_set_insert   (NdWeightSet *set,
+                                     const char  *key,
+                                     NdTensor    *tensor);
+NdTensor    *nd_weight_set_lookup   (NdWeightSet *set,
+                                     const char  *key);
+guint        nd_weight_set_size     (NdWeightSet *set);
+/* Keys in insertion order (transfer none; valid until the set changes). */
+const char * const *nd_weight_set_keys (NdWeightSet *set);
+
+/* Copies every weight of @graph from @set by official key. Missing keys (every one the graph
+ * expects) and unexpected keys (in the set, not in the graph; BN `num_batches_tracked` is
+ * ignored) are listed by name in the error; shapes must match exactly; non-finite values are
+ * refused. On error the graph is unchanged. */
+gboolean     nd_graph_load_weights  (NdGraph     *graph,
+                                     NdWeightSet *set,
+                                     GError     **error);
+/* A set holding refs to every weight of @graph, keyed officially. */
+NdWeightSet *nd_graph_dup_weights   (const NdGraph *graph);
+
+/* safetensors (https://github.com/huggingface/safetensors): 8-byte LE header length, JSON
+ * header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}},
+ * then the data. Reading maps the file and checks the header length, every dtype, shape and
+ * offset (inside the data area, matching dtype×shape, no overlap) before use. F32, F16, BF16
+ * and F64 are converted to float32. Writing stores F32 in @set's key order. */
+NdWeightSet *nd_safetensors_load    (const char  *path,
+                                     GHashTable **metadata,
+                                     GError     **error);
+gboolean     nd_safetensors_save    (const char  *path,
+                                     NdWeightSet *set,
+                                     GHashTable  *metadata,
+                                     GError     **error);
+
+/* NumPy .npy v1/v2/v3: little-endian float32 ('<f4'), C order. Other dtypes are refused. */
+NdTensor    *nd_npy_load            (const char  *path,
+                                     GError     **error);
+gboolean     nd_npy_save            (const char     *path,
+                                     const NdTensor *tensor,
+                                     GError        **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdWeightSet, nd_weight_set_free)
+
+G_END_DECLS
