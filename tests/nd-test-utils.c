@@ -1,0 +1,60 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+
+#include "nd-test-utils.h"
+
+void
+nd_test_randomize_graph (NdGraph *graph, guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  for (int i = 0; i < nd_graph_n_nodes (graph); i++)
+    {
+      NdNode *node = nd_graph_node (graph, i);
+
+      if (node->op == ND_OP_BATCHNORM)
+        {
+          nd_tensor_fill_uniform (node->w[ND_W_WEIGHT], rand, 0.5, 1.5);
+          nd_tensor_fill_normal (node->w[ND_W_BIAS], rand, 0, 0.1);
+          nd_tensor_fill_normal (node->w[ND_W_MEAN], rand, 0, 0.1);
+          nd_tensor_fill_uniform (node->w[ND_W_VAR], rand, 0.5, 2.0);
+        }
+      else if (node->w[ND_W_WEIGHT] != NULL)
+        {
+          NdTensor *w = node->w[ND_W_WEIGHT];
+          double fan_in = (double) w->numel / w->shape[0];
+
+          nd_tensor_fill_normal (w, rand, 0, sqrt (2.0 / fan_in));
+          if (node->w[ND_W_BIAS])
+            nd_tensor_fill_normal (node->w[ND_W_BIAS], rand, 0, 0.1);
+        }
+    }
+}
+
+NdTensor *
+nd_test_random_input (int n, int c, int h, int w, guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  NdTensor *t = nd_tensor_new_4d (n, c, h, w);
+
+  nd_tensor_fill_normal (t, rand, 0, 1);
+  return t;
+}
+
+void
+nd_test_assert_close (const NdTensor *a, const NdTensor *b, double rtol, double atol,
+                      const char *what)
+{
+  double max_abs = 0, max_rel = 0, ref_max = 0;
+
+  g_assert_cmpint (a->numel, ==, b->numel);
+  g_assert_true (nd_tensor_compare (a, b, &max_abs, &max_rel));
+  for (int64_t i = 0; i < b->numel; i++)
+    ref_max = MAX (ref_max, fabs (b->data[i]));
+  if (!(max_abs <= atol + rtol * ref_max))
+    g_error ("%s: max |diff| %.3g exceeds %.3g + %.3g × %.3g (max rel %.3g)", what, max_abs,
+             atol, rtol, ref_max, max_rel);
+}

@@ -1,0 +1,18 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "nd-graph.h"
+#include "nd-tensor.h"
+
+G_BEGIN_DECLS
+
+/* Fills every weight of @graph from a fixed-seed stream; BN gets non-trivial statistics. */
+void      nd_test_randomize_graph (NdGraph *graph, guint32 seed);
+/* A [n, c, h, w] tensor of N(0, 1) values from @seed. */
+NdTensor *nd_test_random_input    (int n, int c, int h, int w, guint32 seed);
+/* Asserts |a - b| ≤ atol + rtol·max|b| elementwise-max, with a message naming @what. */
+void      nd_test_assert_close    (const NdTensor *a, const NdTensor *b, double rtol, double atol,
+                                   const char *what);
+
+G_END_DECLS
