@@ -265,11 +265,160 @@ test_repvgg_blocks (void)
   g_assert_cmpstr (nd_graph_node (f, f->output)->name, ==, "linear");
 }
 
+/* ---- ParNet: case A keeps BN_id → SSE, case B merges the AvgPool branch ------------------ */
+
+static int
+parnet_block (NdGraph *g, int x, const char *P, int out_c, int stride, int groups)
+{
+  g_autofree char *dc = g_strdup_printf ("%s.rbr_dense.conv", P);
+  g_autofree char *db = g_strdup_printf ("%s.rbr_dense.bn", P);
+  g_autofree char *pc = g_strdup_printf (stride == 2 ? "%s.rbr_1x1.1.conv" : "%s.rbr_1x1.conv", P);
+  g_autofree char *pb = g_strdup_printf (stride == 2 ? "%s.rbr_1x1.1.bn" : "%s.rbr_1x1.bn", P);
+  g_autofree char *id = g_strdup_printf ("%s.rbr_identity", P);
+  g_autofree char *se = g_strdup_printf ("%s.se.cvsig.conv", P);
+  NdOpParams pool = { .kernel = 2, .stride = 2 };
+  NdOpParams gap = { .out_h = 1, .out_w = 1 };
+  NdOpParams gate = { .alpha = 1.0f };
+  NdOpParams shuffle = { .groups = groups };
+  int ins[3], d, p, y;
+
+  d = conv (g, x, out_c, 3, stride, 1, groups, FALSE, dc, ND_ROLE_DENSE3X3);
+  d = bn (g, d, 1e-5f, db, ND_ROLE_DENSE3X3);
+  p = x;
+  if (stride == 2)
+    p = op1 (g, ND_OP_AVGPOOL, &pool, x, ND_ROLE_BRANCH_POOL);
+  p = conv (g, p, out_c, 1, 1, 0, groups, FALSE, pc, ND_ROLE_BRANCH1X1);
+  p = bn (g, p, 1e-5f, pb, ND_ROLE_BRANCH1X1);
+  if (nd_graph_node (g, x)->out_c == out_c && stride == 1)
+    {
+      int i = bn (g, x, 1e-5f, id, ND_ROLE_IDENTITY_BN);
+      int e = op1 (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, i, ND_ROLE_SSE_GATE);
+
+      e = conv (g, e, out_c, 1, 1, 0, groups, FALSE, se, ND_ROLE_SSE_GATE);
+      ins[0] = i;
+      ins[1] = e;
+      e = op (g, ND_OP_GATE, &gate, ins, 2, ND_ROLE_SSE_GATE);
+      ins[0] = d;
+      ins[1] = p;
+      ins[2] = e;
+      y = op (g, ND_OP_ADD, NULL, ins, 3, ND_ROLE_MERGE);
+    }
+  else
+    {
+      int e = op1 (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, x, ND_ROLE_SSE_GATE);
+
+      e = conv (g, e, out_c, 1, 1, 0, groups, FALSE, se, ND_ROLE_SSE_GATE);
+      ins[0] = d;
+      ins[1] = p;
+      y = op (g, ND_OP_ADD, NULL, ins, 2, ND_ROLE_MERGE);
+      gate.alpha = 2.0f;
+      ins[0] = y;
+      ins[1] = e;
+      y = op (g, ND_OP_GATE, &gate, ins, 2, ND_ROLE_SSE_GATE);
+    }
+  y = op1 (g, ND_OP_SILU, NULL, y, ND_ROLE_ACTIVATION);
+  if (groups > 1)
+    y = op1 (g, ND_OP_CHANNEL_SHUFFLE, &shuffle, y, ND_ROLE_SHUFFLE);
+  return y;
+}
+
+static void
+assert_parnet_fused (const NdGraph *f, const char *P, int stride, gboolean case_a)
+{
+  g_autofree char *name = g_strdup_printf ("%s.rbr_dense", P);
+  g_autofree char *dc = g_strdup_printf ("%s.rbr_dense.conv", P);
+  g_autofree char *db = g_strdup_printf ("%s.rbr_dense.bn", P);
+  g_autofree char *pc = g_strdup_printf (stride == 2 ? "%s.rbr_1x1.1.conv" : "%s.rbr_1x1.conv", P);
+  g_autofree char *pb = g_strdup_printf (stride == 2 ? "%s.rbr_1x1.1.bn" : "%s.rbr_1x1.bn", P);
+  g_autofree char *id = g_strdup_printf ("%s.rbr_identity", P);
+  g_autofree char *se = g_strdup_printf ("%s.se.cvsig.conv", P);
+  const char *expected[] = { dc, db, pc, pb, NULL };
+  const NdNode *node, *next;
+  int reader = -1;
+
+  assert_origins (f, name, expected);
+  node = nd_graph_node (f, find (f, name));
+  g_assert_cmpint (node->role, ==, ND_ROLE_FUSED3X3);
+  g_assert_cmpint (node->p.stride, ==, stride);
+  g_assert_true (node->p.has_bias);
+  g_assert_null (nd_graph_node (f, find (f, se))->origins);
+  g_assert_false (nd_graph_node (f, find (f, se))->p.has_bias);
+  for (int i = node->id + 1; i < nd_graph_n_nodes (f) && reader < 0; i++)
+    for (int k = 0; k < nd_graph_node (f, i)->n_inputs; k++)
+      if (nd_graph_node (f, i)->inputs[k] == node->id)
+        reader = i;
+  g_assert_cmpint (reader, >, 0);
+  g_assert_cmpint (nd_graph_n_consumers (f, node->id), ==, 1);
+  next = nd_graph_node (f, reader);
+  if (case_a)
+    {
+      /* the identity BN feeds the SSE too, so it stays, and the ADD keeps the gate term */
+      g_assert_cmpint (find (f, id), >, 0);
+      g_assert_cmpint (next->op, ==, ND_OP_ADD);
+      g_assert_cmpint (next->n_inputs, ==, 2);
+      g_assert_cmpint (nd_graph_node (f, next->inputs[1])->op, ==, ND_OP_GATE);
+    }
+  else
+    {
+      g_assert_cmpint (next->op, ==, ND_OP_GATE);
+      g_assert_cmpfloat (next->p.alpha, ==, 2.0f);
+    }
+  g_assert_cmpint (find (f, pc), ==, -1);
+  g_assert_cmpint (find (f, dc), ==, -1);
+}
+
+static void
+test_parnet_blocks (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (3, 16, 16);
+  g_autoptr(NdGraph) f = NULL;
+  NdOpParams gap = { .out_h = 1, .out_w = 1 };
+  NdOpParams fc = { .out_c = 10 };
+  int x, y_old, b1, b2, ins[2];
+
+  x = parnet_block (g, 0, "inits.0.0.block", 8, 2, 1);              /* B, AvgPool, 16 → 8 */
+  x = parnet_block (g, x, "streams.0.0.block", 8, 1, 1);            /* A */
+  x = parnet_block (g, x, "streams.0.1.block", 8, 1, 2);            /* A, g = 2 */
+  y_old = parnet_block (g, x, "downsamples_2.0.block", 16, 2, 2);   /* B, AvgPool, g = 2 */
+  x = parnet_block (g, y_old, "streams.1.0.block", 16, 1, 4);       /* A, g = 4 */
+  /* fusion module: MultiBN stays */
+  b1 = bn (g, x, 1e-5f, "combine.0.b1", ND_ROLE_FUSION_BN);
+  b2 = bn (g, y_old, 1e-5f, "combine.0.b2", ND_ROLE_FUSION_BN);
+  ins[0] = b1;
+  ins[1] = b2;
+  x = op (g, ND_OP_CONCAT_INTERLEAVE, NULL, ins, 2, ND_ROLE_CONCAT);
+  x = parnet_block (g, x, "combine.2.block", 12, 1, 2);             /* B at stride 1 */
+  x = parnet_block (g, x, "combine.3.block", 16, 2, 1);             /* B, 4 → 2 */
+  x = op1 (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, x, ND_ROLE_HEAD);
+  {
+    g_autoptr(GError) error = NULL;
+
+    nd_graph_add (g, ND_OP_LINEAR, &fc, &x, 1, "head.fc", &error);
+    g_assert_no_error (error);
+  }
+
+  f = fuse_and_compare (g, 31, 1e-5);
+  assert_parnet_fused (f, "inits.0.0.block", 2, FALSE);
+  assert_parnet_fused (f, "streams.0.0.block", 1, TRUE);
+  assert_parnet_fused (f, "streams.0.1.block", 1, TRUE);
+  assert_parnet_fused (f, "downsamples_2.0.block", 2, FALSE);
+  assert_parnet_fused (f, "streams.1.0.block", 1, TRUE);
+  assert_parnet_fused (f, "combine.2.block", 1, FALSE);
+  assert_parnet_fused (f, "combine.3.block", 2, FALSE);
+  /* 3 identity BNs and the 2 MultiBN halves cannot fold */
+  g_assert_cmpint (count_op (f, ND_OP_BATCHNORM), ==, 5);
+  g_assert_cmpint (count_op (f, ND_OP_AVGPOOL), ==, 0);
+  g_assert_cmpint (count_op (f, ND_OP_ADD), ==, 3);
+  g_assert_cmpint (count_op (f, ND_OP_CHANNEL_SHUFFLE), ==, 4);
+  g_assert_cmpint (find (f, "combine.0.b1"), >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/fuse/resnet-conv-bn", test_resnet_conv_bn);
   g_test_add_func ("/fuse/repvgg-blocks", test_repvgg_blocks);
+  g_test_add_func ("/fuse/parnet-blocks", test_parnet_blocks);
   return g_test_run ();
 }
