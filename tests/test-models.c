@@ -910,6 +910,109 @@ test_deep_knobs (void)
   g_assert_nonnull (strstr (error->message, "--blocks does not apply to VGG"));
 }
 
+/* ---- every preset, random init ----------------------------------------------------------- */
+
+/* Every preset, narrowed and at 32×32 so the naive oracle is quick: it builds, its tags are
+ * complete, and a forward pass gives finite logits of the right shape. */
+static void
+test_all_presets_forward (void)
+{
+  const char * const *names = nd_model_names ();
+
+  for (int i = 0; names[i] != NULL; i++)
+    {
+      NdModelSpec spec;
+      g_autoptr(NdGraph) g = NULL;
+
+      g_assert_true (nd_model_spec_parse (names[i], &spec, NULL));
+      spec.width = 1.0 / 8;    /* keeps every gN stage divisible by its groups */
+      spec.resolution = 32;
+      spec.classes = 3;
+      g = build_spec (&spec);
+      g_assert_cmpstr (g->model_name, ==, names[i]);
+      g_assert_cmpstr (g->family, ==, nd_family_name (spec.family));
+      for (int k = 1; k < nd_graph_n_nodes (g); k++)
+        {
+          const NdNode *n = nd_graph_node (g, k);
+
+          g_assert_nonnull (n->block);
+          g_assert_cmpint (n->depth, >=, 1);
+          g_assert_cmpint (n->role, !=, ND_ROLE_NONE);
+          if (nd_op_n_weights (n->op, &n->p) > 0)
+            g_assert_nonnull (n->name);
+        }
+      g_test_message ("%s: %d nodes", names[i], nd_graph_n_nodes (g));
+      assert_forward (g, 3);
+    }
+}
+
+/* A width that leaves a grouped stage indivisible is refused by the graph, with the module */
+static void
+test_shape_error_passes_through (void)
+{
+  NdModelSpec spec;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (nd_model_spec_parse ("repvgg-b1g4", &spec, NULL));
+  spec.width = 0.05;     /* stage 1: 128 · 0.05 → 6 channels, not divisible by 4 */
+  g_assert_null (nd_model_build (&spec, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "stage1.1.rbr_dense.conv"));
+}
+
+static void
+weights_sum (const char *key, NdTensor *t, gboolean is_param, gpointer user_data)
+{
+  double *sum = user_data;
+
+  for (int64_t i = 0; i < t->numel; i++)
+    *sum += t->data[i] * (double) ((i % 7) + 1);
+}
+
+static void
+test_init_random (void)
+{
+  g_autoptr(NdGraph) a = NULL;
+  g_autoptr(NdGraph) b = NULL;
+  NdModelSpec spec;
+  double sa = 0, sb = 0, sc = 0;
+  const NdNode *n;
+
+  g_assert_true (nd_model_spec_parse ("parnet-s", &spec, NULL));
+  spec.width = 0.25;
+  spec.resolution = 64;
+  a = build_spec (&spec);
+  b = build_spec (&spec);
+  nd_model_init_random (a, G_GUINT64_CONSTANT (0x123456789abc));
+  nd_model_init_random (b, G_GUINT64_CONSTANT (0x123456789abc));
+  nd_graph_foreach_weight (a, weights_sum, &sa);
+  nd_graph_foreach_weight (b, weights_sum, &sb);
+  g_assert_cmpfloat (sa, ==, sb);
+  /* the high word of the seed matters */
+  nd_model_init_random (b, G_GUINT64_CONSTANT (0x123556789abc));
+  nd_graph_foreach_weight (b, weights_sum, &sc);
+  g_assert_cmpfloat (sa, !=, sc);
+
+  n = nd_graph_node (a, find_node (a, "streams.0.0.block.rbr_dense.bn"));
+  for (int c = 0; c < n->out_c; c++)
+    {
+      g_assert_cmpfloat (n->w[ND_W_WEIGHT]->data[c], >=, 0.5f);
+      g_assert_cmpfloat (n->w[ND_W_WEIGHT]->data[c], <=, 1.5f);
+      g_assert_cmpfloat (n->w[ND_W_VAR]->data[c], >=, 0.5f);
+      g_assert_cmpfloat (n->w[ND_W_VAR]->data[c], <=, 2.0f);
+    }
+  /* He-normal: the sample std of a large conv weight is near sqrt(2 / fan_in) */
+  {
+    NdTensor *w = nd_graph_lookup_weight (a, "combine.2.block.rbr_dense.conv.weight");
+    double s2 = 0, expect = 2.0 / (w->numel / w->shape[0]);
+
+    for (int64_t i = 0; i < w->numel; i++)
+      s2 += (double) w->data[i] * w->data[i];
+    s2 /= w->numel;
+    g_assert_cmpfloat (fabs (s2 / expect - 1), <, 0.05);
+  }
+}
+
 /* ---- knob errors ------------------------------------------------------------------------- */
 
 static void
@@ -1016,6 +1119,9 @@ main (int argc, char **argv)
   g_test_add_func ("/models/deep/counts", test_deep_counts);
   g_test_add_func ("/models/deep/structure", test_resnet_structure);
   g_test_add_func ("/models/deep/knobs", test_deep_knobs);
+  g_test_add_func ("/models/all-presets-forward", test_all_presets_forward);
+  g_test_add_func ("/models/shape-error", test_shape_error_passes_through);
+  g_test_add_func ("/models/init-random", test_init_random);
 
   return g_test_run ();
 }
