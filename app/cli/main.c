@@ -29,15 +29,13 @@ static const Command commands[] = {
 #if ND_HAVE_INSPECT
   { "inspect", nd_cli_inspect, N_("list the state dicts and tensors of a weights file") },
 #endif
-#if ND_HAVE_VULKAN
+#if ND_HAVE_DEVICES
   { "devices", nd_cli_devices, N_("list Vulkan devices") },
 #endif
 #if ND_HAVE_CAMERA
   { "camera", nd_cli_camera, N_("classify camera (or test-pattern) frames; report fps") },
 #endif
-#if ND_HAVE_EVAL
   { "eval", nd_cli_eval, N_("accuracy on the Fashion-MNIST test set") },
-#endif
 };
 
 static void

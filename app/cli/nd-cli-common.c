@@ -351,7 +351,11 @@ nd_cli_labels (int classes, const char *dataset)
       if (i < (int) n && lines[i][0] != '\0')
         g_strv_builder_add (builder, lines[i]);
       else
-        g_strv_builder_take (builder, g_strdup_printf (_("class %d"), i));
+        {
+          g_autofree char *name = g_strdup_printf (_("class %d"), i);
+
+          g_strv_builder_add (builder, name);
+        }
     }
   return g_strv_builder_end (builder);
 }

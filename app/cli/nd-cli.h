@@ -17,6 +17,7 @@ int nd_cli_bench   (int argc, char **argv);
 int nd_cli_verify  (int argc, char **argv);
 int nd_cli_fuse    (int argc, char **argv);
 int nd_cli_models  (int argc, char **argv);
+int nd_cli_eval    (int argc, char **argv);
 
 /* An image file as the model's input tensor [1, C, R, R], preprocessed as the model's family
  * (or its weights' metadata) asks. */
