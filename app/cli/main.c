@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "nd-backend-cpu.h"
 #include "nd-cli.h"
 
 typedef int (*NdCliCommand) (int argc, char **argv);
@@ -50,6 +51,8 @@ usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  /* first: may re-exec us with the right OpenBLAS kernels (see nd-cpu-blas.c) */
+  nd_cpu_ensure_blas_core (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
