@@ -413,6 +413,180 @@ test_parnet_blocks (void)
   g_assert_cmpint (find (f, "combine.0.b1"), >, 0);
 }
 
+/* ---- VanillaNet at λ = 1: leaky is the identity, conv pairs merge ------------------------ */
+
+static int
+vanilla_act (NdGraph *g, int x, const char *name)
+{
+  g_autofree char *bname = g_strconcat (name, ".bn", NULL);
+  int c = nd_graph_node (g, x)->out_c;
+
+  x = op1 (g, ND_OP_RELU, NULL, x, ND_ROLE_SERIES_ACT);
+  x = conv (g, x, c, 7, 1, 3, c, FALSE, name, ND_ROLE_SERIES_ACT);
+  return bn (g, x, 1e-6f, bname, ND_ROLE_SERIES_ACT);
+}
+
+static NdGraph *
+build_vanillanet (float lambda)
+{
+  NdGraph *g = nd_graph_new (3, 16, 16);
+  NdOpParams leaky = { .alpha = lambda };
+  NdOpParams mp = { .kernel = 2, .stride = 2 };
+  NdOpParams gap = { .out_h = 1, .out_w = 1 };
+  int x;
+
+  g->family = g_strdup ("vanillanet");
+  x = conv (g, 0, 8, 4, 4, 0, 1, TRUE, "stem1.0", ND_ROLE_CONV);
+  x = bn (g, x, 1e-6f, "stem1.1", ND_ROLE_BN);
+  x = op1 (g, ND_OP_LEAKY_RELU, &leaky, x, ND_ROLE_ACTIVATION);
+  x = conv (g, x, 8, 1, 1, 0, 1, TRUE, "stem2.0", ND_ROLE_CONV);
+  x = bn (g, x, 1e-6f, "stem2.1", ND_ROLE_BN);
+  x = vanilla_act (g, x, "stem2.2");
+  /* stages.0: 8 → 16 with the pool; stages.1: 16 → 16 */
+  for (int s = 0; s < 2; s++)
+    {
+      g_autofree char *c1 = g_strdup_printf ("stages.%d.conv1.0", s);
+      g_autofree char *b1 = g_strdup_printf ("stages.%d.conv1.1", s);
+      g_autofree char *c2 = g_strdup_printf ("stages.%d.conv2.0", s);
+      g_autofree char *b2 = g_strdup_printf ("stages.%d.conv2.1", s);
+      g_autofree char *act = g_strdup_printf ("stages.%d.act", s);
+      int c = nd_graph_node (g, x)->out_c;
+
+      x = conv (g, x, c, 1, 1, 0, 1, TRUE, c1, ND_ROLE_CONV);
+      x = bn (g, x, 1e-6f, b1, ND_ROLE_BN);
+      x = op1 (g, ND_OP_LEAKY_RELU, &leaky, x, ND_ROLE_ACTIVATION);
+      x = conv (g, x, 16, 1, 1, 0, 1, TRUE, c2, ND_ROLE_CONV);
+      x = bn (g, x, 1e-6f, b2, ND_ROLE_BN);
+      if (s == 0)
+        x = op1 (g, ND_OP_MAXPOOL, &mp, x, ND_ROLE_POOL);
+      x = vanilla_act (g, x, act);
+    }
+  x = op1 (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, x, ND_ROLE_HEAD);
+  x = conv (g, x, 10, 1, 1, 0, 1, TRUE, "cls1.2", ND_ROLE_HEAD);
+  x = bn (g, x, 1e-6f, "cls1.3", ND_ROLE_HEAD);
+  x = op1 (g, ND_OP_LEAKY_RELU, &leaky, x, ND_ROLE_HEAD);
+  conv (g, x, 10, 1, 1, 0, 1, TRUE, "cls2.0", ND_ROLE_HEAD);
+  return g;
+}
+
+static void
+test_vanillanet (void)
+{
+  g_autoptr(NdGraph) g = build_vanillanet (1.0f);
+  g_autoptr(NdGraph) f = fuse_and_compare (g, 41, 1e-5);
+  static const char * const deploy[] = {
+    "input", "stem.0", NULL, "stem.1", "stages.0.conv", NULL, NULL, "stages.0.act",
+    "stages.1.conv", NULL, "stages.1.act", NULL, "cls.2",
+  };
+  static const NdOp ops[] = {
+    ND_OP_INPUT, ND_OP_CONV2D, ND_OP_RELU, ND_OP_CONV2D, ND_OP_CONV2D, ND_OP_MAXPOOL,
+    ND_OP_RELU, ND_OP_CONV2D, ND_OP_CONV2D, ND_OP_RELU, ND_OP_CONV2D, ND_OP_ADAPTIVE_AVGPOOL,
+    ND_OP_CONV2D,
+  };
+
+  g_assert_cmpint (nd_graph_n_nodes (f), ==, G_N_ELEMENTS (deploy));
+  for (guint i = 0; i < G_N_ELEMENTS (deploy); i++)
+    {
+      const NdNode *node = nd_graph_node (f, i);
+
+      g_assert_cmpstr (node->name, ==, deploy[i]);
+      g_assert_cmpint (node->op, ==, ops[i]);
+      if (node->op == ND_OP_CONV2D)
+        g_assert_nonnull (node->w[ND_W_BIAS]);
+    }
+  assert_origins (f, "stem.0", (const char *[]) { "stem1.0", "stem1.1", "stem2.0", "stem2.1",
+                                                  NULL });
+  assert_origins (f, "stem.1", (const char *[]) { "stem2.2", "stem2.2.bn", NULL });
+  assert_origins (f, "stages.0.conv", (const char *[]) { "stages.0.conv1.0", "stages.0.conv1.1",
+                                                         "stages.0.conv2.0", "stages.0.conv2.1",
+                                                         NULL });
+  assert_origins (f, "stages.1.act", (const char *[]) { "stages.1.act", "stages.1.act.bn",
+                                                        NULL });
+  assert_origins (f, "cls.2", (const char *[]) { "cls1.2", "cls1.3", "cls2.0", NULL });
+  g_assert_cmpint (nd_graph_node (f, find (f, "stem.0"))->p.kernel, ==, 4);
+  g_assert_cmpint (nd_graph_node (f, find (f, "stem.0"))->p.stride, ==, 4);
+  g_assert_cmpint (nd_graph_node (f, find (f, "stages.0.conv"))->out_c, ==, 16);
+  g_assert_cmpint (nd_graph_node (f, find (f, "stages.0.act"))->role, ==, ND_ROLE_SERIES_ACT);
+  g_assert_cmpint (nd_graph_node (f, find (f, "stages.0.act"))->p.groups, ==, 16);
+  g_assert_cmpint (f->output, ==, nd_graph_n_nodes (f) - 1);
+  g_assert_nonnull (nd_graph_lookup_weight (f, "cls.2.bias"));
+}
+
+static void
+test_vanillanet_lambda (void)
+{
+  g_autoptr(NdGraph) g = build_vanillanet (0.35f);
+  g_autoptr(NdGraph) f = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f = nd_fuse_graph (g, &error);
+  g_assert_null (f);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "λ = 0.35"));
+  g_assert_nonnull (strstr (error->message, "run it unfused"));
+}
+
+/* ---- Nothing to fuse: the same graph comes back -------------------------------------------- */
+
+static void
+test_nothing_to_fuse (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (3, 9, 7);
+  g_autoptr(NdGraph) f = NULL;
+  NdOpParams mp = { .kernel = 2, .stride = 2 };
+  NdOpParams leaky = { .alpha = 0.1f };
+  NdOpParams gap = { .out_h = 1, .out_w = 1 };
+  NdOpParams fc = { .out_c = 5 };
+  int x, d, e, ins[2];
+
+  x = conv (g, 0, 6, 3, 1, 1, 1, TRUE, "a", ND_ROLE_CONV);
+  x = op1 (g, ND_OP_RELU, NULL, x, ND_ROLE_ACTIVATION);
+  x = op1 (g, ND_OP_MAXPOOL, &mp, x, ND_ROLE_POOL);
+  x = conv (g, x, 6, 3, 1, 1, 1, FALSE, "b", ND_ROLE_CONV);
+  /* a slope other than 1 outside VanillaNet is just an activation: no merge, no refusal */
+  x = op1 (g, ND_OP_LEAKY_RELU, &leaky, x, ND_ROLE_ACTIVATION);
+  x = conv (g, x, 6, 1, 1, 0, 1, TRUE, "c", ND_ROLE_CONV);
+  x = op1 (g, ND_OP_RELU, NULL, x, ND_ROLE_ACTIVATION);
+  /* a conv read by its BN and by the ADD cannot fold; a BN that is not an identity branch and
+   * a 3×3 read twice cannot merge */
+  d = conv (g, x, 6, 3, 1, 1, 1, FALSE, "d", ND_ROLE_CONV);
+  e = bn (g, d, 1e-5f, "d.bn", ND_ROLE_BN);
+  ins[0] = d;
+  ins[1] = e;
+  x = op (g, ND_OP_ADD, NULL, ins, 2, ND_ROLE_MERGE);
+  /* an identity BN beside a 3×3 that reads something else */
+  e = bn (g, x, 1e-5f, "e.id", ND_ROLE_IDENTITY_BN);
+  d = conv (g, d, 6, 3, 1, 1, 1, FALSE, "f", ND_ROLE_CONV);
+  ins[0] = d;
+  ins[1] = e;
+  x = op (g, ND_OP_ADD, NULL, ins, 2, ND_ROLE_MERGE);
+  x = op1 (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, x, ND_ROLE_HEAD);
+  {
+    g_autoptr(GError) error = NULL;
+
+    nd_graph_add (g, ND_OP_LINEAR, &fc, &x, 1, "fc", &error);
+    g_assert_no_error (error);
+  }
+
+  f = fuse_and_compare (g, 51, 0);
+  g_assert_cmpint (nd_graph_n_nodes (f), ==, nd_graph_n_nodes (g));
+  g_assert_cmpint (f->output, ==, g->output);
+  for (int i = 0; i < nd_graph_n_nodes (g); i++)
+    {
+      const NdNode *a = nd_graph_node (g, i), *b = nd_graph_node (f, i);
+
+      g_assert_cmpint (a->op, ==, b->op);
+      g_assert_cmpstr (a->name, ==, b->name);
+      g_assert_cmpint (a->role, ==, b->role);
+      g_assert_cmpint (a->n_inputs, ==, b->n_inputs);
+      g_assert_cmpmem (a->inputs, sizeof a->inputs, b->inputs, sizeof b->inputs);
+      g_assert_cmpmem (&a->p, sizeof a->p, &b->p, sizeof b->p);
+      for (int s = 0; s < ND_W_COUNT; s++)
+        g_assert_true (a->w[s] == b->w[s]);
+      g_assert_null (b->origins);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -420,5 +594,8 @@ main (int argc, char **argv)
   g_test_add_func ("/fuse/resnet-conv-bn", test_resnet_conv_bn);
   g_test_add_func ("/fuse/repvgg-blocks", test_repvgg_blocks);
   g_test_add_func ("/fuse/parnet-blocks", test_parnet_blocks);
+  g_test_add_func ("/fuse/vanillanet", test_vanillanet);
+  g_test_add_func ("/fuse/vanillanet-lambda", test_vanillanet_lambda);
+  g_test_add_func ("/fuse/nothing-to-fuse", test_nothing_to_fuse);
   return g_test_run ();
 }
