@@ -64,8 +64,10 @@ def count_macs(model, res, in_ch=3):
             hs.append(mod.register_forward_hook(lin_hook))
         elif isinstance(mod, nm.VNActivation):
             hs.append(mod.register_forward_hook(act_hook))
+    was_training = model.training
     with torch.no_grad():
-        model(torch.zeros(1, in_ch, res, res))
+        model.eval()(torch.zeros(1, in_ch, res, res))
+    model.train(was_training)
     for h in hs:
         h.remove()
     return total[0]
