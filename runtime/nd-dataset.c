@@ -172,21 +172,21 @@ nd_gray_preprocess_parse (const char *text, NdGrayPreprocess *pp, GError **error
 }
 
 void
-nd_dataset_fill_input (const NdDataset *set, int index, const NdGrayPreprocess *pp,
-                       NdTensor *out, int slot)
+nd_gray_preprocess_pixels (const guint8 *img, int W, int H, const NdGrayPreprocess *pp,
+                           float *dst)
 {
-  const guint8 *img = set->images + (gsize) index * set->rows * set->cols;
-  int S = pp->size, H = set->rows, W = set->cols;
-  float *dst = out->data + (gsize) slot * S * S;
+  int S = pp->size;
   double sy = (double) H / S, sx = (double) W / S;
   int oy = (S - H) / 2, ox = (S - W) / 2;
+  /* padding only makes sense for images that fit; anything else is resized */
+  gboolean bilinear = pp->bilinear || W > S || H > S;
 
   for (int y = 0; y < S; y++)
     for (int x = 0; x < S; x++)
       {
         double v;
 
-        if (pp->bilinear)
+        if (bilinear)
           {
             /* half-pixel centres, edge-clamped: torch F.interpolate(align_corners=False) */
             double fy = MAX ((y + 0.5) * sy - 0.5, 0), fx = MAX ((x + 0.5) * sx - 0.5, 0);
@@ -205,4 +205,12 @@ nd_dataset_fill_input (const NdDataset *set, int index, const NdGrayPreprocess *
           }
         dst[y * S + x] = (float) ((v / 255.0 - pp->mean) / pp->std);
       }
+}
+
+void
+nd_dataset_fill_input (const NdDataset *set, int index, const NdGrayPreprocess *pp,
+                       NdTensor *out, int slot)
+{
+  nd_gray_preprocess_pixels (set->images + (gsize) index * set->rows * set->cols, set->cols,
+                             set->rows, pp, out->data + (gsize) slot * pp->size * pp->size);
 }

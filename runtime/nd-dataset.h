@@ -38,6 +38,13 @@ typedef struct
 gboolean   nd_gray_preprocess_parse      (const char        *text,
                                           NdGrayPreprocess  *pp,
                                           GError           **error);
+/* Preprocesses one gray W×H image into @dst (size × size floats). Images larger than the
+ * model input are always resized. */
+void       nd_gray_preprocess_pixels     (const guint8           *gray,
+                                          int                     width,
+                                          int                     height,
+                                          const NdGrayPreprocess *pp,
+                                          float                  *dst);
 /* Writes image @index of @set into @out at batch position @slot ([N, 1, size, size]). */
 void       nd_dataset_fill_input         (const NdDataset        *set,
                                           int                     index,
