@@ -598,6 +598,29 @@ test_repvgg_knobs (void)
   g_assert_cmpint (nd_graph_node (g, find_node (g, "stage4.0.rbr_dense.conv"))->out_h, ==, 2);
   g_assert_null (nd_graph_lookup_weight (g, "stage3.3.rbr_dense.conv.weight"));
   assert_forward (g, 7);
+
+  /* groups follow the official layer numbering (2, 4, …, 26 from the first block of stage 1),
+   * not the index within a stage, when a stage has an odd number of blocks */
+  g_clear_pointer (&g, nd_graph_unref);
+  g_assert_true (nd_model_spec_parse ("repvgg-b2g2", &spec, NULL));
+  spec.n_blocks = 5;
+  memcpy (spec.blocks, (int[]) { 1, 1, 3, 2, 2 }, 5 * sizeof (int));
+  spec.resolution = 32;
+  g = build_spec (&spec);
+  assert_shape (g, "stage1.0.rbr_dense.conv.weight", 4, (int64_t[]) { 160, 64, 3, 3 });
+  assert_shape (g, "stage2.0.rbr_dense.conv.weight", 4, (int64_t[]) { 320, 80, 3, 3 });
+  assert_shape (g, "stage2.1.rbr_dense.conv.weight", 4, (int64_t[]) { 320, 320, 3, 3 });
+  assert_shape (g, "stage2.2.rbr_1x1.conv.weight", 4, (int64_t[]) { 320, 160, 1, 1 });
+  assert_shape (g, "stage3.1.rbr_dense.conv.weight", 4, (int64_t[]) { 640, 320, 3, 3 });
+  assert_shape (g, "stage4.1.rbr_dense.conv.weight", 4, (int64_t[]) { 2560, 1280, 3, 3 });
+
+  /* layers beyond 26 are never grouped */
+  g_clear_pointer (&g, nd_graph_unref);
+  spec.width = 0.125;
+  memcpy (spec.blocks, (int[]) { 1, 4, 6, 20, 1 }, 5 * sizeof (int));
+  g = build_spec (&spec);
+  assert_shape (g, "stage3.15.rbr_dense.conv.weight", 4, (int64_t[]) { 80, 40, 3, 3 });
+  assert_shape (g, "stage3.17.rbr_dense.conv.weight", 4, (int64_t[]) { 80, 80, 3, 3 });
 }
 
 /* ---- VanillaNet -------------------------------------------------------------------------- */
