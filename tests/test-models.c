@@ -1061,6 +1061,8 @@ test_knob_errors (void)
   expect_error (&s, "1, 2 or 3 streams");
   s = p; s.streams = -1;
   expect_error (&s, "1, 2 or 3 streams");
+  s = p; s.width = 0;
+  expect_error (&s, "width multiplier");
   s = p; s.width = -0.5;
   expect_error (&s, "width multiplier");
   s = p; s.width = 8.5;
