@@ -595,11 +595,35 @@ nd_capture_start (NdCapture *self, int timeout_ms, GError **error)
   self->playing = TRUE;
   ret = gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
   if (ret == GST_STATE_CHANGE_ASYNC)
-    ret = gst_element_get_state (self->pipeline, NULL, NULL,
-                                 (GstClockTime) MAX (timeout_ms, 0) * GST_MSECOND);
+    {
+      /* In short slices: an error in a streaming thread does not always end the pending
+       * state change, and then only the recorded error tells. */
+      gint64 end = g_get_monotonic_time () + (gint64) MAX (timeout_ms, 0) * 1000;
+      GError *recorded = NULL;
+
+      do
+        ret = gst_element_get_state (self->pipeline, NULL, NULL, 20 * GST_MSECOND);
+      while (ret == GST_STATE_CHANGE_ASYNC && g_get_monotonic_time () < end
+             && (recorded = nd_capture_dup_error (self)) == NULL);
+      if (recorded != NULL)
+        {
+          g_error_free (recorded);
+          ret = GST_STATE_CHANGE_FAILURE;
+        }
+    }
   if (ret == GST_STATE_CHANGE_FAILURE)
     {
-      GError *recorded = nd_capture_dup_error (self);
+      gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+      GError *recorded;
+
+      /* A bin marks the state change failed before it forwards the child's error to the
+       * bus: give the message a moment to arrive so the caller gets the real reason. */
+      g_mutex_lock (&self->lock);
+      while (self->error == NULL)
+        if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
+          break;
+      g_mutex_unlock (&self->lock);
+      recorded = nd_capture_dup_error (self);
 
       nd_capture_stop (self);
       if (recorded != NULL)
