@@ -215,6 +215,8 @@ on_bus_sync (GstBus *bus, GstMessage *msg, gpointer data)
     default:
       break;
     }
+  /* GstBusSyncHandler: a handler that drops a message owns (and unrefs) it. */
+  gst_message_unref (msg);
   return GST_BUS_DROP;
 }
 
