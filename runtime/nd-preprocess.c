@@ -399,29 +399,15 @@ crop_offset (int size, int crop)
   return -((crop - size) / 2);
 }
 
-gboolean
-nd_preprocess_image_into (const guint8 *pixels, int width, int height, int stride,
-                          NdPixelFormat format, const NdPreprocess *pp, NdTensor *out,
-                          int index, GError **error)
+static gboolean
+check_image (const guint8 *pixels, int width, int height, int stride, NdPixelFormat format,
+             int *bpp, GError **error)
 {
-  int bpp, rw, rh, ox, oy, wx0, wy0, wx1, wy1, crop, ch;
-  g_autofree guint8 *gray = NULL;
-  g_autofree guint8 *win = NULL;
-  const guint8 *src = pixels;
-  gsize src_stride = stride;
-  int src_bpp, src_ch;
-  float lut[3][256];
-  gsize plane;
-
-  g_return_val_if_fail (pp != NULL && out != NULL, FALSE);
-
-  if (!nd_preprocess_validate (pp, error))
-    return FALSE;
   switch (format)
     {
-    case ND_PIXEL_FORMAT_RGBA8: bpp = 4; break;
-    case ND_PIXEL_FORMAT_RGB8: bpp = 3; break;
-    case ND_PIXEL_FORMAT_GRAY8: bpp = 1; break;
+    case ND_PIXEL_FORMAT_RGBA8: *bpp = 4; break;
+    case ND_PIXEL_FORMAT_RGB8: *bpp = 3; break;
+    case ND_PIXEL_FORMAT_GRAY8: *bpp = 1; break;
     default:
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("Unknown pixel format %d"), (int) format);
@@ -435,29 +421,32 @@ nd_preprocess_image_into (const guint8 *pixels, int width, int height, int strid
                    width, height, ND_PREPROCESS_MAX_SIDE);
       return FALSE;
     }
-  if (stride < width * bpp)
+  if (stride < width * *bpp)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("Image row stride %d is smaller than %d pixels of %d bytes"),
-                   stride, width, bpp);
+                   stride, width, *bpp);
       return FALSE;
     }
+  return TRUE;
+}
 
-  crop = pp->crop;
-  ch = pp->channels;
-  if (out->ndim != 4 || out->shape[1] != ch || out->shape[2] != crop || out->shape[3] != crop
-      || index < 0 || index >= out->shape[0])
-    {
-      g_autofree char *shape = nd_tensor_shape_string (out);
-
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
-                   _("Input tensor %s cannot take image %d of %d×%d×%d"),
-                   shape, index, ch, crop, crop);
-      return FALSE;
-    }
+/* Resize + centre crop, the uint8 part of the transform: returns crop × crop pixels of
+ * *@out_ch channels (1 when the image or the model is gray), zero where the crop pads. */
+static guint8 *
+resize_crop_u8 (const guint8 *pixels, int width, int height, int stride, int bpp,
+                const NdPreprocess *pp, int *out_ch)
+{
+  int rw, rh, ox, oy, wx0, wy0, wx1, wy1, crop = pp->crop, ww;
+  g_autofree guint8 *gray = NULL;
+  g_autofree guint8 *win = NULL;
+  const guint8 *src = pixels;
+  gsize src_stride = stride;
+  int src_bpp = bpp, src_ch;
+  guint8 *out;
 
   /* Gray models see PIL's convert('L') (ITU-R 601-2 luma in 16-bit fixed point). */
-  if (ch == 1 && bpp >= 3)
+  if (pp->channels == 1 && bpp >= 3)
     {
       gray = g_malloc ((gsize) width * height);
       for (int y = 0; y < height; y++)
@@ -472,12 +461,9 @@ nd_preprocess_image_into (const guint8 *pixels, int width, int height, int strid
       src_stride = width;
       src_bpp = 1;
     }
-  else
-    {
-      src_bpp = bpp;
-    }
-  /* A gray image for an RGB model: resample once, replicate (convert('RGB') copies L). */
-  src_ch = MIN (ch, src_bpp);
+  /* A gray image for an RGB model: resample once, the caller replicates (convert('RGB')
+   * copies L). */
+  src_ch = MIN (pp->channels, src_bpp);
 
   nd_preprocess_resized_size (pp, width, height, &rw, &rh);
   ox = crop_offset (rw, crop);
@@ -486,10 +472,49 @@ nd_preprocess_image_into (const guint8 *pixels, int width, int height, int strid
   wy0 = MAX (oy, 0);
   wx1 = MIN (ox + crop, rw);
   wy1 = MIN (oy + crop, rh);
+  ww = wx1 - wx0;
 
-  win = g_malloc ((gsize) (wx1 - wx0) * (wy1 - wy0) * src_ch);
+  win = g_malloc ((gsize) ww * (wy1 - wy0) * src_ch);
   resample_window (src, src_stride, src_bpp, src_ch, width, height, rw, rh, pp->interpolation,
-                   wx0, wy0, wx1 - wx0, wy1 - wy0, win);
+                   wx0, wy0, ww, wy1 - wy0, win);
+
+  out = g_malloc0 ((gsize) crop * crop * src_ch);   /* CenterCrop pads with 0 */
+  for (int y = wy0; y < wy1; y++)
+    memcpy (out + ((gsize) (y - oy) * crop + (wx0 - ox)) * src_ch,
+            win + (gsize) (y - wy0) * ww * src_ch, (gsize) ww * src_ch);
+  *out_ch = src_ch;
+  return out;
+}
+
+gboolean
+nd_preprocess_image_into (const guint8 *pixels, int width, int height, int stride,
+                          NdPixelFormat format, const NdPreprocess *pp, NdTensor *out,
+                          int index, GError **error)
+{
+  g_autofree guint8 *img = NULL;
+  int bpp, crop, ch, img_ch;
+  float lut[3][256];
+  gsize plane;
+
+  g_return_val_if_fail (pp != NULL && out != NULL, FALSE);
+
+  if (!nd_preprocess_validate (pp, error)
+      || !check_image (pixels, width, height, stride, format, &bpp, error))
+    return FALSE;
+  crop = pp->crop;
+  ch = pp->channels;
+  if (out->ndim != 4 || out->shape[1] != ch || out->shape[2] != crop || out->shape[3] != crop
+      || index < 0 || index >= out->shape[0])
+    {
+      g_autofree char *shape = nd_tensor_shape_string (out);
+
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                   _("Input tensor %s cannot take image %d of %d×%d×%d"),
+                   shape, index, ch, crop, crop);
+      return FALSE;
+    }
+
+  img = resize_crop_u8 (pixels, width, height, stride, bpp, pp, &img_ch);
 
   /* ToTensor then Normalize, in float32 as torch does: (b / 255 − mean) / std. */
   for (int c = 0; c < ch; c++)
@@ -500,20 +525,28 @@ nd_preprocess_image_into (const guint8 *pixels, int width, int height, int strid
   for (int c = 0; c < ch; c++)
     {
       float *o = out->data + ((gsize) index * ch + c) * plane;
-      int sc = MIN (c, src_ch - 1);
+      const guint8 *in = img + MIN (c, img_ch - 1);
 
-      for (int y = 0; y < crop; y++)
-        for (int x = 0; x < crop; x++)
-          {
-            int sx = x + ox - wx0, sy = y + oy - wy0;
-            guint8 b = 0;   /* CenterCrop pads with 0 before ToTensor */
-
-            if (x + ox >= wx0 && x + ox < wx1 && y + oy >= wy0 && y + oy < wy1)
-              b = win[((gsize) sy * (wx1 - wx0) + sx) * src_ch + sc];
-            o[(gsize) y * crop + x] = lut[c][b];
-          }
+      for (gsize i = 0; i < plane; i++)
+        o[i] = lut[c][in[i * img_ch]];
     }
   return TRUE;
+}
+
+guint8 *
+nd_preprocess_gray_image (const guint8 *pixels, int width, int height, int stride,
+                          NdPixelFormat format, int side, NdInterpolation interpolation,
+                          GError **error)
+{
+  NdPreprocess pp;
+  int bpp, ch;
+
+  nd_preprocess_for_gray (side, 0.0f, 1.0f, &pp);
+  pp.interpolation = interpolation;
+  if (!nd_preprocess_validate (&pp, error)
+      || !check_image (pixels, width, height, stride, format, &bpp, error))
+    return NULL;
+  return resize_crop_u8 (pixels, width, height, stride, bpp, &pp, &ch);
 }
 
 NdTensor *

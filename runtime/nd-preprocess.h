@@ -90,6 +90,20 @@ gboolean      nd_preprocess_image_into (const guint8       *pixels,
                                         int                 index,
                                         GError            **error);
 
+/* The uint8 gray picture a 1-channel model's transform starts from: convert('L'), @side on
+ * the short side, centre crop @side × @side. Returns g_malloc'd side² bytes. For the
+ * project's Fashion-MNIST models take @side 28 and BILINEAR — a Fashion-MNIST-sized picture
+ * — then apply the weights' own 28 → R mapping (nd_gray_preprocess_pixels in nd-dataset.h,
+ * pad or bilinear, as the training did). */
+guint8       *nd_preprocess_gray_image (const guint8       *pixels,
+                                        int                 width,
+                                        int                 height,
+                                        int                 stride,
+                                        NdPixelFormat       format,
+                                        int                 side,
+                                        NdInterpolation     interpolation,
+                                        GError            **error);
+
 /* The resampling step alone, for tests and the input view: PIL's Image.resize (separable,
  * horizontal pass first, each pass rounded to uint8) of a packed @channels-byte image to
  * @out_width × @out_height. Returns g_malloc'd packed bytes. */

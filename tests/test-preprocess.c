@@ -326,6 +326,25 @@ test_formats (void)
   /* and it equals channel 0 of the 3-channel gray result */
   for (int i = 0; i < 13 * 13; i++)
     g_assert_cmpfloat (g1->data[i], ==, g3->data[i]);
+
+  /* the uint8 gray picture is the same transform before ToTensor */
+  {
+    g_autofree guint8 *u8 = nd_preprocess_gray_image (rgba, w, h, stride, ND_PIXEL_FORMAT_RGBA8,
+                                                      13, ND_INTERPOLATION_BILINEAR, &error);
+    g_autoptr(NdTensor) ref = NULL;
+
+    g_assert_no_error (error);
+    nd_preprocess_for_gray (13, 0.0f, 1.0f, &ppg);
+    set_unit_norm (&ppg);
+    ref = nd_preprocess_image (rgba, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &ppg, &error);
+    g_assert_no_error (error);
+    for (int i = 0; i < 13 * 13; i++)
+      g_assert_cmpfloat_with_epsilon (u8[i], ref->data[i], 1e-3);
+    g_assert_null (nd_preprocess_gray_image (rgba, w, h, 3, ND_PIXEL_FORMAT_RGBA8, 13,
+                                             ND_INTERPOLATION_BILINEAR, &error));
+    g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
 }
 
 static void

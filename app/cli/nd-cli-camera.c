@@ -35,20 +35,14 @@ typedef struct
 static gboolean
 prepare_frame (NdFrame *frame, const FramePrep *prep, NdTensor *input, GError **error)
 {
-  NdPreprocess pp28;
-  g_autoptr(NdTensor) t28 = NULL;
-  guint8 gray[FMNIST_SIDE * FMNIST_SIDE];
+  g_autofree guint8 *gray = NULL;
 
   if (!prep->gray)
     return nd_frame_preprocess_into (frame, &prep->pp, input, 0, error);
-
-  /* unit normalisation gives back the 0..255 values of the 28×28 picture */
-  nd_preprocess_for_gray (FMNIST_SIDE, 0.0f, 1.0f / 255.0f, &pp28);
-  t28 = nd_frame_preprocess (frame, &pp28, error);
-  if (t28 == NULL)
+  gray = nd_preprocess_gray_image (frame->data, frame->width, frame->height, frame->stride,
+                                   frame->format, FMNIST_SIDE, ND_INTERPOLATION_BILINEAR, error);
+  if (gray == NULL)
     return FALSE;
-  for (int i = 0; i < FMNIST_SIDE * FMNIST_SIDE; i++)
-    gray[i] = (guint8) CLAMP (lrintf (t28->data[i]), 0, 255);
   nd_gray_preprocess_pixels (gray, FMNIST_SIDE, FMNIST_SIDE, &prep->gpp, input->data);
   return TRUE;
 }
