@@ -294,13 +294,26 @@ nd_preprocess_for_gray (int resolution, float mean, float std, NdPreprocess *pp)
     }
 }
 
+#define FASHION_MNIST_SIDE 28
+
+void
+nd_preprocess_for_fashion_mnist (int resolution, float mean, float std, NdPreprocess *pp)
+{
+  nd_preprocess_for_gray (resolution, mean, std, pp);
+  if (resolution > FASHION_MNIST_SIDE)
+    {
+      pp->resize = FASHION_MNIST_SIDE;
+      pp->inner = FASHION_MNIST_SIDE;
+    }
+}
+
 void
 nd_preprocess_for_spec (const NdModelSpec *spec, NdPreprocess *pp)
 {
   g_return_if_fail (spec != NULL && pp != NULL);
 
   if (spec->in_channels == 1)
-    nd_preprocess_for_gray (spec->resolution, 0.2860f, 0.3530f, pp);
+    nd_preprocess_for_fashion_mnist (spec->resolution, 0.2860f, 0.3530f, pp);
   else
     nd_preprocess_for_family (spec->family, spec->resolution, pp);
 }
@@ -322,6 +335,13 @@ nd_preprocess_validate (const NdPreprocess *pp, GError **error)
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("Preprocessing sizes are out of range (resize %d, crop %d; at most %d)"),
                    pp->resize, pp->crop, ND_PREPROCESS_MAX_SIDE);
+      return FALSE;
+    }
+  if (pp->inner < 0 || pp->inner > pp->crop)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Preprocessing inner size %d does not fit the crop %d"),
+                   pp->inner, pp->crop);
       return FALSE;
     }
   if (pp->interpolation != ND_INTERPOLATION_BILINEAR
@@ -359,6 +379,14 @@ nd_preprocess_describe (const NdPreprocess *pp)
     norm = g_strdup_printf ("mean (%.4g, %.4g, %.4g) std (%.4g, %.4g, %.4g)",
                             pp->mean[0], pp->mean[1], pp->mean[2],
                             pp->std[0], pp->std[1], pp->std[2]);
+  if (pp->inner > 0 && pp->inner < pp->crop)
+    {
+      if (pp->resize == 0)
+        return g_strdup_printf ("%s %d×%d (warp) on a %d canvas, %s", interp, pp->inner,
+                                pp->inner, pp->crop, norm);
+      return g_strdup_printf ("%s %d, crop %d on a %d canvas, %s", interp, pp->resize,
+                              pp->inner, pp->crop, norm);
+    }
   if (pp->resize == 0)
     return g_strdup_printf ("%s %d×%d (warp), %s", interp, pp->crop, pp->crop, norm);
   return g_strdup_printf ("%s %d, crop %d, %s", interp, pp->resize, pp->crop, norm);
@@ -372,7 +400,7 @@ nd_preprocess_resized_size (const NdPreprocess *pp, int width, int height,
 
   if (pp->resize == 0)
     {
-      w = h = pp->crop;
+      w = h = pp->inner > 0 ? pp->inner : pp->crop;
     }
   else if (width <= height)
     {
@@ -437,7 +465,7 @@ static guint8 *
 resize_crop_u8 (const guint8 *pixels, int width, int height, int stride, int bpp,
                 const NdPreprocess *pp, int *out_ch)
 {
-  int rw, rh, ox, oy, wx0, wy0, wx1, wy1, crop = pp->crop, ww;
+  int rw, rh, ix, iy, ox, oy, wx0, wy0, wx1, wy1, crop = pp->crop, inner = crop, ww, pad = 0;
   g_autofree guint8 *gray = NULL;
   g_autofree guint8 *win = NULL;
   const guint8 *src = pixels;
@@ -465,13 +493,23 @@ resize_crop_u8 (const guint8 *pixels, int width, int height, int stride, int bpp
    * copies L). */
   src_ch = MIN (pp->channels, src_bpp);
 
+  /* An inner picture on a larger canvas is a crop at a negative offset: the same zero
+   * padding CenterCrop does, shifted by the canvas border. */
+  if (pp->inner > 0 && pp->inner < crop)
+    {
+      inner = pp->inner;
+      pad = (crop - inner) / 2;
+    }
   nd_preprocess_resized_size (pp, width, height, &rw, &rh);
-  ox = crop_offset (rw, crop);
-  oy = crop_offset (rh, crop);
-  wx0 = MAX (ox, 0);
-  wy0 = MAX (oy, 0);
-  wx1 = MIN (ox + crop, rw);
-  wy1 = MIN (oy + crop, rh);
+  ix = crop_offset (rw, inner);
+  iy = crop_offset (rh, inner);
+  wx0 = MAX (ix, 0);
+  wy0 = MAX (iy, 0);
+  wx1 = MIN (ix + inner, rw);
+  wy1 = MIN (iy + inner, rh);
+  /* canvas position = resized position − (ox, oy) */
+  ox = ix - pad;
+  oy = iy - pad;
   ww = wx1 - wx0;
 
   win = g_malloc ((gsize) ww * (wy1 - wy0) * src_ch);
