@@ -199,6 +199,14 @@ test_callbacks (void)
   g_assert_cmpint (counts.frames, ==, 10);
   g_assert_cmpint (counts.eos, ==, 1);
   g_assert_cmpint (counts.errors, ==, 0);
+
+  /* a stopped capture starts again from a clean state and runs to a second end */
+  g_assert_true (nd_capture_start (cap, PULL_TIMEOUT_MS, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (pull_all (cap, 64, 48, NULL), >=, 1);
+  nd_capture_stop (cap);
+  g_assert_cmpint (counts.frames, ==, 20);
+  g_assert_cmpint (counts.eos, ==, 2);
   g_mutex_clear (&counts.lock);
 }
 

@@ -594,6 +594,12 @@ nd_capture_start (NdCapture *self, int timeout_ms, GError **error)
 
   if (self->playing)
     return TRUE;
+  /* A restart after stop () begins clean: no stale end of stream, error or frame. */
+  g_mutex_lock (&self->lock);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->latest, nd_frame_unref);
+  self->eos = FALSE;
+  g_mutex_unlock (&self->lock);
   self->playing = TRUE;
   ret = gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
   if (ret == GST_STATE_CHANGE_ASYNC)
