@@ -456,6 +456,38 @@ test_bad_pattern (void)
 }
 
 static void
+test_custom_pipeline (void)
+{
+  NdCaptureSource src = { .kind = ND_CAPTURE_SOURCE_PIPELINE,
+                          .pipeline = "videotestsrc num-buffers=4 ! capsfilter "
+                                      "caps=\"video/x-raw,format=I420,width=34,height=26\"" };
+  g_autoptr(NdCapture) cap = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* converted to RGBA whatever the source gives */
+  cap = nd_capture_new (&src, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_capture_start (cap, PULL_TIMEOUT_MS, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (pull_all (cap, 34, 26, NULL), >=, 1);
+  g_clear_pointer (&cap, nd_capture_free);
+
+  src.pipeline = "no-such-element";
+  cap = nd_capture_new (&src, &error);
+  g_assert_null (cap);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* a resource error from inside: reported, not a hang */
+  src.pipeline = "filesrc location=/nonexistent/nd-capture ! jpegdec";
+  cap = nd_capture_new (&src, &error);
+  g_assert_no_error (error);
+  g_assert_false (nd_capture_start (cap, PULL_TIMEOUT_MS, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "not found"));
+}
+
+static void
 test_devices (void)
 {
   g_autoptr(GError) error = NULL;
@@ -557,6 +589,7 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/missing-file", test_missing_file);
   g_test_add_func ("/capture/truncated-file", test_truncated_file);
   g_test_add_func ("/capture/bad-pattern", test_bad_pattern);
+  g_test_add_func ("/capture/custom-pipeline", test_custom_pipeline);
   g_test_add_func ("/capture/devices", test_devices);
   g_test_add_func ("/capture/inference", test_inference);
 

@@ -112,12 +112,20 @@ translate_error (NdCapture *self, const GError *gerr)
           if (is_file)
             return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
                                 _("%s does not exist"), what);
+          if (is_camera)
+            return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
+                                _("Camera %s was not found (is it plugged in?): %s"),
+                                what, gerr->message);
           return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                              _("Camera %s was not found (is it plugged in?): %s"),
+                              _("%s: something it needs was not found: %s"),
                               what, gerr->message);
         case GST_RESOURCE_ERROR_BUSY:
+          if (is_camera)
+            return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
+                                _("Camera %s is busy: another application is using it"),
+                                what);
           return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                              _("Camera %s is busy: another application is using it"), what);
+                              _("%s is busy: %s"), what, gerr->message);
         case GST_RESOURCE_ERROR_OPEN_READ:
         case GST_RESOURCE_ERROR_OPEN_READ_WRITE:
         case GST_RESOURCE_ERROR_OPEN_WRITE:

@@ -22,7 +22,8 @@ typedef enum
   ND_CAPTURE_SOURCE_PIPEWIRE,      /* pipewiresrc [fd=@pipewire_fd] [target-object=@device] */
   ND_CAPTURE_SOURCE_TEST_PATTERN,  /* videotestsrc is-live=true pattern=@pattern */
   ND_CAPTURE_SOURCE_FILE,          /* filesrc location=@path ! decodebin [! imagefreeze] */
-  ND_CAPTURE_SOURCE_PIPELINE,      /* @pipeline: gst-launch syntax ending in a raw video pad */
+  ND_CAPTURE_SOURCE_PIPELINE,      /* @pipeline: gst-launch syntax whose last element has a
+                                    * raw video src pad (end caps with capsfilter caps="…") */
 } NdCaptureSourceKind;
 
 typedef struct
