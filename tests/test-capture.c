@@ -436,6 +436,53 @@ test_truncated_file (void)
   check_broken_capture (junk);
 }
 
+/* A PNG header claiming 20000 × 20000 pixels: refused by size, never allocated. */
+static const guint8 huge_png[] = {
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+  0x52, 0x00, 0x00, 0x4e, 0x20, 0x00, 0x00, 0x4e, 0x20, 0x08, 0x02, 0x00, 0x00, 0x00, 0x6c,
+  0x12, 0xd1, 0x6e, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60,
+  0xa0, 0x0c, 0x00, 0x00, 0x00, 0x40, 0x00, 0x01, 0xb7, 0x34, 0x7c, 0xef, 0x00, 0x00, 0x00,
+  0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+
+static void
+test_image_bounds (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "huge.png", NULL);
+  g_autofree char *png = write_png ("ok.png");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdFrame) ok = NULL;
+  guint8 px[16] = { 0 };
+  g_autoptr(GBytes) small = g_bytes_new (px, sizeof px);
+  NdFrame *frame;
+
+  g_assert_true (g_file_set_contents (path, (const char *) huge_png, sizeof huge_png, NULL));
+  frame = nd_image_load (path, &error);
+  g_assert_null (frame);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
+  g_assert_nonnull (strstr (error->message, "20000"));
+  g_test_message ("huge: %s", error->message);
+  g_clear_error (&error);
+
+  ok = nd_image_load (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ok->width, ==, 97);
+  g_assert_cmpint (ok->height, ==, 61);
+  g_assert_cmpint (ok->stride, ==, 97 * 4);
+  g_assert_cmpint (ok->data[(10 * 97 + 20) * 4 + 0], ==, 40);
+  g_assert_cmpint (ok->data[(10 * 97 + 20) * 4 + 1], ==, 40);
+  g_assert_cmpint (ok->data[(10 * 97 + 20) * 4 + 2], ==, 180);
+
+  /* frames refuse bytes that cannot hold their rows */
+  frame = nd_frame_new (small, 2, 2, 8, ND_PIXEL_FORMAT_RGBA8);   /* needs 16: fits */
+  g_assert_nonnull (frame);
+  g_assert_true (nd_frame_get_bytes (frame) == small);
+  nd_frame_unref (frame);
+  g_assert_null (nd_frame_new (small, 3, 2, 12, ND_PIXEL_FORMAT_RGBA8));
+  g_assert_null (nd_frame_new (small, 2, 2, 4, ND_PIXEL_FORMAT_RGBA8));   /* stride < row */
+  g_assert_null (nd_frame_new (small, 0, 2, 8, ND_PIXEL_FORMAT_RGBA8));
+}
+
 static void
 test_bad_pattern (void)
 {
@@ -588,6 +635,7 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/missing-camera", test_missing_camera);
   g_test_add_func ("/capture/missing-file", test_missing_file);
   g_test_add_func ("/capture/truncated-file", test_truncated_file);
+  g_test_add_func ("/capture/image-bounds", test_image_bounds);
   g_test_add_func ("/capture/bad-pattern", test_bad_pattern);
   g_test_add_func ("/capture/custom-pipeline", test_custom_pipeline);
   g_test_add_func ("/capture/devices", test_devices);

@@ -99,6 +99,14 @@ nd_image_load (const char *path, GError **error)
   ok = gdk_pixbuf_loader_write (loader, (const guchar *) contents, len, &local);
   /* close () even after a failed write: the loader insists on it */
   ok = gdk_pixbuf_loader_close (loader, ok ? &local : NULL) && ok;
+  if (check.too_big)
+    {
+      g_free (check.rows);
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                   _("Image %s is %d×%d pixels; at most %d per side is supported"),
+                   display, check.width, check.height, ND_PREPROCESS_MAX_SIDE);
+      return NULL;
+    }
   if (ok && !check.too_big && check.rows != NULL
       && memchr (check.rows, 0, check.height) != NULL)
     {
@@ -114,13 +122,6 @@ nd_image_load (const char *path, GError **error)
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
                    _("Image %s is corrupt, truncated or not a supported format: %s"),
                    display, local != NULL ? local->message : "?");
-      return NULL;
-    }
-  if (check.too_big)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("Image %s is %d×%d pixels; at most %d per side is supported"),
-                   display, check.width, check.height, ND_PREPROCESS_MAX_SIDE);
       return NULL;
     }
   pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
