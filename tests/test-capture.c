@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -463,6 +464,13 @@ test_image_bounds (void)
   g_assert_nonnull (strstr (error->message, "20000"));
   g_test_message ("huge: %s", error->message);
   g_clear_error (&error);
+  {
+    /* and the 1.2 GB it claims were never allocated */
+    struct rusage ru;
+
+    g_assert_cmpint (getrusage (RUSAGE_SELF, &ru), ==, 0);
+    g_assert_cmpint (ru.ru_maxrss, <, 400 * 1024);
+  }
 
   ok = nd_image_load (png, &error);
   g_assert_no_error (error);

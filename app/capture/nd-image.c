@@ -41,9 +41,10 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
   if (width < 1 || height < 1 || width > ND_PREPROCESS_MAX_SIDE
       || height > ND_PREPROCESS_MAX_SIDE)
     {
-      /* Decode a token 1×1 instead of allocating the huge image; we fail right after. */
+      /* A 0 × 0 target makes the loaders stop before they allocate the full-size pixbuf
+       * (a 1 × 1 one would still decode at full size and scale after). */
       check->too_big = TRUE;
-      gdk_pixbuf_loader_set_size (loader, 1, 1);
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
       return;
     }
   g_free (check->rows);
