@@ -472,6 +472,16 @@ test_image_bounds (void)
     g_assert_cmpint (ru.ru_maxrss, <, 400 * 1024);
   }
 
+  {
+    NdCaptureSource src = { .kind = ND_CAPTURE_SOURCE_FILE, .path = path };
+    NdCapture *cap = nd_capture_new (&src, &error);
+
+    g_assert_null (cap);
+    g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
+    g_assert_nonnull (strstr (error->message, "20000"));
+    g_clear_error (&error);
+  }
+
   ok = nd_image_load (png, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ok->width, ==, 97);
@@ -532,6 +542,24 @@ test_custom_pipeline (void)
   g_assert_null (cap);
   g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
+
+  /* frames wider than 16384: an error, not a silent stall */
+  g_clear_pointer (&cap, nd_capture_free);
+  src.pipeline = "videotestsrc num-buffers=2 ! "
+                 "capsfilter caps=\"video/x-raw,width=16400,height=2\"";
+  cap = nd_capture_new (&src, &error);
+  g_assert_no_error (error);
+  if (nd_capture_start (cap, PULL_TIMEOUT_MS, &error))
+    {
+      NdFrame *frame = NULL;
+
+      g_assert_false (nd_capture_pull_frame (cap, PULL_TIMEOUT_MS, &frame, &error));
+      g_assert_null (frame);
+    }
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "16400"));
+  g_clear_error (&error);
+  g_clear_pointer (&cap, nd_capture_free);
 
   /* a resource error from inside: reported, not a hang */
   src.pipeline = "filesrc location=/nonexistent/nd-capture ! jpegdec";

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <gst/app/gstappsink.h>
@@ -270,7 +271,23 @@ on_new_sample (GstAppSink *sink, gpointer data)
   frame = nd_frame_new (bytes, GST_VIDEO_FRAME_WIDTH (vf), GST_VIDEO_FRAME_HEIGHT (vf),
                         GST_VIDEO_FRAME_PLANE_STRIDE (vf, 0), ND_PIXEL_FORMAT_RGBA8);
   if (frame == NULL)
-    return GST_FLOW_OK;
+    {
+      /* only a size out of bounds gets here: stop rather than starve the puller */
+      GError *err = g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                                 _("%s delivers %d×%d frames; at most %d per side is "
+                                   "supported"), self->subject, GST_VIDEO_INFO_WIDTH (&info),
+                                 GST_VIDEO_INFO_HEIGHT (&info), ND_PREPROCESS_MAX_SIDE);
+
+      g_mutex_lock (&self->lock);
+      if (self->error == NULL)
+        self->error = g_error_copy (err);
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+      if (self->callbacks.error != NULL)
+        self->callbacks.error (self, err, self->user_data);
+      g_error_free (err);
+      return GST_FLOW_ERROR;
+    }
   frame->pts_ns = GST_BUFFER_PTS_IS_VALID (buf) ? (gint64) GST_BUFFER_PTS (buf) : -1;
 
   g_mutex_lock (&self->lock);
@@ -416,6 +433,19 @@ make_source (NdCapture *self, const NdCaptureSource *source, GError **error)
         }
       self->subject = g_strdup (source->path);
       self->still = source->still || guess_still (source->path);
+      {
+        int w = 0, h = 0;
+
+        /* pngdec/jpegdec would allocate whatever the header claims */
+        if (self->still && gdk_pixbuf_get_file_info (source->path, &w, &h) != NULL
+            && (w > ND_PREPROCESS_MAX_SIDE || h > ND_PREPROCESS_MAX_SIDE))
+          {
+            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                         _("Image %s is %d×%d pixels; at most %d per side is supported"),
+                         source->path, w, h, ND_PREPROCESS_MAX_SIDE);
+            break;
+          }
+      }
       src = make_element ("filesrc", "src", error);
       if (src != NULL)
         g_object_set (src, "location", source->path, NULL);

@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  ND_CAPTURE_SOURCE_CAMERA,        /* v4l2src device=@device (default /dev/video0), or @gst_device */
+  ND_CAPTURE_SOURCE_CAMERA,        /* @gst_device, else v4l2src device=@device (/dev/video0) */
   ND_CAPTURE_SOURCE_PIPEWIRE,      /* pipewiresrc [fd=@pipewire_fd] [target-object=@device] */
   ND_CAPTURE_SOURCE_TEST_PATTERN,  /* videotestsrc is-live=true pattern=@pattern */
   ND_CAPTURE_SOURCE_FILE,          /* filesrc location=@path ! decodebin [! imagefreeze] */

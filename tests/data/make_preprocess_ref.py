@@ -210,8 +210,10 @@ def main():
         mean, std = ((0.2860,), (0.3530,)) if gray else (IMAGENET_MEAN, IMAGENET_STD)
         t = transform(img, size, interp, crop, mean, std, gray, canvas[0] if canvas else 0)
         np.save(os.path.join(outdir, name + ".npy"), t.astype(np.float32))
-    print("resize backend: " + ("Pillow " + Image.__version__ + " (numpy re-implementation "
-                                "checked equal)" if Image is not None else "numpy re-implementation"))
+    if Image is not None:
+        print(f"resize backend: Pillow {Image.__version__} (numpy re-implementation checked equal)")
+    else:
+        print("resize backend: numpy re-implementation")
 
 
 if __name__ == "__main__":
