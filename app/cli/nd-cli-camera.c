@@ -166,7 +166,7 @@ nd_cli_camera (int argc, char **argv)
     { "file", 0, 0, G_OPTION_ARG_FILENAME, &file,
       N_("Use a video or image file as the source"), N_("FILE") },
     { "size", 0, 0, G_OPTION_ARG_STRING, &size,
-      N_("Frame size asked of the source (default 640x480 for the test pattern)"), "WxH" },
+      N_("Frame size asked of the camera or test pattern (default 640x480)"), "WxH" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps,
       N_("Test pattern / still frame rate (default 120, so the model is the limit)"), "N" },
     { "frames", 'n', 0, G_OPTION_ARG_INT, &frames, N_("Frames to classify (default 100)"), "N" },
@@ -229,8 +229,10 @@ nd_cli_camera (int argc, char **argv)
                              ND_PREPROCESS_MAX_SIDE);
       goto out;
     }
-  if (test_pattern && size == NULL)
+  if (file == NULL && size == NULL)
     {
+      /* Plenty for a 224 (or 32) input, and cheap to decode and resample; a camera that
+       * cannot give it natively is scaled by videoscale. */
       width = 640;
       height = 480;
     }
