@@ -350,6 +350,24 @@ test_missing_camera (void)
 }
 
 static void
+test_pipewire_absent (void)
+{
+  NdCaptureSource src = { .kind = ND_CAPTURE_SOURCE_PIPEWIRE, .pipewire_fd = -1 };
+  g_autoptr(GError) error = NULL;
+  NdCapture *cap;
+
+  if (nd_capture_have_element ("pipewiresrc"))
+    {
+      g_test_skip ("pipewiresrc is installed; nothing to check here");
+      return;
+    }
+  cap = nd_capture_new (&src, &error);
+  g_assert_null (cap);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "gstreamer1.0-pipewire"));
+}
+
+static void
 test_missing_file (void)
 {
   g_autofree char *path = g_build_filename (tmpdir, "does-not-exist.png", NULL);
@@ -669,6 +687,7 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/still-file", test_still_file);
   g_test_add_func ("/capture/video-file", test_video_file);
   g_test_add_func ("/capture/missing-camera", test_missing_camera);
+  g_test_add_func ("/capture/pipewire-absent", test_pipewire_absent);
   g_test_add_func ("/capture/missing-file", test_missing_file);
   g_test_add_func ("/capture/truncated-file", test_truncated_file);
   g_test_add_func ("/capture/image-bounds", test_image_bounds);
