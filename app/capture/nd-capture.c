@@ -12,6 +12,7 @@
 #include <gst/video/video.h>
 
 #include "nd-capture.h"
+#include "nd-capture-private.h"
 #include "nd-error.h"
 
 struct _NdCapture
@@ -96,84 +97,6 @@ make_element (const char *factory, const char *name, GError **error)
   return e;
 }
 
-/* Maps a GStreamer error to a message that says what to do, keeping GStreamer's as detail. */
-static GError *
-translate_error (NdCapture *self, const GError *gerr)
-{
-  gboolean is_file = self->kind == ND_CAPTURE_SOURCE_FILE;
-  gboolean is_camera = self->kind == ND_CAPTURE_SOURCE_CAMERA
-                       || self->kind == ND_CAPTURE_SOURCE_PIPEWIRE;
-  const char *what = self->subject;
-
-  if (gerr->domain == GST_RESOURCE_ERROR)
-    {
-      switch (gerr->code)
-        {
-        case GST_RESOURCE_ERROR_NOT_FOUND:
-          if (is_file)
-            return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                                _("%s does not exist"), what);
-          if (is_camera)
-            return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                                _("Camera %s was not found (is it plugged in?): %s"),
-                                what, gerr->message);
-          return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                              _("%s: something it needs was not found: %s"),
-                              what, gerr->message);
-        case GST_RESOURCE_ERROR_BUSY:
-          if (is_camera)
-            return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                                _("Camera %s is busy: another application is using it"),
-                                what);
-          return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                              _("%s is busy: %s"), what, gerr->message);
-        case GST_RESOURCE_ERROR_OPEN_READ:
-        case GST_RESOURCE_ERROR_OPEN_READ_WRITE:
-        case GST_RESOURCE_ERROR_OPEN_WRITE:
-        case GST_RESOURCE_ERROR_NOT_AUTHORIZED:
-          return g_error_new (ND_RUNTIME_ERROR, is_file ? ND_RUNTIME_ERROR_BAD_FILE
-                                                        : ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                              _("%s could not be opened: %s"), what, gerr->message);
-        default:
-          if (is_camera && self->playing)
-            return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_LOST,
-                                _("Camera %s stopped delivering frames (unplugged?): %s"),
-                                what, gerr->message);
-          return g_error_new (ND_RUNTIME_ERROR, is_file ? ND_RUNTIME_ERROR_BAD_FILE
-                                                        : ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                              _("%s could not be read: %s"), what, gerr->message);
-        }
-    }
-  if (gerr->domain == GST_STREAM_ERROR)
-    {
-      switch (gerr->code)
-        {
-        case GST_STREAM_ERROR_TYPE_NOT_FOUND:
-        case GST_STREAM_ERROR_WRONG_TYPE:
-        case GST_STREAM_ERROR_CODEC_NOT_FOUND:
-        case GST_STREAM_ERROR_DECODE:
-        case GST_STREAM_ERROR_DEMUX:
-        case GST_STREAM_ERROR_FORMAT:
-          if (is_file)
-            return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                                _("%s could not be decoded (not a supported image or video, "
-                                  "or truncated): %s"), what, gerr->message);
-          return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_LOST,
-                              _("The video from %s could not be decoded: %s"),
-                              what, gerr->message);
-        default:
-          break;
-        }
-    }
-  if (gerr->domain == GST_CORE_ERROR && gerr->code == GST_CORE_ERROR_MISSING_PLUGIN)
-    return g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                        _("A GStreamer plugin needed for %s is missing: %s"), what,
-                        gerr->message);
-  return g_error_new (ND_RUNTIME_ERROR, is_file ? ND_RUNTIME_ERROR_BAD_FILE
-                                                : ND_RUNTIME_ERROR_DEVICE_LOST,
-                      _("%s failed: %s"), what, gerr->message);
-}
-
 /* Records the first error (or EOS) and wakes pullers; the message is dropped, so nothing
  * piles up on a bus nobody watches. */
 static GstBusSyncReply
@@ -192,7 +115,7 @@ on_bus_sync (GstBus *bus, GstMessage *msg, gpointer data)
 
         gst_message_parse_error (msg, &gerr, &debug);
         g_debug ("%s: %s (%s)", self->description, gerr->message, debug ? debug : "");
-        err = translate_error (self, gerr);
+        err = _nd_capture_translate_error (self->kind, self->subject, self->playing, gerr);
         g_mutex_lock (&self->lock);
         first = self->error == NULL;
         if (first)
