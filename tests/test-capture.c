@@ -11,6 +11,7 @@
 
 #include "nd-backend.h"
 #include "nd-capture.h"
+#include "nd-capture-private.h"
 #include "nd-devices.h"
 #include "nd-error.h"
 #include "nd-image.h"
@@ -347,6 +348,47 @@ test_missing_camera (void)
   g_assert_nonnull (strstr (error->message, "not found"));
   g_test_message ("missing camera: %s", error->message);
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 8 * G_USEC_PER_SEC);
+}
+
+/* The messages for failures no CI machine can produce (busy, unplugged camera). */
+static void
+test_error_messages (void)
+{
+  struct
+  {
+    NdCaptureSourceKind kind;
+    gboolean            playing;
+    GQuark              domain;
+    int                 code;
+    int                 expect_code;
+    const char         *expect_text;
+  } cases[] = {
+    { ND_CAPTURE_SOURCE_CAMERA, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+      ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE, "is busy: another application is using it" },
+    { ND_CAPTURE_SOURCE_CAMERA, TRUE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+      ND_RUNTIME_ERROR_DEVICE_LOST, "stopped delivering frames (unplugged?)" },
+    { ND_CAPTURE_SOURCE_CAMERA, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE, "was not found (is it plugged in?)" },
+    { ND_CAPTURE_SOURCE_PIPEWIRE, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE, "could not be opened" },
+    { ND_CAPTURE_SOURCE_FILE, TRUE, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+      ND_RUNTIME_ERROR_BAD_FILE, "could not be decoded" },
+    { ND_CAPTURE_SOURCE_FILE, FALSE, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      ND_RUNTIME_ERROR_BAD_FILE, "does not exist" },
+    { ND_CAPTURE_SOURCE_CAMERA, TRUE, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+      ND_RUNTIME_ERROR_UNSUPPORTED, "plugin" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) gerr = g_error_new_literal (cases[i].domain, cases[i].code, "detail");
+      g_autoptr(GError) err = _nd_capture_translate_error (cases[i].kind, "/dev/video7",
+                                                           cases[i].playing, gerr);
+
+      g_assert_error (err, ND_RUNTIME_ERROR, cases[i].expect_code);
+      g_assert_nonnull (strstr (err->message, cases[i].expect_text));
+      g_assert_nonnull (strstr (err->message, "/dev/video7"));
+    }
 }
 
 static void
@@ -687,6 +729,7 @@ main (int argc, char **argv)
   g_test_add_func ("/capture/still-file", test_still_file);
   g_test_add_func ("/capture/video-file", test_video_file);
   g_test_add_func ("/capture/missing-camera", test_missing_camera);
+  g_test_add_func ("/capture/error-messages", test_error_messages);
   g_test_add_func ("/capture/pipewire-absent", test_pipewire_absent);
   g_test_add_func ("/capture/missing-file", test_missing_file);
   g_test_add_func ("/capture/truncated-file", test_truncated_file);
