@@ -14,7 +14,7 @@
 #include "nd-capture-private.h"
 #include "nd-devices.h"
 #include "nd-error.h"
-#include "nd-image.h"
+#include "nd-image-file.h"
 #include "nd-model.h"
 #include "nd-preprocess.h"
 
@@ -263,7 +263,7 @@ test_still_file (void)
       }
 
   /* capture → preprocess equals gdk-pixbuf load → preprocess */
-  image = nd_image_load (png, &error);
+  image = nd_image_file_load (png, &error);
   g_assert_no_error (error);
   g_assert_cmpint (image->width, ==, 97);
   nd_preprocess_for_family (ND_FAMILY_VANILLANET, 48, &pp);
@@ -424,13 +424,13 @@ test_missing_file (void)
   g_assert_nonnull (strstr (error->message, "does-not-exist.png"));
   g_clear_error (&error);
 
-  frame = nd_image_load (path, &error);
+  frame = nd_image_file_load (path, &error);
   g_assert_null (frame);
   g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
   g_assert_nonnull (strstr (error->message, "does-not-exist.png"));
   g_clear_error (&error);
 
-  frame = nd_image_load (tmpdir, &error);   /* a directory */
+  frame = nd_image_file_load (tmpdir, &error);   /* a directory */
   g_assert_null (frame);
   g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
 }
@@ -481,14 +481,14 @@ test_truncated_file (void)
     noise[i] = (guint8) (i * 131 + (i >> 3));
   g_assert_true (g_file_set_contents (junk, (char *) noise, sizeof noise, NULL));
 
-  frame = nd_image_load (half, &error);
+  frame = nd_image_file_load (half, &error);
   g_assert_null (frame);
   g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
   g_assert_nonnull (strstr (error->message, "half.png"));
   g_test_message ("truncated: %s", error->message);
   g_clear_error (&error);
 
-  frame = nd_image_load (junk, &error);
+  frame = nd_image_file_load (junk, &error);
   g_assert_null (frame);
   g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
   g_clear_error (&error);
@@ -518,7 +518,7 @@ test_image_bounds (void)
   NdFrame *frame;
 
   g_assert_true (g_file_set_contents (path, (const char *) huge_png, sizeof huge_png, NULL));
-  frame = nd_image_load (path, &error);
+  frame = nd_image_file_load (path, &error);
   g_assert_null (frame);
   g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
   g_assert_nonnull (strstr (error->message, "20000"));
@@ -542,7 +542,7 @@ test_image_bounds (void)
     g_clear_error (&error);
   }
 
-  ok = nd_image_load (png, &error);
+  ok = nd_image_file_load (png, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ok->width, ==, 97);
   g_assert_cmpint (ok->height, ==, 61);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "nd-error.h"
-#include "nd-image.h"
+#include "nd-image-file.h"
 
 /* Compressed files above this are refused before reading (a 16384² PNG is far smaller). */
 #define MAX_FILE_BYTES (G_GINT64_CONSTANT (1) << 30)
@@ -52,7 +52,7 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
 }
 
 NdFrame *
-nd_image_load (const char *path, GError **error)
+nd_image_file_load (const char *path, GError **error)
 {
   g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GdkPixbuf) upright = NULL;
