@@ -125,6 +125,7 @@ resample_window (const guint8 *src, gsize src_stride, int bpp, int ch, int in_w,
   gboolean need_h = out_w != in_w, need_v = out_h != in_h;
   Coeffs ch_ = { 0 }, cv = { 0 };
   g_autofree guint8 *tmp = NULL;
+  g_autofree int *acc = NULL;
   const guint8 *rows;      /* rows feeding the vertical pass, packed with @ch channels */
   gsize rows_stride;
   int row0, row1, rows_bpp;
@@ -148,6 +149,8 @@ resample_window (const guint8 *src, gsize src_stride, int bpp, int ch, int in_w,
       row1 = wy + wh;
     }
 
+  if (need_v)
+    acc = g_new (int, (gsize) ww * ch);
   if (need_h)
     {
       rows_stride = (gsize) ww * ch;
@@ -163,6 +166,24 @@ resample_window (const guint8 *src, gsize src_stride, int bpp, int ch, int in_w,
               const int *k = ch_.kk + (gsize) x * ch_.ksize;
               int xmin = ch_.bounds[x * 2], xn = ch_.bounds[x * 2 + 1];
 
+              if (ch == 3)
+                {
+                  /* the common case: one walk over the taps for all three channels */
+                  int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+                  const guint8 *p = in + (gsize) xmin * bpp;
+
+                  for (int i = 0; i < xn; i++, p += bpp)
+                    {
+                      s0 += p[0] * k[i];
+                      s1 += p[1] * k[i];
+                      s2 += p[2] * k[i];
+                    }
+                  out[0] = clip8 (s0);
+                  out[1] = clip8 (s1);
+                  out[2] = clip8 (s2);
+                  out += 3;
+                  continue;
+                }
               for (int c = 0; c < ch; c++)
                 {
                   int ss = 1 << (PRECISION_BITS - 1);
@@ -202,6 +223,25 @@ resample_window (const guint8 *src, gsize src_stride, int bpp, int ch, int in_w,
         const int *k = cv.kk + (gsize) y * cv.ksize;
         int ymin = cv.bounds[y * 2] - row0, yn = cv.bounds[y * 2 + 1];
 
+        if (rows_bpp == ch)
+          {
+            /* packed rows: accumulate whole rows, contiguous and vectorisable */
+            int n = ww * ch;
+
+            for (int j = 0; j < n; j++)
+              acc[j] = 1 << (PRECISION_BITS - 1);
+            for (int i = 0; i < yn; i++)
+              {
+                const guint8 *r = rows + (gsize) (ymin + i) * rows_stride;
+                int kv = k[i];
+
+                for (int j = 0; j < n; j++)
+                  acc[j] += r[j] * kv;
+              }
+            for (int j = 0; j < n; j++)
+              out[j] = clip8 (acc[j]);
+            continue;
+          }
         for (int x = 0; x < ww; x++)
           for (int c = 0; c < ch; c++)
             {
@@ -294,13 +334,26 @@ nd_preprocess_for_gray (int resolution, float mean, float std, NdPreprocess *pp)
     }
 }
 
+#define FASHION_MNIST_SIDE 28
+
+void
+nd_preprocess_for_fashion_mnist (int resolution, float mean, float std, NdPreprocess *pp)
+{
+  nd_preprocess_for_gray (resolution, mean, std, pp);
+  if (resolution > FASHION_MNIST_SIDE)
+    {
+      pp->resize = FASHION_MNIST_SIDE;
+      pp->inner = FASHION_MNIST_SIDE;
+    }
+}
+
 void
 nd_preprocess_for_spec (const NdModelSpec *spec, NdPreprocess *pp)
 {
   g_return_if_fail (spec != NULL && pp != NULL);
 
   if (spec->in_channels == 1)
-    nd_preprocess_for_gray (spec->resolution, 0.2860f, 0.3530f, pp);
+    nd_preprocess_for_fashion_mnist (spec->resolution, 0.2860f, 0.3530f, pp);
   else
     nd_preprocess_for_family (spec->family, spec->resolution, pp);
 }
@@ -322,6 +375,13 @@ nd_preprocess_validate (const NdPreprocess *pp, GError **error)
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("Preprocessing sizes are out of range (resize %d, crop %d; at most %d)"),
                    pp->resize, pp->crop, ND_PREPROCESS_MAX_SIDE);
+      return FALSE;
+    }
+  if (pp->inner < 0 || pp->inner > pp->crop)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Preprocessing inner size %d does not fit the crop %d"),
+                   pp->inner, pp->crop);
       return FALSE;
     }
   if (pp->interpolation != ND_INTERPOLATION_BILINEAR
@@ -359,6 +419,14 @@ nd_preprocess_describe (const NdPreprocess *pp)
     norm = g_strdup_printf ("mean (%.4g, %.4g, %.4g) std (%.4g, %.4g, %.4g)",
                             pp->mean[0], pp->mean[1], pp->mean[2],
                             pp->std[0], pp->std[1], pp->std[2]);
+  if (pp->inner > 0 && pp->inner < pp->crop)
+    {
+      if (pp->resize == 0)
+        return g_strdup_printf ("%s %d×%d (warp) on a %d canvas, %s", interp, pp->inner,
+                                pp->inner, pp->crop, norm);
+      return g_strdup_printf ("%s %d, crop %d on a %d canvas, %s", interp, pp->resize,
+                              pp->inner, pp->crop, norm);
+    }
   if (pp->resize == 0)
     return g_strdup_printf ("%s %d×%d (warp), %s", interp, pp->crop, pp->crop, norm);
   return g_strdup_printf ("%s %d, crop %d, %s", interp, pp->resize, pp->crop, norm);
@@ -372,7 +440,7 @@ nd_preprocess_resized_size (const NdPreprocess *pp, int width, int height,
 
   if (pp->resize == 0)
     {
-      w = h = pp->crop;
+      w = h = pp->inner > 0 ? pp->inner : pp->crop;
     }
   else if (width <= height)
     {
@@ -399,29 +467,15 @@ crop_offset (int size, int crop)
   return -((crop - size) / 2);
 }
 
-gboolean
-nd_preprocess_image_into (const guint8 *pixels, int width, int height, int stride,
-                          NdPixelFormat format, const NdPreprocess *pp, NdTensor *out,
-                          int index, GError **error)
+static gboolean
+check_image (const guint8 *pixels, int width, int height, int stride, NdPixelFormat format,
+             int *bpp, GError **error)
 {
-  int bpp, rw, rh, ox, oy, wx0, wy0, wx1, wy1, crop, ch;
-  g_autofree guint8 *gray = NULL;
-  g_autofree guint8 *win = NULL;
-  const guint8 *src = pixels;
-  gsize src_stride = stride;
-  int src_bpp, src_ch;
-  float lut[3][256];
-  gsize plane;
-
-  g_return_val_if_fail (pp != NULL && out != NULL, FALSE);
-
-  if (!nd_preprocess_validate (pp, error))
-    return FALSE;
   switch (format)
     {
-    case ND_PIXEL_FORMAT_RGBA8: bpp = 4; break;
-    case ND_PIXEL_FORMAT_RGB8: bpp = 3; break;
-    case ND_PIXEL_FORMAT_GRAY8: bpp = 1; break;
+    case ND_PIXEL_FORMAT_RGBA8: *bpp = 4; break;
+    case ND_PIXEL_FORMAT_RGB8: *bpp = 3; break;
+    case ND_PIXEL_FORMAT_GRAY8: *bpp = 1; break;
     default:
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("Unknown pixel format %d"), (int) format);
@@ -435,29 +489,32 @@ nd_preprocess_image_into (const guint8 *pixels, int width, int height, int strid
                    width, height, ND_PREPROCESS_MAX_SIDE);
       return FALSE;
     }
-  if (stride < width * bpp)
+  if (stride < width * *bpp)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("Image row stride %d is smaller than %d pixels of %d bytes"),
-                   stride, width, bpp);
+                   stride, width, *bpp);
       return FALSE;
     }
+  return TRUE;
+}
 
-  crop = pp->crop;
-  ch = pp->channels;
-  if (out->ndim != 4 || out->shape[1] != ch || out->shape[2] != crop || out->shape[3] != crop
-      || index < 0 || index >= out->shape[0])
-    {
-      g_autofree char *shape = nd_tensor_shape_string (out);
-
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
-                   _("Input tensor %s cannot take image %d of %d×%d×%d"),
-                   shape, index, ch, crop, crop);
-      return FALSE;
-    }
+/* Resize + centre crop, the uint8 part of the transform: returns crop × crop pixels of
+ * *@out_ch channels (1 when the image or the model is gray), zero where the crop pads. */
+static guint8 *
+resize_crop_u8 (const guint8 *pixels, int width, int height, int stride, int bpp,
+                const NdPreprocess *pp, int *out_ch)
+{
+  int rw, rh, ix, iy, ox, oy, wx0, wy0, wx1, wy1, crop = pp->crop, inner = crop, ww, pad = 0;
+  g_autofree guint8 *gray = NULL;
+  g_autofree guint8 *win = NULL;
+  const guint8 *src = pixels;
+  gsize src_stride = stride;
+  int src_bpp = bpp, src_ch;
+  guint8 *out;
 
   /* Gray models see PIL's convert('L') (ITU-R 601-2 luma in 16-bit fixed point). */
-  if (ch == 1 && bpp >= 3)
+  if (pp->channels == 1 && bpp >= 3)
     {
       gray = g_malloc ((gsize) width * height);
       for (int y = 0; y < height; y++)
@@ -472,24 +529,70 @@ nd_preprocess_image_into (const guint8 *pixels, int width, int height, int strid
       src_stride = width;
       src_bpp = 1;
     }
-  else
+  /* A gray image for an RGB model: resample once, the caller replicates (convert('RGB')
+   * copies L). */
+  src_ch = MIN (pp->channels, src_bpp);
+
+  /* An inner picture on a larger canvas is a crop at a negative offset: the same zero
+   * padding CenterCrop does, shifted by the canvas border. */
+  if (pp->inner > 0 && pp->inner < crop)
     {
-      src_bpp = bpp;
+      inner = pp->inner;
+      pad = (crop - inner) / 2;
     }
-  /* A gray image for an RGB model: resample once, replicate (convert('RGB') copies L). */
-  src_ch = MIN (ch, src_bpp);
-
   nd_preprocess_resized_size (pp, width, height, &rw, &rh);
-  ox = crop_offset (rw, crop);
-  oy = crop_offset (rh, crop);
-  wx0 = MAX (ox, 0);
-  wy0 = MAX (oy, 0);
-  wx1 = MIN (ox + crop, rw);
-  wy1 = MIN (oy + crop, rh);
+  ix = crop_offset (rw, inner);
+  iy = crop_offset (rh, inner);
+  wx0 = MAX (ix, 0);
+  wy0 = MAX (iy, 0);
+  wx1 = MIN (ix + inner, rw);
+  wy1 = MIN (iy + inner, rh);
+  /* canvas position = resized position − (ox, oy) */
+  ox = ix - pad;
+  oy = iy - pad;
+  ww = wx1 - wx0;
 
-  win = g_malloc ((gsize) (wx1 - wx0) * (wy1 - wy0) * src_ch);
+  win = g_malloc ((gsize) ww * (wy1 - wy0) * src_ch);
   resample_window (src, src_stride, src_bpp, src_ch, width, height, rw, rh, pp->interpolation,
-                   wx0, wy0, wx1 - wx0, wy1 - wy0, win);
+                   wx0, wy0, ww, wy1 - wy0, win);
+
+  out = g_malloc0 ((gsize) crop * crop * src_ch);   /* CenterCrop pads with 0 */
+  for (int y = wy0; y < wy1; y++)
+    memcpy (out + ((gsize) (y - oy) * crop + (wx0 - ox)) * src_ch,
+            win + (gsize) (y - wy0) * ww * src_ch, (gsize) ww * src_ch);
+  *out_ch = src_ch;
+  return out;
+}
+
+gboolean
+nd_preprocess_image_into (const guint8 *pixels, int width, int height, int stride,
+                          NdPixelFormat format, const NdPreprocess *pp, NdTensor *out,
+                          int index, GError **error)
+{
+  g_autofree guint8 *img = NULL;
+  int bpp, crop, ch, img_ch;
+  float lut[3][256];
+  gsize plane;
+
+  g_return_val_if_fail (pp != NULL && out != NULL, FALSE);
+
+  if (!nd_preprocess_validate (pp, error)
+      || !check_image (pixels, width, height, stride, format, &bpp, error))
+    return FALSE;
+  crop = pp->crop;
+  ch = pp->channels;
+  if (out->ndim != 4 || out->shape[1] != ch || out->shape[2] != crop || out->shape[3] != crop
+      || index < 0 || index >= out->shape[0])
+    {
+      g_autofree char *shape = nd_tensor_shape_string (out);
+
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                   _("Input tensor %s cannot take image %d of %d×%d×%d"),
+                   shape, index, ch, crop, crop);
+      return FALSE;
+    }
+
+  img = resize_crop_u8 (pixels, width, height, stride, bpp, pp, &img_ch);
 
   /* ToTensor then Normalize, in float32 as torch does: (b / 255 − mean) / std. */
   for (int c = 0; c < ch; c++)
@@ -500,20 +603,28 @@ nd_preprocess_image_into (const guint8 *pixels, int width, int height, int strid
   for (int c = 0; c < ch; c++)
     {
       float *o = out->data + ((gsize) index * ch + c) * plane;
-      int sc = MIN (c, src_ch - 1);
+      const guint8 *in = img + MIN (c, img_ch - 1);
 
-      for (int y = 0; y < crop; y++)
-        for (int x = 0; x < crop; x++)
-          {
-            int sx = x + ox - wx0, sy = y + oy - wy0;
-            guint8 b = 0;   /* CenterCrop pads with 0 before ToTensor */
-
-            if (x + ox >= wx0 && x + ox < wx1 && y + oy >= wy0 && y + oy < wy1)
-              b = win[((gsize) sy * (wx1 - wx0) + sx) * src_ch + sc];
-            o[(gsize) y * crop + x] = lut[c][b];
-          }
+      for (gsize i = 0; i < plane; i++)
+        o[i] = lut[c][in[i * img_ch]];
     }
   return TRUE;
+}
+
+guint8 *
+nd_preprocess_gray_image (const guint8 *pixels, int width, int height, int stride,
+                          NdPixelFormat format, int side, NdInterpolation interpolation,
+                          GError **error)
+{
+  NdPreprocess pp;
+  int bpp, ch;
+
+  nd_preprocess_for_gray (side, 0.0f, 1.0f, &pp);
+  pp.interpolation = interpolation;
+  if (!nd_preprocess_validate (&pp, error)
+      || !check_image (pixels, width, height, stride, format, &bpp, error))
+    return NULL;
+  return resize_crop_u8 (pixels, width, height, stride, bpp, &pp, &ch);
 }
 
 NdTensor *

@@ -37,6 +37,11 @@ typedef struct
   float           mean[3];
   float           std[3];
   int             channels;    /* 3 (RGB) or 1 (gray) */
+  /* 0, or a side < crop: the picture is resized and cropped to inner × inner and then centred
+   * ((crop − inner) / 2 from the top left) on a crop × crop canvas of zero pixels, the way
+   * the project's Fashion-MNIST models were trained (28 × 28 padded to 32). The tensor side
+   * is always crop. */
+  int             inner;
 } NdPreprocess;
 
 /* The official evaluation transform of @family at input side @resolution (networks.md):
@@ -52,7 +57,15 @@ void          nd_preprocess_for_gray   (int           resolution,
                                         float         mean,
                                         float         std,
                                         NdPreprocess *pp);
-/* Family preset for 3-channel specs, the Fashion-MNIST gray path for 1-channel ones. */
+/* The project's Fashion-MNIST models (tools/train_fashion_mnist.py, "gray resize=pad"):
+ * gray, bilinear short side 28, crop 28, centred on a @resolution canvas when it is larger
+ * (inner 28), else resized straight to @resolution; normalized with @mean/@std. */
+void          nd_preprocess_for_fashion_mnist (int           resolution,
+                                               float         mean,
+                                               float         std,
+                                               NdPreprocess *pp);
+/* Family preset for 3-channel specs, nd_preprocess_for_fashion_mnist (0.2860, 0.3530) for
+ * 1-channel ones. */
 void          nd_preprocess_for_spec   (const NdModelSpec *spec,
                                         NdPreprocess      *pp);
 /* Checks the fields (sizes ≤ ND_PREPROCESS_MAX_SIDE, std ≠ 0, channels 1 or 3). */
@@ -88,6 +101,20 @@ gboolean      nd_preprocess_image_into (const guint8       *pixels,
                                         const NdPreprocess *pp,
                                         NdTensor           *out,
                                         int                 index,
+                                        GError            **error);
+
+/* The uint8 gray picture a 1-channel model's transform starts from: convert('L'), @side on
+ * the short side, centre crop @side × @side. Returns g_malloc'd side² bytes. For the
+ * project's Fashion-MNIST models take @side 28 and BILINEAR — a Fashion-MNIST-sized picture
+ * — then apply the weights' own 28 → R mapping (nd_gray_preprocess_pixels in nd-dataset.h,
+ * pad or bilinear, as the training did). */
+guint8       *nd_preprocess_gray_image (const guint8       *pixels,
+                                        int                 width,
+                                        int                 height,
+                                        int                 stride,
+                                        NdPixelFormat       format,
+                                        int                 side,
+                                        NdInterpolation     interpolation,
                                         GError            **error);
 
 /* The resampling step alone, for tests and the input view: PIL's Image.resize (separable,

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-preprocess.h"
 
@@ -85,10 +86,12 @@ typedef struct
   NdInterpolation interpolation;
   int             crop;
   gboolean        gray;
+  int             canvas;   /* tensor side when larger than crop (crop becomes pp.inner) */
 } RefCase;
 
 /* Mirrors CASES in make_preprocess_ref.py. */
 static const RefCase ref_cases[] = {
+  { "fmnist-32-a", 333, 250, 1, 28, ND_INTERPOLATION_BILINEAR, 28, TRUE, 32 },
   { "parnet-224-a", 333, 250, 1, 256, ND_INTERPOLATION_BICUBIC, 224, FALSE },
   { "parnet-224-c", 1203, 901, 3, 256, ND_INTERPOLATION_BICUBIC, 224, FALSE },
   { "repvgg-96-b", 181, 403, 2, 96, ND_INTERPOLATION_BILINEAR, 96, FALSE },
@@ -153,6 +156,11 @@ test_against_pytorch (void)
         nd_preprocess_for_family (ND_FAMILY_PARNET, rc->crop, &pp);
       pp.resize = rc->resize;
       pp.interpolation = rc->interpolation;
+      if (rc->canvas > rc->crop)
+        {
+          pp.inner = rc->crop;
+          pp.crop = rc->canvas;
+        }
 
       got = nd_preprocess_image (img, rc->w, rc->h, rc->w * 3, ND_PIXEL_FORMAT_RGB8, &pp, &error);
       g_assert_no_error (error);
@@ -208,8 +216,46 @@ test_presets (void)
   nd_preprocess_for_spec (&spec, &pp);
   g_assert_cmpint (pp.channels, ==, 1);
   g_assert_cmpint (pp.crop, ==, 28);
+  g_assert_cmpint (pp.inner, ==, 0);
   g_assert_cmpfloat (pp.mean[0], ==, 0.2860f);
   g_assert_cmpfloat (pp.std[0], ==, 0.3530f);
+
+  /* the project's default: 28 × 28 Fashion-MNIST padded to 32 */
+  spec.resolution = 32;
+  nd_preprocess_for_spec (&spec, &pp);
+  g_assert_cmpint (pp.crop, ==, 32);
+  g_assert_cmpint (pp.resize, ==, 28);
+  g_assert_cmpint (pp.inner, ==, 28);
+  g_clear_pointer (&desc, g_free);
+  desc = nd_preprocess_describe (&pp);
+  g_assert_cmpstr (desc, ==, "bilinear 28, crop 28 on a 32 canvas, gray, mean 0.286 std 0.353");
+}
+
+/* The canvas path equals the training's own pad (nd_gray_preprocess_pixels, resize=pad) on a
+ * 28 × 28 picture, and centres odd margins the same way. */
+static void
+test_fashion_canvas (void)
+{
+  guint8 img[28 * 28];
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < 28 * 28; i++)
+    img[i] = (guint8) (i * 13 + (i >> 5));
+  for (int side = 31; side <= 36; side++)
+    {
+      g_autoptr(NdTensor) ours = NULL;
+      g_autofree float *ref = g_new (float, side * side);
+      NdGrayPreprocess gpp = { .bilinear = FALSE, .size = side, .mean = 0.2860, .std = 0.3530 };
+      NdPreprocess pp;
+
+      nd_preprocess_for_fashion_mnist (side, 0.2860f, 0.3530f, &pp);
+      ours = nd_preprocess_image (img, 28, 28, 28, ND_PIXEL_FORMAT_GRAY8, &pp, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (ours->shape[2], ==, side);
+      nd_gray_preprocess_pixels (img, 28, 28, &gpp, ref);
+      for (int i = 0; i < side * side; i++)
+        g_assert_cmpfloat_with_epsilon (ours->data[i], ref[i], 1e-5);
+    }
 }
 
 static void
@@ -326,6 +372,25 @@ test_formats (void)
   /* and it equals channel 0 of the 3-channel gray result */
   for (int i = 0; i < 13 * 13; i++)
     g_assert_cmpfloat (g1->data[i], ==, g3->data[i]);
+
+  /* the uint8 gray picture is the same transform before ToTensor */
+  {
+    g_autofree guint8 *u8 = nd_preprocess_gray_image (rgba, w, h, stride, ND_PIXEL_FORMAT_RGBA8,
+                                                      13, ND_INTERPOLATION_BILINEAR, &error);
+    g_autoptr(NdTensor) ref = NULL;
+
+    g_assert_no_error (error);
+    nd_preprocess_for_gray (13, 0.0f, 1.0f, &ppg);
+    set_unit_norm (&ppg);
+    ref = nd_preprocess_image (rgba, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &ppg, &error);
+    g_assert_no_error (error);
+    for (int i = 0; i < 13 * 13; i++)
+      g_assert_cmpfloat_with_epsilon (u8[i], ref->data[i], 1e-3);
+    g_assert_null (nd_preprocess_gray_image (rgba, w, h, 3, ND_PIXEL_FORMAT_RGBA8, 13,
+                                             ND_INTERPOLATION_BILINEAR, &error));
+    g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
 }
 
 static void
@@ -443,6 +508,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/preprocess/presets", test_presets);
   g_test_add_func ("/preprocess/resized-size", test_resized_size);
+  g_test_add_func ("/preprocess/fashion-canvas", test_fashion_canvas);
   g_test_add_func ("/preprocess/crop-offset-half-even", test_crop_offset_half_even);
   g_test_add_func ("/preprocess/formats", test_formats);
   g_test_add_func ("/preprocess/identity-and-constant", test_identity_and_constant);

@@ -162,7 +162,7 @@ def to_gray(img):
     return g.astype(np.uint8)[:, :, None]
 
 
-def transform(img, resize_to, interp, crop, mean, std, gray=False):
+def transform(img, resize_to, interp, crop, mean, std, gray=False, canvas=0):
     if gray:
         img = to_gray(img)
     h, w = img.shape[:2]
@@ -173,14 +173,21 @@ def transform(img, resize_to, interp, crop, mean, std, gray=False):
         img = tv_center_crop(img, crop)
     t = torch.from_numpy(np.array(img, copy=True)).permute(2, 0, 1).contiguous()
     t = t.to(dtype=torch.float32).div(255)                               # ToTensor
+    if canvas > crop:
+        # tools/train_fashion_mnist.py: F.pad(x, (2, 2, 2, 2), value=0.0) before Normalize
+        lo = (canvas - crop) // 2
+        hi = canvas - crop - lo
+        t = torch.nn.functional.pad(t, (lo, hi, lo, hi), value=0.0)
     m = torch.as_tensor(mean, dtype=torch.float32).view(-1, 1, 1)
     s = torch.as_tensor(std, dtype=torch.float32).view(-1, 1, 1)
     t = t.sub(m).div(s)                                                   # Normalize
     return t.unsqueeze(0).numpy()
 
 
-# name, image (w, h, seed), resize, interpolation, crop, gray — mirrored in test-preprocess.c
+# name, image (w, h, seed), resize, interpolation, crop, gray[, canvas] — mirrored in
+# test-preprocess.c
 CASES = [
+    ("fmnist-32-a", (333, 250, 1), 28, "bilinear", 28, True, 32),
     ("parnet-224-a", (333, 250, 1), int(math.floor(224 / 0.875)), "bicubic", 224, False),
     ("parnet-224-c", (1203, 901, 3), int(math.floor(224 / 0.875)), "bicubic", 224, False),
     ("repvgg-96-b", (181, 403, 2), 96, "bilinear", 96, False),
@@ -198,13 +205,15 @@ def main():
         sys.exit("usage: make_preprocess_ref.py OUTDIR")
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
-    for name, (w, h, seed), size, interp, crop, gray in CASES:
+    for name, (w, h, seed), size, interp, crop, gray, *canvas in CASES:
         img = make_image(w, h, seed)
         mean, std = ((0.2860,), (0.3530,)) if gray else (IMAGENET_MEAN, IMAGENET_STD)
-        t = transform(img, size, interp, crop, mean, std, gray)
+        t = transform(img, size, interp, crop, mean, std, gray, canvas[0] if canvas else 0)
         np.save(os.path.join(outdir, name + ".npy"), t.astype(np.float32))
-    print("resize backend: " + ("Pillow " + Image.__version__ + " (numpy re-implementation "
-                                "checked equal)" if Image is not None else "numpy re-implementation"))
+    if Image is not None:
+        print(f"resize backend: Pillow {Image.__version__} (numpy re-implementation checked equal)")
+    else:
+        print("resize backend: numpy re-implementation")
 
 
 if __name__ == "__main__":
