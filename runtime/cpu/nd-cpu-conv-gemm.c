@@ -173,8 +173,10 @@ conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *i
           .y = out->data + ((gint64) n * cg->O + (gint64) grp * opg) * P,
         };
 
-        j.parts = flops < 200000 ? 1 : threads;
-        j.split_cols = P >= 32 * j.parts || opg < 4 * j.parts;
+        /* a few tasks per thread: on a loaded machine a late worker leaves its share to the
+         * others instead of stalling the op */
+        j.parts = flops < 200000 ? 1 : 3 * threads;
+        j.split_cols = P >= 48 * j.parts || opg < 4 * j.parts;
         if (!j.split_cols)
           {
             if (cg->direct)

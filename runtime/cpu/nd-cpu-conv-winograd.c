@@ -197,26 +197,17 @@ pad_task (gpointer data, int task, int thread)
     }
 }
 
+/* The three stages on tiles rows [ty0, ty1) of image @n, each over a sub-range so that small
+ * maps (one block) can still be split across threads stage by stage. */
 static void
-block_task (gpointer data, int task, int thread)
+stage_in (WinoJob *j, int n, int ty0, int ty1, float *V, int c0, int c1)
 {
-  WinoJob *j = data;
   ConvWino *cw = j->cw;
-  int n = task / cw->n_blocks, blk = task % cw->n_blocks;
-  int ty0 = blk * cw->rows_per_block, ty1 = MIN (cw->TH, ty0 + cw->rows_per_block);
-  int T = (ty1 - ty0) * cw->TW, m = cw->m, A2 = cw->a * cw->a;
-  int cpg = cw->C / cw->g, opg = cw->O / cw->g, OW = cw->W, OH = cw->H;
-  float *V = cw->parent.scratch + (gsize) j->N * cw->C * cw->Hp * cw->Wp
-             + (gsize) thread * cw->thread_floats;
-  float *M = V + (gsize) A2 * cw->C * T;
-  gint64 vstride = (gint64) cw->C * T, mstride = (gint64) cw->O * T;
-  const NdTensor *bias = j->node->w[ND_W_BIAS];
-  gint64 plane = (gint64) OH * OW;
+  int T = (ty1 - ty0) * cw->TW, m = cw->m;
+  gint64 vstride = (gint64) cw->C * T;
   int base[LANES];
-  float Y[16 * LANES];
 
-  /* 1. input transform */
-  for (int c = 0; c < cw->C; c++)
+  for (int c = c0; c < c1; c++)
     {
       const float *xp = j->xp + ((gint64) n * cw->C + c) * cw->Hp * cw->Wp;
 
@@ -236,15 +227,36 @@ block_task (gpointer data, int task, int thread)
             in_f23 (xp, cw->Wp, base, L, V + (gint64) c * T + t0, vstride);
         }
     }
-  /* 2. one GEMM per tile position and group */
-  for (int pos = 0; pos < A2; pos++)
-    for (int grp = 0; grp < cw->g; grp++)
+}
+
+/* GEMMs for (position, group) pairs [q0, q1) */
+static void
+stage_gemm (ConvWino *cw, int T, const float *V, float *M, int q0, int q1)
+{
+  int cpg = cw->C / cw->g, opg = cw->O / cw->g;
+  gint64 vstride = (gint64) cw->C * T, mstride = (gint64) cw->O * T;
+
+  for (int q = q0; q < q1; q++)
+    {
+      int pos = q / cw->g, grp = q % cw->g;
+
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, T, cpg, 1.0f,
                    cw->U + ((gint64) pos * cw->O + (gint64) grp * opg) * cpg, cpg,
                    V + pos * vstride + (gint64) grp * cpg * T, T, 0.0f,
                    M + pos * mstride + (gint64) grp * opg * T, T);
-  /* 3. output transform, bias, epilogue */
-  for (int o = 0; o < cw->O; o++)
+    }
+}
+
+static void
+stage_out (WinoJob *j, int n, int ty0, int ty1, const float *M, int o0, int o1)
+{
+  ConvWino *cw = j->cw;
+  int T = (ty1 - ty0) * cw->TW, m = cw->m, OW = cw->W, OH = cw->H;
+  gint64 mstride = (gint64) cw->O * T, plane = (gint64) OH * OW;
+  const NdTensor *bias = j->node->w[ND_W_BIAS];
+  float Y[16 * LANES];
+
+  for (int o = o0; o < o1; o++)
     {
       float *yo = j->y + ((gint64) n * cw->O + o) * plane;
       float b = bias != NULL ? bias->data[o] : 0.0f;
@@ -278,14 +290,85 @@ block_task (gpointer data, int task, int thread)
     }
 }
 
+static float *
+thread_v (WinoJob *j, int thread)
+{
+  ConvWino *cw = j->cw;
+
+  return cw->parent.scratch + (gsize) j->N * cw->C * cw->Hp * cw->Wp
+         + (gsize) thread * cw->thread_floats;
+}
+
+/* Block mode: one task = all three stages on one block of tile rows, in this thread's V/M. */
+static void
+block_task (gpointer data, int task, int thread)
+{
+  WinoJob *j = data;
+  ConvWino *cw = j->cw;
+  int n = task / cw->n_blocks, blk = task % cw->n_blocks;
+  int ty0 = blk * cw->rows_per_block, ty1 = MIN (cw->TH, ty0 + cw->rows_per_block);
+  int T = (ty1 - ty0) * cw->TW;
+  float *V = thread_v (j, thread), *M = V + (gsize) cw->a * cw->a * cw->C * T;
+
+  stage_in (j, n, ty0, ty1, V, 0, cw->C);
+  stage_gemm (cw, T, V, M, 0, cw->a * cw->a * cw->g);
+  stage_out (j, n, ty0, ty1, M, 0, cw->O);
+}
+
+/* Stage mode (a small map, too few blocks to share): each stage split across threads. */
+typedef struct
+{
+  WinoJob *j;
+  int      n, stage, parts;
+  float   *V, *M;
+} StageJob;
+
+static void
+stage_task (gpointer data, int task, int thread)
+{
+  StageJob *s = data;
+  ConvWino *cw = s->j->cw;
+  int T = cw->TH * cw->TW;
+  gint64 b, e;
+
+  switch (s->stage)
+    {
+    case 0:
+      nd_cpu_split (cw->C, s->parts, task, 1, &b, &e);
+      stage_in (s->j, s->n, 0, cw->TH, s->V, b, e);
+      break;
+    case 1:
+      nd_cpu_split (cw->a * cw->a * cw->g, s->parts, task, 1, &b, &e);
+      stage_gemm (cw, T, s->V, s->M, b, e);
+      break;
+    default:
+      nd_cpu_split (cw->O, s->parts, task, 1, &b, &e);
+      stage_out (s->j, s->n, 0, cw->TH, s->M, b, e);
+      break;
+    }
+}
+
 static void
 wino_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, NdTensor *out)
 {
   ConvWino *cw = (ConvWino *) kernel;
   WinoJob j = { cw, node, in[0]->data, out->data, kernel->scratch, in[0]->shape[0] };
+  int threads = nd_cpu_pool_n_threads ();
 
-  nd_cpu_parallel_for (2 * nd_cpu_pool_n_threads (), pad_task, &j);
-  nd_cpu_parallel_for (j.N * cw->n_blocks, block_task, &j);
+  nd_cpu_parallel_for (2 * threads, pad_task, &j);
+  if (j.N * cw->n_blocks >= 2 * threads || threads == 1)
+    {
+      nd_cpu_parallel_for (j.N * cw->n_blocks, block_task, &j);
+      return;
+    }
+  for (int n = 0; n < j.N; n++)
+    {
+      StageJob s = { &j, n, 0, 4 * threads, thread_v (&j, 0), NULL };
+
+      s.M = s.V + (gsize) cw->a * cw->a * cw->C * cw->TH * cw->TW;
+      for (s.stage = 0; s.stage < 3; s.stage++)
+        nd_cpu_parallel_for (s.parts, stage_task, &s);
+    }
 }
 
 static void
@@ -366,7 +449,8 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
       /* Transforms cost O(C + O) per tile, the GEMMs O(C·O): narrow layers stay on GEMM. */
       if (cpg < 16 || opg < 16 || a->out_h < 6 || a->out_w < 6)
         return NULL;
-      m = (a->out_h >= 12 && a->out_w >= 12) ? 4 : 2;
+      /* F(4,3) needs enough tiles per GEMM (OpenBLAS is slow on N < ~32): 24² maps and up */
+      m = (a->out_h >= 24 && a->out_w >= 24) ? 4 : 2;
     }
 
   cw = g_new0 (ConvWino, 1);
@@ -402,6 +486,7 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
   cw->parent.free = wino_free;
   cw->parent.fuses_epilogue = TRUE;
   cw->parent.scratch_floats = (gsize) batch * cw->C * cw->Hp * cw->Wp
-                              + (gsize) nd_cpu_pool_n_threads () * cw->thread_floats;
+                              + MAX ((gsize) nd_cpu_pool_n_threads () * cw->thread_floats,
+                                     (gsize) cw->a * cw->a * (cw->C + cw->O) * cw->TH * cw->TW);
   return &cw->parent;
 }

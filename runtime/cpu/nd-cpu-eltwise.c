@@ -338,7 +338,7 @@ eltwise_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in,
 
   j.n_units = per_plane (e->op) ? N * e->C : out->numel;
   if (work >= 16384)
-    j.n_tasks = (int) MIN (j.n_units, 2 * nd_cpu_pool_n_threads ());
+    j.n_tasks = (int) MIN (j.n_units, 4 * nd_cpu_pool_n_threads ());
   nd_cpu_parallel_for (j.n_tasks, elt_task, &j);
 }
 

@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 #include <sched.h>
+#include <stdlib.h>
 
 #include "nd-cpu-pool.h"
 
@@ -11,6 +12,15 @@
  * microseconds), then sleep on a condition variable so an idle app costs nothing. */
 
 #define SPIN_ROUNDS 20000
+
+/* The job word packs generation (24 bits), task count (20) and next unclaimed task (20), so a
+ * claim is one compare-and-swap that fails if a new job replaced the one the claimer saw. A
+ * caller waits only for tasks actually claimed, never for a worker to wake up: on a loaded
+ * machine a descheduled worker costs nothing, the caller just runs the remaining tasks. */
+#define GEN(s)   ((s) >> 40)
+#define COUNT(s) (((s) >> 20) & 0xFFFFF)
+#define NEXT(s)  ((s) & 0xFFFFF)
+#define MAX_TASKS 0xFFFFF
 
 typedef struct
 {
@@ -20,55 +30,70 @@ typedef struct
   GMutex         lock;
   GCond          wake;
   int            sleepers;
-  volatile guint generation;
+  guint64        state;
   NdCpuTaskFunc  func;
   gpointer       data;
-  int            n_tasks;
-  volatile gint  next;
-  volatile gint  finished;      /* workers done with the current generation */
+  gint           done;
 } Pool;
 
 static Pool pool;
 static gsize pool_once;
 
-static void
-run_tasks (int thread)
+static inline void
+cpu_relax (void)
 {
-  int i;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#else
+  sched_yield ();
+#endif
+}
 
-  while ((i = g_atomic_int_add (&pool.next, 1)) < pool.n_tasks)
-    pool.func (pool.data, i, thread);
+/* Runs tasks of generation @gen until none is left; FALSE if the job changed meanwhile. */
+static void
+run_tasks (guint64 gen, int thread)
+{
+  for (;;)
+    {
+      guint64 s = __atomic_load_n (&pool.state, __ATOMIC_ACQUIRE);
+
+      if (GEN (s) != gen || NEXT (s) >= COUNT (s))
+        return;
+      if (__atomic_compare_exchange_n (&pool.state, &s, s + 1, FALSE, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE))
+        {
+          pool.func (pool.data, (int) NEXT (s), thread);
+          __atomic_add_fetch (&pool.done, 1, __ATOMIC_RELEASE);
+        }
+    }
 }
 
 static gpointer
 worker_main (gpointer data)
 {
   int thread = GPOINTER_TO_INT (data);
-  guint seen = 0;
+  guint64 seen = 0;
 
   for (;;)
     {
       int spin = 0;
 
-      while (g_atomic_int_get (&pool.generation) == seen && spin < SPIN_ROUNDS)
+      while (GEN (__atomic_load_n (&pool.state, __ATOMIC_ACQUIRE)) == seen && spin < SPIN_ROUNDS)
         {
-#if defined(__x86_64__) || defined(__i386__)
-          __builtin_ia32_pause ();
-#endif
+          cpu_relax ();
           spin++;
         }
-      if (g_atomic_int_get (&pool.generation) == seen)
+      if (GEN (__atomic_load_n (&pool.state, __ATOMIC_ACQUIRE)) == seen)
         {
           g_mutex_lock (&pool.lock);
           pool.sleepers++;
-          while (g_atomic_int_get (&pool.generation) == seen)
+          while (GEN (__atomic_load_n (&pool.state, __ATOMIC_ACQUIRE)) == seen)
             g_cond_wait (&pool.wake, &pool.lock);
           pool.sleepers--;
           g_mutex_unlock (&pool.lock);
         }
-      seen = g_atomic_int_get (&pool.generation);
-      run_tasks (thread);
-      g_atomic_int_inc (&pool.finished);
+      seen = GEN (__atomic_load_n (&pool.state, __ATOMIC_ACQUIRE));
+      run_tasks (seen, thread);
     }
   return NULL;
 }
@@ -78,6 +103,10 @@ nd_cpu_pool_init (int n_threads)
 {
   if (g_once_init_enter (&pool_once))
     {
+      const char *env = g_getenv ("ND_CPU_THREADS");
+
+      if (env != NULL && atoi (env) > 0)
+        n_threads = atoi (env);
       if (n_threads <= 0)
         n_threads = (int) g_get_num_processors ();
       pool.n_threads = CLAMP (n_threads, 1, 64);
@@ -100,10 +129,13 @@ nd_cpu_pool_n_threads (void)
 void
 nd_cpu_parallel_for (int n_tasks, NdCpuTaskFunc func, gpointer data)
 {
+  guint64 gen;
+
   nd_cpu_pool_init (0);
   if (n_tasks <= 0)
     return;
-  if (n_tasks == 1 || pool.n_threads == 1 || !g_mutex_trylock (&pool.busy))
+  if (n_tasks == 1 || n_tasks > MAX_TASKS || pool.n_threads == 1
+      || !g_mutex_trylock (&pool.busy))
     {
       for (int i = 0; i < n_tasks; i++)
         func (data, i, 0);
@@ -111,23 +143,16 @@ nd_cpu_parallel_for (int n_tasks, NdCpuTaskFunc func, gpointer data)
     }
   pool.func = func;
   pool.data = data;
-  pool.n_tasks = n_tasks;
-  g_atomic_int_set (&pool.next, 0);
-  g_atomic_int_set (&pool.finished, 0);
-  g_atomic_int_inc (&pool.generation);
+  __atomic_store_n (&pool.done, 0, __ATOMIC_RELAXED);
+  gen = (GEN (pool.state) + 1) & 0xFFFFFF;
+  __atomic_store_n (&pool.state, (gen << 40) | ((guint64) n_tasks << 20), __ATOMIC_RELEASE);
   g_mutex_lock (&pool.lock);
   if (pool.sleepers > 0)
     g_cond_broadcast (&pool.wake);
   g_mutex_unlock (&pool.lock);
-  run_tasks (0);
-  while (g_atomic_int_get (&pool.finished) < pool.n_threads - 1)
-    {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause ();
-#else
-      sched_yield ();
-#endif
-    }
+  run_tasks (gen, 0);
+  while (__atomic_load_n (&pool.done, __ATOMIC_ACQUIRE) < n_tasks)
+    cpu_relax ();
   g_mutex_unlock (&pool.busy);
 }
 

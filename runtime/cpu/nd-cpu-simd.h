@@ -11,7 +11,8 @@
  * baseline); the dynamic loader picks the clone for the running CPU (GCC target_clones, an
  * ifunc resolved once), so the binary still runs on any x86-64. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define ND_CPU_HOT __attribute__((target_clones ("avx512f", "arch=haswell", "default")))
+#define ND_CPU_HOT \
+  __attribute__((target_clones ("avx512f", "arch=haswell", "default"), optimize ("O3")))
 #else
 #define ND_CPU_HOT
 #endif
