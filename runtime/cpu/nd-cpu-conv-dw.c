@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "nd-cpu-kernel.h"
 #include "nd-cpu-pool.h"
 #include "nd-cpu-simd.h"
@@ -15,6 +17,7 @@ typedef struct
 {
   NdCpuKernel parent;
   int C, H, W, OH, OW, k, s, pad;
+  gboolean padded;   /* stride 1, k ∈ {3, 5, 7}: the specialised padded-plane path */
 } ConvDw;
 
 typedef struct
@@ -25,6 +28,41 @@ typedef struct
   NdTensor       *y;
   int             n_tasks;
 } DwJob;
+
+/* Stride 1: the plane is first copied into a zero-padded buffer, then each output row is
+ * Σ_ky Σ_kx w·xp[oy + ky][ox + kx] with no bounds checks; K is a compile-time constant in the
+ * specialised copies (3, 5, 7) so the tap loop unrolls and the ox loop vectorises. */
+#define DW_S1(K)                                                                              \
+  ND_CPU_HOT static void                                                                      \
+  dw_s1_k##K (const float *restrict xp, int Wp, const float *restrict w, float bias,          \
+              float *restrict y, int OH, int OW)                                              \
+  {                                                                                           \
+    for (int oy = 0; oy < OH; oy++)                                                           \
+      {                                                                                       \
+        float *restrict row = y + (gint64) oy * OW;                                           \
+                                                                                              \
+        for (int ox = 0; ox < OW; ox++)                                                       \
+          row[ox] = bias;                                                                     \
+        for (int ky = 0; ky < K; ky++)                                                        \
+          {                                                                                   \
+            const float *src = xp + (gint64) (oy + ky) * Wp;                                  \
+            const float *wk = w + ky * K;                                                     \
+                                                                                              \
+            for (int ox = 0; ox < OW; ox++)                                                   \
+              {                                                                               \
+                float acc = row[ox];                                                          \
+                                                                                              \
+                for (int kx = 0; kx < K; kx++)                                                \
+                  acc += wk[kx] * src[ox + kx];                                               \
+                row[ox] = acc;                                                                \
+              }                                                                               \
+          }                                                                                   \
+      }                                                                                       \
+  }
+
+DW_S1 (3)
+DW_S1 (5)
+DW_S1 (7)
 
 ND_CPU_HOT static void
 dw_plane (const float *restrict x, const float *restrict w, float bias, float *restrict y, int H,
@@ -53,12 +91,8 @@ dw_plane (const float *restrict x, const float *restrict w, float bias, float *r
               int hi = (W - 1 - off) < 0 ? 0 : (W - 1 - off) / s + 1;
 
               hi = MIN (hi, OW);
-              if (s == 1)
-                for (int ox = lo; ox < hi; ox++)
-                  row[ox] += wv * src[ox + off];
-              else
-                for (int ox = lo; ox < hi; ox++)
-                  row[ox] += wv * src[ox * s + off];
+              for (int ox = lo; ox < hi; ox++)
+                row[ox] += wv * src[ox * s + off];
             }
         }
     }
@@ -79,9 +113,28 @@ dw_task (gpointer data, int task, int thread)
       int n = pl / dw->C, c = pl % dw->C;
       float *y = j->y->data + pl * out_plane;
 
-      dw_plane (j->x->data + pl * in_plane, j->node->w[ND_W_WEIGHT]->data + (gint64) c * dw->k * dw->k,
-                b != NULL ? b->data[c] : 0.0f, y, dw->H, dw->W, dw->OH, dw->OW, dw->k, dw->s,
-                dw->pad);
+      const float *x = j->x->data + pl * in_plane;
+      const float *w = j->node->w[ND_W_WEIGHT]->data + (gint64) c * dw->k * dw->k;
+      float bv = b != NULL ? b->data[c] : 0.0f;
+
+      if (dw->padded)
+        {
+          int Hp = dw->H + 2 * dw->pad, Wp = dw->W + 2 * dw->pad;
+          float *xp = dw->parent.scratch + (gsize) thread * Hp * Wp;
+
+          memset (xp, 0, (gsize) Hp * Wp * sizeof (float));
+          for (int r = 0; r < dw->H; r++)
+            memcpy (xp + (gint64) (r + dw->pad) * Wp + dw->pad, x + (gint64) r * dw->W,
+                    dw->W * sizeof (float));
+          if (dw->k == 3)
+            dw_s1_k3 (xp, Wp, w, bv, y, dw->OH, dw->OW);
+          else if (dw->k == 5)
+            dw_s1_k5 (xp, Wp, w, bv, y, dw->OH, dw->OW);
+          else
+            dw_s1_k7 (xp, Wp, w, bv, y, dw->OH, dw->OW);
+        }
+      else
+        dw_plane (x, w, bv, y, dw->H, dw->W, dw->OH, dw->OW, dw->k, dw->s, dw->pad);
       if (dw->parent.epilogue.n_steps > 0)
         nd_cpu_epilogue_apply (&dw->parent.epilogue, n, c, dw->C, out_plane, 0, y, out_plane);
     }
@@ -128,6 +181,10 @@ nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch)
   dw->k = node->p.kernel;
   dw->s = node->p.stride;
   dw->pad = node->p.pad;
+  dw->padded = dw->s == 1 && (dw->k == 3 || dw->k == 5 || dw->k == 7);
+  if (dw->padded)
+    dw->parent.scratch_floats = (gsize) nd_cpu_pool_n_threads () * (dw->H + 2 * dw->pad)
+                                * (dw->W + 2 * dw->pad);
   dw->parent.algo = "dw-direct";
   dw->parent.run = dw_run;
   dw->parent.free = dw_free;

@@ -446,11 +446,13 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
     }
   else
     {
-      /* Transforms cost O(C + O) per tile, the GEMMs O(C·O): narrow layers stay on GEMM. */
-      if (cpg < 16 || opg < 16 || a->out_h < 6 || a->out_w < 6)
+      /* Transforms cost O(C + O) per tile, the GEMMs O(C·O): narrow layers stay on GEMM.
+       * Below 24² maps F(4,3) has too few tiles per GEMM (OpenBLAS is slow on N < ~32) and
+       * F(2,3) measured slower than im2col+sgemm (nd-bench-conv, 14² maps), so those go to
+       * GEMM too. */
+      if (cpg < 16 || opg < 16 || a->out_h < 24 || a->out_w < 24)
         return NULL;
-      /* F(4,3) needs enough tiles per GEMM (OpenBLAS is slow on N < ~32): 24² maps and up */
-      m = (a->out_h >= 24 && a->out_w >= 24) ? 4 : 2;
+      m = 4;
     }
 
   cw = g_new0 (ConvWino, 1);
@@ -465,11 +467,13 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
   cw->TW = (cw->W + m - 1) / m;
   cw->Hp = cw->TH * m + 2;
   cw->Wp = cw->TW * m + 2;
-  /* Tiles per block: V and M of one block in about 1 MiB (L2), at least one tile row. */
-  target = (int) (1024 * 1024 / (sizeof (float) * cw->a * cw->a * (cw->C + cw->O)));
+  /* Tiles per block (the GEMMs' N): 128 measured best from 92 to 512 channels (16–256
+   * tried, nd-bench-conv with ND_WINO_TILES); fitting V and M in L2 instead gave N ≈ 16 for
+   * wide layers and half the speed. */
+  target = 128;
   if (g_getenv ("ND_WINO_TILES") != NULL)
     target = atoi (g_getenv ("ND_WINO_TILES"));
-  target = CLAMP (target, 16, 512);
+  target = CLAMP (target, 16, 1024);
   cw->rows_per_block = CLAMP (target / cw->TW, 1, cw->TH);
   cw->n_blocks = (cw->TH + cw->rows_per_block - 1) / cw->rows_per_block;
   cw->tiles_max = cw->rows_per_block * cw->TW;
