@@ -6,6 +6,7 @@
 
 #include <cblas.h>
 
+#include "nd-cpu-gemm.h"
 #include "nd-cpu-kernel.h"
 #include "nd-cpu-pool.h"
 #include "nd-cpu-simd.h"
@@ -24,6 +25,7 @@ typedef struct
   NdCpuKernel parent;
   int C, H, W, O, OH, OW, k, s, pad, g;
   gboolean direct;   /* 1×1, stride 1, pad 0: no im2col */
+  NdCpuPackedA **packed;   /* [g] weights packed at prepare (AVX-512), else NULL */
 } ConvGemm;
 
 typedef struct
@@ -139,16 +141,22 @@ conv_task (gpointer data, int task, int thread)
                        cg->parent.scratch);
           cols = cg->parent.scratch;
         }
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, e - b, K, 1.0f, j->w, K,
-                   cols + b, P, 0.0f, j->y + b, P);
+      if (cg->packed != NULL)
+        nd_cpu_gemm_run (cg->packed[j->grp], 0, opg, cols, P, b, e, j->y, P);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, e - b, K, 1.0f, j->w, K,
+                     cols + b, P, 0.0f, j->y + b, P);
       finish (j, 0, opg, b, e);
     }
   else
     {
-      nd_cpu_split (opg, j->parts, task, 4, &b, &e);
+      nd_cpu_split (opg, j->parts, task, ND_CPU_GEMM_MR, &b, &e);
       if (e <= b)
         return;
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, e - b, P, K, 1.0f, j->w + b * K, K,
+      if (cg->packed != NULL)
+        nd_cpu_gemm_run (cg->packed[j->grp], b, e, j->cols, P, 0, P, j->y, P);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, e - b, P, K, 1.0f, j->w + b * K, K,
                    j->cols, P, 0.0f, j->y + b * P, P);
       finish (j, b, e, 0, P);
     }
@@ -195,6 +203,12 @@ conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *i
 static void
 conv_gemm_free (NdCpuKernel *kernel)
 {
+  ConvGemm *cg = (ConvGemm *) kernel;
+
+  if (cg->packed != NULL)
+    for (int i = 0; i < cg->g; i++)
+      nd_cpu_gemm_free (cg->packed[i]);
+  g_free (cg->packed);
   g_free (kernel);
 }
 
@@ -229,6 +243,19 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
   cg->parent.fuses_epilogue = TRUE;
   if (!cg->direct)
     cg->parent.scratch_floats = (gsize) (cg->C / cg->g) * cg->k * cg->k * cg->OH * cg->OW;
+  if (nd_cpu_gemm_supported ())
+    {
+      int opg = cg->O / cg->g, K = cg->C / cg->g * cg->k * cg->k;
+
+      cg->packed = g_new0 (NdCpuPackedA *, cg->g);
+      for (int i = 0; i < cg->g; i++)
+        if ((cg->packed[i] = nd_cpu_gemm_pack (node->w[ND_W_WEIGHT]->data + (gsize) i * opg * K,
+                                               opg, K, K)) == NULL)
+          {
+            conv_gemm_free (&cg->parent);
+            return NULL;
+          }
+    }
   return &cg->parent;
 }
 
@@ -256,6 +283,6 @@ nd_cpu_linear_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
   k = g_new0 (NdCpuKernel, 1);
   k->algo = "sgemm";
   k->run = linear_gemm_run;
-  k->free = conv_gemm_free;
+  k->free = (void (*) (NdCpuKernel *)) g_free;
   return k;
 }

@@ -7,6 +7,7 @@
 
 #include <cblas.h>
 
+#include "nd-cpu-gemm.h"
 #include "nd-cpu-kernel.h"
 #include "nd-cpu-pool.h"
 #include "nd-cpu-simd.h"
@@ -31,6 +32,7 @@ typedef struct
   int C, H, W, O, g, m, a;
   int TH, TW, Hp, Wp, rows_per_block, n_blocks, tiles_max;
   float *U;           /* [a·a][O][C/g] */
+  NdCpuPackedA **packed;   /* [a·a·g] U packed per position and group (AVX-512), or NULL */
   gsize thread_floats;
 } ConvWino;
 
@@ -240,10 +242,14 @@ stage_gemm (ConvWino *cw, int T, const float *V, float *M, int q0, int q1)
     {
       int pos = q / cw->g, grp = q % cw->g;
 
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, T, cpg, 1.0f,
-                   cw->U + ((gint64) pos * cw->O + (gint64) grp * opg) * cpg, cpg,
-                   V + pos * vstride + (gint64) grp * cpg * T, T, 0.0f,
-                   M + pos * mstride + (gint64) grp * opg * T, T);
+      if (cw->packed != NULL)
+        nd_cpu_gemm_run (cw->packed[q], 0, opg, V + pos * vstride + (gint64) grp * cpg * T, T,
+                         0, T, M + pos * mstride + (gint64) grp * opg * T, T);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, T, cpg, 1.0f,
+                     cw->U + ((gint64) pos * cw->O + (gint64) grp * opg) * cpg, cpg,
+                     V + pos * vstride + (gint64) grp * cpg * T, T, 0.0f,
+                     M + pos * mstride + (gint64) grp * opg * T, T);
     }
 }
 
@@ -376,6 +382,10 @@ wino_free (NdCpuKernel *kernel)
 {
   ConvWino *cw = (ConvWino *) kernel;
 
+  if (cw->packed != NULL)
+    for (int q = 0; q < cw->a * cw->a * cw->g; q++)
+      nd_cpu_gemm_free (cw->packed[q]);
+  g_free (cw->packed);
   free (cw->U);
   g_free (cw);
 }
@@ -447,12 +457,18 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
   else
     {
       /* Transforms cost O(C + O) per tile, the GEMMs O(C·O): narrow layers stay on GEMM.
-       * Below 24² maps F(4,3) has too few tiles per GEMM (OpenBLAS is slow on N < ~32) and
-       * F(2,3) measured slower than im2col+sgemm (nd-bench-conv, 14² maps), so those go to
-       * GEMM too. */
-      if (cpg < 16 || opg < 16 || a->out_h < 24 || a->out_w < 24)
+       * F(4,3) from 24² maps; below, F(4,3) has too few tiles per GEMM and F(2,3) wins
+       * (measured with nd-bench-conv: 384×14² F(2,3) 2.8 ms vs im2col 4.8 ms, one core).
+       * Without the packed GEMM (no AVX-512) OpenBLAS is slow on those narrow GEMMs and
+       * im2col+sgemm wins below 24². */
+      if (cpg < 16 || opg < 16 || a->out_h < 6 || a->out_w < 6)
         return NULL;
-      m = 4;
+      if (a->out_h >= 24 && a->out_w >= 24)
+        m = 4;
+      else if (nd_cpu_gemm_supported ())
+        m = 2;
+      else
+        return NULL;
     }
 
   cw = g_new0 (ConvWino, 1);
@@ -485,6 +501,22 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
       return NULL;
     }
   transform_weights (cw, node->w[ND_W_WEIGHT]->data);
+  if (nd_cpu_gemm_supported ())
+    {
+      cw->packed = g_new0 (NdCpuPackedA *, cw->a * cw->a * cw->g);
+      for (int q = 0; q < cw->a * cw->a * cw->g; q++)
+        {
+          int pos = q / cw->g, grp = q % cw->g;
+
+          cw->packed[q] = nd_cpu_gemm_pack (cw->U + ((gint64) pos * cw->O + (gint64) grp * opg)
+                                            * cpg, opg, cpg, cpg);
+          if (cw->packed[q] == NULL)
+            {
+              wino_free (&cw->parent);
+              return NULL;
+            }
+        }
+    }
   cw->parent.algo = m == 4 ? "winograd-f43" : "winograd-f23";
   cw->parent.run = wino_run;
   cw->parent.free = wino_free;
