@@ -11,7 +11,11 @@
 /* Workers spin briefly on a generation counter (ops of a plan follow each other within
  * microseconds), then sleep on a condition variable so an idle app costs nothing. */
 
-#define SPIN_ROUNDS 20000
+/* Pause-spin this long (~50 µs) before yielding / sleeping: ops follow each other within
+ * microseconds on an idle machine, but on a loaded one (this 2-core box runs 8 agents)
+ * spinning on a preempted thread only steals the core it needs. */
+#define SPIN_ROUNDS 2000
+#define YIELD_ROUNDS 50
 
 /* The job word packs generation (24 bits), task count (20) and next unclaimed task (20), so a
  * claim is one compare-and-swap that fails if a new job replaced the one the claimer saw. A
@@ -78,10 +82,13 @@ worker_main (gpointer data)
     {
       int spin = 0;
 
-      while (GEN (__atomic_load_n (&pool.state, __ATOMIC_ACQUIRE)) == seen && spin < SPIN_ROUNDS)
+      while (GEN (__atomic_load_n (&pool.state, __ATOMIC_ACQUIRE)) == seen
+             && spin < SPIN_ROUNDS + YIELD_ROUNDS)
         {
-          cpu_relax ();
-          spin++;
+          if (spin++ < SPIN_ROUNDS)
+            cpu_relax ();
+          else
+            sched_yield ();
         }
       if (GEN (__atomic_load_n (&pool.state, __ATOMIC_ACQUIRE)) == seen)
         {
@@ -151,8 +158,14 @@ nd_cpu_parallel_for (int n_tasks, NdCpuTaskFunc func, gpointer data)
     g_cond_broadcast (&pool.wake);
   g_mutex_unlock (&pool.lock);
   run_tasks (gen, 0);
-  while (__atomic_load_n (&pool.done, __ATOMIC_ACQUIRE) < n_tasks)
-    cpu_relax ();
+  for (int spin = 0; __atomic_load_n (&pool.done, __ATOMIC_ACQUIRE) < n_tasks; spin++)
+    {
+      /* the rest is running on a worker; if it was preempted, let it have the core */
+      if (spin < SPIN_ROUNDS)
+        cpu_relax ();
+      else
+        sched_yield ();
+    }
   g_mutex_unlock (&pool.busy);
 }
 
