@@ -184,7 +184,7 @@ test_eltwise_ops (void)
 /* ---- fused epilogues ---------------------------------------------------------------- */
 
 typedef enum { EP_RELU, EP_SILU, EP_LEAKY, EP_GATE2, EP_ADD_SILU, EP_CAPTURED_ACT,
-               EP_CAPTURED_CONV, EP_DW_RELU } EpCase;
+               EP_CAPTURED_CONV, EP_DW_RELU, EP_ADD_TWO_CONVS } EpCase;
 
 static void
 test_fused_epilogue (gconstpointer data)
@@ -243,6 +243,16 @@ test_fused_epilogue (gconstpointer data)
         two[0] = conv, two[1] = gt;
         act = nd_graph_add (g, ND_OP_ADD, NULL, two, 2, NULL, NULL);
         act = nd_graph_add (g, ND_OP_SILU, NULL, &act, 1, NULL, NULL);
+      }
+      break;
+    case EP_ADD_TWO_CONVS:
+      {
+        /* ResNet's projection shortcut: both convs could absorb the add; only one may */
+        int sc = nd_graph_add (g, ND_OP_CONV2D, &c1, &zero, 1, "shortcut", NULL);
+
+        two[0] = conv, two[1] = sc;
+        act = nd_graph_add (g, ND_OP_ADD, NULL, two, 2, NULL, NULL);
+        act = nd_graph_add (g, ND_OP_RELU, NULL, &act, 1, NULL, NULL);
       }
       break;
     default:
@@ -426,6 +436,8 @@ main (int argc, char **argv)
                         test_fused_epilogue);
   g_test_add_data_func ("/cpu-kernels/fused/conv-add-silu", GINT_TO_POINTER (EP_ADD_SILU),
                         test_fused_epilogue);
+  g_test_add_data_func ("/cpu-kernels/fused/add-of-two-convs-relu",
+                        GINT_TO_POINTER (EP_ADD_TWO_CONVS), test_fused_epilogue);
   g_test_add_data_func ("/cpu-kernels/fused/dw-relu", GINT_TO_POINTER (EP_DW_RELU),
                         test_fused_epilogue);
   g_test_add_data_func ("/cpu-kernels/fused/captured-act-not-fused",

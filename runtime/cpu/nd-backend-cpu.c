@@ -152,7 +152,10 @@ plan_fusion (NdCpuPlan *self, const NdGraph *graph)
 
       if (k == NULL || !k->fuses_epilogue || plan->capture_mask[i] || self->runs_at[i] != i)
         continue;
+      /* runs_at[u] == u: not already absorbed by another conv (ADD (conv1, conv2), ResNet's
+       * projection shortcut, has two candidates; the first one takes it) */
       while ((u = only_reader (graph, cur)) >= 0 && !plan->capture_mask[u]
+             && self->runs_at[u] == u
              && epilogue_add (&k->epilogue, nd_graph_node (graph, u), cur))
         {
           plan->op_algo[u] = "fused";
