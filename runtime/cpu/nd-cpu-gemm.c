@@ -20,6 +20,7 @@
 #define MR ND_CPU_GEMM_MR
 #define NR 32
 #define KC 192
+#define MC 384   /* rows of A per block: MC × KC (288 KiB) stays in L2 across B panels */
 
 gboolean
 nd_cpu_gemm_supported (void)
@@ -141,26 +142,89 @@ ukernel (int kc, const float *restrict Ap, const float *restrict B, int ldb, flo
 }
 #endif
 
+#if HAVE_X86
+__attribute__((target ("avx512f"))) static void
+pack_b (float *restrict dst, const float *restrict B, int ldb, int kc, __mmask16 k0, __mmask16 k1)
+{
+  for (int k = 0; k < kc; k++)
+    {
+      _mm512_store_ps (dst + k * NR, _mm512_maskz_loadu_ps (k0, B + (gsize) k * ldb));
+      _mm512_store_ps (dst + k * NR + 16, _mm512_maskz_loadu_ps (k1, B + (gsize) k * ldb + 16));
+    }
+}
+
+/* One column: y[m] = Σ_k A[m][k]·b[k] over 8-row panels, one FMA per k (the micro-kernel
+ * would spend 16 on a single useful column: SE convs and classifier convs on 1×1 maps). */
+__attribute__((target ("avx512f,fma"))) static void
+gemv_panels (const NdCpuPackedA *a, int m0, int m1, const float *B, int ldb, float *C, int ldc)
+{
+  for (int m = m0; m < m1; m += MR)
+    {
+      const float *Ap = a->data + (gsize) (m / MR) * a->K * MR;
+      __m256 acc0 = _mm256_setzero_ps (), acc1 = _mm256_setzero_ps ();
+      float out[MR];
+      int k = 0;
+
+      for (; k + 2 <= a->K; k += 2)
+        {
+          acc0 = _mm256_fmadd_ps (_mm256_load_ps (Ap + k * MR), _mm256_set1_ps (B[(gsize) k * ldb]),
+                                  acc0);
+          acc1 = _mm256_fmadd_ps (_mm256_load_ps (Ap + (k + 1) * MR),
+                                  _mm256_set1_ps (B[(gsize) (k + 1) * ldb]), acc1);
+        }
+      for (; k < a->K; k++)
+        acc0 = _mm256_fmadd_ps (_mm256_load_ps (Ap + k * MR), _mm256_set1_ps (B[(gsize) k * ldb]),
+                                acc0);
+      _mm256_storeu_ps (out, _mm256_add_ps (acc0, acc1));
+      for (int r = 0; r < MR && m + r < m1; r++)
+        C[(gsize) (m + r) * ldc] = out[r];
+    }
+}
+#endif
+
 void
 nd_cpu_gemm_run (const NdCpuPackedA *a, int m0, int m1, const float *B, int ldb, int n0, int n1,
                  float *C, int ldc)
 {
 #if HAVE_X86
+  static __thread float bpanel[KC * NR] __attribute__((aligned (64)));
+
   g_return_if_fail (m0 % MR == 0);
-  for (int k0 = 0; k0 < a->K; k0 += KC)
+  if (n1 - n0 <= 2)
     {
-      int kc = MIN (KC, a->K - k0);
+      for (int n = n0; n < n1; n++)
+        gemv_panels (a, m0, m1, B + n, ldb, C + n, ldc);
+      return;
+    }
+  for (int mb = m0; mb < m1; mb += MC)
+    {
+      int mb1 = MIN (m1, mb + MC);
 
-      for (int n = n0; n < n1; n += NR)
+      for (int k0 = 0; k0 < a->K; k0 += KC)
         {
-          int w = MIN (NR, n1 - n);
-          __mmask16 mk0 = w >= 16 ? 0xFFFF : (__mmask16) ((1u << w) - 1);
-          __mmask16 mk1 = w >= 32 ? 0xFFFF : (w > 16 ? (__mmask16) ((1u << (w - 16)) - 1) : 0);
+          int kc = MIN (KC, a->K - k0);
 
-          for (int m = m0; m < m1; m += MR)
-            ukernel (kc, a->data + ((gsize) (m / MR) * a->K + k0) * MR,
-                     B + (gsize) k0 * ldb + n, ldb, C + (gsize) m * ldc + n, ldc, k0 > 0,
-                     MIN (MR, m1 - m), mk0, mk1);
+          for (int n = n0; n < n1; n += NR)
+            {
+              int w = MIN (NR, n1 - n);
+              __mmask16 mk0 = w >= 16 ? 0xFFFF : (__mmask16) ((1u << w) - 1);
+              __mmask16 mk1 = w >= 32 ? 0xFFFF
+                              : (w > 16 ? (__mmask16) ((1u << (w - 16)) - 1) : 0);
+
+              /* B's panel, copied contiguous: read in place, its kc rows lie a whole map
+               * row apart (a 56² map: 12 KiB), one TLB page each */
+              const float *bp = B + (gsize) k0 * ldb + n;
+
+              if (mb1 - mb >= 16 * MR)
+                {
+                  pack_b (bpanel, B + (gsize) k0 * ldb + n, ldb, kc, mk0, mk1);
+                  bp = bpanel;
+                }
+              for (int m = mb; m < mb1; m += MR)
+                ukernel (kc, a->data + ((gsize) (m / MR) * a->K + k0) * MR,
+                         bp, bp == bpanel ? NR : ldb, C + (gsize) m * ldc + n, ldc, k0 > 0,
+                         MIN (MR, mb1 - m), mk0, mk1);
+            }
         }
     }
 #else
