@@ -32,6 +32,8 @@ static const ConvCase conv_cases[] = {
   { 2, 11, 13, 3, 7, 1, 3, 1, 0 },
   { 64, 8, 8, 64, 3, 1, 1, 2, 1 },
   { 33, 23, 21, 35, 3, 1, 1, 1, 1 },   /* several Winograd blocks and lanes */
+  { 24, 9, 9, 400, 1, 1, 0, 1, 1 },    /* > 384 rows: the packed GEMM's row blocks, B packing */
+  { 20, 26, 26, 136, 3, 1, 1, 1, 1 },  /* auto F(4,3), ≥ 128 rows, several tile blocks */
 };
 
 static const char *const algos[] = {
