@@ -490,7 +490,13 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
   if (g_getenv ("ND_WINO_TILES") != NULL)
     target = atoi (g_getenv ("ND_WINO_TILES"));
   target = CLAMP (target, 16, 1024);
-  cw->rows_per_block = CLAMP (target / cw->TW, 1, cw->TH);
+  /* Enough blocks to share between threads (block mode keeps V and M in cache), as long as
+   * a block keeps ≥ 32 tiles; maps too small for that use stage mode (see wino_run). */
+  cw->rows_per_block = MIN (target / cw->TW,
+                            MAX ((32 + cw->TW - 1) / cw->TW,
+                                 (cw->TH + 2 * nd_cpu_pool_n_threads () - 1)
+                                 / (2 * nd_cpu_pool_n_threads ())));
+  cw->rows_per_block = CLAMP (cw->rows_per_block, 1, cw->TH);
   cw->n_blocks = (cw->TH + cw->rows_per_block - 1) / cw->rows_per_block;
   cw->tiles_max = cw->rows_per_block * cw->TW;
   cw->thread_floats = (gsize) cw->a * cw->a * (cw->C + cw->O) * cw->tiles_max;
