@@ -48,14 +48,16 @@ typedef struct
 
 /* ---- transforms (explicit, so the zero entries cost nothing) ---------------------------- */
 
+/* L tiles side by side in one tile row starting at @xp: tile l starts at xp + 4·l, a constant
+ * stride, so the loads vectorise as contiguous loads and permutes instead of gathers (slow
+ * on AMD). */
 ND_CPU_HOT static void
-in_f43 (const float *restrict xp, int Wp, const int *restrict base, int L, float *restrict V,
-        gint64 pos_stride)
+in_f43 (const float *restrict xp, int Wp, int L, float *restrict V, gint64 pos_stride)
 {
   for (int l = 0; l < L; l++)
     {
       float t[6][6];
-      const float *p = xp + base[l];
+      const float *p = xp + 4 * l;
 
       for (int c = 0; c < 6; c++)
         {
@@ -85,13 +87,12 @@ in_f43 (const float *restrict xp, int Wp, const int *restrict base, int L, float
 }
 
 ND_CPU_HOT static void
-in_f23 (const float *restrict xp, int Wp, const int *restrict base, int L, float *restrict V,
-        gint64 pos_stride)
+in_f23 (const float *restrict xp, int Wp, int L, float *restrict V, gint64 pos_stride)
 {
   for (int l = 0; l < L; l++)
     {
       float t[4][4];
-      const float *p = xp + base[l];
+      const float *p = xp + 2 * l;
 
       for (int c = 0; c < 4; c++)
         {
@@ -207,27 +208,22 @@ stage_in (WinoJob *j, int n, int ty0, int ty1, float *V, int c0, int c1)
   ConvWino *cw = j->cw;
   int T = (ty1 - ty0) * cw->TW, m = cw->m;
   gint64 vstride = (gint64) cw->C * T;
-  int base[LANES];
 
   for (int c = c0; c < c1; c++)
     {
       const float *xp = j->xp + ((gint64) n * cw->C + c) * cw->Hp * cw->Wp;
 
-      for (int t0 = 0; t0 < T; t0 += LANES)
-        {
-          int L = MIN (LANES, T - t0);
+      for (int ty = ty0; ty < ty1; ty++)
+        for (int tx0 = 0; tx0 < cw->TW; tx0 += LANES)
+          {
+            int L = MIN (LANES, cw->TW - tx0), t0 = (ty - ty0) * cw->TW + tx0;
+            const float *row = xp + (gint64) ty * m * cw->Wp + tx0 * m;
 
-          for (int l = 0; l < L; l++)
-            {
-              int t = t0 + l, ty = ty0 + t / cw->TW, tx = t % cw->TW;
-
-              base[l] = ty * m * cw->Wp + tx * m;
-            }
-          if (m == 4)
-            in_f43 (xp, cw->Wp, base, L, V + (gint64) c * T + t0, vstride);
-          else
-            in_f23 (xp, cw->Wp, base, L, V + (gint64) c * T + t0, vstride);
-        }
+            if (m == 4)
+              in_f43 (row, cw->Wp, L, V + (gint64) c * T + t0, vstride);
+            else
+              in_f23 (row, cw->Wp, L, V + (gint64) c * T + t0, vstride);
+          }
     }
 }
 
@@ -496,6 +492,10 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
                             MAX ((32 + cw->TW - 1) / cw->TW,
                                  (cw->TH + 2 * nd_cpu_pool_n_threads () - 1)
                                  / (2 * nd_cpu_pool_n_threads ())));
+  /* Maps of 112² and more: one tile row per block (28+ tiles) measured 2× faster than 2–4
+   * rows (VGG-16 features.2 and .7, nd-bench-conv with ND_WINO_TILES 32 vs 128). */
+  if (cw->TW >= 28 && g_getenv ("ND_WINO_TILES") == NULL)
+    cw->rows_per_block = 1;
   cw->rows_per_block = CLAMP (cw->rows_per_block, 1, cw->TH);
   cw->n_blocks = (cw->TH + cw->rows_per_block - 1) / cw->rows_per_block;
   cw->tiles_max = cw->rows_per_block * cw->TW;
