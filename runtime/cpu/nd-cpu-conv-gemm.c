@@ -77,13 +77,25 @@ im2col_cols (const float *restrict x, int C, int H, int W, int k, int s, int pad
               else
                 {
                   const float *src = plane + (gint64) iy * W;
+                  int off = kx - pad;
+                  /* columns whose input ox·s + off lies in [0, W): no test in the copy loop */
+                  int lo = off >= 0 ? 0 : (-off + s - 1) / s;
+                  int hi = W - 1 - off < 0 ? 0 : (W - 1 - off) / s + 1;
+                  int a = CLAMP (lo, ox0, ox1), b = CLAMP (hi, a, ox1);
 
-                  for (int ox = ox0; ox < ox1; ox++)
-                    {
-                      int ix = ox * s - pad + kx;
-
-                      dst[ox] = (ix >= 0 && ix < W) ? src[ix] : 0.0f;
-                    }
+                  for (int ox = ox0; ox < a; ox++)
+                    dst[ox] = 0.0f;
+                  if (s == 1)
+                    for (int ox = a; ox < b; ox++)
+                      dst[ox] = src[ox + off];
+                  else if (s == 2)
+                    for (int ox = a; ox < b; ox++)
+                      dst[ox] = src[2 * ox + off];
+                  else
+                    for (int ox = a; ox < b; ox++)
+                      dst[ox] = src[ox * s + off];
+                  for (int ox = b; ox < ox1; ox++)
+                    dst[ox] = 0.0f;
                 }
               p += ox1 - ox0;
             }
