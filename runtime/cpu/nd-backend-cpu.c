@@ -253,6 +253,17 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
     }
 
   self->n_slots = sizes->len;
+  {
+    gsize pooled = 0, naive = 0;
+
+    for (guint sl = 0; sl < sizes->len; sl++)
+      pooled += g_array_index (sizes, gsize, sl);
+    for (int v = 1; v < n; v++)
+      naive += (gsize) batch * nd_graph_node (graph, v)->out_c * nd_graph_node (graph, v)->out_h
+               * nd_graph_node (graph, v)->out_w;
+    g_debug ("CPU plan: %d nodes in %d buffers, %.1f MiB (%.1f MiB without reuse)", n - 1,
+             self->n_slots, pooled * 4.0 / (1 << 20), naive * 4.0 / (1 << 20));
+  }
   self->slots = g_new0 (float *, self->n_slots);
   for (int s = 0; s < self->n_slots; s++)
     if (posix_memalign ((void **) &self->slots[s], 64,
