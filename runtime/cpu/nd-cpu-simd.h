@@ -39,7 +39,7 @@ nd_cpu_expf (float x)
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
   memcpy (&bits, &p, sizeof bits);
-  bits += k << 23;
+  bits += (int32_t) ((uint32_t) k << 23);   /* k < 0: shift the bits, not the value */
   memcpy (&p, &bits, sizeof p);
   return p;
 }
