@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -9,8 +10,19 @@
 
 #include "nd-backend-cpu.h"
 #include "nd-cpu-kernel.h"
+#include "nd-cpu-pool.h"
 #include "nd-error.h"
 #include "nd-ref-ops.h"
+
+/* The CPU plan. At prepare time, once:
+ *  1. every node gets the first kernel factory that supports it (else the reference op);
+ *  2. fusion: a conv whose output feeds only an activation / gate / merge add (each the only
+ *     reader of the previous one, none captured) absorbs that chain into its output pass; the
+ *     conv then runs at the position of the last absorbed node (its other inputs exist by
+ *     then) and writes that node's buffer; absorbed nodes report "fused" and 0 ms;
+ *  3. buffers: each node's output gets a slot of a pool, reused once its last reader has run
+ *     (liveness); captured nodes and the output keep slots of their own. Nothing is allocated
+ *     on the run path except the copies handed out for captured nodes. */
 
 typedef struct
 {
@@ -23,13 +35,20 @@ typedef struct
 {
   NdPlan        parent;
   NdCpuKernel **kernels;   /* [n_nodes]; NULL = reference op */
-  NdTensor    **buffers;   /* [n_nodes] output of each node (node 0: the input) */
+  NdTensor    **buffers;   /* [n_nodes] output of each node (views into slots), NULL if none */
+  int          *runs_at;   /* [n_nodes] the node that executes at this position, -1: none */
+  int          *writes;    /* [n_nodes] node whose buffer a node's execution writes */
+  float       **slots;
+  int           n_slots;
   float        *scratch;
 } NdCpuPlan;
 
 static const NdCpuKernelFactory factories[] = {
+  nd_cpu_conv_winograd_new,
+  nd_cpu_conv_dw_new,
   nd_cpu_conv_gemm_new,
   nd_cpu_linear_gemm_new,
+  nd_cpu_eltwise_new,
 };
 
 static void
@@ -43,11 +62,228 @@ cpu_plan_free (NdPlan *plan)
         self->kernels[i]->free (self->kernels[i]);
       g_clear_pointer (&self->buffers[i], nd_tensor_unref);
     }
+  for (int s = 0; s < self->n_slots; s++)
+    free (self->slots[s]);
+  g_free (self->slots);
   g_free (self->kernels);
   g_free (self->buffers);
+  g_free (self->runs_at);
+  g_free (self->writes);
   free (self->scratch);
   nd_plan_clear_common (plan);
   g_free (self);
+}
+
+/* The single node that reads @id, or -1 when there are several, none, or it is the output. */
+static int
+only_reader (const NdGraph *graph, int id)
+{
+  int reader = -1, n = nd_graph_n_nodes (graph);
+
+  if (id == graph->output || nd_graph_n_consumers (graph, id) != 1)
+    return -1;
+  for (int j = id + 1; j < n; j++)
+    {
+      const NdNode *node = nd_graph_node (graph, j);
+
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] == id)
+          {
+            if (reader != -1)
+              return -1;   /* read twice, e.g. ADD (x, x) */
+            reader = j;
+          }
+    }
+  return reader;
+}
+
+/* Grows @ep by the step(s) for node @u reading @cur; FALSE when @u cannot be absorbed. */
+static gboolean
+epilogue_add (NdCpuEpilogue *ep, const NdNode *u, int cur)
+{
+  NdCpuEpilogue next = *ep;
+
+  switch (u->op)
+    {
+    case ND_OP_RELU:
+    case ND_OP_SILU:
+    case ND_OP_SIGMOID:
+    case ND_OP_LEAKY_RELU:
+      if (next.n_steps >= ND_CPU_EP_MAX_STEPS)
+        return FALSE;
+      next.steps[next.n_steps++] = (NdCpuEpStep) {
+        .kind = u->op == ND_OP_RELU ? ND_CPU_EP_RELU
+                : u->op == ND_OP_SILU ? ND_CPU_EP_SILU
+                : u->op == ND_OP_SIGMOID ? ND_CPU_EP_SIGMOID : ND_CPU_EP_LEAKY,
+        .alpha = u->p.alpha, .other_node = -1 };
+      break;
+    case ND_OP_GATE:
+      if (u->inputs[0] != cur || next.n_steps >= ND_CPU_EP_MAX_STEPS)
+        return FALSE;
+      next.steps[next.n_steps++] = (NdCpuEpStep) {
+        .kind = ND_CPU_EP_GATE, .alpha = u->p.alpha, .other_node = u->inputs[1] };
+      break;
+    case ND_OP_ADD:
+      for (int k = 0; k < u->n_inputs; k++)
+        if (u->inputs[k] != cur)
+          {
+            if (next.n_steps >= ND_CPU_EP_MAX_STEPS)
+              return FALSE;
+            next.steps[next.n_steps++] = (NdCpuEpStep) {
+              .kind = ND_CPU_EP_ADD, .other_node = u->inputs[k] };
+          }
+      break;
+    default:
+      return FALSE;
+    }
+  *ep = next;
+  return TRUE;
+}
+
+static void
+plan_fusion (NdCpuPlan *self, const NdGraph *graph)
+{
+  NdPlan *plan = &self->parent;
+
+  for (int i = 1; i < plan->n_nodes; i++)
+    {
+      NdCpuKernel *k = self->kernels[i];
+      int cur = i, u;
+
+      if (k == NULL || !k->fuses_epilogue || plan->capture_mask[i] || self->runs_at[i] != i)
+        continue;
+      /* runs_at[u] == u: not already absorbed by another conv (ADD (conv1, conv2), ResNet's
+       * projection shortcut, has two candidates; the first one takes it) */
+      while ((u = only_reader (graph, cur)) >= 0 && !plan->capture_mask[u]
+             && self->runs_at[u] == u
+             && epilogue_add (&k->epilogue, nd_graph_node (graph, u), cur))
+        {
+          plan->op_algo[u] = "fused";
+          self->runs_at[u] = -1;
+          cur = u;
+        }
+      if (cur != i)
+        {
+          self->runs_at[i] = -1;
+          self->runs_at[cur] = i;
+          self->writes[i] = cur;
+        }
+    }
+}
+
+static void
+no_free (gpointer data)
+{
+}
+
+/* Liveness: assigns every written buffer a slot; returns FALSE on allocation failure. */
+static gboolean
+plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
+{
+  NdPlan *plan = &self->parent;
+  int n = plan->n_nodes;
+  g_autofree int *pos = g_new (int, n);        /* where each node's work happens */
+  g_autofree int *last_use = g_new0 (int, n);
+  g_autofree int *slot_of = g_new (int, n);
+  g_autoptr(GArray) sizes = g_array_new (FALSE, TRUE, sizeof (gsize));
+  g_autoptr(GArray) busy = g_array_new (FALSE, TRUE, sizeof (gboolean));
+
+  for (int p = 0; p < n; p++)
+    pos[p] = p;
+  for (int p = 1; p < n; p++)
+    if (self->runs_at[p] >= 0)
+      for (int v = self->runs_at[p]; ; v = only_reader (graph, v))
+        {
+          pos[v] = p;   /* the head and each absorbed node read their inputs at p */
+          if (v == p)
+            break;
+        }
+  for (int v = 1; v < n; v++)
+    {
+      const NdNode *node = nd_graph_node (graph, v);
+
+      for (int k = 0; k < node->n_inputs; k++)
+        last_use[node->inputs[k]] = MAX (last_use[node->inputs[k]], pos[v]);
+      slot_of[v] = -1;
+    }
+
+  for (int p = 1; p < n; p++)
+    {
+      int h = self->runs_at[p], v;
+      const NdNode *out;
+      gsize need;
+      int pick = -1, fit = -1, grow = -1;
+
+      if (h < 0)
+        continue;
+      v = self->writes[h];
+      out = nd_graph_node (graph, v);
+      need = MAX ((gsize) batch * out->out_c * out->out_h * out->out_w, 16);
+      /* the smallest free slot that fits, else the largest free one, grown */
+      for (guint s = 0; s < sizes->len; s++)
+        {
+          gsize size = g_array_index (sizes, gsize, s);
+
+          if (g_array_index (busy, gboolean, s))
+            continue;
+          if (size >= need && (fit < 0 || size < g_array_index (sizes, gsize, fit)))
+            fit = s;
+          if (size < need && (grow < 0 || size > g_array_index (sizes, gsize, grow)))
+            grow = s;
+        }
+      pick = fit >= 0 ? fit : grow;
+      if (pick < 0)
+        {
+          g_array_append_val (sizes, need);
+          g_array_set_size (busy, sizes->len);
+          pick = sizes->len - 1;
+        }
+      else if (g_array_index (sizes, gsize, pick) < need)
+        g_array_index (sizes, gsize, pick) = need;
+      g_array_index (busy, gboolean, pick) = TRUE;
+      slot_of[v] = pick;
+      /* release the slots whose last reader ran at p (never captured nodes or the output) */
+      for (int r = 1; r < n; r++)
+        if (slot_of[r] >= 0 && last_use[r] == p && !plan->capture_mask[r]
+            && r != graph->output && r != v)
+          g_array_index (busy, gboolean, slot_of[r]) = FALSE;
+      /* a node nobody reads (a dead end) frees at once unless it must be kept */
+      if (last_use[v] == 0 && !plan->capture_mask[v] && v != graph->output)
+        g_array_index (busy, gboolean, pick) = FALSE;
+    }
+
+  self->n_slots = sizes->len;
+  {
+    gsize pooled = 0, naive = 0;
+
+    for (guint sl = 0; sl < sizes->len; sl++)
+      pooled += g_array_index (sizes, gsize, sl);
+    for (int v = 1; v < n; v++)
+      naive += (gsize) batch * nd_graph_node (graph, v)->out_c * nd_graph_node (graph, v)->out_h
+               * nd_graph_node (graph, v)->out_w;
+    g_debug ("CPU plan: %d nodes in %d buffers, %.1f MiB (%.1f MiB without reuse)", n - 1,
+             self->n_slots, pooled * 4.0 / (1 << 20), naive * 4.0 / (1 << 20));
+  }
+  self->slots = g_new0 (float *, self->n_slots);
+  for (int s = 0; s < self->n_slots; s++)
+    if (posix_memalign ((void **) &self->slots[s], 64,
+                        g_array_index (sizes, gsize, s) * sizeof (float)) != 0)
+      {
+        self->slots[s] = NULL;
+        g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_OUT_OF_MEMORY,
+                             _("Out of memory for the activation buffers"));
+        return FALSE;
+      }
+  for (int v = 1; v < n; v++)
+    if (slot_of[v] >= 0)
+      {
+        const NdNode *node = nd_graph_node (graph, v);
+        int64_t shape[4] = { batch, node->out_c, node->out_h, node->out_w };
+
+        /* a view: the plan frees the slot */
+        self->buffers[v] = nd_tensor_new_wrap (4, shape, self->slots[slot_of[v]], NULL, no_free);
+      }
+  return TRUE;
 }
 
 static NdPlan *
@@ -61,18 +297,18 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
   nd_plan_init_common (&self->parent, backend, graph, options);
   self->kernels = g_new0 (NdCpuKernel *, n);
   self->buffers = g_new0 (NdTensor *, n);
+  self->runs_at = g_new (int, n);
+  self->writes = g_new (int, n);
+  for (int i = 0; i < n; i++)
+    {
+      self->runs_at[i] = i;
+      self->writes[i] = i;
+    }
 
   for (int i = 1; i < n; i++)
     {
       const NdNode *node = nd_graph_node (graph, i);
-      int64_t shape[4] = { options->batch, node->out_c, node->out_h, node->out_w };
 
-      self->buffers[i] = nd_tensor_try_new (4, shape, error);
-      if (self->buffers[i] == NULL)
-        {
-          cpu_plan_free (&g_steal_pointer (&self)->parent);
-          return NULL;
-        }
       if (!cpu->reference_only)
         for (guint f = 0; f < G_N_ELEMENTS (factories) && self->kernels[i] == NULL; f++)
           self->kernels[i] = factories[f] (graph, node, options->batch);
@@ -84,8 +320,16 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
       else
         self->parent.op_algo[i] = "ref";
     }
+  if (!cpu->reference_only)
+    plan_fusion (self, graph);
+  if (!plan_buffers (self, graph, options->batch, error))
+    {
+      cpu_plan_free (&g_steal_pointer (&self)->parent);
+      return NULL;
+    }
   if (scratch > 0 && posix_memalign ((void **) &self->scratch, 64, scratch * sizeof (float)) != 0)
     {
+      self->scratch = NULL;
       g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_OUT_OF_MEMORY,
                            _("Out of memory for convolution scratch space"));
       cpu_plan_free (&g_steal_pointer (&self)->parent);
@@ -103,24 +347,35 @@ cpu_run (NdPlan *plan, const NdTensor *input, GError **error)
   NdCpuPlan *self = (NdCpuPlan *) plan;
   const NdGraph *graph = plan->graph;
 
-  g_clear_pointer (&self->buffers[0], nd_tensor_unref);
-  self->buffers[0] = nd_tensor_ref ((NdTensor *) input);
-
-  for (int i = 1; i < plan->n_nodes; i++)
+  self->buffers[0] = (NdTensor *) input;   /* borrowed for this run */
+  for (int p = 1; p < plan->n_nodes; p++)
     {
-      const NdNode *node = nd_graph_node (graph, i);
+      int h = self->runs_at[p];
+      const NdNode *node;
       const NdTensor *in[ND_MAX_INPUTS] = { NULL };
-      gint64 start = plan->timings ? g_get_monotonic_time () : 0;
+      NdCpuKernel *k;
+      gint64 start;
 
-      for (int k = 0; k < node->n_inputs; k++)
-        in[k] = self->buffers[node->inputs[k]];
-      if (self->kernels[i] != NULL)
-        self->kernels[i]->run (self->kernels[i], node, in, self->buffers[i]);
+      if (h < 0)
+        continue;
+      node = nd_graph_node (graph, h);
+      k = self->kernels[h];
+      start = plan->timings ? g_get_monotonic_time () : 0;
+      for (int i = 0; i < node->n_inputs; i++)
+        in[i] = self->buffers[node->inputs[i]];
+      if (k != NULL)
+        {
+          for (int s = 0; s < k->epilogue.n_steps; s++)
+            if (k->epilogue.steps[s].other_node >= 0)
+              k->epilogue.steps[s].other = self->buffers[k->epilogue.steps[s].other_node];
+          k->run (k, node, in, self->buffers[self->writes[h]]);
+        }
       else
-        nd_ref_op (node, in, self->buffers[i]);
+        nd_ref_op (node, in, self->buffers[h]);
       if (plan->timings)
-        plan->op_ms[i] = (g_get_monotonic_time () - start) / 1000.0;
+        plan->op_ms[h] = (g_get_monotonic_time () - start) / 1000.0;
     }
+  self->buffers[0] = NULL;
 
   memcpy (plan->output->data, self->buffers[graph->output]->data,
           plan->output->numel * sizeof (float));
@@ -128,9 +383,8 @@ cpu_run (NdPlan *plan, const NdTensor *input, GError **error)
     if (plan->capture_mask[i])
       {
         g_clear_pointer (&plan->captured[i], nd_tensor_unref);
-        plan->captured[i] = nd_tensor_copy (self->buffers[i]);
+        plan->captured[i] = i == 0 ? nd_tensor_copy (input) : nd_tensor_copy (self->buffers[i]);
       }
-  g_clear_pointer (&self->buffers[0], nd_tensor_unref);
   return TRUE;
 }
 
@@ -162,7 +416,11 @@ nd_cpu_backend_new (int n_threads, gboolean reference_only)
   if (reference_only)
     self->parent.description = g_strdup (_("CPU, naive reference ops"));
   else
-    self->parent.description = g_strdup_printf (_("CPU, OpenBLAS %s, %d threads"),
-                                                openblas_get_corename (), n_threads);
+    {
+      nd_cpu_pool_init (n_threads);
+      self->parent.description = g_strdup_printf (_("CPU, OpenBLAS %s, %d threads"),
+                                                  openblas_get_corename (),
+                                                  nd_cpu_pool_n_threads ());
+    }
   return &self->parent;
 }

@@ -6,89 +6,221 @@
 
 #include <cblas.h>
 
+#include "nd-cpu-gemm.h"
 #include "nd-cpu-kernel.h"
+#include "nd-cpu-pool.h"
+#include "nd-cpu-simd.h"
 
-/* Convolution as im2col + one sgemm per (image, group):
+/* Convolution as im2col + sgemm per (image, group):
  *   out[g] (og × OH·OW) = W[g] (og × cg·k·k) · cols (cg·k·k × OH·OW)
- * A 1×1 stride-1 unpadded conv reads the input directly as its column matrix. */
+ * A 1×1 stride-1 unpadded conv reads the input directly as its column matrix ("gemm-1x1").
+ * The work is split across the pool by output columns (each thread builds its own columns,
+ * multiplies, and finishes them with bias and the fused epilogue while they are in cache),
+ * or by output channels when the map is too small to split. OpenBLAS's cblas interface has
+ * no pre-packed sgemm, so "prepared once" here means the weight rows are used in place and
+ * all scratch is sized at prepare time. */
 
 typedef struct
 {
   NdCpuKernel parent;
   int C, H, W, O, OH, OW, k, s, pad, g;
   gboolean direct;   /* 1×1, stride 1, pad 0: no im2col */
+  NdCpuPackedA **packed;   /* [g] weights packed at prepare (AVX-512), else NULL */
 } ConvGemm;
 
-static void
-im2col (const float *x, int C, int H, int W, int k, int s, int pad, int OH, int OW, float *cols)
+typedef struct
+{
+  ConvGemm       *cg;
+  const NdNode   *node;
+  const float    *x;      /* this image, this group's first channel */
+  const float    *w;      /* this group's weights */
+  float          *y;      /* this image, this group's first channel */
+  const float    *cols;   /* when built before the split */
+  int             n, grp, parts;
+  gboolean        split_cols;
+} ConvJob;
+
+static const char *forced_algo;
+
+void
+nd_cpu_conv_force_algo (const char *algo)
+{
+  forced_algo = algo;
+}
+
+const char *
+nd_cpu_conv_forced_algo (void)
+{
+  return forced_algo;
+}
+
+ND_CPU_HOT static void
+im2col_cols (const float *restrict x, int C, int H, int W, int k, int s, int pad, int OW, gint64 P,
+             gint64 p0, gint64 p1, float *restrict cols)
 {
   for (int c = 0; c < C; c++)
     for (int ky = 0; ky < k; ky++)
       for (int kx = 0; kx < k; kx++)
         {
-          float *row = cols + ((int64_t) (c * k + ky) * k + kx) * OH * OW;
+          float *row = cols + ((gint64) (c * k + ky) * k + kx) * P;
+          const float *plane = x + (gint64) c * H * W;
 
-          for (int oy = 0; oy < OH; oy++)
+          for (gint64 p = p0; p < p1;)
             {
+              int oy = p / OW, ox0 = p % OW;
+              int ox1 = MIN ((gint64) OW, ox0 + (p1 - p));
               int iy = oy * s - pad + ky;
+              float *dst = row + (gint64) oy * OW;
 
               if (iy < 0 || iy >= H)
+                memset (dst + ox0, 0, (ox1 - ox0) * sizeof (float));
+              else
                 {
-                  memset (row + oy * OW, 0, OW * sizeof (float));
-                  continue;
-                }
-              for (int ox = 0; ox < OW; ox++)
-                {
-                  int ix = ox * s - pad + kx;
+                  const float *src = plane + (gint64) iy * W;
+                  int off = kx - pad;
+                  /* columns whose input ox·s + off lies in [0, W): no test in the copy loop */
+                  int lo = off >= 0 ? 0 : (-off + s - 1) / s;
+                  int hi = W - 1 - off < 0 ? 0 : (W - 1 - off) / s + 1;
+                  int a = CLAMP (lo, ox0, ox1), b = CLAMP (hi, a, ox1);
 
-                  row[oy * OW + ox] = (ix >= 0 && ix < W) ? x[((int64_t) c * H + iy) * W + ix] : 0.0f;
+                  for (int ox = ox0; ox < a; ox++)
+                    dst[ox] = 0.0f;
+                  if (s == 1)
+                    for (int ox = a; ox < b; ox++)
+                      dst[ox] = src[ox + off];
+                  else if (s == 2)
+                    for (int ox = a; ox < b; ox++)
+                      dst[ox] = src[2 * ox + off];
+                  else
+                    for (int ox = a; ox < b; ox++)
+                      dst[ox] = src[ox * s + off];
+                  for (int ox = b; ox < ox1; ox++)
+                    dst[ox] = 0.0f;
                 }
+              p += ox1 - ox0;
             }
         }
 }
 
-static void
-conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor * const *in, NdTensor *out)
+ND_CPU_HOT static void
+add_bias (float *y, gint64 len, float b)
 {
-  ConvGemm *cg = (ConvGemm *) kernel;
-  const float *w = node->w[ND_W_WEIGHT]->data;
-  const NdTensor *b = node->w[ND_W_BIAS];
-  int N = in[0]->shape[0];
-  int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->k;
-  int64_t P = (int64_t) cg->OH * cg->OW;
+  for (gint64 i = 0; i < len; i++)
+    y[i] += b;
+}
 
-  for (int n = 0; n < N; n++)
+/* Bias and epilogue on channels [o0, o1) of the group, columns [p0, p1). */
+static void
+finish (ConvJob *j, int o0, int o1, gint64 p0, gint64 p1)
+{
+  ConvGemm *cg = j->cg;
+  const NdTensor *b = j->node->w[ND_W_BIAS];
+  gint64 P = (gint64) cg->OH * cg->OW;
+  int opg = cg->O / cg->g;
+
+  if (b == NULL && cg->parent.epilogue.n_steps == 0)
+    return;
+  for (int o = o0; o < o1; o++)
     {
-      const float *x = in[0]->data + (int64_t) n * cg->C * cg->H * cg->W;
-      float *y = out->data + (int64_t) n * cg->O * P;
+      int oc = j->grp * opg + o;
+      float *row = j->y + (gint64) o * P + p0;
 
       if (b != NULL)
-        for (int o = 0; o < cg->O; o++)
-          for (int64_t i = 0; i < P; i++)
-            y[o * P + i] = b->data[o];
-
-      for (int grp = 0; grp < cg->g; grp++)
-        {
-          const float *cols;
-
-          if (cg->direct)
-            cols = x + (int64_t) grp * cpg * P;
-          else
-            {
-              im2col (x + (int64_t) grp * cpg * cg->H * cg->W, cpg, cg->H, cg->W, cg->k, cg->s,
-                      cg->pad, cg->OH, cg->OW, kernel->scratch);
-              cols = kernel->scratch;
-            }
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, P, K, 1.0f,
-                       w + (int64_t) grp * opg * K, K, cols, P, b != NULL ? 1.0f : 0.0f,
-                       y + (int64_t) grp * opg * P, P);
-        }
+        add_bias (row, p1 - p0, b->data[oc]);
+      if (cg->parent.epilogue.n_steps > 0)
+        nd_cpu_epilogue_apply (&cg->parent.epilogue, j->n, oc, cg->O, P, p0, row, p1 - p0);
     }
+}
+
+static void
+conv_task (gpointer data, int task, int thread)
+{
+  ConvJob *j = data;
+  ConvGemm *cg = j->cg;
+  int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->k;
+  gint64 P = (gint64) cg->OH * cg->OW, b, e;
+
+  if (j->split_cols)
+    {
+      const float *cols = j->x;
+
+      nd_cpu_split (P, j->parts, task, 16, &b, &e);
+      if (e <= b)
+        return;
+      if (!cg->direct)
+        {
+          im2col_cols (j->x, cpg, cg->H, cg->W, cg->k, cg->s, cg->pad, cg->OW, P, b, e,
+                       cg->parent.scratch);
+          cols = cg->parent.scratch;
+        }
+      if (cg->packed != NULL)
+        nd_cpu_gemm_run (cg->packed[j->grp], 0, opg, cols, P, b, e, j->y, P);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, e - b, K, 1.0f, j->w, K,
+                     cols + b, P, 0.0f, j->y + b, P);
+      finish (j, 0, opg, b, e);
+    }
+  else
+    {
+      nd_cpu_split (opg, j->parts, task, ND_CPU_GEMM_MR, &b, &e);
+      if (e <= b)
+        return;
+      if (cg->packed != NULL)
+        nd_cpu_gemm_run (cg->packed[j->grp], b, e, j->cols, P, 0, P, j->y, P);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, e - b, P, K, 1.0f, j->w + b * K, K,
+                   j->cols, P, 0.0f, j->y + b * P, P);
+      finish (j, b, e, 0, P);
+    }
+}
+
+static void
+conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, NdTensor *out)
+{
+  ConvGemm *cg = (ConvGemm *) kernel;
+  int N = in[0]->shape[0], threads = nd_cpu_pool_n_threads ();
+  int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->k;
+  gint64 P = (gint64) cg->OH * cg->OW;
+  gint64 flops = 2 * (gint64) opg * K * P;
+
+  for (int n = 0; n < N; n++)
+    for (int grp = 0; grp < cg->g; grp++)
+      {
+        ConvJob j = {
+          .cg = cg, .node = node, .n = n, .grp = grp,
+          .x = in[0]->data + ((gint64) n * cg->C + (gint64) grp * cpg) * cg->H * cg->W,
+          .w = node->w[ND_W_WEIGHT]->data + (gint64) grp * opg * K,
+          .y = out->data + ((gint64) n * cg->O + (gint64) grp * opg) * P,
+        };
+
+        /* a few tasks per thread: on a loaded machine a late worker leaves its share to the
+         * others instead of stalling the op */
+        j.parts = flops < 200000 ? 1 : 3 * threads;
+        j.split_cols = P >= 48 * j.parts || opg < 4 * j.parts;
+        if (!j.split_cols)
+          {
+            if (cg->direct)
+              j.cols = j.x;
+            else
+              {
+                im2col_cols (j.x, cpg, cg->H, cg->W, cg->k, cg->s, cg->pad, cg->OW, P, 0, P,
+                             kernel->scratch);
+                j.cols = kernel->scratch;
+              }
+          }
+        nd_cpu_parallel_for (j.parts, conv_task, &j);
+      }
 }
 
 static void
 conv_gemm_free (NdCpuKernel *kernel)
 {
+  ConvGemm *cg = (ConvGemm *) kernel;
+
+  if (cg->packed != NULL)
+    for (int i = 0; i < cg->g; i++)
+      nd_cpu_gemm_free (cg->packed[i]);
+  g_free (cg->packed);
   g_free (kernel);
 }
 
@@ -97,8 +229,12 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
 {
   const NdNode *a;
   ConvGemm *cg;
+  gboolean direct;
 
   if (node->op != ND_OP_CONV2D)
+    return NULL;
+  direct = node->p.kernel == 1 && node->p.stride == 1 && node->p.pad == 0;
+  if (forced_algo != NULL && !g_str_equal (forced_algo, direct ? "gemm-1x1" : "im2col+sgemm"))
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
   cg = g_new0 (ConvGemm, 1);
@@ -112,25 +248,39 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
   cg->s = node->p.stride;
   cg->pad = node->p.pad;
   cg->g = node->p.groups;
-  cg->direct = cg->k == 1 && cg->s == 1 && cg->pad == 0;
+  cg->direct = direct;
   cg->parent.algo = cg->direct ? "gemm-1x1" : "im2col+sgemm";
   cg->parent.run = conv_gemm_run;
   cg->parent.free = conv_gemm_free;
+  cg->parent.fuses_epilogue = TRUE;
   if (!cg->direct)
     cg->parent.scratch_floats = (gsize) (cg->C / cg->g) * cg->k * cg->k * cg->OH * cg->OW;
+  if (nd_cpu_gemm_supported ())
+    {
+      int opg = cg->O / cg->g, K = cg->C / cg->g * cg->k * cg->k;
+
+      cg->packed = g_new0 (NdCpuPackedA *, cg->g);
+      for (int i = 0; i < cg->g; i++)
+        if ((cg->packed[i] = nd_cpu_gemm_pack (node->w[ND_W_WEIGHT]->data + (gsize) i * opg * K,
+                                               opg, K, K)) == NULL)
+          {
+            conv_gemm_free (&cg->parent);
+            return NULL;
+          }
+    }
   return &cg->parent;
 }
 
-/* Linear: out (N × O) = x (N × I) · Wᵀ + b */
+/* Linear: out (N × O) = x (N × I) · Wᵀ + b; for batch 1 a matrix-vector product. */
 static void
-linear_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor * const *in,
+linear_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in,
                  NdTensor *out)
 {
   const NdTensor *w = node->w[ND_W_WEIGHT];
   int N = in[0]->shape[0], O = w->shape[0], n_in = w->shape[1];
 
   for (int n = 0; n < N; n++)
-    memcpy (out->data + (int64_t) n * O, node->w[ND_W_BIAS]->data, O * sizeof (float));
+    memcpy (out->data + (gint64) n * O, node->w[ND_W_BIAS]->data, O * sizeof (float));
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, N, O, n_in, 1.0f, in[0]->data, n_in, w->data,
                n_in, 1.0f, out->data, O);
 }
@@ -145,6 +295,6 @@ nd_cpu_linear_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
   k = g_new0 (NdCpuKernel, 1);
   k->algo = "sgemm";
   k->run = linear_gemm_run;
-  k->free = conv_gemm_free;
+  k->free = (void (*) (NdCpuKernel *)) g_free;
   return k;
 }

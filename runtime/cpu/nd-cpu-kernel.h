@@ -12,6 +12,35 @@ G_BEGIN_DECLS
  * the plan then tries the next factory, ending with the naive reference op. */
 typedef struct _NdCpuKernel NdCpuKernel;
 
+/* A fused epilogue: the plan lets a conv absorb the chain of nodes that follow it when each
+ * is its producer's only consumer and none is captured (activations, the SE/SSE gate, the
+ * merge add). The steps run in order on each output value while it is still in cache. */
+typedef enum
+{
+  ND_CPU_EP_RELU,
+  ND_CPU_EP_SILU,
+  ND_CPU_EP_SIGMOID,
+  ND_CPU_EP_LEAKY,      /* alpha */
+  ND_CPU_EP_GATE,       /* y ·= alpha·σ(other[n, c]) */
+  ND_CPU_EP_ADD,        /* y += other[n, c, …] */
+} NdCpuEpKind;
+
+#define ND_CPU_EP_MAX_STEPS 8
+
+typedef struct
+{
+  NdCpuEpKind     kind;
+  float           alpha;
+  int             other_node;  /* GATE, ADD: the node read; the plan sets @other each run */
+  const NdTensor *other;
+} NdCpuEpStep;
+
+typedef struct
+{
+  int         n_steps;
+  NdCpuEpStep steps[ND_CPU_EP_MAX_STEPS];
+} NdCpuEpilogue;
+
 struct _NdCpuKernel
 {
   const char *algo;                 /* shown in bench's per-op table */
@@ -22,7 +51,22 @@ struct _NdCpuKernel
   void      (*free) (NdCpuKernel     *kernel);
   gsize       scratch_floats;       /* per-run scratch the kernel needs (batch included) */
   float      *scratch;              /* set by the plan before run */
+  /* Added for the fast kernels: a kernel that applies an epilogue sets fuses_epilogue in its
+   * factory; the plan then fills @epilogue (n_steps 0: none). */
+  gboolean      fuses_epilogue;
+  NdCpuEpilogue epilogue;
 };
+
+/* Applies @ep to @len values of channel @c of image @n, starting at offset @off within the
+ * channel's plane of @plane values (@C channels). */
+void nd_cpu_epilogue_apply (const NdCpuEpilogue *ep,
+                            int                  n,
+                            int                  c,
+                            int                  C,
+                            gint64               plane,
+                            gint64               off,
+                            float               *y,
+                            gint64               len);
 
 typedef NdCpuKernel *(*NdCpuKernelFactory) (const NdGraph *graph,
                                             const NdNode  *node,
@@ -31,5 +75,16 @@ typedef NdCpuKernel *(*NdCpuKernelFactory) (const NdGraph *graph,
 /* Factories, tried in order. */
 NdCpuKernel *nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch);
 NdCpuKernel *nd_cpu_linear_gemm_new (const NdGraph *graph, const NdNode *node, int batch);
+NdCpuKernel *nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch);
+NdCpuKernel *nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch);
+/* Batchnorm, activations, add, gate, pools, concat, shuffle, softmax: vectorisable loops
+ * threaded over channels. */
+NdCpuKernel *nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch);
+
+/* Forces a convolution algorithm for tests and benchmarks: "winograd-f43", "winograd-f23",
+ * "im2col+sgemm", "gemm-1x1", "dw-direct"; NULL restores the automatic choice. The factories
+ * return NULL for nodes they cannot run with the forced algorithm. */
+void         nd_cpu_conv_force_algo (const char *algo);
+const char  *nd_cpu_conv_forced_algo (void);
 
 G_END_DECLS
