@@ -317,6 +317,19 @@ test_streams_and_barriers (void)
   g_assert_cmpint (nd_vk_plan_n_barriers (plan), <=, 2 * 3);
 }
 
+static gboolean
+pipeline_cache_exists (void)
+{
+  g_autofree char *sub = g_build_filename (g_get_user_cache_dir (), "nondeep", NULL);
+  g_autoptr(GDir) dir = g_dir_open (sub, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "vulkan-") && g_str_has_suffix (name, ".cache"))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_timings (void)
 {
@@ -348,6 +361,7 @@ test_timings (void)
     }
   g_assert_cmpfloat (plan->op_ms[b], ==, 0);
   g_assert_cmpfloat (plan->op_ms[r], ==, 0);
+  g_assert_true (pipeline_cache_exists ());
 }
 
 static void
@@ -402,33 +416,17 @@ test_no_device (void)
   g_test_trap_assert_passed ();
 }
 
-static void
-remove_cache_dir (const char *cache)
-{
-  g_autofree char *sub = g_build_filename (cache, "nondeep", NULL);
-  g_autoptr(GDir) dir = g_dir_open (sub, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (sub, name, NULL);
-
-      g_remove (file);
-    }
-  g_rmdir (sub);
-  g_rmdir (cache);
-}
-
 int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *cache = NULL;
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  g_autofree char *cache = g_build_filename (builddir ? builddir : ".", "vulkan-cache", NULL);
   int ret;
 
   /* Not G_TEST_OPTION_ISOLATE_DIRS: that also hides the loader's driver manifests
-   * (XDG_DATA_DIRS). Only the pipeline cache is redirected, to a directory removed below. */
-  cache = g_dir_make_tmp ("nd-vulkan-test-XXXXXX", NULL);
+   * (XDG_DATA_DIRS). The caches (ours, and Mesa's shader cache, which holds lavapipe's
+   * compiled code) go to the build tree, where they survive between test runs. */
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
   if (!g_test_subprocess ())
@@ -458,6 +456,5 @@ main (int argc, char **argv)
   ret = g_test_run ();
   nd_backend_free (backend);
   g_free (skip_reason);
-  remove_cache_dir (cache);
   return ret;
 }

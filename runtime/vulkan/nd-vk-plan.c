@@ -448,6 +448,9 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
   if (!create_descriptors (self, error) || !create_commands (self, error))
     goto fail;
   nd_vk_context_save_cache (ctx);
+  g_debug ("Vulkan plan: %d dispatches for %d nodes, %d barriers, %u pipelines in the context",
+           self->n_steps, self->parent.n_nodes, self->n_barriers,
+           g_hash_table_size (ctx->pipelines));
   return &self->parent;
 
 fail:
