@@ -102,7 +102,8 @@ main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   const char *builddir = g_getenv ("G_TEST_BUILDDIR");
-  g_autofree char *cache = g_build_filename (builddir ? builddir : ".", "vulkan-cache", NULL);
+  g_autofree char *cache = g_build_filename (builddir ? builddir : g_get_tmp_dir (),
+                                            "vulkan-cache", NULL);
   int ret;
 
   /* Caches in the build tree (see test-vulkan-ops.c). */
