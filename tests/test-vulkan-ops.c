@@ -272,6 +272,60 @@ test_linear_softmax (void)
   g_assert_cmpstr (plan->op_algo[l1 + 1], ==, "fused");
 }
 
+/* Block tails folded into the producer's epilogue: ResNet's conv → BN → add → ReLU (with
+ * 3×3, 1×1 and depthwise producers, the chain in either add position), ParNet case B
+ * (conv → BN → add → gate → SiLU) and case A (identity BN → gate, then add → SiLU). */
+static void
+test_epilogue (void)
+{
+  if (!need_device ())
+    return;
+  for (int variant = 0; variant < 4; variant++)
+    {
+      g_autoptr(NdGraph) g = nd_graph_new (12, 9, 7);
+      g_autoptr(NdPlan) plan = NULL;
+      NdOpParams c3 = { .out_c = 12, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+      NdOpParams c1 = { .out_c = 12, .kernel = 1, .stride = 1, .pad = 0, .groups = 1 };
+      NdOpParams dw = { .out_c = 12, .kernel = 3, .stride = 1, .pad = 1, .groups = 12 };
+      NdOpParams bn = { .eps = 1e-5f };
+      NdOpParams gap = { .out_h = 1, .out_w = 1 };
+      NdOpParams se = { .out_c = 12, .kernel = 1, .stride = 1, .groups = 1 };
+      NdOpParams gate = { .alpha = variant == 3 ? 1.0f : 2.0f };
+      const NdOpParams *conv = variant == 1 ? &c1 : variant == 2 ? &dw : &c3;
+      int in = 0, d, b, idb, p, s_, gt, add, act, other;
+
+      d = nd_graph_add (g, ND_OP_CONV2D, conv, &in, 1, "dense", NULL);
+      d = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &d, 1, "dense.bn", NULL);
+      b = nd_graph_add (g, ND_OP_CONV2D, &c1, &in, 1, "branch", NULL);
+      b = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &b, 1, "branch.bn", NULL);
+      p = nd_graph_add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, &in, 1, NULL, NULL);
+      s_ = nd_graph_add (g, ND_OP_CONV2D, &se, &p, 1, "se", NULL);
+      if (variant < 3)
+        {
+          /* The chain is the second summand for the 1×1 variant. */
+          other = variant == 1 ? b : in;
+          add = nd_graph_add (g, ND_OP_ADD, NULL,
+                              variant == 1 ? (int[]) { other, d } : (int[]) { d, other }, 2,
+                              NULL, NULL);
+          gt = nd_graph_add (g, ND_OP_GATE, &gate, (int[]) { add, s_ }, 2, NULL, NULL);
+          act = nd_graph_add (g, variant == 0 ? ND_OP_RELU : ND_OP_SILU, NULL, &gt, 1, NULL,
+                              NULL);
+        }
+      else
+        {
+          idb = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &in, 1, "identity", NULL);
+          gt = nd_graph_add (g, ND_OP_GATE, &gate, (int[]) { idb, s_ }, 2, NULL, NULL);
+          add = nd_graph_add (g, ND_OP_ADD, NULL, (int[]) { d, b, gt }, 3, NULL, NULL);
+          act = nd_graph_add (g, ND_OP_SILU, NULL, &add, 1, NULL, NULL);
+        }
+      nd_test_randomize_graph (g, 41 + variant);
+      plan = check_graph (g, 2, NULL, 0, FALSE, "epilogue");
+      g_assert_cmpstr (plan->op_algo[add], ==, "fused");
+      g_assert_cmpstr (plan->op_algo[gt], ==, "fused");
+      g_assert_cmpstr (plan->op_algo[act], ==, "fused");
+    }
+}
+
 /* A three-stream toy in ParNet's shape: independent 3×3 + 1×1 branches per stream, merged at
  * the end. Level ordering must keep the barrier count near the depth, not the node count. */
 static void
@@ -450,6 +504,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/pools", test_pools);
   g_test_add_func ("/vulkan/layout", test_layout_ops);
   g_test_add_func ("/vulkan/linear-softmax", test_linear_softmax);
+  g_test_add_func ("/vulkan/epilogue", test_epilogue);
   g_test_add_func ("/vulkan/streams-barriers", test_streams_and_barriers);
   g_test_add_func ("/vulkan/timings", test_timings);
   g_test_add_func ("/vulkan/devices", test_devices);

@@ -2,12 +2,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #version 450
 #include "nd-common.glsl"
+#include "nd-epilogue.glsl"
 
 /* Convolution as an implicit GEMM (no im2col buffer): per image and group,
  * M = C_out/g, N = OH·OW, K = C_in/g·k·k; the B tile is gathered from the input with the
  * (ci, ky, kx) / (oy, ox) decode, which the compiler turns into multiplies because every
- * shape is a specialization constant. Bias (with any BN folded in on the host) and the
- * activation are applied in the epilogue. */
+ * shape is a specialization constant. Bias (with any BN folded in on the host), a fused
+ * residual add / gate and the activation are applied in the epilogue. */
 
 layout (local_size_x_id = 0) in;
 layout (constant_id = 1) const uint BM = 64;
@@ -62,9 +63,12 @@ load_b (uint z, int k, int n)
 void
 store_c (uint z, int m, int n, float v)
 {
+  uint nc = z * uint (COUT) + uint (m);
+  uint idx = nc * uint (GN) + uint (n);
+
   if (HAS_BIAS != 0)
     v += bias[(z % G) * uint (COUT) + uint (m)];
-  y[(z * uint (COUT) + uint (m)) * uint (GN) + uint (n)] = nd_act (v, ACT, ACT_ALPHA);
+  y[idx] = nd_act (nd_epilogue (v, idx, nc), ACT, ACT_ALPHA);
 }
 
 #include "nd-gemm-tile.glsl"

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #version 450
 #include "nd-common.glsl"
+#include "nd-epilogue.glsl"
 
 /* Depthwise convolution (groups = C_in = C_out): one invocation per output value, the k×k
  * window unrolled by the compiler (K is a specialization constant), bias + activation fused. */
@@ -59,5 +60,5 @@ main ()
     }
   if (HAS_BIAS != 0)
     acc += bias[c];
-  y[i] = nd_act (acc, ACT, ACT_ALPHA);
+  y[i] = nd_act (nd_epilogue (acc, i, nc), ACT, ACT_ALPHA);
 }

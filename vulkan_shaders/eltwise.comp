@@ -2,9 +2,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #version 450
 #include "nd-common.glsl"
+#include "nd-epilogue.glsl"
 
-/* Elementwise ops with a fused activation epilogue: batch norm (host-folded scale/shift),
- * relu, silu, sigmoid, leaky relu, add of 2..4 inputs, gate in0 × alpha·σ(in1[n, c]). */
+/* Elementwise ops with a fused activation epilogue: batch norm (host-folded scale/shift,
+ * which may also take the residual/gate epilogue), relu, silu, sigmoid, leaky relu, add of
+ * 2..4 inputs, gate in0 × alpha·σ(in1[n, c]). Inputs 1..3 share bindings 2..4 with the
+ * epilogue's summands (r1..r3), which only BN uses. */
 
 #define OP_BN      0
 #define OP_ACT     1   /* the activation alone: ACT says which */
@@ -23,9 +26,6 @@ layout (constant_id = 8) const float ACT_ALPHA = 0.0;
 
 layout (std430, binding = 0) writeonly buffer Out { float y[]; };
 layout (std430, binding = 1) readonly buffer In0 { float x0[]; };
-layout (std430, binding = 2) readonly buffer In1 { float x1[]; };
-layout (std430, binding = 3) readonly buffer In2 { float x2[]; };
-layout (std430, binding = 4) readonly buffer In3 { float x3[]; };
 layout (std430, binding = 5) readonly buffer Scale { float scale[]; };
 layout (std430, binding = 6) readonly buffer Shift { float shift[]; };
 
@@ -41,18 +41,18 @@ main ()
     {
       uint c = (i / HW) % C;
 
-      v = fma (x0[i], scale[c], shift[c]);
+      v = nd_epilogue (fma (x0[i], scale[c], shift[c]), i, i / HW);
     }
   else if (OP == OP_ADD)
     {
-      v = x0[i] + x1[i];
+      v = x0[i] + r1[i];
       if (N_IN > 2)
-        v += x2[i];
+        v += r2[i];
       if (N_IN > 3)
-        v += x3[i];
+        v += r3[i];
     }
   else if (OP == OP_GATE)
-    v = x0[i] * (OP_ALPHA * nd_sigmoid (x1[i / HW]));
+    v = x0[i] * (OP_ALPHA * nd_sigmoid (r1[i / HW]));
   else
     v = x0[i];
   y[i] = nd_act (v, ACT, ACT_ALPHA);

@@ -2,12 +2,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #version 450
 #include "nd-common.glsl"
+#include "nd-epilogue.glsl"
 
 /* Strided GEMM for 1×1 stride-1 convolutions (B = the input map itself, [K, H·W] per group)
  * and linear layers (B = the batch of feature rows, transposed by strides). z = image·G + group.
  *   A[g][m][k] = w[(g·M + m)·K + k]
  *   B[z][k][n] = x[b·B_BATCH + (g·K + k)·SBK + n·SBN]
- *   C[z][m][n] → y[b·C_BATCH + (g·M + m)·SCM + n·SCN], plus bias and activation. */
+ *   C[z][m][n] → y[b·C_BATCH + (g·M + m)·SCM + n·SCN], plus bias, the fused epilogue (for
+ *   1×1 convolutions only: its channel index assumes C_BATCH = G·M·SCM) and activation. */
 
 layout (local_size_x_id = 0) in;
 layout (constant_id = 1) const uint BM = 64;
@@ -52,10 +54,11 @@ void
 store_c (uint z, int m, int n, float v)
 {
   uint row = (z % G) * uint (M) + uint (m);
+  uint idx = (z / G) * C_BATCH + row * SCM + uint (n) * SCN;
 
   if (HAS_BIAS != 0)
     v += bias[row];
-  y[(z / G) * C_BATCH + row * SCM + uint (n) * SCN] = nd_act (v, ACT, ACT_ALPHA);
+  y[idx] = nd_act (nd_epilogue (v, idx, (z / G) * G * uint (M) + row), ACT, ACT_ALPHA);
 }
 
 #include "nd-gemm-tile.glsl"

@@ -35,8 +35,9 @@ G_BEGIN_DECLS
   X (vkDestroyQueryPool) X (vkGetQueryPoolResults) X (vkQueueSubmit) X (vkCreateFence) \
   X (vkDestroyFence) X (vkWaitForFences) X (vkResetFences) X (vkDeviceWaitIdle)
 
-/* Bindings every shader shares: 0 output, 1..4 inputs, 5 weight, 6 bias. */
-#define ND_VK_N_BINDINGS 7
+/* Bindings every shader shares: 0 output, 1..4 inputs (2..4 also the fused add's summands),
+ * 5 weight, 6 bias, 7 the fused gate's SE input. */
+#define ND_VK_N_BINDINGS 8
 
 typedef struct
 {

@@ -61,6 +61,12 @@ nd_vk_op_can_fuse_act (const NdNode *head, const NdNode *act)
 }
 
 gboolean
+nd_vk_op_has_epilogue (const NdNode *head)
+{
+  return head->op == ND_OP_CONV2D || head->op == ND_OP_BATCHNORM;
+}
+
+gboolean
 nd_vk_op_can_fold_bn (const NdNode *head, const NdNode *bn)
 {
   return head->op == ND_OP_CONV2D && bn->op == ND_OP_BATCHNORM;
@@ -253,9 +259,9 @@ build_eltwise (const NdNode *node, int elt, int act, float act_alpha, int batch,
     }
 }
 
-gboolean
-nd_vk_op_build (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNode *act,
-                int batch, const VkPhysicalDeviceLimits *limits, NdVkOp *op, GError **error)
+static gboolean
+build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNode *act,
+          int batch, const VkPhysicalDeviceLimits *limits, NdVkOp *op, GError **error)
 {
   int a = act_code (act);
   float alpha = act != NULL && act->op == ND_OP_LEAKY_RELU ? act->p.alpha : 0.0f;
@@ -341,6 +347,28 @@ nd_vk_op_build (const NdGraph *graph, const NdNode *head, const NdNode *bn, cons
                    _("The Vulkan backend has no kernel for %s"), nd_op_name (head->op));
       return FALSE;
     }
+}
+
+gboolean
+nd_vk_op_build (const NdGraph *graph, const NdNode *head, const NdNode *bn,
+                const NdVkEpilogue *epi, const NdNode *act, int batch,
+                const VkPhysicalDeviceLimits *limits, NdVkOp *op, GError **error)
+{
+  if (!build_op (graph, head, bn, act, batch, limits, op, error))
+    return FALSE;
+  g_assert (op->n_spec <= 24);
+  op->n_spec = ND_VK_N_SPEC;
+  if (epi != NULL)
+    {
+      g_return_val_if_fail (nd_vk_op_has_epilogue (head), FALSE);
+      op->spec[24] = epi->n_res;
+      op->spec[25] = epi->gate;
+      op->spec[26] = epi->gate_first;
+      op->spec[27] = fbits (epi->gate_alpha);
+    }
+  else
+    op->spec[27] = fbits (1.0f);
+  return TRUE;
 }
 
 void

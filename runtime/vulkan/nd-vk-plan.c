@@ -12,9 +12,12 @@
 
 /* How a graph becomes one command buffer:
  *  - steps: one dispatch per node, except that a convolution absorbs a following BN (folded
- *    into its weights) and an activation, and BN/ADD/GATE/LINEAR absorb a following
- *    activation, when the absorbed node's input is read by nothing else and is neither
- *    captured nor the output. Absorbed nodes are marked "fused" with 0 ms.
+ *    into its weights); a convolution or BN absorbs a following ADD (the other summands are
+ *    read in its epilogue) and GATE (the SE input likewise); and conv/BN/ADD/GATE/LINEAR
+ *    absorb a following activation. A node is absorbed only when its input is read by
+ *    nothing else and is neither captured nor the output. Absorbed nodes are marked "fused"
+ *    with 0 ms. So a ResNet/RepVGG/ParNet block tail (conv → BN → add → gate → act) is one
+ *    dispatch.
  *  - order: steps sorted by level (longest path from the input), so independent work such as
  *    ParNet's three streams sits together between the same barriers.
  *  - barriers: a compute→compute barrier only before a step that reads a buffer written since
@@ -25,8 +28,13 @@
 
 typedef struct
 {
-  int        head, bn, act, tail;
+  int        head, bn, add, gate, act, tail;
   int        level;
+  int        n_inputs;               /* every node the dispatch reads */
+  int        inputs[ND_MAX_INPUTS + 4];
+  int        res[ND_MAX_INPUTS - 1]; /* the absorbed ADD's other summands */
+  int        gate_in;                /* the absorbed GATE's SE input */
+  NdVkEpilogue epi;
   NdVkOp     op;
   VkPipeline pipeline;
   VkDescriptorSet set;
@@ -73,26 +81,12 @@ node_bytes (const NdNode *node, int batch)
   return (gsize) batch * node->out_c * node->out_h * node->out_w * sizeof (float);
 }
 
-static gboolean
-absorbable (NdVkPlan *self, int producer, int *consumer)
+static int
+compare_tails (const void *a, const void *b)
 {
-  const NdGraph *g = self->parent.graph;
+  const NdVkStep *x = a, *y = b;
 
-  if (producer == g->output || self->parent.capture_mask[producer]
-      || nd_graph_n_consumers (g, producer) != 1)
-    return FALSE;
-  for (int i = producer + 1; i < nd_graph_n_nodes (g); i++)
-    {
-      const NdNode *node = nd_graph_node (g, i);
-
-      for (int k = 0; k < node->n_inputs; k++)
-        if (node->inputs[k] == producer)
-          {
-            *consumer = i;
-            return node->n_inputs == 1;
-          }
-    }
-  return FALSE;
+  return x->tail < y->tail ? -1 : x->tail > y->tail;
 }
 
 static int
@@ -103,6 +97,59 @@ compare_steps (const void *a, const void *b)
   if (x->level != y->level)
     return x->level < y->level ? -1 : 1;
   return x->head < y->head ? -1 : x->head > y->head;
+}
+
+/* Extends @step past @cur with a following ADD or GATE (once each). */
+static gboolean
+absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, const gboolean *absorbed)
+{
+  const NdNode *node = nd_graph_node (self->parent.graph, next);
+  int uses = 0;
+
+  if (absorbed[next] || !nd_vk_op_has_epilogue (nd_graph_node (self->parent.graph, step->head)))
+    return FALSE;
+  for (int k = 0; k < node->n_inputs; k++)
+    uses += node->inputs[k] == cur;
+  if (uses != 1)
+    return FALSE;
+  if (node->op == ND_OP_ADD && step->add < 0)
+    {
+      step->add = next;
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] != cur)
+          step->res[step->epi.n_res++] = node->inputs[k];
+      return TRUE;
+    }
+  if (node->op == ND_OP_GATE && step->gate < 0 && node->inputs[0] == cur)
+    {
+      step->gate = next;
+      step->gate_in = node->inputs[1];
+      step->epi.gate = TRUE;
+      step->epi.gate_first = step->add < 0;
+      step->epi.gate_alpha = node->p.alpha;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* A node feeds the absorbed ADD/GATE through the chain itself only once; with only one
+ * input (ADD needs two) the chain node is the other summand too. */
+static int
+absorbable_next (NdVkPlan *self, int cur, const gboolean *absorbed)
+{
+  const NdGraph *g = self->parent.graph;
+
+  if (cur == g->output || self->parent.capture_mask[cur] || nd_graph_n_consumers (g, cur) != 1)
+    return -1;
+  for (int i = cur + 1; i < nd_graph_n_nodes (g); i++)
+    {
+      const NdNode *node = nd_graph_node (g, i);
+
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] == cur)
+          return absorbed[i] ? -1 : i;
+    }
+  return -1;
 }
 
 static gboolean
@@ -127,15 +174,21 @@ plan_steps (NdVkPlan *self, GError **error)
         continue;
       step = &self->steps[self->n_steps++];
       step->head = i;
-      step->bn = step->act = -1;
-      if (absorbable (self, cur, &next)
-          && nd_vk_op_can_fold_bn (head, nd_graph_node (g, next)))
+      step->bn = step->add = step->gate = step->act = step->gate_in = -1;
+      next = absorbable_next (self, cur, absorbed);
+      if (next >= 0 && nd_vk_op_can_fold_bn (head, nd_graph_node (g, next)))
         {
           step->bn = cur = next;
           absorbed[next] = TRUE;
+          next = absorbable_next (self, cur, absorbed);
         }
-      if (absorbable (self, cur, &next)
-          && nd_vk_op_can_fuse_act (head, nd_graph_node (g, next)))
+      while (next >= 0 && absorb_epilogue (self, step, cur, next, absorbed))
+        {
+          absorbed[next] = TRUE;
+          cur = next;
+          next = absorbable_next (self, cur, absorbed);
+        }
+      if (next >= 0 && nd_vk_op_can_fuse_act (head, nd_graph_node (g, next)))
         {
           step->act = cur = next;
           absorbed[next] = TRUE;
@@ -143,17 +196,40 @@ plan_steps (NdVkPlan *self, GError **error)
       step->tail = cur;
       self->has_buf[cur] = TRUE;
       for (int k = 0; k < head->n_inputs; k++)
-        step->level = MAX (step->level, level[head->inputs[k]] + 1);
-      level[cur] = step->level;
+        step->inputs[step->n_inputs++] = head->inputs[k];
+      for (int k = 0; k < step->epi.n_res; k++)
+        step->inputs[step->n_inputs++] = step->res[k];
+      if (step->gate_in >= 0)
+        step->inputs[step->n_inputs++] = step->gate_in;
       if (!nd_vk_op_build (g, head, step->bn >= 0 ? nd_graph_node (g, step->bn) : NULL,
+                           step->add >= 0 || step->gate >= 0 ? &step->epi : NULL,
                            step->act >= 0 ? nd_graph_node (g, step->act) : NULL,
                            self->parent.batch, &self->ctx->props.limits, &step->op, error))
         return FALSE;
       self->parent.op_algo[i] = step->op.algo;
       if (step->bn >= 0)
         self->parent.op_algo[step->bn] = "fused";
+      if (step->add >= 0)
+        self->parent.op_algo[step->add] = "fused";
+      if (step->gate >= 0)
+        self->parent.op_algo[step->gate] = "fused";
       if (step->act >= 0)
         self->parent.op_algo[step->act] = "fused";
+    }
+  /* A step may read the tails of steps with larger heads (the other summands of an absorbed
+   * ADD), but every input has a smaller id than the reading step's tail: levels are computed
+   * in tail order, then the steps are sorted by level. */
+  qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_tails);
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+
+      for (int k = 0; k < step->n_inputs; k++)
+        {
+          g_assert (self->has_buf[step->inputs[k]] && step->inputs[k] < step->tail);
+          step->level = MAX (step->level, level[step->inputs[k]] + 1);
+        }
+      level[step->tail] = step->level;
     }
   qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
   return TRUE;
@@ -312,6 +388,10 @@ create_descriptors (NdVkPlan *self, GError **error)
       infos[0].buffer = self->act[step->tail].buffer;
       for (int k = 0; k < head->n_inputs; k++)
         infos[1 + k].buffer = self->act[head->inputs[k]].buffer;
+      for (int k = 0; k < step->epi.n_res; k++)
+        infos[2 + k].buffer = self->act[step->res[k]].buffer;
+      if (step->gate_in >= 0)
+        infos[7].buffer = self->act[step->gate_in].buffer;
       if (self->wts[2 * s].buffer != VK_NULL_HANDLE)
         infos[5].buffer = self->wts[2 * s].buffer;
       if (self->wts[2 * s + 1].buffer != VK_NULL_HANDLE)
@@ -348,11 +428,10 @@ record (NdVkPlan *self)
   for (int s = 0; s < self->n_steps; s++)
     {
       NdVkStep *step = &self->steps[s];
-      const NdNode *head = nd_graph_node (plan->graph, step->head);
       gboolean hazard = FALSE;
 
-      for (int k = 0; k < head->n_inputs; k++)
-        hazard |= dirty[head->inputs[k]];
+      for (int k = 0; k < step->n_inputs; k++)
+        hazard |= dirty[step->inputs[k]];
       if (hazard && !timed)
         {
           barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
