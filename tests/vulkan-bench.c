@@ -39,7 +39,7 @@ bench (NdBackend *backend, NdGraph *g, const char *label, int iters)
       printf ("%s: %s\n", label, error->message);
       return;
     }
-  nd_plan_run (plan, x, NULL);   /* first run: lavapipe JITs its shader variants here */
+  nd_plan_run (plan, x, NULL);   /* first run after prepare (which already replayed once) */
   first = plan->total_ms;
   for (int i = 0; i < iters; i++)
     {
