@@ -269,6 +269,15 @@ upload_weights (NdVkPlan *self, GError **error)
     {
       self->wts[2 * s].size = self->steps[s].op.n_weight * sizeof (float);
       self->wts[2 * s + 1].size = self->steps[s].op.n_bias * sizeof (float);
+      if (self->wts[2 * s].size > ctx->props.limits.maxStorageBufferRange)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                       _("The weights of node %d (%" G_GSIZE_FORMAT " MiB) exceed what this "
+                         "Vulkan device can bind (%u MiB)"), self->steps[s].head,
+                       (gsize) (self->wts[2 * s].size >> 20),
+                       ctx->props.limits.maxStorageBufferRange >> 20);
+          return FALSE;
+        }
       staging.size += self->wts[2 * s].size + self->wts[2 * s + 1].size;
     }
   if (!nd_vk_buffers_create (ctx, self->wts, 2 * self->n_steps,
@@ -320,6 +329,15 @@ create_buffers (NdVkPlan *self, GError **error)
       if (!self->has_buf[i])
         continue;
       self->act[i].size = node_bytes (node, plan->batch);
+      if (self->act[i].size > self->ctx->props.limits.maxStorageBufferRange)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                       _("Node %d needs a %" G_GSIZE_FORMAT " MiB buffer, more than this "
+                         "Vulkan device can bind (%u MiB); use a smaller batch"), i,
+                       (gsize) (self->act[i].size >> 20),
+                       self->ctx->props.limits.maxStorageBufferRange >> 20);
+          return FALSE;
+        }
       if (i == plan->graph->output || plan->capture_mask[i])
         {
           self->down_off[i] = down;
