@@ -97,9 +97,12 @@ bn_scale_shift (const NdNode *bn, double *scale, double *shift, int c)
 static void
 pick_tiles (int m, int n, const VkPhysicalDeviceLimits *limits, guint32 *bm, guint32 *bn)
 {
+  guint32 max_wg = MIN (limits->maxComputeWorkGroupInvocations,
+                        limits->maxComputeWorkGroupSize[0]);
+
   *bm = m <= 16 ? 16 : m <= 32 ? 32 : 64;
   *bn = n <= 16 ? 16 : n <= 32 ? 32 : 64;
-  while ((*bm / 4) * (*bn / 4) > limits->maxComputeWorkGroupInvocations)
+  while ((*bm / 4) * (*bn / 4) > max_wg)
     {
       if (*bn > 16)
         *bn /= 2;
