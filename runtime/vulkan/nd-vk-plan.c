@@ -523,6 +523,16 @@ create_commands (NdVkPlan *self, GError **error)
   return TRUE;
 }
 
+static guint64
+total_activation_bytes (NdVkPlan *self)
+{
+  guint64 total = 0;
+
+  for (int i = 0; i < self->parent.n_nodes; i++)
+    total += self->act[i].size;
+  return total;
+}
+
 static gboolean
 submit_and_wait (NdVkPlan *self, GError **error)
 {
@@ -574,9 +584,9 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
   if (!submit_and_wait (self, error))
     goto fail;
   nd_vk_context_save_cache (ctx);
-  g_debug ("Vulkan plan: %d dispatches for %d nodes, %d barriers, %u pipelines in the context",
-           self->n_steps, self->parent.n_nodes, self->n_barriers,
-           g_hash_table_size (ctx->pipelines));
+  g_debug ("Vulkan plan: %d dispatches for %d nodes, %d barriers, %u pipelines in the context, "
+           "%.1f MiB of activations", self->n_steps, self->parent.n_nodes, self->n_barriers,
+           g_hash_table_size (ctx->pipelines), total_activation_bytes (self) / 1048576.0);
   return &self->parent;
 
 fail:
