@@ -59,6 +59,15 @@ fuse (const NdGraph *g)
   return f;
 }
 
+static int
+find_name (const NdGraph *g, const char *name)
+{
+  for (int i = 0; i < nd_graph_n_nodes (g); i++)
+    if (g_strcmp0 (nd_graph_node (g, i)->name, name) == 0)
+      return i;
+  g_error ("no node %s", name);
+}
+
 static void
 count_entry (const char *key, NdTensor *tensor, gboolean is_param, gpointer user_data)
 {
@@ -215,6 +224,74 @@ test_repvgg_names (void)
   g_assert_cmpint (nd_graph_n_nodes (again), ==, nd_graph_n_nodes (f));
 }
 
+/* VanillaNet-5 deploy form, node by node (networks.md §3.3), and the λ < 1 refusal. */
+static void
+test_vanillanet_names (void)
+{
+  static const char * const convs[] = {
+    "stem.0", "stem.1", "stages.0.conv", "stages.0.act", "stages.1.conv", "stages.1.act",
+    "stages.2.conv", "stages.2.act", "cls.2", NULL,
+  };
+  g_autoptr(NdGraph) g = build ("vanillanet-5", 64, 10);
+  g_autoptr(NdGraph) f = NULL, refused = NULL;
+  g_autoptr(GError) error = NULL;
+  NdModelSpec spec;
+  int k = 0;
+
+  if (g == NULL)
+    return;
+  f = fuse (g);
+  for (int i = 0; i < nd_graph_n_nodes (f); i++)
+    {
+      const NdNode *node = nd_graph_node (f, i);
+
+      g_assert_cmpint (node->op, !=, ND_OP_BATCHNORM);
+      g_assert_cmpint (node->op, !=, ND_OP_LEAKY_RELU);
+      if (node->op != ND_OP_CONV2D)
+        continue;
+      g_assert_cmpstr (node->name, ==, convs[k]);
+      g_assert_true (node->p.has_bias);
+      k++;
+    }
+  g_assert_null (convs[k]);
+  g_assert_cmpint (nd_graph_n_nodes (f), ==, 18);
+  g_assert_cmpint (nd_graph_node (f, f->output)->id, ==, find_name (f, "cls.2"));
+
+  nd_model_spec_parse ("vanillanet-5", &spec, NULL);
+  spec.resolution = 64;
+  spec.classes = 10;
+  spec.lambda = 0.35;
+  g_clear_pointer (&g, nd_graph_unref);
+  g = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  refused = nd_fuse_graph (g, &error);
+  g_assert_null (refused);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "0.35"));
+}
+
+/* ResNet: every BN folds into its conv, which keeps its torchvision name. */
+static void
+test_resnet_names (void)
+{
+  g_autoptr(NdGraph) g = build ("resnet-18", 64, 10);
+  g_autoptr(NdGraph) f = NULL;
+
+  if (g == NULL)
+    return;
+  f = fuse (g);
+  for (int i = 0; i < nd_graph_n_nodes (f); i++)
+    g_assert_cmpint (nd_graph_node (f, i)->op, !=, ND_OP_BATCHNORM);
+  g_assert_nonnull (nd_graph_lookup_weight (f, "conv1.bias"));
+  g_assert_nonnull (nd_graph_lookup_weight (f, "layer2.0.downsample.0.bias"));
+  g_assert_nonnull (nd_graph_lookup_weight (f, "layer4.1.conv2.weight"));
+  g_assert_null (nd_graph_lookup_weight (f, "layer4.1.bn2.weight"));
+  g_assert_cmpint (nd_graph_node (f, find_name (f, "layer2.0.downsample.0"))->role, ==,
+                   ND_ROLE_SHORTCUT);
+  /* the 20 BNs fold; the 8 ADDs stay: nothing merges across a ResNet shortcut */
+  g_assert_cmpint (nd_graph_n_nodes (f), ==, nd_graph_n_nodes (g) - 20);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,6 +308,8 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/fuse-models/parnet-names", test_parnet_names);
   g_test_add_func ("/fuse-models/repvgg-names", test_repvgg_names);
+  g_test_add_func ("/fuse-models/vanillanet-names", test_vanillanet_names);
+  g_test_add_func ("/fuse-models/resnet-names", test_resnet_names);
   for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
     {
       g_autofree char *path = g_strdup_printf ("/fuse-models/counts/%s", counts[i].name);
