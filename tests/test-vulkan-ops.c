@@ -78,7 +78,12 @@ static const ConvCase conv_cases[] = {
   { 3, 13, 13, 13, 3, 1, 1, 1, 1, 1, "vk-implicit-gemm" },
   { 13, 127, 7, 5, 3, 2, 1, 1, 0, 2, "vk-implicit-gemm" },
   { 6, 9, 11, 11, 3, 2, 1, 3, 1, 1, "vk-implicit-gemm" },
-  { 64, 70, 9, 9, 3, 1, 1, 1, 1, 1, "vk-implicit-gemm" },
+  { 64, 70, 9, 9, 3, 1, 1, 1, 1, 1, "vk-winograd" },
+  { 16, 16, 8, 8, 3, 1, 1, 1, 1, 2, "vk-winograd" },
+  { 16, 16, 7, 9, 3, 1, 1, 1, 1, 1, "vk-implicit-gemm" },
+  { 17, 33, 13, 7, 3, 1, 1, 1, 0, 2, "vk-winograd" },
+  { 15, 16, 8, 8, 3, 1, 1, 1, 1, 1, "vk-implicit-gemm" },
+  { 32, 24, 8, 8, 3, 1, 1, 2, 1, 1, "vk-implicit-gemm" },
   { 3, 24, 16, 16, 4, 4, 0, 1, 1, 1, "vk-implicit-gemm" },
   { 3, 8, 17, 17, 7, 2, 3, 1, 0, 2, "vk-implicit-gemm" },
   { 13, 7, 13, 13, 1, 2, 0, 1, 1, 1, "vk-implicit-gemm" },
@@ -273,7 +278,7 @@ test_linear_softmax (void)
 }
 
 /* Block tails folded into the producer's epilogue: ResNet's conv → BN → add → ReLU (with
- * 3×3, 1×1 and depthwise producers, the chain in either add position), ParNet case B
+ * 3×3 (Winograd), 1×1 and depthwise producers, the chain in either add position), ParNet case B
  * (conv → BN → add → gate → SiLU) and case A (identity BN → gate, then add → SiLU). */
 static void
 test_epilogue (void)
@@ -282,14 +287,14 @@ test_epilogue (void)
     return;
   for (int variant = 0; variant < 4; variant++)
     {
-      g_autoptr(NdGraph) g = nd_graph_new (12, 9, 7);
+      g_autoptr(NdGraph) g = nd_graph_new (16, 9, 8);
       g_autoptr(NdPlan) plan = NULL;
-      NdOpParams c3 = { .out_c = 12, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
-      NdOpParams c1 = { .out_c = 12, .kernel = 1, .stride = 1, .pad = 0, .groups = 1 };
-      NdOpParams dw = { .out_c = 12, .kernel = 3, .stride = 1, .pad = 1, .groups = 12 };
+      NdOpParams c3 = { .out_c = 16, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+      NdOpParams c1 = { .out_c = 16, .kernel = 1, .stride = 1, .pad = 0, .groups = 1 };
+      NdOpParams dw = { .out_c = 16, .kernel = 3, .stride = 1, .pad = 1, .groups = 16 };
       NdOpParams bn = { .eps = 1e-5f };
       NdOpParams gap = { .out_h = 1, .out_w = 1 };
-      NdOpParams se = { .out_c = 12, .kernel = 1, .stride = 1, .groups = 1 };
+      NdOpParams se = { .out_c = 16, .kernel = 1, .stride = 1, .groups = 1 };
       NdOpParams gate = { .alpha = variant == 3 ? 1.0f : 2.0f };
       const NdOpParams *conv = variant == 1 ? &c1 : variant == 2 ? &dw : &c3;
       int in = 0, d, b, idb, p, s_, gt, add, act, other;

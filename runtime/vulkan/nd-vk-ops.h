@@ -20,10 +20,25 @@ typedef struct
   float    gate_alpha;
 } NdVkEpilogue;
 
-/* One dispatch: which shader, its specialization constants, the grid and the constant data
- * the shader reads (binding 5 / 6), already in the layout the shader wants. */
+/* A dispatch that runs before the main one of the same op (Winograd's input transform and
+ * batched GEMM), writing a scratch buffer. */
 typedef struct
 {
+  const char *shader;
+  guint32     spec[ND_VK_N_SPEC];
+  int         n_spec;
+  guint32     groups[3];
+} NdVkPreDispatch;
+
+/* One op: which shader, its specialization constants, the grid and the constant data
+ * the shader reads (binding 5 / 6), already in the layout the shader wants. With n_pre = 2
+ * (Winograd) the plan binds: pre[0] 0 = scratch[0], 1 = the op's input; pre[1] 0 =
+ * scratch[1], 1 = scratch[0], 5 = weight; main 1 = scratch[1], 6 = bias, and the epilogue. */
+typedef struct
+{
+  int              n_pre;
+  NdVkPreDispatch  pre[2];
+  gsize            scratch[2];   /* floats */
   const char *shader;
   guint32     spec[ND_VK_N_SPEC];
   int         n_spec;

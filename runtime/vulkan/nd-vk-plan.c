@@ -38,6 +38,8 @@ typedef struct
   NdVkOp     op;
   VkPipeline pipeline;
   VkDescriptorSet set;
+  VkPipeline pre_pipeline[2];
+  VkDescriptorSet pre_set[2];
 } NdVkStep;
 
 typedef struct
@@ -47,7 +49,8 @@ typedef struct
   int              n_steps;
   NdVkStep        *steps;
   gboolean        *has_buf;     /* [n_nodes] */
-  NdVkBuffer      *act;         /* [n_nodes + 1]: node outputs, then a dummy */
+  NdVkBuffer      *act;         /* [n_nodes + 1 + 2 · n_steps]: node outputs, a dummy, then
+                                 * each step's two scratch buffers (Winograd) */
   VkDeviceMemory   act_mem;
   NdVkBuffer      *wts;         /* [2 · n_steps] */
   VkDeviceMemory   wts_mem;
@@ -319,7 +322,7 @@ create_buffers (NdVkPlan *self, GError **error)
   int n = plan->n_nodes;
   VkDeviceSize down = 0;
 
-  self->act = g_new0 (NdVkBuffer, n + 1);
+  self->act = g_new0 (NdVkBuffer, n + 1 + 2 * self->n_steps);
   self->down_off = g_new (VkDeviceSize, n);
   for (int i = 0; i < n; i++)
     {
@@ -345,7 +348,21 @@ create_buffers (NdVkPlan *self, GError **error)
         }
     }
   self->act[n].size = 16;   /* bound to the bindings a shader does not use */
-  if (!nd_vk_buffers_create (self->ctx, self->act, n + 1,
+  for (int s = 0; s < self->n_steps; s++)
+    for (int k = 0; k < 2; k++)
+      {
+        NdVkBuffer *b = &self->act[n + 1 + 2 * s + k];
+
+        b->size = self->steps[s].op.scratch[k] * sizeof (float);
+        if (b->size > self->ctx->props.limits.maxStorageBufferRange)
+          {
+            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                         _("Node %d needs more Winograd scratch than this Vulkan device can "
+                           "bind; use a smaller batch"), self->steps[s].head);
+            return FALSE;
+          }
+      }
+  if (!nd_vk_buffers_create (self->ctx, self->act, n + 1 + 2 * self->n_steps,
                              VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT
                              | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                              VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->act_mem, NULL,
@@ -361,15 +378,49 @@ create_buffers (NdVkPlan *self, GError **error)
 }
 
 static gboolean
+write_set (NdVkPlan *self, VkDescriptorSet *set, const VkBuffer *buffers, GError **error)
+{
+  NdVkContext *ctx = self->ctx;
+  VkDescriptorSetAllocateInfo alloc = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+    .descriptorPool = self->pool,
+    .descriptorSetCount = 1,
+    .pSetLayouts = &ctx->set_layout,
+  };
+  VkDescriptorBufferInfo infos[ND_VK_N_BINDINGS];
+  VkWriteDescriptorSet write = {
+    .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+    .dstBinding = 0,
+    .descriptorCount = ND_VK_N_BINDINGS,
+    .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+    .pBufferInfo = infos,
+  };
+  VkResult res;
+
+  res = ctx->vkAllocateDescriptorSets (ctx->device, &alloc, set);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkAllocateDescriptorSets", res), FALSE;
+  for (int b = 0; b < ND_VK_N_BINDINGS; b++)
+    infos[b] = (VkDescriptorBufferInfo) {
+      buffers[b] != VK_NULL_HANDLE ? buffers[b] : self->act[self->parent.n_nodes].buffer,
+      0, VK_WHOLE_SIZE
+    };
+  write.dstSet = *set;
+  ctx->vkUpdateDescriptorSets (ctx->device, 1, &write, 0, NULL);
+  return TRUE;
+}
+
+static gboolean
 create_descriptors (NdVkPlan *self, GError **error)
 {
   NdVkContext *ctx = self->ctx;
+  guint32 max_sets = 3 * MAX (self->n_steps, 1);
   VkDescriptorPoolSize size = {
-    VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (guint32) MAX (self->n_steps, 1) * ND_VK_N_BINDINGS
+    VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, max_sets * ND_VK_N_BINDINGS
   };
   VkDescriptorPoolCreateInfo pool_info = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-    .maxSets = MAX (self->n_steps, 1),
+    .maxSets = max_sets,
     .poolSizeCount = 1,
     .pPoolSizes = &size,
   };
@@ -383,39 +434,34 @@ create_descriptors (NdVkPlan *self, GError **error)
     {
       NdVkStep *step = &self->steps[s];
       const NdNode *head = nd_graph_node (self->parent.graph, step->head);
-      VkDescriptorSetAllocateInfo alloc = {
-        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
-        .descriptorPool = self->pool,
-        .descriptorSetCount = 1,
-        .pSetLayouts = &ctx->set_layout,
-      };
-      VkDescriptorBufferInfo infos[ND_VK_N_BINDINGS];
-      VkWriteDescriptorSet write = {
-        .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-        .dstBinding = 0,
-        .descriptorCount = ND_VK_N_BINDINGS,
-        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-        .pBufferInfo = infos,
-      };
+      VkBuffer b[ND_VK_N_BINDINGS] = { VK_NULL_HANDLE };
+      VkBuffer scratch0 = self->act[n + 1 + 2 * s].buffer;
+      VkBuffer scratch1 = self->act[n + 1 + 2 * s + 1].buffer;
 
-      res = ctx->vkAllocateDescriptorSets (ctx->device, &alloc, &step->set);
-      if (res != VK_SUCCESS)
-        return nd_vk_set_error (error, "vkAllocateDescriptorSets", res), FALSE;
-      for (int b = 0; b < ND_VK_N_BINDINGS; b++)
-        infos[b] = (VkDescriptorBufferInfo) { self->act[n].buffer, 0, VK_WHOLE_SIZE };
-      infos[0].buffer = self->act[step->tail].buffer;
+      if (step->op.n_pre == 2)
+        {
+          VkBuffer p0[ND_VK_N_BINDINGS] = { scratch0, self->act[head->inputs[0]].buffer };
+          VkBuffer p1[ND_VK_N_BINDINGS] = { scratch1, scratch0 };
+
+          p1[5] = self->wts[2 * s].buffer;
+          if (!write_set (self, &step->pre_set[0], p0, error)
+              || !write_set (self, &step->pre_set[1], p1, error))
+            return FALSE;
+        }
+      b[0] = self->act[step->tail].buffer;
       for (int k = 0; k < head->n_inputs; k++)
-        infos[1 + k].buffer = self->act[head->inputs[k]].buffer;
+        b[1 + k] = self->act[head->inputs[k]].buffer;
+      if (step->op.n_pre == 2)
+        b[1] = scratch1;
       for (int k = 0; k < step->epi.n_res; k++)
-        infos[2 + k].buffer = self->act[step->res[k]].buffer;
+        b[2 + k] = self->act[step->res[k]].buffer;
+      if (step->op.n_pre == 0)
+        b[5] = self->wts[2 * s].buffer;
+      b[6] = self->wts[2 * s + 1].buffer;
       if (step->gate_in >= 0)
-        infos[7].buffer = self->act[step->gate_in].buffer;
-      if (self->wts[2 * s].buffer != VK_NULL_HANDLE)
-        infos[5].buffer = self->wts[2 * s].buffer;
-      if (self->wts[2 * s + 1].buffer != VK_NULL_HANDLE)
-        infos[6].buffer = self->wts[2 * s + 1].buffer;
-      write.dstSet = step->set;
-      ctx->vkUpdateDescriptorSets (ctx->device, 1, &write, 0, NULL);
+        b[7] = self->act[step->gate_in].buffer;
+      if (!write_set (self, &step->set, b, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -452,6 +498,22 @@ record (NdVkPlan *self)
         hazard |= dirty[step->inputs[k]];
       if (hazard && !timed)
         {
+          barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+          memset (dirty, 0, plan->n_nodes * sizeof (gboolean));
+          self->n_barriers++;
+        }
+      for (int k = 0; k < step->op.n_pre; k++)
+        {
+          const guint32 *grid = step->op.pre[k].groups;
+
+          ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                  step->pre_pipeline[k]);
+          ctx->vkCmdBindDescriptorSets (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                        ctx->pipeline_layout, 0, 1, &step->pre_set[k], 0, NULL);
+          ctx->vkCmdDispatch (self->cmd, grid[0], grid[1], grid[2]);
+          /* The next stage reads what this one wrote; other streams' work recorded in the
+           * same interval is held too (the price of a multi-pass op). */
           barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
           memset (dirty, 0, plan->n_nodes * sizeof (gboolean));
@@ -574,6 +636,14 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
                                        error);
       if (step->pipeline == VK_NULL_HANDLE)
         goto fail;
+      for (int k = 0; k < step->op.n_pre; k++)
+        {
+          step->pre_pipeline[k] = nd_vk_pipeline (ctx, step->op.pre[k].shader,
+                                                  step->op.pre[k].spec, step->op.pre[k].n_spec,
+                                                  error);
+          if (step->pre_pipeline[k] == VK_NULL_HANDLE)
+            goto fail;
+        }
     }
   if (!create_descriptors (self, error) || !create_commands (self, error))
     goto fail;
@@ -657,7 +727,7 @@ nd_vk_plan_free (NdPlan *plan)
     ctx->vkDestroyDescriptorPool (ctx->device, self->pool, NULL);
   nd_vk_buffers_destroy (ctx, self->staging, 2, self->staging_mem);
   if (self->act != NULL)
-    nd_vk_buffers_destroy (ctx, self->act, plan->n_nodes + 1, self->act_mem);
+    nd_vk_buffers_destroy (ctx, self->act, plan->n_nodes + 1 + 2 * self->n_steps, self->act_mem);
   if (self->wts != NULL)
     nd_vk_buffers_destroy (ctx, self->wts, 2 * self->n_steps, self->wts_mem);
   for (int s = 0; s < self->n_steps; s++)
