@@ -423,6 +423,38 @@ test_timings (void)
   g_assert_true (pipeline_cache_exists ());
 }
 
+static gpointer
+thread_prepare_and_run (gpointer data)
+{
+  int seed = GPOINTER_TO_INT (data);
+  g_autoptr(NdGraph) g = nd_graph_new (5, 11, 9);
+  NdOpParams c = { .out_c = 7 + seed, .kernel = 3, .stride = 1 + seed % 2, .pad = 1,
+                   .groups = 1, .has_bias = 1 };
+  int in = 0;
+
+  nd_graph_add (g, ND_OP_CONV2D, &c, &in, 1, "conv", NULL);
+  nd_graph_add (g, ND_OP_SILU, NULL, (int[]) { 1 }, 1, NULL, NULL);
+  nd_test_randomize_graph (g, seed);
+  for (int i = 0; i < 3; i++)
+    nd_plan_free (check_graph (g, 1 + i, NULL, 0, i == 1, "threads"));
+  return NULL;
+}
+
+/* Plans of one backend prepared and run on two threads at once (the GUI's worker and a
+ * benchmark, say): the shared pipeline table and queue are locked, pools are per plan. */
+static void
+test_threads (void)
+{
+  GThread *t[2];
+
+  if (!need_device ())
+    return;
+  for (int i = 0; i < 2; i++)
+    t[i] = g_thread_new ("vk-test", thread_prepare_and_run, GINT_TO_POINTER (i + 1));
+  for (int i = 0; i < 2; i++)
+    g_thread_join (t[i]);
+}
+
 static void
 test_devices (void)
 {
@@ -512,6 +544,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/epilogue", test_epilogue);
   g_test_add_func ("/vulkan/streams-barriers", test_streams_and_barriers);
   g_test_add_func ("/vulkan/timings", test_timings);
+  g_test_add_func ("/vulkan/threads", test_threads);
   g_test_add_func ("/vulkan/devices", test_devices);
   g_test_add_func ("/vulkan/no-device", test_no_device);
   ret = g_test_run ();

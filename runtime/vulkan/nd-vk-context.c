@@ -59,6 +59,7 @@ nd_vk_context_new_instance (GError **error)
   };
   VkResult res;
 
+  g_mutex_init (&ctx->lock);
   ctx->lib = dlopen ("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
   if (ctx->lib == NULL)
     {
@@ -161,11 +162,6 @@ create_common_objects (NdVkContext *ctx, GError **error)
     .setLayoutCount = 1,
     .pSetLayouts = &ctx->set_layout,
   };
-  VkCommandPoolCreateInfo pool_info = {
-    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
-    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
-    .queueFamilyIndex = ctx->queue_family,
-  };
   VkPipelineCacheCreateInfo cache_info = {
     .sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO,
   };
@@ -186,9 +182,6 @@ create_common_objects (NdVkContext *ctx, GError **error)
   res = ctx->vkCreatePipelineLayout (ctx->device, &layout_info, NULL, &ctx->pipeline_layout);
   if (res != VK_SUCCESS)
     return nd_vk_set_error (error, "vkCreatePipelineLayout", res), FALSE;
-  res = ctx->vkCreateCommandPool (ctx->device, &pool_info, NULL, &ctx->cmd_pool);
-  if (res != VK_SUCCESS)
-    return nd_vk_set_error (error, "vkCreateCommandPool", res), FALSE;
 
   /* The driver checks the blob's header (vendor, device, UUID) and ignores a stale one. */
   ctx->cache_path = cache_path_for (&ctx->props);
@@ -325,6 +318,7 @@ nd_vk_context_describe (NdVkContext *ctx)
 void
 nd_vk_context_save_cache (NdVkContext *ctx)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ctx->lock);
   g_autofree char *dir = NULL;
   g_autofree void *blob = NULL;
   size_t len = 0;
@@ -376,8 +370,6 @@ nd_vk_context_free (NdVkContext *ctx)
         g_hash_table_foreach_remove (ctx->modules, destroy_module, ctx);
       if (ctx->cache != VK_NULL_HANDLE)
         ctx->vkDestroyPipelineCache (ctx->device, ctx->cache, NULL);
-      if (ctx->cmd_pool != VK_NULL_HANDLE)
-        ctx->vkDestroyCommandPool (ctx->device, ctx->cmd_pool, NULL);
       if (ctx->pipeline_layout != VK_NULL_HANDLE)
         ctx->vkDestroyPipelineLayout (ctx->device, ctx->pipeline_layout, NULL);
       if (ctx->set_layout != VK_NULL_HANDLE)
@@ -391,6 +383,7 @@ nd_vk_context_free (NdVkContext *ctx)
   if (ctx->lib != NULL)
     dlclose (ctx->lib);
   g_free (ctx->cache_path);
+  g_mutex_clear (&ctx->lock);
   g_free (ctx);
 }
 
@@ -435,6 +428,7 @@ VkPipeline
 nd_vk_pipeline (NdVkContext *ctx, const char *name, const guint32 *spec, int n_spec,
                 GError **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ctx->lock);
   GString *key = g_string_new (name);
   VkSpecializationMapEntry entries[32];
   VkSpecializationInfo spec_info = {
@@ -578,14 +572,28 @@ nd_vk_buffers_destroy (NdVkContext *ctx, NdVkBuffer *bufs, int n, VkDeviceMemory
     ctx->vkFreeMemory (ctx->device, memory, NULL);
 }
 
+VkResult
+nd_vk_queue_submit (NdVkContext *ctx, const VkSubmitInfo *submit, VkFence fence)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ctx->lock);
+
+  return ctx->vkQueueSubmit (ctx->queue, 1, submit, fence);
+}
+
 gboolean
 nd_vk_submit_once (NdVkContext *ctx,
                    void (*record) (NdVkContext *ctx, VkCommandBuffer cmd, gpointer data),
                    gpointer data, GError **error)
 {
+  /* A pool of its own: command pools need external synchronisation, and plans may be
+   * prepared on different threads. */
+  VkCommandPoolCreateInfo pool_info = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
+    .queueFamilyIndex = ctx->queue_family,
+  };
   VkCommandBufferAllocateInfo alloc = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-    .commandPool = ctx->cmd_pool,
     .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
     .commandBufferCount = 1,
   };
@@ -593,15 +601,23 @@ nd_vk_submit_once (NdVkContext *ctx,
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
     .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
   };
+  VkCommandPool pool;
   VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
   VkSubmitInfo submit = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1 };
   VkCommandBuffer cmd;
   VkFence fence;
   VkResult res;
 
+  res = ctx->vkCreateCommandPool (ctx->device, &pool_info, NULL, &pool);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkCreateCommandPool", res), FALSE;
+  alloc.commandPool = pool;
   res = ctx->vkAllocateCommandBuffers (ctx->device, &alloc, &cmd);
   if (res != VK_SUCCESS)
-    return nd_vk_set_error (error, "vkAllocateCommandBuffers", res), FALSE;
+    {
+      ctx->vkDestroyCommandPool (ctx->device, pool, NULL);
+      return nd_vk_set_error (error, "vkAllocateCommandBuffers", res), FALSE;
+    }
   ctx->vkBeginCommandBuffer (cmd, &begin);
   record (ctx, cmd, data);
   ctx->vkEndCommandBuffer (cmd);
@@ -609,12 +625,12 @@ nd_vk_submit_once (NdVkContext *ctx,
   if (res == VK_SUCCESS)
     {
       submit.pCommandBuffers = &cmd;
-      res = ctx->vkQueueSubmit (ctx->queue, 1, &submit, fence);
+      res = nd_vk_queue_submit (ctx, &submit, fence);
       if (res == VK_SUCCESS)
         res = ctx->vkWaitForFences (ctx->device, 1, &fence, VK_TRUE, UINT64_MAX);
       ctx->vkDestroyFence (ctx->device, fence, NULL);
     }
-  ctx->vkFreeCommandBuffers (ctx->device, ctx->cmd_pool, 1, &cmd);
+  ctx->vkDestroyCommandPool (ctx->device, pool, NULL);
   if (res != VK_SUCCESS)
     return nd_vk_set_error (error, "vkQueueSubmit", res), FALSE;
   return TRUE;

@@ -61,9 +61,11 @@ typedef struct
   gboolean                          cache_dirty;
   VkDescriptorSetLayout             set_layout;
   VkPipelineLayout                  pipeline_layout;
-  VkCommandPool                     cmd_pool;
   GHashTable                       *modules;     /* shader name → VkShaderModule */
   GHashTable                       *pipelines;   /* key → VkPipeline */
+  /* Plans of one backend may be prepared and run on different threads: this guards the
+   * pipeline tables, the cache file and the queue (vkQueueSubmit needs external sync). */
+  GMutex                            lock;
 } NdVkContext;
 
 
@@ -118,6 +120,10 @@ gboolean     nd_vk_submit_once          (NdVkContext *ctx,
                                                                gpointer         data),
                                          gpointer     data,
                                          GError     **error);
+/* vkQueueSubmit under the context lock. */
+VkResult     nd_vk_queue_submit         (NdVkContext        *ctx,
+                                         const VkSubmitInfo *submit,
+                                         VkFence             fence);
 /* Sets @error from a failed call; DEVICE_LOST / OUT_OF_MEMORY / FAILED by result. */
 void         nd_vk_set_error            (GError    **error,
                                          const char *call,

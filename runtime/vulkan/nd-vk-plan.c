@@ -59,6 +59,7 @@ typedef struct
   guint8          *staging_map;
   VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1], or G_MAXUINT64 */
   VkDescriptorPool pool;
+  VkCommandPool    cmd_pool;
   VkCommandBuffer  cmd;
   VkFence          fence;
   VkQueryPool      queries;
@@ -550,9 +551,12 @@ static gboolean
 create_commands (NdVkPlan *self, GError **error)
 {
   NdVkContext *ctx = self->ctx;
+  VkCommandPoolCreateInfo pool_info = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .queueFamilyIndex = ctx->queue_family,
+  };
   VkCommandBufferAllocateInfo alloc = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-    .commandPool = ctx->cmd_pool,
     .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
     .commandBufferCount = 1,
   };
@@ -574,6 +578,11 @@ create_commands (NdVkPlan *self, GError **error)
   res = ctx->vkCreateFence (ctx->device, &fence_info, NULL, &self->fence);
   if (res != VK_SUCCESS)
     return nd_vk_set_error (error, "vkCreateFence", res), FALSE;
+  /* The plan's own pool: command pools need external synchronisation. */
+  res = ctx->vkCreateCommandPool (ctx->device, &pool_info, NULL, &self->cmd_pool);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkCreateCommandPool", res), FALSE;
+  alloc.commandPool = self->cmd_pool;
   res = ctx->vkAllocateCommandBuffers (ctx->device, &alloc, &self->cmd);
   if (res != VK_SUCCESS)
     return nd_vk_set_error (error, "vkAllocateCommandBuffers", res), FALSE;
@@ -606,7 +615,7 @@ submit_and_wait (NdVkPlan *self, GError **error)
   };
   VkResult res;
 
-  res = ctx->vkQueueSubmit (ctx->queue, 1, &submit, self->fence);
+  res = nd_vk_queue_submit (ctx, &submit, self->fence);
   if (res == VK_SUCCESS)
     res = ctx->vkWaitForFences (ctx->device, 1, &self->fence, VK_TRUE, UINT64_MAX);
   ctx->vkResetFences (ctx->device, 1, &self->fence);
@@ -715,10 +724,10 @@ nd_vk_plan_free (NdPlan *plan)
   NdVkPlan *self = (NdVkPlan *) plan;
   NdVkContext *ctx = self->ctx;
 
-  if (ctx->device != VK_NULL_HANDLE)
-    ctx->vkDeviceWaitIdle (ctx->device);
-  if (self->cmd != VK_NULL_HANDLE)
-    ctx->vkFreeCommandBuffers (ctx->device, ctx->cmd_pool, 1, &self->cmd);
+  /* Runs are synchronous (each waits for its fence), so nothing of this plan is in flight;
+   * vkDeviceWaitIdle would need every other thread's queue use stopped. */
+  if (self->cmd_pool != VK_NULL_HANDLE)
+    ctx->vkDestroyCommandPool (ctx->device, self->cmd_pool, NULL);
   if (self->fence != VK_NULL_HANDLE)
     ctx->vkDestroyFence (ctx->device, self->fence, NULL);
   if (self->queries != VK_NULL_HANDLE)
