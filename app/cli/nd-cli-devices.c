@@ -1,0 +1,114 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+
+#include "nd-cli-devices.h"
+#include "nd-error.h"
+#if ND_HAVE_VULKAN
+#include "nd-backend-vulkan.h"
+#endif
+
+static GPtrArray *
+list_devices (GError **error)
+{
+#if ND_HAVE_VULKAN
+  return nd_vulkan_list_devices (error);
+#else
+  g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
+                       _("This build has no Vulkan backend"));
+  return NULL;
+#endif
+}
+
+static void
+print_json (GPtrArray *devices)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_array (b);
+#if ND_HAVE_VULKAN
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      NdVulkanDeviceInfo *info = g_ptr_array_index (devices, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "index");
+      json_builder_add_int_value (b, info->index);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, info->name);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, info->type);
+      json_builder_set_member_name (b, "driver");
+      json_builder_add_string_value (b, info->driver);
+      json_builder_set_member_name (b, "api_version");
+      json_builder_add_string_value (b, info->api_version);
+      json_builder_end_object (b);
+    }
+#endif
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+int
+nd_cli_devices (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON list"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  g_auto(GStrv) args = g_new0 (char *, argc + 1);
+
+  /* Parse a copy so the caller's argv stays intact. */
+  for (int i = 0; i < argc; i++)
+    args[i] = g_strdup (argv[i]);
+  g_option_context_set_summary (context, _("List the Vulkan devices the backend can use."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse_strv (context, &args, &error))
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return 2;
+    }
+  if (g_strv_length (args) > 1)
+    {
+      fprintf (stderr, _("Unexpected argument “%s”\n"), args[1]);
+      return 2;
+    }
+
+  /* No loader or no device is an answer (an empty list), not a failure. */
+  devices = list_devices (&error);
+  if (json)
+    {
+      print_json (devices);
+      return 0;
+    }
+  if (devices == NULL)
+    {
+      printf (_("No Vulkan devices: %s\n"), error->message);
+      return 0;
+    }
+#if ND_HAVE_VULKAN
+  for (guint i = 0; i < devices->len; i++)
+    {
+      NdVulkanDeviceInfo *info = g_ptr_array_index (devices, i);
+
+      printf ("%d\t%s\t%s\n", info->index, info->name, info->type);
+    }
+#endif
+  return 0;
+}

@@ -1,0 +1,7 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* `nondeep-cli devices [--json]`: lists the Vulkan devices (index, name, type; with --json
+ * also driver and API version). argv[0] is the subcommand name. Returns the exit status. */
+int nd_cli_devices (int argc, char **argv);

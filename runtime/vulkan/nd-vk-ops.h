@@ -1,0 +1,75 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "nd-graph.h"
+#include "nd-vk-context.h"
+
+G_BEGIN_DECLS
+
+/* Specialization ids 0..23 belong to each shader, 24..27 to the shared epilogue. */
+#define ND_VK_N_SPEC 28
+
+/* What the plan folded into the producer: a following ADD (n_res other summands) and GATE
+ * (gate_first: the gate comes before the add in the chain). */
+typedef struct
+{
+  int      n_res;
+  gboolean gate;
+  gboolean gate_first;
+  float    gate_alpha;
+} NdVkEpilogue;
+
+/* A dispatch that runs before the main one of the same op (Winograd's input transform and
+ * batched GEMM), writing a scratch buffer. */
+typedef struct
+{
+  const char *shader;
+  guint32     spec[ND_VK_N_SPEC];
+  int         n_spec;
+  guint32     groups[3];
+} NdVkPreDispatch;
+
+/* One op: which shader, its specialization constants, the grid and the constant data
+ * the shader reads (binding 5 / 6), already in the layout the shader wants. With n_pre = 2
+ * (Winograd) the plan binds: pre[0] 0 = scratch[0], 1 = the op's input; pre[1] 0 =
+ * scratch[1], 1 = scratch[0], 5 = weight; main 1 = scratch[1], 6 = bias, and the epilogue. */
+typedef struct
+{
+  int              n_pre;
+  NdVkPreDispatch  pre[2];
+  gsize            scratch[2];   /* floats */
+  const char *shader;
+  guint32     spec[ND_VK_N_SPEC];
+  int         n_spec;
+  guint32     groups[3];
+  float      *weight;      /* owned; binding 5 */
+  gsize       n_weight;
+  float      *bias;        /* owned; binding 6 */
+  gsize       n_bias;
+  const char *algo;
+} NdVkOp;
+
+/* Whether @act (an activation node) can be applied in the epilogue of @head's shader,
+ * whether @head's shader takes the add/gate epilogue, and whether @bn can be folded into
+ * @head (a convolution). */
+gboolean nd_vk_op_can_fuse_act (const NdNode *head,
+                                const NdNode *act);
+gboolean nd_vk_op_has_epilogue (const NdNode *head);
+gboolean nd_vk_op_can_fold_bn  (const NdNode *head,
+                                const NdNode *bn);
+
+/* Describes the dispatch computing @head, followed by the folded @bn, the epilogue @epi
+ * and the fused @act (any may be NULL), for @batch images. */
+gboolean nd_vk_op_build        (const NdGraph                *graph,
+                                const NdNode                 *head,
+                                const NdNode                 *bn,
+                                const NdVkEpilogue           *epi,
+                                const NdNode                 *act,
+                                int                           batch,
+                                const VkPhysicalDeviceLimits *limits,
+                                NdVkOp                       *op,
+                                GError                      **error);
+void     nd_vk_op_clear        (NdVkOp *op);
+
+G_END_DECLS

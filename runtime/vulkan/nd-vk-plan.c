@@ -1,0 +1,751 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "nd-error.h"
+#include "nd-vk-ops.h"
+#include "nd-vk-plan.h"
+
+/* How a graph becomes one command buffer:
+ *  - steps: one dispatch per node, except that a convolution absorbs a following BN (folded
+ *    into its weights); a convolution or BN absorbs a following ADD (the other summands are
+ *    read in its epilogue) and GATE (the SE input likewise); and conv/BN/ADD/GATE/LINEAR
+ *    absorb a following activation. A node is absorbed only when its input is read by
+ *    nothing else and is neither captured nor the output. Absorbed nodes are marked "fused"
+ *    with 0 ms. So a ResNet/RepVGG/ParNet block tail (conv → BN → add → gate → act) is one
+ *    dispatch.
+ *  - order: steps sorted by level (longest path from the input), so independent work such as
+ *    ParNet's three streams sits together between the same barriers.
+ *  - barriers: a compute→compute barrier only before a step that reads a buffer written since
+ *    the last barrier. Every node output has its own buffer, so there are no write-after-read
+ *    hazards inside a run.
+ *  - timings: a timestamp after every dispatch, with a full barrier on both sides so each
+ *    interval holds exactly one dispatch (honest, but it serialises the streams). */
+
+typedef struct
+{
+  int        head, bn, add, gate, act, tail;
+  int        level;
+  int        n_inputs;               /* every node the dispatch reads */
+  int        inputs[ND_MAX_INPUTS + 4];
+  int        res[ND_MAX_INPUTS - 1]; /* the absorbed ADD's other summands */
+  int        gate_in;                /* the absorbed GATE's SE input */
+  NdVkEpilogue epi;
+  NdVkOp     op;
+  VkPipeline pipeline;
+  VkDescriptorSet set;
+  VkPipeline pre_pipeline[2];
+  VkDescriptorSet pre_set[2];
+} NdVkStep;
+
+typedef struct
+{
+  NdPlan           parent;
+  NdVkContext     *ctx;
+  int              n_steps;
+  NdVkStep        *steps;
+  gboolean        *has_buf;     /* [n_nodes] */
+  NdVkBuffer      *act;         /* [n_nodes + 1 + 2 · n_steps]: node outputs, a dummy, then
+                                 * each step's two scratch buffers (Winograd) */
+  VkDeviceMemory   act_mem;
+  NdVkBuffer      *wts;         /* [2 · n_steps] */
+  VkDeviceMemory   wts_mem;
+  NdVkBuffer       staging[2];  /* input upload, output + capture download */
+  VkDeviceMemory   staging_mem;
+  guint8          *staging_map;
+  VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1], or G_MAXUINT64 */
+  VkDescriptorPool pool;
+  VkCommandPool    cmd_pool;
+  VkCommandBuffer  cmd;
+  VkFence          fence;
+  VkQueryPool      queries;
+  int              n_barriers;
+} NdVkPlan;
+
+static void
+barrier (NdVkPlan *self, VkPipelineStageFlags src, VkAccessFlags src_access,
+         VkPipelineStageFlags dst, VkAccessFlags dst_access)
+{
+  VkMemoryBarrier mb = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = src_access,
+    .dstAccessMask = dst_access,
+  };
+
+  self->ctx->vkCmdPipelineBarrier (self->cmd, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
+}
+
+static gsize
+node_bytes (const NdNode *node, int batch)
+{
+  return (gsize) batch * node->out_c * node->out_h * node->out_w * sizeof (float);
+}
+
+static int
+compare_tails (const void *a, const void *b)
+{
+  const NdVkStep *x = a, *y = b;
+
+  return x->tail < y->tail ? -1 : x->tail > y->tail;
+}
+
+static int
+compare_steps (const void *a, const void *b)
+{
+  const NdVkStep *x = a, *y = b;
+
+  if (x->level != y->level)
+    return x->level < y->level ? -1 : 1;
+  return x->head < y->head ? -1 : x->head > y->head;
+}
+
+/* Extends @step past @cur with a following ADD or GATE (once each). */
+static gboolean
+absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, const gboolean *absorbed)
+{
+  const NdNode *node = nd_graph_node (self->parent.graph, next);
+  int uses = 0;
+
+  if (absorbed[next] || !nd_vk_op_has_epilogue (nd_graph_node (self->parent.graph, step->head)))
+    return FALSE;
+  for (int k = 0; k < node->n_inputs; k++)
+    uses += node->inputs[k] == cur;
+  if (uses != 1)
+    return FALSE;
+  if (node->op == ND_OP_ADD && step->add < 0)
+    {
+      step->add = next;
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] != cur)
+          step->res[step->epi.n_res++] = node->inputs[k];
+      return TRUE;
+    }
+  if (node->op == ND_OP_GATE && step->gate < 0 && node->inputs[0] == cur)
+    {
+      step->gate = next;
+      step->gate_in = node->inputs[1];
+      step->epi.gate = TRUE;
+      step->epi.gate_first = step->add < 0;
+      step->epi.gate_alpha = node->p.alpha;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* A node feeds the absorbed ADD/GATE through the chain itself only once; with only one
+ * input (ADD needs two) the chain node is the other summand too. */
+static int
+absorbable_next (NdVkPlan *self, int cur, const gboolean *absorbed)
+{
+  const NdGraph *g = self->parent.graph;
+
+  if (cur == g->output || self->parent.capture_mask[cur] || nd_graph_n_consumers (g, cur) != 1)
+    return -1;
+  for (int i = cur + 1; i < nd_graph_n_nodes (g); i++)
+    {
+      const NdNode *node = nd_graph_node (g, i);
+
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] == cur)
+          return absorbed[i] ? -1 : i;
+    }
+  return -1;
+}
+
+static gboolean
+plan_steps (NdVkPlan *self, GError **error)
+{
+  NdGraph *g = self->parent.graph;
+  int n = nd_graph_n_nodes (g);
+  g_autofree gboolean *absorbed = g_new0 (gboolean, n);
+  g_autofree int *level = g_new0 (int, n);
+
+  self->steps = g_new0 (NdVkStep, n);
+  self->has_buf = g_new0 (gboolean, n);
+  self->has_buf[0] = TRUE;
+  self->parent.op_algo[0] = "upload";
+  for (int i = 1; i < n; i++)
+    {
+      const NdNode *head = nd_graph_node (g, i);
+      NdVkStep *step;
+      int cur = i, next;
+
+      if (absorbed[i])
+        continue;
+      step = &self->steps[self->n_steps++];
+      step->head = i;
+      step->bn = step->add = step->gate = step->act = step->gate_in = -1;
+      next = absorbable_next (self, cur, absorbed);
+      if (next >= 0 && nd_vk_op_can_fold_bn (head, nd_graph_node (g, next)))
+        {
+          step->bn = cur = next;
+          absorbed[next] = TRUE;
+          next = absorbable_next (self, cur, absorbed);
+        }
+      while (next >= 0 && absorb_epilogue (self, step, cur, next, absorbed))
+        {
+          absorbed[next] = TRUE;
+          cur = next;
+          next = absorbable_next (self, cur, absorbed);
+        }
+      if (next >= 0 && nd_vk_op_can_fuse_act (head, nd_graph_node (g, next)))
+        {
+          step->act = cur = next;
+          absorbed[next] = TRUE;
+        }
+      step->tail = cur;
+      self->has_buf[cur] = TRUE;
+      for (int k = 0; k < head->n_inputs; k++)
+        step->inputs[step->n_inputs++] = head->inputs[k];
+      for (int k = 0; k < step->epi.n_res; k++)
+        step->inputs[step->n_inputs++] = step->res[k];
+      if (step->gate_in >= 0)
+        step->inputs[step->n_inputs++] = step->gate_in;
+      if (!nd_vk_op_build (g, head, step->bn >= 0 ? nd_graph_node (g, step->bn) : NULL,
+                           step->add >= 0 || step->gate >= 0 ? &step->epi : NULL,
+                           step->act >= 0 ? nd_graph_node (g, step->act) : NULL,
+                           self->parent.batch, &self->ctx->props.limits, &step->op, error))
+        return FALSE;
+      self->parent.op_algo[i] = step->op.algo;
+      if (step->bn >= 0)
+        self->parent.op_algo[step->bn] = "fused";
+      if (step->add >= 0)
+        self->parent.op_algo[step->add] = "fused";
+      if (step->gate >= 0)
+        self->parent.op_algo[step->gate] = "fused";
+      if (step->act >= 0)
+        self->parent.op_algo[step->act] = "fused";
+    }
+  /* A step may read the tails of steps with larger heads (the other summands of an absorbed
+   * ADD), but every input has a smaller id than the reading step's tail: levels are computed
+   * in tail order, then the steps are sorted by level. */
+  qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_tails);
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+
+      for (int k = 0; k < step->n_inputs; k++)
+        {
+          g_assert (self->has_buf[step->inputs[k]] && step->inputs[k] < step->tail);
+          step->level = MAX (step->level, level[step->inputs[k]] + 1);
+        }
+      level[step->tail] = step->level;
+    }
+  qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
+  return TRUE;
+}
+
+static void
+record_weight_upload (NdVkContext *ctx, VkCommandBuffer cmd, gpointer data)
+{
+  gpointer *args = data;
+  NdVkPlan *self = args[0];
+  NdVkBuffer *staging = args[1];
+  VkDeviceSize off = 0;
+
+  for (int i = 0; i < 2 * self->n_steps; i++)
+    if (self->wts[i].buffer != VK_NULL_HANDLE)
+      {
+        VkBufferCopy region = { off, 0, self->wts[i].size };
+
+        ctx->vkCmdCopyBuffer (cmd, staging->buffer, self->wts[i].buffer, 1, &region);
+        off += self->wts[i].size;
+      }
+}
+
+static gboolean
+upload_weights (NdVkPlan *self, GError **error)
+{
+  NdVkContext *ctx = self->ctx;
+  NdVkBuffer staging = { 0 };
+  VkDeviceMemory mem = VK_NULL_HANDLE;
+  guint8 *map = NULL;
+  VkDeviceSize off = 0;
+  gpointer args[2] = { self, &staging };
+  gboolean ok;
+
+  self->wts = g_new0 (NdVkBuffer, 2 * self->n_steps);
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      self->wts[2 * s].size = self->steps[s].op.n_weight * sizeof (float);
+      self->wts[2 * s + 1].size = self->steps[s].op.n_bias * sizeof (float);
+      if (self->wts[2 * s].size > ctx->props.limits.maxStorageBufferRange)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                       _("The weights of node %d (%" G_GSIZE_FORMAT " MiB) exceed what this "
+                         "Vulkan device can bind (%u MiB)"), self->steps[s].head,
+                       (gsize) (self->wts[2 * s].size >> 20),
+                       ctx->props.limits.maxStorageBufferRange >> 20);
+          return FALSE;
+        }
+      staging.size += self->wts[2 * s].size + self->wts[2 * s + 1].size;
+    }
+  if (!nd_vk_buffers_create (ctx, self->wts, 2 * self->n_steps,
+                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->wts_mem, NULL,
+                             error))
+    return FALSE;
+  if (staging.size == 0)
+    return TRUE;
+  if (!nd_vk_buffers_create (ctx, &staging, 1, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
+                             | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, TRUE, &mem,
+                             (void **) &map, error))
+    {
+      nd_vk_buffers_destroy (ctx, &staging, 1, mem);
+      return FALSE;
+    }
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      const NdVkOp *op = &self->steps[s].op;
+
+      memcpy (map + off, op->weight, op->n_weight * sizeof (float));
+      off += op->n_weight * sizeof (float);
+      memcpy (map + off, op->bias, op->n_bias * sizeof (float));
+      off += op->n_bias * sizeof (float);
+    }
+  ok = nd_vk_submit_once (ctx, record_weight_upload, args, error);
+  nd_vk_buffers_destroy (ctx, &staging, 1, mem);
+  /* The host copies are no longer needed once the device has them. */
+  for (int s = 0; s < self->n_steps; s++)
+    nd_vk_op_clear (&self->steps[s].op);
+  return ok;
+}
+
+static gboolean
+create_buffers (NdVkPlan *self, GError **error)
+{
+  NdPlan *plan = &self->parent;
+  int n = plan->n_nodes;
+  VkDeviceSize down = 0;
+
+  self->act = g_new0 (NdVkBuffer, n + 1 + 2 * self->n_steps);
+  self->down_off = g_new (VkDeviceSize, n);
+  for (int i = 0; i < n; i++)
+    {
+      const NdNode *node = nd_graph_node (plan->graph, i);
+
+      self->down_off[i] = G_MAXUINT64;
+      if (!self->has_buf[i])
+        continue;
+      self->act[i].size = node_bytes (node, plan->batch);
+      if (self->act[i].size > self->ctx->props.limits.maxStorageBufferRange)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                       _("Node %d needs a %" G_GSIZE_FORMAT " MiB buffer, more than this "
+                         "Vulkan device can bind (%u MiB); use a smaller batch"), i,
+                       (gsize) (self->act[i].size >> 20),
+                       self->ctx->props.limits.maxStorageBufferRange >> 20);
+          return FALSE;
+        }
+      if (i == plan->graph->output || plan->capture_mask[i])
+        {
+          self->down_off[i] = down;
+          down += self->act[i].size;
+        }
+    }
+  self->act[n].size = 16;   /* bound to the bindings a shader does not use */
+  for (int s = 0; s < self->n_steps; s++)
+    for (int k = 0; k < 2; k++)
+      {
+        NdVkBuffer *b = &self->act[n + 1 + 2 * s + k];
+
+        b->size = self->steps[s].op.scratch[k] * sizeof (float);
+        if (b->size > self->ctx->props.limits.maxStorageBufferRange)
+          {
+            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                         _("Node %d needs more Winograd scratch than this Vulkan device can "
+                           "bind; use a smaller batch"), self->steps[s].head);
+            return FALSE;
+          }
+      }
+  if (!nd_vk_buffers_create (self->ctx, self->act, n + 1 + 2 * self->n_steps,
+                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT
+                             | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->act_mem, NULL,
+                             error))
+    return FALSE;
+  self->staging[0].size = self->act[0].size;
+  self->staging[1].size = down;
+  return nd_vk_buffers_create (self->ctx, self->staging, 2,
+                               VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                               VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
+                               | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, TRUE, &self->staging_mem,
+                               (void **) &self->staging_map, error);
+}
+
+static gboolean
+write_set (NdVkPlan *self, VkDescriptorSet *set, const VkBuffer *buffers, GError **error)
+{
+  NdVkContext *ctx = self->ctx;
+  VkDescriptorSetAllocateInfo alloc = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+    .descriptorPool = self->pool,
+    .descriptorSetCount = 1,
+    .pSetLayouts = &ctx->set_layout,
+  };
+  VkDescriptorBufferInfo infos[ND_VK_N_BINDINGS];
+  VkWriteDescriptorSet write = {
+    .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+    .dstBinding = 0,
+    .descriptorCount = ND_VK_N_BINDINGS,
+    .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+    .pBufferInfo = infos,
+  };
+  VkResult res;
+
+  res = ctx->vkAllocateDescriptorSets (ctx->device, &alloc, set);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkAllocateDescriptorSets", res), FALSE;
+  for (int b = 0; b < ND_VK_N_BINDINGS; b++)
+    infos[b] = (VkDescriptorBufferInfo) {
+      buffers[b] != VK_NULL_HANDLE ? buffers[b] : self->act[self->parent.n_nodes].buffer,
+      0, VK_WHOLE_SIZE
+    };
+  write.dstSet = *set;
+  ctx->vkUpdateDescriptorSets (ctx->device, 1, &write, 0, NULL);
+  return TRUE;
+}
+
+static gboolean
+create_descriptors (NdVkPlan *self, GError **error)
+{
+  NdVkContext *ctx = self->ctx;
+  guint32 max_sets = 3 * MAX (self->n_steps, 1);
+  VkDescriptorPoolSize size = {
+    VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, max_sets * ND_VK_N_BINDINGS
+  };
+  VkDescriptorPoolCreateInfo pool_info = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+    .maxSets = max_sets,
+    .poolSizeCount = 1,
+    .pPoolSizes = &size,
+  };
+  VkResult res;
+  int n = self->parent.n_nodes;
+
+  res = ctx->vkCreateDescriptorPool (ctx->device, &pool_info, NULL, &self->pool);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkCreateDescriptorPool", res), FALSE;
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+      const NdNode *head = nd_graph_node (self->parent.graph, step->head);
+      VkBuffer b[ND_VK_N_BINDINGS] = { VK_NULL_HANDLE };
+      VkBuffer scratch0 = self->act[n + 1 + 2 * s].buffer;
+      VkBuffer scratch1 = self->act[n + 1 + 2 * s + 1].buffer;
+
+      if (step->op.n_pre == 2)
+        {
+          VkBuffer p0[ND_VK_N_BINDINGS] = { scratch0, self->act[head->inputs[0]].buffer };
+          VkBuffer p1[ND_VK_N_BINDINGS] = { scratch1, scratch0 };
+
+          p1[5] = self->wts[2 * s].buffer;
+          if (!write_set (self, &step->pre_set[0], p0, error)
+              || !write_set (self, &step->pre_set[1], p1, error))
+            return FALSE;
+        }
+      b[0] = self->act[step->tail].buffer;
+      for (int k = 0; k < head->n_inputs; k++)
+        b[1 + k] = self->act[head->inputs[k]].buffer;
+      if (step->op.n_pre == 2)
+        b[1] = scratch1;
+      for (int k = 0; k < step->epi.n_res; k++)
+        b[2 + k] = self->act[step->res[k]].buffer;
+      if (step->op.n_pre == 0)
+        b[5] = self->wts[2 * s].buffer;
+      b[6] = self->wts[2 * s + 1].buffer;
+      if (step->gate_in >= 0)
+        b[7] = self->act[step->gate_in].buffer;
+      if (!write_set (self, &step->set, b, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+record (NdVkPlan *self)
+{
+  NdVkContext *ctx = self->ctx;
+  NdPlan *plan = &self->parent;
+  gboolean timed = self->queries != VK_NULL_HANDLE;
+  g_autofree gboolean *dirty = g_new0 (gboolean, plan->n_nodes);
+  VkBufferCopy up = { 0, 0, self->act[0].size };
+  const VkPipelineStageFlags all = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+  const VkAccessFlags rw = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+
+  /* The previous run's reads of the input buffer finish before this run overwrites it. */
+  barrier (self, all, VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+           VK_ACCESS_TRANSFER_WRITE_BIT);
+  ctx->vkCmdCopyBuffer (self->cmd, self->staging[0].buffer, self->act[0].buffer, 1, &up);
+  barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+  if (timed)
+    {
+      ctx->vkCmdResetQueryPool (self->cmd, self->queries, 0, self->n_steps + 1);
+      ctx->vkCmdWriteTimestamp (self->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->queries, 0);
+      barrier (self, all, 0, all, 0);
+    }
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+      gboolean hazard = FALSE;
+
+      for (int k = 0; k < step->n_inputs; k++)
+        hazard |= dirty[step->inputs[k]];
+      if (hazard && !timed)
+        {
+          barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+          memset (dirty, 0, plan->n_nodes * sizeof (gboolean));
+          self->n_barriers++;
+        }
+      for (int k = 0; k < step->op.n_pre; k++)
+        {
+          const guint32 *grid = step->op.pre[k].groups;
+
+          ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                  step->pre_pipeline[k]);
+          ctx->vkCmdBindDescriptorSets (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                        ctx->pipeline_layout, 0, 1, &step->pre_set[k], 0, NULL);
+          ctx->vkCmdDispatch (self->cmd, grid[0], grid[1], grid[2]);
+          /* The next stage reads what this one wrote; other streams' work recorded in the
+           * same interval is held too (the price of a multi-pass op). */
+          barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+          memset (dirty, 0, plan->n_nodes * sizeof (gboolean));
+          self->n_barriers++;
+        }
+      ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, step->pipeline);
+      ctx->vkCmdBindDescriptorSets (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                    ctx->pipeline_layout, 0, 1, &step->set, 0, NULL);
+      ctx->vkCmdDispatch (self->cmd, step->op.groups[0], step->op.groups[1], step->op.groups[2]);
+      dirty[step->tail] = TRUE;
+      if (timed)
+        {
+          barrier (self, all, rw, all, rw);
+          ctx->vkCmdWriteTimestamp (self->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
+                                    self->queries, s + 1);
+          barrier (self, all, rw, all, rw);
+          self->n_barriers++;
+        }
+    }
+  barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+           VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+  for (int i = 0; i < plan->n_nodes; i++)
+    if (self->down_off[i] != G_MAXUINT64)
+      {
+        VkBufferCopy region = { 0, self->down_off[i], self->act[i].size };
+
+        ctx->vkCmdCopyBuffer (self->cmd, self->act[i].buffer, self->staging[1].buffer, 1, &region);
+      }
+  barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+           VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+}
+
+static gboolean
+create_commands (NdVkPlan *self, GError **error)
+{
+  NdVkContext *ctx = self->ctx;
+  VkCommandPoolCreateInfo pool_info = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .queueFamilyIndex = ctx->queue_family,
+  };
+  VkCommandBufferAllocateInfo alloc = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+    .commandBufferCount = 1,
+  };
+  VkCommandBufferBeginInfo begin = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+  VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+  VkQueryPoolCreateInfo query_info = {
+    .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+    .queryType = VK_QUERY_TYPE_TIMESTAMP,
+    .queryCount = self->n_steps + 1,
+  };
+  VkResult res;
+
+  if (self->parent.timings && ctx->has_timestamps)
+    {
+      res = ctx->vkCreateQueryPool (ctx->device, &query_info, NULL, &self->queries);
+      if (res != VK_SUCCESS)
+        return nd_vk_set_error (error, "vkCreateQueryPool", res), FALSE;
+    }
+  res = ctx->vkCreateFence (ctx->device, &fence_info, NULL, &self->fence);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkCreateFence", res), FALSE;
+  /* The plan's own pool: command pools need external synchronisation. */
+  res = ctx->vkCreateCommandPool (ctx->device, &pool_info, NULL, &self->cmd_pool);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkCreateCommandPool", res), FALSE;
+  alloc.commandPool = self->cmd_pool;
+  res = ctx->vkAllocateCommandBuffers (ctx->device, &alloc, &self->cmd);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkAllocateCommandBuffers", res), FALSE;
+  ctx->vkBeginCommandBuffer (self->cmd, &begin);
+  record (self);
+  res = ctx->vkEndCommandBuffer (self->cmd);
+  if (res != VK_SUCCESS)
+    return nd_vk_set_error (error, "vkEndCommandBuffer", res), FALSE;
+  return TRUE;
+}
+
+static guint64
+total_activation_bytes (NdVkPlan *self)
+{
+  guint64 total = 0;
+
+  for (int i = 0; i < self->parent.n_nodes; i++)
+    total += self->act[i].size;
+  return total;
+}
+
+static gboolean
+submit_and_wait (NdVkPlan *self, GError **error)
+{
+  NdVkContext *ctx = self->ctx;
+  VkSubmitInfo submit = {
+    .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+    .commandBufferCount = 1,
+    .pCommandBuffers = &self->cmd,
+  };
+  VkResult res;
+
+  res = nd_vk_queue_submit (ctx, &submit, self->fence);
+  if (res == VK_SUCCESS)
+    res = ctx->vkWaitForFences (ctx->device, 1, &self->fence, VK_TRUE, UINT64_MAX);
+  ctx->vkResetFences (ctx->device, 1, &self->fence);
+  if (res != VK_SUCCESS)
+    {
+      nd_vk_set_error (error, "vkQueueSubmit", res);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+NdPlan *
+nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
+                const NdPlanOptions *options, GError **error)
+{
+  NdVkPlan *self = g_new0 (NdVkPlan, 1);
+
+  self->ctx = ctx;
+  nd_plan_init_common (&self->parent, backend, graph, options);
+  if (!plan_steps (self, error) || !create_buffers (self, error) || !upload_weights (self, error))
+    goto fail;
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+
+      step->pipeline = nd_vk_pipeline (ctx, step->op.shader, step->op.spec, step->op.n_spec,
+                                       error);
+      if (step->pipeline == VK_NULL_HANDLE)
+        goto fail;
+      for (int k = 0; k < step->op.n_pre; k++)
+        {
+          step->pre_pipeline[k] = nd_vk_pipeline (ctx, step->op.pre[k].shader,
+                                                  step->op.pre[k].spec, step->op.pre[k].n_spec,
+                                                  error);
+          if (step->pre_pipeline[k] == VK_NULL_HANDLE)
+            goto fail;
+        }
+    }
+  if (!create_descriptors (self, error) || !create_commands (self, error))
+    goto fail;
+  /* One replay on zeros: drivers that compile lazily at the first dispatch (llvmpipe JITs
+   * every pipeline there, seconds per model) pay it here, so prepare_ms is the whole cold
+   * cost and the first nd_plan_run is a warm one. */
+  memset (self->staging_map + self->staging[0].offset, 0, self->staging[0].size);
+  if (!submit_and_wait (self, error))
+    goto fail;
+  nd_vk_context_save_cache (ctx);
+  g_debug ("Vulkan plan: %d dispatches for %d nodes, %d barriers, %u pipelines in the context, "
+           "%.1f MiB of activations", self->n_steps, self->parent.n_nodes, self->n_barriers,
+           g_hash_table_size (ctx->pipelines), total_activation_bytes (self) / 1048576.0);
+  return &self->parent;
+
+fail:
+  nd_vk_plan_free (&self->parent);
+  return NULL;
+}
+
+gboolean
+nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
+{
+  NdVkPlan *self = (NdVkPlan *) plan;
+  NdVkContext *ctx = self->ctx;
+  const guint8 *down = self->staging_map + self->staging[1].offset;
+  VkResult res;
+
+  memcpy (self->staging_map + self->staging[0].offset, input->data, self->staging[0].size);
+  if (!submit_and_wait (self, error))
+    return FALSE;
+  memcpy (plan->output->data, down + self->down_off[plan->graph->output],
+          plan->output->numel * sizeof (float));
+  for (int i = 0; i < plan->n_nodes; i++)
+    if (plan->capture_mask[i])
+      {
+        const NdNode *node = nd_graph_node (plan->graph, i);
+
+        g_clear_pointer (&plan->captured[i], nd_tensor_unref);
+        plan->captured[i] = nd_tensor_new_4d (plan->batch, node->out_c, node->out_h,
+                                              node->out_w);
+        memcpy (plan->captured[i]->data, down + self->down_off[i], self->act[i].size);
+      }
+  if (self->queries != VK_NULL_HANDLE)
+    {
+      g_autofree guint64 *ts = g_new0 (guint64, self->n_steps + 1);
+      double period_ms = ctx->props.limits.timestampPeriod * 1e-6;
+
+      res = ctx->vkGetQueryPoolResults (ctx->device, self->queries, 0, self->n_steps + 1,
+                                        (self->n_steps + 1) * sizeof (guint64), ts,
+                                        sizeof (guint64),
+                                        VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+      if (res == VK_SUCCESS)
+        for (int s = 0; s < self->n_steps; s++)
+          plan->op_ms[self->steps[s].head] = (double) (ts[s + 1] - ts[s]) * period_ms;
+    }
+  return TRUE;
+}
+
+int
+nd_vk_plan_n_barriers (NdPlan *plan)
+{
+  return ((NdVkPlan *) plan)->n_barriers;
+}
+
+void
+nd_vk_plan_free (NdPlan *plan)
+{
+  NdVkPlan *self = (NdVkPlan *) plan;
+  NdVkContext *ctx = self->ctx;
+
+  /* Runs are synchronous (each waits for its fence), so nothing of this plan is in flight;
+   * vkDeviceWaitIdle would need every other thread's queue use stopped. */
+  if (self->cmd_pool != VK_NULL_HANDLE)
+    ctx->vkDestroyCommandPool (ctx->device, self->cmd_pool, NULL);
+  if (self->fence != VK_NULL_HANDLE)
+    ctx->vkDestroyFence (ctx->device, self->fence, NULL);
+  if (self->queries != VK_NULL_HANDLE)
+    ctx->vkDestroyQueryPool (ctx->device, self->queries, NULL);
+  if (self->pool != VK_NULL_HANDLE)
+    ctx->vkDestroyDescriptorPool (ctx->device, self->pool, NULL);
+  nd_vk_buffers_destroy (ctx, self->staging, 2, self->staging_mem);
+  if (self->act != NULL)
+    nd_vk_buffers_destroy (ctx, self->act, plan->n_nodes + 1 + 2 * self->n_steps, self->act_mem);
+  if (self->wts != NULL)
+    nd_vk_buffers_destroy (ctx, self->wts, 2 * self->n_steps, self->wts_mem);
+  for (int s = 0; s < self->n_steps; s++)
+    nd_vk_op_clear (&self->steps[s].op);
+  g_free (self->steps);
+  g_free (self->has_buf);
+  g_free (self->act);
+  g_free (self->wts);
+  g_free (self->down_off);
+  nd_plan_clear_common (plan);
+  g_free (self);
+}

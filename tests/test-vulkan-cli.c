@@ -1,0 +1,108 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "nd-backend.h"
+#include "nd-cli-devices.h"
+
+/* `nondeep-cli devices [--json]`, with its stdout sent to a file for the checks. */
+
+static char *
+run_cli (int argc, char **argv, int *status)
+{
+  g_autofree char *path = NULL;
+  int fd = g_file_open_tmp ("nd-cli-XXXXXX", &path, NULL);
+  int saved;
+  char *text = NULL;
+
+  g_assert_cmpint (fd, >=, 0);
+  fflush (stdout);
+  saved = dup (STDOUT_FILENO);
+  dup2 (fd, STDOUT_FILENO);
+  *status = nd_cli_devices (argc, argv);
+  fflush (stdout);
+  dup2 (saved, STDOUT_FILENO);
+  close (saved);
+  close (fd);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_remove (path);
+  return text;
+}
+
+static void
+test_devices_json (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdBackend) backend = NULL;
+  char *argv[] = { "devices", "--json", NULL };
+  g_autofree char *out = NULL;
+  JsonArray *list;
+  int status;
+
+  out = run_cli (2, argv, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
+  list = json_node_get_array (json_parser_get_root (parser));
+  backend = nd_backend_new ("vulkan", -1, NULL);
+  /* The list is empty exactly when the backend cannot find a device. */
+  g_assert_cmpint (json_array_get_length (list) > 0, ==, backend != NULL);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      const char *keys[] = { "name", "type", "driver", "api_version" };
+
+      g_assert_cmpint (json_object_get_int_member (o, "index"), ==, i);
+      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+        g_assert_true (json_object_has_member (o, keys[k]));
+      g_test_message ("%s", json_object_get_string_member (o, "name"));
+    }
+}
+
+static void
+test_devices_text (void)
+{
+  char *argv[] = { "devices", NULL };
+  g_autofree char *out = NULL;
+  int status;
+
+  out = run_cli (1, argv, &status);
+  g_assert_cmpint (status, ==, 0);
+  /* "index<TAB>name<TAB>type" lines, or a sentence saying there is no device. */
+  g_assert_true (g_str_has_prefix (out, "0\t") || g_str_has_prefix (out, "No Vulkan"));
+  g_test_message ("%s", out);
+}
+
+static void
+test_bad_argument (void)
+{
+  if (g_test_subprocess ())
+    {
+      char *argv[] = { "devices", "--frobnicate", NULL };
+
+      g_assert_cmpint (nd_cli_devices (2, argv), ==, 2);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*frobnicate*");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/vulkan-cli/devices-json", test_devices_json);
+  g_test_add_func ("/vulkan-cli/devices-text", test_devices_text);
+  g_test_add_func ("/vulkan-cli/bad-argument", test_bad_argument);
+  return g_test_run ();
+}

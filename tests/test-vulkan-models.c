@@ -1,0 +1,128 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "nd-backend.h"
+#include "nd-fuse.h"
+#include "nd-model.h"
+#include "nd-test-utils.h"
+
+/* Whole models on the Vulkan backend against the CPU backend (itself checked against the
+ * oracle in the runtime suite), training form and fused form, with every block output
+ * captured so a mismatch names the first bad node. Small resolutions keep lavapipe fast. */
+
+typedef struct
+{
+  const char *model;
+  int         resolution;
+  gboolean    fused;
+} ModelCase;
+
+static const ModelCase cases[] = {
+  { "parnet-s", 64, FALSE },
+  { "parnet-s", 64, TRUE },
+  { "parnet-m", 64, FALSE },
+  { "parnet-m", 64, TRUE },
+  { "repvgg-a0", 64, FALSE },
+  { "repvgg-a0", 64, TRUE },
+  { "vanillanet-5", 64, FALSE },
+  { "vanillanet-5", 64, TRUE },
+  { "resnet-18", 64, FALSE },
+  { "resnet-18", 64, TRUE },
+};
+
+static NdBackend *vulkan;
+static NdBackend *cpu;
+static char *skip_reason;
+
+static void
+test_model (gconstpointer data)
+{
+  const ModelCase *c = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) train = NULL;
+  g_autoptr(NdGraph) g = NULL;
+  g_autoptr(NdPlan) want_plan = NULL;
+  g_autoptr(NdPlan) got_plan = NULL;
+  g_autoptr(NdTensor) x = NULL;
+  g_autoptr(GArray) capture = g_array_new (FALSE, FALSE, sizeof (int));
+  NdPlanOptions opt = { .batch = 1 };
+  NdModelSpec spec;
+
+  if (vulkan == NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+  g_assert_true (nd_model_spec_parse (c->model, &spec, &error));
+  spec.resolution = c->resolution;
+  train = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  nd_model_init_random (train, 7);
+  g = c->fused ? nd_fuse_graph (train, &error) : nd_graph_ref (train);
+  g_assert_no_error (error);
+  /* The last node of every block: the outputs the views show. */
+  for (int i = 1; i < nd_graph_n_nodes (g); i++)
+    {
+      const NdNode *node = nd_graph_node (g, i);
+      const NdNode *next = i + 1 < nd_graph_n_nodes (g) ? nd_graph_node (g, i + 1) : NULL;
+
+      if (node->block != NULL && (next == NULL || g_strcmp0 (next->block, node->block) != 0))
+        g_array_append_val (capture, i);
+    }
+  opt.capture = (const int *) capture->data;
+  opt.n_capture = capture->len;
+  want_plan = nd_backend_prepare (cpu, g, &opt, &error);
+  g_assert_no_error (error);
+  got_plan = nd_backend_prepare (vulkan, g, &opt, &error);
+  g_assert_no_error (error);
+  x = nd_test_random_input (1, g->in_c, g->in_h, g->in_w, 31);
+  g_assert_true (nd_plan_run (want_plan, x, &error));
+  g_assert_true (nd_plan_run (got_plan, x, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < capture->len; i++)
+    {
+      int id = g_array_index (capture, int, i);
+      g_autofree char *what = g_strdup_printf ("%s%s node %d (%s)", c->model,
+                                               c->fused ? " fused" : "", id,
+                                               nd_graph_node (g, id)->name
+                                               ? nd_graph_node (g, id)->name : "");
+
+      nd_test_assert_close (nd_plan_get_captured (got_plan, id),
+                            nd_plan_get_captured (want_plan, id), 1e-4, 0, what);
+    }
+  nd_test_assert_close (got_plan->output, want_plan->output, 1e-4, 0, c->model);
+  g_test_message ("%s%s at %d: %d nodes, prepare %.0f ms, first run %.1f ms",
+                  c->model, c->fused ? " fused" : "", c->resolution, nd_graph_n_nodes (g),
+                  got_plan->prepare_ms, got_plan->total_ms);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  g_autofree char *cache = g_build_filename (builddir ? builddir : g_get_tmp_dir (),
+                                            "vulkan-cache", NULL);
+  int ret;
+
+  /* Caches in the build tree (see test-vulkan-ops.c). */
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_test_init (&argc, &argv, NULL);
+  vulkan = nd_backend_new ("vulkan", -1, &error);
+  if (vulkan == NULL)
+    skip_reason = g_strdup_printf ("no Vulkan device: %s", error->message);
+  cpu = nd_backend_new ("cpu", -1, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/vulkan-models/%s%s", cases[i].model,
+                                               cases[i].fused ? "-fused" : "");
+
+      g_test_add_data_func (path, &cases[i], test_model);
+    }
+  ret = g_test_run ();
+  nd_backend_free (vulkan);
+  nd_backend_free (cpu);
+  g_free (skip_reason);
+  return ret;
+}

@@ -1,0 +1,80 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#version 450
+#include "nd-common.glsl"
+#include "nd-epilogue.glsl"
+
+/* Convolution as an implicit GEMM (no im2col buffer): per image and group,
+ * M = C_out/g, N = OH·OW, K = C_in/g·k·k; the B tile is gathered from the input with the
+ * (ci, ky, kx) / (oy, ox) decode, which the compiler turns into multiplies because every
+ * shape is a specialization constant. Bias (with any BN folded in on the host), a fused
+ * residual add / gate and the activation are applied in the epilogue. */
+
+layout (local_size_x_id = 0) in;
+layout (constant_id = 1) const uint BM = 64;
+layout (constant_id = 2) const uint BN = 64;
+layout (constant_id = 3) const uint BK = 16;
+layout (constant_id = 4) const int CIN = 1;     /* per group */
+layout (constant_id = 5) const int H = 1;
+layout (constant_id = 6) const int W = 1;
+layout (constant_id = 7) const int COUT = 1;    /* per group */
+layout (constant_id = 8) const int OH = 1;
+layout (constant_id = 9) const int OW = 1;
+layout (constant_id = 10) const int KS = 1;
+layout (constant_id = 11) const int S = 1;
+layout (constant_id = 12) const int P = 0;
+layout (constant_id = 13) const uint G = 1;
+layout (constant_id = 14) const int HAS_BIAS = 0;
+layout (constant_id = 15) const int ACT = 0;
+layout (constant_id = 16) const float ACT_ALPHA = 0.0;
+
+layout (std430, binding = 0) writeonly buffer Out { float y[]; };
+layout (std430, binding = 1) readonly buffer In0 { float x[]; };
+layout (std430, binding = 5) readonly buffer Weight { float w[]; };
+layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+
+const int GM = COUT;
+const int GN = OH * OW;
+const int GK = CIN * KS * KS;
+
+float
+load_a (uint z, int m, int k)
+{
+  return w[((z % G) * uint (COUT) + uint (m)) * uint (GK) + uint (k)];
+}
+
+float
+load_b (uint z, int k, int n)
+{
+  int ci = k / (KS * KS);
+  int r = k - ci * (KS * KS);
+  int ky = r / KS;
+  int kx = r - ky * KS;
+  int oy = n / OW;
+  int ox = n - oy * OW;
+  int iy = oy * S - P + ky;
+  int ix = ox * S - P + kx;
+
+  if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+    return 0.0;
+  return x[(z * uint (CIN) + uint (ci)) * uint (H * W) + uint (iy * W + ix)];
+}
+
+void
+store_c (uint z, int m, int n, float v)
+{
+  uint nc = z * uint (COUT) + uint (m);
+  uint idx = nc * uint (GN) + uint (n);
+
+  if (HAS_BIAS != 0)
+    v += bias[(z % G) * uint (COUT) + uint (m)];
+  y[idx] = nd_act (nd_epilogue (v, idx, nc), ACT, ACT_ALPHA);
+}
+
+#include "nd-gemm-tile.glsl"
+
+void
+main ()
+{
+  nd_gemm_tile ();
+}

@@ -1,0 +1,64 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#version 450
+#include "nd-common.glsl"
+#include "nd-epilogue.glsl"
+
+/* Depthwise convolution (groups = C_in = C_out): one invocation per output value, the k×k
+ * window unrolled by the compiler (K is a specialization constant), bias + activation fused. */
+
+layout (local_size_x_id = 0) in;
+layout (constant_id = 1) const uint TOTAL = 1;   /* N·C·OH·OW */
+layout (constant_id = 2) const int C = 1;
+layout (constant_id = 3) const int H = 1;
+layout (constant_id = 4) const int W = 1;
+layout (constant_id = 5) const int OH = 1;
+layout (constant_id = 6) const int OW = 1;
+layout (constant_id = 7) const int K = 1;
+layout (constant_id = 8) const int S = 1;
+layout (constant_id = 9) const int P = 0;
+layout (constant_id = 10) const int HAS_BIAS = 0;
+layout (constant_id = 11) const int ACT = 0;
+layout (constant_id = 12) const float ACT_ALPHA = 0.0;
+
+layout (std430, binding = 0) writeonly buffer Out { float y[]; };
+layout (std430, binding = 1) readonly buffer In0 { float x[]; };
+layout (std430, binding = 5) readonly buffer Weight { float w[]; };
+layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+
+void
+main ()
+{
+  uint i = nd_index ();
+  int ox, oy, c, iy0, ix0;
+  uint nc, base, wbase;
+  float acc = 0.0;
+
+  if (i >= TOTAL)
+    return;
+  ox = int (i % uint (OW));
+  oy = int ((i / uint (OW)) % uint (OH));
+  nc = i / uint (OW * OH);
+  c = int (nc % uint (C));
+  base = nc * uint (H * W);
+  wbase = uint (c * K * K);
+  iy0 = oy * S - P;
+  ix0 = ox * S - P;
+  for (int ky = 0; ky < K; ky++)
+    {
+      int iy = iy0 + ky;
+
+      if (iy < 0 || iy >= H)
+        continue;
+      for (int kx = 0; kx < K; kx++)
+        {
+          int ix = ix0 + kx;
+
+          if (ix >= 0 && ix < W)
+            acc = fma (x[base + uint (iy * W + ix)], w[wbase + uint (ky * K + kx)], acc);
+        }
+    }
+  if (HAS_BIAS != 0)
+    acc += bias[c];
+  y[i] = nd_act (nd_epilogue (acc, i, nc), ACT, ACT_ALPHA);
+}

@@ -1,0 +1,59 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#version 450
+#include "nd-common.glsl"
+#include "nd-epilogue.glsl"
+
+/* Elementwise ops with a fused activation epilogue: batch norm (host-folded scale/shift,
+ * which may also take the residual/gate epilogue), relu, silu, sigmoid, leaky relu, add of
+ * 2..4 inputs, gate in0 × alpha·σ(in1[n, c]). Inputs 1..3 share bindings 2..4 with the
+ * epilogue's summands (r1..r3), which only BN uses. */
+
+#define OP_BN      0
+#define OP_ACT     1   /* the activation alone: ACT says which */
+#define OP_ADD     2
+#define OP_GATE    3
+
+layout (local_size_x_id = 0) in;
+layout (constant_id = 1) const uint TOTAL = 1;   /* N·C·H·W */
+layout (constant_id = 2) const uint C = 1;
+layout (constant_id = 3) const uint HW = 1;
+layout (constant_id = 4) const int OP = 0;
+layout (constant_id = 5) const int N_IN = 1;
+layout (constant_id = 6) const float OP_ALPHA = 1.0;
+layout (constant_id = 7) const int ACT = 0;
+layout (constant_id = 8) const float ACT_ALPHA = 0.0;
+
+layout (std430, binding = 0) writeonly buffer Out { float y[]; };
+layout (std430, binding = 1) readonly buffer In0 { float x0[]; };
+layout (std430, binding = 5) readonly buffer Scale { float scale[]; };
+layout (std430, binding = 6) readonly buffer Shift { float shift[]; };
+
+void
+main ()
+{
+  uint i = nd_index ();
+  float v;
+
+  if (i >= TOTAL)
+    return;
+  if (OP == OP_BN)
+    {
+      uint c = (i / HW) % C;
+
+      v = nd_epilogue (fma (x0[i], scale[c], shift[c]), i, i / HW);
+    }
+  else if (OP == OP_ADD)
+    {
+      v = x0[i] + r1[i];
+      if (N_IN > 2)
+        v += r2[i];
+      if (N_IN > 3)
+        v += r3[i];
+    }
+  else if (OP == OP_GATE)
+    v = x0[i] * (OP_ALPHA * nd_sigmoid (r1[i / HW]));
+  else
+    v = x0[i];
+  y[i] = nd_act (v, ACT, ACT_ALPHA);
+}

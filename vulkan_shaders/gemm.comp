@@ -1,0 +1,70 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#version 450
+#include "nd-common.glsl"
+#include "nd-epilogue.glsl"
+
+/* Strided GEMM for 1×1 stride-1 convolutions (B = the input map itself, [K, H·W] per group)
+ * and linear layers (B = the batch of feature rows, transposed by strides). z = image·G + group.
+ *   A[g][m][k] = w[(g·M + m)·K + k]
+ *   B[z][k][n] = x[b·B_BATCH + (g·K + k)·SBK + n·SBN]
+ *   C[z][m][n] → y[b·C_BATCH + (g·M + m)·SCM + n·SCN], plus bias, the fused epilogue (for
+ *   1×1 convolutions only: its channel index assumes C_BATCH = G·M·SCM) and activation. */
+
+layout (local_size_x_id = 0) in;
+layout (constant_id = 1) const uint BM = 64;
+layout (constant_id = 2) const uint BN = 64;
+layout (constant_id = 3) const uint BK = 16;
+layout (constant_id = 4) const int M = 1;
+layout (constant_id = 5) const int N = 1;
+layout (constant_id = 6) const int K = 1;
+layout (constant_id = 7) const uint G = 1;
+layout (constant_id = 8) const uint SBK = 1;
+layout (constant_id = 9) const uint SBN = 1;
+layout (constant_id = 10) const uint B_BATCH = 0;
+layout (constant_id = 11) const uint SCM = 1;
+layout (constant_id = 12) const uint SCN = 1;
+layout (constant_id = 13) const uint C_BATCH = 0;
+layout (constant_id = 14) const int HAS_BIAS = 0;
+layout (constant_id = 15) const int ACT = 0;
+layout (constant_id = 16) const float ACT_ALPHA = 0.0;
+
+layout (std430, binding = 0) writeonly buffer Out { float y[]; };
+layout (std430, binding = 1) readonly buffer In0 { float x[]; };
+layout (std430, binding = 5) readonly buffer Weight { float w[]; };
+layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+
+const int GM = M;
+const int GN = N;
+const int GK = K;
+
+float
+load_a (uint z, int m, int k)
+{
+  return w[((z % G) * uint (M) + uint (m)) * uint (K) + uint (k)];
+}
+
+float
+load_b (uint z, int k, int n)
+{
+  return x[(z / G) * B_BATCH + ((z % G) * uint (K) + uint (k)) * SBK + uint (n) * SBN];
+}
+
+void
+store_c (uint z, int m, int n, float v)
+{
+  uint row = (z % G) * uint (M) + uint (m);
+  uint idx = (z / G) * C_BATCH + row * SCM + uint (n) * SCN;
+
+  if (HAS_BIAS != 0)
+    v += bias[row];
+  y[idx] = nd_act (nd_epilogue (v, idx, (z / G) * G * uint (M) + row), ACT, ACT_ALPHA);
+}
+
+#include "nd-gemm-tile.glsl"
+
+void
+main ()
+{
+  nd_gemm_tile ();
+}

@@ -1,0 +1,38 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+/* Shared by every compute shader. Binding layout (one descriptor set layout for all):
+ *   0 output, 1..4 inputs, 5 weight / scale, 6 bias / shift.
+ * Constant 0 is always the workgroup size. */
+
+#define ND_ACT_NONE    0
+#define ND_ACT_RELU    1
+#define ND_ACT_SILU    2
+#define ND_ACT_SIGMOID 3
+#define ND_ACT_LEAKY   4
+
+float
+nd_sigmoid (float v)
+{
+  return 1.0 / (1.0 + exp (-v));
+}
+
+float
+nd_act (float v, int act, float alpha)
+{
+  if (act == ND_ACT_RELU)
+    return max (v, 0.0);
+  if (act == ND_ACT_SILU)
+    return v * nd_sigmoid (v);
+  if (act == ND_ACT_SIGMOID)
+    return nd_sigmoid (v);
+  if (act == ND_ACT_LEAKY)
+    return v >= 0.0 ? v : alpha * v;
+  return v;
+}
+
+/* 1-D element index over a 2-D grid (dispatch x is capped at 65535 groups). */
+uint
+nd_index ()
+{
+  return gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+}

@@ -1,0 +1,34 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+/* The fused epilogue of the conv, GEMM, depthwise and batch-norm shaders: the plan folds a
+ * following ADD (up to three other summands, bindings 2–4) and a GATE multiply
+ * alpha·σ(se[n, c]) (binding 7) into the producer, so a ParNet or ResNet block tail is one
+ * dispatch instead of three. GATE_FIRST: the gate applies before the add (ParNet's identity
+ * branch) rather than after it. Specialization ids 24–27 are reserved for this. */
+
+layout (constant_id = 24) const int N_RES = 0;
+layout (constant_id = 25) const int HAS_GATE = 0;
+layout (constant_id = 26) const int GATE_FIRST = 0;
+layout (constant_id = 27) const float GATE_ALPHA = 1.0;
+
+layout (std430, binding = 2) readonly buffer Res1 { float r1[]; };
+layout (std430, binding = 3) readonly buffer Res2 { float r2[]; };
+layout (std430, binding = 4) readonly buffer Res3 { float r3[]; };
+layout (std430, binding = 7) readonly buffer Gate { float se[]; };
+
+/* @idx: the output element; @nc: its image·channels + channel index. */
+float
+nd_epilogue (float v, uint idx, uint nc)
+{
+  if (HAS_GATE != 0 && GATE_FIRST != 0)
+    v *= GATE_ALPHA * nd_sigmoid (se[nc]);
+  if (N_RES > 0)
+    v += r1[idx];
+  if (N_RES > 1)
+    v += r2[idx];
+  if (N_RES > 2)
+    v += r3[idx];
+  if (HAS_GATE != 0 && GATE_FIRST == 0)
+    v *= GATE_ALPHA * nd_sigmoid (se[nc]);
+  return v;
+}

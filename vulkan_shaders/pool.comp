@@ -1,0 +1,69 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#version 450
+#include "nd-common.glsl"
+
+/* Average / max pooling (fixed window, floor mode; avg counts pad cells as PyTorch's
+ * count_include_pad=True, max ignores them) and the adaptive forms (PyTorch's start/end). */
+
+#define MODE_AVG          0
+#define MODE_MAX          1
+#define MODE_ADAPTIVE_AVG 2
+#define MODE_ADAPTIVE_MAX 3
+
+layout (local_size_x_id = 0) in;
+layout (constant_id = 1) const uint TOTAL = 1;   /* N·C·OH·OW */
+layout (constant_id = 2) const int H = 1;
+layout (constant_id = 3) const int W = 1;
+layout (constant_id = 4) const int OH = 1;
+layout (constant_id = 5) const int OW = 1;
+layout (constant_id = 6) const int K = 1;
+layout (constant_id = 7) const int S = 1;
+layout (constant_id = 8) const int P = 0;
+layout (constant_id = 9) const int MODE = 0;
+
+layout (std430, binding = 0) writeonly buffer Out { float y[]; };
+layout (std430, binding = 1) readonly buffer In0 { float x[]; };
+
+void
+main ()
+{
+  uint i = nd_index ();
+  int ox, oy, y0, y1, x0, x1;
+  uint base;
+  bool is_max = MODE == MODE_MAX || MODE == MODE_ADAPTIVE_MAX;
+  float acc;
+
+  if (i >= TOTAL)
+    return;
+  ox = int (i % uint (OW));
+  oy = int ((i / uint (OW)) % uint (OH));
+  base = (i / uint (OW * OH)) * uint (H * W);
+  if (MODE == MODE_AVG || MODE == MODE_MAX)
+    {
+      y0 = oy * S - P;
+      x0 = ox * S - P;
+      y1 = y0 + K;
+      x1 = x0 + K;
+    }
+  else
+    {
+      y0 = (oy * H) / OH;
+      y1 = ((oy + 1) * H + OH - 1) / OH;
+      x0 = (ox * W) / OW;
+      x1 = ((ox + 1) * W + OW - 1) / OW;
+    }
+  acc = is_max ? uintBitsToFloat (0xff800000u) : 0.0;
+  for (int iy = max (y0, 0); iy < min (y1, H); iy++)
+    for (int ix = max (x0, 0); ix < min (x1, W); ix++)
+      {
+        float v = x[base + uint (iy * W + ix)];
+
+        acc = is_max ? max (acc, v) : acc + v;
+      }
+  if (MODE == MODE_AVG)
+    acc /= float (K * K);
+  else if (MODE == MODE_ADAPTIVE_AVG)
+    acc /= float ((y1 - y0) * (x1 - x0));
+  y[i] = acc;
+}

@@ -1,0 +1,33 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#version 450
+#include "nd-common.glsl"
+
+/* Softmax over channels, one invocation per (image, pixel), max-subtracted. */
+
+layout (local_size_x_id = 0) in;
+layout (constant_id = 1) const uint TOTAL = 1;   /* N·H·W */
+layout (constant_id = 2) const uint C = 1;
+layout (constant_id = 3) const uint HW = 1;
+
+layout (std430, binding = 0) writeonly buffer Out { float y[]; };
+layout (std430, binding = 1) readonly buffer In0 { float x[]; };
+
+void
+main ()
+{
+  uint i = nd_index ();
+  uint base;
+  float m, sum = 0.0;
+
+  if (i >= TOTAL)
+    return;
+  base = (i / HW) * C * HW + i % HW;
+  m = x[base];
+  for (uint c = 1u; c < C; c++)
+    m = max (m, x[base + c * HW]);
+  for (uint c = 0u; c < C; c++)
+    sum += exp (x[base + c * HW] - m);
+  for (uint c = 0u; c < C; c++)
+    y[base + c * HW] = exp (x[base + c * HW] - m) / sum;
+}
