@@ -59,6 +59,11 @@ typedef struct
 gboolean      nd_checkpoint_detect          (NdWeightSet        *set,
                                              NdCheckpointModel  *out);
 
+/* The same from the shapes in the file (no tensor data is read); @key NULL: the default. */
+gboolean      nd_checkpoint_detect_key      (NdCheckpoint       *ckpt,
+                                             const char         *key,
+                                             NdCheckpointModel  *out);
+
 /* A JSON description for `nondeep-cli inspect --json`: format, state dicts with every
  * tensor's name, dtype and shape, the default key and the detected model. */
 char         *nd_checkpoint_describe_json   (NdCheckpoint  *ckpt,
