@@ -339,7 +339,7 @@ detect_vanillanet (const Keys *k, NdCheckpointModel *m)
         want[nw++] = 512;
         want[nw++] = 1024;
         want[nw++] = 2048;
-        for (int i = 0; i < depth - 8; i++)
+        for (int i = 0; i < depth - 7; i++)
           want[nw++] = 2048;
         want[nw++] = 4096;
         want[nw++] = 4096;

@@ -98,13 +98,13 @@ choose_default (NdCheckpoint *ckpt)
   static const char *prefs[] = { "", "state_dict_ema", "model_ema", "state_dict", "model" };
 
   for (guint p = 0; p < G_N_ELEMENTS (prefs); p++)
-    for (guint i = 0; i + 1 < ckpt->sd_names->len; i++)
+    for (guint i = 0; i < ckpt->sd_names->len; i++)
       if (strcmp (ckpt->sd_names->pdata[i], prefs[p]) == 0)
         {
           ckpt->default_key = g_strdup (prefs[p]);
           return;
         }
-  if (ckpt->sd_names->len > 1)
+  if (ckpt->sd_names->len > 0)
     ckpt->default_key = g_strdup (ckpt->sd_names->pdata[0]);
 }
 
@@ -281,7 +281,7 @@ nd_checkpoint_default_key (NdCheckpoint *ckpt)
 static int
 find_sd (NdCheckpoint *ckpt, const char *key)
 {
-  for (guint i = 0; i + 1 < ckpt->sd_names->len; i++)
+  for (guint i = 0; i < ckpt->sd_names->len; i++)
     if (strcmp (ckpt->sd_names->pdata[i], key) == 0)
       return i;
   return -1;
@@ -641,7 +641,7 @@ nd_checkpoint_describe_json (NdCheckpoint *ckpt, GError **error)
 
   json_builder_set_member_name (b, "state_dicts");
   json_builder_begin_array (b);
-  for (guint s = 0; s + 1 < ckpt->sd_names->len; s++)
+  for (guint s = 0; s < ckpt->sd_names->len; s++)
     {
       const char *name = ckpt->sd_names->pdata[s];
 
