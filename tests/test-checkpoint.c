@@ -181,6 +181,7 @@ test_truncations (void)
           g_autofree char *json = nd_checkpoint_describe_json (ckpt, NULL);
 
           g_assert_true ((set == NULL) == (error != NULL));
+          g_assert_nonnull (json);
         }
       g_clear_error (&error);
     }
