@@ -93,32 +93,39 @@ scale_width (int c, double w)
   return w == 1.0 ? c : MAX (v, 2);
 }
 
+/* The widths preset @row gives at width multiplier @w; RepVGG's stage 0 is min(64, stage 1)
+ * of the scaled widths (nd-model-repvgg.c), not a scaled constant. */
+static gboolean
+widths_match (const int *row, int n_w, double w, gboolean repvgg_stage0, const int *have)
+{
+  for (int i = 0; i < n_w; i++)
+    {
+      int want = scale_width (row[i], w);
+
+      if (i == 0 && repvgg_stage0)
+        want = MIN (64, scale_width (row[1], w));
+      if (want != have[i])
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Finds a preset among @n whose widths, scaled by one width knob, give @have. */
 static int
-match_widths (const int (*table)[5], int n, int n_w, const int *have, double *width)
+match_widths (const int (*table)[5], int n, int n_w, const int *have, gboolean repvgg_stage0,
+              double *width)
 {
   for (int p = 0; p < n; p++)
-    {
-      double w = (double) have[n_w - 1] / table[p][n_w - 1];
-      gboolean ok = TRUE;
-
-      for (int i = 0; i < n_w && ok; i++)
-        ok = scale_width (table[p][i], w) == have[i];
-      if (ok && w == 1.0)
-        {
-          *width = 1.0;
-          return p;
-        }
-    }
+    if (widths_match (table[p], n_w, 1.0, repvgg_stage0, have))
+      {
+        *width = 1.0;
+        return p;
+      }
   for (int p = 0; p < n; p++)
     {
-      double w = (double) have[n_w - 1] / table[p][n_w - 1];
-      gboolean ok = TRUE;
+      double w = round ((double) have[n_w - 1] / table[p][n_w - 1] * 1000) / 1000;
 
-      w = round (w * 1000) / 1000;
-      for (int i = 0; i < n_w && ok; i++)
-        ok = scale_width (table[p][i], w) == have[i];
-      if (ok)
+      if (w > 0 && widths_match (table[p], n_w, w, repvgg_stage0, have))
         {
           *width = w;
           return p;
@@ -131,11 +138,11 @@ static void
 common_knobs (NdCheckpointModel *m, double width)
 {
   if (width != 1.0)
-    knob (m, "width=%g", width);
+    knob (m, "--width %g", width);
   if (m->classes != 1000 && m->classes > 0)
-    knob (m, "classes=%d", m->classes);
+    knob (m, "--classes %d", m->classes);
   if (m->in_channels != 3 && m->in_channels > 0)
-    knob (m, "in_channels=%d", m->in_channels);
+    knob (m, "--in-channels %d", m->in_channels);
 }
 
 /* ---- ParNet ---- */
@@ -174,10 +181,10 @@ detect_parnet (const Keys *k, NdCheckpointModel *m)
                   "ParNet keys with %d streams; c0=%d (the variant needs all of inits.0.1, "
                   "inits.1, inits.2 and combine.3)", streams, c[0]);
       if (streams >= 1 && streams < 3)
-        knob (m, "streams=%d", streams);
+        knob (m, "--streams %d", streams);
       return FALSE;
     }
-  p = match_widths (planes, 4, 4, c, &width);
+  p = match_widths (planes, 4, 4, c, FALSE, &width);
   if (p < 0)
     {
       g_snprintf (m->reason, sizeof m->reason,
@@ -189,7 +196,7 @@ detect_parnet (const Keys *k, NdCheckpointModel *m)
   official_blocks = blocks[0] == 4 && blocks[1] == 5 && blocks[2] == 5;
   common_knobs (m, width);
   if (!official_blocks)
-    knob (m, "blocks=%d,%d,%d", blocks[0], blocks[1], blocks[2]);
+    knob (m, "--blocks %d,%d,%d", blocks[0], blocks[1], blocks[2]);
   return TRUE;
 }
 
@@ -252,7 +259,7 @@ detect_repvgg (const Keys *k, NdCheckpointModel *m)
     {
       /* width knob on the nearest block pattern */
       const int (*tab)[5] = is_b ? widths + 3 : widths;
-      int q = match_widths (tab, is_b ? 4 : 3, 5, c, &width);
+      int q = match_widths (tab, is_b ? 4 : 3, 5, c, TRUE, &width);
 
       if (q < 0)
         {
@@ -278,7 +285,7 @@ detect_repvgg (const Keys *k, NdCheckpointModel *m)
     official = official && blocks[s] == (p >= 3 ? blocks_b : blocks_a)[s];
   common_knobs (m, width);
   if (!official)
-    knob (m, "blocks=1,%d,%d,%d,%d", blocks[0], blocks[1], blocks[2], blocks[3]);
+    knob (m, "--blocks 1,%d,%d,%d,%d", blocks[0], blocks[1], blocks[2], blocks[3]);
   return TRUE;
 }
 
@@ -290,7 +297,7 @@ detect_vanillanet (const Keys *k, NdCheckpointModel *m)
   int n_stages = count_children (k, "stages."), c0, act_k;
   int c[16];
   gboolean x15;
-  double f;
+  double f = 1.0, width = 1.0;
   int depth = n_stages + 2;
 
   if (m->deploy)
@@ -315,16 +322,12 @@ detect_vanillanet (const Keys *k, NdCheckpointModel *m)
   for (int i = 0; i < n_stages; i++)
     c[i] = m->deploy ? dimf (k, 0, "stages.%d.conv.weight", i)
                      : dimf (k, 0, "stages.%d.conv2.0.weight", i);
-  x15 = c0 == 768;
-  f = x15 ? 1.5 : 1.0;
-  if (c0 != 512 && !x15)
-    {
-      g_snprintf (m->reason, sizeof m->reason, "VanillaNet stem width %d is not 512 or 768", c0);
-      return FALSE;
-    }
-  /* VN-5: 1024, 2048, 4096; VN-6 adds 4096; VN-7+ start with 512 (§3.4) */
+  /* the stage widths of VanillaNet-depth (§3.4), then a width multiplier on every one of
+   * them (nd-model-vanillanet.c scales the stem and each stage) */
   {
     int want[16], nw = 0;
+    double w = 1.0;
+    gboolean found = FALSE;
 
     if (depth == 5 || depth == 6)
       {
@@ -344,19 +347,24 @@ detect_vanillanet (const Keys *k, NdCheckpointModel *m)
         want[nw++] = 4096;
         want[nw++] = 4096;
       }
-    for (int i = 0; i < nw; i++)
-      if (i >= n_stages || c[i] != (int) (want[i] * f))
-        {
-          g_snprintf (m->reason, sizeof m->reason,
-                      "VanillaNet stage %d width %d does not match VanillaNet-%d", i, c[i], depth);
-          return FALSE;
-        }
+    /* the 1.5× variant exists at depth 13 only; try it first there */
+    for (int pass = depth == 13 ? 0 : 1; pass < 2 && !found; pass++)
+      {
+        f = pass == 0 ? 1.5 : 1.0;
+        w = round (c0 / (512 * f) * 1000) / 1000;
+        found = w > 0 && scale_width ((int) (512 * f), w) == c0 && nw == n_stages;
+        for (int i = 0; i < nw && found; i++)
+          found = c[i] == scale_width ((int) (want[i] * f), w);
+      }
+    if (!found)
+      {
+        g_snprintf (m->reason, sizeof m->reason,
+                    "VanillaNet widths (stem %d, %d stages) match no variant", c0, n_stages);
+        return FALSE;
+      }
+    x15 = f == 1.5;
+    width = w;
   }
-  if (x15 && depth != 13)
-    {
-      g_snprintf (m->reason, sizeof m->reason, "1.5× VanillaNet is published at depth 13 only");
-      return FALSE;
-    }
   if (x15)
     {
       g_strlcpy (m->preset, "vanillanet-13-x1.5", sizeof m->preset);
@@ -366,9 +374,11 @@ detect_vanillanet (const Keys *k, NdCheckpointModel *m)
     }
   else
     g_snprintf (m->preset, sizeof m->preset, "vanillanet-%d", depth);
-  common_knobs (m, 1.0);
+  common_knobs (m, width);
+  /* act_num is a spec field but no nondeep-cli option: say so rather than load it wrongly */
   if (act_k > 0 && act_k != 7)
-    knob (m, "act_num=%d", (act_k - 1) / 2);
+    g_snprintf (m->reason, sizeof m->reason, "series activation kernel %d (act_num %d, not the "
+                "default 3)", act_k, (act_k - 1) / 2);
   return TRUE;
 }
 
@@ -396,7 +406,7 @@ detect_resnet (const Keys *k, NdCheckpointModel *m)
   else
     {
       g_strlcpy (m->preset, bottleneck ? "resnet-50" : "resnet-18", sizeof m->preset);
-      knob (m, "blocks=%d,%d,%d,%d", b[0], b[1], b[2], b[3]);
+      knob (m, "--blocks %d,%d,%d,%d", b[0], b[1], b[2], b[3]);
     }
   common_knobs (m, 1.0);
   return TRUE;

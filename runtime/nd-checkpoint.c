@@ -691,3 +691,48 @@ nd_checkpoint_describe_json (NdCheckpoint *ckpt, GError **error)
   json_generator_set_pretty (gen, TRUE);
   return json_generator_to_data (gen, NULL);
 }
+
+NdWeightSet *
+nd_checkpoint_load_for_cli (const char *path, const char *key, char **detected_model,
+                            char **detected_knobs, char **note, GError **error)
+{
+  g_autoptr(NdCheckpoint) ckpt = NULL;
+  g_autoptr(NdWeightSet) set = NULL;
+  g_autoptr(GString) msg = g_string_new (NULL);
+  const char *chosen = NULL;
+  NdCheckpointModel m;
+  gboolean ok;
+
+  ckpt = nd_checkpoint_open (path, error);
+  if (ckpt == NULL)
+    return NULL;
+  set = nd_checkpoint_get_weights (ckpt, key, &chosen, error);
+  if (set == NULL)
+    return NULL;
+  ok = nd_checkpoint_detect (set, &m);
+  if (m.timm_keys)
+    return ck_bad (error, ckpt, ND_RUNTIME_ERROR_UNSUPPORTED, "%s", m.reason);
+
+  g_string_append_printf (msg, _("weights: %s"), chosen[0] ? chosen : _("top-level state dict"));
+  if (ckpt->sd_names->len > 1)
+    {
+      g_autofree char *all = g_strjoinv (", ", (char **) ckpt->sd_names->pdata);
+
+      g_string_append_printf (msg, _(" (%s; the file has %s)"),
+                              key ? _("chosen with --weights-key") : _("default"), all);
+    }
+  if (ok)
+    g_string_append_printf (msg, _("; detected %s, %s form%s%s"), m.preset,
+                            m.deploy ? _("deploy") : _("training"), m.knobs[0] ? ", " : "",
+                            m.knobs);
+  else if (m.family[0])
+    g_string_append_printf (msg, _("; %s weights, variant not recognised: %s"), m.family,
+                            m.reason);
+  if (detected_model != NULL)
+    *detected_model = ok ? g_strdup (m.preset) : NULL;
+  if (detected_knobs != NULL)
+    *detected_knobs = ok && m.knobs[0] ? g_strdup (m.knobs) : NULL;
+  if (note != NULL)
+    *note = g_string_free (g_steal_pointer (&msg), FALSE);
+  return g_steal_pointer (&set);
+}

@@ -46,7 +46,8 @@ typedef struct
 {
   char     family[16];       /* "parnet", "repvgg", "vanillanet", "resnet", "vgg", "" unknown */
   char     preset[48];       /* e.g. "parnet-s"; "" when the variant is not recognised */
-  char     knobs[128];       /* knob overrides for the preset, e.g. "classes=10,in_channels=1" */
+  char     knobs[128];       /* knob overrides for the preset as nondeep-cli options, e.g.
+                              * "--classes 10 --in-channels 1" */
   gboolean deploy;           /* fused / deploy form (rbr_reparam, VanillaNet stem.0, …) */
   gboolean timm_keys;        /* RepVGG in timm's byobnet key scheme (not loadable as is) */
   int      classes;
@@ -67,6 +68,17 @@ gboolean      nd_checkpoint_detect_key      (NdCheckpoint       *ckpt,
 /* A JSON description for `nondeep-cli inspect --json`: format, state dicts with every
  * tensor's name, dtype and shape, the default key and the detected model. */
 char         *nd_checkpoint_describe_json   (NdCheckpoint  *ckpt,
+                                             GError       **error);
+
+/* What nondeep-cli --weights does with a checkpoint: opens @path, reads state dict @key
+ * (NULL: the authors' default), detects the model. @detected_model / @detected_knobs (preset
+ * name and "--flag value" knobs, NULL when not recognised) and @note (which state dict was
+ * chosen among which, and what was detected) are newly allocated. */
+NdWeightSet  *nd_checkpoint_load_for_cli    (const char    *path,
+                                             const char    *key,
+                                             char         **detected_model,
+                                             char         **detected_knobs,
+                                             char         **note,
                                              GError       **error);
 
 /* Lower-level readers on bytes in memory (no copy); @name is used in messages. */

@@ -431,8 +431,8 @@ rebuild_tensor (NdPickle *pk, NdPickleValue *args, gboolean v2)
     return NULL;
   if (!int_tuple (a[2], t->size, &ns) || !int_tuple (a[3], t->stride, &nt) || ns != nt)
     {
-      BAD (pk, _("tensor size/stride are not matching tuples of at most %d non-negative "
-                 "integers"), ND_MAX_DIMS);
+      BAD (pk, _("tensor size/stride are not matching tuples of at most %d integers in "
+                 "[0, 2^34]"), ND_MAX_DIMS);
       return NULL;
     }
   t->storage = a[0];

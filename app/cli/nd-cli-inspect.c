@@ -8,7 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "nd-checkpoint.h"
-#include "nd-cli-inspect.h"
+#include "nd-cli.h"
 
 static void
 print_human (JsonObject *o)

@@ -113,7 +113,7 @@ def main():
     pkl, st = small_checkpoint()
     good = write_zip("good.pth", pkl, st)
     data = open(good, "rb").read()
-    open(os.path.join(HERE, "truncated.pth"), "wb").write(data[: len(data) // 2])
+    open(os.path.join(HERE, "truncated-half.pth"), "wb").write(data[: len(data) // 2])
     open(os.path.join(HERE, "truncated-tail.pth"), "wb").write(data[:-30])
     # 8. a storage shorter than its tensor
     pkl = state_pickle([("w", "0", 16, 0, [4, 4], [4, 1])])

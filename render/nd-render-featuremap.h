@@ -1,0 +1,33 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <cairo.h>
+
+#include "nd-render-style.h"
+#include "nd-tensor.h"
+
+G_BEGIN_DECLS
+
+/* A C×H×W activation ([1,C,H,W] or [C,H,W]) as a grid of channel tiles, each cell coloured
+ * with viridis over the min..max of all drawn channels (one scale, so channels compare). */
+typedef struct
+{
+  int channel, y, x;
+} NdFeatureCell;
+
+void     nd_render_featuremap         (cairo_t             *cr,
+                                       const NdTensor      *tensor,
+                                       double               width,
+                                       double               height,
+                                       const NdRenderStyle *style);
+/* The cell under (@px, @py), FALSE over a gap or outside. */
+gboolean nd_render_featuremap_cell_at (const NdTensor      *tensor,
+                                       double               width,
+                                       double               height,
+                                       const NdRenderStyle *style,
+                                       double               px,
+                                       double               py,
+                                       NdFeatureCell       *cell);
+
+G_END_DECLS

@@ -1,0 +1,26 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <cairo.h>
+
+#include "nd-render-style.h"
+
+G_BEGIN_DECLS
+
+/* SE/SSE gate values (alpha·σ(z) per channel, in [0, @max_value]) as vertical bars, channel 0
+ * on the left; a dashed line marks 1 (the "no change" gate) when it is inside the range. */
+void nd_render_gates (cairo_t             *cr,
+                      const float         *values,
+                      int                  n,
+                      double               max_value,
+                      double               width,
+                      double               height,
+                      const NdRenderStyle *style);
+
+/* The bar index under x, or −1. */
+int  nd_render_gates_index_at (int    n,
+                               double width,
+                               double x);
+
+G_END_DECLS

@@ -1,0 +1,59 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <cairo.h>
+
+#include "nd-graph.h"
+#include "nd-render-style.h"
+
+G_BEGIN_DECLS
+
+/* The architecture view.
+ *
+ * Blocks (nd_graph_block_stats) are boxes; their column is the depth tag (or one after their
+ * inputs' column when untagged), their row the stream lane. Each stream gets a lane labelled
+ * with its resolution; shared blocks (stream −1: stems, fusion modules, head) sit in the lane
+ * whose resolution is nearest theirs, so ParNet's fusion tree converges on the lowest
+ * resolution lane. A model without streams (ResNet, VGG) is one lane on the same depth axis.
+ * In the training form a block box shows its branches (3×3, 1×1, identity BN, SE); in the
+ * fused form one box per fused conv. Edges carry the source block's output shape; boxes are
+ * coloured by the block's measured time (sum of op_ms over its nodes); the longest path (most
+ * convs from input to output) is outlined. */
+typedef struct
+{
+  const NdGraph *graph;
+  const double  *op_ms;      /* [n_nodes] per-node ms of the last run, or NULL */
+  const char    *selected;   /* block key (NdBlockStats.block) or NULL */
+} NdRenderGraphData;
+
+void        nd_render_graph              (cairo_t                 *cr,
+                                          const NdRenderGraphData *data,
+                                          double                   width,
+                                          double                   height,
+                                          const NdRenderStyle     *style);
+/* The block key under (@x, @y) in widget coordinates, or NULL. The string belongs to the
+ * graph. */
+const char *nd_render_graph_block_at     (const NdRenderGraphData *data,
+                                          double                   width,
+                                          double                   height,
+                                          const NdRenderStyle     *style,
+                                          double                   x,
+                                          double                   y);
+/* The box of @block in widget coordinates. */
+gboolean    nd_render_graph_block_rect   (const NdRenderGraphData *data,
+                                          double                   width,
+                                          double                   height,
+                                          const NdRenderStyle     *style,
+                                          const char              *block,
+                                          double                  *x,
+                                          double                  *y,
+                                          double                  *w,
+                                          double                  *h);
+/* The blocks on the longest path (most conv/linear nodes from the input to the output), in
+ * order; element type const char * owned by the graph. */
+GPtrArray  *nd_render_graph_longest_path (const NdGraph *graph);
+/* The number of stream lanes the view draws (1 for a model without streams). */
+int         nd_render_graph_n_lanes      (const NdGraph *graph);
+
+G_END_DECLS

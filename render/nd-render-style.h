@@ -1,0 +1,48 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <cairo.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Everything the render functions need besides the data: colours, font, and the view
+ * transform (zoom about the origin, then pan in device pixels). The functions keep no state;
+ * the widget owns one of these. */
+typedef struct
+{
+  double   fg[4];           /* text, outlines */
+  double   bg[4];           /* background (alpha 0: leave the surface as it is) */
+  double   muted[4];        /* axes, grid, secondary text */
+  double   accent[4];       /* selection */
+  double   highlight[4];    /* the longest path */
+  double   fused[4];        /* series colours: fused / unfused */
+  double   unfused[4];
+  double   font_size;       /* in user units */
+  double   zoom;            /* 1 = fit */
+  double   pan_x, pan_y;
+  int      axis_depth;      /* graph view: depth units on the axis; 0 = fit the model */
+  int      max_channels;    /* feature maps: channels drawn at most; 0 = all */
+} NdRenderStyle;
+
+/* A light theme; @dark selects the dark variant. */
+void nd_render_style_init (NdRenderStyle *style,
+                           gboolean       dark);
+
+/* Internal helpers shared by the render files. */
+void nd_render_set_rgba   (cairo_t      *cr,
+                           const double *rgba);
+void nd_render_fill_bg    (cairo_t             *cr,
+                           const NdRenderStyle *style,
+                           double               width,
+                           double               height);
+/* Draws @text with its left (align 0), centre (0.5) or right (1) edge at @x and its baseline
+ * at @y. */
+void nd_render_text       (cairo_t    *cr,
+                           const char *text,
+                           double      x,
+                           double      y,
+                           double      align);
+
+G_END_DECLS
