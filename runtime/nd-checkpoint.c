@@ -293,6 +293,82 @@ strip_module (const char *k)
   return g_str_has_prefix (k, "module.") ? k + 7 : k;
 }
 
+/* timm re-publishes RepVGG in its byobnet scheme (networks.md §2.4): stem = stage0,
+ * stages.K.I = stage{K+1}.I, conv_kxk/conv_1x1/identity = rbr_dense/rbr_1x1/rbr_identity,
+ * reparam_conv = rbr_reparam, head.fc = linear (the inverse of tools/write_checkpoints.py's
+ * timm_repvgg_key). */
+static gboolean
+is_timm_repvgg_key (const char *k)
+{
+  k = strip_module (k);
+  return strcmp (k, "stem.conv_kxk.conv.weight") == 0 || strcmp (k, "stem.reparam_conv.weight") == 0;
+}
+
+static char *
+official_key (const char *k, gboolean timm)
+{
+  static const char *parts[][2] = {
+    { "conv_kxk.", "rbr_dense." }, { "conv_1x1.", "rbr_1x1." }, { "identity.", "rbr_identity." },
+    { "reparam_conv.", "rbr_reparam." },
+  };
+  g_autofree char *prefix = NULL;
+  const char *rest;
+
+  k = strip_module (k);
+  if (!timm)
+    return g_strdup (k);
+  if (g_str_has_prefix (k, "head.fc."))
+    return g_strconcat ("linear.", k + 8, NULL);
+  if (g_str_has_prefix (k, "stem."))
+    {
+      prefix = g_strdup ("stage0.");
+      rest = k + 5;
+    }
+  else if (g_str_has_prefix (k, "stages."))
+    {
+      char *end, *end2;
+      guint64 stage = g_ascii_strtoull (k + 7, &end, 10);
+      guint64 block;
+
+      if (end == k + 7 || *end != '.' || stage > 64)
+        return g_strdup (k);
+      block = g_ascii_strtoull (end + 1, &end2, 10);
+      if (end2 == end + 1 || *end2 != '.' || block > 1000)
+        return g_strdup (k);
+      prefix = g_strdup_printf ("stage%u.%u.", (guint) stage + 1, (guint) block);
+      rest = end2 + 1;
+    }
+  else
+    return g_strdup (k);
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    if (g_str_has_prefix (rest, parts[i][0]))
+      return g_strconcat (prefix, parts[i][1], rest + strlen (parts[i][0]), NULL);
+  return g_strconcat (prefix, rest, NULL);
+}
+
+/* Whether state dict @idx uses timm's RepVGG keys. */
+static gboolean
+sd_is_timm (NdCheckpoint *ckpt, int idx)
+{
+  if (ckpt->st != NULL)
+    {
+      const char * const *keys = nd_weight_set_keys (ckpt->st);
+
+      for (guint i = 0; keys[i] != NULL; i++)
+        if (is_timm_repvgg_key (keys[i]))
+          return TRUE;
+      return FALSE;
+    }
+  {
+    const NdPickleValue *sd = ckpt->sd_values->pdata[idx];
+
+    for (guint i = 0; i < nd_pickle_dict_size (sd); i++)
+      if (is_timm_repvgg_key (nd_pickle_dict_key (sd, i)->s))
+        return TRUE;
+  }
+  return FALSE;
+}
+
 /* Reads one tensor: dtype → float32, any non-negative strides, the storage offset; the zip
  * entry must hold the whole storage the pickle declared. */
 static NdTensor *
@@ -370,6 +446,7 @@ nd_checkpoint_get_weights (NdCheckpoint *ckpt, const char *key, const char **cho
 {
   g_autoptr(NdWeightSet) set = NULL;
   const NdPickleValue *sd;
+  gboolean timm;
   int idx;
 
   g_return_val_if_fail (ckpt != NULL, NULL);
@@ -390,13 +467,20 @@ nd_checkpoint_get_weights (NdCheckpoint *ckpt, const char *key, const char **cho
     *chosen_key = ckpt->sd_names->pdata[idx];
 
   set = nd_weight_set_new ();
+  timm = sd_is_timm (ckpt, idx);
   if (ckpt->st != NULL)
     {
       const char * const *keys = nd_weight_set_keys (ckpt->st);
 
       for (guint i = 0; keys[i] != NULL; i++)
-        nd_weight_set_insert (set, strip_module (keys[i]),
-                              nd_weight_set_lookup (ckpt->st, keys[i]));
+        {
+          g_autofree char *name = official_key (keys[i], timm);
+
+          if (nd_weight_set_lookup (set, name) != NULL)
+            return ck_bad (error, ckpt, ND_RUNTIME_ERROR_BAD_FILE,
+                           _("tensor %s appears twice (with and without “module.”)"), name);
+          nd_weight_set_insert (set, name, nd_weight_set_lookup (ckpt->st, keys[i]));
+        }
       return g_steal_pointer (&set);
     }
 
@@ -404,7 +488,7 @@ nd_checkpoint_get_weights (NdCheckpoint *ckpt, const char *key, const char **cho
   for (guint i = 0; i < nd_pickle_dict_size (sd); i++)
     {
       const NdPickleValue *k = nd_pickle_dict_key (sd, i);
-      const char *name = strip_module (k->s);
+      g_autofree char *name = official_key (k->s, timm);
       g_autoptr(NdTensor) t = NULL;
 
       if (strlen (k->s) != k->len)
@@ -424,9 +508,10 @@ nd_checkpoint_get_weights (NdCheckpoint *ckpt, const char *key, const char **cho
 /* ---- detection and description ---- */
 
 static GArray *
-key_shapes (NdCheckpoint *ckpt, int idx)
+key_shapes (NdCheckpoint *ckpt, int idx, GPtrArray *names)
 {
   GArray *ks = g_array_new (FALSE, TRUE, sizeof (NdKeyShape));
+  gboolean timm = sd_is_timm (ckpt, idx);
 
   if (ckpt->st != NULL)
     {
@@ -435,7 +520,10 @@ key_shapes (NdCheckpoint *ckpt, int idx)
       for (guint i = 0; keys[i] != NULL; i++)
         {
           NdTensor *t = nd_weight_set_lookup (ckpt->st, keys[i]);
-          NdKeyShape s = { strip_module (keys[i]), t->ndim, { 0 } };
+          char *name = official_key (keys[i], timm);
+          NdKeyShape s = { name, t->ndim, { 0 } };
+
+          g_ptr_array_add (names, name);
 
           for (int d = 0; d < t->ndim; d++)
             s.shape[d] = t->shape[d];
@@ -449,7 +537,10 @@ key_shapes (NdCheckpoint *ckpt, int idx)
       for (guint i = 0; i < nd_pickle_dict_size (sd); i++)
         {
           const NdPickleValue *t = nd_pickle_dict_value (sd, i);
-          NdKeyShape s = { strip_module (nd_pickle_dict_key (sd, i)->s), t->ndim, { 0 } };
+          char *name = official_key (nd_pickle_dict_key (sd, i)->s, timm);
+          NdKeyShape s = { name, t->ndim, { 0 } };
+
+          g_ptr_array_add (names, name);
 
           for (int d = 0; d < t->ndim; d++)
             s.shape[d] = t->size[d];
@@ -463,6 +554,8 @@ gboolean
 nd_checkpoint_detect_key (NdCheckpoint *ckpt, const char *key, NdCheckpointModel *out)
 {
   g_autoptr(GArray) ks = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok;
   int idx;
 
   memset (out, 0, sizeof *out);
@@ -474,8 +567,10 @@ nd_checkpoint_detect_key (NdCheckpoint *ckpt, const char *key, NdCheckpointModel
       g_strlcpy (out->reason, "no state dict", sizeof out->reason);
       return FALSE;
     }
-  ks = key_shapes (ckpt, idx);
-  return nd_checkpoint_detect_shapes ((NdKeyShape *) ks->data, ks->len, out);
+  ks = key_shapes (ckpt, idx, names);
+  ok = nd_checkpoint_detect_shapes ((NdKeyShape *) ks->data, ks->len, out);
+  out->timm_keys = out->timm_keys || sd_is_timm (ckpt, idx);
+  return ok;
 }
 
 gboolean
@@ -709,9 +804,7 @@ nd_checkpoint_load_for_cli (const char *path, const char *key, char **detected_m
   set = nd_checkpoint_get_weights (ckpt, key, &chosen, error);
   if (set == NULL)
     return NULL;
-  ok = nd_checkpoint_detect (set, &m);
-  if (m.timm_keys)
-    return ck_bad (error, ckpt, ND_RUNTIME_ERROR_UNSUPPORTED, "%s", m.reason);
+  ok = nd_checkpoint_detect_key (ckpt, chosen, &m);
 
   g_string_append_printf (msg, _("weights: %s"), chosen[0] ? chosen : _("top-level state dict"));
   if (ckpt->sd_names->len > 1)
@@ -721,6 +814,8 @@ nd_checkpoint_load_for_cli (const char *path, const char *key, char **detected_m
       g_string_append_printf (msg, _(" (%s; the file has %s)"),
                               key ? _("chosen with --weights-key") : _("default"), all);
     }
+  if (m.timm_keys)
+    g_string_append (msg, _("; timm's RepVGG key names mapped to the official ones"));
   if (ok)
     g_string_append_printf (msg, _("; detected %s, %s form%s%s"), m.preset,
                             m.deploy ? _("deploy") : _("training"), m.knobs[0] ? ", " : "",

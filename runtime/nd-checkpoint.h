@@ -35,7 +35,7 @@ const char * const *nd_checkpoint_list_state_dicts (NdCheckpoint *ckpt);
 const char   *nd_checkpoint_default_key     (NdCheckpoint  *ckpt);
 
 /* Reads the tensors of state dict @key (NULL: the default) as float32, with a leading
- * `module.` stripped. @chosen_key (optional, transfer none) says which one was read. */
+ * `module.` stripped and timm's RepVGG key names mapped to the official ones. @chosen_key (optional, transfer none) says which one was read. */
 NdWeightSet  *nd_checkpoint_get_weights     (NdCheckpoint  *ckpt,
                                              const char    *key,
                                              const char   **chosen_key,
@@ -49,7 +49,8 @@ typedef struct
   char     knobs[128];       /* knob overrides for the preset as nondeep-cli options, e.g.
                               * "--classes 10 --in-channels 1" */
   gboolean deploy;           /* fused / deploy form (rbr_reparam, VanillaNet stem.0, …) */
-  gboolean timm_keys;        /* RepVGG in timm's byobnet key scheme (not loadable as is) */
+  gboolean timm_keys;        /* RepVGG in timm's byobnet key scheme: nd_checkpoint_get_weights
+                              * maps it to the official names; a bare set is not mapped */
   int      classes;
   int      in_channels;
   char     reason[256];      /* why detection failed or what is unusual */
