@@ -187,6 +187,20 @@ open_zip (NdCheckpoint *ckpt, GError **error)
   return TRUE;
 }
 
+/* '{' after the length field. A header of 128 + 256·k bytes starts with 0x80 like a pickle:
+ * then the length must fit the file. (Legacy torch files never have '{' at byte 8: it is
+ * inside their magic number.) */
+static gboolean
+looks_like_safetensors (const guint8 *d, gsize size)
+{
+  guint64 hlen;
+
+  if (size < 10 || d[8] != '{')
+    return FALSE;
+  memcpy (&hlen, d, 8);
+  return d[0] != 0x80 || GUINT64_FROM_LE (hlen) <= size - 8;
+}
+
 static NdCheckpoint *
 open_common (NdCheckpoint *ckpt_in, GError **error)
 {
@@ -202,7 +216,7 @@ open_common (NdCheckpoint *ckpt_in, GError **error)
       if (!open_zip (ckpt, error))
         return NULL;
     }
-  else if (ckpt->size >= 10 && d[8] == '{' && d[0] != 0x80)
+  else if (looks_like_safetensors (d, ckpt->size))
     {
       ckpt->format = "safetensors";
       ckpt->st = nd_safetensors_load_from_data (d, ckpt->size, ckpt->name, &ckpt->st_meta, error);

@@ -26,6 +26,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_autoptr(NdWeightSet) set = nd_checkpoint_get_weights (ckpt, names[i], NULL, NULL);
       NdCheckpointModel m;
 
+      nd_checkpoint_detect_key (ckpt, names[i], &m);
       if (set != NULL)
         nd_checkpoint_detect (set, &m);
     }
