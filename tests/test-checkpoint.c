@@ -254,6 +254,142 @@ test_truncations (void)
     }
 }
 
+/* ---- zip64: every size and offset in the central directory saturated ---- */
+
+static void
+put16 (GByteArray *b, guint v)
+{
+  guint8 x[2] = { v & 0xff, (v >> 8) & 0xff };
+
+  g_byte_array_append (b, x, 2);
+}
+
+static void
+put32 (GByteArray *b, guint32 v)
+{
+  put16 (b, v & 0xffff);
+  put16 (b, v >> 16);
+}
+
+static void
+put64 (GByteArray *b, guint64 v)
+{
+  put32 (b, (guint32) v);
+  put32 (b, (guint32) (v >> 32));
+}
+
+/* A stored zip of @n entries whose central directory and end record use zip64 fields. */
+static GByteArray *
+zip64_archive (const char **names, const guint8 **data, const gsize *sizes, guint n)
+{
+  GByteArray *b = g_byte_array_new ();
+  g_autofree guint64 *offsets = g_new (guint64, n);
+  guint64 cd_start, cd_end;
+
+  for (guint i = 0; i < n; i++)
+    {
+      offsets[i] = b->len;
+      put32 (b, 0x04034b50);
+      put16 (b, 45);
+      put16 (b, 0);
+      put16 (b, 0);
+      put32 (b, 0);
+      put32 (b, 0);                 /* crc (not checked) */
+      put32 (b, sizes[i]);
+      put32 (b, sizes[i]);
+      put16 (b, strlen (names[i]));
+      put16 (b, 0);
+      g_byte_array_append (b, (const guint8 *) names[i], strlen (names[i]));
+      g_byte_array_append (b, data[i], sizes[i]);
+    }
+  cd_start = b->len;
+  for (guint i = 0; i < n; i++)
+    {
+      put32 (b, 0x02014b50);
+      put16 (b, 45);
+      put16 (b, 45);
+      put16 (b, 0);
+      put16 (b, 0);
+      put32 (b, 0);
+      put32 (b, 0);
+      put32 (b, 0xffffffffu);
+      put32 (b, 0xffffffffu);
+      put16 (b, strlen (names[i]));
+      put16 (b, 4 + 24);
+      put16 (b, 0);
+      put16 (b, 0);
+      put16 (b, 0);
+      put32 (b, 0);
+      put32 (b, 0xffffffffu);
+      g_byte_array_append (b, (const guint8 *) names[i], strlen (names[i]));
+      put16 (b, 1);
+      put16 (b, 24);
+      put64 (b, sizes[i]);
+      put64 (b, sizes[i]);
+      put64 (b, offsets[i]);
+    }
+  cd_end = b->len;
+  put32 (b, 0x06064b50);
+  put64 (b, 44);
+  put16 (b, 45);
+  put16 (b, 45);
+  put32 (b, 0);
+  put32 (b, 0);
+  put64 (b, n);
+  put64 (b, n);
+  put64 (b, cd_end - cd_start);
+  put64 (b, cd_start);
+  put32 (b, 0x07064b50);
+  put32 (b, 0);
+  put64 (b, cd_end);
+  put32 (b, 1);
+  put32 (b, 0x06054b50);
+  put16 (b, 0);
+  put16 (b, 0);
+  put16 (b, 0xffff);
+  put16 (b, 0xffff);
+  put32 (b, 0xffffffffu);
+  put32 (b, 0xffffffffu);
+  put16 (b, 0);
+  return b;
+}
+
+static void
+test_zip64 (void)
+{
+  /* {'w': tensor([1.5, -2.0])} as torch.save pickles it */
+  static const guint8 pkl[] =
+    "\x80\x02}(X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage"
+    "ctorch\nFloatStorage\nX\x01\x00\x00\x00" "0X\x03\x00\x00\x00" "cpuK\x02tQK\x00K\x02\x85K\x01"
+    "\x85\x89" "ccollections\nOrderedDict\n)RtRu.";
+  const float w[2] = { 1.5f, -2.0f };
+  const char *names[2] = { "archive/data.pkl", "archive/data/0" };
+  const guint8 *data[2] = { pkl, (const guint8 *) w };
+  const gsize sizes[2] = { sizeof pkl - 1, sizeof w };
+  g_autoptr(GByteArray) zip = zip64_archive (names, data, sizes, 2);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdCheckpoint) ckpt = nd_checkpoint_open_from_data (zip->data, zip->len, "z64", &error);
+  g_autoptr(NdWeightSet) set = NULL;
+  NdTensor *t;
+
+  g_assert_no_error (error);
+  set = nd_checkpoint_get_weights (ckpt, NULL, NULL, &error);
+  g_assert_no_error (error);
+  t = nd_weight_set_lookup (set, "w");
+  g_assert_nonnull (t);
+  g_assert_cmpint (t->ndim, ==, 1);
+  g_assert_cmpfloat (t->data[0], ==, 1.5f);
+  g_assert_cmpfloat (t->data[1], ==, -2.0f);
+
+  /* the zip64 locator pointing outside the file is refused */
+  g_clear_pointer (&ckpt, nd_checkpoint_free);
+  zip->data[zip->len - 22 - 20 + 8] = 0xf0;
+  ckpt = nd_checkpoint_open_from_data (zip->data, zip->len, "z64", &error);
+  g_assert_null (ckpt);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
+  assert_message (error, "zip64");
+}
+
 /* ---- the pickle reader on its own ---- */
 
 static void
@@ -718,6 +854,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/checkpoint/hostile/nan.pth", test_hostile_nan);
   g_test_add_func ("/checkpoint/truncations", test_truncations);
+  g_test_add_func ("/checkpoint/zip64", test_zip64);
   g_test_add_func ("/checkpoint/pickle/values", test_pickle_values);
   g_test_add_func ("/checkpoint/detect", test_detect);
   g_test_add_func ("/checkpoint/safetensors", test_safetensors_checkpoint);
