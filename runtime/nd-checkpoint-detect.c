@@ -160,13 +160,18 @@ detect_parnet (const Keys *k, NdCheckpointModel *m)
   double width = 1.0;
   gboolean official_blocks = TRUE;
 
+  /* The widths from modules every stream count keeps (nd-model-parnet.c): c1 is the output
+   * of downsamples_2.0, c2 that of downsamples_2.1 (a fusion with 2-3 streams, a plain block
+   * with 1), c_last that of combine.3. The stream count follows inits.1 / inits.2. */
   c[0] = dimf (k, 0, "inits.0.1.block.%s", w);
-  c[1] = dimf (k, 0, "inits.1.block.%s", w);
-  c[2] = dimf (k, 0, "inits.2.block.%s", w);
+  c[1] = dimf (k, 0, "downsamples_2.0.block.%s", w);
+  c[2] = dimf (k, 0, "downsamples_2.1.2.block.%s", w);
+  if (c[2] < 0)
+    c[2] = dimf (k, 0, "downsamples_2.1.block.%s", w);
   c[3] = dimf (k, 0, "combine.3.block.%s", w);
   m->in_channels = dimf (k, 1, "inits.0.0.block.%s", w);
   m->classes = dim (k, "head.fc.weight", 0);
-  streams = count_children (k, "streams.");
+  streams = 1 + (dimf (k, 0, "inits.1.block.%s", w) > 0) + (dimf (k, 0, "inits.2.block.%s", w) > 0);
   for (int s = 0; s < 3; s++)
     {
       g_autofree char *prefix = g_strdup_printf ("streams.%d.", s);
@@ -174,14 +179,10 @@ detect_parnet (const Keys *k, NdCheckpointModel *m)
       blocks[s] = s < streams ? count_children (k, prefix) : 0;
     }
 
-  if (c[0] <= 0 || c[1] <= 0 || c[2] <= 0 || c[3] <= 0 || streams != 3)
+  if (c[0] <= 0 || c[1] <= 0 || c[2] <= 0 || c[3] <= 0)
     {
-      /* 1- and 2-stream ParNets: report the family and the stream count only */
       g_snprintf (m->reason, sizeof m->reason,
-                  "ParNet keys with %d streams; c0=%d (the variant needs all of inits.0.1, "
-                  "inits.1, inits.2 and combine.3)", streams, c[0]);
-      if (streams >= 1 && streams < 3)
-        knob (m, "--streams %d", streams);
+                  "ParNet keys without inits.0.1, downsamples_2.0, downsamples_2.1 or combine.3");
       return FALSE;
     }
   p = match_widths (planes, 4, 4, c, FALSE, &width);
@@ -193,10 +194,20 @@ detect_parnet (const Keys *k, NdCheckpointModel *m)
       return FALSE;
     }
   g_strlcpy (m->preset, names[p], sizeof m->preset);
-  official_blocks = blocks[0] == 4 && blocks[1] == 5 && blocks[2] == 5;
+  official_blocks = blocks[0] == 4 && (streams < 2 || blocks[1] == 5)
+                    && (streams < 3 || blocks[2] == 5);
   common_knobs (m, width);
+  if (streams != 3)
+    knob (m, "--streams %d", streams);
   if (!official_blocks)
-    knob (m, "--blocks %d,%d,%d", blocks[0], blocks[1], blocks[2]);
+    {
+      if (streams == 1)
+        knob (m, "--blocks %d", blocks[0]);
+      else if (streams == 2)
+        knob (m, "--blocks %d,%d", blocks[0], blocks[1]);
+      else
+        knob (m, "--blocks %d,%d,%d", blocks[0], blocks[1], blocks[2]);
+    }
   return TRUE;
 }
 

@@ -460,6 +460,8 @@ test_detect (void)
   add_shape (ks, "inits.0.1.block.rbr_dense.conv.weight", 4, 92, 64, 3, 3);
   add_shape (ks, "inits.1.block.rbr_dense.conv.weight", 4, 192, 92, 3, 3);
   add_shape (ks, "inits.2.block.rbr_dense.conv.weight", 4, 384, 192, 3, 3);
+  add_shape (ks, "downsamples_2.0.block.rbr_dense.conv.weight", 4, 192, 92, 3, 3);
+  add_shape (ks, "downsamples_2.1.2.block.rbr_dense.conv.weight", 4, 384, 192, 3, 3);
   add_shape (ks, "combine.3.block.rbr_dense.conv.weight", 4, 1280, 384, 3, 3);
   add_shape (ks, "head.fc.weight", 2, 1000, 1280, 1, 1);
   for (int s = 0; s < 3; s++)
@@ -483,6 +485,8 @@ test_detect (void)
   add_shape (ks, "inits.0.1.block.rbr_dense.conv.weight", 4, 128, 64, 3, 3);
   add_shape (ks, "inits.1.block.rbr_dense.conv.weight", 4, 256, 128, 3, 3);
   add_shape (ks, "inits.2.block.rbr_dense.conv.weight", 4, 512, 256, 3, 3);
+  add_shape (ks, "downsamples_2.0.block.rbr_dense.conv.weight", 4, 256, 128, 3, 3);
+  add_shape (ks, "downsamples_2.1.2.block.rbr_dense.conv.weight", 4, 512, 256, 3, 3);
   add_shape (ks, "combine.3.block.rbr_dense.conv.weight", 4, 2048, 512, 3, 3);
   add_shape (ks, "head.fc.weight", 2, 10, 2048, 1, 1);
   for (int s = 0; s < 3; s++)
@@ -495,6 +499,25 @@ test_detect (void)
   g_assert_true (nd_checkpoint_detect_shapes ((NdKeyShape *) ks->data, ks->len, &m));
   g_assert_cmpstr (m.preset, ==, "parnet-m");
   g_assert_cmpstr (m.knobs, ==, "--classes 10 --in-channels 1 --blocks 4,4,4");
+
+  /* ParNet-L with one stream, deploy form: downsamples_2.1 is a plain block */
+  g_array_set_size (ks, 0);
+  add_shape (ks, "inits.0.0.block.rbr_dense.weight", 4, 64, 3, 3, 3);
+  add_shape (ks, "inits.0.1.block.rbr_dense.weight", 4, 160, 64, 3, 3);
+  add_shape (ks, "downsamples_2.0.block.rbr_dense.weight", 4, 320, 160, 3, 3);
+  add_shape (ks, "downsamples_2.1.block.rbr_dense.weight", 4, 640, 320, 3, 3);
+  add_shape (ks, "combine.3.block.rbr_dense.weight", 4, 2560, 640, 3, 3);
+  add_shape (ks, "head.fc.weight", 2, 1000, 2560, 1, 1);
+  for (int b = 0; b < 4; b++)
+    {
+      g_autofree char *k = g_strdup_printf ("streams.0.%d.block.rbr_dense.weight", b);
+
+      add_shape (ks, k, 4, 160, 160, 3, 3);
+    }
+  g_assert_true (nd_checkpoint_detect_shapes ((NdKeyShape *) ks->data, ks->len, &m));
+  g_assert_cmpstr (m.preset, ==, "parnet-l");
+  g_assert_true (m.deploy);
+  g_assert_cmpstr (m.knobs, ==, "--streams 1");
 
   /* RepVGG-B1g4 deploy: A/B by block counts, groups from stage1.1 */
   {
