@@ -720,16 +720,15 @@ nd_checkpoint_describe_json (NdCheckpoint *ckpt, GError **error)
 
   if (ckpt->st_meta != NULL)
     {
-      GHashTableIter it;
-      gpointer k, v;
+      g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (ckpt->st_meta),
+                                           (GCompareFunc) strcmp);
 
       json_builder_set_member_name (b, "metadata");
       json_builder_begin_object (b);
-      g_hash_table_iter_init (&it, ckpt->st_meta);
-      while (g_hash_table_iter_next (&it, &k, &v))
+      for (GList *l = keys; l != NULL; l = l->next)
         {
-          json_builder_set_member_name (b, k);
-          json_builder_add_string_value (b, v);
+          json_builder_set_member_name (b, l->data);
+          json_builder_add_string_value (b, g_hash_table_lookup (ckpt->st_meta, l->data));
         }
       json_builder_end_object (b);
     }

@@ -19,6 +19,16 @@ print_human (JsonObject *o)
   g_print (_("File: %s (%s, %" G_GINT64_FORMAT " bytes)\n"),
            json_object_get_string_member (o, "file"), json_object_get_string_member (o, "format"),
            json_object_get_int_member (o, "size"));
+  if (json_object_has_member (o, "metadata"))
+    {
+      JsonObject *meta = json_object_get_object_member (o, "metadata");
+      g_autoptr(GList) keys = json_object_get_members (meta);
+
+      g_print (_("Metadata:\n"));
+      for (GList *l = keys; l != NULL; l = l->next)
+        g_print ("  %-20s %s\n", (const char *) l->data,
+                 json_object_get_string_member (meta, l->data));
+    }
   if (json_object_has_member (o, "top_level"))
     {
       JsonArray *top = json_object_get_array_member (o, "top_level");
