@@ -35,7 +35,7 @@ const char * const *nd_checkpoint_list_state_dicts (NdCheckpoint *ckpt);
 const char   *nd_checkpoint_default_key     (NdCheckpoint  *ckpt);
 
 /* Reads the tensors of state dict @key (NULL: the default) as float32, with a leading
- * `module.` stripped. @chosen_key (optional, transfer none) says which one was read. */
+ * `module.` stripped and timm's RepVGG key names mapped to the official ones. @chosen_key (optional, transfer none) says which one was read. */
 NdWeightSet  *nd_checkpoint_get_weights     (NdCheckpoint  *ckpt,
                                              const char    *key,
                                              const char   **chosen_key,
@@ -46,9 +46,11 @@ typedef struct
 {
   char     family[16];       /* "parnet", "repvgg", "vanillanet", "resnet", "vgg", "" unknown */
   char     preset[48];       /* e.g. "parnet-s"; "" when the variant is not recognised */
-  char     knobs[128];       /* knob overrides for the preset, e.g. "classes=10,in_channels=1" */
+  char     knobs[128];       /* knob overrides for the preset as nondeep-cli options, e.g.
+                              * "--classes 10 --in-channels 1" */
   gboolean deploy;           /* fused / deploy form (rbr_reparam, VanillaNet stem.0, …) */
-  gboolean timm_keys;        /* RepVGG in timm's byobnet key scheme (not loadable as is) */
+  gboolean timm_keys;        /* RepVGG in timm's byobnet key scheme: nd_checkpoint_get_weights
+                              * maps it to the official names; a bare set is not mapped */
   int      classes;
   int      in_channels;
   char     reason[256];      /* why detection failed or what is unusual */
@@ -59,9 +61,25 @@ typedef struct
 gboolean      nd_checkpoint_detect          (NdWeightSet        *set,
                                              NdCheckpointModel  *out);
 
+/* The same from the shapes in the file (no tensor data is read); @key NULL: the default. */
+gboolean      nd_checkpoint_detect_key      (NdCheckpoint       *ckpt,
+                                             const char         *key,
+                                             NdCheckpointModel  *out);
+
 /* A JSON description for `nondeep-cli inspect --json`: format, state dicts with every
  * tensor's name, dtype and shape, the default key and the detected model. */
 char         *nd_checkpoint_describe_json   (NdCheckpoint  *ckpt,
+                                             GError       **error);
+
+/* What nondeep-cli --weights does with a checkpoint: opens @path, reads state dict @key
+ * (NULL: the authors' default), detects the model. @detected_model / @detected_knobs (preset
+ * name and "--flag value" knobs, NULL when not recognised) and @note (which state dict was
+ * chosen among which, and what was detected) are newly allocated. */
+NdWeightSet  *nd_checkpoint_load_for_cli    (const char    *path,
+                                             const char    *key,
+                                             char         **detected_model,
+                                             char         **detected_knobs,
+                                             char         **note,
                                              GError       **error);
 
 /* Lower-level readers on bytes in memory (no copy); @name is used in messages. */

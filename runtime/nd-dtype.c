@@ -79,6 +79,13 @@ nd_half_to_float (guint16 h)
 void
 nd_dtype_to_f32 (NdDtype dtype, const guint8 *src, int64_t n, float *dst)
 {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  if (dtype == ND_DTYPE_F32)
+    {
+      memcpy (dst, src, (size_t) n * 4);
+      return;
+    }
+#endif
   for (int64_t i = 0; i < n; i++)
     {
       switch (dtype)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,9 +433,10 @@ nd_safetensors_save (const char *path, NdWeightSet *set, GHashTable *metadata, G
   hlen = json_len + pad;
   hlen_le = GUINT64_TO_LE (hlen);
 
-  tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
+  /* g_mkstemp() would create the file 0600; a weights file is ordinary data (umask applies) */
+  tmp = g_strdup_printf ("%s.tmp-%08x%08x", path, g_random_int (), g_random_int ());
   {
-    int fd = g_mkstemp (tmp);
+    int fd = g_open (tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
 
     if (fd < 0 || (f = fdopen (fd, "wb")) == NULL)
       {

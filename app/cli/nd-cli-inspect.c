@@ -1,0 +1,152 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+
+#include "nd-checkpoint.h"
+#include "nd-cli.h"
+
+static void
+print_human (JsonObject *o)
+{
+  JsonArray *sds = json_object_get_array_member (o, "state_dicts");
+  JsonNode *def = json_object_get_member (o, "default_state_dict");
+
+  g_print (_("File: %s (%s, %" G_GINT64_FORMAT " bytes)\n"),
+           json_object_get_string_member (o, "file"), json_object_get_string_member (o, "format"),
+           json_object_get_int_member (o, "size"));
+  if (json_object_has_member (o, "metadata"))
+    {
+      JsonObject *meta = json_object_get_object_member (o, "metadata");
+      g_autoptr(GList) keys = json_object_get_members (meta);
+
+      g_print (_("Metadata:\n"));
+      for (GList *l = keys; l != NULL; l = l->next)
+        g_print ("  %-20s %s\n", (const char *) l->data,
+                 json_object_get_string_member (meta, l->data));
+    }
+  if (json_object_has_member (o, "top_level"))
+    {
+      JsonArray *top = json_object_get_array_member (o, "top_level");
+
+      g_print (_("Top-level entries:\n"));
+      for (guint i = 0; i < json_array_get_length (top); i++)
+        {
+          JsonObject *e = json_array_get_object_element (top, i);
+          const char *type = json_object_get_string_member (e, "type");
+
+          g_print ("  %-20s %s", json_object_get_string_member (e, "key"), type);
+          if (json_object_has_member (e, "class"))
+            g_print (" %s", json_object_get_string_member (e, "class"));
+          if (json_object_has_member (e, "length"))
+            g_print (_(" (%" G_GINT64_FORMAT " entries)"), json_object_get_int_member (e, "length"));
+          if (json_object_has_member (e, "value"))
+            {
+              g_autofree char *v = json_to_string (json_object_get_member (e, "value"), FALSE);
+
+              g_print (" = %s", v);
+            }
+          g_print ("\n");
+        }
+    }
+  for (guint s = 0; s < json_array_get_length (sds); s++)
+    {
+      JsonObject *sd = json_array_get_object_element (sds, s);
+      JsonArray *ts = json_object_get_array_member (sd, "tensors");
+      JsonObject *m = json_object_get_object_member (sd, "model");
+      const char *name = json_object_get_string_member (sd, "name");
+
+      g_print (_("\nState dict %s%s: %u tensors\n"), name[0] ? name : _("(top level)"),
+               def && !JSON_NODE_HOLDS_NULL (def)
+               && g_strcmp0 (json_node_get_string (def), name) == 0 ? _(" [default]") : "",
+               json_array_get_length (ts));
+      if (json_object_get_boolean_member (m, "detected"))
+        g_print (_("  Model: %s (%s form, %" G_GINT64_FORMAT " classes, %" G_GINT64_FORMAT
+                   " input channels)%s%s\n"),
+                 json_object_get_string_member (m, "preset"),
+                 json_object_get_string_member (m, "form"),
+                 json_object_get_int_member (m, "classes"),
+                 json_object_get_int_member (m, "in_channels"),
+                 *json_object_get_string_member (m, "knobs") ? _(", knobs: ") : "",
+                 json_object_get_string_member (m, "knobs"));
+      else
+        g_print (_("  Model: not recognised%s%s: %s\n"),
+                 *json_object_get_string_member (m, "family") ? _(" — family ") : "",
+                 json_object_get_string_member (m, "family"),
+                 json_object_get_string_member (m, "note"));
+      for (guint i = 0; i < json_array_get_length (ts); i++)
+        {
+          JsonObject *t = json_array_get_object_element (ts, i);
+          JsonArray *shape = json_object_get_array_member (t, "shape");
+          g_autoptr(GString) sh = g_string_new ("[");
+
+          for (guint d = 0; d < json_array_get_length (shape); d++)
+            g_string_append_printf (sh, "%s%" G_GINT64_FORMAT, d ? ", " : "",
+                                    json_array_get_int_element (shape, d));
+          g_string_append_c (sh, ']');
+          g_print ("  %-56s %-9s %s\n", json_object_get_string_member (t, "name"),
+                   json_object_get_string_member (t, "dtype"), sh->str);
+        }
+    }
+}
+
+int
+nd_cli_inspect (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  g_auto(GStrv) files = NULL;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON description"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("FILE — describe a weights file"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdCheckpoint) ckpt = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  g_autofree char *desc = NULL;
+
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (ctx, _("Lists the containers and state dicts of a PyTorch "
+                                       "checkpoint (.pth, .pth.tar) or safetensors file, each "
+                                       "tensor's name, dtype and shape, and the detected model."));
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("inspect: %s\n", error->message);
+      return 2;
+    }
+  if (files == NULL || files[0] == NULL || files[1] != NULL)
+    {
+      g_printerr (_("inspect: give exactly one FILE\n"));
+      return 2;
+    }
+  ckpt = nd_checkpoint_open (files[0], &error);
+  if (ckpt == NULL)
+    {
+      g_printerr ("inspect: %s\n", error->message);
+      return 1;
+    }
+  desc = nd_checkpoint_describe_json (ckpt, &error);
+  if (desc == NULL)
+    {
+      g_printerr ("inspect: %s\n", error->message);
+      return 1;
+    }
+  if (json)
+    {
+      g_print ("%s\n", desc);
+      return 0;
+    }
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, desc, -1, &error))
+    {
+      g_printerr ("inspect: %s\n", error->message);
+      return 1;
+    }
+  print_human (json_node_get_object (json_parser_get_root (parser)));
+  return 0;
+}
