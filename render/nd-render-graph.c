@@ -273,7 +273,7 @@ layout_compute (Layout *l, const NdRenderGraphData *data, double width, double h
       Box *box = &l->boxes[b];
       double slot_h = l->lane_h / box->n_slots;
 
-      box->w = l->col_w * 0.78;
+      box->w = l->col_w * 0.66;
       box->h = MIN (slot_h * 0.78, 96);
       box->x = MARGIN_LEFT + (box->col - 1) * l->col_w + (l->col_w - box->w) / 2;
       box->y = MARGIN_TOP + box->lane * l->lane_h + box->slot * slot_h + (slot_h - box->h) / 2;
@@ -576,18 +576,32 @@ nd_render_graph (cairo_t                 *cr,
             cairo_set_line_width (cr, 1);
           }
         cairo_stroke (cr);
-        /* The tensor shape on the edge, where there is room. */
-        if (l.col_w * style->zoom > 44)
-          {
-            g_snprintf (buf, sizeof buf, "%d×%d×%d", a->st->out_c, a->st->out_h, a->st->out_w);
-            nd_render_set_rgba (cr, style->fg);
-            cairo_set_font_size (cr, fs * 0.75);
-            nd_render_text (cr, buf, mx, (y0 + y1) / 2 - 2, 0.5);
-          }
       }
 
   for (int b = 0; b < l.n_boxes; b++)
     draw_box (cr, &l, &l.boxes[b], data, style, fs);
+
+  /* Tensor shapes on the edges, sized to fit the gap between columns, over everything. */
+  for (guint e = 0; e < l.edges->len; e++)
+    {
+      const Edge *edge = &g_array_index (l.edges, Edge, e);
+      const Box *a = &l.boxes[edge->from], *b = &l.boxes[edge->to];
+      double gap = b->x - (a->x + a->w), efs;
+      cairo_text_extents_t ext;
+
+      if (gap <= 0)
+        continue;
+      g_snprintf (buf, sizeof buf, "%d×%d×%d", a->st->out_c, a->st->out_h, a->st->out_w);
+      cairo_set_font_size (cr, fs);
+      cairo_text_extents (cr, buf, &ext);
+      efs = MIN (fs * 0.8, fs * (gap - 2) / MAX (ext.x_advance, 1));
+      if (efs * style->zoom < 5)
+        continue;
+      cairo_set_font_size (cr, efs);
+      nd_render_set_rgba (cr, style->fg);
+      nd_render_text (cr, buf, (a->x + a->w + b->x) / 2,
+                      (a->y + a->h / 2 + b->y + b->h / 2) / 2 - 3, 0.5);
+    }
   cairo_restore (cr);
 }
 
