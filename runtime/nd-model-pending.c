@@ -18,12 +18,6 @@ not_yet (const NdModelSpec *spec, GError **error)
 }
 
 NdGraph *
-nd_model_build_repvgg (const NdModelSpec *spec, GError **error)
-{
-  return not_yet (spec, error);
-}
-
-NdGraph *
 nd_model_build_vanillanet (const NdModelSpec *spec, GError **error)
 {
   return not_yet (spec, error);

@@ -477,6 +477,129 @@ test_parnet_blocks_knob (void)
   assert_forward (g, 3);
 }
 
+/* ---- RepVGG ------------------------------------------------------------------------------ */
+
+static void
+test_repvgg_counts (void)
+{
+  static const struct
+  {
+    const char *name;
+    gint64      params;
+    int         depth;
+    double      deploy_gmacs;   /* networks.md §2.3; 0 where it gives none */
+  } cases[] = {
+    { "repvgg-a0", 9108968, 23, 1.361 },
+    { "repvgg-a1", 14092264, 23, 2.364 },
+    { "repvgg-a2", 28210600, 23, 5.117 },
+    { "repvgg-b0", 15817960, 29, 3.058 },
+    { "repvgg-b1", 57415016, 29, 11.815 },
+    { "repvgg-b1g2", 45782376, 29, 8.810 },
+    { "repvgg-b1g4", 39966056, 29, 7.307 },
+    { "repvgg-b2", 89022376, 29, 18.377 },
+    { "repvgg-b2g2", 70846376, 29, 0 },
+    { "repvgg-b2g4", 61758376, 29, 11.332 },
+    { "repvgg-b3", 123085288, 29, 26.209 },
+    { "repvgg-b3g2", 96911848, 29, 0 },
+    { "repvgg-b3g4", 83825128, 29, 16.064 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NdGraph) g = build (cases[i].name, NULL);
+      gint64 params, macs;
+      int depth;
+
+      nd_graph_count (g, &params, &macs, &depth);
+      g_test_message ("%s: %" G_GINT64_FORMAT " params, %" G_GINT64_FORMAT " MACs, depth %d",
+                      cases[i].name, params, macs, depth);
+      g_assert_cmpint (params, ==, cases[i].params);
+      g_assert_cmpint (depth, ==, cases[i].depth);
+      g_assert_cmpstr (g->family, ==, "repvgg");
+      /* The training form has a 1×1 conv beside every 3×3 at the same stride and groups, so
+       * its conv MACs are 10/9 of the deploy form's; the linear layer is the same. */
+      if (cases[i].deploy_gmacs > 0)
+        {
+          gint64 linear = (gint64) 1000 * nd_graph_lookup_weight (g, "linear.weight")->shape[1];
+          gint64 conv = macs - linear;
+
+          g_assert_cmpint (conv % 10, ==, 0);
+          g_assert_cmpfloat (fabs ((conv / 10 * 9 + linear) / 1e9 - cases[i].deploy_gmacs), <=,
+                             0.0005);
+        }
+      if (i == 0)
+        g_assert_cmpint (state_dict_entries (g), ==, 351);
+    }
+}
+
+static void
+test_repvgg_structure (void)
+{
+  g_autoptr(NdGraph) g = build ("repvgg-b1g4", NULL);
+  const NdNode *n;
+  int id;
+
+  assert_shape (g, "stage0.rbr_dense.conv.weight", 4, (int64_t[]) { 64, 3, 3, 3 });
+  assert_shape (g, "stage0.rbr_1x1.conv.weight", 4, (int64_t[]) { 64, 3, 1, 1 });
+  g_assert_null (nd_graph_lookup_weight (g, "stage0.rbr_identity.weight"));
+  g_assert_null (nd_graph_lookup_weight (g, "stage1.0.rbr_identity.weight"));
+  /* odd within-stage indices are grouped (g4), even ones are not */
+  assert_shape (g, "stage1.0.rbr_dense.conv.weight", 4, (int64_t[]) { 128, 64, 3, 3 });
+  assert_shape (g, "stage1.1.rbr_dense.conv.weight", 4, (int64_t[]) { 128, 32, 3, 3 });
+  assert_shape (g, "stage1.1.rbr_1x1.conv.weight", 4, (int64_t[]) { 128, 32, 1, 1 });
+  assert_shape (g, "stage1.2.rbr_dense.conv.weight", 4, (int64_t[]) { 128, 128, 3, 3 });
+  assert_shape (g, "stage3.15.rbr_dense.conv.weight", 4, (int64_t[]) { 512, 128, 3, 3 });
+  assert_shape (g, "stage4.0.rbr_dense.conv.weight", 4, (int64_t[]) { 2048, 512, 3, 3 });
+  assert_shape (g, "stage2.3.rbr_identity.running_mean", 1, (int64_t[]) { 256 });
+  assert_shape (g, "linear.weight", 2, (int64_t[]) { 1000, 2048 });
+
+  id = find_node (g, "stage2.3.rbr_identity");
+  n = nd_graph_node (g, id);
+  g_assert_cmpint (n->role, ==, ND_ROLE_IDENTITY_BN);
+  g_assert_cmpstr (n->block, ==, "stage2.3");
+  g_assert_cmpint (n->depth, ==, 1 + 4 + 4);
+  g_assert_cmpint (n->stream, ==, -1);
+  for (int i = id + 1; i < nd_graph_n_nodes (g); i++)
+    {
+      n = nd_graph_node (g, i);
+      if (n->op == ND_OP_ADD)
+        {
+          g_assert_cmpint (n->n_inputs, ==, 3);
+          g_assert_cmpint (nd_graph_node (g, i + 1)->op, ==, ND_OP_RELU);
+          break;
+        }
+    }
+  id = find_node (g, "stage3.0.rbr_1x1.conv");
+  n = nd_graph_node (g, id);
+  g_assert_cmpint (n->p.stride, ==, 2);
+  g_assert_cmpint (n->p.pad, ==, 0);
+  g_assert_cmpint (n->out_h, ==, 14);
+}
+
+static void
+test_repvgg_knobs (void)
+{
+  NdModelSpec spec;
+  g_autoptr(NdGraph) g = NULL;
+  int depth;
+
+  g_assert_true (nd_model_spec_parse ("repvgg-a0", &spec, NULL));
+  spec.width = 0.5;
+  spec.resolution = 48;
+  spec.classes = 7;
+  spec.in_channels = 1;
+  spec.blocks[3] = 3;
+  g = build_spec (&spec);
+  nd_graph_count (g, NULL, NULL, &depth);
+  g_assert_cmpint (depth, ==, 1 + 2 + 4 + 3 + 1 + 1);
+  /* 48·0.5 = 24, 1280·0.5 = 640; 48 → 24 → 12 → 6 → 3 → 2 */
+  assert_shape (g, "stage0.rbr_dense.conv.weight", 4, (int64_t[]) { 24, 1, 3, 3 });
+  assert_shape (g, "linear.weight", 2, (int64_t[]) { 7, 640 });
+  g_assert_cmpint (nd_graph_node (g, find_node (g, "stage4.0.rbr_dense.conv"))->out_h, ==, 2);
+  g_assert_null (nd_graph_lookup_weight (g, "stage3.3.rbr_dense.conv.weight"));
+  assert_forward (g, 7);
+}
+
 /* ---- knob errors ------------------------------------------------------------------------- */
 
 static void
@@ -538,6 +661,16 @@ test_knob_errors (void)
   expect_error (&s, "parnet-q");
   s = p; s.family = ND_FAMILY_REPVGG;
   expect_error (&s, "not a RepVGG model");
+
+  g_assert_true (nd_model_spec_parse ("repvgg-a0", &p, NULL));
+  s = p; s.streams = 3;
+  expect_error (&s, "--streams applies to ParNet only");
+  s = p; s.n_blocks = 4;
+  expect_error (&s, "5 --blocks entries");
+  s = p; s.blocks[4] = 100;
+  expect_error (&s, "between 0 and 64");
+  s = p; s.lambda = 0.0;
+  expect_error (&s, "VanillaNet only");
 }
 
 int
@@ -552,6 +685,9 @@ main (int argc, char **argv)
   g_test_add_func ("/models/parnet/structure", test_parnet_structure);
   g_test_add_func ("/models/parnet/streams", test_parnet_streams);
   g_test_add_func ("/models/parnet/blocks-knob", test_parnet_blocks_knob);
+  g_test_add_func ("/models/repvgg/counts", test_repvgg_counts);
+  g_test_add_func ("/models/repvgg/structure", test_repvgg_structure);
+  g_test_add_func ("/models/repvgg/knobs", test_repvgg_knobs);
 
   return g_test_run ();
 }

@@ -32,12 +32,6 @@ static const NdCpuKernelFactory factories[] = {
   nd_cpu_linear_gemm_new,
 };
 
-const char *
-nd_cpu_blas_corename (void)
-{
-  return openblas_get_corename ();
-}
-
 static void
 cpu_plan_free (NdPlan *plan)
 {

@@ -1,0 +1,187 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-backend-cpu.h"
+#include "nd-cli.h"
+#include "nd-test-input.h"
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof (double), cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* `bench`: latency of one model on one backend. JSON keys: model, fused, backend, device,
+ * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
+ * gflops, prepare_ms, ops[{id, name, op, block, role, algo, median_ms, gflops}]. */
+int
+nd_cli_bench (int argc, char **argv)
+{
+  NdCliModelOptions o = { 0 };
+  g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
+  int iters = 20, warmup = 3, batch = 1, status = 0;
+  gboolean per_op = TRUE;
+  GOptionEntry entries[] = {
+    { "iters", 'n', 0, G_OPTION_ARG_INT, &iters, N_("Timed runs (default 20)"), "N" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, N_("Untimed runs first (default 3)"), "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Images per run (default 1)"), "N" },
+    { NULL }
+  };
+  g_autoptr(NdCliModel) model = NULL;
+  g_autoptr(NdBackend) backend = NULL;
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdTensor) input = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree double *totals = NULL;
+  g_autofree double *per_node = NULL;   /* [n_nodes × iters] */
+  NdPlanOptions popts = { .batch = 1, .timings = TRUE };
+  gint64 macs;
+  double med, min, max, mean = 0;
+  int n;
+
+  if (!nd_cli_parse ("bench", NULL, _("Measure a model's latency: median of repeated runs."),
+                     model_entries, entries, &argc, &argv))
+    return 2;
+  if (iters < 1 || iters > 100000 || warmup < 0 || warmup > 100000 || batch < 1)
+    {
+      status = nd_cli_failf (_("--iters must be 1–100000, --warmup 0–100000, --batch ≥ 1"));
+      goto out;
+    }
+  model = nd_cli_model_load (&o, 0, &error);
+  if (model == NULL)
+    goto fail;
+  backend = nd_cli_backend_new (&o, &error);
+  if (backend == NULL)
+    goto fail;
+  popts.batch = batch;
+  popts.timings = per_op;
+  plan = nd_backend_prepare (backend, model->graph, &popts, &error);
+  if (plan == NULL)
+    goto fail;
+  input = nd_test_input_new (batch, model->graph->in_c, model->graph->in_h, model->graph->in_w);
+
+  for (int i = 0; i < warmup; i++)
+    if (!nd_plan_run (plan, input, &error))
+      goto fail;
+  n = plan->n_nodes;
+  totals = g_new (double, iters);
+  per_node = g_new0 (double, (gsize) n * iters);
+  for (int i = 0; i < iters; i++)
+    {
+      if (!nd_plan_run (plan, input, &error))
+        goto fail;
+      totals[i] = plan->total_ms;
+      mean += plan->total_ms / iters;
+      for (int k = 0; k < n; k++)
+        per_node[(gsize) k * iters + i] = plan->op_ms[k];
+    }
+  nd_graph_count (model->graph, NULL, &macs, NULL);
+  macs *= batch;
+  med = median (totals, iters);
+  min = totals[0];
+  max = totals[iters - 1];
+
+  {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    const char *core = g_str_equal (backend->name, "vulkan") ? NULL : nd_cpu_blas_corename ();
+
+    json_builder_begin_object (b);
+#define MEMBER_STR(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
+#define MEMBER_INT(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
+#define MEMBER_DBL(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
+    MEMBER_STR ("model", model->spec.name);
+    json_builder_set_member_name (b, "fused");
+    json_builder_add_boolean_value (b, model->graph->fused);
+    MEMBER_STR ("backend", backend->name);
+    MEMBER_STR ("device", backend->description);
+    if (core != NULL)
+      {
+        MEMBER_STR ("blas_core", core);
+      }
+    MEMBER_INT ("resolution", model->graph->in_h);
+    MEMBER_INT ("batch", batch);
+    MEMBER_INT ("iters", iters);
+    MEMBER_INT ("warmup", warmup);
+    MEMBER_DBL ("median_ms", med);
+    MEMBER_DBL ("min_ms", min);
+    MEMBER_DBL ("max_ms", max);
+    MEMBER_DBL ("mean_ms", mean);
+    MEMBER_DBL ("prepare_ms", plan->prepare_ms);
+    MEMBER_INT ("macs", macs);
+    MEMBER_DBL ("gflops", 2.0 * macs / (med * 1e6));
+    json_builder_set_member_name (b, "ops");
+    json_builder_begin_array (b);
+    if (!o.json)
+      {
+        printf (_("%s, %s form, %d×%d, batch %d on %s\n"), model->spec.name,
+                model->graph->fused ? _("fused") : _("training"), model->graph->in_h,
+                model->graph->in_w, batch, backend->description);
+        printf ("%-40s %-18s %-16s %10s %9s\n", _("op"), _("kind"), _("algorithm"),
+                _("median ms"), "GFLOP/s");
+      }
+    for (int k = 1; k < n; k++)
+      {
+        const NdNode *node = nd_graph_node (model->graph, k);
+        double op_med = median (per_node + (gsize) k * iters, iters);
+        gint64 op_macs = nd_node_macs (model->graph, node) * batch;
+        double gf = op_med > 0 ? 2.0 * op_macs / (op_med * 1e6) : 0;
+
+        json_builder_begin_object (b);
+        MEMBER_INT ("id", k);
+        MEMBER_STR ("name", node->name ? node->name : "");
+        MEMBER_STR ("op", nd_op_name (node->op));
+        MEMBER_STR ("block", node->block ? node->block : "");
+        MEMBER_STR ("role", nd_role_name (node->role));
+        MEMBER_STR ("algo", plan->op_algo[k] ? plan->op_algo[k] : "");
+        MEMBER_DBL ("median_ms", op_med);
+        MEMBER_DBL ("gflops", gf);
+        json_builder_end_object (b);
+        if (!o.json)
+          {
+            g_autofree char *label = g_strdup_printf ("%d %s", k,
+                                                      node->name ? node->name : node->block ? node->block : "");
+
+            printf ("%-40.40s %-18s %-16s %10.3f %9.1f\n", label, nd_op_name (node->op),
+                    plan->op_algo[k] ? plan->op_algo[k] : "", op_med, gf);
+          }
+      }
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+#undef MEMBER_STR
+#undef MEMBER_INT
+#undef MEMBER_DBL
+    if (o.json)
+      {
+        g_autoptr(JsonNode) root = json_builder_get_root (b);
+
+        nd_cli_print_json (root);
+      }
+    else
+      printf (_("median %.3f ms (min %.3f, max %.3f) over %d runs after %d warm-up; "
+                "%.1f GFLOP/s; plan prepared in %.1f ms%s%s\n"),
+              med, min, max, iters, warmup, 2.0 * macs / (med * 1e6), plan->prepare_ms,
+              core ? _("; OpenBLAS core ") : "", core ? core : "");
+  }
+  goto out;
+
+fail:
+  status = nd_cli_fail (error);
+out:
+  nd_cli_model_options_clear (&o);
+  return status;
+}

@@ -1,0 +1,421 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-cli-common.h"
+#include "nd-error.h"
+#include "nd-fuse.h"
+#include "nd-weights.h"
+#if ND_HAVE_CHECKPOINT
+#include "nd-checkpoint.h"
+#endif
+
+#define UNSET_DOUBLE (-1.0)
+
+GOptionEntry *
+nd_cli_model_entries (NdCliModelOptions *o)
+{
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_STRING, &o->model,
+      N_("Model preset (parnet-s, repvgg-a0, vanillanet-5, resnet-50, …)"), N_("NAME") },
+    { "streams", 0, 0, G_OPTION_ARG_INT, &o->streams,
+      N_("ParNet: parallel streams (1, 2 or 3)"), "N" },
+    { "width", 0, 0, G_OPTION_ARG_DOUBLE, &o->width, N_("Width multiplier"), "X" },
+    { "blocks", 0, 0, G_OPTION_ARG_STRING, &o->blocks,
+      N_("Blocks per stream (ParNet) or stage, comma-separated"), "A,B,C" },
+    { "resolution", 0, 0, G_OPTION_ARG_INT, &o->resolution, N_("Input side in pixels"), "R" },
+    { "classes", 0, 0, G_OPTION_ARG_INT, &o->classes, N_("Classifier outputs"), "K" },
+    { "in-channels", 0, 0, G_OPTION_ARG_INT, &o->in_channels,
+      N_("Input image channels (3 RGB, 1 gray)"), "C" },
+    { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &o->lambda,
+      N_("VanillaNet deep-training slope λ in [0, 1]"), "L" },
+    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &o->weights,
+      N_("Weights: safetensors or a PyTorch checkpoint"), N_("FILE") },
+    { "weights-key", 0, 0, G_OPTION_ARG_STRING, &o->weights_key,
+      N_("Which state dict of a checkpoint to use"), N_("KEY") },
+    { "fused", 0, 0, G_OPTION_ARG_NONE, &o->fused,
+      N_("Run the re-parameterized (fused) form"), NULL },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &o->backend, N_("cpu or vulkan"), N_("NAME") },
+    { "device", 0, 0, G_OPTION_ARG_INT, &o->device, N_("Vulkan device index"), "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
+      N_("Seed of the random weights used without --weights"), "S" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+
+  o->device = -1;
+  o->width = UNSET_DOUBLE;
+  o->lambda = UNSET_DOUBLE;
+  o->seed = 1;
+  return g_memdup2 (entries, sizeof entries);
+}
+
+void
+nd_cli_model_options_clear (NdCliModelOptions *o)
+{
+  g_clear_pointer (&o->model, g_free);
+  g_clear_pointer (&o->weights, g_free);
+  g_clear_pointer (&o->weights_key, g_free);
+  g_clear_pointer (&o->backend, g_free);
+  g_clear_pointer (&o->blocks, g_free);
+}
+
+void
+nd_cli_model_free (NdCliModel *model)
+{
+  g_clear_pointer (&model->train, nd_graph_unref);
+  g_clear_pointer (&model->graph, nd_graph_unref);
+  g_free (model->weights_note);
+  g_free (model->preprocess);
+  g_free (model);
+}
+
+gboolean
+nd_cli_apply_knobs (NdCliModelOptions *o, NdModelSpec *spec, GError **error)
+{
+  if (o->streams != 0)
+    spec->streams = o->streams;
+  if (o->width != UNSET_DOUBLE)
+    spec->width = o->width;
+  if (o->resolution != 0)
+    spec->resolution = o->resolution;
+  if (o->classes != 0)
+    spec->classes = o->classes;
+  if (o->in_channels != 0)
+    spec->in_channels = o->in_channels;
+  if (o->lambda != UNSET_DOUBLE)
+    spec->lambda = o->lambda;
+  if (o->blocks != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (o->blocks, ",", -1);
+      guint n = g_strv_length (parts);
+
+      if (n == 0 || n > ND_MAX_STAGES)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                       _("--blocks takes 1 to %d comma-separated counts"), ND_MAX_STAGES);
+          return FALSE;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          guint64 v;
+
+          if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 0, 64, &v, NULL))
+            {
+              g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                           _("--blocks: “%s” is not a block count between 0 and 64"), parts[i]);
+              return FALSE;
+            }
+          spec->blocks[i] = (int) v;
+        }
+      spec->n_blocks = (int) n;
+    }
+  return TRUE;
+}
+
+/* Applies "--flag value" pairs written into a weights file's metadata by our own tools. */
+static gboolean
+apply_metadata_knobs (const char *knobs, NdModelSpec *spec, GError **error)
+{
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GOptionContext) ctx = NULL;
+  NdCliModelOptions o = { 0 };
+  g_autofree GOptionEntry *entries = nd_cli_model_entries (&o);
+  g_autoptr(GError) local = NULL;
+  g_autofree char *cmd = g_strconcat ("x ", knobs, NULL);
+  int argc;
+  gboolean ok;
+
+  if (!g_shell_parse_argv (cmd, &argc, &argv, &local))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                   _("Weights metadata has unreadable knobs “%s”"), knobs);
+      return FALSE;
+    }
+  ctx = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (ctx, FALSE);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse_strv (ctx, &argv, &local))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                   _("Weights metadata has unknown knobs “%s”: %s"), knobs, local->message);
+      nd_cli_model_options_clear (&o);
+      return FALSE;
+    }
+  ok = nd_cli_apply_knobs (&o, spec, error);
+  nd_cli_model_options_clear (&o);
+  return ok;
+}
+
+/* Opens --weights: safetensors with our metadata, or a PyTorch checkpoint. */
+static NdWeightSet *
+open_weights (NdCliModelOptions *o, GHashTable **metadata, char **detected_model,
+              char **detected_knobs, char **note, GError **error)
+{
+  if (g_str_has_suffix (o->weights, ".safetensors"))
+    {
+      NdWeightSet *set = nd_safetensors_load (o->weights, metadata, error);
+
+      if (set != NULL && *metadata != NULL)
+        {
+          *detected_model = g_strdup (g_hash_table_lookup (*metadata, "nondeep.model"));
+          *detected_knobs = g_strdup (g_hash_table_lookup (*metadata, "nondeep.knobs"));
+        }
+      return set;
+    }
+#if ND_HAVE_CHECKPOINT
+  return nd_checkpoint_load_for_cli (o->weights, o->weights_key, detected_model,
+                                     detected_knobs, note, error);
+#else
+  g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+               _("%s: only .safetensors weights can be read by this build"), o->weights);
+  return NULL;
+#endif
+}
+
+/* Whether every key of @set names a weight of @graph (BN counters aside). */
+static gboolean
+set_fits_graph (NdWeightSet *set, NdGraph *graph)
+{
+  const char * const *keys = nd_weight_set_keys (set);
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (!g_str_has_suffix (keys[i], ".num_batches_tracked")
+        && nd_graph_lookup_weight (graph, keys[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+NdCliModel *
+nd_cli_model_load (NdCliModelOptions *o, int resolution_hint, GError **error)
+{
+  g_autoptr(NdCliModel) model = g_new0 (NdCliModel, 1);
+  g_autoptr(NdWeightSet) set = NULL;
+  g_autoptr(GHashTable) metadata = NULL;
+  g_autofree char *detected_model = NULL;
+  g_autofree char *detected_knobs = NULL;
+  g_autoptr(NdGraph) fused = NULL;
+  const char *name = o->model;
+  gboolean deploy = FALSE;
+
+  if (o->weights != NULL)
+    {
+      set = open_weights (o, &metadata, &detected_model, &detected_knobs,
+                          &model->weights_note, error);
+      if (set == NULL)
+        return NULL;
+    }
+  if (name == NULL)
+    name = detected_model;
+  if (name == NULL)
+    {
+      g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                           o->weights
+                             ? _("Cannot tell the model from the weights file; give --model")
+                             : _("No model given; use --model NAME (see nondeep-cli models)"));
+      return NULL;
+    }
+  if (!nd_model_spec_parse (name, &model->spec, error))
+    return NULL;
+  /* the file's own knobs first (only when it names this model), then the command line */
+  if (detected_knobs != NULL && detected_model != NULL
+      && g_ascii_strcasecmp (detected_model, model->spec.name) == 0
+      && !apply_metadata_knobs (detected_knobs, &model->spec, error))
+    return NULL;
+  if (o->resolution == 0 && resolution_hint > 0)
+    model->spec.resolution = resolution_hint;
+  if (!nd_cli_apply_knobs (o, &model->spec, error))
+    return NULL;
+  if (metadata != NULL && g_hash_table_lookup (metadata, "nondeep.preprocess"))
+    model->preprocess = g_strdup (g_hash_table_lookup (metadata, "nondeep.preprocess"));
+
+  model->train = nd_model_build (&model->spec, error);
+  if (model->train == NULL)
+    return NULL;
+  nd_model_init_random (model->train, (guint64) o->seed);
+
+  if (set != NULL && !set_fits_graph (set, model->train))
+    {
+      /* maybe a deploy-form file: it must then fit the fused graph */
+      g_autoptr(GError) fuse_error = NULL;
+
+      fused = nd_fuse_graph (model->train, &fuse_error);
+      if (fused != NULL && set_fits_graph (set, fused))
+        deploy = TRUE;
+      else
+        g_clear_pointer (&fused, nd_graph_unref);
+    }
+  if (set != NULL && !nd_graph_load_weights (deploy ? fused : model->train, set, error))
+    {
+      g_prefix_error (error, "%s: ", o->weights);
+      return NULL;
+    }
+
+  if (deploy)
+    {
+      if (!o->fused && !o->json)
+        g_printerr (_("%s holds deploy-form (fused) weights; running the fused form\n"),
+                    o->weights);
+      model->graph = g_steal_pointer (&fused);
+    }
+  else if (o->fused)
+    {
+      model->graph = nd_fuse_graph (model->train, error);
+      if (model->graph == NULL)
+        return NULL;
+    }
+  else
+    model->graph = nd_graph_ref (model->train);
+  return g_steal_pointer (&model);
+}
+
+char *
+nd_cli_spec_knobs (const NdModelSpec *spec)
+{
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "--resolution %d --classes %d --in-channels %d", spec->resolution,
+                          spec->classes, spec->in_channels);
+  if (spec->width != 1.0)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append_printf (s, " --width %s", g_ascii_dtostr (buf, sizeof buf, spec->width));
+    }
+  if (spec->family == ND_FAMILY_PARNET)
+    g_string_append_printf (s, " --streams %d", spec->streams);
+  if (spec->family == ND_FAMILY_VANILLANET)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append_printf (s, " --lambda %s", g_ascii_dtostr (buf, sizeof buf, spec->lambda));
+    }
+  if (spec->n_blocks > 0 && spec->family != ND_FAMILY_VANILLANET && spec->family != ND_FAMILY_VGG)
+    for (int i = 0; i < spec->n_blocks; i++)
+      g_string_append_printf (s, "%s%d", i ? "," : " --blocks ", spec->blocks[i]);
+  return g_string_free (s, FALSE);
+}
+
+NdBackend *
+nd_cli_backend_new (NdCliModelOptions *o, GError **error)
+{
+  return nd_backend_new (o->backend ? o->backend : "cpu", o->device, error);
+}
+
+char *
+nd_cli_find_asset (const char *relative)
+{
+  const char *env = g_getenv ("ND_ASSETS_DIR");
+  const char *dirs[] = { env, ND_PKGDATADIR, ND_SOURCE_ASSETS_DIR };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = NULL;
+
+      if (dirs[i] == NULL)
+        continue;
+      path = g_build_filename (dirs[i], relative, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+char **
+nd_cli_labels (int classes, const char *dataset)
+{
+  const char *file = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  if (classes == 1000)
+    file = "labels/imagenet-1k.txt";
+  else if (classes == 10 && (dataset == NULL || g_str_equal (dataset, "fashion-mnist")))
+    file = "labels/fashion-mnist.txt";
+  if (file != NULL && (path = nd_cli_find_asset (file)) != NULL
+      && g_file_get_contents (path, &text, NULL, NULL))
+    {
+      lines = g_strsplit (text, "\n", -1);
+      n = g_strv_length (lines);
+    }
+  for (int i = 0; i < classes; i++)
+    {
+      if (i < (int) n && lines[i][0] != '\0')
+        g_strv_builder_add (builder, lines[i]);
+      else
+        {
+          g_autofree char *name = g_strdup_printf (_("class %d"), i);
+
+          g_strv_builder_add (builder, name);
+        }
+    }
+  return g_strv_builder_end (builder);
+}
+
+int
+nd_cli_fail (const GError *error)
+{
+  g_printerr ("nondeep-cli: %s\n", error->message);
+  return 1;
+}
+
+int
+nd_cli_failf (const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("nondeep-cli: %s\n", msg);
+  return 1;
+}
+
+gboolean
+nd_cli_parse (const char   *command,
+              const char   *parameter_string,
+              const char   *summary,
+              GOptionEntry *model_entries,
+              GOptionEntry *entries,
+              int          *argc,
+              char       ***argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new (parameter_string);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prog = g_strdup_printf ("nondeep-cli %s", command);
+
+  g_set_prgname (prog);
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  if (model_entries != NULL)
+    g_option_context_add_main_entries (ctx, model_entries, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      nd_cli_fail (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+nd_cli_print_json (JsonNode *root)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  puts (text);
+}

@@ -1,0 +1,92 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "nd-backend.h"
+#include "nd-graph.h"
+#include "nd-model.h"
+#include "nd-weights.h"
+
+G_BEGIN_DECLS
+
+/* What every subcommand that takes --model accepts: the model, its knobs, weights and form. */
+typedef struct
+{
+  char    *model;
+  char    *weights;
+  char    *weights_key;
+  gboolean fused;
+  char    *backend;
+  int      device;
+  gboolean json;
+  int      streams;
+  double   width;
+  char    *blocks;
+  int      resolution;
+  int      classes;
+  int      in_channels;
+  double   lambda;
+  gint64   seed;
+} NdCliModelOptions;
+
+/* The knob entries (--model --streams --width --blocks --resolution --classes --in-channels
+ * --lambda --weights --weights-key --fused --backend --device --seed --json); the array is
+ * owned by @opts' caller and static per process. */
+GOptionEntry *nd_cli_model_entries     (NdCliModelOptions *opts);
+void          nd_cli_model_options_clear (NdCliModelOptions *opts);
+
+/* A model ready to run, as the options describe it. */
+typedef struct
+{
+  NdModelSpec  spec;
+  NdGraph     *train;      /* training form (always built) */
+  NdGraph     *graph;      /* what to run: train, or the fused form */
+  char        *weights_note; /* e.g. "weights: state_dict_ema (EMA)", or NULL */
+  char        *preprocess; /* from the weights' metadata, or NULL */
+} NdCliModel;
+
+void          nd_cli_model_free        (NdCliModel *model);
+/* Builds the model: preset + knobs from @opts (or from the weights file's metadata when
+ * --model is absent), loads --weights or a deterministic random init, and fuses when --fused
+ * is set or the weights are in deploy form. @resolution_hint (> 0) is used when --resolution
+ * is not given (e.g. the size of an --input tensor). */
+NdCliModel   *nd_cli_model_load        (NdCliModelOptions *opts,
+                                        int                resolution_hint,
+                                        GError           **error);
+/* Applies the knob flags onto @spec. */
+gboolean      nd_cli_apply_knobs       (NdCliModelOptions *opts,
+                                        NdModelSpec       *spec,
+                                        GError           **error);
+/* The knob flags that rebuild @spec from its preset (written into weights metadata). */
+char         *nd_cli_spec_knobs        (const NdModelSpec *spec);
+/* The backend from --backend/--device ("cpu" when absent). */
+NdBackend    *nd_cli_backend_new       (NdCliModelOptions *opts,
+                                        GError           **error);
+
+/* Class labels for @classes outputs: ImageNet-1k for 1000, Fashion-MNIST for 10, else
+ * "class N". Returns a NULL-terminated array of exactly @classes strings. */
+char        **nd_cli_labels            (int classes,
+                                        const char *dataset);
+/* Finds a file under assets/ (installed data dir, or the source tree when uninstalled). */
+char         *nd_cli_find_asset        (const char *relative);
+
+/* Prints "nondeep-cli: <message>" on stderr and returns the exit status 1. */
+int           nd_cli_fail              (const GError *error);
+int           nd_cli_failf             (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* Parses @argv with @entries; on error prints it and returns FALSE. */
+gboolean      nd_cli_parse             (const char   *command,
+                                        const char   *parameter_string,
+                                        const char   *summary,
+                                        GOptionEntry *model_entries,
+                                        GOptionEntry *entries,
+                                        int          *argc,
+                                        char       ***argv);
+/* Prints a JSON node to stdout, pretty. */
+void          nd_cli_print_json        (JsonNode *root);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdCliModel, nd_cli_model_free)
+
+G_END_DECLS

@@ -1,0 +1,170 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-cli.h"
+#include "nd-error.h"
+#include "nd-weights.h"
+
+typedef struct
+{
+  int   index;
+  float logit;
+  double prob;
+} Pred;
+
+static int
+pred_cmp (gconstpointer a, gconstpointer b)
+{
+  const Pred *pa = a, *pb = b;
+
+  return (pa->logit < pb->logit) - (pa->logit > pb->logit);
+}
+
+/* `run`: top-K of one input (or of each image of an input batch). */
+int
+nd_cli_run (int argc, char **argv)
+{
+  NdCliModelOptions o = { 0 };
+  g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
+  g_autofree char *image = NULL, *input_path = NULL, *dump = NULL;
+  int top = 5, status = 0;
+  GOptionEntry entries[] = {
+    { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, N_("Input image (PNG, JPEG, …)"), N_("FILE") },
+    { "input", 0, 0, G_OPTION_ARG_FILENAME, &input_path,
+      N_("Input tensor: .npy float32 NCHW"), N_("FILE.npy") },
+    { "top", 'k', 0, G_OPTION_ARG_INT, &top, N_("How many classes to show (default 5)"), "K" },
+    { "dump-logits", 0, 0, G_OPTION_ARG_FILENAME, &dump,
+      N_("Write the logits as .npy float32"), N_("FILE.npy") },
+    { NULL }
+  };
+  g_autoptr(NdTensor) input = NULL;
+  g_autoptr(NdCliModel) model = NULL;
+  g_autoptr(NdBackend) backend = NULL;
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) labels = NULL;
+  NdPlanOptions popts = { .batch = 1 };
+  int classes, hint = 0;
+
+  if (!nd_cli_parse ("run", NULL, _("Classify an image or an input tensor."), model_entries,
+                     entries, &argc, &argv))
+    return 2;
+  if ((image == NULL) == (input_path == NULL))
+    {
+      status = nd_cli_failf (_("give exactly one of --image FILE or --input FILE.npy"));
+      goto out;
+    }
+  if (top < 1)
+    {
+      status = nd_cli_failf (_("--top must be at least 1"));
+      goto out;
+    }
+  if (input_path != NULL)
+    {
+      input = nd_npy_load (input_path, &error);
+      if (input == NULL)
+        goto fail;
+      if (input->ndim != 4 || input->shape[2] != input->shape[3])
+        {
+          g_autofree char *shape = nd_tensor_shape_string (input);
+
+          status = nd_cli_failf (_("%s: expected a square NCHW tensor, got %s"), input_path,
+                                 shape);
+          goto out;
+        }
+      hint = (int) input->shape[2];
+      popts.batch = (int) input->shape[0];
+    }
+  model = nd_cli_model_load (&o, hint, &error);
+  if (model == NULL)
+    goto fail;
+  if (image != NULL && (input = nd_cli_load_image (image, model, &error)) == NULL)
+    goto fail;
+  backend = nd_cli_backend_new (&o, &error);
+  if (backend == NULL)
+    goto fail;
+  plan = nd_backend_prepare (backend, model->graph, &popts, &error);
+  if (plan == NULL || !nd_plan_run (plan, input, &error))
+    goto fail;
+  if (dump != NULL && !nd_npy_save (dump, plan->output, &error))
+    goto fail;
+
+  classes = (int) (plan->output->numel / plan->batch);
+  labels = nd_cli_labels (classes, NULL);
+  top = MIN (top, classes);
+  {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autofree Pred *preds = g_new (Pred, classes);
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "model");
+    json_builder_add_string_value (b, model->spec.name);
+    json_builder_set_member_name (b, "fused");
+    json_builder_add_boolean_value (b, model->graph->fused);
+    json_builder_set_member_name (b, "backend");
+    json_builder_add_string_value (b, backend->name);
+    json_builder_set_member_name (b, "ms");
+    json_builder_add_double_value (b, plan->total_ms);
+    json_builder_set_member_name (b, "results");
+    json_builder_begin_array (b);
+    for (int n = 0; n < plan->batch; n++)
+      {
+        const float *logits = plan->output->data + (gint64) n * classes;
+        double max = -INFINITY, sum = 0;
+
+        for (int c = 0; c < classes; c++)
+          max = MAX (max, logits[c]);
+        for (int c = 0; c < classes; c++)
+          sum += exp (logits[c] - max);
+        for (int c = 0; c < classes; c++)
+          preds[c] = (Pred) { c, logits[c], exp (logits[c] - max) / sum };
+        qsort (preds, classes, sizeof (Pred), pred_cmp);
+
+        json_builder_begin_array (b);
+        if (!o.json && plan->batch > 1)
+          printf (_("image %d:\n"), n);
+        for (int k = 0; k < top; k++)
+          {
+            json_builder_begin_object (b);
+            json_builder_set_member_name (b, "index");
+            json_builder_add_int_value (b, preds[k].index);
+            json_builder_set_member_name (b, "label");
+            json_builder_add_string_value (b, labels[preds[k].index]);
+            json_builder_set_member_name (b, "probability");
+            json_builder_add_double_value (b, preds[k].prob);
+            json_builder_set_member_name (b, "logit");
+            json_builder_add_double_value (b, preds[k].logit);
+            json_builder_end_object (b);
+            if (!o.json)
+              printf ("%6.2f%%  %4d  %s\n", 100 * preds[k].prob, preds[k].index,
+                      labels[preds[k].index]);
+          }
+        json_builder_end_array (b);
+      }
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+    if (o.json)
+      {
+        g_autoptr(JsonNode) root = json_builder_get_root (b);
+
+        nd_cli_print_json (root);
+      }
+    else
+      printf (_("%s, %s form, %s: %.2f ms\n"), model->spec.name,
+              model->graph->fused ? _("fused") : _("training"), backend->description,
+              plan->total_ms);
+  }
+  goto out;
+
+fail:
+  status = nd_cli_fail (error);
+out:
+  nd_cli_model_options_clear (&o);
+  return status;
+}

@@ -1,0 +1,170 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-cli.h"
+#include "nd-fuse.h"
+#include "nd-test-input.h"
+#include "nd-weights.h"
+
+/* Fused and unfused forms differ only by float rounding; anything above this is a bug. */
+#define VERIFY_MAX_REL 1e-4
+
+/* `verify`: the training form and the fused form on the same input. JSON keys: model,
+ * backend, max_abs, max_rel, tolerance, ok. Exit status 1 when max_rel > tolerance. */
+int
+nd_cli_verify (int argc, char **argv)
+{
+  NdCliModelOptions o = { 0 };
+  g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
+  g_autoptr(NdCliModel) model = NULL;
+  g_autoptr(NdGraph) fused = NULL;
+  g_autoptr(NdBackend) backend = NULL;
+  g_autoptr(NdPlan) plan_train = NULL;
+  g_autoptr(NdPlan) plan_fused = NULL;
+  g_autoptr(NdTensor) input = NULL;
+  g_autoptr(GError) error = NULL;
+  double max_abs = 0, max_rel = 0;
+  gboolean ok;
+  int status = 0;
+
+  if (!nd_cli_parse ("verify", NULL,
+                     _("Check that the fused form computes what the training form does."),
+                     model_entries, NULL, &argc, &argv))
+    return 2;
+  o.fused = FALSE;
+  model = nd_cli_model_load (&o, 0, &error);
+  if (model == NULL)
+    goto fail;
+  if (model->graph->fused)
+    {
+      status = nd_cli_failf (_("%s holds deploy-form weights: there is no training form to "
+                               "compare with"), o.weights);
+      goto out;
+    }
+  fused = nd_fuse_graph (model->train, &error);
+  if (fused == NULL)
+    goto fail;
+  backend = nd_cli_backend_new (&o, &error);
+  if (backend == NULL)
+    goto fail;
+  plan_train = nd_backend_prepare (backend, model->train, NULL, &error);
+  if (plan_train == NULL)
+    goto fail;
+  plan_fused = nd_backend_prepare (backend, fused, NULL, &error);
+  if (plan_fused == NULL)
+    goto fail;
+  input = nd_test_input_new (1, model->train->in_c, model->train->in_h, model->train->in_w);
+  if (!nd_plan_run (plan_train, input, &error) || !nd_plan_run (plan_fused, input, &error))
+    goto fail;
+  nd_tensor_compare (plan_fused->output, plan_train->output, &max_abs, &max_rel);
+  ok = max_rel <= VERIFY_MAX_REL;
+  status = ok ? 0 : 1;
+
+  if (o.json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, model->spec.name);
+      json_builder_set_member_name (b, "backend");
+      json_builder_add_string_value (b, backend->name);
+      json_builder_set_member_name (b, "max_abs");
+      json_builder_add_double_value (b, max_abs);
+      json_builder_set_member_name (b, "max_rel");
+      json_builder_add_double_value (b, max_rel);
+      json_builder_set_member_name (b, "tolerance");
+      json_builder_add_double_value (b, VERIFY_MAX_REL);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, ok);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      nd_cli_print_json (root);
+    }
+  else
+    printf (_("%s: fused vs training form: max |diff| %.3g, relative %.3g (%s, tolerance %g)\n"),
+            model->spec.name, max_abs, max_rel, ok ? _("equal") : _("DIFFERENT"),
+            VERIFY_MAX_REL);
+  goto out;
+
+fail:
+  status = nd_cli_fail (error);
+out:
+  nd_cli_model_options_clear (&o);
+  return status;
+}
+
+static void
+add_weight (const char *key, NdTensor *tensor, gboolean is_param, gpointer user_data)
+{
+  nd_weight_set_insert (user_data, key, tensor);
+}
+
+/* `fuse`: training-form weights in, deploy-form safetensors out (official deploy keys). */
+int
+nd_cli_fuse (int argc, char **argv)
+{
+  NdCliModelOptions o = { 0 };
+  g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
+  g_autofree char *output = NULL;
+  g_autofree char *training_output = NULL;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Fused safetensors to write"),
+      N_("OUT.safetensors") },
+    { "training-output", 0, 0, G_OPTION_ARG_FILENAME, &training_output,
+      N_("Also write the training-form weights used (e.g. the random ones)"),
+      N_("FILE.safetensors") },
+    { NULL }
+  };
+  g_autoptr(NdCliModel) model = NULL;
+  g_autoptr(NdWeightSet) set = nd_weight_set_new ();
+  g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (!nd_cli_parse ("fuse", NULL, _("Re-parameterize weights into the fused (deploy) form."),
+                     model_entries, entries, &argc, &argv))
+    return 2;
+  if (output == NULL)
+    {
+      status = nd_cli_failf (_("fuse needs --output OUT.safetensors"));
+      goto out;
+    }
+  o.fused = TRUE;
+  model = nd_cli_model_load (&o, 0, &error);
+  if (model == NULL)
+    goto fail;
+  g_hash_table_insert (meta, g_strdup ("nondeep.model"), g_strdup (model->spec.name));
+  g_hash_table_insert (meta, g_strdup ("nondeep.knobs"), nd_cli_spec_knobs (&model->spec));
+  if (model->preprocess != NULL)
+    g_hash_table_insert (meta, g_strdup ("nondeep.preprocess"), g_strdup (model->preprocess));
+  if (training_output != NULL)
+    {
+      g_autoptr(NdWeightSet) train = nd_weight_set_new ();
+
+      nd_graph_foreach_weight (model->train, add_weight, train);
+      g_hash_table_insert (meta, g_strdup ("nondeep.form"), g_strdup ("training"));
+      if (!nd_safetensors_save (training_output, train, meta, &error))
+        goto fail;
+    }
+  nd_graph_foreach_weight (model->graph, add_weight, set);
+  g_hash_table_insert (meta, g_strdup ("nondeep.form"), g_strdup ("fused"));
+  if (!nd_safetensors_save (output, set, meta, &error))
+    goto fail;
+  if (!o.json)
+    printf (_("wrote %u fused tensors of %s to %s\n"), nd_weight_set_size (set),
+            model->spec.name, output);
+  goto out;
+
+fail:
+  status = nd_cli_fail (error);
+out:
+  nd_cli_model_options_clear (&o);
+  return status;
+}

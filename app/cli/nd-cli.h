@@ -1,0 +1,28 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "nd-cli-common.h"
+#include "nd-tensor.h"
+
+G_BEGIN_DECLS
+
+/* One function per subcommand; each parses its own argv (argv[0] is the subcommand) and
+ * returns the process exit status. */
+int nd_cli_info    (int argc, char **argv);
+int nd_cli_run     (int argc, char **argv);
+int nd_cli_bench   (int argc, char **argv);
+int nd_cli_verify  (int argc, char **argv);
+int nd_cli_fuse    (int argc, char **argv);
+int nd_cli_models  (int argc, char **argv);
+int nd_cli_eval    (int argc, char **argv);
+
+/* An image file as the model's input tensor [1, C, R, R], preprocessed as the model's family
+ * (or its weights' metadata) asks. */
+NdTensor *nd_cli_load_image (const char  *path,
+                             NdCliModel  *model,
+                             GError     **error);
+
+G_END_DECLS

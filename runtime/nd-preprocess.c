@@ -1,0 +1,540 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "nd-error.h"
+#include "nd-preprocess.h"
+
+/* The resampling reproduces Pillow's ImagingResample (libImaging/Resample.c) bit for bit on
+ * 8-bit images, because every official checkpoint was evaluated on PIL images:
+ *  - per axis, the filter support is scaled by the downscale factor (antialiasing), taps are
+ *    normalised to sum 1 and turned into 22-bit fixed point;
+ *  - the horizontal pass runs first and is rounded and clipped to uint8, then the vertical;
+ *  - an axis whose size does not change is not resampled at all.
+ * Only the output window that survives the centre crop is computed: every output pixel
+ * depends on its own taps only, so the result equals "resize everything, then crop". */
+
+#define PRECISION_BITS (32 - 8 - 2)
+
+static const float imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
+static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };
+
+static double
+bilinear_filter (double x)
+{
+  if (x < 0.0)
+    x = -x;
+  if (x < 1.0)
+    return 1.0 - x;
+  return 0.0;
+}
+
+static double
+bicubic_filter (double x)
+{
+  const double a = -0.5;
+
+  if (x < 0.0)
+    x = -x;
+  if (x < 1.0)
+    return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0)
+    return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+typedef struct
+{
+  int  ksize;
+  int *bounds;   /* [out_size][2]: first input index, tap count */
+  int *kk;       /* [out_size][ksize] fixed-point taps */
+} Coeffs;
+
+static void
+coeffs_clear (Coeffs *c)
+{
+  g_clear_pointer (&c->bounds, g_free);
+  g_clear_pointer (&c->kk, g_free);
+}
+
+static void
+coeffs_compute (Coeffs *c, int in_size, int out_size, NdInterpolation interpolation)
+{
+  double (*filter) (double) = interpolation == ND_INTERPOLATION_BICUBIC
+                              ? bicubic_filter : bilinear_filter;
+  double filter_support = interpolation == ND_INTERPOLATION_BICUBIC ? 2.0 : 1.0;
+  double scale = (double) in_size / out_size;
+  double filterscale = MAX (scale, 1.0);
+  double support = filter_support * filterscale;
+  g_autofree double *pre = NULL;
+
+  c->ksize = (int) ceil (support) * 2 + 1;
+  c->bounds = g_new (int, (gsize) out_size * 2);
+  c->kk = g_new0 (int, (gsize) out_size * c->ksize);
+  pre = g_new0 (double, c->ksize);
+
+  for (int xx = 0; xx < out_size; xx++)
+    {
+      double center = (xx + 0.5) * scale;
+      double ww = 0.0, ss = 1.0 / filterscale;
+      int xmin = (int) (center - support + 0.5);
+      int xmax = (int) (center + support + 0.5);
+      int *k = c->kk + (gsize) xx * c->ksize;
+
+      if (xmin < 0)
+        xmin = 0;
+      if (xmax > in_size)
+        xmax = in_size;
+      xmax -= xmin;
+      for (int x = 0; x < xmax; x++)
+        {
+          pre[x] = filter ((x + xmin - center + 0.5) * ss);
+          ww += pre[x];
+        }
+      for (int x = 0; x < xmax; x++)
+        {
+          double w = ww != 0.0 ? pre[x] / ww : pre[x];
+
+          k[x] = w < 0 ? (int) (-0.5 + w * (1 << PRECISION_BITS))
+                       : (int) (0.5 + w * (1 << PRECISION_BITS));
+        }
+      c->bounds[xx * 2] = xmin;
+      c->bounds[xx * 2 + 1] = xmax;
+    }
+}
+
+static inline guint8
+clip8 (int ss)
+{
+  ss >>= PRECISION_BITS;
+  return ss < 0 ? 0 : ss > 255 ? 255 : (guint8) ss;
+}
+
+/* Resamples @src (@bpp bytes per pixel, the first @ch of them used) of in_w × in_h to a virtual
+ * out_w × out_h image and writes its window [wx, wx + ww) × [wy, wy + wh) packed into @dst. */
+static void
+resample_window (const guint8 *src, gsize src_stride, int bpp, int ch, int in_w, int in_h,
+                 int out_w, int out_h, NdInterpolation interpolation,
+                 int wx, int wy, int ww, int wh, guint8 *dst)
+{
+  gboolean need_h = out_w != in_w, need_v = out_h != in_h;
+  Coeffs ch_ = { 0 }, cv = { 0 };
+  g_autofree guint8 *tmp = NULL;
+  const guint8 *rows;      /* rows feeding the vertical pass, packed with @ch channels */
+  gsize rows_stride;
+  int row0, row1, rows_bpp;
+
+  if (need_h)
+    coeffs_compute (&ch_, in_w, out_w, interpolation);
+  if (need_v)
+    {
+      coeffs_compute (&cv, in_h, out_h, interpolation);
+      row0 = cv.bounds[wy * 2];
+      row1 = 0;
+      for (int y = wy; y < wy + wh; y++)
+        {
+          row0 = MIN (row0, cv.bounds[y * 2]);
+          row1 = MAX (row1, cv.bounds[y * 2] + cv.bounds[y * 2 + 1]);
+        }
+    }
+  else
+    {
+      row0 = wy;
+      row1 = wy + wh;
+    }
+
+  if (need_h)
+    {
+      rows_stride = (gsize) ww * ch;
+      rows_bpp = ch;
+      tmp = g_malloc ((gsize) (row1 - row0) * rows_stride);
+      for (int y = row0; y < row1; y++)
+        {
+          const guint8 *in = src + (gsize) y * src_stride;
+          guint8 *out = tmp + (gsize) (y - row0) * rows_stride;
+
+          for (int x = wx; x < wx + ww; x++)
+            {
+              const int *k = ch_.kk + (gsize) x * ch_.ksize;
+              int xmin = ch_.bounds[x * 2], xn = ch_.bounds[x * 2 + 1];
+
+              for (int c = 0; c < ch; c++)
+                {
+                  int ss = 1 << (PRECISION_BITS - 1);
+                  const guint8 *p = in + (gsize) xmin * bpp + c;
+
+                  for (int i = 0; i < xn; i++)
+                    ss += p[(gsize) i * bpp] * k[i];
+                  *out++ = clip8 (ss);
+                }
+            }
+        }
+      rows = tmp;
+    }
+  else
+    {
+      /* Columns pass through; point at the window's first column. */
+      rows = src + (gsize) row0 * src_stride + (gsize) wx * bpp;
+      rows_stride = src_stride;
+      rows_bpp = bpp;
+    }
+
+  for (int y = wy; y < wy + wh; y++)
+    {
+      guint8 *out = dst + (gsize) (y - wy) * ww * ch;
+
+      if (!need_v)
+        {
+          const guint8 *in = rows + (gsize) (y - row0) * rows_stride;
+
+          for (int x = 0; x < ww; x++)
+            for (int c = 0; c < ch; c++)
+              *out++ = in[(gsize) x * rows_bpp + c];
+          continue;
+        }
+
+      {
+        const int *k = cv.kk + (gsize) y * cv.ksize;
+        int ymin = cv.bounds[y * 2] - row0, yn = cv.bounds[y * 2 + 1];
+
+        for (int x = 0; x < ww; x++)
+          for (int c = 0; c < ch; c++)
+            {
+              int ss = 1 << (PRECISION_BITS - 1);
+              const guint8 *p = rows + (gsize) ymin * rows_stride + (gsize) x * rows_bpp + c;
+
+              for (int i = 0; i < yn; i++)
+                ss += p[(gsize) i * rows_stride] * k[i];
+              *out++ = clip8 (ss);
+            }
+      }
+    }
+
+  coeffs_clear (&ch_);
+  coeffs_clear (&cv);
+}
+
+guint8 *
+nd_preprocess_resample (const guint8 *pixels, int width, int height, int channels,
+                        int out_width, int out_height, NdInterpolation interpolation)
+{
+  guint8 *dst;
+
+  g_return_val_if_fail (pixels != NULL, NULL);
+  g_return_val_if_fail (width > 0 && height > 0 && out_width > 0 && out_height > 0, NULL);
+  g_return_val_if_fail (width <= ND_PREPROCESS_MAX_SIDE && height <= ND_PREPROCESS_MAX_SIDE,
+                        NULL);
+  g_return_val_if_fail (out_width <= ND_PREPROCESS_MAX_SIDE
+                        && out_height <= ND_PREPROCESS_MAX_SIDE, NULL);
+  g_return_val_if_fail (channels >= 1 && channels <= 4, NULL);
+
+  dst = g_malloc ((gsize) out_width * out_height * channels);
+  resample_window (pixels, (gsize) width * channels, channels, channels, width, height,
+                   out_width, out_height, interpolation, 0, 0, out_width, out_height, dst);
+  return dst;
+}
+
+void
+nd_preprocess_for_family (NdFamily family, int resolution, NdPreprocess *pp)
+{
+  g_return_if_fail (pp != NULL);
+
+  memset (pp, 0, sizeof *pp);
+  pp->crop = resolution;
+  pp->channels = 3;
+  memcpy (pp->mean, imagenet_mean, sizeof pp->mean);
+  memcpy (pp->std, imagenet_std, sizeof pp->std);
+
+  switch (family)
+    {
+    case ND_FAMILY_PARNET:
+      /* timm defaults (SimpNet has no default_cfg): crop_pct 0.875, bicubic. */
+      pp->interpolation = ND_INTERPOLATION_BICUBIC;
+      pp->resize = (int) floor (resolution / 0.875);
+      break;
+    case ND_FAMILY_REPVGG:
+      /* data/build.py without TEST.CROP: Resize(size) then CenterCrop(size). */
+      pp->interpolation = ND_INTERPOLATION_BILINEAR;
+      pp->resize = resolution;
+      break;
+    case ND_FAMILY_VANILLANET:
+      /* datasets.py: int(size / crop_pct); sizes ≥ 384 are warped without a crop. */
+      pp->interpolation = ND_INTERPOLATION_BICUBIC;
+      pp->resize = resolution >= 384 ? 0 : (int) (resolution / 0.875);
+      break;
+    case ND_FAMILY_RESNET:
+    case ND_FAMILY_VGG:
+    default:
+      /* torchvision ImageNet preset: Resize(256) bilinear + CenterCrop(224). */
+      pp->interpolation = ND_INTERPOLATION_BILINEAR;
+      pp->resize = (int) floor (resolution / 0.875);
+      break;
+    }
+}
+
+void
+nd_preprocess_for_gray (int resolution, float mean, float std, NdPreprocess *pp)
+{
+  g_return_if_fail (pp != NULL);
+
+  memset (pp, 0, sizeof *pp);
+  pp->resize = resolution;
+  pp->crop = resolution;
+  pp->interpolation = ND_INTERPOLATION_BILINEAR;
+  pp->channels = 1;
+  for (int c = 0; c < 3; c++)
+    {
+      pp->mean[c] = mean;
+      pp->std[c] = std;
+    }
+}
+
+void
+nd_preprocess_for_spec (const NdModelSpec *spec, NdPreprocess *pp)
+{
+  g_return_if_fail (spec != NULL && pp != NULL);
+
+  if (spec->in_channels == 1)
+    nd_preprocess_for_gray (spec->resolution, 0.2860f, 0.3530f, pp);
+  else
+    nd_preprocess_for_family (spec->family, spec->resolution, pp);
+}
+
+gboolean
+nd_preprocess_validate (const NdPreprocess *pp, GError **error)
+{
+  g_return_val_if_fail (pp != NULL, FALSE);
+
+  if (pp->channels != 1 && pp->channels != 3)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Preprocessing must produce 1 or 3 channels, not %d"), pp->channels);
+      return FALSE;
+    }
+  if (pp->crop < 1 || pp->crop > ND_PREPROCESS_MAX_SIDE
+      || pp->resize < 0 || pp->resize > ND_PREPROCESS_MAX_SIDE)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Preprocessing sizes are out of range (resize %d, crop %d; at most %d)"),
+                   pp->resize, pp->crop, ND_PREPROCESS_MAX_SIDE);
+      return FALSE;
+    }
+  if (pp->interpolation != ND_INTERPOLATION_BILINEAR
+      && pp->interpolation != ND_INTERPOLATION_BICUBIC)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Unknown interpolation %d"), (int) pp->interpolation);
+      return FALSE;
+    }
+  for (int c = 0; c < pp->channels; c++)
+    if (!isfinite (pp->mean[c]) || !isfinite (pp->std[c]) || pp->std[c] == 0.0f)
+      {
+        g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                     _("Normalisation mean/std of channel %d is not usable (%g, %g)"),
+                     c, pp->mean[c], pp->std[c]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+char *
+nd_preprocess_describe (const NdPreprocess *pp)
+{
+  const char *interp = pp->interpolation == ND_INTERPOLATION_BICUBIC ? "bicubic" : "bilinear";
+  gboolean imagenet = pp->channels == 3
+                      && memcmp (pp->mean, imagenet_mean, sizeof imagenet_mean) == 0
+                      && memcmp (pp->std, imagenet_std, sizeof imagenet_std) == 0;
+  g_autofree char *norm = NULL;
+
+  if (imagenet)
+    norm = g_strdup ("ImageNet mean/std");
+  else if (pp->channels == 1)
+    norm = g_strdup_printf ("gray, mean %.4g std %.4g", pp->mean[0], pp->std[0]);
+  else
+    norm = g_strdup_printf ("mean (%.4g, %.4g, %.4g) std (%.4g, %.4g, %.4g)",
+                            pp->mean[0], pp->mean[1], pp->mean[2],
+                            pp->std[0], pp->std[1], pp->std[2]);
+  if (pp->resize == 0)
+    return g_strdup_printf ("%s %d×%d (warp), %s", interp, pp->crop, pp->crop, norm);
+  return g_strdup_printf ("%s %d, crop %d, %s", interp, pp->resize, pp->crop, norm);
+}
+
+void
+nd_preprocess_resized_size (const NdPreprocess *pp, int width, int height,
+                            int *out_width, int *out_height)
+{
+  int w = width, h = height;
+
+  if (pp->resize == 0)
+    {
+      w = h = pp->crop;
+    }
+  else if (width <= height)
+    {
+      /* torchvision: new_long = int(size * long / short), a true division then truncation. */
+      w = pp->resize;
+      h = (int) ((double) pp->resize * height / width);
+    }
+  else
+    {
+      h = pp->resize;
+      w = (int) ((double) pp->resize * width / height);
+    }
+  *out_width = MAX (w, 1);
+  *out_height = MAX (h, 1);
+}
+
+/* torchvision CenterCrop: offset round((size − crop) / 2) with Python's half-to-even round;
+ * a crop larger than the image pads (crop − size) // 2 zeros on the leading side. */
+static int
+crop_offset (int size, int crop)
+{
+  if (size >= crop)
+    return (int) nearbyint ((size - crop) / 2.0);
+  return -((crop - size) / 2);
+}
+
+gboolean
+nd_preprocess_image_into (const guint8 *pixels, int width, int height, int stride,
+                          NdPixelFormat format, const NdPreprocess *pp, NdTensor *out,
+                          int index, GError **error)
+{
+  int bpp, rw, rh, ox, oy, wx0, wy0, wx1, wy1, crop, ch;
+  g_autofree guint8 *gray = NULL;
+  g_autofree guint8 *win = NULL;
+  const guint8 *src = pixels;
+  gsize src_stride = stride;
+  int src_bpp, src_ch;
+  float lut[3][256];
+  gsize plane;
+
+  g_return_val_if_fail (pp != NULL && out != NULL, FALSE);
+
+  if (!nd_preprocess_validate (pp, error))
+    return FALSE;
+  switch (format)
+    {
+    case ND_PIXEL_FORMAT_RGBA8: bpp = 4; break;
+    case ND_PIXEL_FORMAT_RGB8: bpp = 3; break;
+    case ND_PIXEL_FORMAT_GRAY8: bpp = 1; break;
+    default:
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Unknown pixel format %d"), (int) format);
+      return FALSE;
+    }
+  if (pixels == NULL || width < 1 || height < 1
+      || width > ND_PREPROCESS_MAX_SIDE || height > ND_PREPROCESS_MAX_SIDE)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Image size %d×%d is out of range (1 to %d pixels per side)"),
+                   width, height, ND_PREPROCESS_MAX_SIDE);
+      return FALSE;
+    }
+  if (stride < width * bpp)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Image row stride %d is smaller than %d pixels of %d bytes"),
+                   stride, width, bpp);
+      return FALSE;
+    }
+
+  crop = pp->crop;
+  ch = pp->channels;
+  if (out->ndim != 4 || out->shape[1] != ch || out->shape[2] != crop || out->shape[3] != crop
+      || index < 0 || index >= out->shape[0])
+    {
+      g_autofree char *shape = nd_tensor_shape_string (out);
+
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                   _("Input tensor %s cannot take image %d of %d×%d×%d"),
+                   shape, index, ch, crop, crop);
+      return FALSE;
+    }
+
+  /* Gray models see PIL's convert('L') (ITU-R 601-2 luma in 16-bit fixed point). */
+  if (ch == 1 && bpp >= 3)
+    {
+      gray = g_malloc ((gsize) width * height);
+      for (int y = 0; y < height; y++)
+        {
+          const guint8 *in = pixels + (gsize) y * stride;
+          guint8 *o = gray + (gsize) y * width;
+
+          for (int x = 0; x < width; x++, in += bpp)
+            o[x] = (guint8) ((in[0] * 19595 + in[1] * 38470 + in[2] * 7471 + 0x8000) >> 16);
+        }
+      src = gray;
+      src_stride = width;
+      src_bpp = 1;
+    }
+  else
+    {
+      src_bpp = bpp;
+    }
+  /* A gray image for an RGB model: resample once, replicate (convert('RGB') copies L). */
+  src_ch = MIN (ch, src_bpp);
+
+  nd_preprocess_resized_size (pp, width, height, &rw, &rh);
+  ox = crop_offset (rw, crop);
+  oy = crop_offset (rh, crop);
+  wx0 = MAX (ox, 0);
+  wy0 = MAX (oy, 0);
+  wx1 = MIN (ox + crop, rw);
+  wy1 = MIN (oy + crop, rh);
+
+  win = g_malloc ((gsize) (wx1 - wx0) * (wy1 - wy0) * src_ch);
+  resample_window (src, src_stride, src_bpp, src_ch, width, height, rw, rh, pp->interpolation,
+                   wx0, wy0, wx1 - wx0, wy1 - wy0, win);
+
+  /* ToTensor then Normalize, in float32 as torch does: (b / 255 − mean) / std. */
+  for (int c = 0; c < ch; c++)
+    for (int b = 0; b < 256; b++)
+      lut[c][b] = ((float) b / 255.0f - pp->mean[c]) / pp->std[c];
+
+  plane = (gsize) crop * crop;
+  for (int c = 0; c < ch; c++)
+    {
+      float *o = out->data + ((gsize) index * ch + c) * plane;
+      int sc = MIN (c, src_ch - 1);
+
+      for (int y = 0; y < crop; y++)
+        for (int x = 0; x < crop; x++)
+          {
+            int sx = x + ox - wx0, sy = y + oy - wy0;
+            guint8 b = 0;   /* CenterCrop pads with 0 before ToTensor */
+
+            if (x + ox >= wx0 && x + ox < wx1 && y + oy >= wy0 && y + oy < wy1)
+              b = win[((gsize) sy * (wx1 - wx0) + sx) * src_ch + sc];
+            o[(gsize) y * crop + x] = lut[c][b];
+          }
+    }
+  return TRUE;
+}
+
+NdTensor *
+nd_preprocess_image (const guint8 *pixels, int width, int height, int stride,
+                     NdPixelFormat format, const NdPreprocess *pp, GError **error)
+{
+  g_autoptr(NdTensor) t = NULL;
+  int64_t shape[4];
+
+  g_return_val_if_fail (pp != NULL, NULL);
+
+  if (!nd_preprocess_validate (pp, error))
+    return NULL;
+  shape[0] = 1;
+  shape[1] = pp->channels;
+  shape[2] = pp->crop;
+  shape[3] = pp->crop;
+  t = nd_tensor_try_new (4, shape, error);
+  if (t == NULL)
+    return NULL;
+  if (!nd_preprocess_image_into (pixels, width, height, stride, format, pp, t, 0, error))
+    return NULL;
+  return g_steal_pointer (&t);
+}

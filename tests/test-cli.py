@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+# Copyright 2026 The Nondeep Explorer authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""nondeep-cli smoke tests: every subcommand, its JSON keys, and its bad-input errors (TAP)."""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+CLI = sys.argv[1]
+TMP = tempfile.mkdtemp(prefix="nd-cli-test-")
+results = []
+
+
+def cli(*args, expect=0):
+    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=600)
+    if expect is not None and p.returncode != expect:
+        raise AssertionError(f"{' '.join(map(str, args))}: exit {p.returncode}, "
+                             f"expected {expect}\nstdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-2000:]}")
+    return p
+
+
+def cli_json(*args):
+    return json.loads(cli(*args, "--json").stdout)
+
+
+def cli_error(*args, contains=None):
+    """A bad invocation: non-zero exit, one line on stderr, no crash (no signal)."""
+    p = cli(*args, expect=None)
+    assert p.returncode in (1, 2), f"{args}: exit {p.returncode} (a crash?)\n{p.stderr}"
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    assert lines and lines[0].startswith("nondeep-cli"), f"{args}: stderr {p.stderr!r}"
+    if p.returncode == 1:
+        assert len(lines) == 1, f"{args}: expected one line, got {lines}"
+    if contains:
+        assert contains.lower() in p.stderr.lower(), f"{args}: {contains!r} not in {p.stderr!r}"
+    return p
+
+
+def write_npy(path, shape, values):
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % (
+        ", ".join(map(str, shape)) + ("," if len(shape) == 1 else ""))
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * pad + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+        f.write(struct.pack("<%df" % len(values), *values))
+
+
+def read_npy(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:6] == b"\x93NUMPY"
+    hlen = struct.unpack("<H", data[8:10])[0]
+    header = data[10:10 + hlen].decode()
+    body = data[10 + hlen:]
+    return header, struct.unpack("<%df" % (len(body) // 4), body)
+
+
+def test(name):
+    def wrap(fn):
+        results.append((name, fn))
+        return fn
+    return wrap
+
+
+@test("info: ParNet-S counts, both forms")
+def _():
+    u = cli_json("info", "--model", "parnet-s")
+    assert u["params"] == 20930936, u["params"]
+    assert u["depth"] == 12, u["depth"]
+    assert round(u["macs"] / 1e9, 3) == 5.260, u["macs"]
+    assert any(b["block"] == "streams.2.4" for b in u["blocks"])
+    f = cli_json("info", "--model", "parnet-s", "--fused")
+    assert f["params"] == 19128980, f["params"]
+    assert round(f["macs"] / 1e9, 3) == 4.734, f["macs"]
+    assert f["fused"] is True
+
+
+@test("info: RepVGG-A0 and VanillaNet-5 deploy counts")
+def _():
+    assert cli_json("info", "--model", "repvgg-a0", "--fused")["params"] == 8309384
+    v = cli_json("info", "--model", "vanillanet-5", "--fused")
+    assert v["params"] == 15523304 and v["macs"] == 5161185280, v
+    assert cli_json("info", "--model", "resnet-50")["depth"] == 50
+
+
+for model in ["parnet-s", "repvgg-a0", "repvgg-b1g4", "vanillanet-5", "resnet-18"]:
+    @test(f"verify: {model} fused = unfused")
+    def _(model=model):
+        r = cli_json("verify", "--model", model, "--resolution", "64", "--classes", "10")
+        assert r["ok"] is True and r["max_rel"] <= 1e-4, r
+
+
+@test("verify: VanillaNet at λ < 1 is refused")
+def _():
+    cli_error("verify", "--model", "vanillanet-5", "--resolution", "64", "--lambda", "0.5",
+              contains="λ")
+
+
+@test("run: --input .npy, top-K JSON, --dump-logits")
+def _():
+    x = os.path.join(TMP, "x.npy")
+    y = os.path.join(TMP, "y.npy")
+    write_npy(x, (1, 3, 64, 64), [((i * 7919) % 255) / 127.0 - 1.0 for i in range(3 * 64 * 64)])
+    r = cli_json("run", "--model", "repvgg-a0", "--input", x, "--top", "3", "--dump-logits", y)
+    top = r["results"][0]
+    assert len(top) == 3 and all({"index", "label", "probability"} <= set(t) for t in top), r
+    assert top[0]["probability"] >= top[1]["probability"] >= top[2]["probability"]
+    header, logits = read_npy(y)
+    assert "(1, 1000)" in header and len(logits) == 1000, header
+    assert max(range(1000), key=lambda i: logits[i]) == top[0]["index"]
+    assert r["results"][0][0]["label"] != "class %d" % top[0]["index"]   # ImageNet names
+
+
+@test("fuse: deploy weights reproduce the training form")
+def _():
+    x = os.path.join(TMP, "x.npy")
+    out = os.path.join(TMP, "fused.safetensors")
+    train = os.path.join(TMP, "train.safetensors")
+    # our own random weights as a file: fuse reads them back
+    first = os.path.join(TMP, "first.safetensors")
+    # random weights (seed 3) saved in training form, then fused from that file
+    cli("fuse", "--model", "parnet-s", "--resolution", "64", "--classes", "10", "--seed", "3",
+        "--output", first, "--training-output", train)
+    write_npy(x, (1, 3, 64, 64), [((i * 31) % 97) / 48.0 - 1.0 for i in range(3 * 64 * 64)])
+    cli("fuse", "--weights", train, "--output", out)
+    a = cli_json("run", "--weights", train, "--input", x, "--top", "1")
+    b = cli_json("run", "--weights", out, "--input", x, "--top", "1")
+    assert b["fused"] is True
+    la, lb = a["results"][0][0]["logit"], b["results"][0][0]["logit"]
+    assert abs(la - lb) <= 1e-4 * max(1.0, abs(la)), (la, lb)
+
+
+@test("bench: JSON keys and per-op table")
+def _():
+    r = cli_json("bench", "--model", "repvgg-a0", "--resolution", "64", "--fused",
+                 "--iters", "3", "--warmup", "1")
+    for k in ("median_ms", "min_ms", "max_ms", "ops", "gflops"):
+        assert k in r, k
+    assert r["min_ms"] <= r["median_ms"] <= r["max_ms"]
+    assert any(op["algo"] and op["op"] == "conv2d" for op in r["ops"])
+
+
+@test("bad arguments and files: one-line errors, no crash")
+def _():
+    cli_error("info", "--model", "parnet-q", contains="parnet-q")
+    cli_error("info", "--model", "parnet-s", "--streams", "4", contains="stream")
+    cli_error("info", "--model", "repvgg-a0", "--streams", "2", contains="ParNet")
+    cli_error("info", "--model", "parnet-s", "--resolution", "100", contains="32")
+    cli_error("info", "--model", "parnet-s", "--blocks", "1,x,3")
+    cli_error("info")
+    cli_error("run", "--model", "repvgg-a0", "--input", os.path.join(TMP, "nope.npy"))
+    bad = os.path.join(TMP, "bad.npy")
+    with open(bad, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00\xff\xff{'descr'")
+    cli_error("run", "--model", "repvgg-a0", "--input", bad)
+    cli_error("run", "--model", "repvgg-a0", "--weights", os.path.join(TMP, "none.safetensors"),
+              "--input", bad)
+    junk = os.path.join(TMP, "junk.safetensors")
+    with open(junk, "wb") as f:
+        f.write(struct.pack("<Q", 1 << 60) + b"{}")
+    cli_error("info", "--model", "repvgg-a0", "--weights", junk)
+    cli_error("run", "--model", "repvgg-a0", "--top", "0", "--input", bad)
+    p = cli(expect=2)
+    assert "Usage" in p.stderr
+    cli_error("frobnicate")
+
+
+print("1..%d" % len(results))
+failed = 0
+for i, (name, fn) in enumerate(results, 1):
+    try:
+        fn()
+        print("ok %d - %s" % (i, name))
+    except Exception as e:  # noqa: BLE001 — report every failure as TAP
+        failed += 1
+        print("not ok %d - %s" % (i, name))
+        for line in str(e).splitlines():
+            print("# " + line)
+sys.exit(1 if failed else 0)

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs the Debian 12 packages Nondeep Explorer needs to build, run and test.
+# Idempotent: skips apt entirely when everything is already installed.
+set -eu
+
+PACKAGES="
+  meson ninja-build pkg-config gcc
+  libglib2.0-dev libjson-glib-dev libopenblas-dev libopenblas0-pthread
+  libgdk-pixbuf-2.0-dev
+  libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-tools
+  libgtk-4-dev libadwaita-1-dev libcairo2-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  xvfb xauth desktop-file-utils appstream gettext
+  python3 python3-numpy python3-torch dataset-fashion-mnist
+"
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "Installing:$missing"
+$SUDO apt-get update
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
