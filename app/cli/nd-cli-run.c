@@ -152,7 +152,12 @@ nd_cli_run (int argc, char **argv)
     if (o.json)
       {
         g_autoptr(JsonNode) root = json_builder_get_root (b);
+        JsonObject *obj = json_node_get_object (root);
+        JsonArray *results = json_object_get_array_member (obj, "results");
 
+        /* "top": the first (usually only) image's list, for scripts */
+        json_object_set_member (obj, "top",
+                                json_node_copy (json_array_get_element (results, 0)));
         nd_cli_print_json (root);
       }
     else
