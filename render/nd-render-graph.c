@@ -598,9 +598,21 @@ nd_render_graph (cairo_t                 *cr,
       if (efs * style->zoom < 5)
         continue;
       cairo_set_font_size (cr, efs);
-      nd_render_set_rgba (cr, style->fg);
-      nd_render_text (cr, buf, (a->x + a->w + b->x) / 2,
-                      (a->y + a->h / 2 + b->y + b->h / 2) / 2 - 3, 0.5);
+      cairo_text_extents (cr, buf, &ext);
+      {
+        double lx = (a->x + a->w + b->x) / 2, ly = (a->y + a->h / 2 + b->y + b->h / 2) / 2 - 3;
+        gboolean hidden = FALSE;
+
+        /* A long edge can pass over other boxes: no label there. */
+        for (int o = 0; o < l.n_boxes && !hidden; o++)
+          hidden = lx + ext.x_advance / 2 > l.boxes[o].x && lx - ext.x_advance / 2
+                   < l.boxes[o].x + l.boxes[o].w && ly > l.boxes[o].y
+                   && ly - efs < l.boxes[o].y + l.boxes[o].h;
+        if (hidden)
+          continue;
+        nd_render_set_rgba (cr, style->fg);
+        nd_render_text (cr, buf, lx, ly, 0.5);
+      }
     }
   cairo_restore (cr);
 }

@@ -1,0 +1,777 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-backend.h"
+#include "nd-error.h"
+#include "nd-fuse.h"
+#include "nd-image.h"
+#include "nd-inference.h"
+#include "nd-preprocess.h"
+#include "nd-weights.h"
+
+/* The worker thread owns the backend, graphs and plans; the main thread only posts requests
+ * (newest config, newest image) under the lock and receives immutable results through
+ * g_main_context_invoke. A config that fails to build leaves the serving plan in place. */
+
+#define RANDOM_SEED 42
+
+void
+nd_inference_config_copy (NdInferenceConfig *dst, const NdInferenceConfig *src)
+{
+  char *old = dst->weights_path;
+
+  *dst = *src;
+  dst->weights_path = g_strdup (src->weights_path);
+  g_free (old);
+}
+
+void
+nd_inference_config_clear (NdInferenceConfig *config)
+{
+  g_clear_pointer (&config->weights_path, g_free);
+}
+
+gboolean
+nd_inference_config_to_spec (const NdInferenceConfig *config, NdModelSpec *spec,
+                             GError **error)
+{
+  if (!nd_model_spec_parse (config->model, spec, error))
+    return FALSE;
+  if (config->streams > 0)
+    spec->streams = config->streams;
+  if (config->width > 0)
+    spec->width = config->width;
+  if (config->resolution > 0)
+    spec->resolution = config->resolution;
+  if (config->lambda >= 0)
+    spec->lambda = config->lambda;
+  if (config->blocks[0] != '\0')
+    {
+      g_auto(GStrv) parts = g_strsplit (config->blocks, ",", -1);
+      int n = g_strv_length (parts);
+
+      if (n > ND_MAX_STAGES)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                       _("At most %d block counts, not %d"), ND_MAX_STAGES, n);
+          return FALSE;
+        }
+      for (int i = 0; i < n; i++)
+        {
+          gint64 v;
+
+          if (!g_ascii_string_to_signed (g_strstrip (parts[i]), 10, 0, 1000, &v, NULL))
+            {
+              g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                           _("“%s” is not a list of block counts such as 4,5,5"),
+                           config->blocks);
+              return FALSE;
+            }
+          spec->blocks[i] = (int) v;
+        }
+      spec->n_blocks = n;
+    }
+  return TRUE;
+}
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+G_DEFINE_BOXED_TYPE (NdInferenceResult, nd_inference_result, nd_inference_result_ref,
+                     nd_inference_result_unref)
+
+static void
+result_clear (NdInferenceResult *r)
+{
+  if (r->captured != NULL)
+    for (int i = 0; i < r->n_nodes; i++)
+      g_clear_pointer (&r->captured[i], nd_tensor_unref);
+  g_free (r->captured);
+  g_free (r->op_ms);
+  g_free (r->backend);
+  g_clear_pointer (&r->block_diff, g_hash_table_unref);
+  g_clear_pointer (&r->logits, nd_tensor_unref);
+  g_clear_pointer (&r->input, nd_tensor_unref);
+  g_clear_pointer (&r->graph, nd_graph_unref);
+  g_clear_pointer (&r->training, nd_graph_unref);
+}
+
+NdInferenceResult *
+nd_inference_result_ref (NdInferenceResult *result)
+{
+  return g_atomic_rc_box_acquire (result);
+}
+
+void
+nd_inference_result_unref (NdInferenceResult *result)
+{
+  g_atomic_rc_box_release_full (result, (GDestroyNotify) result_clear);
+}
+
+static int
+block_last_node (const NdGraph *graph, const char *block)
+{
+  for (int i = nd_graph_n_nodes (graph) - 1; i > 0; i--)
+    {
+      const NdNode *n = nd_graph_node (graph, i);
+
+      if (g_strcmp0 (n->block ? n->block : n->name, block) == 0)
+        return i;
+    }
+  return -1;
+}
+
+NdTensor *
+nd_inference_result_block_output (const NdInferenceResult *result, const char *block,
+                                  int *node)
+{
+  int id;
+
+  g_return_val_if_fail (result != NULL, NULL);
+  if (block == NULL)
+    return NULL;
+  id = block_last_node (result->graph, block);
+  if (node != NULL)
+    *node = id;
+  return id > 0 ? result->captured[id] : NULL;
+}
+
+float *
+nd_inference_result_gates (const NdInferenceResult *result, const char *block, int *n,
+                           double *max_value)
+{
+  g_return_val_if_fail (result != NULL && n != NULL && max_value != NULL, NULL);
+  for (int i = 1; block != NULL && i < result->n_nodes; i++)
+    {
+      const NdNode *node = nd_graph_node (result->graph, i);
+      const NdTensor *z;
+      float *out;
+
+      if (node->op != ND_OP_GATE || g_strcmp0 (node->block, block) != 0)
+        continue;
+      z = result->captured[node->inputs[1]];
+      if (z == NULL)
+        return NULL;
+      out = g_new (float, z->numel);
+      for (gint64 c = 0; c < z->numel; c++)
+        out[c] = node->p.alpha / (1 + expf (-z->data[c]));
+      *n = (int) z->numel;
+      *max_value = node->p.alpha;
+      return out;
+    }
+  return NULL;
+}
+
+/* ---- the object and its shared state ------------------------------------------------------ */
+
+typedef struct
+{
+  GMutex             lock;
+  GCond              cond;
+  gboolean           quit;
+  gboolean           live;
+  NdInferenceConfig  config;
+  gboolean           config_pending;
+  guint64            generation;
+  gint64             config_time;
+  GBytes            *image;
+  int                width, height, stride;
+  gboolean           image_pending;
+  gint               n_runs;
+  GMainContext      *context;
+  NdInference       *owner;     /* main thread only; NULL after shutdown */
+} Shared;
+
+struct _NdInference
+{
+  GObject  parent_instance;
+  Shared  *shared;
+  GThread *thread;
+};
+
+G_DEFINE_FINAL_TYPE (NdInference, nd_inference, G_TYPE_OBJECT)
+
+enum { SIGNAL_RESULT, SIGNAL_CONFIG_ERROR, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+shared_clear (Shared *sh)
+{
+  g_mutex_clear (&sh->lock);
+  g_cond_clear (&sh->cond);
+  nd_inference_config_clear (&sh->config);
+  g_clear_pointer (&sh->image, g_bytes_unref);
+  g_main_context_unref (sh->context);
+}
+
+static void
+shared_unref (Shared *sh)
+{
+  g_atomic_rc_box_release_full (sh, (GDestroyNotify) shared_clear);
+}
+
+typedef struct
+{
+  Shared            *shared;
+  NdInferenceResult *result;
+  gint64             request_time;
+  guint64            generation;
+  char              *message;
+} Delivery;
+
+static void
+delivery_free (Delivery *d)
+{
+  shared_unref (d->shared);
+  g_clear_pointer (&d->result, nd_inference_result_unref);
+  g_free (d->message);
+  g_free (d);
+}
+
+static gboolean
+deliver_cb (gpointer data)
+{
+  Delivery *d = data;
+  NdInference *self = d->shared->owner;
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  if (d->result != NULL)
+    {
+      if (d->result->rebuilt && d->request_time > 0)
+        d->result->knob_to_result_ms = (g_get_monotonic_time () - d->request_time) / 1000.0;
+      g_signal_emit (self, signals[SIGNAL_RESULT], 0, d->result);
+    }
+  else
+    g_signal_emit (self, signals[SIGNAL_CONFIG_ERROR], 0, d->generation, d->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (Shared *sh, NdInferenceResult *result, gint64 request_time, guint64 generation,
+      const char *message)
+{
+  Delivery *d = g_new0 (Delivery, 1);
+
+  d->shared = g_atomic_rc_box_acquire (sh);
+  d->result = result;
+  d->request_time = request_time;
+  d->generation = generation;
+  d->message = g_strdup (message);
+  g_main_context_invoke_full (sh->context, G_PRIORITY_DEFAULT, deliver_cb, d,
+                              (GDestroyNotify) delivery_free);
+}
+
+/* ---- the worker --------------------------------------------------------------------------- */
+
+typedef struct
+{
+  NdBackend   *backend;
+  char         backend_name[16];
+  NdGraph     *training;      /* with weights */
+  NdGraph     *graph;         /* what runs: training or fused */
+  NdPlan      *plan;
+  NdModelSpec  spec;
+  guint64      generation;
+  gint64       request_time;
+  double       prepare_ms;
+  double       cold_ms;
+  gboolean     random_weights;
+  GHashTable  *block_diff;
+  gboolean     diff_pending;
+  char        *weights_path;
+  /* The other form (fused ↔ training) of the same weights, kept from the difference
+   * measurement so that flipping the switch back and forth costs one run. */
+  NdGraph     *alt_graph;
+  NdPlan      *alt_plan;
+} Serving;
+
+static void
+serving_clear (Serving *s)
+{
+  g_clear_pointer (&s->plan, nd_plan_free);
+  g_clear_pointer (&s->graph, nd_graph_unref);
+  g_clear_pointer (&s->training, nd_graph_unref);
+  g_clear_pointer (&s->block_diff, g_hash_table_unref);
+  g_clear_pointer (&s->alt_plan, nd_plan_free);
+  g_clear_pointer (&s->alt_graph, nd_graph_unref);
+  g_clear_pointer (&s->weights_path, g_free);
+  /* The backend is kept by the caller when it is reused. */
+}
+
+static int *
+capture_list (const NdGraph *graph, int *n)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GPtrArray) stats = nd_graph_block_stats (graph);
+
+  for (guint b = 0; b < stats->len; b++)
+    {
+      const NdBlockStats *st = g_ptr_array_index (stats, b);
+
+      g_array_append_val (ids, st->last_node);
+    }
+  for (int i = 1; i < nd_graph_n_nodes (graph); i++)
+    if (nd_graph_node (graph, i)->op == ND_OP_GATE)
+      g_array_append_val (ids, nd_graph_node (graph, i)->inputs[1]);
+  *n = ids->len;
+  return (int *) g_array_free (ids, FALSE);
+}
+
+static NdPlan *
+prepare (NdBackend *backend, NdGraph *graph, GError **error)
+{
+  int n = 0;
+  g_autofree int *ids = capture_list (graph, &n);
+  NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE };
+
+  return nd_backend_prepare (backend, graph, &opts, error);
+}
+
+static gboolean
+same_spec_but (const NdModelSpec *a, const NdModelSpec *b, gboolean ignore_resolution)
+{
+  NdModelSpec x = *a, y = *b;
+
+  if (ignore_resolution)
+    x.resolution = y.resolution = 0;
+  return memcmp (&x, &y, sizeof x) == 0;
+}
+
+static gboolean
+build (const NdInferenceConfig *cfg, Serving *cur, Serving *next, GError **error)
+{
+  g_autoptr(NdGraph) training = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean same_weights;
+
+  if (!nd_inference_config_to_spec (cfg, &next->spec, error))
+    return FALSE;
+  same_weights = cur->training != NULL && g_strcmp0 (cur->weights_path, cfg->weights_path) == 0;
+  next->weights_path = g_strdup (cfg->weights_path);
+  next->random_weights = cfg->weights_path == NULL;
+
+  if (same_weights && same_spec_but (&cur->spec, &next->spec, FALSE))
+    /* Only the form or the backend changed: the weights stay. */
+    training = nd_graph_ref (cur->training);
+  else
+    {
+      training = nd_model_build (&next->spec, error);
+      if (training == NULL)
+        return FALSE;
+      g_debug ("build: graph %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
+      if (same_weights && same_spec_but (&cur->spec, &next->spec, TRUE))
+        {
+          /* A new resolution changes shapes, not weights: copy them over. */
+          g_autoptr(NdWeightSet) set = nd_graph_dup_weights (cur->training);
+
+          if (!nd_graph_load_weights (training, set, error))
+            return FALSE;
+        }
+      else if (cfg->weights_path != NULL)
+        {
+          g_autoptr(NdWeightSet) set = nd_safetensors_load (cfg->weights_path, NULL, error);
+
+          if (set == NULL || !nd_graph_load_weights (training, set, error))
+            return FALSE;
+        }
+      else
+        nd_model_init_random (training, RANDOM_SEED);
+      g_debug ("build: weights %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
+    }
+
+  /* Flipping back to the form measured against: reuse its plan. */
+  if (training == cur->training && cur->alt_plan != NULL && cur->alt_graph->fused == cfg->fused
+      && cur->backend != NULL && g_strcmp0 (cur->backend_name, cfg->backend) == 0)
+    {
+      next->training = g_steal_pointer (&training);
+      next->graph = g_steal_pointer (&cur->alt_graph);
+      next->plan = g_steal_pointer (&cur->alt_plan);
+      next->alt_graph = nd_graph_ref (cur->graph);
+      next->alt_plan = g_steal_pointer (&cur->plan);
+      next->block_diff = cur->block_diff ? g_hash_table_ref (cur->block_diff) : NULL;
+      next->backend = cur->backend;
+      g_strlcpy (next->backend_name, cur->backend_name, sizeof next->backend_name);
+      next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
+      return TRUE;
+    }
+
+  if (cfg->fused)
+    {
+      next->graph = nd_fuse_graph (training, error);
+      if (next->graph == NULL)
+        return FALSE;
+    }
+  else
+    next->graph = nd_graph_ref (training);
+  next->training = g_steal_pointer (&training);
+
+  if (cur->backend != NULL && g_strcmp0 (cur->backend_name, cfg->backend) == 0)
+    next->backend = cur->backend;
+  else
+    {
+      next->backend = nd_backend_new (cfg->backend, -1, error);
+      if (next->backend == NULL)
+        return FALSE;
+    }
+  g_strlcpy (next->backend_name, cfg->backend, sizeof next->backend_name);
+  g_debug ("build: fuse + backend %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  next->plan = prepare (next->backend, next->graph, error);
+  if (next->plan == NULL)
+    {
+      if (next->backend != cur->backend)
+        nd_backend_free (next->backend);
+      next->backend = NULL;
+      return FALSE;
+    }
+  next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  next->diff_pending = TRUE;
+  return TRUE;
+}
+
+/* The measured difference of each block's output between the fused and the training form,
+ * run once per plan on the current input (the other form is built here, off the first
+ * result's path). */
+static GHashTable *
+measure_block_diff (Serving *s, const NdTensor *input)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) other_graph = s->graph->fused ? nd_graph_ref (s->training)
+                                                   : nd_fuse_graph (s->training, &error);
+  g_autoptr(NdPlan) plan = other_graph ? prepare (s->backend, other_graph, &error) : NULL;
+  GHashTable *diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GPtrArray) stats = nd_graph_block_stats (s->graph);
+
+  if (plan == NULL || !nd_plan_run (plan, input, &error))
+    {
+      g_debug ("No fused-vs-unfused difference: %s", error ? error->message : "");
+      return diff;
+    }
+  for (guint b = 0; b < stats->len; b++)
+    {
+      const NdBlockStats *st = g_ptr_array_index (stats, b);
+      int other = block_last_node (other_graph, st->block);
+      NdTensor *a = s->plan->captured[st->last_node];
+      NdTensor *t = other > 0 ? plan->captured[other] : NULL;
+      double max_abs, max_rel;
+
+      if (a != NULL && t != NULL && nd_tensor_compare (a, t, &max_abs, &max_rel))
+        g_hash_table_insert (diff, g_strdup (st->block), g_memdup2 (&max_abs, sizeof max_abs));
+    }
+  g_clear_pointer (&s->alt_plan, nd_plan_free);
+  g_clear_pointer (&s->alt_graph, nd_graph_unref);
+  s->alt_graph = g_steal_pointer (&other_graph);
+  s->alt_plan = g_steal_pointer (&plan);
+  return diff;
+}
+
+static NdInferenceResult *
+collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input)
+{
+  NdInferenceResult *r = g_atomic_rc_box_new0 (NdInferenceResult);
+  NdPlan *plan = s->plan;
+  g_autofree float *prob = NULL;
+  int classes;
+  double max = -INFINITY, sum = 0;
+
+  r->generation = s->generation;
+  r->serial = serial;
+  r->rebuilt = rebuilt;
+  r->graph = nd_graph_ref (s->graph);
+  r->training = nd_graph_ref (s->training);
+  r->spec = s->spec;
+  r->backend = g_strdup (s->backend->description ? s->backend->description : s->backend->name);
+  r->n_nodes = plan->n_nodes;
+  r->op_ms = g_memdup2 (plan->op_ms, sizeof (double) * plan->n_nodes);
+  r->total_ms = plan->total_ms;
+  r->cold_ms = s->cold_ms;
+  r->prepare_ms = s->prepare_ms;
+  r->random_weights = s->random_weights;
+  r->captured = g_new0 (NdTensor *, plan->n_nodes);
+  for (int i = 0; i < plan->n_nodes; i++)
+    if (plan->captured[i] != NULL)
+      r->captured[i] = nd_tensor_ref (plan->captured[i]);
+  if (s->block_diff != NULL)
+    r->block_diff = g_hash_table_ref (s->block_diff);
+  r->logits = nd_tensor_copy (plan->output);
+  r->input = nd_tensor_copy (input);
+
+  classes = (int) r->logits->numel;
+  prob = g_new (float, classes);
+  for (int c = 0; c < classes; c++)
+    max = MAX (max, r->logits->data[c]);
+  for (int c = 0; c < classes; c++)
+    sum += prob[c] = expf (r->logits->data[c] - max);
+  r->n_top = MIN (5, classes);
+  for (int k = 0; k < r->n_top; k++)
+    {
+      int best = -1;
+
+      for (int c = 0; c < classes; c++)
+        if (prob[c] >= 0 && (best < 0 || prob[c] > prob[best]))
+          best = c;
+      r->top_class[k] = best;
+      r->top_prob[k] = (float) (prob[best] / sum);
+      prob[best] = -1;
+    }
+  return r;
+}
+
+static NdTensor *
+make_input (const NdModelSpec *spec, const NdGraph *graph, GBytes *image, int w, int h,
+            int stride, GError **error)
+{
+  NdPreprocess pp;
+
+  nd_preprocess_for_spec (spec, &pp);
+  /* The graph decides the side (a knob may have changed it). */
+  if (pp.crop != graph->in_h)
+    {
+      pp.resize = pp.resize > 0 ? (int) (graph->in_h / 0.875) : 0;
+      pp.crop = graph->in_h;
+    }
+  return nd_preprocess_image (g_bytes_get_data (image, NULL), w, h, stride,
+                              ND_PIXEL_FORMAT_RGBA8, &pp, error);
+}
+
+static gpointer
+worker (gpointer data)
+{
+  Shared *sh = data;
+  Serving cur = { 0 };
+  GBytes *image = NULL;
+  int iw = 0, ih = 0, istride = 0;
+  NdTensor *input = NULL;
+  gboolean input_dirty = TRUE;
+  guint64 serial = 0;
+
+  for (;;)
+    {
+      NdInferenceConfig cfg = { 0 };
+      gboolean have_cfg = FALSE, rebuilt = FALSE;
+      guint64 gen = 0;
+      gint64 req = 0;
+      g_autoptr(GError) error = NULL;
+
+      g_mutex_lock (&sh->lock);
+      while (!sh->quit && !sh->config_pending && !sh->image_pending
+             && !(cur.plan != NULL && (sh->live || cur.diff_pending)))
+        g_cond_wait (&sh->cond, &sh->lock);
+      if (sh->quit)
+        {
+          g_mutex_unlock (&sh->lock);
+          break;
+        }
+      if (sh->config_pending)
+        {
+          nd_inference_config_copy (&cfg, &sh->config);
+          gen = sh->generation;
+          req = sh->config_time;
+          sh->config_pending = FALSE;
+          have_cfg = TRUE;
+        }
+      if (sh->image_pending)
+        {
+          g_clear_pointer (&image, g_bytes_unref);
+          image = g_bytes_ref (sh->image);
+          iw = sh->width;
+          ih = sh->height;
+          istride = sh->stride;
+          sh->image_pending = FALSE;
+          input_dirty = TRUE;
+        }
+      g_mutex_unlock (&sh->lock);
+
+      if (have_cfg)
+        {
+          Serving next = { 0 };
+
+          next.generation = gen;
+          next.request_time = req;
+          if (build (&cfg, &cur, &next, &error))
+            {
+              NdBackend *old_backend = cur.backend;
+
+              serving_clear (&cur);
+              if (old_backend != NULL && old_backend != next.backend)
+                nd_backend_free (old_backend);
+              cur = next;
+              rebuilt = TRUE;
+              input_dirty = TRUE;
+            }
+          else
+            {
+              serving_clear (&next);
+              post (sh, NULL, 0, gen, error->message);
+              g_clear_error (&error);
+            }
+          nd_inference_config_clear (&cfg);
+        }
+      if (cur.plan == NULL || image == NULL)
+        continue;
+
+      if (input_dirty)
+        {
+          g_clear_pointer (&input, nd_tensor_unref);
+          input = make_input (&cur.spec, cur.graph, image, iw, ih, istride, &error);
+          if (input == NULL)
+            {
+              post (sh, NULL, 0, cur.generation, error->message);
+              g_clear_error (&error);
+              continue;
+            }
+          input_dirty = FALSE;
+        }
+
+      if (!rebuilt && cur.diff_pending)
+        {
+          cur.block_diff = measure_block_diff (&cur, input);
+          cur.diff_pending = FALSE;
+        }
+      if (!nd_plan_run (cur.plan, input, &error))
+        {
+          post (sh, NULL, 0, cur.generation, error->message);
+          g_clear_error (&error);
+          /* A plan that cannot run is not kept running in a loop. */
+          g_clear_pointer (&cur.plan, nd_plan_free);
+          continue;
+        }
+      if (rebuilt)
+        cur.cold_ms = cur.plan->total_ms;
+      serial++;
+      g_atomic_int_inc (&sh->n_runs);
+      post (sh, collect (&cur, serial, rebuilt, input), rebuilt ? cur.request_time : 0,
+            cur.generation, NULL);
+    }
+
+  serving_clear (&cur);
+  g_clear_pointer (&cur.backend, nd_backend_free);
+  g_clear_pointer (&image, g_bytes_unref);
+  g_clear_pointer (&input, nd_tensor_unref);
+  shared_unref (sh);
+  return NULL;
+}
+
+void
+nd_inference_shutdown (NdInference *self)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+
+  if (self->thread == NULL)
+    return;
+  g_mutex_lock (&self->shared->lock);
+  self->shared->quit = TRUE;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+  g_thread_join (g_steal_pointer (&self->thread));
+  self->shared->owner = NULL;
+}
+
+static void
+nd_inference_dispose (GObject *object)
+{
+  NdInference *self = ND_INFERENCE (object);
+
+  nd_inference_shutdown (self);
+  G_OBJECT_CLASS (nd_inference_parent_class)->dispose (object);
+}
+
+static void
+nd_inference_finalize (GObject *object)
+{
+  NdInference *self = ND_INFERENCE (object);
+
+  g_clear_pointer (&self->shared, shared_unref);
+  G_OBJECT_CLASS (nd_inference_parent_class)->finalize (object);
+}
+
+static void
+nd_inference_class_init (NdInferenceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = nd_inference_dispose;
+  object_class->finalize = nd_inference_finalize;
+
+  signals[SIGNAL_RESULT] =
+    g_signal_new ("result", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, nd_inference_result_get_type () | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_CONFIG_ERROR] =
+    g_signal_new ("config-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
+}
+
+static void
+nd_inference_init (NdInference *self)
+{
+  Shared *sh = g_atomic_rc_box_new0 (Shared);
+
+  g_mutex_init (&sh->lock);
+  g_cond_init (&sh->cond);
+  sh->context = g_main_context_ref_thread_default ();
+  sh->owner = self;
+  self->shared = sh;
+  self->thread = g_thread_new ("nd-inference", worker, g_atomic_rc_box_acquire (sh));
+}
+
+NdInference *
+nd_inference_new (void)
+{
+  return g_object_new (ND_TYPE_INFERENCE, NULL);
+}
+
+guint64
+nd_inference_set_config (NdInference *self, const NdInferenceConfig *config)
+{
+  guint64 gen;
+
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  g_mutex_lock (&self->shared->lock);
+  nd_inference_config_copy (&self->shared->config, config);
+  gen = ++self->shared->generation;
+  self->shared->config_time = g_get_monotonic_time ();
+  self->shared->config_pending = TRUE;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+  return gen;
+}
+
+void
+nd_inference_set_image (NdInference *self, GBytes *rgba, int width, int height, int stride)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+  g_return_if_fail (rgba != NULL && width > 0 && height > 0 && stride >= 4 * width);
+  g_return_if_fail (g_bytes_get_size (rgba) >= (gsize) stride * (height - 1) + 4 * width);
+
+  g_mutex_lock (&self->shared->lock);
+  g_clear_pointer (&self->shared->image, g_bytes_unref);
+  self->shared->image = g_bytes_ref (rgba);
+  self->shared->width = width;
+  self->shared->height = height;
+  self->shared->stride = stride;
+  self->shared->image_pending = TRUE;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+}
+
+void
+nd_inference_set_live (NdInference *self, gboolean live)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+  g_mutex_lock (&self->shared->lock);
+  self->shared->live = live;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+}
+
+guint64
+nd_inference_get_n_runs (NdInference *self)
+{
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  return (guint64) g_atomic_int_get (&self->shared->n_runs);
+}

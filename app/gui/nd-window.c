@@ -1,0 +1,1044 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "nd-backend.h"
+#include "nd-graph-view.h"
+#include "nd-image.h"
+#include "nd-inspector.h"
+#include "nd-latency-panel.h"
+#include "nd-model.h"
+#include "nd-window.h"
+
+typedef enum
+{
+  KNOB_STREAMS,
+  KNOB_WIDTH,
+  KNOB_BLOCKS,
+  KNOB_RESOLUTION,
+  KNOB_LAMBDA,
+  KNOB_GENERAL,    /* model, backend, fused, weights: shown under the knobs */
+  N_KNOBS
+} Knob;
+
+static const char * const knob_names[] = {
+  "streams", "width", "blocks", "resolution", "lambda", "general",
+};
+
+struct _NdWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GtkDropDown        *model_dropdown;
+  GtkDropDown        *backend_dropdown;
+  GtkDropDown        *sample_dropdown;
+  GtkRevealer        *banner_revealer;
+  GtkLabel           *banner_label;
+  GtkGrid            *knob_grid;
+  GtkLabel           *model_info;
+  GtkLabel           *input_label;
+  GtkLabel           *weights_label;
+  GtkPicture         *input_picture;
+  GtkBox             *top5_box;
+  NdGraphView        *graph_view;
+  NdInspector        *inspector;
+  NdLatencyPanel     *latency_panel;
+  GtkStack           *view_stack;
+
+  GtkWidget          *streams_spin, *width_spin, *blocks_entry, *resolution_spin, *lambda_spin;
+  GtkWidget          *error_labels[N_KNOBS];
+  GtkWidget          *top_labels[5], *top_bars[5];
+
+  NdInference        *inference;
+  NdInferenceConfig   config;
+  guint64             generation;
+  Knob                last_knob;
+  NdInferenceResult  *result;
+  guint64             n_results;
+  GSettings          *settings;
+  NdImage             image;
+  char               *screenshot;
+  guint               screenshot_tick;
+  int                 screenshot_frames;
+  gboolean            updating;
+  GPtrArray          *samples;        /* paths */
+  char              **labels;         /* class names for the current class count */
+  int                 n_labels;
+  gboolean            have_vulkan;
+};
+
+G_DEFINE_FINAL_TYPE (NdWindow, nd_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static const char *
+assets_dir (void)
+{
+  /* Uninstalled builds read the source tree's assets; installed ones the data dir. */
+  if (g_file_test (ND_SOURCE_ASSETS_DIR, G_FILE_TEST_IS_DIR))
+    return ND_SOURCE_ASSETS_DIR;
+  return ND_PKGDATADIR;
+}
+
+static void
+set_knob_error (NdWindow *self, Knob knob, const char *message)
+{
+  GtkWidget *label = self->error_labels[knob];
+
+  gtk_label_set_text (GTK_LABEL (label), message ? message : "");
+  gtk_widget_set_visible (label, message != NULL);
+}
+
+static void
+clear_knob_errors (NdWindow *self)
+{
+  for (int k = 0; k < N_KNOBS; k++)
+    set_knob_error (self, k, NULL);
+}
+
+static void
+save_settings (NdWindow *self)
+{
+  if (self->settings == NULL)
+    return;
+  g_settings_delay (self->settings);
+  g_settings_set_string (self->settings, "model", self->config.model);
+  g_settings_set_boolean (self->settings, "fused", self->config.fused);
+  g_settings_set_int (self->settings, "streams", self->config.streams);
+  g_settings_set_double (self->settings, "width", self->config.width);
+  g_settings_set_string (self->settings, "blocks", self->config.blocks);
+  g_settings_set_int (self->settings, "resolution", self->config.resolution);
+  g_settings_set_double (self->settings, "lambda", self->config.lambda);
+  g_settings_set_string (self->settings, "backend", self->config.backend);
+  g_settings_apply (self->settings);
+}
+
+static void
+rebuild (NdWindow *self, Knob knob)
+{
+  self->last_knob = knob;
+  self->generation = nd_inference_set_config (self->inference, &self->config);
+  save_settings (self);
+}
+
+/* Shows the config's knob values (the preset's where a knob is unset) without re-entering
+ * the actions. */
+static void
+sync_widgets (NdWindow *self)
+{
+  NdModelSpec spec;
+  const char * const *names = nd_model_names ();
+  g_autoptr(GString) blocks = g_string_new (NULL);
+
+  if (!nd_model_spec_parse (self->config.model, &spec, NULL))
+    return;
+  self->updating = TRUE;
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_strcmp0 (names[i], spec.name) == 0)
+      gtk_drop_down_set_selected (self->model_dropdown, i);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->streams_spin),
+                             self->config.streams > 0 ? self->config.streams : spec.streams);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->width_spin),
+                             self->config.width > 0 ? self->config.width : spec.width);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->resolution_spin),
+                             self->config.resolution > 0 ? self->config.resolution
+                                                         : spec.resolution);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->lambda_spin),
+                             self->config.lambda >= 0 ? self->config.lambda : spec.lambda);
+  for (int i = 0; i < spec.n_blocks; i++)
+    g_string_append_printf (blocks, i ? ",%d" : "%d", spec.blocks[i]);
+  gtk_editable_set_text (GTK_EDITABLE (self->blocks_entry), self->config.blocks);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->blocks_entry), blocks->str);
+  gtk_widget_set_sensitive (self->streams_spin, spec.family == ND_FAMILY_PARNET);
+  gtk_widget_set_sensitive (self->lambda_spin, spec.family == ND_FAMILY_VANILLANET);
+  gtk_drop_down_set_selected (self->backend_dropdown,
+                              g_strcmp0 (self->config.backend, "vulkan") == 0 ? 1 : 0);
+  self->updating = FALSE;
+}
+
+static void
+load_labels (NdWindow *self, int classes)
+{
+  const char *file = classes == 10 ? "fashion-mnist.txt" : classes == 1000 ? "imagenet-1k.txt"
+                                                                            : NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->n_labels == classes && self->labels != NULL)
+    return;
+  g_clear_pointer (&self->labels, g_strfreev);
+  self->n_labels = classes;
+  if (file == NULL)
+    return;
+  path = g_build_filename (assets_dir (), "labels", file, NULL);
+  if (g_file_get_contents (path, &text, NULL, NULL))
+    self->labels = g_strsplit (g_strstrip (text), "\n", -1);
+  if (self->labels != NULL && (int) g_strv_length (self->labels) != classes)
+    g_clear_pointer (&self->labels, g_strfreev);
+}
+
+static void
+update_top5 (NdWindow *self, NdInferenceResult *r)
+{
+  load_labels (self, (int) r->logits->numel);
+  for (int k = 0; k < 5; k++)
+    {
+      g_autofree char *text = NULL;
+
+      gtk_widget_set_visible (self->top_labels[k], k < r->n_top);
+      gtk_widget_set_visible (self->top_bars[k], k < r->n_top);
+      if (k >= r->n_top)
+        continue;
+      if (self->labels != NULL)
+        {
+          g_auto(GStrv) names = g_strsplit (self->labels[r->top_class[k]], ",", 2);
+
+          text = g_strdup_printf ("%s · %.1f %%", names[0], 100 * r->top_prob[k]);
+        }
+      else
+        text = g_strdup_printf (_("class %d · %.1f %%"), r->top_class[k], 100 * r->top_prob[k]);
+      gtk_label_set_text (GTK_LABEL (self->top_labels[k]), text);
+      gtk_level_bar_set_value (GTK_LEVEL_BAR (self->top_bars[k]), r->top_prob[k]);
+    }
+  gtk_label_set_text (self->weights_label,
+                      r->random_weights
+                      ? _("Random weights (deterministic): the classes mean nothing until you "
+                          "open trained weights.")
+                      : _("Trained weights."));
+}
+
+static void
+update_model_info (NdWindow *self, NdInferenceResult *r)
+{
+  gint64 params, macs;
+  int depth;
+  g_autofree char *text = NULL;
+
+  nd_graph_count (r->graph, &params, &macs, &depth);
+  text = g_strdup_printf (_("%s · %s · %d×%d input · %.2f M parameters · %.2f GMACs · depth %d "
+                            "· %s"),
+                          r->spec.name, r->graph->fused ? _("fused") : _("training form"),
+                          r->graph->in_h, r->graph->in_w, params / 1e6, macs / 1e9, depth,
+                          r->backend);
+  gtk_label_set_text (self->model_info, text);
+}
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+static gboolean
+screenshot_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  NdWindow *self = ND_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  /* Two frames after the result: the views have drawn it. */
+  if (++self->screenshot_frames < 3)
+    return G_SOURCE_CONTINUE;
+  self->screenshot_tick = 0;
+  if (!nd_window_save_screenshot (self, self->screenshot, &error))
+    g_printerr ("%s\n", error->message);
+  else
+    g_print (_("Saved %s\n"), self->screenshot);
+  gtk_window_destroy (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
+{
+  nd_inference_result_ref (r);
+  g_clear_pointer (&self->result, nd_inference_result_unref);
+  self->result = r;
+  self->n_results++;
+  if (r->generation == self->generation)
+    clear_knob_errors (self);
+  nd_graph_view_set_result (self->graph_view, r);
+  nd_inspector_set_result (self->inspector, r);
+  nd_latency_panel_add_result (self->latency_panel, r);
+  update_top5 (self, r);
+  update_model_info (self, r);
+  if (r->rebuilt)
+    g_debug ("knob → result %.1f ms (plan %.1f ms, cold run %.1f ms)", r->knob_to_result_ms,
+             r->prepare_ms, r->cold_ms);
+
+  if (self->screenshot != NULL && self->screenshot_tick == 0 && r->block_diff != NULL
+      && r->generation == self->generation)
+    self->screenshot_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), screenshot_tick_cb,
+                                                          NULL, NULL);
+}
+
+static void
+config_error_cb (NdInference *inference, guint64 generation, const char *message,
+                 NdWindow *self)
+{
+  /* Only the newest request's failure is news; the serving model is left as it is. */
+  if (generation != self->generation)
+    return;
+  set_knob_error (self, self->last_knob, message);
+  if (self->screenshot != NULL)
+    {
+      g_printerr ("%s\n", message);
+      gtk_window_destroy (GTK_WINDOW (self));
+    }
+}
+
+/* ---- input -------------------------------------------------------------------------------- */
+
+static void
+set_image (NdWindow *self, const char *description)
+{
+  g_autoptr(GdkTexture) texture =
+    gdk_memory_texture_new (self->image.width, self->image.height, GDK_MEMORY_R8G8B8A8,
+                            self->image.rgba, self->image.stride);
+
+  gtk_picture_set_paintable (self->input_picture, GDK_PAINTABLE (texture));
+  gtk_label_set_text (self->input_label, description);
+  nd_inference_set_image (self->inference, self->image.rgba, self->image.width,
+                          self->image.height, self->image.stride);
+}
+
+static gboolean
+open_image_path (NdWindow *self, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *desc = NULL;
+
+  if (!nd_image_load (&self->image, path, &error))
+    {
+      gtk_label_set_text (self->input_label, error->message);
+      return FALSE;
+    }
+  desc = g_strdup_printf ("%s · %d×%d", base, self->image.width, self->image.height);
+  set_image (self, desc);
+  return TRUE;
+}
+
+static gboolean
+drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, NdWindow *self)
+{
+  GFile *file;
+  g_autofree char *path = NULL;
+
+  if (!G_VALUE_HOLDS (value, G_TYPE_FILE))
+    return FALSE;
+  file = g_value_get_object (value);
+  path = g_file_get_path (file);
+  return path != NULL && open_image_path (self, path);
+}
+
+static void
+sample_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, NdWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (dropdown);
+
+  if (self->updating || self->samples == NULL || i == 0 || i > self->samples->len)
+    return;
+  open_image_path (self, g_ptr_array_index (self->samples, i - 1));
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+static void
+find_samples (NdWindow *self)
+{
+  g_autofree char *dir_path = g_build_filename (assets_dir (), "samples", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  gtk_string_list_append (names, _("Samples"));
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".png") || g_str_has_suffix (name, ".jpg"))
+      g_ptr_array_add (files, g_strdup (name));
+  g_ptr_array_sort (files, compare_names);
+  self->samples = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < files->len; i++)
+    {
+      gtk_string_list_append (names, g_ptr_array_index (files, i));
+      g_ptr_array_add (self->samples, g_build_filename (dir_path, g_ptr_array_index (files, i),
+                                                        NULL));
+    }
+  gtk_drop_down_set_model (self->sample_dropdown, G_LIST_MODEL (names));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sample_dropdown), self->samples->len > 0);
+}
+
+/* ---- actions ------------------------------------------------------------------------------ */
+
+#define STATE_HANDLER(fn) \
+  static void fn (GSimpleAction *action, GVariant *value, gpointer data)
+
+STATE_HANDLER (change_fused)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.fused = g_variant_get_boolean (value);
+  rebuild (self, KNOB_GENERAL);
+}
+
+STATE_HANDLER (change_streams)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.streams = g_variant_get_int32 (value);
+  sync_widgets (self);
+  rebuild (self, KNOB_STREAMS);
+}
+
+STATE_HANDLER (change_width)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.width = g_variant_get_double (value);
+  sync_widgets (self);
+  rebuild (self, KNOB_WIDTH);
+}
+
+STATE_HANDLER (change_blocks)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  g_strlcpy (self->config.blocks, g_variant_get_string (value, NULL), sizeof self->config.blocks);
+  sync_widgets (self);
+  rebuild (self, KNOB_BLOCKS);
+}
+
+STATE_HANDLER (change_resolution)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.resolution = g_variant_get_int32 (value);
+  sync_widgets (self);
+  rebuild (self, KNOB_RESOLUTION);
+}
+
+STATE_HANDLER (change_lambda)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.lambda = g_variant_get_double (value);
+  sync_widgets (self);
+  rebuild (self, KNOB_LAMBDA);
+}
+
+STATE_HANDLER (change_model)
+{
+  NdWindow *self = data;
+  NdModelSpec spec;
+  g_autoptr(GError) error = NULL;
+
+  if (!nd_model_spec_parse (g_variant_get_string (value, NULL), &spec, &error))
+    {
+      set_knob_error (self, KNOB_GENERAL, error->message);
+      return;
+    }
+  g_simple_action_set_state (action, value);
+  g_strlcpy (self->config.model, spec.name, sizeof self->config.model);
+  /* A new model starts from its preset knobs. */
+  self->config.streams = 0;
+  self->config.width = 0;
+  self->config.blocks[0] = '\0';
+  self->config.resolution = 0;
+  self->config.lambda = -1;
+  sync_widgets (self);
+  rebuild (self, KNOB_GENERAL);
+}
+
+STATE_HANDLER (change_backend)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  g_strlcpy (self->config.backend, g_variant_get_string (value, NULL),
+             sizeof self->config.backend);
+  sync_widgets (self);
+  rebuild (self, KNOB_GENERAL);
+}
+
+STATE_HANDLER (change_select)
+{
+  NdWindow *self = data;
+  const char *block = g_variant_get_string (value, NULL);
+
+  g_simple_action_set_state (action, value);
+  nd_graph_view_set_selected (self->graph_view, *block ? block : NULL);
+  nd_inspector_set_block (self->inspector, *block ? block : NULL);
+}
+
+STATE_HANDLER (change_view)
+{
+  NdWindow *self = data;
+  const char *view = g_variant_get_string (value, NULL);
+
+  if (gtk_stack_get_child_by_name (self->view_stack, view) == NULL)
+    return;
+  g_simple_action_set_state (action, value);
+  gtk_stack_set_visible_child_name (self->view_stack, view);
+}
+
+STATE_HANDLER (change_live)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  nd_inference_set_live (self->inference, g_variant_get_boolean (value));
+}
+
+static void
+test_pattern_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  NdWindow *self = data;
+
+  nd_image_test_pattern (&self->image, 256);
+  set_image (self, _("Synthetic test pattern"));
+}
+
+static void
+reset_zoom_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  nd_graph_view_reset_zoom (ND_WINDOW (data)->graph_view);
+}
+
+static void
+image_chosen_cb (GtkNativeDialog *dialog, int response, NdWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        open_image_path (self, path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+weights_chosen_cb (GtkNativeDialog *dialog, int response, NdWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      g_free (self->config.weights_path);
+      self->config.weights_path = g_file_get_path (file);
+      rebuild (self, KNOB_GENERAL);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_dialog (NdWindow *self, const char *title, const char *pattern_name,
+             const char * const *patterns, GCallback cb)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN, NULL,
+                                 NULL);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, pattern_name);
+  for (int i = 0; patterns[i] != NULL; i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_signal_connect (dialog, "response", cb, self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+open_image_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  static const char * const patterns[] = { "*.png", "*.jpg", "*.jpeg", "*.webp", "*.bmp",
+                                           "*.gif", "*.tif", "*.tiff", NULL };
+
+  open_dialog (data, _("Open Image"), _("Images"), patterns, G_CALLBACK (image_chosen_cb));
+}
+
+static void
+open_weights_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  static const char * const patterns[] = { "*.safetensors", NULL };
+
+  open_dialog (data, _("Open Weights"), _("safetensors weights"), patterns,
+               G_CALLBACK (weights_chosen_cb));
+}
+
+static const GActionEntry win_actions[] = {
+  { "fused", NULL, NULL, "false", change_fused },
+  { "streams", NULL, "i", "3", change_streams },
+  { "width", NULL, "d", "1.0", change_width },
+  { "blocks", NULL, "s", "''", change_blocks },
+  { "resolution", NULL, "i", "224", change_resolution },
+  { "lambda", NULL, "d", "1.0", change_lambda },
+  { "model", NULL, "s", "'parnet-s'", change_model },
+  { "backend", NULL, "s", "'cpu'", change_backend },
+  { "select", NULL, "s", "''", change_select },
+  { "view", NULL, "s", "'inspector'", change_view },
+  { "live", NULL, NULL, "false", change_live },
+  { "test-pattern", test_pattern_activated },
+  { "reset-zoom", reset_zoom_activated },
+  { "open-image", open_image_activated },
+  { "open-weights", open_weights_activated },
+};
+
+/* Widgets → actions, so a click and a test take the same path. */
+static void
+spin_changed_cb (GtkSpinButton *spin, NdWindow *self)
+{
+  GVariant *v;
+  const char *action;
+
+  if (self->updating)
+    return;
+  if ((GtkWidget *) spin == self->streams_spin)
+    action = "streams", v = g_variant_new_int32 (gtk_spin_button_get_value_as_int (spin));
+  else if ((GtkWidget *) spin == self->resolution_spin)
+    action = "resolution", v = g_variant_new_int32 (gtk_spin_button_get_value_as_int (spin));
+  else if ((GtkWidget *) spin == self->width_spin)
+    action = "width", v = g_variant_new_double (gtk_spin_button_get_value (spin));
+  else
+    action = "lambda", v = g_variant_new_double (gtk_spin_button_get_value (spin));
+  g_action_group_change_action_state (G_ACTION_GROUP (self), action, v);
+}
+
+static void
+blocks_activate_cb (GtkEntry *entry, NdWindow *self)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "blocks",
+                                      g_variant_new_string (gtk_editable_get_text (
+                                        GTK_EDITABLE (entry))));
+}
+
+static void
+model_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, NdWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (dropdown);
+
+  if (self->updating || i == GTK_INVALID_LIST_POSITION)
+    return;
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "model",
+                                      g_variant_new_string (nd_model_names ()[i]));
+}
+
+static void
+backend_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, NdWindow *self)
+{
+  if (self->updating)
+    return;
+  g_action_group_change_action_state (
+    G_ACTION_GROUP (self), "backend",
+    g_variant_new_string (gtk_drop_down_get_selected (dropdown) == 1 ? "vulkan" : "cpu"));
+}
+
+static void
+block_selected_cb (NdGraphView *view, const char *block, NdWindow *self)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                      g_variant_new_string (block));
+}
+
+/* ---- construction ------------------------------------------------------------------------- */
+
+static GtkWidget *
+add_knob (NdWindow *self, Knob knob, const char *title, GtkWidget *widget, const char *tooltip)
+{
+  GtkWidget *label = gtk_label_new (title);
+  GtkWidget *error = gtk_label_new (NULL);
+  int row = knob * 2;
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (widget != NULL)
+    {
+      gtk_widget_set_tooltip_text (widget, tooltip);
+      gtk_widget_set_hexpand (widget, TRUE);
+    }
+  gtk_label_set_xalign (GTK_LABEL (error), 0);
+  gtk_label_set_wrap (GTK_LABEL (error), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (error), 30);
+  gtk_widget_add_css_class (error, "nd-knob-error");
+  gtk_widget_set_visible (error, FALSE);
+  if (label != NULL && title != NULL)
+    gtk_grid_attach (self->knob_grid, label, 0, row, 1, 1);
+  if (widget != NULL)
+    gtk_grid_attach (self->knob_grid, widget, 1, row, 1, 1);
+  gtk_grid_attach (self->knob_grid, error, 0, row + 1, 2, 1);
+  self->error_labels[knob] = error;
+  return widget;
+}
+
+static GtkWidget *
+spin (NdWindow *self, double lo, double hi, double step, int digits)
+{
+  GtkWidget *w = gtk_spin_button_new_with_range (lo, hi, step);
+
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (w), digits);
+  g_signal_connect (w, "value-changed", G_CALLBACK (spin_changed_cb), self);
+  return w;
+}
+
+static void
+build_knobs (NdWindow *self)
+{
+  self->streams_spin = add_knob (self, KNOB_STREAMS, _("Streams"), spin (self, 1, 3, 1, 0),
+                                 _("Parallel streams (ParNet)"));
+  self->width_spin = add_knob (self, KNOB_WIDTH, _("Width"), spin (self, 0.125, 4, 0.125, 3),
+                               _("Multiplier on every stage width"));
+  self->blocks_entry = add_knob (self, KNOB_BLOCKS, _("Blocks"), gtk_entry_new (),
+                                 _("Blocks per stream or stage, e.g. 4,5,5; Enter applies; empty "
+                                   "means the preset"));
+  g_signal_connect (self->blocks_entry, "activate", G_CALLBACK (blocks_activate_cb), self);
+  self->resolution_spin = add_knob (self, KNOB_RESOLUTION, _("Resolution"),
+                                    spin (self, 16, 1024, 32, 0), _("Input side in pixels"));
+  self->lambda_spin = add_knob (self, KNOB_LAMBDA, _("λ"), spin (self, 0, 1, 0.1, 2),
+                                _("VanillaNet's deep-training slope (1: merge-ready)"));
+  add_knob (self, KNOB_GENERAL, NULL, NULL, NULL);
+
+  for (int k = 0; k < 5; k++)
+    {
+      self->top_labels[k] = gtk_label_new (NULL);
+      gtk_label_set_xalign (GTK_LABEL (self->top_labels[k]), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (self->top_labels[k]), PANGO_ELLIPSIZE_END);
+      self->top_bars[k] = gtk_level_bar_new_for_interval (0, 1);
+      gtk_box_append (self->top5_box, self->top_labels[k]);
+      gtk_box_append (self->top5_box, self->top_bars[k]);
+    }
+}
+
+static void
+probe_backends (NdWindow *self)
+{
+  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
+  g_autoptr(GError) error = NULL;
+  NdBackend *vk = nd_backend_new ("vulkan", -1, &error);
+  NdBackend *cpu = nd_backend_new ("cpu", -1, NULL);
+
+  gtk_string_list_append (list, cpu && cpu->description ? cpu->description : _("CPU"));
+  g_clear_pointer (&cpu, nd_backend_free);
+  self->have_vulkan = vk != NULL;
+  if (vk != NULL)
+    {
+      gtk_string_list_append (list, vk->description ? vk->description : "Vulkan");
+      nd_backend_free (vk);
+    }
+  else
+    {
+      g_autofree char *text = g_strdup_printf (_("Vulkan unavailable: running on the CPU (%s)"),
+                                               error->message);
+
+      gtk_label_set_text (self->banner_label, text);
+      gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+    }
+  self->updating = TRUE;
+  gtk_drop_down_set_model (self->backend_dropdown, G_LIST_MODEL (list));
+  self->updating = FALSE;
+}
+
+static gboolean
+close_request_cb (GtkWindow *window, gpointer data)
+{
+  NdWindow *self = ND_WINDOW (window);
+  int w, h;
+
+  if (self->settings != NULL && self->screenshot == NULL)
+    {
+      gtk_window_get_default_size (window, &w, &h);
+      g_settings_set_int (self->settings, "window-width", w);
+      g_settings_set_int (self->settings, "window-height", h);
+      g_settings_set_boolean (self->settings, "window-maximized",
+                              gtk_window_is_maximized (window));
+    }
+  return FALSE;
+}
+
+static GSettings *
+open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, ND_APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      /* Uninstalled: the schema compiled in the build tree. */
+      g_autoptr(GSettingsSchemaSource) local =
+        g_settings_schema_source_new_from_directory (ND_BUILD_SCHEMA_DIR, source, FALSE, NULL);
+
+      if (local != NULL)
+        schema = g_settings_schema_source_lookup (local, ND_APP_ID, FALSE);
+    }
+  if (schema == NULL)
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+nd_window_dispose (GObject *object)
+{
+  NdWindow *self = ND_WINDOW (object);
+
+  if (self->inference != NULL)
+    nd_inference_shutdown (self->inference);
+  g_clear_object (&self->inference);
+  g_clear_pointer (&self->result, nd_inference_result_unref);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ND_TYPE_WINDOW);
+  G_OBJECT_CLASS (nd_window_parent_class)->dispose (object);
+}
+
+static void
+nd_window_finalize (GObject *object)
+{
+  NdWindow *self = ND_WINDOW (object);
+
+  nd_inference_config_clear (&self->config);
+  nd_image_clear (&self->image);
+  g_free (self->screenshot);
+  g_clear_pointer (&self->samples, g_ptr_array_unref);
+  g_clear_pointer (&self->labels, g_strfreev);
+  G_OBJECT_CLASS (nd_window_parent_class)->finalize (object);
+}
+
+static void
+nd_window_class_init (NdWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = nd_window_dispose;
+  object_class->finalize = nd_window_finalize;
+
+  g_type_ensure (ND_TYPE_GRAPH_VIEW);
+  g_type_ensure (ND_TYPE_INSPECTOR);
+  g_type_ensure (ND_TYPE_LATENCY_PANEL);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/nondeep/Explorer/nd-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdWindow, name)
+  BIND (model_dropdown);
+  BIND (backend_dropdown);
+  BIND (sample_dropdown);
+  BIND (banner_revealer);
+  BIND (banner_label);
+  BIND (knob_grid);
+  BIND (model_info);
+  BIND (input_label);
+  BIND (weights_label);
+  BIND (input_picture);
+  BIND (top5_box);
+  BIND (graph_view);
+  BIND (inspector);
+  BIND (latency_panel);
+  BIND (view_stack);
+#undef BIND
+}
+
+static void
+nd_window_init (NdWindow *self)
+{
+  GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
+  g_autoptr(GtkStringList) models = gtk_string_list_new ((const char * const *) nd_model_names ());
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
+                                   self);
+  self->config.lambda = -1;
+  g_strlcpy (self->config.model, "parnet-s", sizeof self->config.model);
+  g_strlcpy (self->config.backend, "cpu", sizeof self->config.backend);
+
+  self->updating = TRUE;
+  gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
+  self->updating = FALSE;
+  build_knobs (self);
+  probe_backends (self);
+  find_samples (self);
+
+  g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (model_selected_cb),
+                    self);
+  g_signal_connect (self->backend_dropdown, "notify::selected",
+                    G_CALLBACK (backend_selected_cb), self);
+  g_signal_connect (self->sample_dropdown, "notify::selected", G_CALLBACK (sample_selected_cb),
+                    self);
+  g_signal_connect (self->graph_view, "block-selected", G_CALLBACK (block_selected_cb), self);
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+
+  self->inference = nd_inference_new ();
+  g_signal_connect (self->inference, "result", G_CALLBACK (result_cb), self);
+  g_signal_connect (self->inference, "config-error", G_CALLBACK (config_error_cb), self);
+  self->settings = open_settings ();
+}
+
+static void
+set_state (NdWindow *self, const char *action, GVariant *value)
+{
+  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), action);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), value);
+}
+
+NdWindow *
+nd_window_new (AdwApplication *app, const NdWindowOptions *o)
+{
+  NdWindow *self = g_object_new (ND_TYPE_WINDOW, "application", app, NULL);
+  NdInferenceConfig *c = &self->config;
+  GSettings *s = self->settings;
+
+  if (s != NULL && o->screenshot == NULL)
+    {
+      g_autofree char *model = g_settings_get_string (s, "model");
+      g_autofree char *blocks = g_settings_get_string (s, "blocks");
+      g_autofree char *backend = g_settings_get_string (s, "backend");
+
+      if (nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
+        g_strlcpy (c->model, model, sizeof c->model);
+      c->fused = g_settings_get_boolean (s, "fused");
+      c->streams = g_settings_get_int (s, "streams");
+      c->width = g_settings_get_double (s, "width");
+      g_strlcpy (c->blocks, blocks, sizeof c->blocks);
+      c->resolution = g_settings_get_int (s, "resolution");
+      c->lambda = g_settings_get_double (s, "lambda");
+      if (g_strcmp0 (backend, "vulkan") == 0 && self->have_vulkan)
+        g_strlcpy (c->backend, backend, sizeof c->backend);
+      gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (s, "window-width"),
+                                   g_settings_get_int (s, "window-height"));
+      if (g_settings_get_boolean (s, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+    }
+  if (o->model != NULL)
+    {
+      g_strlcpy (c->model, o->model, sizeof c->model);
+      c->streams = 0, c->width = 0, c->blocks[0] = '\0', c->resolution = 0, c->lambda = -1;
+    }
+  if (o->streams > 0)
+    c->streams = o->streams;
+  if (o->width > 0)
+    c->width = o->width;
+  if (o->blocks != NULL)
+    g_strlcpy (c->blocks, o->blocks, sizeof c->blocks);
+  if (o->resolution > 0)
+    c->resolution = o->resolution;
+  if (o->lambda >= 0)
+    c->lambda = o->lambda;
+  if (o->fused_set)
+    c->fused = o->fused;
+  if (o->backend != NULL)
+    g_strlcpy (c->backend, o->backend, sizeof c->backend);
+  if (o->weights != NULL)
+    c->weights_path = g_strdup (o->weights);
+  self->screenshot = g_strdup (o->screenshot);
+
+  set_state (self, "fused", g_variant_new_boolean (c->fused));
+  set_state (self, "model", g_variant_new_string (c->model));
+  set_state (self, "backend", g_variant_new_string (c->backend));
+  if (o->view != NULL)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "view",
+                                        g_variant_new_string (o->view));
+  if (o->select != NULL)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                        g_variant_new_string (o->select));
+  sync_widgets (self);
+  if (o->image == NULL || !open_image_path (self, o->image))
+    {
+      if (o->image != NULL && self->screenshot != NULL)
+        g_printerr ("%s\n", gtk_label_get_text (self->input_label));
+      nd_image_test_pattern (&self->image, 256);
+      set_image (self, _("Synthetic test pattern"));
+    }
+  rebuild (self, KNOB_GENERAL);
+  return self;
+}
+
+NdInferenceResult *
+nd_window_get_result (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  return self->result;
+}
+
+guint64
+nd_window_get_n_results (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), 0);
+  return self->n_results;
+}
+
+NdInference *
+nd_window_get_inference (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  return self->inference;
+}
+
+const char *
+nd_window_get_knob_error (NdWindow *self, const char *knob)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  for (int k = 0; k < N_KNOBS; k++)
+    if (g_strcmp0 (knob_names[k], knob) == 0 && gtk_widget_get_visible (self->error_labels[k]))
+      return gtk_label_get_text (GTK_LABEL (self->error_labels[k]));
+  return NULL;
+}
+
+double
+nd_window_get_knob_latency (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), -1);
+  return self->result ? self->result->knob_to_result_ms : -1;
+}
+
+int
+nd_window_get_n_history (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), 0);
+  return nd_latency_panel_get_n_history (self->latency_panel);
+}
+
+gboolean
+nd_window_save_screenshot (NdWindow *self, const char *path, GError **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+
+  g_return_val_if_fail (ND_IS_WINDOW (self), FALSE);
+  renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+  if (w <= 0 || h <= 0 || renderer == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("The window is not shown yet, so there is nothing to save"));
+      return FALSE;
+    }
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The window drew nothing"));
+      return FALSE;
+    }
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write %s"), path);
+      return FALSE;
+    }
+  return TRUE;
+}
