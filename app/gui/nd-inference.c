@@ -85,9 +85,18 @@ nd_inference_config_to_spec (const NdInferenceConfig *config, NdModelSpec *spec,
 G_DEFINE_BOXED_TYPE (NdInferenceResult, nd_inference_result, nd_inference_result_ref,
                      nd_inference_result_unref)
 
+static gint n_alive_results;
+
+int
+nd_inference_result_get_n_alive (void)
+{
+  return g_atomic_int_get (&n_alive_results);
+}
+
 static void
 result_clear (NdInferenceResult *r)
 {
+  g_atomic_int_add (&n_alive_results, -1);
   if (r->captured != NULL)
     for (int i = 0; i < r->n_nodes; i++)
       g_clear_pointer (&r->captured[i], nd_tensor_unref);
@@ -479,6 +488,7 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input)
   int classes;
   double max = -INFINITY, sum = 0;
 
+  g_atomic_int_inc (&n_alive_results);
   r->generation = s->generation;
   r->serial = serial;
   r->rebuilt = rebuilt;

@@ -70,6 +70,8 @@ float              *nd_inference_result_gates    (const NdInferenceResult *resul
                                                   const char              *block,
                                                   int                     *n,
                                                   double                  *max_value);
+/* Results not yet freed, process-wide (the leak test watches it). */
+int                 nd_inference_result_get_n_alive (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdInferenceResult, nd_inference_result_unref)
 
 #define ND_TYPE_INFERENCE (nd_inference_get_type ())

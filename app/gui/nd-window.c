@@ -120,7 +120,6 @@ rebuild (NdWindow *self, Knob knob)
 {
   self->last_knob = knob;
   self->generation = nd_inference_set_config (self->inference, &self->config);
-  save_settings (self);
 }
 
 /* Shows the config's knob values (the preset's where a knob is unset) without re-entering
@@ -253,7 +252,12 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
   self->result = r;
   self->n_results++;
   if (r->generation == self->generation)
-    clear_knob_errors (self);
+    {
+      clear_knob_errors (self);
+      /* Only a configuration that built is remembered. */
+      if (r->rebuilt && self->screenshot == NULL)
+        save_settings (self);
+    }
   nd_graph_view_set_result (self->graph_view, r);
   nd_inspector_set_result (self->inspector, r);
   nd_latency_panel_add_result (self->latency_panel, r);
