@@ -66,6 +66,10 @@ fixture_setup (Fixture *f, gconstpointer data)
   NdWindowOptions o = { .model = "parnet-s", .width = 0.25, .resolution = 64, .lambda = -1,
                         .select = "streams.1.1" };
 
+  /* ND_UI_TEST_PRESET=1 runs the real preset (224 px, full width) to measure knob latency. */
+  if (g_getenv ("ND_UI_TEST_PRESET") != NULL)
+    o.width = 0, o.resolution = 0;
+
   f->window = nd_window_new (NULL, &o);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 800);
   gtk_window_present (GTK_WINDOW (f->window));

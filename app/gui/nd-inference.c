@@ -192,6 +192,8 @@ typedef struct
   int                width, height, stride;
   gboolean           image_pending;
   gint               n_runs;
+  gboolean           building;  /* a builder thread is at work */
+  gpointer           ready;     /* Serving* it built, for the runner to install */
   GMainContext      *context;
   NdInference       *owner;     /* main thread only; NULL after shutdown */
 } Shared;
@@ -272,8 +274,18 @@ post (Shared *sh, NdInferenceResult *result, gint64 request_time, guint64 genera
   d->request_time = request_time;
   d->generation = generation;
   d->message = g_strdup (message);
-  g_main_context_invoke_full (sh->context, G_PRIORITY_DEFAULT, deliver_cb, d,
-                              (GDestroyNotify) delivery_free);
+  /* Not g_main_context_invoke(): when the main thread is between iterations, a worker whose
+   * thread-default context is the same global context would acquire it and run the callback
+   * itself. An attached source always runs on the thread that iterates the context. */
+  {
+    GSource *source = g_idle_source_new ();
+
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
+    g_source_set_callback (source, deliver_cb, d, (GDestroyNotify) delivery_free);
+    g_source_set_static_name (source, "[nondeep] inference result");
+    g_source_attach (source, sh->context);
+    g_source_unref (source);
+  }
 }
 
 /* ---- the worker --------------------------------------------------------------------------- */
@@ -310,7 +322,14 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
-  /* The backend is kept by the caller when it is reused. */
+  g_clear_pointer (&s->backend, nd_backend_free);
+}
+
+static void
+serving_free (gpointer s)
+{
+  serving_clear (s);
+  g_free (s);
 }
 
 static int *
@@ -352,8 +371,17 @@ same_spec_but (const NdModelSpec *a, const NdModelSpec *b, gboolean ignore_resol
   return memcmp (&x, &y, sizeof x) == 0;
 }
 
+/* What a builder may reuse from the serving model: its training graph (shared, read-only:
+ * weights never change after init) and how it was made. */
+typedef struct
+{
+  NdGraph     *training;
+  NdModelSpec  spec;
+  char        *weights_path;
+} Base;
+
 static gboolean
-build (const NdInferenceConfig *cfg, Serving *cur, Serving *next, GError **error)
+build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError **error)
 {
   g_autoptr(NdGraph) training = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -361,23 +389,24 @@ build (const NdInferenceConfig *cfg, Serving *cur, Serving *next, GError **error
 
   if (!nd_inference_config_to_spec (cfg, &next->spec, error))
     return FALSE;
-  same_weights = cur->training != NULL && g_strcmp0 (cur->weights_path, cfg->weights_path) == 0;
+  same_weights = base->training != NULL
+                 && g_strcmp0 (base->weights_path, cfg->weights_path) == 0;
   next->weights_path = g_strdup (cfg->weights_path);
   next->random_weights = cfg->weights_path == NULL;
 
-  if (same_weights && same_spec_but (&cur->spec, &next->spec, FALSE))
+  if (same_weights && same_spec_but (&base->spec, &next->spec, FALSE))
     /* Only the form or the backend changed: the weights stay. */
-    training = nd_graph_ref (cur->training);
+    training = nd_graph_ref (base->training);
   else
     {
       training = nd_model_build (&next->spec, error);
       if (training == NULL)
         return FALSE;
       g_debug ("build: graph %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
-      if (same_weights && same_spec_but (&cur->spec, &next->spec, TRUE))
+      if (same_weights && same_spec_but (&base->spec, &next->spec, TRUE))
         {
           /* A new resolution changes shapes, not weights: copy them over. */
-          g_autoptr(NdWeightSet) set = nd_graph_dup_weights (cur->training);
+          g_autoptr(NdWeightSet) set = nd_graph_dup_weights (base->training);
 
           if (!nd_graph_load_weights (training, set, error))
             return FALSE;
@@ -394,22 +423,6 @@ build (const NdInferenceConfig *cfg, Serving *cur, Serving *next, GError **error
       g_debug ("build: weights %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
     }
 
-  /* Flipping back to the form measured against: reuse its plan. */
-  if (training == cur->training && cur->alt_plan != NULL && cur->alt_graph->fused == cfg->fused
-      && cur->backend != NULL && g_strcmp0 (cur->backend_name, cfg->backend) == 0)
-    {
-      next->training = g_steal_pointer (&training);
-      next->graph = g_steal_pointer (&cur->alt_graph);
-      next->plan = g_steal_pointer (&cur->alt_plan);
-      next->alt_graph = nd_graph_ref (cur->graph);
-      next->alt_plan = g_steal_pointer (&cur->plan);
-      next->block_diff = cur->block_diff ? g_hash_table_ref (cur->block_diff) : NULL;
-      next->backend = cur->backend;
-      g_strlcpy (next->backend_name, cur->backend_name, sizeof next->backend_name);
-      next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
-      return TRUE;
-    }
-
   if (cfg->fused)
     {
       next->graph = nd_fuse_graph (training, error);
@@ -420,27 +433,83 @@ build (const NdInferenceConfig *cfg, Serving *cur, Serving *next, GError **error
     next->graph = nd_graph_ref (training);
   next->training = g_steal_pointer (&training);
 
-  if (cur->backend != NULL && g_strcmp0 (cur->backend_name, cfg->backend) == 0)
-    next->backend = cur->backend;
-  else
-    {
-      next->backend = nd_backend_new (cfg->backend, -1, error);
-      if (next->backend == NULL)
-        return FALSE;
-    }
+  /* Each plan gets its own backend, so building never touches the one serving. */
+  next->backend = nd_backend_new (cfg->backend, -1, error);
+  if (next->backend == NULL)
+    return FALSE;
   g_strlcpy (next->backend_name, cfg->backend, sizeof next->backend_name);
-  g_debug ("build: fuse + backend %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
   next->plan = prepare (next->backend, next->graph, error);
   if (next->plan == NULL)
-    {
-      if (next->backend != cur->backend)
-        nd_backend_free (next->backend);
-      next->backend = NULL;
-      return FALSE;
-    }
+    return FALSE;
   next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
   next->diff_pending = TRUE;
   return TRUE;
+}
+
+/* Flipping the fused switch back to the form already measured against: swap in its plan. */
+static gboolean
+try_swap (const NdInferenceConfig *cfg, Serving *cur)
+{
+  NdModelSpec spec;
+  NdGraph *graph;
+  NdPlan *plan;
+
+  if (cur->alt_plan == NULL || cur->alt_graph->fused != cfg->fused
+      || g_strcmp0 (cur->backend_name, cfg->backend) != 0
+      || g_strcmp0 (cur->weights_path, cfg->weights_path) != 0
+      || !nd_inference_config_to_spec (cfg, &spec, NULL)
+      || !same_spec_but (&cur->spec, &spec, FALSE))
+    return FALSE;
+  graph = cur->graph;
+  plan = cur->plan;
+  cur->graph = cur->alt_graph;
+  cur->plan = cur->alt_plan;
+  cur->alt_graph = graph;
+  cur->alt_plan = plan;
+  cur->prepare_ms = 0;
+  return TRUE;
+}
+
+typedef struct
+{
+  Shared            *shared;
+  NdInferenceConfig  config;
+  guint64            generation;
+  gint64             request_time;
+  Base               base;
+} BuildJob;
+
+static gpointer
+builder (gpointer data)
+{
+  BuildJob *job = data;
+  Shared *sh = job->shared;
+  Serving *next = g_new0 (Serving, 1);
+  g_autoptr(GError) error = NULL;
+
+  next->generation = job->generation;
+  next->request_time = job->request_time;
+  if (!build_new (&job->config, &job->base, next, &error))
+    {
+      post (sh, NULL, 0, job->generation, error->message);
+      g_clear_pointer (&next, serving_free);
+    }
+  g_mutex_lock (&sh->lock);
+  if (next != NULL)
+    {
+      g_clear_pointer (&sh->ready, serving_free);
+      sh->ready = next;
+    }
+  sh->building = FALSE;
+  g_cond_signal (&sh->cond);
+  g_mutex_unlock (&sh->lock);
+
+  nd_inference_config_clear (&job->config);
+  g_clear_pointer (&job->base.training, nd_graph_unref);
+  g_free (job->base.weights_path);
+  g_free (job);
+  shared_unref (sh);
+  return NULL;
 }
 
 /* The measured difference of each block's output between the fused and the training form,
@@ -549,6 +618,9 @@ make_input (const NdModelSpec *spec, const NdGraph *graph, GBytes *image, int w,
                               ND_PIXEL_FORMAT_RGBA8, &pp, error);
 }
 
+/* The runner: runs the serving plan on the newest input, installs what the builder made, and
+ * hands every config that is not a plain fused/unfused swap to a builder thread, so the old
+ * plan keeps serving while the new one is built. */
 static gpointer
 worker (gpointer data)
 {
@@ -559,25 +631,35 @@ worker (gpointer data)
   NdTensor *input = NULL;
   gboolean input_dirty = TRUE;
   guint64 serial = 0;
+  GThread *build_thread = NULL;
 
   for (;;)
     {
       NdInferenceConfig cfg = { 0 };
       gboolean have_cfg = FALSE, rebuilt = FALSE;
+      Serving *ready = NULL;
       guint64 gen = 0;
       gint64 req = 0;
       g_autoptr(GError) error = NULL;
 
       g_mutex_lock (&sh->lock);
-      while (!sh->quit && !sh->config_pending && !sh->image_pending
-             && !(cur.plan != NULL && (sh->live || cur.diff_pending)))
+      while (!sh->quit && !(sh->config_pending && !sh->building) && !sh->image_pending
+             && sh->ready == NULL && !(cur.plan != NULL && (sh->live || cur.diff_pending)))
         g_cond_wait (&sh->cond, &sh->lock);
       if (sh->quit)
         {
           g_mutex_unlock (&sh->lock);
           break;
         }
-      if (sh->config_pending)
+      if (sh->ready != NULL)
+        {
+          ready = g_steal_pointer (&sh->ready);
+          /* The newest request wins: a plan for an older one is dropped if a newer one is
+           * waiting, unless nothing serves yet. */
+          if (sh->config_pending && cur.plan != NULL)
+            g_clear_pointer (&ready, serving_free);
+        }
+      if (sh->config_pending && !sh->building)
         {
           nd_inference_config_copy (&cfg, &sh->config);
           gen = sh->generation;
@@ -597,28 +679,39 @@ worker (gpointer data)
         }
       g_mutex_unlock (&sh->lock);
 
+      if (ready != NULL)
+        {
+          serving_clear (&cur);
+          cur = *ready;
+          g_free (ready);
+          rebuilt = TRUE;
+          input_dirty = TRUE;
+        }
       if (have_cfg)
         {
-          Serving next = { 0 };
-
-          next.generation = gen;
-          next.request_time = req;
-          if (build (&cfg, &cur, &next, &error))
+          if (try_swap (&cfg, &cur))
             {
-              NdBackend *old_backend = cur.backend;
-
-              serving_clear (&cur);
-              if (old_backend != NULL && old_backend != next.backend)
-                nd_backend_free (old_backend);
-              cur = next;
+              cur.generation = gen;
+              cur.request_time = req;
               rebuilt = TRUE;
-              input_dirty = TRUE;
             }
           else
             {
-              serving_clear (&next);
-              post (sh, NULL, 0, gen, error->message);
-              g_clear_error (&error);
+              BuildJob *job = g_new0 (BuildJob, 1);
+
+              job->shared = g_atomic_rc_box_acquire (sh);
+              nd_inference_config_copy (&job->config, &cfg);
+              job->generation = gen;
+              job->request_time = req;
+              job->base.training = cur.training ? nd_graph_ref (cur.training) : NULL;
+              job->base.spec = cur.spec;
+              job->base.weights_path = g_strdup (cur.weights_path);
+              if (build_thread != NULL)
+                g_thread_join (build_thread);
+              g_mutex_lock (&sh->lock);
+              sh->building = TRUE;
+              g_mutex_unlock (&sh->lock);
+              build_thread = g_thread_new ("nd-build", builder, job);
             }
           nd_inference_config_clear (&cfg);
         }
@@ -659,8 +752,10 @@ worker (gpointer data)
             cur.generation, NULL);
     }
 
+  if (build_thread != NULL)
+    g_thread_join (build_thread);
+  g_clear_pointer (&sh->ready, serving_free);
   serving_clear (&cur);
-  g_clear_pointer (&cur.backend, nd_backend_free);
   g_clear_pointer (&image, g_bytes_unref);
   g_clear_pointer (&input, nd_tensor_unref);
   shared_unref (sh);
