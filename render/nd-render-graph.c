@@ -375,13 +375,22 @@ main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
   return nd_role_name (st->role);
 }
 
+/* Box titles: "streams.1.3" → "1.3", "stage3.5" → "s3.5", "stages.4" → "s4",
+ * "layer2.1" → "L2.1"; other names stay. */
 static const char *
-short_name (const char *block)
+short_name (const char *block, char *buf, gsize len)
 {
-  /* "streams.1.3" → "1.3"; "downsamples_2.1" stays. */
   if (g_str_has_prefix (block, "streams."))
     return block + strlen ("streams.");
-  return block;
+  if (g_str_has_prefix (block, "stages."))
+    g_snprintf (buf, len, "s%s", block + strlen ("stages."));
+  else if (g_str_has_prefix (block, "stage"))
+    g_snprintf (buf, len, "s%s", block + strlen ("stage"));
+  else if (g_str_has_prefix (block, "layer"))
+    g_snprintf (buf, len, "L%s", block + strlen ("layer"));
+  else
+    return block;
+  return buf;
 }
 
 static void
@@ -424,7 +433,8 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
   cairo_save (cr);
   cairo_rectangle (cr, box->x, box->y, box->w, box->h);
   cairo_clip (cr);
-  nd_render_text (cr, short_name (box->st->block), box->x + 3, box->y + fs + 1, 0);
+  nd_render_text (cr, short_name (box->st->block, buf, sizeof buf), box->x + 3, box->y + fs + 1,
+                  0);
 
   for (guint k = 0; k < G_N_ELEMENTS (branch_rows); k++)
     if (box->roles & (1u << branch_rows[k].role))
