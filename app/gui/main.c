@@ -12,6 +12,7 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(NdApplication) app = NULL;
+  int status;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -19,5 +20,9 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   app = nd_application_new ();
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  /* --screenshot that could not build its model or save the file */
+  if (status == 0 && g_object_get_data (G_OBJECT (app), "nd-screenshot-failed") != NULL)
+    status = 1;
+  return status;
 }

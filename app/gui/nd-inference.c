@@ -636,7 +636,7 @@ worker (gpointer data)
   for (;;)
     {
       NdInferenceConfig cfg = { 0 };
-      gboolean have_cfg = FALSE, rebuilt = FALSE;
+      gboolean have_cfg = FALSE, rebuilt = FALSE, defer_diff;
       Serving *ready = NULL;
       guint64 gen = 0;
       gint64 req = 0;
@@ -644,7 +644,9 @@ worker (gpointer data)
 
       g_mutex_lock (&sh->lock);
       while (!sh->quit && !(sh->config_pending && !sh->building) && !sh->image_pending
-             && sh->ready == NULL && !(cur.plan != NULL && (sh->live || cur.diff_pending)))
+             && sh->ready == NULL
+             && !(cur.plan != NULL
+                  && (sh->live || (cur.diff_pending && !sh->building && !sh->config_pending))))
         g_cond_wait (&sh->cond, &sh->lock);
       if (sh->quit)
         {
@@ -731,7 +733,11 @@ worker (gpointer data)
           input_dirty = FALSE;
         }
 
-      if (!rebuilt && cur.diff_pending)
+      /* The difference measurement runs a second plan: not while a newer one is coming. */
+      g_mutex_lock (&sh->lock);
+      defer_diff = sh->building || sh->config_pending;
+      g_mutex_unlock (&sh->lock);
+      if (!rebuilt && cur.diff_pending && !defer_diff)
         {
           cur.block_diff = measure_block_diff (&cur, input);
           cur.diff_pending = FALSE;

@@ -183,6 +183,8 @@ add_pane (NdInspector *self, const char *text, GtkWidget **label, int col, int r
 
   *label = gtk_label_new (text);
   gtk_label_set_xalign (GTK_LABEL (*label), 0);
+  /* Long titles must not widen the window past the screen. */
+  gtk_label_set_ellipsize (GTK_LABEL (*label), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (*label, "heading");
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), func, self, NULL);
   gtk_widget_set_hexpand (area, TRUE);
@@ -228,6 +230,7 @@ nd_inspector_init (NdInspector *self)
   gtk_widget_set_margin_bottom (outer, 6);
   self->title = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (self->title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->title), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (self->title, "title-4");
   gtk_box_append (GTK_BOX (outer), self->title);
   self->grid = gtk_grid_new ();

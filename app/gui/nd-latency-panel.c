@@ -79,6 +79,7 @@ nd_latency_panel_init (NdLatencyPanel *self)
   gtk_widget_set_margin_bottom (self->box, 6);
   self->summary = gtk_label_new (_("Waiting for the first run…"));
   gtk_label_set_xalign (GTK_LABEL (self->summary), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->summary), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (self->summary, "heading");
   gtk_box_append (GTK_BOX (self->box), self->summary);
   self->area = gtk_drawing_area_new ();

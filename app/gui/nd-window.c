@@ -226,6 +226,16 @@ update_model_info (NdWindow *self, NdInferenceResult *r)
 
 /* ---- results ------------------------------------------------------------------------------ */
 
+/* The one-shot render could not be made: main() turns this into a non-zero exit status. */
+static void
+screenshot_failed (NdWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (app != NULL)
+    g_object_set_data (G_OBJECT (app), "nd-screenshot-failed", GINT_TO_POINTER (1));
+}
+
 static gboolean
 screenshot_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
@@ -237,7 +247,10 @@ screenshot_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
     return G_SOURCE_CONTINUE;
   self->screenshot_tick = 0;
   if (!nd_window_save_screenshot (self, self->screenshot, &error))
-    g_printerr ("%s\n", error->message);
+    {
+      g_printerr ("%s\n", error->message);
+      screenshot_failed (self);
+    }
   else
     g_print (_("Saved %s\n"), self->screenshot);
   gtk_window_destroy (GTK_WINDOW (self));
@@ -257,6 +270,21 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
       /* Only a configuration that built is remembered. */
       if (r->rebuilt && self->screenshot == NULL)
         save_settings (self);
+    }
+  if (nd_graph_view_get_selected (self->graph_view) == NULL)
+    {
+      /* Something to look at from the start: the first re-parameterizable block. */
+      for (int i = 1; i < nd_graph_n_nodes (r->graph); i++)
+        {
+          const NdNode *n = nd_graph_node (r->graph, i);
+
+          if (n->block != NULL && (n->role == ND_ROLE_DENSE3X3 || n->role == ND_ROLE_FUSED3X3))
+            {
+              g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                                  g_variant_new_string (n->block));
+              break;
+            }
+        }
     }
   nd_graph_view_set_result (self->graph_view, r);
   nd_inspector_set_result (self->inspector, r);
@@ -284,6 +312,7 @@ config_error_cb (NdInference *inference, guint64 generation, const char *message
   if (self->screenshot != NULL)
     {
       g_printerr ("%s\n", message);
+      screenshot_failed (self);
       gtk_window_destroy (GTK_WINDOW (self));
     }
 }
@@ -670,7 +699,9 @@ add_knob (NdWindow *self, Knob knob, const char *title, GtkWidget *widget, const
     }
   gtk_label_set_xalign (GTK_LABEL (error), 0);
   gtk_label_set_wrap (GTK_LABEL (error), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (error), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_max_width_chars (GTK_LABEL (error), 30);
+  gtk_label_set_width_chars (GTK_LABEL (error), 20);
   gtk_widget_add_css_class (error, "nd-knob-error");
   gtk_widget_set_visible (error, FALSE);
   if (label != NULL && title != NULL)
