@@ -31,8 +31,12 @@ static int
 parnet_block (NdBuild *b, int x, int c_out, int stride, int groups, const char *p)
 {
   int c_in = nd_build_node_out_c (b, x);
-  int dense, branch, gap, se, out;
+  gboolean case_a = c_in == c_out && stride == 1;
+  int identity = -1, dense, branch, gap, se, out;
 
+  /* nodes in the official registration order: rbr_identity, rbr_dense, rbr_1x1, se */
+  if (case_a)
+    identity = nd_build_bn (b, x, PARNET_EPS, ND_ROLE_IDENTITY_BN, p, ".rbr_identity");
   dense = nd_build_conv (b, x, c_out, 3, stride, 1, groups, FALSE, ND_ROLE_DENSE3X3,
                          p, ".rbr_dense.conv");
   dense = nd_build_bn (b, dense, PARNET_EPS, ND_ROLE_DENSE3X3, p, ".rbr_dense.bn");
@@ -52,12 +56,11 @@ parnet_block (NdBuild *b, int x, int c_out, int stride, int groups, const char *
       branch = nd_build_bn (b, branch, PARNET_EPS, ND_ROLE_BRANCH1X1, p, ".rbr_1x1.bn");
     }
 
-  if (c_in == c_out && stride == 1)
+  if (case_a)
     {
       /* Case A, RepVGG-SSE: SiLU(D + P + I·σ(W_se·GAP(I))), I = BN_id(x) */
-      int identity, sum[3];
+      int sum[3];
 
-      identity = nd_build_bn (b, x, PARNET_EPS, ND_ROLE_IDENTITY_BN, p, ".rbr_identity");
       gap = nd_build_adaptive (b, ND_OP_ADAPTIVE_AVGPOOL, identity, 1, ND_ROLE_SSE_GATE, NULL);
       se = nd_build_conv (b, gap, c_out, 1, 1, 0, groups, FALSE, ND_ROLE_SSE_GATE,
                           p, ".se.cvsig.conv");

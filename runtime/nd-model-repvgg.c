@@ -12,10 +12,12 @@
 /* RepVGG (DingXiaoH/RepVGG, repvgg.py) in training form; networks.md §2.
  *
  * Stage widths: stage 0 = min(64, 64a), stages 1–3 = 64a, 128a, 256a, stage 4 = 512b; the
- * width knob scales them all. gN variants group the blocks with an odd index within their
- * stage (stage 0 never), timm's rule, which is the official layer list 2, 4, …, 26 for the
- * preset block counts. Depth: block n (1-based, over all blocks) is at depth n; the head is
- * one more (A: 23, B: 29). */
+ * width knob scales them all. gN variants group the layers 2, 4, …, 26 of the official
+ * override_groups_map, numbered from 1 at the first block of stage 1 across all stages (stage
+ * 0 never). For the preset block counts (even per stage) that is "odd index within the
+ * stage", timm's rule; with other --blocks the official numbering decides, as the official
+ * class would with those num_blocks. Depth: block n (1-based, over all blocks) is at depth n;
+ * the head is one more (A: 23, B: 29). */
 
 #define REPVGG_EPS 1e-5f
 
@@ -90,11 +92,14 @@ nd_model_build_repvgg (const NdModelSpec *spec, GError **error)
   width[0] = MIN (64, width[1]);
 
   nd_build_init (&b, spec->in_channels, spec->resolution);
-  for (int s = 0; s < 5; s++)
+  for (int s = 0, layer = 0; s < 5; s++)
     for (int i = 0; i < spec->blocks[s]; i++)
       {
         g_autofree char *x = NULL;
-        int groups = s > 0 && i % 2 == 1 ? v->groups : 1;
+        int groups = 1;
+
+        if (s > 0 && ++layer % 2 == 0 && layer <= 26)
+          groups = v->groups;
 
         /* the official stage0 is one block, not a Sequential; more than one get indices */
         if (s == 0 && spec->blocks[0] == 1)

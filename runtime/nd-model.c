@@ -170,8 +170,9 @@ invalid (GError **error, const char *format, ...)
 }
 
 /* Fills the knobs left at 0 from the preset and checks every knob. 0 means "preset" for
- * streams, width, blocks, resolution, classes, in_channels and act_num; λ is taken as given,
- * because λ = 0 is a real setting (the start of VanillaNet's deep training). */
+ * streams, blocks, resolution, classes, in_channels and act_num. Width and λ are taken as
+ * given: width 0 is an error, λ = 0 is a real setting (the start of VanillaNet's deep
+ * training). nd_model_spec_parse() sets both. */
 static gboolean
 resolve_spec (const NdModelSpec *spec, NdModelSpec *r, GError **error)
 {
@@ -202,9 +203,7 @@ resolve_spec (const NdModelSpec *spec, NdModelSpec *r, GError **error)
         return invalid (error, _("ParNet has 1, 2 or 3 streams, not %d"), r->streams);
     }
 
-  /* width */
-  if (r->width == 0)
-    r->width = 1.0;
+  /* width: no "0 means preset" here, so that --width 0 is refused rather than ignored */
   if (!(r->width > 0 && r->width <= 8))
     return invalid (error, _("The width multiplier must be greater than 0 and at most 8, "
                              "not %g"), r->width);

@@ -2,101 +2,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <math.h>
-#include <string.h>
+#include "test-models-util.h"
 
-#include "nd-error.h"
-#include "nd-model.h"
-#include "nd-ref-ops.h"
-#include "nd-test-utils.h"
-
-/* Expected numbers are from networks.md (computed from the official PyTorch classes) unless a
- * comment says otherwise. All counts are of the training form (every branch, no fusion). */
-
-static NdGraph *
-build (const char *name, NdModelSpec *out_spec)
-{
-  NdModelSpec spec;
-  g_autoptr(GError) error = NULL;
-  NdGraph *g;
-
-  g_assert_true (nd_model_spec_parse (name, &spec, &error));
-  g_assert_no_error (error);
-  g = nd_model_build (&spec, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (g);
-  if (out_spec)
-    *out_spec = spec;
-  return g;
-}
-
-static NdGraph *
-build_spec (const NdModelSpec *spec)
-{
-  g_autoptr(GError) error = NULL;
-  NdGraph *g = nd_model_build (spec, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (g);
-  return g;
-}
-
-static void
-count_entry (const char *key, NdTensor *tensor, gboolean is_param, gpointer user_data)
-{
-  (*(int *) user_data)++;
-}
-
-/* state_dict entries: every weight tensor plus one num_batches_tracked per BN */
-static int
-state_dict_entries (const NdGraph *g)
-{
-  int n = 0;
-
-  nd_graph_foreach_weight (g, count_entry, &n);
-  for (int i = 0; i < nd_graph_n_nodes (g); i++)
-    n += nd_graph_node (g, i)->op == ND_OP_BATCHNORM;
-  return n;
-}
-
-static int
-find_node (const NdGraph *g, const char *name)
-{
-  for (int i = 0; i < nd_graph_n_nodes (g); i++)
-    if (g_strcmp0 (nd_graph_node (g, i)->name, name) == 0)
-      return i;
-  return -1;
-}
-
-static void
-assert_shape (const NdGraph *g, const char *key, int ndim, const int64_t *shape)
-{
-  NdTensor *t = nd_graph_lookup_weight (g, key);
-
-  if (t == NULL)
-    g_error ("missing weight %s", key);
-  g_assert_cmpint (t->ndim, ==, ndim);
-  for (int i = 0; i < ndim; i++)
-    g_assert_cmpint (t->shape[i], ==, shape[i]);
-}
-
-/* Runs the graph naively on a random image; checks the logits shape and finiteness. */
-static void
-assert_forward (NdGraph *g, int classes)
-{
-  g_autoptr(NdTensor) x = NULL;
-  g_autoptr(NdTensor) y = NULL;
-
-  nd_model_init_random (g, 7);
-  x = nd_test_random_input (1, g->in_c, g->in_h, g->in_w, 3);
-  y = nd_ref_run_graph (g, x, NULL);
-  g_assert_nonnull (y);
-  g_assert_cmpint (y->shape[0], ==, 1);
-  g_assert_cmpint (nd_tensor_dim (y, 1), ==, classes);
-  g_assert_cmpint (y->numel, ==, classes);
-  for (int64_t i = 0; i < y->numel; i++)
-    g_assert_true (isfinite (y->data[i]));
-}
+/* Model specs, knobs, ParNet, every preset through the oracle, random init. Expected
+ * numbers are from networks.md unless a comment says otherwise; counts are of the training
+ * form. RepVGG, VanillaNet, ResNet and VGG are in test-models-zoo.c. */
 
 /* ---- names ------------------------------------------------------------------------------- */
 
@@ -477,127 +387,107 @@ test_parnet_blocks_knob (void)
   assert_forward (g, 3);
 }
 
-/* ---- RepVGG ------------------------------------------------------------------------------ */
+/* ---- every preset, random init ----------------------------------------------------------- */
 
+/* Every preset, narrowed and at 32×32 so the naive oracle is quick: it builds, its tags are
+ * complete, and a forward pass gives finite logits of the right shape. */
 static void
-test_repvgg_counts (void)
+test_all_presets_forward (void)
 {
-  static const struct
-  {
-    const char *name;
-    gint64      params;
-    int         depth;
-    double      deploy_gmacs;   /* networks.md §2.3; 0 where it gives none */
-  } cases[] = {
-    { "repvgg-a0", 9108968, 23, 1.361 },
-    { "repvgg-a1", 14092264, 23, 2.364 },
-    { "repvgg-a2", 28210600, 23, 5.117 },
-    { "repvgg-b0", 15817960, 29, 3.058 },
-    { "repvgg-b1", 57415016, 29, 11.815 },
-    { "repvgg-b1g2", 45782376, 29, 8.810 },
-    { "repvgg-b1g4", 39966056, 29, 7.307 },
-    { "repvgg-b2", 89022376, 29, 18.377 },
-    { "repvgg-b2g2", 70846376, 29, 0 },
-    { "repvgg-b2g4", 61758376, 29, 11.332 },
-    { "repvgg-b3", 123085288, 29, 26.209 },
-    { "repvgg-b3g2", 96911848, 29, 0 },
-    { "repvgg-b3g4", 83825128, 29, 16.064 },
-  };
+  const char * const *names = nd_model_names ();
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+  for (int i = 0; names[i] != NULL; i++)
     {
-      g_autoptr(NdGraph) g = build (cases[i].name, NULL);
-      gint64 params, macs;
-      int depth;
+      NdModelSpec spec;
+      g_autoptr(NdGraph) g = NULL;
 
-      nd_graph_count (g, &params, &macs, &depth);
-      g_test_message ("%s: %" G_GINT64_FORMAT " params, %" G_GINT64_FORMAT " MACs, depth %d",
-                      cases[i].name, params, macs, depth);
-      g_assert_cmpint (params, ==, cases[i].params);
-      g_assert_cmpint (depth, ==, cases[i].depth);
-      g_assert_cmpstr (g->family, ==, "repvgg");
-      /* The training form has a 1×1 conv beside every 3×3 at the same stride and groups, so
-       * its conv MACs are 10/9 of the deploy form's; the linear layer is the same. */
-      if (cases[i].deploy_gmacs > 0)
+      g_assert_true (nd_model_spec_parse (names[i], &spec, NULL));
+      spec.width = 1.0 / 8;    /* keeps every gN stage divisible by its groups */
+      spec.resolution = 32;
+      spec.classes = 3;
+      g = build_spec (&spec);
+      g_assert_cmpstr (g->model_name, ==, names[i]);
+      g_assert_cmpstr (g->family, ==, nd_family_name (spec.family));
+      for (int k = 1; k < nd_graph_n_nodes (g); k++)
         {
-          gint64 linear = (gint64) 1000 * nd_graph_lookup_weight (g, "linear.weight")->shape[1];
-          gint64 conv = macs - linear;
+          const NdNode *n = nd_graph_node (g, k);
 
-          g_assert_cmpint (conv % 10, ==, 0);
-          g_assert_cmpfloat (fabs ((conv / 10 * 9 + linear) / 1e9 - cases[i].deploy_gmacs), <=,
-                             0.0005);
+          g_assert_nonnull (n->block);
+          g_assert_cmpint (n->depth, >=, 1);
+          g_assert_cmpint (n->role, !=, ND_ROLE_NONE);
+          if (nd_op_n_weights (n->op, &n->p) > 0)
+            g_assert_nonnull (n->name);
         }
-      if (i == 0)
-        g_assert_cmpint (state_dict_entries (g), ==, 351);
+      g_test_message ("%s: %d nodes", names[i], nd_graph_n_nodes (g));
+      assert_forward (g, 3);
     }
 }
 
+/* A width that leaves a grouped stage indivisible is refused by the graph, with the module */
 static void
-test_repvgg_structure (void)
-{
-  g_autoptr(NdGraph) g = build ("repvgg-b1g4", NULL);
-  const NdNode *n;
-  int id;
-
-  assert_shape (g, "stage0.rbr_dense.conv.weight", 4, (int64_t[]) { 64, 3, 3, 3 });
-  assert_shape (g, "stage0.rbr_1x1.conv.weight", 4, (int64_t[]) { 64, 3, 1, 1 });
-  g_assert_null (nd_graph_lookup_weight (g, "stage0.rbr_identity.weight"));
-  g_assert_null (nd_graph_lookup_weight (g, "stage1.0.rbr_identity.weight"));
-  /* odd within-stage indices are grouped (g4), even ones are not */
-  assert_shape (g, "stage1.0.rbr_dense.conv.weight", 4, (int64_t[]) { 128, 64, 3, 3 });
-  assert_shape (g, "stage1.1.rbr_dense.conv.weight", 4, (int64_t[]) { 128, 32, 3, 3 });
-  assert_shape (g, "stage1.1.rbr_1x1.conv.weight", 4, (int64_t[]) { 128, 32, 1, 1 });
-  assert_shape (g, "stage1.2.rbr_dense.conv.weight", 4, (int64_t[]) { 128, 128, 3, 3 });
-  assert_shape (g, "stage3.15.rbr_dense.conv.weight", 4, (int64_t[]) { 512, 128, 3, 3 });
-  assert_shape (g, "stage4.0.rbr_dense.conv.weight", 4, (int64_t[]) { 2048, 512, 3, 3 });
-  assert_shape (g, "stage2.3.rbr_identity.running_mean", 1, (int64_t[]) { 256 });
-  assert_shape (g, "linear.weight", 2, (int64_t[]) { 1000, 2048 });
-
-  id = find_node (g, "stage2.3.rbr_identity");
-  n = nd_graph_node (g, id);
-  g_assert_cmpint (n->role, ==, ND_ROLE_IDENTITY_BN);
-  g_assert_cmpstr (n->block, ==, "stage2.3");
-  g_assert_cmpint (n->depth, ==, 1 + 4 + 4);
-  g_assert_cmpint (n->stream, ==, -1);
-  for (int i = id + 1; i < nd_graph_n_nodes (g); i++)
-    {
-      n = nd_graph_node (g, i);
-      if (n->op == ND_OP_ADD)
-        {
-          g_assert_cmpint (n->n_inputs, ==, 3);
-          g_assert_cmpint (nd_graph_node (g, i + 1)->op, ==, ND_OP_RELU);
-          break;
-        }
-    }
-  id = find_node (g, "stage3.0.rbr_1x1.conv");
-  n = nd_graph_node (g, id);
-  g_assert_cmpint (n->p.stride, ==, 2);
-  g_assert_cmpint (n->p.pad, ==, 0);
-  g_assert_cmpint (n->out_h, ==, 14);
-}
-
-static void
-test_repvgg_knobs (void)
+test_shape_error_passes_through (void)
 {
   NdModelSpec spec;
-  g_autoptr(NdGraph) g = NULL;
-  int depth;
+  g_autoptr(GError) error = NULL;
 
-  g_assert_true (nd_model_spec_parse ("repvgg-a0", &spec, NULL));
-  spec.width = 0.5;
-  spec.resolution = 48;
-  spec.classes = 7;
-  spec.in_channels = 1;
-  spec.blocks[3] = 3;
-  g = build_spec (&spec);
-  nd_graph_count (g, NULL, NULL, &depth);
-  g_assert_cmpint (depth, ==, 1 + 2 + 4 + 3 + 1 + 1);
-  /* 48·0.5 = 24, 1280·0.5 = 640; 48 → 24 → 12 → 6 → 3 → 2 */
-  assert_shape (g, "stage0.rbr_dense.conv.weight", 4, (int64_t[]) { 24, 1, 3, 3 });
-  assert_shape (g, "linear.weight", 2, (int64_t[]) { 7, 640 });
-  g_assert_cmpint (nd_graph_node (g, find_node (g, "stage4.0.rbr_dense.conv"))->out_h, ==, 2);
-  g_assert_null (nd_graph_lookup_weight (g, "stage3.3.rbr_dense.conv.weight"));
-  assert_forward (g, 7);
+  g_assert_true (nd_model_spec_parse ("repvgg-b1g4", &spec, NULL));
+  spec.width = 0.05;     /* stage 1: 128 · 0.05 → 6 channels, not divisible by 4 */
+  g_assert_null (nd_model_build (&spec, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "stage1.1.rbr_dense.conv"));
+}
+
+static void
+weights_sum (const char *key, NdTensor *t, gboolean is_param, gpointer user_data)
+{
+  double *sum = user_data;
+
+  for (int64_t i = 0; i < t->numel; i++)
+    *sum += t->data[i] * (double) ((i % 7) + 1);
+}
+
+static void
+test_init_random (void)
+{
+  g_autoptr(NdGraph) a = NULL;
+  g_autoptr(NdGraph) b = NULL;
+  NdModelSpec spec;
+  double sa = 0, sb = 0, sc = 0;
+  const NdNode *n;
+
+  g_assert_true (nd_model_spec_parse ("parnet-s", &spec, NULL));
+  spec.width = 0.25;
+  spec.resolution = 64;
+  a = build_spec (&spec);
+  b = build_spec (&spec);
+  nd_model_init_random (a, G_GUINT64_CONSTANT (0x123456789abc));
+  nd_model_init_random (b, G_GUINT64_CONSTANT (0x123456789abc));
+  nd_graph_foreach_weight (a, weights_sum, &sa);
+  nd_graph_foreach_weight (b, weights_sum, &sb);
+  g_assert_cmpfloat (sa, ==, sb);
+  /* the high word of the seed matters */
+  nd_model_init_random (b, G_GUINT64_CONSTANT (0x123556789abc));
+  nd_graph_foreach_weight (b, weights_sum, &sc);
+  g_assert_cmpfloat (sa, !=, sc);
+
+  n = nd_graph_node (a, find_node (a, "streams.0.0.block.rbr_dense.bn"));
+  for (int c = 0; c < n->out_c; c++)
+    {
+      g_assert_cmpfloat (n->w[ND_W_WEIGHT]->data[c], >=, 0.5f);
+      g_assert_cmpfloat (n->w[ND_W_WEIGHT]->data[c], <=, 1.5f);
+      g_assert_cmpfloat (n->w[ND_W_VAR]->data[c], >=, 0.5f);
+      g_assert_cmpfloat (n->w[ND_W_VAR]->data[c], <=, 2.0f);
+    }
+  /* He-normal: the sample std of a large conv weight is near sqrt(2 / fan_in) */
+  {
+    NdTensor *w = nd_graph_lookup_weight (a, "combine.2.block.rbr_dense.conv.weight");
+    double s2 = 0, expect = 2.0 / (w->numel / w->shape[0]);
+
+    for (int64_t i = 0; i < w->numel; i++)
+      s2 += (double) w->data[i] * w->data[i];
+    s2 /= w->numel;
+    g_assert_cmpfloat (fabs (s2 / expect - 1), <, 0.05);
+  }
 }
 
 /* ---- knob errors ------------------------------------------------------------------------- */
@@ -625,6 +515,8 @@ test_knob_errors (void)
   expect_error (&s, "1, 2 or 3 streams");
   s = p; s.streams = -1;
   expect_error (&s, "1, 2 or 3 streams");
+  s = p; s.width = 0;
+  expect_error (&s, "width multiplier");
   s = p; s.width = -0.5;
   expect_error (&s, "width multiplier");
   s = p; s.width = 8.5;
@@ -671,6 +563,18 @@ test_knob_errors (void)
   expect_error (&s, "between 0 and 64");
   s = p; s.lambda = 0.0;
   expect_error (&s, "VanillaNet only");
+
+  g_assert_true (nd_model_spec_parse ("vanillanet-5", &p, NULL));
+  s = p; s.lambda = -0.1;
+  expect_error (&s, "λ");
+  s = p; s.n_blocks = 3; s.blocks[0] = 1;
+  expect_error (&s, "--blocks does not apply to VanillaNet");
+  s = p; s.resolution = 100;
+  expect_error (&s, "multiple of 32");
+  s = p; s.act_num = 9;
+  expect_error (&s, "series activation");
+  s = p; s.streams = 2;
+  expect_error (&s, "--streams applies to ParNet only");
 }
 
 int
@@ -685,9 +589,9 @@ main (int argc, char **argv)
   g_test_add_func ("/models/parnet/structure", test_parnet_structure);
   g_test_add_func ("/models/parnet/streams", test_parnet_streams);
   g_test_add_func ("/models/parnet/blocks-knob", test_parnet_blocks_knob);
-  g_test_add_func ("/models/repvgg/counts", test_repvgg_counts);
-  g_test_add_func ("/models/repvgg/structure", test_repvgg_structure);
-  g_test_add_func ("/models/repvgg/knobs", test_repvgg_knobs);
+  g_test_add_func ("/models/all-presets-forward", test_all_presets_forward);
+  g_test_add_func ("/models/shape-error", test_shape_error_passes_through);
+  g_test_add_func ("/models/init-random", test_init_random);
 
   return g_test_run ();
 }
