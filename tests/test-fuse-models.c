@@ -59,6 +59,15 @@ fuse (const NdGraph *g)
   return f;
 }
 
+static int
+find_name (const NdGraph *g, const char *name)
+{
+  for (int i = 0; i < nd_graph_n_nodes (g); i++)
+    if (g_strcmp0 (nd_graph_node (g, i)->name, name) == 0)
+      return i;
+  g_error ("no node %s", name);
+}
+
 static void
 count_entry (const char *key, NdTensor *tensor, gboolean is_param, gpointer user_data)
 {
@@ -107,31 +116,33 @@ test_equivalent (gconstpointer data)
   check_equivalent (data, 64);
 }
 
-/* Fused params at 224 with 1000 classes, MACs (0 = not checked), state_dict entries. */
+/* Fused params at 224 with 1000 classes, exact MACs (0: not checked), GMACs to 3 decimals
+ * (0: not checked), state_dict entries (0: not checked). */
 typedef struct
 {
   const char *name;
   gint64      params;
   gint64      macs;
+  double      gmacs;
   int         entries;
 } FusedCount;
 
 static const FusedCount counts[] = {
-  { "parnet-s", 19128980, 0, 158 },
-  { "parnet-m", 35576616, 0, 158 },
-  { "parnet-l", 54914824, 0, 158 },
-  { "parnet-xl", 84962784, 0, 158 },
-  { "repvgg-a0", 8309384, 0, 46 },
-  { "repvgg-a1", 12789864, 0, 0 },
-  { "repvgg-a2", 25499944, 0, 0 },
-  { "repvgg-b0", 14339048, 0, 0 },
-  { "repvgg-b1", 51829480, 0, 0 },
-  { "repvgg-b1g2", 41360104, 0, 0 },
-  { "repvgg-b1g4", 36125416, 0, 0 },
-  { "repvgg-b2", 80315112, 0, 0 },
-  { "repvgg-b2g4", 55777512, 0, 0 },
-  { "repvgg-b3", 110960872, 0, 0 },
-  { "vanillanet-5", 15523304, G_GINT64_CONSTANT (5161185280), 18 },
+  { "parnet-s", 19128980, 0, 4.734, 158 },
+  { "parnet-m", 35576616, 0, 8.582, 158 },
+  { "parnet-l", 54914824, 0, 13.324, 158 },
+  { "parnet-xl", 84962784, 0, 20.716, 158 },
+  { "repvgg-a0", 8309384, 0, 1.361, 46 },
+  { "repvgg-a1", 12789864, 0, 2.364, 0 },
+  { "repvgg-a2", 25499944, 0, 5.117, 0 },
+  { "repvgg-b0", 14339048, 0, 3.058, 0 },
+  { "repvgg-b1", 51829480, 0, 11.815, 0 },
+  { "repvgg-b1g2", 41360104, 0, 8.810, 0 },
+  { "repvgg-b1g4", 36125416, 0, 7.307, 0 },
+  { "repvgg-b2", 80315112, 0, 18.377, 0 },
+  { "repvgg-b2g4", 55777512, 0, 11.332, 0 },
+  { "repvgg-b3", 110960872, 0, 26.209, 0 },
+  { "vanillanet-5", 15523304, G_GINT64_CONSTANT (5161185280), 5.161, 18 },
 };
 
 static void
@@ -153,8 +164,8 @@ test_counts (gconstpointer data)
     g_assert_cmpint (macs, ==, c->macs);
   if (c->entries != 0)
     g_assert_cmpint (state_dict_entries (f), ==, c->entries);
-  if (strcmp (c->name, "parnet-s") == 0)
-    g_assert_cmpfloat (fabs (macs / 1e9 - 4.734), <, 0.0005);
+  if (c->gmacs != 0)
+    g_assert_cmpfloat (fabs (macs / 1e9 - c->gmacs), <, 0.0005);
 }
 
 /* ParNet's fused deploy names and what stays unfused. */
@@ -179,6 +190,108 @@ test_parnet_names (void)
   g_assert_cmpint (state_dict_entries (f), ==, 158);
 }
 
+/* RepVGG deploy names: one rbr_reparam per block, nothing of the training branches left. */
+static void
+test_repvgg_names (void)
+{
+  g_autoptr(NdGraph) g = build ("repvgg-b1g4", 64, 10);
+  g_autoptr(NdGraph) f = NULL, again = NULL;
+  int convs = 0;
+
+  if (g == NULL)
+    return;
+  f = fuse (g);
+  for (int i = 0; i < nd_graph_n_nodes (f); i++)
+    {
+      const NdNode *node = nd_graph_node (f, i);
+
+      g_assert_cmpint (node->op, !=, ND_OP_BATCHNORM);
+      g_assert_cmpint (node->op, !=, ND_OP_ADD);
+      if (node->op != ND_OP_CONV2D)
+        continue;
+      convs++;
+      g_assert_true (g_str_has_suffix (node->name, ".rbr_reparam"));
+      g_assert_cmpint (node->role, ==, ND_ROLE_FUSED3X3);
+      g_assert_nonnull (node->origins);
+    }
+  g_assert_cmpint (convs, ==, 28);
+  g_assert_nonnull (nd_graph_lookup_weight (f, "stage0.rbr_reparam.bias"));
+  g_assert_nonnull (nd_graph_lookup_weight (f, "stage3.15.rbr_reparam.weight"));
+  g_assert_cmpint (nd_graph_lookup_weight (f, "stage3.15.rbr_reparam.weight")->shape[1], ==,
+                   512 / 4);   /* B1 stage 3 is 512 wide; odd blocks are g4 */
+  /* a fused graph has nothing left to fuse */
+  again = fuse (f);
+  g_assert_cmpint (nd_graph_n_nodes (again), ==, nd_graph_n_nodes (f));
+}
+
+/* VanillaNet-5 deploy form, node by node (networks.md §3.3), and the λ < 1 refusal. */
+static void
+test_vanillanet_names (void)
+{
+  static const char * const convs[] = {
+    "stem.0", "stem.1", "stages.0.conv", "stages.0.act", "stages.1.conv", "stages.1.act",
+    "stages.2.conv", "stages.2.act", "cls.2", NULL,
+  };
+  g_autoptr(NdGraph) g = build ("vanillanet-5", 64, 10);
+  g_autoptr(NdGraph) f = NULL, refused = NULL;
+  g_autoptr(GError) error = NULL;
+  NdModelSpec spec;
+  int k = 0;
+
+  if (g == NULL)
+    return;
+  f = fuse (g);
+  for (int i = 0; i < nd_graph_n_nodes (f); i++)
+    {
+      const NdNode *node = nd_graph_node (f, i);
+
+      g_assert_cmpint (node->op, !=, ND_OP_BATCHNORM);
+      g_assert_cmpint (node->op, !=, ND_OP_LEAKY_RELU);
+      if (node->op != ND_OP_CONV2D)
+        continue;
+      g_assert_cmpstr (node->name, ==, convs[k]);
+      g_assert_true (node->p.has_bias);
+      k++;
+    }
+  g_assert_null (convs[k]);
+  g_assert_cmpint (nd_graph_n_nodes (f), ==, 18);
+  g_assert_cmpint (nd_graph_node (f, f->output)->id, ==, find_name (f, "cls.2"));
+
+  nd_model_spec_parse ("vanillanet-5", &spec, NULL);
+  spec.resolution = 64;
+  spec.classes = 10;
+  spec.lambda = 0.35;
+  g_clear_pointer (&g, nd_graph_unref);
+  g = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  refused = nd_fuse_graph (g, &error);
+  g_assert_null (refused);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "0.35"));
+}
+
+/* ResNet: every BN folds into its conv, which keeps its torchvision name. */
+static void
+test_resnet_names (void)
+{
+  g_autoptr(NdGraph) g = build ("resnet-18", 64, 10);
+  g_autoptr(NdGraph) f = NULL;
+
+  if (g == NULL)
+    return;
+  f = fuse (g);
+  for (int i = 0; i < nd_graph_n_nodes (f); i++)
+    g_assert_cmpint (nd_graph_node (f, i)->op, !=, ND_OP_BATCHNORM);
+  g_assert_nonnull (nd_graph_lookup_weight (f, "conv1.bias"));
+  g_assert_nonnull (nd_graph_lookup_weight (f, "layer2.0.downsample.0.bias"));
+  g_assert_nonnull (nd_graph_lookup_weight (f, "layer4.1.conv2.weight"));
+  g_assert_null (nd_graph_lookup_weight (f, "layer4.1.bn2.weight"));
+  g_assert_cmpint (nd_graph_node (f, find_name (f, "layer2.0.downsample.0"))->role, ==,
+                   ND_ROLE_SHORTCUT);
+  /* the 20 BNs fold; the 8 ADDs stay: nothing merges across a ResNet shortcut */
+  g_assert_cmpint (nd_graph_n_nodes (f), ==, nd_graph_n_nodes (g) - 20);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,6 +307,9 @@ main (int argc, char **argv)
       g_test_add_data_func (path, equivalent[i], test_equivalent);
     }
   g_test_add_func ("/fuse-models/parnet-names", test_parnet_names);
+  g_test_add_func ("/fuse-models/repvgg-names", test_repvgg_names);
+  g_test_add_func ("/fuse-models/vanillanet-names", test_vanillanet_names);
+  g_test_add_func ("/fuse-models/resnet-names", test_resnet_names);
   for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
     {
       g_autofree char *path = g_strdup_printf ("/fuse-models/counts/%s", counts[i].name);
