@@ -287,6 +287,38 @@ test_still_running (Fixture *f, gconstpointer data)
   g_assert_cmpuint (rss_end, <, rss_warm + 16 * 1024);
 }
 
+/* The bundled trained Fashion-MNIST ParNet: its metadata sets the model, the gray input path
+ * and the labels, and the sample ankle boot is classified as one. */
+static void
+test_trained_weights (void)
+{
+  g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, "weights",
+                                               "parnet-s-w0.25-fmnist.safetensors", NULL);
+  g_autofree char *image = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples",
+                                             "0000-ankle-boot.png", NULL);
+  NdWindowOptions o = { .weights = weights, .image = image, .lambda = -1 };
+  NdWindow *window;
+  NdInferenceResult *r;
+
+  if (!g_file_test (weights, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no bundled weights");
+      return;
+    }
+  window = nd_window_new (NULL, &o);
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL ((r = nd_window_get_result (window)) != NULL, 120);
+  g_assert_false (r->random_weights);
+  g_assert_cmpint (r->graph->in_c, ==, 1);
+  g_assert_cmpint (r->graph->in_h, ==, 32);
+  g_assert_cmpint (r->n_top, ==, 5);
+  g_assert_cmpint (r->top_class[0], ==, 9);   /* Ankle boot */
+  g_assert_cmpfloat (r->top_prob[0], >, 0.5);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,6 +333,7 @@ main (int argc, char **argv)
   g_test_add ("/ui/impossible-knob", Fixture, NULL, fixture_setup, test_impossible,
               fixture_teardown);
   g_test_add ("/ui/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
+  g_test_add_func ("/ui/trained-weights", test_trained_weights);
   g_test_add ("/ui/still-running", Fixture, NULL, fixture_setup, test_still_running,
               fixture_teardown);
   return g_test_run ();

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-backend.h"
+#include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-fuse.h"
 #include "nd-image.h"
@@ -24,17 +25,20 @@
 void
 nd_inference_config_copy (NdInferenceConfig *dst, const NdInferenceConfig *src)
 {
-  char *old = dst->weights_path;
+  char *old = dst->weights_path, *old_pp = dst->preprocess;
 
   *dst = *src;
   dst->weights_path = g_strdup (src->weights_path);
+  dst->preprocess = g_strdup (src->preprocess);
   g_free (old);
+  g_free (old_pp);
 }
 
 void
 nd_inference_config_clear (NdInferenceConfig *config)
 {
   g_clear_pointer (&config->weights_path, g_free);
+  g_clear_pointer (&config->preprocess, g_free);
 }
 
 gboolean
@@ -51,6 +55,10 @@ nd_inference_config_to_spec (const NdInferenceConfig *config, NdModelSpec *spec,
     spec->resolution = config->resolution;
   if (config->lambda >= 0)
     spec->lambda = config->lambda;
+  if (config->classes > 0)
+    spec->classes = config->classes;
+  if (config->in_channels > 0)
+    spec->in_channels = config->in_channels;
   if (config->blocks[0] != '\0')
     {
       g_auto(GStrv) parts = g_strsplit (config->blocks, ",", -1);
@@ -306,6 +314,7 @@ typedef struct
   GHashTable  *block_diff;
   gboolean     diff_pending;
   char        *weights_path;
+  char        *preprocess;
   /* The other form (fused ↔ training) of the same weights, kept from the difference
    * measurement so that flipping the switch back and forth costs one run. */
   NdGraph     *alt_graph;
@@ -322,6 +331,7 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
+  g_clear_pointer (&s->preprocess, g_free);
   g_clear_pointer (&s->backend, nd_backend_free);
 }
 
@@ -392,6 +402,7 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
   same_weights = base->training != NULL
                  && g_strcmp0 (base->weights_path, cfg->weights_path) == 0;
   next->weights_path = g_strdup (cfg->weights_path);
+  next->preprocess = g_strdup (cfg->preprocess);
   next->random_weights = cfg->weights_path == NULL;
 
   if (same_weights && same_spec_but (&base->spec, &next->spec, FALSE))
@@ -602,20 +613,43 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input)
 }
 
 static NdTensor *
-make_input (const NdModelSpec *spec, const NdGraph *graph, GBytes *image, int w, int h,
-            int stride, GError **error)
+make_input (const Serving *cur, GBytes *image, int w, int h, int stride, GError **error)
 {
+  const NdGraph *graph = cur->graph;
+  const guint8 *px = g_bytes_get_data (image, NULL);
   NdPreprocess pp;
 
-  nd_preprocess_for_spec (spec, &pp);
+  if (graph->in_c == 1)
+    {
+      /* Fashion-MNIST models: the weights' gray path (pad or resize, their mean/std). */
+      NdGrayPreprocess gp;
+      g_autofree guint8 *gray = g_malloc ((gsize) w * h);
+      NdTensor *t;
+
+      if (!nd_gray_preprocess_parse (cur->preprocess, &gp, error))
+        return NULL;
+      gp.size = graph->in_h;
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          {
+            const guint8 *p = px + (gsize) y * stride + 4 * x;
+
+            /* ITU-R 601 luma, as PIL's convert("L") */
+            gray[(gsize) y * w + x] = (guint8) ((p[0] * 299 + p[1] * 587 + p[2] * 114 + 500)
+                                                / 1000);
+          }
+      t = nd_tensor_new_4d (1, 1, gp.size, gp.size);
+      nd_gray_preprocess_pixels (gray, w, h, &gp, t->data);
+      return t;
+    }
+  nd_preprocess_for_spec (&cur->spec, &pp);
   /* The graph decides the side (a knob may have changed it). */
   if (pp.crop != graph->in_h)
     {
       pp.resize = pp.resize > 0 ? (int) (graph->in_h / 0.875) : 0;
       pp.crop = graph->in_h;
     }
-  return nd_preprocess_image (g_bytes_get_data (image, NULL), w, h, stride,
-                              ND_PIXEL_FORMAT_RGBA8, &pp, error);
+  return nd_preprocess_image (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &pp, error);
 }
 
 /* The runner: runs the serving plan on the newest input, installs what the builder made, and
@@ -723,7 +757,7 @@ worker (gpointer data)
       if (input_dirty)
         {
           g_clear_pointer (&input, nd_tensor_unref);
-          input = make_input (&cur.spec, cur.graph, image, iw, ih, istride, &error);
+          input = make_input (&cur, image, iw, ih, istride, &error);
           if (input == NULL)
             {
               post (sh, NULL, 0, cur.generation, error->message);

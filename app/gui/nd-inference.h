@@ -22,6 +22,9 @@ typedef struct
   gboolean fused;
   char     backend[16];    /* "cpu" or "vulkan" */
   char    *weights_path;   /* safetensors file or NULL: deterministic random weights */
+  int      classes;        /* 0: preset */
+  int      in_channels;    /* 0: preset; 1 for Fashion-MNIST models */
+  char    *preprocess;     /* gray models: the weights' "nondeep.preprocess", or NULL */
 } NdInferenceConfig;
 
 void nd_inference_config_copy  (NdInferenceConfig       *dst,

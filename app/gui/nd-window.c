@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include <glib/gi18n.h>
 
 #include "nd-backend.h"
@@ -10,6 +12,7 @@
 #include "nd-inspector.h"
 #include "nd-latency-panel.h"
 #include "nd-model.h"
+#include "nd-weights.h"
 #include "nd-window.h"
 
 typedef enum
@@ -65,6 +68,7 @@ struct _NdWindow
   gboolean            updating;
   GPtrArray          *samples;        /* paths */
   char              **labels;         /* class names for the current class count */
+  char              **weights_labels; /* class names from the weights' metadata */
   int                 n_labels;
   gboolean            have_vulkan;
 };
@@ -72,6 +76,14 @@ struct _NdWindow
 G_DEFINE_FINAL_TYPE (NdWindow, nd_window, ADW_TYPE_APPLICATION_WINDOW)
 
 /* ---- helpers ------------------------------------------------------------------------------ */
+
+static void
+set_state (NdWindow *self, const char *action, GVariant *value)
+{
+  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), action);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), value);
+}
 
 static const char *
 assets_dir (void)
@@ -165,6 +177,16 @@ load_labels (NdWindow *self, int classes)
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
 
+  if (self->weights_labels != NULL && (int) g_strv_length (self->weights_labels) == classes)
+    {
+      if (self->labels != self->weights_labels)
+        {
+          g_clear_pointer (&self->labels, g_strfreev);
+          self->labels = g_strdupv (self->weights_labels);
+        }
+      self->n_labels = -1;   /* reload from files when the weights go */
+      return;
+    }
   if (self->n_labels == classes && self->labels != NULL)
     return;
   g_clear_pointer (&self->labels, g_strfreev);
@@ -201,11 +223,17 @@ update_top5 (NdWindow *self, NdInferenceResult *r)
       gtk_label_set_text (GTK_LABEL (self->top_labels[k]), text);
       gtk_level_bar_set_value (GTK_LEVEL_BAR (self->top_bars[k]), r->top_prob[k]);
     }
-  gtk_label_set_text (self->weights_label,
-                      r->random_weights
-                      ? _("Random weights (deterministic): the classes mean nothing until you "
-                          "open trained weights.")
-                      : _("Trained weights."));
+  if (r->random_weights)
+    gtk_label_set_text (self->weights_label,
+                        _("Random weights (deterministic): the classes mean nothing until you "
+                          "open trained weights."));
+  else
+    {
+      g_autofree char *base = g_path_get_basename (self->config.weights_path);
+      g_autofree char *text = g_strdup_printf (_("Trained weights: %s"), base);
+
+      gtk_label_set_text (self->weights_label, text);
+    }
 }
 
 static void
@@ -403,6 +431,82 @@ find_samples (NdWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->sample_dropdown), self->samples->len > 0);
 }
 
+/* ---- weights ------------------------------------------------------------------------------ */
+
+/* Takes the model, knobs, preprocessing and labels our tools write into a safetensors file's
+ * metadata ("nondeep.model", "nondeep.knobs", …), so trained weights open in the shape they
+ * were trained in. Files without that metadata keep the current model. */
+static gboolean
+use_weights (NdWindow *self, const char *path, GError **error)
+{
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(NdWeightSet) set = nd_safetensors_load (path, &meta, error);
+  NdInferenceConfig *c = &self->config;
+  const char *model, *knobs, *labels, *pp;
+
+  if (set == NULL)
+    return FALSE;
+  model = meta ? g_hash_table_lookup (meta, "nondeep.model") : NULL;
+  knobs = meta ? g_hash_table_lookup (meta, "nondeep.knobs") : NULL;
+  labels = meta ? g_hash_table_lookup (meta, "nondeep.labels") : NULL;
+  pp = meta ? g_hash_table_lookup (meta, "nondeep.preprocess") : NULL;
+  if (model != NULL && nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
+    {
+      g_auto(GStrv) argv = NULL;
+      int argc = 0;
+
+      g_strlcpy (c->model, model, sizeof c->model);
+      c->streams = 0, c->width = 0, c->blocks[0] = '\0', c->resolution = 0, c->lambda = -1;
+      c->classes = 0, c->in_channels = 0;
+      if (knobs != NULL && g_shell_parse_argv (knobs, &argc, &argv, NULL))
+        for (int i = 0; i + 1 < argc; i += 2)
+          {
+            const char *k = argv[i], *v = argv[i + 1];
+
+            if (g_str_equal (k, "--width"))
+              c->width = g_ascii_strtod (v, NULL);
+            else if (g_str_equal (k, "--resolution"))
+              c->resolution = atoi (v);
+            else if (g_str_equal (k, "--streams"))
+              c->streams = atoi (v);
+            else if (g_str_equal (k, "--blocks"))
+              g_strlcpy (c->blocks, v, sizeof c->blocks);
+            else if (g_str_equal (k, "--lambda"))
+              c->lambda = g_ascii_strtod (v, NULL);
+            else if (g_str_equal (k, "--classes"))
+              c->classes = atoi (v);
+            else if (g_str_equal (k, "--in-channels"))
+              c->in_channels = atoi (v);
+          }
+      set_state (self, "model", g_variant_new_string (c->model));
+    }
+  g_free (c->weights_path);
+  c->weights_path = g_strdup (path);
+  g_free (c->preprocess);
+  c->preprocess = g_strdup (pp);
+  g_clear_pointer (&self->weights_labels, g_strfreev);
+  if (labels != NULL)
+    self->weights_labels = g_strsplit (labels, ",", -1);
+  g_clear_pointer (&self->labels, g_strfreev);
+  self->n_labels = 0;
+  sync_widgets (self);
+  return TRUE;
+}
+
+/* The bundled trained model (a .safetensors file in assets/weights), or NULL. */
+static char *
+default_weights (void)
+{
+  g_autofree char *dir_path = g_build_filename (assets_dir (), "weights", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".safetensors"))
+      return g_build_filename (dir_path, name, NULL);
+  return NULL;
+}
+
 /* ---- actions ------------------------------------------------------------------------------ */
 
 #define STATE_HANDLER(fn) \
@@ -480,7 +584,12 @@ STATE_HANDLER (change_model)
     }
   g_simple_action_set_state (action, value);
   g_strlcpy (self->config.model, spec.name, sizeof self->config.model);
-  /* A new model starts from its preset knobs. */
+  /* A new model starts from its preset knobs and random weights. */
+  g_clear_pointer (&self->config.weights_path, g_free);
+  g_clear_pointer (&self->config.preprocess, g_free);
+  g_clear_pointer (&self->weights_labels, g_strfreev);
+  self->config.classes = 0;
+  self->config.in_channels = 0;
   self->config.streams = 0;
   self->config.width = 0;
   self->config.blocks[0] = '\0';
@@ -565,10 +674,13 @@ weights_chosen_cb (GtkNativeDialog *dialog, int response, NdWindow *self)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
 
-      g_free (self->config.weights_path);
-      self->config.weights_path = g_file_get_path (file);
-      rebuild (self, KNOB_GENERAL);
+      if (path != NULL && use_weights (self, path, &error))
+        rebuild (self, KNOB_GENERAL);
+      else if (error != NULL)
+        set_knob_error (self, KNOB_GENERAL, error->message);
     }
   g_object_unref (dialog);
 }
@@ -843,6 +955,7 @@ nd_window_finalize (GObject *object)
   g_free (self->screenshot);
   g_clear_pointer (&self->samples, g_ptr_array_unref);
   g_clear_pointer (&self->labels, g_strfreev);
+  g_clear_pointer (&self->weights_labels, g_strfreev);
   G_OBJECT_CLASS (nd_window_parent_class)->finalize (object);
 }
 
@@ -916,14 +1029,6 @@ nd_window_init (NdWindow *self)
   self->settings = open_settings ();
 }
 
-static void
-set_state (NdWindow *self, const char *action, GVariant *value)
-{
-  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), action);
-
-  g_simple_action_set_state (G_SIMPLE_ACTION (a), value);
-}
-
 NdWindow *
 nd_window_new (AdwApplication *app, const NdWindowOptions *o)
 {
@@ -971,9 +1076,22 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
     c->fused = o->fused;
   if (o->backend != NULL)
     g_strlcpy (c->backend, o->backend, sizeof c->backend);
-  if (o->weights != NULL)
-    c->weights_path = g_strdup (o->weights);
   self->screenshot = g_strdup (o->screenshot);
+  {
+    g_autofree char *bundled = NULL;
+    const char *weights = o->weights;
+    g_autoptr(GError) error = NULL;
+
+    /* With no model asked for, start on the bundled trained model when there is one. */
+    if (weights == NULL && o->model == NULL && g_strcmp0 (c->model, "parnet-s") == 0)
+      weights = bundled = default_weights ();
+    if (weights != NULL && !use_weights (self, weights, &error))
+      {
+        set_knob_error (self, KNOB_GENERAL, error->message);
+        if (self->screenshot != NULL)
+          g_printerr ("%s\n", error->message);
+      }
+  }
 
   set_state (self, "fused", g_variant_new_boolean (c->fused));
   set_state (self, "model", g_variant_new_string (c->model));
@@ -985,7 +1103,9 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
     g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
                                         g_variant_new_string (o->select));
   sync_widgets (self);
-  if (o->image == NULL || !open_image_path (self, o->image))
+  if (o->image == NULL && c->in_channels == 1 && self->samples != NULL && self->samples->len > 0)
+    open_image_path (self, g_ptr_array_index (self->samples, 0));
+  else if (o->image == NULL || !open_image_path (self, o->image))
     {
       if (o->image != NULL && self->screenshot != NULL)
         g_printerr ("%s\n", gtk_label_get_text (self->input_label));
