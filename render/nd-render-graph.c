@@ -19,6 +19,7 @@ typedef struct
 {
   const NdBlockStats *st;
   int      col, lane, slot, n_slots;
+  int      first_col;    /* a block several layers deep (ResNet's) spans its columns */
   double   ms;
   guint    roles;        /* bit per NdRole present in the block */
   gboolean on_path;
@@ -162,6 +163,8 @@ layout_compute (Layout *l, const NdRenderGraphData *data, double width, double h
         continue;
       box = &l->boxes[l->node_box[i]];
       box->roles |= 1u << node->role;
+      if (node->depth > 0 && (box->first_col == 0 || node->depth < box->first_col))
+        box->first_col = node->depth;
       if (data->op_ms != NULL)
         box->ms += data->op_ms[i];
     }
@@ -273,9 +276,14 @@ layout_compute (Layout *l, const NdRenderGraphData *data, double width, double h
       Box *box = &l->boxes[b];
       double slot_h = l->lane_h / box->n_slots;
 
-      box->w = l->col_w * 0.66;
+      int span;
+
+      if (box->first_col <= 0 || box->first_col > box->col || box->st->depth <= 0)
+        box->first_col = box->col;
+      span = box->col - box->first_col + 1;
+      box->w = l->col_w * (span - 0.34);
       box->h = MIN (slot_h * 0.78, 96);
-      box->x = MARGIN_LEFT + (box->col - 1) * l->col_w + (l->col_w - box->w) / 2;
+      box->x = MARGIN_LEFT + (box->first_col - 1) * l->col_w + l->col_w * 0.17;
       box->y = MARGIN_TOP + box->lane * l->lane_h + box->slot * slot_h + (slot_h - box->h) / 2;
       l->max_ms = MAX (l->max_ms, box->ms);
     }
@@ -604,7 +612,7 @@ nd_render_graph (cairo_t                 *cr,
       g_snprintf (buf, sizeof buf, "%d×%d×%d", a->st->out_c, a->st->out_h, a->st->out_w);
       cairo_set_font_size (cr, fs);
       cairo_text_extents (cr, buf, &ext);
-      efs = MIN (fs * 0.8, fs * (gap - 2) / MAX (ext.x_advance, 1));
+      efs = MIN (fs * 0.8, 0.9 * fs * (gap - 2) / MAX (ext.x_advance, 1));
       if (efs * style->zoom < 5)
         continue;
       cairo_set_font_size (cr, efs);
@@ -615,9 +623,9 @@ nd_render_graph (cairo_t                 *cr,
 
         /* A long edge can pass over other boxes: no label there. */
         for (int o = 0; o < l.n_boxes && !hidden; o++)
-          hidden = lx + ext.x_advance / 2 > l.boxes[o].x && lx - ext.x_advance / 2
-                   < l.boxes[o].x + l.boxes[o].w && ly > l.boxes[o].y
-                   && ly - efs < l.boxes[o].y + l.boxes[o].h;
+          hidden = lx + ext.x_advance / 2 > l.boxes[o].x + 1
+                   && lx - ext.x_advance / 2 < l.boxes[o].x + l.boxes[o].w - 1
+                   && ly > l.boxes[o].y && ly - efs < l.boxes[o].y + l.boxes[o].h;
         if (hidden)
           continue;
         nd_render_set_rgba (cr, style->fg);
