@@ -303,9 +303,11 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input)
   r->prepare_ms = s->prepare_ms;
   r->random_weights = s->random_weights;
   r->captured = g_new0 (NdTensor *, plan->n_nodes);
+  /* Copies: a backend may refill its capture buffers in place on the next run while the main
+   * thread still draws this result. */
   for (int i = 0; i < plan->n_nodes; i++)
     if (plan->captured[i] != NULL)
-      r->captured[i] = nd_tensor_ref (plan->captured[i]);
+      r->captured[i] = nd_tensor_copy (plan->captured[i]);
   if (s->block_diff != NULL)
     r->block_diff = g_hash_table_ref (s->block_diff);
   r->logits = nd_tensor_copy (plan->output);
