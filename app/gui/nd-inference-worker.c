@@ -15,6 +15,7 @@
 #include "nd-weights.h"
 
 #define RANDOM_SEED 42
+#define DIFF_DELAY_US (400 * G_TIME_SPAN_MILLISECOND)
 
 /* ---- the worker --------------------------------------------------------------------------- */
 
@@ -33,6 +34,7 @@ typedef struct
   gboolean     random_weights;
   GHashTable  *block_diff;
   gboolean     diff_pending;
+  gint64       diff_after;    /* monotonic µs: not before */
   char        *weights_path;
   char        *preprocess;
   /* The other form (fused ↔ training) of the same weights, kept from the difference
@@ -399,11 +401,22 @@ _nd_inference_worker (gpointer data)
       g_autoptr(GError) error = NULL;
 
       g_mutex_lock (&sh->lock);
-      while (!sh->quit && !(sh->config_pending && !sh->building) && !sh->image_pending
-             && sh->ready == NULL
-             && !(cur.plan != NULL
-                  && (sh->live || (cur.diff_pending && !sh->building && !sh->config_pending))))
-        g_cond_wait (&sh->cond, &sh->lock);
+      for (;;)
+        {
+          gboolean diff_waits = cur.plan != NULL && cur.diff_pending && !sh->building
+                                && !sh->config_pending;
+
+          if (sh->quit || (sh->config_pending && !sh->building) || sh->image_pending
+              || sh->ready != NULL || (cur.plan != NULL && sh->live)
+              || (diff_waits && g_get_monotonic_time () >= cur.diff_after))
+            break;
+          /* The difference measurement (a second plan, seconds on a big model) starts after
+           * a short pause, so a knob turned again right away does not wait behind it. */
+          if (diff_waits)
+            g_cond_wait_until (&sh->cond, &sh->lock, cur.diff_after);
+          else
+            g_cond_wait (&sh->cond, &sh->lock);
+        }
       if (sh->quit)
         {
           g_mutex_unlock (&sh->lock);
@@ -493,7 +506,8 @@ _nd_inference_worker (gpointer data)
       g_mutex_lock (&sh->lock);
       defer_diff = sh->building || sh->config_pending;
       g_mutex_unlock (&sh->lock);
-      if (!rebuilt && cur.diff_pending && !defer_diff)
+      if (!rebuilt && cur.diff_pending && !defer_diff
+          && g_get_monotonic_time () >= cur.diff_after)
         {
           cur.block_diff = measure_block_diff (&cur, input);
           cur.diff_pending = FALSE;
@@ -507,7 +521,10 @@ _nd_inference_worker (gpointer data)
           continue;
         }
       if (rebuilt)
-        cur.cold_ms = cur.plan->total_ms;
+        {
+          cur.cold_ms = cur.plan->total_ms;
+          cur.diff_after = g_get_monotonic_time () + DIFF_DELAY_US;
+        }
       serial++;
       g_atomic_int_inc (&sh->n_runs);
       _nd_inference_post (sh, collect (&cur, serial, rebuilt, input), rebuilt ? cur.request_time : 0,
