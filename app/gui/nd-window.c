@@ -242,18 +242,27 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
     }
   if (nd_graph_view_get_selected (self->graph_view) == NULL)
     {
-      /* Something to look at from the start: the first re-parameterizable block. */
-      for (int i = 1; i < nd_graph_n_nodes (r->graph); i++)
+      /* Something to look at from the start: the first re-parameterizable block, else the
+       * first block with a convolution. */
+      const char *pick = NULL;
+
+      for (int i = 1; i < nd_graph_n_nodes (r->graph) && pick == NULL; i++)
         {
           const NdNode *n = nd_graph_node (r->graph, i);
 
           if (n->block != NULL && (n->role == ND_ROLE_DENSE3X3 || n->role == ND_ROLE_FUSED3X3))
-            {
-              g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
-                                                  g_variant_new_string (n->block));
-              break;
-            }
+            pick = n->block;
         }
+      for (int i = 1; i < nd_graph_n_nodes (r->graph) && pick == NULL; i++)
+        {
+          const NdNode *n = nd_graph_node (r->graph, i);
+
+          if (n->op == ND_OP_CONV2D)
+            pick = n->block ? n->block : n->name;
+        }
+      if (pick != NULL)
+        g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                            g_variant_new_string (pick));
     }
   nd_graph_view_set_result (self->graph_view, r);
   nd_inspector_set_result (self->inspector, r);
