@@ -22,6 +22,7 @@ typedef struct
   int                width, height, stride;
   gboolean           image_pending;
   gint               n_runs;
+  gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
   gboolean           building;  /* a builder thread is at work */
   gpointer           ready;     /* Serving* it built, for the runner to install */
   GMainContext      *context;

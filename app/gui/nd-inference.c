@@ -225,6 +225,10 @@ typedef struct
 static void
 delivery_free (Delivery *d)
 {
+  g_mutex_lock (&d->shared->lock);
+  if (d->shared->queued == d)
+    d->shared->queued = NULL;
+  g_mutex_unlock (&d->shared->lock);
   _nd_inference_shared_unref (d->shared);
   g_clear_pointer (&d->result, nd_inference_result_unref);
   g_free (d->message);
@@ -236,14 +240,21 @@ deliver_cb (gpointer data)
 {
   Delivery *d = data;
   NdInference *self = d->shared->owner;
+  g_autoptr(NdInferenceResult) result = NULL;
 
+  /* The worker may still swap in a newer result until this delivery leaves the queue. */
+  g_mutex_lock (&d->shared->lock);
+  if (d->shared->queued == d)
+    d->shared->queued = NULL;
+  result = g_steal_pointer (&d->result);
+  g_mutex_unlock (&d->shared->lock);
   if (self == NULL)
     return G_SOURCE_REMOVE;
-  if (d->result != NULL)
+  if (result != NULL)
     {
-      if (d->result->rebuilt && d->request_time > 0)
-        d->result->knob_to_result_ms = (g_get_monotonic_time () - d->request_time) / 1000.0;
-      g_signal_emit (self, signals[SIGNAL_RESULT], 0, d->result);
+      if (result->rebuilt && d->request_time > 0)
+        result->knob_to_result_ms = (g_get_monotonic_time () - d->request_time) / 1000.0;
+      g_signal_emit (self, signals[SIGNAL_RESULT], 0, result);
     }
   else
     g_signal_emit (self, signals[SIGNAL_CONFIG_ERROR], 0, d->generation, d->message);
@@ -254,8 +265,26 @@ void
 _nd_inference_post (Shared *sh, NdInferenceResult *result, gint64 request_time, guint64 generation,
       const char *message)
 {
-  Delivery *d = g_new0 (Delivery, 1);
+  Delivery *d;
 
+  /* Plain results of one plan coalesce: when the main loop has not yet taken the previous
+   * one, the newer result replaces it, so a fast model cannot flood the main loop. */
+  if (result != NULL && !result->rebuilt)
+    {
+      Delivery *q;
+
+      g_mutex_lock (&sh->lock);
+      q = sh->queued;
+      if (q != NULL && q->result != NULL && q->result->generation == result->generation)
+        {
+          nd_inference_result_unref (q->result);
+          q->result = result;
+          g_mutex_unlock (&sh->lock);
+          return;
+        }
+      g_mutex_unlock (&sh->lock);
+    }
+  d = g_new0 (Delivery, 1);
   d->shared = g_atomic_rc_box_acquire (sh);
   d->result = result;
   d->request_time = request_time;
@@ -270,6 +299,12 @@ _nd_inference_post (Shared *sh, NdInferenceResult *result, gint64 request_time, 
     g_source_set_priority (source, G_PRIORITY_DEFAULT);
     g_source_set_callback (source, deliver_cb, d, (GDestroyNotify) delivery_free);
     g_source_set_static_name (source, "[nondeep] inference result");
+    if (result != NULL && !result->rebuilt)
+      {
+        g_mutex_lock (&sh->lock);
+        sh->queued = d;
+        g_mutex_unlock (&sh->lock);
+      }
     g_source_attach (source, sh->context);
     g_source_unref (source);
   }
