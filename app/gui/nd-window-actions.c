@@ -442,13 +442,4 @@ _nd_window_actions_init (NdWindow *self)
                                 _("VanillaNet's deep-training slope (1: merge-ready)"));
   add_knob (self, KNOB_GENERAL, NULL, NULL, NULL);
 
-  for (int k = 0; k < 5; k++)
-    {
-      self->top_labels[k] = gtk_label_new (NULL);
-      gtk_label_set_xalign (GTK_LABEL (self->top_labels[k]), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (self->top_labels[k]), PANGO_ELLIPSIZE_END);
-      self->top_bars[k] = gtk_level_bar_new_for_interval (0, 1);
-      gtk_box_append (self->top5_box, self->top_labels[k]);
-      gtk_box_append (self->top5_box, self->top_bars[k]);
-    }
 }

@@ -4,6 +4,7 @@
 
 #include "nd-graph-view.h"
 #include "nd-image.h"
+#include "nd-input-panel.h"
 #include "nd-inspector.h"
 #include "nd-latency-panel.h"
 #include "nd-window.h"
@@ -30,15 +31,11 @@ struct _NdWindow
 
   GtkDropDown        *model_dropdown;
   GtkDropDown        *backend_dropdown;
-  GtkDropDown        *sample_dropdown;
   GtkRevealer        *banner_revealer;
   GtkLabel           *banner_label;
   GtkGrid            *knob_grid;
   GtkLabel           *model_info;
-  GtkLabel           *input_label;
-  GtkLabel           *weights_label;
-  GtkPicture         *input_picture;
-  GtkBox             *top5_box;
+  NdInputPanel       *input_panel;
   NdGraphView        *graph_view;
   NdInspector        *inspector;
   NdLatencyPanel     *latency_panel;
@@ -46,7 +43,6 @@ struct _NdWindow
 
   GtkWidget          *streams_spin, *width_spin, *blocks_entry, *resolution_spin, *lambda_spin;
   GtkWidget          *error_labels[N_KNOBS];
-  GtkWidget          *top_labels[5], *top_bars[5];
 
   NdInference        *inference;
   NdInferenceConfig   config;
@@ -60,7 +56,6 @@ struct _NdWindow
   guint               screenshot_tick;
   int                 screenshot_frames;
   gboolean            updating;
-  GPtrArray          *samples;        /* paths */
   char              **labels;         /* class names for the current class count */
   char              **weights_labels; /* class names from the weights' metadata */
   int                 n_labels;

@@ -144,37 +144,19 @@ load_labels (NdWindow *self, int classes)
 static void
 update_top5 (NdWindow *self, NdInferenceResult *r)
 {
+  g_autofree char *text = NULL;
+
   load_labels (self, (int) r->logits->numel);
-  for (int k = 0; k < 5; k++)
-    {
-      g_autofree char *text = NULL;
-
-      gtk_widget_set_visible (self->top_labels[k], k < r->n_top);
-      gtk_widget_set_visible (self->top_bars[k], k < r->n_top);
-      if (k >= r->n_top)
-        continue;
-      if (self->labels != NULL)
-        {
-          g_auto(GStrv) names = g_strsplit (self->labels[r->top_class[k]], ",", 2);
-
-          text = g_strdup_printf ("%s · %.1f %%", names[0], 100 * r->top_prob[k]);
-        }
-      else
-        text = g_strdup_printf (_("class %d · %.1f %%"), r->top_class[k], 100 * r->top_prob[k]);
-      gtk_label_set_text (GTK_LABEL (self->top_labels[k]), text);
-      gtk_level_bar_set_value (GTK_LEVEL_BAR (self->top_bars[k]), r->top_prob[k]);
-    }
   if (r->random_weights)
-    gtk_label_set_text (self->weights_label,
-                        _("Random weights (deterministic): the classes mean nothing until you "
-                          "open trained weights."));
+    text = g_strdup (_("Random weights (deterministic): the classes mean nothing until you open "
+                       "trained weights."));
   else
     {
       g_autofree char *base = g_path_get_basename (self->config.weights_path);
-      g_autofree char *text = g_strdup_printf (_("Trained weights: %s"), base);
 
-      gtk_label_set_text (self->weights_label, text);
+      text = g_strdup_printf (_("Trained weights: %s"), base);
     }
+  nd_input_panel_set_result (self->input_panel, r, self->labels, text);
 }
 
 static void
@@ -300,12 +282,7 @@ config_error_cb (NdInference *inference, guint64 generation, const char *message
 void
 _nd_window_set_image (NdWindow *self, const char *description)
 {
-  g_autoptr(GdkTexture) texture =
-    gdk_memory_texture_new (self->image.width, self->image.height, GDK_MEMORY_R8G8B8A8,
-                            self->image.rgba, self->image.stride);
-
-  gtk_picture_set_paintable (self->input_picture, GDK_PAINTABLE (texture));
-  gtk_label_set_text (self->input_label, description);
+  nd_input_panel_show_image (self->input_panel, &self->image, description);
   nd_inference_set_image (self->inference, self->image.rgba, self->image.width,
                           self->image.height, self->image.stride);
 }
@@ -319,7 +296,7 @@ _nd_window_open_image_path (NdWindow *self, const char *path)
 
   if (!nd_image_load (&self->image, path, &error))
     {
-      gtk_label_set_text (self->input_label, error->message);
+      nd_input_panel_show_message (self->input_panel, error->message);
       return FALSE;
     }
   desc = g_strdup_printf ("%s · %d×%d", base, self->image.width, self->image.height);
@@ -338,47 +315,6 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, NdWindo
   file = g_value_get_object (value);
   path = g_file_get_path (file);
   return path != NULL && _nd_window_open_image_path (self, path);
-}
-
-static void
-sample_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, NdWindow *self)
-{
-  guint i = gtk_drop_down_get_selected (dropdown);
-
-  if (self->updating || self->samples == NULL || i == 0 || i > self->samples->len)
-    return;
-  _nd_window_open_image_path (self, g_ptr_array_index (self->samples, i - 1));
-}
-
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
-}
-
-static void
-find_samples (NdWindow *self)
-{
-  g_autofree char *dir_path = g_build_filename (_nd_window_assets_dir (), "samples", NULL);
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  gtk_string_list_append (names, _("Samples"));
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, ".png") || g_str_has_suffix (name, ".jpg"))
-      g_ptr_array_add (files, g_strdup (name));
-  g_ptr_array_sort (files, compare_names);
-  self->samples = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < files->len; i++)
-    {
-      gtk_string_list_append (names, g_ptr_array_index (files, i));
-      g_ptr_array_add (self->samples, g_build_filename (dir_path, g_ptr_array_index (files, i),
-                                                        NULL));
-    }
-  gtk_drop_down_set_model (self->sample_dropdown, G_LIST_MODEL (names));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->sample_dropdown), self->samples->len > 0);
 }
 
 static void
@@ -471,7 +407,6 @@ nd_window_finalize (GObject *object)
   nd_inference_config_clear (&self->config);
   nd_image_clear (&self->image);
   g_free (self->screenshot);
-  g_clear_pointer (&self->samples, g_ptr_array_unref);
   g_clear_pointer (&self->labels, g_strfreev);
   g_clear_pointer (&self->weights_labels, g_strfreev);
   G_OBJECT_CLASS (nd_window_parent_class)->finalize (object);
@@ -487,6 +422,7 @@ nd_window_class_init (NdWindowClass *klass)
   object_class->finalize = nd_window_finalize;
 
   g_type_ensure (ND_TYPE_GRAPH_VIEW);
+  g_type_ensure (ND_TYPE_INPUT_PANEL);
   g_type_ensure (ND_TYPE_INSPECTOR);
   g_type_ensure (ND_TYPE_LATENCY_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -494,15 +430,11 @@ nd_window_class_init (NdWindowClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdWindow, name)
   BIND (model_dropdown);
   BIND (backend_dropdown);
-  BIND (sample_dropdown);
   BIND (banner_revealer);
   BIND (banner_label);
   BIND (knob_grid);
   BIND (model_info);
-  BIND (input_label);
-  BIND (weights_label);
-  BIND (input_picture);
-  BIND (top5_box);
+  BIND (input_panel);
   BIND (graph_view);
   BIND (inspector);
   BIND (latency_panel);
@@ -526,10 +458,14 @@ nd_window_init (NdWindow *self)
   self->updating = FALSE;
   _nd_window_actions_init (self);
   probe_backends (self);
-  find_samples (self);
+  {
+    g_autofree char *samples = g_build_filename (_nd_window_assets_dir (), "samples", NULL);
 
-  g_signal_connect (self->sample_dropdown, "notify::selected", G_CALLBACK (sample_selected_cb),
-                    self);
+    nd_input_panel_set_samples_dir (self->input_panel, samples);
+  }
+
+  g_signal_connect_swapped (self->input_panel, "open-path",
+                            G_CALLBACK (_nd_window_open_image_path), self);
   g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
@@ -614,12 +550,13 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
     g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
                                         g_variant_new_string (o->select));
   _nd_window_sync_widgets (self);
-  if (o->image == NULL && c->in_channels == 1 && self->samples != NULL && self->samples->len > 0)
-    _nd_window_open_image_path (self, g_ptr_array_index (self->samples, 0));
+  if (o->image == NULL && c->in_channels == 1
+      && nd_input_panel_get_sample (self->input_panel, 0) != NULL)
+    _nd_window_open_image_path (self, nd_input_panel_get_sample (self->input_panel, 0));
   else if (o->image == NULL || !_nd_window_open_image_path (self, o->image))
     {
       if (o->image != NULL && self->screenshot != NULL)
-        g_printerr ("%s\n", gtk_label_get_text (self->input_label));
+        g_printerr ("%s\n", nd_input_panel_get_message (self->input_panel));
       nd_image_test_pattern (&self->image, 256);
       _nd_window_set_image (self, _("Synthetic test pattern"));
     }
