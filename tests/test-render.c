@@ -405,7 +405,7 @@ test_latency (void)
 {
   g_autoptr(NdGraph) g = small_parnet (3, TRUE);
   g_autofree double *op_ms = g_new0 (double, nd_graph_n_nodes (g));
-  NdLatencySample hist[] = { { 10, FALSE }, { 7, TRUE }, { 12, FALSE }, { 8, TRUE } };
+  NdLatencySample hist[] = { { 10, FALSE, 30 }, { 7, TRUE, 0 }, { 12, FALSE, 0 }, { 8, TRUE, 0 } };
   NdRenderLatencyData d = { g, op_ms, 0, 3, hist, G_N_ELEMENTS (hist) };
   double totals[5], sum = 0;
   int n;
@@ -436,6 +436,9 @@ test_latency (void)
   nd_render_latency_history (cr, &d, 400, 90, &style);
   g_assert_true (has_color_near (s, 40, 0, 399, 70, rgba24 (style.fused), 2));
   g_assert_true (has_color_near (s, 40, 0, 399, 70, rgba24 (style.unfused), 2));
+  /* The one cold run (30 ms, the maximum) is a ring near the top; warm points are lower. */
+  g_assert_true (has_color_near (s, 40, 0, 120, 16, rgba24 (style.unfused), 40));
+  g_assert_false (has_color_near (s, 200, 0, 399, 16, rgba24 (style.unfused), 40));
   nd_render_latency (cr, &d, 400, 90, &style);
   cairo_destroy (cr);
   cairo_surface_destroy (s);

@@ -117,7 +117,8 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
           self->n_history--;
         }
       self->history[self->n_history++] = (NdLatencySample) { result->total_ms,
-                                                             result->graph->fused };
+                                                             result->graph->fused,
+                                                             result->cold_ms };
       self->sampled_generation = result->generation;
     }
   text = g_strdup_printf (_("%s · warm %.1f ms · cold %.1f ms · plan %.0f ms · knob → result "
