@@ -148,6 +148,18 @@ test_knobs (Fixture *f, gconstpointer data)
   };
   g_autoptr(GBytes) prev = NULL;
 
+  /* Measuring the preset: flip fused/unfused first, at full size. */
+  if (g_getenv ("ND_UI_TEST_PRESET") != NULL)
+    for (int i = 0; i < 2; i++)
+      {
+        double knob_ms0 = 0, ms0;
+
+        ms0 = drive (f, "fused", g_variant_new_boolean (i == 0), &knob_ms0);
+        g_test_message ("preset fused=%d: knob → new latency shown %.0f ms (result %.0f ms)",
+                        i == 0, ms0, knob_ms0);
+      }
+
+  r = nd_window_get_result (f->window);
   g_assert_cmpint (r->spec.streams, ==, 3);
   g_assert_cmpint (nd_render_graph_n_lanes (r->graph), ==, 3);
   g_assert_cmpfloat (r->total_ms, >, 0);
