@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "nd-colormap.h"
 #include "nd-render-featuremap.h"
@@ -55,6 +56,36 @@ layout_compute (const NdTensor *t, double width, double height, const NdRenderSt
   return TRUE;
 }
 
+static int
+compare_floats (gconstpointer a, gconstpointer b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The 1st and 99th percentiles of up to 4096 evenly spaced finite samples: one outlier does
+ * not turn every other cell dark. Values beyond them take the end colours. */
+static void
+robust_range (const float *data, gint64 n, float *lo, float *hi)
+{
+  float sample[4096];
+  gint64 step = MAX (n / (gint64) G_N_ELEMENTS (sample), 1);
+  int m = 0;
+
+  for (gint64 i = 0; i < n && m < (int) G_N_ELEMENTS (sample); i += step)
+    if (isfinite (data[i]))
+      sample[m++] = data[i];
+  if (m == 0)
+    {
+      *lo = *hi = 0;
+      return;
+    }
+  qsort (sample, m, sizeof (float), compare_floats);
+  *lo = sample[(int) (0.01 * (m - 1))];
+  *hi = sample[(int) (0.99 * (m - 1))];
+}
+
 void
 nd_render_featuremap (cairo_t             *cr,
                       const NdTensor      *tensor,
@@ -72,16 +103,7 @@ nd_render_featuremap (cairo_t             *cr,
   if (tensor == NULL || !layout_compute (tensor, width, height, style, &l))
     return;
   plane = (gint64) l.H * l.W;
-  for (gint64 i = 0; i < l.n * plane; i++)
-    {
-      float v = tensor->data[i];
-
-      if (isfinite (v))
-        {
-          lo = MIN (lo, v);
-          hi = MAX (hi, v);
-        }
-    }
+  robust_range (tensor->data, l.n * plane, &lo, &hi);
 
   for (int c = 0; c < l.n; c++)
     {

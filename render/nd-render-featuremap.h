@@ -10,7 +10,8 @@
 G_BEGIN_DECLS
 
 /* A C×H×W activation ([1,C,H,W] or [C,H,W]) as a grid of channel tiles, each cell coloured
- * with viridis over the min..max of all drawn channels (one scale, so channels compare). */
+ * with viridis over the 1st..99th percentile of all drawn channels (one scale, so channels
+ * compare; the extremes take the end colours). */
 typedef struct
 {
   int channel, y, x;

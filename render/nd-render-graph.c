@@ -19,6 +19,7 @@ typedef struct
 {
   const NdBlockStats *st;
   int      col, lane, slot, n_slots;
+  int      first_col;    /* a block several layers deep (ResNet's) spans its columns */
   double   ms;
   guint    roles;        /* bit per NdRole present in the block */
   gboolean on_path;
@@ -162,6 +163,8 @@ layout_compute (Layout *l, const NdRenderGraphData *data, double width, double h
         continue;
       box = &l->boxes[l->node_box[i]];
       box->roles |= 1u << node->role;
+      if (node->depth > 0 && (box->first_col == 0 || node->depth < box->first_col))
+        box->first_col = node->depth;
       if (data->op_ms != NULL)
         box->ms += data->op_ms[i];
     }
@@ -273,9 +276,14 @@ layout_compute (Layout *l, const NdRenderGraphData *data, double width, double h
       Box *box = &l->boxes[b];
       double slot_h = l->lane_h / box->n_slots;
 
-      box->w = l->col_w * 0.78;
+      int span;
+
+      if (box->first_col <= 0 || box->first_col > box->col || box->st->depth <= 0)
+        box->first_col = box->col;
+      span = box->col - box->first_col + 1;
+      box->w = l->col_w * (span - 0.34);
       box->h = MIN (slot_h * 0.78, 96);
-      box->x = MARGIN_LEFT + (box->col - 1) * l->col_w + (l->col_w - box->w) / 2;
+      box->x = MARGIN_LEFT + (box->first_col - 1) * l->col_w + l->col_w * 0.17;
       box->y = MARGIN_TOP + box->lane * l->lane_h + box->slot * slot_h + (slot_h - box->h) / 2;
       l->max_ms = MAX (l->max_ms, box->ms);
     }
@@ -375,13 +383,22 @@ main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
   return nd_role_name (st->role);
 }
 
+/* Box titles: "streams.1.3" → "1.3", "stage3.5" → "s3.5", "stages.4" → "s4",
+ * "layer2.1" → "L2.1"; other names stay. */
 static const char *
-short_name (const char *block)
+short_name (const char *block, char *buf, gsize len)
 {
-  /* "streams.1.3" → "1.3"; "downsamples_2.1" stays. */
   if (g_str_has_prefix (block, "streams."))
     return block + strlen ("streams.");
-  return block;
+  if (g_str_has_prefix (block, "stages."))
+    g_snprintf (buf, len, "s%s", block + strlen ("stages."));
+  else if (g_str_has_prefix (block, "stage"))
+    g_snprintf (buf, len, "s%s", block + strlen ("stage"));
+  else if (g_str_has_prefix (block, "layer"))
+    g_snprintf (buf, len, "L%s", block + strlen ("layer"));
+  else
+    return block;
+  return buf;
 }
 
 static void
@@ -424,7 +441,8 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
   cairo_save (cr);
   cairo_rectangle (cr, box->x, box->y, box->w, box->h);
   cairo_clip (cr);
-  nd_render_text (cr, short_name (box->st->block), box->x + 3, box->y + fs + 1, 0);
+  nd_render_text (cr, short_name (box->st->block, buf, sizeof buf), box->x + 3, box->y + fs + 1,
+                  0);
 
   for (guint k = 0; k < G_N_ELEMENTS (branch_rows); k++)
     if (box->roles & (1u << branch_rows[k].role))
@@ -576,18 +594,44 @@ nd_render_graph (cairo_t                 *cr,
             cairo_set_line_width (cr, 1);
           }
         cairo_stroke (cr);
-        /* The tensor shape on the edge, where there is room. */
-        if (l.col_w * style->zoom > 44)
-          {
-            g_snprintf (buf, sizeof buf, "%d×%d×%d", a->st->out_c, a->st->out_h, a->st->out_w);
-            nd_render_set_rgba (cr, style->fg);
-            cairo_set_font_size (cr, fs * 0.75);
-            nd_render_text (cr, buf, mx, (y0 + y1) / 2 - 2, 0.5);
-          }
       }
 
   for (int b = 0; b < l.n_boxes; b++)
     draw_box (cr, &l, &l.boxes[b], data, style, fs);
+
+  /* Tensor shapes on the edges, sized to fit the gap between columns, over everything. */
+  for (guint e = 0; e < l.edges->len; e++)
+    {
+      const Edge *edge = &g_array_index (l.edges, Edge, e);
+      const Box *a = &l.boxes[edge->from], *b = &l.boxes[edge->to];
+      double gap = b->x - (a->x + a->w), efs;
+      cairo_text_extents_t ext;
+
+      if (gap <= 0)
+        continue;
+      g_snprintf (buf, sizeof buf, "%d×%d×%d", a->st->out_c, a->st->out_h, a->st->out_w);
+      cairo_set_font_size (cr, fs);
+      cairo_text_extents (cr, buf, &ext);
+      efs = MIN (fs * 0.8, 0.9 * fs * (gap - 2) / MAX (ext.x_advance, 1));
+      if (efs * style->zoom < 5)
+        continue;
+      cairo_set_font_size (cr, efs);
+      cairo_text_extents (cr, buf, &ext);
+      {
+        double lx = (a->x + a->w + b->x) / 2, ly = (a->y + a->h / 2 + b->y + b->h / 2) / 2 - 3;
+        gboolean hidden = FALSE;
+
+        /* A long edge can pass over other boxes: no label there. */
+        for (int o = 0; o < l.n_boxes && !hidden; o++)
+          hidden = lx + ext.x_advance / 2 > l.boxes[o].x + 1
+                   && lx - ext.x_advance / 2 < l.boxes[o].x + l.boxes[o].w - 1
+                   && ly > l.boxes[o].y && ly - efs < l.boxes[o].y + l.boxes[o].h;
+        if (hidden)
+          continue;
+        nd_render_set_rgba (cr, style->fg);
+        nd_render_text (cr, buf, lx, ly, 0.5);
+      }
+    }
   cairo_restore (cr);
 }
 

@@ -24,6 +24,22 @@ find_node (const NdGraph *graph, const char *block, NdRole role, NdOp op)
   return NULL;
 }
 
+/* The identity folds only when it is summed directly (RepVGG); ParNet's identity is multiplied
+ * by the SSE gate first, so it stays a separate branch in the fused form. */
+static gboolean
+feeds_add (const NdGraph *graph, const NdNode *node)
+{
+  for (int i = node->id + 1; i < nd_graph_n_nodes (graph); i++)
+    {
+      const NdNode *n = nd_graph_node (graph, i);
+
+      for (int k = 0; k < n->n_inputs; k++)
+        if (n->inputs[k] == node->id && n->op == ND_OP_ADD)
+          return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 bn_scale_shift (const NdNode *bn, int c, float *scale, float *shift)
 {
@@ -92,7 +108,7 @@ nd_kernel_steps_compute (const NdGraph *graph,
     }
 
   id_bn = find_node (graph, block, ND_ROLE_IDENTITY_BN, ND_OP_BATCHNORM);
-  if (id_bn != NULL)
+  if (id_bn != NULL && feeds_add (graph, id_bn))
     {
       steps->has_identity = TRUE;
       /* Channel o of a grouped conv reads channel o mod (C/g) of its group. */

@@ -165,7 +165,7 @@ nd_render_latency_history (cairo_t                   *cr,
   cairo_save (cr);
   nd_render_fill_bg (cr, style, width, height);
   for (int i = 0; i < data->n_history; i++)
-    max = MAX (max, data->history[i].ms);
+    max = MAX (max, MAX (data->history[i].ms, data->history[i].cold_ms));
   pw = width - x0 - 4;
   ph = height - y0 - style->font_size - 6;
   if (max <= 0 || pw <= 0 || ph <= 0)
@@ -213,6 +213,15 @@ nd_render_latency_history (cairo_t                   *cr,
             continue;
           cairo_arc (cr, x, y, 3, 0, 2 * G_PI);
           cairo_fill (cr);
+          if (data->history[i].cold_ms > 0)
+            {
+              double yc = y0 + ph - ph * data->history[i].cold_ms / max;
+
+              cairo_set_line_width (cr, 1.5);
+              cairo_new_sub_path (cr);
+              cairo_arc (cr, x, yc, 3.5, 0, 2 * G_PI);
+              cairo_stroke (cr);
+            }
         }
     }
   cairo_set_font_size (cr, style->font_size * 0.85);
@@ -220,6 +229,8 @@ nd_render_latency_history (cairo_t                   *cr,
   nd_render_text (cr, _("fused"), x0 + 4, height - 3, 0);
   nd_render_set_rgba (cr, style->unfused);
   nd_render_text (cr, _("unfused"), x0 + 60, height - 3, 0);
+  nd_render_set_rgba (cr, style->muted);
+  nd_render_text (cr, _("● warm  ○ cold (first run)"), x0 + 130, height - 3, 0);
 out:
   cairo_restore (cr);
 }

@@ -14,6 +14,7 @@ typedef struct
 {
   double   ms;        /* warm latency of one run */
   gboolean fused;
+  double   cold_ms;   /* the first run of the same plan; 0: not known */
 } NdLatencySample;
 
 typedef struct
@@ -28,7 +29,8 @@ typedef struct
 
 /* The three panels stacked: the per-op timeline (ops laid end to end in execution order,
  * one row per stream, shared ops on their own row), per-stream totals as bars, and the
- * history of warm latencies, fused and unfused in their series colours. */
+ * history of warm latencies (filled dots, joined) and cold first runs (rings), fused and
+ * unfused in their series colours. */
 void nd_render_latency          (cairo_t                   *cr,
                                  const NdRenderLatencyData *data,
                                  double                     width,

@@ -1,0 +1,28 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <locale.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-application.h"
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(NdApplication) app = NULL;
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = nd_application_new ();
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  /* --screenshot that could not build its model or save the file */
+  if (status == 0 && g_object_get_data (G_OBJECT (app), "nd-screenshot-failed") != NULL)
+    status = 1;
+  return status;
+}

@@ -1,0 +1,24 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "nd-inference.h"
+
+G_BEGIN_DECLS
+
+/* The architecture view: nd_render_graph with click to select, scroll to zoom, drag to pan.
+ * Emits "block-selected" (const char *block). */
+#define ND_TYPE_GRAPH_VIEW (nd_graph_view_get_type ())
+G_DECLARE_FINAL_TYPE (NdGraphView, nd_graph_view, ND, GRAPH_VIEW, GtkWidget)
+
+GtkWidget  *nd_graph_view_new          (void);
+void        nd_graph_view_set_result   (NdGraphView       *self,
+                                        NdInferenceResult *result);
+void        nd_graph_view_set_selected (NdGraphView       *self,
+                                        const char        *block);
+const char *nd_graph_view_get_selected (NdGraphView       *self);
+void        nd_graph_view_reset_zoom   (NdGraphView       *self);
+
+G_END_DECLS

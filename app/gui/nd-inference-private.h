@@ -1,0 +1,44 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "nd-inference.h"
+
+G_BEGIN_DECLS
+
+/* What the main thread and the worker share, under @lock. nd-inference.c is the object and
+ * the results; nd-inference-worker.c the runner and builder threads. */
+typedef struct
+{
+  GMutex             lock;
+  GCond              cond;
+  gboolean           quit;
+  gboolean           live;
+  NdInferenceConfig  config;
+  gboolean           config_pending;
+  guint64            generation;
+  gint64             config_time;
+  GBytes            *image;
+  int                width, height, stride;
+  gboolean           image_pending;
+  gint               n_runs;
+  gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
+  gboolean           building;  /* a builder thread is at work */
+  gpointer           ready;     /* Serving* it built, for the runner to install */
+  GMainContext      *context;
+  NdInference       *owner;     /* main thread only; NULL after shutdown */
+} Shared;
+
+/* Posts a result (or, with @result NULL, a config error) to the main context. */
+void     _nd_inference_post           (Shared            *sh,
+                                       NdInferenceResult *result,
+                                       gint64             request_time,
+                                       guint64            generation,
+                                       const char        *message);
+void     _nd_inference_shared_unref   (Shared            *sh);
+int      _nd_inference_block_last_node (const NdGraph    *graph,
+                                        const char       *block);
+void     _nd_inference_result_counted (void);
+gpointer _nd_inference_worker         (gpointer           shared);
+
+G_END_DECLS

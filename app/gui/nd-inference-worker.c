@@ -1,0 +1,542 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-backend.h"
+#include "nd-dataset.h"
+#include "nd-fuse.h"
+#include "nd-inference-private.h"
+#include "nd-preprocess.h"
+#include "nd-weights.h"
+
+#define RANDOM_SEED 42
+#define DIFF_DELAY_US (400 * G_TIME_SPAN_MILLISECOND)
+
+/* ---- the worker --------------------------------------------------------------------------- */
+
+typedef struct
+{
+  NdBackend   *backend;
+  char         backend_name[16];
+  NdGraph     *training;      /* with weights */
+  NdGraph     *graph;         /* what runs: training or fused */
+  NdPlan      *plan;
+  NdModelSpec  spec;
+  guint64      generation;
+  gint64       request_time;
+  double       prepare_ms;
+  double       cold_ms;
+  gboolean     random_weights;
+  GHashTable  *block_diff;
+  gboolean     diff_pending;
+  gint64       diff_after;    /* monotonic µs: not before */
+  char        *weights_path;
+  char        *preprocess;
+  /* The other form (fused ↔ training) of the same weights, kept from the difference
+   * measurement so that flipping the switch back and forth costs one run. */
+  NdGraph     *alt_graph;
+  NdPlan      *alt_plan;
+} Serving;
+
+static void
+serving_clear (Serving *s)
+{
+  g_clear_pointer (&s->plan, nd_plan_free);
+  g_clear_pointer (&s->graph, nd_graph_unref);
+  g_clear_pointer (&s->training, nd_graph_unref);
+  g_clear_pointer (&s->block_diff, g_hash_table_unref);
+  g_clear_pointer (&s->alt_plan, nd_plan_free);
+  g_clear_pointer (&s->alt_graph, nd_graph_unref);
+  g_clear_pointer (&s->weights_path, g_free);
+  g_clear_pointer (&s->preprocess, g_free);
+  g_clear_pointer (&s->backend, nd_backend_free);
+}
+
+static void
+serving_free (gpointer s)
+{
+  serving_clear (s);
+  g_free (s);
+}
+
+static int *
+capture_list (const NdGraph *graph, int *n)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GPtrArray) stats = nd_graph_block_stats (graph);
+
+  for (guint b = 0; b < stats->len; b++)
+    {
+      const NdBlockStats *st = g_ptr_array_index (stats, b);
+
+      g_array_append_val (ids, st->last_node);
+    }
+  for (int i = 1; i < nd_graph_n_nodes (graph); i++)
+    if (nd_graph_node (graph, i)->op == ND_OP_GATE)
+      g_array_append_val (ids, nd_graph_node (graph, i)->inputs[1]);
+  *n = ids->len;
+  return (int *) g_array_free (ids, FALSE);
+}
+
+static NdPlan *
+prepare (NdBackend *backend, NdGraph *graph, GError **error)
+{
+  int n = 0;
+  g_autofree int *ids = capture_list (graph, &n);
+  NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE };
+
+  return nd_backend_prepare (backend, graph, &opts, error);
+}
+
+static gboolean
+same_spec_but (const NdModelSpec *a, const NdModelSpec *b, gboolean ignore_resolution)
+{
+  NdModelSpec x = *a, y = *b;
+
+  if (ignore_resolution)
+    x.resolution = y.resolution = 0;
+  return memcmp (&x, &y, sizeof x) == 0;
+}
+
+/* What a builder may reuse from the serving model: its training graph (shared, read-only:
+ * weights never change after init) and how it was made. */
+typedef struct
+{
+  NdGraph     *training;
+  NdModelSpec  spec;
+  char        *weights_path;
+} Base;
+
+static gboolean
+build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError **error)
+{
+  g_autoptr(NdGraph) training = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean same_weights;
+
+  if (!nd_inference_config_to_spec (cfg, &next->spec, error))
+    return FALSE;
+  same_weights = base->training != NULL
+                 && g_strcmp0 (base->weights_path, cfg->weights_path) == 0;
+  next->weights_path = g_strdup (cfg->weights_path);
+  next->preprocess = g_strdup (cfg->preprocess);
+  next->random_weights = cfg->weights_path == NULL;
+
+  if (same_weights && same_spec_but (&base->spec, &next->spec, FALSE))
+    /* Only the form or the backend changed: the weights stay. */
+    training = nd_graph_ref (base->training);
+  else
+    {
+      training = nd_model_build (&next->spec, error);
+      if (training == NULL)
+        return FALSE;
+      g_debug ("build: graph %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
+      if (same_weights && same_spec_but (&base->spec, &next->spec, TRUE))
+        {
+          /* A new resolution changes shapes, not weights: copy them over. */
+          g_autoptr(NdWeightSet) set = nd_graph_dup_weights (base->training);
+
+          if (!nd_graph_load_weights (training, set, error))
+            return FALSE;
+        }
+      else if (cfg->weights_path != NULL)
+        {
+          g_autoptr(NdWeightSet) set = nd_safetensors_load (cfg->weights_path, NULL, error);
+
+          if (set == NULL || !nd_graph_load_weights (training, set, error))
+            return FALSE;
+        }
+      else
+        nd_model_init_random (training, RANDOM_SEED);
+      g_debug ("build: weights %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
+    }
+
+  if (cfg->fused)
+    {
+      next->graph = nd_fuse_graph (training, error);
+      if (next->graph == NULL)
+        return FALSE;
+    }
+  else
+    next->graph = nd_graph_ref (training);
+  next->training = g_steal_pointer (&training);
+
+  /* Each plan gets its own backend, so building never touches the one serving. */
+  next->backend = nd_backend_new (cfg->backend, -1, error);
+  if (next->backend == NULL)
+    return FALSE;
+  g_strlcpy (next->backend_name, cfg->backend, sizeof next->backend_name);
+  next->plan = prepare (next->backend, next->graph, error);
+  if (next->plan == NULL)
+    return FALSE;
+  next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  next->diff_pending = TRUE;
+  return TRUE;
+}
+
+/* Flipping the fused switch back to the form already measured against: swap in its plan. */
+static gboolean
+try_swap (const NdInferenceConfig *cfg, Serving *cur)
+{
+  NdModelSpec spec;
+  NdGraph *graph;
+  NdPlan *plan;
+
+  if (cur->alt_plan == NULL || cur->alt_graph->fused != cfg->fused
+      || g_strcmp0 (cur->backend_name, cfg->backend) != 0
+      || g_strcmp0 (cur->weights_path, cfg->weights_path) != 0
+      || !nd_inference_config_to_spec (cfg, &spec, NULL)
+      || !same_spec_but (&cur->spec, &spec, FALSE))
+    return FALSE;
+  graph = cur->graph;
+  plan = cur->plan;
+  cur->graph = cur->alt_graph;
+  cur->plan = cur->alt_plan;
+  cur->alt_graph = graph;
+  cur->alt_plan = plan;
+  cur->prepare_ms = 0;
+  return TRUE;
+}
+
+typedef struct
+{
+  Shared            *shared;
+  NdInferenceConfig  config;
+  guint64            generation;
+  gint64             request_time;
+  Base               base;
+} BuildJob;
+
+static gpointer
+builder (gpointer data)
+{
+  BuildJob *job = data;
+  Shared *sh = job->shared;
+  Serving *next = g_new0 (Serving, 1);
+  g_autoptr(GError) error = NULL;
+
+  next->generation = job->generation;
+  next->request_time = job->request_time;
+  if (!build_new (&job->config, &job->base, next, &error))
+    {
+      _nd_inference_post (sh, NULL, 0, job->generation, error->message);
+      g_clear_pointer (&next, serving_free);
+    }
+  g_mutex_lock (&sh->lock);
+  if (next != NULL)
+    {
+      g_clear_pointer (&sh->ready, serving_free);
+      sh->ready = next;
+    }
+  sh->building = FALSE;
+  g_cond_signal (&sh->cond);
+  g_mutex_unlock (&sh->lock);
+
+  nd_inference_config_clear (&job->config);
+  g_clear_pointer (&job->base.training, nd_graph_unref);
+  g_free (job->base.weights_path);
+  g_free (job);
+  _nd_inference_shared_unref (sh);
+  return NULL;
+}
+
+/* The measured difference of each block's output between the fused and the training form,
+ * run once per plan on the current input (the other form is built here, off the first
+ * result's path). */
+static GHashTable *
+measure_block_diff (Serving *s, const NdTensor *input)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) other_graph = s->graph->fused ? nd_graph_ref (s->training)
+                                                   : nd_fuse_graph (s->training, &error);
+  g_autoptr(NdPlan) plan = other_graph ? prepare (s->backend, other_graph, &error) : NULL;
+  GHashTable *diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GPtrArray) stats = nd_graph_block_stats (s->graph);
+
+  if (plan == NULL || !nd_plan_run (plan, input, &error))
+    {
+      g_debug ("No fused-vs-unfused difference: %s", error ? error->message : "");
+      return diff;
+    }
+  for (guint b = 0; b < stats->len; b++)
+    {
+      const NdBlockStats *st = g_ptr_array_index (stats, b);
+      int other = _nd_inference_block_last_node (other_graph, st->block);
+      NdTensor *a = s->plan->captured[st->last_node];
+      NdTensor *t = other > 0 ? plan->captured[other] : NULL;
+      double max_abs, max_rel;
+
+      if (a != NULL && t != NULL && nd_tensor_compare (a, t, &max_abs, &max_rel))
+        g_hash_table_insert (diff, g_strdup (st->block), g_memdup2 (&max_abs, sizeof max_abs));
+    }
+  g_clear_pointer (&s->alt_plan, nd_plan_free);
+  g_clear_pointer (&s->alt_graph, nd_graph_unref);
+  s->alt_graph = g_steal_pointer (&other_graph);
+  s->alt_plan = g_steal_pointer (&plan);
+  return diff;
+}
+
+static NdInferenceResult *
+collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input)
+{
+  NdInferenceResult *r = g_atomic_rc_box_new0 (NdInferenceResult);
+  NdPlan *plan = s->plan;
+  g_autofree float *prob = NULL;
+  int classes;
+  double max = -INFINITY, sum = 0;
+
+  _nd_inference_result_counted ();
+  r->generation = s->generation;
+  r->serial = serial;
+  r->rebuilt = rebuilt;
+  r->graph = nd_graph_ref (s->graph);
+  r->training = nd_graph_ref (s->training);
+  r->spec = s->spec;
+  r->backend = g_strdup (s->backend->description ? s->backend->description : s->backend->name);
+  r->n_nodes = plan->n_nodes;
+  r->op_ms = g_memdup2 (plan->op_ms, sizeof (double) * plan->n_nodes);
+  r->total_ms = plan->total_ms;
+  r->cold_ms = s->cold_ms;
+  r->prepare_ms = s->prepare_ms;
+  r->random_weights = s->random_weights;
+  r->captured = g_new0 (NdTensor *, plan->n_nodes);
+  /* Copies: a backend may refill its capture buffers in place on the next run while the main
+   * thread still draws this result. */
+  for (int i = 0; i < plan->n_nodes; i++)
+    if (plan->captured[i] != NULL)
+      r->captured[i] = nd_tensor_copy (plan->captured[i]);
+  if (s->block_diff != NULL)
+    r->block_diff = g_hash_table_ref (s->block_diff);
+  r->logits = nd_tensor_copy (plan->output);
+  r->input = nd_tensor_copy (input);
+
+  classes = (int) r->logits->numel;
+  prob = g_new (float, classes);
+  for (int c = 0; c < classes; c++)
+    max = MAX (max, r->logits->data[c]);
+  for (int c = 0; c < classes; c++)
+    sum += prob[c] = expf (r->logits->data[c] - max);
+  r->n_top = MIN (5, classes);
+  for (int k = 0; k < r->n_top; k++)
+    {
+      int best = -1;
+
+      for (int c = 0; c < classes; c++)
+        if (prob[c] >= 0 && (best < 0 || prob[c] > prob[best]))
+          best = c;
+      r->top_class[k] = best;
+      r->top_prob[k] = (float) (prob[best] / sum);
+      prob[best] = -1;
+    }
+  return r;
+}
+
+static NdTensor *
+make_input (const Serving *cur, GBytes *image, int w, int h, int stride, GError **error)
+{
+  const NdGraph *graph = cur->graph;
+  const guint8 *px = g_bytes_get_data (image, NULL);
+  NdPreprocess pp;
+
+  if (graph->in_c == 1)
+    {
+      /* Fashion-MNIST models: the weights' gray path (pad or resize, their mean/std). */
+      NdGrayPreprocess gp;
+      g_autofree guint8 *gray = g_malloc ((gsize) w * h);
+      NdTensor *t;
+
+      if (!nd_gray_preprocess_parse (cur->preprocess, &gp, error))
+        return NULL;
+      gp.size = graph->in_h;
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          {
+            const guint8 *p = px + (gsize) y * stride + 4 * x;
+
+            /* ITU-R 601 luma, as PIL's convert("L") */
+            gray[(gsize) y * w + x] = (guint8) ((p[0] * 299 + p[1] * 587 + p[2] * 114 + 500)
+                                                / 1000);
+          }
+      t = nd_tensor_new_4d (1, 1, gp.size, gp.size);
+      nd_gray_preprocess_pixels (gray, w, h, &gp, t->data);
+      return t;
+    }
+  nd_preprocess_for_spec (&cur->spec, &pp);
+  /* The graph decides the side (a knob may have changed it). */
+  if (pp.crop != graph->in_h)
+    {
+      pp.resize = pp.resize > 0 ? (int) (graph->in_h / 0.875) : 0;
+      pp.crop = graph->in_h;
+    }
+  return nd_preprocess_image (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &pp, error);
+}
+
+/* The runner: runs the serving plan on the newest input, installs what the builder made, and
+ * hands every config that is not a plain fused/unfused swap to a builder thread, so the old
+ * plan keeps serving while the new one is built. */
+gpointer
+_nd_inference_worker (gpointer data)
+{
+  Shared *sh = data;
+  Serving cur = { 0 };
+  GBytes *image = NULL;
+  int iw = 0, ih = 0, istride = 0;
+  NdTensor *input = NULL;
+  gboolean input_dirty = TRUE;
+  guint64 serial = 0;
+  GThread *build_thread = NULL;
+
+  for (;;)
+    {
+      NdInferenceConfig cfg = { 0 };
+      gboolean have_cfg = FALSE, rebuilt = FALSE, defer_diff;
+      Serving *ready = NULL;
+      guint64 gen = 0;
+      gint64 req = 0;
+      g_autoptr(GError) error = NULL;
+
+      g_mutex_lock (&sh->lock);
+      for (;;)
+        {
+          gboolean diff_waits = cur.plan != NULL && cur.diff_pending && !sh->building
+                                && !sh->config_pending;
+
+          if (sh->quit || (sh->config_pending && !sh->building) || sh->image_pending
+              || sh->ready != NULL || (cur.plan != NULL && sh->live)
+              || (diff_waits && g_get_monotonic_time () >= cur.diff_after))
+            break;
+          /* The difference measurement (a second plan, seconds on a big model) starts after
+           * a short pause, so a knob turned again right away does not wait behind it. */
+          if (diff_waits)
+            g_cond_wait_until (&sh->cond, &sh->lock, cur.diff_after);
+          else
+            g_cond_wait (&sh->cond, &sh->lock);
+        }
+      if (sh->quit)
+        {
+          g_mutex_unlock (&sh->lock);
+          break;
+        }
+      if (sh->ready != NULL)
+        {
+          ready = g_steal_pointer (&sh->ready);
+          /* The newest request wins: a plan for an older one is dropped if a newer one is
+           * waiting, unless nothing serves yet. */
+          if (sh->config_pending && cur.plan != NULL)
+            g_clear_pointer (&ready, serving_free);
+        }
+      if (sh->config_pending && !sh->building)
+        {
+          nd_inference_config_copy (&cfg, &sh->config);
+          gen = sh->generation;
+          req = sh->config_time;
+          sh->config_pending = FALSE;
+          have_cfg = TRUE;
+        }
+      if (sh->image_pending)
+        {
+          g_clear_pointer (&image, g_bytes_unref);
+          image = g_bytes_ref (sh->image);
+          iw = sh->width;
+          ih = sh->height;
+          istride = sh->stride;
+          sh->image_pending = FALSE;
+          input_dirty = TRUE;
+        }
+      g_mutex_unlock (&sh->lock);
+
+      if (ready != NULL)
+        {
+          serving_clear (&cur);
+          cur = *ready;
+          g_free (ready);
+          rebuilt = TRUE;
+          input_dirty = TRUE;
+        }
+      if (have_cfg)
+        {
+          if (try_swap (&cfg, &cur))
+            {
+              cur.generation = gen;
+              cur.request_time = req;
+              rebuilt = TRUE;
+            }
+          else
+            {
+              BuildJob *job = g_new0 (BuildJob, 1);
+
+              job->shared = g_atomic_rc_box_acquire (sh);
+              nd_inference_config_copy (&job->config, &cfg);
+              job->generation = gen;
+              job->request_time = req;
+              job->base.training = cur.training ? nd_graph_ref (cur.training) : NULL;
+              job->base.spec = cur.spec;
+              job->base.weights_path = g_strdup (cur.weights_path);
+              if (build_thread != NULL)
+                g_thread_join (build_thread);
+              g_mutex_lock (&sh->lock);
+              sh->building = TRUE;
+              g_mutex_unlock (&sh->lock);
+              build_thread = g_thread_new ("nd-build", builder, job);
+            }
+          nd_inference_config_clear (&cfg);
+        }
+      if (cur.plan == NULL || image == NULL)
+        continue;
+
+      if (input_dirty)
+        {
+          g_clear_pointer (&input, nd_tensor_unref);
+          input = make_input (&cur, image, iw, ih, istride, &error);
+          if (input == NULL)
+            {
+              _nd_inference_post (sh, NULL, 0, cur.generation, error->message);
+              g_clear_error (&error);
+              continue;
+            }
+          input_dirty = FALSE;
+        }
+
+      /* The difference measurement runs a second plan: not while a newer one is coming. */
+      g_mutex_lock (&sh->lock);
+      defer_diff = sh->building || sh->config_pending;
+      g_mutex_unlock (&sh->lock);
+      if (!rebuilt && cur.diff_pending && !defer_diff
+          && g_get_monotonic_time () >= cur.diff_after)
+        {
+          cur.block_diff = measure_block_diff (&cur, input);
+          cur.diff_pending = FALSE;
+        }
+      if (!nd_plan_run (cur.plan, input, &error))
+        {
+          _nd_inference_post (sh, NULL, 0, cur.generation, error->message);
+          g_clear_error (&error);
+          /* A plan that cannot run is not kept running in a loop. */
+          g_clear_pointer (&cur.plan, nd_plan_free);
+          continue;
+        }
+      if (rebuilt)
+        {
+          cur.cold_ms = cur.plan->total_ms;
+          cur.diff_after = g_get_monotonic_time () + DIFF_DELAY_US;
+        }
+      serial++;
+      g_atomic_int_inc (&sh->n_runs);
+      _nd_inference_post (sh, collect (&cur, serial, rebuilt, input), rebuilt ? cur.request_time : 0,
+            cur.generation, NULL);
+    }
+
+  if (build_thread != NULL)
+    g_thread_join (build_thread);
+  g_clear_pointer (&sh->ready, serving_free);
+  serving_clear (&cur);
+  g_clear_pointer (&image, g_bytes_unref);
+  g_clear_pointer (&input, nd_tensor_unref);
+  _nd_inference_shared_unref (sh);
+  return NULL;
+}

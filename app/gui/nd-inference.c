@@ -1,0 +1,430 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-error.h"
+#include "nd-inference-private.h"
+
+/* The worker thread owns the backend, graphs and plans; the main thread only posts requests
+ * (newest config, newest image) under the lock and receives immutable results through
+ * g_main_context_invoke. A config that fails to build leaves the serving plan in place. */
+
+void
+nd_inference_config_copy (NdInferenceConfig *dst, const NdInferenceConfig *src)
+{
+  char *old = dst->weights_path, *old_pp = dst->preprocess;
+
+  *dst = *src;
+  dst->weights_path = g_strdup (src->weights_path);
+  dst->preprocess = g_strdup (src->preprocess);
+  g_free (old);
+  g_free (old_pp);
+}
+
+void
+nd_inference_config_clear (NdInferenceConfig *config)
+{
+  g_clear_pointer (&config->weights_path, g_free);
+  g_clear_pointer (&config->preprocess, g_free);
+}
+
+gboolean
+nd_inference_config_to_spec (const NdInferenceConfig *config, NdModelSpec *spec,
+                             GError **error)
+{
+  if (!nd_model_spec_parse (config->model, spec, error))
+    return FALSE;
+  if (config->streams > 0)
+    spec->streams = config->streams;
+  if (config->width > 0)
+    spec->width = config->width;
+  if (config->resolution > 0)
+    spec->resolution = config->resolution;
+  if (config->lambda >= 0)
+    spec->lambda = config->lambda;
+  if (config->classes > 0)
+    spec->classes = config->classes;
+  if (config->in_channels > 0)
+    spec->in_channels = config->in_channels;
+  if (config->blocks[0] != '\0')
+    {
+      g_auto(GStrv) parts = g_strsplit (config->blocks, ",", -1);
+      int n = g_strv_length (parts);
+
+      if (n > ND_MAX_STAGES)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                       _("At most %d block counts, not %d"), ND_MAX_STAGES, n);
+          return FALSE;
+        }
+      for (int i = 0; i < n; i++)
+        {
+          gint64 v;
+
+          if (!g_ascii_string_to_signed (g_strstrip (parts[i]), 10, 0, 1000, &v, NULL))
+            {
+              g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                           _("“%s” is not a list of block counts such as 4,5,5"),
+                           config->blocks);
+              return FALSE;
+            }
+          spec->blocks[i] = (int) v;
+        }
+      spec->n_blocks = n;
+    }
+  return TRUE;
+}
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+G_DEFINE_BOXED_TYPE (NdInferenceResult, nd_inference_result, nd_inference_result_ref,
+                     nd_inference_result_unref)
+
+static gint n_alive_results;
+
+void
+_nd_inference_result_counted (void)
+{
+  g_atomic_int_inc (&n_alive_results);
+}
+
+int
+nd_inference_result_get_n_alive (void)
+{
+  return g_atomic_int_get (&n_alive_results);
+}
+
+static void
+result_clear (NdInferenceResult *r)
+{
+  g_atomic_int_add (&n_alive_results, -1);
+  if (r->captured != NULL)
+    for (int i = 0; i < r->n_nodes; i++)
+      g_clear_pointer (&r->captured[i], nd_tensor_unref);
+  g_free (r->captured);
+  g_free (r->op_ms);
+  g_free (r->backend);
+  g_clear_pointer (&r->block_diff, g_hash_table_unref);
+  g_clear_pointer (&r->logits, nd_tensor_unref);
+  g_clear_pointer (&r->input, nd_tensor_unref);
+  g_clear_pointer (&r->graph, nd_graph_unref);
+  g_clear_pointer (&r->training, nd_graph_unref);
+}
+
+NdInferenceResult *
+nd_inference_result_ref (NdInferenceResult *result)
+{
+  return g_atomic_rc_box_acquire (result);
+}
+
+void
+nd_inference_result_unref (NdInferenceResult *result)
+{
+  g_atomic_rc_box_release_full (result, (GDestroyNotify) result_clear);
+}
+
+int
+_nd_inference_block_last_node (const NdGraph *graph, const char *block)
+{
+  for (int i = nd_graph_n_nodes (graph) - 1; i > 0; i--)
+    {
+      const NdNode *n = nd_graph_node (graph, i);
+
+      if (g_strcmp0 (n->block ? n->block : n->name, block) == 0)
+        return i;
+    }
+  return -1;
+}
+
+NdTensor *
+nd_inference_result_block_output (const NdInferenceResult *result, const char *block,
+                                  int *node)
+{
+  int id;
+
+  g_return_val_if_fail (result != NULL, NULL);
+  if (block == NULL)
+    return NULL;
+  id = _nd_inference_block_last_node (result->graph, block);
+  if (node != NULL)
+    *node = id;
+  return id > 0 ? result->captured[id] : NULL;
+}
+
+float *
+nd_inference_result_gates (const NdInferenceResult *result, const char *block, int *n,
+                           double *max_value)
+{
+  g_return_val_if_fail (result != NULL && n != NULL && max_value != NULL, NULL);
+  for (int i = 1; block != NULL && i < result->n_nodes; i++)
+    {
+      const NdNode *node = nd_graph_node (result->graph, i);
+      const NdTensor *z;
+      float *out;
+
+      if (node->op != ND_OP_GATE || g_strcmp0 (node->block, block) != 0)
+        continue;
+      z = result->captured[node->inputs[1]];
+      if (z == NULL)
+        return NULL;
+      out = g_new (float, z->numel);
+      for (gint64 c = 0; c < z->numel; c++)
+        out[c] = node->p.alpha / (1 + expf (-z->data[c]));
+      *n = (int) z->numel;
+      *max_value = node->p.alpha;
+      return out;
+    }
+  return NULL;
+}
+
+/* ---- the object and its shared state ------------------------------------------------------ */
+
+
+struct _NdInference
+{
+  GObject  parent_instance;
+  Shared  *shared;
+  GThread *thread;
+};
+
+G_DEFINE_FINAL_TYPE (NdInference, nd_inference, G_TYPE_OBJECT)
+
+enum { SIGNAL_RESULT, SIGNAL_CONFIG_ERROR, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+shared_clear (Shared *sh)
+{
+  g_mutex_clear (&sh->lock);
+  g_cond_clear (&sh->cond);
+  nd_inference_config_clear (&sh->config);
+  g_clear_pointer (&sh->image, g_bytes_unref);
+  g_main_context_unref (sh->context);
+}
+
+void
+_nd_inference_shared_unref (Shared *sh)
+{
+  g_atomic_rc_box_release_full (sh, (GDestroyNotify) shared_clear);
+}
+
+typedef struct
+{
+  Shared            *shared;
+  NdInferenceResult *result;
+  gint64             request_time;
+  guint64            generation;
+  char              *message;
+} Delivery;
+
+static void
+delivery_free (Delivery *d)
+{
+  g_mutex_lock (&d->shared->lock);
+  if (d->shared->queued == d)
+    d->shared->queued = NULL;
+  g_mutex_unlock (&d->shared->lock);
+  _nd_inference_shared_unref (d->shared);
+  g_clear_pointer (&d->result, nd_inference_result_unref);
+  g_free (d->message);
+  g_free (d);
+}
+
+static gboolean
+deliver_cb (gpointer data)
+{
+  Delivery *d = data;
+  NdInference *self = d->shared->owner;
+  g_autoptr(NdInferenceResult) result = NULL;
+
+  /* The worker may still swap in a newer result until this delivery leaves the queue. */
+  g_mutex_lock (&d->shared->lock);
+  if (d->shared->queued == d)
+    d->shared->queued = NULL;
+  result = g_steal_pointer (&d->result);
+  g_mutex_unlock (&d->shared->lock);
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  if (result != NULL)
+    {
+      if (result->rebuilt && d->request_time > 0)
+        result->knob_to_result_ms = (g_get_monotonic_time () - d->request_time) / 1000.0;
+      g_signal_emit (self, signals[SIGNAL_RESULT], 0, result);
+    }
+  else
+    g_signal_emit (self, signals[SIGNAL_CONFIG_ERROR], 0, d->generation, d->message);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_nd_inference_post (Shared *sh, NdInferenceResult *result, gint64 request_time, guint64 generation,
+      const char *message)
+{
+  Delivery *d;
+
+  /* Plain results of one plan coalesce: when the main loop has not yet taken the previous
+   * one, the newer result replaces it, so a fast model cannot flood the main loop. */
+  if (result != NULL && !result->rebuilt)
+    {
+      Delivery *q;
+
+      g_mutex_lock (&sh->lock);
+      q = sh->queued;
+      if (q != NULL && q->result != NULL && q->result->generation == result->generation)
+        {
+          nd_inference_result_unref (q->result);
+          q->result = result;
+          g_mutex_unlock (&sh->lock);
+          return;
+        }
+      g_mutex_unlock (&sh->lock);
+    }
+  d = g_new0 (Delivery, 1);
+  d->shared = g_atomic_rc_box_acquire (sh);
+  d->result = result;
+  d->request_time = request_time;
+  d->generation = generation;
+  d->message = g_strdup (message);
+  /* Not g_main_context_invoke(): when the main thread is between iterations, a worker whose
+   * thread-default context is the same global context would acquire it and run the callback
+   * itself. An attached source always runs on the thread that iterates the context. */
+  {
+    GSource *source = g_idle_source_new ();
+
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
+    g_source_set_callback (source, deliver_cb, d, (GDestroyNotify) delivery_free);
+    g_source_set_static_name (source, "[nondeep] inference result");
+    if (result != NULL && !result->rebuilt)
+      {
+        g_mutex_lock (&sh->lock);
+        sh->queued = d;
+        g_mutex_unlock (&sh->lock);
+      }
+    g_source_attach (source, sh->context);
+    g_source_unref (source);
+  }
+}
+
+void
+nd_inference_shutdown (NdInference *self)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+
+  if (self->thread == NULL)
+    return;
+  g_mutex_lock (&self->shared->lock);
+  self->shared->quit = TRUE;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+  g_thread_join (g_steal_pointer (&self->thread));
+  self->shared->owner = NULL;
+}
+
+static void
+nd_inference_dispose (GObject *object)
+{
+  NdInference *self = ND_INFERENCE (object);
+
+  nd_inference_shutdown (self);
+  G_OBJECT_CLASS (nd_inference_parent_class)->dispose (object);
+}
+
+static void
+nd_inference_finalize (GObject *object)
+{
+  NdInference *self = ND_INFERENCE (object);
+
+  g_clear_pointer (&self->shared, _nd_inference_shared_unref);
+  G_OBJECT_CLASS (nd_inference_parent_class)->finalize (object);
+}
+
+static void
+nd_inference_class_init (NdInferenceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = nd_inference_dispose;
+  object_class->finalize = nd_inference_finalize;
+
+  signals[SIGNAL_RESULT] =
+    g_signal_new ("result", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, nd_inference_result_get_type () | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_CONFIG_ERROR] =
+    g_signal_new ("config-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
+}
+
+static void
+nd_inference_init (NdInference *self)
+{
+  Shared *sh = g_atomic_rc_box_new0 (Shared);
+
+  g_mutex_init (&sh->lock);
+  g_cond_init (&sh->cond);
+  sh->context = g_main_context_ref_thread_default ();
+  sh->owner = self;
+  self->shared = sh;
+  self->thread = g_thread_new ("nd-inference", _nd_inference_worker, g_atomic_rc_box_acquire (sh));
+}
+
+NdInference *
+nd_inference_new (void)
+{
+  return g_object_new (ND_TYPE_INFERENCE, NULL);
+}
+
+guint64
+nd_inference_set_config (NdInference *self, const NdInferenceConfig *config)
+{
+  guint64 gen;
+
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  g_mutex_lock (&self->shared->lock);
+  nd_inference_config_copy (&self->shared->config, config);
+  gen = ++self->shared->generation;
+  self->shared->config_time = g_get_monotonic_time ();
+  self->shared->config_pending = TRUE;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+  return gen;
+}
+
+void
+nd_inference_set_image (NdInference *self, GBytes *rgba, int width, int height, int stride)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+  g_return_if_fail (rgba != NULL && width > 0 && height > 0 && stride >= 4 * width);
+  g_return_if_fail (g_bytes_get_size (rgba) >= (gsize) stride * (height - 1) + 4 * width);
+
+  g_mutex_lock (&self->shared->lock);
+  g_clear_pointer (&self->shared->image, g_bytes_unref);
+  self->shared->image = g_bytes_ref (rgba);
+  self->shared->width = width;
+  self->shared->height = height;
+  self->shared->stride = stride;
+  self->shared->image_pending = TRUE;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+}
+
+void
+nd_inference_set_live (NdInference *self, gboolean live)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+  g_mutex_lock (&self->shared->lock);
+  self->shared->live = live;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+}
+
+guint64
+nd_inference_get_n_runs (NdInference *self)
+{
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  return (guint64) g_atomic_int_get (&self->shared->n_runs);
+}

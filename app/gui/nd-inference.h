@@ -1,0 +1,104 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "nd-graph.h"
+#include "nd-model.h"
+#include "nd-tensor.h"
+
+G_BEGIN_DECLS
+
+/* What the worker should run: a preset plus knob overrides (0 / "" / < 0: the preset's). */
+typedef struct
+{
+  char     model[48];
+  int      streams;
+  double   width;
+  char     blocks[64];     /* comma-separated counts */
+  int      resolution;
+  double   lambda;         /* < 0: preset */
+  gboolean fused;
+  char     backend[16];    /* "cpu" or "vulkan" */
+  char    *weights_path;   /* safetensors file or NULL: deterministic random weights */
+  int      classes;        /* 0: preset */
+  int      in_channels;    /* 0: preset; 1 for Fashion-MNIST models */
+  char    *preprocess;     /* gray models: the weights' "nondeep.preprocess", or NULL */
+} NdInferenceConfig;
+
+void nd_inference_config_copy  (NdInferenceConfig       *dst,
+                                const NdInferenceConfig *src);
+void nd_inference_config_clear (NdInferenceConfig       *config);
+/* Turns the config into a model spec; fails with the parser's message. */
+gboolean nd_inference_config_to_spec (const NdInferenceConfig *config,
+                                      NdModelSpec             *spec,
+                                      GError                 **error);
+
+/* One run's results, handed from the worker to the main loop; immutable once delivered. */
+typedef struct
+{
+  guint64      generation;     /* the config generation that built the plan */
+  guint64      serial;         /* runs since start */
+  gboolean     rebuilt;        /* first result of a new plan */
+  NdGraph     *graph;          /* the graph that ran (fused or training form) */
+  NdGraph     *training;       /* its training form, same weights (for kernel steps) */
+  NdModelSpec  spec;
+  char        *backend;        /* backend description */
+  int          n_nodes;
+  double      *op_ms;          /* [n_nodes] */
+  double       total_ms;       /* warm run */
+  double       cold_ms;        /* the first run of this plan */
+  double       prepare_ms;     /* building graph + plan */
+  double       knob_to_result_ms; /* config request → this result (rebuilt results only) */
+  NdTensor   **captured;       /* [n_nodes]: block outputs and SE gate inputs */
+  GHashTable  *block_diff;     /* block → double* max |fused − unfused|; NULL until measured */
+  NdTensor    *logits;         /* [1, classes] */
+  NdTensor    *input;          /* the preprocessed input [1, C, H, W] */
+  int          top_class[5];
+  float        top_prob[5];
+  int          n_top;
+  gboolean     random_weights;
+} NdInferenceResult;
+
+GType               nd_inference_result_get_type (void) G_GNUC_CONST;
+NdInferenceResult  *nd_inference_result_ref      (NdInferenceResult *result);
+void                nd_inference_result_unref    (NdInferenceResult *result);
+/* The captured output of @block (its last node), or NULL. */
+NdTensor           *nd_inference_result_block_output (const NdInferenceResult *result,
+                                                      const char              *block,
+                                                      int                     *node);
+/* The SE gate values alpha·σ(z) of @block as a new array of *n floats, or NULL. */
+float              *nd_inference_result_gates    (const NdInferenceResult *result,
+                                                  const char              *block,
+                                                  int                     *n,
+                                                  double                  *max_value);
+/* Results not yet freed, process-wide (the leak test watches it). */
+int                 nd_inference_result_get_n_alive (void);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdInferenceResult, nd_inference_result_unref)
+
+#define ND_TYPE_INFERENCE (nd_inference_get_type ())
+G_DECLARE_FINAL_TYPE (NdInference, nd_inference, ND, INFERENCE, GObject)
+
+/* Signals (emitted on the main context the object was created on):
+ *   "result" (NdInferenceResult *)              after every run
+ *   "config-error" (guint64 generation, const char *message)   a config could not be built;
+ *                                               the previous plan keeps serving */
+NdInference *nd_inference_new         (void);
+/* Requests a rebuild; returns the new config generation. Never blocks on the worker. */
+guint64      nd_inference_set_config  (NdInference             *self,
+                                       const NdInferenceConfig *config);
+/* A new RGBA8 image; replaces any not yet run (the newest wins). */
+void         nd_inference_set_image   (NdInference *self,
+                                       GBytes      *rgba,
+                                       int          width,
+                                       int          height,
+                                       int          stride);
+/* Keep running on the current image (live latency) instead of once per change. */
+void         nd_inference_set_live    (NdInference *self,
+                                       gboolean     live);
+guint64      nd_inference_get_n_runs  (NdInference *self);
+/* Stops and joins the worker; later results are dropped. Called by dispose too. */
+void         nd_inference_shutdown    (NdInference *self);
+
+G_END_DECLS

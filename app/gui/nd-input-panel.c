@@ -1,0 +1,225 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "nd-input-panel.h"
+
+struct _NdInputPanel
+{
+  GtkWidget  parent_instance;
+  GtkWidget *box;
+  GtkWidget *sample_dropdown;
+  GtkWidget *picture;
+  GtkWidget *label;
+  GtkWidget *top_labels[5], *top_bars[5];
+  GtkWidget *weights_label;
+  GPtrArray *samples;   /* paths */
+  gboolean   updating;
+};
+
+G_DEFINE_FINAL_TYPE (NdInputPanel, nd_input_panel, GTK_TYPE_WIDGET)
+
+enum { SIGNAL_OPEN_PATH, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static GtkWidget *
+heading (const char *text, int margin_top)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_margin_top (label, margin_top);
+  gtk_widget_add_css_class (label, "heading");
+  return label;
+}
+
+static GtkWidget *
+dim_label (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "dim-label");
+  return label;
+}
+
+static void
+sample_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, NdInputPanel *self)
+{
+  guint i = gtk_drop_down_get_selected (dropdown);
+
+  if (self->updating || i == 0 || i > self->samples->len)
+    return;
+  g_signal_emit (self, signals[SIGNAL_OPEN_PATH], 0, g_ptr_array_index (self->samples, i - 1));
+}
+
+static void
+nd_input_panel_dispose (GObject *object)
+{
+  NdInputPanel *self = ND_INPUT_PANEL (object);
+
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_pointer (&self->samples, g_ptr_array_unref);
+  G_OBJECT_CLASS (nd_input_panel_parent_class)->dispose (object);
+}
+
+static void
+nd_input_panel_class_init (NdInputPanelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = nd_input_panel_dispose;
+  gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
+  signals[SIGNAL_OPEN_PATH] =
+    g_signal_new ("open-path", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+nd_input_panel_init (NdInputPanel *self)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *pattern = gtk_button_new_with_label (_("Test Pattern"));
+
+  self->samples = g_ptr_array_new_with_free_func (g_free);
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  gtk_box_append (GTK_BOX (self->box), heading (_("Input"), 12));
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (pattern), "win.test-pattern");
+  gtk_box_append (GTK_BOX (row), pattern);
+  self->sample_dropdown = gtk_drop_down_new (NULL, NULL);
+  gtk_widget_set_hexpand (self->sample_dropdown, TRUE);
+  gtk_widget_set_tooltip_text (self->sample_dropdown, _("Bundled sample images"));
+  g_signal_connect (self->sample_dropdown, "notify::selected", G_CALLBACK (sample_selected_cb),
+                    self);
+  gtk_box_append (GTK_BOX (row), self->sample_dropdown);
+  gtk_box_append (GTK_BOX (self->box), row);
+
+  self->picture = gtk_picture_new ();
+  gtk_widget_set_size_request (self->picture, -1, 160);
+  gtk_picture_set_can_shrink (GTK_PICTURE (self->picture), TRUE);
+  gtk_box_append (GTK_BOX (self->box), self->picture);
+  self->label = dim_label (_("Drop an image here, or open one."));
+  gtk_box_append (GTK_BOX (self->box), self->label);
+
+  gtk_box_append (GTK_BOX (self->box), heading (_("Top 5"), 12));
+  for (int k = 0; k < 5; k++)
+    {
+      self->top_labels[k] = gtk_label_new (NULL);
+      gtk_label_set_xalign (GTK_LABEL (self->top_labels[k]), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (self->top_labels[k]), PANGO_ELLIPSIZE_END);
+      self->top_bars[k] = gtk_level_bar_new_for_interval (0, 1);
+      gtk_box_append (GTK_BOX (self->box), self->top_labels[k]);
+      gtk_box_append (GTK_BOX (self->box), self->top_bars[k]);
+    }
+  self->weights_label = dim_label (NULL);
+  gtk_widget_set_margin_top (self->weights_label, 6);
+  gtk_box_append (GTK_BOX (self->box), self->weights_label);
+}
+
+GtkWidget *
+nd_input_panel_new (void)
+{
+  return g_object_new (ND_TYPE_INPUT_PANEL, NULL);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+guint
+nd_input_panel_set_samples_dir (NdInputPanel *self, const char *dir_path)
+{
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_return_val_if_fail (ND_IS_INPUT_PANEL (self), 0);
+  dir = g_dir_open (dir_path, 0, NULL);
+  gtk_string_list_append (names, _("Samples"));
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".png") || g_str_has_suffix (name, ".jpg"))
+      g_ptr_array_add (files, g_strdup (name));
+  g_ptr_array_sort (files, compare_names);
+  g_ptr_array_set_size (self->samples, 0);
+  for (guint i = 0; i < files->len; i++)
+    {
+      gtk_string_list_append (names, g_ptr_array_index (files, i));
+      g_ptr_array_add (self->samples, g_build_filename (dir_path, g_ptr_array_index (files, i),
+                                                        NULL));
+    }
+  self->updating = TRUE;
+  gtk_drop_down_set_model (GTK_DROP_DOWN (self->sample_dropdown), G_LIST_MODEL (names));
+  self->updating = FALSE;
+  gtk_widget_set_sensitive (self->sample_dropdown, self->samples->len > 0);
+  return self->samples->len;
+}
+
+const char *
+nd_input_panel_get_sample (NdInputPanel *self, guint index)
+{
+  g_return_val_if_fail (ND_IS_INPUT_PANEL (self), NULL);
+  return index < self->samples->len ? g_ptr_array_index (self->samples, index) : NULL;
+}
+
+void
+nd_input_panel_show_image (NdInputPanel *self, const NdImage *image, const char *description)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+
+  g_return_if_fail (ND_IS_INPUT_PANEL (self));
+  texture = gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_R8G8B8A8,
+                                    image->rgba, image->stride);
+  gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (texture));
+  gtk_label_set_text (GTK_LABEL (self->label), description);
+}
+
+void
+nd_input_panel_show_message (NdInputPanel *self, const char *message)
+{
+  g_return_if_fail (ND_IS_INPUT_PANEL (self));
+  gtk_label_set_text (GTK_LABEL (self->label), message);
+}
+
+const char *
+nd_input_panel_get_message (NdInputPanel *self)
+{
+  g_return_val_if_fail (ND_IS_INPUT_PANEL (self), NULL);
+  return gtk_label_get_text (GTK_LABEL (self->label));
+}
+
+void
+nd_input_panel_set_result (NdInputPanel       *self,
+                           NdInferenceResult  *r,
+                           char              **labels,
+                           const char         *weights_text)
+{
+  g_return_if_fail (ND_IS_INPUT_PANEL (self));
+  g_return_if_fail (r != NULL);
+
+  for (int k = 0; k < 5; k++)
+    {
+      g_autofree char *text = NULL;
+
+      gtk_widget_set_visible (self->top_labels[k], k < r->n_top);
+      gtk_widget_set_visible (self->top_bars[k], k < r->n_top);
+      if (k >= r->n_top)
+        continue;
+      if (labels != NULL)
+        {
+          g_auto(GStrv) names = g_strsplit (labels[r->top_class[k]], ",", 2);
+
+          text = g_strdup_printf ("%s · %.1f %%", names[0], 100 * r->top_prob[k]);
+        }
+      else
+        text = g_strdup_printf (_("class %d · %.1f %%"), r->top_class[k], 100 * r->top_prob[k]);
+      gtk_label_set_text (GTK_LABEL (self->top_labels[k]), text);
+      gtk_level_bar_set_value (GTK_LEVEL_BAR (self->top_bars[k]), r->top_prob[k]);
+    }
+  gtk_label_set_text (GTK_LABEL (self->weights_label), weights_text);
+}

@@ -1,0 +1,137 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-latency-panel.h"
+#include "nd-render-latency.h"
+
+#define MAX_HISTORY 64
+
+struct _NdLatencyPanel
+{
+  GtkWidget          parent_instance;
+  GtkWidget         *box;
+  GtkWidget         *summary;
+  GtkWidget         *area;
+  NdInferenceResult *result;
+  NdLatencySample    history[MAX_HISTORY];
+  int                n_history;
+  guint64            sampled_generation;
+  double             last_knob_ms;
+  NdRenderStyle      style;
+};
+
+G_DEFINE_FINAL_TYPE (NdLatencyPanel, nd_latency_panel, GTK_TYPE_WIDGET)
+
+static void
+draw (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+{
+  NdLatencyPanel *self = data;
+  NdRenderLatencyData d = { 0 };
+  double timeline_h = h * 0.4, streams_h = h * 0.25;
+
+  if (self->result != NULL)
+    {
+      d.graph = self->result->graph;
+      d.op_ms = self->result->op_ms;
+      d.total_ms = self->result->total_ms;
+      d.prepare_ms = self->result->prepare_ms;
+    }
+  d.history = self->history;
+  d.n_history = self->n_history;
+  nd_render_latency_timeline (cr, &d, w, timeline_h, &self->style);
+  cairo_translate (cr, 0, timeline_h);
+  nd_render_latency_streams (cr, &d, w, streams_h, &self->style);
+  cairo_translate (cr, 0, streams_h);
+  nd_render_latency_history (cr, &d, w, h - timeline_h - streams_h, &self->style);
+}
+
+static void
+nd_latency_panel_dispose (GObject *object)
+{
+  NdLatencyPanel *self = ND_LATENCY_PANEL (object);
+
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_pointer (&self->result, nd_inference_result_unref);
+  G_OBJECT_CLASS (nd_latency_panel_parent_class)->dispose (object);
+}
+
+static void
+nd_latency_panel_class_init (NdLatencyPanelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = nd_latency_panel_dispose;
+  gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+nd_latency_panel_init (NdLatencyPanel *self)
+{
+  nd_render_style_init (&self->style, FALSE);
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  gtk_widget_set_margin_start (self->box, 8);
+  gtk_widget_set_margin_end (self->box, 8);
+  gtk_widget_set_margin_top (self->box, 6);
+  gtk_widget_set_margin_bottom (self->box, 6);
+  self->summary = gtk_label_new (_("Waiting for the first run…"));
+  gtk_label_set_xalign (GTK_LABEL (self->summary), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->summary), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (self->summary, "heading");
+  gtk_box_append (GTK_BOX (self->box), self->summary);
+  self->area = gtk_drawing_area_new ();
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->area), draw, self, NULL);
+  gtk_widget_set_vexpand (self->area, TRUE);
+  gtk_widget_set_size_request (self->area, 300, 150);
+  gtk_box_append (GTK_BOX (self->box), self->area);
+}
+
+GtkWidget *
+nd_latency_panel_new (void)
+{
+  return g_object_new (ND_TYPE_LATENCY_PANEL, NULL);
+}
+
+void
+nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (ND_IS_LATENCY_PANEL (self));
+  g_return_if_fail (result != NULL);
+
+  nd_inference_result_ref (result);
+  g_clear_pointer (&self->result, nd_inference_result_unref);
+  self->result = result;
+  if (result->rebuilt)
+    self->last_knob_ms = result->knob_to_result_ms;
+  /* One history sample per configuration: its first warm run. */
+  else if (result->generation != self->sampled_generation)
+    {
+      if (self->n_history == MAX_HISTORY)
+        {
+          memmove (self->history, self->history + 1, sizeof self->history[0] * (MAX_HISTORY - 1));
+          self->n_history--;
+        }
+      self->history[self->n_history++] = (NdLatencySample) { result->total_ms,
+                                                             result->graph->fused,
+                                                             result->cold_ms };
+      self->sampled_generation = result->generation;
+    }
+  text = g_strdup_printf (_("%s · warm %.1f ms · cold %.1f ms · plan %.0f ms · knob → result "
+                            "%.0f ms"),
+                          result->graph->fused ? _("fused") : _("unfused"), result->total_ms,
+                          result->cold_ms, result->prepare_ms, self->last_knob_ms);
+  gtk_label_set_text (GTK_LABEL (self->summary), text);
+  gtk_widget_queue_draw (self->area);
+}
+
+int
+nd_latency_panel_get_n_history (NdLatencyPanel *self)
+{
+  g_return_val_if_fail (ND_IS_LATENCY_PANEL (self), 0);
+  return self->n_history;
+}

@@ -1,0 +1,22 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "nd-inference.h"
+
+G_BEGIN_DECLS
+
+/* Latency: warm and cold totals, the knob-to-result time, the per-op timeline, per-stream
+ * totals and the history of warm latencies (fused vs unfused) as knobs change. */
+#define ND_TYPE_LATENCY_PANEL (nd_latency_panel_get_type ())
+G_DECLARE_FINAL_TYPE (NdLatencyPanel, nd_latency_panel, ND, LATENCY_PANEL, GtkWidget)
+
+GtkWidget *nd_latency_panel_new          (void);
+void       nd_latency_panel_add_result   (NdLatencyPanel    *self,
+                                          NdInferenceResult *result);
+/* Samples in the history plot. */
+int        nd_latency_panel_get_n_history (NdLatencyPanel   *self);
+
+G_END_DECLS

@@ -1,0 +1,445 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-model.h"
+#include "nd-weights.h"
+#include "nd-window-private.h"
+
+/* The window's actions (`win.streams`, `win.fused`, …: every knob, so a click and a test take
+ * the same path), the knob widgets that drive them, and opening weights. */
+
+/* ---- weights ------------------------------------------------------------------------------ */
+
+/* Takes the model, knobs, preprocessing and labels our tools write into a safetensors file's
+ * metadata ("nondeep.model", "nondeep.knobs", …), so trained weights open in the shape they
+ * were trained in. Files without that metadata keep the current model. */
+gboolean
+_nd_window_use_weights (NdWindow *self, const char *path, GError **error)
+{
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(NdWeightSet) set = nd_safetensors_load (path, &meta, error);
+  NdInferenceConfig *c = &self->config;
+  const char *model, *knobs, *labels, *pp;
+
+  if (set == NULL)
+    return FALSE;
+  model = meta ? g_hash_table_lookup (meta, "nondeep.model") : NULL;
+  knobs = meta ? g_hash_table_lookup (meta, "nondeep.knobs") : NULL;
+  labels = meta ? g_hash_table_lookup (meta, "nondeep.labels") : NULL;
+  pp = meta ? g_hash_table_lookup (meta, "nondeep.preprocess") : NULL;
+  if (model != NULL && nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
+    {
+      g_auto(GStrv) argv = NULL;
+      int argc = 0;
+
+      g_strlcpy (c->model, model, sizeof c->model);
+      c->streams = 0, c->width = 0, c->blocks[0] = '\0', c->resolution = 0, c->lambda = -1;
+      c->classes = 0, c->in_channels = 0;
+      if (knobs != NULL && g_shell_parse_argv (knobs, &argc, &argv, NULL))
+        for (int i = 0; i + 1 < argc; i += 2)
+          {
+            const char *k = argv[i], *v = argv[i + 1];
+
+            if (g_str_equal (k, "--width"))
+              c->width = g_ascii_strtod (v, NULL);
+            else if (g_str_equal (k, "--resolution"))
+              c->resolution = atoi (v);
+            else if (g_str_equal (k, "--streams"))
+              c->streams = atoi (v);
+            else if (g_str_equal (k, "--blocks"))
+              g_strlcpy (c->blocks, v, sizeof c->blocks);
+            else if (g_str_equal (k, "--lambda"))
+              c->lambda = g_ascii_strtod (v, NULL);
+            else if (g_str_equal (k, "--classes"))
+              c->classes = atoi (v);
+            else if (g_str_equal (k, "--in-channels"))
+              c->in_channels = atoi (v);
+          }
+      _nd_window_set_state (self, "model", g_variant_new_string (c->model));
+    }
+  g_free (c->weights_path);
+  c->weights_path = g_strdup (path);
+  g_free (c->preprocess);
+  c->preprocess = g_strdup (pp);
+  g_clear_pointer (&self->weights_labels, g_strfreev);
+  if (labels != NULL)
+    self->weights_labels = g_strsplit (labels, ",", -1);
+  g_clear_pointer (&self->labels, g_strfreev);
+  self->n_labels = 0;
+  _nd_window_sync_widgets (self);
+  return TRUE;
+}
+
+/* The bundled trained model (a .safetensors file in assets/weights), or NULL. */
+char *
+_nd_window_default_weights (void)
+{
+  g_autofree char *dir_path = g_build_filename (_nd_window_assets_dir (), "weights", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".safetensors"))
+      return g_build_filename (dir_path, name, NULL);
+  return NULL;
+}
+
+/* ---- actions ------------------------------------------------------------------------------ */
+
+#define STATE_HANDLER(fn) \
+  static void fn (GSimpleAction *action, GVariant *value, gpointer data)
+
+STATE_HANDLER (change_fused)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.fused = g_variant_get_boolean (value);
+  _nd_window_rebuild (self, KNOB_GENERAL);
+}
+
+STATE_HANDLER (change_streams)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.streams = g_variant_get_int32 (value);
+  _nd_window_sync_widgets (self);
+  _nd_window_rebuild (self, KNOB_STREAMS);
+}
+
+STATE_HANDLER (change_width)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.width = g_variant_get_double (value);
+  _nd_window_sync_widgets (self);
+  _nd_window_rebuild (self, KNOB_WIDTH);
+}
+
+STATE_HANDLER (change_blocks)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  g_strlcpy (self->config.blocks, g_variant_get_string (value, NULL), sizeof self->config.blocks);
+  _nd_window_sync_widgets (self);
+  _nd_window_rebuild (self, KNOB_BLOCKS);
+}
+
+STATE_HANDLER (change_resolution)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.resolution = g_variant_get_int32 (value);
+  _nd_window_sync_widgets (self);
+  _nd_window_rebuild (self, KNOB_RESOLUTION);
+}
+
+STATE_HANDLER (change_lambda)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.lambda = g_variant_get_double (value);
+  _nd_window_sync_widgets (self);
+  _nd_window_rebuild (self, KNOB_LAMBDA);
+}
+
+STATE_HANDLER (change_model)
+{
+  NdWindow *self = data;
+  NdModelSpec spec;
+  g_autoptr(GError) error = NULL;
+
+  if (!nd_model_spec_parse (g_variant_get_string (value, NULL), &spec, &error))
+    {
+      _nd_window_set_knob_error (self, KNOB_GENERAL, error->message);
+      return;
+    }
+  g_simple_action_set_state (action, value);
+  g_strlcpy (self->config.model, spec.name, sizeof self->config.model);
+  /* A new model starts from its preset knobs and random weights. */
+  g_clear_pointer (&self->config.weights_path, g_free);
+  g_clear_pointer (&self->config.preprocess, g_free);
+  g_clear_pointer (&self->weights_labels, g_strfreev);
+  self->config.classes = 0;
+  self->config.in_channels = 0;
+  self->config.streams = 0;
+  self->config.width = 0;
+  self->config.blocks[0] = '\0';
+  self->config.resolution = 0;
+  self->config.lambda = -1;
+  _nd_window_sync_widgets (self);
+  _nd_window_rebuild (self, KNOB_GENERAL);
+}
+
+STATE_HANDLER (change_backend)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  g_strlcpy (self->config.backend, g_variant_get_string (value, NULL),
+             sizeof self->config.backend);
+  _nd_window_sync_widgets (self);
+  _nd_window_rebuild (self, KNOB_GENERAL);
+}
+
+STATE_HANDLER (change_select)
+{
+  NdWindow *self = data;
+  const char *block = g_variant_get_string (value, NULL);
+
+  g_simple_action_set_state (action, value);
+  nd_graph_view_set_selected (self->graph_view, *block ? block : NULL);
+  nd_inspector_set_block (self->inspector, *block ? block : NULL);
+}
+
+STATE_HANDLER (change_view)
+{
+  NdWindow *self = data;
+  const char *view = g_variant_get_string (value, NULL);
+
+  if (gtk_stack_get_child_by_name (self->view_stack, view) == NULL)
+    return;
+  g_simple_action_set_state (action, value);
+  gtk_stack_set_visible_child_name (self->view_stack, view);
+}
+
+STATE_HANDLER (change_live)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  nd_inference_set_live (self->inference, g_variant_get_boolean (value));
+}
+
+static void
+test_pattern_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  NdWindow *self = data;
+
+  nd_image_test_pattern (&self->image, 256);
+  _nd_window_set_image (self, _("Synthetic test pattern"));
+}
+
+static void
+reset_zoom_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  nd_graph_view_reset_zoom (ND_WINDOW (data)->graph_view);
+}
+
+static void
+image_chosen_cb (GtkNativeDialog *dialog, int response, NdWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        _nd_window_open_image_path (self, path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+weights_chosen_cb (GtkNativeDialog *dialog, int response, NdWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (path != NULL && _nd_window_use_weights (self, path, &error))
+        _nd_window_rebuild (self, KNOB_GENERAL);
+      else if (error != NULL)
+        _nd_window_set_knob_error (self, KNOB_GENERAL, error->message);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_dialog (NdWindow *self, const char *title, const char *pattern_name,
+             const char * const *patterns, GCallback cb)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN, NULL,
+                                 NULL);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, pattern_name);
+  for (int i = 0; patterns[i] != NULL; i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_signal_connect (dialog, "response", cb, self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+open_image_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  static const char * const patterns[] = { "*.png", "*.jpg", "*.jpeg", "*.webp", "*.bmp",
+                                           "*.gif", "*.tif", "*.tiff", NULL };
+
+  open_dialog (data, _("Open Image"), _("Images"), patterns, G_CALLBACK (image_chosen_cb));
+}
+
+static void
+open_weights_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  static const char * const patterns[] = { "*.safetensors", NULL };
+
+  open_dialog (data, _("Open Weights"), _("safetensors weights"), patterns,
+               G_CALLBACK (weights_chosen_cb));
+}
+
+static const GActionEntry win_actions[] = {
+  { "fused", NULL, NULL, "false", change_fused },
+  { "streams", NULL, "i", "3", change_streams },
+  { "width", NULL, "d", "1.0", change_width },
+  { "blocks", NULL, "s", "''", change_blocks },
+  { "resolution", NULL, "i", "224", change_resolution },
+  { "lambda", NULL, "d", "1.0", change_lambda },
+  { "model", NULL, "s", "'parnet-s'", change_model },
+  { "backend", NULL, "s", "'cpu'", change_backend },
+  { "select", NULL, "s", "''", change_select },
+  { "view", NULL, "s", "'inspector'", change_view },
+  { "live", NULL, NULL, "false", change_live },
+  { "test-pattern", test_pattern_activated },
+  { "reset-zoom", reset_zoom_activated },
+  { "open-image", open_image_activated },
+  { "open-weights", open_weights_activated },
+};
+
+/* Widgets → actions, so a click and a test take the same path. */
+static void
+spin_changed_cb (GtkSpinButton *spin, NdWindow *self)
+{
+  GVariant *v;
+  const char *action;
+
+  if (self->updating)
+    return;
+  if ((GtkWidget *) spin == self->streams_spin)
+    action = "streams", v = g_variant_new_int32 (gtk_spin_button_get_value_as_int (spin));
+  else if ((GtkWidget *) spin == self->resolution_spin)
+    action = "resolution", v = g_variant_new_int32 (gtk_spin_button_get_value_as_int (spin));
+  else if ((GtkWidget *) spin == self->width_spin)
+    action = "width", v = g_variant_new_double (gtk_spin_button_get_value (spin));
+  else
+    action = "lambda", v = g_variant_new_double (gtk_spin_button_get_value (spin));
+  g_action_group_change_action_state (G_ACTION_GROUP (self), action, v);
+}
+
+static void
+blocks_activate_cb (GtkEntry *entry, NdWindow *self)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "blocks",
+                                      g_variant_new_string (gtk_editable_get_text (
+                                        GTK_EDITABLE (entry))));
+}
+
+static void
+model_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, NdWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (dropdown);
+
+  if (self->updating || i == GTK_INVALID_LIST_POSITION)
+    return;
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "model",
+                                      g_variant_new_string (nd_model_names ()[i]));
+}
+
+static void
+backend_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, NdWindow *self)
+{
+  if (self->updating)
+    return;
+  g_action_group_change_action_state (
+    G_ACTION_GROUP (self), "backend",
+    g_variant_new_string (gtk_drop_down_get_selected (dropdown) == 1 ? "vulkan" : "cpu"));
+}
+
+static void
+block_selected_cb (NdGraphView *view, const char *block, NdWindow *self)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                      g_variant_new_string (block));
+}
+
+/* ---- construction ------------------------------------------------------------------------- */
+
+static GtkWidget *
+add_knob (NdWindow *self, NdKnob knob, const char *title, GtkWidget *widget, const char *tooltip)
+{
+  GtkWidget *label = gtk_label_new (title);
+  GtkWidget *error = gtk_label_new (NULL);
+  int row = knob * 2;
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (widget != NULL)
+    {
+      gtk_widget_set_tooltip_text (widget, tooltip);
+      gtk_widget_set_hexpand (widget, TRUE);
+    }
+  gtk_label_set_xalign (GTK_LABEL (error), 0);
+  gtk_label_set_wrap (GTK_LABEL (error), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (error), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (error), 30);
+  gtk_label_set_width_chars (GTK_LABEL (error), 20);
+  gtk_widget_add_css_class (error, "nd-knob-error");
+  gtk_widget_set_visible (error, FALSE);
+  if (label != NULL && title != NULL)
+    gtk_grid_attach (self->knob_grid, label, 0, row, 1, 1);
+  if (widget != NULL)
+    gtk_grid_attach (self->knob_grid, widget, 1, row, 1, 1);
+  gtk_grid_attach (self->knob_grid, error, 0, row + 1, 2, 1);
+  self->error_labels[knob] = error;
+  return widget;
+}
+
+static GtkWidget *
+spin (NdWindow *self, double lo, double hi, double step, int digits)
+{
+  GtkWidget *w = gtk_spin_button_new_with_range (lo, hi, step);
+
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (w), digits);
+  g_signal_connect (w, "value-changed", G_CALLBACK (spin_changed_cb), self);
+  return w;
+}
+
+void
+_nd_window_actions_init (NdWindow *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
+                                   self);
+  g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (model_selected_cb),
+                    self);
+  g_signal_connect (self->backend_dropdown, "notify::selected",
+                    G_CALLBACK (backend_selected_cb), self);
+  g_signal_connect (self->graph_view, "block-selected", G_CALLBACK (block_selected_cb), self);
+
+  self->streams_spin = add_knob (self, KNOB_STREAMS, _("Streams"), spin (self, 1, 3, 1, 0),
+                                 _("Parallel streams (ParNet)"));
+  self->width_spin = add_knob (self, KNOB_WIDTH, _("Width"), spin (self, 0.125, 4, 0.125, 3),
+                               _("Multiplier on every stage width"));
+  self->blocks_entry = add_knob (self, KNOB_BLOCKS, _("Blocks"), gtk_entry_new (),
+                                 _("Blocks per stream or stage, e.g. 4,5,5; Enter applies; empty "
+                                   "means the preset"));
+  g_signal_connect (self->blocks_entry, "activate", G_CALLBACK (blocks_activate_cb), self);
+  self->resolution_spin = add_knob (self, KNOB_RESOLUTION, _("Resolution"),
+                                    spin (self, 16, 1024, 32, 0), _("Input side in pixels"));
+  self->lambda_spin = add_knob (self, KNOB_LAMBDA, _("λ"), spin (self, 0, 1, 0.1, 2),
+                                _("VanillaNet's deep-training slope (1: merge-ready)"));
+  add_knob (self, KNOB_GENERAL, NULL, NULL, NULL);
+
+}

@@ -1,0 +1,88 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "nd-graph-view.h"
+#include "nd-image.h"
+#include "nd-input-panel.h"
+#include "nd-inspector.h"
+#include "nd-latency-panel.h"
+#include "nd-window.h"
+
+G_BEGIN_DECLS
+
+/* Shared by nd-window.c (construction, results, input) and nd-window-actions.c (actions,
+ * knobs, weights). */
+typedef enum
+{
+  KNOB_STREAMS,
+  KNOB_WIDTH,
+  KNOB_BLOCKS,
+  KNOB_RESOLUTION,
+  KNOB_LAMBDA,
+  KNOB_GENERAL,    /* model, backend, fused, weights: shown under the knobs */
+  N_KNOBS
+} NdKnob;
+
+
+struct _NdWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GtkDropDown        *model_dropdown;
+  GtkDropDown        *backend_dropdown;
+  GtkRevealer        *banner_revealer;
+  GtkLabel           *banner_label;
+  GtkGrid            *knob_grid;
+  GtkLabel           *model_info;
+  NdInputPanel       *input_panel;
+  NdGraphView        *graph_view;
+  NdInspector        *inspector;
+  NdLatencyPanel     *latency_panel;
+  GtkStack           *view_stack;
+
+  GtkWidget          *streams_spin, *width_spin, *blocks_entry, *resolution_spin, *lambda_spin;
+  GtkWidget          *error_labels[N_KNOBS];
+
+  NdInference        *inference;
+  NdInferenceConfig   config;
+  guint64             generation;
+  NdKnob              last_knob;
+  NdInferenceResult  *result;
+  guint64             n_results;
+  GSettings          *settings;
+  NdImage             image;
+  char               *screenshot;
+  guint               screenshot_tick;
+  int                 screenshot_frames;
+  gboolean            updating;
+  char              **labels;         /* class names for the current class count */
+  char              **weights_labels; /* class names from the weights' metadata */
+  int                 n_labels;
+  gboolean            have_vulkan;
+};
+
+
+void        _nd_window_set_state       (NdWindow   *self,
+                                        const char *action,
+                                        GVariant   *value);
+const char *_nd_window_assets_dir      (void);
+void        _nd_window_set_knob_error  (NdWindow   *self,
+                                        NdKnob      knob,
+                                        const char *message);
+void        _nd_window_rebuild         (NdWindow   *self,
+                                        NdKnob      knob);
+void        _nd_window_sync_widgets    (NdWindow   *self);
+void        _nd_window_set_image       (NdWindow   *self,
+                                        const char *description);
+gboolean    _nd_window_open_image_path (NdWindow   *self,
+                                        const char *path);
+
+/* nd-window-actions.c */
+void        _nd_window_actions_init    (NdWindow   *self);
+gboolean    _nd_window_use_weights     (NdWindow   *self,
+                                        const char *path,
+                                        GError    **error);
+char       *_nd_window_default_weights (void);
+
+G_END_DECLS

@@ -1,0 +1,684 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-backend.h"
+#include "nd-model.h"
+#include "nd-window-private.h"
+
+static const char * const knob_names[] = {
+  "streams", "width", "blocks", "resolution", "lambda", "general",
+};
+
+G_DEFINE_FINAL_TYPE (NdWindow, nd_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+void
+_nd_window_set_state (NdWindow *self, const char *action, GVariant *value)
+{
+  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), action);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), value);
+}
+
+const char *
+_nd_window_assets_dir (void)
+{
+  /* Uninstalled builds read the source tree's assets; installed ones the data dir. */
+  if (g_file_test (ND_SOURCE_ASSETS_DIR, G_FILE_TEST_IS_DIR))
+    return ND_SOURCE_ASSETS_DIR;
+  return ND_PKGDATADIR;
+}
+
+void
+_nd_window_set_knob_error (NdWindow *self, NdKnob knob, const char *message)
+{
+  GtkWidget *label = self->error_labels[knob];
+
+  gtk_label_set_text (GTK_LABEL (label), message ? message : "");
+  gtk_widget_set_visible (label, message != NULL);
+}
+
+static void
+clear_knob_errors (NdWindow *self)
+{
+  for (int k = 0; k < N_KNOBS; k++)
+    _nd_window_set_knob_error (self, k, NULL);
+}
+
+static void
+save_settings (NdWindow *self)
+{
+  if (self->settings == NULL)
+    return;
+  g_settings_delay (self->settings);
+  g_settings_set_string (self->settings, "model", self->config.model);
+  g_settings_set_boolean (self->settings, "fused", self->config.fused);
+  g_settings_set_int (self->settings, "streams", self->config.streams);
+  g_settings_set_double (self->settings, "width", self->config.width);
+  g_settings_set_string (self->settings, "blocks", self->config.blocks);
+  g_settings_set_int (self->settings, "resolution", self->config.resolution);
+  g_settings_set_double (self->settings, "lambda", self->config.lambda);
+  g_settings_set_string (self->settings, "backend", self->config.backend);
+  g_settings_apply (self->settings);
+}
+
+void
+_nd_window_rebuild (NdWindow *self, NdKnob knob)
+{
+  self->last_knob = knob;
+  self->generation = nd_inference_set_config (self->inference, &self->config);
+}
+
+/* Shows the config's knob values (the preset's where a knob is unset) without re-entering
+ * the actions. */
+void
+_nd_window_sync_widgets (NdWindow *self)
+{
+  NdModelSpec spec;
+  const char * const *names = nd_model_names ();
+  g_autoptr(GString) blocks = g_string_new (NULL);
+
+  if (!nd_model_spec_parse (self->config.model, &spec, NULL))
+    return;
+  self->updating = TRUE;
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_strcmp0 (names[i], spec.name) == 0)
+      gtk_drop_down_set_selected (self->model_dropdown, i);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->streams_spin),
+                             self->config.streams > 0 ? self->config.streams : spec.streams);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->width_spin),
+                             self->config.width > 0 ? self->config.width : spec.width);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->resolution_spin),
+                             self->config.resolution > 0 ? self->config.resolution
+                                                         : spec.resolution);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->lambda_spin),
+                             self->config.lambda >= 0 ? self->config.lambda : spec.lambda);
+  for (int i = 0; i < spec.n_blocks; i++)
+    g_string_append_printf (blocks, i ? ",%d" : "%d", spec.blocks[i]);
+  gtk_editable_set_text (GTK_EDITABLE (self->blocks_entry), self->config.blocks);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->blocks_entry), blocks->str);
+  gtk_widget_set_sensitive (self->streams_spin, spec.family == ND_FAMILY_PARNET);
+  gtk_widget_set_sensitive (self->lambda_spin, spec.family == ND_FAMILY_VANILLANET);
+  gtk_drop_down_set_selected (self->backend_dropdown,
+                              g_strcmp0 (self->config.backend, "vulkan") == 0 ? 1 : 0);
+  self->updating = FALSE;
+}
+
+static void
+load_labels (NdWindow *self, int classes)
+{
+  const char *file = classes == 10 ? "fashion-mnist.txt" : classes == 1000 ? "imagenet-1k.txt"
+                                                                            : NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->weights_labels != NULL && (int) g_strv_length (self->weights_labels) == classes)
+    {
+      if (self->labels != self->weights_labels)
+        {
+          g_clear_pointer (&self->labels, g_strfreev);
+          self->labels = g_strdupv (self->weights_labels);
+        }
+      self->n_labels = -1;   /* reload from files when the weights go */
+      return;
+    }
+  if (self->n_labels == classes && self->labels != NULL)
+    return;
+  g_clear_pointer (&self->labels, g_strfreev);
+  self->n_labels = classes;
+  if (file == NULL)
+    return;
+  path = g_build_filename (_nd_window_assets_dir (), "labels", file, NULL);
+  if (g_file_get_contents (path, &text, NULL, NULL))
+    self->labels = g_strsplit (g_strstrip (text), "\n", -1);
+  if (self->labels != NULL && (int) g_strv_length (self->labels) != classes)
+    g_clear_pointer (&self->labels, g_strfreev);
+}
+
+static void
+update_top5 (NdWindow *self, NdInferenceResult *r)
+{
+  g_autofree char *text = NULL;
+
+  load_labels (self, (int) r->logits->numel);
+  if (r->random_weights)
+    text = g_strdup (_("Random weights (deterministic): the classes mean nothing until you open "
+                       "trained weights."));
+  else
+    {
+      g_autofree char *base = g_path_get_basename (self->config.weights_path);
+
+      text = g_strdup_printf (_("Trained weights: %s"), base);
+    }
+  nd_input_panel_set_result (self->input_panel, r, self->labels, text);
+}
+
+static void
+update_model_info (NdWindow *self, NdInferenceResult *r)
+{
+  gint64 params, macs;
+  int depth;
+  g_autofree char *text = NULL;
+
+  nd_graph_count (r->graph, &params, &macs, &depth);
+  text = g_strdup_printf (_("%s · %s · %d×%d input · %.2f M parameters · %.2f GMACs · depth %d "
+                            "· %s"),
+                          r->spec.name, r->graph->fused ? _("fused") : _("training form"),
+                          r->graph->in_h, r->graph->in_w, params / 1e6, macs / 1e9, depth,
+                          r->backend);
+  gtk_label_set_text (self->model_info, text);
+}
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+/* The one-shot render could not be made: main() turns this into a non-zero exit status. */
+static void
+screenshot_failed (NdWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (app != NULL)
+    g_object_set_data (G_OBJECT (app), "nd-screenshot-failed", GINT_TO_POINTER (1));
+}
+
+static gboolean
+screenshot_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  NdWindow *self = ND_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  /* Two frames after the result: the views have drawn it. */
+  if (++self->screenshot_frames < 3)
+    return G_SOURCE_CONTINUE;
+  self->screenshot_tick = 0;
+  if (!nd_window_save_screenshot (self, self->screenshot, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      screenshot_failed (self);
+    }
+  else
+    g_print (_("Saved %s\n"), self->screenshot);
+  gtk_window_destroy (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
+{
+  nd_inference_result_ref (r);
+  g_clear_pointer (&self->result, nd_inference_result_unref);
+  self->result = r;
+  self->n_results++;
+  if (r->generation == self->generation)
+    {
+      clear_knob_errors (self);
+      /* Only a configuration that built is remembered. */
+      if (r->rebuilt && self->screenshot == NULL)
+        save_settings (self);
+    }
+  if (nd_graph_view_get_selected (self->graph_view) == NULL)
+    {
+      /* Something to look at from the start: the first re-parameterizable block, else the
+       * first block with a convolution. */
+      const char *pick = NULL;
+
+      for (int i = 1; i < nd_graph_n_nodes (r->graph) && pick == NULL; i++)
+        {
+          const NdNode *n = nd_graph_node (r->graph, i);
+
+          if (n->block != NULL && (n->role == ND_ROLE_DENSE3X3 || n->role == ND_ROLE_FUSED3X3))
+            pick = n->block;
+        }
+      for (int i = 1; i < nd_graph_n_nodes (r->graph) && pick == NULL; i++)
+        {
+          const NdNode *n = nd_graph_node (r->graph, i);
+
+          if (n->op == ND_OP_CONV2D)
+            pick = n->block ? n->block : n->name;
+        }
+      if (pick != NULL)
+        g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                            g_variant_new_string (pick));
+    }
+  nd_graph_view_set_result (self->graph_view, r);
+  nd_inspector_set_result (self->inspector, r);
+  nd_latency_panel_add_result (self->latency_panel, r);
+  update_top5 (self, r);
+  update_model_info (self, r);
+  if (r->rebuilt)
+    g_debug ("knob → result %.1f ms (plan %.1f ms, cold run %.1f ms)", r->knob_to_result_ms,
+             r->prepare_ms, r->cold_ms);
+
+  if (self->screenshot != NULL && self->screenshot_tick == 0 && r->block_diff != NULL
+      && r->generation == self->generation)
+    self->screenshot_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), screenshot_tick_cb,
+                                                          NULL, NULL);
+}
+
+static void
+config_error_cb (NdInference *inference, guint64 generation, const char *message,
+                 NdWindow *self)
+{
+  /* Only the newest request's failure is news; the serving model is left as it is. */
+  if (generation != self->generation)
+    return;
+  _nd_window_set_knob_error (self, self->last_knob, message);
+  if (self->screenshot != NULL)
+    {
+      g_printerr ("%s\n", message);
+      screenshot_failed (self);
+      gtk_window_destroy (GTK_WINDOW (self));
+    }
+}
+
+/* ---- input -------------------------------------------------------------------------------- */
+
+void
+_nd_window_set_image (NdWindow *self, const char *description)
+{
+  nd_input_panel_show_image (self->input_panel, &self->image, description);
+  nd_inference_set_image (self->inference, self->image.rgba, self->image.width,
+                          self->image.height, self->image.stride);
+}
+
+gboolean
+_nd_window_open_image_path (NdWindow *self, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *desc = NULL;
+
+  if (!nd_image_load (&self->image, path, &error))
+    {
+      nd_input_panel_show_message (self->input_panel, error->message);
+      return FALSE;
+    }
+  desc = g_strdup_printf ("%s · %d×%d", base, self->image.width, self->image.height);
+  _nd_window_set_image (self, desc);
+  return TRUE;
+}
+
+static gboolean
+drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, NdWindow *self)
+{
+  GFile *file;
+  g_autofree char *path = NULL;
+
+  if (!G_VALUE_HOLDS (value, G_TYPE_FILE))
+    return FALSE;
+  file = g_value_get_object (value);
+  path = g_file_get_path (file);
+  return path != NULL && _nd_window_open_image_path (self, path);
+}
+
+/* "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits) (cpu), API …" → "Vulkan, llvmpipe": the header
+ * bar has no room for the whole description. */
+static char *
+short_description (const NdBackend *backend, const char *fallback)
+{
+  g_autofree char *text = NULL;
+  char *cut;
+
+  if (backend == NULL || backend->description == NULL)
+    return g_strdup (fallback);
+  text = g_strdup (backend->description);
+  if ((cut = strchr (text, '(')) != NULL)
+    *cut = '\0';
+  g_strchomp (text);
+  while (*text != '\0' && text[strlen (text) - 1] == ',')
+    text[strlen (text) - 1] = '\0';
+  if (g_utf8_strlen (text, -1) > 32)
+    {
+      char *end = g_utf8_offset_to_pointer (text, 31);
+
+      strcpy (end, "…");
+    }
+  return g_steal_pointer (&text);
+}
+
+static void
+probe_backends (NdWindow *self)
+{
+  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
+  g_autoptr(GError) error = NULL;
+  NdBackend *vk = nd_backend_new ("vulkan", -1, &error);
+  NdBackend *cpu = nd_backend_new ("cpu", -1, NULL);
+
+  g_autoptr(GString) tooltip = g_string_new (NULL);
+  g_autofree char *cpu_name = short_description (cpu, _("CPU"));
+
+  gtk_string_list_append (list, cpu_name);
+  if (cpu != NULL && cpu->description != NULL)
+    g_string_append (tooltip, cpu->description);
+  g_clear_pointer (&cpu, nd_backend_free);
+  self->have_vulkan = vk != NULL;
+  if (vk != NULL)
+    {
+      g_autofree char *vk_name = short_description (vk, "Vulkan");
+
+      gtk_string_list_append (list, vk_name);
+      if (vk->description != NULL)
+        g_string_append_printf (tooltip, "\n%s", vk->description);
+      nd_backend_free (vk);
+    }
+  else
+    {
+      g_autofree char *text = g_strdup_printf (_("Vulkan unavailable: running on the CPU (%s)"),
+                                               error->message);
+
+      gtk_label_set_text (self->banner_label, text);
+      gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+    }
+  /* The full descriptions (device, memory, features) stay one hover away. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->backend_dropdown), tooltip->str);
+  self->updating = TRUE;
+  gtk_drop_down_set_model (self->backend_dropdown, G_LIST_MODEL (list));
+  self->updating = FALSE;
+}
+
+static gboolean
+close_request_cb (GtkWindow *window, gpointer data)
+{
+  NdWindow *self = ND_WINDOW (window);
+  int w, h;
+
+  if (self->settings != NULL && self->screenshot == NULL)
+    {
+      gtk_window_get_default_size (window, &w, &h);
+      g_settings_set_int (self->settings, "window-width", w);
+      g_settings_set_int (self->settings, "window-height", h);
+      g_settings_set_boolean (self->settings, "window-maximized",
+                              gtk_window_is_maximized (window));
+    }
+  return FALSE;
+}
+
+static GSettings *
+open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, ND_APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      /* Uninstalled: the schema compiled in the build tree. */
+      g_autoptr(GSettingsSchemaSource) local =
+        g_settings_schema_source_new_from_directory (ND_BUILD_SCHEMA_DIR, source, FALSE, NULL);
+
+      if (local != NULL)
+        schema = g_settings_schema_source_lookup (local, ND_APP_ID, FALSE);
+    }
+  if (schema == NULL)
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+nd_window_dispose (GObject *object)
+{
+  NdWindow *self = ND_WINDOW (object);
+
+  if (self->inference != NULL)
+    nd_inference_shutdown (self->inference);
+  g_clear_object (&self->inference);
+  g_clear_pointer (&self->result, nd_inference_result_unref);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ND_TYPE_WINDOW);
+  G_OBJECT_CLASS (nd_window_parent_class)->dispose (object);
+}
+
+static void
+nd_window_finalize (GObject *object)
+{
+  NdWindow *self = ND_WINDOW (object);
+
+  nd_inference_config_clear (&self->config);
+  nd_image_clear (&self->image);
+  g_free (self->screenshot);
+  g_clear_pointer (&self->labels, g_strfreev);
+  g_clear_pointer (&self->weights_labels, g_strfreev);
+  G_OBJECT_CLASS (nd_window_parent_class)->finalize (object);
+}
+
+static void
+nd_window_class_init (NdWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = nd_window_dispose;
+  object_class->finalize = nd_window_finalize;
+
+  g_type_ensure (ND_TYPE_GRAPH_VIEW);
+  g_type_ensure (ND_TYPE_INPUT_PANEL);
+  g_type_ensure (ND_TYPE_INSPECTOR);
+  g_type_ensure (ND_TYPE_LATENCY_PANEL);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/nondeep/Explorer/nd-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdWindow, name)
+  BIND (model_dropdown);
+  BIND (backend_dropdown);
+  BIND (banner_revealer);
+  BIND (banner_label);
+  BIND (knob_grid);
+  BIND (model_info);
+  BIND (input_panel);
+  BIND (graph_view);
+  BIND (inspector);
+  BIND (latency_panel);
+  BIND (view_stack);
+#undef BIND
+}
+
+static void
+nd_window_init (NdWindow *self)
+{
+  GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
+  g_autoptr(GtkStringList) models = gtk_string_list_new ((const char * const *) nd_model_names ());
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->config.lambda = -1;
+  g_strlcpy (self->config.model, "parnet-s", sizeof self->config.model);
+  g_strlcpy (self->config.backend, "cpu", sizeof self->config.backend);
+
+  self->updating = TRUE;
+  gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
+  self->updating = FALSE;
+  _nd_window_actions_init (self);
+  probe_backends (self);
+  {
+    g_autofree char *samples = g_build_filename (_nd_window_assets_dir (), "samples", NULL);
+
+    nd_input_panel_set_samples_dir (self->input_panel, samples);
+  }
+
+  g_signal_connect_swapped (self->input_panel, "open-path",
+                            G_CALLBACK (_nd_window_open_image_path), self);
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+
+  self->inference = nd_inference_new ();
+  g_signal_connect (self->inference, "result", G_CALLBACK (result_cb), self);
+  g_signal_connect (self->inference, "config-error", G_CALLBACK (config_error_cb), self);
+  self->settings = open_settings ();
+}
+
+NdWindow *
+nd_window_new (AdwApplication *app, const NdWindowOptions *o)
+{
+  NdWindow *self = g_object_new (ND_TYPE_WINDOW, "application", app, NULL);
+  NdInferenceConfig *c = &self->config;
+  GSettings *s = self->settings;
+
+  if (s != NULL && o->screenshot == NULL)
+    {
+      g_autofree char *model = g_settings_get_string (s, "model");
+      g_autofree char *blocks = g_settings_get_string (s, "blocks");
+      g_autofree char *backend = g_settings_get_string (s, "backend");
+
+      if (nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
+        g_strlcpy (c->model, model, sizeof c->model);
+      c->fused = g_settings_get_boolean (s, "fused");
+      c->streams = g_settings_get_int (s, "streams");
+      c->width = g_settings_get_double (s, "width");
+      g_strlcpy (c->blocks, blocks, sizeof c->blocks);
+      c->resolution = g_settings_get_int (s, "resolution");
+      c->lambda = g_settings_get_double (s, "lambda");
+      if (g_strcmp0 (backend, "vulkan") == 0 && self->have_vulkan)
+        g_strlcpy (c->backend, backend, sizeof c->backend);
+      gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (s, "window-width"),
+                                   g_settings_get_int (s, "window-height"));
+      if (g_settings_get_boolean (s, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+    }
+  if (o->model != NULL)
+    {
+      g_strlcpy (c->model, o->model, sizeof c->model);
+      c->streams = 0, c->width = 0, c->blocks[0] = '\0', c->resolution = 0, c->lambda = -1;
+    }
+  if (o->streams > 0)
+    c->streams = o->streams;
+  if (o->width > 0)
+    c->width = o->width;
+  if (o->blocks != NULL)
+    g_strlcpy (c->blocks, o->blocks, sizeof c->blocks);
+  if (o->resolution > 0)
+    c->resolution = o->resolution;
+  if (o->lambda >= 0)
+    c->lambda = o->lambda;
+  if (o->fused_set)
+    c->fused = o->fused;
+  if (o->backend != NULL)
+    g_strlcpy (c->backend, o->backend, sizeof c->backend);
+  self->screenshot = g_strdup (o->screenshot);
+  {
+    g_autofree char *bundled = NULL;
+    const char *weights = o->weights;
+    g_autoptr(GError) error = NULL;
+
+    /* With no model asked for, start on the bundled trained model when there is one. */
+    if (weights == NULL && o->model == NULL && g_strcmp0 (c->model, "parnet-s") == 0)
+      weights = bundled = _nd_window_default_weights ();
+    if (weights != NULL && !_nd_window_use_weights (self, weights, &error))
+      {
+        _nd_window_set_knob_error (self, KNOB_GENERAL, error->message);
+        if (self->screenshot != NULL)
+          g_printerr ("%s\n", error->message);
+      }
+  }
+
+  _nd_window_set_state (self, "fused", g_variant_new_boolean (c->fused));
+  _nd_window_set_state (self, "model", g_variant_new_string (c->model));
+  _nd_window_set_state (self, "backend", g_variant_new_string (c->backend));
+  if (o->view != NULL)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "view",
+                                        g_variant_new_string (o->view));
+  if (o->select != NULL)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                        g_variant_new_string (o->select));
+  _nd_window_sync_widgets (self);
+  if (o->image == NULL && c->in_channels == 1
+      && nd_input_panel_get_sample (self->input_panel, 0) != NULL)
+    _nd_window_open_image_path (self, nd_input_panel_get_sample (self->input_panel, 0));
+  else if (o->image == NULL || !_nd_window_open_image_path (self, o->image))
+    {
+      if (o->image != NULL && self->screenshot != NULL)
+        g_printerr ("%s\n", nd_input_panel_get_message (self->input_panel));
+      nd_image_test_pattern (&self->image, 256);
+      _nd_window_set_image (self, _("Synthetic test pattern"));
+    }
+  _nd_window_rebuild (self, KNOB_GENERAL);
+  return self;
+}
+
+NdInferenceResult *
+nd_window_get_result (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  return self->result;
+}
+
+guint64
+nd_window_get_n_results (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), 0);
+  return self->n_results;
+}
+
+NdInference *
+nd_window_get_inference (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  return self->inference;
+}
+
+const char *
+nd_window_get_knob_error (NdWindow *self, const char *knob)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  for (int k = 0; k < N_KNOBS; k++)
+    if (g_strcmp0 (knob_names[k], knob) == 0 && gtk_widget_get_visible (self->error_labels[k]))
+      return gtk_label_get_text (GTK_LABEL (self->error_labels[k]));
+  return NULL;
+}
+
+double
+nd_window_get_knob_latency (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), -1);
+  return self->result ? self->result->knob_to_result_ms : -1;
+}
+
+int
+nd_window_get_n_history (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), 0);
+  return nd_latency_panel_get_n_history (self->latency_panel);
+}
+
+gboolean
+nd_window_save_screenshot (NdWindow *self, const char *path, GError **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+
+  g_return_val_if_fail (ND_IS_WINDOW (self), FALSE);
+  renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+  if (w <= 0 || h <= 0 || renderer == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("The window is not shown yet, so there is nothing to save"));
+      return FALSE;
+    }
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The window drew nothing"));
+      return FALSE;
+    }
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write %s"), path);
+      return FALSE;
+    }
+  return TRUE;
+}

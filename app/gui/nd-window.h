@@ -1,0 +1,49 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "nd-inference.h"
+
+G_BEGIN_DECLS
+
+#define ND_TYPE_WINDOW (nd_window_get_type ())
+G_DECLARE_FINAL_TYPE (NdWindow, nd_window, ND, WINDOW, AdwApplicationWindow)
+
+/* Start-up choices from the command line; NULL / 0 fields keep the saved or preset value. */
+typedef struct
+{
+  const char *model;
+  int         streams;
+  double      width;
+  const char *blocks;
+  int         resolution;
+  double      lambda;       /* < 0: unset */
+  gboolean    fused;
+  gboolean    fused_set;
+  const char *backend;
+  const char *weights;
+  const char *image;
+  const char *select;
+  const char *view;         /* "inspector" or "latency" */
+  const char *screenshot;   /* save a PNG after the first inference and close */
+} NdWindowOptions;
+
+NdWindow          *nd_window_new              (AdwApplication        *app,
+                                               const NdWindowOptions *options);
+/* For tests and the screenshot: the latest result (transfer none), its count, the inference
+ * object, the message shown next to a knob (NULL if none), and the last knob → result time. */
+NdInferenceResult *nd_window_get_result       (NdWindow   *self);
+guint64            nd_window_get_n_results    (NdWindow   *self);
+NdInference       *nd_window_get_inference    (NdWindow   *self);
+const char        *nd_window_get_knob_error   (NdWindow   *self,
+                                               const char *knob);
+double             nd_window_get_knob_latency (NdWindow   *self);
+int                nd_window_get_n_history    (NdWindow   *self);
+/* Renders the window to a PNG (gtk_widget_snapshot → GskRenderer → PNG). */
+gboolean           nd_window_save_screenshot  (NdWindow   *self,
+                                               const char *path,
+                                               GError    **error);
+
+G_END_DECLS

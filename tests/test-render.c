@@ -1,0 +1,484 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+
+#include "nd-colormap.h"
+#include "nd-error.h"
+#include "nd-fuse.h"
+#include "nd-model.h"
+#include "nd-render-featuremap.h"
+#include "nd-render-gates.h"
+#include "nd-render-graph.h"
+#include "nd-render-kernel.h"
+#include "nd-render-latency.h"
+#include "nd-render-rf.h"
+#include "nd-test-utils.h"
+
+/* Surfaces of failed checks are written to G_TEST_BUILDDIR for a look. */
+static void
+save_on_failure (cairo_surface_t *s, const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("render-%s.png", name);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+
+  cairo_surface_write_to_png (s, path);
+}
+
+static guint32
+pixel (cairo_surface_t *s, int x, int y)
+{
+  guint8 *data = cairo_image_surface_get_data (s);
+  int stride = cairo_image_surface_get_stride (s);
+
+  cairo_surface_flush (s);
+  return ((guint32 *) (data + y * stride))[x] & 0xffffff;
+}
+
+static double
+color_dist (guint32 a, guint32 b)
+{
+  int dr = (int) ((a >> 16) & 0xff) - (int) ((b >> 16) & 0xff);
+  int dg = (int) ((a >> 8) & 0xff) - (int) ((b >> 8) & 0xff);
+  int db = (int) (a & 0xff) - (int) (b & 0xff);
+
+  return sqrt (dr * dr + dg * dg + db * db);
+}
+
+static guint32
+rgba24 (const double *c)
+{
+  return ((guint32) lround (c[0] * 255) << 16) | ((guint32) lround (c[1] * 255) << 8)
+         | (guint32) lround (c[2] * 255);
+}
+
+static NdGraph *
+small_parnet (int streams, gboolean fused)
+{
+  NdModelSpec spec;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) g = NULL;
+
+  g_assert_true (nd_model_spec_parse ("parnet-s", &spec, &error));
+  spec.width = 0.125;
+  spec.resolution = 64;
+  spec.streams = streams;
+  g = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  nd_model_init_random (g, 7);
+  if (fused)
+    {
+      NdGraph *f = nd_fuse_graph (g, &error);
+
+      g_assert_no_error (error);
+      return f;
+    }
+  return g_steal_pointer (&g);
+}
+
+static void
+test_colormap (void)
+{
+  double r, g, b;
+
+  nd_colormap_rgb (ND_COLORMAP_VIRIDIS, 0, &r, &g, &b);
+  g_assert_cmpfloat_with_epsilon (r, 0.267, 1e-6);
+  nd_colormap_rgb (ND_COLORMAP_VIRIDIS, 5, &r, &g, &b);   /* clamped to the top */
+  g_assert_cmpfloat_with_epsilon (g, 0.906, 1e-6);
+  nd_colormap_rgb (ND_COLORMAP_VIRIDIS, NAN, &r, &g, &b);
+  g_assert_cmpfloat_with_epsilon (r, 0.267, 1e-6);
+  nd_colormap_rgb (ND_COLORMAP_DIVERGING, 0.5, &r, &g, &b);
+  g_assert_cmpfloat_with_epsilon (r, 0.969, 1e-6);
+  g_assert_cmpuint (nd_colormap_rgb24 (ND_COLORMAP_VIRIDIS, 1), ==, 0xfde725);
+}
+
+/* Odd sizes, 5 channels of 7×3: the hottest cell has the colormap's top colour, the coldest its
+ * bottom, and the probe goes through the hit-test so the two agree. */
+static void
+test_featuremap (void)
+{
+  g_autoptr(NdTensor) t = nd_test_random_input (1, 5, 7, 3, 11);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 203, 131);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  int hot = 0, cold = 0, found_hot = 0, found_cold = 0, misses = 0;
+
+  nd_render_style_init (&style, FALSE);
+  for (int i = 0; i < t->numel; i++)
+    {
+      if (t->data[i] > t->data[hot])
+        hot = i;
+      if (t->data[i] < t->data[cold])
+        cold = i;
+    }
+  nd_render_featuremap (cr, t, 203, 131, &style);
+  for (int y = 0; y < 131; y++)
+    for (int x = 0; x < 203; x++)
+      {
+        NdFeatureCell cell;
+        int idx;
+
+        if (!nd_render_featuremap_cell_at (t, 203, 131, &style, x + 0.5, y + 0.5, &cell))
+          continue;
+        idx = (cell.channel * 7 + cell.y) * 3 + cell.x;
+        if (idx == hot)
+          {
+            found_hot++;
+            if (pixel (s, x, y) != 0xfde725)
+              misses++;
+          }
+        if (idx == cold)
+          {
+            found_cold++;
+            if (pixel (s, x, y) != nd_colormap_rgb24 (ND_COLORMAP_VIRIDIS, 0))
+              misses++;
+          }
+      }
+  if (misses)
+    save_on_failure (s, "featuremap");
+  g_assert_cmpint (found_hot, >, 4);
+  g_assert_cmpint (found_cold, >, 4);
+  g_assert_cmpint (misses, ==, 0);
+  /* A 1×1 map and a point outside. */
+  {
+    g_autoptr(NdTensor) one = nd_test_random_input (1, 1, 1, 1, 3);
+    NdFeatureCell cell;
+
+    nd_render_featuremap (cr, one, 203, 131, &style);
+    g_assert_false (nd_render_featuremap_cell_at (one, 203, 131, &style, -3, 5, &cell));
+    g_assert_true (nd_render_featuremap_cell_at (one, 203, 131, &style, 101, 65, &cell));
+    g_assert_cmpint (cell.channel, ==, 0);
+  }
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+static gboolean
+has_color_near (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 c, double tol)
+{
+  for (int y = MAX (y0, 0); y <= MIN (y1, cairo_image_surface_get_height (s) - 1); y++)
+    for (int x = MAX (x0, 0); x <= MIN (x1, cairo_image_surface_get_width (s) - 1); x++)
+      if (color_dist (pixel (s, x, y), c) <= tol)
+        return TRUE;
+  return FALSE;
+}
+
+/* A lane per stream (ordered top to bottom), the longest path outlined in the highlight
+ * colour, the slowest block filled with the latency colormap's top, hit-testing and zoom. */
+static void
+test_graph_lanes (gconstpointer data)
+{
+  int streams = GPOINTER_TO_INT (data);
+  g_autoptr(NdGraph) g = small_parnet (streams, FALSE);
+  g_autoptr(GPtrArray) path = nd_render_graph_longest_path (g);
+  g_autofree double *op_ms = g_new0 (double, nd_graph_n_nodes (g));
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 1100, 420);
+  cairo_t *cr = cairo_create (s);
+  NdRenderGraphData d = { g, op_ms, NULL };
+  NdRenderStyle style;
+  double prev_y = -1, x, y, w, h;
+  const char *off_path = NULL, *on_path = NULL;
+  int top_pixels = 0, area = 0;
+  gboolean ok = TRUE;
+  char name[32];
+
+  nd_render_style_init (&style, FALSE);
+  g_assert_cmpint (nd_render_graph_n_lanes (g), ==, streams);
+  for (int i = 1; i < nd_graph_n_nodes (g); i++)
+    if (g_strcmp0 (nd_graph_node (g, i)->block, "streams.0.1") == 0)
+      op_ms[i] = 5;   /* the slowest block */
+    else
+      op_ms[i] = 0.01;
+  nd_render_graph (cr, &d, 1100, 420, &style);
+  g_snprintf (name, sizeof name, "graph-%d", streams);
+  save_on_failure (s, name);   /* always: the picture is handy to look at */
+
+  for (int s_i = 0; s_i < streams; s_i++)
+    {
+      g_snprintf (name, sizeof name, "streams.%d.0", s_i);
+      g_assert_true (nd_render_graph_block_rect (&d, 1100, 420, &style, name, &x, &y, &w, &h));
+      if (s_i > 0)
+        g_assert_cmpfloat (y, >, prev_y + h / 2);
+      prev_y = y;
+      g_assert_cmpstr (nd_render_graph_block_at (&d, 1100, 420, &style, x + w / 2, y + h / 2),
+                       ==, name);
+    }
+  g_assert_null (nd_render_graph_block_at (&d, 1100, 420, &style, 2, 2));
+
+  /* The path runs from the stem to the head, through the longest stream. */
+  g_assert_cmpuint (path->len, >=, 6);
+  g_assert_cmpstr (g_ptr_array_index (path, 0), ==, "inits.0.0");
+  g_assert_cmpstr (g_ptr_array_index (path, path->len - 1), ==, "head");
+  for (guint i = 0; i < path->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (path, i), "streams."))
+      on_path = g_ptr_array_index (path, i);
+  g_assert_nonnull (on_path);
+  g_snprintf (name, sizeof name, "streams.%d.0", streams == 1 ? 0 : 0);
+  for (guint i = 0; i < path->len && streams > 1; i++)
+    g_assert_cmpstr (g_ptr_array_index (path, i), !=, "streams.0.0");
+  off_path = streams > 1 ? "streams.0.0" : NULL;
+
+  g_assert_true (nd_render_graph_block_rect (&d, 1100, 420, &style, on_path, &x, &y, &w, &h));
+  ok &= has_color_near (s, x + 4, y - 1, x + w - 4, y + 1, rgba24 (style.highlight), 40);
+  if (off_path)
+    {
+      g_assert_true (nd_render_graph_block_rect (&d, 1100, 420, &style, off_path, &x, &y, &w,
+                                                 &h));
+      ok &= !has_color_near (s, x + 4, y - 1, x + w - 4, y + 1, rgba24 (style.highlight), 40);
+    }
+
+  g_assert_true (nd_render_graph_block_rect (&d, 1100, 420, &style, "streams.0.1", &x, &y, &w,
+                                             &h));
+  for (int yy = (int) y + 2; yy < y + h - 2; yy++)
+    for (int xx = (int) x + 2; xx < x + w - 2; xx++)
+      {
+        area++;
+        top_pixels += pixel (s, xx, yy) == nd_colormap_rgb24 (ND_COLORMAP_LATENCY, 1);
+      }
+  ok &= top_pixels > area / 20;
+  /* Only the slowest block has the top colour. */
+  g_assert_true (nd_render_graph_block_rect (&d, 1100, 420, &style, "streams.0.2", &x, &y, &w,
+                                             &h));
+  ok &= !has_color_near (s, x, y, x + w, y + h, nd_colormap_rgb24 (ND_COLORMAP_LATENCY, 1), 0);
+  if (!ok)
+    save_on_failure (s, "graph");
+  g_assert_true (ok);
+
+  /* Zoom 2 about the origin: the same block is hit at twice the coordinates. */
+  style.zoom = 2;
+  style.pan_x = -10;
+  {
+    double x2, y2, w2, h2;
+
+    style.zoom = 1;
+    style.pan_x = 0;
+    nd_render_graph_block_rect (&d, 1100, 420, &style, "inits.0.0", &x, &y, &w, &h);
+    style.zoom = 2;
+    style.pan_x = -10;
+    nd_render_graph_block_rect (&d, 1100, 420, &style, "inits.0.0", &x2, &y2, &w2, &h2);
+    g_assert_cmpfloat_with_epsilon (x2, 2 * x - 10, 1e-9);
+    g_assert_cmpfloat_with_epsilon (w2, 2 * w, 1e-9);
+    g_assert_cmpstr (nd_render_graph_block_at (&d, 1100, 420, &style, x2 + 1, y2 + 1), ==,
+                     "inits.0.0");
+  }
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+/* Runs of branch-strip pixels down a column near the box's right edge. */
+static int
+count_strips (cairo_surface_t *s, double x, double y, double w, double h)
+{
+  guint32 fill = pixel (s, (int) (x + w - 2), (int) (y + h / 2));
+  gboolean in = FALSE;
+  int runs = 0;
+
+  for (int yy = (int) y + 2; yy < y + h - 2; yy++)
+    {
+      gboolean strip = color_dist (pixel (s, (int) (x + w - 5), yy), fill) > 20;
+
+      runs += strip && !in;
+      in = strip;
+    }
+  return runs;
+}
+
+/* The training form shows branch rows (white strips) inside a block, the fused form does not
+ * and has fewer nodes per block. */
+static void
+test_graph_fused (void)
+{
+  g_autoptr(NdGraph) train = small_parnet (3, FALSE);
+  g_autoptr(NdGraph) fused = small_parnet (3, TRUE);
+  NdRenderStyle style;
+  NdRenderGraphData dt = { train, NULL, NULL }, df = { fused, NULL, NULL };
+  g_autoptr(GPtrArray) st = nd_graph_block_stats (train);
+  g_autoptr(GPtrArray) sf = nd_graph_block_stats (fused);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 1100, 420);
+  cairo_t *cr = cairo_create (s);
+  double x, y, w, h;
+  int strips_t = 0, strips_f = 0;
+
+  nd_render_style_init (&style, FALSE);
+  g_assert_cmpuint (st->len, ==, sf->len);
+  nd_render_graph (cr, &dt, 1100, 420, &style);
+  g_assert_true (nd_render_graph_block_rect (&dt, 1100, 420, &style, "streams.1.1", &x, &y, &w,
+                                             &h));
+  /* The strips are white at 55 % over the grey fill. */
+  strips_t = count_strips (s, x, y, w, h);
+  nd_render_graph (cr, &df, 1100, 420, &style);
+  g_assert_true (nd_render_graph_block_rect (&df, 1100, 420, &style, "streams.1.1", &x, &y, &w,
+                                             &h));
+  strips_f = count_strips (s, x, y, w, h);
+  if (strips_t != 4 || strips_f != 3)
+    save_on_failure (s, "graph-fused");
+  /* 3×3, 1×1, identity BN, SE  →  fused 3×3, identity BN (gated, stays), SE. */
+  g_assert_cmpint (strips_t, ==, 4);
+  g_assert_cmpint (strips_f, ==, 3);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+static void
+test_gates (void)
+{
+  const float v[] = { 0.1f, 2.0f, 1.0f, NAN, -1 };
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 108, 60);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  guint32 accent;
+
+  nd_render_style_init (&style, FALSE);
+  accent = rgba24 (style.accent);
+  nd_render_gates (cr, v, G_N_ELEMENTS (v), 2.0, 108, 60, &style);
+  /* Bar 1 (2.0) reaches the top, bar 0 (0.1) does not; bar 2 (1.0) reaches half. */
+  g_assert_cmpint (nd_render_gates_index_at (5, 108, 35), ==, 1);
+  g_assert_cmpfloat (color_dist (pixel (s, 35, 6), accent), <=, 2);
+  g_assert_cmpfloat (color_dist (pixel (s, 14, 6), accent), >, 2);
+  g_assert_cmpfloat (color_dist (pixel (s, 14, 54), accent), <=, 2);
+  g_assert_cmpfloat (color_dist (pixel (s, 55, 34), accent), <=, 2);
+  g_assert_cmpfloat (color_dist (pixel (s, 55, 26), accent), >, 2);
+  g_assert_cmpfloat (color_dist (pixel (s, 75, 54), accent), >, 2);   /* NaN draws nothing */
+  g_assert_cmpint (nd_render_gates_index_at (5, 108, 200), ==, -1);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+/* The kernel steps sum to exactly what the fusion pass produced, for a stride-1 block with an
+ * identity branch, a stride-2 block with the AvgPool branch, and the fusion module's block. */
+static void
+test_kernel_steps (void)
+{
+  g_autoptr(NdGraph) train = small_parnet (3, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) fused = nd_fuse_graph (train, &error);
+  const char *blocks[] = { "streams.0.1", "inits.0.0", "streams.1.0", "downsamples_2.1" };
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 400, 160);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+
+  g_assert_no_error (error);
+  nd_render_style_init (&style, FALSE);
+  for (guint b = 0; b < G_N_ELEMENTS (blocks); b++)
+    {
+      g_autofree char *key = g_strdup_printf ("%s.block.rbr_dense.weight", blocks[b]);
+      g_autofree char *bkey = g_strdup_printf ("%s.block.rbr_dense.bias", blocks[b]);
+      NdTensor *fw = nd_graph_lookup_weight (fused, key);
+      NdTensor *fb = nd_graph_lookup_weight (fused, bkey);
+      NdKernelSteps steps;
+      int o = 1, i = 0;
+
+      if (fw == NULL)
+        {
+          /* Fusion modules name their block F.2.block. */
+          g_free (key);
+          g_free (bkey);
+          key = g_strdup_printf ("%s.2.block.rbr_dense.weight", blocks[b]);
+          bkey = g_strdup_printf ("%s.2.block.rbr_dense.bias", blocks[b]);
+          fw = nd_graph_lookup_weight (fused, key);
+          fb = nd_graph_lookup_weight (fused, bkey);
+        }
+      g_assert_nonnull (fw);
+      g_assert_nonnull (fb);
+      g_assert_true (nd_kernel_steps_compute (train, blocks[b], o, i, &steps, &error));
+      g_assert_no_error (error);
+      for (int k = 0; k < 9; k++)
+        g_assert_cmpfloat_with_epsilon (steps.fused[k],
+                                        fw->data[(o * fw->shape[1] + i) * 9 + k], 1e-5);
+      g_assert_cmpfloat_with_epsilon (steps.fused_bias, fb->data[o], 1e-5);
+      nd_render_kernel (cr, &steps, 400, 160, &style);
+    }
+  g_assert_false (nd_kernel_steps_compute (train, "head", 0, 0, &(NdKernelSteps) { 0 },
+                                           &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  g_assert_false (nd_kernel_steps_compute (train, "streams.0.1", 100000, 0,
+                                           &(NdKernelSteps) { 0 }, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+static void
+test_latency (void)
+{
+  g_autoptr(NdGraph) g = small_parnet (3, TRUE);
+  g_autofree double *op_ms = g_new0 (double, nd_graph_n_nodes (g));
+  NdLatencySample hist[] = { { 10, FALSE, 30 }, { 7, TRUE, 0 }, { 12, FALSE, 0 }, { 8, TRUE, 0 } };
+  NdRenderLatencyData d = { g, op_ms, 0, 3, hist, G_N_ELEMENTS (hist) };
+  double totals[5], sum = 0;
+  int n;
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 400, 90);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+
+  nd_render_style_init (&style, FALSE);
+  for (int i = 1; i < nd_graph_n_nodes (g); i++)
+    {
+      op_ms[i] = 0.1 * (i % 7);
+      d.total_ms += op_ms[i];
+    }
+  n = nd_latency_stream_totals (g, op_ms, totals, 5);
+  g_assert_cmpint (n, ==, 4);
+  for (int i = 0; i < n; i++)
+    {
+      g_assert_cmpfloat (totals[i], >, 0);
+      sum += totals[i];
+    }
+  g_assert_cmpfloat_with_epsilon (sum, d.total_ms, 1e-9);
+
+  /* Timeline rows: stream 0's row has stream 0's colour somewhere, the shared row grey. */
+  nd_render_latency_timeline (cr, &d, 400, 88, &style);
+  g_assert_true (has_color_near (s, 70, 2, 399, 22, 0x3685e3, 2));
+  g_assert_true (has_color_near (s, 70, 68, 399, 86, rgba24 (style.muted), 2));
+  /* History: both series present. */
+  nd_render_latency_history (cr, &d, 400, 90, &style);
+  g_assert_true (has_color_near (s, 40, 0, 399, 70, rgba24 (style.fused), 2));
+  g_assert_true (has_color_near (s, 40, 0, 399, 70, rgba24 (style.unfused), 2));
+  /* The one cold run (30 ms, the maximum) is a ring near the top; warm points are lower. */
+  g_assert_true (has_color_near (s, 40, 0, 120, 16, rgba24 (style.unfused), 40));
+  g_assert_false (has_color_near (s, 200, 0, 399, 16, rgba24 (style.unfused), 40));
+  nd_render_latency (cr, &d, 400, 90, &style);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+static void
+test_rf_overlay (void)
+{
+  NdReceptiveField rf = { .x0 = 0, .y0 = 10, .x1 = 19, .y1 = 29, .width = 25, .height = 20 };
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 100, 120);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  guint32 inside, outside;
+
+  nd_render_style_init (&style, FALSE);
+  /* 50×50 input at scale 2 (100 px wide). */
+  nd_render_rf (cr, NULL, 50, 50, &rf, 100, 120, &style);
+  inside = pixel (s, 20, 40);
+  outside = pixel (s, 70, 80);
+  g_assert_cmpuint (inside, !=, outside);
+  /* The fill is the accent colour at 30 % over the checkerboard: bluer than outside. */
+  g_assert_cmpuint (inside & 0xff, >, (inside >> 16) & 0xff);
+  g_assert_true (has_color_near (s, 38, 18, 42, 22, rgba24 (style.accent), 30));
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/render/colormap", test_colormap);
+  g_test_add_func ("/render/featuremap/hottest-cell", test_featuremap);
+  g_test_add_data_func ("/render/graph/lanes-1", GINT_TO_POINTER (1), test_graph_lanes);
+  g_test_add_data_func ("/render/graph/lanes-2", GINT_TO_POINTER (2), test_graph_lanes);
+  g_test_add_data_func ("/render/graph/lanes-3", GINT_TO_POINTER (3), test_graph_lanes);
+  g_test_add_func ("/render/graph/fused-boxes", test_graph_fused);
+  g_test_add_func ("/render/gates", test_gates);
+  g_test_add_func ("/render/kernel-steps", test_kernel_steps);
+  g_test_add_func ("/render/latency", test_latency);
+  g_test_add_func ("/render/rf-overlay", test_rf_overlay);
+  return g_test_run ();
+}

@@ -1,0 +1,365 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nd-render-graph.h"
+#include "nd-window.h"
+
+/* The window under a real (X) display: every knob driven through its action, the model rebuilt,
+ * the latency updated, the screenshot changed; an impossible combination explained next to its
+ * knob and never applied; a long run that must not leak. Small models keep it quick. */
+
+typedef struct
+{
+  NdWindow *window;
+  guint64   painted;
+  guint64   rebuilt_generation;   /* of the newest rebuilt result seen */
+  double    rebuilt_knob_ms;
+} Fixture;
+
+/* Two results can be dispatched in one main-loop iteration, so the rebuilt one is caught
+ * here rather than read back from the window. */
+static void
+result_cb (NdInference *inference, NdInferenceResult *r, Fixture *f)
+{
+  if (r->rebuilt)
+    {
+      f->rebuilt_generation = r->generation;
+      f->rebuilt_knob_ms = r->knob_to_result_ms;
+    }
+}
+
+/* Counts frames; a tick callback keeps the frame clock running under Xvfb. */
+static gboolean
+tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  ((Fixture *) data)->painted++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main loop until @done holds or @seconds pass. */
+#define WAIT_UNTIL(cond, seconds)                                                     \
+  G_STMT_START {                                                                        \
+    gboolean timed_out_ = FALSE;                                                        \
+    guint id_ = g_timeout_add_seconds (seconds, timeout_cb, &timed_out_);              \
+    while (!(cond) && !timed_out_)                                                      \
+      g_main_context_iteration (NULL, TRUE);                                            \
+    if (!timed_out_)                                                                    \
+      g_source_remove (id_);                                                            \
+    g_assert_true (cond);                                                               \
+  } G_STMT_END
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  NdWindowOptions o = { .model = "parnet-s", .width = 0.25, .resolution = 64, .lambda = -1,
+                        .select = "streams.1.1" };
+
+  /* ND_UI_TEST_PRESET=1 runs the real preset (224 px, full width) to measure knob latency. */
+  if (g_getenv ("ND_UI_TEST_PRESET") != NULL)
+    o.width = 0, o.resolution = 0;
+
+  f->window = nd_window_new (NULL, &o);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (f->window));
+  WAIT_UNTIL (nd_window_get_result (f->window) != NULL
+              && nd_window_get_result (f->window)->block_diff != NULL, 120);
+  gtk_widget_add_tick_callback (GTK_WIDGET (f->window), tick_cb, f, NULL);
+  g_signal_connect (nd_window_get_inference (f->window), "result", G_CALLBACK (result_cb), f);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static GBytes *
+screenshot (Fixture *f, const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("ui-%s.png", name);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  g_autoptr(GError) error = NULL;
+  char *data;
+  gsize len;
+
+  /* Two painted frames: the views have drawn the newest result. */
+  {
+    guint64 target = f->painted + 2;
+
+    gtk_widget_queue_draw (GTK_WIDGET (f->window));
+    WAIT_UNTIL (f->painted >= target, 10);
+  }
+  g_assert_true (nd_window_save_screenshot (f->window, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_bytes_new_take (data, len);
+}
+
+/* Changes one knob through its action and waits for the rebuilt model's first result and the
+ * frame that shows it; returns the time that took in ms. */
+static double
+drive (Fixture *f, const char *action, GVariant *value, double *knob_ms)
+{
+  guint64 gen = nd_window_get_result (f->window)->generation;
+  gint64 t0 = g_get_monotonic_time ();
+  guint64 painted;
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), action, value);
+  WAIT_UNTIL (f->rebuilt_generation > gen, 120);
+  g_assert_null (nd_window_get_knob_error (f->window, action));
+  if (knob_ms != NULL)
+    *knob_ms = f->rebuilt_knob_ms;
+  painted = f->painted;
+  WAIT_UNTIL (f->painted > painted, 10);
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+static void
+test_knobs (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) shot0 = screenshot (f, "start");
+  NdInferenceResult *r = nd_window_get_result (f->window);
+  double ms, knob_ms = 0;
+  struct
+  {
+    const char *action;
+    GVariant   *value;
+  } steps[] = {
+    { "streams", g_variant_new_int32 (2) },
+    { "width", g_variant_new_double (0.125) },
+    { "blocks", g_variant_new_string ("2,3") },
+    { "resolution", g_variant_new_int32 (96) },
+    { "fused", g_variant_new_boolean (TRUE) },
+    { "fused", g_variant_new_boolean (FALSE) },
+  };
+  g_autoptr(GBytes) prev = NULL;
+
+  /* Measuring the preset: flip fused/unfused first, at full size. */
+  if (g_getenv ("ND_UI_TEST_PRESET") != NULL)
+    for (int i = 0; i < 2; i++)
+      {
+        double knob_ms0 = 0, ms0;
+
+        ms0 = drive (f, "fused", g_variant_new_boolean (i == 0), &knob_ms0);
+        g_test_message ("preset fused=%d: knob → new latency shown %.0f ms (result %.0f ms)",
+                        i == 0, ms0, knob_ms0);
+      }
+
+  r = nd_window_get_result (f->window);
+  g_assert_cmpint (r->spec.streams, ==, 3);
+  g_assert_cmpint (nd_render_graph_n_lanes (r->graph), ==, 3);
+  g_assert_cmpfloat (r->total_ms, >, 0);
+  prev = g_bytes_ref (shot0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-%u", steps[i].action, i);
+      g_autoptr(GBytes) shot = NULL;
+      double old_total = nd_window_get_result (f->window)->total_ms;
+      guint64 old_serial = nd_window_get_result (f->window)->serial;
+      guint64 old_gen = nd_window_get_result (f->window)->generation;
+      double sum = 0;
+
+      ms = drive (f, steps[i].action, g_variant_ref_sink (steps[i].value), &knob_ms);
+      g_variant_unref (steps[i].value);
+      r = nd_window_get_result (f->window);
+      g_test_message ("%s: knob → new latency shown %.0f ms (result %.0f ms, plan %.0f ms, "
+                      "warm %.1f → %.1f ms)", name, ms, knob_ms, r->prepare_ms,
+                      old_total, r->total_ms);
+      /* The latency shown is a new run of the new plan, with per-op times filled in. */
+      g_assert_cmpuint (r->serial, >, old_serial);
+      g_assert_cmpuint (r->generation, >, old_gen);
+      for (int n = 0; n < r->n_nodes; n++)
+        sum += r->op_ms[n];
+      g_assert_cmpfloat (sum, >, 0);
+      g_assert_cmpfloat (r->total_ms, >, 0);
+      g_assert_cmpfloat (knob_ms, >, 0);
+      g_assert_null (nd_window_get_knob_error (f->window, steps[i].action));
+      shot = screenshot (f, name);
+      g_assert_false (g_bytes_equal (shot, prev));
+      g_clear_pointer (&prev, g_bytes_unref);
+      prev = g_steal_pointer (&shot);
+    }
+  r = nd_window_get_result (f->window);
+  g_assert_cmpint (r->spec.streams, ==, 2);
+  g_assert_cmpint (nd_render_graph_n_lanes (r->graph), ==, 2);
+  g_assert_cmpfloat (r->spec.width, ==, 0.125);
+  g_assert_cmpint (r->spec.n_blocks, ==, 2);
+  g_assert_cmpint (r->spec.blocks[1], ==, 3);
+  g_assert_cmpint (r->graph->in_h, ==, 96);
+  g_assert_false (r->graph->fused);
+  /* One history sample per configuration that reached a warm run. */
+  WAIT_UNTIL (nd_window_get_n_history (f->window) >= 5, 60);
+}
+
+/* A combination the model cannot take: the builder's message next to that knob, the serving
+ * model untouched, the knob not silently changed. */
+static void
+test_impossible (Fixture *f, gconstpointer data)
+{
+  NdInferenceResult *r = nd_window_get_result (f->window);
+  guint64 gen = r->generation;
+  GVariant *state;
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "blocks",
+                                      g_variant_new_string ("4,5"));
+  WAIT_UNTIL (nd_window_get_knob_error (f->window, "blocks") != NULL, 60);
+  g_test_message ("blocks 4,5 with 3 streams: %s", nd_window_get_knob_error (f->window, "blocks"));
+  g_assert_true (strstr (nd_window_get_knob_error (f->window, "blocks"), "3") != NULL);
+  g_assert_cmpuint (nd_window_get_result (f->window)->generation, ==, gen);
+  state = g_action_group_get_action_state (G_ACTION_GROUP (f->window), "blocks");
+  g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "4,5");
+  g_variant_unref (state);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "lambda",
+                                      g_variant_new_double (0.5));
+  WAIT_UNTIL (nd_window_get_knob_error (f->window, "lambda") != NULL, 60);
+  g_assert_cmpuint (nd_window_get_result (f->window)->generation, ==, gen);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "backend",
+                                      g_variant_new_string ("no-such-backend"));
+  WAIT_UNTIL (nd_window_get_knob_error (f->window, "general") != NULL, 60);
+
+  /* Fixing the knobs clears the messages with the rebuilt model. */
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "backend",
+                                      g_variant_new_string ("cpu"));
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "lambda",
+                                      g_variant_new_double (1.0));
+  drive (f, "blocks", g_variant_new_string ("1,1,1"), NULL);
+  g_assert_null (nd_window_get_knob_error (f->window, "blocks"));
+  g_assert_null (nd_window_get_knob_error (f->window, "lambda"));
+  g_assert_cmpint (nd_window_get_result (f->window)->spec.blocks[2], ==, 1);
+}
+
+static void
+test_views (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) a = screenshot (f, "inspector");
+  g_autoptr(GBytes) b = NULL;
+  g_autoptr(GBytes) c = NULL;
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "select",
+                                      g_variant_new_string ("streams.0.0"));
+  b = screenshot (f, "select");
+  g_assert_false (g_bytes_equal (a, b));
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "view",
+                                      g_variant_new_string ("latency"));
+  c = screenshot (f, "latency");
+  g_assert_false (g_bytes_equal (b, c));
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "test-pattern", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "reset-zoom", NULL);
+}
+
+static gsize
+rss_kib (void)
+{
+  g_autofree char *text = NULL;
+  long pages = 0, resident = 0;
+
+  if (!g_file_get_contents ("/proc/self/statm", &text, NULL, NULL)
+      || sscanf (text, "%ld %ld", &pages, &resident) != 2)
+    return 0;
+  return (gsize) resident * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+/* Live mode for many runs: results are freed as they are replaced and the resident size
+ * settles after warm-up. */
+static void
+test_still_running (Fixture *f, gconstpointer data)
+{
+  NdInference *inf = nd_window_get_inference (f->window);
+  guint64 start = nd_inference_get_n_runs (inf);
+  gsize rss_warm, rss_end;
+  int alive;
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "live",
+                                      g_variant_new_boolean (TRUE));
+  WAIT_UNTIL (nd_inference_get_n_runs (inf) >= start + 20, 120);
+  rss_warm = rss_kib ();
+  WAIT_UNTIL (nd_inference_get_n_runs (inf) >= start + 120, 300);
+  rss_end = rss_kib ();
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "live",
+                                      g_variant_new_boolean (FALSE));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  alive = nd_inference_result_get_n_alive ();
+  g_test_message ("runs %" G_GUINT64_FORMAT ", RSS %zu → %zu KiB, results alive %d",
+                  nd_inference_get_n_runs (inf) - start, rss_warm, rss_end, alive);
+  /* The window holds the newest; a few may be in flight to the main loop. */
+  g_assert_cmpint (alive, <=, 8);
+  /* 100 runs that each leaked even one feature map of this model would show here. */
+  g_assert_cmpuint (rss_end, <, rss_warm + 16 * 1024);
+}
+
+/* The bundled trained Fashion-MNIST ParNet: its metadata sets the model, the gray input path
+ * and the labels, and the sample ankle boot is classified as one. */
+static void
+test_trained_weights (void)
+{
+  g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, "weights",
+                                               "parnet-s-w0.25-fmnist.safetensors", NULL);
+  g_autofree char *image = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples",
+                                             "0000-ankle-boot.png", NULL);
+  NdWindowOptions o = { .weights = weights, .image = image, .lambda = -1 };
+  NdWindow *window;
+  NdInferenceResult *r;
+
+  if (!g_file_test (weights, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no bundled weights");
+      return;
+    }
+  window = nd_window_new (NULL, &o);
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL ((r = nd_window_get_result (window)) != NULL, 120);
+  g_assert_false (r->random_weights);
+  g_assert_cmpint (r->graph->in_c, ==, 1);
+  g_assert_cmpint (r->graph->in_h, ==, 32);
+  g_assert_cmpint (r->n_top, ==, 5);
+  g_assert_cmpint (r->top_class[0], ==, 9);   /* Ankle boot */
+  g_assert_cmpfloat (r->top_prob[0], >, 0.5);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+no_display (void)
+{
+  g_test_skip ("no display (run under Xvfb)");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  /* gtk_test_init() exits without a display; a machine without one skips instead. */
+  if (!gtk_init_check ())
+    {
+      g_test_add_func ("/ui/no-display", no_display);
+      return g_test_run ();
+    }
+  adw_init ();
+  g_test_add ("/ui/knobs", Fixture, NULL, fixture_setup, test_knobs, fixture_teardown);
+  g_test_add ("/ui/impossible-knob", Fixture, NULL, fixture_setup, test_impossible,
+              fixture_teardown);
+  g_test_add ("/ui/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
+  g_test_add_func ("/ui/trained-weights", test_trained_weights);
+  g_test_add ("/ui/still-running", Fixture, NULL, fixture_setup, test_still_running,
+              fixture_teardown);
+  return g_test_run ();
+}
