@@ -10,6 +10,9 @@
 
 #include "nd-backend-cpu.h"
 #include "nd-cli.h"
+#if ND_HAVE_VULKAN
+#include "nd-cli-devices.h"
+#endif
 
 typedef int (*NdCliCommand) (int argc, char **argv);
 
@@ -27,10 +30,8 @@ static const Command commands[] = {
   { "verify", nd_cli_verify, N_("fused vs training form on the same input") },
   { "fuse", nd_cli_fuse, N_("write re-parameterized (deploy-form) weights") },
   { "models", nd_cli_models, N_("list the model presets") },
-#if ND_HAVE_INSPECT
   { "inspect", nd_cli_inspect, N_("list the state dicts and tensors of a weights file") },
-#endif
-#if ND_HAVE_DEVICES
+#if ND_HAVE_VULKAN
   { "devices", nd_cli_devices, N_("list Vulkan devices") },
 #endif
 #if ND_HAVE_CAMERA
