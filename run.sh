@@ -14,5 +14,5 @@ if [ -x build/app/gui/nondeep ]; then
   exec build/app/gui/nondeep "$@"
 fi
 # No GUI in this build: classify the bundled sample with the command-line tool.
-exec build/app/cli/nondeep-cli run --model parnet-s --resolution 64 --classes 10 \
-  --input assets/samples/sample.npy "$@"
+exec build/app/cli/nondeep-cli run --weights assets/weights/parnet-fashion-mnist.safetensors \
+  --image assets/samples/0000-ankle-boot.png "$@"

@@ -311,7 +311,7 @@ static void
 test_trained_weights (void)
 {
   g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, "weights",
-                                               "parnet-s-w0.25-fmnist.safetensors", NULL);
+                                               "parnet-fashion-mnist.safetensors", NULL);
   g_autofree char *image = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples",
                                              "0000-ankle-boot.png", NULL);
   NdWindowOptions o = { .weights = weights, .image = image, .lambda = -1 };

@@ -11,7 +11,6 @@
 #include "nd-capture.h"
 #include "nd-cli.h"
 #include "nd-dataset.h"
-#include "nd-defaults.h"
 #include "nd-devices.h"
 #include "nd-error.h"
 #include "nd-preprocess.h"

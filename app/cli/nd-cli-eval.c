@@ -8,7 +8,6 @@
 
 #include "nd-cli.h"
 #include "nd-dataset.h"
-#include "nd-defaults.h"
 
 #define EVAL_BATCH 50
 

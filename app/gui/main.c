@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-application.h"
+#include "nd-backend-cpu.h"
 
 int
 main (int argc, char **argv)
@@ -14,6 +15,8 @@ main (int argc, char **argv)
   g_autoptr(NdApplication) app = NULL;
   int status;
 
+  /* first: may re-exec us with the right OpenBLAS kernels (see nd-cpu-blas.c) */
+  nd_cpu_ensure_blas_core (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

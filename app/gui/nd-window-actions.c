@@ -75,18 +75,13 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
   return TRUE;
 }
 
-/* The bundled trained model (a .safetensors file in assets/weights), or NULL. */
+/* The bundled trained model (ND_DEFAULT_WEIGHTS under the assets dir), or NULL. */
 char *
 _nd_window_default_weights (void)
 {
-  g_autofree char *dir_path = g_build_filename (_nd_window_assets_dir (), "weights", NULL);
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
+  g_autofree char *path = g_build_filename (_nd_window_assets_dir (), ND_DEFAULT_WEIGHTS, NULL);
 
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, ".safetensors"))
-      return g_build_filename (dir_path, name, NULL);
-  return NULL;
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&path) : NULL;
 }
 
 /* ---- actions ------------------------------------------------------------------------------ */
