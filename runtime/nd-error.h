@@ -25,4 +25,12 @@ typedef enum
 #define ND_RUNTIME_ERROR (nd_runtime_error_quark ())
 GQuark nd_runtime_error_quark (void);
 
+/* Sets ND_RUNTIME_ERROR_BAD_FILE as "<basename of @path> is not a valid <@kind> file: <detail>";
+ * returns FALSE so readers can `return nd_set_bad_file (…)`. */
+gboolean nd_set_bad_file (GError     **error,
+                          const char  *path,
+                          const char  *kind,
+                          const char  *format,
+                          ...) G_GNUC_PRINTF (4, 5);
+
 G_END_DECLS

@@ -14,22 +14,8 @@
 /* NumPy's own reader refuses headers above 10000 bytes unless told otherwise; 1 MB is ample. */
 #define NPY_MAX_HEADER (1u << 20)
 
-static void
-npy_bad (GError **error, const char *path, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-static void
-npy_bad (GError **error, const char *path, const char *fmt, ...)
-{
-  g_autofree char *detail = NULL;
-  g_autofree char *base = g_path_get_basename (path);
-  va_list ap;
-
-  va_start (ap, fmt);
-  detail = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-               _("%s is not a valid float32 .npy file: %s"), base, detail);
-}
+/* every format error names the file and what is wrong (nd_set_bad_file) */
+#define npy_bad(error, path, ...) nd_set_bad_file ((error), (path), "float32 .npy", __VA_ARGS__)
 
 /* A strict parser for the header dict NumPy writes:
  *   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }   */

@@ -32,23 +32,8 @@ typedef struct
   guint64     begin, end;
 } StEntry;
 
-static gboolean
-bad (GError **error, const char *path, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-bad (GError **error, const char *path, const char *fmt, ...)
-{
-  g_autofree char *detail = NULL;
-  g_autofree char *base = g_path_get_basename (path);
-  va_list ap;
-
-  va_start (ap, fmt);
-  detail = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-               _("%s is not a valid safetensors file: %s"), base, detail);
-  return FALSE;
-}
+/* every format error names the file and what is wrong (nd_set_bad_file) */
+#define bad(error, path, ...) nd_set_bad_file ((error), (path), "safetensors", __VA_ARGS__)
 
 /* Bracket depth outside strings, so that json-glib never sees a deeply nested document. */
 static gboolean

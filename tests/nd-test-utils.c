@@ -4,34 +4,14 @@
 
 #include <math.h>
 
+#include "nd-model.h"
 #include "nd-test-utils.h"
 
 void
 nd_test_randomize_graph (NdGraph *graph, guint32 seed)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-
-  for (int i = 0; i < nd_graph_n_nodes (graph); i++)
-    {
-      NdNode *node = nd_graph_node (graph, i);
-
-      if (node->op == ND_OP_BATCHNORM)
-        {
-          nd_tensor_fill_uniform (node->w[ND_W_WEIGHT], rand, 0.5, 1.5);
-          nd_tensor_fill_normal (node->w[ND_W_BIAS], rand, 0, 0.1);
-          nd_tensor_fill_normal (node->w[ND_W_MEAN], rand, 0, 0.1);
-          nd_tensor_fill_uniform (node->w[ND_W_VAR], rand, 0.5, 2.0);
-        }
-      else if (node->w[ND_W_WEIGHT] != NULL)
-        {
-          NdTensor *w = node->w[ND_W_WEIGHT];
-          double fan_in = (double) w->numel / w->shape[0];
-
-          nd_tensor_fill_normal (w, rand, 0, sqrt (2.0 / fan_in));
-          if (node->w[ND_W_BIAS])
-            nd_tensor_fill_normal (node->w[ND_W_BIAS], rand, 0, 0.1);
-        }
-    }
+  /* the same distributions as the models' own random init */
+  nd_model_init_random (graph, seed);
 }
 
 NdTensor *
