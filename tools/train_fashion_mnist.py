@@ -35,8 +35,9 @@ import nd_models as nm  # noqa: E402
 import safetensors_io as st  # noqa: E402
 
 MEAN, STD = 0.2860, 0.3530
-PREPROCESS = ('uint8 28x28 grayscale -> x/255 -> zero-pad 2 px each side to 32x32 -> '
-              '(x - 0.2860) / 0.3530; 1 channel, NCHW')
+# Machine-readable (runtime/nd-dataset.h parses it): uint8 28x28 gray -> x/255 -> zero-pad 2 px
+# each side to 32x32 -> (x - 0.2860) / 0.3530; 1 channel, NCHW.
+PREPROCESS = 'gray resize=pad size=32 mean=0.2860 std=0.3530'
 LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker',
           'Bag', 'Ankle boot']
 
