@@ -84,6 +84,8 @@ nd_cli_run (int argc, char **argv)
   model = nd_cli_model_load (&o, hint, &error);
   if (model == NULL)
     goto fail;
+  if (model->weights_note != NULL && !o.json)
+    g_printerr ("%s\n", model->weights_note);
   if (image != NULL && (input = nd_cli_load_image (image, model, &error)) == NULL)
     goto fail;
   backend = nd_cli_backend_new (&o, &error);
@@ -109,6 +111,11 @@ nd_cli_run (int argc, char **argv)
     json_builder_add_boolean_value (b, model->graph->fused);
     json_builder_set_member_name (b, "backend");
     json_builder_add_string_value (b, backend->name);
+    if (model->weights_note != NULL)
+      {
+        json_builder_set_member_name (b, "weights_note");
+        json_builder_add_string_value (b, model->weights_note);
+      }
     json_builder_set_member_name (b, "ms");
     json_builder_add_double_value (b, plan->total_ms);
     json_builder_set_member_name (b, "results");
