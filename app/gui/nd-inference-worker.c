@@ -12,6 +12,7 @@
 #include "nd-fuse.h"
 #include "nd-inference-private.h"
 #include "nd-preprocess.h"
+#include "nd-checkpoint.h"
 #include "nd-weights.h"
 
 #define RANDOM_SEED 42
@@ -146,7 +147,10 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
         }
       else if (cfg->weights_path != NULL)
         {
-          g_autoptr(NdWeightSet) set = nd_safetensors_load (cfg->weights_path, NULL, error);
+          g_autoptr(NdWeightSet) set =
+            g_str_has_suffix (cfg->weights_path, ".safetensors")
+              ? nd_safetensors_load (cfg->weights_path, NULL, error)
+              : nd_checkpoint_load_for_cli (cfg->weights_path, NULL, NULL, NULL, NULL, error);
 
           if (set == NULL || !nd_graph_load_weights (training, set, error))
             return FALSE;

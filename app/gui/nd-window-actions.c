@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-model.h"
+#include "nd-checkpoint.h"
 #include "nd-weights.h"
 #include "nd-window-private.h"
 
@@ -22,14 +23,22 @@ gboolean
 _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
 {
   g_autoptr(GHashTable) meta = NULL;
-  g_autoptr(NdWeightSet) set = nd_safetensors_load (path, &meta, error);
+  g_autoptr(NdWeightSet) set = NULL;
+  g_autofree char *detected_model = NULL;
+  g_autofree char *detected_knobs = NULL;
   NdInferenceConfig *c = &self->config;
   const char *model, *knobs, *labels, *pp;
 
+  /* our safetensors carry their model in metadata; PyTorch checkpoints are detected from
+   * their keys and shapes (nd-checkpoint-detect.c) */
+  if (g_str_has_suffix (path, ".safetensors"))
+    set = nd_safetensors_load (path, &meta, error);
+  else
+    set = nd_checkpoint_load_for_cli (path, NULL, &detected_model, &detected_knobs, NULL, error);
   if (set == NULL)
     return FALSE;
-  model = meta ? g_hash_table_lookup (meta, "nondeep.model") : NULL;
-  knobs = meta ? g_hash_table_lookup (meta, "nondeep.knobs") : NULL;
+  model = meta ? g_hash_table_lookup (meta, "nondeep.model") : detected_model;
+  knobs = meta ? g_hash_table_lookup (meta, "nondeep.knobs") : detected_knobs;
   labels = meta ? g_hash_table_lookup (meta, "nondeep.labels") : NULL;
   pp = meta ? g_hash_table_lookup (meta, "nondeep.preprocess") : NULL;
   if (model != NULL && nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
@@ -291,9 +300,9 @@ open_image_activated (GSimpleAction *action, GVariant *param, gpointer data)
 static void
 open_weights_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
-  static const char * const patterns[] = { "*.safetensors", NULL };
+  static const char * const patterns[] = { "*.safetensors", "*.pth", "*.pth.tar", "*.pt", NULL };
 
-  open_dialog (data, _("Open Weights"), _("safetensors weights"), patterns,
+  open_dialog (data, _("Open Weights"), _("Weights (safetensors, PyTorch checkpoints)"), patterns,
                G_CALLBACK (weights_chosen_cb));
 }
 
