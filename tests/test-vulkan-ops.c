@@ -90,7 +90,8 @@ static const ConvCase conv_cases[] = {
   { 2, 6, 1, 1, 3, 1, 1, 2, 1, 3, "vk-implicit-gemm" },
   { 127, 3, 13, 13, 1, 1, 0, 1, 1, 1, "vk-gemm1x1" },
   { 8, 12, 5, 5, 1, 1, 0, 4, 0, 2, "vk-gemm1x1" },
-  { 64, 65, 1, 1, 1, 1, 0, 1, 1, 3, "vk-gemm1x1" },
+  { 64, 65, 1, 1, 1, 1, 0, 1, 1, 3, "vk-gemv" },      /* an SE gate's 1×1 map */
+  { 8, 12, 2, 2, 1, 1, 0, 4, 1, 2, "vk-gemv" },      /* grouped, a 2×2 map, batch 2 */
   { 16, 16, 9, 9, 7, 1, 3, 16, 0, 1, "vk-depthwise" },
   { 5, 5, 1, 1, 3, 1, 1, 5, 1, 2, "vk-depthwise" },
   { 13, 13, 12, 12, 3, 2, 1, 13, 1, 1, "vk-depthwise" },
@@ -215,6 +216,9 @@ test_pools (void)
     { ND_OP_ADAPTIVE_AVGPOOL, 0, 0, 0, 3, 3, 7, 5 },
     { ND_OP_ADAPTIVE_MAXPOOL, 0, 0, 0, 2, 3, 7, 5 },
     { ND_OP_ADAPTIVE_AVGPOOL, 0, 0, 0, 1, 1, 1, 1 },
+    /* Global pools (one workgroup per plane): planes of more and fewer cells than threads. */
+    { ND_OP_ADAPTIVE_AVGPOOL, 0, 0, 0, 1, 1, 71, 69 },
+    { ND_OP_ADAPTIVE_MAXPOOL, 0, 0, 0, 1, 1, 9, 11 },
   };
 
   if (!need_device ())
@@ -259,22 +263,28 @@ test_layout_ops (void)
 static void
 test_linear_softmax (void)
 {
-  g_autoptr(NdGraph) g = nd_graph_new (7, 3, 5);
-  g_autoptr(NdPlan) plan = NULL;
-  NdOpParams fc1 = { .out_c = 127 }, fc2 = { .out_c = 13 };
-  int in = 0, l1, r;
+  /* Batch 3 takes the matrix-vector path, batch 7 the tiled GEMM. */
+  const struct { int batch; const char *algo; } cases[] = { { 3, "vk-gemv" }, { 7, "vk-gemm" } };
 
   if (!need_device ())
     return;
-  /* A linear on a 7×3×5 map flattens it; the second reads 127 features. */
-  l1 = nd_graph_add (g, ND_OP_LINEAR, &fc1, &in, 1, "fc1", NULL);
-  r = nd_graph_add (g, ND_OP_RELU, NULL, &l1, 1, NULL, NULL);
-  r = nd_graph_add (g, ND_OP_LINEAR, &fc2, &r, 1, "fc2", NULL);
-  nd_graph_add (g, ND_OP_SOFTMAX, NULL, &r, 1, NULL, NULL);
-  nd_test_randomize_graph (g, 13);
-  plan = check_graph (g, 3, &r, 1, FALSE, "linear-softmax");
-  g_assert_cmpstr (plan->op_algo[l1], ==, "vk-gemm");
-  g_assert_cmpstr (plan->op_algo[l1 + 1], ==, "fused");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NdGraph) g = nd_graph_new (7, 3, 5);
+      g_autoptr(NdPlan) plan = NULL;
+      NdOpParams fc1 = { .out_c = 127 }, fc2 = { .out_c = 13 };
+      int in = 0, l1, r;
+
+      /* A linear on a 7×3×5 map flattens it; the second reads 127 features. */
+      l1 = nd_graph_add (g, ND_OP_LINEAR, &fc1, &in, 1, "fc1", NULL);
+      r = nd_graph_add (g, ND_OP_RELU, NULL, &l1, 1, NULL, NULL);
+      r = nd_graph_add (g, ND_OP_LINEAR, &fc2, &r, 1, "fc2", NULL);
+      nd_graph_add (g, ND_OP_SOFTMAX, NULL, &r, 1, NULL, NULL);
+      nd_test_randomize_graph (g, 13);
+      plan = check_graph (g, cases[i].batch, &r, 1, FALSE, "linear-softmax");
+      g_assert_cmpstr (plan->op_algo[l1], ==, cases[i].algo);
+      g_assert_cmpstr (plan->op_algo[l1 + 1], ==, "fused");
+    }
 }
 
 /* Block tails folded into the producer's epilogue: ResNet's conv → BN → add → ReLU (with

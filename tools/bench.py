@@ -92,12 +92,13 @@ def time_torch(model, res, iters, warmup):
             'samples_ms': ts}
 
 
-def run_ours(cli, name, fused, res, iters, warmup, threads, timeout):
+def run_ours(cli, name, fused, res, iters, warmup, threads, timeout, extra=()):
     cmd = [cli, 'bench', '--model', name, '--iters', str(iters), '--warmup', str(warmup), '--json']
     if fused:
         cmd.append('--fused')
     if res != 224:
         cmd[4:4] = ['--resolution', str(res)]
+    cmd += list(extra)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     except subprocess.TimeoutExpired:

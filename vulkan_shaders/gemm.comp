@@ -28,6 +28,7 @@ layout (constant_id = 13) const uint C_BATCH = 0;
 layout (constant_id = 14) const int HAS_BIAS = 0;
 layout (constant_id = 15) const int ACT = 0;
 layout (constant_id = 16) const float ACT_ALPHA = 0.0;
+layout (constant_id = 17) const int GEMV = 0;   /* 1: a workgroup per output (m, n), see gemv */
 
 layout (std430, binding = 0) writeonly buffer Out { float y[]; };
 layout (std430, binding = 1) readonly buffer In0 { float x[]; };
@@ -63,8 +64,36 @@ store_c (uint z, int m, int n, float v)
 
 #include "nd-gemm-tile.glsl"
 
+/* N ≤ 4 (a 1×1 map or a small batch): the workgroup strides over K for one output and
+ * reduces in shared memory (As, at least BK·BM/4 ≥ the workgroup size, is free here). */
+void
+gemv ()
+{
+  const uint WG = gl_WorkGroupSize.x;
+  uint tid = gl_LocalInvocationID.x;
+  int n = int (gl_WorkGroupID.x), m = int (gl_WorkGroupID.y);
+  uint z = gl_WorkGroupID.z;
+  float acc = 0.0;
+
+  for (int k = int (tid); k < K; k += int (WG))
+    acc = fma (load_a (z, m, k), load_b (z, k, n), acc);
+  As[tid].x = acc;
+  barrier ();
+  for (uint s = WG / 2u; s > 0u; s >>= 1)
+    {
+      if (tid < s)
+        As[tid].x += As[tid + s].x;
+      barrier ();
+    }
+  if (tid == 0u)
+    store_c (z, m, n, As[0].x);
+}
+
 void
 main ()
 {
-  nd_gemm_tile ();
+  if (GEMV != 0)
+    gemv ();
+  else
+    nd_gemm_tile ();
 }

@@ -10,6 +10,8 @@
 #define MODE_MAX          1
 #define MODE_ADAPTIVE_AVG 2
 #define MODE_ADAPTIVE_MAX 3
+#define MODE_GLOBAL_AVG   4   /* adaptive to 1×1: one workgroup per plane, a tree reduction */
+#define MODE_GLOBAL_MAX   5
 
 layout (local_size_x_id = 0) in;
 layout (constant_id = 1) const uint TOTAL = 1;   /* N·C·OH·OW */
@@ -25,6 +27,36 @@ layout (constant_id = 9) const int MODE = 0;
 layout (std430, binding = 0) writeonly buffer Out { float y[]; };
 layout (std430, binding = 1) readonly buffer In0 { float x[]; };
 
+shared float partial[gl_WorkGroupSize.x];
+
+/* Global pooling (SE/SSE gates, classifier heads): a thread per output would walk a whole
+ * 112×112 plane alone; here the workgroup strides over it and reduces in shared memory. */
+void
+global_pool ()
+{
+  const uint WG = gl_WorkGroupSize.x;
+  uint plane = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  uint tid = gl_LocalInvocationID.x;
+  uint base = plane * uint (H * W);
+  bool is_max = MODE == MODE_GLOBAL_MAX;
+  float acc = is_max ? uintBitsToFloat (0xff800000u) : 0.0;
+
+  if (plane >= TOTAL)
+    return;   /* uniform across the workgroup */
+  for (uint e = tid; e < uint (H * W); e += WG)
+    acc = is_max ? max (acc, x[base + e]) : acc + x[base + e];
+  partial[tid] = acc;
+  barrier ();
+  for (uint s = WG / 2u; s > 0u; s >>= 1)
+    {
+      if (tid < s)
+        partial[tid] = is_max ? max (partial[tid], partial[tid + s]) : partial[tid] + partial[tid + s];
+      barrier ();
+    }
+  if (tid == 0u)
+    y[plane] = is_max ? partial[0] : partial[0] / float (H * W);
+}
+
 void
 main ()
 {
@@ -34,6 +66,11 @@ main ()
   bool is_max = MODE == MODE_MAX || MODE == MODE_ADAPTIVE_MAX;
   float acc;
 
+  if (MODE >= MODE_GLOBAL_AVG)
+    {
+      global_pool ();
+      return;
+    }
   if (i >= TOTAL)
     return;
   ox = int (i % uint (OW));

@@ -154,7 +154,8 @@ nd_cli_camera (int argc, char **argv)
   g_autofree GOptionEntry *model_entries = NULL;
   g_autofree char *device = NULL, *pattern = NULL, *file = NULL, *size = NULL;
   gboolean test_pattern = FALSE, list = FALSE;
-  int frames = 100, fps = 0, vulkan_device = -1, width = 0, height = 0, status = 0;
+  g_autofree char *vulkan_device = NULL;
+  int frames = 100, fps = 0, width = 0, height = 0, status = 0;
   GOptionEntry entries[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device,
       N_("Camera: index from --list (default 0) or a path such as /dev/video2"), N_("N|PATH") },
@@ -169,8 +170,8 @@ nd_cli_camera (int argc, char **argv)
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps,
       N_("Test pattern / still frame rate (default 120, so the model is the limit)"), "N" },
     { "frames", 'n', 0, G_OPTION_ARG_INT, &frames, N_("Frames to classify (default 100)"), "N" },
-    { "vulkan-device", 0, 0, G_OPTION_ARG_INT, &vulkan_device, N_("Vulkan device index"),
-      "N" },
+    { "vulkan-device", 0, 0, G_OPTION_ARG_STRING, &vulkan_device,
+      N_("Vulkan device: index or part of its name"), N_("N|NAME") },
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list, N_("List the cameras and exit"), NULL },
     { NULL }
   };
@@ -200,7 +201,7 @@ nd_cli_camera (int argc, char **argv)
                        "rate of capture → preprocess → inference."),
                      model_entries, entries, &argc, &argv))
     return 2;
-  o.device = vulkan_device;
+  o.device = g_steal_pointer (&vulkan_device);
   if (list)
     {
       list_cameras (o.json);

@@ -13,6 +13,9 @@
 #include "nd-weights.h"
 #if ND_HAVE_CHECKPOINT
 #include "nd-checkpoint.h"
+#if ND_HAVE_VULKAN
+#include "nd-backend-vulkan.h"
+#endif
 #endif
 
 #define UNSET_DOUBLE (-1.0)
@@ -41,14 +44,14 @@ nd_cli_model_entries (NdCliModelOptions *o)
     { "fused", 0, 0, G_OPTION_ARG_NONE, &o->fused,
       N_("Run the re-parameterized (fused) form"), NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &o->backend, N_("cpu or vulkan"), N_("NAME") },
-    { "device", 0, 0, G_OPTION_ARG_INT, &o->device, N_("Vulkan device index"), "N" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &o->device,
+      N_("Vulkan device: its index or part of its name (see `devices`)"), N_("N|NAME") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
       N_("Seed of the random weights used without --weights"), "S" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("Print JSON"), NULL },
     { NULL }
   };
 
-  o->device = -1;
   o->width = UNSET_DOUBLE;
   o->lambda = UNSET_DOUBLE;
   o->seed = 1;
@@ -62,6 +65,7 @@ nd_cli_model_options_clear (NdCliModelOptions *o)
   g_clear_pointer (&o->weights, g_free);
   g_clear_pointer (&o->weights_key, g_free);
   g_clear_pointer (&o->backend, g_free);
+  g_clear_pointer (&o->device, g_free);
   g_clear_pointer (&o->blocks, g_free);
 }
 
@@ -301,10 +305,54 @@ nd_cli_spec_knobs (const NdModelSpec *spec)
   return g_string_free (s, FALSE);
 }
 
+/* --device N or --device NAME (case-insensitive part of the name, e.g. "h200", "llvmpipe")
+ * to the index nd_backend_new() takes; -1 when absent. */
+static gboolean
+resolve_device (const char *arg, int *index, GError **error)
+{
+  guint64 n;
+
+  *index = -1;
+  if (arg == NULL)
+    return TRUE;
+  if (g_ascii_string_to_unsigned (arg, 10, 0, G_MAXINT, &n, NULL))
+    {
+      *index = (int) n;
+      return TRUE;
+    }
+#if ND_HAVE_VULKAN
+  {
+    g_autoptr(GPtrArray) devices = nd_vulkan_list_devices (error);
+    g_autofree char *want = g_utf8_casefold (arg, -1);
+
+    if (devices == NULL)
+      return FALSE;
+    for (guint i = 0; i < devices->len; i++)
+      {
+        NdVulkanDeviceInfo *info = g_ptr_array_index (devices, i);
+        g_autofree char *name = g_utf8_casefold (info->name, -1);
+
+        if (strstr (name, want) != NULL)
+          {
+            *index = info->index;
+            return TRUE;
+          }
+      }
+  }
+#endif
+  g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
+               _("No Vulkan device is named like “%s” (nondeep-cli devices lists them)"), arg);
+  return FALSE;
+}
+
 NdBackend *
 nd_cli_backend_new (NdCliModelOptions *o, GError **error)
 {
-  return nd_backend_new (o->backend ? o->backend : "cpu", o->device, error);
+  int index;
+
+  if (!resolve_device (o->device, &index, error))
+    return NULL;
+  return nd_backend_new (o->backend ? o->backend : "cpu", index, error);
 }
 
 char *

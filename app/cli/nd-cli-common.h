@@ -20,7 +20,7 @@ typedef struct
   char    *weights_key;
   gboolean fused;
   char    *backend;
-  int      device;
+  char    *device;    /* --device: an index or part of a device name */
   gboolean json;
   int      streams;
   double   width;

@@ -13,7 +13,8 @@
 /* Kept in step with vulkan_shaders/nd-common.glsl and the OP/MODE defines of each shader. */
 enum { ACT_NONE, ACT_RELU, ACT_SILU, ACT_SIGMOID, ACT_LEAKY };
 enum { ELT_BN, ELT_ACT, ELT_ADD, ELT_GATE };
-enum { POOL_AVG, POOL_MAX, POOL_ADAPTIVE_AVG, POOL_ADAPTIVE_MAX };
+enum { POOL_AVG, POOL_MAX, POOL_ADAPTIVE_AVG, POOL_ADAPTIVE_MAX, POOL_GLOBAL_AVG,
+       POOL_GLOBAL_MAX };
 enum { LAYOUT_CONCAT, LAYOUT_SHUFFLE };
 
 #define ELT_WG 64
@@ -94,8 +95,12 @@ bn_scale_shift (const NdNode *bn, double *scale, double *shift, int c)
   *shift = b - mu * *scale;
 }
 
+/* Tiles for an M×N GEMM done @z times. @min_groups: on a GPU a 7×7 map with 1024 output
+ * channels gives 16 workgroups of 64×64 for 132 multiprocessors, so tiles shrink (to 32×32,
+ * still 64 invocations) until the grid fills the device; a CPU device keeps the big tiles. */
 static void
-pick_tiles (int m, int n, const VkPhysicalDeviceLimits *limits, guint32 *bm, guint32 *bn)
+pick_tiles (int m, int n, guint32 z, guint32 min_groups, const VkPhysicalDeviceLimits *limits,
+            guint32 *bm, guint32 *bn)
 {
   guint32 max_wg = MIN (limits->maxComputeWorkGroupInvocations,
                         limits->maxComputeWorkGroupSize[0]);
@@ -109,6 +114,37 @@ pick_tiles (int m, int n, const VkPhysicalDeviceLimits *limits, guint32 *bm, gui
       else
         *bm /= 2;
     }
+  while ((guint64) ((m + *bm - 1) / *bm) * ((n + *bn - 1) / *bn) * z < min_groups
+         && (*bm > 32 || *bn > 32))
+    {
+      if (*bm >= *bn)
+        *bm /= 2;
+      else
+        *bn /= 2;
+    }
+}
+
+static guint32
+min_groups (const VkPhysicalDeviceProperties *props)
+{
+  return props->deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 1 : 256;
+}
+
+/* Matrix-vector products (SE/SSE gates on a 1×1 map, classifier heads at batch 1): a
+ * workgroup per output row strides over K and reduces in shared memory, instead of a 64×16
+ * tile of which one column is used. */
+#define GEMV_MAX_N 4
+
+static void
+gemv_setup (NdVkOp *op, guint32 *spec, int m, int n, guint32 z)
+{
+  spec[0] = ELT_WG;
+  spec[1] = 64;
+  spec[2] = 16;
+  spec[17] = 1;
+  op->groups[0] = n;
+  op->groups[1] = m;
+  op->groups[2] = z;
 }
 
 /* Conv weights [O, I/g, k, k] with the BN folded in: W'[o] = W[o]·s[o],
@@ -186,10 +222,11 @@ use_winograd (const NdNode *node, int cin)
 
 static void
 build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int batch,
-                const VkPhysicalDeviceLimits *limits, NdVkOp *op)
+                const VkPhysicalDeviceProperties *props, NdVkOp *op)
 {
   int cin = in->out_c, cout = node->out_c, h = node->out_h, w = node->out_w;
   int th = (h + 1) / 2, tw = (w + 1) / 2, tiles = batch * th * tw;
+  const VkPhysicalDeviceLimits *limits = &props->limits;
   guint32 bm, bn;
   float *u = winograd_weights (op->weight, cout, cin);
 
@@ -214,7 +251,7 @@ build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int 
     /* 16 independent [C_out × C_in] · [C_in × tiles] products, as 16 "groups". */
     guint32 spec[] = { 0, 0, 0, 16, cout, tiles, cin, 16, tiles, 1, 0, tiles, 1, 0, 0, 0, 0 };
 
-    pick_tiles (cout, tiles, limits, &bm, &bn);
+    pick_tiles (cout, tiles, 16, min_groups (props), limits, &bm, &bn);
     spec[0] = (bm / 4) * (bn / 4);
     spec[1] = bm;
     spec[2] = bn;
@@ -240,8 +277,9 @@ build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int 
 
 static gboolean
 build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act, float alpha,
-            int batch, const VkPhysicalDeviceLimits *limits, NdVkOp *op)
+            int batch, const VkPhysicalDeviceProperties *props, NdVkOp *op)
 {
+  const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
   int g = node->p.groups, k = node->p.kernel, s = node->p.stride, pad = node->p.pad;
   int cin = in->out_c / g, cout = node->out_c / g;
@@ -250,7 +288,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
   conv_weights (node, bn, op);
   if (use_winograd (node, in->out_c))
     {
-      build_winograd (node, in, act, alpha, batch, limits, op);
+      build_winograd (node, in, act, alpha, batch, props, op);
       return TRUE;
     }
   if (g == in->out_c && g == node->out_c)
@@ -271,19 +309,27 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
       int hw = node->out_h * node->out_w;
       guint32 spec[] = { 0, 0, 0, 16, cout, hw, cin, g, hw, 1, (guint32) in->out_c * hw,
                          hw, 1, (guint32) node->out_c * hw, op->bias != NULL, act,
-                         fbits (alpha) };
+                         fbits (alpha), 0 };
 
-      pick_tiles (cout, hw, limits, &bm, &bn_tile);
-      spec[0] = (bm / 4) * (bn_tile / 4);
-      spec[1] = bm;
-      spec[2] = bn_tile;
       op->shader = "gemm";
-      op->algo = "vk-gemm1x1";
+      if (hw <= GEMV_MAX_N)
+        {
+          gemv_setup (op, spec, cout, hw, (guint32) batch * g);
+          op->algo = "vk-gemv";
+        }
+      else
+        {
+          pick_tiles (cout, hw, batch * g, min_groups (props), limits, &bm, &bn_tile);
+          spec[0] = (bm / 4) * (bn_tile / 4);
+          spec[1] = bm;
+          spec[2] = bn_tile;
+          op->algo = "vk-gemm1x1";
+          op->groups[0] = (hw + bn_tile - 1) / bn_tile;
+          op->groups[1] = (cout + bm - 1) / bm;
+          op->groups[2] = (guint32) batch * g;
+        }
       memcpy (op->spec, spec, sizeof spec);
       op->n_spec = G_N_ELEMENTS (spec);
-      op->groups[0] = (hw + bn_tile - 1) / bn_tile;
-      op->groups[1] = (cout + bm - 1) / bm;
-      op->groups[2] = (guint32) batch * g;
       return TRUE;
     }
   {
@@ -291,7 +337,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     guint32 spec[] = { 0, 0, 0, 16, cin, in->out_h, in->out_w, cout, node->out_h, node->out_w,
                        k, s, pad, g, op->bias != NULL, act, fbits (alpha) };
 
-    pick_tiles (cout, n, limits, &bm, &bn_tile);
+    pick_tiles (cout, n, batch * g, min_groups (props), limits, &bm, &bn_tile);
     spec[0] = (bm / 4) * (bn_tile / 4);
     spec[1] = bm;
     spec[2] = bn_tile;
@@ -308,28 +354,37 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
 
 static void
 build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, int batch,
-              const VkPhysicalDeviceLimits *limits, NdVkOp *op)
+              const VkPhysicalDeviceProperties *props, NdVkOp *op)
 {
+  const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
   int k = in->out_c * in->out_h * in->out_w, m = node->out_c;
   guint32 bm, bn;
-  guint32 spec[] = { 0, 0, 0, 16, m, batch, k, 1, 1, k, 0, 1, m, 0, 1, act, fbits (alpha) };
+  guint32 spec[] = { 0, 0, 0, 16, m, batch, k, 1, 1, k, 0, 1, m, 0, 1, act, fbits (alpha), 0 };
 
-  pick_tiles (m, batch, limits, &bm, &bn);
-  spec[0] = (bm / 4) * (bn / 4);
-  spec[1] = bm;
-  spec[2] = bn;
   op->n_weight = node->w[ND_W_WEIGHT]->numel;
   op->weight = g_memdup2 (node->w[ND_W_WEIGHT]->data, op->n_weight * sizeof (float));
   op->n_bias = m;
   op->bias = g_memdup2 (node->w[ND_W_BIAS]->data, m * sizeof (float));
   op->shader = "gemm";
-  op->algo = "vk-gemm";
+  if (batch <= GEMV_MAX_N)
+    {
+      gemv_setup (op, spec, m, batch, 1);
+      op->algo = "vk-gemv";
+    }
+  else
+    {
+      pick_tiles (m, batch, 1, min_groups (props), limits, &bm, &bn);
+      spec[0] = (bm / 4) * (bn / 4);
+      spec[1] = bm;
+      spec[2] = bn;
+      op->algo = "vk-gemm";
+      op->groups[0] = (batch + bn - 1) / bn;
+      op->groups[1] = (m + bm - 1) / bm;
+      op->groups[2] = 1;
+    }
   memcpy (op->spec, spec, sizeof spec);
   op->n_spec = G_N_ELEMENTS (spec);
-  op->groups[0] = (batch + bn - 1) / bn;
-  op->groups[1] = (m + bm - 1) / bm;
-  op->groups[2] = 1;
 }
 
 static void
@@ -364,8 +419,9 @@ build_eltwise (const NdNode *node, int elt, int act, float act_alpha, int batch,
 
 static gboolean
 build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNode *act,
-          int batch, const VkPhysicalDeviceLimits *limits, NdVkOp *op, GError **error)
+          int batch, const VkPhysicalDeviceProperties *props, NdVkOp *op, GError **error)
 {
+  const VkPhysicalDeviceLimits *limits = &props->limits;
   int a = act_code (act);
   float alpha = act != NULL && act->op == ND_OP_LEAKY_RELU ? act->p.alpha : 0.0f;
   const NdNode *in = head->n_inputs > 0 ? nd_graph_node (graph, head->inputs[0]) : NULL;
@@ -382,9 +438,9 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
   switch (head->op)
     {
     case ND_OP_CONV2D:
-      return build_conv (graph, head, bn, a, alpha, batch, limits, op);
+      return build_conv (graph, head, bn, a, alpha, batch, props, op);
     case ND_OP_LINEAR:
-      build_linear (graph, head, a, alpha, batch, limits, op);
+      build_linear (graph, head, a, alpha, batch, props, op);
       return TRUE;
     case ND_OP_BATCHNORM:
       build_eltwise (head, ELT_BN, a, alpha, batch, limits, op);
@@ -409,14 +465,18 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
       {
         int mode = head->op == ND_OP_AVGPOOL ? POOL_AVG : head->op == ND_OP_MAXPOOL ? POOL_MAX
                    : head->op == ND_OP_ADAPTIVE_AVGPOOL ? POOL_ADAPTIVE_AVG : POOL_ADAPTIVE_MAX;
+        gboolean global = (mode == POOL_ADAPTIVE_AVG || mode == POOL_ADAPTIVE_MAX)
+                          && head->out_h == 1 && head->out_w == 1;
         guint32 spec[] = { ELT_WG, (guint32) total, in->out_h, in->out_w, head->out_h,
-                           head->out_w, head->p.kernel, head->p.stride, head->p.pad, mode };
+                           head->out_w, head->p.kernel, head->p.stride, head->p.pad,
+                           global ? mode + 2 : mode };
 
         op->shader = "pool";
-        op->algo = "vk-pool";
+        op->algo = global ? "vk-global-pool" : "vk-pool";
         memcpy (op->spec, spec, sizeof spec);
         op->n_spec = G_N_ELEMENTS (spec);
-        grid_1d (op, total, limits);
+        /* Global: one workgroup per plane (grid_1d counts ELT_WG items per group). */
+        grid_1d (op, global ? total * ELT_WG : total, limits);
         return TRUE;
       }
     case ND_OP_CONCAT_INTERLEAVE:
@@ -455,9 +515,9 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
 gboolean
 nd_vk_op_build (const NdGraph *graph, const NdNode *head, const NdNode *bn,
                 const NdVkEpilogue *epi, const NdNode *act, int batch,
-                const VkPhysicalDeviceLimits *limits, NdVkOp *op, GError **error)
+                const VkPhysicalDeviceProperties *props, NdVkOp *op, GError **error)
 {
-  if (!build_op (graph, head, bn, act, batch, limits, op, error))
+  if (!build_op (graph, head, bn, act, batch, props, op, error))
     return FALSE;
   g_assert (op->n_spec <= 24);
   op->n_spec = ND_VK_N_SPEC;

@@ -60,14 +60,14 @@ gboolean nd_vk_op_can_fold_bn  (const NdNode *head,
                                 const NdNode *bn);
 
 /* Describes the dispatch computing @head, followed by the folded @bn, the epilogue @epi
- * and the fused @act (any may be NULL), for @batch images. */
+ * and the fused @act (any may be NULL), for @batch images, tuned for the device @props. */
 gboolean nd_vk_op_build        (const NdGraph                *graph,
                                 const NdNode                 *head,
                                 const NdNode                 *bn,
                                 const NdVkEpilogue           *epi,
                                 const NdNode                 *act,
                                 int                           batch,
-                                const VkPhysicalDeviceLimits *limits,
+                                const VkPhysicalDeviceProperties *props,
                                 NdVkOp                       *op,
                                 GError                      **error);
 void     nd_vk_op_clear        (NdVkOp *op);

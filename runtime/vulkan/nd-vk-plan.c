@@ -208,7 +208,7 @@ plan_steps (NdVkPlan *self, GError **error)
       if (!nd_vk_op_build (g, head, step->bn >= 0 ? nd_graph_node (g, step->bn) : NULL,
                            step->add >= 0 || step->gate >= 0 ? &step->epi : NULL,
                            step->act >= 0 ? nd_graph_node (g, step->act) : NULL,
-                           self->parent.batch, &self->ctx->props.limits, &step->op, error))
+                           self->parent.batch, &self->ctx->props, &step->op, error))
         return FALSE;
       self->parent.op_algo[i] = step->op.algo;
       if (step->bn >= 0)
