@@ -341,6 +341,49 @@ test_epilogue (void)
     }
 }
 
+/* Split-K (GPUs with a grid too small to fill them): forced on lavapipe by claiming the
+ * device wants a million workgroups. Plain convs, a grouped strided one, a 1×1, and a block
+ * tail whose BN, residual add, gate and activation land in the reduction pass. */
+static void
+test_split_k (void)
+{
+  static const ConvCase cases[] = {
+    { 96, 70, 5, 5, 3, 1, 1, 1, 1, 2, "vk-implicit-gemm-splitk" },
+    { 128, 64, 7, 7, 3, 2, 1, 2, 0, 1, "vk-implicit-gemm-splitk" },
+    { 300, 33, 6, 6, 1, 1, 0, 1, 1, 1, "vk-gemm1x1-splitk" },
+    { 48, 40, 6, 6, 1, 1, 0, 4, 1, 1, "vk-gemm1x1" },   /* K = 12 per group: not split */
+  };
+
+  if (!need_device ())
+    return;
+  g_setenv ("ND_VK_MIN_GROUPS", "1000000", TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    test_conv (&cases[i]);
+  {
+    g_autoptr(NdGraph) g = nd_graph_new (48, 6, 5);
+    g_autoptr(NdPlan) plan = NULL;
+    NdOpParams c3 = { .out_c = 48, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+    NdOpParams bn = { .eps = 1e-5f };
+    NdOpParams gap = { .out_h = 1, .out_w = 1 };
+    NdOpParams se = { .out_c = 48, .kernel = 1, .stride = 1, .groups = 1 };
+    NdOpParams gate = { .alpha = 2.0f };
+    int in = 0, d, p, s_, add, gt, act;
+
+    d = nd_graph_add (g, ND_OP_CONV2D, &c3, &in, 1, "dense", NULL);
+    d = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &d, 1, "dense.bn", NULL);
+    p = nd_graph_add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, &in, 1, NULL, NULL);
+    s_ = nd_graph_add (g, ND_OP_CONV2D, &se, &p, 1, "se", NULL);
+    add = nd_graph_add (g, ND_OP_ADD, NULL, (int[]) { d, in }, 2, NULL, NULL);
+    gt = nd_graph_add (g, ND_OP_GATE, &gate, (int[]) { add, s_ }, 2, NULL, NULL);
+    act = nd_graph_add (g, ND_OP_SILU, NULL, &gt, 1, NULL, NULL);
+    nd_test_randomize_graph (g, 77);
+    plan = check_graph (g, 2, NULL, 0, FALSE, "split-k epilogue");
+    g_assert_cmpstr (plan->op_algo[1], ==, "vk-implicit-gemm-splitk");
+    g_assert_cmpstr (plan->op_algo[act], ==, "fused");
+  }
+  g_unsetenv ("ND_VK_MIN_GROUPS");
+}
+
 /* A three-stream toy in ParNet's shape: independent 3×3 + 1×1 branches per stream, merged at
  * the end. Level ordering must keep the barrier count near the depth, not the node count. */
 static void
@@ -552,6 +595,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/layout", test_layout_ops);
   g_test_add_func ("/vulkan/linear-softmax", test_linear_softmax);
   g_test_add_func ("/vulkan/epilogue", test_epilogue);
+  g_test_add_func ("/vulkan/split-k", test_split_k);
   g_test_add_func ("/vulkan/streams-barriers", test_streams_and_barriers);
   g_test_add_func ("/vulkan/timings", test_timings);
   g_test_add_func ("/vulkan/threads", test_threads);

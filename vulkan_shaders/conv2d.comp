@@ -27,6 +27,8 @@ layout (constant_id = 13) const uint G = 1;
 layout (constant_id = 14) const int HAS_BIAS = 0;
 layout (constant_id = 15) const int ACT = 0;
 layout (constant_id = 16) const float ACT_ALPHA = 0.0;
+layout (constant_id = 18) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
+layout (constant_id = 19) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
 
 layout (std430, binding = 0) writeonly buffer Out { float y[]; };
 layout (std430, binding = 1) readonly buffer In0 { float x[]; };
@@ -69,6 +71,14 @@ store_c (uint z, int m, int n, float v)
   if (HAS_BIAS != 0)
     v += bias[(z % G) * uint (COUT) + uint (m)];
   y[idx] = nd_act (nd_epilogue (v, idx, nc), ACT, ACT_ALPHA);
+}
+
+/* Split-K partials, [slice][z][m][n]: the layout of the output itself (for gemm.comp that
+ * holds for 1×1 convolutions, the only ones split), one copy per slice. */
+void
+store_partial (uint slice, uint z, int m, int n, float v)
+{
+  y[slice * ZN * uint (GM * GN) + (z * uint (COUT) + uint (m)) * uint (GN) + uint (n)] = v;
 }
 
 #include "nd-gemm-tile.glsl"

@@ -28,6 +28,8 @@ layout (constant_id = 13) const uint C_BATCH = 0;
 layout (constant_id = 14) const int HAS_BIAS = 0;
 layout (constant_id = 15) const int ACT = 0;
 layout (constant_id = 16) const float ACT_ALPHA = 0.0;
+layout (constant_id = 18) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
+layout (constant_id = 19) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
 layout (constant_id = 17) const int GEMV = 0;   /* 1: a workgroup per output (m, n), see gemv */
 
 layout (std430, binding = 0) writeonly buffer Out { float y[]; };
@@ -60,6 +62,14 @@ store_c (uint z, int m, int n, float v)
   if (HAS_BIAS != 0)
     v += bias[row];
   y[idx] = nd_act (nd_epilogue (v, idx, (z / G) * G * uint (M) + row), ACT, ACT_ALPHA);
+}
+
+/* Split-K partials, [slice][z][m][n]: the layout of the output itself (for gemm.comp that
+ * holds for 1×1 convolutions, the only ones split), one copy per slice. */
+void
+store_partial (uint slice, uint z, int m, int n, float v)
+{
+  y[slice * ZN * uint (GM * GN) + (z * uint (M) + uint (m)) * uint (N) + uint (n)] = v;
 }
 
 #include "nd-gemm-tile.glsl"

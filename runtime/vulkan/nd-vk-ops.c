@@ -95,12 +95,8 @@ bn_scale_shift (const NdNode *bn, double *scale, double *shift, int c)
   *shift = b - mu * *scale;
 }
 
-/* Tiles for an M×N GEMM done @z times. @min_groups: on a GPU a 7×7 map with 1024 output
- * channels gives 16 workgroups of 64×64 for 132 multiprocessors, so tiles shrink (to 32×32,
- * still 64 invocations) until the grid fills the device; a CPU device keeps the big tiles. */
 static void
-pick_tiles (int m, int n, guint32 z, guint32 min_groups, const VkPhysicalDeviceLimits *limits,
-            guint32 *bm, guint32 *bn)
+pick_tiles (int m, int n, const VkPhysicalDeviceLimits *limits, guint32 *bm, guint32 *bn)
 {
   guint32 max_wg = MIN (limits->maxComputeWorkGroupInvocations,
                         limits->maxComputeWorkGroupSize[0]);
@@ -114,20 +110,59 @@ pick_tiles (int m, int n, guint32 z, guint32 min_groups, const VkPhysicalDeviceL
       else
         *bm /= 2;
     }
-  while ((guint64) ((m + *bm - 1) / *bm) * ((n + *bn - 1) / *bn) * z < min_groups
-         && (*bm > 32 || *bn > 32))
-    {
-      if (*bm >= *bn)
-        *bm /= 2;
-      else
-        *bn /= 2;
-    }
 }
 
+/* How many workgroups it takes to fill the device: on a GPU (132 multiprocessors on an H200)
+ * a 7×7 map with 512 output channels is 8 tiles of 64×64, so the K loop is split instead;
+ * a CPU device (lavapipe) has as many cores as threads and keeps one pass.
+ * ND_VK_MIN_GROUPS overrides it (tests use it to take the split path on lavapipe). */
 static guint32
 min_groups (const VkPhysicalDeviceProperties *props)
 {
+  const char *env = g_getenv ("ND_VK_MIN_GROUPS");
+
+  if (env != NULL)
+    return (guint32) g_ascii_strtoull (env, NULL, 10);
   return props->deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 1 : 256;
+}
+
+/* Split-K slices for a grid of @groups workgroups over K = @k: doubled while the grid is
+ * short of @want and each slice keeps at least 128 of K (so the extra pass stays cheap). */
+static int
+split_k_slices (guint64 groups, int k, guint32 want)
+{
+  int slices = 1;
+
+  while (groups * slices * 2 <= want && k / (slices * 2) >= 128 && slices < 16)
+    slices *= 2;
+  return slices;
+}
+
+/* Turns a tiled conv/GEMM op into split-K: the tiled shader becomes the pre-dispatch writing
+ * [slice][output] partials into scratch 0, and splitk.comp the main one (bias, epilogue,
+ * activation), with @channels channels of @hw pixels per image. */
+static void
+split_k_setup (NdVkOp *op, int slices, guint32 zn, guint64 total, int channels, int hw,
+               int act, float alpha, const VkPhysicalDeviceLimits *limits)
+{
+  guint32 spec[] = { ELT_WG, (guint32) total, slices, channels, hw, op->bias != NULL, act,
+                     fbits (alpha) };
+
+  op->n_pre = 1;
+  op->pre[0].shader = op->shader;
+  memcpy (op->pre[0].spec, op->spec, sizeof op->spec);
+  op->pre[0].spec[18] = slices;
+  op->pre[0].spec[19] = zn;
+  op->pre[0].spec[27] = fbits (1.0f);
+  op->pre[0].n_spec = ND_VK_N_SPEC;
+  memcpy (op->pre[0].groups, op->groups, sizeof op->groups);
+  op->pre[0].groups[2] *= slices;
+  op->scratch[0] = (gsize) slices * total;
+  memset (op->spec, 0, sizeof op->spec);
+  memcpy (op->spec, spec, sizeof spec);
+  op->n_spec = G_N_ELEMENTS (spec);
+  op->shader = "splitk";
+  grid_1d (op, total, limits);
 }
 
 /* Matrix-vector products (SE/SSE gates on a 1×1 map, classifier heads at batch 1): a
@@ -251,7 +286,7 @@ build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int 
     /* 16 independent [C_out × C_in] · [C_in × tiles] products, as 16 "groups". */
     guint32 spec[] = { 0, 0, 0, 16, cout, tiles, cin, 16, tiles, 1, 0, tiles, 1, 0, 0, 0, 0 };
 
-    pick_tiles (cout, tiles, 16, min_groups (props), limits, &bm, &bn);
+    pick_tiles (cout, tiles, limits, &bm, &bn);
     spec[0] = (bm / 4) * (bn / 4);
     spec[1] = bm;
     spec[2] = bn;
@@ -282,7 +317,8 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
   const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
   int g = node->p.groups, k = node->p.kernel, s = node->p.stride, pad = node->p.pad;
-  int cin = in->out_c / g, cout = node->out_c / g;
+  int cin = in->out_c / g, cout = node->out_c / g, slices;
+  guint64 total = (guint64) batch * node->out_c * node->out_h * node->out_w;
   guint32 bm, bn_tile;
 
   conv_weights (node, bn, op);
@@ -293,7 +329,6 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     }
   if (g == in->out_c && g == node->out_c)
     {
-      guint64 total = (guint64) batch * node->out_c * node->out_h * node->out_w;
       guint32 spec[] = { ELT_WG, (guint32) total, node->out_c, in->out_h, in->out_w, node->out_h,
                          node->out_w, k, s, pad, op->bias != NULL, act, fbits (alpha) };
 
@@ -319,7 +354,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
         }
       else
         {
-          pick_tiles (cout, hw, batch * g, min_groups (props), limits, &bm, &bn_tile);
+          pick_tiles (cout, hw, limits, &bm, &bn_tile);
           spec[0] = (bm / 4) * (bn_tile / 4);
           spec[1] = bm;
           spec[2] = bn_tile;
@@ -330,6 +365,15 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
         }
       memcpy (op->spec, spec, sizeof spec);
       op->n_spec = G_N_ELEMENTS (spec);
+      slices = hw <= GEMV_MAX_N ? 1
+               : split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2], cin,
+                                 min_groups (props));
+      if (slices > 1)
+        {
+          split_k_setup (op, slices, (guint32) batch * g, total, node->out_c, hw, act, alpha,
+                         limits);
+          op->algo = "vk-gemm1x1-splitk";
+        }
       return TRUE;
     }
   {
@@ -337,7 +381,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     guint32 spec[] = { 0, 0, 0, 16, cin, in->out_h, in->out_w, cout, node->out_h, node->out_w,
                        k, s, pad, g, op->bias != NULL, act, fbits (alpha) };
 
-    pick_tiles (cout, n, batch * g, min_groups (props), limits, &bm, &bn_tile);
+    pick_tiles (cout, n, limits, &bm, &bn_tile);
     spec[0] = (bm / 4) * (bn_tile / 4);
     spec[1] = bm;
     spec[2] = bn_tile;
@@ -348,6 +392,14 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     op->groups[0] = (n + bn_tile - 1) / bn_tile;
     op->groups[1] = (cout + bm - 1) / bm;
     op->groups[2] = (guint32) batch * g;
+    slices = split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2],
+                             cin * k * k, min_groups (props));
+    if (slices > 1)
+      {
+        split_k_setup (op, slices, (guint32) batch * g, total, node->out_c, n, act, alpha,
+                       limits);
+        op->algo = "vk-implicit-gemm-splitk";
+      }
   }
   return TRUE;
 }
@@ -374,7 +426,7 @@ build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, in
     }
   else
     {
-      pick_tiles (m, batch, 1, min_groups (props), limits, &bm, &bn);
+      pick_tiles (m, batch, limits, &bm, &bn);
       spec[0] = (bm / 4) * (bn / 4);
       spec[1] = bm;
       spec[2] = bn;

@@ -33,7 +33,9 @@ typedef struct
 /* One op: which shader, its specialization constants, the grid and the constant data
  * the shader reads (binding 5 / 6), already in the layout the shader wants. With n_pre = 2
  * (Winograd) the plan binds: pre[0] 0 = scratch[0], 1 = the op's input; pre[1] 0 =
- * scratch[1], 1 = scratch[0], 5 = weight; main 1 = scratch[1], 6 = bias, and the epilogue. */
+ * scratch[1], 1 = scratch[0], 5 = weight; main 1 = scratch[1], 6 = bias, and the epilogue.
+ * With n_pre = 1 (split-K): pre[0] 0 = scratch[0], 1 = the op's input, 5 = weight; main
+ * 1 = scratch[0], 6 = bias, and the epilogue. */
 typedef struct
 {
   int              n_pre;

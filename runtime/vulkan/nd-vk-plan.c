@@ -358,7 +358,7 @@ create_buffers (NdVkPlan *self, GError **error)
         if (b->size > self->ctx->props.limits.maxStorageBufferRange)
           {
             g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                         _("Node %d needs more Winograd scratch than this Vulkan device can "
+                         _("Node %d needs more scratch memory than this Vulkan device can "
                            "bind; use a smaller batch"), self->steps[s].head);
             return FALSE;
           }
@@ -449,11 +449,21 @@ create_descriptors (NdVkPlan *self, GError **error)
               || !write_set (self, &step->pre_set[1], p1, error))
             return FALSE;
         }
+      else if (step->op.n_pre == 1)
+        {
+          VkBuffer p0[ND_VK_N_BINDINGS] = { scratch0, self->act[head->inputs[0]].buffer };
+
+          p0[5] = self->wts[2 * s].buffer;
+          if (!write_set (self, &step->pre_set[0], p0, error))
+            return FALSE;
+        }
       b[0] = self->act[step->tail].buffer;
       for (int k = 0; k < head->n_inputs; k++)
         b[1 + k] = self->act[head->inputs[k]].buffer;
       if (step->op.n_pre == 2)
         b[1] = scratch1;
+      else if (step->op.n_pre == 1)
+        b[1] = scratch0;
       for (int k = 0; k < step->epi.n_res; k++)
         b[2 + k] = self->act[step->res[k]].buffer;
       if (step->op.n_pre == 0)

@@ -1,0 +1,36 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#version 450
+#include "nd-common.glsl"
+#include "nd-epilogue.glsl"
+
+/* The second pass of a split-K convolution: y = Σ_slices partial + bias, then the fused
+ * epilogue and activation, exactly what store_c would have done in one pass. */
+
+layout (local_size_x_id = 0) in;
+layout (constant_id = 1) const uint TOTAL = 1;   /* images · channels · pixels */
+layout (constant_id = 2) const int SLICES = 1;
+layout (constant_id = 3) const uint C = 1;       /* channels per image */
+layout (constant_id = 4) const uint HW = 1;
+layout (constant_id = 5) const int HAS_BIAS = 0;
+layout (constant_id = 6) const int ACT = 0;
+layout (constant_id = 7) const float ACT_ALPHA = 0.0;
+
+layout (std430, binding = 0) writeonly buffer Out { float y[]; };
+layout (std430, binding = 1) readonly buffer In0 { float part[]; };
+layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+
+void
+main ()
+{
+  uint i = nd_index ();
+  float v = 0.0;
+
+  if (i >= TOTAL)
+    return;
+  for (int s = 0; s < SLICES; s++)
+    v += part[uint (s) * TOTAL + i];
+  if (HAS_BIAS != 0)
+    v += bias[(i / HW) % C];
+  y[i] = nd_act (nd_epilogue (v, i, i / HW), ACT, ACT_ALPHA);
+}
