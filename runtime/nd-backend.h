@@ -48,6 +48,7 @@ struct _NdBackend
   const NdBackendClass *klass;
   char                 *name;         /* "cpu", "vulkan" */
   char                 *description;  /* e.g. "CPU, OpenBLAS SkylakeX, 2 threads" */
+  gboolean              gpu;          /* runs on a GPU (not the CPU, nor lavapipe on it) */
 };
 
 /* The part of a plan every backend fills; backends embed it as their first member. */

@@ -145,6 +145,27 @@ def _():
     assert any(op["algo"] and op["op"] == "conv2d" for op in r["ops"])
 
 
+@test("bench: per-stream times; --backend vulkan --device by name")
+def _():
+    r = cli_json("bench", "--model", "parnet-s", "--resolution", "64", "--width", "0.25",
+                 "--iters", "2", "--warmup", "0")
+    streams = {s["stream"]: s["ms"] for s in r["streams"]}
+    assert set(streams) == {-1, 0, 1, 2}, streams
+    assert abs(sum(streams.values()) - r["op_sum_ms"]) < 1e-6 * max(1.0, r["op_sum_ms"])
+    assert all(op["stream"] in streams for op in r["ops"] if op["median_ms"] > 0)
+    devices = json.loads(cli("devices", "--json").stdout)
+    if not devices:
+        print("# no Vulkan device: the --device NAME half is skipped")
+        return
+    name = devices[0]["name"].split()[0].upper()   # any case, any part of the name
+    r = cli_json("bench", "--model", "repvgg-a0", "--resolution", "32", "--width", "0.25",
+                 "--iters", "2", "--warmup", "0", "--backend", "vulkan", "--device", name)
+    assert r["backend"] == "vulkan" and devices[0]["name"] in r["device"], r["device"]
+    assert any(op["algo"].startswith("vk-") for op in r["ops"])
+    cli_error("bench", "--model", "repvgg-a0", "--backend", "vulkan", "--device",
+              "no-such-gpu", contains="no-such-gpu")
+
+
 @test("bad arguments and files: one-line errors, no crash")
 def _():
     cli_error("info", "--model", "parnet-q", contains="parnet-q")

@@ -60,6 +60,7 @@ struct _NdWindow
   char              **weights_labels; /* class names from the weights' metadata */
   int                 n_labels;
   gboolean            have_vulkan;
+  gboolean            have_gpu;      /* the Vulkan device is a GPU, not lavapipe */
 };
 
 

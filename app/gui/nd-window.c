@@ -359,6 +359,7 @@ probe_backends (NdWindow *self)
     g_string_append (tooltip, cpu->description);
   g_clear_pointer (&cpu, nd_backend_free);
   self->have_vulkan = vk != NULL;
+  self->have_gpu = vk != NULL && vk->gpu;
   if (vk != NULL)
     {
       g_autofree char *vk_name = short_description (vk, "Vulkan");
@@ -534,8 +535,11 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
       g_strlcpy (c->blocks, blocks, sizeof c->blocks);
       c->resolution = g_settings_get_int (s, "resolution");
       c->lambda = g_settings_get_double (s, "lambda");
-      if (g_strcmp0 (backend, "vulkan") == 0 && self->have_vulkan)
-        g_strlcpy (c->backend, backend, sizeof c->backend);
+      /* auto: the GPU when there is one; lavapipe (a CPU device) is slower than the CPU
+       * backend, so it is used only when asked for. */
+      if ((g_strcmp0 (backend, "vulkan") == 0 && self->have_vulkan)
+          || (g_strcmp0 (backend, "auto") == 0 && self->have_gpu))
+        g_strlcpy (c->backend, "vulkan", sizeof c->backend);
       gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (s, "window-width"),
                                    g_settings_get_int (s, "window-height"));
       if (g_settings_get_boolean (s, "window-maximized"))

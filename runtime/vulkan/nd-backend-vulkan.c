@@ -130,5 +130,6 @@ nd_vulkan_backend_new (int device, GError **error)
   self->parent.klass = &vk_class;
   self->parent.name = g_strdup ("vulkan");
   self->parent.description = nd_vk_context_describe (ctx);
+  self->parent.gpu = ctx->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
   return &self->parent;
 }
