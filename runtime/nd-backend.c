@@ -74,6 +74,12 @@ nd_backend_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *opt
                      _("No node %d to capture"), options->capture[i]);
         return NULL;
       }
+  if (options->fp16 && !g_str_equal (backend->name, "vulkan"))
+    {
+      g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                           _("fp16 storage is an option of the Vulkan backend only"));
+      return NULL;
+    }
   plan = backend->klass->prepare (backend, graph, options, error);
   if (plan != NULL)
     plan->prepare_ms = (g_get_monotonic_time () - start) / 1000.0;

@@ -27,6 +27,8 @@ typedef struct
   const int *capture;     /* node ids whose outputs are kept after each run */
   int        n_capture;
   gboolean   timings;     /* fill op_ms per node (costs a little on some backends) */
+  gboolean   fp16;        /* Vulkan: store activations and weights as float16 (arithmetic
+                           * stays fp32); an error where the device lacks 16-bit storage */
 } NdPlanOptions;
 
 typedef struct

@@ -76,6 +76,46 @@ nd_half_to_float (guint16 h)
   return bits_to_float (sign | ((exp + 112) << 23) | (mant << 13));
 }
 
+/* Round to nearest even; overflow gives ±inf, NaN stays NaN, small values become
+ * subnormals or zero. */
+guint16
+nd_float_to_half (float f)
+{
+  guint32 x;
+  guint32 sign, exp, mant;
+
+  memcpy (&x, &f, sizeof x);
+  sign = (x >> 16) & 0x8000u;
+  exp = (x >> 23) & 0xffu;
+  mant = x & 0x7fffffu;
+  if (exp == 0xffu)
+    return (guint16) (sign | 0x7c00u | (mant ? 0x200u : 0u));
+  if (exp > 142)                          /* ≥ 2^16: beyond the largest half */
+    return (guint16) (sign | 0x7c00u);
+  if (exp < 113)                          /* below 2^-14: subnormal or zero */
+    {
+      guint32 shift, half, rest;
+
+      if (exp < 102)
+        return (guint16) sign;
+      mant |= 0x800000u;
+      shift = 126 - exp;                  /* 14 … 24 */
+      half = mant >> shift;
+      rest = mant & ((1u << shift) - 1);
+      if (rest > (1u << (shift - 1)) || (rest == (1u << (shift - 1)) && (half & 1u)))
+        half++;
+      return (guint16) (sign | half);
+    }
+  {
+    guint32 h = ((exp - 112) << 10) | (mant >> 13);
+    guint32 rest = mant & 0x1fffu;
+
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u)))
+      h++;                                /* may carry into the exponent: still right */
+    return (guint16) (sign | h);
+  }
+}
+
 void
 nd_dtype_to_f32 (NdDtype dtype, const guint8 *src, int64_t n, float *dst)
 {

@@ -27,5 +27,6 @@ gboolean     nd_dtype_from_safetensors  (const char *name, NdDtype *dtype);
 /* Converts @n little-endian elements at @src (any alignment) to float32. */
 void         nd_dtype_to_f32            (NdDtype dtype, const guint8 *src, int64_t n, float *dst);
 float        nd_half_to_float           (guint16 h);
+guint16      nd_float_to_half           (float f);
 
 G_END_DECLS

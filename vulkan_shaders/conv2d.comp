@@ -30,10 +30,10 @@ layout (constant_id = 16) const float ACT_ALPHA = 0.0;
 layout (constant_id = 18) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
 layout (constant_id = 19) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float x[]; };
-layout (std430, binding = 5) readonly buffer Weight { float w[]; };
-layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = 5) readonly buffer Weight { ND_T w[]; };
+layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
 
 const int GM = COUT;
 const int GN = OH * OW;
@@ -42,7 +42,7 @@ const int GK = CIN * KS * KS;
 float
 load_a (uint z, int m, int k)
 {
-  return w[((z % G) * uint (COUT) + uint (m)) * uint (GK) + uint (k)];
+  return LD (w[((z % G) * uint (COUT) + uint (m)) * uint (GK) + uint (k)]);
 }
 
 float
@@ -59,7 +59,7 @@ load_b (uint z, int k, int n)
 
   if (iy < 0 || iy >= H || ix < 0 || ix >= W)
     return 0.0;
-  return x[(z * uint (CIN) + uint (ci)) * uint (H * W) + uint (iy * W + ix)];
+  return LD (x[(z * uint (CIN) + uint (ci)) * uint (H * W) + uint (iy * W + ix)]);
 }
 
 void
@@ -69,8 +69,8 @@ store_c (uint z, int m, int n, float v)
   uint idx = nc * uint (GN) + uint (n);
 
   if (HAS_BIAS != 0)
-    v += bias[(z % G) * uint (COUT) + uint (m)];
-  y[idx] = nd_act (nd_epilogue (v, idx, nc), ACT, ACT_ALPHA);
+    v += LD (bias[(z % G) * uint (COUT) + uint (m)]);
+  y[idx] = ST (nd_act (nd_epilogue (v, idx, nc), ACT, ACT_ALPHA));
 }
 
 /* Split-K partials, [slice][z][m][n]: the layout of the output itself (for gemm.comp that
@@ -78,7 +78,7 @@ store_c (uint z, int m, int n, float v)
 void
 store_partial (uint slice, uint z, int m, int n, float v)
 {
-  y[slice * ZN * uint (GM * GN) + (z * uint (COUT) + uint (m)) * uint (GN) + uint (n)] = v;
+  y[slice * ZN * uint (GM * GN) + (z * uint (COUT) + uint (m)) * uint (GN) + uint (n)] = ST (v);
 }
 
 #include "nd-gemm-tile.glsl"

@@ -21,10 +21,10 @@ layout (constant_id = 10) const int HAS_BIAS = 0;
 layout (constant_id = 11) const int ACT = 0;
 layout (constant_id = 12) const float ACT_ALPHA = 0.0;
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float x[]; };
-layout (std430, binding = 5) readonly buffer Weight { float w[]; };
-layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = 5) readonly buffer Weight { ND_T w[]; };
+layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
 
 void
 main ()
@@ -55,10 +55,10 @@ main ()
           int ix = ix0 + kx;
 
           if (ix >= 0 && ix < W)
-            acc = fma (x[base + uint (iy * W + ix)], w[wbase + uint (ky * K + kx)], acc);
+            acc = fma (LD (x[base + uint (iy * W + ix)]), LD (w[wbase + uint (ky * K + kx)]), acc);
         }
     }
   if (HAS_BIAS != 0)
-    acc += bias[c];
-  y[i] = nd_act (nd_epilogue (acc, i, nc), ACT, ACT_ALPHA);
+    acc += LD (bias[c]);
+  y[i] = ST (nd_act (nd_epilogue (acc, i, nc), ACT, ACT_ALPHA));
 }

@@ -24,10 +24,10 @@ layout (constant_id = 6) const float OP_ALPHA = 1.0;
 layout (constant_id = 7) const int ACT = 0;
 layout (constant_id = 8) const float ACT_ALPHA = 0.0;
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float x0[]; };
-layout (std430, binding = 5) readonly buffer Scale { float scale[]; };
-layout (std430, binding = 6) readonly buffer Shift { float shift[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T x0[]; };
+layout (std430, binding = 5) readonly buffer Scale { ND_T scale[]; };
+layout (std430, binding = 6) readonly buffer Shift { ND_T shift[]; };
 
 void
 main ()
@@ -41,19 +41,19 @@ main ()
     {
       uint c = (i / HW) % C;
 
-      v = nd_epilogue (fma (x0[i], scale[c], shift[c]), i, i / HW);
+      v = nd_epilogue (fma (LD (x0[i]), LD (scale[c]), LD (shift[c])), i, i / HW);
     }
   else if (OP == OP_ADD)
     {
-      v = x0[i] + r1[i];
+      v = LD (x0[i]) + LD (r1[i]);
       if (N_IN > 2)
-        v += r2[i];
+        v += LD (r2[i]);
       if (N_IN > 3)
-        v += r3[i];
+        v += LD (r3[i]);
     }
   else if (OP == OP_GATE)
-    v = x0[i] * (OP_ALPHA * nd_sigmoid (r1[i / HW]));
+    v = LD (x0[i]) * (OP_ALPHA * nd_sigmoid (LD (r1[i / HW])));
   else
-    v = x0[i];
-  y[i] = nd_act (v, ACT, ACT_ALPHA);
+    v = LD (x0[i]);
+  y[i] = ST (nd_act (v, ACT, ACT_ALPHA));
 }

@@ -32,10 +32,10 @@ layout (constant_id = 18) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
 layout (constant_id = 19) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
 layout (constant_id = 17) const int GEMV = 0;   /* 1: a workgroup per output (m, n), see gemv */
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float x[]; };
-layout (std430, binding = 5) readonly buffer Weight { float w[]; };
-layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = 5) readonly buffer Weight { ND_T w[]; };
+layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
 
 const int GM = M;
 const int GN = N;
@@ -44,13 +44,13 @@ const int GK = K;
 float
 load_a (uint z, int m, int k)
 {
-  return w[((z % G) * uint (M) + uint (m)) * uint (K) + uint (k)];
+  return LD (w[((z % G) * uint (M) + uint (m)) * uint (K) + uint (k)]);
 }
 
 float
 load_b (uint z, int k, int n)
 {
-  return x[(z / G) * B_BATCH + ((z % G) * uint (K) + uint (k)) * SBK + uint (n) * SBN];
+  return LD (x[(z / G) * B_BATCH + ((z % G) * uint (K) + uint (k)) * SBK + uint (n) * SBN]);
 }
 
 void
@@ -60,8 +60,8 @@ store_c (uint z, int m, int n, float v)
   uint idx = (z / G) * C_BATCH + row * SCM + uint (n) * SCN;
 
   if (HAS_BIAS != 0)
-    v += bias[row];
-  y[idx] = nd_act (nd_epilogue (v, idx, (z / G) * G * uint (M) + row), ACT, ACT_ALPHA);
+    v += LD (bias[row]);
+  y[idx] = ST (nd_act (nd_epilogue (v, idx, (z / G) * G * uint (M) + row), ACT, ACT_ALPHA));
 }
 
 /* Split-K partials, [slice][z][m][n]: the layout of the output itself (for gemm.comp that
@@ -69,7 +69,7 @@ store_c (uint z, int m, int n, float v)
 void
 store_partial (uint slice, uint z, int m, int n, float v)
 {
-  y[slice * ZN * uint (GM * GN) + (z * uint (M) + uint (m)) * uint (N) + uint (n)] = v;
+  y[slice * ZN * uint (GM * GN) + (z * uint (M) + uint (m)) * uint (N) + uint (n)] = ST (v);
 }
 
 #include "nd-gemm-tile.glsl"

@@ -16,9 +16,9 @@ layout (constant_id = 3) const uint HW = 1;
 layout (constant_id = 4) const uint G = 1;
 layout (constant_id = 5) const int MODE = 0;
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float a[]; };
-layout (std430, binding = 2) readonly buffer In1 { float b[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T a[]; };
+layout (std430, binding = 2) readonly buffer In1 { ND_T b[]; };
 
 void
 main ()
@@ -35,12 +35,12 @@ main ()
     {
       uint src = (n * (C / 2u) + c / 2u) * HW + hw;
 
-      y[i] = (c & 1u) == 0u ? a[src] : b[src];
+      y[i] = ST ((c & 1u) == 0u ? LD (a[src]) : LD (b[src]));
     }
   else
     {
       uint src = (n * C + (c % G) * (C / G) + c / G) * HW + hw;
 
-      y[i] = a[src];
+      y[i] = ST (LD (a[src]));
     }
 }

@@ -2,7 +2,22 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared by every compute shader. Binding layout (one descriptor set layout for all):
  *   0 output, 1..4 inputs, 5 weight / scale, 6 bias / shift.
- * Constant 0 is always the workgroup size. */
+ * Constant 0 is always the workgroup size.
+ *
+ * Storage precision: every buffer element is ND_T, read with LD and written with ST. The
+ * build compiles each shader twice, as is (float) and with ND_F16 (float16_t storage,
+ * VK_KHR_16bit_storage): half the memory traffic, arithmetic still in fp32. */
+
+#ifdef ND_F16
+#extension GL_EXT_shader_16bit_storage : require
+#define ND_T float16_t
+#define LD(v) float (v)
+#define ST(v) float16_t (v)
+#else
+#define ND_T float
+#define LD(v) (v)
+#define ST(v) (v)
+#endif
 
 #define ND_ACT_NONE    0
 #define ND_ACT_RELU    1

@@ -11,24 +11,24 @@ layout (constant_id = 25) const int HAS_GATE = 0;
 layout (constant_id = 26) const int GATE_FIRST = 0;
 layout (constant_id = 27) const float GATE_ALPHA = 1.0;
 
-layout (std430, binding = 2) readonly buffer Res1 { float r1[]; };
-layout (std430, binding = 3) readonly buffer Res2 { float r2[]; };
-layout (std430, binding = 4) readonly buffer Res3 { float r3[]; };
-layout (std430, binding = 7) readonly buffer Gate { float se[]; };
+layout (std430, binding = 2) readonly buffer Res1 { ND_T r1[]; };
+layout (std430, binding = 3) readonly buffer Res2 { ND_T r2[]; };
+layout (std430, binding = 4) readonly buffer Res3 { ND_T r3[]; };
+layout (std430, binding = 7) readonly buffer Gate { ND_T se[]; };
 
 /* @idx: the output element; @nc: its image·channels + channel index. */
 float
 nd_epilogue (float v, uint idx, uint nc)
 {
   if (HAS_GATE != 0 && GATE_FIRST != 0)
-    v *= GATE_ALPHA * nd_sigmoid (se[nc]);
+    v *= GATE_ALPHA * nd_sigmoid (LD (se[nc]));
   if (N_RES > 0)
-    v += r1[idx];
+    v += LD (r1[idx]);
   if (N_RES > 1)
-    v += r2[idx];
+    v += LD (r2[idx]);
   if (N_RES > 2)
-    v += r3[idx];
+    v += LD (r3[idx]);
   if (HAS_GATE != 0 && GATE_FIRST == 0)
-    v *= GATE_ALPHA * nd_sigmoid (se[nc]);
+    v *= GATE_ALPHA * nd_sigmoid (LD (se[nc]));
   return v;
 }

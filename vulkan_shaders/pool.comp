@@ -24,8 +24,8 @@ layout (constant_id = 7) const int S = 1;
 layout (constant_id = 8) const int P = 0;
 layout (constant_id = 9) const int MODE = 0;
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float x[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
 
 shared float partial[gl_WorkGroupSize.x];
 
@@ -44,7 +44,7 @@ global_pool ()
   if (plane >= TOTAL)
     return;   /* uniform across the workgroup */
   for (uint e = tid; e < uint (H * W); e += WG)
-    acc = is_max ? max (acc, x[base + e]) : acc + x[base + e];
+    acc = is_max ? max (acc, LD (x[base + e])) : acc + LD (x[base + e]);
   partial[tid] = acc;
   barrier ();
   for (uint s = WG / 2u; s > 0u; s >>= 1)
@@ -54,7 +54,7 @@ global_pool ()
       barrier ();
     }
   if (tid == 0u)
-    y[plane] = is_max ? partial[0] : partial[0] / float (H * W);
+    y[plane] = ST (is_max ? partial[0] : partial[0] / float (H * W));
 }
 
 void
@@ -94,7 +94,7 @@ main ()
   for (int iy = max (y0, 0); iy < min (y1, H); iy++)
     for (int ix = max (x0, 0); ix < min (x1, W); ix++)
       {
-        float v = x[base + uint (iy * W + ix)];
+        float v = LD (x[base + uint (iy * W + ix)]);
 
         acc = is_max ? max (acc, v) : acc + v;
       }
@@ -102,5 +102,5 @@ main ()
     acc /= float (K * K);
   else if (MODE == MODE_ADAPTIVE_AVG)
     acc /= float ((y1 - y0) * (x1 - x0));
-  y[i] = acc;
+  y[i] = ST (acc);
 }

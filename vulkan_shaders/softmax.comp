@@ -10,8 +10,8 @@ layout (constant_id = 1) const uint TOTAL = 1;   /* N·H·W */
 layout (constant_id = 2) const uint C = 1;
 layout (constant_id = 3) const uint HW = 1;
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float x[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
 
 void
 main ()
@@ -23,11 +23,11 @@ main ()
   if (i >= TOTAL)
     return;
   base = (i / HW) * C * HW + i % HW;
-  m = x[base];
+  m = LD (x[base]);
   for (uint c = 1u; c < C; c++)
-    m = max (m, x[base + c * HW]);
+    m = max (m, LD (x[base + c * HW]));
   for (uint c = 0u; c < C; c++)
-    sum += exp (x[base + c * HW] - m);
+    sum += exp (LD (x[base + c * HW]) - m);
   for (uint c = 0u; c < C; c++)
-    y[base + c * HW] = exp (x[base + c * HW] - m) / sum;
+    y[base + c * HW] = ST (exp (LD (x[base + c * HW]) - m) / sum);
 }

@@ -16,9 +16,9 @@ layout (constant_id = 5) const int HAS_BIAS = 0;
 layout (constant_id = 6) const int ACT = 0;
 layout (constant_id = 7) const float ACT_ALPHA = 0.0;
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float part[]; };
-layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T part[]; };
+layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
 
 void
 main ()
@@ -29,8 +29,8 @@ main ()
   if (i >= TOTAL)
     return;
   for (int s = 0; s < SLICES; s++)
-    v += part[uint (s) * TOTAL + i];
+    v += LD (part[uint (s) * TOTAL + i]);
   if (HAS_BIAS != 0)
-    v += bias[(i / HW) % C];
-  y[i] = nd_act (nd_epilogue (v, i, i / HW), ACT, ACT_ALPHA);
+    v += LD (bias[(i / HW) % C]);
+  y[i] = ST (nd_act (nd_epilogue (v, i, i / HW), ACT, ACT_ALPHA));
 }

@@ -23,9 +23,9 @@ layout (constant_id = 8) const int HAS_BIAS = 0;
 layout (constant_id = 9) const int ACT = 0;
 layout (constant_id = 10) const float ACT_ALPHA = 0.0;
 
-layout (std430, binding = 0) writeonly buffer Out { float y[]; };
-layout (std430, binding = 1) readonly buffer In0 { float x[]; };
-layout (std430, binding = 6) readonly buffer Bias { float bias[]; };
+layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
 
 void
 main ()
@@ -52,7 +52,7 @@ main ()
           {
             int iy = 2 * ty - 1 + r, ix = 2 * tx - 1 + q;
 
-            d[r][q] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[base + uint (iy * W + ix)]
+            d[r][q] = iy >= 0 && iy < H && ix >= 0 && ix < W ? LD (x[base + uint (iy * W + ix)])
                                                               : 0.0;
           }
       /* Bᵀ d, then (Bᵀ d) B; Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. */
@@ -69,10 +69,10 @@ main ()
           float v2 = u[r][2] - u[r][1], v3 = u[r][1] - u[r][3];
           uint e = uint (r * 4);
 
-          y[((e + 0u) * uint (C) + c) * tiles + t] = v0;
-          y[((e + 1u) * uint (C) + c) * tiles + t] = v1;
-          y[((e + 2u) * uint (C) + c) * tiles + t] = v2;
-          y[((e + 3u) * uint (C) + c) * tiles + t] = v3;
+          y[((e + 0u) * uint (C) + c) * tiles + t] = ST (v0);
+          y[((e + 1u) * uint (C) + c) * tiles + t] = ST (v1);
+          y[((e + 2u) * uint (C) + c) * tiles + t] = ST (v2);
+          y[((e + 3u) * uint (C) + c) * tiles + t] = ST (v3);
         }
     }
   else
@@ -82,7 +82,7 @@ main ()
 
       [[unroll]] for (int r = 0; r < 4; r++)
         [[unroll]] for (int q = 0; q < 4; q++)
-          m[r][q] = x[(uint (r * 4 + q) * uint (C) + c) * tiles + t];
+          m[r][q] = LD (x[(uint (r * 4 + q) * uint (C) + c) * tiles + t]);
       /* Aᵀ m A; Aᵀ = [1 1 1 0; 0 1 −1 −1]. */
       [[unroll]] for (int q = 0; q < 4; q++)
         {
@@ -104,8 +104,8 @@ main ()
               if (oy >= H || ox >= W)
                 continue;
               if (HAS_BIAS != 0)
-                v += bias[c];
-              y[idx] = nd_act (nd_epilogue (v, idx, nc), ACT, ACT_ALPHA);
+                v += LD (bias[c]);
+              y[idx] = ST (nd_act (nd_epilogue (v, idx, nc), ACT, ACT_ALPHA));
             }
         }
     }

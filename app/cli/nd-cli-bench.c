@@ -95,6 +95,7 @@ nd_cli_bench (int argc, char **argv)
   if (backend == NULL)
     goto fail;
   popts.batch = batch;
+  popts.fp16 = o.fp16;
   /* On a GPU the per-op timestamps need a full barrier around every dispatch, which
    * serialises ParNet's streams: the latency is timed on a plan without them, and the
    * per-op breakdown on a second plan. The CPU runs ops in order anyway, so one plan. */

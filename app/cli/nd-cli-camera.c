@@ -276,6 +276,7 @@ nd_cli_camera (int argc, char **argv)
   backend = nd_cli_backend_new (&o, &error);
   if (backend == NULL)
     goto fail;
+  popts.fp16 = o.fp16;
   plan = nd_backend_prepare (backend, model->graph, &popts, &error);
   if (plan == NULL)
     goto fail;

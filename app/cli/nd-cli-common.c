@@ -44,6 +44,8 @@ nd_cli_model_entries (NdCliModelOptions *o)
     { "fused", 0, 0, G_OPTION_ARG_NONE, &o->fused,
       N_("Run the re-parameterized (fused) form"), NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &o->backend, N_("cpu or vulkan"), N_("NAME") },
+    { "fp16", 0, 0, G_OPTION_ARG_NONE, &o->fp16,
+      N_("Vulkan: store activations and weights as float16 (arithmetic stays float32)"), NULL },
     { "device", 0, 0, G_OPTION_ARG_STRING, &o->device,
       N_("Vulkan device: its index or part of its name (see `devices`)"), N_("N|NAME") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,

@@ -19,6 +19,7 @@ typedef struct
   char    *weights;
   char    *weights_key;
   gboolean fused;
+  gboolean fp16;      /* --fp16: float16 storage on the Vulkan backend */
   char    *backend;
   char    *device;    /* --device: an index or part of a device name */
   gboolean json;

@@ -213,6 +213,9 @@ nd_vk_context_open_device (NdVkContext *ctx, int index, GError **error)
   VkPhysicalDevice16BitStorageFeatures f16 = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
   };
+  VkPhysicalDevice16BitStorageFeatures enable_f16 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+  };
   VkPhysicalDeviceFeatures2 features = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
     .pNext = &f16,
@@ -272,6 +275,9 @@ nd_vk_context_open_device (NdVkContext *ctx, int index, GError **error)
   if (ctx->vkGetPhysicalDeviceFeatures2 != NULL)
     ctx->vkGetPhysicalDeviceFeatures2 (ctx->phys, &features);
   ctx->fp16_storage = f16.storageBuffer16BitAccess;
+  /* Core in Vulkan 1.1; enabled whenever present, used only by plans that ask for fp16. */
+  enable_f16.storageBuffer16BitAccess = f16.storageBuffer16BitAccess;
+  dev_info.pNext = &enable_f16;
   find_compute_queue (ctx, ctx->phys, &family, &ts_bits);
   ctx->queue_family = family;
   ctx->has_timestamps = ts_bits > 0 && ctx->props.limits.timestampPeriod > 0;
@@ -312,7 +318,7 @@ nd_vk_context_describe (NdVkContext *ctx)
                           l->maxComputeWorkGroupInvocations,
                           l->maxComputeSharedMemorySize / 1024,
                           ctx->has_timestamps ? _("yes") : _("no"),
-                          ctx->fp16_storage ? _("yes (unused)") : _("no"));
+                          ctx->fp16_storage ? _("yes (--fp16)") : _("no"));
 }
 
 void

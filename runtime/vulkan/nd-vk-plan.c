@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nd-dtype.h"
 #include "nd-error.h"
 #include "nd-vk-ops.h"
 #include "nd-vk-plan.h"
@@ -64,6 +65,7 @@ typedef struct
   VkFence          fence;
   VkQueryPool      queries;
   int              n_barriers;
+  gsize            es;          /* bytes per stored element: 4, or 2 with fp16 storage */
 } NdVkPlan;
 
 static void
@@ -79,10 +81,63 @@ barrier (NdVkPlan *self, VkPipelineStageFlags src, VkAccessFlags src_access,
   self->ctx->vkCmdPipelineBarrier (self->cmd, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
 }
 
+/* Bytes of @n stored elements, rounded up to whole 32-bit words. */
 static gsize
-node_bytes (const NdNode *node, int batch)
+stored_bytes (NdVkPlan *self, guint64 n)
 {
-  return (gsize) batch * node->out_c * node->out_h * node->out_w * sizeof (float);
+  return (gsize) ((n * self->es + 3) & ~(guint64) 3);
+}
+
+static gsize
+node_bytes (NdVkPlan *self, const NdNode *node, int batch)
+{
+  return stored_bytes (self, (guint64) batch * node->out_c * node->out_h * node->out_w);
+}
+
+/* float32 → the stored element type. */
+static void
+put_elems (NdVkPlan *self, guint8 *dst, const float *src, gsize n)
+{
+  if (self->es == 4)
+    {
+      memcpy (dst, src, n * sizeof (float));
+      return;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      guint16 h = nd_float_to_half (src[i]);
+
+      memcpy (dst + 2 * i, &h, 2);
+    }
+}
+
+static void
+get_elems (NdVkPlan *self, float *dst, const guint8 *src, gsize n)
+{
+  if (self->es == 4)
+    {
+      memcpy (dst, src, n * sizeof (float));
+      return;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      guint16 h;
+
+      memcpy (&h, src + 2 * i, 2);
+      dst[i] = nd_half_to_float (h);
+    }
+}
+
+/* The shader variant for the plan's storage precision ("conv2d" or "conv2d-f16"). */
+static const char *
+shader_name (NdVkPlan *self, const char *shader)
+{
+  g_autofree char *name = NULL;
+
+  if (self->es == 4)
+    return shader;
+  name = g_strconcat (shader, "-f16", NULL);
+  return g_intern_string (name);
 }
 
 static int
@@ -271,8 +326,8 @@ upload_weights (NdVkPlan *self, GError **error)
   self->wts = g_new0 (NdVkBuffer, 2 * self->n_steps);
   for (int s = 0; s < self->n_steps; s++)
     {
-      self->wts[2 * s].size = self->steps[s].op.n_weight * sizeof (float);
-      self->wts[2 * s + 1].size = self->steps[s].op.n_bias * sizeof (float);
+      self->wts[2 * s].size = stored_bytes (self, self->steps[s].op.n_weight);
+      self->wts[2 * s + 1].size = stored_bytes (self, self->steps[s].op.n_bias);
       if (self->wts[2 * s].size > ctx->props.limits.maxStorageBufferRange)
         {
           g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
@@ -303,10 +358,10 @@ upload_weights (NdVkPlan *self, GError **error)
     {
       const NdVkOp *op = &self->steps[s].op;
 
-      memcpy (map + off, op->weight, op->n_weight * sizeof (float));
-      off += op->n_weight * sizeof (float);
-      memcpy (map + off, op->bias, op->n_bias * sizeof (float));
-      off += op->n_bias * sizeof (float);
+      put_elems (self, map + off, op->weight, op->n_weight);
+      off += stored_bytes (self, op->n_weight);
+      put_elems (self, map + off, op->bias, op->n_bias);
+      off += stored_bytes (self, op->n_bias);
     }
   ok = nd_vk_submit_once (ctx, record_weight_upload, args, error);
   nd_vk_buffers_destroy (ctx, &staging, 1, mem);
@@ -332,7 +387,7 @@ create_buffers (NdVkPlan *self, GError **error)
       self->down_off[i] = G_MAXUINT64;
       if (!self->has_buf[i])
         continue;
-      self->act[i].size = node_bytes (node, plan->batch);
+      self->act[i].size = node_bytes (self, node, plan->batch);
       if (self->act[i].size > self->ctx->props.limits.maxStorageBufferRange)
         {
           g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
@@ -354,7 +409,7 @@ create_buffers (NdVkPlan *self, GError **error)
       {
         NdVkBuffer *b = &self->act[n + 1 + 2 * s + k];
 
-        b->size = self->steps[s].op.scratch[k] * sizeof (float);
+        b->size = stored_bytes (self, self->steps[s].op.scratch[k]);
         if (b->size > self->ctx->props.limits.maxStorageBufferRange)
           {
             g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
@@ -644,20 +699,28 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
   NdVkPlan *self = g_new0 (NdVkPlan, 1);
 
   self->ctx = ctx;
+  self->es = options->fp16 ? 2 : 4;
   nd_plan_init_common (&self->parent, backend, graph, options);
+  if (options->fp16 && !ctx->fp16_storage)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                   _("The Vulkan device “%s” has no 16-bit storage buffers; run in fp32"),
+                   ctx->props.deviceName);
+      goto fail;
+    }
   if (!plan_steps (self, error) || !create_buffers (self, error) || !upload_weights (self, error))
     goto fail;
   for (int s = 0; s < self->n_steps; s++)
     {
       NdVkStep *step = &self->steps[s];
 
-      step->pipeline = nd_vk_pipeline (ctx, step->op.shader, step->op.spec, step->op.n_spec,
-                                       error);
+      step->pipeline = nd_vk_pipeline (ctx, shader_name (self, step->op.shader), step->op.spec,
+                                       step->op.n_spec, error);
       if (step->pipeline == VK_NULL_HANDLE)
         goto fail;
       for (int k = 0; k < step->op.n_pre; k++)
         {
-          step->pre_pipeline[k] = nd_vk_pipeline (ctx, step->op.pre[k].shader,
+          step->pre_pipeline[k] = nd_vk_pipeline (ctx, shader_name (self, step->op.pre[k].shader),
                                                   step->op.pre[k].spec, step->op.pre[k].n_spec,
                                                   error);
           if (step->pre_pipeline[k] == VK_NULL_HANDLE)
@@ -691,11 +754,11 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
   const guint8 *down = self->staging_map + self->staging[1].offset;
   VkResult res;
 
-  memcpy (self->staging_map + self->staging[0].offset, input->data, self->staging[0].size);
+  put_elems (self, self->staging_map + self->staging[0].offset, input->data, input->numel);
   if (!submit_and_wait (self, error))
     return FALSE;
-  memcpy (plan->output->data, down + self->down_off[plan->graph->output],
-          plan->output->numel * sizeof (float));
+  get_elems (self, plan->output->data, down + self->down_off[plan->graph->output],
+             plan->output->numel);
   for (int i = 0; i < plan->n_nodes; i++)
     if (plan->capture_mask[i])
       {
@@ -704,7 +767,8 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
         g_clear_pointer (&plan->captured[i], nd_tensor_unref);
         plan->captured[i] = nd_tensor_new_4d (plan->batch, node->out_c, node->out_h,
                                               node->out_w);
-        memcpy (plan->captured[i]->data, down + self->down_off[i], self->act[i].size);
+        get_elems (self, plan->captured[i]->data, down + self->down_off[i],
+                   plan->captured[i]->numel);
       }
   if (self->queries != VK_NULL_HANDLE)
     {
