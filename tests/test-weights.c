@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "nd-checkpoint.h"
+#include "nd-dtype.h"
 #include "nd-error.h"
 #include "nd-graph.h"
 #include "nd-test-utils.h"
@@ -413,11 +414,38 @@ test_load_errors (void)
   (void) saved;
 }
 
+/* float → half (the Vulkan backend's fp16 storage): every half value round-trips exactly;
+ * midpoints round to even; overflow, underflow and NaN behave as IEEE says. */
+static void
+test_float_to_half (void)
+{
+  for (guint32 h = 0; h < 0x10000u; h++)
+    {
+      float f = nd_half_to_float ((guint16) h);
+
+      if (isnan (f))
+        g_assert_true (isnan (nd_half_to_float (nd_float_to_half (f))));
+      else
+        g_assert_cmphex (nd_float_to_half (f), ==, h);
+    }
+  g_assert_cmphex (nd_float_to_half (1.0f + 1.0f / 2048), ==, 0x3c00);   /* tie → even */
+  g_assert_cmphex (nd_float_to_half (1.0f + 3.0f / 2048), ==, 0x3c02);   /* tie → even */
+  g_assert_cmphex (nd_float_to_half (1.0f + 1.5f / 2048), ==, 0x3c01);
+  g_assert_cmphex (nd_float_to_half (65520.0f), ==, 0x7c00);             /* rounds to inf */
+  g_assert_cmphex (nd_float_to_half (65519.0f), ==, 0x7bff);
+  g_assert_cmphex (nd_float_to_half (-1e10f), ==, 0xfc00);
+  g_assert_cmphex (nd_float_to_half (1e-10f), ==, 0x0000);
+  g_assert_cmphex (nd_float_to_half (5.9604645e-8f), ==, 0x0001);        /* 2^-24 */
+  g_assert_cmphex (nd_float_to_half (2.9802322e-8f), ==, 0x0000);        /* 2^-25: tie → 0 */
+  g_assert_cmphex (nd_float_to_half (6.1e-5f), ==, 0x03ff);              /* largest subnormal */
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/weights/set", test_weight_set);
+  g_test_add_func ("/weights/float-to-half", test_float_to_half);
   g_test_add_func ("/weights/safetensors/round-trip", test_safetensors_round_trip);
   g_test_add_func ("/weights/safetensors/malformed", test_safetensors_malformed);
   g_test_add_func ("/weights/safetensors/dtypes", test_safetensors_dtypes);
