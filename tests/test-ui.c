@@ -337,6 +337,7 @@ test_trained_weights (void)
     ;
 }
 
+#if ND_HAVE_CAPTURE
 /* ---- the camera, without one -----------------------------------------------------------
  * main() sets ND_CAMERA_SOURCE=test-pattern:ball before any thread starts (setenv is not
  * thread-safe); the other sources go through nd_window_set_camera_source (), what
@@ -556,6 +557,8 @@ test_camera_gone (Fixture *f, gconstpointer data)
   g_assert_cmpint (preview_width (f), ==, 256);
   WAIT_UNTIL (nd_window_get_result (w)->image_serial == nd_window_get_input_serial (w), 30);
 }
+
+#endif /* ND_HAVE_CAPTURE */
 
 static void
 no_display (void)

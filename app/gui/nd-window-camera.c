@@ -214,12 +214,14 @@ change_camera (GSimpleAction *action, GVariant *value, gpointer data)
 static void
 change_camera_device (GSimpleAction *action, GVariant *value, gpointer data)
 {
-  NdWindow *self = data;
-
   g_simple_action_set_state (action, value);
 #if ND_HAVE_CAPTURE
-  if (nd_camera_controller_is_active (self->camera->controller))
-    start (self);
+  {
+    NdWindow *self = data;
+
+    if (nd_camera_controller_is_active (self->camera->controller))
+      start (self);
+  }
 #endif
 }
 
@@ -266,9 +268,9 @@ _nd_window_camera_set_spec (NdWindow *self, const char *spec)
 void
 _nd_window_camera_result (NdWindow *self, NdInferenceResult *r)
 {
+#if ND_HAVE_CAPTURE
   NdWindowCamera *cam = self->camera;
 
-#if ND_HAVE_CAPTURE
   if (!nd_camera_controller_is_active (cam->controller) || cam->first_serial == 0
       || r->image_serial < cam->first_serial || r->image_serial <= cam->last_counted)
     return;
