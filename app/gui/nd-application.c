@@ -11,6 +11,7 @@ struct _NdApplication
 {
   AdwApplication  parent_instance;
   char           *model, *blocks, *backend, *weights, *image, *select, *view, *screenshot;
+  char           *camera;
   int             streams, resolution;
   double          width, lambda;
   gboolean        fused, unfused;
@@ -37,6 +38,7 @@ nd_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_variant_dict_lookup (options, "select", "s", &self->select);
   g_variant_dict_lookup (options, "view", "s", &self->view);
   g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot);
+  g_variant_dict_lookup (options, "camera", "s", &self->camera);
   if (self->screenshot != NULL)
     /* A one-shot render must not hand its work to a running instance. */
     g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
@@ -54,6 +56,7 @@ nd_application_activate (GApplication *app)
     .fused = self->fused, .fused_set = self->fused || self->unfused,
     .backend = self->backend, .weights = self->weights, .image = self->image,
     .select = self->select, .view = self->view, .screenshot = self->screenshot,
+    .camera = self->camera,
   };
 
   if (window == NULL)
@@ -163,6 +166,7 @@ nd_application_finalize (GObject *object)
   g_free (self->select);
   g_free (self->view);
   g_free (self->screenshot);
+  g_free (self->camera);
   G_OBJECT_CLASS (nd_application_parent_class)->finalize (object);
 }
 
@@ -197,6 +201,10 @@ nd_application_init (NdApplication *self)
     { "select", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Block to inspect, e.g. streams.1.3"),
       N_("BLOCK") },
     { "view", 0, 0, G_OPTION_ARG_STRING, NULL, N_("inspector or latency"), N_("VIEW") },
+    /* The same sources as ND_CAMERA_SOURCE (nd-camera-controller.h). */
+    { "camera", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Start on the camera: auto, test-pattern[:PATTERN[:FRAMES]] or /dev/videoN"),
+      N_("SOURCE") },
     { NULL }
   };
 

@@ -20,6 +20,7 @@ typedef struct
   gint64             config_time;
   GBytes            *image;
   int                width, height, stride;
+  guint64            image_serial;
   gboolean           image_pending;
   gint               n_runs;
   gpointer           queued;    /* the Delivery of a plain result not yet dispatched */

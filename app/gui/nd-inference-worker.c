@@ -286,7 +286,8 @@ measure_block_diff (Serving *s, const NdTensor *input)
 }
 
 static NdInferenceResult *
-collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input)
+collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
+         guint64 image_serial)
 {
   NdInferenceResult *r = g_atomic_rc_box_new0 (NdInferenceResult);
   NdPlan *plan = s->plan;
@@ -297,6 +298,7 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input)
   _nd_inference_result_counted ();
   r->generation = s->generation;
   r->serial = serial;
+  r->image_serial = image_serial;
   r->rebuilt = rebuilt;
   r->graph = nd_graph_ref (s->graph);
   r->training = nd_graph_ref (s->training);
@@ -390,6 +392,7 @@ _nd_inference_worker (gpointer data)
   Serving cur = { 0 };
   GBytes *image = NULL;
   int iw = 0, ih = 0, istride = 0;
+  guint64 iserial = 0;
   NdTensor *input = NULL;
   gboolean input_dirty = TRUE;
   guint64 serial = 0;
@@ -449,6 +452,7 @@ _nd_inference_worker (gpointer data)
           iw = sh->width;
           ih = sh->height;
           istride = sh->stride;
+          iserial = sh->image_serial;
           sh->image_pending = FALSE;
           input_dirty = TRUE;
         }
@@ -531,8 +535,8 @@ _nd_inference_worker (gpointer data)
         }
       serial++;
       g_atomic_int_inc (&sh->n_runs);
-      _nd_inference_post (sh, collect (&cur, serial, rebuilt, input), rebuilt ? cur.request_time : 0,
-            cur.generation, NULL);
+      _nd_inference_post (sh, collect (&cur, serial, rebuilt, input, iserial),
+                          rebuilt ? cur.request_time : 0, cur.generation, NULL);
     }
 
   if (build_thread != NULL)

@@ -394,14 +394,18 @@ nd_inference_set_config (NdInference *self, const NdInferenceConfig *config)
   return gen;
 }
 
-void
+guint64
 nd_inference_set_image (NdInference *self, GBytes *rgba, int width, int height, int stride)
 {
-  g_return_if_fail (ND_IS_INFERENCE (self));
-  g_return_if_fail (rgba != NULL && width > 0 && height > 0 && stride >= 4 * width);
-  g_return_if_fail (g_bytes_get_size (rgba) >= (gsize) stride * (height - 1) + 4 * width);
+  guint64 serial;
+
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  g_return_val_if_fail (rgba != NULL && width > 0 && height > 0 && stride >= 4 * width, 0);
+  g_return_val_if_fail (g_bytes_get_size (rgba) >= (gsize) stride * (height - 1) + 4 * width,
+                        0);
 
   g_mutex_lock (&self->shared->lock);
+  serial = ++self->shared->image_serial;
   g_clear_pointer (&self->shared->image, g_bytes_unref);
   self->shared->image = g_bytes_ref (rgba);
   self->shared->width = width;
@@ -410,6 +414,7 @@ nd_inference_set_image (NdInference *self, GBytes *rgba, int width, int height, 
   self->shared->image_pending = TRUE;
   g_cond_signal (&self->shared->cond);
   g_mutex_unlock (&self->shared->lock);
+  return serial;
 }
 
 void

@@ -40,6 +40,7 @@ typedef struct
 {
   guint64      generation;     /* the config generation that built the plan */
   guint64      serial;         /* runs since start */
+  guint64      image_serial;   /* what nd_inference_set_image () returned for its input */
   gboolean     rebuilt;        /* first result of a new plan */
   NdGraph     *graph;          /* the graph that ran (fused or training form) */
   NdGraph     *training;       /* its training form, same weights (for kernel steps) */
@@ -88,8 +89,9 @@ NdInference *nd_inference_new         (void);
 /* Requests a rebuild; returns the new config generation. Never blocks on the worker. */
 guint64      nd_inference_set_config  (NdInference             *self,
                                        const NdInferenceConfig *config);
-/* A new RGBA8 image; replaces any not yet run (the newest wins). */
-void         nd_inference_set_image   (NdInference *self,
+/* A new RGBA8 image; replaces any not yet run (the newest wins), so camera frames never
+ * queue up behind a slow model. Returns its serial (1, 2, …), which results carry. */
+guint64      nd_inference_set_image   (NdInference *self,
                                        GBytes      *rgba,
                                        int          width,
                                        int          height,

@@ -11,8 +11,10 @@ struct _NdInputPanel
   GtkWidget  parent_instance;
   GtkWidget *box;
   GtkWidget *sample_dropdown;
+  GtkWidget *camera_list;     /* the popover's rows */
   GtkWidget *picture;
   GtkWidget *label;
+  GtkWidget *camera_status;
   GtkWidget *top_labels[5], *top_bars[5];
   GtkWidget *weights_label;
   GPtrArray *samples;   /* paths */
@@ -21,7 +23,7 @@ struct _NdInputPanel
 
 G_DEFINE_FINAL_TYPE (NdInputPanel, nd_input_panel, GTK_TYPE_WIDGET)
 
-enum { SIGNAL_OPEN_PATH, N_SIGNALS };
+enum { SIGNAL_OPEN_PATH, SIGNAL_CAMERAS_REQUESTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static GtkWidget *
@@ -56,6 +58,45 @@ sample_selected_cb (GtkDropDown *dropdown, GParamSpec *pspec, NdInputPanel *self
   g_signal_emit (self, signals[SIGNAL_OPEN_PATH], 0, g_ptr_array_index (self->samples, i - 1));
 }
 
+/* The list is made fresh each time it opens: cameras come and go. */
+static void
+camera_popover_show_cb (GtkWidget *popover, NdInputPanel *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CAMERAS_REQUESTED], 0);
+}
+
+/* [📷 Camera][▾]: the toggle runs win.camera; the menu lists the cameras (win.camera-device). */
+static GtkWidget *
+camera_row (NdInputPanel *self)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *popover_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *toggle = gtk_toggle_button_new ();
+  GtkWidget *menu = gtk_menu_button_new ();
+
+  gtk_widget_add_css_class (row, "linked");
+  gtk_box_append (GTK_BOX (content), gtk_image_new_from_icon_name ("camera-web-symbolic"));
+  gtk_box_append (GTK_BOX (content), gtk_label_new (_("Camera")));
+  gtk_button_set_child (GTK_BUTTON (toggle), content);
+  gtk_widget_set_hexpand (toggle, TRUE);
+  gtk_widget_set_tooltip_text (toggle,
+                               _("Classify the camera's picture live; off returns to the image"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (toggle), "win.camera");
+  gtk_box_append (GTK_BOX (row), toggle);
+
+  gtk_box_append (GTK_BOX (popover_box), heading (_("Cameras"), 0));
+  self->camera_list = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_box_append (GTK_BOX (popover_box), self->camera_list);
+  gtk_popover_set_child (GTK_POPOVER (popover), popover_box);
+  g_signal_connect (popover, "show", G_CALLBACK (camera_popover_show_cb), self);
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (menu), popover);
+  gtk_widget_set_tooltip_text (menu, _("Choose the camera"));
+  gtk_box_append (GTK_BOX (row), menu);
+  return row;
+}
+
 static void
 nd_input_panel_dispose (GObject *object)
 {
@@ -74,6 +115,9 @@ nd_input_panel_class_init (NdInputPanelClass *klass)
   signals[SIGNAL_OPEN_PATH] =
     g_signal_new ("open-path", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_CAMERAS_REQUESTED] =
+    g_signal_new ("cameras-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -96,6 +140,7 @@ nd_input_panel_init (NdInputPanel *self)
                     self);
   gtk_box_append (GTK_BOX (row), self->sample_dropdown);
   gtk_box_append (GTK_BOX (self->box), row);
+  gtk_box_append (GTK_BOX (self->box), camera_row (self));
 
   self->picture = gtk_picture_new ();
   gtk_widget_set_size_request (self->picture, -1, 160);
@@ -103,6 +148,10 @@ nd_input_panel_init (NdInputPanel *self)
   gtk_box_append (GTK_BOX (self->box), self->picture);
   self->label = dim_label (_("Drop an image here, or open one."));
   gtk_box_append (GTK_BOX (self->box), self->label);
+  self->camera_status = dim_label (NULL);
+  gtk_widget_add_css_class (self->camera_status, "numeric");
+  gtk_widget_set_visible (self->camera_status, FALSE);
+  gtk_box_append (GTK_BOX (self->box), self->camera_status);
 
   gtk_box_append (GTK_BOX (self->box), heading (_("Top 5"), 12));
   for (int k = 0; k < 5; k++)
@@ -222,4 +271,65 @@ nd_input_panel_set_result (NdInputPanel       *self,
       gtk_level_bar_set_value (GTK_LEVEL_BAR (self->top_bars[k]), r->top_prob[k]);
     }
   gtk_label_set_text (GTK_LABEL (self->weights_label), weights_text);
+}
+
+void
+nd_input_panel_set_cameras (NdInputPanel *self, const char * const *names, const char *message)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (ND_IS_INPUT_PANEL (self));
+  while ((child = gtk_widget_get_first_child (self->camera_list)) != NULL)
+    gtk_box_remove (GTK_BOX (self->camera_list), child);
+  for (int i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      GtkWidget *check = gtk_check_button_new_with_label (names[i]);
+
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (check), "win.camera-device");
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (check), g_variant_new_int32 (i));
+      gtk_box_append (GTK_BOX (self->camera_list), check);
+    }
+  if (message != NULL)
+    {
+      GtkWidget *label = dim_label (message);
+
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 36);
+      gtk_box_append (GTK_BOX (self->camera_list), label);
+    }
+}
+
+guint
+nd_input_panel_get_n_cameras (NdInputPanel *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (ND_IS_INPUT_PANEL (self), 0);
+  for (GtkWidget *c = gtk_widget_get_first_child (self->camera_list); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    n += GTK_IS_CHECK_BUTTON (c);
+  return n;
+}
+
+void
+nd_input_panel_set_camera_status (NdInputPanel *self, const char *text)
+{
+  g_return_if_fail (ND_IS_INPUT_PANEL (self));
+  gtk_label_set_text (GTK_LABEL (self->camera_status), text != NULL ? text : "");
+  gtk_widget_set_visible (self->camera_status, text != NULL);
+}
+
+const char *
+nd_input_panel_get_camera_status (NdInputPanel *self)
+{
+  g_return_val_if_fail (ND_IS_INPUT_PANEL (self), NULL);
+  if (!gtk_widget_get_visible (self->camera_status))
+    return NULL;
+  return gtk_label_get_text (GTK_LABEL (self->camera_status));
+}
+
+GdkPaintable *
+nd_input_panel_get_preview (NdInputPanel *self)
+{
+  g_return_val_if_fail (ND_IS_INPUT_PANEL (self), NULL);
+  return gtk_picture_get_paintable (GTK_PICTURE (self->picture));
 }

@@ -10,8 +10,10 @@
 G_BEGIN_DECLS
 
 /* The input side of the window: the test-pattern button (win.test-pattern), the bundled
- * samples, a preview of the image, and the top-5 predictions with bars. Emits "open-path"
- * (const char *path) when a sample is picked. */
+ * samples, the camera toggle (win.camera) with its chooser (win.camera-device), a preview of
+ * the image or camera frame, the camera's frame rates, and the top-5 predictions with bars.
+ * Emits "open-path" (const char *path) when a sample is picked, and "cameras-requested" when
+ * the camera chooser opens (answer with nd_input_panel_set_cameras). */
 #define ND_TYPE_INPUT_PANEL (nd_input_panel_get_type ())
 G_DECLARE_FINAL_TYPE (NdInputPanel, nd_input_panel, ND, INPUT_PANEL, GtkWidget)
 
@@ -28,6 +30,18 @@ void        nd_input_panel_show_image   (NdInputPanel  *self,
 void        nd_input_panel_show_message (NdInputPanel *self,
                                          const char   *message);
 const char *nd_input_panel_get_message  (NdInputPanel *self);
+/* The cameras in the chooser (row i targets win.camera-device i), and a line under them
+ * (e.g. why there are none), or NULL. */
+void        nd_input_panel_set_cameras  (NdInputPanel       *self,
+                                         const char * const *names,
+                                         const char         *message);
+guint       nd_input_panel_get_n_cameras (NdInputPanel *self);
+/* The line under the preview while the camera runs ("Camera 30 fps · model 24 fps"); NULL
+ * hides it. */
+void        nd_input_panel_set_camera_status (NdInputPanel *self,
+                                              const char   *text);
+const char *nd_input_panel_get_camera_status (NdInputPanel *self);
+GdkPaintable *nd_input_panel_get_preview (NdInputPanel *self);
 /* Top-5 of @result, named from @labels (NULL: class numbers; names may hold synonyms after a
  * comma, the first is shown), and what the weights are. */
 void        nd_input_panel_set_result   (NdInputPanel       *self,

@@ -24,6 +24,8 @@ typedef enum
   N_KNOBS
 } NdKnob;
 
+typedef struct _NdWindowCamera NdWindowCamera;
+
 
 struct _NdWindow
 {
@@ -51,7 +53,10 @@ struct _NdWindow
   NdInferenceResult  *result;
   guint64             n_results;
   GSettings          *settings;
-  NdImage             image;
+  NdImage             image;          /* the still input; the camera leaves it alone */
+  char               *image_description;
+  guint64             input_serial;   /* of the newest image handed to the inference */
+  NdWindowCamera     *camera;
   char               *screenshot;
   guint               screenshot_tick;
   int                 screenshot_frames;
@@ -78,6 +83,13 @@ void        _nd_window_set_image       (NdWindow   *self,
                                         const char *description);
 gboolean    _nd_window_open_image_path (NdWindow   *self,
                                         const char *path);
+/* The banner under the header bar (NULL hides it), and its text while shown. */
+void        _nd_window_show_banner     (NdWindow   *self,
+                                        const char *text);
+const char *_nd_window_get_banner_text (NdWindow   *self);
+/* --screenshot cannot be made: says why, sets the exit status and closes. */
+void        _nd_window_screenshot_failed (NdWindow   *self,
+                                          const char *message);
 
 /* nd-window-actions.c */
 void        _nd_window_actions_init    (NdWindow   *self);
@@ -85,5 +97,15 @@ gboolean    _nd_window_use_weights     (NdWindow   *self,
                                         const char *path,
                                         GError    **error);
 char       *_nd_window_default_weights (void);
+
+/* nd-window-camera.c */
+void        _nd_window_camera_init     (NdWindow   *self);
+void        _nd_window_camera_set_spec (NdWindow   *self,
+                                        const char *spec);
+void        _nd_window_camera_stop     (NdWindow   *self);
+void        _nd_window_camera_result   (NdWindow          *self,
+                                        NdInferenceResult *result);
+gboolean    _nd_window_camera_ready    (NdWindow   *self);
+void        _nd_window_camera_free     (NdWindow   *self);
 
 G_END_DECLS

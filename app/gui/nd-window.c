@@ -188,16 +188,20 @@ screenshot_failed (NdWindow *self)
     g_object_set_data (G_OBJECT (app), "nd-screenshot-failed", GINT_TO_POINTER (1));
 }
 
-static gboolean
-screenshot_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+void
+_nd_window_screenshot_failed (NdWindow *self, const char *message)
 {
-  NdWindow *self = ND_WINDOW (widget);
+  g_printerr ("%s\n", message);
+  screenshot_failed (self);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+screenshot_after_paint_cb (GdkFrameClock *clock, NdWindow *self)
+{
   g_autoptr(GError) error = NULL;
 
-  /* Two frames after the result: the views have drawn it. */
-  if (++self->screenshot_frames < 3)
-    return G_SOURCE_CONTINUE;
-  self->screenshot_tick = 0;
+  g_signal_handlers_disconnect_by_func (clock, screenshot_after_paint_cb, self);
   if (!nd_window_save_screenshot (self, self->screenshot, &error))
     {
       g_printerr ("%s\n", error->message);
@@ -206,6 +210,19 @@ screenshot_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
   else
     g_print (_("Saved %s\n"), self->screenshot);
   gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static gboolean
+screenshot_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  NdWindow *self = ND_WINDOW (widget);
+
+  /* Two frames after the result: the views have drawn it. Saved after this frame's paint, not
+   * before it: a widget waiting for its redraw (the camera preview asks for one with every
+   * frame) has nothing to render. screenshot_tick stays set: one screenshot. */
+  if (++self->screenshot_frames < 3)
+    return G_SOURCE_CONTINUE;
+  g_signal_connect (clock, "after-paint", G_CALLBACK (screenshot_after_paint_cb), self);
   return G_SOURCE_REMOVE;
 }
 
@@ -252,12 +269,13 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
   nd_latency_panel_add_result (self->latency_panel, r);
   update_top5 (self, r);
   update_model_info (self, r);
+  _nd_window_camera_result (self, r);
   if (r->rebuilt)
     g_debug ("knob → result %.1f ms (plan %.1f ms, cold run %.1f ms)", r->knob_to_result_ms,
              r->prepare_ms, r->cold_ms);
 
   if (self->screenshot != NULL && self->screenshot_tick == 0 && r->block_diff != NULL
-      && r->generation == self->generation)
+      && r->generation == self->generation && _nd_window_camera_ready (self))
     self->screenshot_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), screenshot_tick_cb,
                                                           NULL, NULL);
 }
@@ -271,21 +289,25 @@ config_error_cb (NdInference *inference, guint64 generation, const char *message
     return;
   _nd_window_set_knob_error (self, self->last_knob, message);
   if (self->screenshot != NULL)
-    {
-      g_printerr ("%s\n", message);
-      screenshot_failed (self);
-      gtk_window_destroy (GTK_WINDOW (self));
-    }
+    _nd_window_screenshot_failed (self, message);
 }
 
 /* ---- input -------------------------------------------------------------------------------- */
 
+/* Shows self->image and classifies it; a still image ends the camera. */
 void
 _nd_window_set_image (NdWindow *self, const char *description)
 {
-  nd_input_panel_show_image (self->input_panel, &self->image, description);
-  nd_inference_set_image (self->inference, self->image.rgba, self->image.width,
-                          self->image.height, self->image.stride);
+  char *old = self->image_description;
+
+  /* @description may be the one kept from last time (the camera stopping restores it) */
+  _nd_window_camera_stop (self);
+  self->image_description = g_strdup (description);
+  g_free (old);
+  nd_input_panel_show_image (self->input_panel, &self->image, self->image_description);
+  self->input_serial = nd_inference_set_image (self->inference, self->image.rgba,
+                                               self->image.width, self->image.height,
+                                               self->image.stride);
 }
 
 gboolean
@@ -374,14 +396,34 @@ probe_backends (NdWindow *self)
       g_autofree char *text = g_strdup_printf (_("Vulkan unavailable: running on the CPU (%s)"),
                                                error->message);
 
-      gtk_label_set_text (self->banner_label, text);
-      gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+      _nd_window_show_banner (self, text);
     }
   /* The full descriptions (device, memory, features) stay one hover away. */
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->backend_dropdown), tooltip->str);
   self->updating = TRUE;
   gtk_drop_down_set_model (self->backend_dropdown, G_LIST_MODEL (list));
   self->updating = FALSE;
+}
+
+void
+_nd_window_show_banner (NdWindow *self, const char *text)
+{
+  gtk_label_set_text (self->banner_label, text != NULL ? text : "");
+  gtk_revealer_set_reveal_child (self->banner_revealer, text != NULL);
+}
+
+const char *
+_nd_window_get_banner_text (NdWindow *self)
+{
+  if (!gtk_revealer_get_reveal_child (self->banner_revealer))
+    return NULL;
+  return gtk_label_get_text (self->banner_label);
+}
+
+static void
+banner_close_cb (GtkButton *button, NdWindow *self)
+{
+  _nd_window_show_banner (self, NULL);
 }
 
 static gboolean
@@ -428,6 +470,7 @@ nd_window_dispose (GObject *object)
 {
   NdWindow *self = ND_WINDOW (object);
 
+  _nd_window_camera_free (self);
   if (self->inference != NULL)
     nd_inference_shutdown (self->inference);
   g_clear_object (&self->inference);
@@ -444,6 +487,7 @@ nd_window_finalize (GObject *object)
 
   nd_inference_config_clear (&self->config);
   nd_image_clear (&self->image);
+  g_free (self->image_description);
   g_free (self->screenshot);
   g_clear_pointer (&self->labels, g_strfreev);
   g_clear_pointer (&self->weights_labels, g_strfreev);
@@ -478,6 +522,7 @@ nd_window_class_init (NdWindowClass *klass)
   BIND (latency_panel);
   BIND (view_stack);
 #undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, banner_close_cb);
 }
 
 static void
@@ -495,6 +540,7 @@ nd_window_init (NdWindow *self)
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
   self->updating = FALSE;
   _nd_window_actions_init (self);
+  _nd_window_camera_init (self);
   probe_backends (self);
   {
     g_autofree char *samples = g_build_filename (_nd_window_assets_dir (), "samples", NULL);
@@ -602,6 +648,12 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
       _nd_window_set_image (self, _("Synthetic test pattern"));
     }
   _nd_window_rebuild (self, KNOB_GENERAL);
+  if (o->camera != NULL)
+    {
+      _nd_window_camera_set_spec (self, o->camera);
+      g_action_group_change_action_state (G_ACTION_GROUP (self), "camera",
+                                          g_variant_new_boolean (TRUE));
+    }
   return self;
 }
 
@@ -617,6 +669,27 @@ nd_window_get_n_results (NdWindow *self)
 {
   g_return_val_if_fail (ND_IS_WINDOW (self), 0);
   return self->n_results;
+}
+
+const char *
+nd_window_get_banner (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  return _nd_window_get_banner_text (self);
+}
+
+GdkPaintable *
+nd_window_get_preview (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  return nd_input_panel_get_preview (self->input_panel);
+}
+
+guint64
+nd_window_get_input_serial (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), 0);
+  return self->input_serial;
 }
 
 NdInference *

@@ -28,6 +28,7 @@ typedef struct
   const char *select;
   const char *view;         /* "inspector" or "latency" */
   const char *screenshot;   /* save a PNG after the first inference and close */
+  const char *camera;       /* start the camera on this source (see nd-camera-controller.h) */
 } NdWindowOptions;
 
 NdWindow          *nd_window_new              (AdwApplication        *app,
@@ -41,6 +42,22 @@ const char        *nd_window_get_knob_error   (NdWindow   *self,
                                                const char *knob);
 double             nd_window_get_knob_latency (NdWindow   *self);
 int                nd_window_get_n_history    (NdWindow   *self);
+/* The camera (nd-window-camera.c): running (or starting); camera frames classified since it
+ * started; the frame-rate line under the preview (NULL when hidden); re-lists the cameras
+ * into the chooser and returns how many. */
+gboolean           nd_window_get_camera_running (NdWindow *self);
+guint64            nd_window_get_camera_frames  (NdWindow *self);
+const char        *nd_window_get_camera_status  (NdWindow *self);
+guint              nd_window_list_cameras       (NdWindow *self);
+/* The camera's source instead of ND_CAMERA_SOURCE, as `nondeep --camera SOURCE` gives it:
+ * auto, test-pattern[:PATTERN[:FRAMES]], /dev/videoN or none. Used at the next start. */
+void               nd_window_set_camera_source  (NdWindow   *self,
+                                                 const char *source);
+/* The banner's message while it is shown, else NULL; the preview; the serial
+ * (nd_inference_set_image) of the newest input, still or camera frame. */
+const char        *nd_window_get_banner         (NdWindow *self);
+GdkPaintable      *nd_window_get_preview        (NdWindow *self);
+guint64            nd_window_get_input_serial   (NdWindow *self);
 /* Renders the window to a PNG (gtk_widget_snapshot → GskRenderer → PNG). */
 gboolean           nd_window_save_screenshot  (NdWindow   *self,
                                                const char *path,
