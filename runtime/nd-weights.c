@@ -120,6 +120,19 @@ is_bn_counter (const char *key)
 }
 
 gboolean
+nd_weight_set_fits_graph (NdWeightSet *set, const NdGraph *graph)
+{
+  const char * const *keys;
+
+  g_return_val_if_fail (set != NULL && graph != NULL, FALSE);
+  keys = nd_weight_set_keys (set);
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (!is_bn_counter (keys[i]) && nd_graph_lookup_weight (graph, keys[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
 nd_graph_load_weights (NdGraph *graph, NdWeightSet *set, GError **error)
 {
   g_autoptr(GArray) expected = g_array_new (FALSE, TRUE, sizeof (Expected));

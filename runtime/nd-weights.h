@@ -32,6 +32,11 @@ const char * const *nd_weight_set_keys (NdWeightSet *set);
 gboolean     nd_graph_load_weights  (NdGraph     *graph,
                                      NdWeightSet *set,
                                      GError     **error);
+/* Whether every key of @set names a weight of @graph (BN `num_batches_tracked` aside); shapes
+ * are not compared. Tells a deploy-form file (it fits the fused graph) from a training-form
+ * one before loading. */
+gboolean     nd_weight_set_fits_graph (NdWeightSet   *set,
+                                       const NdGraph *graph);
 /* A set holding refs to every weight of @graph, keyed officially. */
 NdWeightSet *nd_graph_dup_weights   (const NdGraph *graph);
 

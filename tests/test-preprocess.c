@@ -89,19 +89,50 @@ typedef struct
   int             canvas;   /* tensor side when larger than crop (crop becomes pp.inner) */
 } RefCase;
 
-/* Mirrors CASES in make_preprocess_ref.py. */
+/* Mirrors CASES in make_preprocess_ref.py: resampling, crop and normalisation alone. */
 static const RefCase ref_cases[] = {
   { "fmnist-32-a", 333, 250, 1, 28, ND_INTERPOLATION_BILINEAR, 28, TRUE, 32 },
-  { "parnet-224-a", 333, 250, 1, 256, ND_INTERPOLATION_BICUBIC, 224, FALSE },
-  { "parnet-224-c", 1203, 901, 3, 256, ND_INTERPOLATION_BICUBIC, 224, FALSE },
-  { "repvgg-96-b", 181, 403, 2, 96, ND_INTERPOLATION_BILINEAR, 96, FALSE },
-  { "vanillanet-224-b", 181, 403, 2, 256, ND_INTERPOLATION_BICUBIC, 224, FALSE },
-  { "vanillanet-384-a", 333, 250, 1, 0, ND_INTERPOLATION_BICUBIC, 384, FALSE },
-  { "resnet-224-c", 1203, 901, 3, 256, ND_INTERPOLATION_BILINEAR, 224, FALSE },
   { "gray-28-a", 333, 250, 1, 28, ND_INTERPOLATION_BILINEAR, 28, TRUE },
   { "gray-28-d", 28, 28, 4, 28, ND_INTERPOLATION_BILINEAR, 28, TRUE },
   { "bicubic-up-e", 19, 13, 5, 40, ND_INTERPOLATION_BICUBIC, 37, FALSE },
 };
+
+/* Mirrors FAMILY_CASES: the app's transform for a model of that family (nd_preprocess_for_spec,
+ * unchanged) against the official code's transform, written out in the script. */
+typedef struct
+{
+  const char *name;
+  int         w, h, seed;
+  NdFamily    family;
+  int         side;
+} FamilyCase;
+
+static const FamilyCase family_cases[] = {
+  { "parnet-224-a", 333, 250, 1, ND_FAMILY_PARNET, 224 },
+  { "parnet-224-c", 1203, 901, 3, ND_FAMILY_PARNET, 224 },
+  { "parnet-352-b", 181, 403, 2, ND_FAMILY_PARNET, 352 },
+  { "repvgg-224-c", 1203, 901, 3, ND_FAMILY_REPVGG, 224 },
+  { "repvgg-96-b", 181, 403, 2, ND_FAMILY_REPVGG, 96 },
+  { "vanillanet-224-b", 181, 403, 2, ND_FAMILY_VANILLANET, 224 },
+  { "vanillanet-384-a", 333, 250, 1, ND_FAMILY_VANILLANET, 384 },
+  { "resnet-224-c", 1203, 901, 3, ND_FAMILY_RESNET, 224 },
+  { "vgg-224-a", 333, 250, 1, ND_FAMILY_VGG, 224 },
+};
+
+static void
+compare_npy (const char *outdir, const char *name, const NdTensor *got)
+{
+  g_autofree char *file = g_strconcat (name, ".npy", NULL);
+  g_autofree char *path = g_build_filename (outdir, file, NULL);
+  g_autoptr(NdTensor) ref = load_npy (path);
+  double max_abs = 0, max_rel = 0;
+
+  g_assert_true (nd_tensor_compare (got, ref, &max_abs, &max_rel));
+  g_test_message ("%s: max abs error %.3g", name, max_abs);
+  if (max_abs > 1e-4)
+    g_error ("%s: max abs error %g > 1e-4", name, max_abs);
+  g_unlink (path);
+}
 
 static void
 test_against_pytorch (void)
@@ -143,12 +174,8 @@ test_against_pytorch (void)
     {
       const RefCase *rc = &ref_cases[i];
       g_autofree guint8 *img = make_image (rc->w, rc->h, rc->seed);
-      g_autofree char *file = g_strconcat (rc->name, ".npy", NULL);
-      g_autofree char *path = g_build_filename (outdir, file, NULL);
-      g_autoptr(NdTensor) ref = load_npy (path);
       g_autoptr(NdTensor) got = NULL;
       NdPreprocess pp;
-      double max_abs = 0, max_rel = 0;
 
       if (rc->gray)
         nd_preprocess_for_gray (rc->crop, 0.2860f, 0.3530f, &pp);
@@ -164,12 +191,23 @@ test_against_pytorch (void)
 
       got = nd_preprocess_image (img, rc->w, rc->h, rc->w * 3, ND_PIXEL_FORMAT_RGB8, &pp, &error);
       g_assert_no_error (error);
-      g_assert_true (nd_tensor_compare (got, ref, &max_abs, &max_rel));
-      g_test_message ("%s: max abs error %.3g", rc->name, max_abs);
-      if (max_abs > 1e-4)
-        g_error ("%s: max abs error %g > 1e-4", rc->name, max_abs);
-      g_assert_cmpfloat (max_abs, <=, 1e-4);
-      g_unlink (path);
+      compare_npy (outdir, rc->name, got);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (family_cases); i++)
+    {
+      const FamilyCase *fc = &family_cases[i];
+      g_autofree guint8 *img = make_image (fc->w, fc->h, fc->seed);
+      g_autoptr(NdTensor) got = NULL;
+      NdModelSpec spec = { .family = fc->family, .resolution = fc->side, .in_channels = 3 };
+      NdPreprocess pp;
+      g_autofree char *desc = NULL;
+
+      nd_preprocess_for_spec (&spec, &pp);
+      desc = nd_preprocess_describe (&pp);
+      g_test_message ("%s: %s", fc->name, desc);
+      got = nd_preprocess_image (img, fc->w, fc->h, fc->w * 3, ND_PIXEL_FORMAT_RGB8, &pp, &error);
+      g_assert_no_error (error);
+      compare_npy (outdir, fc->name, got);
     }
   g_rmdir (outdir);
 }
@@ -209,6 +247,42 @@ test_presets (void)
   g_assert_cmpint (pp.interpolation, ==, ND_INTERPOLATION_BILINEAR);
   nd_preprocess_for_family (ND_FAMILY_VGG, 224, &pp);
   g_assert_cmpint (pp.resize, ==, 256);
+
+  /* What the app shows for each family's model at its preset size (networks.md). */
+  {
+    static const float imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
+    static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };
+    static const struct
+    {
+      NdFamily    family;
+      int         side;
+      const char *desc;
+    } shown[] = {
+      { ND_FAMILY_PARNET, 224, "bicubic 256, crop 224, ImageNet mean/std" },
+      { ND_FAMILY_REPVGG, 224, "bilinear 224, crop 224, ImageNet mean/std" },
+      { ND_FAMILY_VANILLANET, 224, "bicubic 256, crop 224, ImageNet mean/std" },
+      { ND_FAMILY_VANILLANET, 384, "bicubic 384×384 (warp), ImageNet mean/std" },
+      { ND_FAMILY_RESNET, 224, "bilinear 256, crop 224, ImageNet mean/std" },
+      { ND_FAMILY_VGG, 224, "bilinear 256, crop 224, ImageNet mean/std" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+      {
+        NdModelSpec s3 = { .family = shown[i].family, .resolution = shown[i].side,
+                           .in_channels = 3 };
+
+        nd_preprocess_for_spec (&s3, &pp);
+        g_clear_pointer (&desc, g_free);
+        desc = nd_preprocess_describe (&pp);
+        g_assert_cmpstr (desc, ==, shown[i].desc);
+        g_assert_cmpint (pp.channels, ==, 3);
+        for (int c = 0; c < 3; c++)
+          {
+            g_assert_cmpfloat (pp.mean[c], ==, imagenet_mean[c]);
+            g_assert_cmpfloat (pp.std[c], ==, imagenet_std[c]);
+          }
+      }
+  }
 
   spec.family = ND_FAMILY_PARNET;
   spec.resolution = 28;

@@ -184,19 +184,6 @@ open_weights (NdCliModelOptions *o, GHashTable **metadata, char **detected_model
 #endif
 }
 
-/* Whether every key of @set names a weight of @graph (BN counters aside). */
-static gboolean
-set_fits_graph (NdWeightSet *set, NdGraph *graph)
-{
-  const char * const *keys = nd_weight_set_keys (set);
-
-  for (guint i = 0; keys[i] != NULL; i++)
-    if (!g_str_has_suffix (keys[i], ".num_batches_tracked")
-        && nd_graph_lookup_weight (graph, keys[i]) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
 NdCliModel *
 nd_cli_model_load (NdCliModelOptions *o, int resolution_hint, GError **error)
 {
@@ -245,13 +232,13 @@ nd_cli_model_load (NdCliModelOptions *o, int resolution_hint, GError **error)
     return NULL;
   nd_model_init_random (model->train, (guint64) o->seed);
 
-  if (set != NULL && !set_fits_graph (set, model->train))
+  if (set != NULL && !nd_weight_set_fits_graph (set, model->train))
     {
       /* maybe a deploy-form file: it must then fit the fused graph */
       g_autoptr(GError) fuse_error = NULL;
 
       fused = nd_fuse_graph (model->train, &fuse_error);
-      if (fused != NULL && set_fits_graph (set, fused))
+      if (fused != NULL && nd_weight_set_fits_graph (set, fused))
         deploy = TRUE;
       else
         g_clear_pointer (&fused, nd_graph_unref);

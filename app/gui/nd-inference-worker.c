@@ -9,6 +9,7 @@
 
 #include "nd-backend.h"
 #include "nd-dataset.h"
+#include "nd-error.h"
 #include "nd-fuse.h"
 #include "nd-inference-private.h"
 #include "nd-preprocess.h"
@@ -33,6 +34,8 @@ typedef struct
   double       prepare_ms;
   double       cold_ms;
   gboolean     random_weights;
+  gboolean     fused_only;    /* deploy-form weights: @training is the fused graph too */
+  char        *input_text;    /* the input transform, described */
   GHashTable  *block_diff;
   gboolean     diff_pending;
   gint64       diff_after;    /* monotonic µs: not before */
@@ -55,6 +58,7 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
   g_clear_pointer (&s->preprocess, g_free);
+  g_clear_pointer (&s->input_text, g_free);
   g_clear_pointer (&s->backend, nd_backend_free);
 }
 
@@ -111,7 +115,43 @@ typedef struct
   NdGraph     *training;
   NdModelSpec  spec;
   char        *weights_path;
+  gboolean     fused_only;
 } Base;
+
+static NdWeightSet *
+read_weights (const char *path, GError **error)
+{
+  if (g_str_has_suffix (path, ".safetensors"))
+    return nd_safetensors_load (path, NULL, error);
+  return nd_checkpoint_load_for_cli (path, NULL, NULL, NULL, NULL, error);
+}
+
+/* Loads @set into the freshly built @training graph. Training-form weights go there;
+ * deploy-form ones (official fused files: RepVGG rbr_reparam, VanillaNet stem.0, …) fit only
+ * the fused graph, which then replaces *@training and is the only form these weights have. */
+static gboolean
+load_set (NdGraph **training, NdWeightSet *set, gboolean *fused_only, GError **error)
+{
+  g_autoptr(NdGraph) fused = NULL;
+
+  *fused_only = FALSE;
+  if (!nd_weight_set_fits_graph (set, *training))
+    {
+      /* fusing reads BN statistics: start from finite values, all of them replaced below */
+      nd_model_init_random (*training, RANDOM_SEED);
+      fused = nd_fuse_graph (*training, NULL);
+      if (fused != NULL && nd_weight_set_fits_graph (set, fused))
+        {
+          if (!nd_graph_load_weights (fused, set, error))
+            return FALSE;
+          nd_graph_unref (*training);
+          *training = g_steal_pointer (&fused);
+          *fused_only = TRUE;
+          return TRUE;
+        }
+    }
+  return nd_graph_load_weights (*training, set, error);
+}
 
 static gboolean
 build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError **error)
@@ -129,8 +169,11 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
   next->random_weights = cfg->weights_path == NULL;
 
   if (same_weights && same_spec_but (&base->spec, &next->spec, FALSE))
-    /* Only the form or the backend changed: the weights stay. */
-    training = nd_graph_ref (base->training);
+    {
+      /* Only the form or the backend changed: the weights stay. */
+      training = nd_graph_ref (base->training);
+      next->fused_only = base->fused_only;
+    }
   else
     {
       training = nd_model_build (&next->spec, error);
@@ -142,25 +185,38 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
           /* A new resolution changes shapes, not weights: copy them over. */
           g_autoptr(NdWeightSet) set = nd_graph_dup_weights (base->training);
 
-          if (!nd_graph_load_weights (training, set, error))
+          if (!load_set (&training, set, &next->fused_only, error))
             return FALSE;
         }
       else if (cfg->weights_path != NULL)
         {
-          g_autoptr(NdWeightSet) set =
-            g_str_has_suffix (cfg->weights_path, ".safetensors")
-              ? nd_safetensors_load (cfg->weights_path, NULL, error)
-              : nd_checkpoint_load_for_cli (cfg->weights_path, NULL, NULL, NULL, NULL, error);
+          g_autoptr(NdWeightSet) set = read_weights (cfg->weights_path, error);
 
-          if (set == NULL || !nd_graph_load_weights (training, set, error))
+          if (set == NULL)
             return FALSE;
+          if (!load_set (&training, set, &next->fused_only, error))
+            {
+              g_autofree char *file = g_path_get_basename (cfg->weights_path);
+
+              g_prefix_error (error, "%s: ", file);
+              return FALSE;
+            }
         }
       else
         nd_model_init_random (training, RANDOM_SEED);
       g_debug ("build: weights %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
     }
 
-  if (cfg->fused)
+  if (next->fused_only && !cfg->fused)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                   _("These weights are the fused (deploy) form only: the unfused training "
+                     "form is not available for them"));
+      return FALSE;
+    }
+  if (next->fused_only)
+    next->graph = nd_graph_ref (training);
+  else if (cfg->fused)
     {
       next->graph = nd_fuse_graph (training, error);
       if (next->graph == NULL)
@@ -256,12 +312,18 @@ static GHashTable *
 measure_block_diff (Serving *s, const NdTensor *input)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(NdGraph) other_graph = s->graph->fused ? nd_graph_ref (s->training)
-                                                   : nd_fuse_graph (s->training, &error);
-  g_autoptr(NdPlan) plan = other_graph ? prepare (s->backend, other_graph, &error) : NULL;
+  g_autoptr(NdGraph) other_graph = NULL;
+  g_autoptr(NdPlan) plan = NULL;
   GHashTable *diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GPtrArray) stats = nd_graph_block_stats (s->graph);
+  g_autoptr(GPtrArray) stats = NULL;
 
+  /* Deploy-form weights have no training form to compare with. */
+  if (s->fused_only)
+    return diff;
+  other_graph = s->graph->fused ? nd_graph_ref (s->training)
+                                 : nd_fuse_graph (s->training, &error);
+  plan = other_graph ? prepare (s->backend, other_graph, &error) : NULL;
+  stats = nd_graph_block_stats (s->graph);
   if (plan == NULL || !nd_plan_run (plan, input, &error))
     {
       g_debug ("No fused-vs-unfused difference: %s", error ? error->message : "");
@@ -310,6 +372,8 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   r->cold_ms = s->cold_ms;
   r->prepare_ms = s->prepare_ms;
   r->random_weights = s->random_weights;
+  r->fused_only = s->fused_only;
+  r->input_text = g_strdup (s->input_text);
   r->captured = g_new0 (NdTensor *, plan->n_nodes);
   /* Copies: a backend may refill its capture buffers in place on the next run while the main
    * thread still draws this result. */
@@ -342,8 +406,9 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   return r;
 }
 
+/* The model input from the RGBA picture, and what was done to it in cur->input_text. */
 static NdTensor *
-make_input (const Serving *cur, GBytes *image, int w, int h, int stride, GError **error)
+make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **error)
 {
   const NdGraph *graph = cur->graph;
   const guint8 *px = g_bytes_get_data (image, NULL);
@@ -359,6 +424,13 @@ make_input (const Serving *cur, GBytes *image, int w, int h, int stride, GError 
       if (!nd_gray_preprocess_parse (cur->preprocess, &gp, error))
         return NULL;
       gp.size = graph->in_h;
+      g_free (cur->input_text);
+      cur->input_text = gp.bilinear
+                        ? g_strdup_printf (_("gray, bilinear to %d×%d, mean %.4g std %.4g"),
+                                           gp.size, gp.size, gp.mean, gp.std)
+                        : g_strdup_printf (_("gray, centred on a %d×%d canvas (larger pictures "
+                                             "are resized), mean %.4g std %.4g"),
+                                           gp.size, gp.size, gp.mean, gp.std);
       for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
           {
@@ -372,13 +444,10 @@ make_input (const Serving *cur, GBytes *image, int w, int h, int stride, GError 
       nd_gray_preprocess_pixels (gray, w, h, &gp, t->data);
       return t;
     }
-  nd_preprocess_for_spec (&cur->spec, &pp);
-  /* The graph decides the side (a knob may have changed it). */
-  if (pp.crop != graph->in_h)
-    {
-      pp.resize = pp.resize > 0 ? (int) (graph->in_h / 0.875) : 0;
-      pp.crop = graph->in_h;
-    }
+  /* The family's official evaluation transform at the side the graph takes. */
+  nd_preprocess_for_family (cur->spec.family, graph->in_h, &pp);
+  g_free (cur->input_text);
+  cur->input_text = nd_preprocess_describe (&pp);
   return nd_preprocess_image (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &pp, error);
 }
 
@@ -485,6 +554,7 @@ _nd_inference_worker (gpointer data)
               job->base.training = cur.training ? nd_graph_ref (cur.training) : NULL;
               job->base.spec = cur.spec;
               job->base.weights_path = g_strdup (cur.weights_path);
+              job->base.fused_only = cur.fused_only;
               if (build_thread != NULL)
                 g_thread_join (build_thread);
               g_mutex_lock (&sh->lock);

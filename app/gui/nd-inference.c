@@ -109,6 +109,7 @@ result_clear (NdInferenceResult *r)
   g_free (r->captured);
   g_free (r->op_ms);
   g_free (r->backend);
+  g_free (r->input_text);
   g_clear_pointer (&r->block_diff, g_hash_table_unref);
   g_clear_pointer (&r->logits, nd_tensor_unref);
   g_clear_pointer (&r->input, nd_tensor_unref);

@@ -21,7 +21,8 @@ typedef struct
   double   lambda;         /* < 0: preset */
   gboolean fused;
   char     backend[16];    /* "cpu" or "vulkan" */
-  char    *weights_path;   /* safetensors file or NULL: deterministic random weights */
+  char    *weights_path;   /* safetensors or PyTorch checkpoint, training or deploy form (then
+                            * @fused must be set); NULL: deterministic random weights */
   int      classes;        /* 0: preset */
   int      in_channels;    /* 0: preset; 1 for Fashion-MNIST models */
   char    *preprocess;     /* gray models: the weights' "nondeep.preprocess", or NULL */
@@ -43,7 +44,8 @@ typedef struct
   guint64      image_serial;   /* what nd_inference_set_image () returned for its input */
   gboolean     rebuilt;        /* first result of a new plan */
   NdGraph     *graph;          /* the graph that ran (fused or training form) */
-  NdGraph     *training;       /* its training form, same weights (for kernel steps) */
+  NdGraph     *training;       /* its training form, same weights (for kernel steps); the
+                                * fused graph itself when @fused_only */
   NdModelSpec  spec;
   char        *backend;        /* backend description */
   int          n_nodes;
@@ -60,6 +62,8 @@ typedef struct
   float        top_prob[5];
   int          n_top;
   gboolean     random_weights;
+  gboolean     fused_only;     /* deploy-form weights: no training form exists */
+  char        *input_text;     /* the input transform that made @input, described */
 } NdInferenceResult;
 
 GType               nd_inference_result_get_type (void) G_GNUC_CONST;

@@ -125,9 +125,12 @@ update_labels (NdInspector *self)
   gtk_label_set_text (GTK_LABEL (self->gates_label),
                       v ? _("SE gate per channel") : _("SE gate per channel · none in this block"));
   gtk_label_set_text (GTK_LABEL (self->kernel_label),
-                      self->result && self->block
-                      && nd_kernel_steps_compute (self->result->training, self->block, 0, 0,
-                                                  &steps, NULL)
+                      self->result && self->result->fused_only
+                      ? _("How the fused 3×3 kernel is made · these weights hold the fused "
+                          "kernels only")
+                      : self->result && self->block
+                        && nd_kernel_steps_compute (self->result->training, self->block, 0, 0,
+                                                    &steps, NULL)
                       ? _("How the fused 3×3 kernel is made")
                       : _("How the fused 3×3 kernel is made · no re-parameterizable branches"));
 }

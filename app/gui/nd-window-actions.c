@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "nd-error.h"
 #include "nd-model.h"
 #include "nd-checkpoint.h"
 #include "nd-weights.h"
@@ -16,61 +17,111 @@
 
 /* ---- weights ------------------------------------------------------------------------------ */
 
-/* Takes the model, knobs, preprocessing and labels our tools write into a safetensors file's
- * metadata ("nondeep.model", "nondeep.knobs", …), so trained weights open in the shape they
- * were trained in. Files without that metadata keep the current model. */
+/* Sets the knobs from "--flag value" pairs (our metadata, or what detection found). */
+static void
+apply_knobs (NdInferenceConfig *c, const char *knobs)
+{
+  g_auto(GStrv) argv = NULL;
+  int argc = 0;
+
+  c->streams = 0, c->width = 0, c->blocks[0] = '\0', c->resolution = 0, c->lambda = -1;
+  c->classes = 0, c->in_channels = 0;
+  if (knobs == NULL || !g_shell_parse_argv (knobs, &argc, &argv, NULL))
+    return;
+  for (int i = 0; i + 1 < argc; i += 2)
+    {
+      const char *k = argv[i], *v = argv[i + 1];
+
+      if (g_str_equal (k, "--width"))
+        c->width = g_ascii_strtod (v, NULL);
+      else if (g_str_equal (k, "--resolution"))
+        c->resolution = atoi (v);
+      else if (g_str_equal (k, "--streams"))
+        c->streams = atoi (v);
+      else if (g_str_equal (k, "--blocks"))
+        g_strlcpy (c->blocks, v, sizeof c->blocks);
+      else if (g_str_equal (k, "--lambda"))
+        c->lambda = g_ascii_strtod (v, NULL);
+      else if (g_str_equal (k, "--classes"))
+        c->classes = atoi (v);
+      else if (g_str_equal (k, "--in-channels"))
+        c->in_channels = atoi (v);
+    }
+}
+
+static void
+set_title (NdWindow *self, const char *weights_path)
+{
+  g_autofree char *base = weights_path ? g_path_get_basename (weights_path) : NULL;
+  g_autofree char *title = base ? g_strdup_printf (_("%s — Nondeep Explorer"), base) : NULL;
+
+  gtk_window_set_title (GTK_WINDOW (self), title ? title : _("Nondeep Explorer"));
+}
+
+/* Opens @path and switches the window to the model it holds: our safetensors name their model,
+ * knobs, input transform and labels in metadata ("nondeep.model", "nondeep.knobs", …); official
+ * checkpoints (PyTorch zip or safetensors, training or deploy form) are recognised from their
+ * keys and shapes (nd-checkpoint-detect.c). Their labels then follow the class count
+ * (ImageNet-1k for 1000) and the input transform the family's official one. Deploy-form
+ * weights run fused, the only form they have. */
 gboolean
 _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
 {
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(NdWeightSet) set = NULL;
-  g_autofree char *detected_model = NULL;
-  g_autofree char *detected_knobs = NULL;
+  g_autofree char *base = g_path_get_basename (path);
   NdInferenceConfig *c = &self->config;
-  const char *model, *knobs, *labels, *pp;
+  NdCheckpointModel m;
+  NdModelSpec spec;
+  const char *model = NULL, *knobs = NULL, *labels = NULL, *pp = NULL, *form = NULL;
+  gboolean detected, fused_only;
 
-  /* our safetensors carry their model in metadata; PyTorch checkpoints are detected from
-   * their keys and shapes (nd-checkpoint-detect.c) */
   if (g_str_has_suffix (path, ".safetensors"))
     set = nd_safetensors_load (path, &meta, error);
   else
-    set = nd_checkpoint_load_for_cli (path, NULL, &detected_model, &detected_knobs, NULL, error);
+    set = nd_checkpoint_load_for_cli (path, NULL, NULL, NULL, NULL, error);
   if (set == NULL)
     return FALSE;
-  model = meta ? g_hash_table_lookup (meta, "nondeep.model") : detected_model;
-  knobs = meta ? g_hash_table_lookup (meta, "nondeep.knobs") : detected_knobs;
-  labels = meta ? g_hash_table_lookup (meta, "nondeep.labels") : NULL;
-  pp = meta ? g_hash_table_lookup (meta, "nondeep.preprocess") : NULL;
-  if (model != NULL && nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
+  detected = nd_checkpoint_detect (set, &m);
+  if (meta != NULL && g_hash_table_lookup (meta, "nondeep.model") != NULL)
     {
-      g_auto(GStrv) argv = NULL;
-      int argc = 0;
-
-      g_strlcpy (c->model, model, sizeof c->model);
-      c->streams = 0, c->width = 0, c->blocks[0] = '\0', c->resolution = 0, c->lambda = -1;
-      c->classes = 0, c->in_channels = 0;
-      if (knobs != NULL && g_shell_parse_argv (knobs, &argc, &argv, NULL))
-        for (int i = 0; i + 1 < argc; i += 2)
-          {
-            const char *k = argv[i], *v = argv[i + 1];
-
-            if (g_str_equal (k, "--width"))
-              c->width = g_ascii_strtod (v, NULL);
-            else if (g_str_equal (k, "--resolution"))
-              c->resolution = atoi (v);
-            else if (g_str_equal (k, "--streams"))
-              c->streams = atoi (v);
-            else if (g_str_equal (k, "--blocks"))
-              g_strlcpy (c->blocks, v, sizeof c->blocks);
-            else if (g_str_equal (k, "--lambda"))
-              c->lambda = g_ascii_strtod (v, NULL);
-            else if (g_str_equal (k, "--classes"))
-              c->classes = atoi (v);
-            else if (g_str_equal (k, "--in-channels"))
-              c->in_channels = atoi (v);
-          }
-      _nd_window_set_state (self, "model", g_variant_new_string (c->model));
+      model = g_hash_table_lookup (meta, "nondeep.model");
+      knobs = g_hash_table_lookup (meta, "nondeep.knobs");
+      labels = g_hash_table_lookup (meta, "nondeep.labels");
+      pp = g_hash_table_lookup (meta, "nondeep.preprocess");
+      form = g_hash_table_lookup (meta, "nondeep.form");
     }
+  else if (detected)
+    {
+      model = m.preset;
+      knobs = m.knobs;
+    }
+  if (model == NULL || !nd_model_spec_parse (model, &spec, NULL))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                   _("%s: cannot tell which model these weights are for (%s)"), base,
+                   m.reason[0] ? m.reason : _("no model named in the file"));
+      return FALSE;
+    }
+  fused_only = g_strcmp0 (form, "fused") == 0 || (detected && m.deploy);
+
+  g_strlcpy (c->model, spec.name, sizeof c->model);
+  apply_knobs (c, knobs);
+  if (fused_only)
+    {
+      self->fused_forced |= !c->fused;
+      c->fused = TRUE;
+    }
+  else if (self->fused_forced)
+    {
+      /* the previous weights turned the switch on, not the user */
+      c->fused = FALSE;
+      self->fused_forced = FALSE;
+    }
+  self->weights_fused_only = fused_only;
+  _nd_window_set_state (self, "model", g_variant_new_string (c->model));
+  _nd_window_set_state (self, "fused", g_variant_new_boolean (c->fused));
+
   g_free (c->weights_path);
   c->weights_path = g_strdup (path);
   g_free (c->preprocess);
@@ -80,8 +131,98 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
     self->weights_labels = g_strsplit (labels, ",", -1);
   g_clear_pointer (&self->labels, g_strfreev);
   self->n_labels = 0;
+  g_free (self->weights_note);
+  self->weights_note = g_strdup_printf ("%s%s%s, %s", spec.name, knobs && *knobs ? " " : "",
+                                        knobs ? knobs : "",
+                                        fused_only ? _("deploy form: fused only")
+                                                   : _("training form"));
+  set_title (self, path);
   _nd_window_sync_widgets (self);
   return TRUE;
+}
+
+/* What an Open Weights replaced, put back if its model cannot be built. */
+typedef struct
+{
+  NdInferenceConfig config;
+  char            **weights_labels;
+  char             *weights_note;
+  gboolean          fused_only;
+  gboolean          fused_forced;
+} WeightsUndo;
+
+static void
+weights_undo_free (gpointer p)
+{
+  WeightsUndo *undo = p;
+
+  nd_inference_config_clear (&undo->config);
+  g_strfreev (undo->weights_labels);
+  g_free (undo->weights_note);
+  g_free (undo);
+}
+
+void
+_nd_window_weights_clear (NdWindow *self)
+{
+  g_clear_pointer (&self->weights_undo, weights_undo_free);
+}
+
+gboolean
+nd_window_open_weights (NdWindow *self, const char *path, GError **error)
+{
+  WeightsUndo *undo;
+
+  g_return_val_if_fail (ND_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  undo = g_new0 (WeightsUndo, 1);
+  nd_inference_config_copy (&undo->config, &self->config);
+  undo->weights_labels = g_strdupv (self->weights_labels);
+  undo->weights_note = g_strdup (self->weights_note);
+  undo->fused_only = self->weights_fused_only;
+  undo->fused_forced = self->fused_forced;
+  if (!_nd_window_use_weights (self, path, error))
+    {
+      weights_undo_free (undo);
+      return FALSE;
+    }
+  _nd_window_weights_clear (self);
+  self->weights_undo = undo;
+  /* a message about the previous weights is stale now */
+  _nd_window_set_knob_error (self, KNOB_GENERAL, NULL);
+  _nd_window_rebuild (self, KNOB_GENERAL);
+  self->weights_generation = self->generation;
+  return TRUE;
+}
+
+void
+_nd_window_weights_settled (NdWindow *self, guint64 generation, gboolean failed)
+{
+  WeightsUndo *undo = self->weights_undo;
+
+  /* Until a config with these weights builds, the previous model is the one serving. */
+  if (undo == NULL || generation < self->weights_generation)
+    return;
+  self->weights_undo = NULL;
+  if (failed)
+    {
+      /* The worker still serves the previous model: show its settings again. */
+      nd_inference_config_copy (&self->config, &undo->config);
+      g_strfreev (self->weights_labels);
+      self->weights_labels = g_steal_pointer (&undo->weights_labels);
+      g_free (self->weights_note);
+      self->weights_note = g_steal_pointer (&undo->weights_note);
+      self->weights_fused_only = undo->fused_only;
+      self->fused_forced = undo->fused_forced;
+      g_clear_pointer (&self->labels, g_strfreev);
+      self->n_labels = 0;
+      _nd_window_set_state (self, "model", g_variant_new_string (self->config.model));
+      _nd_window_set_state (self, "fused", g_variant_new_boolean (self->config.fused));
+      set_title (self, self->config.weights_path);
+      _nd_window_sync_widgets (self);
+    }
+  weights_undo_free (undo);
 }
 
 /* The bundled trained model (ND_DEFAULT_WEIGHTS under the assets dir), or NULL. */
@@ -98,10 +239,39 @@ _nd_window_default_weights (void)
 #define STATE_HANDLER(fn) \
   static void fn (GSimpleAction *action, GVariant *value, gpointer data)
 
+/* A switch shows its new position before it asks its action; when the action refuses, the
+ * state is bounced once so that every widget bound to it (header bar, preferences) shows the
+ * state again. */
+static gboolean
+resync_fused_cb (gpointer data)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (data), "fused");
+  g_autoptr(GVariant) state = action ? g_action_get_state (action) : NULL;
+
+  if (state != NULL)
+    {
+      gboolean on = g_variant_get_boolean (state);
+
+      g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (!on));
+      g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (on));
+    }
+  return G_SOURCE_REMOVE;
+}
+
 STATE_HANDLER (change_fused)
 {
   NdWindow *self = data;
 
+  if (self->weights_fused_only && !g_variant_get_boolean (value))
+    {
+      /* Deploy-form weights: the branches were merged before they were saved. */
+      _nd_window_set_knob_error (self, KNOB_GENERAL,
+                                 _("These weights are the fused (deploy) form only: the "
+                                   "unfused training form is not available for them"));
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, resync_fused_cb, g_object_ref (self),
+                       g_object_unref);
+      return;
+    }
   g_simple_action_set_state (action, value);
   self->config.fused = g_variant_get_boolean (value);
   _nd_window_rebuild (self, KNOB_GENERAL);
@@ -174,6 +344,11 @@ STATE_HANDLER (change_model)
   g_clear_pointer (&self->config.weights_path, g_free);
   g_clear_pointer (&self->config.preprocess, g_free);
   g_clear_pointer (&self->weights_labels, g_strfreev);
+  g_clear_pointer (&self->weights_note, g_free);
+  _nd_window_weights_clear (self);
+  self->weights_fused_only = FALSE;
+  self->fused_forced = FALSE;
+  set_title (self, NULL);
   self->config.classes = 0;
   self->config.in_channels = 0;
   self->config.streams = 0;
@@ -263,9 +438,7 @@ weights_chosen_cb (GtkNativeDialog *dialog, int response, NdWindow *self)
       g_autofree char *path = g_file_get_path (file);
       g_autoptr(GError) error = NULL;
 
-      if (path != NULL && _nd_window_use_weights (self, path, &error))
-        _nd_window_rebuild (self, KNOB_GENERAL);
-      else if (error != NULL)
+      if (path != NULL && !nd_window_open_weights (self, path, &error))
         _nd_window_set_knob_error (self, KNOB_GENERAL, error->message);
     }
   g_object_unref (dialog);
@@ -400,6 +573,9 @@ add_knob (NdWindow *self, NdKnob knob, const char *title, GtkWidget *widget, con
   gtk_label_set_wrap_mode (GTK_LABEL (error), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_max_width_chars (GTK_LABEL (error), 30);
   gtk_label_set_width_chars (GTK_LABEL (error), 20);
+  /* a weights mismatch lists many keys: the whole text is in the tooltip */
+  gtk_label_set_lines (GTK_LABEL (error), 12);
+  gtk_label_set_ellipsize (GTK_LABEL (error), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (error, "nd-knob-error");
   gtk_widget_set_visible (error, FALSE);
   if (label != NULL && title != NULL)

@@ -64,6 +64,12 @@ struct _NdWindow
   char              **labels;         /* class names for the current class count */
   char              **weights_labels; /* class names from the weights' metadata */
   int                 n_labels;
+  const char         *labels_source;  /* where @labels came from, for the weights text */
+  char               *weights_note;   /* what the open weights hold: model, knobs, form */
+  gboolean            weights_fused_only; /* deploy-form weights: there is no unfused form */
+  gboolean            fused_forced;   /* they turned the fused switch on */
+  gpointer            weights_undo;   /* nd-window-actions.c: the state before Open Weights */
+  guint64             weights_generation; /* the config generation that opened them */
   gboolean            have_vulkan;
   gboolean            have_gpu;      /* the Vulkan device is a GPU, not lavapipe */
 };
@@ -97,6 +103,12 @@ gboolean    _nd_window_use_weights     (NdWindow   *self,
                                         const char *path,
                                         GError    **error);
 char       *_nd_window_default_weights (void);
+/* The newest config's first result (@failed FALSE) or build error (TRUE): an Open Weights
+ * whose model could not be built is undone, so the window keeps the model that serves. */
+void        _nd_window_weights_settled (NdWindow   *self,
+                                        guint64     generation,
+                                        gboolean    failed);
+void        _nd_window_weights_clear   (NdWindow   *self);
 
 /* nd-window-camera.c */
 void        _nd_window_camera_init     (NdWindow   *self);

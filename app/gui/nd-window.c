@@ -42,6 +42,7 @@ _nd_window_set_knob_error (NdWindow *self, NdKnob knob, const char *message)
   GtkWidget *label = self->error_labels[knob];
 
   gtk_label_set_text (GTK_LABEL (label), message ? message : "");
+  gtk_widget_set_tooltip_text (label, message);
   gtk_widget_set_visible (label, message != NULL);
 }
 
@@ -127,12 +128,14 @@ load_labels (NdWindow *self, int classes)
           self->labels = g_strdupv (self->weights_labels);
         }
       self->n_labels = -1;   /* reload from files when the weights go */
+      self->labels_source = _("from the weights");
       return;
     }
   if (self->n_labels == classes && self->labels != NULL)
     return;
   g_clear_pointer (&self->labels, g_strfreev);
   self->n_labels = classes;
+  self->labels_source = NULL;
   if (file == NULL)
     return;
   path = g_build_filename (_nd_window_assets_dir (), "labels", file, NULL);
@@ -140,12 +143,15 @@ load_labels (NdWindow *self, int classes)
     self->labels = g_strsplit (g_strstrip (text), "\n", -1);
   if (self->labels != NULL && (int) g_strv_length (self->labels) != classes)
     g_clear_pointer (&self->labels, g_strfreev);
+  if (self->labels != NULL)
+    self->labels_source = classes == 10 ? _("Fashion-MNIST") : _("ImageNet-1k");
 }
 
 static void
 update_top5 (NdWindow *self, NdInferenceResult *r)
 {
   g_autofree char *text = NULL;
+  g_autofree char *full = NULL;
 
   load_labels (self, (int) r->logits->numel);
   if (r->random_weights)
@@ -155,9 +161,15 @@ update_top5 (NdWindow *self, NdInferenceResult *r)
     {
       g_autofree char *base = g_path_get_basename (self->config.weights_path);
 
-      text = g_strdup_printf (_("Trained weights: %s"), base);
+      text = self->weights_note
+             ? g_strdup_printf (_("Trained weights: %s (%s)"), base, self->weights_note)
+             : g_strdup_printf (_("Trained weights: %s"), base);
     }
-  nd_input_panel_set_result (self->input_panel, r, self->labels, text);
+  /* What the classes are called and what the picture went through on the way in. */
+  full = g_strdup_printf (_("%s\nLabels: %s\nInput: %s"), text,
+                          self->labels ? self->labels_source : _("class numbers"),
+                          r->input_text ? r->input_text : "");
+  nd_input_panel_set_result (self->input_panel, r, self->labels, full);
 }
 
 static void
@@ -226,6 +238,23 @@ screenshot_tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether @block (a block or node name) is in @graph: a selection made on another model is
+ * replaced. */
+static gboolean
+graph_has_block (const NdGraph *graph, const char *block)
+{
+  if (block == NULL)
+    return FALSE;
+  for (int i = 1; i < nd_graph_n_nodes (graph); i++)
+    {
+      const NdNode *n = nd_graph_node (graph, i);
+
+      if (g_strcmp0 (n->block, block) == 0 || g_strcmp0 (n->name, block) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
 {
@@ -233,6 +262,8 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
   g_clear_pointer (&self->result, nd_inference_result_unref);
   self->result = r;
   self->n_results++;
+  if (r->rebuilt)
+    _nd_window_weights_settled (self, r->generation, FALSE);
   if (r->generation == self->generation)
     {
       clear_knob_errors (self);
@@ -240,7 +271,7 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
       if (r->rebuilt && self->screenshot == NULL)
         save_settings (self);
     }
-  if (nd_graph_view_get_selected (self->graph_view) == NULL)
+  if (!graph_has_block (r->graph, nd_graph_view_get_selected (self->graph_view)))
     {
       /* Something to look at from the start: the first re-parameterizable block, else the
        * first block with a convolution. */
@@ -287,6 +318,7 @@ config_error_cb (NdInference *inference, guint64 generation, const char *message
   /* Only the newest request's failure is news; the serving model is left as it is. */
   if (generation != self->generation)
     return;
+  _nd_window_weights_settled (self, generation, TRUE);
   _nd_window_set_knob_error (self, self->last_knob, message);
   if (self->screenshot != NULL)
     _nd_window_screenshot_failed (self, message);
@@ -491,6 +523,8 @@ nd_window_finalize (GObject *object)
   g_free (self->screenshot);
   g_clear_pointer (&self->labels, g_strfreev);
   g_clear_pointer (&self->weights_labels, g_strfreev);
+  g_free (self->weights_note);
+  _nd_window_weights_clear (self);
   G_OBJECT_CLASS (nd_window_parent_class)->finalize (object);
 }
 
@@ -707,6 +741,15 @@ nd_window_get_knob_error (NdWindow *self, const char *knob)
     if (g_strcmp0 (knob_names[k], knob) == 0 && gtk_widget_get_visible (self->error_labels[k]))
       return gtk_label_get_text (GTK_LABEL (self->error_labels[k]));
   return NULL;
+}
+
+const char *
+nd_window_get_label (NdWindow *self, int index)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  if (self->labels == NULL || index < 0 || index >= (int) g_strv_length (self->labels))
+    return NULL;
+  return self->labels[index];
 }
 
 double

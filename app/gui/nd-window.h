@@ -58,6 +58,17 @@ void               nd_window_set_camera_source  (NdWindow   *self,
 const char        *nd_window_get_banner         (NdWindow *self);
 GdkPaintable      *nd_window_get_preview        (NdWindow *self);
 guint64            nd_window_get_input_serial   (NdWindow *self);
+/* What Open Weights does with the chosen file (the dialog calls it, so can a test): reads a
+ * safetensors file or a PyTorch checkpoint (training or deploy form), switches model, knobs,
+ * labels and input transform to what it holds and rebuilds. A file that cannot be read or
+ * whose model cannot be told fails here; one whose model then fails to build is undone when
+ * the error arrives. Either way the current model stays. */
+gboolean           nd_window_open_weights     (NdWindow   *self,
+                                               const char *path,
+                                               GError    **error);
+/* The class name shown for class @index (the whole line, synonyms included), or NULL. */
+const char        *nd_window_get_label        (NdWindow   *self,
+                                               int         index);
 /* Renders the window to a PNG (gtk_widget_snapshot → GskRenderer → PNG). */
 gboolean           nd_window_save_screenshot  (NdWindow   *self,
                                                const char *path,

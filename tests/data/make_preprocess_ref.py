@@ -185,18 +185,51 @@ def transform(img, resize_to, interp, crop, mean, std, gray=False, canvas=0):
 
 
 # name, image (w, h, seed), resize, interpolation, crop, gray[, canvas] — mirrored in
-# test-preprocess.c
+# test-preprocess.c: the resampling, crop and normalisation on their own
 CASES = [
     ("fmnist-32-a", (333, 250, 1), 28, "bilinear", 28, True, 32),
-    ("parnet-224-a", (333, 250, 1), int(math.floor(224 / 0.875)), "bicubic", 224, False),
-    ("parnet-224-c", (1203, 901, 3), int(math.floor(224 / 0.875)), "bicubic", 224, False),
-    ("repvgg-96-b", (181, 403, 2), 96, "bilinear", 96, False),
-    ("vanillanet-224-b", (181, 403, 2), int(224 / 0.875), "bicubic", 224, False),
-    ("vanillanet-384-a", (333, 250, 1), 0, "bicubic", 384, False),
-    ("resnet-224-c", (1203, 901, 3), int(math.floor(224 / 0.875)), "bilinear", 224, False),
     ("gray-28-a", (333, 250, 1), 28, "bilinear", 28, True),
     ("gray-28-d", (28, 28, 4), 28, "bilinear", 28, True),
     ("bicubic-up-e", (19, 13, 5), 40, "bicubic", 37, False),
+]
+
+
+def official(family, size):
+    """Each family's own evaluation transform at input side `size` (reference/networks.md),
+    as (resize of the short side or 0 for a warp to size × size, interpolation, crop).
+    Written from the official code, not from the C presets, so a wrong preset shows."""
+    if family == "parnet":
+        # SimpNet has no default_cfg: timm's resolve_data_config defaults, crop_pct 0.875,
+        # bicubic; transforms_imagenet_eval: scale_size = floor(size / crop_pct)
+        return int(math.floor(size / 0.875)), "bicubic", size
+    if family == "repvgg":
+        # DingXiaoH/RepVGG data/build.py with TEST.CROP False (the default):
+        # Resize(TEST_SIZE) + CenterCrop(TEST_SIZE); train/config.py DATA.INTERPOLATION bilinear
+        return size, "bilinear", size
+    if family == "vanillanet":
+        # huawei-noah/VanillaNet datasets.py: crop_pct 0.875, interpolation 3 (bicubic);
+        # input_size >= 384 is Resize((size, size)) without a crop
+        if size >= 384:
+            return 0, "bicubic", size
+        return int(size / 0.875), "bicubic", size
+    if family in ("resnet", "vgg"):
+        # torchvision IMAGENET1K_V1 weights: ImageClassification(crop 224, resize 256, bilinear)
+        return (256 if size == 224 else int(math.floor(size / 0.875))), "bilinear", size
+    raise ValueError(family)
+
+
+# name, image (w, h, seed), family, input side — the C side takes nd_preprocess_for_spec()
+# of that family unchanged (mirrored in test-preprocess.c)
+FAMILY_CASES = [
+    ("parnet-224-a", (333, 250, 1), "parnet", 224),
+    ("parnet-224-c", (1203, 901, 3), "parnet", 224),
+    ("parnet-352-b", (181, 403, 2), "parnet", 352),
+    ("repvgg-224-c", (1203, 901, 3), "repvgg", 224),
+    ("repvgg-96-b", (181, 403, 2), "repvgg", 96),
+    ("vanillanet-224-b", (181, 403, 2), "vanillanet", 224),
+    ("vanillanet-384-a", (333, 250, 1), "vanillanet", 384),
+    ("resnet-224-c", (1203, 901, 3), "resnet", 224),
+    ("vgg-224-a", (333, 250, 1), "vgg", 224),
 ]
 
 
@@ -209,6 +242,10 @@ def main():
         img = make_image(w, h, seed)
         mean, std = ((0.2860,), (0.3530,)) if gray else (IMAGENET_MEAN, IMAGENET_STD)
         t = transform(img, size, interp, crop, mean, std, gray, canvas[0] if canvas else 0)
+        np.save(os.path.join(outdir, name + ".npy"), t.astype(np.float32))
+    for name, (w, h, seed), family, side in FAMILY_CASES:
+        size, interp, crop = official(family, side)
+        t = transform(make_image(w, h, seed), size, interp, crop, IMAGENET_MEAN, IMAGENET_STD)
         np.save(os.path.join(outdir, name + ".npy"), t.astype(np.float32))
     if Image is not None:
         print(f"resize backend: Pillow {Image.__version__} (numpy re-implementation checked equal)")
