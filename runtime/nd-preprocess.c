@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-preprocess.h"
 
@@ -625,6 +626,21 @@ nd_preprocess_gray_image (const guint8 *pixels, int width, int height, int strid
       || !check_image (pixels, width, height, stride, format, &bpp, error))
     return NULL;
   return resize_crop_u8 (pixels, width, height, stride, bpp, &pp, &ch);
+}
+
+gboolean
+nd_preprocess_gray_input (const guint8 *pixels, int width, int height, int stride,
+                          NdPixelFormat format, const NdGrayPreprocess *gp, float *dst,
+                          GError **error)
+{
+  g_autofree guint8 *gray = nd_preprocess_gray_image (pixels, width, height, stride, format,
+                                                      ND_FASHION_MNIST_SIDE,
+                                                      ND_INTERPOLATION_BILINEAR, error);
+
+  if (gray == NULL)
+    return FALSE;
+  nd_gray_preprocess_pixels (gray, ND_FASHION_MNIST_SIDE, ND_FASHION_MNIST_SIDE, gp, dst);
+  return TRUE;
 }
 
 NdTensor *

@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "nd-dataset.h"
 #include "nd-model.h"
 #include "nd-tensor.h"
 
@@ -116,6 +117,20 @@ guint8       *nd_preprocess_gray_image (const guint8       *pixels,
                                         int                 side,
                                         NdInterpolation     interpolation,
                                         GError            **error);
+
+/* Any picture into a Fashion-MNIST model's input (@dst: gp->size² floats), the one path the
+ * GUI, `run --image` and `camera` share: gray and a 28×28 Fashion-MNIST-sized picture as
+ * nd_preprocess_gray_image (side 28, bilinear) makes it — a 28×28 picture is unchanged —
+ * then the weights' own 28 → size mapping (pad or bilinear) and mean/std. */
+#define ND_FASHION_MNIST_SIDE 28
+gboolean      nd_preprocess_gray_input (const guint8             *pixels,
+                                        int                       width,
+                                        int                       height,
+                                        int                       stride,
+                                        NdPixelFormat             format,
+                                        const NdGrayPreprocess   *gp,
+                                        float                    *dst,
+                                        GError                  **error);
 
 /* The resampling step alone, for tests and the input view: PIL's Image.resize (separable,
  * horizontal pass first, each pass rounded to uint8) of a packed @channels-byte image to

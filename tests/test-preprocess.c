@@ -575,6 +575,45 @@ test_errors (void)
   nd_tensor_unref (t);
 }
 
+/* The gray path every front end shares: a 28×28 picture goes through unchanged (as the test
+ * set does), a larger one becomes a 28×28 Fashion-MNIST-sized picture first, so the pad
+ * mapping still leaves its 2-pixel border of zeros (mean-subtracted). */
+static void
+test_gray_input (void)
+{
+  NdGrayPreprocess gp;
+  g_autoptr(GError) error = NULL;
+  guint8 gray[28 * 28], rgba[28 * 28 * 4];
+  g_autofree guint8 *big = g_malloc (64 * 48 * 4);
+  float want[32 * 32], got[32 * 32];
+
+  g_assert_true (nd_gray_preprocess_parse ("gray resize=pad size=32 mean=0.2860 std=0.3530",
+                                           &gp, &error));
+  for (int i = 0; i < 28 * 28; i++)
+    {
+      gray[i] = (guint8) ((i * 37) % 251);
+      memset (rgba + 4 * i, gray[i], 3);
+      rgba[4 * i + 3] = 255;
+    }
+  nd_gray_preprocess_pixels (gray, 28, 28, &gp, want);
+  g_assert_true (nd_preprocess_gray_input (rgba, 28, 28, 28 * 4, ND_PIXEL_FORMAT_RGBA8, &gp,
+                                           got, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (got, sizeof got, want, sizeof want);
+
+  memset (big, 100, 64 * 48 * 4);
+  g_assert_true (nd_preprocess_gray_input (big, 64, 48, 64 * 4, ND_PIXEL_FORMAT_RGBA8, &gp, got,
+                                           &error));
+  for (int y = 0; y < 32; y++)
+    for (int x = 0; x < 32; x++)
+      {
+        gboolean inside = y >= 2 && y < 30 && x >= 2 && x < 30;
+        double v = ((inside ? 100 / 255.0 : 0.0) - 0.2860) / 0.3530;
+
+        g_assert_cmpfloat_with_epsilon (got[y * 32 + x], v, 1e-5);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -588,6 +627,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preprocess/identity-and-constant", test_identity_and_constant);
   g_test_add_func ("/preprocess/resample-direct", test_resample_direct);
   g_test_add_func ("/preprocess/errors", test_errors);
+  g_test_add_func ("/preprocess/gray-input", test_gray_input);
   g_test_add_func ("/preprocess/against-pytorch", test_against_pytorch);
 
   return g_test_run ();

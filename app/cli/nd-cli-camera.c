@@ -29,21 +29,13 @@ typedef struct
   NdGrayPreprocess gpp;
 } FramePrep;
 
-#define FMNIST_SIDE 28
-
 static gboolean
 prepare_frame (NdFrame *frame, const FramePrep *prep, NdTensor *input, GError **error)
 {
-  g_autofree guint8 *gray = NULL;
-
   if (!prep->gray)
     return nd_frame_preprocess_into (frame, &prep->pp, input, 0, error);
-  gray = nd_preprocess_gray_image (frame->data, frame->width, frame->height, frame->stride,
-                                   frame->format, FMNIST_SIDE, ND_INTERPOLATION_BILINEAR, error);
-  if (gray == NULL)
-    return FALSE;
-  nd_gray_preprocess_pixels (gray, FMNIST_SIDE, FMNIST_SIDE, &prep->gpp, input->data);
-  return TRUE;
+  return nd_preprocess_gray_input (frame->data, frame->width, frame->height, frame->stride,
+                                   frame->format, &prep->gpp, input->data, error);
 }
 
 static NdCapture *
@@ -261,7 +253,7 @@ nd_cli_camera (int argc, char **argv)
       if (prep.gpp.size != model->graph->in_h)
         prep.gpp.size = model->graph->in_h;
       prep_text = g_strdup_printf ("gray, bilinear %d, crop %d, then %s to %d, mean %.4g std "
-                                   "%.4g", FMNIST_SIDE, FMNIST_SIDE,
+                                   "%.4g", ND_FASHION_MNIST_SIDE, ND_FASHION_MNIST_SIDE,
                                    prep.gpp.bilinear ? "bilinear" : "pad", prep.gpp.size,
                                    prep.gpp.mean, prep.gpp.std);
     }

@@ -51,24 +51,17 @@ nd_cli_load_image (const char *path, NdCliModel *model, GError **error)
   if (model->graph->in_c == 1)
     {
       NdGrayPreprocess pp;
-      g_autofree guint8 *gray = g_malloc ((gsize) w * h);
-      NdTensor *t;
+      g_autoptr(NdTensor) t = NULL;
 
       if (!nd_gray_preprocess_parse (model->preprocess, &pp, error))
         return NULL;
-      if (pp.size != model->graph->in_h)
-        pp.size = model->graph->in_h;
-      for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-          {
-            const guint8 *p = px + (gsize) y * stride + x * nch;
-
-            /* ITU-R 601 luma, as PIL's convert("L") */
-            gray[y * w + x] = (guint8) ((p[0] * 299 + p[1] * 587 + p[2] * 114 + 500) / 1000);
-          }
+      pp.size = model->graph->in_h;
       t = nd_tensor_new_4d (1, 1, pp.size, pp.size);
-      nd_gray_preprocess_pixels (gray, w, h, &pp, t->data);
-      return t;
+      if (!nd_preprocess_gray_input (px, w, h, stride,
+                                     nch == 4 ? ND_PIXEL_FORMAT_RGBA8 : ND_PIXEL_FORMAT_RGB8,
+                                     &pp, t->data, error))
+        return NULL;
+      return g_steal_pointer (&t);
     }
   {
     NdPreprocess pp;

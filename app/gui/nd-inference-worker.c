@@ -418,7 +418,6 @@ make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **erro
     {
       /* Fashion-MNIST models: the weights' gray path (pad or resize, their mean/std). */
       NdGrayPreprocess gp;
-      g_autofree guint8 *gray = g_malloc ((gsize) w * h);
       NdTensor *t;
 
       if (!nd_gray_preprocess_parse (cur->preprocess, &gp, error))
@@ -426,22 +425,17 @@ make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **erro
       gp.size = graph->in_h;
       g_free (cur->input_text);
       cur->input_text = gp.bilinear
-                        ? g_strdup_printf (_("gray, bilinear to %d×%d, mean %.4g std %.4g"),
+                        ? g_strdup_printf (_("gray 28×28 (larger pictures: short side, centre "
+                                             "crop), bilinear to %d×%d, mean %.4g std %.4g"),
                                            gp.size, gp.size, gp.mean, gp.std)
-                        : g_strdup_printf (_("gray, centred on a %d×%d canvas (larger pictures "
-                                             "are resized), mean %.4g std %.4g"),
+                        : g_strdup_printf (_("gray 28×28 (larger pictures: short side, centre "
+                                             "crop), centred on a %d×%d canvas, mean %.4g std "
+                                             "%.4g"),
                                            gp.size, gp.size, gp.mean, gp.std);
-      for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-          {
-            const guint8 *p = px + (gsize) y * stride + 4 * x;
-
-            /* ITU-R 601 luma, as PIL's convert("L") */
-            gray[(gsize) y * w + x] = (guint8) ((p[0] * 299 + p[1] * 587 + p[2] * 114 + 500)
-                                                / 1000);
-          }
       t = nd_tensor_new_4d (1, 1, gp.size, gp.size);
-      nd_gray_preprocess_pixels (gray, w, h, &gp, t->data);
+      if (!nd_preprocess_gray_input (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &gp, t->data,
+                                     error))
+        g_clear_pointer (&t, nd_tensor_unref);
       return t;
     }
   /* The family's official evaluation transform at the side the graph takes. */
