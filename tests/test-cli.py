@@ -11,6 +11,8 @@ import sys
 import tempfile
 
 CLI = sys.argv[1]
+WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets", "weights")
+FMNIST = "/usr/share/datasets/fashion-mnist"
 TMP = tempfile.mkdtemp(prefix="nd-cli-test-")
 results = []
 
@@ -164,6 +166,33 @@ def _():
     assert any(op["algo"].startswith("vk-") for op in r["ops"])
     cli_error("bench", "--model", "repvgg-a0", "--backend", "vulkan", "--device",
               "no-such-gpu", contains="no-such-gpu")
+
+
+def safetensors_metadata(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        return json.loads(f.read(n)).get("__metadata__", {})
+
+
+@test("eval: every shipped model reproduces its card on the first 1000 test images")
+def _():
+    if not os.path.isdir(FMNIST):
+        print("# %s missing (Debian's dataset-fashion-mnist): skipped" % FMNIST)
+        return
+    shipped = sorted(f for f in os.listdir(WEIGHTS_DIR) if f.endswith(".safetensors"))
+    assert shipped, WEIGHTS_DIR
+    for name in shipped:
+        path = os.path.join(WEIGHTS_DIR, name)
+        meta = safetensors_metadata(path)
+        want = int(meta["nondeep.test_correct_first_1000"])
+        for form in ([], ["--fused"]):
+            r = cli_json("eval", "--weights", path, "--dataset", "fashion-mnist", "--limit",
+                         "1000", *form)
+            assert r["n"] == 1000 and abs(r["accuracy"] - r["correct"] / 1000) < 1e-9, r
+            # PyTorch and our kernels round differently: one borderline image may flip.
+            assert abs(r["correct"] - want) <= 1, (name, form, r["correct"], want)
+            print("# %s%s: %d / 1000 (card: %d)" % (name, " fused" if form else "",
+                                                    r["correct"], want))
 
 
 @test("bad arguments and files: one-line errors, no crash")

@@ -103,6 +103,26 @@ def evaluate(model, x, y, bs=500):
     return correct / x.shape[0]
 
 
+# The slice of the test set the test suite re-evaluates with our runtime (card_slice.py).
+SLICE = 1000
+SLICE_LINE_PREFIX = '- First '
+
+
+def slice_key(n):
+    return 'nondeep.test_correct_first_%d' % n
+
+
+def slice_correct(model, x, y, n):
+    model.eval()
+    with torch.no_grad():
+        return int((model(x[:n]).argmax(1) == y[:n]).sum().item())
+
+
+def slice_line(n, correct):
+    return ('%s%d test images (training form, PyTorch): %d correct — `nondeep-cli eval '
+            '--limit %d` must reproduce it' % (SLICE_LINE_PREFIX, n, correct, n))
+
+
 def knob_flags(p):
     return '--width %g --resolution %d --classes 10 --in-channels 1' % (p['width'], p['res'])
 
@@ -198,6 +218,8 @@ def main():
             'nondeep.dataset': 'fashion-mnist', 'nondeep.preprocess': PREPROCESS,
             'nondeep.labels': ','.join(LABELS), 'nondeep.test_accuracy': '%.4f' % acc,
             'nondeep.seed': str(a.seed), 'nondeep.epochs': str(p['epochs'])}
+    correct = slice_correct(model, xte, yte, SLICE)
+    meta[slice_key(SLICE)] = str(correct)
     st.save(wpath, nm.float_state_dict(model), metadata=meta, dtype='F32')
     cmd = ' '.join(['/usr/bin/python3', 'tools/train_fashion_mnist.py'] + sys.argv[1:])
     card = [
@@ -219,7 +241,8 @@ def main():
         % (torch.__version__, 100 * acc, 100 * acc_fused),
         '- Training time: %.1f min on %d CPU thread(s)' % ((time.time() - t_start) / 60,
                                                           a.threads),
-        '- Dataset: Fashion-MNIST (Xiao, Rasul, Vollgraf 2017), MIT licence, from %s' % a.data, '']
+        '- Dataset: Fashion-MNIST (Xiao, Rasul, Vollgraf 2017), MIT licence, from %s' % a.data,
+        slice_line(SLICE, correct), '']
     with open(os.path.join(a.out, p['name'] + '.md'), 'w') as f:
         f.write('\n'.join(card))
     print('wrote %s and %s.md' % (wpath, p['name']))
