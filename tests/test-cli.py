@@ -193,6 +193,14 @@ def _():
             assert abs(r["correct"] - want) <= 1, (name, form, r["correct"], want)
             print("# %s%s: %d / 1000 (card: %d)" % (name, " fused" if form else "",
                                                     r["correct"], want))
+        # --model alone finds the shipped weights of that model (the first by file name)
+        first = sorted(f for f in shipped
+                       if safetensors_metadata(os.path.join(WEIGHTS_DIR, f))["nondeep.model"]
+                       == meta["nondeep.model"])[0]
+        if first == name:
+            r = cli_json("eval", "--model", meta["nondeep.model"], "--dataset", "fashion-mnist",
+                         "--limit", "1000")
+            assert abs(r["correct"] - want) <= 1 and r["weights"].endswith(name), r
 
 
 @test("bad arguments and files: one-line errors, no crash")

@@ -357,7 +357,34 @@ nd_cli_find_asset (const char *relative)
       if (dirs[i] == NULL)
         continue;
       path = g_build_filename (dirs[i], relative, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+char *
+nd_cli_find_shipped_weights (const char *model)
+{
+  g_autofree char *dir = nd_cli_find_asset ("weights");
+  g_autoptr(GDir) d = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  if (dir == NULL || (d = g_dir_open (dir, 0, NULL)) == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".safetensors"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);   /* the same pick every time */
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
+      g_autoptr(GHashTable) meta = NULL;
+      g_autoptr(NdWeightSet) set = nd_safetensors_load (path, &meta, NULL);
+
+      if (set != NULL && meta != NULL
+          && g_strcmp0 (g_hash_table_lookup (meta, "nondeep.model"), model) == 0)
         return g_steal_pointer (&path);
     }
   return NULL;

@@ -72,6 +72,9 @@ NdBackend    *nd_cli_backend_new       (NdCliModelOptions *opts,
 char        **nd_cli_labels            (int classes,
                                         const char *dataset);
 /* Finds a file under assets/ (installed data dir, or the source tree when uninstalled). */
+/* A trained model the project ships for @model (a .safetensors file in assets/weights whose
+ * nondeep.model metadata names it; the first by file name), or NULL. */
+char         *nd_cli_find_shipped_weights (const char *model);
 char         *nd_cli_find_asset        (const char *relative);
 
 /* Prints "nondeep-cli: <message>" on stderr and returns the exit status 1. */

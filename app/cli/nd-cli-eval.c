@@ -47,6 +47,11 @@ nd_cli_eval (int argc, char **argv)
       status = nd_cli_failf (_("unknown dataset “%s” (only fashion-mnist)"), dataset);
       goto out;
     }
+  /* --model alone: the weights the project trained for it, when it ships some; their
+   * metadata then gives the knobs (width, resolution, channels, classes). */
+  if (o.model != NULL && o.weights == NULL
+      && (o.weights = nd_cli_find_shipped_weights (o.model)) != NULL)
+    g_clear_pointer (&o.model, g_free);
   if (o.model == NULL && o.weights == NULL)
     {
       o.weights = nd_cli_find_asset (ND_DEFAULT_WEIGHTS);
