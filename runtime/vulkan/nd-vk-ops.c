@@ -170,16 +170,34 @@ split_k_setup (NdVkOp *op, int slices, guint32 zn, guint64 total, int channels, 
  * tile of which one column is used. */
 #define GEMV_MAX_N 4
 
+/* gemm.comp's grid for an M×N product done @z times: the GEMV path for N ≤ GEMV_MAX_N,
+ * BM×BN tiles otherwise (then named @tiled). */
 static void
-gemv_setup (NdVkOp *op, guint32 *spec, int m, int n, guint32 z)
+gemm_grid (NdVkOp *op, guint32 *spec, int m, int n, guint32 z,
+           const VkPhysicalDeviceLimits *limits, const char *tiled)
 {
-  spec[0] = ELT_WG;
-  spec[1] = 64;
-  spec[2] = 16;
-  spec[17] = 1;
-  op->groups[0] = n;
-  op->groups[1] = m;
+  guint32 bm, bn;
+
+  if (n <= GEMV_MAX_N)
+    {
+      spec[0] = ELT_WG;
+      spec[1] = 64;
+      spec[2] = 16;
+      spec[17] = 1;
+      op->groups[0] = n;
+      op->groups[1] = m;
+      op->groups[2] = z;
+      op->algo = "vk-gemv";
+      return;
+    }
+  pick_tiles (m, n, limits, &bm, &bn);
+  spec[0] = (bm / 4) * (bn / 4);
+  spec[1] = bm;
+  spec[2] = bn;
+  op->groups[0] = (n + bn - 1) / bn;
+  op->groups[1] = (m + bm - 1) / bm;
   op->groups[2] = z;
+  op->algo = tiled;
 }
 
 /* Conv weights [O, I/g, k, k] with the BN folded in: W'[o] = W[o]·s[o],
@@ -347,22 +365,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
                          fbits (alpha), 0 };
 
       op->shader = "gemm";
-      if (hw <= GEMV_MAX_N)
-        {
-          gemv_setup (op, spec, cout, hw, (guint32) batch * g);
-          op->algo = "vk-gemv";
-        }
-      else
-        {
-          pick_tiles (cout, hw, limits, &bm, &bn_tile);
-          spec[0] = (bm / 4) * (bn_tile / 4);
-          spec[1] = bm;
-          spec[2] = bn_tile;
-          op->algo = "vk-gemm1x1";
-          op->groups[0] = (hw + bn_tile - 1) / bn_tile;
-          op->groups[1] = (cout + bm - 1) / bm;
-          op->groups[2] = (guint32) batch * g;
-        }
+      gemm_grid (op, spec, cout, hw, (guint32) batch * g, limits, "vk-gemm1x1");
       memcpy (op->spec, spec, sizeof spec);
       op->n_spec = G_N_ELEMENTS (spec);
       slices = hw <= GEMV_MAX_N ? 1
@@ -411,7 +414,6 @@ build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, in
   const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
   int k = in->out_c * in->out_h * in->out_w, m = node->out_c;
-  guint32 bm, bn;
   guint32 spec[] = { 0, 0, 0, 16, m, batch, k, 1, 1, k, 0, 1, m, 0, 1, act, fbits (alpha), 0 };
 
   op->n_weight = node->w[ND_W_WEIGHT]->numel;
@@ -419,22 +421,7 @@ build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, in
   op->n_bias = m;
   op->bias = g_memdup2 (node->w[ND_W_BIAS]->data, m * sizeof (float));
   op->shader = "gemm";
-  if (batch <= GEMV_MAX_N)
-    {
-      gemv_setup (op, spec, m, batch, 1);
-      op->algo = "vk-gemv";
-    }
-  else
-    {
-      pick_tiles (m, batch, limits, &bm, &bn);
-      spec[0] = (bm / 4) * (bn / 4);
-      spec[1] = bm;
-      spec[2] = bn;
-      op->algo = "vk-gemm";
-      op->groups[0] = (batch + bn - 1) / bn;
-      op->groups[1] = (m + bm - 1) / bm;
-      op->groups[2] = 1;
-    }
+  gemm_grid (op, spec, m, batch, 1, limits, "vk-gemm");
   memcpy (op->spec, spec, sizeof spec);
   op->n_spec = G_N_ELEMENTS (spec);
 }
