@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "nd-render-graph.h"
+#include "nd-weights.h"
 #include "nd-window.h"
 
 /* The window under a real (X) display: every knob driven through its action, the model rebuilt,
@@ -381,18 +382,13 @@ window_shows (Fixture *f, const char *text, gboolean expected)
   return shown;
 }
 
-/* Opens @path the way the Open Weights dialog does and waits for the rebuilt model's first
- * result; a build error fails the test with its message. */
+/* Waits for the first result of the model rebuilt after generation @gen and the frame that
+ * shows it; a build error fails the test with its message. */
 static NdInferenceResult *
-open_weights (Fixture *f, const char *path)
+wait_weights (Fixture *f, guint64 gen)
 {
-  g_autoptr(GError) error = NULL;
-  guint64 gen = nd_window_get_result (f->window)->generation;
   NdInferenceResult *r;
 
-  g_test_message ("opening %s", path);
-  g_assert_true (nd_window_open_weights (f->window, path, &error));
-  g_assert_no_error (error);
   WAIT_UNTIL (f->rebuilt_generation > gen || nd_window_get_knob_error (f->window, "general"),
               120);
   g_assert_cmpstr (nd_window_get_knob_error (f->window, "general"), ==, NULL);
@@ -406,6 +402,19 @@ open_weights (Fixture *f, const char *path)
   g_assert_cmpuint (r->generation, ==, f->rebuilt_generation);
   g_assert_false (r->random_weights);
   return r;
+}
+
+/* Opens @path the way the Open Weights dialog does and waits for the rebuilt model. */
+static NdInferenceResult *
+open_weights (Fixture *f, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 gen = nd_window_get_result (f->window)->generation;
+
+  g_test_message ("opening %s", path);
+  g_assert_true (nd_window_open_weights (f->window, path, &error));
+  g_assert_no_error (error);
+  return wait_weights (f, gen);
 }
 
 static char *
@@ -681,6 +690,191 @@ test_official_checkpoints (Fixture *f, gconstpointer data)
   remove_tree (dir);
 }
 
+/* ---- trained models ----------------------------------------------------------------------- */
+
+static GtkWidget *
+find_primary_menu_button (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_primary (GTK_MENU_BUTTON (widget)))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_primary_menu_button (c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The win.open-trained items of @menu, sections and submenus included, in menu order: their
+ * targets (file names) and labels. */
+static void
+collect_trained_items (GMenuModel *menu, GPtrArray *names, GPtrArray *labels)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr(GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
+      g_autofree char *action = NULL;
+      GMenuModel *link;
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+          && g_str_equal (action, "win.open-trained"))
+        {
+          g_autoptr(GVariant) target =
+            g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
+                                                   G_VARIANT_TYPE_STRING);
+          char *label = NULL;
+
+          g_assert_nonnull (target);
+          g_assert_true (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s",
+                                                          &label));
+          g_ptr_array_add (names, g_variant_dup_string (target, NULL));
+          g_ptr_array_add (labels, label);
+        }
+      while (g_menu_link_iter_get_next (links, NULL, &link))
+        {
+          collect_trained_items (link, names, labels);
+          g_object_unref (link);
+        }
+    }
+}
+
+/* Activates win.open-trained as the menu item for @name does and waits for the new model. */
+static NdInferenceResult *
+open_trained (Fixture *f, const char *name)
+{
+  guint64 gen = nd_window_get_result (f->window)->generation;
+
+  g_test_message ("opening trained model %s", name);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "open-trained",
+                                  g_variant_new_string (name));
+  return wait_weights (f, gen);
+}
+
+/* The primary menu lists every weights file the project ships (read here from the assets
+ * directory and each file's metadata), sorted, labelled with model and accuracy; an item
+ * switches model, labels and input to that file, and a name that is not listed is refused. */
+static void
+test_trained_menu (Fixture *f, gconstpointer data)
+{
+  const char *repvgg = "repvgg-a0-w0.25-fmnist.safetensors";
+  g_autofree char *dir = g_build_filename (ND_SOURCE_ASSETS_DIR, "weights", NULL);
+  g_autofree char *parnet = g_path_get_basename (ND_DEFAULT_WEIGHTS);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) metas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_hash_table_unref);
+  g_autofree char *dotdot = g_strconcat ("../weights/", parnet, NULL);
+  const char *refused[] = { "nope.safetensors", dotdot, "parnet-fashion-mnist.md" };
+  GtkWidget *button;
+  const char *name;
+  NdInferenceResult *r;
+  guint64 gen, rebuilt;
+  char *s;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(GHashTable) meta = NULL;
+      g_autoptr(NdWeightSet) set = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (!g_str_has_suffix (name, ".safetensors"))
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      set = nd_safetensors_load (path, &meta, &error);
+      g_assert_no_error (error);
+      if (meta == NULL || g_hash_table_lookup (meta, "nondeep.model") == NULL)
+        continue;
+      g_ptr_array_add (expected, g_strdup (name));
+      g_hash_table_insert (metas, g_strdup (name), g_steal_pointer (&meta));
+    }
+  g_assert_true (g_hash_table_contains (metas, parnet));
+  g_assert_true (g_hash_table_contains (metas, repvgg));
+
+  button = find_primary_menu_button (GTK_WIDGET (f->window));
+  g_assert_nonnull (button);
+  collect_trained_items (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button)), names,
+                         labels);
+  for (guint i = 0; i < names->len; i++)
+    g_test_message ("menu: %s → %s", (char *) labels->pdata[i], (char *) names->pdata[i]);
+  g_assert_cmpuint (names->len, ==, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    g_assert_true (g_ptr_array_find_with_equal_func (names, expected->pdata[i], g_str_equal,
+                                                     NULL));
+  for (guint i = 0; i < names->len; i++)
+    {
+      GHashTable *meta = g_hash_table_lookup (metas, names->pdata[i]);
+      const char *accuracy = g_hash_table_lookup (meta, "nondeep.test_accuracy");
+      g_autofree char *model = g_ascii_strdown (g_hash_table_lookup (meta, "nondeep.model"), -1);
+      const char *label = labels->pdata[i];
+
+      if (i > 0)
+        g_assert_cmpstr (names->pdata[i - 1], <, names->pdata[i]);
+      g_assert_nonnull (strstr (label, model));
+      if (accuracy != NULL)
+        {
+          g_autofree char *percent = g_strdup_printf ("%.1f %%",
+                                                      g_ascii_strtod (accuracy, NULL) * 100);
+
+          g_assert_nonnull (strstr (label, percent));
+        }
+      if (g_strcmp0 (g_hash_table_lookup (meta, "nondeep.dataset"), "fashion-mnist") == 0)
+        g_assert_nonnull (strstr (label, "Fashion-MNIST"));
+    }
+
+  /* The RepVGG: model, gray 32 × 32 input and Fashion-MNIST names from its metadata. */
+  r = open_trained (f, repvgg);
+  g_assert_cmpstr (r->spec.name, ==, "repvgg-a0");
+  s = action_string (f, "model");
+  g_assert_cmpstr (s, ==, "repvgg-a0");
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpint (r->graph->in_c, ==, 1);
+  g_assert_cmpint ((int) r->logits->numel, ==, 10);
+  g_assert_cmpstr (nd_window_get_label (f->window, 0), ==, "T-shirt/top");
+  assert_title_names (f, repvgg);
+
+  /* Back to the ParNet. */
+  r = open_trained (f, parnet);
+  g_assert_cmpstr (r->spec.name, ==, "parnet-s");
+  s = action_string (f, "model");
+  g_assert_cmpstr (s, ==, "parnet-s");
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpstr (nd_window_get_label (f->window, 0), ==, "T-shirt/top");
+  assert_title_names (f, parnet);
+
+  /* Names not in the list, paths among them, are refused and change nothing. */
+  gen = nd_window_get_result (f->window)->generation;
+  rebuilt = f->rebuilt_generation;
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      const char *error;
+
+      g_action_group_activate_action (G_ACTION_GROUP (f->window), "open-trained",
+                                      g_variant_new_string (refused[i]));
+      error = nd_window_get_knob_error (f->window, "general");
+      g_test_message ("%s: %s", refused[i], error);
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error, refused[i]));
+      s = action_string (f, "model");
+      g_assert_cmpstr (s, ==, "parnet-s");
+      g_clear_pointer (&s, g_free);
+      assert_title_names (f, parnet);
+    }
+  /* a few frames for any result that was on its way */
+  {
+    guint64 painted = f->painted;
+
+    WAIT_UNTIL (f->painted > painted + 2, 10);
+  }
+  g_assert_cmpuint (nd_window_get_result (f->window)->generation, ==, gen);
+  g_assert_cmpuint (f->rebuilt_generation, ==, rebuilt);
+}
+
 #if ND_HAVE_CAPTURE
 /* ---- the camera, without one -----------------------------------------------------------
  * main() sets ND_CAMERA_SOURCE=test-pattern:ball before any thread starts (setenv is not
@@ -930,6 +1124,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/trained-weights", test_trained_weights);
   g_test_add ("/ui/official-checkpoints", Fixture, NULL, fixture_setup,
               test_official_checkpoints, fixture_teardown);
+  g_test_add ("/ui/trained-menu", Fixture, NULL, fixture_setup, test_trained_menu,
+              fixture_teardown);
   g_test_add ("/ui/still-running", Fixture, NULL, fixture_setup, test_still_running,
               fixture_teardown);
 #if ND_HAVE_CAPTURE

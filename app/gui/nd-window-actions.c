@@ -621,5 +621,5 @@ _nd_window_actions_init (NdWindow *self)
   self->lambda_spin = add_knob (self, KNOB_LAMBDA, _("λ"), spin (self, 0, 1, 0.1, 2),
                                 _("VanillaNet's deep-training slope (1: merge-ready)"));
   add_knob (self, KNOB_GENERAL, NULL, NULL, NULL);
-
+  _nd_window_trained_init (self);
 }

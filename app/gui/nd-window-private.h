@@ -42,6 +42,7 @@ struct _NdWindow
   NdInspector        *inspector;
   NdLatencyPanel     *latency_panel;
   GtkStack           *view_stack;
+  GMenu              *primary_menu;
 
   GtkWidget          *streams_spin, *width_spin, *blocks_entry, *resolution_spin, *lambda_spin;
   GtkWidget          *error_labels[N_KNOBS];
@@ -72,6 +73,7 @@ struct _NdWindow
   guint64             weights_generation; /* the config generation that opened them */
   gboolean            have_vulkan;
   gboolean            have_gpu;      /* the Vulkan device is a GPU, not lavapipe */
+  char              **trained;        /* nd-window-trained.c: the Trained Models file names */
 };
 
 
@@ -109,6 +111,9 @@ void        _nd_window_weights_settled (NdWindow   *self,
                                         guint64     generation,
                                         gboolean    failed);
 void        _nd_window_weights_clear   (NdWindow   *self);
+
+/* nd-window-trained.c: the Trained Models menu section and win.open-trained. */
+void        _nd_window_trained_init    (NdWindow   *self);
 
 /* nd-window-camera.c */
 void        _nd_window_camera_init     (NdWindow   *self);

@@ -524,6 +524,7 @@ nd_window_finalize (GObject *object)
   g_clear_pointer (&self->labels, g_strfreev);
   g_clear_pointer (&self->weights_labels, g_strfreev);
   g_free (self->weights_note);
+  g_strfreev (self->trained);
   _nd_window_weights_clear (self);
   G_OBJECT_CLASS (nd_window_parent_class)->finalize (object);
 }
@@ -555,6 +556,7 @@ nd_window_class_init (NdWindowClass *klass)
   BIND (inspector);
   BIND (latency_panel);
   BIND (view_stack);
+  BIND (primary_menu);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, banner_close_cb);
 }
