@@ -177,24 +177,15 @@ parse_metadata (const char *path, JsonNode *node, GHashTable **metadata, GError 
   return TRUE;
 }
 
-NdWeightSet *
-nd_safetensors_load_from_data (const guint8 *data,
-                               gsize         size,
-                               const char   *path,
-                               GHashTable  **metadata,
-                               GError      **error)
+/* Checks the header's length, nesting and encoding and parses it: the root object, or NULL.
+ * @hlen_out: the header's length. */
+static JsonNode *
+parse_header (const guint8 *data, gsize size, const char *path, JsonParser *parser,
+              guint64 *hlen_out, GError **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) json_error = NULL;
-  g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (StEntry));
-  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
-  g_autoptr(NdWeightSet) set = NULL;
-  g_autoptr(GHashTable) meta = NULL;
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GList) members = NULL;
   JsonNode *root;
-  guint64 hlen, data_size;
-  const guint8 *base;
+  guint64 hlen;
 
   if (size < 8)
     {
@@ -230,7 +221,6 @@ nd_safetensors_load_from_data (const guint8 *data,
       bad (error, path, _("the header is not valid UTF-8"));
       return NULL;
     }
-  parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, (const char *) data + 8, hlen, &json_error))
     {
       bad (error, path, _("the header is not valid JSON (%s)"), json_error->message);
@@ -242,6 +232,33 @@ nd_safetensors_load_from_data (const guint8 *data,
       bad (error, path, _("the header is not a JSON object"));
       return NULL;
     }
+
+  *hlen_out = hlen;
+  return root;
+}
+
+NdWeightSet *
+nd_safetensors_load_from_data (const guint8 *data,
+                               gsize         size,
+                               const char   *path,
+                               GHashTable  **metadata,
+                               GError      **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (StEntry));
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  g_autoptr(NdWeightSet) set = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GList) members = NULL;
+  JsonNode *root;
+  guint64 hlen, data_size;
+  const guint8 *base;
+
+  parser = json_parser_new_immutable ();
+  root = parse_header (data, size, path, parser, &hlen, error);
+  if (root == NULL)
+    return NULL;
 
   /* json_object_get_members() keeps the order of the header; the iterator does not. */
   members = json_object_get_members (json_node_get_object (root));
@@ -327,6 +344,37 @@ nd_safetensors_load (const char *path, GHashTable **metadata, GError **error)
     }
   return nd_safetensors_load_from_data ((const guint8 *) g_mapped_file_get_contents (map),
                                         g_mapped_file_get_length (map), path, metadata, error);
+}
+
+GHashTable *
+nd_safetensors_read_metadata (const char *path, GError **error)
+{
+  g_autoptr(GMappedFile) map = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GHashTable) meta = NULL;
+  JsonNode *root, *node;
+  guint64 hlen;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  /* Mapped, so only the header's pages are read. */
+  map = g_mapped_file_new (path, FALSE, &local);
+  if (map == NULL)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                   _("Cannot open %s: %s"), path, local->message);
+      return NULL;
+    }
+  root = parse_header ((const guint8 *) g_mapped_file_get_contents (map),
+                       g_mapped_file_get_length (map), path, parser, &hlen, error);
+  if (root == NULL)
+    return NULL;
+  node = json_object_get_member (json_node_get_object (root), "__metadata__");
+  if (node == NULL)
+    return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (!parse_metadata (path, node, &meta, error))
+    return NULL;
+  return g_steal_pointer (&meta);
 }
 
 /* ---- writing ---- */

@@ -48,6 +48,10 @@ NdWeightSet *nd_graph_dup_weights   (const NdGraph *graph);
 NdWeightSet *nd_safetensors_load    (const char  *path,
                                      GHashTable **metadata,
                                      GError     **error);
+/* Only the __metadata__ of a safetensors file (the header is checked as by the loader; the
+ * tensors are not read): a string → string table, empty when there is none. */
+GHashTable  *nd_safetensors_read_metadata (const char  *path,
+                                           GError     **error);
 gboolean     nd_safetensors_save    (const char  *path,
                                      NdWeightSet *set,
                                      GHashTable  *metadata,

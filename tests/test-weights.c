@@ -113,6 +113,20 @@ test_safetensors_round_trip (void)
   back = nd_safetensors_load (path, &meta_back, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (g_hash_table_lookup (meta_back, "model"), ==, "small \"quoted\"");
+  {
+    /* The header alone gives the same metadata; a truncated header is refused. */
+    g_autoptr(GHashTable) only = nd_safetensors_read_metadata (path, &error);
+    g_autofree char *cut = tmp_path ("cut.safetensors");
+    g_autoptr(GError) cut_error = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_hash_table_size (only), ==, g_hash_table_size (meta_back));
+    g_assert_cmpstr (g_hash_table_lookup (only, "model"), ==, "small \"quoted\"");
+    g_assert_true (g_file_set_contents (cut, contents, 8 + GUINT64_FROM_LE (hlen) / 2, NULL));
+    g_assert_null (nd_safetensors_read_metadata (cut, &cut_error));
+    g_assert_error (cut_error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
+    g_unlink (cut);
+  }
   g_assert_cmpuint (nd_weight_set_size (back), ==, nd_weight_set_size (set));
   k1 = nd_weight_set_keys (set);
   k2 = nd_weight_set_keys (back);

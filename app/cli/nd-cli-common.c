@@ -380,11 +380,9 @@ nd_cli_find_shipped_weights (const char *model)
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
-      g_autoptr(GHashTable) meta = NULL;
-      g_autoptr(NdWeightSet) set = nd_safetensors_load (path, &meta, NULL);
+      g_autoptr(GHashTable) meta = nd_safetensors_read_metadata (path, NULL);
 
-      if (set != NULL && meta != NULL
-          && g_strcmp0 (g_hash_table_lookup (meta, "nondeep.model"), model) == 0)
+      if (meta != NULL && g_strcmp0 (g_hash_table_lookup (meta, "nondeep.model"), model) == 0)
         return g_steal_pointer (&path);
     }
   return NULL;

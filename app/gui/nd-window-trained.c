@@ -37,20 +37,19 @@ static char *
 trained_label (const char *path)
 {
   g_autoptr(GHashTable) meta = NULL;
-  g_autoptr(NdWeightSet) set = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
   const char *model, *dataset, *accuracy;
   NdModelSpec spec;
 
-  /* The whole file is read for its header; the shipped ones are a few MB at most. */
-  set = nd_safetensors_load (path, &meta, &error);
-  if (set == NULL)
+  /* Only the header: this runs at startup, on the main loop. */
+  meta = nd_safetensors_read_metadata (path, &error);
+  if (meta == NULL)
     {
       g_warning ("%s", error->message);
       return NULL;
     }
-  model = meta ? g_hash_table_lookup (meta, "nondeep.model") : NULL;
+  model = g_hash_table_lookup (meta, "nondeep.model");
   if (model == NULL || !nd_model_spec_parse (model, &spec, NULL))
     return NULL;
   g_ptr_array_add (parts, g_strdup (spec.name));
