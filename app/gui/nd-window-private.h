@@ -112,6 +112,9 @@ void        _nd_window_weights_settled (NdWindow   *self,
                                         gboolean    failed);
 void        _nd_window_weights_clear   (NdWindow   *self);
 
+/* nd-window-backends.c: fills the backend drop-down, sets have_vulkan and have_gpu. */
+void        _nd_window_probe_backends  (NdWindow   *self);
+
 /* nd-window-trained.c: the Trained Models menu section and win.open-trained. */
 void        _nd_window_trained_init    (NdWindow   *self);
 

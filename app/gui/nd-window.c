@@ -3,11 +3,9 @@
 #include "config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include <glib/gi18n.h>
 
-#include "nd-backend.h"
 #include "nd-model.h"
 #include "nd-window-private.h"
 
@@ -372,71 +370,6 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, NdWindo
   return path != NULL && _nd_window_open_image_path (self, path);
 }
 
-/* "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits) (cpu), API …" → "Vulkan, llvmpipe": the header
- * bar has no room for the whole description. */
-static char *
-short_description (const NdBackend *backend, const char *fallback)
-{
-  g_autofree char *text = NULL;
-  char *cut;
-
-  if (backend == NULL || backend->description == NULL)
-    return g_strdup (fallback);
-  text = g_strdup (backend->description);
-  if ((cut = strchr (text, '(')) != NULL)
-    *cut = '\0';
-  g_strchomp (text);
-  while (*text != '\0' && text[strlen (text) - 1] == ',')
-    text[strlen (text) - 1] = '\0';
-  if (g_utf8_strlen (text, -1) > 32)
-    {
-      char *end = g_utf8_offset_to_pointer (text, 31);
-
-      strcpy (end, "…");
-    }
-  return g_steal_pointer (&text);
-}
-
-static void
-probe_backends (NdWindow *self)
-{
-  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
-  g_autoptr(GError) error = NULL;
-  NdBackend *vk = nd_backend_new ("vulkan", -1, &error);
-  NdBackend *cpu = nd_backend_new ("cpu", -1, NULL);
-
-  g_autoptr(GString) tooltip = g_string_new (NULL);
-  g_autofree char *cpu_name = short_description (cpu, _("CPU"));
-
-  gtk_string_list_append (list, cpu_name);
-  if (cpu != NULL && cpu->description != NULL)
-    g_string_append (tooltip, cpu->description);
-  g_clear_pointer (&cpu, nd_backend_free);
-  self->have_vulkan = vk != NULL;
-  self->have_gpu = vk != NULL && vk->gpu;
-  if (vk != NULL)
-    {
-      g_autofree char *vk_name = short_description (vk, "Vulkan");
-
-      gtk_string_list_append (list, vk_name);
-      if (vk->description != NULL)
-        g_string_append_printf (tooltip, "\n%s", vk->description);
-      nd_backend_free (vk);
-    }
-  else
-    {
-      g_autofree char *text = g_strdup_printf (_("Vulkan unavailable: running on the CPU (%s)"),
-                                               error->message);
-
-      _nd_window_show_banner (self, text);
-    }
-  /* The full descriptions (device, memory, features) stay one hover away. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->backend_dropdown), tooltip->str);
-  self->updating = TRUE;
-  gtk_drop_down_set_model (self->backend_dropdown, G_LIST_MODEL (list));
-  self->updating = FALSE;
-}
-
 void
 _nd_window_show_banner (NdWindow *self, const char *text)
 {
@@ -577,7 +510,7 @@ nd_window_init (NdWindow *self)
   self->updating = FALSE;
   _nd_window_actions_init (self);
   _nd_window_camera_init (self);
-  probe_backends (self);
+  _nd_window_probe_backends (self);
   {
     g_autofree char *samples = g_build_filename (_nd_window_assets_dir (), "samples", NULL);
 

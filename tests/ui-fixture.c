@@ -1,0 +1,176 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ui-fixture.h"
+
+/* Two results can be dispatched in one main-loop iteration, so the rebuilt one is caught
+ * here rather than read back from the window. */
+static void
+result_cb (NdInference *inference, NdInferenceResult *r, Fixture *f)
+{
+  if (r->rebuilt)
+    {
+      f->rebuilt_generation = r->generation;
+      f->rebuilt_knob_ms = r->knob_to_result_ms;
+    }
+}
+
+/* Counts frames; a tick callback keeps the frame clock running under Xvfb. */
+static gboolean
+tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  ((Fixture *) data)->painted++;
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+
+void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  NdWindowOptions o = { .model = "parnet-s", .width = 0.25, .resolution = 64, .lambda = -1,
+                        .select = "streams.1.1" };
+
+  /* ND_UI_TEST_PRESET=1 runs the real preset (224 px, full width) to measure knob latency. */
+  if (g_getenv ("ND_UI_TEST_PRESET") != NULL)
+    o.width = 0, o.resolution = 0;
+
+  f->window = nd_window_new (NULL, &o);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (f->window));
+  WAIT_UNTIL (nd_window_get_result (f->window) != NULL
+              && nd_window_get_result (f->window)->block_diff != NULL, 120);
+  gtk_widget_add_tick_callback (GTK_WIDGET (f->window), tick_cb, f, NULL);
+  g_signal_connect (nd_window_get_inference (f->window), "result", G_CALLBACK (result_cb), f);
+}
+
+void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+GBytes *
+screenshot (Fixture *f, const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("ui-%s.png", name);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  g_autoptr(GError) error = NULL;
+  char *data;
+  gsize len;
+
+  /* Two painted frames: the views have drawn the newest result. */
+  {
+    guint64 target = f->painted + 2;
+
+    gtk_widget_queue_draw (GTK_WIDGET (f->window));
+    WAIT_UNTIL (f->painted >= target, 10);
+  }
+  g_assert_true (nd_window_save_screenshot (f->window, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_bytes_new_take (data, len);
+}
+
+/* Changes one knob through its action and waits for the rebuilt model's first result and the
+ * frame that shows it; returns the time that took in ms. */
+double
+drive (Fixture *f, const char *action, GVariant *value, double *knob_ms)
+{
+  guint64 gen = nd_window_get_result (f->window)->generation;
+  gint64 t0 = g_get_monotonic_time ();
+  guint64 painted;
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), action, value);
+  WAIT_UNTIL (f->rebuilt_generation > gen, 120);
+  g_assert_null (nd_window_get_knob_error (f->window, action));
+  if (knob_ms != NULL)
+    *knob_ms = f->rebuilt_knob_ms;
+  painted = f->painted;
+  WAIT_UNTIL (f->painted > painted, 10);
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+/* Every GtkLabel text under @widget, one per line. */
+static void
+collect_labels (GtkWidget *widget, GString *out)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    collect_labels (c, out);
+}
+
+/* Whether some label of the window shows @text; the labels are logged when that is not what
+ * the test expects. */
+gboolean
+window_shows (Fixture *f, const char *text, gboolean expected)
+{
+  g_autoptr(GString) all = g_string_new (NULL);
+  gboolean shown;
+
+  collect_labels (GTK_WIDGET (f->window), all);
+  shown = strstr (all->str, text) != NULL;
+  if (shown != expected)
+    g_test_message ("“%s” is %s; the window's labels are:\n%s", text,
+                    shown ? "shown" : "not shown", all->str);
+  return shown;
+}
+
+/* Waits for the first result of the model rebuilt after generation @gen and the frame that
+ * shows it; a build error fails the test with its message. */
+NdInferenceResult *
+wait_weights (Fixture *f, guint64 gen)
+{
+  NdInferenceResult *r;
+
+  WAIT_UNTIL (f->rebuilt_generation > gen || nd_window_get_knob_error (f->window, "general"),
+              120);
+  g_assert_cmpstr (nd_window_get_knob_error (f->window, "general"), ==, NULL);
+  /* the frame that shows it */
+  {
+    guint64 painted = f->painted;
+
+    WAIT_UNTIL (f->painted > painted + 1, 10);
+  }
+  r = nd_window_get_result (f->window);
+  g_assert_cmpuint (r->generation, ==, f->rebuilt_generation);
+  g_assert_false (r->random_weights);
+  return r;
+}
+
+char *
+action_string (Fixture *f, const char *action)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (f->window),
+                                                               action);
+
+  return g_variant_is_of_type (state, G_VARIANT_TYPE_STRING)
+         ? g_variant_dup_string (state, NULL) : g_variant_print (state, FALSE);
+}
+
+void
+assert_title_names (Fixture *f, const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (f->window)), base));
+  g_assert_true (window_shows (f, base, TRUE));
+}
+
+void
+no_display (void)
+{
+  g_test_skip ("no display (run under Xvfb)");
+}

@@ -1,0 +1,52 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "nd-window.h"
+
+/* What the UI test programs (test-ui, test-ui-checkpoints, test-ui-camera) share: the window
+ * under test, waiting on the main loop, screenshots, driving a knob, and the checks on what
+ * the window shows. */
+
+typedef struct
+{
+  NdWindow *window;
+  guint64   painted;
+  guint64   rebuilt_generation;   /* of the newest rebuilt result seen */
+  double    rebuilt_knob_ms;
+} Fixture;
+
+gboolean timeout_cb (gpointer data);
+
+/* Iterates the main loop until @done holds or @seconds pass. */
+#define WAIT_UNTIL(cond, seconds)                                                     \
+  G_STMT_START {                                                                        \
+    gboolean timed_out_ = FALSE;                                                        \
+    guint id_ = g_timeout_add_seconds (seconds, timeout_cb, &timed_out_);              \
+    while (!(cond) && !timed_out_)                                                      \
+      g_main_context_iteration (NULL, TRUE);                                            \
+    if (!timed_out_)                                                                    \
+      g_source_remove (id_);                                                            \
+    g_assert_true (cond);                                                               \
+  } G_STMT_END
+
+void fixture_setup (Fixture *f, gconstpointer data);
+void fixture_teardown (Fixture *f, gconstpointer data);
+GBytes *screenshot (Fixture *f, const char *name);
+/* Changes one knob through its action and waits for the rebuilt model's first result and the
+ * frame that shows it; returns the time that took in ms. */
+double drive (Fixture *f, const char *action, GVariant *value, double *knob_ms);
+
+/* Whether some label of the window shows @text; the labels are logged when that is not what
+ * the test expects. */
+gboolean window_shows (Fixture *f, const char *text, gboolean expected);
+/* Waits for the first result of the model rebuilt after generation @gen and the frame that
+ * shows it; a build error fails the test with its message. */
+NdInferenceResult *wait_weights (Fixture *f, guint64 gen);
+char *action_string (Fixture *f, const char *action);
+void assert_title_names (Fixture *f, const char *path);
+
+/* The test registered instead of the others where there is no display. */
+void no_display (void);
