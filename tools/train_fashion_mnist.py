@@ -42,9 +42,9 @@ LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shir
           'Bag', 'Ankle boot']
 
 PRESETS = {
-    'parnet': dict(model='parnet-s', width=0.25, res=32, epochs=8, lr=0.1, bs=128,
+    'parnet': dict(model='parnet-s', width=0.25, res=32, epochs=30, lr=0.1, bs=128,
                    name='parnet-fashion-mnist'),
-    'repvgg': dict(model='repvgg-a0', width=0.25, res=32, epochs=20, lr=0.1, bs=128,
+    'repvgg': dict(model='repvgg-a0', width=0.25, res=32, epochs=10, lr=0.1, bs=128,
                    name='repvgg-a0-w0.25-fmnist'),
     'vanillanet': dict(model='vanillanet-5', width=0.125, res=32, epochs=12, lr=0.05, bs=128,
                        name='vanillanet-5-w0.125-fmnist', decay=0.6),
