@@ -299,14 +299,14 @@ nd_cli_spec_knobs (const NdModelSpec *spec)
 static gboolean
 resolve_device (const char *arg, int *index, GError **error)
 {
-  guint64 n;
+  gint64 n;
 
   *index = -1;
   if (arg == NULL)
     return TRUE;
-  if (g_ascii_string_to_unsigned (arg, 10, 0, G_MAXINT, &n, NULL))
+  if (g_ascii_string_to_signed (arg, 10, -1, G_MAXINT, &n, NULL))
     {
-      *index = (int) n;
+      *index = (int) n;   /* -1: the preferred device, as before names were accepted */
       return TRUE;
     }
 #if ND_HAVE_VULKAN
