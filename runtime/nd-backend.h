@@ -51,6 +51,8 @@ struct _NdBackend
   char                 *name;         /* "cpu", "vulkan" */
   char                 *description;  /* e.g. "CPU, OpenBLAS SkylakeX, 2 threads" */
   gboolean              gpu;          /* runs on a GPU (not the CPU, nor lavapipe on it) */
+  gboolean              timings_serialize; /* per-op timings change the schedule (barriers
+                                            * around each dispatch): time latency without */
 };
 
 /* The part of a plan every backend fills; backends embed it as their first member. */

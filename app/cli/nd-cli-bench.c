@@ -99,7 +99,7 @@ nd_cli_bench (int argc, char **argv)
   /* On a GPU the per-op timestamps need a full barrier around every dispatch, which
    * serialises ParNet's streams: the latency is timed on a plan without them, and the
    * per-op breakdown on a second plan. The CPU runs ops in order anyway, so one plan. */
-  separate = g_str_equal (backend->name, "vulkan");
+  separate = backend->timings_serialize;
   popts.timings = !separate;
   plan = nd_backend_prepare (backend, model->graph, &popts, &error);
   if (plan == NULL)
