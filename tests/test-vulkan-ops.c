@@ -384,6 +384,55 @@ test_split_k (void)
   g_unsetenv ("ND_VK_MIN_GROUPS");
 }
 
+/* fp16 storage: a conv → BN → ReLU → pool → linear chain close to the oracle at float16's
+ * precision; then the same graph with weights scaled past float16's range must fail with an
+ * error, not hand back infinities. */
+static void
+test_fp16 (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (5, 9, 7);
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdPlan) big = NULL;
+  g_autoptr(NdTensor) x = nd_test_random_input (2, 5, 9, 7, 3);
+  g_autoptr(NdTensor) want = NULL;
+  g_autoptr(GError) error = NULL;
+  NdOpParams conv = { .out_c = 12, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+  NdOpParams bn = { .eps = 1e-5f }, gap = { .out_h = 1, .out_w = 1 }, fc = { .out_c = 7 };
+  NdPlanOptions opt = { .batch = 2, .fp16 = TRUE };
+  int in = 0, c, r, fc_id;
+
+  if (!need_device ())
+    return;
+  c = nd_graph_add (g, ND_OP_CONV2D, &conv, &in, 1, "conv", NULL);
+  r = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &c, 1, "bn", NULL);
+  r = nd_graph_add (g, ND_OP_RELU, NULL, &r, 1, NULL, NULL);
+  r = nd_graph_add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, &r, 1, NULL, NULL);
+  fc_id = nd_graph_add (g, ND_OP_LINEAR, &fc, &r, 1, "fc", NULL);
+  nd_test_randomize_graph (g, 5);
+  plan = nd_backend_prepare (backend, g, &opt, &error);
+  if (g_error_matches (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  g_assert_no_error (error);
+  want = nd_ref_run_graph (g, x, NULL);
+  g_assert_true (nd_plan_run (plan, x, &error));
+  g_assert_no_error (error);
+  nd_test_assert_close (plan->output, want, 5e-3, 0, "fp16");
+
+  {
+    const NdTensor *w = nd_graph_node (g, fc_id)->w[ND_W_WEIGHT];
+
+    for (int64_t i = 0; i < w->numel; i++)
+      w->data[i] *= 1e6f;
+  }
+  big = nd_backend_prepare (backend, g, &opt, &error);
+  g_assert_no_error (error);
+  g_assert_false (nd_plan_run (big, x, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED);
+}
+
 /* A three-stream toy in ParNet's shape: independent 3×3 + 1×1 branches per stream, merged at
  * the end. Level ordering must keep the barrier count near the depth, not the node count. */
 static void
@@ -596,6 +645,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/linear-softmax", test_linear_softmax);
   g_test_add_func ("/vulkan/epilogue", test_epilogue);
   g_test_add_func ("/vulkan/split-k", test_split_k);
+  g_test_add_func ("/vulkan/fp16", test_fp16);
   g_test_add_func ("/vulkan/streams-barriers", test_streams_and_barriers);
   g_test_add_func ("/vulkan/timings", test_timings);
   g_test_add_func ("/vulkan/threads", test_threads);

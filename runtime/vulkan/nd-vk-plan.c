@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -759,6 +760,16 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
     return FALSE;
   get_elems (self, plan->output->data, down + self->down_off[plan->graph->output],
              plan->output->numel);
+  /* float16 saturates at ±65504 (to ±inf): say so rather than hand back infinities. */
+  if (self->es == 2)
+    for (int64_t i = 0; i < plan->output->numel; i++)
+      if (!isfinite (plan->output->data[i]))
+        {
+          g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                               _("A value overflowed float16 storage (beyond ±65504); run "
+                                 "this model in fp32"));
+          return FALSE;
+        }
   for (int i = 0; i < plan->n_nodes; i++)
     if (plan->capture_mask[i])
       {
