@@ -240,17 +240,12 @@ NdCheckpoint *
 nd_checkpoint_open (const char *path, GError **error)
 {
   NdCheckpoint *ckpt;
-  g_autoptr(GError) local = NULL;
   GMappedFile *map;
 
   g_return_val_if_fail (path != NULL, NULL);
-  map = g_mapped_file_new (path, FALSE, &local);
+  map = nd_map_file (path, error);
   if (map == NULL)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE, _("Cannot open %s: %s"),
-                   path, local->message);
-      return NULL;
-    }
+    return NULL;
   ckpt = g_new0 (NdCheckpoint, 1);
   ckpt->name = g_path_get_basename (path);
   ckpt->map = map;

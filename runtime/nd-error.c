@@ -23,3 +23,15 @@ nd_set_bad_file (GError **error, const char *path, const char *kind, const char 
                _("%s is not a valid %s file: %s"), base, kind, detail);
   return FALSE;
 }
+
+GMappedFile *
+nd_map_file (const char *path, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  GMappedFile *map = g_mapped_file_new (path, FALSE, &local);
+
+  if (map == NULL)
+    g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE, _("Cannot open %s: %s"),
+                 path, local->message);
+  return map;
+}

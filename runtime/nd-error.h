@@ -33,4 +33,9 @@ gboolean nd_set_bad_file (GError     **error,
                           const char  *format,
                           ...) G_GNUC_PRINTF (4, 5);
 
+/* Maps @path read-only for a reader; a file that cannot be opened is a BAD_FILE error
+ * ("Cannot open PATH: reason"). */
+GMappedFile *nd_map_file (const char  *path,
+                          GError     **error);
+
 G_END_DECLS

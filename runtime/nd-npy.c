@@ -282,16 +282,11 @@ NdTensor *
 nd_npy_load (const char *path, GError **error)
 {
   g_autoptr(GMappedFile) map = NULL;
-  g_autoptr(GError) local = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
-  map = g_mapped_file_new (path, FALSE, &local);
+  map = nd_map_file (path, error);
   if (map == NULL)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("Cannot open %s: %s"), path, local->message);
-      return NULL;
-    }
+    return NULL;
   return nd_npy_load_from_data ((const guint8 *) g_mapped_file_get_contents (map),
                                 g_mapped_file_get_length (map), path, error);
 }

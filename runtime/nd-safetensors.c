@@ -332,16 +332,11 @@ NdWeightSet *
 nd_safetensors_load (const char *path, GHashTable **metadata, GError **error)
 {
   g_autoptr(GMappedFile) map = NULL;
-  g_autoptr(GError) local = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
-  map = g_mapped_file_new (path, FALSE, &local);
+  map = nd_map_file (path, error);
   if (map == NULL)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("Cannot open %s: %s"), path, local->message);
-      return NULL;
-    }
+    return NULL;
   return nd_safetensors_load_from_data ((const guint8 *) g_mapped_file_get_contents (map),
                                         g_mapped_file_get_length (map), path, metadata, error);
 }
@@ -350,7 +345,6 @@ GHashTable *
 nd_safetensors_read_metadata (const char *path, GError **error)
 {
   g_autoptr(GMappedFile) map = NULL;
-  g_autoptr(GError) local = NULL;
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GHashTable) meta = NULL;
   JsonNode *root, *node;
@@ -358,13 +352,9 @@ nd_safetensors_read_metadata (const char *path, GError **error)
 
   g_return_val_if_fail (path != NULL, NULL);
   /* Mapped, so only the header's pages are read. */
-  map = g_mapped_file_new (path, FALSE, &local);
+  map = nd_map_file (path, error);
   if (map == NULL)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("Cannot open %s: %s"), path, local->message);
-      return NULL;
-    }
+    return NULL;
   root = parse_header ((const guint8 *) g_mapped_file_get_contents (map),
                        g_mapped_file_get_length (map), path, parser, &hlen, error);
   if (root == NULL)
