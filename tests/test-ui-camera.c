@@ -232,16 +232,11 @@ test_camera_gone (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* The camera tests run on a test pattern (ND_CAMERA_SOURCE is read when the camera starts). */
+  /* The camera tests run on a test pattern (ND_CAMERA_SOURCE is read when the camera starts);
+   * set before GTK starts any thread. */
   g_setenv ("ND_CAMERA_SOURCE", "test-pattern:ball", TRUE);
-  /* gtk_test_init() exits without a display; a machine without one skips instead. */
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/ui/no-display", no_display);
-      return g_test_run ();
-    }
-  adw_init ();
+  if (!ui_test_init (&argc, &argv))
+    return g_test_run ();
 #if ND_HAVE_CAPTURE
   g_test_add ("/ui/camera/test-pattern", Fixture, NULL, camera_setup, test_camera,
               fixture_teardown);

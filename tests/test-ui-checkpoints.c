@@ -293,14 +293,8 @@ test_official_checkpoints (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* gtk_test_init() exits without a display; a machine without one skips instead. */
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/ui/no-display", no_display);
-      return g_test_run ();
-    }
-  adw_init ();
+  if (!ui_test_init (&argc, &argv))
+    return g_test_run ();
   g_test_add ("/ui/official-checkpoints", Fixture, NULL, fixture_setup,
               test_official_checkpoints, fixture_teardown);
   return g_test_run ();

@@ -410,14 +410,8 @@ test_trained_menu (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* gtk_test_init() exits without a display; a machine without one skips instead. */
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/ui/no-display", no_display);
-      return g_test_run ();
-    }
-  adw_init ();
+  if (!ui_test_init (&argc, &argv))
+    return g_test_run ();
   g_test_add ("/ui/knobs", Fixture, NULL, fixture_setup, test_knobs, fixture_teardown);
   g_test_add ("/ui/impossible-knob", Fixture, NULL, fixture_setup, test_impossible,
               fixture_teardown);

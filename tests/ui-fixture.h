@@ -49,4 +49,6 @@ char *action_string (Fixture *f, const char *action);
 void assert_title_names (Fixture *f, const char *path);
 
 /* The test registered instead of the others where there is no display. */
-void no_display (void);
+/* g_test_init () and GTK; without a display, FALSE with only /ui/no-display (a skip)
+ * registered: main () then returns g_test_run () at once. */
+gboolean ui_test_init (int *argc, char ***argv);
