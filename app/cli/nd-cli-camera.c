@@ -231,16 +231,8 @@ nd_cli_camera (int argc, char **argv)
   if (fps == 0)
     fps = 120;
 
-  if (o.model == NULL && o.weights == NULL)
-    {
-      o.weights = nd_cli_find_asset (ND_DEFAULT_WEIGHTS);
-      if (o.weights == NULL)
-        {
-          status = nd_cli_failf (_("the default weights %s are not installed; give --model"),
-                                 ND_DEFAULT_WEIGHTS);
-          goto out;
-        }
-    }
+  if (!nd_cli_use_trained_weights (&o, &error))
+    goto fail;
   model = nd_cli_model_load (&o, 0, &error);
   if (model == NULL)
     goto fail;

@@ -388,6 +388,29 @@ nd_cli_find_shipped_weights (const char *model)
   return NULL;
 }
 
+gboolean
+nd_cli_use_trained_weights (NdCliModelOptions *o, GError **error)
+{
+  if (o->weights != NULL)
+    return TRUE;
+  if (o->model != NULL)
+    {
+      /* Their metadata then gives the knobs (width, resolution, channels, classes). */
+      if ((o->weights = nd_cli_find_shipped_weights (o->model)) != NULL)
+        g_clear_pointer (&o->model, g_free);
+      return TRUE;
+    }
+  o->weights = nd_cli_find_asset (ND_DEFAULT_WEIGHTS);
+  if (o->weights == NULL)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_MISSING_WEIGHTS,
+                   _("The default weights %s are not installed; give --model or --weights"),
+                   ND_DEFAULT_WEIGHTS);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char **
 nd_cli_labels (int classes, const char *dataset)
 {

@@ -76,6 +76,11 @@ char        **nd_cli_labels            (int classes,
  * nondeep.model metadata names it; the first by file name), or NULL. */
 char         *nd_cli_find_shipped_weights (const char *model);
 char         *nd_cli_find_asset        (const char *relative);
+/* For subcommands that want trained weights (eval, camera): --weights as given; --model
+ * alone → the weights the project ships for it, if any (else the model's random init);
+ * neither → the default trained ParNet. */
+gboolean      nd_cli_use_trained_weights (NdCliModelOptions *o,
+                                          GError           **error);
 
 /* Prints "nondeep-cli: <message>" on stderr and returns the exit status 1. */
 int           nd_cli_fail              (const GError *error);

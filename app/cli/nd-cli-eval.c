@@ -47,20 +47,8 @@ nd_cli_eval (int argc, char **argv)
       status = nd_cli_failf (_("unknown dataset “%s” (only fashion-mnist)"), dataset);
       goto out;
     }
-  /* --model alone: the weights the project trained for it, when it ships some; their
-   * metadata then gives the knobs (width, resolution, channels, classes). */
-  if (o.model != NULL && o.weights == NULL
-      && (o.weights = nd_cli_find_shipped_weights (o.model)) != NULL)
-    g_clear_pointer (&o.model, g_free);
-  if (o.model == NULL && o.weights == NULL)
-    {
-      o.weights = nd_cli_find_asset (ND_DEFAULT_WEIGHTS);
-      if (o.weights == NULL)
-        {
-          status = nd_cli_failf (_("the default weights %s are not installed"), ND_DEFAULT_WEIGHTS);
-          goto out;
-        }
-    }
+  if (!nd_cli_use_trained_weights (&o, &error))
+    goto fail;
   set = nd_dataset_load_fashion_mnist (data_dir, TRUE, &error);
   if (set == NULL)
     goto fail;
