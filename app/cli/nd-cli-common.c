@@ -395,8 +395,13 @@ nd_cli_use_trained_weights (NdCliModelOptions *o, GError **error)
     return TRUE;
   if (o->model != NULL)
     {
-      /* Their metadata then gives the knobs (width, resolution, channels, classes). */
-      if ((o->weights = nd_cli_find_shipped_weights (o->model)) != NULL)
+      gboolean knobs = o->streams != 0 || o->width != UNSET_DOUBLE || o->blocks != NULL
+                       || o->resolution != 0 || o->classes != 0 || o->in_channels != 0
+                       || o->lambda != UNSET_DOUBLE;
+
+      /* Knobs ask for a model of their own (random weights); without, the trained one,
+       * whose metadata then gives the knobs. */
+      if (!knobs && (o->weights = nd_cli_find_shipped_weights (o->model)) != NULL)
         g_clear_pointer (&o->model, g_free);
       return TRUE;
     }

@@ -77,8 +77,8 @@ char        **nd_cli_labels            (int classes,
 char         *nd_cli_find_shipped_weights (const char *model);
 char         *nd_cli_find_asset        (const char *relative);
 /* For subcommands that want trained weights (eval, camera): --weights as given; --model
- * alone → the weights the project ships for it, if any (else the model's random init);
- * neither → the default trained ParNet. */
+ * with no knobs → the weights the project ships for it, if any (else, and with knobs, the
+ * model's random init); neither → the default trained ParNet. */
 gboolean      nd_cli_use_trained_weights (NdCliModelOptions *o,
                                           GError           **error);
 
