@@ -64,6 +64,21 @@ test_devices_json (void)
       g_assert_cmpint (json_object_get_int_member (o, "index"), ==, i);
       for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
         g_assert_true (json_object_has_member (o, keys[k]));
+      /* Limits and features: what the backend relies on, so they are never 0 on a device it
+       * can use (Vulkan guarantees ≥ 128 invocations and 16 KiB of shared memory). */
+      g_assert_cmpint (json_object_get_int_member (o, "memory_mib"), >, 0);
+      g_assert_cmpint (json_object_get_int_member (o, "max_workgroup_invocations"), >=, 128);
+      g_assert_cmpint (json_object_get_int_member (o, "shared_memory_kib"), >=, 16);
+      g_assert_true (JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "timestamps")));
+      g_assert_true (JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "fp16_storage")));
+      if (backend != NULL
+          && strstr (backend->description, json_object_get_string_member (o, "name")) != NULL)
+        {
+          /* The backend's own description of the device it chose agrees on fp16 storage. */
+          gboolean f16 = json_object_get_boolean_member (o, "fp16_storage");
+
+          g_assert_true ((strstr (backend->description, "fp16 storage yes") != NULL) == f16);
+        }
       g_test_message ("%s", json_object_get_string_member (o, "name"));
     }
 }

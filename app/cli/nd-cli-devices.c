@@ -50,6 +50,16 @@ print_json (GPtrArray *devices)
       json_builder_add_string_value (b, info->driver);
       json_builder_set_member_name (b, "api_version");
       json_builder_add_string_value (b, info->api_version);
+      json_builder_set_member_name (b, "memory_mib");
+      json_builder_add_int_value (b, (gint64) info->memory_mib);
+      json_builder_set_member_name (b, "max_workgroup_invocations");
+      json_builder_add_int_value (b, info->max_workgroup_invocations);
+      json_builder_set_member_name (b, "shared_memory_kib");
+      json_builder_add_int_value (b, info->shared_memory_kib);
+      json_builder_set_member_name (b, "timestamps");
+      json_builder_add_boolean_value (b, info->timestamps);
+      json_builder_set_member_name (b, "fp16_storage");
+      json_builder_add_boolean_value (b, info->fp16_storage);
       json_builder_end_object (b);
     }
 #endif
@@ -107,7 +117,10 @@ nd_cli_devices (int argc, char **argv)
     {
       NdVulkanDeviceInfo *info = g_ptr_array_index (devices, i);
 
-      printf ("%d\t%s\t%s\n", info->index, info->name, info->type);
+      printf ("%d\t%s\t%s\t%" G_GUINT64_FORMAT " MiB, workgroup ≤ %u, %u KiB shared, "
+              "timestamps %s, fp16 storage %s\n", info->index, info->name, info->type,
+              info->memory_mib, info->max_workgroup_invocations, info->shared_memory_kib,
+              info->timestamps ? _("yes") : _("no"), info->fp16_storage ? _("yes") : _("no"));
     }
 #endif
   return 0;

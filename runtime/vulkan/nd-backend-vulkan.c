@@ -83,6 +83,10 @@ nd_vulkan_list_devices (GError **error)
       info->api_version = g_strdup_printf ("%u.%u.%u", VK_API_VERSION_MAJOR (p.apiVersion),
                                            VK_API_VERSION_MINOR (p.apiVersion),
                                            VK_API_VERSION_PATCH (p.apiVersion));
+      nd_vk_device_capabilities (ctx, devs[i], &info->memory_mib, &info->timestamps,
+                                 &info->fp16_storage);
+      info->max_workgroup_invocations = p.limits.maxComputeWorkGroupInvocations;
+      info->shared_memory_kib = p.limits.maxComputeSharedMemorySize / 1024;
       g_ptr_array_add (list, info);
     }
   nd_vk_context_free (ctx);

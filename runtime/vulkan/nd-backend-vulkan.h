@@ -13,6 +13,12 @@ typedef struct
   char *type;        /* "discrete", "integrated", "virtual", "cpu", "other" */
   char *driver;
   char *api_version;
+  /* Limits and features the backend uses. */
+  guint64  memory_mib;            /* largest device-local heap */
+  guint32  max_workgroup_invocations;
+  guint32  shared_memory_kib;
+  gboolean timestamps;            /* on a compute queue */
+  gboolean fp16_storage;          /* 16-bit storage buffers: --fp16 */
 } NdVulkanDeviceInfo;
 
 void        nd_vulkan_device_info_free   (NdVulkanDeviceInfo *info);

@@ -134,6 +134,45 @@ find_compute_queue (NdVkContext *ctx, VkPhysicalDevice phys, guint32 *family, gu
   return FALSE;
 }
 
+static guint64
+largest_local_heap (const VkPhysicalDeviceMemoryProperties *m)
+{
+  VkDeviceSize heap = 0;
+
+  for (guint32 i = 0; i < m->memoryHeapCount; i++)
+    if (m->memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+      heap = MAX (heap, m->memoryHeaps[i].size);
+  return heap;
+}
+
+void
+nd_vk_device_capabilities (NdVkContext *ctx, VkPhysicalDevice phys, guint64 *memory_mib,
+                           gboolean *timestamps, gboolean *fp16_storage)
+{
+  VkPhysicalDeviceMemoryProperties mem;
+  VkPhysicalDeviceProperties p;
+  VkPhysicalDevice16BitStorageFeatures f16 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+  };
+  VkPhysicalDeviceFeatures2 features = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+    .pNext = &f16,
+  };
+  guint32 family = 0, ts_bits = 0;
+
+  ctx->vkGetPhysicalDeviceProperties (phys, &p);
+  ctx->vkGetPhysicalDeviceMemoryProperties (phys, &mem);
+  *memory_mib = largest_local_heap (&mem) >> 20;
+  *timestamps = find_compute_queue (ctx, phys, &family, &ts_bits) && ts_bits > 0
+                && p.limits.timestampPeriod > 0;
+  *fp16_storage = FALSE;
+  if (ctx->vkGetPhysicalDeviceFeatures2 != NULL && p.apiVersion >= VK_API_VERSION_1_1)
+    {
+      ctx->vkGetPhysicalDeviceFeatures2 (phys, &features);
+      *fp16_storage = f16.storageBuffer16BitAccess;
+    }
+}
+
 static char *
 cache_path_for (const VkPhysicalDeviceProperties *p)
 {
@@ -304,11 +343,7 @@ nd_vk_context_describe (NdVkContext *ctx)
 {
   const VkPhysicalDeviceLimits *l = &ctx->props.limits;
   guint32 v = ctx->props.apiVersion;
-  VkDeviceSize heap = 0;
-
-  for (guint32 i = 0; i < ctx->mem_props.memoryHeapCount; i++)
-    if (ctx->mem_props.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
-      heap = MAX (heap, ctx->mem_props.memoryHeaps[i].size);
+  guint64 heap = largest_local_heap (&ctx->mem_props);
   return g_strdup_printf (_("Vulkan, %s (%s), API %u.%u.%u, %" G_GUINT64_FORMAT " MiB device memory, "
                             "workgroup ≤ %u invocations, %u KiB shared memory, "
                             "timestamps %s, fp16 storage %s"),

@@ -79,6 +79,12 @@ void         nd_vk_context_free         (NdVkContext *ctx);
 /* A one-line description of the open device, its limits and features. */
 char        *nd_vk_context_describe     (NdVkContext *ctx);
 const char  *nd_vk_device_type_name     (VkPhysicalDeviceType type);
+/* What `devices` reports of a physical device before it is opened. */
+void         nd_vk_device_capabilities  (NdVkContext      *ctx,
+                                         VkPhysicalDevice  phys,
+                                         guint64          *memory_mib,
+                                         gboolean         *timestamps,
+                                         gboolean         *fp16_storage);
 
 /* The compute pipeline for shader @name (resource <name>.spv) specialized with @spec
  * (@n_spec 4-byte constants, ids 0..n-1; id 0 is the workgroup size); cached per context. */
