@@ -99,6 +99,8 @@ node_bytes (NdVkPlan *self, const NdNode *node, int batch)
 static void
 put_elems (NdVkPlan *self, guint8 *dst, const float *src, gsize n)
 {
+  if (n == 0)
+    return;   /* an op without bias: src is NULL */
   if (self->es == 4)
     {
       memcpy (dst, src, n * sizeof (float));
