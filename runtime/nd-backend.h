@@ -27,6 +27,10 @@ typedef struct
   const int *capture;     /* node ids whose outputs are kept after each run */
   int        n_capture;
   gboolean   timings;     /* fill op_ms per node (costs a little on some backends) */
+  double     timings_refresh_ms; /* with timings on a backend whose timings serialise its
+                                  * work (timings_serialize): time one run per interval and
+                                  * run the others unfenced; op_ms then holds the last timed
+                                  * run and total_ms every run's own latency. 0: every run. */
   gboolean   fp16;        /* Vulkan: store activations and weights as float16 (arithmetic
                            * stays fp32); an error where the device lacks 16-bit storage */
 } NdPlanOptions;

@@ -523,6 +523,38 @@ test_timings (void)
   g_assert_cmpfloat (plan->op_ms[b], ==, 0);
   g_assert_cmpfloat (plan->op_ms[r], ==, 0);
   g_assert_true (pipeline_cache_exists ());
+
+  /* timings_refresh_ms (the GUI's mode): the first run is timed, the next ones within the
+   * interval run the unfenced buffer — correct outputs, the same op_ms, and that buffer's
+   * barrier count, the same as a plan without timings. */
+  if (strstr (backend->description, "timestamps yes") != NULL)
+    {
+      g_autoptr(NdPlan) untimed = NULL;
+      g_autoptr(NdPlan) refresh = NULL;
+      g_autoptr(NdTensor) x = nd_test_random_input (1, 3, 16, 16, 5);
+      g_autoptr(NdTensor) want = nd_ref_run_graph (g, x, NULL);
+      g_autoptr(GError) error = NULL;
+      NdPlanOptions opt = { .batch = 1, .timings = TRUE, .timings_refresh_ms = 600000 };
+      NdPlanOptions plain = { .batch = 1 };
+      double conv_ms;
+
+      refresh = nd_backend_prepare (backend, g, &opt, &error);
+      g_assert_no_error (error);
+      untimed = nd_backend_prepare (backend, g, &plain, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (nd_vk_plan_n_barriers (refresh), ==, nd_vk_plan_n_barriers (untimed));
+      g_assert_true (nd_plan_run (refresh, x, &error));
+      conv_ms = refresh->op_ms[conv];
+      g_assert_cmpfloat (conv_ms, >, 0);
+      for (int i = 0; i < 3; i++)
+        {
+          refresh->op_ms[conv] = -1;   /* an unfenced run leaves it alone */
+          g_assert_true (nd_plan_run (refresh, x, &error));
+          g_assert_no_error (error);
+          g_assert_cmpfloat (refresh->op_ms[conv], ==, -1);
+          nd_test_assert_close (refresh->output, want, RTOL, 0, "refresh-mode run");
+        }
+    }
 }
 
 static gpointer

@@ -93,7 +93,10 @@ prepare (NdBackend *backend, NdGraph *graph, GError **error)
 {
   int n = 0;
   g_autofree int *ids = capture_list (graph, &n);
-  NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE };
+  /* On a GPU, per-op timestamps fence every dispatch: time one run a second, and show the
+   * other runs' own (overlapped) latency. */
+  NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE,
+                         .timings_refresh_ms = 1000 };
 
   return nd_backend_prepare (backend, graph, &opts, error);
 }

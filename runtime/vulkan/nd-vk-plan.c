@@ -26,7 +26,9 @@
  *    the last barrier. Every node output has its own buffer, so there are no write-after-read
  *    hazards inside a run.
  *  - timings: a timestamp after every dispatch, with a full barrier on both sides so each
- *    interval holds exactly one dispatch (honest, but it serialises the streams). */
+ *    interval holds exactly one dispatch (honest, but it serialises the streams). With
+ *    timings_refresh_ms a second, unfenced buffer is recorded too and most runs use it, so
+ *    the latency the GUI shows is the overlapped one and the per-op split is refreshed. */
 
 typedef struct
 {
@@ -62,10 +64,15 @@ typedef struct
   VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1], or G_MAXUINT64 */
   VkDescriptorPool pool;
   VkCommandPool    cmd_pool;
-  VkCommandBuffer  cmd;
+  VkCommandBuffer  cmd;         /* what record () writes and the next run submits */
+  VkCommandBuffer  cmds[2];     /* [0] unfenced, [1] with per-op timestamps (either may be
+                                 * absent: timings off, or every run timed) */
+  gboolean         recording_timed;
+  double           refresh_ms;  /* > 0 with both buffers: how often the timed one runs */
+  gint64           timed_at;    /* monotonic µs of the last timed run; 0: never */
   VkFence          fence;
   VkQueryPool      queries;
-  int              n_barriers;
+  int              n_barriers;  /* of the unfenced buffer where there is one */
   gsize            es;          /* bytes per stored element: 4, or 2 with fp16 storage */
 } NdVkPlan;
 
@@ -540,7 +547,7 @@ record (NdVkPlan *self)
 {
   NdVkContext *ctx = self->ctx;
   NdPlan *plan = &self->parent;
-  gboolean timed = self->queries != VK_NULL_HANDLE;
+  gboolean timed = self->recording_timed;
   g_autofree gboolean *dirty = g_new0 (gboolean, plan->n_nodes);
   VkBufferCopy up = { 0, 0, self->act[0].size };
   const VkPipelineStageFlags all = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
@@ -630,6 +637,7 @@ create_commands (NdVkPlan *self, GError **error)
   };
   VkCommandBufferBeginInfo begin = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
   VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+  gboolean want[2];   /* [0] the unfenced buffer, [1] the timed one */
   VkQueryPoolCreateInfo query_info = {
     .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
     .queryType = VK_QUERY_TYPE_TIMESTAMP,
@@ -651,14 +659,26 @@ create_commands (NdVkPlan *self, GError **error)
   if (res != VK_SUCCESS)
     return nd_vk_set_error (error, "vkCreateCommandPool", res), FALSE;
   alloc.commandPool = self->cmd_pool;
-  res = ctx->vkAllocateCommandBuffers (ctx->device, &alloc, &self->cmd);
+  alloc.commandBufferCount = 2;
+  res = ctx->vkAllocateCommandBuffers (ctx->device, &alloc, self->cmds);
   if (res != VK_SUCCESS)
     return nd_vk_set_error (error, "vkAllocateCommandBuffers", res), FALSE;
-  ctx->vkBeginCommandBuffer (self->cmd, &begin);
-  record (self);
-  res = ctx->vkEndCommandBuffer (self->cmd);
-  if (res != VK_SUCCESS)
-    return nd_vk_set_error (error, "vkEndCommandBuffer", res), FALSE;
+  want[1] = self->queries != VK_NULL_HANDLE;
+  want[0] = !want[1] || self->refresh_ms > 0;
+  /* Timed first, so that the unfenced buffer's barrier count is the one kept. */
+  for (int k = 1; k >= 0; k--)
+    {
+      if (!want[k])
+        continue;
+      self->cmd = self->cmds[k];
+      self->recording_timed = k == 1;
+      self->n_barriers = 0;
+      ctx->vkBeginCommandBuffer (self->cmd, &begin);
+      record (self);
+      res = ctx->vkEndCommandBuffer (self->cmd);
+      if (res != VK_SUCCESS)
+        return nd_vk_set_error (error, "vkEndCommandBuffer", res), FALSE;
+    }
   return TRUE;
 }
 
@@ -703,6 +723,7 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
 
   self->ctx = ctx;
   self->es = options->fp16 ? 2 : 4;
+  self->refresh_ms = options->timings_refresh_ms;
   nd_plan_init_common (&self->parent, backend, graph, options);
   if (options->fp16 && !ctx->fp16_storage)
     {
@@ -755,8 +776,19 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
   NdVkPlan *self = (NdVkPlan *) plan;
   NdVkContext *ctx = self->ctx;
   const guint8 *down = self->staging_map + self->staging[1].offset;
+  gboolean timed = self->queries != VK_NULL_HANDLE;
   VkResult res;
 
+  /* With both buffers, the timed one only once per refresh interval (the first run too). */
+  if (timed && self->refresh_ms > 0)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      timed = self->timed_at == 0 || now - self->timed_at >= self->refresh_ms * 1000;
+      if (timed)
+        self->timed_at = now;
+    }
+  self->cmd = self->cmds[timed ? 1 : 0];
   put_elems (self, self->staging_map + self->staging[0].offset, input->data, input->numel);
   if (!submit_and_wait (self, error))
     return FALSE;
@@ -783,7 +815,7 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
         get_elems (self, plan->captured[i]->data, down + self->down_off[i],
                    plan->captured[i]->numel);
       }
-  if (self->queries != VK_NULL_HANDLE)
+  if (timed)
     {
       g_autofree guint64 *ts = g_new0 (guint64, self->n_steps + 1);
       double period_ms = ctx->props.limits.timestampPeriod * 1e-6;
