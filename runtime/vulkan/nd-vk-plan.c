@@ -7,10 +7,8 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "nd-dtype.h"
 #include "nd-error.h"
-#include "nd-vk-ops.h"
-#include "nd-vk-plan.h"
+#include "nd-vk-plan-private.h"
 
 /* How a graph becomes one command buffer:
  *  - steps: one dispatch per node, except that a convolution absorbs a following BN (folded
@@ -30,52 +28,6 @@
  *    timings_refresh_ms a second, unfenced buffer is recorded too and most runs use it, so
  *    the latency the GUI shows is the overlapped one and the per-op split is refreshed. */
 
-typedef struct
-{
-  int        head, bn, add, gate, act, tail;
-  int        level;
-  int        n_inputs;               /* every node the dispatch reads */
-  int        inputs[ND_MAX_INPUTS + 4];
-  int        res[ND_MAX_INPUTS - 1]; /* the absorbed ADD's other summands */
-  int        gate_in;                /* the absorbed GATE's SE input */
-  NdVkEpilogue epi;
-  NdVkOp     op;
-  VkPipeline pipeline;
-  VkDescriptorSet set;
-  VkPipeline pre_pipeline[2];
-  VkDescriptorSet pre_set[2];
-} NdVkStep;
-
-typedef struct
-{
-  NdPlan           parent;
-  NdVkContext     *ctx;
-  int              n_steps;
-  NdVkStep        *steps;
-  gboolean        *has_buf;     /* [n_nodes] */
-  NdVkBuffer      *act;         /* [n_nodes + 1 + 2 · n_steps]: node outputs, a dummy, then
-                                 * each step's two scratch buffers (Winograd) */
-  VkDeviceMemory   act_mem;
-  NdVkBuffer      *wts;         /* [2 · n_steps] */
-  VkDeviceMemory   wts_mem;
-  NdVkBuffer       staging[2];  /* input upload, output + capture download */
-  VkDeviceMemory   staging_mem;
-  guint8          *staging_map;
-  VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1], or G_MAXUINT64 */
-  VkDescriptorPool pool;
-  VkCommandPool    cmd_pool;
-  VkCommandBuffer  cmd;         /* what record () writes and the next run submits */
-  VkCommandBuffer  cmds[2];     /* [0] unfenced, [1] with per-op timestamps (either may be
-                                 * absent: timings off, or every run timed) */
-  gboolean         recording_timed;
-  double           refresh_ms;  /* > 0 with both buffers: how often the timed one runs */
-  gint64           timed_at;    /* monotonic µs of the last timed run; 0: never */
-  VkFence          fence;
-  VkQueryPool      queries;
-  int              n_barriers;  /* of the unfenced buffer where there is one */
-  gsize            es;          /* bytes per stored element: 4, or 2 with fp16 storage */
-} NdVkPlan;
-
 static void
 barrier (NdVkPlan *self, VkPipelineStageFlags src, VkAccessFlags src_access,
          VkPipelineStageFlags dst, VkAccessFlags dst_access)
@@ -87,55 +39,6 @@ barrier (NdVkPlan *self, VkPipelineStageFlags src, VkAccessFlags src_access,
   };
 
   self->ctx->vkCmdPipelineBarrier (self->cmd, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
-}
-
-/* Bytes of @n stored elements, rounded up to whole 32-bit words. */
-static gsize
-stored_bytes (NdVkPlan *self, guint64 n)
-{
-  return (gsize) ((n * self->es + 3) & ~(guint64) 3);
-}
-
-static gsize
-node_bytes (NdVkPlan *self, const NdNode *node, int batch)
-{
-  return stored_bytes (self, (guint64) batch * node->out_c * node->out_h * node->out_w);
-}
-
-/* float32 → the stored element type. */
-static void
-put_elems (NdVkPlan *self, guint8 *dst, const float *src, gsize n)
-{
-  if (n == 0)
-    return;   /* an op without bias: src is NULL */
-  if (self->es == 4)
-    {
-      memcpy (dst, src, n * sizeof (float));
-      return;
-    }
-  for (gsize i = 0; i < n; i++)
-    {
-      guint16 h = nd_float_to_half (src[i]);
-
-      memcpy (dst + 2 * i, &h, 2);
-    }
-}
-
-static void
-get_elems (NdVkPlan *self, float *dst, const guint8 *src, gsize n)
-{
-  if (self->es == 4)
-    {
-      memcpy (dst, src, n * sizeof (float));
-      return;
-    }
-  for (gsize i = 0; i < n; i++)
-    {
-      guint16 h;
-
-      memcpy (&h, src + 2 * i, 2);
-      dst[i] = nd_half_to_float (h);
-    }
 }
 
 /* The shader variant for the plan's storage precision ("conv2d" or "conv2d-f16"). */
@@ -302,145 +205,6 @@ plan_steps (NdVkPlan *self, GError **error)
     }
   qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
   return TRUE;
-}
-
-static void
-record_weight_upload (NdVkContext *ctx, VkCommandBuffer cmd, gpointer data)
-{
-  gpointer *args = data;
-  NdVkPlan *self = args[0];
-  NdVkBuffer *staging = args[1];
-  VkDeviceSize off = 0;
-
-  for (int i = 0; i < 2 * self->n_steps; i++)
-    if (self->wts[i].buffer != VK_NULL_HANDLE)
-      {
-        VkBufferCopy region = { off, 0, self->wts[i].size };
-
-        ctx->vkCmdCopyBuffer (cmd, staging->buffer, self->wts[i].buffer, 1, &region);
-        off += self->wts[i].size;
-      }
-}
-
-static gboolean
-upload_weights (NdVkPlan *self, GError **error)
-{
-  NdVkContext *ctx = self->ctx;
-  NdVkBuffer staging = { 0 };
-  VkDeviceMemory mem = VK_NULL_HANDLE;
-  guint8 *map = NULL;
-  VkDeviceSize off = 0;
-  gpointer args[2] = { self, &staging };
-  gboolean ok;
-
-  self->wts = g_new0 (NdVkBuffer, 2 * self->n_steps);
-  for (int s = 0; s < self->n_steps; s++)
-    {
-      self->wts[2 * s].size = stored_bytes (self, self->steps[s].op.n_weight);
-      self->wts[2 * s + 1].size = stored_bytes (self, self->steps[s].op.n_bias);
-      if (self->wts[2 * s].size > ctx->props.limits.maxStorageBufferRange)
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                       _("The weights of node %d (%" G_GSIZE_FORMAT " MiB) exceed what this "
-                         "Vulkan device can bind (%u MiB)"), self->steps[s].head,
-                       (gsize) (self->wts[2 * s].size >> 20),
-                       ctx->props.limits.maxStorageBufferRange >> 20);
-          return FALSE;
-        }
-      staging.size += self->wts[2 * s].size + self->wts[2 * s + 1].size;
-    }
-  if (!nd_vk_buffers_create (ctx, self->wts, 2 * self->n_steps,
-                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->wts_mem, NULL,
-                             error))
-    return FALSE;
-  if (staging.size == 0)
-    return TRUE;
-  if (!nd_vk_buffers_create (ctx, &staging, 1, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
-                             | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, TRUE, &mem,
-                             (void **) &map, error))
-    {
-      nd_vk_buffers_destroy (ctx, &staging, 1, mem);
-      return FALSE;
-    }
-  for (int s = 0; s < self->n_steps; s++)
-    {
-      const NdVkOp *op = &self->steps[s].op;
-
-      put_elems (self, map + off, op->weight, op->n_weight);
-      off += stored_bytes (self, op->n_weight);
-      put_elems (self, map + off, op->bias, op->n_bias);
-      off += stored_bytes (self, op->n_bias);
-    }
-  ok = nd_vk_submit_once (ctx, record_weight_upload, args, error);
-  nd_vk_buffers_destroy (ctx, &staging, 1, mem);
-  /* The host copies are no longer needed once the device has them. */
-  for (int s = 0; s < self->n_steps; s++)
-    nd_vk_op_clear (&self->steps[s].op);
-  return ok;
-}
-
-static gboolean
-create_buffers (NdVkPlan *self, GError **error)
-{
-  NdPlan *plan = &self->parent;
-  int n = plan->n_nodes;
-  VkDeviceSize down = 0;
-
-  self->act = g_new0 (NdVkBuffer, n + 1 + 2 * self->n_steps);
-  self->down_off = g_new (VkDeviceSize, n);
-  for (int i = 0; i < n; i++)
-    {
-      const NdNode *node = nd_graph_node (plan->graph, i);
-
-      self->down_off[i] = G_MAXUINT64;
-      if (!self->has_buf[i])
-        continue;
-      self->act[i].size = node_bytes (self, node, plan->batch);
-      if (self->act[i].size > self->ctx->props.limits.maxStorageBufferRange)
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                       _("Node %d needs a %" G_GSIZE_FORMAT " MiB buffer, more than this "
-                         "Vulkan device can bind (%u MiB); use a smaller batch"), i,
-                       (gsize) (self->act[i].size >> 20),
-                       self->ctx->props.limits.maxStorageBufferRange >> 20);
-          return FALSE;
-        }
-      if (i == plan->graph->output || plan->capture_mask[i])
-        {
-          self->down_off[i] = down;
-          down += self->act[i].size;
-        }
-    }
-  self->act[n].size = 16;   /* bound to the bindings a shader does not use */
-  for (int s = 0; s < self->n_steps; s++)
-    for (int k = 0; k < 2; k++)
-      {
-        NdVkBuffer *b = &self->act[n + 1 + 2 * s + k];
-
-        b->size = stored_bytes (self, self->steps[s].op.scratch[k]);
-        if (b->size > self->ctx->props.limits.maxStorageBufferRange)
-          {
-            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                         _("Node %d needs more scratch memory than this Vulkan device can "
-                           "bind; use a smaller batch"), self->steps[s].head);
-            return FALSE;
-          }
-      }
-  if (!nd_vk_buffers_create (self->ctx, self->act, n + 1 + 2 * self->n_steps,
-                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT
-                             | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->act_mem, NULL,
-                             error))
-    return FALSE;
-  self->staging[0].size = self->act[0].size;
-  self->staging[1].size = down;
-  return nd_vk_buffers_create (self->ctx, self->staging, 2,
-                               VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                               VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
-                               | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, TRUE, &self->staging_mem,
-                               (void **) &self->staging_map, error);
 }
 
 static gboolean
@@ -682,16 +446,6 @@ create_commands (NdVkPlan *self, GError **error)
   return TRUE;
 }
 
-static guint64
-total_activation_bytes (NdVkPlan *self)
-{
-  guint64 total = 0;
-
-  for (int i = 0; i < self->parent.n_nodes; i++)
-    total += self->act[i].size;
-  return total;
-}
-
 static gboolean
 submit_and_wait (NdVkPlan *self, GError **error)
 {
@@ -732,7 +486,7 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
                    ctx->props.deviceName);
       goto fail;
     }
-  if (!plan_steps (self, error) || !create_buffers (self, error) || !upload_weights (self, error))
+  if (!plan_steps (self, error) || !nd_vk_plan_create_buffers (self, error) || !nd_vk_plan_upload_weights (self, error))
     goto fail;
   for (int s = 0; s < self->n_steps; s++)
     {
@@ -762,7 +516,7 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
   nd_vk_context_save_cache (ctx);
   g_debug ("Vulkan plan: %d dispatches for %d nodes, %d barriers, %u pipelines in the context, "
            "%.1f MiB of activations", self->n_steps, self->parent.n_nodes, self->n_barriers,
-           g_hash_table_size (ctx->pipelines), total_activation_bytes (self) / 1048576.0);
+           g_hash_table_size (ctx->pipelines), nd_vk_plan_activation_bytes (self) / 1048576.0);
   return &self->parent;
 
 fail:
@@ -789,10 +543,10 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
         self->timed_at = now;
     }
   self->cmd = self->cmds[timed ? 1 : 0];
-  put_elems (self, self->staging_map + self->staging[0].offset, input->data, input->numel);
+  nd_vk_plan_put (self, self->staging_map + self->staging[0].offset, input->data, input->numel);
   if (!submit_and_wait (self, error))
     return FALSE;
-  get_elems (self, plan->output->data, down + self->down_off[plan->graph->output],
+  nd_vk_plan_get (self, plan->output->data, down + self->down_off[plan->graph->output],
              plan->output->numel);
   /* float16 saturates at ±65504 (to ±inf): say so rather than hand back infinities. */
   if (self->es == 2)
@@ -812,7 +566,7 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
         g_clear_pointer (&plan->captured[i], nd_tensor_unref);
         plan->captured[i] = nd_tensor_new_4d (plan->batch, node->out_c, node->out_h,
                                               node->out_w);
-        get_elems (self, plan->captured[i]->data, down + self->down_off[i],
+        nd_vk_plan_get (self, plan->captured[i]->data, down + self->down_off[i],
                    plan->captured[i]->numel);
       }
   if (timed)

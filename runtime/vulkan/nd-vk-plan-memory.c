@@ -1,0 +1,213 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "nd-dtype.h"
+#include "nd-error.h"
+#include "nd-vk-plan-private.h"
+
+/* The plan's memory: one device allocation for the activations (each node's output, a dummy
+ * for unused bindings, each step's scratch), one for the weights, one host-visible staging
+ * area for the input and the downloads; elements stored as float32 or float16. */
+
+/* Bytes of @n stored elements, rounded up to whole 32-bit words. */
+static gsize
+stored_bytes (NdVkPlan *self, guint64 n)
+{
+  return (gsize) ((n * self->es + 3) & ~(guint64) 3);
+}
+
+static gsize
+node_bytes (NdVkPlan *self, const NdNode *node, int batch)
+{
+  return stored_bytes (self, (guint64) batch * node->out_c * node->out_h * node->out_w);
+}
+
+/* float32 → the stored element type. */
+void
+nd_vk_plan_put (NdVkPlan *self, guint8 *dst, const float *src, gsize n)
+{
+  if (n == 0)
+    return;   /* an op without bias: src is NULL */
+  if (self->es == 4)
+    {
+      memcpy (dst, src, n * sizeof (float));
+      return;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      guint16 h = nd_float_to_half (src[i]);
+
+      memcpy (dst + 2 * i, &h, 2);
+    }
+}
+
+void
+nd_vk_plan_get (NdVkPlan *self, float *dst, const guint8 *src, gsize n)
+{
+  if (self->es == 4)
+    {
+      memcpy (dst, src, n * sizeof (float));
+      return;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      guint16 h;
+
+      memcpy (&h, src + 2 * i, 2);
+      dst[i] = nd_half_to_float (h);
+    }
+}
+
+static void
+record_weight_upload (NdVkContext *ctx, VkCommandBuffer cmd, gpointer data)
+{
+  gpointer *args = data;
+  NdVkPlan *self = args[0];
+  NdVkBuffer *staging = args[1];
+  VkDeviceSize off = 0;
+
+  for (int i = 0; i < 2 * self->n_steps; i++)
+    if (self->wts[i].buffer != VK_NULL_HANDLE)
+      {
+        VkBufferCopy region = { off, 0, self->wts[i].size };
+
+        ctx->vkCmdCopyBuffer (cmd, staging->buffer, self->wts[i].buffer, 1, &region);
+        off += self->wts[i].size;
+      }
+}
+
+gboolean
+nd_vk_plan_upload_weights (NdVkPlan *self, GError **error)
+{
+  NdVkContext *ctx = self->ctx;
+  NdVkBuffer staging = { 0 };
+  VkDeviceMemory mem = VK_NULL_HANDLE;
+  guint8 *map = NULL;
+  VkDeviceSize off = 0;
+  gpointer args[2] = { self, &staging };
+  gboolean ok;
+
+  self->wts = g_new0 (NdVkBuffer, 2 * self->n_steps);
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      self->wts[2 * s].size = stored_bytes (self, self->steps[s].op.n_weight);
+      self->wts[2 * s + 1].size = stored_bytes (self, self->steps[s].op.n_bias);
+      if (self->wts[2 * s].size > ctx->props.limits.maxStorageBufferRange)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                       _("The weights of node %d (%" G_GSIZE_FORMAT " MiB) exceed what this "
+                         "Vulkan device can bind (%u MiB)"), self->steps[s].head,
+                       (gsize) (self->wts[2 * s].size >> 20),
+                       ctx->props.limits.maxStorageBufferRange >> 20);
+          return FALSE;
+        }
+      staging.size += self->wts[2 * s].size + self->wts[2 * s + 1].size;
+    }
+  if (!nd_vk_buffers_create (ctx, self->wts, 2 * self->n_steps,
+                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->wts_mem, NULL,
+                             error))
+    return FALSE;
+  if (staging.size == 0)
+    return TRUE;
+  if (!nd_vk_buffers_create (ctx, &staging, 1, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                             VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
+                             | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, TRUE, &mem,
+                             (void **) &map, error))
+    {
+      nd_vk_buffers_destroy (ctx, &staging, 1, mem);
+      return FALSE;
+    }
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      const NdVkOp *op = &self->steps[s].op;
+
+      nd_vk_plan_put (self, map + off, op->weight, op->n_weight);
+      off += stored_bytes (self, op->n_weight);
+      nd_vk_plan_put (self, map + off, op->bias, op->n_bias);
+      off += stored_bytes (self, op->n_bias);
+    }
+  ok = nd_vk_submit_once (ctx, record_weight_upload, args, error);
+  nd_vk_buffers_destroy (ctx, &staging, 1, mem);
+  /* The host copies are no longer needed once the device has them. */
+  for (int s = 0; s < self->n_steps; s++)
+    nd_vk_op_clear (&self->steps[s].op);
+  return ok;
+}
+
+gboolean
+nd_vk_plan_create_buffers (NdVkPlan *self, GError **error)
+{
+  NdPlan *plan = &self->parent;
+  int n = plan->n_nodes;
+  VkDeviceSize down = 0;
+
+  self->act = g_new0 (NdVkBuffer, n + 1 + 2 * self->n_steps);
+  self->down_off = g_new (VkDeviceSize, n);
+  for (int i = 0; i < n; i++)
+    {
+      const NdNode *node = nd_graph_node (plan->graph, i);
+
+      self->down_off[i] = G_MAXUINT64;
+      if (!self->has_buf[i])
+        continue;
+      self->act[i].size = node_bytes (self, node, plan->batch);
+      if (self->act[i].size > self->ctx->props.limits.maxStorageBufferRange)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                       _("Node %d needs a %" G_GSIZE_FORMAT " MiB buffer, more than this "
+                         "Vulkan device can bind (%u MiB); use a smaller batch"), i,
+                       (gsize) (self->act[i].size >> 20),
+                       self->ctx->props.limits.maxStorageBufferRange >> 20);
+          return FALSE;
+        }
+      if (i == plan->graph->output || plan->capture_mask[i])
+        {
+          self->down_off[i] = down;
+          down += self->act[i].size;
+        }
+    }
+  self->act[n].size = 16;   /* bound to the bindings a shader does not use */
+  for (int s = 0; s < self->n_steps; s++)
+    for (int k = 0; k < 2; k++)
+      {
+        NdVkBuffer *b = &self->act[n + 1 + 2 * s + k];
+
+        b->size = stored_bytes (self, self->steps[s].op.scratch[k]);
+        if (b->size > self->ctx->props.limits.maxStorageBufferRange)
+          {
+            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                         _("Node %d needs more scratch memory than this Vulkan device can "
+                           "bind; use a smaller batch"), self->steps[s].head);
+            return FALSE;
+          }
+      }
+  if (!nd_vk_buffers_create (self->ctx, self->act, n + 1 + 2 * self->n_steps,
+                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT
+                             | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->act_mem, NULL,
+                             error))
+    return FALSE;
+  self->staging[0].size = self->act[0].size;
+  self->staging[1].size = down;
+  return nd_vk_buffers_create (self->ctx, self->staging, 2,
+                               VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                               VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
+                               | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, TRUE, &self->staging_mem,
+                               (void **) &self->staging_map, error);
+}
+
+guint64
+nd_vk_plan_activation_bytes (NdVkPlan *self)
+{
+  guint64 total = 0;
+
+  for (int i = 0; i < self->parent.n_nodes; i++)
+    total += self->act[i].size;
+  return total;
+}

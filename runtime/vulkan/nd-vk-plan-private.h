@@ -1,0 +1,76 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The Vulkan plan's insides, shared by nd-vk-plan.c (steps, descriptors, command buffers,
+ * runs) and nd-vk-plan-memory.c (buffers, the storage format, weight upload). */
+
+#include "nd-vk-ops.h"
+#include "nd-vk-plan.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  int        head, bn, add, gate, act, tail;
+  int        level;
+  int        n_inputs;               /* every node the dispatch reads */
+  int        inputs[ND_MAX_INPUTS + 4];
+  int        res[ND_MAX_INPUTS - 1]; /* the absorbed ADD's other summands */
+  int        gate_in;                /* the absorbed GATE's SE input */
+  NdVkEpilogue epi;
+  NdVkOp     op;
+  VkPipeline pipeline;
+  VkDescriptorSet set;
+  VkPipeline pre_pipeline[2];
+  VkDescriptorSet pre_set[2];
+} NdVkStep;
+
+typedef struct
+{
+  NdPlan           parent;
+  NdVkContext     *ctx;
+  int              n_steps;
+  NdVkStep        *steps;
+  gboolean        *has_buf;     /* [n_nodes] */
+  NdVkBuffer      *act;         /* [n_nodes + 1 + 2 · n_steps]: node outputs, a dummy, then
+                                 * each step's two scratch buffers (Winograd) */
+  VkDeviceMemory   act_mem;
+  NdVkBuffer      *wts;         /* [2 · n_steps] */
+  VkDeviceMemory   wts_mem;
+  NdVkBuffer       staging[2];  /* input upload, output + capture download */
+  VkDeviceMemory   staging_mem;
+  guint8          *staging_map;
+  VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1], or G_MAXUINT64 */
+  VkDescriptorPool pool;
+  VkCommandPool    cmd_pool;
+  VkCommandBuffer  cmd;         /* what record () writes and the next run submits */
+  VkCommandBuffer  cmds[2];     /* [0] unfenced, [1] with per-op timestamps (either may be
+                                 * absent: timings off, or every run timed) */
+  gboolean         recording_timed;
+  double           refresh_ms;  /* > 0 with both buffers: how often the timed one runs */
+  gint64           timed_at;    /* monotonic µs of the last timed run; 0: never */
+  VkFence          fence;
+  VkQueryPool      queries;
+  int              n_barriers;  /* of the unfenced buffer where there is one */
+  gsize            es;          /* bytes per stored element: 4, or 2 with fp16 storage */
+} NdVkPlan;
+
+/* Activation, scratch and staging buffers, sized in the plan's storage format. */
+gboolean nd_vk_plan_create_buffers   (NdVkPlan *self,
+                                      GError  **error);
+/* Every step's weights and bias to device memory (then the host copies are freed). */
+gboolean nd_vk_plan_upload_weights   (NdVkPlan *self,
+                                      GError  **error);
+/* float32 ↔ the stored element type (float32, or float16 with fp16 storage). */
+void     nd_vk_plan_put              (NdVkPlan    *self,
+                                      guint8      *dst,
+                                      const float *src,
+                                      gsize        n);
+void     nd_vk_plan_get              (NdVkPlan     *self,
+                                      float        *dst,
+                                      const guint8 *src,
+                                      gsize         n);
+guint64  nd_vk_plan_activation_bytes (NdVkPlan *self);
+
+G_END_DECLS
