@@ -57,6 +57,8 @@ struct _NdBackend
   gboolean              gpu;          /* runs on a GPU (not the CPU, nor lavapipe on it) */
   gboolean              timings_serialize; /* per-op timings change the schedule (barriers
                                             * around each dispatch): time latency without */
+  gboolean              fp16_storage; /* plans may take NdPlanOptions.fp16 (a Vulkan device
+                                       * with 16-bit storage buffers) */
 };
 
 /* The part of a plan every backend fills; backends embed it as their first member. */

@@ -9,20 +9,6 @@
 
 /* Official-layout checkpoints opened in the window (see test_official_checkpoints). */
 
-static GtkWidget *
-find_widget (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 /* Opens @path the way the Open Weights dialog does and waits for the rebuilt model. */
 static NdInferenceResult *
 open_weights (Fixture *f, const char *path)
@@ -174,9 +160,9 @@ test_official_checkpoints (Fixture *f, gconstpointer data)
   g_assert_cmpuint (nd_window_get_result (f->window)->generation, ==, gen);
   /* The same through the switch itself: it springs back on. */
   {
-    GtkWidget *sw = find_widget (GTK_WIDGET (f->window), GTK_TYPE_SWITCH);
+    GtkWidget *sw = find_actionable (GTK_WIDGET (f->window), "win.fused");
 
-    g_assert_nonnull (sw);
+    g_assert_true (GTK_IS_SWITCH (sw));
     g_assert_true (gtk_switch_get_active (GTK_SWITCH (sw)));
     /* no slide animation: the switch flips and asks its action at once */
     g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);

@@ -2,16 +2,21 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
+#include "nd-backend.h"
 #include "nd-render-graph.h"
 #include "nd-weights.h"
 #include "ui-fixture.h"
 
 /* The window under a real (X) display: every knob driven through its action, the model rebuilt,
  * the latency updated, the screenshot changed; an impossible combination explained next to its
- * knob and never applied; a long run that must not leak. Small models keep it quick. */
+ * knob and never applied; a long run that must not leak; fp16 storage on Vulkan. Small models
+ * keep it quick. */
 
 static void
 test_knobs (Fixture *f, gconstpointer data)
@@ -407,6 +412,223 @@ test_trained_menu (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->rebuilt_generation, ==, rebuilt);
 }
 
+/* ---- fp16 storage ------------------------------------------------------------------------- */
+
+/* The bundled trained ParNet (gray 32 × 32) on its ankle-boot sample, on the CPU. */
+static void
+trained_setup (Fixture *f, gconstpointer data)
+{
+  g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, ND_DEFAULT_WEIGHTS, NULL);
+  g_autofree char *image = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples",
+                                             "0000-ankle-boot.png", NULL);
+  gboolean have = g_file_test (weights, G_FILE_TEST_EXISTS);
+  NdWindowOptions o = { .weights = have ? weights : NULL, .model = have ? NULL : "parnet-s",
+                        .image = image, .lambda = -1, .backend = "cpu" };
+
+  fixture_setup_options (f, &o);
+}
+
+/* The settings live on in this process's memory backend: the next window starts afresh. */
+static void
+trained_teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (ND_APP_ID);
+
+  fixture_teardown (f, data);
+  g_settings_reset (settings, "backend");
+  g_settings_reset (settings, "fp16");
+}
+
+/* Changes @action's state and waits for the rebuilt result; a build error fails the test. */
+static NdInferenceResult *
+turn (Fixture *f, const char *action, GVariant *value)
+{
+  guint64 gen = nd_window_get_result (f->window)->generation;
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), action, value);
+  return wait_weights (f, gen);
+}
+
+static gboolean
+fp16_enabled (Fixture *f)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), "fp16");
+}
+
+/* The fp16 switch: greyed out on the CPU; on a Vulkan device with 16-bit storage a knob like
+ * the others, whose result says it stores float16 and keeps the trained model's prediction;
+ * remembered, not sent, while the CPU runs. */
+static void
+test_fp16 (Fixture *f, gconstpointer data)
+{
+  GtkWidget *fp16 = find_actionable (GTK_WIDGET (f->window), "win.fp16");
+  g_autoptr(GSettings) settings = g_settings_new (ND_APP_ID);
+  g_autoptr(NdInferenceResult) r32 = NULL;
+  g_autoptr(NdBackend) vk = NULL;
+  g_autoptr(GError) error = NULL;
+  NdInferenceResult *r = nd_window_get_result (f->window);
+  double max_diff = 0, max_logit = 0;
+  char *s;
+
+  g_assert_nonnull (fp16);
+  g_assert_true (GTK_IS_SWITCH (fp16));
+  g_assert_false (r->fp16);
+  g_assert_false (gtk_widget_is_sensitive (fp16));
+  g_assert_false (fp16_enabled (f));
+  if (r->random_weights)
+    {
+      g_test_skip ("no bundled weights");
+      return;
+    }
+  vk = nd_backend_new ("vulkan", -1, &error);
+  if (vk == NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("no Vulkan device: %s", error->message);
+
+      g_test_skip (why);
+      return;
+    }
+
+  r32 = nd_inference_result_ref (turn (f, "backend", g_variant_new_string ("vulkan")));
+  g_assert_false (r32->fp16);
+  g_assert_true (g_str_has_prefix (r32->backend, "Vulkan"));
+  g_assert_false (window_shows (f, "fp16 storage in use", FALSE));
+  if (!vk->fp16_storage)
+    {
+      g_assert_false (gtk_widget_is_sensitive (fp16));
+      g_assert_false (fp16_enabled (f));
+      g_test_skip ("the Vulkan device has no 16-bit storage");
+      return;
+    }
+  g_assert_true (gtk_widget_is_sensitive (fp16));
+  g_assert_true (fp16_enabled (f));
+
+  r = turn (f, "fp16", g_variant_new_boolean (TRUE));
+  g_test_message ("fp16: %s; top-1 %d (fp32 %d); knob → result %.0f ms", r->backend,
+                  r->top_class[0], r32->top_class[0], r->knob_to_result_ms);
+  g_assert_true (r->fp16);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (fp16)));
+  g_assert_true (g_str_has_suffix (r->backend, " · fp16 storage in use"));
+  g_assert_true (window_shows (f, "· fp16 storage in use", TRUE));          /* model line */
+  g_assert_true (window_shows (f, "fused · fp16 storage · warm", TRUE));    /* latency */
+  g_assert_cmpfloat (r->knob_to_result_ms, >, 0);
+  g_assert_true (g_settings_get_boolean (settings, "fp16"));
+  /* The prediction stays; the logits move, a little: float16 did reach the plan. */
+  g_assert_cmpint (r->top_class[0], ==, r32->top_class[0]);
+  g_assert_cmpint (r->logits->numel, ==, r32->logits->numel);
+  for (int c = 0; c < r->logits->numel; c++)
+    {
+      max_diff = MAX (max_diff, fabs (r->logits->data[c] - r32->logits->data[c]));
+      max_logit = MAX (max_logit, fabs (r32->logits->data[c]));
+    }
+  g_test_message ("max |logit fp16 − fp32| %.3g (max |logit| %.3g)", max_diff, max_logit);
+  g_assert_cmpfloat (max_diff, >, 0);
+  g_assert_cmpfloat (max_diff, <, 0.01 * max_logit);
+
+  /* On the CPU: fp32 (fp16 is not sent), the switch greyed out but still on. */
+  r = turn (f, "backend", g_variant_new_string ("cpu"));
+  g_assert_false (r->fp16);
+  g_assert_true (g_str_has_prefix (r->backend, "CPU"));
+  g_assert_false (gtk_widget_is_sensitive (fp16));
+  g_assert_false (fp16_enabled (f));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (fp16)));
+  s = action_string (f, "fp16");
+  g_assert_cmpstr (s, ==, "true");
+  g_free (s);
+  g_assert_false (window_shows (f, "fp16 storage in use", FALSE));
+  g_assert_false (window_shows (f, "· fp16 storage · warm", FALSE));
+  g_assert_cmpint (r->top_class[0], ==, r32->top_class[0]);
+
+  /* Back on Vulkan the remembered switch applies again. */
+  r = turn (f, "backend", g_variant_new_string ("vulkan"));
+  g_assert_true (r->fp16);
+  g_assert_true (gtk_widget_is_sensitive (fp16));
+}
+
+/* The trained ParNet with its classifier scaled by @scale: logits far beyond float16. */
+static char *
+write_scaled_weights (const char *dir, float scale)
+{
+  g_autofree char *src = g_build_filename (ND_SOURCE_ASSETS_DIR, ND_DEFAULT_WEIGHTS, NULL);
+  char *path = g_build_filename (dir, "parnet-loud.safetensors", NULL);
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdWeightSet) set = nd_safetensors_load (src, &meta, &error);
+  const char *keys[] = { "head.fc.weight", "head.fc.bias" };
+
+  g_assert_no_error (error);
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      /* a copy: the loaded tensors may map the file */
+      g_autoptr(NdTensor) t = nd_tensor_copy (nd_weight_set_lookup (set, keys[k]));
+
+      for (int64_t i = 0; i < t->numel; i++)
+        t->data[i] *= scale;
+      nd_weight_set_insert (set, keys[k], t);
+    }
+  g_assert_true (nd_safetensors_save (path, set, meta, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* A result that overflows float16 at run time: its message where build errors go, the fp32
+ * result kept on show, and turning fp16 off again runs the model. */
+static void
+test_fp16_overflow (Fixture *f, gconstpointer data)
+{
+  g_autoptr(NdBackend) vk = nd_backend_new ("vulkan", -1, NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  NdInferenceResult *r = nd_window_get_result (f->window);
+  const char *message;
+  guint64 gen;
+  float max_logit = 0;
+
+  if (r->random_weights || vk == NULL || !vk->fp16_storage)
+    {
+      g_test_skip (r->random_weights ? "no bundled weights"
+                                     : "no Vulkan device with 16-bit storage");
+      return;
+    }
+  dir = g_dir_make_tmp ("nd-fp16-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = write_scaled_weights (dir, 1e5f);
+  r = turn (f, "backend", g_variant_new_string ("vulkan"));
+  gen = r->generation;
+  g_assert_true (nd_window_open_weights (f->window, path, &error));
+  g_assert_no_error (error);
+  r = wait_weights (f, gen);
+  g_assert_false (r->fp16);
+  g_assert_cmpint (r->top_class[0], ==, 9);   /* Ankle boot */
+  for (int c = 0; c < r->logits->numel; c++)
+    max_logit = MAX (max_logit, fabsf (r->logits->data[c]));
+  g_assert_cmpfloat (max_logit, >, 65504);
+
+  gen = f->rebuilt_generation;
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "fp16",
+                                      g_variant_new_boolean (TRUE));
+  WAIT_UNTIL (nd_window_get_knob_error (f->window, "general") != NULL
+              || f->rebuilt_generation > gen, 120);
+  message = nd_window_get_knob_error (f->window, "general");
+  g_test_message ("fp16: %s", message);
+  g_assert_nonnull (message);
+  g_assert_nonnull (strstr (message, "float16"));
+  g_assert_cmpuint (f->rebuilt_generation, ==, gen);
+  g_assert_false (nd_window_get_result (f->window)->fp16);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "fp16",
+                                      g_variant_new_boolean (FALSE));
+  WAIT_UNTIL (f->rebuilt_generation > gen, 120);
+  g_assert_null (nd_window_get_knob_error (f->window, "general"));
+  r = nd_window_get_result (f->window);
+  g_assert_false (r->fp16);
+  g_assert_cmpint (r->top_class[0], ==, 9);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -421,5 +643,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/ui/still-running", Fixture, NULL, fixture_setup, test_still_running,
               fixture_teardown);
+  g_test_add ("/ui/fp16", Fixture, NULL, trained_setup, test_fp16, trained_teardown);
+  g_test_add ("/ui/fp16-overflow", Fixture, NULL, trained_setup, test_fp16_overflow,
+              trained_teardown);
   return g_test_run ();
 }

@@ -43,8 +43,13 @@ fixture_setup (Fixture *f, gconstpointer data)
   /* ND_UI_TEST_PRESET=1 runs the real preset (224 px, full width) to measure knob latency. */
   if (g_getenv ("ND_UI_TEST_PRESET") != NULL)
     o.width = 0, o.resolution = 0;
+  fixture_setup_options (f, &o);
+}
 
-  f->window = nd_window_new (NULL, &o);
+void
+fixture_setup_options (Fixture *f, const NdWindowOptions *o)
+{
+  f->window = nd_window_new (NULL, o);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 800);
   gtk_window_present (GTK_WINDOW (f->window));
   WAIT_UNTIL (nd_window_get_result (f->window) != NULL
@@ -148,6 +153,22 @@ wait_weights (Fixture *f, guint64 gen)
   g_assert_cmpuint (r->generation, ==, f->rebuilt_generation);
   g_assert_false (r->random_weights);
   return r;
+}
+
+GtkWidget *
+find_actionable (GtkWidget *widget, const char *action)
+{
+  if (GTK_IS_ACTIONABLE (widget)
+      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_actionable (c, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 char *

@@ -33,6 +33,8 @@ gboolean timeout_cb (gpointer data);
   } G_STMT_END
 
 void fixture_setup (Fixture *f, gconstpointer data);
+/* The same with the window made from @o. */
+void fixture_setup_options (Fixture *f, const NdWindowOptions *o);
 void fixture_teardown (Fixture *f, gconstpointer data);
 GBytes *screenshot (Fixture *f, const char *name);
 /* Changes one knob through its action and waits for the rebuilt model's first result and the
@@ -46,6 +48,8 @@ gboolean window_shows (Fixture *f, const char *text, gboolean expected);
  * shows it; a build error fails the test with its message. */
 NdInferenceResult *wait_weights (Fixture *f, guint64 gen);
 char *action_string (Fixture *f, const char *action);
+/* The widget under @widget whose action is @action (e.g. "win.fused"), or NULL. */
+GtkWidget *find_actionable (GtkWidget *widget, const char *action);
 void assert_title_names (Fixture *f, const char *path);
 
 /* The test registered instead of the others where there is no display. */

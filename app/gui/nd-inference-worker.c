@@ -25,6 +25,7 @@ typedef struct
 {
   NdBackend   *backend;
   char         backend_name[16];
+  gboolean     fp16;          /* its plans store float16 */
   NdGraph     *training;      /* with weights */
   NdGraph     *graph;         /* what runs: training or fused */
   NdPlan      *plan;
@@ -89,14 +90,14 @@ capture_list (const NdGraph *graph, int *n)
 }
 
 static NdPlan *
-prepare (NdBackend *backend, NdGraph *graph, GError **error)
+prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, GError **error)
 {
   int n = 0;
   g_autofree int *ids = capture_list (graph, &n);
   /* On a GPU, per-op timestamps fence every dispatch: time one run a second, and show the
    * other runs' own (overlapped) latency. */
   NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE,
-                         .timings_refresh_ms = 1000 };
+                         .timings_refresh_ms = 1000, .fp16 = fp16 };
 
   return nd_backend_prepare (backend, graph, &opts, error);
 }
@@ -173,7 +174,7 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
 
   if (same_weights && same_spec_but (&base->spec, &next->spec, FALSE))
     {
-      /* Only the form or the backend changed: the weights stay. */
+      /* Only the form, the backend or the storage changed: the weights stay. */
       training = nd_graph_ref (base->training);
       next->fused_only = base->fused_only;
     }
@@ -234,7 +235,10 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
   if (next->backend == NULL)
     return FALSE;
   g_strlcpy (next->backend_name, cfg->backend, sizeof next->backend_name);
-  next->plan = prepare (next->backend, next->graph, error);
+  /* The CPU backend refuses fp16, so the switch's state, kept while it is there, is not
+   * sent; nor to a device without 16-bit storage (the window greys the switch out). */
+  next->fp16 = cfg->fp16 && next->backend->fp16_storage;
+  next->plan = prepare (next->backend, next->graph, next->fp16, error);
   if (next->plan == NULL)
     return FALSE;
   next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
@@ -252,6 +256,7 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
 
   if (cur->alt_plan == NULL || cur->alt_graph->fused != cfg->fused
       || g_strcmp0 (cur->backend_name, cfg->backend) != 0
+      || cur->fp16 != (cfg->fp16 && cur->backend->fp16_storage)
       || g_strcmp0 (cur->weights_path, cfg->weights_path) != 0
       || !nd_inference_config_to_spec (cfg, &spec, NULL)
       || !same_spec_but (&cur->spec, &spec, FALSE))
@@ -325,7 +330,7 @@ measure_block_diff (Serving *s, const NdTensor *input)
     return diff;
   other_graph = s->graph->fused ? nd_graph_ref (s->training)
                                  : nd_fuse_graph (s->training, &error);
-  plan = other_graph ? prepare (s->backend, other_graph, &error) : NULL;
+  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, &error) : NULL;
   stats = nd_graph_block_stats (s->graph);
   if (plan == NULL || !nd_plan_run (plan, input, &error))
     {
@@ -356,6 +361,7 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
 {
   NdInferenceResult *r = g_atomic_rc_box_new0 (NdInferenceResult);
   NdPlan *plan = s->plan;
+  const char *desc = s->backend->description ? s->backend->description : s->backend->name;
   g_autofree float *prob = NULL;
   int classes;
   double max = -INFINITY, sum = 0;
@@ -368,7 +374,10 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   r->graph = nd_graph_ref (s->graph);
   r->training = nd_graph_ref (s->training);
   r->spec = s->spec;
-  r->backend = g_strdup (s->backend->description ? s->backend->description : s->backend->name);
+  /* The description says whether the device could store float16; this, that the plan does. */
+  r->backend = s->fp16 ? g_strdup_printf ("%s · %s", desc, _("fp16 storage in use"))
+                       : g_strdup (desc);
+  r->fp16 = s->fp16;
   r->n_nodes = plan->n_nodes;
   r->op_ms = g_memdup2 (plan->op_ms, sizeof (double) * plan->n_nodes);
   r->total_ms = plan->total_ms;

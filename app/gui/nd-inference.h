@@ -21,6 +21,8 @@ typedef struct
   double   lambda;         /* < 0: preset */
   gboolean fused;
   char     backend[16];    /* "cpu" or "vulkan" */
+  gboolean fp16;           /* float16 storage where the backend has it (Vulkan with 16-bit
+                            * storage); elsewhere ignored, so the switch keeps its state */
   char    *weights_path;   /* safetensors or PyTorch checkpoint, training or deploy form (then
                             * @fused must be set); NULL: deterministic random weights */
   int      classes;        /* 0: preset */
@@ -47,7 +49,8 @@ typedef struct
   NdGraph     *training;       /* its training form, same weights (for kernel steps); the
                                 * fused graph itself when @fused_only */
   NdModelSpec  spec;
-  char        *backend;        /* backend description */
+  char        *backend;        /* backend description, "· fp16 storage in use" appended */
+  gboolean     fp16;           /* the plan stores activations and weights as float16 */
   int          n_nodes;
   double      *op_ms;          /* [n_nodes] */
   double       total_ms;       /* warm run */

@@ -99,6 +99,7 @@ void
 nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
 {
   g_autofree char *text = NULL;
+  g_autofree char *form = NULL;
 
   g_return_if_fail (ND_IS_LATENCY_PANEL (self));
   g_return_if_fail (result != NULL);
@@ -121,10 +122,13 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
                                                              result->cold_ms };
       self->sampled_generation = result->generation;
     }
+  /* The fp16 switch is a latency knob too: say which storage these times are for. */
+  form = g_strdup_printf ("%s%s%s", result->graph->fused ? _("fused") : _("unfused"),
+                          result->fp16 ? " · " : "", result->fp16 ? _("fp16 storage") : "");
   text = g_strdup_printf (_("%s · warm %.1f ms · cold %.1f ms · plan %.0f ms · knob → result "
                             "%.0f ms"),
-                          result->graph->fused ? _("fused") : _("unfused"), result->total_ms,
-                          result->cold_ms, result->prepare_ms, self->last_knob_ms);
+                          form, result->total_ms, result->cold_ms, result->prepare_ms,
+                          self->last_knob_ms);
   gtk_label_set_text (GTK_LABEL (self->summary), text);
   gtk_widget_queue_draw (self->area);
 }

@@ -219,6 +219,7 @@ _nd_window_weights_settled (NdWindow *self, guint64 generation, gboolean failed)
       self->n_labels = 0;
       _nd_window_set_state (self, "model", g_variant_new_string (self->config.model));
       _nd_window_set_state (self, "fused", g_variant_new_boolean (self->config.fused));
+      _nd_window_set_state (self, "fp16", g_variant_new_boolean (self->config.fp16));
       set_title (self, self->config.weights_path);
       _nd_window_sync_widgets (self);
     }
@@ -274,6 +275,17 @@ STATE_HANDLER (change_fused)
     }
   g_simple_action_set_state (action, value);
   self->config.fused = g_variant_get_boolean (value);
+  _nd_window_rebuild (self, KNOB_GENERAL);
+}
+
+/* A knob like the others (the plan is rebuilt), remembered on every backend; the worker uses
+ * it only where it can (nd-window-backends.c greys it out elsewhere). */
+STATE_HANDLER (change_fp16)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  self->config.fp16 = g_variant_get_boolean (value);
   _nd_window_rebuild (self, KNOB_GENERAL);
 }
 
@@ -481,6 +493,7 @@ open_weights_activated (GSimpleAction *action, GVariant *param, gpointer data)
 
 static const GActionEntry win_actions[] = {
   { "fused", NULL, NULL, "false", change_fused },
+  { "fp16", NULL, NULL, "false", change_fp16 },
   { "streams", NULL, "i", "3", change_streams },
   { "width", NULL, "d", "1.0", change_width },
   { "blocks", NULL, "s", "''", change_blocks },

@@ -10,7 +10,8 @@
 #include "nd-window-private.h"
 
 /* The backend drop-down: the CPU and, where one opens, the Vulkan device, each by a short name
- * with the full descriptions in the tooltip; without Vulkan, the banner says why. */
+ * with the full descriptions in the tooltip; without Vulkan, the banner says why. And the fp16
+ * switch, which only a Vulkan device with 16-bit storage can honour. */
 
 /* "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits) (cpu), API …" → "Vulkan, llvmpipe": the header
  * bar has no room for the whole description. */
@@ -54,6 +55,7 @@ _nd_window_probe_backends (NdWindow *self)
   g_clear_pointer (&cpu, nd_backend_free);
   self->have_vulkan = vk != NULL;
   self->have_gpu = vk != NULL && vk->gpu;
+  self->have_fp16 = vk != NULL && vk->fp16_storage;
   if (vk != NULL)
     {
       g_autofree char *vk_name = short_description (vk, "Vulkan");
@@ -75,4 +77,23 @@ _nd_window_probe_backends (NdWindow *self)
   self->updating = TRUE;
   gtk_drop_down_set_model (self->backend_dropdown, G_LIST_MODEL (list));
   self->updating = FALSE;
+}
+
+/* The fp16 switch keeps its state on any backend but counts only on a Vulkan device with
+ * 16-bit storage (the worker sends it nowhere else): elsewhere it is greyed out and says why. */
+void
+_nd_window_sync_fp16 (NdWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "fp16");
+  gboolean usable = self->have_fp16 && g_strcmp0 (self->config.backend, "vulkan") == 0;
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), usable);
+  gtk_widget_set_sensitive (self->fp16_box, usable);
+  /* on the box: GTK shows an insensitive widget's tooltip, and this one explains it */
+  gtk_widget_set_tooltip_text (self->fp16_box,
+                               usable ? _("Store activations and weights as float16 (arithmetic "
+                                          "stays fp32): half the memory traffic; a value beyond "
+                                          "±65504 stops the run")
+                                      : _("fp16 storage needs the Vulkan backend on a device "
+                                          "with 16-bit storage"));
 }

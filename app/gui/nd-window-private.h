@@ -33,6 +33,7 @@ struct _NdWindow
 
   GtkDropDown        *model_dropdown;
   GtkDropDown        *backend_dropdown;
+  GtkWidget          *fp16_box;       /* the fp16 label and switch */
   GtkRevealer        *banner_revealer;
   GtkLabel           *banner_label;
   GtkGrid            *knob_grid;
@@ -73,6 +74,7 @@ struct _NdWindow
   guint64             weights_generation; /* the config generation that opened them */
   gboolean            have_vulkan;
   gboolean            have_gpu;      /* the Vulkan device is a GPU, not lavapipe */
+  gboolean            have_fp16;     /* … and it has 16-bit storage buffers */
   char              **trained;        /* nd-window-trained.c: the Trained Models file names */
 };
 
@@ -112,8 +114,10 @@ void        _nd_window_weights_settled (NdWindow   *self,
                                         gboolean    failed);
 void        _nd_window_weights_clear   (NdWindow   *self);
 
-/* nd-window-backends.c: fills the backend drop-down, sets have_vulkan and have_gpu. */
+/* nd-window-backends.c: fills the backend drop-down, sets have_vulkan, have_gpu and
+ * have_fp16; the fp16 switch follows the backend. */
 void        _nd_window_probe_backends  (NdWindow   *self);
+void        _nd_window_sync_fp16       (NdWindow   *self);
 
 /* nd-window-trained.c: the Trained Models menu section and win.open-trained. */
 void        _nd_window_trained_init    (NdWindow   *self);

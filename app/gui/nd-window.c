@@ -59,6 +59,7 @@ save_settings (NdWindow *self)
   g_settings_delay (self->settings);
   g_settings_set_string (self->settings, "model", self->config.model);
   g_settings_set_boolean (self->settings, "fused", self->config.fused);
+  g_settings_set_boolean (self->settings, "fp16", self->config.fp16);
   g_settings_set_int (self->settings, "streams", self->config.streams);
   g_settings_set_double (self->settings, "width", self->config.width);
   g_settings_set_string (self->settings, "blocks", self->config.blocks);
@@ -107,6 +108,7 @@ _nd_window_sync_widgets (NdWindow *self)
   gtk_widget_set_sensitive (self->lambda_spin, spec.family == ND_FAMILY_VANILLANET);
   gtk_drop_down_set_selected (self->backend_dropdown,
                               g_strcmp0 (self->config.backend, "vulkan") == 0 ? 1 : 0);
+  _nd_window_sync_fp16 (self);
   self->updating = FALSE;
 }
 
@@ -480,6 +482,7 @@ nd_window_class_init (NdWindowClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdWindow, name)
   BIND (model_dropdown);
   BIND (backend_dropdown);
+  BIND (fp16_box);
   BIND (banner_revealer);
   BIND (banner_label);
   BIND (knob_grid);
@@ -545,6 +548,7 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
       if (nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
         g_strlcpy (c->model, model, sizeof c->model);
       c->fused = g_settings_get_boolean (s, "fused");
+      c->fp16 = g_settings_get_boolean (s, "fp16");
       c->streams = g_settings_get_int (s, "streams");
       c->width = g_settings_get_double (s, "width");
       g_strlcpy (c->blocks, blocks, sizeof c->blocks);
@@ -597,6 +601,7 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
   }
 
   _nd_window_set_state (self, "fused", g_variant_new_boolean (c->fused));
+  _nd_window_set_state (self, "fp16", g_variant_new_boolean (c->fp16));
   _nd_window_set_state (self, "model", g_variant_new_string (c->model));
   _nd_window_set_state (self, "backend", g_variant_new_string (c->backend));
   if (o->view != NULL)

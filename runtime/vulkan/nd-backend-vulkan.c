@@ -136,5 +136,6 @@ nd_vulkan_backend_new (int device, GError **error)
   self->parent.description = nd_vk_context_describe (ctx);
   self->parent.gpu = ctx->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
   self->parent.timings_serialize = TRUE;
+  self->parent.fp16_storage = ctx->fp16_storage;
   return &self->parent;
 }
