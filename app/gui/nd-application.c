@@ -14,7 +14,7 @@ struct _NdApplication
   char           *camera;
   int             streams, resolution;
   double          width, lambda;
-  gboolean        fused, unfused;
+  gboolean        fused, unfused, fp16;
 };
 
 G_DEFINE_FINAL_TYPE (NdApplication, nd_application, ADW_TYPE_APPLICATION)
@@ -32,6 +32,7 @@ nd_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_variant_dict_lookup (options, "lambda", "d", &self->lambda);
   g_variant_dict_lookup (options, "fused", "b", &self->fused);
   g_variant_dict_lookup (options, "unfused", "b", &self->unfused);
+  g_variant_dict_lookup (options, "fp16", "b", &self->fp16);
   g_variant_dict_lookup (options, "backend", "s", &self->backend);
   g_variant_dict_lookup (options, "weights", "^ay", &self->weights);
   g_variant_dict_lookup (options, "image", "^ay", &self->image);
@@ -56,7 +57,7 @@ nd_application_activate (GApplication *app)
     .fused = self->fused, .fused_set = self->fused || self->unfused,
     .backend = self->backend, .weights = self->weights, .image = self->image,
     .select = self->select, .view = self->view, .screenshot = self->screenshot,
-    .camera = self->camera,
+    .camera = self->camera, .fp16 = self->fp16,
   };
 
   if (window == NULL)
@@ -195,6 +196,8 @@ nd_application_init (NdApplication *self)
     { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, NULL, N_("VanillaNet λ"), N_("X") },
     { "fused", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Run the fused (deploy) form"), NULL },
     { "unfused", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Run the training form"), NULL },
+    { "fp16", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Vulkan: store activations and weights as float16"), NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, NULL, N_("cpu or vulkan"), N_("NAME") },
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("safetensors weights"), N_("FILE") },
     { "image", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Input image"), N_("FILE") },

@@ -581,6 +581,8 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
     c->lambda = o->lambda;
   if (o->fused_set)
     c->fused = o->fused;
+  if (o->fp16)
+    c->fp16 = TRUE;
   if (o->backend != NULL)
     g_strlcpy (c->backend, o->backend, sizeof c->backend);
   self->screenshot = g_strdup (o->screenshot);

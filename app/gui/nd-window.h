@@ -22,6 +22,7 @@ typedef struct
   double      lambda;       /* < 0: unset */
   gboolean    fused;
   gboolean    fused_set;
+  gboolean    fp16;        /* --fp16: on (used where the backend allows it) */
   const char *backend;
   const char *weights;
   const char *image;
