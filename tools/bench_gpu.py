@@ -4,7 +4,7 @@
 """GPU latency: nondeep-cli's Vulkan backend vs PyTorch CUDA eager, same GPU, same run.
 
     bench_gpu.py --cli build/app/cli/nondeep-cli [--models parnet-s,...] [--iters 50]
-                 [--warmup 10] [--device N] [--out DIR]
+                 [--warmup 10] [--device N] [--fp16] [--out DIR]
 
 For each model and form, alternating: ours = `nondeep-cli bench --backend vulkan --json`
 (median wall time of upload + one command buffer + download; per-op GPU times come from a
@@ -12,6 +12,8 @@ second, timestamped plan in which every dispatch is fenced by barriers), then Py
 (tools/nd_models.py, eval, no_grad, batch 1, 224x224) timed the same way: host tensor ->
 .cuda() -> model -> .cpu(), wall clock, median. PyTorch runs twice: strict fp32
 (TF32 off for cuDNN and matmul) and PyTorch's defaults (cuDNN may use TF32).
+With --fp16, ours also runs with float16 storage (`--fp16`; arithmetic stays fp32) in the
+same alternation, as an extra column.
 Writes DIR/BENCHMARKS-gpu.md and DIR/BENCHMARKS-gpu.json, and ParNet-S's per-stream
 timeline (serialised per-op GPU times, grouped by stream) into the Markdown.
 """
@@ -74,6 +76,7 @@ def main():
     ap.add_argument('--timeout', type=int, default=300)
     ap.add_argument('--out', default='.')
     ap.add_argument('--torch-device', default='cuda', help='cpu: a dry run of this script')
+    ap.add_argument('--fp16', action='store_true', help='also time ours with --fp16 storage')
     a = ap.parse_args()
     extra = ['--backend', 'vulkan'] + (['--device', str(a.device)] if a.device is not None else [])
     dev = subprocess.run([a.cli, 'devices', '--json'], stdout=subprocess.PIPE,
@@ -90,10 +93,14 @@ def main():
             model = model.to(tdev)
             ours = bench.run_ours(a.cli, name, fused, a.resolution, a.iters, a.warmup, 0,
                                   a.timeout, extra)
+            ours16 = (bench.run_ours(a.cli, name, fused, a.resolution, a.iters, a.warmup, 0,
+                                     a.timeout, extra + ['--fp16']) if a.fp16 else None)
             strict = time_torch_cuda(model, a.resolution, a.iters, a.warmup, False, tdev)
             tf32 = time_torch_cuda(model, a.resolution, a.iters, a.warmup, True, tdev)
             rec = {'model': name, 'form': form, 'macs': macs, 'ours': ours,
                    'torch_fp32': strict, 'torch_default': tf32}
+            if ours16 is not None:
+                rec['ours_fp16'] = ours16
             results.append(rec)
             print('%-13s %-7s ours %s  torch fp32 %.3f ms  torch default %.3f ms' % (
                 name, form, ours.get('error', '%.3f ms (ops sum %.3f)' % (
@@ -113,8 +120,9 @@ def main():
          'vulkan`. PyTorch eager: strict fp32 (TF32 off) and PyTorch defaults (cuDNN TF32 on).' % (
              a.resolution, a.resolution, a.warmup, a.iters), '',
          '| model | form | GMACs | ours ms | ours op-sum ms | prepare (cold) ms | '
-         'PyTorch fp32 ms | ours / fp32 | PyTorch default ms | ours / default |',
-         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+         'PyTorch fp32 ms | ours / fp32 | PyTorch default ms | ours / default |'
+         + (' ours fp16-storage ms |' if a.fp16 else ''),
+         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|' + ('---:|' if a.fp16 else '')]
     for r in results:
         o, s, d = r['ours'], r['torch_fp32'], r['torch_default']
         om = o.get('median_ms') if 'error' not in o else None
@@ -122,7 +130,9 @@ def main():
             r['model'], r['form'], r['macs'] / 1e9, bench.fmt(om, 3),
             bench.fmt(o.get('op_sum_ms'), 3), bench.fmt(o.get('prepare_ms'), 0),
             s['median_ms'], bench.fmt(om / s['median_ms'] if om else None, 2),
-            d['median_ms'], bench.fmt(om / d['median_ms'] if om else None, 2)))
+            d['median_ms'], bench.fmt(om / d['median_ms'] if om else None, 2))
+            + (' %s |' % bench.fmt(r['ours_fp16'].get('median_ms'), 3) if 'ours_fp16' in r
+               and 'error' not in r['ours_fp16'] else (' – |' if a.fp16 else '')))
     errs = [r for r in results if 'error' in r['ours']]
     for r in errs:
         L.append('\n- failed: %s %s: %s' % (r['model'], r['form'], r['ours']['error']))
