@@ -40,26 +40,19 @@ print_json (GPtrArray *devices)
       NdVulkanDeviceInfo *info = g_ptr_array_index (devices, i);
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "index");
-      json_builder_add_int_value (b, info->index);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, info->name);
-      json_builder_set_member_name (b, "type");
-      json_builder_add_string_value (b, info->type);
-      json_builder_set_member_name (b, "driver");
-      json_builder_add_string_value (b, info->driver);
-      json_builder_set_member_name (b, "api_version");
-      json_builder_add_string_value (b, info->api_version);
-      json_builder_set_member_name (b, "memory_mib");
-      json_builder_add_int_value (b, (gint64) info->memory_mib);
-      json_builder_set_member_name (b, "max_workgroup_invocations");
-      json_builder_add_int_value (b, info->max_workgroup_invocations);
-      json_builder_set_member_name (b, "shared_memory_kib");
-      json_builder_add_int_value (b, info->shared_memory_kib);
-      json_builder_set_member_name (b, "timestamps");
-      json_builder_add_boolean_value (b, info->timestamps);
-      json_builder_set_member_name (b, "fp16_storage");
-      json_builder_add_boolean_value (b, info->fp16_storage);
+#define MEMBER(k, add, v) json_builder_set_member_name (b, k); add (b, v)
+      MEMBER ("index", json_builder_add_int_value, info->index);
+      MEMBER ("name", json_builder_add_string_value, info->name);
+      MEMBER ("type", json_builder_add_string_value, info->type);
+      MEMBER ("driver", json_builder_add_string_value, info->driver);
+      MEMBER ("api_version", json_builder_add_string_value, info->api_version);
+      MEMBER ("memory_mib", json_builder_add_int_value, (gint64) info->memory_mib);
+      MEMBER ("max_workgroup_invocations", json_builder_add_int_value,
+              info->max_workgroup_invocations);
+      MEMBER ("shared_memory_kib", json_builder_add_int_value, info->shared_memory_kib);
+      MEMBER ("timestamps", json_builder_add_boolean_value, info->timestamps);
+      MEMBER ("fp16_storage", json_builder_add_boolean_value, info->fp16_storage);
+#undef MEMBER
       json_builder_end_object (b);
     }
 #endif
