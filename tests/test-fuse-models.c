@@ -14,7 +14,7 @@
 
 /* Whole models: the fused graph computes what the training form computes (naive reference
  * ops, random weights with non-trivial BN), and the fused counts match the official deploy
- * models (reference/networks.md §1.3, §2.3, §3.5, §4). */
+ * models (docs/reference/networks.md §1.3, §2.3, §3.5, §4). */
 
 /* Builds preset @name; NULL (and the test skipped) while its builder is not written yet. */
 static NdGraph *
@@ -210,7 +210,7 @@ test_repvgg_names (void)
   g_assert_cmpint (nd_graph_n_nodes (again), ==, nd_graph_n_nodes (f));
 }
 
-/* VanillaNet-5 deploy form, node by node (networks.md §3.3), and the λ < 1 refusal. */
+/* VanillaNet-5 deploy form, node by node (docs/reference/networks.md §3.3), and the λ < 1 refusal. */
 static void
 test_vanillanet_names (void)
 {

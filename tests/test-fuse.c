@@ -10,7 +10,7 @@
 #include "nd-ref-ops.h"
 #include "nd-test-utils.h"
 
-/* Hand-built graphs in the conventions of COMMON.md, fused and compared with the training form
+/* Hand-built graphs in the conventions of nd-graph.h, fused and compared with the training form
  * on the naive reference ops, with random BN statistics. */
 
 static int

@@ -5,7 +5,7 @@
 #include "test-models-util.h"
 
 /* RepVGG, VanillaNet, ResNet and VGG builders: training-form counts, names, shapes, knobs.
- * Expected numbers are from networks.md unless a comment says otherwise. */
+ * Expected numbers are from docs/reference/networks.md unless a comment says otherwise. */
 
 /* ---- RepVGG ------------------------------------------------------------------------------ */
 
@@ -17,7 +17,7 @@ test_repvgg_counts (void)
     const char *name;
     gint64      params;
     int         depth;
-    double      deploy_gmacs;   /* networks.md §2.3; 0 where it gives none */
+    double      deploy_gmacs;   /* docs/reference/networks.md §2.3; 0 where it gives none */
   } cases[] = {
     { "repvgg-a0", 9108968, 23, 1.361 },
     { "repvgg-a1", 14092264, 23, 2.364 },

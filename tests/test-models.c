@@ -5,7 +5,7 @@
 #include "test-models-util.h"
 
 /* Model specs, knobs, ParNet, every preset through the oracle, random init. Expected
- * numbers are from networks.md unless a comment says otherwise; counts are of the training
+ * numbers are from docs/reference/networks.md unless a comment says otherwise; counts are of the training
  * form. RepVGG, VanillaNet, ResNet and VGG are in test-models-zoo.c. */
 
 /* ---- names ------------------------------------------------------------------------------- */
@@ -90,7 +90,7 @@ test_parnet_counts (void)
                       cases[i].name, params, macs, depth);
       g_assert_cmpint (params, ==, cases[i].params);
       g_assert_cmpfloat (fabs (macs / 1e9 - cases[i].gmacs), <=, 0.0005);
-      /* The exact S count, derived independently from the per-block formulas of networks.md
+      /* The exact S count, derived independently from the per-block formulas of docs/reference/networks.md
        * §1.3 (9K·HW + K·HW + K per block, 1000·c_last for the head); it rounds to 5.260. */
       if (i == 0)
         g_assert_cmpint (macs, ==, G_GINT64_CONSTANT (5259501056));

@@ -248,7 +248,7 @@ test_presets (void)
   nd_preprocess_for_family (ND_FAMILY_VGG, 224, &pp);
   g_assert_cmpint (pp.resize, ==, 256);
 
-  /* What the app shows for each family's model at its preset size (networks.md). */
+  /* What the app shows for each family's model at its preset size (docs/reference/networks.md). */
   {
     static const float imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
     static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Copyright 2026 The Nondeep Explorer authors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Self-check of tools/nd_models.py against shared/reference/networks.md.
+"""Self-check of tools/nd_models.py against docs/reference/networks.md.
 
 Checks exact parameter counts (train and deploy form, 1000 classes), state_dict entry counts and
 train-vs-deploy equality in float64 with random BN statistics. Prints TAP; exit 1 on a failure.
@@ -37,7 +37,7 @@ EXPECT = {
     'repvgg-b3g2': (96911848, None, None, None),
     'repvgg-b3g4': (83825128, 75626728, None, None),
     'vanillanet-5': (22328800, 15523304, 89, 18),
-    # networks.md §3.5 gives these in M with 3 decimals: checked to +-0.0005 M below.
+    # docs/reference/networks.md §3.5 gives these in M with 3 decimals: checked to +-0.0005 M below.
     'vanillanet-6': ('56.117M', '32.509M', 109, 22),
     'vanillanet-7': ('56.670M', '32.798M', 129, 26),
     'vanillanet-8': ('65.176M', '37.096M', 149, 30),
@@ -115,7 +115,7 @@ def main():
                'expected %s' % (de,))
         del m, d, sd
 
-    # Official key spellings (networks.md §1.4, §2.4, §3.3, §3.6).
+    # Official key spellings (docs/reference/networks.md §1.4, §2.4, §3.3, §3.6).
     p = nm.build('parnet-s').state_dict()
     tap.ok(all(k in p for k in ['streams.2.4.block.rbr_identity.running_var',
                                 'downsamples_2.1.2.block.rbr_1x1.1.bn.weight',

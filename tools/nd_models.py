@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """PyTorch re-implementations of the models Nondeep Explorer runs.
 
-Module names follow the official code (see shared/reference/networks.md), so `state_dict()` keys
+Module names follow the official code (see docs/reference/networks.md), so `state_dict()` keys
 equal the keys of the published checkpoints:
 
 - ParNet      (imankgoyal/NonDeepNetworks `SimpNet` + `RepVGGOur` + `RepVGGBlock`)
@@ -51,7 +51,7 @@ def conv_bn(cin, cout, k, stride, pad, groups=1, eps=1e-5, bias=False):
 
 
 def fold_bn(weight, bias, bn):
-    """Fold an eval-mode BN into the conv before it (networks.md §0.1). Returns (W', b')."""
+    """Fold an eval-mode BN into the conv before it (docs/reference/networks.md §0.1). Returns (W', b')."""
     t = bn.weight / torch.sqrt(bn.running_var + bn.eps)
     w = weight * t.reshape(-1, *([1] * (weight.dim() - 1)))
     b0 = bias if bias is not None else torch.zeros_like(bn.running_mean)
@@ -59,7 +59,7 @@ def fold_bn(weight, bias, bn):
 
 
 def bn_as_kernel(bn, cin, groups, k=3):
-    """Identity BN as a kxk grouped kernel + bias (networks.md §0.3)."""
+    """Identity BN as a kxk grouped kernel + bias (docs/reference/networks.md §0.3)."""
     ipg = cin // groups
     kid = torch.zeros(cin, ipg, k, k, dtype=bn.weight.dtype)
     for i in range(cin):
@@ -95,7 +95,7 @@ class SE1(nn.Module):
 
 
 class ParNetBlock(nn.Module):
-    """The official ParNet `RepVGGBlock` (networks.md §1.1), always with SE, AvgPool 1x1 branch."""
+    """The official ParNet `RepVGGBlock` (docs/reference/networks.md §1.1), always with SE, AvgPool 1x1 branch."""
 
     def __init__(self, cin, cout, stride=1, groups=1, act='silu', fused=False):
         super().__init__()

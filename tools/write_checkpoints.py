@@ -11,7 +11,7 @@ the script also writes X.input.npy (float32 NCHW) and X.expected.npy (float32 lo
 weights the loader is meant to pick), and OUTDIR/manifest.json lists, per file, the CLI model name,
 the knob flags, which entry holds the weights and the expected logits.
 
-Layouts (networks.md §1.4, §2.4, §3.3, §3.6):
+Layouts (docs/reference/networks.md §1.4, §2.4, §3.3, §3.6):
   parnet-s-timm.pth.tar      timm CheckpointSaver dict: epoch, arch, state_dict (with `module.`),
                              optimizer (real SGD state_dict), version=2, args (argparse.Namespace),
                              amp_scaler, state_dict_ema (DIFFERENT weights, no prefix), metric

@@ -34,7 +34,7 @@ static const Command commands[] = {
 #if ND_HAVE_VULKAN
   { "devices", nd_cli_devices, N_("list Vulkan devices") },
 #endif
-#if ND_HAVE_CAMERA
+#if ND_HAVE_CAPTURE
   { "camera", nd_cli_camera, N_("classify camera (or test-pattern) frames; report fps") },
 #endif
   { "eval", nd_cli_eval, N_("accuracy on the Fashion-MNIST test set") },

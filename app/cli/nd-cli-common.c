@@ -11,11 +11,9 @@
 #include "nd-error.h"
 #include "nd-fuse.h"
 #include "nd-weights.h"
-#if ND_HAVE_CHECKPOINT
 #include "nd-checkpoint.h"
 #if ND_HAVE_VULKAN
 #include "nd-backend-vulkan.h"
-#endif
 #endif
 
 #define UNSET_DOUBLE (-1.0)
@@ -174,14 +172,8 @@ open_weights (NdCliModelOptions *o, GHashTable **metadata, char **detected_model
         }
       return set;
     }
-#if ND_HAVE_CHECKPOINT
   return nd_checkpoint_load_for_cli (o->weights, o->weights_key, detected_model,
                                      detected_knobs, note, error);
-#else
-  g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-               _("%s: only .safetensors weights can be read by this build"), o->weights);
-  return NULL;
-#endif
 }
 
 NdCliModel *

@@ -195,7 +195,7 @@ CASES = [
 
 
 def official(family, size):
-    """Each family's own evaluation transform at input side `size` (reference/networks.md),
+    """Each family's own evaluation transform at input side `size` (docs/reference/networks.md),
     as (resize of the short side or 0 for a warp to size × size, interpolation, crop).
     Written from the official code, not from the C presets, so a wrong preset shows."""
     if family == "parnet":

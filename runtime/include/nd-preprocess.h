@@ -45,7 +45,7 @@ typedef struct
   int             inner;
 } NdPreprocess;
 
-/* The official evaluation transform of @family at input side @resolution (networks.md):
+/* The official evaluation transform of @family at input side @resolution (docs/reference/networks.md):
  * ParNet bicubic floor(r/0.875) + crop r; RepVGG bilinear Resize(r) + CenterCrop(r);
  * VanillaNet bicubic int(r/0.875) + crop r (warp at r ≥ 384); ResNet/VGG bilinear
  * floor(r/0.875) (256 for 224) + crop r. ImageNet mean/std, 3 channels. */

@@ -87,7 +87,7 @@ _nd_fuse_set_conv (NdNode *node, NdTensor *weight, NdTensor *bias, GPtrArray *na
   node->origins = (char **) g_ptr_array_free (names, FALSE);
 }
 
-/* Official deploy names (reference/networks.md §1.1, §2.4, §3.3), keyed on the name of the
+/* Official deploy names (docs/reference/networks.md §1.1, §2.4, §3.3), keyed on the name of the
  * dense/first conv that the fused node kept: a name that starts with @prefix and ends with
  * @suffix (or equals it, when @exact) has that suffix replaced by @to. First match wins. */
 typedef struct

@@ -10,7 +10,7 @@
 #include "nd-model-private.h"
 
 /* ParNet (imankgoyal/NonDeepNetworks, simplenet_impl/simpnet.py) in training form, with the
- * module names of the official state_dict. See networks.md §1.1–1.3 and COMMON.md.
+ * module names of the official state_dict. See docs/reference/networks.md §1.1–1.3.
  *
  * Depth tags: inits.0.0, inits.0.1, inits.1, inits.2 are 1, 2, 3, 4; block i of stream k is
  * at (depth of the init that feeds stream k) + 1 + i; every other block is 1 + the largest

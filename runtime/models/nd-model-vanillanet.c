@@ -10,7 +10,7 @@
 #include "nd-error.h"
 #include "nd-model-private.h"
 
-/* VanillaNet (huawei-noah/VanillaNet, models/vanillanet.py) in training form; networks.md §3.
+/* VanillaNet (huawei-noah/VanillaNet, models/vanillanet.py) in training form; docs/reference/networks.md §3.
  * Every BN has eps 1e-6. The deep-training slope λ (spec->lambda) is the leaky-ReLU slope
  * after the stem's first conv, after each block's conv1 and in the classifier. The series
  * activation is ReLU → depthwise (2·act_num+1)² conv without bias → BN.

@@ -302,7 +302,7 @@ strip_module (const char *k)
   return g_str_has_prefix (k, "module.") ? k + 7 : k;
 }
 
-/* timm re-publishes RepVGG in its byobnet scheme (networks.md §2.4): stem = stage0,
+/* timm re-publishes RepVGG in its byobnet scheme (docs/reference/networks.md §2.4): stem = stage0,
  * stages.K.I = stage{K+1}.I, conv_kxk/conv_1x1/identity = rbr_dense/rbr_1x1/rbr_identity,
  * reparam_conv = rbr_reparam, head.fc = linear (the inverse of tools/write_checkpoints.py's
  * timm_repvgg_key). */

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
  * `stageK.i.rbr_reparam`, VanillaNet `stem.0`, `stem.1`, `stages.i.conv`, `stages.i.act`,
  * `cls.2`), so that a deploy checkpoint loads into the fused graph by name.
  *
- * Rules (reference/networks.md §0, §1.1, §2.1, §3.3):
+ * Rules (docs/reference/networks.md §0, §1.1, §2.1, §3.3):
  *  - BN folding into the preceding conv (with or without a conv bias);
  *  - 1×1 branch (padded to the centre) and identity BN (a delta kernel, grouped too) into the
  *    3×3 of the same block, summed;

@@ -9,7 +9,7 @@
 #include "nd-error.h"
 #include "nd-model-private.h"
 
-/* RepVGG (DingXiaoH/RepVGG, repvgg.py) in training form; networks.md §2.
+/* RepVGG (DingXiaoH/RepVGG, repvgg.py) in training form; docs/reference/networks.md §2.
  *
  * Stage widths: stage 0 = min(64, 64a), stages 1–3 = 64a, 128a, 256a, stage 4 = 512b; the
  * width knob scales them all. gN variants group the layers 2, 4, …, 26 of the official

@@ -8,7 +8,7 @@
 
 #include "nd-checkpoint-private.h"
 
-/* Model detection from key names and shapes alone (networks.md §1.4, §2.4, §3.6). */
+/* Model detection from key names and shapes alone (docs/reference/networks.md §1.4, §2.4, §3.6). */
 
 typedef struct
 {

@@ -8,7 +8,7 @@
 
 #include "nd-fuse-private.h"
 
-/* The re-parameterization math of reference/networks.md §0 and §3.3, as rewrites of a working
+/* The re-parameterization math of docs/reference/networks.md §0 and §3.3, as rewrites of a working
  * graph. Weight tensors of the source graph are shared with the copy, so every rule writes
  * fresh tensors and never changes one in place. */
 
