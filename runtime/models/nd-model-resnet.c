@@ -9,14 +9,13 @@
 #include "nd-error.h"
 #include "nd-model-private.h"
 
-/* The deep foils, with torchvision's module names: ResNet-18/34 (BasicBlock), ResNet-50
- * (Bottleneck v1.5: the stride is on the 3×3 conv) and VGG-16 (configuration D, no BN).
+/* The deep foil, with torchvision's module names: ResNet-18/34 (BasicBlock) and ResNet-50
+ * (Bottleneck v1.5: the stride is on the 3×3 conv).
  *
  * Depth tags count the convs along the main path, plus the classifier: each conv (with its
- * BN and ReLU) gets its own index, a ResNet shortcut gets the index of its block's first
- * conv, the add and the final ReLU the index of the block's last conv. ResNet-N ends at N,
- * VGG-16 at 16 (13 convs + 3 linear layers). The width knob scales every conv width; VGG's
- * 4096-wide classifier is left as it is. */
+ * BN and ReLU) gets its own index, a shortcut gets the index of its block's first conv, the
+ * add and the final ReLU the index of the block's last conv. ResNet-N ends at N. The width
+ * knob scales every conv width. */
 
 #define RESNET_EPS 1e-5f
 
@@ -109,55 +108,5 @@ nd_model_build_resnet (const NdModelSpec *spec, GError **error)
   y = nd_build_adaptive (&b, ND_OP_ADAPTIVE_AVGPOOL, y, 1, ND_ROLE_POOL, NULL);
   nd_build_tags (&b, -1, "fc", depth + 1);
   nd_build_linear (&b, y, spec->classes, ND_ROLE_HEAD, "fc");
-  return nd_build_finish (&b, error);
-}
-
-NdGraph *
-nd_model_build_vgg (const NdModelSpec *spec, GError **error)
-{
-  /* configuration D; 0 = max pool 2×2 */
-  static const int cfg[] = { 64, 64, 0, 128, 128, 0, 256, 256, 256, 0,
-                             512, 512, 512, 0, 512, 512, 512, 0 };
-  int y = 0, index = 0, depth = 0;
-  NdBuild b;
-
-  if (strcmp (spec->variant, "16") != 0)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_MODEL,
-                   _("Unknown VGG variant “%s”"), spec->variant);
-      return NULL;
-    }
-
-  nd_build_init (&b, spec->in_channels, spec->resolution);
-  for (gsize i = 0; i < G_N_ELEMENTS (cfg); i++)
-    {
-      g_autofree char *m = g_strdup_printf ("features.%d", index);
-
-      if (cfg[i] == 0)
-        {
-          /* the pool is its own module (features.N), at the depth of the conv before it */
-          nd_build_tags (&b, -1, m, depth);
-          y = nd_build_pool (&b, ND_OP_MAXPOOL, y, 2, 2, 0, ND_ROLE_POOL);
-          index += 1;
-          continue;
-        }
-      nd_build_tags (&b, -1, m, ++depth);
-      y = nd_build_conv (&b, y, nd_model_scale_width (cfg[i], spec->width), 3, 1, 1, 1, TRUE,
-                         ND_ROLE_CONV, m, NULL);
-      y = nd_build_unary (&b, ND_OP_RELU, y, 1.0f, ND_ROLE_ACTIVATION);
-      index += 2;
-    }
-
-  nd_build_tags (&b, -1, "avgpool", depth + 1);
-  y = nd_build_adaptive (&b, ND_OP_ADAPTIVE_AVGPOOL, y, 7, ND_ROLE_POOL, NULL);
-  /* classifier: Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear (dropout omitted) */
-  nd_build_tags (&b, -1, "classifier.0", depth + 1);
-  y = nd_build_linear (&b, y, 4096, ND_ROLE_HEAD, "classifier.0");
-  y = nd_build_unary (&b, ND_OP_RELU, y, 1.0f, ND_ROLE_ACTIVATION);
-  nd_build_tags (&b, -1, "classifier.3", depth + 2);
-  y = nd_build_linear (&b, y, 4096, ND_ROLE_HEAD, "classifier.3");
-  y = nd_build_unary (&b, ND_OP_RELU, y, 1.0f, ND_ROLE_ACTIVATION);
-  nd_build_tags (&b, -1, "classifier.6", depth + 3);
-  nd_build_linear (&b, y, spec->classes, ND_ROLE_HEAD, "classifier.6");
   return nd_build_finish (&b, error);
 }
