@@ -14,6 +14,10 @@
 
 G_BEGIN_DECLS
 
+/* The most images one run takes (run --input, bench --batch); the memory budget bounds it
+ * further. */
+#define ND_CLI_MAX_BATCH 65536
+
 /* What every subcommand that takes --model accepts: the model, its knobs, weights and form. */
 typedef struct
 {
