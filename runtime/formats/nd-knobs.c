@@ -163,6 +163,21 @@ parse_blocks (NdKnobs *knobs, const char *value, GError **error)
   return nd_knobs_set_blocks (knobs, blocks, (int) n, error);
 }
 
+static guint
+knob_flag (const char *name)
+{
+  static const struct { const char *name; guint flag; } table[] = {
+    { "streams", ND_KNOB_STREAMS }, { "width", ND_KNOB_WIDTH }, { "blocks", ND_KNOB_BLOCKS },
+    { "resolution", ND_KNOB_RESOLUTION }, { "classes", ND_KNOB_CLASSES },
+    { "in-channels", ND_KNOB_IN_CHANNELS }, { "lambda", ND_KNOB_LAMBDA },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    if (g_str_equal (name, table[i].name))
+      return table[i].flag;
+  return 0;
+}
+
 gboolean
 nd_knobs_set_from_string (NdKnobs *knobs, const char *name, const char *value, GError **error)
 {
@@ -174,6 +189,9 @@ nd_knobs_set_from_string (NdKnobs *knobs, const char *name, const char *value, G
   if (g_str_has_prefix (name, "--"))
     name += 2;
   flag = g_strconcat ("--", name, NULL);
+  if (knob_flag (name) == 0)
+    return out_of_range (error, _("Unknown knob “%s” (known: --streams, --width, --blocks, "
+                                  "--resolution, --classes, --in-channels, --lambda)"), flag);
   if (value == NULL)
     return out_of_range (error, _("%s needs a value"), flag);
 
@@ -191,23 +209,7 @@ nd_knobs_set_from_string (NdKnobs *knobs, const char *name, const char *value, G
     return parse_int (flag, value, &i, error) && nd_knobs_set_in_channels (knobs, i, error);
   if (g_str_equal (name, "lambda"))
     return parse_double (flag, value, &d, error) && nd_knobs_set_lambda (knobs, d, error);
-  return out_of_range (error, _("Unknown knob “%s” (known: --streams, --width, --blocks, "
-                                "--resolution, --classes, --in-channels, --lambda)"), flag);
-}
-
-static guint
-knob_flag (const char *name)
-{
-  static const struct { const char *name; guint flag; } table[] = {
-    { "streams", ND_KNOB_STREAMS }, { "width", ND_KNOB_WIDTH }, { "blocks", ND_KNOB_BLOCKS },
-    { "resolution", ND_KNOB_RESOLUTION }, { "classes", ND_KNOB_CLASSES },
-    { "in-channels", ND_KNOB_IN_CHANNELS }, { "lambda", ND_KNOB_LAMBDA },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
-    if (g_str_equal (name, table[i].name))
-      return table[i].flag;
-  return 0;
+  g_return_val_if_reached (FALSE);
 }
 
 gboolean
