@@ -223,7 +223,7 @@ nd_knobs_parse (const char *text, NdKnobs *knobs, GError **error)
   if (text == NULL)
     return TRUE;
   /* plain whitespace-separated words: no quoting, so nothing a shell would expand */
-  words = g_regex_split_simple ("[ \t\n]+", text, 0, 0);
+  words = g_strsplit_set (text, " \t\n", -1);
   for (guint i = 0; words[i] != NULL; i++)
     {
       g_autofree char *name = NULL;
