@@ -30,7 +30,7 @@ typedef struct
                             * on the main thread), shared read-only; NULL: the worker reads */
   int      classes;        /* 0: preset */
   int      in_channels;    /* 0: preset; 1 for Fashion-MNIST models */
-  char    *preprocess;     /* gray models: the weights' "nondeep.preprocess", or NULL */
+  char    *preprocess;     /* gray models: the weights' input transform (NdWeightsInfo), or NULL */
 } NdInferenceConfig;
 
 void nd_inference_config_copy  (NdInferenceConfig       *dst,
