@@ -13,7 +13,7 @@
 #include "nd-fuse.h"
 #include "nd-inference-private.h"
 #include "nd-preprocess.h"
-#include "nd-checkpoint.h"
+#include "nd-weights-file.h"
 #include "nd-weights.h"
 
 #define RANDOM_SEED 42
@@ -122,12 +122,17 @@ typedef struct
   gboolean     fused_only;
 } Base;
 
+/* The tensors the main thread already read, or read here (off the main thread). */
 static NdWeightSet *
-read_weights (const char *path, GError **error)
+read_weights (const NdInferenceConfig *cfg, GError **error)
 {
-  if (g_str_has_suffix (path, ".safetensors"))
-    return nd_safetensors_load (path, NULL, error);
-  return nd_checkpoint_load_for_cli (path, NULL, NULL, NULL, NULL, error);
+  g_autoptr(NdWeightsInfo) info = NULL;
+  NdWeightSet *set = NULL;
+
+  if (cfg->weights != NULL)
+    return nd_weight_set_ref (cfg->weights);
+  info = nd_weights_open (cfg->weights_path, NULL, &set, error);
+  return info != NULL ? set : NULL;
 }
 
 /* Loads @set into the freshly built @training graph. Training-form weights go there;
@@ -194,7 +199,7 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
         }
       else if (cfg->weights_path != NULL)
         {
-          g_autoptr(NdWeightSet) set = read_weights (cfg->weights_path, error);
+          g_autoptr(NdWeightSet) set = read_weights (cfg, error);
 
           if (set == NULL)
             return FALSE;

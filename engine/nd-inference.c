@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-error.h"
+#include "nd-knobs.h"
 #include "nd-inference-private.h"
 
 /* The worker thread owns the backend, graphs and plans; the main thread only posts requests
@@ -18,12 +19,15 @@ void
 nd_inference_config_copy (NdInferenceConfig *dst, const NdInferenceConfig *src)
 {
   char *old = dst->weights_path, *old_pp = dst->preprocess;
+  NdWeightSet *old_set = dst->weights;
 
   *dst = *src;
   dst->weights_path = g_strdup (src->weights_path);
   dst->preprocess = g_strdup (src->preprocess);
+  dst->weights = src->weights ? nd_weight_set_ref (src->weights) : NULL;
   g_free (old);
   g_free (old_pp);
+  g_clear_pointer (&old_set, nd_weight_set_free);
 }
 
 void
@@ -31,6 +35,7 @@ nd_inference_config_clear (NdInferenceConfig *config)
 {
   g_clear_pointer (&config->weights_path, g_free);
   g_clear_pointer (&config->preprocess, g_free);
+  g_clear_pointer (&config->weights, nd_weight_set_free);
 }
 
 gboolean
@@ -53,29 +58,13 @@ nd_inference_config_to_spec (const NdInferenceConfig *config, NdModelSpec *spec,
     spec->in_channels = config->in_channels;
   if (config->blocks[0] != '\0')
     {
-      g_auto(GStrv) parts = g_strsplit (config->blocks, ",", -1);
-      int n = g_strv_length (parts);
+      /* the one block-list parser; its message names the knob */
+      NdKnobs knobs;
 
-      if (n > ND_MAX_STAGES)
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                       _("At most %d block counts, not %d"), ND_MAX_STAGES, n);
-          return FALSE;
-        }
-      for (int i = 0; i < n; i++)
-        {
-          gint64 v;
-
-          if (!g_ascii_string_to_signed (g_strstrip (parts[i]), 10, 0, 1000, &v, NULL))
-            {
-              g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                           _("“%s” is not a list of block counts such as 4,5,5"),
-                           config->blocks);
-              return FALSE;
-            }
-          spec->blocks[i] = (int) v;
-        }
-      spec->n_blocks = n;
+      nd_knobs_init (&knobs);
+      if (!nd_knobs_set_from_string (&knobs, "blocks", config->blocks, error))
+        return FALSE;
+      nd_knobs_apply (&knobs, spec);
     }
   return TRUE;
 }

@@ -6,6 +6,7 @@
 
 #include "nd-graph.h"
 #include "nd-model.h"
+#include "nd-weights.h"
 #include "nd-tensor.h"
 
 G_BEGIN_DECLS
@@ -25,9 +26,11 @@ typedef struct
                             * storage); elsewhere ignored, so the switch keeps its state */
   char    *weights_path;   /* safetensors or PyTorch checkpoint, training or deploy form (then
                             * @fused must be set); NULL: deterministic random weights */
+  NdWeightSet *weights;    /* the tensors of @weights_path when already read (nd_weights_open
+                            * on the main thread), shared read-only; NULL: the worker reads */
   int      classes;        /* 0: preset */
   int      in_channels;    /* 0: preset; 1 for Fashion-MNIST models */
-  char    *preprocess;     /* gray models: the weights' "nondeep.preprocess", or NULL */
+  char    *preprocess;     /* gray models: the weights' input transform (NdWeightsInfo), or NULL */
 } NdInferenceConfig;
 
 void nd_inference_config_copy  (NdInferenceConfig       *dst,

@@ -202,6 +202,180 @@ def _():
                          "--limit", "1000")
             assert abs(r["correct"] - want) <= 1 and r["weights"].endswith(name), r
 
+def write_safetensors(path, tensors, metadata):
+    """tensors: [(name, shape, values)], float32, in order."""
+    header, data = {"__metadata__": metadata} if metadata is not None else {}, b""
+    for name, shape, values in tensors:
+        blob = struct.pack("<%df" % len(values), *values)
+        header[name] = {"dtype": "F32", "shape": shape,
+                        "data_offsets": [len(data), len(data) + len(blob)]}
+        data += blob
+    h = json.dumps(header, separators=(",", ":")).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + data)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    header.pop("__metadata__", None)
+    out = []
+    for name, t in header.items():
+        b, e = t["data_offsets"]
+        out.append((name, t["shape"], list(struct.unpack("<%df" % ((e - b) // 4), data[b:e]))))
+    return out
+
+
+def write_torch_zip(path, state_dicts):
+    """A torch.save-layout zip whose data.pkl is {entry: {name: tensor}} (pickle protocol 2,
+    assembled opcode by opcode as tests/data/hostile/make-hostile.py does: no torch needed)."""
+    import zipfile
+
+    def u(x):
+        b = x.encode()
+        return b"X" + struct.pack("<I", len(b)) + b
+
+    def tup(vals):
+        return b"(" + b"".join(b"J" + struct.pack("<i", v) for v in vals) + b"t"
+
+    pkl, storages = b"\x80\x02}(", {}
+    for entry, tensors in state_dicts:
+        pkl += u(entry) + b"}("
+        for name, shape, values in tensors:
+            key = str(len(storages))
+            storages[key] = struct.pack("<%df" % len(values), *values)
+            stride, acc = [], 1
+            for d in reversed(shape):
+                stride.insert(0, acc)
+                acc *= d
+            pkl += (u(name) + b"ctorch._utils\n_rebuild_tensor_v2\n(" + b"(" + u("storage") +
+                    b"ctorch\nFloatStorage\n" + u(key) + u("cpu") +
+                    b"J" + struct.pack("<i", len(values)) + b"tQ" + b"J\0\0\0\0" +
+                    tup(shape) + tup(stride) + b"\x89" + b"ccollections\nOrderedDict\n)R" + b"tR")
+        pkl += b"u"
+    pkl += b"u."
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", pkl)
+        z.writestr("archive/byteorder", "little")
+        for k, v in storages.items():
+            z.writestr("archive/data/" + k, v)
+        z.writestr("archive/version", "3\n")
+
+
+@test("knobs out of range: each one an error naming it, never the preset")
+def _():
+    for args, message in [
+        (["--width", "-1"], "--width must be greater than 0 and at most 8, not -1"),
+        (["--width", "nan"], "--width takes a number, not “nan”"),
+        (["--lambda", "-1"], "--lambda must be between 0 and 1, not -1"),
+        (["--streams", "0"], "--streams must be 1, 2 or 3, not 0"),
+        (["--classes", "0"], "--classes must be between 1 and 100000, not 0"),
+        (["--in-channels", "65"], "--in-channels must be between 1 and 64, not 65"),
+        (["--resolution", "-224"], "--resolution must be between 32 and 4096 pixels, not -224"),
+        (["--resolution", "abc"], "--resolution takes a whole number, not “abc”"),
+        (["--blocks", "4,5,99999"], "--blocks: “99999” is not a block count between 0 and 64"),
+        (["--blocks", "1,2,3,4,5,6,7,8,9"], "--blocks takes 1 to 8 comma-separated counts"),
+        (["--memory-budget", "-3"], "The memory budget must be more than 0"),
+        (["--memory-budget", "lots"], "“lots” is not a memory size"),
+    ]:
+        p = cli("info", "--model", "parnet-s", *args, expect=2)
+        assert p.stderr.strip() == "nondeep-cli: " + message or \
+            p.stderr.startswith("nondeep-cli: " + message), (args, p.stderr)
+    p = cli("eval", "--model", "parnet-s", "--limit", "-5", expect=1)
+    assert p.stderr.strip() == "nondeep-cli: --limit must be at least 1, not -5", p.stderr
+    p = cli("camera", "--test-pattern", "--fps", "0", expect=1)
+    assert p.stderr.strip() == "nondeep-cli: --fps must be between 1 and 1000", p.stderr
+    # a batch that does not fit an int is refused before it is used
+    huge = os.path.join(TMP, "huge-batch.npy")
+    write_npy(huge, (2 ** 31, 0, 32, 32), [])
+    p = cli("run", "--model", "repvgg-a0", "--input", huge, expect=1)
+    assert p.stderr.strip() == ("nondeep-cli: %s: shape [2147483648, 0, 32, 32]: the batch must "
+                                "be 1 to 65536 images of at least one channel and a side of 1 "
+                                "to 4096 pixels" % huge), p.stderr
+
+
+def nbsp(text):
+    """GLib's g_format_size() puts a no-break space between number and unit."""
+    return text.replace("\u00a0", " ")
+
+
+@test("memory budget: a request over it fails fast, from flags or from metadata")
+def _():
+    import time
+    want = ("nondeep-cli: vgg-16 --resolution 4096 --classes 1000 --in-channels 3 --width 8 "
+            "needs 292.1 GiB (weights 6.6 GiB, activations 285.4 GiB per image, 1 image), over "
+            "the memory budget of 4.0 GiB (--memory-budget or ND_MEMORY_BUDGET raises it)")
+    t0 = time.monotonic()
+    p = cli("info", "--model", "vgg-16", "--resolution", "4096", "--width", "8", expect=1)
+    assert nbsp(p.stderr.strip()) == want, p.stderr
+    # the 97-byte file of issue 13: no tensors, metadata asking for the same model
+    bomb = os.path.join(TMP, "bomb.safetensors")
+    write_safetensors(bomb, [], {"nondeep.model": "vgg-16",
+                                 "nondeep.knobs": "--resolution 4096 --width 8"})
+    assert os.path.getsize(bomb) < 128, os.path.getsize(bomb)
+    for cmd in (["run", "--input", os.path.join(TMP, "none.npy")], ["info"], ["verify"]):
+        if cmd[0] == "run":
+            x = os.path.join(TMP, "x1.npy")
+            write_npy(x, (1, 3, 32, 32), [0.0] * (3 * 32 * 32))
+            cmd = ["run", "--input", x, "--resolution", "4096"]
+        p = cli(*cmd, "--weights", bomb, expect=1)
+        assert nbsp(p.stderr.strip()) == want, (cmd, p.stderr)
+    assert time.monotonic() - t0 < 10, time.monotonic() - t0
+    # a knob out of range in a file's metadata is the file's error
+    bad = os.path.join(TMP, "bad-knobs.safetensors")
+    write_safetensors(bad, [], {"nondeep.model": "parnet-s", "nondeep.knobs": "--width -1"})
+    p = cli("info", "--weights", bad, expect=1)
+    assert p.stderr.strip() == ("nondeep-cli: bad-knobs.safetensors: metadata nondeep.knobs: "
+                                "--width must be greater than 0 and at most 8, not -1"), p.stderr
+    # --memory-budget: a unit or MiB; lowering it refuses what fits the default
+    p = cli("info", "--model", "repvgg-a0", "--memory-budget", "64", expect=1)
+    assert "over the memory budget of 64.0 MiB" in nbsp(p.stderr), p.stderr
+    assert cli_json("info", "--model", "repvgg-a0", "--memory-budget", "0.1G")["params"] > 0
+
+
+@test("--entry: run and inspect choose among the state dicts of one file")
+def _():
+    train = os.path.join(TMP, "entry-train.safetensors")
+    cli("fuse", "--model", "repvgg-a0", "--width", "0.25", "--resolution", "32", "--classes",
+        "10", "--in-channels", "1", "--seed", "5", "--output", os.path.join(TMP, "e.st"),
+        "--training-output", train)
+    tensors = read_safetensors(train)
+    ema = [(n, s, [v * 0.5 if n.endswith("weight") and len(s) == 4 else v for v in vals])
+           for n, s, vals in tensors]
+    two = os.path.join(TMP, "two.pth.tar")
+    write_torch_zip(two, [("state_dict", tensors), ("state_dict_ema", ema)])
+    x = os.path.join(TMP, "gray.npy")
+    write_npy(x, (1, 1, 32, 32), [((i * 13) % 29) / 14.0 - 1.0 for i in range(32 * 32)])
+    a = cli_json("run", "--weights", two, "--entry", "state_dict", "--input", x, "--top", "10")
+    b = cli_json("run", "--weights", two, "--entry", "state_dict_ema", "--input", x, "--top",
+                 "10")
+    d = cli_json("run", "--weights", two, "--input", x, "--top", "10")
+    assert a["weights_note"].startswith(
+        "weights: state_dict (chosen; the file has state_dict, state_dict_ema); detected "
+        "repvgg-a0, training form"), a["weights_note"]
+    assert b["weights_note"].startswith("weights: state_dict_ema (chosen;"), b["weights_note"]
+    assert d["weights_note"].startswith("weights: state_dict_ema (default;"), d["weights_note"]
+    la = sorted((t["index"], t["logit"]) for t in a["top"])
+    lb = sorted((t["index"], t["logit"]) for t in b["top"])
+    ld = sorted((t["index"], t["logit"]) for t in d["top"])
+    assert la != lb and lb == ld, (la, lb)
+    p = cli("run", "--weights", two, "--entry", "model_ema", "--input", x, expect=1)
+    assert p.stderr.strip() == ("nondeep-cli: two.pth.tar: no state dict “model_ema” in the "
+                                "file (it has: state_dict, state_dict_ema)"), p.stderr
+    i = json.loads(cli("inspect", "--json", "--entry", "state_dict", two).stdout)
+    assert i["entry"] == "state_dict" and [s["name"] for s in i["state_dicts"]] == ["state_dict"]
+    p = cli("inspect", "--entry", "nope", two, expect=1)
+    assert p.stderr.strip() == ("inspect: two.pth.tar: no state dict “nope” in the file (it "
+                                "has: state_dict, state_dict_ema)"), p.stderr
+    # content, not the name, picks the parser: the zip named .safetensors still opens
+    renamed = os.path.join(TMP, "zip-named.safetensors")
+    with open(two, "rb") as f, open(renamed, "wb") as g:
+        g.write(f.read())
+    r = cli_json("run", "--weights", renamed, "--input", x, "--top", "1")
+    assert r["model"] == "repvgg-a0", r
+
 
 @test("bad arguments and files: one-line errors, no crash")
 def _():

@@ -83,11 +83,14 @@ nd_cli_bench (int argc, char **argv)
   if (!nd_cli_parse ("bench", NULL, _("Measure a model's latency: median of repeated runs."),
                      model_entries, entries, &argc, &argv))
     return 2;
-  if (iters < 1 || iters > 100000 || warmup < 0 || warmup > 100000 || batch < 1)
+  if (iters < 1 || iters > 100000 || warmup < 0 || warmup > 100000 || batch < 1
+      || batch > ND_CLI_MAX_BATCH)
     {
-      status = nd_cli_failf (_("--iters must be 1–100000, --warmup 0–100000, --batch ≥ 1"));
+      status = nd_cli_failf (_("--iters must be 1–100000, --warmup 0–100000, --batch 1–%d"),
+                             ND_CLI_MAX_BATCH);
       goto out;
     }
+  o.batch = batch;
   model = nd_cli_model_load (&o, 0, &error);
   if (model == NULL)
     goto fail;

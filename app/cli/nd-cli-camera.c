@@ -147,7 +147,7 @@ nd_cli_camera (int argc, char **argv)
   g_autofree char *device = NULL, *pattern = NULL, *file = NULL, *size = NULL;
   gboolean test_pattern = FALSE, list = FALSE;
   g_autofree char *vulkan_device = NULL;
-  int frames = 100, fps = 0, width = 0, height = 0, status = 0;
+  int frames = 100, fps = -1, width = 0, height = 0, status = 0;
   GOptionEntry entries[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device,
       N_("Camera: index from --list (default 0) or a path such as /dev/video2"), N_("N|PATH") },
@@ -209,7 +209,7 @@ nd_cli_camera (int argc, char **argv)
       status = nd_cli_failf (_("--frames must be between 1 and 10000000"));
       goto out;
     }
-  if (fps < 0 || fps > 1000)
+  if (fps != -1 && (fps < 1 || fps > 1000))
     {
       status = nd_cli_failf (_("--fps must be between 1 and 1000"));
       goto out;
@@ -228,7 +228,7 @@ nd_cli_camera (int argc, char **argv)
       width = 640;
       height = 480;
     }
-  if (fps == 0)
+  if (fps == -1)
     fps = 120;
 
   if (!nd_cli_use_trained_weights (&o, &error))

@@ -11,12 +11,31 @@
 #include "nd-error.h"
 #include "nd-fuse.h"
 #include "nd-weights.h"
-#include "nd-checkpoint.h"
 #if ND_HAVE_VULKAN
 #include "nd-backend-vulkan.h"
 #endif
 
-#define UNSET_DOUBLE (-1.0)
+/* GOption hands a callback only the group's data, and the main group has none: the knob
+ * callbacks write into the options of the last nd_cli_model_entries() call (one per
+ * subcommand run). */
+static NdCliModelOptions *knob_target;
+
+static gboolean
+knob_cb (const char *name, const char *value, gpointer data, GError **error)
+{
+  return nd_knobs_set_from_string (&knob_target->knobs, name, value, error);
+}
+
+static gboolean
+memory_budget_cb (const char *name, const char *value, gpointer data, GError **error)
+{
+  guint64 bytes;
+
+  if (!nd_memory_budget_parse (value, &bytes, error))
+    return FALSE;
+  nd_memory_budget_set (bytes);
+  return TRUE;
+}
 
 GOptionEntry *
 nd_cli_model_entries (NdCliModelOptions *o)
@@ -24,21 +43,25 @@ nd_cli_model_entries (NdCliModelOptions *o)
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_STRING, &o->model,
       N_("Model preset (parnet-s, repvgg-a0, vanillanet-5, resnet-50, …)"), N_("NAME") },
-    { "streams", 0, 0, G_OPTION_ARG_INT, &o->streams,
+    { "streams", 0, 0, G_OPTION_ARG_CALLBACK, knob_cb,
       N_("ParNet: parallel streams (1, 2 or 3)"), "N" },
-    { "width", 0, 0, G_OPTION_ARG_DOUBLE, &o->width, N_("Width multiplier"), "X" },
-    { "blocks", 0, 0, G_OPTION_ARG_STRING, &o->blocks,
+    { "width", 0, 0, G_OPTION_ARG_CALLBACK, knob_cb, N_("Width multiplier (0 < X ≤ 8)"), "X" },
+    { "blocks", 0, 0, G_OPTION_ARG_CALLBACK, knob_cb,
       N_("Blocks per stream (ParNet) or stage, comma-separated"), "A,B,C" },
-    { "resolution", 0, 0, G_OPTION_ARG_INT, &o->resolution, N_("Input side in pixels"), "R" },
-    { "classes", 0, 0, G_OPTION_ARG_INT, &o->classes, N_("Classifier outputs"), "K" },
-    { "in-channels", 0, 0, G_OPTION_ARG_INT, &o->in_channels,
+    { "resolution", 0, 0, G_OPTION_ARG_CALLBACK, knob_cb,
+      N_("Input side in pixels (32–4096)"), "R" },
+    { "classes", 0, 0, G_OPTION_ARG_CALLBACK, knob_cb, N_("Classifier outputs"), "K" },
+    { "in-channels", 0, 0, G_OPTION_ARG_CALLBACK, knob_cb,
       N_("Input image channels (3 RGB, 1 gray)"), "C" },
-    { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &o->lambda,
+    { "lambda", 0, 0, G_OPTION_ARG_CALLBACK, knob_cb,
       N_("VanillaNet deep-training slope λ in [0, 1]"), "L" },
     { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &o->weights,
       N_("Weights: safetensors or a PyTorch checkpoint"), N_("FILE") },
-    { "weights-key", 0, 0, G_OPTION_ARG_STRING, &o->weights_key,
-      N_("Which state dict of a checkpoint to use"), N_("KEY") },
+    { "entry", 0, 0, G_OPTION_ARG_STRING, &o->entry,
+      N_("Which state dict of a checkpoint to use (state_dict, state_dict_ema, model, "
+         "model_ema, …)"), N_("NAME") },
+    /* the earlier name of --entry, kept for scripts */
+    { "weights-key", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &o->entry, NULL, NULL },
     { "fused", 0, 0, G_OPTION_ARG_NONE, &o->fused,
       N_("Run the re-parameterized (fused) form"), NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &o->backend, N_("cpu or vulkan"), N_("NAME") },
@@ -48,13 +71,17 @@ nd_cli_model_entries (NdCliModelOptions *o)
       N_("Vulkan device: its index or part of its name (see `devices`)"), N_("N|NAME") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
       N_("Seed of the random weights used without --weights"), "S" },
+    { "memory-budget", 0, 0, G_OPTION_ARG_CALLBACK, memory_budget_cb,
+      N_("Most memory a model may take: MiB, or with a unit (512M, 8G); default 4G"),
+      N_("SIZE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("Print JSON"), NULL },
     { NULL }
   };
 
-  o->width = UNSET_DOUBLE;
-  o->lambda = UNSET_DOUBLE;
+  nd_knobs_init (&o->knobs);
   o->seed = 1;
+  o->batch = 1;
+  knob_target = o;
   return g_memdup2 (entries, sizeof entries);
 }
 
@@ -63,10 +90,11 @@ nd_cli_model_options_clear (NdCliModelOptions *o)
 {
   g_clear_pointer (&o->model, g_free);
   g_clear_pointer (&o->weights, g_free);
-  g_clear_pointer (&o->weights_key, g_free);
+  g_clear_pointer (&o->entry, g_free);
   g_clear_pointer (&o->backend, g_free);
   g_clear_pointer (&o->device, g_free);
-  g_clear_pointer (&o->blocks, g_free);
+  if (knob_target == o)
+    knob_target = NULL;
 }
 
 void
@@ -74,106 +102,43 @@ nd_cli_model_free (NdCliModel *model)
 {
   g_clear_pointer (&model->train, nd_graph_unref);
   g_clear_pointer (&model->graph, nd_graph_unref);
+  g_clear_pointer (&model->info, nd_weights_info_free);
   g_free (model->weights_note);
   g_free (model->preprocess);
   g_free (model);
 }
 
-gboolean
-nd_cli_apply_knobs (NdCliModelOptions *o, NdModelSpec *spec, GError **error)
-{
-  if (o->streams != 0)
-    spec->streams = o->streams;
-  if (o->width != UNSET_DOUBLE)
-    spec->width = o->width;
-  if (o->resolution != 0)
-    spec->resolution = o->resolution;
-  if (o->classes != 0)
-    spec->classes = o->classes;
-  if (o->in_channels != 0)
-    spec->in_channels = o->in_channels;
-  if (o->lambda != UNSET_DOUBLE)
-    spec->lambda = o->lambda;
-  if (o->blocks != NULL)
-    {
-      g_auto(GStrv) parts = g_strsplit (o->blocks, ",", -1);
-      guint n = g_strv_length (parts);
-
-      if (n == 0 || n > ND_MAX_STAGES)
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                       _("--blocks takes 1 to %d comma-separated counts"), ND_MAX_STAGES);
-          return FALSE;
-        }
-      for (guint i = 0; i < n; i++)
-        {
-          guint64 v;
-
-          if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 0, 64, &v, NULL))
-            {
-              g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                           _("--blocks: “%s” is not a block count between 0 and 64"), parts[i]);
-              return FALSE;
-            }
-          spec->blocks[i] = (int) v;
-        }
-      spec->n_blocks = (int) n;
-    }
-  return TRUE;
-}
-
-/* Applies "--flag value" pairs written into a weights file's metadata by our own tools. */
+/* The preset and knobs: --model or the file's model, the file's knobs when they are for that
+ * model, then the command line's. Checked against the memory budget before anything is
+ * allocated. */
 static gboolean
-apply_metadata_knobs (const char *knobs, NdModelSpec *spec, GError **error)
+resolve_request (NdCliModelOptions *o, NdCliModel *model, int resolution_hint, GError **error)
 {
-  g_auto(GStrv) argv = NULL;
-  g_autoptr(GOptionContext) ctx = NULL;
-  NdCliModelOptions o = { 0 };
-  g_autofree GOptionEntry *entries = nd_cli_model_entries (&o);
-  g_autoptr(GError) local = NULL;
-  g_autofree char *cmd = g_strconcat ("x ", knobs, NULL);
-  int argc;
-  gboolean ok;
+  const NdWeightsInfo *info = model->info;
+  const char *name = o->model;
 
-  if (!g_shell_parse_argv (cmd, &argc, &argv, &local))
+  if (name == NULL && info != NULL && info->has_model)
+    name = info->spec.name;
+  if (name == NULL)
     {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("Weights metadata has unreadable knobs “%s”"), knobs);
+      if (o->weights != NULL)
+        g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                     _("Cannot tell the model from the weights file (%s); give --model"),
+                     info != NULL && info->reason != NULL ? info->reason : _("not recognised"));
+      else
+        g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                             _("No model given; use --model NAME (see nondeep-cli models)"));
       return FALSE;
     }
-  ctx = g_option_context_new (NULL);
-  g_option_context_set_help_enabled (ctx, FALSE);
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse_strv (ctx, &argv, &local))
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("Weights metadata has unknown knobs “%s”: %s"), knobs, local->message);
-      nd_cli_model_options_clear (&o);
-      return FALSE;
-    }
-  ok = nd_cli_apply_knobs (&o, spec, error);
-  nd_cli_model_options_clear (&o);
-  return ok;
-}
-
-/* Opens --weights: safetensors with our metadata, or a PyTorch checkpoint. */
-static NdWeightSet *
-open_weights (NdCliModelOptions *o, GHashTable **metadata, char **detected_model,
-              char **detected_knobs, char **note, GError **error)
-{
-  if (g_str_has_suffix (o->weights, ".safetensors"))
-    {
-      NdWeightSet *set = nd_safetensors_load (o->weights, metadata, error);
-
-      if (set != NULL && *metadata != NULL)
-        {
-          *detected_model = g_strdup (g_hash_table_lookup (*metadata, "nondeep.model"));
-          *detected_knobs = g_strdup (g_hash_table_lookup (*metadata, "nondeep.knobs"));
-        }
-      return set;
-    }
-  return nd_checkpoint_load_for_cli (o->weights, o->weights_key, detected_model,
-                                     detected_knobs, note, error);
+  if (!nd_model_spec_parse (name, &model->spec, error))
+    return FALSE;
+  if (info != NULL && info->has_model
+      && g_ascii_strcasecmp (info->spec.name, model->spec.name) == 0)
+    nd_knobs_apply (&info->knobs, &model->spec);
+  if (!(o->knobs.set & ND_KNOB_RESOLUTION) && resolution_hint > 0)
+    model->spec.resolution = resolution_hint;
+  nd_knobs_apply (&o->knobs, &model->spec);
+  return nd_model_check_budget (&model->spec, MAX (o->batch, 1), error);
 }
 
 NdCliModel *
@@ -181,43 +146,26 @@ nd_cli_model_load (NdCliModelOptions *o, int resolution_hint, GError **error)
 {
   g_autoptr(NdCliModel) model = g_new0 (NdCliModel, 1);
   g_autoptr(NdWeightSet) set = NULL;
-  g_autoptr(GHashTable) metadata = NULL;
-  g_autofree char *detected_model = NULL;
-  g_autofree char *detected_knobs = NULL;
   g_autoptr(NdGraph) fused = NULL;
-  const char *name = o->model;
   gboolean deploy = FALSE;
 
   if (o->weights != NULL)
     {
-      set = open_weights (o, &metadata, &detected_model, &detected_knobs,
-                          &model->weights_note, error);
-      if (set == NULL)
+      model->info = nd_weights_open (o->weights, o->entry, &set, error);
+      if (model->info == NULL)
         return NULL;
+      model->weights_note = g_strdup (model->info->note);
+      model->preprocess = g_strdup (model->info->preprocess);
     }
-  if (name == NULL)
-    name = detected_model;
-  if (name == NULL)
+  else if (o->entry != NULL)
     {
       g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                           o->weights
-                             ? _("Cannot tell the model from the weights file; give --model")
-                             : _("No model given; use --model NAME (see nondeep-cli models)"));
+                           _("--entry chooses a state dict of --weights FILE, which is not "
+                             "given"));
       return NULL;
     }
-  if (!nd_model_spec_parse (name, &model->spec, error))
+  if (!resolve_request (o, model, resolution_hint, error))
     return NULL;
-  /* the file's own knobs first (only when it names this model), then the command line */
-  if (detected_knobs != NULL && detected_model != NULL
-      && g_ascii_strcasecmp (detected_model, model->spec.name) == 0
-      && !apply_metadata_knobs (detected_knobs, &model->spec, error))
-    return NULL;
-  if (o->resolution == 0 && resolution_hint > 0)
-    model->spec.resolution = resolution_hint;
-  if (!nd_cli_apply_knobs (o, &model->spec, error))
-    return NULL;
-  if (metadata != NULL && g_hash_table_lookup (metadata, "nondeep.preprocess"))
-    model->preprocess = g_strdup (g_hash_table_lookup (metadata, "nondeep.preprocess"));
 
   model->train = nd_model_build (&model->spec, error);
   if (model->train == NULL)
@@ -257,33 +205,6 @@ nd_cli_model_load (NdCliModelOptions *o, int resolution_hint, GError **error)
   else
     model->graph = nd_graph_ref (model->train);
   return g_steal_pointer (&model);
-}
-
-char *
-nd_cli_spec_knobs (const NdModelSpec *spec)
-{
-  GString *s = g_string_new (NULL);
-
-  g_string_append_printf (s, "--resolution %d --classes %d --in-channels %d", spec->resolution,
-                          spec->classes, spec->in_channels);
-  if (spec->width != 1.0)
-    {
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-      g_string_append_printf (s, " --width %s", g_ascii_dtostr (buf, sizeof buf, spec->width));
-    }
-  if (spec->family == ND_FAMILY_PARNET)
-    g_string_append_printf (s, " --streams %d", spec->streams);
-  if (spec->family == ND_FAMILY_VANILLANET)
-    {
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-      g_string_append_printf (s, " --lambda %s", g_ascii_dtostr (buf, sizeof buf, spec->lambda));
-    }
-  if (spec->n_blocks > 0 && spec->family != ND_FAMILY_VANILLANET && spec->family != ND_FAMILY_VGG)
-    for (int i = 0; i < spec->n_blocks; i++)
-      g_string_append_printf (s, "%s%d", i ? "," : " --blocks ", spec->blocks[i]);
-  return g_string_free (s, FALSE);
 }
 
 /* --device N or --device NAME (case-insensitive part of the name, e.g. "h200", "llvmpipe")
@@ -372,9 +293,10 @@ nd_cli_find_shipped_weights (const char *model)
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
-      g_autoptr(GHashTable) meta = nd_safetensors_read_metadata (path, NULL);
+      g_autoptr(NdWeightsInfo) info = nd_weights_open (path, NULL, NULL, NULL);
 
-      if (meta != NULL && g_strcmp0 (g_hash_table_lookup (meta, "nondeep.model"), model) == 0)
+      if (info != NULL && info->from_metadata
+          && g_ascii_strcasecmp (info->spec.name, model) == 0)
         return g_steal_pointer (&path);
     }
   return NULL;
@@ -387,9 +309,7 @@ nd_cli_use_trained_weights (NdCliModelOptions *o, GError **error)
     return TRUE;
   if (o->model != NULL)
     {
-      gboolean knobs = o->streams != 0 || o->width != UNSET_DOUBLE || o->blocks != NULL
-                       || o->resolution != 0 || o->classes != 0 || o->in_channels != 0
-                       || o->lambda != UNSET_DOUBLE;
+      gboolean knobs = o->knobs.set != 0;
 
       /* Knobs ask for a model of their own (random weights); without, the trained one,
        * whose metadata then gives the knobs. */

@@ -7,35 +7,37 @@
 
 #include "nd-backend.h"
 #include "nd-graph.h"
+#include "nd-knobs.h"
 #include "nd-model.h"
+#include "nd-weights-file.h"
 #include "nd-weights.h"
 
 G_BEGIN_DECLS
+
+/* The most images one run takes (run --input, bench --batch); the memory budget bounds it
+ * further. */
+#define ND_CLI_MAX_BATCH 65536
 
 /* What every subcommand that takes --model accepts: the model, its knobs, weights and form. */
 typedef struct
 {
   char    *model;
   char    *weights;
-  char    *weights_key;
+  char    *entry;     /* --entry: which state dict of a checkpoint */
   gboolean fused;
   gboolean fp16;      /* --fp16: float16 storage on the Vulkan backend */
   char    *backend;
   char    *device;    /* --device: an index or part of a device name */
   gboolean json;
-  int      streams;
-  double   width;
-  char    *blocks;
-  int      resolution;
-  int      classes;
-  int      in_channels;
-  double   lambda;
+  NdKnobs  knobs;     /* the knob flags, checked as they are parsed */
   gint64   seed;
+  int      batch;     /* images per run, for the memory budget (1 when not set) */
 } NdCliModelOptions;
 
 /* The knob entries (--model --streams --width --blocks --resolution --classes --in-channels
- * --lambda --weights --weights-key --fused --backend --device --seed --json); the array is
- * owned by @opts' caller and static per process. */
+ * --lambda --weights --entry --fused --backend --device --seed --memory-budget --json); the
+ * array is owned by @opts' caller. The knob flags are parsed and range-checked by
+ * nd_knobs_set_from_string() as GOption reads them, into the @opts of the last call. */
 GOptionEntry *nd_cli_model_entries     (NdCliModelOptions *opts);
 void          nd_cli_model_options_clear (NdCliModelOptions *opts);
 
@@ -45,6 +47,7 @@ typedef struct
   NdModelSpec  spec;
   NdGraph     *train;      /* training form (always built) */
   NdGraph     *graph;      /* what to run: train, or the fused form */
+  NdWeightsInfo *info;    /* what --weights says, or NULL without */
   char        *weights_note; /* e.g. "weights: state_dict_ema (EMA)", or NULL */
   char        *preprocess; /* from the weights' metadata, or NULL */
 } NdCliModel;
@@ -57,12 +60,6 @@ void          nd_cli_model_free        (NdCliModel *model);
 NdCliModel   *nd_cli_model_load        (NdCliModelOptions *opts,
                                         int                resolution_hint,
                                         GError           **error);
-/* Applies the knob flags onto @spec. */
-gboolean      nd_cli_apply_knobs       (NdCliModelOptions *opts,
-                                        NdModelSpec       *spec,
-                                        GError           **error);
-/* The knob flags that rebuild @spec from its preset (written into weights metadata). */
-char         *nd_cli_spec_knobs        (const NdModelSpec *spec);
 /* The backend from --backend/--device ("cpu" when absent). */
 NdBackend    *nd_cli_backend_new       (NdCliModelOptions *opts,
                                         GError           **error);

@@ -20,7 +20,7 @@ nd_cli_eval (int argc, char **argv)
   NdCliModelOptions o = { 0 };
   g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
   g_autofree char *dataset = NULL, *data_dir = NULL;
-  int limit = 0, status = 0;
+  int limit = -1, status = 0;   /* -1: not given, every image */
   GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, N_("fashion-mnist"), N_("NAME") },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
@@ -47,6 +47,12 @@ nd_cli_eval (int argc, char **argv)
       status = nd_cli_failf (_("unknown dataset “%s” (only fashion-mnist)"), dataset);
       goto out;
     }
+  if (limit != -1 && limit < 1)
+    {
+      status = nd_cli_failf (_("--limit must be at least 1, not %d"), limit);
+      goto out;
+    }
+  o.batch = EVAL_BATCH;
   if (!nd_cli_use_trained_weights (&o, &error))
     goto fail;
   set = nd_dataset_load_fashion_mnist (data_dir, TRUE, &error);
@@ -74,7 +80,7 @@ nd_cli_eval (int argc, char **argv)
   if (plan == NULL)
     goto fail;
   input = nd_tensor_new_4d (EVAL_BATCH, 1, pp.size, pp.size);
-  n = limit > 0 ? MIN (limit, set->n) : set->n;
+  n = limit != -1 ? MIN (limit, set->n) : set->n;
   start = g_get_monotonic_time ();
   for (int base = 0; base < n; base += EVAL_BATCH)
     {

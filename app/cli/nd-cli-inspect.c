@@ -9,6 +9,7 @@
 
 #include "nd-checkpoint.h"
 #include "nd-cli.h"
+#include "nd-error.h"
 
 static void
 print_human (JsonObject *o)
@@ -94,13 +95,50 @@ print_human (JsonObject *o)
     }
 }
 
+/* --entry: only that state dict is described ("entry" says which); one the file does not
+ * have is an error listing those it has. */
+static gboolean
+keep_entry (JsonObject *root, const char *entry, const char *path, GError **error)
+{
+  JsonArray *sds = json_object_get_array_member (root, "state_dicts");
+  g_autoptr(JsonArray) kept = json_array_new ();
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (sds); i++)
+    {
+      JsonObject *sd = json_array_get_object_element (sds, i);
+      const char *name = json_object_get_string_member (sd, "name");
+
+      g_string_append_printf (names, "%s%s", names->len ? ", " : "",
+                              name[0] ? name : _("(top level)"));
+      if (g_strcmp0 (name, entry) == 0)
+        json_array_add_element (kept, json_node_copy (json_array_get_element (sds, i)));
+    }
+  if (json_array_get_length (kept) == 0)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("%s: no state dict “%s” in the file (it has: %s)"), base, entry,
+                   names->str);
+      return FALSE;
+    }
+  json_object_set_array_member (root, "state_dicts", g_steal_pointer (&kept));
+  json_object_set_string_member (root, "entry", entry);
+  return TRUE;
+}
+
 int
 nd_cli_inspect (int argc, char **argv)
 {
   gboolean json = FALSE;
+  g_autofree char *entry = NULL;
   g_auto(GStrv) files = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON description"), NULL },
+    { "entry", 0, 0, G_OPTION_ARG_STRING, &entry,
+      N_("Describe only this state dict (state_dict, state_dict_ema, model, …)"),
+      N_("NAME") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE") },
     { NULL }
   };
@@ -109,6 +147,7 @@ nd_cli_inspect (int argc, char **argv)
   g_autoptr(NdCheckpoint) ckpt = NULL;
   g_autoptr(JsonParser) parser = NULL;
   g_autofree char *desc = NULL;
+  JsonObject *root;
 
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx, _("Lists the containers and state dicts of a PyTorch "
@@ -136,17 +175,29 @@ nd_cli_inspect (int argc, char **argv)
       g_printerr ("inspect: %s\n", error->message);
       return 1;
     }
-  if (json)
-    {
-      g_print ("%s\n", desc);
-      return 0;
-    }
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, desc, -1, &error))
     {
       g_printerr ("inspect: %s\n", error->message);
       return 1;
     }
-  print_human (json_node_get_object (json_parser_get_root (parser)));
+  root = json_node_get_object (json_parser_get_root (parser));
+  if (entry != NULL && !keep_entry (root, entry, files[0], &error))
+    {
+      g_printerr ("inspect: %s\n", error->message);
+      return 1;
+    }
+  if (json)
+    {
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autofree char *text = NULL;
+
+      json_generator_set_pretty (gen, TRUE);
+      json_generator_set_root (gen, json_parser_get_root (parser));
+      text = json_generator_to_data (gen, NULL);
+      g_print ("%s\n", text);
+      return 0;
+    }
+  print_human (root);
   return 0;
 }

@@ -78,8 +78,20 @@ nd_cli_run (int argc, char **argv)
                                  shape);
           goto out;
         }
+      /* the batch and the side are used as ints: refuse what does not fit before casting */
+      if (input->shape[0] < 1 || input->shape[0] > ND_CLI_MAX_BATCH || input->shape[1] < 1
+          || input->shape[2] < 1 || input->shape[2] > ND_KNOBS_MAX_RESOLUTION)
+        {
+          g_autofree char *shape = nd_tensor_shape_string (input);
+
+          status = nd_cli_failf (_("%s: shape %s: the batch must be 1 to %d images of at least "
+                                   "one channel and a side of 1 to %d pixels"), input_path,
+                                 shape, ND_CLI_MAX_BATCH, ND_KNOBS_MAX_RESOLUTION);
+          goto out;
+        }
       hint = (int) input->shape[2];
       popts.batch = (int) input->shape[0];
+      o.batch = popts.batch;
     }
   model = nd_cli_model_load (&o, hint, &error);
   if (model == NULL)

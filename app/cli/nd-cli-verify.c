@@ -9,6 +9,7 @@
 #include "nd-cli.h"
 #include "nd-fuse.h"
 #include "nd-test-input.h"
+#include "nd-weights-file.h"
 #include "nd-weights.h"
 
 /* Fused and unfused forms differ only by float rounding; anything above this is a bug. */
@@ -130,7 +131,6 @@ nd_cli_fuse (int argc, char **argv)
   };
   g_autoptr(NdCliModel) model = NULL;
   g_autoptr(NdWeightSet) set = nd_weight_set_new ();
-  g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GError) error = NULL;
   int status = 0;
 
@@ -146,22 +146,18 @@ nd_cli_fuse (int argc, char **argv)
   model = nd_cli_model_load (&o, 0, &error);
   if (model == NULL)
     goto fail;
-  g_hash_table_insert (meta, g_strdup ("nondeep.model"), g_strdup (model->spec.name));
-  g_hash_table_insert (meta, g_strdup ("nondeep.knobs"), nd_cli_spec_knobs (&model->spec));
-  if (model->preprocess != NULL)
-    g_hash_table_insert (meta, g_strdup ("nondeep.preprocess"), g_strdup (model->preprocess));
   if (training_output != NULL)
     {
       g_autoptr(NdWeightSet) train = nd_weight_set_new ();
 
       nd_graph_foreach_weight (model->train, add_weight, train);
-      g_hash_table_insert (meta, g_strdup ("nondeep.form"), g_strdup ("training"));
-      if (!nd_safetensors_save (training_output, train, meta, &error))
+      if (!nd_weights_save (training_output, train, &model->spec, ND_WEIGHTS_FORM_TRAINING,
+                            model->preprocess, &error))
         goto fail;
     }
   nd_graph_foreach_weight (model->graph, add_weight, set);
-  g_hash_table_insert (meta, g_strdup ("nondeep.form"), g_strdup ("fused"));
-  if (!nd_safetensors_save (output, set, meta, &error))
+  if (!nd_weights_save (output, set, &model->spec, ND_WEIGHTS_FORM_DEPLOY, model->preprocess,
+                        &error))
     goto fail;
   if (!o.json)
     printf (_("wrote %u fused tensors of %s to %s\n"), nd_weight_set_size (set),

@@ -2,14 +2,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <stdlib.h>
-
 #include <glib/gi18n.h>
 
 #include "nd-error.h"
 #include "nd-model.h"
-#include "nd-checkpoint.h"
-#include "nd-weights.h"
+#include "nd-weights-file.h"
 #include "nd-window-private.h"
 
 /* The window's actions (`win.streams`, `win.fused`, …: every knob, so a click and a test take
@@ -17,36 +14,19 @@
 
 /* ---- weights ------------------------------------------------------------------------------ */
 
-/* Sets the knobs from "--flag value" pairs (our metadata, or what detection found). */
+/* Sets the config's knobs from the file's typed knobs (0 / "" / -1: the preset's). */
 static void
-apply_knobs (NdInferenceConfig *c, const char *knobs)
+apply_knobs (NdInferenceConfig *c, const NdKnobs *k)
 {
-  g_auto(GStrv) argv = NULL;
-  int argc = 0;
+  g_autofree char *blocks = nd_knobs_blocks_to_string (k->blocks, k->n_blocks);
 
-  c->streams = 0, c->width = 0, c->blocks[0] = '\0', c->resolution = 0, c->lambda = -1;
-  c->classes = 0, c->in_channels = 0;
-  if (knobs == NULL || !g_shell_parse_argv (knobs, &argc, &argv, NULL))
-    return;
-  for (int i = 0; i + 1 < argc; i += 2)
-    {
-      const char *k = argv[i], *v = argv[i + 1];
-
-      if (g_str_equal (k, "--width"))
-        c->width = g_ascii_strtod (v, NULL);
-      else if (g_str_equal (k, "--resolution"))
-        c->resolution = atoi (v);
-      else if (g_str_equal (k, "--streams"))
-        c->streams = atoi (v);
-      else if (g_str_equal (k, "--blocks"))
-        g_strlcpy (c->blocks, v, sizeof c->blocks);
-      else if (g_str_equal (k, "--lambda"))
-        c->lambda = g_ascii_strtod (v, NULL);
-      else if (g_str_equal (k, "--classes"))
-        c->classes = atoi (v);
-      else if (g_str_equal (k, "--in-channels"))
-        c->in_channels = atoi (v);
-    }
+  c->streams = k->set & ND_KNOB_STREAMS ? k->streams : 0;
+  c->width = k->set & ND_KNOB_WIDTH ? k->width : 0;
+  g_strlcpy (c->blocks, k->set & ND_KNOB_BLOCKS ? blocks : "", sizeof c->blocks);
+  c->resolution = k->set & ND_KNOB_RESOLUTION ? k->resolution : 0;
+  c->lambda = k->set & ND_KNOB_LAMBDA ? k->lambda : -1;
+  c->classes = k->set & ND_KNOB_CLASSES ? k->classes : 0;
+  c->in_channels = k->set & ND_KNOB_IN_CHANNELS ? k->in_channels : 0;
 }
 
 static void
@@ -58,55 +38,37 @@ set_title (NdWindow *self, const char *weights_path)
   gtk_window_set_title (GTK_WINDOW (self), title ? title : _("Nondeep Explorer"));
 }
 
-/* Opens @path and switches the window to the model it holds: our safetensors name their model,
- * knobs, input transform and labels in metadata ("nondeep.model", "nondeep.knobs", …); official
- * checkpoints (PyTorch zip or safetensors, training or deploy form) are recognised from their
- * keys and shapes (nd-checkpoint-detect.c). Their labels then follow the class count
+/* Opens @path and switches the window to the model it holds (nd_weights_open: our metadata
+ * names model, knobs, input transform and labels; official checkpoints, training or deploy
+ * form, are recognised from their keys and shapes). Their labels then follow the class count
  * (ImageNet-1k for 1000) and the input transform the family's official one. Deploy-form
- * weights run fused, the only form they have. */
+ * weights run fused, the only form they have. The file is read once, here: the worker gets
+ * the tensors with the config. */
 gboolean
 _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
 {
-  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(NdWeightsInfo) info = NULL;
   g_autoptr(NdWeightSet) set = NULL;
   g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *knobs = NULL;
   NdInferenceConfig *c = &self->config;
-  NdCheckpointModel m;
-  NdModelSpec spec;
-  const char *model = NULL, *knobs = NULL, *labels = NULL, *pp = NULL, *form = NULL;
-  gboolean detected, fused_only;
+  gboolean fused_only;
 
-  if (g_str_has_suffix (path, ".safetensors"))
-    set = nd_safetensors_load (path, &meta, error);
-  else
-    set = nd_checkpoint_load_for_cli (path, NULL, NULL, NULL, NULL, error);
-  if (set == NULL)
+  info = nd_weights_open (path, NULL, &set, error);
+  if (info == NULL)
     return FALSE;
-  detected = nd_checkpoint_detect (set, &m);
-  if (meta != NULL && g_hash_table_lookup (meta, "nondeep.model") != NULL)
-    {
-      model = g_hash_table_lookup (meta, "nondeep.model");
-      knobs = g_hash_table_lookup (meta, "nondeep.knobs");
-      labels = g_hash_table_lookup (meta, "nondeep.labels");
-      pp = g_hash_table_lookup (meta, "nondeep.preprocess");
-      form = g_hash_table_lookup (meta, "nondeep.form");
-    }
-  else if (detected)
-    {
-      model = m.preset;
-      knobs = m.knobs;
-    }
-  if (model == NULL || !nd_model_spec_parse (model, &spec, NULL))
+  if (!info->has_model)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
                    _("%s: cannot tell which model these weights are for (%s)"), base,
-                   m.reason[0] ? m.reason : _("no model named in the file"));
+                   info->reason ? info->reason : _("no model named in the file"));
       return FALSE;
     }
-  fused_only = g_strcmp0 (form, "fused") == 0 || (detected && m.deploy);
+  knobs = nd_knobs_to_string (&info->knobs);
+  fused_only = info->form == ND_WEIGHTS_FORM_DEPLOY;
 
-  g_strlcpy (c->model, spec.name, sizeof c->model);
-  apply_knobs (c, knobs);
+  g_strlcpy (c->model, info->spec.name, sizeof c->model);
+  apply_knobs (c, &info->knobs);
   if (fused_only)
     {
       self->fused_forced |= !c->fused;
@@ -124,16 +86,17 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
 
   g_free (c->weights_path);
   c->weights_path = g_strdup (path);
+  g_clear_pointer (&c->weights, nd_weight_set_free);
+  c->weights = g_steal_pointer (&set);
   g_free (c->preprocess);
-  c->preprocess = g_strdup (pp);
+  c->preprocess = g_strdup (info->preprocess);
   g_clear_pointer (&self->weights_labels, g_strfreev);
-  if (labels != NULL)
-    self->weights_labels = g_strsplit (labels, ",", -1);
+  self->weights_labels = g_strdupv (info->labels);
   g_clear_pointer (&self->labels, g_strfreev);
   self->n_labels = 0;
   g_free (self->weights_note);
-  self->weights_note = g_strdup_printf ("%s%s%s, %s", spec.name, knobs && *knobs ? " " : "",
-                                        knobs ? knobs : "",
+  self->weights_note = g_strdup_printf ("%s%s%s, %s", info->spec.name, *knobs ? " " : "",
+                                        knobs,
                                         fused_only ? _("deploy form: fused only")
                                                    : _("training form"));
   set_title (self, path);
@@ -354,6 +317,7 @@ STATE_HANDLER (change_model)
   g_strlcpy (self->config.model, spec.name, sizeof self->config.model);
   /* A new model starts from its preset knobs and random weights. */
   g_clear_pointer (&self->config.weights_path, g_free);
+  g_clear_pointer (&self->config.weights, nd_weight_set_free);
   g_clear_pointer (&self->config.preprocess, g_free);
   g_clear_pointer (&self->weights_labels, g_strfreev);
   g_clear_pointer (&self->weights_note, g_free);

@@ -6,8 +6,7 @@
 
 #include <glib/gi18n.h>
 
-#include "nd-model.h"
-#include "nd-weights.h"
+#include "nd-weights-file.h"
 #include "nd-window-private.h"
 
 /* The primary menu's Trained Models section: every weights file the project ships (the assets'
@@ -36,36 +35,25 @@ dataset_title (const char *dataset)
 static char *
 trained_label (const char *path)
 {
-  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(NdWeightsInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  const char *model, *dataset, *accuracy;
-  NdModelSpec spec;
 
-  /* Only the header: this runs at startup, on the main loop. */
-  meta = nd_safetensors_read_metadata (path, &error);
-  if (meta == NULL)
+  /* Only the header (no tensors): this runs at startup, on the main loop. */
+  info = nd_weights_open (path, NULL, NULL, &error);
+  if (info == NULL)
     {
       g_warning ("%s", error->message);
       return NULL;
     }
-  model = g_hash_table_lookup (meta, "nondeep.model");
-  if (model == NULL || !nd_model_spec_parse (model, &spec, NULL))
+  if (!info->from_metadata)
     return NULL;
-  g_ptr_array_add (parts, g_strdup (spec.name));
-  dataset = g_hash_table_lookup (meta, "nondeep.dataset");
-  if (dataset != NULL && *dataset)
-    g_ptr_array_add (parts, g_strdup (dataset_title (dataset)));
-  accuracy = g_hash_table_lookup (meta, "nondeep.test_accuracy");
-  if (accuracy != NULL)
-    {
-      char *end = NULL;
-      double a = g_ascii_strtod (accuracy, &end);
-
-      if (end != accuracy && *end == '\0' && a >= 0 && a <= 1)
-        /* TRANSLATORS: test accuracy in a Trained Models menu item, e.g. "92.9 %" */
-        g_ptr_array_add (parts, g_strdup_printf (_("%.1f %%"), a * 100));
-    }
+  g_ptr_array_add (parts, g_strdup (info->spec.name));
+  if (info->dataset != NULL && *info->dataset)
+    g_ptr_array_add (parts, g_strdup (dataset_title (info->dataset)));
+  if (info->test_accuracy >= 0)
+    /* TRANSLATORS: test accuracy in a Trained Models menu item, e.g. "92.9 %" */
+    g_ptr_array_add (parts, g_strdup_printf (_("%.1f %%"), info->test_accuracy * 100));
   g_ptr_array_add (parts, NULL);
   return g_strjoinv (" · ", (char **) parts->pdata);
 }

@@ -21,4 +21,10 @@ gboolean nd_checkpoint_detect_shapes (const NdKeyShape  *ks,
                                       guint              n,
                                       NdCheckpointModel *out);
 
+/* The safetensors __metadata__ of @ckpt (transfer none), NULL for other formats. */
+GHashTable *nd_checkpoint_get_metadata (NdCheckpoint *ckpt);
+/* Whether @d looks like a safetensors file (the test nd_checkpoint_open sniffs with). */
+gboolean    nd_checkpoint_sniff_safetensors (const guint8 *d,
+                                             gsize         size);
+
 G_END_DECLS

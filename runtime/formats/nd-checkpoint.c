@@ -190,8 +190,8 @@ open_zip (NdCheckpoint *ckpt, GError **error)
 /* '{' after the length field. A header of 128 + 256·k bytes starts with 0x80 like a pickle:
  * then the length must fit the file. (Legacy torch files never have '{' at byte 8: it is
  * inside their magic number.) */
-static gboolean
-looks_like_safetensors (const guint8 *d, gsize size)
+gboolean
+nd_checkpoint_sniff_safetensors (const guint8 *d, gsize size)
 {
   guint64 hlen;
 
@@ -216,7 +216,7 @@ open_common (NdCheckpoint *ckpt_in, GError **error)
       if (!open_zip (ckpt, error))
         return NULL;
     }
-  else if (looks_like_safetensors (d, ckpt->size))
+  else if (nd_checkpoint_sniff_safetensors (d, ckpt->size))
     {
       ckpt->format = "safetensors";
       ckpt->st = nd_safetensors_load_from_data (d, ckpt->size, ckpt->name, &ckpt->st_meta, error);
@@ -267,6 +267,12 @@ nd_checkpoint_open_from_data (const guint8 *data, gsize size, const char *name, 
   if (ckpt->data == NULL)
     ckpt->data = (const guint8 *) "";
   return open_common (ckpt, error);
+}
+
+GHashTable *
+nd_checkpoint_get_metadata (NdCheckpoint *ckpt)
+{
+  return ckpt->st_meta;
 }
 
 const char *
@@ -793,49 +799,4 @@ nd_checkpoint_describe_json (NdCheckpoint *ckpt, GError **error)
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
   return json_generator_to_data (gen, NULL);
-}
-
-NdWeightSet *
-nd_checkpoint_load_for_cli (const char *path, const char *key, char **detected_model,
-                            char **detected_knobs, char **note, GError **error)
-{
-  g_autoptr(NdCheckpoint) ckpt = NULL;
-  g_autoptr(NdWeightSet) set = NULL;
-  g_autoptr(GString) msg = g_string_new (NULL);
-  const char *chosen = NULL;
-  NdCheckpointModel m;
-  gboolean ok;
-
-  ckpt = nd_checkpoint_open (path, error);
-  if (ckpt == NULL)
-    return NULL;
-  set = nd_checkpoint_get_weights (ckpt, key, &chosen, error);
-  if (set == NULL)
-    return NULL;
-  ok = nd_checkpoint_detect_key (ckpt, chosen, &m);
-
-  g_string_append_printf (msg, _("weights: %s"), chosen[0] ? chosen : _("top-level state dict"));
-  if (ckpt->sd_names->len > 1)
-    {
-      g_autofree char *all = g_strjoinv (", ", (char **) ckpt->sd_names->pdata);
-
-      g_string_append_printf (msg, _(" (%s; the file has %s)"),
-                              key ? _("chosen with --weights-key") : _("default"), all);
-    }
-  if (m.timm_keys)
-    g_string_append (msg, _("; timm's RepVGG key names mapped to the official ones"));
-  if (ok)
-    g_string_append_printf (msg, _("; detected %s, %s form%s%s"), m.preset,
-                            m.deploy ? _("deploy") : _("training"), m.knobs[0] ? ", " : "",
-                            m.knobs);
-  else if (m.family[0])
-    g_string_append_printf (msg, _("; %s weights, variant not recognised: %s"), m.family,
-                            m.reason);
-  if (detected_model != NULL)
-    *detected_model = ok ? g_strdup (m.preset) : NULL;
-  if (detected_knobs != NULL)
-    *detected_knobs = ok && m.knobs[0] ? g_strdup (m.knobs) : NULL;
-  if (note != NULL)
-    *note = g_string_free (g_steal_pointer (&msg), FALSE);
-  return g_steal_pointer (&set);
 }

@@ -22,7 +22,7 @@ struct _NdWeightSet
 NdWeightSet *
 nd_weight_set_new (void)
 {
-  NdWeightSet *set = g_new0 (NdWeightSet, 1);
+  NdWeightSet *set = g_atomic_rc_box_new0 (NdWeightSet);
 
   set->keys = g_ptr_array_new_null_terminated (16, g_free, TRUE);
   set->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) nd_tensor_unref);
@@ -30,15 +30,27 @@ nd_weight_set_new (void)
   return set;
 }
 
+static void
+weight_set_clear (NdWeightSet *set)
+{
+  g_hash_table_unref (set->index);
+  g_ptr_array_unref (set->tensors);
+  g_ptr_array_unref (set->keys);
+}
+
+NdWeightSet *
+nd_weight_set_ref (NdWeightSet *set)
+{
+  g_return_val_if_fail (set != NULL, NULL);
+  return g_atomic_rc_box_acquire (set);
+}
+
 void
 nd_weight_set_free (NdWeightSet *set)
 {
   if (set == NULL)
     return;
-  g_hash_table_unref (set->index);
-  g_ptr_array_unref (set->tensors);
-  g_ptr_array_unref (set->keys);
-  g_free (set);
+  g_atomic_rc_box_release_full (set, (GDestroyNotify) weight_set_clear);
 }
 
 void

@@ -135,6 +135,15 @@ nd_graph_new (int in_c, int in_h, int in_w)
 }
 
 NdGraph *
+nd_graph_new_shapes_only (int in_c, int in_h, int in_w)
+{
+  NdGraph *graph = nd_graph_new (in_c, in_h, in_w);
+
+  graph->shapes_only = TRUE;
+  return graph;
+}
+
+NdGraph *
 nd_graph_ref (NdGraph *graph)
 {
   return g_atomic_rc_box_acquire (graph);
@@ -170,6 +179,7 @@ nd_graph_copy (const NdGraph *graph)
   copy->in_h = graph->in_h;
   copy->in_w = graph->in_w;
   copy->fused = graph->fused;
+  copy->shapes_only = graph->shapes_only;
   copy->model_name = g_strdup (graph->model_name);
   copy->family = g_strdup (graph->family);
   return copy;
@@ -399,7 +409,8 @@ nd_graph_add (NdGraph          *graph,
     return -1;
 
   node->name = g_strdup (name);
-  alloc_weights (graph, node);
+  if (!graph->shapes_only)
+    alloc_weights (graph, node);
   g_ptr_array_add (graph->nodes, g_steal_pointer (&node));
   graph->output = nd_graph_n_nodes (graph) - 1;
   return graph->output;
@@ -521,6 +532,51 @@ nd_graph_count (const NdGraph *graph, gint64 *params, gint64 *macs, int *depth)
     *macs = m;
   if (depth)
     *depth = d;
+}
+
+/* Weight elements of @node from its shapes, as alloc_weights() would allocate them. */
+static guint64
+node_weight_elements (const NdGraph *graph, const NdNode *node)
+{
+  const NdNode *a;
+
+  if (node->n_inputs == 0)
+    return 0;
+  a = nd_graph_node (graph, node->inputs[0]);
+  switch (node->op)
+    {
+    case ND_OP_CONV2D:
+      return (guint64) node->p.out_c * (guint64) (a->out_c / MAX (node->p.groups, 1))
+             * (guint64) node->p.kernel * (guint64) node->p.kernel
+             + (node->p.has_bias ? (guint64) node->p.out_c : 0);
+    case ND_OP_BATCHNORM:
+      return 4 * (guint64) a->out_c;
+    case ND_OP_LINEAR:
+      return (guint64) node->p.out_c * (guint64) a->out_c * (guint64) a->out_h
+             * (guint64) a->out_w + (guint64) node->p.out_c;
+    default:
+      return 0;
+    }
+}
+
+void
+nd_graph_memory (const NdGraph *graph, guint64 *weight_bytes, guint64 *activation_bytes)
+{
+  guint64 w = 0, act = 0;
+
+  /* each term is below 2^50 (channels, sides and kernels are bounded ints), and a graph has
+   * at most a few thousand nodes: the sums cannot overflow */
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      const NdNode *node = g_ptr_array_index (graph->nodes, i);
+
+      w += node_weight_elements (graph, node);
+      act += (guint64) node->out_c * (guint64) node->out_h * (guint64) node->out_w;
+    }
+  if (weight_bytes)
+    *weight_bytes = w * sizeof (float);
+  if (activation_bytes)
+    *activation_bytes = act * sizeof (float);
 }
 
 void

@@ -71,17 +71,6 @@ gboolean      nd_checkpoint_detect_key      (NdCheckpoint       *ckpt,
 char         *nd_checkpoint_describe_json   (NdCheckpoint  *ckpt,
                                              GError       **error);
 
-/* What nondeep-cli --weights does with a checkpoint: opens @path, reads state dict @key
- * (NULL: the authors' default), detects the model. @detected_model / @detected_knobs (preset
- * name and "--flag value" knobs, NULL when not recognised) and @note (which state dict was
- * chosen among which, and what was detected) are newly allocated. */
-NdWeightSet  *nd_checkpoint_load_for_cli    (const char    *path,
-                                             const char    *key,
-                                             char         **detected_model,
-                                             char         **detected_knobs,
-                                             char         **note,
-                                             GError       **error);
-
 /* Lower-level readers on bytes in memory (no copy); @name is used in messages. */
 NdWeightSet  *nd_safetensors_load_from_data (const guint8  *data,
                                              gsize          size,

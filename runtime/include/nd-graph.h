@@ -141,9 +141,13 @@ struct _NdGraph
   gboolean    fused;       /* produced by nd_fuse_graph() */
   char       *model_name;  /* e.g. "parnet-s"; may be NULL for hand-built graphs */
   char       *family;      /* "parnet", "repvgg", "vanillanet", "resnet", "vgg" */
+  gboolean    shapes_only; /* nodes carry shapes but no weight tensors (for sizing a request
+                            * before anything is allocated); never prepared or run */
 };
 
 NdGraph      *nd_graph_new            (int in_c, int in_h, int in_w);
+/* A graph whose nodes get shapes but no weight tensors: nd_graph_memory() sizes it. */
+NdGraph      *nd_graph_new_shapes_only (int in_c, int in_h, int in_w);
 NdGraph      *nd_graph_ref            (NdGraph *graph);
 void          nd_graph_unref          (NdGraph *graph);
 /* A deep copy: nodes and tags copied, weight tensors shared (refs). */
@@ -217,6 +221,13 @@ void          nd_graph_count          (const NdGraph *graph,
                                        gint64        *params,
                                        gint64        *macs,
                                        int           *depth);
+/* Bytes a graph needs, counted from its shapes (so a shapes-only graph can be sized before
+ * anything is allocated): @weight_bytes every weight tensor (BN statistics included) as
+ * float32; @activation_bytes every node's output for one image as float32, the input
+ * included, with no reuse between nodes (an upper bound on what a backend allocates). */
+void          nd_graph_memory         (const NdGraph *graph,
+                                       guint64       *weight_bytes,
+                                       guint64       *activation_bytes);
 /* Per-block statistics in order of first appearance (element type NdBlockStats*). */
 GPtrArray    *nd_graph_block_stats    (const NdGraph *graph);
 

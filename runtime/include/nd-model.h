@@ -61,6 +61,34 @@ const char * const *nd_model_names   (void);
 NdGraph      *nd_model_build         (const NdModelSpec *spec,
                                       GError           **error);
 
+/* The memory a model request may take: every model is sized from its shapes (weights plus
+ * every activation, nd_graph_memory()) before anything is allocated, and a request over the
+ * budget is an ND_RUNTIME_ERROR_OUT_OF_MEMORY error naming the model, its knobs, what it needs
+ * and the budget. The budget is process-wide: nd_memory_budget_set(), else the environment
+ * variable ND_MEMORY_BUDGET (a size as nd_memory_budget_parse() reads it), else
+ * ND_DEFAULT_MEMORY_BUDGET. */
+#define ND_DEFAULT_MEMORY_BUDGET (G_GUINT64_CONSTANT (4) << 30)
+
+guint64       nd_memory_budget_get   (void);
+/* @bytes 0: back to the default. */
+void          nd_memory_budget_set   (guint64 bytes);
+/* "4096" (MiB), "512M", "8G", "8GiB", "1.5G", "2T": binary units (K, M, G, T, with an
+ * optional "i" and "B", any case); a plain number is MiB. Zero, negative, and sizes of 2^60
+ * bytes or more are refused. */
+gboolean      nd_memory_budget_parse (const char   *text,
+                                      guint64      *bytes,
+                                      GError      **error);
+/* What @spec (knobs not yet checked) needs, from a shapes-only build: nothing is allocated. */
+gboolean      nd_model_measure       (const NdModelSpec *spec,
+                                      guint64           *weight_bytes,
+                                      guint64           *activation_bytes,
+                                      GError           **error);
+/* Checks @spec's weights plus @batch images' activations against the budget. nd_model_build()
+ * calls it with @batch 1. */
+gboolean      nd_model_check_budget  (const NdModelSpec *spec,
+                                      int                batch,
+                                      GError           **error);
+
 /* Deterministic random weights: He-normal convs/linears, BN with non-trivial statistics
  * (γ ∈ [0.5, 1.5], β ∼ N(0, 0.1), μ ∼ N(0, 0.1), σ² ∈ [0.5, 2]) so fusion is exercised. */
 void          nd_model_init_random   (NdGraph *graph,

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 typedef struct _NdWeightSet NdWeightSet;
 
 NdWeightSet *nd_weight_set_new      (void);
+/* Reference counted (atomically: a set opened on the main thread may be read by a worker;
+ * nobody changes a set once it is shared). nd_weight_set_free() drops a reference. */
+NdWeightSet *nd_weight_set_ref      (NdWeightSet *set);
 void         nd_weight_set_free     (NdWeightSet *set);
 /* Takes a ref on @tensor; replaces an existing key. */
 void         nd_weight_set_insert   (NdWeightSet *set,

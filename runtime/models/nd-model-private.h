@@ -23,6 +23,11 @@ typedef struct
   int      depth;
 } NdBuild;
 
+/* Fills the knobs left at 0 from the preset and checks every knob (nd_model_build's rules). */
+gboolean  _nd_model_resolve_spec (const NdModelSpec *spec,
+                                  NdModelSpec       *resolved,
+                                  GError           **error);
+
 void      nd_build_init      (NdBuild *b, int in_c, int side);
 /* Returns the graph (full ownership) or NULL with @error set; frees the rest of @b. */
 NdGraph  *nd_build_finish    (NdBuild *b, GError **error);

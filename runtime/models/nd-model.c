@@ -173,8 +173,8 @@ invalid (GError **error, const char *format, ...)
  * streams, blocks, resolution, classes, in_channels and act_num. Width and λ are taken as
  * given: width 0 is an error, λ = 0 is a real setting (the start of VanillaNet's deep
  * training). nd_model_spec_parse() sets both. */
-static gboolean
-resolve_spec (const NdModelSpec *spec, NdModelSpec *r, GError **error)
+gboolean
+_nd_model_resolve_spec (const NdModelSpec *spec, NdModelSpec *r, GError **error)
 {
   NdModelSpec preset;
   const char *fam;
@@ -290,34 +290,30 @@ resolve_spec (const NdModelSpec *spec, NdModelSpec *r, GError **error)
   return TRUE;
 }
 
-NdGraph *
-nd_model_build (const NdModelSpec *spec, GError **error)
+/* Set while nd_model_measure() builds a shapes-only graph on this thread. */
+static GPrivate shapes_only_build;
+
+static NdGraph *
+build_resolved (const NdModelSpec *r, GError **error)
 {
-  NdModelSpec r;
   NdGraph *graph = NULL;
 
-  g_return_val_if_fail (spec != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!resolve_spec (spec, &r, error))
-    return NULL;
-
-  switch (r.family)
+  switch (r->family)
     {
     case ND_FAMILY_PARNET:
-      graph = nd_model_build_parnet (&r, error);
+      graph = nd_model_build_parnet (r, error);
       break;
     case ND_FAMILY_REPVGG:
-      graph = nd_model_build_repvgg (&r, error);
+      graph = nd_model_build_repvgg (r, error);
       break;
     case ND_FAMILY_VANILLANET:
-      graph = nd_model_build_vanillanet (&r, error);
+      graph = nd_model_build_vanillanet (r, error);
       break;
     case ND_FAMILY_RESNET:
-      graph = nd_model_build_resnet (&r, error);
+      graph = nd_model_build_resnet (r, error);
       break;
     case ND_FAMILY_VGG:
-      graph = nd_model_build_vgg (&r, error);
+      graph = nd_model_build_vgg (r, error);
       break;
     default:
       g_return_val_if_reached (NULL);
@@ -325,10 +321,45 @@ nd_model_build (const NdModelSpec *spec, GError **error)
   if (graph == NULL)
     return NULL;
   g_free (graph->model_name);
-  graph->model_name = g_strdup (r.name);
+  graph->model_name = g_strdup (r->name);
   g_free (graph->family);
-  graph->family = g_strdup (nd_family_name (r.family));
+  graph->family = g_strdup (nd_family_name (r->family));
   return graph;
+}
+
+gboolean
+nd_model_measure (const NdModelSpec *spec, guint64 *weight_bytes, guint64 *activation_bytes,
+                  GError **error)
+{
+  g_autoptr(NdGraph) graph = NULL;
+  NdModelSpec r;
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+  if (!_nd_model_resolve_spec (spec, &r, error))
+    return FALSE;
+  g_private_set (&shapes_only_build, GINT_TO_POINTER (1));
+  graph = build_resolved (&r, error);
+  g_private_set (&shapes_only_build, NULL);
+  if (graph == NULL)
+    return FALSE;
+  nd_graph_memory (graph, weight_bytes, activation_bytes);
+  return TRUE;
+}
+
+NdGraph *
+nd_model_build (const NdModelSpec *spec, GError **error)
+{
+  NdModelSpec r;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_nd_model_resolve_spec (spec, &r, error))
+    return NULL;
+  /* sized from shapes first: a request over the budget allocates nothing */
+  if (!nd_model_check_budget (&r, 1, error))
+    return NULL;
+  return build_resolved (&r, error);
 }
 
 int
@@ -345,7 +376,9 @@ void
 nd_build_init (NdBuild *b, int in_c, int side)
 {
   memset (b, 0, sizeof *b);
-  b->graph = nd_graph_new (in_c, side, side);
+  b->graph = g_private_get (&shapes_only_build) != NULL
+               ? nd_graph_new_shapes_only (in_c, side, side)
+               : nd_graph_new (in_c, side, side);
   b->stream = -1;
 }
 
