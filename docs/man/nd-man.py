@@ -54,6 +54,8 @@ def parse_help(text):
 
 def roff(text):
     text = text.replace('\\', '\\e').replace('-', '\\-')
+    # groff reads ASCII: anything else as a Unicode escape (…, →, λ).
+    text = ''.join(c if ord(c) < 128 else f'\\[u{ord(c):04X}]' for c in text)
     return ('\\&' + text) if text[:1] in ('.', "'") else text
 
 
