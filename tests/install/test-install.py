@@ -65,8 +65,10 @@ with tempfile.TemporaryDirectory() as dest:
     # The installed CLI (outside the build tree, so in its installed mode) on the installed
     # data: the default model classifies an installed sample.
     cli = os.path.join(root, 'bin/nondeep-cli')
-    r = run([cli, 'run', '--image', os.path.join(share, 'nondeep/samples/0000-ankle-boot.png'),
-             '--json'], env={'ND_ASSETS_DIR': os.path.join(share, 'nondeep')}, cwd='/')
+    data = os.path.join(share, 'nondeep')
+    r = run([cli, 'run', '--weights', os.path.join(data, 'weights/parnet-fashion-mnist.safetensors'),
+             '--image', os.path.join(data, 'samples/0000-ankle-boot.png')],
+            env={'ND_ASSETS_DIR': data}, cwd='/')
     ok(r.returncode == 0 and 'Ankle boot' in r.stdout,
        'the installed nondeep-cli runs its default model on the installed data',
        r.stdout[-500:] + r.stderr[-500:])
