@@ -2,13 +2,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 
 #include "nd-backend-cpu.h"
+#include "nd-paths.h"
 #include "nd-cli.h"
 #if ND_HAVE_VULKAN
 #include "nd-cli-devices.h"
@@ -54,10 +54,7 @@ main (int argc, char **argv)
 {
   /* first: may re-exec us with the right OpenBLAS kernels (see nd-cpu-blas.c) */
   nd_cpu_ensure_blas_core (argv);
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  nd_paths_init_i18n ();
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {

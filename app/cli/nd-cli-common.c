@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-cli-common.h"
+#include "nd-paths.h"
 #include "nd-error.h"
 #include "nd-fuse.h"
 #include "nd-weights.h"
@@ -260,20 +261,9 @@ nd_cli_backend_new (NdCliModelOptions *o, GError **error)
 char *
 nd_cli_find_asset (const char *relative)
 {
-  const char *env = g_getenv ("ND_ASSETS_DIR");
-  const char *dirs[] = { env, ND_PKGDATADIR, ND_SOURCE_ASSETS_DIR };
+  g_autofree char *path = g_build_filename (nd_paths_assets_dir (), relative, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      g_autofree char *path = NULL;
-
-      if (dirs[i] == NULL)
-        continue;
-      path = g_build_filename (dirs[i], relative, NULL);
-      if (g_file_test (path, G_FILE_TEST_EXISTS))
-        return g_steal_pointer (&path);
-    }
-  return NULL;
+  return g_file_test (path, G_FILE_TEST_EXISTS) ? g_steal_pointer (&path) : NULL;
 }
 
 char *

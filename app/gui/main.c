@@ -2,12 +2,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <locale.h>
-
 #include <glib/gi18n.h>
 
 #include "nd-application.h"
 #include "nd-backend-cpu.h"
+#include "nd-paths.h"
 
 int
 main (int argc, char **argv)
@@ -17,10 +16,7 @@ main (int argc, char **argv)
 
   /* first: may re-exec us with the right OpenBLAS kernels (see nd-cpu-blas.c) */
   nd_cpu_ensure_blas_core (argv);
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  nd_paths_init_i18n ();
 
   app = nd_application_new ();
   status = g_application_run (G_APPLICATION (app), argc, argv);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-model.h"
+#include "nd-paths.h"
 #include "nd-window-private.h"
 
 static const char * const knob_names[] = {
@@ -28,10 +29,7 @@ _nd_window_set_state (NdWindow *self, const char *action, GVariant *value)
 const char *
 _nd_window_assets_dir (void)
 {
-  /* Uninstalled builds read the source tree's assets; installed ones the data dir. */
-  if (g_file_test (ND_SOURCE_ASSETS_DIR, G_FILE_TEST_IS_DIR))
-    return ND_SOURCE_ASSETS_DIR;
-  return ND_PKGDATADIR;
+  return nd_paths_assets_dir ();
 }
 
 void
@@ -414,19 +412,21 @@ static GSettings *
 open_settings (void)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  const char *build_dir = nd_paths_schema_dir ();
   g_autoptr(GSettingsSchema) schema = NULL;
 
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, ND_APP_ID, TRUE);
-  if (schema == NULL)
+  if (build_dir != NULL)
     {
-      /* Uninstalled: the schema compiled in the build tree. */
+      /* Uninstalled: the schema compiled in the build tree first, so a stale installed copy
+       * does not shadow it. */
       g_autoptr(GSettingsSchemaSource) local =
-        g_settings_schema_source_new_from_directory (ND_BUILD_SCHEMA_DIR, source, FALSE, NULL);
+        g_settings_schema_source_new_from_directory (build_dir, source, FALSE, NULL);
 
       if (local != NULL)
         schema = g_settings_schema_source_lookup (local, ND_APP_ID, FALSE);
     }
+  if (schema == NULL && source != NULL)
+    schema = g_settings_schema_source_lookup (source, ND_APP_ID, TRUE);
   if (schema == NULL)
     return NULL;
   return g_settings_new_full (schema, NULL, NULL);
