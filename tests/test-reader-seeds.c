@@ -129,7 +129,10 @@ add_files (const char *dir, const char *test_prefix, GPtrArray *keep)
     {
       const char *base = g_ptr_array_index (names, i);
       g_autofree char *path = g_build_filename (dir, base, NULL);
-      g_autofree char *test = g_strdup_printf ("%s/%s", test_prefix, base);
+      /* GLib runs a path containing "/subprocess" only when asked by name (-p) */
+      g_autofree char *test = g_strdup_printf ("%s/%s%s", test_prefix,
+                                               g_str_has_prefix (base, "subprocess") ? "file-" : "",
+                                               base);
 
       if (g_file_test (path, G_FILE_TEST_IS_DIR))
         n += add_files (path, test, keep);
