@@ -38,3 +38,24 @@ nd_test_assert_close (const NdTensor *a, const NdTensor *b, double rtol, double 
     g_error ("%s: max |diff| %.3g exceeds %.3g + %.3g × %.3g (max rel %.3g)", what, max_abs,
              atol, rtol, ref_max, max_rel);
 }
+
+gboolean
+nd_test_required (const char *what)
+{
+  const char *env = g_getenv ("ND_TEST_REQUIRE");
+  g_auto(GStrv) items = NULL;
+
+  if (env == NULL)
+    return FALSE;
+  items = g_strsplit_set (env, ", ", -1);
+  return g_strv_contains ((const char * const *) items, what);
+}
+
+void
+nd_test_skip_unless_required (const char *what, const char *reason)
+{
+  if (nd_test_required (what))
+    g_test_fail_printf ("ND_TEST_REQUIRE names %s, but: %s", what, reason);
+  else
+    g_test_skip (reason);
+}

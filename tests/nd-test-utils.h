@@ -14,5 +14,10 @@ NdTensor *nd_test_random_input    (int n, int c, int h, int w, guint32 seed);
 /* Asserts |a - b| ≤ atol + rtol·max|b| elementwise-max, with a message naming @what. */
 void      nd_test_assert_close    (const NdTensor *a, const NdTensor *b, double rtol, double atol,
                                    const char *what);
+/* ND_TEST_REQUIRE (comma-separated, e.g. "vulkan,torch,dataset,pillow", set by .ci/run) names
+ * what this run must have: a test that would skip for want of @what fails instead. */
+gboolean  nd_test_required        (const char *what);
+/* g_test_skip (@reason), or a failure naming ND_TEST_REQUIRE when @what is required. */
+void      nd_test_skip_unless_required (const char *what, const char *reason);
 
 G_END_DECLS

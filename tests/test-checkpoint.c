@@ -12,6 +12,7 @@
 #include "nd-error.h"
 #include "nd-graph.h"
 #include "nd-pickle.h"
+#include "nd-test-utils.h"
 #include "nd-weights.h"
 
 #define PWNED "/tmp/nd-hostile-pwned"
@@ -715,7 +716,7 @@ check_file (const char *file, const char *ref, const char *key, const char *want
 
   if (!have_torch_files ())
     {
-      g_test_skip ("python3-torch is not available");
+      nd_test_skip_unless_required ("torch", "python3-torch is not available");
       return;
     }
   path = g_build_filename (torch_dir, file, NULL);
@@ -798,7 +799,7 @@ test_torch_legacy_and_nan (void)
 
   if (!have_torch_files ())
     {
-      g_test_skip ("python3-torch is not available");
+      nd_test_skip_unless_required ("torch", "python3-torch is not available");
       return;
     }
   legacy = g_build_filename (torch_dir, "legacy.pth", NULL);

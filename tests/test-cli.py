@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 # Copyright 2026 The Nondeep Explorer authors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""nondeep-cli smoke tests: every subcommand, its JSON keys, and its bad-input errors (TAP)."""
+"""nondeep-cli smoke tests: every subcommand, its JSON keys, and its bad-input errors (TAP).
+
+A test that cannot run here (no Vulkan device, no dataset) reports "ok N - ... # SKIP why";
+with that resource named in ND_TEST_REQUIRE (CI: .ci/run) it fails instead.
+New cases go with their kind: subcommands before "bad arguments", hostile files at the end."""
 
 import json
 import os
@@ -14,7 +18,21 @@ CLI = sys.argv[1]
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets", "weights")
 FMNIST = "/usr/share/datasets/fashion-mnist"
 TMP = tempfile.mkdtemp(prefix="nd-cli-test-")
+REQUIRED = set(os.environ.get("ND_TEST_REQUIRE", "").replace(" ", ",").split(","))
 results = []
+
+
+class Skip(Exception):
+    """The test cannot run here; reported as a TAP skip with its reason."""
+
+
+def require(what, available, why):
+    """Skip unless @available; with @what in ND_TEST_REQUIRE, fail instead."""
+    if available:
+        return
+    if what in REQUIRED:
+        raise AssertionError(f"ND_TEST_REQUIRE names {what}, but {why}")
+    raise Skip(why)
 
 
 def cli(*args, expect=0):
@@ -147,7 +165,7 @@ def _():
     assert any(op["algo"] and op["op"] == "conv2d" for op in r["ops"])
 
 
-@test("bench: per-stream times; --backend vulkan --device by name")
+@test("bench: per-stream times")
 def _():
     r = cli_json("bench", "--model", "parnet-s", "--resolution", "64", "--width", "0.25",
                  "--iters", "2", "--warmup", "0")
@@ -155,10 +173,12 @@ def _():
     assert set(streams) == {-1, 0, 1, 2}, streams
     assert abs(sum(streams.values()) - r["op_sum_ms"]) < 1e-6 * max(1.0, r["op_sum_ms"])
     assert all(op["stream"] in streams for op in r["ops"] if op["median_ms"] > 0)
+
+
+@test("bench: --backend vulkan --device by name")
+def _():
     devices = json.loads(cli("devices", "--json").stdout)
-    if not devices:
-        print("# no Vulkan device: the --device NAME half is skipped")
-        return
+    require("vulkan", devices, "nondeep-cli devices lists no Vulkan device")
     name = devices[0]["name"].split()[0].upper()   # any case, any part of the name
     r = cli_json("bench", "--model", "repvgg-a0", "--resolution", "32", "--width", "0.25",
                  "--iters", "2", "--warmup", "0", "--backend", "vulkan", "--device", name)
@@ -176,9 +196,8 @@ def safetensors_metadata(path):
 
 @test("eval: every shipped model reproduces its card on the first 1000 test images")
 def _():
-    if not os.path.isdir(FMNIST):
-        print("# %s missing (Debian's dataset-fashion-mnist): skipped" % FMNIST)
-        return
+    require("dataset", os.path.isdir(FMNIST),
+            "%s is missing (Debian's dataset-fashion-mnist)" % FMNIST)
     shipped = sorted(f for f in os.listdir(WEIGHTS_DIR) if f.endswith(".safetensors"))
     assert shipped, WEIGHTS_DIR
     for name in shipped:
@@ -379,27 +398,37 @@ def _():
 
 @test("bad arguments and files: one-line errors, no crash")
 def _():
+    # Each case breaks one thing and checks the message names it: the other arguments are valid
+    # (a good input, existing weights), so the error cannot come from elsewhere.
+    good = os.path.join(TMP, "good.npy")
+    write_npy(good, (1, 3, 32, 32), [((i * 13) % 29) / 14.0 - 1.0 for i in range(3 * 32 * 32)])
+    cli("run", "--model", "repvgg-a0", "--input", good, "--top", "1")   # the baseline runs
     cli_error("info", "--model", "parnet-q", contains="parnet-q")
     cli_error("info", "--model", "parnet-s", "--streams", "4", contains="stream")
     cli_error("info", "--model", "repvgg-a0", "--streams", "2", contains="ParNet")
     cli_error("info", "--model", "parnet-s", "--resolution", "100", contains="32")
-    cli_error("info", "--model", "parnet-s", "--blocks", "1,x,3")
-    cli_error("info")
-    cli_error("run", "--model", "repvgg-a0", "--input", os.path.join(TMP, "nope.npy"))
+    cli_error("info", "--model", "parnet-s", "--blocks", "1,x,3", contains="--blocks")
+    cli_error("info", contains="--model")
+    nope = os.path.join(TMP, "nope.npy")
+    p = cli_error("run", "--model", "repvgg-a0", "--input", nope, contains="nope.npy")
+    assert "no such file" in p.stderr.lower(), p.stderr
     bad = os.path.join(TMP, "bad.npy")
     with open(bad, "wb") as f:
         f.write(b"\x93NUMPY\x01\x00\xff\xff{'descr'")
-    cli_error("run", "--model", "repvgg-a0", "--input", bad)
-    cli_error("run", "--model", "repvgg-a0", "--weights", os.path.join(TMP, "none.safetensors"),
-              "--input", bad)
+    cli_error("run", "--model", "repvgg-a0", "--input", bad, contains="not a valid float32 .npy")
+    none = os.path.join(TMP, "none.safetensors")
+    p = cli_error("run", "--model", "repvgg-a0", "--weights", none, "--input", good,
+                  contains="none.safetensors")
+    assert "no such file" in p.stderr.lower(), p.stderr
     junk = os.path.join(TMP, "junk.safetensors")
     with open(junk, "wb") as f:
         f.write(struct.pack("<Q", 1 << 60) + b"{}")
-    cli_error("info", "--model", "repvgg-a0", "--weights", junk)
-    cli_error("run", "--model", "repvgg-a0", "--top", "0", "--input", bad)
+    cli_error("info", "--model", "repvgg-a0", "--weights", junk,
+              contains="not a valid safetensors file")
+    cli_error("run", "--model", "repvgg-a0", "--top", "0", "--input", good, contains="--top")
     p = cli(expect=2)
     assert "Usage" in p.stderr
-    cli_error("frobnicate")
+    cli_error("frobnicate", contains="frobnicate")
 
 
 print("1..%d" % len(results))
@@ -408,6 +437,8 @@ for i, (name, fn) in enumerate(results, 1):
     try:
         fn()
         print("ok %d - %s" % (i, name))
+    except Skip as e:
+        print("ok %d - %s # SKIP %s" % (i, name, e))
     except Exception as e:  # noqa: BLE001 — report every failure as TAP
         failed += 1
         print("not ok %d - %s" % (i, name))

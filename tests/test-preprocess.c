@@ -12,6 +12,7 @@
 #include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-preprocess.h"
+#include "nd-test-utils.h"
 
 /* Must match make_image() in tests/data/make_preprocess_ref.py. */
 static guint8 *
@@ -147,7 +148,7 @@ test_against_pytorch (void)
 
   if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE))
     {
-      g_test_skip ("/usr/bin/python3 is not installed");
+      nd_test_skip_unless_required ("torch", "/usr/bin/python3 is not installed");
       return;
     }
   outdir = g_dir_make_tmp ("nd-preprocess-XXXXXX", &error);
@@ -162,7 +163,7 @@ test_against_pytorch (void)
   if (g_spawn_check_wait_status (status, NULL) == FALSE && WIFEXITED (status)
       && WEXITSTATUS (status) == 77)
     {
-      g_test_skip ("python3 numpy/torch missing, no reference");
+      nd_test_skip_unless_required ("torch", g_strchomp (out));
       g_rmdir (outdir);
       return;
     }

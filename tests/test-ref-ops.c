@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "nd-backend.h"
 #include "nd-backend-cpu.h"
@@ -33,6 +34,128 @@ test_conv_by_hand (void)
   /* x[i][j] − x[i+1][j+1] = −4 everywhere, plus 0.5 */
   for (int i = 0; i < 4; i++)
     g_assert_cmpfloat (y->data[i], ==, -3.5f);
+}
+
+/* One conv node on a hand-filled input, run by the oracle and by the CPU backend's own kernel:
+ * the oracle must give @want exactly (small integers, summed in float), the kernel within 1e-5
+ * relative (Winograd's transforms round). @w is [out_c, c/groups, k, k], @b NULL without bias. */
+static void
+check_conv_by_hand (int n, int c, int h, int wd, const NdOpParams *p, const float *x,
+                    const float *w, const float *b, int oh, int ow, const float *want)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (c, h, wd);
+  g_autoptr(NdTensor) in = nd_tensor_new_4d (n, c, h, wd);
+  g_autoptr(NdTensor) y = NULL;
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (1, FALSE);
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
+  NdPlanOptions opts = { .batch = n };
+  int input = 0;
+  NdNode *node;
+  gint64 numel = (gint64) n * p->out_c * oh * ow;
+
+  g_assert_cmpint (nd_graph_add (g, ND_OP_CONV2D, p, &input, 1, "c", &error), ==, 1);
+  g_assert_no_error (error);
+  node = nd_graph_node (g, 1);
+  memcpy (in->data, x, sizeof (float) * in->numel);
+  memcpy (node->w[ND_W_WEIGHT]->data, w, sizeof (float) * node->w[ND_W_WEIGHT]->numel);
+  if (b != NULL)
+    memcpy (node->w[ND_W_BIAS]->data, b, sizeof (float) * p->out_c);
+  y = nd_ref_run_graph (g, in, NULL);
+  g_assert_cmpint (y->shape[0], ==, n);
+  g_assert_cmpint (y->shape[1], ==, p->out_c);
+  g_assert_cmpint (y->shape[2], ==, oh);
+  g_assert_cmpint (y->shape[3], ==, ow);
+  for (gint64 i = 0; i < numel; i++)
+    if (y->data[i] != want[i])
+      g_error ("oracle: output[%" G_GINT64_FORMAT "] = %g, by hand %g", i, y->data[i], want[i]);
+
+  plan = nd_backend_prepare (cpu, g, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_plan_run (plan, in, &error));
+  g_assert_no_error (error);
+  for (gint64 i = 0; i < numel; i++)
+    if (!(fabsf (plan->output->data[i] - want[i]) <= 1e-5f * MAX (1.0f, fabsf (want[i]))))
+      g_error ("CPU %s: output[%" G_GINT64_FORMAT "] = %g, by hand %g", plan->op_algo[1], i,
+               plan->output->data[i], want[i]);
+}
+
+/* Padding 1, stride 2, bias, batch 2: a 3×3 box sum over a zero-padded 4×4 map. */
+static void
+test_conv_pad_stride_by_hand (void)
+{
+  NdOpParams p = { .out_c = 1, .kernel = 3, .stride = 2, .pad = 1, .groups = 1, .has_bias = 1 };
+  float x[32], w[9], b[1] = { 1 };
+  /* x = 1..16 (image 0) and 2·(1..16) (image 1):
+   *   1  2  3  4     out(0,0): rows 0–1, cols 0–1 = 1+2+5+6             = 14
+   *   5  6  7  8     out(0,1): rows 0–1, cols 1–3 = 2+3+4+6+7+8         = 30
+   *   9 10 11 12     out(1,0): rows 1–3, cols 0–1 = 5+6+9+10+13+14      = 57
+   *  13 14 15 16     out(1,1): rows 1–3, cols 1–3 = 6+7+8+10+11+12+14+15+16 = 99
+   * plus the bias 1; image 1 doubles the sums. Output side (4 + 2 − 3) / 2 + 1 = 2. */
+  const float want[8] = { 15, 31, 58, 100, 29, 61, 115, 199 };
+
+  for (int i = 0; i < 16; i++)
+    {
+      x[i] = i + 1;
+      x[16 + i] = 2 * (i + 1);
+    }
+  for (int i = 0; i < 9; i++)
+    w[i] = 1;
+  check_conv_by_hand (2, 1, 4, 4, &p, x, w, b, 2, 2, want);
+}
+
+/* Padding with a one-hot kernel: cross-correlation (not convolution) shifts the map down-right. */
+static void
+test_conv_pad_orientation_by_hand (void)
+{
+  NdOpParams p = { .out_c = 1, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+  const float x[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+  const float w[9] = { 1, 0, 0, 0, 0, 0, 0, 0, 0 };   /* top-left tap: out(i,j) = x(i−1,j−1) */
+  const float want[9] = { 0, 0, 0, 0, 1, 2, 0, 4, 5 };
+
+  check_conv_by_hand (1, 1, 3, 3, &p, x, w, NULL, 3, 3, want);
+}
+
+/* groups = 2, 4 → 4 channels, 1×1: output o reads input channels 2·(o / 2) and 2·(o / 2) + 1. */
+static void
+test_conv_groups_by_hand (void)
+{
+  NdOpParams p = { .out_c = 4, .kernel = 1, .stride = 1, .pad = 0, .groups = 2, .has_bias = 1 };
+  float x[16];
+  const float w[8] = { 1, 10, 100, 1000, 1, 10, 100, 1000 };   /* [4, 2, 1, 1] */
+  const float b[4] = { 0.5f, -0.5f, 0.25f, -0.25f };
+  /* channel c is the constant c + 1 on a 2×2 map; group 0 sees 1, 2 and group 1 sees 3, 4:
+   * o0 = 1 + 10·2 = 21, o1 = 100 + 1000·2 = 2100, o2 = 3 + 10·4 = 43, o3 = 300 + 4000 = 4300 */
+  const float per[4] = { 21.5f, 2099.5f, 43.25f, 4299.75f };
+  float want[16];
+
+  for (int i = 0; i < 16; i++)
+    {
+      x[i] = i / 4 + 1;
+      want[i] = per[i / 4];
+    }
+  check_conv_by_hand (1, 4, 2, 2, &p, x, w, b, 2, 2, want);
+}
+
+/* Depthwise (groups = channels), k 2, stride 2, no padding, bias: each channel its own tap. */
+static void
+test_conv_depthwise_stride_by_hand (void)
+{
+  NdOpParams p = { .out_c = 2, .kernel = 2, .stride = 2, .pad = 0, .groups = 2, .has_bias = 1 };
+  float x[32];
+  const float w[8] = { 1, 0, 0, 0,      /* channel 0: top-left of each 2×2 window */
+                       0, 0, 0, 1 };    /* channel 1: bottom-right */
+  const float b[2] = { 1, 2 };
+  /* channel 0 = 1..16 → x(0,0), x(0,2), x(2,0), x(2,2) = 1, 3, 9, 11, plus 1;
+   * channel 1 = −(1..16) → x(1,1), x(1,3), x(3,1), x(3,3) = −6, −8, −14, −16, plus 2 */
+  const float want[8] = { 2, 4, 10, 12, -4, -6, -12, -14 };
+
+  for (int i = 0; i < 16; i++)
+    {
+      x[i] = i + 1;
+      x[16 + i] = -(i + 1);
+    }
+  check_conv_by_hand (1, 2, 4, 4, &p, x, w, b, 2, 2, want);
 }
 
 static void
@@ -123,6 +246,54 @@ static const ConvCase conv_cases[] = {
   { 64, 8, 8, 64, 3, 1, 1, 2, 1 },
 };
 
+/* The oracle against the textbook definition written out here, on the same awkward shapes:
+ * y[n,o,i,j] = b[o] + Σ_{c<C/g, ki, kj} w[o,c,ki,kj] · x[n, (o / (O/g))·C/g + c, i·s − p + ki,
+ * j·s − p + kj], zero outside the map. */
+static void
+test_conv_oracle_formula (gconstpointer data)
+{
+  const ConvCase *cc = data;
+  g_autoptr(NdGraph) g = nd_graph_new (cc->c, cc->h, cc->w);
+  g_autoptr(NdTensor) x = nd_test_random_input (2, cc->c, cc->h, cc->w, 99);
+  g_autoptr(NdTensor) y = NULL;
+  NdOpParams p = { .out_c = cc->o, .kernel = cc->k, .stride = cc->s, .pad = cc->pad,
+                   .groups = cc->g, .has_bias = cc->bias };
+  int in = 0, cpg = cc->c / cc->g, opg = cc->o / cc->g;
+  int oh = (cc->h + 2 * cc->pad - cc->k) / cc->s + 1;
+  int ow = (cc->w + 2 * cc->pad - cc->k) / cc->s + 1;
+  const float *w, *b;
+
+  nd_graph_add (g, ND_OP_CONV2D, &p, &in, 1, "c", NULL);
+  nd_test_randomize_graph (g, 5);
+  w = nd_graph_node (g, 1)->w[ND_W_WEIGHT]->data;
+  b = cc->bias ? nd_graph_node (g, 1)->w[ND_W_BIAS]->data : NULL;
+  y = nd_ref_run_graph (g, x, NULL);
+  g_assert_cmpint (y->shape[2], ==, oh);
+  g_assert_cmpint (y->shape[3], ==, ow);
+  for (int n = 0; n < 2; n++)
+    for (int o = 0; o < cc->o; o++)
+      for (int i = 0; i < oh; i++)
+        for (int j = 0; j < ow; j++)
+          {
+            double acc = b ? b[o] : 0, got;
+
+            for (int c = 0; c < cpg; c++)
+              for (int ki = 0; ki < cc->k; ki++)
+                for (int kj = 0; kj < cc->k; kj++)
+                  {
+                    int r = i * cc->s - cc->pad + ki, q = j * cc->s - cc->pad + kj;
+                    int ch = (o / opg) * cpg + c;
+
+                    if (r >= 0 && r < cc->h && q >= 0 && q < cc->w)
+                      acc += (double) w[((o * cpg + c) * cc->k + ki) * cc->k + kj]
+                             * x->data[((n * cc->c + ch) * cc->h + r) * cc->w + q];
+                  }
+            got = y->data[((n * cc->o + o) * oh + i) * ow + j];
+            if (!(fabs (got - acc) <= 1e-5 * MAX (1.0, fabs (acc))))
+              g_error ("y[%d,%d,%d,%d] = %g, formula %g", n, o, i, j, got, acc);
+          }
+}
+
 static void
 test_conv_kernels (gconstpointer data)
 {
@@ -194,6 +365,10 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ref-ops/conv-by-hand", test_conv_by_hand);
+  g_test_add_func ("/ref-ops/conv-pad-stride-by-hand", test_conv_pad_stride_by_hand);
+  g_test_add_func ("/ref-ops/conv-pad-orientation-by-hand", test_conv_pad_orientation_by_hand);
+  g_test_add_func ("/ref-ops/conv-groups-by-hand", test_conv_groups_by_hand);
+  g_test_add_func ("/ref-ops/conv-depthwise-stride-by-hand", test_conv_depthwise_stride_by_hand);
   g_test_add_func ("/ref-ops/layout-by-hand", test_layout_ops_by_hand);
   g_test_add_func ("/ref-ops/norm-gate-pool-by-hand", test_norm_gate_pool_by_hand);
   g_test_add_func ("/ref-ops/plan-capture-errors", test_plan_capture_and_errors);
@@ -204,7 +379,11 @@ main (int argc, char **argv)
                                                cc->c, cc->h, cc->w, cc->o, cc->k, cc->s,
                                                cc->pad, cc->g);
 
+      g_autofree char *formula = g_strconcat ("/ref-ops/conv-formula/",
+                                              path + strlen ("/cpu/conv/"), NULL);
+
       g_test_add_data_func (path, cc, test_conv_kernels);
+      g_test_add_data_func (formula, cc, test_conv_oracle_formula);
     }
   return g_test_run ();
 }

@@ -13,6 +13,8 @@ pass rounded to uint8). When Pillow is present both are run and must agree exact
 Resize size rule, CenterCrop and ToTensor/Normalize follow torchvision's code and run in torch.
 
 Exit status 77 (skip) when numpy or torch is missing. Prints the resize backend used.
+With "pillow" in ND_TEST_REQUIRE (CI) a missing Pillow is an error: the NumPy port alone would
+compare the C code with a second reading of the same source, not with Pillow itself.
 """
 import math
 import os
@@ -27,7 +29,10 @@ except ImportError as e:  # the C test turns this into a skip
 
 try:
     from PIL import Image
-except ImportError:
+except ImportError as e:
+    if "pillow" in os.environ.get("ND_TEST_REQUIRE", "").replace(" ", ",").split(","):
+        sys.exit(f"ND_TEST_REQUIRE names pillow, but Pillow is missing ({e}): "
+                 "apt-get install python3-pil")
     Image = None
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -159,7 +164,13 @@ def to_gray(img):
     # Pillow convert('L'): L24 = R*19595 + G*38470 + B*7471 + 0x8000, >> 16
     a = img.astype(np.int64)
     g = (a[:, :, 0] * 19595 + a[:, :, 1] * 38470 + a[:, :, 2] * 7471 + 0x8000) >> 16
-    return g.astype(np.uint8)[:, :, None]
+    g = g.astype(np.uint8)
+    if Image is not None:
+        ref = np.asarray(Image.fromarray(img, "RGB").convert("L"))
+        if not np.array_equal(g, ref):
+            sys.exit("numpy luma differs from Pillow's convert('L')")
+        g = ref
+    return g[:, :, None]
 
 
 def transform(img, resize_to, interp, crop, mean, std, gray=False, canvas=0):

@@ -5,15 +5,19 @@
 
     crosscheck.py --cli PATH_TO_nondeep-cli --workdir DIR [--torch-only] [--tol 1e-4]
 
-For each model (ParNet-S, RepVGG-A0, VanillaNet-5 at 64x64, 10 classes): random weights with
-non-trivial BN statistics (fixed seed) are saved as training-form safetensors (official keys,
-F32), a random float32 NCHW input as .npy; then
+For each case in CASES (every family: ParNet-S, RepVGG-A0 and the grouped B1g4, VanillaNet-5,
+ResNet-18/50, VGG-16; 10 classes) random weights with non-trivial BN statistics (fixed seed) are
+saved as training-form safetensors (official keys, F32), a random float32 input of batch 2 as
+.npy; then
 
-    CLI run --model M --resolution 64 --classes 10 --weights W.safetensors --input X.npy \
-            --dump-logits Y.npy --json [--fused]
+    CLI run --model M --resolution R --classes 10 [--width W] [--backend vulkan] \
+            --weights W.safetensors --input X.npy --dump-logits Y.npy --json [--fused]
 
-must give max|ours - torch| / max|torch| <= tol, unfused and fused. Prints TAP, exits 1 on any
-failure. --torch-only runs only the PyTorch half (the CLI tests are reported as skipped).
+must give max|ours - torch| / max|torch| <= tol for both images, unfused and fused. The CPU
+cases run at 64 px (full width but VGG-16's, whose 4096-wide classifier alone would be 0.5 GB);
+the Vulkan cases at 32 px and width 0.25, small enough for lavapipe. Without a Vulkan device
+the Vulkan cases are TAP skips, failures when ND_TEST_REQUIRE names vulkan (CI). Prints TAP,
+exits 1 on any failure. --torch-only runs only the PyTorch half (the CLI tests are skipped).
 """
 import argparse
 import json
@@ -29,7 +33,21 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', 'tools'))
 import nd_models as nm  # noqa: E402
 import safetensors_io as st  # noqa: E402
 
-MODELS = [('parnet-s', 64, 10, 11), ('repvgg-a0', 64, 10, 12), ('vanillanet-5', 64, 10, 13)]
+# name, resolution, seed, width, backend (10 classes, batch 2 throughout)
+CASES = [
+    ('parnet-s', 64, 11, 1.0, 'cpu'),
+    ('repvgg-a0', 64, 12, 1.0, 'cpu'),
+    ('repvgg-b1g4', 64, 14, 1.0, 'cpu'),
+    ('vanillanet-5', 64, 13, 1.0, 'cpu'),
+    ('resnet-18', 64, 15, 1.0, 'cpu'),
+    ('resnet-50', 64, 16, 1.0, 'cpu'),
+    ('vgg-16', 64, 17, 0.25, 'cpu'),
+] + [(name, 32, seed + 100, 0.25, 'vulkan') for name, seed in
+     [('parnet-s', 11), ('repvgg-a0', 12), ('repvgg-b1g4', 14), ('vanillanet-5', 13),
+      ('resnet-18', 15), ('resnet-50', 16), ('vgg-16', 17)]]
+CLASSES = 10
+BATCH = 2
+REQUIRED = set(os.environ.get('ND_TEST_REQUIRE', '').replace(' ', ',').split(','))
 
 
 class Tap:
@@ -62,29 +80,48 @@ def rel_err(ours, ref):
     return float(np.max(np.abs(ours - ref)) / max(np.max(np.abs(ref)), 1e-30)), ''
 
 
-def prepare(name, res, classes, seed, workdir):
+def knobs(res, width):
+    k = ['--resolution', str(res), '--classes', str(CLASSES)]
+    return k + (['--width', '%g' % width] if width != 1.0 else [])
+
+
+def prepare(tag, name, res, seed, width, workdir):
     """Writes weights + input; returns (paths, logits unfused, logits fused) from PyTorch (fp32)."""
     torch.manual_seed(seed)
-    m = nm.init_random(nm.build(name, classes=classes, resolution=res), seed=seed).eval()
-    x = torch.randn(1, 3, res, res, generator=torch.Generator().manual_seed(seed + 1000))
-    wpath = os.path.join(workdir, '%s.safetensors' % name)
-    xpath = os.path.join(workdir, '%s-input.npy' % name)
+    m = nm.init_random(nm.build(name, classes=CLASSES, resolution=res, width=width),
+                       seed=seed).eval()
+    x = torch.randn(BATCH, 3, res, res, generator=torch.Generator().manual_seed(seed + 1000))
+    wpath = os.path.join(workdir, '%s.safetensors' % tag)
+    xpath = os.path.join(workdir, '%s-input.npy' % tag)
     st.save(wpath, nm.float_state_dict(m), dtype='F32',
-            metadata={'nondeep.model': name, 'nondeep.knobs':
-                      '--resolution %d --classes %d' % (res, classes),
+            metadata={'nondeep.model': name, 'nondeep.knobs': ' '.join(knobs(res, width)),
                       'nondeep.note': 'random init seed %d (crosscheck)' % seed})
     st.save_npy(xpath, x)
     with torch.no_grad():
         y = m(x).numpy()
         d = nm.to_deploy(m)
         yf = d(x).numpy()
-    np.save(os.path.join(workdir, '%s-torch-logits.npy' % name), y.astype('<f4'))
+    np.save(os.path.join(workdir, '%s-torch-logits.npy' % tag), y.astype('<f4'))
     return wpath, xpath, y, yf
 
 
-def run_cli(cli, name, res, classes, wpath, xpath, ypath, fused, timeout):
-    cmd = [cli, 'run', '--model', name, '--resolution', str(res), '--classes', str(classes),
-           '--weights', wpath, '--input', xpath, '--dump-logits', ypath, '--json']
+def vulkan_devices(cli):
+    """The CLI's Vulkan device list ([] without one), or None when it cannot be asked."""
+    if not cli or not os.access(cli, os.X_OK):
+        return None
+    p = subprocess.run([cli, 'devices', '--json'], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
+    try:
+        return json.loads(p.stdout.decode(errors='replace') or '[]') if p.returncode == 0 else []
+    except ValueError:
+        return []
+
+
+def run_cli(cli, name, res, width, backend, wpath, xpath, ypath, fused, timeout):
+    cmd = [cli, 'run', '--model', name] + knobs(res, width) + [
+        '--weights', wpath, '--input', xpath, '--dump-logits', ypath, '--json']
+    if backend != 'cpu':
+        cmd += ['--backend', backend]
     if fused:
         cmd.append('--fused')
     if os.path.exists(ypath):
@@ -101,34 +138,48 @@ def main():
     ap.add_argument('--torch-only', action='store_true', help='skip the CLI half')
     ap.add_argument('--tol', type=float, default=1e-4)
     ap.add_argument('--timeout', type=float, default=300)
+    ap.add_argument('--only', help='comma-separated model names: run just those cases')
     args = ap.parse_args()
+    cases = [c for c in CASES if not args.only or c[0] in args.only.split(',')]
     torch.set_num_threads(1)
     os.makedirs(args.workdir, exist_ok=True)
-    tap = Tap(len(MODELS) * 3)
-    for name, res, classes, seed in MODELS:
+    devices = None if args.torch_only else vulkan_devices(args.cli)
+    tap = Tap(len(cases) * 3)
+    for name, res, seed, width, backend in cases:
+        tag = '%s-%s-%d' % (name, backend, res)
+        failed_before = tap.failed
+        label = '%s %dpx%s %s batch %d' % (name, res, ' width %g' % width if width != 1.0 else '',
+                                           backend, BATCH)
         try:
-            wpath, xpath, y, yf = prepare(name, res, classes, seed, args.workdir)
+            wpath, xpath, y, yf = prepare(tag, name, res, seed, width, args.workdir)
             err, why = rel_err(yf, y)
-            tap.result(err <= 1e-5, '%s torch train vs deploy fp32 rel %.2e' % (name, err),
+            tap.result(err <= 1e-5, '%s torch train vs deploy fp32 rel %.2e' % (label, err),
                        [why] if why else ())
         except Exception as e:  # noqa: BLE001
-            tap.result(False, '%s torch reference' % name, [repr(e)])
+            tap.result(False, '%s torch reference' % label, [repr(e)])
             for fused in (False, True):
-                tap.result(False, '%s %s' % (name, 'fused' if fused else 'unfused'),
+                tap.result(False, '%s %s' % (label, 'fused' if fused else 'unfused'),
                            ['no reference'])
             continue
         for fused in (False, True):
-            desc = '%s %s' % (name, 'fused' if fused else 'unfused')
+            desc = '%s %s' % (label, 'fused' if fused else 'unfused')
             if args.torch_only:
                 tap.result(True, desc, skip='--torch-only')
                 continue
             if not args.cli or not os.access(args.cli, os.X_OK):
                 tap.result(False, desc, ['nondeep-cli not found: %r' % args.cli])
                 continue
+            if backend == 'vulkan' and not devices:
+                if 'vulkan' in REQUIRED:
+                    tap.result(False, desc, ['ND_TEST_REQUIRE names vulkan, but nondeep-cli '
+                                             'devices lists no Vulkan device'])
+                else:
+                    tap.result(True, desc, skip='no Vulkan device')
+                continue
             ypath = os.path.join(args.workdir, '%s-%s-logits.npy' %
-                                 (name, 'fused' if fused else 'unfused'))
+                                 (tag, 'fused' if fused else 'unfused'))
             try:
-                cmd, p = run_cli(args.cli, name, res, classes, wpath, xpath, ypath, fused,
+                cmd, p = run_cli(args.cli, name, res, width, backend, wpath, xpath, ypath, fused,
                                  args.timeout)
             except subprocess.TimeoutExpired:
                 tap.result(False, desc, ['timed out after %gs' % args.timeout])
@@ -139,16 +190,23 @@ def main():
                 tap.result(False, desc, diag)
                 continue
             try:
-                json.loads(p.stdout.decode(errors='replace') or 'null')
+                out = json.loads(p.stdout.decode(errors='replace') or 'null')
             except ValueError:
+                out = None
                 diag.append('note: --json output is not one JSON document')
             ours = np.load(ypath, allow_pickle=False)
             err, why = rel_err(ours, y)
             ok = err <= args.tol
+            if out is not None and out.get('backend') != backend:
+                ok, why = False, 'ran on backend %r, not %r' % (out.get('backend'), backend)
             diag += ['max|ours-torch|/max|torch| = %.3e (tol %.1e) %s' % (err, args.tol, why)]
             if not ok:
                 diag.append('torch[:5] %s ours[:5] %s' % (np.ravel(y)[:5], np.ravel(ours)[:5]))
             tap.result(ok, desc + ' rel %.2e' % err, diag if not ok else ())
+            if ok:
+                os.unlink(ypath)
+        if tap.failed == failed_before:   # the weights are the bulk (VGG-16: 170 MB)
+            os.unlink(wpath)
     return 1 if tap.failed else 0
 
 
