@@ -7,6 +7,7 @@
 #include "nd-checkpoint.h"
 #include "nd-pickle.h"
 #include "nd-weights.h"
+#include "nd-weights-file.h"
 
 /* Replays every committed fuzz seed (tests/fuzz/corpus/<target>/) and hostile file
  * (tests/data/hostile/) through every reader, whatever the file is meant for: the pickle VM,
@@ -78,12 +79,12 @@ replay_file (gconstpointer data)
   }
   replay_checkpoint ((const guint8 *) bytes, size, path);
   {
-    g_autofree char *model = NULL, *knobs = NULL, *note = NULL;
-    g_autoptr(NdWeightSet) set = nd_checkpoint_load_for_cli (path, NULL, &model, &knobs, &note,
-                                                             &error);
+    NdWeightSet *set = NULL;
+    g_autoptr(NdWeightsInfo) info = nd_weights_open (path, NULL, &set, &error);
 
-    if (set == NULL)
-      assert_refused_with_message ("nd_checkpoint_load_for_cli", path, error);
+    g_clear_pointer (&set, nd_weight_set_free);
+    if (info == NULL)
+      assert_refused_with_message ("nd_weights_open", path, error);
     g_clear_error (&error);
   }
   {
