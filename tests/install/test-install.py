@@ -5,7 +5,6 @@
 on the installed data, and the programs run from the build folder behave like installed ones
 (their data, and the zh_CN catalogue compiled into build/po).
   test-install.py BUILD_ROOT PREFIX DATADIR HAVE_GUI"""
-import glob
 import os
 import subprocess
 import sys
@@ -70,7 +69,7 @@ with tempfile.TemporaryDirectory() as dest:
              '--image', os.path.join(data, 'samples/0000-ankle-boot.png')],
             env={'ND_ASSETS_DIR': data}, cwd='/')
     ok(r.returncode == 0 and 'Ankle boot' in r.stdout,
-       'the installed nondeep-cli runs its default model on the installed data',
+       'the installed nondeep-cli classifies an installed sample (installed weights, labels)',
        r.stdout[-500:] + r.stderr[-500:])
 
 # Uninstalled: the build folder's programs, started from elsewhere, find the source assets
