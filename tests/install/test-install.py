@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-build, prefix, datadir, have_gui = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == 'true'
+build, prefix, datadir, have_gui = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] == 'true'
 results = []
 
 
