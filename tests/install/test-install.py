@@ -10,7 +10,8 @@ import subprocess
 import sys
 import tempfile
 
-build, prefix, datadir, have_gui = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] == 'true'
+build, prefix, datadir = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
+have_gui = sys.argv[4] == 'true'
 results = []
 
 
@@ -65,7 +66,8 @@ with tempfile.TemporaryDirectory() as dest:
     # data: the default model classifies an installed sample.
     cli = os.path.join(root, 'bin/nondeep-cli')
     data = os.path.join(share, 'nondeep')
-    r = run([cli, 'run', '--weights', os.path.join(data, 'weights/parnet-fashion-mnist.safetensors'),
+    weights = os.path.join(data, 'weights/parnet-fashion-mnist.safetensors')
+    r = run([cli, 'run', '--weights', weights,
              '--image', os.path.join(data, 'samples/0000-ankle-boot.png')],
             env={'ND_ASSETS_DIR': data}, cwd='/')
     ok(r.returncode == 0 and 'Ankle boot' in r.stdout,
