@@ -13,7 +13,8 @@ import re
 import sys
 
 root = sys.argv[1]
-manifest_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(root, 'org.nondeep.Explorer.json')
+manifest_path = (sys.argv[2] if len(sys.argv) > 2
+                 else os.path.join(root, 'org.nondeep.Explorer.json'))
 results = []
 
 # pkg-config names the GNOME 47 SDK provides, and the modules that provide the others.

@@ -5,13 +5,13 @@
 on the installed data, and the programs run from the build folder behave like installed ones
 (their data, and the zh_CN catalogue compiled into build/po).
   test-install.py BUILD_ROOT PREFIX DATADIR HAVE_GUI"""
-import glob
 import os
 import subprocess
 import sys
 import tempfile
 
-build, prefix, datadir, have_gui = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == 'true'
+build, prefix, datadir = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
+have_gui = sys.argv[4] == 'true'
 results = []
 
 
@@ -66,11 +66,12 @@ with tempfile.TemporaryDirectory() as dest:
     # data: the default model classifies an installed sample.
     cli = os.path.join(root, 'bin/nondeep-cli')
     data = os.path.join(share, 'nondeep')
-    r = run([cli, 'run', '--weights', os.path.join(data, 'weights/parnet-fashion-mnist.safetensors'),
+    weights = os.path.join(data, 'weights/parnet-fashion-mnist.safetensors')
+    r = run([cli, 'run', '--weights', weights,
              '--image', os.path.join(data, 'samples/0000-ankle-boot.png')],
             env={'ND_ASSETS_DIR': data}, cwd='/')
     ok(r.returncode == 0 and 'Ankle boot' in r.stdout,
-       'the installed nondeep-cli runs its default model on the installed data',
+       'the installed nondeep-cli classifies an installed sample (installed weights, labels)',
        r.stdout[-500:] + r.stderr[-500:])
 
 # Uninstalled: the build folder's programs, started from elsewhere, find the source assets
