@@ -164,6 +164,11 @@ _nd_window_weights_settled (NdWindow *self, guint64 generation, gboolean failed)
 {
   WeightsUndo *undo = self->weights_undo;
 
+  /* Once a config with these weights has built, the worker's graphs hold them: the tensors
+   * read on opening are not needed twice (a later build that needs the file reads it on the
+   * worker). */
+  if (!failed && generation >= self->weights_generation)
+    g_clear_pointer (&self->config.weights, nd_weight_set_free);
   /* Until a config with these weights builds, the previous model is the one serving. */
   if (undo == NULL || generation < self->weights_generation)
     return;

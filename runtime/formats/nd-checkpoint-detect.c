@@ -138,7 +138,12 @@ static void
 common_knobs (NdCheckpointModel *m, double width)
 {
   if (width != 1.0)
-    knob (m, "--width %g", width);
+    {
+      /* nd_knobs_parse() reads a C-locale number, whatever the user's locale */
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      knob (m, "--width %s", g_ascii_formatd (buf, sizeof buf, "%g", width));
+    }
   if (m->classes != 1000 && m->classes > 0)
     knob (m, "--classes %d", m->classes);
   if (m->in_channels != 3 && m->in_channels > 0)
