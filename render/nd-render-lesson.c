@@ -195,10 +195,10 @@ draw_card (cairo_t *cr, const NdLessonTensor *lt, int out_c, int in_c, double x,
       wrap_text (cr, buf, x + 6, body + style->font_size, CARD_W - 12, style->font_size * 1.2);
       return;
     }
-  if (n > 1)
+  if (lt->tensor->ndim == 4)
     {
       int side = (int) lt->tensor->shape[3];
-      double size = MIN (CARD_W - 16, bh - 18);
+      double size = MIN (CARD_W - 16, bh - 18) * (side == 1 ? 0.4 : 1.0);
 
       draw_kernel (cr, v, side, x + (CARD_W - size) / 2, body, size, style);
       g_snprintf (buf, sizeof buf, _("out %d ← in %d"), out_c, in_c);

@@ -61,8 +61,9 @@ static const StepInfo step_info[] = {
        "b = b₃ₓ₃′ + b₁ₓ₁′ + b_id′. One conv replaces the branches."),
     N_("RepVGG §3.3"), REPVGG_URL },
   { "sse", N_("The SSE gate stays outside"),
-    N_("ParNet's Skip-Squeeze-Excitation multiplies a path by σ(W·GAP(·)), a gate computed "
-       "from this very input. A product of two terms that both depend on x is not linear in "
+    N_("ParNet's Skip-Squeeze-Excitation multiplies a path (the identity BN in stride-1 "
+       "blocks, the summed branches in the others) by σ(W·GAP(·)), a gate computed from this "
+       "very input. A product of two terms that both depend on x is not linear in "
        "x, so no fixed kernel can hold it: the gate stays a branch of the deployed block."),
     N_("ParNet §3.1"), PARNET_URL },
   { "activation", N_("Deep-training activation removed"),
@@ -319,6 +320,7 @@ steps_branches (NdLesson *lesson, NdFuseWork *w)
       gboolean any[ND_FUSE_BRANCH_IDENTITY + 1] = { FALSE };
       g_autoptr(NdFuseWork) side = NULL;
       g_autofree NdTensor **snap = NULL;
+      GPtrArray *addends = NULL;
 
       if (w->dead[add] || node->op != ND_OP_ADD)
         continue;
@@ -354,8 +356,30 @@ steps_branches (NdLesson *lesson, NdFuseWork *w)
         }
 
       snap = (g_free (snap), snapshot (lesson, w));
+      /* the addends as 3×3 kernels, taken before the merge replaces the dense weight */
+      addends = g_ptr_array_new_with_free_func ((GDestroyNotify) lesson_tensor_free);
+      for (int k = -1; k < node->n_inputs; k++)
+        if (k < 0 || kinds[k] != ND_FUSE_BRANCH_NONE)
+          {
+            const NdNode *a = k < 0 ? dense : nd_graph_node (side->graph, node->inputs[k]);
+            NdLessonTensor *t = g_new0 (NdLessonTensor, 1);
+
+            t->name = g_strdup_printf ("%s%s.weight", k < 0 ? "" : "+ ", a->name);
+            t->tensor = nd_tensor_ref (a->w[ND_W_WEIGHT]);
+            t->groups = a->p.groups;
+            g_ptr_array_add (addends, t);
+          }
       if (_nd_fuse_merge_branches (w, add))
-        add_changed_tensors (add_step (lesson, w, "fused", TRUE), lesson, w, snap);
+        {
+          NdLessonStep *step = add_step (lesson, w, "fused", TRUE);
+
+          /* the sum reads left to right: the addends, then the fused kernel and bias */
+          for (guint i = 0; i < addends->len; i++)
+            g_ptr_array_add (step->tensors, g_steal_pointer (&addends->pdata[i]));
+          g_ptr_array_set_free_func (addends, NULL);
+          add_changed_tensors (step, lesson, w, snap);
+        }
+      g_clear_pointer (&addends, g_ptr_array_unref);
     }
 }
 
