@@ -245,6 +245,27 @@ add_step (NdLesson *lesson, const NdFuseWork *w, const char *id, gboolean valid)
   return step;
 }
 
+/* The BN's t = γ/√(σ² + ε) and β − μ·t per channel, as the fuse rules compute them. */
+static void
+add_scale_shift (NdLessonStep *step, const NdNode *bn)
+{
+  g_autofree char *ks = g_strdup_printf ("%s.scale", bn->name);
+  g_autofree char *kh = g_strdup_printf ("%s.shift", bn->name);
+  NdTensor *scale = nd_tensor_new_1d (bn->out_c);
+  NdTensor *shift = nd_tensor_new_1d (bn->out_c);
+
+  for (int c = 0; c < bn->out_c; c++)
+    {
+      double t, sh;
+
+      _nd_fuse_bn_scale_shift (bn, c, &t, &sh);
+      scale->data[c] = (float) t;
+      shift->data[c] = (float) sh;
+    }
+  add_tensor (step, ks, scale, 1);
+  add_tensor (step, kh, shift, 1);
+}
+
 /* bn_folded: every conv → BN pair of the block, with the scale and shift of each BN. */
 static void
 step_fold_bn (NdLesson *lesson, NdFuseWork *w)
@@ -260,24 +281,7 @@ step_fold_bn (NdLesson *lesson, NdFuseWork *w)
     return;
   step = add_step (lesson, w, "bn_folded", TRUE);
   for (guint i = 0; i < folded->len; i++)
-    {
-      const NdNode *bn = g_ptr_array_index (folded, i);
-      g_autofree char *ks = g_strdup_printf ("%s.scale", bn->name);
-      g_autofree char *kh = g_strdup_printf ("%s.shift", bn->name);
-      NdTensor *scale = nd_tensor_new_1d (bn->out_c);
-      NdTensor *shift = nd_tensor_new_1d (bn->out_c);
-
-      for (int c = 0; c < bn->out_c; c++)
-        {
-          double t, sh;
-
-          _nd_fuse_bn_scale_shift (bn, c, &t, &sh);
-          scale->data[c] = (float) t;
-          shift->data[c] = (float) sh;
-        }
-      add_tensor (step, ks, scale, 1);
-      add_tensor (step, kh, shift, 1);
-    }
+    add_scale_shift (step, g_ptr_array_index (folded, i));
   add_changed_tensors (step, lesson, w, snap);
 }
 
@@ -353,6 +357,9 @@ steps_branches (NdLesson *lesson, NdFuseWork *w)
                            : kind == ND_FUSE_BRANCH_POOL_1X1 ? "pool_1x1" : "identity_kernel",
                            TRUE);
           add_changed_tensors (step, lesson, side, snap);
+          for (int k = 0; k < node->n_inputs && kind == ND_FUSE_BRANCH_IDENTITY; k++)
+            if (kinds[k] == kind)
+              add_scale_shift (step, nd_graph_node (lesson->train, node->inputs[k]));
         }
 
       snap = (g_free (snap), snapshot (lesson, w));
