@@ -328,6 +328,9 @@ list_blocks (const NdGraph *train)
   g_auto(GStrv) blocks = nd_lesson_blocks (train);
   g_autofree char *list = g_strjoinv (" ", blocks);
 
+  if (blocks[0] == NULL)
+    return nd_cli_failf (_("this model has no block to re-parameterize (no BN after a conv, "
+                           "no branches)"));
   return nd_cli_failf (_("give --block; blocks with a lesson: %s"), list);
 }
 
