@@ -59,6 +59,18 @@ diverging (cairo_t *cr, double v, double range)
     cairo_set_source_rgb (cr, 1 + 0.8 * t, 1 + 0.6 * t, 1);
 }
 
+/* The font size at most @size that fits @text in @width. */
+static void
+fit_font (cairo_t *cr, const char *text, double width, double size)
+{
+  cairo_text_extents_t ext;
+
+  cairo_set_font_size (cr, size);
+  cairo_text_extents (cr, text, &ext);
+  if (ext.x_advance > width)
+    cairo_set_font_size (cr, size * width / ext.x_advance);
+}
+
 static void
 draw_kernel (cairo_t *cr, const float *v, int side, double x, double y, double size,
              const NdRenderStyle *style)
@@ -68,7 +80,6 @@ draw_kernel (cairo_t *cr, const float *v, int side, double x, double y, double s
 
   for (int i = 0; i < side * side; i++)
     range = MAX (range, fabs (v[i]));
-  cairo_set_font_size (cr, MIN (style->font_size * 0.8, cell * 0.28));
   for (int r = 0; r < side; r++)
     for (int c = 0; c < side; c++)
       {
@@ -82,6 +93,7 @@ draw_kernel (cairo_t *cr, const float *v, int side, double x, double y, double s
         cairo_stroke (cr);
         nd_render_set_rgba (cr, style->fg);
         g_snprintf (buf, sizeof buf, "%.3g", v[r * side + c]);
+        fit_font (cr, buf, cell * 0.9, MIN (style->font_size * 0.8, cell * 0.3));
         nd_render_text (cr, buf, cx + cell / 2, cy + cell / 2 + cell * 0.1, 0.5);
       }
   cairo_set_font_size (cr, style->font_size);
@@ -228,6 +240,14 @@ nd_render_lesson_step (cairo_t *cr, const NdLesson *lesson, guint index, int out
   step = g_ptr_array_index (lesson->steps, index);
   nd_render_fill_bg (cr, style, width, height);
   cairo_save (cr);
+  /* a large view shows the same page larger, not more empty space */
+  {
+    double zoom = CLAMP (MIN (width / 900.0, height / 640.0), 1.0, 2.5);
+
+    cairo_scale (cr, zoom, zoom);
+    width /= zoom;
+    height /= zoom;
+  }
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size (cr, fs * 1.5);
   nd_render_set_rgba (cr, style->fg);

@@ -25,6 +25,7 @@ struct _NdLessonView
   guint         previous_step;     /* drawn fading out while @fade runs */
   AdwAnimation *fade;
   int           out_c, in_c;
+  gboolean      syncing;           /* setting the spin buttons from code */
   int           pitfall;           /* -1 or NdLessonPitfall */
   NdLessonPitfallResult pitfall_result;
   gboolean      have_pitfall;
@@ -242,6 +243,8 @@ step_action (GtkWidget *widget, const char *name, GVariant *param)
 static void
 spin_cb (GtkSpinButton *spin, NdLessonView *self)
 {
+  if (self->syncing)
+    return;
   nd_lesson_view_set_channels (self,
                                gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->out_spin)),
                                gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->in_spin)));
@@ -360,10 +363,10 @@ nd_lesson_view_set_channels (NdLessonView *self, int out_c, int in_c)
   g_return_if_fail (ND_IS_LESSON_VIEW (self));
   self->out_c = MAX (out_c, 0);
   self->in_c = MAX (in_c, 0);
-  if (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->out_spin)) != self->out_c)
-    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->out_spin), self->out_c);
-  if (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->in_spin)) != self->in_c)
-    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->in_spin), self->in_c);
+  self->syncing = TRUE;
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->out_spin), self->out_c);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->in_spin), self->in_c);
+  self->syncing = FALSE;
   gtk_widget_queue_draw (self->area);
 }
 
@@ -383,7 +386,14 @@ nd_lesson_view_set_pitfall (NdLessonView *self, int pitfall)
   gtk_widget_queue_draw (self->area);
 }
 
-GtkWidget *
+const NdLessonPitfallResult *
+nd_lesson_view_get_pitfall_result (NdLessonView *self)
+{
+  g_return_val_if_fail (ND_IS_LESSON_VIEW (self), NULL);
+  return self->pitfall >= 0 && self->have_pitfall ? &self->pitfall_result : NULL;
+}
+
+NdLessonView *
 nd_lesson_view_present (GtkWidget *parent, NdGraph *train, NdTensor *input, const char *block)
 {
   GtkWidget *window = adw_window_new ();
@@ -402,5 +412,5 @@ nd_lesson_view_present (GtkWidget *parent, NdGraph *train, NdTensor *input, cons
   nd_lesson_view_set_source (ND_LESSON_VIEW (view), train, input, block);
   gtk_window_present (GTK_WINDOW (window));
   gtk_widget_grab_focus (ND_LESSON_VIEW (view)->area);
-  return window;
+  return ND_LESSON_VIEW (view);
 }

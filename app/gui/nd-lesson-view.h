@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "nd-graph.h"
+#include "nd-lesson.h"
 #include "nd-tensor.h"
 
 G_BEGIN_DECLS
@@ -34,11 +35,14 @@ void        nd_lesson_view_set_channels (NdLessonView *self,
 /* -1: none; otherwise an NdLessonPitfall. */
 void        nd_lesson_view_set_pitfall (NdLessonView *self,
                                         int           pitfall);
+/* The measured pitfall, or NULL while none is chosen or it is being measured. */
+const NdLessonPitfallResult *nd_lesson_view_get_pitfall_result (NdLessonView *self);
 /* The step id shown ("training", …), or NULL. */
 const char *nd_lesson_view_get_step_id (NdLessonView *self);
 
-/* Opens the lesson of @block in its own window, transient for @parent's window. */
-GtkWidget  *nd_lesson_view_present     (GtkWidget    *parent,
+/* Opens the lesson of @block in its own window, transient for @parent's window (may be
+ * NULL); returns the view (transfer none; its root is the window). */
+NdLessonView *nd_lesson_view_present     (GtkWidget    *parent,
                                         NdGraph      *train,
                                         NdTensor     *input,
                                         const char   *block);
