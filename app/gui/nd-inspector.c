@@ -185,9 +185,15 @@ motion_cb (GtkEventControllerMotion *motion, double x, double y, NdInspector *se
 static void
 lesson_cb (NdInspector *self)
 {
-  if (self->result != NULL && self->block != NULL && !self->result->fused_only)
-    nd_lesson_view_present (GTK_WIDGET (self), self->result->training, self->result->input,
-                            self->block);
+  NdLessonView *view;
+
+  if (self->result == NULL || self->block == NULL || self->result->fused_only)
+    return;
+  view = nd_lesson_view_present (GTK_WIDGET (self), self->result->training, self->result->input,
+                                 self->block);
+  /* the channel picked in the feature maps, as output and (identity) input channel */
+  if (self->have_cell)
+    nd_lesson_view_set_channels (view, self->cell.channel, self->cell.channel);
 }
 
 static GtkWidget *

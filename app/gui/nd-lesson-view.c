@@ -114,8 +114,12 @@ update_channel_ranges (NdLessonView *self)
       if (node->op == ND_OP_CONV2D && node->n_inputs > 0)
         in = MAX (in, nd_graph_node (self->lesson->train, node->inputs[0])->out_c);
     }
+  self->syncing = TRUE;
   gtk_spin_button_set_range (GTK_SPIN_BUTTON (self->out_spin), 0, out - 1);
   gtk_spin_button_set_range (GTK_SPIN_BUTTON (self->in_spin), 0, in - 1);
+  self->syncing = FALSE;
+  /* channels chosen before the lesson was ready, now within its ranges */
+  nd_lesson_view_set_channels (self, MIN (self->out_c, out - 1), MIN (self->in_c, in - 1));
 }
 
 static void
