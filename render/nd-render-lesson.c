@@ -2,11 +2,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include <cairo-pdf.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "nd-error.h"
 #include "nd-render-lesson.h"
@@ -228,12 +230,84 @@ draw_card (cairo_t *cr, const NdLessonTensor *lt, int out_c, int in_c, double x,
   nd_render_text (cr, buf, x + CARD_W / 2, y + CARD_H - 6, 0.5);
 }
 
+/* In the fused step the addends come first, then the fused weight under the dense conv's
+ * name (the first addend's): the count of addends, or 0 in any other step. */
+static guint
+n_addends (const NdLessonStep *step)
+{
+  const NdLessonTensor *first;
+
+  if (strcmp (step->id, "fused") != 0 || step->tensors->len < 2)
+    return 0;
+  first = g_ptr_array_index (step->tensors, 0);
+  for (guint i = 1; i < step->tensors->len; i++)
+    if (strcmp (((NdLessonTensor *) g_ptr_array_index (step->tensors, i))->name,
+                first->name) == 0)
+      return i;
+  return 0;
+}
+
+/* The tensors as cards in rows. While @merge < 1 in the fused step, the result cards fade in
+ * and a copy of each addend slides from its place onto the fused kernel's, fading out. */
+static void
+draw_cards (cairo_t *cr, const NdLessonStep *step, int out_c, int in_c, double m, double y,
+            double width, double height, double merge, const NdRenderStyle *style)
+{
+  guint n = step->tensors->len, addends = merge < 1.0 ? n_addends (step) : 0;
+  g_autofree double *xs = g_new (double, n);
+  g_autofree double *ys = g_new (double, n);
+  double x = m;
+  guint shown = 0;
+
+  for (guint i = 0; i < n; i++, shown++)
+    {
+      if (x + CARD_W > width - m + 1 && x > m)
+        {
+          x = m;
+          y += CARD_H + GAP;
+        }
+      if (y + CARD_H > height)
+        break;
+      xs[i] = x;
+      ys[i] = y;
+      x += CARD_W + GAP;
+    }
+  for (guint i = 0; i < shown; i++)
+    {
+      const NdLessonTensor *t = g_ptr_array_index (step->tensors, i);
+
+      if (addends == 0 || i < addends)
+        {
+          draw_card (cr, t, out_c, in_c, xs[i], ys[i], style);
+          continue;
+        }
+      cairo_push_group (cr);
+      draw_card (cr, t, out_c, in_c, xs[i], ys[i], style);
+      cairo_pop_group_to_source (cr);
+      cairo_paint_with_alpha (cr, merge);
+    }
+  if (addends == 0 || addends >= shown)
+    return;
+  /* smoothstep, so the copies start and land gently */
+  merge = merge * merge * (3 - 2 * merge);
+  for (guint i = 0; i < addends; i++)
+    {
+      cairo_push_group (cr);
+      draw_card (cr, g_ptr_array_index (step->tensors, i), out_c, in_c,
+                 xs[i] + (xs[addends] - xs[i]) * merge, ys[i] + (ys[addends] - ys[i]) * merge,
+                 style);
+      cairo_pop_group_to_source (cr);
+      cairo_paint_with_alpha (cr, 0.85 * (1 - merge));
+    }
+}
+
 void
-nd_render_lesson_step (cairo_t *cr, const NdLesson *lesson, guint index, int out_c, int in_c,
-                       double width, double height, const NdRenderStyle *style)
+nd_render_lesson_step_merge (cairo_t *cr, const NdLesson *lesson, guint index, int out_c,
+                             int in_c, double merge, double width, double height,
+                             const NdRenderStyle *style)
 {
   const NdLessonStep *step;
-  double fs = style->font_size, m = fs * 1.5, y, x;
+  double fs = style->font_size, m = fs * 1.5, y;
   char buf[256];
 
   g_return_if_fail (lesson != NULL && index < lesson->steps->len);
@@ -270,20 +344,15 @@ nd_render_lesson_step (cairo_t *cr, const NdLesson *lesson, guint index, int out
   g_snprintf (buf, sizeof buf, "%s — %s", _(step->reference), step->url);
   y = wrap_text (cr, buf, m, y, width - 2 * m, fs * 1.3) + fs * 0.2;
 
-  x = m;
-  for (guint i = 0; i < step->tensors->len; i++)
-    {
-      if (x + CARD_W > width - m + 1 && x > m)
-        {
-          x = m;
-          y += CARD_H + GAP;
-        }
-      if (y + CARD_H > height)
-        break;
-      draw_card (cr, g_ptr_array_index (step->tensors, i), out_c, in_c, x, y, style);
-      x += CARD_W + GAP;
-    }
+  draw_cards (cr, step, out_c, in_c, m, y, width, height, merge, style);
   cairo_restore (cr);
+}
+
+void
+nd_render_lesson_step (cairo_t *cr, const NdLesson *lesson, guint index, int out_c, int in_c,
+                       double width, double height, const NdRenderStyle *style)
+{
+  nd_render_lesson_step_merge (cr, lesson, index, out_c, in_c, 1.0, width, height, style);
 }
 
 static void
@@ -440,6 +509,55 @@ nd_render_lesson_pdf (const NdLesson *lesson, int out_c, int in_c,
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("Could not write %s: %s"), path,
                    cairo_status_to_string (status));
       return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+nd_render_lesson_merge_frames (const NdLesson *lesson, int out_c, int in_c, const char *dir,
+                               int n_frames, GError **error)
+{
+  const int w = 900, h = 640;
+  NdRenderStyle style;
+  guint fused = G_MAXUINT;
+
+  g_return_val_if_fail (lesson != NULL && dir != NULL && n_frames >= 2, FALSE);
+  for (guint i = 0; i < lesson->steps->len; i++)
+    if (strcmp (((NdLessonStep *) g_ptr_array_index (lesson->steps, i))->id, "fused") == 0)
+      fused = i;
+  if (fused == G_MAXUINT)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_MODEL,
+                   _("Block %s has no branches to merge, so there is no merge to animate"),
+                   lesson->block);
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   _("Could not create %s: %s"), dir, g_strerror (errno));
+      return FALSE;
+    }
+  nd_render_style_init (&style, FALSE);
+  for (int f = 0; f < n_frames; f++)
+    {
+      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+      cairo_t *cr = cairo_create (surface);
+      g_autofree char *name = g_strdup_printf ("merge-%03d.png", f);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      cairo_status_t status;
+
+      nd_render_lesson_step_merge (cr, lesson, fused, out_c, in_c, (double) f / (n_frames - 1),
+                                   w, h, &style);
+      cairo_destroy (cr);
+      status = cairo_surface_write_to_png (surface, path);
+      cairo_surface_destroy (surface);
+      if (status != CAIRO_STATUS_SUCCESS)
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("Could not write %s: %s"),
+                       path, cairo_status_to_string (status));
+          return FALSE;
+        }
     }
   return TRUE;
 }

@@ -188,6 +188,19 @@ def test_pdf():
         assert any(n.startswith("page") and n.endswith(".png") for n in os.listdir(TMP))
 
 
+def test_frames():
+    out = os.path.join(TMP, "frames")
+    cli("--weights", weights("repvgg-a0-w0.25-fmnist"), "--block", "stage1.1", "--frames", out)
+    names = sorted(os.listdir(out))
+    assert names == ["merge-%03d.png" % i for i in range(25)], names
+    data = [open(os.path.join(out, n), "rb").read() for n in names]
+    assert all(d[:8] == b"\x89PNG\r\n\x1a\n" for d in data)
+    # the addends move: the first, middle and last frames differ
+    assert data[0] != data[12] != data[24]
+    # a block without branches has no merge to animate
+    cli("--model", "resnet-18", *SMALL, "--block", "layer2.0", "--frames", out, expect=1)
+
+
 def test_errors():
     p = cli("--model", "repvgg-a0", *SMALL, expect=1)
     assert "stage1.1" in p.stderr, p.stderr   # lists the blocks
@@ -203,7 +216,7 @@ def test_errors():
 
 TESTS = [test_repvgg_shipped, test_parnet_shipped, test_vanillanet_shipped,
          test_vanillanet_lambda, test_random_families, test_step_and_channels, test_input_npy,
-         test_pitfalls, test_pdf, test_errors]
+         test_pitfalls, test_pdf, test_frames, test_errors]
 
 print(f"1..{len(TESTS)}")
 failed = 0

@@ -26,6 +26,7 @@ typedef struct
   char    *image;
   char    *pitfall;
   char    *output;
+  char    *frames;
   int      step;
   int      out_c;
   int      in_c;
@@ -355,6 +356,8 @@ nd_cli_lesson (int argc, char **argv)
       "int8 or fp16"), N_("NAME") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &lo.output, N_("Write a PDF handout"),
       N_("FILE.pdf") },
+    { "frames", 0, 0, G_OPTION_ARG_FILENAME, &lo.frames, N_("Write the merge of the fused "
+      "step as 25 PNG frames"), N_("DIR") },
     { NULL }
   };
   g_autoptr(NdCliModel) model = NULL;
@@ -379,9 +382,10 @@ nd_cli_lesson (int argc, char **argv)
       goto out;
     }
 #if !ND_CLI_PDF
-  if (lo.output != NULL)
+  if (lo.output != NULL || lo.frames != NULL)
     {
-      status = nd_cli_failf (_("this build has no Cairo: --output is not available"));
+      status = nd_cli_failf (_("this build has no Cairo: --output and --frames are not "
+                               "available"));
       goto out;
     }
 #endif
@@ -416,6 +420,9 @@ nd_cli_lesson (int argc, char **argv)
       && !nd_render_lesson_pdf (lesson, lo.out_c, lo.in_c, lo.pitfall ? &pitfall : NULL,
                                 lo.output, &error))
     goto fail;
+  if (lo.frames != NULL
+      && !nd_render_lesson_merge_frames (lesson, lo.out_c, lo.in_c, lo.frames, 25, &error))
+    goto fail;
 #endif
   if (o.json)
     print_json (model, lesson, &lo, lo.pitfall ? &pitfall : NULL);
@@ -431,6 +438,7 @@ out:
   g_free (lo.image);
   g_free (lo.pitfall);
   g_free (lo.output);
+  g_free (lo.frames);
   nd_cli_model_options_clear (&o);
   return status;
 }

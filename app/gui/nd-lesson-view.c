@@ -24,6 +24,8 @@ struct _NdLessonView
   guint         step;
   guint         previous_step;     /* drawn fading out while @fade runs */
   AdwAnimation *fade;
+  AdwAnimation *merge_anim;        /* the fused step: the addends slide into the sum */
+  double        merge;             /* its value; 1 at rest */
   int           out_c, in_c;
   gboolean      syncing;           /* setting the spin buttons from code */
   int           pitfall;           /* -1 or NdLessonPitfall */
@@ -207,8 +209,8 @@ draw_cb (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
       cairo_paint_with_alpha (cr, 1.0 - t);
     }
   cairo_push_group (cr);
-  nd_render_lesson_step (cr, self->lesson, self->step, self->out_c, self->in_c, w, h,
-                         &self->style);
+  nd_render_lesson_step_merge (cr, self->lesson, self->step, self->out_c, self->in_c,
+                               self->merge, w, h, &self->style);
   cairo_pop_group_to_source (cr);
   cairo_paint_with_alpha (cr, t);
 }
@@ -219,6 +221,15 @@ fade_cb (double value, gpointer data)
   gtk_widget_queue_draw (ND_LESSON_VIEW (data)->area);
 }
 
+static void
+merge_cb (double value, gpointer data)
+{
+  NdLessonView *self = data;
+
+  self->merge = value;
+  gtk_widget_queue_draw (self->area);
+}
+
 void
 nd_lesson_view_set_step (NdLessonView *self, guint step)
 {
@@ -227,9 +238,18 @@ nd_lesson_view_set_step (NdLessonView *self, guint step)
     return;
   self->previous_step = self->step;
   self->step = step;
-  /* AdwAnimation skips to the end by itself when the desktop asks for reduced motion */
+  /* AdwAnimation skips to the end by itself when the desktop asks for reduced motion. The
+   * fused step plays the merge instead of the cross-fade. */
+  adw_animation_skip (self->merge_anim);
   adw_animation_reset (self->fade);
-  adw_animation_play (self->fade);
+  if (g_strcmp0 (nd_lesson_view_get_step_id (self), "fused") == 0)
+    {
+      adw_animation_skip (self->fade);
+      adw_animation_reset (self->merge_anim);
+      adw_animation_play (self->merge_anim);
+    }
+  else
+    adw_animation_play (self->fade);
   update_controls (self);
 }
 
@@ -270,6 +290,7 @@ nd_lesson_view_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->fade);
+  g_clear_object (&self->merge_anim);
   g_clear_pointer (&self->lesson, nd_lesson_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), ND_TYPE_LESSON_VIEW);
   G_OBJECT_CLASS (nd_lesson_view_parent_class)->dispose (object);
@@ -306,6 +327,10 @@ nd_lesson_view_init (NdLessonView *self)
   self->cancellable = g_cancellable_new ();
   self->fade = adw_timed_animation_new (GTK_WIDGET (self), 0, 1, 250,
                                         adw_callback_animation_target_new (fade_cb, self, NULL));
+  self->merge = 1.0;
+  self->merge_anim = adw_timed_animation_new (GTK_WIDGET (self), 0, 1, 1400,
+                                              adw_callback_animation_target_new (merge_cb, self,
+                                                                                 NULL));
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->area), draw_cb, self, NULL);
   g_signal_connect (self->out_spin, "value-changed", G_CALLBACK (spin_cb), self);
   g_signal_connect (self->in_spin, "value-changed", G_CALLBACK (spin_cb), self);
