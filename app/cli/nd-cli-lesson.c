@@ -234,7 +234,7 @@ print_tensor (const NdLessonTensor *lt, const LessonOptions *lo)
   if (g_str_equal (lt->name, "activation_curve")
       || !nd_lesson_tensor_slice (lt->tensor, lo->out_c, lo->in_c, lt->groups, values, &n))
     return;
-  if (n == 1)
+  if (n == 1 && lt->tensor->ndim != 4)
     {
       printf (_("      [out %d] %.6g\n"), lo->out_c, values[0]);
       return;
