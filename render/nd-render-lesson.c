@@ -222,10 +222,17 @@ draw_card (cairo_t *cr, const NdLessonTensor *lt, int out_c, int in_c, double x,
     }
   if (lt->tensor->numel > 1)
     draw_bars (cr, lt->tensor, out_c, x + 6, body, CARD_W - 12, bh - 22, style);
-  if (lt->tensor->numel > 1)
-    g_snprintf (buf, sizeof buf, _("[%d] = %.5g"), out_c, v[0]);
-  else
-    g_snprintf (buf, sizeof buf, "%.6g", v[0]);
+  if (lt->tensor->numel == 1)
+    {
+      /* a scalar (λ, ε): the value is the picture */
+      g_snprintf (buf, sizeof buf, "%.6g", v[0]);
+      nd_render_set_rgba (cr, style->fg);
+      cairo_set_font_size (cr, style->font_size * 2.4);
+      nd_render_text (cr, buf, x + CARD_W / 2, body + bh / 2, 0.5);
+      cairo_set_font_size (cr, style->font_size);
+      return;
+    }
+  g_snprintf (buf, sizeof buf, _("[%d] = %.5g"), out_c, v[0]);
   nd_render_set_rgba (cr, style->fg);
   nd_render_text (cr, buf, x + CARD_W / 2, y + CARD_H - 6, 0.5);
 }

@@ -182,6 +182,14 @@ def test_pdf():
         assert f.read(5) == b"%PDF-"
     # an overview, one page per step, the pitfall
     assert pdf_pages(out) == 1 + d["n_steps"] + 1, pdf_pages(out)
+    # every family draws: ParNet's pool and SSE steps, VanillaNet's curve and 7×7 kernels
+    for args in (["--weights", weights("parnet-fashion-mnist"), "--block", "inits.0.0"],
+                 ["--weights", weights("vanillanet-5-w0.125-fmnist"), "--block", "stages.0",
+                  "--pitfall", "eval"],
+                 ["--model", "resnet-18", *SMALL, "--block", "layer2.0"]):
+        other = os.path.join(TMP, "other.pdf")
+        d2 = json.loads(cli(*args, "--output", other, "--json").stdout)
+        assert pdf_pages(other) == 1 + d2["n_steps"] + ("pitfall" in d2), args
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "2", "-l", "2", out,
                         os.path.join(TMP, "page")], check=True)
