@@ -31,20 +31,19 @@ tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A shipped Fashion-MNIST model at the knobs its metadata names (nondeep.knobs). */
 static NdGraph *
-shipped_repvgg (void)
+shipped (const char *file, const char *model, double width)
 {
-  g_autofree char *path = g_build_filename (ND_SOURCE_ASSETS_DIR, "weights",
-                                            "repvgg-a0-w0.25-fmnist.safetensors", NULL);
+  g_autofree char *path = g_build_filename (ND_SOURCE_ASSETS_DIR, "weights", file, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(NdWeightSet) set = nd_safetensors_load (path, NULL, &error);
   NdModelSpec spec;
   NdGraph *graph;
 
   g_assert_no_error (error);
-  /* the knobs its metadata names (nondeep.knobs) */
-  g_assert_true (nd_model_spec_parse ("repvgg-a0", &spec, &error));
-  spec.width = 0.25;
+  g_assert_true (nd_model_spec_parse (model, &spec, &error));
+  spec.width = width;
   spec.resolution = 32;
   spec.classes = 10;
   spec.in_channels = 1;
@@ -138,7 +137,7 @@ go_to (View *v, const char *id)
 static void
 test_lesson_view (void)
 {
-  g_autoptr(NdGraph) graph = shipped_repvgg ();
+  g_autoptr(NdGraph) graph = shipped ("repvgg-a0-w0.25-fmnist.safetensors", "repvgg-a0", 0.25);
   g_autoptr(NdTensor) input = sample_input ();
   View v = { 0 };
   guint n;
@@ -191,11 +190,56 @@ test_lesson_view (void)
   gtk_window_destroy (GTK_WINDOW (v.window));
 }
 
+static const NdLessonStep *
+step_of (NdLessonView *view, const char *id)
+{
+  const NdLesson *lesson = nd_lesson_view_get_lesson (view);
+
+  for (guint i = 0; lesson != NULL && i < lesson->steps->len; i++)
+    if (g_str_equal (((NdLessonStep *) g_ptr_array_index (lesson->steps, i))->id, id))
+      return g_ptr_array_index (lesson->steps, i);
+  return NULL;
+}
+
+/* VanillaNet's λ slider: below 1 the activation step stops being an equivalence. */
+static void
+test_vanillanet_lambda (void)
+{
+  g_autoptr(NdGraph) graph = shipped ("vanillanet-5-w0.125-fmnist.safetensors", "vanillanet-5",
+                                      0.125);
+  g_autoptr(NdTensor) input = sample_input ();
+  View v = { 0 };
+
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  v.view = nd_lesson_view_present (NULL, graph, input, "stages.0");
+  v.window = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (v.view)));
+  gtk_window_set_default_size (GTK_WINDOW (v.window), 1000, 720);
+  gtk_widget_add_tick_callback (v.window, tick_cb, &v, NULL);
+  WAIT_UNTIL (!nd_lesson_view_is_busy (v.view), 60);
+  g_assert_true (step_of (v.view, "activation")->valid);
+  g_assert_cmpfloat (step_of (v.view, "activation")->max_rel, <=, 1e-5);
+
+  nd_lesson_view_set_lambda (v.view, 0.3);
+  WAIT_UNTIL (!nd_lesson_view_is_busy (v.view), 60);
+  g_assert_false (step_of (v.view, "activation")->valid);
+  g_assert_cmpfloat (step_of (v.view, "activation")->max_rel, >, 1e-2);
+  /* the conv folding is exact at any λ */
+  g_assert_cmpfloat (step_of (v.view, "bn_folded")->max_rel, <=, 1e-5);
+  go_to (&v, "activation");
+  save (&v, "lesson-vanillanet-lambda.png");
+
+  nd_lesson_view_set_lambda (v.view, -1);
+  WAIT_UNTIL (!nd_lesson_view_is_busy (v.view), 60);
+  g_assert_true (step_of (v.view, "activation")->valid);
+  gtk_window_destroy (GTK_WINDOW (v.window));
+}
+
 int
 main (int argc, char **argv)
 {
   if (!ui_test_init (&argc, &argv))
     return g_test_run ();
   g_test_add_func ("/ui/lesson/view", test_lesson_view);
+  g_test_add_func ("/ui/lesson/vanillanet-lambda", test_vanillanet_lambda);
   return g_test_run ();
 }

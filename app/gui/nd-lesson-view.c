@@ -16,10 +16,16 @@ struct _NdLessonView
   GtkWidget    *step_label;
   GtkWidget    *out_spin, *in_spin;
   GtkWidget    *pitfall_dropdown;
+  GtkWidget    *lambda_box, *lambda_scale;
   GtkWidget    *paper_link;
   GtkWidget    *area;
   GtkWidget    *status_label;
 
+  NdGraph      *train;             /* the source, as given */
+  NdTensor     *input;
+  char         *block;
+  double        lambda;            /* VanillaNet: λ for the lesson, or −1 as trained */
+  guint         lambda_timeout;
   NdLesson     *lesson;
   guint         step;
   guint         previous_step;     /* drawn fading out while @fade runs */
@@ -47,6 +53,7 @@ typedef struct
   NdTensor *input;
   char     *block;
   int       pitfall;
+  double    lambda;
   guint     serial;
   NdLessonPitfallResult result;
 } Job;
@@ -65,7 +72,20 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
 {
   Job *job = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(NdLesson) lesson = nd_lesson_new (job->train, job->block, job->input, &error);
+  g_autoptr(NdLesson) lesson = NULL;
+  g_autoptr(NdGraph) graph = NULL;
+
+  /* another λ: a copy of the graph whose leaky ReLUs take it, the weights shared */
+  if (job->lambda >= 0)
+    {
+      graph = nd_graph_copy (job->train);
+      for (int i = 0; i < nd_graph_n_nodes (graph); i++)
+        if (nd_graph_node (graph, i)->op == ND_OP_LEAKY_RELU)
+          nd_graph_node (graph, i)->p.alpha = (float) job->lambda;
+    }
+  else
+    graph = nd_graph_ref (job->train);
+  lesson = nd_lesson_new (graph, job->block, job->input, &error);
 
   if (lesson == NULL
       || (job->pitfall >= 0 && !nd_lesson_pitfall (lesson, job->pitfall, &job->result, &error)))
@@ -125,6 +145,60 @@ update_channel_ranges (NdLessonView *self)
 }
 
 static void
+update_channel_ranges (NdLessonView *self);
+
+/* The λ slider: VanillaNet only, at the lesson's λ. */
+static void
+update_lambda (NdLessonView *self)
+{
+  gboolean vn = g_strcmp0 (self->lesson->family, "vanillanet") == 0;
+
+  gtk_widget_set_visible (self->lambda_box, vn);
+  for (guint i = 0; vn && i < self->lesson->steps->len; i++)
+    {
+      const NdLessonStep *step = g_ptr_array_index (self->lesson->steps, i);
+
+      for (guint k = 0; k < step->tensors->len; k++)
+        {
+          const NdLessonTensor *t = g_ptr_array_index (step->tensors, k);
+
+          if (g_str_equal (t->name, "lambda"))
+            {
+              self->syncing = TRUE;
+              gtk_range_set_value (GTK_RANGE (self->lambda_scale), t->tensor->data[0]);
+              self->syncing = FALSE;
+            }
+        }
+    }
+}
+
+static void start_job (NdLessonView *self, int pitfall);
+
+static gboolean
+lambda_timeout_cb (gpointer data)
+{
+  NdLessonView *self = data;
+
+  self->lambda_timeout = 0;
+  self->have_pitfall = FALSE;
+  start_job (self, -1);
+  if (self->pitfall >= 0)
+    start_job (self, self->pitfall);
+  return G_SOURCE_REMOVE;
+}
+
+/* Recomputed once the slider rests, not for every value it passes. */
+static void
+lambda_cb (GtkRange *range, NdLessonView *self)
+{
+  if (self->syncing)
+    return;
+  self->lambda = gtk_range_get_value (range);
+  g_clear_handle_id (&self->lambda_timeout, g_source_remove);
+  self->lambda_timeout = g_timeout_add (200, lambda_timeout_cb, self);
+}
+
+static void
 job_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   NdLessonView *self = ND_LESSON_VIEW (source);
@@ -163,20 +237,22 @@ job_done (GObject *source, GAsyncResult *res, gpointer data)
       self->lesson = lesson;
       self->step = MIN (self->step, lesson->steps->len - 1);
       update_channel_ranges (self);
+      update_lambda (self);
     }
   update_controls (self);
 }
 
 static void
-start_job (NdLessonView *self, NdGraph *train, NdTensor *input, const char *block, int pitfall)
+start_job (NdLessonView *self, int pitfall)
 {
   g_autoptr(GTask) task = g_task_new (self, self->cancellable, job_done, NULL);
   Job *job = g_new0 (Job, 1);
 
-  job->train = nd_graph_ref (train);
-  job->input = nd_tensor_ref (input);
-  job->block = g_strdup (block);
+  job->train = nd_graph_ref (self->train);
+  job->input = nd_tensor_ref (self->input);
+  job->block = g_strdup (self->block);
   job->pitfall = pitfall;
+  job->lambda = self->lambda;
   job->serial = ++self->serial[pitfall >= 0];
   self->busy++;
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
@@ -292,6 +368,10 @@ nd_lesson_view_dispose (GObject *object)
   g_clear_object (&self->fade);
   g_clear_object (&self->merge_anim);
   g_clear_pointer (&self->lesson, nd_lesson_free);
+  g_clear_pointer (&self->train, nd_graph_unref);
+  g_clear_pointer (&self->input, nd_tensor_unref);
+  g_clear_pointer (&self->block, g_free);
+  g_clear_handle_id (&self->lambda_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), ND_TYPE_LESSON_VIEW);
   G_OBJECT_CLASS (nd_lesson_view_parent_class)->dispose (object);
 }
@@ -309,6 +389,8 @@ nd_lesson_view_class_init (NdLessonViewClass *klass)
   gtk_widget_class_bind_template_child (wc, NdLessonView, out_spin);
   gtk_widget_class_bind_template_child (wc, NdLessonView, in_spin);
   gtk_widget_class_bind_template_child (wc, NdLessonView, pitfall_dropdown);
+  gtk_widget_class_bind_template_child (wc, NdLessonView, lambda_box);
+  gtk_widget_class_bind_template_child (wc, NdLessonView, lambda_scale);
   gtk_widget_class_bind_template_child (wc, NdLessonView, paper_link);
   gtk_widget_class_bind_template_child (wc, NdLessonView, area);
   gtk_widget_class_bind_template_child (wc, NdLessonView, status_label);
@@ -324,6 +406,7 @@ nd_lesson_view_init (NdLessonView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   nd_render_style_init (&self->style, FALSE);
   self->pitfall = -1;
+  self->lambda = -1;
   self->cancellable = g_cancellable_new ();
   self->fade = adw_timed_animation_new (GTK_WIDGET (self), 0, 1, 250,
                                         adw_callback_animation_target_new (fade_cb, self, NULL));
@@ -335,6 +418,7 @@ nd_lesson_view_init (NdLessonView *self)
   g_signal_connect (self->out_spin, "value-changed", G_CALLBACK (spin_cb), self);
   g_signal_connect (self->in_spin, "value-changed", G_CALLBACK (spin_cb), self);
   g_signal_connect (self->pitfall_dropdown, "notify::selected", G_CALLBACK (pitfall_cb), self);
+  g_signal_connect (self->lambda_scale, "value-changed", G_CALLBACK (lambda_cb), self);
   update_controls (self);
 }
 
@@ -350,10 +434,17 @@ nd_lesson_view_set_source (NdLessonView *self, NdGraph *train, NdTensor *input,
 {
   g_return_if_fail (ND_IS_LESSON_VIEW (self));
   g_return_if_fail (train != NULL && input != NULL && block != NULL);
+  g_clear_pointer (&self->train, nd_graph_unref);
+  g_clear_pointer (&self->input, nd_tensor_unref);
+  g_free (self->block);
+  self->train = nd_graph_ref (train);
+  self->input = nd_tensor_ref (input);
+  self->block = g_strdup (block);
+  self->lambda = -1;
   self->have_pitfall = FALSE;
-  start_job (self, train, input, block, -1);
+  start_job (self, -1);
   if (self->pitfall >= 0)
-    start_job (self, train, input, block, self->pitfall);
+    start_job (self, self->pitfall);
 }
 
 gboolean
@@ -410,9 +501,27 @@ nd_lesson_view_set_pitfall (NdLessonView *self, int pitfall)
   self->have_pitfall = FALSE;
   if (gtk_drop_down_get_selected (GTK_DROP_DOWN (self->pitfall_dropdown)) != (guint) (pitfall + 1))
     gtk_drop_down_set_selected (GTK_DROP_DOWN (self->pitfall_dropdown), pitfall + 1);
-  if (pitfall >= 0 && self->lesson != NULL)
-    start_job (self, self->lesson->train, self->lesson->input, self->lesson->block, pitfall);
+  if (pitfall >= 0 && self->train != NULL)
+    start_job (self, pitfall);
   gtk_widget_queue_draw (self->area);
+}
+
+void
+nd_lesson_view_set_lambda (NdLessonView *self, double lambda)
+{
+  g_return_if_fail (ND_IS_LESSON_VIEW (self));
+  g_return_if_fail (lambda == -1 || (lambda >= 0 && lambda <= 1));
+  g_return_if_fail (self->train != NULL);
+  self->lambda = lambda;
+  g_clear_handle_id (&self->lambda_timeout, g_source_remove);
+  lambda_timeout_cb (self);
+}
+
+const NdLesson *
+nd_lesson_view_get_lesson (NdLessonView *self)
+{
+  g_return_val_if_fail (ND_IS_LESSON_VIEW (self), NULL);
+  return self->lesson;
 }
 
 const NdLessonPitfallResult *

@@ -37,6 +37,12 @@ void        nd_lesson_view_set_pitfall (NdLessonView *self,
                                         int           pitfall);
 /* The measured pitfall, or NULL while none is chosen or it is being measured. */
 const NdLessonPitfallResult *nd_lesson_view_get_pitfall_result (NdLessonView *self);
+/* VanillaNet: recomputes the lesson with the deep-training slope @lambda (0..1) in place of
+ * the model's, the weights unchanged; −1 goes back to the model's. */
+void        nd_lesson_view_set_lambda  (NdLessonView *self,
+                                        double        lambda);
+/* The lesson shown (transfer none), or NULL before it is ready. */
+const NdLesson *nd_lesson_view_get_lesson (NdLessonView *self);
 /* The step id shown ("training", …), or NULL. */
 const char *nd_lesson_view_get_step_id (NdLessonView *self);
 
