@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nd-backend-cpu.h"
 #include "nd-error.h"
 #include "nd-lesson-private.h"
 
@@ -486,6 +487,57 @@ find_block (NdLesson *lesson, GError **error)
   return TRUE;
 }
 
+/* The training form's tensors up to the block's end: what flows into the block from the fast
+ * CPU backend (the network before it is not the lesson), the block itself on the naive ops
+ * like every step. Falls back to the naive ops for the whole prefix. */
+static void
+capture_inputs (NdLesson *lesson)
+{
+  g_autofree int *ids = g_new (int, (lesson->last - lesson->first + 1) * ND_MAX_INPUTS);
+  g_autoptr(NdBackend) backend = NULL;
+  g_autoptr(NdPlan) plan = NULL;
+  NdPlanOptions options = { .batch = 1 };
+  int n = 0, first_run = 1;
+
+  lesson->captured = g_ptr_array_new_full (lesson->last + 1, _nd_lesson_tensor_unref0);
+  g_ptr_array_add (lesson->captured, nd_tensor_ref (lesson->input));
+  for (int id = 1; id <= lesson->last; id++)
+    g_ptr_array_add (lesson->captured, NULL);
+  for (int id = lesson->first; id <= lesson->last; id++)
+    {
+      const NdNode *node = nd_graph_node (lesson->train, id);
+
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] > 0 && node->inputs[k] < lesson->first)
+          ids[n++] = node->inputs[k];
+    }
+  options.capture = ids;
+  options.n_capture = n;
+  if (n > 0)
+    {
+      backend = nd_cpu_backend_new (0, FALSE);
+      plan = nd_backend_prepare (backend, lesson->train, &options, NULL);
+    }
+  if (plan != NULL && nd_plan_run (plan, lesson->input, NULL))
+    {
+      first_run = lesson->first;
+      for (int i = 0; i < n; i++)
+        {
+          NdTensor *t = nd_plan_get_captured (plan, ids[i]);
+
+          if (t == NULL)
+            {
+              first_run = 1;
+              break;
+            }
+          g_clear_pointer (&lesson->captured->pdata[ids[i]], nd_tensor_unref);
+          lesson->captured->pdata[ids[i]] = nd_tensor_copy (t);
+        }
+    }
+  _nd_lesson_run_range (lesson->train, NULL, first_run, lesson->last, lesson->captured,
+                        ND_LESSON_RUN_FLOAT);
+}
+
 NdLesson *
 nd_lesson_new (NdGraph *train, const char *block, const NdTensor *input, GError **error)
 {
@@ -509,11 +561,7 @@ nd_lesson_new (NdGraph *train, const char *block, const NdTensor *input, GError 
   if (!find_block (lesson, error))
     return NULL;
 
-  lesson->captured = g_ptr_array_new_full (lesson->last + 1, _nd_lesson_tensor_unref0);
-  g_ptr_array_add (lesson->captured, nd_tensor_ref (lesson->input));
-  for (int id = 1; id <= lesson->last; id++)
-    g_ptr_array_add (lesson->captured, NULL);
-  _nd_lesson_run_range (train, NULL, 1, lesson->last, lesson->captured, ND_LESSON_RUN_FLOAT);
+  capture_inputs (lesson);
 
   w = work_new (train, lesson->last);
   step = add_step (lesson, w, "training", TRUE);
