@@ -299,12 +299,21 @@ draw_cards (cairo_t *cr, const NdLessonStep *step, int out_c, int in_c, double m
   merge = merge * merge * (3 - 2 * merge);
   for (guint i = 0; i < addends; i++)
     {
+      const NdLessonTensor *t = g_ptr_array_index (step->tensors, i);
+      double size = MIN (CARD_W - 16, CARD_H - 3.4 * style->font_size - 18);
+      float v[49];
+      int nv;
+
+      /* only the moving kernel, so the copies read as values flowing into the sum */
+      if (t->tensor->ndim != 4
+          || !nd_lesson_tensor_slice (t->tensor, out_c, in_c, t->groups, v, &nv))
+        continue;
       cairo_push_group (cr);
-      draw_card (cr, g_ptr_array_index (step->tensors, i), out_c, in_c,
-                 xs[i] + (xs[addends] - xs[i]) * merge, ys[i] + (ys[addends] - ys[i]) * merge,
-                 style);
+      draw_kernel (cr, v, (int) t->tensor->shape[3],
+                   xs[i] + (xs[addends] - xs[i]) * merge + (CARD_W - size) / 2,
+                   ys[i] + (ys[addends] - ys[i]) * merge + 2.6 * style->font_size, size, style);
       cairo_pop_group_to_source (cr);
-      cairo_paint_with_alpha (cr, 0.85 * (1 - merge));
+      cairo_paint_with_alpha (cr, 0.9 * (1 - merge));
     }
 }
 
