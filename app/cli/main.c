@@ -38,6 +38,7 @@ static const Command commands[] = {
   { "camera", nd_cli_camera, N_("classify camera (or test-pattern) frames; report fps") },
 #endif
   { "eval", nd_cli_eval, N_("accuracy on the Fashion-MNIST test set") },
+  { "lesson", nd_cli_lesson, N_("a block's re-parameterization, step by step, measured") },
 };
 
 static void

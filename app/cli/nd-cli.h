@@ -20,6 +20,7 @@ int nd_cli_models  (int argc, char **argv);
 int nd_cli_eval    (int argc, char **argv);
 int nd_cli_camera  (int argc, char **argv);   /* only with ND_HAVE_CAPTURE */
 int nd_cli_inspect (int argc, char **argv);
+int nd_cli_lesson  (int argc, char **argv);
 
 /* An image file as the model's input tensor [1, C, R, R], preprocessed as the model's family
  * (or its weights' metadata) asks. */

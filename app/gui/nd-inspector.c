@@ -6,6 +6,7 @@
 
 #include "nd-image.h"
 #include "nd-inspector.h"
+#include "nd-lesson-view.h"
 #include "nd-receptive-field.h"
 #include "nd-render-featuremap.h"
 #include "nd-render-gates.h"
@@ -18,6 +19,7 @@ struct _NdInspector
   GtkWidget         *outer;
   GtkWidget         *grid;
   GtkWidget         *title;
+  GtkWidget         *lesson_button;
   GtkWidget         *fmap, *rf, *gates, *kernel;
   GtkWidget         *fmap_label, *rf_label, *gates_label, *kernel_label;
   NdInferenceResult *result;
@@ -114,6 +116,8 @@ update_labels (NdInspector *self)
   title = self->block ? g_strdup_printf (_("Block %s"), self->block)
                       : g_strdup (_("Click a block in the architecture view"));
   gtk_label_set_text (GTK_LABEL (self->title), title);
+  gtk_widget_set_sensitive (self->lesson_button, self->result && self->block
+                            && !self->result->fused_only);
   if (t != NULL)
     fm = g_strdup_printf (_("Output feature maps · %d×%d×%d"), (int) t->shape[1],
                           (int) t->shape[2], (int) t->shape[3]);
@@ -177,6 +181,21 @@ motion_cb (GtkEventControllerMotion *motion, double x, double y, NdInspector *se
     }
 }
 
+/* The block's fusion, step by step, in its own window (nd-lesson-view.c). */
+static void
+lesson_cb (NdInspector *self)
+{
+  NdLessonView *view;
+
+  if (self->result == NULL || self->block == NULL || self->result->fused_only)
+    return;
+  view = nd_lesson_view_present (GTK_WIDGET (self), self->result->training, self->result->input,
+                                 self->block);
+  /* the channel picked in the feature maps, as output and (identity) input channel */
+  if (self->have_cell)
+    nd_lesson_view_set_channels (view, self->cell.channel, self->cell.channel);
+}
+
 static GtkWidget *
 add_pane (NdInspector *self, const char *text, GtkWidget **label, int col, int row,
           GtkDrawingAreaDrawFunc func)
@@ -235,7 +254,16 @@ nd_inspector_init (NdInspector *self)
   gtk_label_set_xalign (GTK_LABEL (self->title), 0);
   gtk_label_set_ellipsize (GTK_LABEL (self->title), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (self->title, "title-4");
-  gtk_box_append (GTK_BOX (outer), self->title);
+  gtk_widget_set_hexpand (self->title, TRUE);
+  self->lesson_button = gtk_button_new_with_label (_("Re-parameterization Lesson…"));
+  g_signal_connect_swapped (self->lesson_button, "clicked", G_CALLBACK (lesson_cb), self);
+  {
+    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+    gtk_box_append (GTK_BOX (row), self->title);
+    gtk_box_append (GTK_BOX (row), self->lesson_button);
+    gtk_box_append (GTK_BOX (outer), row);
+  }
   self->grid = gtk_grid_new ();
   gtk_grid_set_column_spacing (GTK_GRID (self->grid), 12);
   gtk_grid_set_row_spacing (GTK_GRID (self->grid), 8);

@@ -40,9 +40,8 @@ names_of (const NdNode *a, const NdNode *b)
   return names;
 }
 
-/* BN with per-channel scale t = γ / sqrt(σ² + ε) and shift β − μ·t. */
-static void
-bn_scale_shift (const NdNode *bn, int c, double *t, double *shift)
+void
+_nd_fuse_bn_scale_shift (const NdNode *bn, int c, double *t, double *shift)
 {
   double gamma = bn->w[ND_W_WEIGHT]->data[c];
   double beta = bn->w[ND_W_BIAS]->data[c];
@@ -53,6 +52,27 @@ bn_scale_shift (const NdNode *bn, int c, double *t, double *shift)
   *shift = beta - mean * *t;
 }
 
+void
+_nd_fuse_fold_bn_weights (const NdNode *conv, const NdNode *bn, NdTensor **weight,
+                          NdTensor **bias)
+{
+  const NdTensor *w = conv->w[ND_W_WEIGHT], *b0 = conv->w[ND_W_BIAS];
+  int out = (int) w->shape[0];
+  int64_t per = w->numel / out;
+
+  *weight = nd_tensor_new (w->ndim, w->shape);
+  *bias = nd_tensor_new_1d (out);
+  for (int o = 0; o < out; o++)
+    {
+      double t, shift;
+
+      _nd_fuse_bn_scale_shift (bn, o, &t, &shift);
+      for (int64_t j = 0; j < per; j++)
+        (*weight)->data[o * per + j] = (float) (w->data[o * per + j] * t);
+      (*bias)->data[o] = (float) (shift + (b0 ? b0->data[o] * t : 0.0));
+    }
+}
+
 /* §0.1: CONV2D → BATCHNORM, the conv read by nothing else, becomes one conv with bias:
  * W' = W·t, b' = β + (b0 − μ)·t. */
 gboolean
@@ -60,10 +80,7 @@ _nd_fuse_fold_bn (NdFuseWork *work, int id)
 {
   NdNode *bn = nd_graph_node (work->graph, id);
   NdNode *conv;
-  const NdTensor *w, *b0;
   NdTensor *weight, *bias;
-  int64_t per;
-  int out;
 
   if (bn->op != ND_OP_BATCHNORM)
     return FALSE;
@@ -71,21 +88,7 @@ _nd_fuse_fold_bn (NdFuseWork *work, int id)
   if (conv->op != ND_OP_CONV2D || _nd_fuse_sole_consumer (work, conv->id) != id)
     return FALSE;
 
-  w = conv->w[ND_W_WEIGHT];
-  b0 = conv->w[ND_W_BIAS];
-  out = (int) w->shape[0];
-  per = w->numel / out;
-  weight = nd_tensor_new (w->ndim, w->shape);
-  bias = nd_tensor_new_1d (out);
-  for (int o = 0; o < out; o++)
-    {
-      double t, shift;
-
-      bn_scale_shift (bn, o, &t, &shift);
-      for (int64_t j = 0; j < per; j++)
-        weight->data[o * per + j] = (float) (w->data[o * per + j] * t);
-      bias->data[o] = (float) (shift + (b0 ? b0->data[o] * t : 0.0));
-    }
+  _nd_fuse_fold_bn_weights (conv, bn, &weight, &bias);
   _nd_fuse_set_conv (conv, weight, bias, names_of (conv, bn));
   conv->role = folded_role (conv->role);
   _nd_fuse_kill (work, id, conv->id);
@@ -147,33 +150,25 @@ _nd_fuse_merge_convs (NdFuseWork *work, int id)
   return TRUE;
 }
 
-typedef enum
-{
-  BRANCH_NONE,
-  BRANCH_1X1,        /* §0.2: 1×1, pad 0, same stride and groups, same input */
-  BRANCH_POOL_1X1,   /* §0.5: AvgPool(2, 2) → 1×1 s1, beside a stride-2 3×3 */
-  BRANCH_IDENTITY,   /* §0.3: BN-only identity branch */
-} BranchKind;
-
-static BranchKind
-classify_addend (const NdFuseWork *work, int add, const NdNode *dense, int id)
+NdFuseBranch
+_nd_fuse_classify_addend (const NdFuseWork *work, int add, const NdNode *dense, int id)
 {
   const NdNode *node = nd_graph_node (work->graph, id);
   const NdNode *x = nd_graph_node (work->graph, dense->inputs[0]);
 
   if (_nd_fuse_sole_consumer (work, id) != add)
-    return BRANCH_NONE;
+    return ND_FUSE_BRANCH_NONE;
 
   if (node->op == ND_OP_BATCHNORM && node->role == ND_ROLE_IDENTITY_BN
       && node->inputs[0] == x->id && dense->p.stride == 1 && x->out_c == dense->out_c)
-    return BRANCH_IDENTITY;
+    return ND_FUSE_BRANCH_IDENTITY;
 
   if (node->op != ND_OP_CONV2D || node->p.kernel != 1 || node->p.pad != 0
       || node->p.groups != dense->p.groups)
-    return BRANCH_NONE;
+    return ND_FUSE_BRANCH_NONE;
 
   if (node->inputs[0] == x->id && node->p.stride == dense->p.stride)
-    return BRANCH_1X1;
+    return ND_FUSE_BRANCH_1X1;
 
   if (node->p.stride == 1 && dense->p.stride == 2 && x->out_h % 2 == 0 && x->out_w % 2 == 0)
     {
@@ -184,25 +179,24 @@ classify_addend (const NdFuseWork *work, int add, const NdNode *dense, int id)
       if (pool->op == ND_OP_AVGPOOL && pool->p.kernel == 2 && pool->p.stride == 2
           && pool->p.pad == 0 && pool->inputs[0] == x->id
           && _nd_fuse_sole_consumer (work, pool->id) == id)
-        return BRANCH_POOL_1X1;
+        return ND_FUSE_BRANCH_POOL_1X1;
     }
-  return BRANCH_NONE;
+  return ND_FUSE_BRANCH_NONE;
 }
 
-/* Adds @branch's kernel and bias into the 3×3 @weight [O, I/g, 3, 3] and @bias. */
-static void
-add_branch (NdTensor *weight, NdTensor *bias, const NdNode *branch, BranchKind kind)
+void
+_nd_fuse_add_branch (NdTensor *weight, NdTensor *bias, const NdNode *branch, NdFuseBranch kind)
 {
   int out = (int) weight->shape[0], cg = (int) weight->shape[1];
 
-  if (kind == BRANCH_IDENTITY)
+  if (kind == ND_FUSE_BRANCH_IDENTITY)
     {
       /* K_id[i, i mod (C/g), 1, 1] = 1, then the BN folded in. */
       for (int i = 0; i < out; i++)
         {
           double t, shift;
 
-          bn_scale_shift (branch, i, &t, &shift);
+          _nd_fuse_bn_scale_shift (branch, i, &t, &shift);
           weight->data[((int64_t) i * cg + i % cg) * 9 + 4] += (float) t;
           bias->data[i] += (float) shift;
         }
@@ -216,7 +210,7 @@ add_branch (NdTensor *weight, NdTensor *bias, const NdNode *branch, BranchKind k
           float v = branch->w[ND_W_WEIGHT]->data[(int64_t) o * cg + i];
           float *k = weight->data + ((int64_t) o * cg + i) * 9;
 
-          if (kind == BRANCH_1X1)
+          if (kind == ND_FUSE_BRANCH_1X1)
             {
               k[4] += v;   /* the centre */
             }
@@ -249,7 +243,7 @@ _nd_fuse_merge_branches (NdFuseWork *work, int id)
   for (int k = 0; k < add->n_inputs; k++)
     {
       NdNode *dense = nd_graph_node (work->graph, add->inputs[k]);
-      BranchKind kinds[ND_MAX_INPUTS] = { BRANCH_NONE };
+      NdFuseBranch kinds[ND_MAX_INPUTS] = { ND_FUSE_BRANCH_NONE };
       int merged[ND_MAX_INPUTS], n_merged = 0, n_keep = 0;
       NdTensor *weight, *bias;
       GPtrArray *names;
@@ -258,7 +252,7 @@ _nd_fuse_merge_branches (NdFuseWork *work, int id)
           || _nd_fuse_sole_consumer (work, dense->id) != id)
         continue;
       for (int j = 0; j < add->n_inputs; j++)
-        if (j != k && (kinds[j] = classify_addend (work, id, dense, add->inputs[j])))
+        if (j != k && (kinds[j] = _nd_fuse_classify_addend (work, id, dense, add->inputs[j])))
           merged[n_merged++] = add->inputs[j];
       if (n_merged == 0)
         continue;
@@ -271,18 +265,18 @@ _nd_fuse_merge_branches (NdFuseWork *work, int id)
         {
           const NdNode *branch = nd_graph_node (work->graph, add->inputs[j]);
 
-          if (kinds[j] == BRANCH_NONE)
+          if (kinds[j] == ND_FUSE_BRANCH_NONE)
             continue;
-          if (kinds[j] == BRANCH_POOL_1X1)
+          if (kinds[j] == ND_FUSE_BRANCH_POOL_1X1)
             _nd_fuse_add_origins (names, nd_graph_node (work->graph, branch->inputs[0]));
           _nd_fuse_add_origins (names, branch);
-          add_branch (weight, bias, branch, kinds[j]);
+          _nd_fuse_add_branch (weight, bias, branch, kinds[j]);
         }
       _nd_fuse_set_conv (dense, weight, bias, names);
       dense->role = ND_ROLE_FUSED3X3;
 
       for (int j = 0; j < add->n_inputs; j++)
-        if (kinds[j] == BRANCH_NONE)
+        if (kinds[j] == ND_FUSE_BRANCH_NONE)
           add->inputs[n_keep++] = add->inputs[j];
       add->n_inputs = n_keep;
       for (int m = 0; m < n_merged; m++)
