@@ -50,7 +50,7 @@ def cli_json(*args):
 def cli_error(*args, contains=None):
     """A bad invocation: non-zero exit, one line on stderr, no crash (no signal)."""
     p = cli(*args, expect=None)
-    assert p.returncode in (1, 2), f"{args}: exit {p.returncode} (a crash?)\n{p.stderr}"
+    assert p.returncode in (1, 2), f"{args}: exit {p.returncode}, expected 1 or 2\n{p.stderr}"
     lines = [l for l in p.stderr.splitlines() if l.strip()]
     assert lines and lines[0].startswith("nondeep-cli"), f"{args}: stderr {p.stderr!r}"
     if p.returncode == 1:
