@@ -129,7 +129,7 @@ nd_cli_bench (int argc, char **argv)
 
   {
     g_autoptr(JsonBuilder) b = json_builder_new ();
-    const char *core = g_str_equal (backend->name, "vulkan") ? NULL : nd_cpu_blas_corename ();
+    const char *core = backend->kind == ND_DEVICE_KIND_CPU ? nd_cpu_blas_corename () : NULL;
     NdPlan *ops = separate ? op_plan : plan;
     double op_sum = 0;
 

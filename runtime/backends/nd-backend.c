@@ -74,10 +74,11 @@ nd_backend_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *opt
                      _("No node %d to capture"), options->capture[i]);
         return NULL;
       }
-  if (options->fp16 && !g_str_equal (backend->name, "vulkan"))
+  if (options->fp16 && !backend->fp16_storage)
     {
-      g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                           _("fp16 storage is an option of the Vulkan backend only"));
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("fp16 storage needs a device with 16-bit storage buffers (%s); run in "
+                     "fp32"), backend->description);
       return NULL;
     }
   plan = backend->klass->prepare (backend, graph, options, error);

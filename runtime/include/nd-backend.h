@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "nd-device.h"
 #include "nd-graph.h"
 #include "nd-tensor.h"
 
@@ -54,6 +55,8 @@ struct _NdBackend
   const NdBackendClass *klass;
   char                 *name;         /* "cpu", "vulkan" */
   char                 *description;  /* e.g. "CPU, OpenBLAS SkylakeX, 2 threads" */
+  /* Capabilities: callers test these, never the name. */
+  NdDeviceKind          kind;         /* where plans run and keep their buffers */
   gboolean              gpu;          /* runs on a GPU (not the CPU, nor lavapipe on it) */
   gboolean              timings_serialize; /* per-op timings change the schedule (barriers
                                             * around each dispatch): time latency without */

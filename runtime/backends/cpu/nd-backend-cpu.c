@@ -412,6 +412,7 @@ nd_cpu_backend_new (int n_threads, gboolean reference_only)
   self->n_threads = n_threads;
   self->reference_only = reference_only;
   self->parent.klass = &cpu_class;
+  self->parent.kind = ND_DEVICE_KIND_CPU;
   self->parent.name = g_strdup (reference_only ? "cpu-ref" : "cpu");
   if (reference_only)
     self->parent.description = g_strdup (_("CPU, naive reference ops"));

@@ -78,6 +78,15 @@ gboolean     nd_vk_context_open_device  (NdVkContext *ctx,
 void         nd_vk_context_free         (NdVkContext *ctx);
 /* A one-line description of the open device, its limits and features. */
 char        *nd_vk_context_describe     (NdVkContext *ctx);
+/* The text of nd_vk_context_describe() for a device that is not open. */
+char        *nd_vk_describe_device      (const VkPhysicalDeviceProperties *p,
+                                         guint64                           memory_mib,
+                                         gboolean                          timestamps,
+                                         gboolean                          fp16_storage);
+/* 0 discrete, 1 integrated, 2 virtual, 3 cpu, 4 other; -1 when the backend cannot use it
+ * (below Vulkan 1.1 or without a compute queue). The lowest usable rank is preferred. */
+int          nd_vk_device_rank          (NdVkContext     *ctx,
+                                         VkPhysicalDevice phys);
 const char  *nd_vk_device_type_name     (VkPhysicalDeviceType type);
 /* What `devices` reports of a physical device before it is opened. */
 void         nd_vk_device_capabilities  (NdVkContext      *ctx,
