@@ -78,6 +78,8 @@ struct _NdPlan
   const char **op_algo;     /* [n_nodes] algorithm, e.g. "ref", "im2col+sgemm", "fused" */
   double       total_ms;    /* wall time of the last run */
   double       prepare_ms;  /* cold: plan creation (packing, pipelines) */
+  guint64      activation_bytes;          /* the node-output buffers as planned (reused) */
+  guint64      activation_bytes_unshared; /* … and with one buffer per value */
   gboolean     timings;
 };
 

@@ -14,6 +14,7 @@ typedef struct
 {
   int        head, bn, add, gate, act, tail;
   int        level;
+  gboolean   barrier;                /* the unfenced buffer has a barrier before this step */
   int        n_inputs;               /* every node the dispatch reads */
   int        inputs[ND_MAX_INPUTS + 4];
   int        res[ND_MAX_INPUTS - 1]; /* the absorbed ADD's other summands */
@@ -34,7 +35,10 @@ typedef struct
   NdVkStep        *steps;
   gboolean        *has_buf;     /* [n_nodes] */
   NdVkBuffer      *act;         /* [n_nodes + 1 + 2 · n_steps]: node outputs, a dummy, then
-                                 * each step's two scratch buffers (Winograd) */
+                                 * each step's two scratch buffers (Winograd); the size is the
+                                 * value's, the buffer that of its slot (shared) */
+  NdVkBuffer      *slots;       /* [n_slots] the buffers the planner assigned */
+  int              n_slots;
   VkDeviceMemory   act_mem;
   NdVkBuffer      *wts;         /* [2 · n_steps] */
   VkDeviceMemory   wts_mem;
@@ -71,6 +75,5 @@ void     nd_vk_plan_get              (NdVkPlan     *self,
                                       float        *dst,
                                       const guint8 *src,
                                       gsize         n);
-guint64  nd_vk_plan_activation_bytes (NdVkPlan *self);
 
 G_END_DECLS

@@ -21,8 +21,10 @@
  *  - order: steps sorted by level (longest path from the input), so independent work such as
  *    ParNet's three streams sits together between the same barriers.
  *  - barriers: a compute→compute barrier only before a step that reads a buffer written since
- *    the last barrier. Every node output has its own buffer, so there are no write-after-read
- *    hazards inside a run.
+ *    the last barrier (plan_barriers).
+ *  - buffers: node outputs and scratch share buffers by liveness (the shared planner,
+ *    nd-buffer-plan.h, in step order); a buffer is reused only after a barrier that follows
+ *    its last read, so there are no write-after-read hazards and no extra barriers.
  *  - timings: a timestamp after every dispatch, with a full barrier on both sides so each
  *    interval holds exactly one dispatch (honest, but it serialises the streams). With
  *    timings_refresh_ms a second, unfenced buffer is recorded too and most runs use it, so
@@ -124,6 +126,28 @@ absorbable_next (NdVkPlan *self, int cur, const gboolean *absorbed)
   return -1;
 }
 
+/* Where the unfenced buffer needs a barrier: before a step that reads a node written since
+ * the last barrier (a multi-pass op's own barriers count). The buffer planner frees a slot
+ * only at such a barrier, so reuse adds no write-after-read hazard and no barrier. */
+static void
+plan_barriers (NdVkPlan *self)
+{
+  int n = self->parent.n_nodes;
+  g_autofree gboolean *dirty = g_new0 (gboolean, n);
+
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+
+      step->barrier = FALSE;
+      for (int k = 0; k < step->n_inputs; k++)
+        step->barrier |= dirty[step->inputs[k]];
+      if (step->barrier || step->op.n_pre > 0)
+        memset (dirty, 0, n * sizeof (gboolean));
+      dirty[step->tail] = TRUE;
+    }
+}
+
 static gboolean
 plan_steps (NdVkPlan *self, GError **error)
 {
@@ -204,6 +228,7 @@ plan_steps (NdVkPlan *self, GError **error)
       level[step->tail] = step->level;
     }
   qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
+  plan_barriers (self);
   return TRUE;
 }
 
@@ -312,7 +337,6 @@ record (NdVkPlan *self)
   NdVkContext *ctx = self->ctx;
   NdPlan *plan = &self->parent;
   gboolean timed = self->recording_timed;
-  g_autofree gboolean *dirty = g_new0 (gboolean, plan->n_nodes);
   VkBufferCopy up = { 0, 0, self->act[0].size };
   const VkPipelineStageFlags all = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
   const VkAccessFlags rw = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
@@ -332,15 +356,12 @@ record (NdVkPlan *self)
   for (int s = 0; s < self->n_steps; s++)
     {
       NdVkStep *step = &self->steps[s];
-      gboolean hazard = FALSE;
 
-      for (int k = 0; k < step->n_inputs; k++)
-        hazard |= dirty[step->inputs[k]];
-      if (hazard && !timed)
+      /* read-after-write, and (buffers being reused) write-after-write */
+      if (step->barrier && !timed)
         {
           barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-          memset (dirty, 0, plan->n_nodes * sizeof (gboolean));
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, rw);
           self->n_barriers++;
         }
       for (int k = 0; k < step->op.n_pre; k++)
@@ -355,15 +376,13 @@ record (NdVkPlan *self)
           /* The next stage reads what this one wrote; other streams' work recorded in the
            * same interval is held too (the price of a multi-pass op). */
           barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-          memset (dirty, 0, plan->n_nodes * sizeof (gboolean));
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, rw);
           self->n_barriers++;
         }
       ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, step->pipeline);
       ctx->vkCmdBindDescriptorSets (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
                                     ctx->pipeline_layout, 0, 1, &step->set, 0, NULL);
       ctx->vkCmdDispatch (self->cmd, step->op.groups[0], step->op.groups[1], step->op.groups[2]);
-      dirty[step->tail] = TRUE;
       if (timed)
         {
           barrier (self, all, rw, all, rw);
@@ -515,8 +534,10 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
     goto fail;
   nd_vk_context_save_cache (ctx);
   g_debug ("Vulkan plan: %d dispatches for %d nodes, %d barriers, %u pipelines in the context, "
-           "%.1f MiB of activations", self->n_steps, self->parent.n_nodes, self->n_barriers,
-           g_hash_table_size (ctx->pipelines), nd_vk_plan_activation_bytes (self) / 1048576.0);
+           "%.1f MiB of activations in %d buffers (%.1f MiB without reuse)", self->n_steps,
+           self->parent.n_nodes, self->n_barriers, g_hash_table_size (ctx->pipelines),
+           self->parent.activation_bytes / 1048576.0, self->n_slots,
+           self->parent.activation_bytes_unshared / 1048576.0);
   return &self->parent;
 
 fail:
@@ -608,8 +629,8 @@ nd_vk_plan_free (NdPlan *plan)
   if (self->pool != VK_NULL_HANDLE)
     ctx->vkDestroyDescriptorPool (ctx->device, self->pool, NULL);
   nd_vk_buffers_destroy (ctx, self->staging, 2, self->staging_mem);
-  if (self->act != NULL)
-    nd_vk_buffers_destroy (ctx, self->act, plan->n_nodes + 1 + 2 * self->n_steps, self->act_mem);
+  if (self->slots != NULL)
+    nd_vk_buffers_destroy (ctx, self->slots, self->n_slots, self->act_mem);
   if (self->wts != NULL)
     nd_vk_buffers_destroy (ctx, self->wts, 2 * self->n_steps, self->wts_mem);
   for (int s = 0; s < self->n_steps; s++)
@@ -617,6 +638,7 @@ nd_vk_plan_free (NdPlan *plan)
   g_free (self->steps);
   g_free (self->has_buf);
   g_free (self->act);
+  g_free (self->slots);
   g_free (self->wts);
   g_free (self->down_off);
   nd_plan_clear_common (plan);
