@@ -10,6 +10,7 @@
 #include "nd-device.h"
 #include "nd-error.h"
 #include "nd-vk-context.h"
+#include "nd-vk-ops.h"
 #include "nd-vk-plan.h"
 
 typedef struct
@@ -30,6 +31,12 @@ vk_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, GE
   return nd_vk_plan_new (backend, ((NdVkBackend *) backend)->ctx, graph, options, error);
 }
 
+static gboolean
+vk_supports_op (NdBackend *backend, const NdGraph *graph, const NdNode *node, int batch)
+{
+  return nd_vk_op_supported (node, batch);
+}
+
 static void
 vk_free (NdBackend *backend)
 {
@@ -45,6 +52,7 @@ static const NdBackendClass vk_class = {
   .run = nd_vk_plan_run,
   .plan_free = nd_vk_plan_free,
   .free = vk_free,
+  .supports_op = vk_supports_op,
 };
 
 NdBackend *

@@ -573,6 +573,34 @@ nd_vk_op_build (const NdGraph *graph, const NdNode *head, const NdNode *bn,
   return TRUE;
 }
 
+gboolean
+nd_vk_op_supported (const NdNode *node, int batch)
+{
+  /* A test hook: op names (nd_op_name) to treat as unsupported, e.g. "gate,softmax". */
+  const char *forced = g_getenv ("ND_VK_UNSUPPORTED");
+
+  if (forced != NULL)
+    {
+      g_auto(GStrv) names = g_strsplit (forced, ",", -1);
+
+      if (g_strv_contains ((const char * const *) names, nd_op_name (node->op)))
+        return FALSE;
+    }
+  if ((guint64) batch * node->out_c * node->out_h * node->out_w >= G_MAXUINT32)
+    return FALSE;
+  switch (node->op)
+    {
+    case ND_OP_CONV2D: case ND_OP_LINEAR: case ND_OP_BATCHNORM: case ND_OP_ADD:
+    case ND_OP_GATE: case ND_OP_RELU: case ND_OP_SILU: case ND_OP_SIGMOID:
+    case ND_OP_LEAKY_RELU: case ND_OP_AVGPOOL: case ND_OP_MAXPOOL:
+    case ND_OP_ADAPTIVE_AVGPOOL: case ND_OP_ADAPTIVE_MAXPOOL: case ND_OP_CONCAT_INTERLEAVE:
+    case ND_OP_CHANNEL_SHUFFLE: case ND_OP_SOFTMAX:
+      return TRUE;
+    case ND_OP_INPUT: case ND_OP_COUNT: default:
+      return FALSE;
+    }
+}
+
 void
 nd_vk_op_clear (NdVkOp *op)
 {

@@ -72,6 +72,10 @@ gboolean nd_vk_op_build        (const NdGraph                *graph,
                                 const VkPhysicalDeviceProperties *props,
                                 NdVkOp                       *op,
                                 GError                      **error);
+/* Whether nd_vk_op_build() has a kernel for @node (ND_VK_UNSUPPORTED, a comma-separated
+ * list of op names, says no for tests); the plan runs the others on the CPU. */
+gboolean nd_vk_op_supported    (const NdNode *node,
+                                int           batch);
 void     nd_vk_op_clear        (NdVkOp *op);
 
 G_END_DECLS

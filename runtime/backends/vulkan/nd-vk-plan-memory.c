@@ -149,8 +149,13 @@ size_values (NdVkPlan *self, int n_values, GError **error)
   int n = plan->n_nodes;
   guint32 range = self->ctx->props.limits.maxStorageBufferRange;
 
+  g_autofree gboolean *gpu_reads = g_new0 (gboolean, n);
+
+  for (int s = 0; s < self->n_steps; s++)
+    for (int k = 0; k < self->steps[s].n_inputs && !self->steps[s].host; k++)
+      gpu_reads[self->steps[s].inputs[k]] = TRUE;
   for (int i = 0; i < n; i++)
-    if (self->has_buf[i])
+    if (self->has_buf[i] && (!self->host[i] || gpu_reads[i]))   /* a device copy: needed */
       {
         self->act[i].size = node_bytes (self, nd_graph_node (plan->graph, i), plan->batch);
         if (self->act[i].size > range)
@@ -197,14 +202,17 @@ plan_slots (NdVkPlan *self, int n_values)
       def[step->tail] = s + 1;
       for (int k = 0; k < step->n_inputs; k++)
         last[step->inputs[k]] = MAX (last[step->inputs[k]], s + 1);
-      nd_buffer_plan_set_fence (bp, s + 1, step->barrier);
+      /* a CPU step is a full stop: the submission before it has finished, and the one
+       * after it starts with its uploads behind a barrier */
+      nd_buffer_plan_set_fence (bp, s + 1, step->barrier || step->host
+                                || (s > 0 && self->steps[s - 1].host));
       for (int k = 0; k < 2; k++)
         nd_buffer_plan_set_value (bp, n + 1 + 2 * s + k, self->act[n + 1 + 2 * s + k].size,
                                   s + 1, s + 1);
     }
   nd_buffer_plan_set_fence (bp, 1, TRUE);   /* the upload's transfer → compute barrier */
   for (int i = 0; i < n; i++)
-    if (self->has_buf[i])
+    if (self->act[i].size > 0)
       {
         nd_buffer_plan_set_value (bp, i, self->act[i].size, def[i], last[i]);
         /* the input is rewritten by the next run's copy; the rest are read back */
@@ -225,19 +233,42 @@ nd_vk_plan_create_buffers (NdVkPlan *self, GError **error)
   VkDeviceSize down = 0;
   g_autoptr(NdBufferPlan) bp = NULL;
 
+  VkDeviceSize up;
+
   self->act = g_new0 (NdVkBuffer, n_values);
   self->down_off = g_new (VkDeviceSize, n);
+  self->up_off = g_new (VkDeviceSize, n);
+  self->hdown_off = g_new (VkDeviceSize, n);
   if (!size_values (self, n_values, error))
     return FALSE;
+  up = self->act[0].size;
   for (int i = 0; i < n; i++)
     {
-      self->down_off[i] = G_MAXUINT64;
-      if (self->has_buf[i] && (i == plan->graph->output || plan->capture_mask[i]))
+      self->down_off[i] = self->up_off[i] = self->hdown_off[i] = G_MAXUINT64;
+      if (self->has_buf[i] && !self->host[i]
+          && (i == plan->graph->output || plan->capture_mask[i]))
         {
           self->down_off[i] = down;
           down += self->act[i].size;
         }
+      if (self->host[i] && self->act[i].size > 0)
+        {
+          self->up_off[i] = up;
+          up += self->act[i].size;
+        }
     }
+  /* GPU values the CPU steps read (the input they read from the caller's tensor) */
+  for (int s = 0; s < self->n_steps; s++)
+    for (int k = 0; k < self->steps[s].n_inputs && self->steps[s].host; k++)
+      {
+        int v = self->steps[s].inputs[k];
+
+        if (v != 0 && !self->host[v] && self->hdown_off[v] == G_MAXUINT64)
+          {
+            self->hdown_off[v] = down;
+            down += self->act[v].size;
+          }
+      }
   bp = plan_slots (self, n_values);
   self->n_slots = nd_buffer_plan_n_slots (bp);
   self->slots = g_new0 (NdVkBuffer, self->n_slots);
@@ -254,7 +285,7 @@ nd_vk_plan_create_buffers (NdVkPlan *self, GError **error)
   for (int v = 0; v < n_values; v++)
     if (nd_buffer_plan_slot (bp, v) >= 0)
       self->act[v].buffer = self->slots[nd_buffer_plan_slot (bp, v)].buffer;
-  self->staging[0].size = self->act[0].size;
+  self->staging[0].size = up;
   self->staging[1].size = down;
   return nd_vk_buffers_create (self->ctx, self->staging, 2,
                                VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
