@@ -190,7 +190,7 @@ main (int argc, char **argv)
                                             "vulkan-cache", NULL);
   int ret;
 
-  /* Caches in the build tree (see test-vulkan-ops.c). */
+  /* Caches in the build tree (see test-backend-ops.c). */
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
   vulkan = nd_backend_new ("vulkan", -1, &error);
