@@ -7,6 +7,8 @@
 #define VK_NO_PROTOTYPES
 #include <vulkan/vulkan.h>
 
+#include "nd-shader-abi.h"
+
 G_BEGIN_DECLS
 
 /* The Vulkan loader is opened at run time (dlopen "libvulkan.so.1"), so a binary built with
@@ -37,7 +39,7 @@ G_BEGIN_DECLS
 
 /* Bindings every shader shares: 0 output, 1..4 inputs (2..4 also the fused add's summands),
  * 5 weight, 6 bias, 7 the fused gate's SE input. */
-#define ND_VK_N_BINDINGS 8
+#define ND_VK_N_BINDINGS ND_N_BINDINGS   /* nd-shader-abi.h */
 
 typedef struct
 {
