@@ -453,7 +453,6 @@ record_dispatches (NdVkPlan *self, const NdVkSegment *seg)
 static void
 record (NdVkPlan *self, int k)
 {
-  NdVkContext *ctx = self->ctx;
   NdPlan *plan = &self->parent;
   const NdVkSegment *seg = &self->segs[k];
   const VkPipelineStageFlags all = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
@@ -491,7 +490,6 @@ record (NdVkPlan *self, int k)
         copy_value (self, self->act[i].buffer, 0, down, self->down_off[i], self->act[i].size);
   barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
            VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-  (void) ctx;
 }
 
 static gboolean
