@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "nd-model.h"
+#include "nd-ref-ops.h"
 #include "nd-test-utils.h"
 
 void
@@ -58,4 +59,38 @@ nd_test_skip_unless_required (const char *what, const char *reason)
     g_test_fail_printf ("ND_TEST_REQUIRE names %s, but: %s", what, reason);
   else
     g_test_skip (reason);
+}
+
+NdPlan *
+nd_test_check_graph (NdBackend *backend, NdGraph *g, int batch, const int *capture,
+                     int n_capture, gboolean timings, double rtol, double atol, const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  NdPlanOptions opt = { .batch = batch, .capture = capture, .n_capture = n_capture,
+                        .timings = timings };
+  NdPlan *plan = nd_backend_prepare (backend, g, &opt, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (plan);
+  for (int r = 0; r < 2; r++)
+    {
+      g_autoptr(NdTensor) x = nd_test_random_input (batch, g->in_c, g->in_h, g->in_w, 17 + r);
+      g_autoptr(GPtrArray) all = NULL;
+      g_autoptr(NdTensor) want = nd_ref_run_graph (g, x, &all);
+      g_autofree char *label = g_strdup_printf ("%s on %s (run %d)", what, backend->name, r);
+
+      g_assert_true (nd_plan_run (plan, x, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (plan->output->numel, ==, want->numel);
+      nd_test_assert_close (plan->output, want, rtol, atol, label);
+      for (int i = 0; i < n_capture; i++)
+        {
+          NdTensor *got = nd_plan_get_captured (plan, capture[i]);
+          g_autofree char *l = g_strdup_printf ("%s node %d", label, capture[i]);
+
+          g_assert_nonnull (got);
+          nd_test_assert_close (got, g_ptr_array_index (all, capture[i]), rtol, atol, l);
+        }
+    }
+  return plan;
 }

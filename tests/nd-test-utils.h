@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "nd-backend.h"
 #include "nd-graph.h"
 #include "nd-tensor.h"
 
@@ -19,5 +20,18 @@ void      nd_test_assert_close    (const NdTensor *a, const NdTensor *b, double 
 gboolean  nd_test_required        (const char *what);
 /* g_test_skip (@reason), or a failure naming ND_TEST_REQUIRE when @what is required. */
 void      nd_test_skip_unless_required (const char *what, const char *reason);
+
+/* Prepares @g on @backend and runs it twice (inputs from seeds 17 and 18, so a replayed
+ * command buffer or a stale reused buffer shows), comparing the output and every node in
+ * @capture with the naive oracle (nd_ref_run_graph). Returns the plan. */
+NdPlan   *nd_test_check_graph     (NdBackend  *backend,
+                                   NdGraph    *g,
+                                   int         batch,
+                                   const int  *capture,
+                                   int         n_capture,
+                                   gboolean    timings,
+                                   double      rtol,
+                                   double      atol,
+                                   const char *what);
 
 G_END_DECLS

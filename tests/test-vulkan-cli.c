@@ -11,6 +11,7 @@
 
 #include "nd-backend.h"
 #include "nd-cli-devices.h"
+#include "nd-error.h"
 
 /* `nondeep-cli devices [--json]`, with its stdout sent to a file for the checks. */
 
@@ -97,6 +98,57 @@ test_devices_text (void)
   g_test_message ("%s", out);
 }
 
+/* The device layer describes, without opening anything, exactly what the backend then opens:
+ * the preferred device's description is the opened backend's, word for word. */
+static void
+test_device_layer (void)
+{
+  g_autoptr(GPtrArray) all = nd_device_list ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdBackend) vk = nd_backend_new ("vulkan", -1, &error);
+  g_autoptr(NdBackend) cpu = nd_backend_new ("cpu", -1, NULL);
+  NdDeviceInfo *first = g_ptr_array_index (all, 0);
+  NdDeviceInfo *pick = nd_device_find_preferred (all, ND_DEVICE_KIND_VULKAN);
+
+  g_assert_cmpint (first->kind, ==, ND_DEVICE_KIND_CPU);
+  g_assert_cmpstr (first->backend, ==, "cpu");
+  g_assert_cmpstr (first->description, ==, cpu->description);
+  g_assert_cmpint (cpu->kind, ==, ND_DEVICE_KIND_CPU);
+  g_assert_false (cpu->fp16_storage);
+  g_assert_cmpuint (first->memory_mib, >, 0);
+  /* A preferred Vulkan device exactly when the backend opens one. */
+  g_assert_cmpint (pick != NULL, ==, vk != NULL);
+  if (vk == NULL)
+    {
+      g_test_message ("no Vulkan device: %s", error->message);
+      return;
+    }
+  g_assert_cmpint (vk->kind, ==, ND_DEVICE_KIND_VULKAN);
+  g_assert_cmpstr (pick->backend, ==, "vulkan");
+  g_assert_true (pick->usable);
+  g_assert_cmpstr (pick->description, ==, vk->description);
+  g_assert_cmpint (pick->gpu, ==, vk->gpu);
+  g_assert_cmpint (pick->fp16_storage, ==, vk->fp16_storage);
+}
+
+/* fp16 is a capability of the backend, not of its name: the CPU refuses it. */
+static void
+test_fp16_capability (void)
+{
+  g_autoptr(NdBackend) cpu = nd_backend_new ("cpu", -1, NULL);
+  g_autoptr(NdGraph) graph = nd_graph_new (3, 8, 8);
+  g_autoptr(GError) error = NULL;
+  NdPlanOptions opt = { .batch = 1, .fp16 = TRUE };
+  const int in[] = { 0 };
+  NdPlan *plan;
+
+  graph->output = nd_graph_add (graph, ND_OP_RELU, &(NdOpParams) { 0 }, in, 1, NULL, NULL);
+  plan = nd_backend_prepare (cpu, graph, &opt, &error);
+  g_assert_null (plan);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "16-bit"));
+}
+
 static void
 test_bad_argument (void)
 {
@@ -118,6 +170,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vulkan-cli/devices-json", test_devices_json);
   g_test_add_func ("/vulkan-cli/devices-text", test_devices_text);
+  g_test_add_func ("/vulkan-cli/device-layer", test_device_layer);
+  g_test_add_func ("/vulkan-cli/fp16-capability", test_fp16_capability);
   g_test_add_func ("/vulkan-cli/bad-argument", test_bad_argument);
   return g_test_run ();
 }

@@ -18,6 +18,9 @@ typedef struct
   int         resolution;
   gboolean    fused;
   gboolean    fp16;        /* float16 storage: every stored value keeps 11 significant bits */
+  const char *env;         /* "NAME=VALUE" set while the Vulkan plan is prepared */
+  const char *cpu_ops;     /* ops the env forces onto the CPU (comma-separated), checked to
+                            * have run there */
 } ModelCase;
 
 static const ModelCase cases[] = {
@@ -35,7 +38,51 @@ static const ModelCase cases[] = {
   { "parnet-s", 64, FALSE, TRUE },
   { "vanillanet-5", 64, TRUE, TRUE },
   { "resnet-18", 64, TRUE, TRUE },
+  /* Split-K, which real GPUs take on their own for small late maps: forced on every conv
+   * whose K allows it (ND_VK_MIN_GROUPS, as /vulkan/split-k does for one op). */
+  { "parnet-s", 64, TRUE, FALSE, "ND_VK_MIN_GROUPS=1000000" },
+  { "resnet-18", 64, FALSE, FALSE, "ND_VK_MIN_GROUPS=1000000" },
+  /* The resolution the official models run at: maps up to 112×112, Winograd's wide-map
+   * tiling, buffers reused across the 224-px stem. */
+  { "parnet-s", 224, TRUE },
+  /* Per-op fallback: ops the device "cannot" run go to the CPU inside the same plan, with
+   * the transfers in between; the results still equal the CPU backend's. The gate sits
+   * mid-stream (GPU → CPU → GPU), the linear head last (the output comes from the CPU),
+   * the convolutions everywhere including on the input. */
+  { "parnet-s", 64, FALSE, FALSE, "ND_VK_UNSUPPORTED=gate", "gate" },
+  { "parnet-s", 64, TRUE, FALSE, "ND_VK_UNSUPPORTED=linear,concat_interleave",
+    "linear,concat_interleave" },
+  { "resnet-18", 64, TRUE, FALSE, "ND_VK_UNSUPPORTED=conv2d", "conv2d" },
+  { "vanillanet-5", 64, TRUE, TRUE, "ND_VK_UNSUPPORTED=leaky_relu,maxpool",
+    "leaky_relu,maxpool" },
 };
+
+/* Every node of an op in @ops ran on the CPU, every other one on the GPU; returns how many
+ * did run on the CPU. */
+static int
+check_split (NdPlan *plan, const char *ops)
+{
+  g_auto(GStrv) names = g_strsplit (ops, ",", -1);
+  int on_cpu = 0;
+
+  for (int i = 1; i < plan->n_nodes; i++)
+    {
+      const NdNode *node = nd_graph_node (plan->graph, i);
+      gboolean want_cpu = g_strv_contains ((const char * const *) names,
+                                           nd_op_name (node->op));
+
+      if (g_strcmp0 (plan->op_algo[i], "fused") == 0)
+        {
+          g_assert_false (want_cpu);   /* a CPU op is never folded into a GPU dispatch */
+          continue;
+        }
+      g_assert_cmpint (plan->op_device[i], ==, want_cpu ? ND_DEVICE_KIND_CPU
+                                                        : ND_DEVICE_KIND_VULKAN);
+      on_cpu += want_cpu;
+    }
+  g_assert_cmpint (on_cpu, ==, nd_plan_count_on (plan, ND_DEVICE_KIND_CPU));
+  return on_cpu;
+}
 
 static NdBackend *vulkan;
 static NdBackend *cpu;
@@ -85,13 +132,34 @@ test_model (gconstpointer data)
   want_plan = nd_backend_prepare (cpu, g, &opt, &error);
   g_assert_no_error (error);
   opt.fp16 = c->fp16;
-  got_plan = nd_backend_prepare (vulkan, g, &opt, &error);
+  if (c->env != NULL)
+    {
+      g_auto(GStrv) kv = g_strsplit (c->env, "=", 2);
+
+      g_setenv (kv[0], kv[1], TRUE);
+      got_plan = nd_backend_prepare (vulkan, g, &opt, &error);
+      g_unsetenv (kv[0]);
+    }
+  else
+    got_plan = nd_backend_prepare (vulkan, g, &opt, &error);
   if (c->fp16 && g_error_matches (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED))
     {
       g_test_skip (error->message);
       return;
     }
   g_assert_no_error (error);
+  if (c->cpu_ops != NULL)
+    g_assert_cmpint (check_split (got_plan, c->cpu_ops), >, 0);
+  else
+    g_assert_cmpint (nd_plan_count_on (got_plan, ND_DEVICE_KIND_CPU), ==, 0);
+  if (c->env != NULL && g_str_has_prefix (c->env, "ND_VK_MIN_GROUPS"))
+    {
+      int split = 0;
+
+      for (int i = 1; i < got_plan->n_nodes; i++)
+        split += g_str_has_suffix (got_plan->op_algo[i], "-splitk");
+      g_assert_cmpint (split, >, 0);   /* the forced path was taken, not silently missed */
+    }
   x = nd_test_random_input (1, g->in_c, g->in_h, g->in_w, 31);
   g_assert_true (nd_plan_run (want_plan, x, &error));
   g_assert_true (nd_plan_run (got_plan, x, &error));
@@ -122,7 +190,7 @@ main (int argc, char **argv)
                                             "vulkan-cache", NULL);
   int ret;
 
-  /* Caches in the build tree (see test-vulkan-ops.c). */
+  /* Caches in the build tree (see test-backend-ops.c). */
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
   vulkan = nd_backend_new ("vulkan", -1, &error);
@@ -131,9 +199,19 @@ main (int argc, char **argv)
   cpu = nd_backend_new ("cpu", -1, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *path = g_strdup_printf ("/vulkan-models/%s%s%s", cases[i].model,
-                                               cases[i].fused ? "-fused" : "",
-                                               cases[i].fp16 ? "-fp16" : "");
+      g_autofree char *env = g_strconcat (cases[i].env != NULL ? "-" : "", cases[i].env,
+                                          NULL);
+      g_autofree char *res = cases[i].resolution != 64
+                             ? g_strdup_printf ("-%d", cases[i].resolution) : g_strdup ("");
+      g_autofree char *path = NULL;
+
+      g_strdelimit (env, "=,", '-');
+      /* the forced paths and 224 px are a suite of their own (a meson test each) */
+      path = g_strdup_printf ("/vulkan-%s/%s%s%s%s%s",
+                              cases[i].env != NULL || cases[i].resolution != 64
+                              ? "forced" : "models", cases[i].model, res,
+                              cases[i].fused ? "-fused" : "", cases[i].fp16 ? "-fp16" : "",
+                              env);
 
       g_test_add_data_func (path, &cases[i], test_model);
     }

@@ -10,30 +10,30 @@
  * shape is a specialization constant. Bias (with any BN folded in on the host), a fused
  * residual add / gate and the activation are applied in the epilogue. */
 
-layout (local_size_x_id = 0) in;
-layout (constant_id = 1) const uint BM = 64;
-layout (constant_id = 2) const uint BN = 64;
-layout (constant_id = 3) const uint BK = 16;
-layout (constant_id = 4) const int CIN = 1;     /* per group */
-layout (constant_id = 5) const int H = 1;
-layout (constant_id = 6) const int W = 1;
-layout (constant_id = 7) const int COUT = 1;    /* per group */
-layout (constant_id = 8) const int OH = 1;
-layout (constant_id = 9) const int OW = 1;
-layout (constant_id = 10) const int KS = 1;
-layout (constant_id = 11) const int S = 1;
-layout (constant_id = 12) const int P = 0;
-layout (constant_id = 13) const uint G = 1;
-layout (constant_id = 14) const int HAS_BIAS = 0;
-layout (constant_id = 15) const int ACT = 0;
-layout (constant_id = 16) const float ACT_ALPHA = 0.0;
-layout (constant_id = 18) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
-layout (constant_id = 19) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
+layout (local_size_x_id = ND_SPEC_WG) in;
+layout (constant_id = ND_TILE_BM) const uint BM = 64;
+layout (constant_id = ND_TILE_BN) const uint BN = 64;
+layout (constant_id = ND_TILE_BK) const uint BK = 16;
+layout (constant_id = ND_CONV_CIN) const int CIN = 1;     /* per group */
+layout (constant_id = ND_CONV_H) const int H = 1;
+layout (constant_id = ND_CONV_W) const int W = 1;
+layout (constant_id = ND_CONV_COUT) const int COUT = 1;    /* per group */
+layout (constant_id = ND_CONV_OH) const int OH = 1;
+layout (constant_id = ND_CONV_OW) const int OW = 1;
+layout (constant_id = ND_CONV_KS) const int KS = 1;
+layout (constant_id = ND_CONV_S) const int S = 1;
+layout (constant_id = ND_CONV_P) const int P = 0;
+layout (constant_id = ND_CONV_G) const uint G = 1;
+layout (constant_id = ND_TILE_HAS_BIAS) const int HAS_BIAS = 0;
+layout (constant_id = ND_TILE_ACT) const int ACT = 0;
+layout (constant_id = ND_TILE_ACT_ALPHA) const float ACT_ALPHA = 0.0;
+layout (constant_id = ND_TILE_SPLIT_K) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
+layout (constant_id = ND_TILE_ZN) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
 
-layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
-layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
-layout (std430, binding = 5) readonly buffer Weight { ND_T w[]; };
-layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
+layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = ND_BIND_WEIGHT) readonly buffer Weight { ND_T w[]; };
+layout (std430, binding = ND_BIND_BIAS) readonly buffer Bias { ND_T bias[]; };
 
 const int GM = COUT;
 const int GN = OH * OW;

@@ -7,24 +7,24 @@
 /* Depthwise convolution (groups = C_in = C_out): one invocation per output value, the k×k
  * window unrolled by the compiler (K is a specialization constant), bias + activation fused. */
 
-layout (local_size_x_id = 0) in;
-layout (constant_id = 1) const uint TOTAL = 1;   /* N·C·OH·OW */
-layout (constant_id = 2) const int C = 1;
-layout (constant_id = 3) const int H = 1;
-layout (constant_id = 4) const int W = 1;
-layout (constant_id = 5) const int OH = 1;
-layout (constant_id = 6) const int OW = 1;
-layout (constant_id = 7) const int K = 1;
-layout (constant_id = 8) const int S = 1;
-layout (constant_id = 9) const int P = 0;
-layout (constant_id = 10) const int HAS_BIAS = 0;
-layout (constant_id = 11) const int ACT = 0;
-layout (constant_id = 12) const float ACT_ALPHA = 0.0;
+layout (local_size_x_id = ND_SPEC_WG) in;
+layout (constant_id = ND_DW_TOTAL) const uint TOTAL = 1;   /* N·C·OH·OW */
+layout (constant_id = ND_DW_C) const int C = 1;
+layout (constant_id = ND_DW_H) const int H = 1;
+layout (constant_id = ND_DW_W) const int W = 1;
+layout (constant_id = ND_DW_OH) const int OH = 1;
+layout (constant_id = ND_DW_OW) const int OW = 1;
+layout (constant_id = ND_DW_K) const int K = 1;
+layout (constant_id = ND_DW_S) const int S = 1;
+layout (constant_id = ND_DW_P) const int P = 0;
+layout (constant_id = ND_DW_HAS_BIAS) const int HAS_BIAS = 0;
+layout (constant_id = ND_DW_ACT) const int ACT = 0;
+layout (constant_id = ND_DW_ACT_ALPHA) const float ACT_ALPHA = 0.0;
 
-layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
-layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
-layout (std430, binding = 5) readonly buffer Weight { ND_T w[]; };
-layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
+layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = ND_BIND_WEIGHT) readonly buffer Weight { ND_T w[]; };
+layout (std430, binding = ND_BIND_BIAS) readonly buffer Bias { ND_T bias[]; };
 
 void
 main ()

@@ -9,25 +9,20 @@
  * 2..4 inputs, gate in0 × alpha·σ(in1[n, c]). Inputs 1..3 share bindings 2..4 with the
  * epilogue's summands (r1..r3), which only BN uses. */
 
-#define OP_BN      0
-#define OP_ACT     1   /* the activation alone: ACT says which */
-#define OP_ADD     2
-#define OP_GATE    3
+layout (local_size_x_id = ND_SPEC_WG) in;
+layout (constant_id = ND_ELT_TOTAL) const uint TOTAL = 1;   /* N·C·H·W */
+layout (constant_id = ND_ELT_C) const uint C = 1;
+layout (constant_id = ND_ELT_HW) const uint HW = 1;
+layout (constant_id = ND_ELT_OP) const int OP = 0;
+layout (constant_id = ND_ELT_N_IN) const int N_IN = 1;
+layout (constant_id = ND_ELT_OP_ALPHA) const float OP_ALPHA = 1.0;
+layout (constant_id = ND_ELT_ACT) const int ACT = 0;
+layout (constant_id = ND_ELT_ACT_ALPHA) const float ACT_ALPHA = 0.0;
 
-layout (local_size_x_id = 0) in;
-layout (constant_id = 1) const uint TOTAL = 1;   /* N·C·H·W */
-layout (constant_id = 2) const uint C = 1;
-layout (constant_id = 3) const uint HW = 1;
-layout (constant_id = 4) const int OP = 0;
-layout (constant_id = 5) const int N_IN = 1;
-layout (constant_id = 6) const float OP_ALPHA = 1.0;
-layout (constant_id = 7) const int ACT = 0;
-layout (constant_id = 8) const float ACT_ALPHA = 0.0;
-
-layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
-layout (std430, binding = 1) readonly buffer In0 { ND_T x0[]; };
-layout (std430, binding = 5) readonly buffer Scale { ND_T scale[]; };
-layout (std430, binding = 6) readonly buffer Shift { ND_T shift[]; };
+layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x0[]; };
+layout (std430, binding = ND_BIND_WEIGHT) readonly buffer Scale { ND_T scale[]; };
+layout (std430, binding = ND_BIND_BIAS) readonly buffer Shift { ND_T shift[]; };
 
 void
 main ()
@@ -37,13 +32,13 @@ main ()
 
   if (i >= TOTAL)
     return;
-  if (OP == OP_BN)
+  if (OP == ND_ELT_BN)
     {
       uint c = (i / HW) % C;
 
       v = nd_epilogue (fma (LD (x0[i]), LD (scale[c]), LD (shift[c])), i, i / HW);
     }
-  else if (OP == OP_ADD)
+  else if (OP == ND_ELT_ADD)
     {
       v = LD (x0[i]) + LD (r1[i]);
       if (N_IN > 2)
@@ -51,7 +46,7 @@ main ()
       if (N_IN > 3)
         v += LD (r3[i]);
     }
-  else if (OP == OP_GATE)
+  else if (OP == ND_ELT_GATE)
     v = LD (x0[i]) * (OP_ALPHA * nd_sigmoid (LD (r1[i / HW])));
   else
     v = LD (x0[i]);

@@ -11,31 +11,31 @@
  *   C[z][m][n] → y[b·C_BATCH + (g·M + m)·SCM + n·SCN], plus bias, the fused epilogue (for
  *   1×1 convolutions only: its channel index assumes C_BATCH = G·M·SCM) and activation. */
 
-layout (local_size_x_id = 0) in;
-layout (constant_id = 1) const uint BM = 64;
-layout (constant_id = 2) const uint BN = 64;
-layout (constant_id = 3) const uint BK = 16;
-layout (constant_id = 4) const int M = 1;
-layout (constant_id = 5) const int N = 1;
-layout (constant_id = 6) const int K = 1;
-layout (constant_id = 7) const uint G = 1;
-layout (constant_id = 8) const uint SBK = 1;
-layout (constant_id = 9) const uint SBN = 1;
-layout (constant_id = 10) const uint B_BATCH = 0;
-layout (constant_id = 11) const uint SCM = 1;
-layout (constant_id = 12) const uint SCN = 1;
-layout (constant_id = 13) const uint C_BATCH = 0;
-layout (constant_id = 14) const int HAS_BIAS = 0;
-layout (constant_id = 15) const int ACT = 0;
-layout (constant_id = 16) const float ACT_ALPHA = 0.0;
-layout (constant_id = 18) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
-layout (constant_id = 19) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
-layout (constant_id = 17) const int GEMV = 0;   /* 1: a workgroup per output (m, n), see gemv */
+layout (local_size_x_id = ND_SPEC_WG) in;
+layout (constant_id = ND_TILE_BM) const uint BM = 64;
+layout (constant_id = ND_TILE_BN) const uint BN = 64;
+layout (constant_id = ND_TILE_BK) const uint BK = 16;
+layout (constant_id = ND_GEMM_M) const int M = 1;
+layout (constant_id = ND_GEMM_N) const int N = 1;
+layout (constant_id = ND_GEMM_K) const int K = 1;
+layout (constant_id = ND_GEMM_G) const uint G = 1;
+layout (constant_id = ND_GEMM_SBK) const uint SBK = 1;
+layout (constant_id = ND_GEMM_SBN) const uint SBN = 1;
+layout (constant_id = ND_GEMM_B_BATCH) const uint B_BATCH = 0;
+layout (constant_id = ND_GEMM_SCM) const uint SCM = 1;
+layout (constant_id = ND_GEMM_SCN) const uint SCN = 1;
+layout (constant_id = ND_GEMM_C_BATCH) const uint C_BATCH = 0;
+layout (constant_id = ND_TILE_HAS_BIAS) const int HAS_BIAS = 0;
+layout (constant_id = ND_TILE_ACT) const int ACT = 0;
+layout (constant_id = ND_TILE_ACT_ALPHA) const float ACT_ALPHA = 0.0;
+layout (constant_id = ND_TILE_SPLIT_K) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
+layout (constant_id = ND_TILE_ZN) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
+layout (constant_id = ND_GEMM_GEMV) const int GEMV = 0;   /* 1: a workgroup per output (m, n), see gemv */
 
-layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
-layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
-layout (std430, binding = 5) readonly buffer Weight { ND_T w[]; };
-layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
+layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = ND_BIND_WEIGHT) readonly buffer Weight { ND_T w[]; };
+layout (std430, binding = ND_BIND_BIAS) readonly buffer Bias { ND_T bias[]; };
 
 const int GM = M;
 const int GN = N;

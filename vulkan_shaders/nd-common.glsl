@@ -1,12 +1,13 @@
 /* Copyright 2026 The Nondeep Explorer authors
  * SPDX-License-Identifier: GPL-3.0-or-later */
-/* Shared by every compute shader. Binding layout (one descriptor set layout for all):
- *   0 output, 1..4 inputs, 5 weight / scale, 6 bias / shift.
- * Constant 0 is always the workgroup size.
+/* Shared by every compute shader. Bindings, specialization-constant ids and op codes come
+ * from nd-shader-abi.h, which the Vulkan backend includes too.
  *
  * Storage precision: every buffer element is ND_T, read with LD and written with ST. The
  * build compiles each shader twice, as is (float) and with ND_F16 (float16_t storage,
  * VK_KHR_16bit_storage): half the memory traffic, arithmetic still in fp32. */
+
+#include "nd-shader-abi.h"
 
 #ifdef ND_F16
 #extension GL_EXT_shader_16bit_storage : require
@@ -18,12 +19,6 @@
 #define LD(v) (v)
 #define ST(v) (v)
 #endif
-
-#define ND_ACT_NONE    0
-#define ND_ACT_RELU    1
-#define ND_ACT_SILU    2
-#define ND_ACT_SIGMOID 3
-#define ND_ACT_LEAKY   4
 
 float
 nd_sigmoid (float v)

@@ -6,15 +6,15 @@
  * dispatch instead of three. GATE_FIRST: the gate applies before the add (ParNet's identity
  * branch) rather than after it. Specialization ids 24–27 are reserved for this. */
 
-layout (constant_id = 24) const int N_RES = 0;
-layout (constant_id = 25) const int HAS_GATE = 0;
-layout (constant_id = 26) const int GATE_FIRST = 0;
-layout (constant_id = 27) const float GATE_ALPHA = 1.0;
+layout (constant_id = ND_EPI_N_RES) const int N_RES = 0;
+layout (constant_id = ND_EPI_HAS_GATE) const int HAS_GATE = 0;
+layout (constant_id = ND_EPI_GATE_FIRST) const int GATE_FIRST = 0;
+layout (constant_id = ND_EPI_GATE_ALPHA) const float GATE_ALPHA = 1.0;
 
-layout (std430, binding = 2) readonly buffer Res1 { ND_T r1[]; };
-layout (std430, binding = 3) readonly buffer Res2 { ND_T r2[]; };
-layout (std430, binding = 4) readonly buffer Res3 { ND_T r3[]; };
-layout (std430, binding = 7) readonly buffer Gate { ND_T se[]; };
+layout (std430, binding = ND_BIND_IN1) readonly buffer Res1 { ND_T r1[]; };
+layout (std430, binding = ND_BIND_IN2) readonly buffer Res2 { ND_T r2[]; };
+layout (std430, binding = ND_BIND_IN3) readonly buffer Res3 { ND_T r3[]; };
+layout (std430, binding = ND_BIND_GATE) readonly buffer Gate { ND_T se[]; };
 
 /* @idx: the output element; @nc: its image·channels + channel index. */
 float

@@ -6,26 +6,19 @@
 /* Average / max pooling (fixed window, floor mode; avg counts pad cells as PyTorch's
  * count_include_pad=True, max ignores them) and the adaptive forms (PyTorch's start/end). */
 
-#define MODE_AVG          0
-#define MODE_MAX          1
-#define MODE_ADAPTIVE_AVG 2
-#define MODE_ADAPTIVE_MAX 3
-#define MODE_GLOBAL_AVG   4   /* adaptive to 1×1: one workgroup per plane, a tree reduction */
-#define MODE_GLOBAL_MAX   5
+layout (local_size_x_id = ND_SPEC_WG) in;
+layout (constant_id = ND_POOL_TOTAL) const uint TOTAL = 1;   /* N·C·OH·OW */
+layout (constant_id = ND_POOL_H) const int H = 1;
+layout (constant_id = ND_POOL_W) const int W = 1;
+layout (constant_id = ND_POOL_OH) const int OH = 1;
+layout (constant_id = ND_POOL_OW) const int OW = 1;
+layout (constant_id = ND_POOL_K) const int K = 1;
+layout (constant_id = ND_POOL_S) const int S = 1;
+layout (constant_id = ND_POOL_P) const int P = 0;
+layout (constant_id = ND_POOL_MODE) const int MODE = 0;
 
-layout (local_size_x_id = 0) in;
-layout (constant_id = 1) const uint TOTAL = 1;   /* N·C·OH·OW */
-layout (constant_id = 2) const int H = 1;
-layout (constant_id = 3) const int W = 1;
-layout (constant_id = 4) const int OH = 1;
-layout (constant_id = 5) const int OW = 1;
-layout (constant_id = 6) const int K = 1;
-layout (constant_id = 7) const int S = 1;
-layout (constant_id = 8) const int P = 0;
-layout (constant_id = 9) const int MODE = 0;
-
-layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
-layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
 
 shared float partial[gl_WorkGroupSize.x];
 
@@ -38,7 +31,7 @@ global_pool ()
   uint plane = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
   uint tid = gl_LocalInvocationID.x;
   uint base = plane * uint (H * W);
-  bool is_max = MODE == MODE_GLOBAL_MAX;
+  bool is_max = MODE == ND_POOL_GLOBAL_MAX;
   float acc = is_max ? uintBitsToFloat (0xff800000u) : 0.0;
 
   if (plane >= TOTAL)
@@ -63,10 +56,10 @@ main ()
   uint i = nd_index ();
   int ox, oy, y0, y1, x0, x1;
   uint base;
-  bool is_max = MODE == MODE_MAX || MODE == MODE_ADAPTIVE_MAX;
+  bool is_max = MODE == ND_POOL_MAX || MODE == ND_POOL_ADAPTIVE_MAX;
   float acc;
 
-  if (MODE >= MODE_GLOBAL_AVG)
+  if (MODE >= ND_POOL_GLOBAL_AVG)
     {
       global_pool ();
       return;
@@ -76,7 +69,7 @@ main ()
   ox = int (i % uint (OW));
   oy = int ((i / uint (OW)) % uint (OH));
   base = (i / uint (OW * OH)) * uint (H * W);
-  if (MODE == MODE_AVG || MODE == MODE_MAX)
+  if (MODE == ND_POOL_AVG || MODE == ND_POOL_MAX)
     {
       y0 = oy * S - P;
       x0 = ox * S - P;
@@ -98,9 +91,9 @@ main ()
 
         acc = is_max ? max (acc, v) : acc + v;
       }
-  if (MODE == MODE_AVG)
+  if (MODE == ND_POOL_AVG)
     acc /= float (K * K);
-  else if (MODE == MODE_ADAPTIVE_AVG)
+  else if (MODE == ND_POOL_ADAPTIVE_AVG)
     acc /= float ((y1 - y0) * (x1 - x0));
   y[i] = ST (acc);
 }

@@ -5,13 +5,13 @@
 
 /* Softmax over channels, one invocation per (image, pixel), max-subtracted. */
 
-layout (local_size_x_id = 0) in;
-layout (constant_id = 1) const uint TOTAL = 1;   /* N·H·W */
-layout (constant_id = 2) const uint C = 1;
-layout (constant_id = 3) const uint HW = 1;
+layout (local_size_x_id = ND_SPEC_WG) in;
+layout (constant_id = ND_SOFTMAX_TOTAL) const uint TOTAL = 1;   /* N·H·W */
+layout (constant_id = ND_SOFTMAX_C) const uint C = 1;
+layout (constant_id = ND_SOFTMAX_HW) const uint HW = 1;
 
-layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
-layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
 
 void
 main ()

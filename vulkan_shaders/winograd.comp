@@ -11,21 +11,21 @@
  * bias and applies the fused epilogue and activation. Tiles t = (image, ty, tx) cover the
  * output in 2×2 blocks. The weights U = G g Gᵀ are transformed on the host. */
 
-layout (local_size_x_id = 0) in;
-layout (constant_id = 1) const uint TOTAL = 1;   /* channels · tiles */
-layout (constant_id = 2) const int C = 1;        /* MODE 0: C_in; MODE 1: C_out */
-layout (constant_id = 3) const int H = 1;        /* input = output size */
-layout (constant_id = 4) const int W = 1;
-layout (constant_id = 5) const int TH = 1;
-layout (constant_id = 6) const int TW = 1;
-layout (constant_id = 7) const int MODE = 0;
-layout (constant_id = 8) const int HAS_BIAS = 0;
-layout (constant_id = 9) const int ACT = 0;
-layout (constant_id = 10) const float ACT_ALPHA = 0.0;
+layout (local_size_x_id = ND_SPEC_WG) in;
+layout (constant_id = ND_WINO_TOTAL) const uint TOTAL = 1;   /* channels · tiles */
+layout (constant_id = ND_WINO_C) const int C = 1;        /* MODE 0: C_in; MODE 1: C_out */
+layout (constant_id = ND_WINO_H) const int H = 1;        /* input = output size */
+layout (constant_id = ND_WINO_W) const int W = 1;
+layout (constant_id = ND_WINO_TH) const int TH = 1;
+layout (constant_id = ND_WINO_TW) const int TW = 1;
+layout (constant_id = ND_WINO_MODE) const int MODE = 0;
+layout (constant_id = ND_WINO_HAS_BIAS) const int HAS_BIAS = 0;
+layout (constant_id = ND_WINO_ACT) const int ACT = 0;
+layout (constant_id = ND_WINO_ACT_ALPHA) const float ACT_ALPHA = 0.0;
 
-layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
-layout (std430, binding = 1) readonly buffer In0 { ND_T x[]; };
-layout (std430, binding = 6) readonly buffer Bias { ND_T bias[]; };
+layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = ND_BIND_BIAS) readonly buffer Bias { ND_T bias[]; };
 
 void
 main ()

@@ -53,6 +53,40 @@ time_runs (NdPlan *plan, const NdTensor *input, int warmup, int iters, double *t
  * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
  * gflops, prepare_ms, ops[{id, name, op, block, role, stream, algo, median_ms, gflops}],
  * op_sum_ms, streams[{stream (-1 = shared), ms}]. */
+static const char *
+device_name (NdDeviceKind kind)
+{
+  return kind == ND_DEVICE_KIND_CPU ? "cpu" : "vulkan";
+}
+
+/* Where the ops ran (a Vulkan plan runs the ops its device cannot on the CPU) and the
+ * activation memory the buffer planner saved. */
+static void
+print_split (JsonBuilder *b, NdPlan *plan, gboolean json)
+{
+  int on_cpu = nd_plan_count_on (plan, ND_DEVICE_KIND_CPU);
+  int on_vk = nd_plan_count_on (plan, ND_DEVICE_KIND_VULKAN);
+  double mib = plan->activation_bytes / 1048576.0;
+  double unshared = plan->activation_bytes_unshared / 1048576.0;
+
+  json_builder_set_member_name (b, "ops_on");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "cpu");
+  json_builder_add_int_value (b, on_cpu);
+  json_builder_set_member_name (b, "vulkan");
+  json_builder_add_int_value (b, on_vk);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "activation_mib");
+  json_builder_add_double_value (b, mib);
+  json_builder_set_member_name (b, "activation_mib_unshared");
+  json_builder_add_double_value (b, unshared);
+  if (json)
+    return;
+  if (on_vk > 0)
+    printf (_("ops run on Vulkan: %d, on the CPU: %d\n"), on_vk, on_cpu);
+  printf (_("activation buffers: %.1f MiB (%.1f MiB without reuse)\n"), mib, unshared);
+}
+
 int
 nd_cli_bench (int argc, char **argv)
 {
@@ -132,7 +166,7 @@ nd_cli_bench (int argc, char **argv)
 
   {
     g_autoptr(JsonBuilder) b = json_builder_new ();
-    const char *core = g_str_equal (backend->name, "vulkan") ? NULL : nd_cpu_blas_corename ();
+    const char *core = backend->kind == ND_DEVICE_KIND_CPU ? nd_cpu_blas_corename () : NULL;
     NdPlan *ops = separate ? op_plan : plan;
     double op_sum = 0;
 
@@ -186,6 +220,7 @@ nd_cli_bench (int argc, char **argv)
         json_builder_set_member_name (b, "stream");
         json_builder_add_int_value (b, node->stream);
         MEMBER_STR ("algo", ops->op_algo[k] ? ops->op_algo[k] : "");
+        MEMBER_STR ("device", device_name (ops->op_device[k]));
         MEMBER_DBL ("median_ms", op_med);
         MEMBER_DBL ("gflops", gf);
         json_builder_end_object (b);
@@ -194,8 +229,12 @@ nd_cli_bench (int argc, char **argv)
             g_autofree char *label = g_strdup_printf ("%d %s", k,
                                                       node->name ? node->name : node->block ? node->block : "");
 
-            printf ("%-40.40s %-18s %-16s %10.3f %9.1f\n", label, nd_op_name (node->op),
-                    ops->op_algo[k] ? ops->op_algo[k] : "", op_med, gf);
+            g_autofree char *algo = g_strdup_printf ("%s%s", ops->op_algo[k] ? ops->op_algo[k] : "",
+                                                     ops->op_device[k] != backend->kind
+                                                     ? " (cpu)" : "");
+
+            printf ("%-40.40s %-18s %-16s %10.3f %9.1f\n", label, nd_op_name (node->op), algo,
+                    op_med, gf);
           }
         if (node->stream < ND_BENCH_MAX_STREAMS)
           stream_ms[node->stream + 1] += op_med;
@@ -223,6 +262,7 @@ nd_cli_bench (int argc, char **argv)
             }
         }
     json_builder_end_array (b);
+    print_split (b, ops, o.json);
     json_builder_end_object (b);
 #undef MEMBER_STR
 #undef MEMBER_INT

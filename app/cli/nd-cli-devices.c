@@ -8,22 +8,10 @@
 #include <json-glib/json-glib.h>
 
 #include "nd-cli-devices.h"
-#include "nd-error.h"
-#if ND_HAVE_VULKAN
-#include "nd-backend-vulkan.h"
-#endif
+#include "nd-device.h"
 
-static GPtrArray *
-list_devices (GError **error)
-{
-#if ND_HAVE_VULKAN
-  return nd_vulkan_list_devices (error);
-#else
-  g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                       _("This build has no Vulkan backend"));
-  return NULL;
-#endif
-}
+/* Everything comes from the device layer, which opens no device. --json lists the Vulkan
+ * devices only, with the keys scripts rely on; the text adds the CPU last. */
 
 static void
 print_json (GPtrArray *devices)
@@ -34,10 +22,9 @@ print_json (GPtrArray *devices)
   g_autofree char *text = NULL;
 
   json_builder_begin_array (b);
-#if ND_HAVE_VULKAN
   for (guint i = 0; devices != NULL && i < devices->len; i++)
     {
-      NdVulkanDeviceInfo *info = g_ptr_array_index (devices, i);
+      NdDeviceInfo *info = g_ptr_array_index (devices, i);
 
       json_builder_begin_object (b);
 #define MEMBER(k, add, v) json_builder_set_member_name (b, k); add (b, v)
@@ -55,7 +42,6 @@ print_json (GPtrArray *devices)
 #undef MEMBER
       json_builder_end_object (b);
     }
-#endif
   json_builder_end_array (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
@@ -75,12 +61,13 @@ nd_cli_devices (int argc, char **argv)
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr(NdDeviceInfo) cpu = NULL;
   g_auto(GStrv) args = g_new0 (char *, argc + 1);
 
   /* Parse a copy so the caller's argv stays intact. */
   for (int i = 0; i < argc; i++)
     args[i] = g_strdup (argv[i]);
-  g_option_context_set_summary (context, _("List the Vulkan devices the backend can use."));
+  g_option_context_set_summary (context, _("List the devices the backends can use: each Vulkan device, then the CPU."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse_strv (context, &args, &error))
     {
@@ -94,27 +81,26 @@ nd_cli_devices (int argc, char **argv)
     }
 
   /* No loader or no device is an answer (an empty list), not a failure. */
-  devices = list_devices (&error);
+  devices = nd_device_list_vulkan (&error);
   if (json)
     {
       print_json (devices);
       return 0;
     }
   if (devices == NULL)
+    printf (_("No Vulkan devices: %s\n"), error->message);
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
     {
-      printf (_("No Vulkan devices: %s\n"), error->message);
-      return 0;
-    }
-#if ND_HAVE_VULKAN
-  for (guint i = 0; i < devices->len; i++)
-    {
-      NdVulkanDeviceInfo *info = g_ptr_array_index (devices, i);
+      NdDeviceInfo *info = g_ptr_array_index (devices, i);
 
       printf ("%d\t%s\t%s\t%" G_GUINT64_FORMAT " MiB, workgroup ≤ %u, %u KiB shared, "
-              "timestamps %s, fp16 storage %s\n", info->index, info->name, info->type,
+              "timestamps %s, fp16 storage %s%s\n", info->index, info->name, info->type,
               info->memory_mib, info->max_workgroup_invocations, info->shared_memory_kib,
-              info->timestamps ? _("yes") : _("no"), info->fp16_storage ? _("yes") : _("no"));
+              info->timestamps ? _("yes") : _("no"), info->fp16_storage ? _("yes") : _("no"),
+              info->preferred ? _(" (the default)") : info->usable ? "" : _(" (unusable)"));
     }
-#endif
+  cpu = nd_device_describe_cpu ();
+  printf ("cpu\t%s\t%s\t%" G_GUINT64_FORMAT " MiB, %u threads, %s\n", cpu->name, cpu->type,
+          cpu->memory_mib, cpu->threads, cpu->driver);
   return 0;
 }

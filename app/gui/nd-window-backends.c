@@ -6,24 +6,26 @@
 
 #include <glib/gi18n.h>
 
-#include "nd-backend.h"
+#include "nd-device.h"
 #include "nd-window-private.h"
 
-/* The backend drop-down: the CPU and, where one opens, the Vulkan device, each by a short name
- * with the full descriptions in the tooltip; without Vulkan, the banner says why. And the fp16
+/* The backend drop-down: the CPU and, where there is a usable one, the Vulkan device the
+ * backend would open, each by a short name with the full descriptions in the tooltip; without
+ * Vulkan, the banner says why. The device layer describes them without opening a device, so
+ * probing costs the main thread no vkCreateDevice. And the fp16
  * switch, which only a Vulkan device with 16-bit storage can honour. */
 
 /* "Vulkan, llvmpipe (LLVM 15.0.6, 256 bits) (cpu), API …" → "Vulkan, llvmpipe": the header
  * bar has no room for the whole description. */
 static char *
-short_description (const NdBackend *backend, const char *fallback)
+short_description (const NdDeviceInfo *device, const char *fallback)
 {
   g_autofree char *text = NULL;
   char *cut;
 
-  if (backend == NULL || backend->description == NULL)
+  if (device == NULL || device->description == NULL)
     return g_strdup (fallback);
-  text = g_strdup (backend->description);
+  text = g_strdup (device->description);
   if ((cut = strchr (text, '(')) != NULL)
     *cut = '\0';
   g_strchomp (text);
@@ -43,16 +45,13 @@ _nd_window_probe_backends (NdWindow *self)
 {
   g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
   g_autoptr(GError) error = NULL;
-  NdBackend *vk = nd_backend_new ("vulkan", -1, &error);
-  NdBackend *cpu = nd_backend_new ("cpu", -1, NULL);
-
-  g_autoptr(GString) tooltip = g_string_new (NULL);
+  g_autoptr(NdDeviceInfo) cpu = nd_device_describe_cpu ();
+  g_autoptr(GPtrArray) devices = nd_device_list_vulkan (&error);
+  NdDeviceInfo *vk = nd_device_find_preferred (devices, ND_DEVICE_KIND_VULKAN);
+  g_autoptr(GString) tooltip = g_string_new (cpu->description);
   g_autofree char *cpu_name = short_description (cpu, _("CPU"));
 
   gtk_string_list_append (list, cpu_name);
-  if (cpu != NULL && cpu->description != NULL)
-    g_string_append (tooltip, cpu->description);
-  g_clear_pointer (&cpu, nd_backend_free);
   self->have_vulkan = vk != NULL;
   self->have_gpu = vk != NULL && vk->gpu;
   self->have_fp16 = vk != NULL && vk->fp16_storage;
@@ -61,14 +60,14 @@ _nd_window_probe_backends (NdWindow *self)
       g_autofree char *vk_name = short_description (vk, "Vulkan");
 
       gtk_string_list_append (list, vk_name);
-      if (vk->description != NULL)
-        g_string_append_printf (tooltip, "\n%s", vk->description);
-      nd_backend_free (vk);
+      g_string_append_printf (tooltip, "\n%s", vk->description);
     }
   else
     {
+      const char *why = error != NULL ? error->message
+                        : _("No Vulkan 1.1 device with a compute queue is available");
       g_autofree char *text = g_strdup_printf (_("Vulkan unavailable: running on the CPU (%s)"),
-                                               error->message);
+                                               why);
 
       _nd_window_show_banner (self, text);
     }

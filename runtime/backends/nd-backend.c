@@ -74,10 +74,11 @@ nd_backend_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *opt
                      _("No node %d to capture"), options->capture[i]);
         return NULL;
       }
-  if (options->fp16 && !g_str_equal (backend->name, "vulkan"))
+  if (options->fp16 && !backend->fp16_storage)
     {
-      g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                           _("fp16 storage is an option of the Vulkan backend only"));
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("fp16 storage needs a device with 16-bit storage buffers (%s); run in "
+                     "fp32"), backend->description);
       return NULL;
     }
   plan = backend->klass->prepare (backend, graph, options, error);
@@ -119,6 +120,24 @@ nd_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
   return ok;
 }
 
+gboolean
+nd_backend_supports_op (NdBackend *backend, const NdGraph *graph, const NdNode *node, int batch)
+{
+  g_return_val_if_fail (backend != NULL && node != NULL, FALSE);
+  return backend->klass->supports_op == NULL
+         || backend->klass->supports_op (backend, graph, node, batch);
+}
+
+int
+nd_plan_count_on (NdPlan *plan, NdDeviceKind kind)
+{
+  int n = 0;
+
+  for (int i = 1; i < plan->n_nodes; i++)
+    n += plan->op_device[i] == kind && g_strcmp0 (plan->op_algo[i], "fused") != 0;
+  return n;
+}
+
 NdTensor *
 nd_plan_get_captured (NdPlan *plan, int node)
 {
@@ -156,6 +175,9 @@ nd_plan_init_common (NdPlan *plan, NdBackend *backend, NdGraph *graph,
   plan->capture_mask = g_new0 (gboolean, n);
   plan->op_ms = g_new0 (double, n);
   plan->op_algo = g_new0 (const char *, n);
+  plan->op_device = g_new (NdDeviceKind, n);
+  for (int i = 0; i < n; i++)
+    plan->op_device[i] = backend->kind;
   for (int i = 0; i < options->n_capture; i++)
     plan->capture_mask[options->capture[i]] = TRUE;
 }
@@ -169,6 +191,7 @@ nd_plan_clear_common (NdPlan *plan)
   g_clear_pointer (&plan->capture_mask, g_free);
   g_clear_pointer (&plan->op_ms, g_free);
   g_clear_pointer (&plan->op_algo, g_free);
+  g_clear_pointer (&plan->op_device, g_free);
   g_clear_pointer (&plan->output, nd_tensor_unref);
   g_clear_pointer (&plan->graph, nd_graph_unref);
 }

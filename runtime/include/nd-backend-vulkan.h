@@ -3,27 +3,14 @@
 #pragma once
 
 #include "nd-backend.h"
+#include "nd-device.h"
 
 G_BEGIN_DECLS
 
-typedef struct
-{
-  int   index;
-  char *name;
-  char *type;        /* "discrete", "integrated", "virtual", "cpu", "other" */
-  char *driver;
-  char *api_version;
-  /* Limits and features the backend uses. */
-  guint64  memory_mib;            /* largest device-local heap */
-  guint32  max_workgroup_invocations;
-  guint32  shared_memory_kib;
-  gboolean timestamps;            /* on a compute queue */
-  gboolean fp16_storage;          /* 16-bit storage buffers: --fp16 */
-} NdVulkanDeviceInfo;
-
-void        nd_vulkan_device_info_free   (NdVulkanDeviceInfo *info);
-/* Every physical device (element type NdVulkanDeviceInfo*); NULL + DEVICE_UNAVAILABLE when
- * there is no loader or no device. */
+/* The device list moved to the device layer (nd-device.h); these names stay for callers. */
+typedef NdDeviceInfo NdVulkanDeviceInfo;
+#define nd_vulkan_device_info_free nd_device_info_free
+/* Same as nd_device_list_vulkan(). */
 GPtrArray  *nd_vulkan_list_devices       (GError **error);
 /* @device: index from nd_vulkan_list_devices(), or -1 for the preferred one (a discrete GPU
  * first). NULL + DEVICE_UNAVAILABLE when none can be used; callers fall back to the CPU. */

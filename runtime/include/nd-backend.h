@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "nd-device.h"
 #include "nd-graph.h"
 #include "nd-tensor.h"
 
@@ -47,6 +48,12 @@ typedef struct
                           GError             **error);
   void      (*plan_free) (NdPlan              *plan);
   void      (*free)      (NdBackend           *self);
+  /* (optional; NULL: every op) Whether the backend runs @node itself for @batch images; a
+   * plan runs the ops it does not on the CPU, with the transfers in between. */
+  gboolean  (*supports_op) (NdBackend         *self,
+                            const NdGraph     *graph,
+                            const NdNode      *node,
+                            int                batch);
 } NdBackendClass;
 
 struct _NdBackend
@@ -54,6 +61,8 @@ struct _NdBackend
   const NdBackendClass *klass;
   char                 *name;         /* "cpu", "vulkan" */
   char                 *description;  /* e.g. "CPU, OpenBLAS SkylakeX, 2 threads" */
+  /* Capabilities: callers test these, never the name. */
+  NdDeviceKind          kind;         /* where plans run and keep their buffers */
   gboolean              gpu;          /* runs on a GPU (not the CPU, nor lavapipe on it) */
   gboolean              timings_serialize; /* per-op timings change the schedule (barriers
                                             * around each dispatch): time latency without */
@@ -73,8 +82,12 @@ struct _NdPlan
   gboolean    *capture_mask;/* [n_nodes] */
   double      *op_ms;       /* [n_nodes] time of each node in the last run; 0 if merged */
   const char **op_algo;     /* [n_nodes] algorithm, e.g. "ref", "im2col+sgemm", "fused" */
+  NdDeviceKind *op_device; /* [n_nodes] where each node ran (the CPU for a Vulkan plan's
+                            * fallback ops) */
   double       total_ms;    /* wall time of the last run */
   double       prepare_ms;  /* cold: plan creation (packing, pipelines) */
+  guint64      activation_bytes;          /* the node-output buffers as planned (reused) */
+  guint64      activation_bytes_unshared; /* … and with one buffer per value */
   gboolean     timings;
 };
 
@@ -91,6 +104,13 @@ NdPlan     *nd_backend_prepare       (NdBackend           *backend,
 gboolean    nd_plan_run              (NdPlan         *plan,
                                       const NdTensor *input,
                                       GError        **error);
+gboolean    nd_backend_supports_op   (NdBackend     *backend,
+                                      const NdGraph *graph,
+                                      const NdNode  *node,
+                                      int            batch);
+/* How many of the plan's nodes ran (not fused away) on @kind. */
+int         nd_plan_count_on         (NdPlan       *plan,
+                                      NdDeviceKind  kind);
 NdTensor   *nd_plan_get_captured     (NdPlan *plan,
                                       int     node);
 void        nd_plan_free             (NdPlan *plan);

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "nd-backend-cpu.h"
+#include "nd-buffer-plan.h"
 #include "nd-cpu-kernel.h"
 #include "nd-cpu-pool.h"
 #include "nd-error.h"
@@ -20,8 +21,9 @@
  *     reader of the previous one, none captured) absorbs that chain into its output pass; the
  *     conv then runs at the position of the last absorbed node (its other inputs exist by
  *     then) and writes that node's buffer; absorbed nodes report "fused" and 0 ms;
- *  3. buffers: each node's output gets a slot of a pool, reused once its last reader has run
- *     (liveness); captured nodes and the output keep slots of their own. Nothing is allocated
+ *  3. buffers: each node's output gets a slot from the shared planner (nd-buffer-plan.h),
+ *     reused once its last reader has run (liveness); captured nodes and the output keep
+ *     slots of their own. Nothing is allocated
  *     on the run path except the copies handed out for captured nodes. */
 
 typedef struct
@@ -176,7 +178,8 @@ no_free (gpointer data)
 {
 }
 
-/* Liveness: assigns every written buffer a slot; returns FALSE on allocation failure. */
+/* Liveness through the shared planner (runtime/graph): every position is a fence, as the
+ * CPU runs one node at a time; returns FALSE on allocation failure. */
 static gboolean
 plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
 {
@@ -184,9 +187,7 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
   int n = plan->n_nodes;
   g_autofree int *pos = g_new (int, n);        /* where each node's work happens */
   g_autofree int *last_use = g_new0 (int, n);
-  g_autofree int *slot_of = g_new (int, n);
-  g_autoptr(GArray) sizes = g_array_new (FALSE, TRUE, sizeof (gsize));
-  g_autoptr(GArray) busy = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  g_autoptr(NdBufferPlan) bp = nd_buffer_plan_new (n, n);
 
   for (int p = 0; p < n; p++)
     pos[p] = p;
@@ -204,70 +205,33 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
 
       for (int k = 0; k < node->n_inputs; k++)
         last_use[node->inputs[k]] = MAX (last_use[node->inputs[k]], pos[v]);
-      slot_of[v] = -1;
     }
-
   for (int p = 1; p < n; p++)
     {
       int h = self->runs_at[p], v;
       const NdNode *out;
-      gsize need;
-      int pick = -1, fit = -1, grow = -1;
 
       if (h < 0)
         continue;
       v = self->writes[h];
       out = nd_graph_node (graph, v);
-      need = MAX ((gsize) batch * out->out_c * out->out_h * out->out_w, 16);
-      /* the smallest free slot that fits, else the largest free one, grown */
-      for (guint s = 0; s < sizes->len; s++)
-        {
-          gsize size = g_array_index (sizes, gsize, s);
-
-          if (g_array_index (busy, gboolean, s))
-            continue;
-          if (size >= need && (fit < 0 || size < g_array_index (sizes, gsize, fit)))
-            fit = s;
-          if (size < need && (grow < 0 || size > g_array_index (sizes, gsize, grow)))
-            grow = s;
-        }
-      pick = fit >= 0 ? fit : grow;
-      if (pick < 0)
-        {
-          g_array_append_val (sizes, need);
-          g_array_set_size (busy, sizes->len);
-          pick = sizes->len - 1;
-        }
-      else if (g_array_index (sizes, gsize, pick) < need)
-        g_array_index (sizes, gsize, pick) = need;
-      g_array_index (busy, gboolean, pick) = TRUE;
-      slot_of[v] = pick;
-      /* release the slots whose last reader ran at p (never captured nodes or the output) */
-      for (int r = 1; r < n; r++)
-        if (slot_of[r] >= 0 && last_use[r] == p && !plan->capture_mask[r]
-            && r != graph->output && r != v)
-          g_array_index (busy, gboolean, slot_of[r]) = FALSE;
-      /* a node nobody reads (a dead end) frees at once unless it must be kept */
-      if (last_use[v] == 0 && !plan->capture_mask[v] && v != graph->output)
-        g_array_index (busy, gboolean, pick) = FALSE;
+      nd_buffer_plan_set_value (bp, v,
+                                MAX ((gsize) batch * out->out_c * out->out_h * out->out_w, 16),
+                                p, last_use[v]);
+      if (plan->capture_mask[v] || v == graph->output)
+        nd_buffer_plan_keep (bp, v);
     }
-
-  self->n_slots = sizes->len;
-  {
-    gsize pooled = 0, naive = 0;
-
-    for (guint sl = 0; sl < sizes->len; sl++)
-      pooled += g_array_index (sizes, gsize, sl);
-    for (int v = 1; v < n; v++)
-      naive += (gsize) batch * nd_graph_node (graph, v)->out_c * nd_graph_node (graph, v)->out_h
-               * nd_graph_node (graph, v)->out_w;
-    g_debug ("CPU plan: %d nodes in %d buffers, %.1f MiB (%.1f MiB without reuse)", n - 1,
-             self->n_slots, pooled * 4.0 / (1 << 20), naive * 4.0 / (1 << 20));
-  }
+  nd_buffer_plan_solve (bp);
+  self->n_slots = nd_buffer_plan_n_slots (bp);
+  plan->activation_bytes = nd_buffer_plan_total (bp) * sizeof (float);
+  plan->activation_bytes_unshared = nd_buffer_plan_unshared (bp) * sizeof (float);
+  g_debug ("CPU plan: %d nodes in %d buffers, %.1f MiB (%.1f MiB without reuse)", n - 1,
+           self->n_slots, plan->activation_bytes / 1048576.0,
+           plan->activation_bytes_unshared / 1048576.0);
   self->slots = g_new0 (float *, self->n_slots);
   for (int s = 0; s < self->n_slots; s++)
     if (posix_memalign ((void **) &self->slots[s], 64,
-                        g_array_index (sizes, gsize, s) * sizeof (float)) != 0)
+                        nd_buffer_plan_slot_size (bp, s) * sizeof (float)) != 0)
       {
         self->slots[s] = NULL;
         g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_OUT_OF_MEMORY,
@@ -275,13 +239,14 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
         return FALSE;
       }
   for (int v = 1; v < n; v++)
-    if (slot_of[v] >= 0)
+    if (nd_buffer_plan_slot (bp, v) >= 0)
       {
         const NdNode *node = nd_graph_node (graph, v);
         int64_t shape[4] = { batch, node->out_c, node->out_h, node->out_w };
 
         /* a view: the plan frees the slot */
-        self->buffers[v] = nd_tensor_new_wrap (4, shape, self->slots[slot_of[v]], NULL, no_free);
+        self->buffers[v] = nd_tensor_new_wrap (4, shape, self->slots[nd_buffer_plan_slot (bp, v)],
+                                               NULL, no_free);
       }
   return TRUE;
 }
@@ -412,6 +377,7 @@ nd_cpu_backend_new (int n_threads, gboolean reference_only)
   self->n_threads = n_threads;
   self->reference_only = reference_only;
   self->parent.klass = &cpu_class;
+  self->parent.kind = ND_DEVICE_KIND_CPU;
   self->parent.name = g_strdup (reference_only ? "cpu-ref" : "cpu");
   if (reference_only)
     self->parent.description = g_strdup (_("CPU, naive reference ops"));

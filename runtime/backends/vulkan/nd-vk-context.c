@@ -134,6 +134,18 @@ find_compute_queue (NdVkContext *ctx, VkPhysicalDevice phys, guint32 *family, gu
   return FALSE;
 }
 
+int
+nd_vk_device_rank (NdVkContext *ctx, VkPhysicalDevice phys)
+{
+  VkPhysicalDeviceProperties p;
+  guint32 family, bits;
+
+  ctx->vkGetPhysicalDeviceProperties (phys, &p);
+  if (p.apiVersion < VK_API_VERSION_1_1 || !find_compute_queue (ctx, phys, &family, &bits))
+    return -1;
+  return type_rank (p.deviceType);
+}
+
 static guint64
 largest_local_heap (const VkPhysicalDeviceMemoryProperties *m)
 {
@@ -288,18 +300,15 @@ nd_vk_context_open_device (NdVkContext *ctx, int index, GError **error)
     }
   for (guint32 i = 0; i < n; i++)
     {
-      VkPhysicalDeviceProperties p;
-      guint32 fam, bits;
+      int rank;
 
       if (index >= 0 && (int) i != index)
         continue;
-      ctx->vkGetPhysicalDeviceProperties (devs[i], &p);
-      if (p.apiVersion < VK_API_VERSION_1_1 || !find_compute_queue (ctx, devs[i], &fam, &bits))
-        continue;
-      if (type_rank (p.deviceType) < best_rank)
+      rank = nd_vk_device_rank (ctx, devs[i]);
+      if (rank >= 0 && rank < best_rank)
         {
           best = (int) i;
-          best_rank = type_rank (p.deviceType);
+          best_rank = rank;
         }
     }
   if (best < 0)
@@ -339,21 +348,28 @@ nd_vk_context_open_device (NdVkContext *ctx, int index, GError **error)
 }
 
 char *
-nd_vk_context_describe (NdVkContext *ctx)
+nd_vk_describe_device (const VkPhysicalDeviceProperties *p, guint64 memory_mib,
+                       gboolean timestamps, gboolean fp16_storage)
 {
-  const VkPhysicalDeviceLimits *l = &ctx->props.limits;
-  guint32 v = ctx->props.apiVersion;
-  guint64 heap = largest_local_heap (&ctx->mem_props);
+  guint32 v = p->apiVersion;
+
   return g_strdup_printf (_("Vulkan, %s (%s), API %u.%u.%u, %" G_GUINT64_FORMAT " MiB device memory, "
                             "workgroup ≤ %u invocations, %u KiB shared memory, "
                             "timestamps %s, fp16 storage %s"),
-                          ctx->props.deviceName, nd_vk_device_type_name (ctx->props.deviceType),
+                          p->deviceName, nd_vk_device_type_name (p->deviceType),
                           VK_API_VERSION_MAJOR (v), VK_API_VERSION_MINOR (v),
-                          VK_API_VERSION_PATCH (v), (guint64) (heap >> 20),
-                          l->maxComputeWorkGroupInvocations,
-                          l->maxComputeSharedMemorySize / 1024,
-                          ctx->has_timestamps ? _("yes") : _("no"),
-                          ctx->fp16_storage ? _("yes (--fp16)") : _("no"));
+                          VK_API_VERSION_PATCH (v), memory_mib,
+                          p->limits.maxComputeWorkGroupInvocations,
+                          p->limits.maxComputeSharedMemorySize / 1024,
+                          timestamps ? _("yes") : _("no"),
+                          fp16_storage ? _("yes (--fp16)") : _("no"));
+}
+
+char *
+nd_vk_context_describe (NdVkContext *ctx)
+{
+  return nd_vk_describe_device (&ctx->props, largest_local_heap (&ctx->mem_props) >> 20,
+                                ctx->has_timestamps, ctx->fp16_storage);
 }
 
 void

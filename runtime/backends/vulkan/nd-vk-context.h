@@ -7,6 +7,8 @@
 #define VK_NO_PROTOTYPES
 #include <vulkan/vulkan.h>
 
+#include "nd-shader-abi.h"
+
 G_BEGIN_DECLS
 
 /* The Vulkan loader is opened at run time (dlopen "libvulkan.so.1"), so a binary built with
@@ -37,7 +39,7 @@ G_BEGIN_DECLS
 
 /* Bindings every shader shares: 0 output, 1..4 inputs (2..4 also the fused add's summands),
  * 5 weight, 6 bias, 7 the fused gate's SE input. */
-#define ND_VK_N_BINDINGS 8
+#define ND_VK_N_BINDINGS ND_N_BINDINGS   /* nd-shader-abi.h */
 
 typedef struct
 {
@@ -78,6 +80,15 @@ gboolean     nd_vk_context_open_device  (NdVkContext *ctx,
 void         nd_vk_context_free         (NdVkContext *ctx);
 /* A one-line description of the open device, its limits and features. */
 char        *nd_vk_context_describe     (NdVkContext *ctx);
+/* The text of nd_vk_context_describe() for a device that is not open. */
+char        *nd_vk_describe_device      (const VkPhysicalDeviceProperties *p,
+                                         guint64                           memory_mib,
+                                         gboolean                          timestamps,
+                                         gboolean                          fp16_storage);
+/* 0 discrete, 1 integrated, 2 virtual, 3 cpu, 4 other; -1 when the backend cannot use it
+ * (below Vulkan 1.1 or without a compute queue). The lowest usable rank is preferred. */
+int          nd_vk_device_rank          (NdVkContext     *ctx,
+                                         VkPhysicalDevice phys);
 const char  *nd_vk_device_type_name     (VkPhysicalDeviceType type);
 /* What `devices` reports of a physical device before it is opened. */
 void         nd_vk_device_capabilities  (NdVkContext      *ctx,

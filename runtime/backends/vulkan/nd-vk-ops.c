@@ -10,12 +10,8 @@
 #include "nd-error.h"
 #include "nd-vk-ops.h"
 
-/* Kept in step with vulkan_shaders/nd-common.glsl and the OP/MODE defines of each shader. */
-enum { ACT_NONE, ACT_RELU, ACT_SILU, ACT_SIGMOID, ACT_LEAKY };
-enum { ELT_BN, ELT_ACT, ELT_ADD, ELT_GATE };
-enum { POOL_AVG, POOL_MAX, POOL_ADAPTIVE_AVG, POOL_ADAPTIVE_MAX, POOL_GLOBAL_AVG,
-       POOL_GLOBAL_MAX };
-enum { LAYOUT_CONCAT, LAYOUT_SHUFFLE };
+/* Op codes, activation codes and specialization-constant ids come from the ABI header the
+ * shaders include too (vulkan_shaders/nd-shader-abi.h); every spec array is filled by name. */
 
 #define ELT_WG 64
 
@@ -23,13 +19,13 @@ static int
 act_code (const NdNode *act)
 {
   if (act == NULL)
-    return ACT_NONE;
+    return ND_ACT_NONE;
   switch (act->op)
     {
-    case ND_OP_RELU: return ACT_RELU;
-    case ND_OP_SILU: return ACT_SILU;
-    case ND_OP_SIGMOID: return ACT_SIGMOID;
-    case ND_OP_LEAKY_RELU: return ACT_LEAKY;
+    case ND_OP_RELU: return ND_ACT_RELU;
+    case ND_OP_SILU: return ND_ACT_SILU;
+    case ND_OP_SIGMOID: return ND_ACT_SIGMOID;
+    case ND_OP_LEAKY_RELU: return ND_ACT_LEAKY;
     default: return -1;
     }
 }
@@ -46,7 +42,7 @@ fbits (float f)
 gboolean
 nd_vk_op_can_fuse_act (const NdNode *head, const NdNode *act)
 {
-  if (act_code (act) <= ACT_NONE)
+  if (act_code (act) <= ND_ACT_NONE)
     return FALSE;
   switch (head->op)
     {
@@ -145,22 +141,22 @@ static void
 split_k_setup (NdVkOp *op, int slices, guint32 zn, guint64 total, int channels, int hw,
                int act, float alpha, const VkPhysicalDeviceLimits *limits)
 {
-  guint32 spec[] = { ELT_WG, (guint32) total, slices, channels, hw, op->bias != NULL, act,
-                     fbits (alpha) };
+  guint32 spec[ND_N_SPEC] = {
+    [ND_SPEC_WG] = ELT_WG, [ND_SPLITK_TOTAL] = (guint32) total, [ND_SPLITK_SLICES] = slices,
+    [ND_SPLITK_C] = channels, [ND_SPLITK_HW] = hw, [ND_SPLITK_HAS_BIAS] = op->bias != NULL,
+    [ND_SPLITK_ACT] = act, [ND_SPLITK_ACT_ALPHA] = fbits (alpha),
+  };
 
   op->n_pre = 1;
   op->pre[0].shader = op->shader;
   memcpy (op->pre[0].spec, op->spec, sizeof op->spec);
-  op->pre[0].spec[18] = slices;
-  op->pre[0].spec[19] = zn;
-  op->pre[0].spec[27] = fbits (1.0f);
-  op->pre[0].n_spec = ND_VK_N_SPEC;
+  op->pre[0].spec[ND_TILE_SPLIT_K] = slices;
+  op->pre[0].spec[ND_TILE_ZN] = zn;
+  op->pre[0].spec[ND_EPI_GATE_ALPHA] = fbits (1.0f);
   memcpy (op->pre[0].groups, op->groups, sizeof op->groups);
   op->pre[0].groups[2] *= slices;
   op->scratch[0] = (gsize) slices * total;
-  memset (op->spec, 0, sizeof op->spec);
   memcpy (op->spec, spec, sizeof spec);
-  op->n_spec = G_N_ELEMENTS (spec);
   op->shader = "splitk";
   grid_1d (op, total, limits);
 }
@@ -180,10 +176,10 @@ gemm_grid (NdVkOp *op, guint32 *spec, int m, int n, guint32 z,
 
   if (n <= GEMV_MAX_N)
     {
-      spec[0] = ELT_WG;
-      spec[1] = 64;
-      spec[2] = 16;
-      spec[17] = 1;
+      spec[ND_SPEC_WG] = ELT_WG;
+      spec[ND_TILE_BM] = 64;
+      spec[ND_TILE_BN] = 16;
+      spec[ND_GEMM_GEMV] = 1;
       op->groups[0] = n;
       op->groups[1] = m;
       op->groups[2] = z;
@@ -191,9 +187,9 @@ gemm_grid (NdVkOp *op, guint32 *spec, int m, int n, guint32 z,
       return;
     }
   pick_tiles (m, n, limits, &bm, &bn);
-  spec[0] = (bm / 4) * (bn / 4);
-  spec[1] = bm;
-  spec[2] = bn;
+  spec[ND_SPEC_WG] = (bm / 4) * (bn / 4);
+  spec[ND_TILE_BM] = bm;
+  spec[ND_TILE_BN] = bn;
   op->groups[0] = (n + bn - 1) / bn;
   op->groups[1] = (m + bm - 1) / bm;
   op->groups[2] = z;
@@ -290,40 +286,48 @@ build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int 
   op->scratch[0] = (gsize) 16 * cin * tiles;
   op->scratch[1] = (gsize) 16 * cout * tiles;
   {
-    guint32 spec[] = { ELT_WG, (guint32) cin * tiles, cin, h, w, th, tw, 0, 0, 0, 0 };
+    guint32 spec[ND_N_SPEC] = {
+      [ND_SPEC_WG] = ELT_WG, [ND_WINO_TOTAL] = (guint32) cin * tiles, [ND_WINO_C] = cin,
+      [ND_WINO_H] = h, [ND_WINO_W] = w, [ND_WINO_TH] = th, [ND_WINO_TW] = tw,
+      [ND_WINO_MODE] = 0, [ND_EPI_GATE_ALPHA] = fbits (1.0f),
+    };
     NdVkOp tmp = { 0 };
 
     op->pre[0].shader = "winograd";
     memcpy (op->pre[0].spec, spec, sizeof spec);
-    op->pre[0].n_spec = ND_VK_N_SPEC;
-    op->pre[0].spec[27] = fbits (1.0f);
     grid_1d (&tmp, (guint64) cin * tiles, limits);
     memcpy (op->pre[0].groups, tmp.groups, sizeof tmp.groups);
   }
   {
     /* 16 independent [C_out × C_in] · [C_in × tiles] products, as 16 "groups". */
-    guint32 spec[] = { 0, 0, 0, 16, cout, tiles, cin, 16, tiles, 1, 0, tiles, 1, 0, 0, 0, 0 };
+    guint32 spec[ND_N_SPEC] = {
+      [ND_TILE_BK] = 16, [ND_GEMM_M] = cout, [ND_GEMM_N] = tiles, [ND_GEMM_K] = cin,
+      [ND_GEMM_G] = 16, [ND_GEMM_SBK] = tiles, [ND_GEMM_SBN] = 1, [ND_GEMM_B_BATCH] = 0,
+      [ND_GEMM_SCM] = tiles, [ND_GEMM_SCN] = 1, [ND_GEMM_C_BATCH] = 0,
+      [ND_EPI_GATE_ALPHA] = fbits (1.0f),
+    };
 
     pick_tiles (cout, tiles, limits, &bm, &bn);
-    spec[0] = (bm / 4) * (bn / 4);
-    spec[1] = bm;
-    spec[2] = bn;
+    spec[ND_SPEC_WG] = (bm / 4) * (bn / 4);
+    spec[ND_TILE_BM] = bm;
+    spec[ND_TILE_BN] = bn;
     op->pre[1].shader = "gemm";
     memcpy (op->pre[1].spec, spec, sizeof spec);
-    op->pre[1].n_spec = ND_VK_N_SPEC;
-    op->pre[1].spec[27] = fbits (1.0f);
     op->pre[1].groups[0] = (tiles + bn - 1) / bn;
     op->pre[1].groups[1] = (cout + bm - 1) / bm;
     op->pre[1].groups[2] = 16;
   }
   {
-    guint32 spec[] = { ELT_WG, (guint32) cout * tiles, cout, h, w, th, tw, 1, op->bias != NULL,
-                       act, fbits (alpha) };
+    guint32 spec[ND_N_SPEC] = {
+      [ND_SPEC_WG] = ELT_WG, [ND_WINO_TOTAL] = (guint32) cout * tiles, [ND_WINO_C] = cout,
+      [ND_WINO_H] = h, [ND_WINO_W] = w, [ND_WINO_TH] = th, [ND_WINO_TW] = tw,
+      [ND_WINO_MODE] = 1, [ND_WINO_HAS_BIAS] = op->bias != NULL, [ND_WINO_ACT] = act,
+      [ND_WINO_ACT_ALPHA] = fbits (alpha),
+    };
 
     op->shader = "winograd";
     op->algo = "vk-winograd";
     memcpy (op->spec, spec, sizeof spec);
-    op->n_spec = G_N_ELEMENTS (spec);
     grid_1d (op, (guint64) cout * tiles, limits);
   }
 }
@@ -347,27 +351,34 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     }
   if (g == in->out_c && g == node->out_c)
     {
-      guint32 spec[] = { ELT_WG, (guint32) total, node->out_c, in->out_h, in->out_w, node->out_h,
-                         node->out_w, k, s, pad, op->bias != NULL, act, fbits (alpha) };
+      guint32 spec[ND_N_SPEC] = {
+        [ND_SPEC_WG] = ELT_WG, [ND_DW_TOTAL] = (guint32) total, [ND_DW_C] = node->out_c,
+        [ND_DW_H] = in->out_h, [ND_DW_W] = in->out_w, [ND_DW_OH] = node->out_h,
+        [ND_DW_OW] = node->out_w, [ND_DW_K] = k, [ND_DW_S] = s, [ND_DW_P] = pad,
+        [ND_DW_HAS_BIAS] = op->bias != NULL, [ND_DW_ACT] = act,
+        [ND_DW_ACT_ALPHA] = fbits (alpha),
+      };
 
       op->shader = "dwconv";
       op->algo = "vk-depthwise";
       memcpy (op->spec, spec, sizeof spec);
-      op->n_spec = G_N_ELEMENTS (spec);
       grid_1d (op, total, limits);
       return TRUE;
     }
   if (k == 1 && s == 1 && pad == 0)
     {
       int hw = node->out_h * node->out_w;
-      guint32 spec[] = { 0, 0, 0, 16, cout, hw, cin, g, hw, 1, (guint32) in->out_c * hw,
-                         hw, 1, (guint32) node->out_c * hw, op->bias != NULL, act,
-                         fbits (alpha), 0 };
+      guint32 spec[ND_N_SPEC] = {
+        [ND_TILE_BK] = 16, [ND_GEMM_M] = cout, [ND_GEMM_N] = hw, [ND_GEMM_K] = cin,
+        [ND_GEMM_G] = g, [ND_GEMM_SBK] = hw, [ND_GEMM_SBN] = 1,
+        [ND_GEMM_B_BATCH] = (guint32) in->out_c * hw, [ND_GEMM_SCM] = hw, [ND_GEMM_SCN] = 1,
+        [ND_GEMM_C_BATCH] = (guint32) node->out_c * hw, [ND_TILE_HAS_BIAS] = op->bias != NULL,
+        [ND_TILE_ACT] = act, [ND_TILE_ACT_ALPHA] = fbits (alpha), [ND_GEMM_GEMV] = 0,
+      };
 
       op->shader = "gemm";
       gemm_grid (op, spec, cout, hw, (guint32) batch * g, limits, "vk-gemm1x1");
       memcpy (op->spec, spec, sizeof spec);
-      op->n_spec = G_N_ELEMENTS (spec);
       slices = hw <= GEMV_MAX_N ? 1
                : split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2], cin,
                                  min_groups (props));
@@ -381,17 +392,21 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     }
   {
     int n = node->out_h * node->out_w;
-    guint32 spec[] = { 0, 0, 0, 16, cin, in->out_h, in->out_w, cout, node->out_h, node->out_w,
-                       k, s, pad, g, op->bias != NULL, act, fbits (alpha) };
+    guint32 spec[ND_N_SPEC] = {
+      [ND_TILE_BK] = 16, [ND_CONV_CIN] = cin, [ND_CONV_H] = in->out_h, [ND_CONV_W] = in->out_w,
+      [ND_CONV_COUT] = cout, [ND_CONV_OH] = node->out_h, [ND_CONV_OW] = node->out_w,
+      [ND_CONV_KS] = k, [ND_CONV_S] = s, [ND_CONV_P] = pad, [ND_CONV_G] = g,
+      [ND_TILE_HAS_BIAS] = op->bias != NULL, [ND_TILE_ACT] = act,
+      [ND_TILE_ACT_ALPHA] = fbits (alpha),
+    };
 
     pick_tiles (cout, n, limits, &bm, &bn_tile);
-    spec[0] = (bm / 4) * (bn_tile / 4);
-    spec[1] = bm;
-    spec[2] = bn_tile;
+    spec[ND_SPEC_WG] = (bm / 4) * (bn_tile / 4);
+    spec[ND_TILE_BM] = bm;
+    spec[ND_TILE_BN] = bn_tile;
     op->shader = "conv2d";
     op->algo = "vk-implicit-gemm";
     memcpy (op->spec, spec, sizeof spec);
-    op->n_spec = G_N_ELEMENTS (spec);
     op->groups[0] = (n + bn_tile - 1) / bn_tile;
     op->groups[1] = (cout + bm - 1) / bm;
     op->groups[2] = (guint32) batch * g;
@@ -414,7 +429,12 @@ build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, in
   const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
   int k = in->out_c * in->out_h * in->out_w, m = node->out_c;
-  guint32 spec[] = { 0, 0, 0, 16, m, batch, k, 1, 1, k, 0, 1, m, 0, 1, act, fbits (alpha), 0 };
+  guint32 spec[ND_N_SPEC] = {
+    [ND_TILE_BK] = 16, [ND_GEMM_M] = m, [ND_GEMM_N] = batch, [ND_GEMM_K] = k, [ND_GEMM_G] = 1,
+    [ND_GEMM_SBK] = 1, [ND_GEMM_SBN] = k, [ND_GEMM_B_BATCH] = 0, [ND_GEMM_SCM] = 1,
+    [ND_GEMM_SCN] = m, [ND_GEMM_C_BATCH] = 0, [ND_TILE_HAS_BIAS] = 1, [ND_TILE_ACT] = act,
+    [ND_TILE_ACT_ALPHA] = fbits (alpha), [ND_GEMM_GEMV] = 0,
+  };
 
   op->n_weight = node->w[ND_W_WEIGHT]->numel;
   op->weight = g_memdup2 (node->w[ND_W_WEIGHT]->data, op->n_weight * sizeof (float));
@@ -423,7 +443,6 @@ build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, in
   op->shader = "gemm";
   gemm_grid (op, spec, m, batch, 1, limits, "vk-gemm");
   memcpy (op->spec, spec, sizeof spec);
-  op->n_spec = G_N_ELEMENTS (spec);
 }
 
 static void
@@ -431,16 +450,18 @@ build_eltwise (const NdNode *node, int elt, int act, float act_alpha, int batch,
                const VkPhysicalDeviceLimits *limits, NdVkOp *op)
 {
   guint64 total = (guint64) batch * node->out_c * node->out_h * node->out_w;
-  guint32 spec[] = { ELT_WG, (guint32) total, node->out_c, node->out_h * node->out_w, elt,
-                     node->n_inputs, fbits (node->op == ND_OP_GATE ? node->p.alpha : 1.0f), act,
-                     fbits (act_alpha) };
+  guint32 spec[ND_N_SPEC] = {
+    [ND_SPEC_WG] = ELT_WG, [ND_ELT_TOTAL] = (guint32) total, [ND_ELT_C] = node->out_c,
+    [ND_ELT_HW] = node->out_h * node->out_w, [ND_ELT_OP] = elt, [ND_ELT_N_IN] = node->n_inputs,
+    [ND_ELT_OP_ALPHA] = fbits (node->op == ND_OP_GATE ? node->p.alpha : 1.0f),
+    [ND_ELT_ACT] = act, [ND_ELT_ACT_ALPHA] = fbits (act_alpha),
+  };
 
   op->shader = "eltwise";
   op->algo = "vk-eltwise";
   memcpy (op->spec, spec, sizeof spec);
-  op->n_spec = G_N_ELEMENTS (spec);
   grid_1d (op, total, limits);
-  if (elt == ELT_BN)
+  if (elt == ND_ELT_BN)
     {
       op->n_weight = op->n_bias = node->out_c;
       op->weight = g_new (float, node->out_c);
@@ -482,19 +503,19 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
       build_linear (graph, head, a, alpha, batch, props, op);
       return TRUE;
     case ND_OP_BATCHNORM:
-      build_eltwise (head, ELT_BN, a, alpha, batch, limits, op);
+      build_eltwise (head, ND_ELT_BN, a, alpha, batch, limits, op);
       return TRUE;
     case ND_OP_ADD:
-      build_eltwise (head, ELT_ADD, a, alpha, batch, limits, op);
+      build_eltwise (head, ND_ELT_ADD, a, alpha, batch, limits, op);
       return TRUE;
     case ND_OP_GATE:
-      build_eltwise (head, ELT_GATE, a, alpha, batch, limits, op);
+      build_eltwise (head, ND_ELT_GATE, a, alpha, batch, limits, op);
       return TRUE;
     case ND_OP_RELU:
     case ND_OP_SILU:
     case ND_OP_SIGMOID:
     case ND_OP_LEAKY_RELU:
-      build_eltwise (head, ELT_ACT, act_code (head),
+      build_eltwise (head, ND_ELT_ACT_ONLY, act_code (head),
                      head->op == ND_OP_LEAKY_RELU ? head->p.alpha : 0.0f, batch, limits, op);
       return TRUE;
     case ND_OP_AVGPOOL:
@@ -502,18 +523,24 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
     case ND_OP_ADAPTIVE_AVGPOOL:
     case ND_OP_ADAPTIVE_MAXPOOL:
       {
-        int mode = head->op == ND_OP_AVGPOOL ? POOL_AVG : head->op == ND_OP_MAXPOOL ? POOL_MAX
-                   : head->op == ND_OP_ADAPTIVE_AVGPOOL ? POOL_ADAPTIVE_AVG : POOL_ADAPTIVE_MAX;
-        gboolean global = (mode == POOL_ADAPTIVE_AVG || mode == POOL_ADAPTIVE_MAX)
+        int mode = head->op == ND_OP_AVGPOOL ? ND_POOL_AVG
+                   : head->op == ND_OP_MAXPOOL ? ND_POOL_MAX
+                   : head->op == ND_OP_ADAPTIVE_AVGPOOL ? ND_POOL_ADAPTIVE_AVG
+                   : ND_POOL_ADAPTIVE_MAX;
+        gboolean global = (mode == ND_POOL_ADAPTIVE_AVG || mode == ND_POOL_ADAPTIVE_MAX)
                           && head->out_h == 1 && head->out_w == 1;
-        guint32 spec[] = { ELT_WG, (guint32) total, in->out_h, in->out_w, head->out_h,
-                           head->out_w, head->p.kernel, head->p.stride, head->p.pad,
-                           global ? mode + 2 : mode };
+        guint32 spec[ND_N_SPEC] = {
+          [ND_SPEC_WG] = ELT_WG, [ND_POOL_TOTAL] = (guint32) total, [ND_POOL_H] = in->out_h,
+          [ND_POOL_W] = in->out_w, [ND_POOL_OH] = head->out_h, [ND_POOL_OW] = head->out_w,
+          [ND_POOL_K] = head->p.kernel, [ND_POOL_S] = head->p.stride, [ND_POOL_P] = head->p.pad,
+          [ND_POOL_MODE] = !global ? mode
+                           : mode == ND_POOL_ADAPTIVE_AVG ? ND_POOL_GLOBAL_AVG
+                           : ND_POOL_GLOBAL_MAX,
+        };
 
         op->shader = "pool";
         op->algo = global ? "vk-global-pool" : "vk-pool";
         memcpy (op->spec, spec, sizeof spec);
-        op->n_spec = G_N_ELEMENTS (spec);
         /* Global: one workgroup per plane (grid_1d counts ELT_WG items per group). */
         grid_1d (op, global ? total * ELT_WG : total, limits);
         return TRUE;
@@ -522,25 +549,30 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
     case ND_OP_CHANNEL_SHUFFLE:
       {
         gboolean cat = head->op == ND_OP_CONCAT_INTERLEAVE;
-        guint32 spec[] = { ELT_WG, (guint32) total, head->out_c, head->out_h * head->out_w,
-                           cat ? 1 : head->p.groups, cat ? LAYOUT_CONCAT : LAYOUT_SHUFFLE };
+        guint32 spec[ND_N_SPEC] = {
+          [ND_SPEC_WG] = ELT_WG, [ND_LAYOUT_TOTAL] = (guint32) total,
+          [ND_LAYOUT_C] = head->out_c, [ND_LAYOUT_HW] = head->out_h * head->out_w,
+          [ND_LAYOUT_G] = cat ? 1 : head->p.groups,
+          [ND_LAYOUT_MODE] = cat ? ND_LAYOUT_CONCAT_INTERLEAVE : ND_LAYOUT_SHUFFLE,
+        };
 
         op->shader = "layout";
         op->algo = cat ? "vk-concat" : "vk-shuffle";
         memcpy (op->spec, spec, sizeof spec);
-        op->n_spec = G_N_ELEMENTS (spec);
         grid_1d (op, total, limits);
         return TRUE;
       }
     case ND_OP_SOFTMAX:
       {
         guint64 pixels = (guint64) batch * head->out_h * head->out_w;
-        guint32 spec[] = { ELT_WG, (guint32) pixels, head->out_c, head->out_h * head->out_w };
+        guint32 spec[ND_N_SPEC] = {
+          [ND_SPEC_WG] = ELT_WG, [ND_SOFTMAX_TOTAL] = (guint32) pixels,
+          [ND_SOFTMAX_C] = head->out_c, [ND_SOFTMAX_HW] = head->out_h * head->out_w,
+        };
 
         op->shader = "softmax";
         op->algo = "vk-softmax";
         memcpy (op->spec, spec, sizeof spec);
-        op->n_spec = G_N_ELEMENTS (spec);
         grid_1d (op, pixels, limits);
         return TRUE;
       }
@@ -558,19 +590,48 @@ nd_vk_op_build (const NdGraph *graph, const NdNode *head, const NdNode *bn,
 {
   if (!build_op (graph, head, bn, act, batch, props, op, error))
     return FALSE;
-  g_assert (op->n_spec <= 24);
-  op->n_spec = ND_VK_N_SPEC;
+  op->n_spec = ND_N_SPEC;
+  for (int k = 0; k < op->n_pre; k++)
+    op->pre[k].n_spec = ND_N_SPEC;
   if (epi != NULL)
     {
       g_return_val_if_fail (nd_vk_op_has_epilogue (head), FALSE);
-      op->spec[24] = epi->n_res;
-      op->spec[25] = epi->gate;
-      op->spec[26] = epi->gate_first;
-      op->spec[27] = fbits (epi->gate_alpha);
+      op->spec[ND_EPI_N_RES] = epi->n_res;
+      op->spec[ND_EPI_HAS_GATE] = epi->gate;
+      op->spec[ND_EPI_GATE_FIRST] = epi->gate_first;
+      op->spec[ND_EPI_GATE_ALPHA] = fbits (epi->gate_alpha);
     }
   else
-    op->spec[27] = fbits (1.0f);
+    op->spec[ND_EPI_GATE_ALPHA] = fbits (1.0f);
   return TRUE;
+}
+
+gboolean
+nd_vk_op_supported (const NdNode *node, int batch)
+{
+  /* A test hook: op names (nd_op_name) to treat as unsupported, e.g. "gate,softmax". */
+  const char *forced = g_getenv ("ND_VK_UNSUPPORTED");
+
+  if (forced != NULL)
+    {
+      g_auto(GStrv) names = g_strsplit (forced, ",", -1);
+
+      if (g_strv_contains ((const char * const *) names, nd_op_name (node->op)))
+        return FALSE;
+    }
+  if ((guint64) batch * node->out_c * node->out_h * node->out_w >= G_MAXUINT32)
+    return FALSE;
+  switch (node->op)
+    {
+    case ND_OP_CONV2D: case ND_OP_LINEAR: case ND_OP_BATCHNORM: case ND_OP_ADD:
+    case ND_OP_GATE: case ND_OP_RELU: case ND_OP_SILU: case ND_OP_SIGMOID:
+    case ND_OP_LEAKY_RELU: case ND_OP_AVGPOOL: case ND_OP_MAXPOOL:
+    case ND_OP_ADAPTIVE_AVGPOOL: case ND_OP_ADAPTIVE_MAXPOOL: case ND_OP_CONCAT_INTERLEAVE:
+    case ND_OP_CHANNEL_SHUFFLE: case ND_OP_SOFTMAX:
+      return TRUE;
+    case ND_OP_INPUT: case ND_OP_COUNT: default:
+      return FALSE;
+    }
 }
 
 void

@@ -3,12 +3,10 @@
 #pragma once
 
 #include "nd-graph.h"
+#include "nd-shader-abi.h"
 #include "nd-vk-context.h"
 
 G_BEGIN_DECLS
-
-/* Specialization ids 0..23 belong to each shader, 24..27 to the shared epilogue. */
-#define ND_VK_N_SPEC 28
 
 /* What the plan folded into the producer: a following ADD (n_res other summands) and GATE
  * (gate_first: the gate comes before the add in the chain). */
@@ -25,13 +23,13 @@ typedef struct
 typedef struct
 {
   const char *shader;
-  guint32     spec[ND_VK_N_SPEC];
+  guint32     spec[ND_N_SPEC];
   int         n_spec;
   guint32     groups[3];
 } NdVkPreDispatch;
 
-/* One op: which shader, its specialization constants, the grid and the constant data
- * the shader reads (binding 5 / 6), already in the layout the shader wants. With n_pre = 2
+/* One op: which shader, its specialization constants (indexed by the ids of
+ * nd-shader-abi.h), the grid and the constant data the shader reads (binding 5 / 6), already in the layout the shader wants. With n_pre = 2
  * (Winograd) the plan binds: pre[0] 0 = scratch[0], 1 = the op's input; pre[1] 0 =
  * scratch[1], 1 = scratch[0], 5 = weight; main 1 = scratch[1], 6 = bias, and the epilogue.
  * With n_pre = 1 (split-K): pre[0] 0 = scratch[0], 1 = the op's input, 5 = weight; main
@@ -42,7 +40,7 @@ typedef struct
   NdVkPreDispatch  pre[2];
   gsize            scratch[2];   /* floats */
   const char *shader;
-  guint32     spec[ND_VK_N_SPEC];
+  guint32     spec[ND_N_SPEC];
   int         n_spec;
   guint32     groups[3];
   float      *weight;      /* owned; binding 5 */
@@ -72,6 +70,10 @@ gboolean nd_vk_op_build        (const NdGraph                *graph,
                                 const VkPhysicalDeviceProperties *props,
                                 NdVkOp                       *op,
                                 GError                      **error);
+/* Whether nd_vk_op_build() has a kernel for @node (ND_VK_UNSUPPORTED, a comma-separated
+ * list of op names, says no for tests); the plan runs the others on the CPU. */
+gboolean nd_vk_op_supported    (const NdNode *node,
+                                int           batch);
 void     nd_vk_op_clear        (NdVkOp *op);
 
 G_END_DECLS

@@ -6,12 +6,13 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nd-buffer-plan.h"
 #include "nd-dtype.h"
 #include "nd-error.h"
 #include "nd-vk-plan-private.h"
 
-/* The plan's memory: one device allocation for the activations (each node's output, a dummy
- * for unused bindings, each step's scratch), one for the weights, one host-visible staging
+/* The plan's memory: one device allocation for the activations (node outputs, a dummy for
+ * unused bindings, each step's scratch, sharing buffers by liveness), one for the weights, one host-visible staging
  * area for the input and the downloads; elements stored as float32 or float16. */
 
 /* Bytes of @n stored elements, rounded up to whole 32-bit words. */
@@ -140,74 +141,155 @@ nd_vk_plan_upload_weights (NdVkPlan *self, GError **error)
   return ok;
 }
 
+/* Value sizes: each node output that has a buffer, the dummy, each step's scratch. */
+static gboolean
+size_values (NdVkPlan *self, int n_values, GError **error)
+{
+  NdPlan *plan = &self->parent;
+  int n = plan->n_nodes;
+  guint32 range = self->ctx->props.limits.maxStorageBufferRange;
+
+  g_autofree gboolean *gpu_reads = g_new0 (gboolean, n);
+
+  for (int s = 0; s < self->n_steps; s++)
+    for (int k = 0; k < self->steps[s].n_inputs && !self->steps[s].host; k++)
+      gpu_reads[self->steps[s].inputs[k]] = TRUE;
+  for (int i = 0; i < n; i++)
+    if (self->has_buf[i] && (!self->host[i] || gpu_reads[i]))   /* a device copy: needed */
+      {
+        self->act[i].size = node_bytes (self, nd_graph_node (plan->graph, i), plan->batch);
+        if (self->act[i].size > range)
+          {
+            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                         _("Node %d needs a %" G_GSIZE_FORMAT " MiB buffer, more than this "
+                           "Vulkan device can bind (%u MiB); use a smaller batch"), i,
+                         (gsize) (self->act[i].size >> 20), range >> 20);
+            return FALSE;
+          }
+      }
+  self->act[n].size = 16;   /* bound to the bindings a shader does not use */
+  for (int v = n + 1; v < n_values; v++)
+    {
+      int s = (v - n - 1) / 2;
+
+      self->act[v].size = stored_bytes (self, self->steps[s].op.scratch[(v - n - 1) % 2]);
+      if (self->act[v].size > range)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                       _("Node %d needs more scratch memory than this Vulkan device can "
+                         "bind; use a smaller batch"), self->steps[s].head);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Liveness in step order (position 0 the upload, step s at s + 1) through the shared planner;
+ * a slot is reused only after a barrier (fences: the steps with one before them). */
+static NdBufferPlan *
+plan_slots (NdVkPlan *self, int n_values)
+{
+  NdPlan *plan = &self->parent;
+  int n = plan->n_nodes;
+  NdBufferPlan *bp = nd_buffer_plan_new (n_values, self->n_steps + 1);
+  g_autofree int *def = g_new0 (int, n);
+  g_autofree int *last = g_new0 (int, n);
+
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      const NdVkStep *step = &self->steps[s];
+
+      def[step->tail] = s + 1;
+      for (int k = 0; k < step->n_inputs; k++)
+        last[step->inputs[k]] = MAX (last[step->inputs[k]], s + 1);
+      /* a CPU step is a full stop: the submission before it has finished, and the one
+       * after it starts with its uploads behind a barrier */
+      nd_buffer_plan_set_fence (bp, s + 1, step->barrier || step->host
+                                || (s > 0 && self->steps[s - 1].host));
+      for (int k = 0; k < 2; k++)
+        nd_buffer_plan_set_value (bp, n + 1 + 2 * s + k, self->act[n + 1 + 2 * s + k].size,
+                                  s + 1, s + 1);
+    }
+  nd_buffer_plan_set_fence (bp, 1, TRUE);   /* the upload's transfer → compute barrier */
+  for (int i = 0; i < n; i++)
+    if (self->act[i].size > 0)
+      {
+        nd_buffer_plan_set_value (bp, i, self->act[i].size, def[i], last[i]);
+        /* the input is rewritten by the next run's copy; the rest are read back */
+        if (i == 0 || i == plan->graph->output || plan->capture_mask[i])
+          nd_buffer_plan_keep (bp, i);
+      }
+  nd_buffer_plan_set_value (bp, n, self->act[n].size, 0, 0);
+  nd_buffer_plan_keep (bp, n);
+  nd_buffer_plan_solve (bp);
+  return bp;
+}
+
 gboolean
 nd_vk_plan_create_buffers (NdVkPlan *self, GError **error)
 {
   NdPlan *plan = &self->parent;
-  int n = plan->n_nodes;
+  int n = plan->n_nodes, n_values = n + 1 + 2 * self->n_steps;
   VkDeviceSize down = 0;
+  g_autoptr(NdBufferPlan) bp = NULL;
 
-  self->act = g_new0 (NdVkBuffer, n + 1 + 2 * self->n_steps);
+  VkDeviceSize up;
+
+  self->act = g_new0 (NdVkBuffer, n_values);
   self->down_off = g_new (VkDeviceSize, n);
+  self->up_off = g_new (VkDeviceSize, n);
+  self->hdown_off = g_new (VkDeviceSize, n);
+  if (!size_values (self, n_values, error))
+    return FALSE;
+  up = self->act[0].size;
   for (int i = 0; i < n; i++)
     {
-      const NdNode *node = nd_graph_node (plan->graph, i);
-
-      self->down_off[i] = G_MAXUINT64;
-      if (!self->has_buf[i])
-        continue;
-      self->act[i].size = node_bytes (self, node, plan->batch);
-      if (self->act[i].size > self->ctx->props.limits.maxStorageBufferRange)
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                       _("Node %d needs a %" G_GSIZE_FORMAT " MiB buffer, more than this "
-                         "Vulkan device can bind (%u MiB); use a smaller batch"), i,
-                       (gsize) (self->act[i].size >> 20),
-                       self->ctx->props.limits.maxStorageBufferRange >> 20);
-          return FALSE;
-        }
-      if (i == plan->graph->output || plan->capture_mask[i])
+      self->down_off[i] = self->up_off[i] = self->hdown_off[i] = G_MAXUINT64;
+      if (self->has_buf[i] && !self->host[i]
+          && (i == plan->graph->output || plan->capture_mask[i]))
         {
           self->down_off[i] = down;
           down += self->act[i].size;
         }
+      if (self->host[i] && self->act[i].size > 0)
+        {
+          self->up_off[i] = up;
+          up += self->act[i].size;
+        }
     }
-  self->act[n].size = 16;   /* bound to the bindings a shader does not use */
+  /* GPU values the CPU steps read (the input they read from the caller's tensor) */
   for (int s = 0; s < self->n_steps; s++)
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < self->steps[s].n_inputs && self->steps[s].host; k++)
       {
-        NdVkBuffer *b = &self->act[n + 1 + 2 * s + k];
+        int v = self->steps[s].inputs[k];
 
-        b->size = stored_bytes (self, self->steps[s].op.scratch[k]);
-        if (b->size > self->ctx->props.limits.maxStorageBufferRange)
+        if (v != 0 && !self->host[v] && self->hdown_off[v] == G_MAXUINT64)
           {
-            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                         _("Node %d needs more scratch memory than this Vulkan device can "
-                           "bind; use a smaller batch"), self->steps[s].head);
-            return FALSE;
+            self->hdown_off[v] = down;
+            down += self->act[v].size;
           }
       }
-  if (!nd_vk_buffers_create (self->ctx, self->act, n + 1 + 2 * self->n_steps,
+  bp = plan_slots (self, n_values);
+  self->n_slots = nd_buffer_plan_n_slots (bp);
+  self->slots = g_new0 (NdVkBuffer, self->n_slots);
+  for (int k = 0; k < self->n_slots; k++)
+    self->slots[k].size = nd_buffer_plan_slot_size (bp, k);
+  plan->activation_bytes = nd_buffer_plan_total (bp);
+  plan->activation_bytes_unshared = nd_buffer_plan_unshared (bp);
+  if (!nd_vk_buffers_create (self->ctx, self->slots, self->n_slots,
                              VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT
                              | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                              VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->act_mem, NULL,
                              error))
     return FALSE;
-  self->staging[0].size = self->act[0].size;
+  for (int v = 0; v < n_values; v++)
+    if (nd_buffer_plan_slot (bp, v) >= 0)
+      self->act[v].buffer = self->slots[nd_buffer_plan_slot (bp, v)].buffer;
+  self->staging[0].size = up;
   self->staging[1].size = down;
   return nd_vk_buffers_create (self->ctx, self->staging, 2,
                                VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                                VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
                                | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, TRUE, &self->staging_mem,
                                (void **) &self->staging_map, error);
-}
-
-guint64
-nd_vk_plan_activation_bytes (NdVkPlan *self)
-{
-  guint64 total = 0;
-
-  for (int i = 0; i < self->parent.n_nodes; i++)
-    total += self->act[i].size;
-  return total;
 }

@@ -14,6 +14,8 @@ typedef struct
 {
   int        head, bn, add, gate, act, tail;
   int        level;
+  gboolean   barrier;                /* the unfenced buffer has a barrier before this step */
+  gboolean   host;                   /* the CPU runs it (an op the device cannot) */
   int        n_inputs;               /* every node the dispatch reads */
   int        inputs[ND_MAX_INPUTS + 4];
   int        res[ND_MAX_INPUTS - 1]; /* the absorbed ADD's other summands */
@@ -26,6 +28,14 @@ typedef struct
   VkDescriptorSet pre_set[2];
 } NdVkStep;
 
+/* GPU steps [first, end), one submission; then the CPU steps [end, host_end). */
+typedef struct
+{
+  int             first, end, host_end;
+  VkCommandBuffer cmds[2];      /* [0] unfenced, [1] with per-op timestamps (either may be
+                                 * absent: timings off, or every run timed) */
+} NdVkSegment;
+
 typedef struct
 {
   NdPlan           parent;
@@ -34,19 +44,29 @@ typedef struct
   NdVkStep        *steps;
   gboolean        *has_buf;     /* [n_nodes] */
   NdVkBuffer      *act;         /* [n_nodes + 1 + 2 · n_steps]: node outputs, a dummy, then
-                                 * each step's two scratch buffers (Winograd) */
+                                 * each step's two scratch buffers (Winograd); the size is the
+                                 * value's, the buffer that of its slot (shared) */
+  NdVkBuffer      *slots;       /* [n_slots] the buffers the planner assigned */
+  int              n_slots;
   VkDeviceMemory   act_mem;
   NdVkBuffer      *wts;         /* [2 · n_steps] */
   VkDeviceMemory   wts_mem;
   NdVkBuffer       staging[2];  /* input upload, output + capture download */
   VkDeviceMemory   staging_mem;
   guint8          *staging_map;
-  VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1], or G_MAXUINT64 */
+  VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1] of the output and captured
+                                 * nodes the GPU computes, or G_MAXUINT64 */
   VkDescriptorPool pool;
   VkCommandPool    cmd_pool;
-  VkCommandBuffer  cmd;         /* what record () writes and the next run submits */
-  VkCommandBuffer  cmds[2];     /* [0] unfenced, [1] with per-op timestamps (either may be
-                                 * absent: timings off, or every run timed) */
+  VkCommandBuffer  cmd;         /* what record () writes and the next submission sends */
+  int              n_segs;
+  NdVkSegment     *segs;
+  gboolean        *host;        /* [n_nodes] runs on the CPU */
+  VkDeviceSize    *up_off;      /* [n_nodes] where a CPU step's output for the GPU waits in
+                                 * staging[0], or G_MAXUINT64 */
+  VkDeviceSize    *hdown_off;   /* [n_nodes] where a GPU value a CPU step reads lands in
+                                 * staging[1], or G_MAXUINT64 */
+  NdTensor       **host_val;    /* [n_nodes] the CPU steps' inputs and outputs */
   gboolean         recording_timed;
   double           refresh_ms;  /* > 0 with both buffers: how often the timed one runs */
   gint64           timed_at;    /* monotonic µs of the last timed run; 0: never */
@@ -71,6 +91,15 @@ void     nd_vk_plan_get              (NdVkPlan     *self,
                                       float        *dst,
                                       const guint8 *src,
                                       gsize         n);
-guint64  nd_vk_plan_activation_bytes (NdVkPlan *self);
+
+/* The CPU steps (nd-vk-plan-host.c): their host tensors; running those after a segment (and
+ * staging their outputs for the next one); the output and captured nodes after a run. */
+void     nd_vk_plan_host_init        (NdVkPlan *self);
+void     nd_vk_plan_host_run         (NdVkPlan          *self,
+                                      const NdVkSegment *seg,
+                                      const NdTensor    *input);
+gboolean nd_vk_plan_host_results     (NdVkPlan *self,
+                                      GError  **error);
+void     nd_vk_plan_host_clear       (NdVkPlan *self);
 
 G_END_DECLS

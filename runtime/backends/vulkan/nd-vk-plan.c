@@ -21,8 +21,10 @@
  *  - order: steps sorted by level (longest path from the input), so independent work such as
  *    ParNet's three streams sits together between the same barriers.
  *  - barriers: a compute→compute barrier only before a step that reads a buffer written since
- *    the last barrier. Every node output has its own buffer, so there are no write-after-read
- *    hazards inside a run.
+ *    the last barrier (plan_barriers).
+ *  - buffers: node outputs and scratch share buffers by liveness (the shared planner,
+ *    nd-buffer-plan.h, in step order); a buffer is reused only after a barrier that follows
+ *    its last read, so there are no write-after-read hazards and no extra barriers.
  *  - timings: a timestamp after every dispatch, with a full barrier on both sides so each
  *    interval holds exactly one dispatch (honest, but it serialises the streams). With
  *    timings_refresh_ms a second, unfenced buffer is recorded too and most runs use it, so
@@ -68,6 +70,8 @@ compare_steps (const void *a, const void *b)
 
   if (x->level != y->level)
     return x->level < y->level ? -1 : 1;
+  if (x->host != y->host)
+    return x->host ? 1 : -1;   /* a level's CPU ops together, after its GPU work */
   return x->head < y->head ? -1 : x->head > y->head;
 }
 
@@ -119,9 +123,60 @@ absorbable_next (NdVkPlan *self, int cur, const gboolean *absorbed)
 
       for (int k = 0; k < node->n_inputs; k++)
         if (node->inputs[k] == cur)
-          return absorbed[i] ? -1 : i;
+          return absorbed[i] || self->host[i] ? -1 : i;
     }
   return -1;
+}
+
+/* Where the unfenced buffer needs a barrier: before a step that reads a node written since
+ * the last barrier (a multi-pass op's own barriers count). The buffer planner frees a slot
+ * only at such a barrier, so reuse adds no write-after-read hazard and no barrier. */
+static void
+plan_barriers (NdVkPlan *self)
+{
+  int n = self->parent.n_nodes;
+  g_autofree gboolean *dirty = g_new0 (gboolean, n);
+
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+
+      step->barrier = FALSE;
+      if (step->host)
+        {
+          /* the GPU work before it has finished; its output is uploaded behind a barrier */
+          memset (dirty, 0, n * sizeof (gboolean));
+          continue;
+        }
+      for (int k = 0; k < step->n_inputs; k++)
+        step->barrier |= dirty[step->inputs[k]];
+      if (step->barrier || step->op.n_pre > 0)
+        memset (dirty, 0, n * sizeof (gboolean));
+      dirty[step->tail] = TRUE;
+    }
+}
+
+/* Segments: maximal runs of GPU steps, each followed by the CPU steps before the next run;
+ * one submission each. Without CPU steps, one segment holds everything. */
+static void
+plan_segments (NdVkPlan *self)
+{
+  int s = 0;
+
+  self->segs = g_new0 (NdVkSegment, self->n_steps + 1);
+  do
+    {
+      NdVkSegment *seg = &self->segs[self->n_segs++];
+
+      seg->first = s;
+      while (s < self->n_steps && !self->steps[s].host)
+        s++;
+      seg->end = s;
+      while (s < self->n_steps && self->steps[s].host)
+        s++;
+      seg->host_end = s;
+    }
+  while (s < self->n_steps);
 }
 
 static gboolean
@@ -134,8 +189,12 @@ plan_steps (NdVkPlan *self, GError **error)
 
   self->steps = g_new0 (NdVkStep, n);
   self->has_buf = g_new0 (gboolean, n);
+  self->host = g_new0 (gboolean, n);
   self->has_buf[0] = TRUE;
   self->parent.op_algo[0] = "upload";
+  for (int i = 1; i < n; i++)
+    self->host[i] = !nd_backend_supports_op (self->parent.backend, g, nd_graph_node (g, i),
+                                             self->parent.batch);
   for (int i = 1; i < n; i++)
     {
       const NdNode *head = nd_graph_node (g, i);
@@ -147,6 +206,18 @@ plan_steps (NdVkPlan *self, GError **error)
       step = &self->steps[self->n_steps++];
       step->head = i;
       step->bn = step->add = step->gate = step->act = step->gate_in = -1;
+      if (self->host[i])
+        {
+          /* the naive CPU op, between two submissions (nd-vk-plan-host.c) */
+          step->host = TRUE;
+          step->tail = i;
+          self->has_buf[i] = TRUE;
+          for (int k = 0; k < head->n_inputs; k++)
+            step->inputs[step->n_inputs++] = head->inputs[k];
+          self->parent.op_algo[i] = "ref";
+          self->parent.op_device[i] = ND_DEVICE_KIND_CPU;
+          continue;
+        }
       next = absorbable_next (self, cur, absorbed);
       if (next >= 0 && nd_vk_op_can_fold_bn (head, nd_graph_node (g, next)))
         {
@@ -204,6 +275,8 @@ plan_steps (NdVkPlan *self, GError **error)
       level[step->tail] = step->level;
     }
   qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
+  plan_barriers (self);
+  plan_segments (self);
   return TRUE;
 }
 
@@ -268,6 +341,8 @@ create_descriptors (NdVkPlan *self, GError **error)
       VkBuffer scratch0 = self->act[n + 1 + 2 * s].buffer;
       VkBuffer scratch1 = self->act[n + 1 + 2 * s + 1].buffer;
 
+      if (step->host)
+        continue;
       if (step->op.n_pre == 2)
         {
           VkBuffer p0[ND_VK_N_BINDINGS] = { scratch0, self->act[head->inputs[0]].buffer };
@@ -306,41 +381,40 @@ create_descriptors (NdVkPlan *self, GError **error)
   return TRUE;
 }
 
+/* Copies between a device buffer and a staging area, one region per value. */
 static void
-record (NdVkPlan *self)
+copy_value (NdVkPlan *self, VkBuffer src, VkDeviceSize src_off, VkBuffer dst,
+            VkDeviceSize dst_off, VkDeviceSize size)
+{
+  VkBufferCopy region = { src_off, dst_off, size };
+
+  self->ctx->vkCmdCopyBuffer (self->cmd, src, dst, 1, &region);
+}
+
+static void
+record_dispatches (NdVkPlan *self, const NdVkSegment *seg)
 {
   NdVkContext *ctx = self->ctx;
-  NdPlan *plan = &self->parent;
   gboolean timed = self->recording_timed;
-  g_autofree gboolean *dirty = g_new0 (gboolean, plan->n_nodes);
-  VkBufferCopy up = { 0, 0, self->act[0].size };
   const VkPipelineStageFlags all = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
   const VkAccessFlags rw = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
 
-  /* The previous run's reads of the input buffer finish before this run overwrites it. */
-  barrier (self, all, VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
-           VK_ACCESS_TRANSFER_WRITE_BIT);
-  ctx->vkCmdCopyBuffer (self->cmd, self->staging[0].buffer, self->act[0].buffer, 1, &up);
-  barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
-           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-  if (timed)
+  if (timed && seg->end > seg->first)
     {
-      ctx->vkCmdResetQueryPool (self->cmd, self->queries, 0, self->n_steps + 1);
-      ctx->vkCmdWriteTimestamp (self->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->queries, 0);
+      ctx->vkCmdResetQueryPool (self->cmd, self->queries, seg->first, seg->end - seg->first + 1);
+      ctx->vkCmdWriteTimestamp (self->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->queries,
+                                seg->first);
       barrier (self, all, 0, all, 0);
     }
-  for (int s = 0; s < self->n_steps; s++)
+  for (int s = seg->first; s < seg->end; s++)
     {
       NdVkStep *step = &self->steps[s];
-      gboolean hazard = FALSE;
 
-      for (int k = 0; k < step->n_inputs; k++)
-        hazard |= dirty[step->inputs[k]];
-      if (hazard && !timed)
+      /* read-after-write, and (buffers being reused) write-after-write */
+      if (step->barrier && !timed)
         {
           barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-          memset (dirty, 0, plan->n_nodes * sizeof (gboolean));
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, rw);
           self->n_barriers++;
         }
       for (int k = 0; k < step->op.n_pre; k++)
@@ -355,15 +429,13 @@ record (NdVkPlan *self)
           /* The next stage reads what this one wrote; other streams' work recorded in the
            * same interval is held too (the price of a multi-pass op). */
           barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-          memset (dirty, 0, plan->n_nodes * sizeof (gboolean));
+                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, rw);
           self->n_barriers++;
         }
       ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, step->pipeline);
       ctx->vkCmdBindDescriptorSets (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
                                     ctx->pipeline_layout, 0, 1, &step->set, 0, NULL);
       ctx->vkCmdDispatch (self->cmd, step->op.groups[0], step->op.groups[1], step->op.groups[2]);
-      dirty[step->tail] = TRUE;
       if (timed)
         {
           barrier (self, all, rw, all, rw);
@@ -373,15 +445,49 @@ record (NdVkPlan *self)
           self->n_barriers++;
         }
     }
+}
+
+/* One segment: uploads (the input in the first, else what the CPU steps before it made for
+ * the GPU), its dispatches, then downloads (what the CPU steps after it read; in the last
+ * segment, the output and the captured nodes). */
+static void
+record (NdVkPlan *self, int k)
+{
+  NdPlan *plan = &self->parent;
+  const NdVkSegment *seg = &self->segs[k];
+  const VkPipelineStageFlags all = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+  VkBuffer up = self->staging[0].buffer, down = self->staging[1].buffer;
+
+  /* The previous run's reads of the input buffer finish before this run overwrites it. */
+  barrier (self, all, VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+           VK_ACCESS_TRANSFER_WRITE_BIT);
+  if (k == 0)
+    copy_value (self, up, 0, self->act[0].buffer, 0, self->act[0].size);
+  else
+    for (int s = self->segs[k - 1].end; s < self->segs[k - 1].host_end; s++)
+      {
+        int v = self->steps[s].tail;
+
+        if (self->up_off[v] != G_MAXUINT64)
+          copy_value (self, up, self->up_off[v], self->act[v].buffer, 0, self->act[v].size);
+      }
+  barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+  record_dispatches (self, seg);
   barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-  for (int i = 0; i < plan->n_nodes; i++)
-    if (self->down_off[i] != G_MAXUINT64)
+  for (int s = seg->end; s < seg->host_end; s++)
+    for (int j = 0; j < self->steps[s].n_inputs; j++)
       {
-        VkBufferCopy region = { 0, self->down_off[i], self->act[i].size };
+        int v = self->steps[s].inputs[j];
 
-        ctx->vkCmdCopyBuffer (self->cmd, self->act[i].buffer, self->staging[1].buffer, 1, &region);
+        if (self->hdown_off[v] != G_MAXUINT64)
+          copy_value (self, self->act[v].buffer, 0, down, self->hdown_off[v], self->act[v].size);
       }
+  if (k == self->n_segs - 1)
+    for (int i = 0; i < plan->n_nodes; i++)
+      if (self->down_off[i] != G_MAXUINT64)
+        copy_value (self, self->act[i].buffer, 0, down, self->down_off[i], self->act[i].size);
   barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
            VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
 }
@@ -423,25 +529,28 @@ create_commands (NdVkPlan *self, GError **error)
   if (res != VK_SUCCESS)
     return nd_vk_set_error (error, "vkCreateCommandPool", res), FALSE;
   alloc.commandPool = self->cmd_pool;
-  alloc.commandBufferCount = 2;
-  res = ctx->vkAllocateCommandBuffers (ctx->device, &alloc, self->cmds);
-  if (res != VK_SUCCESS)
-    return nd_vk_set_error (error, "vkAllocateCommandBuffers", res), FALSE;
   want[1] = self->queries != VK_NULL_HANDLE;
   want[0] = !want[1] || self->refresh_ms > 0;
-  /* Timed first, so that the unfenced buffer's barrier count is the one kept. */
-  for (int k = 1; k >= 0; k--)
+  /* Timed first, so that the unfenced buffers' barrier count is the one kept. */
+  for (int t = 1; t >= 0; t--)
     {
-      if (!want[k])
+      if (!want[t])
         continue;
-      self->cmd = self->cmds[k];
-      self->recording_timed = k == 1;
+      self->recording_timed = t == 1;
       self->n_barriers = 0;
-      ctx->vkBeginCommandBuffer (self->cmd, &begin);
-      record (self);
-      res = ctx->vkEndCommandBuffer (self->cmd);
-      if (res != VK_SUCCESS)
-        return nd_vk_set_error (error, "vkEndCommandBuffer", res), FALSE;
+      for (int k = 0; k < self->n_segs; k++)
+        {
+          alloc.commandBufferCount = 1;
+          res = ctx->vkAllocateCommandBuffers (ctx->device, &alloc, &self->segs[k].cmds[t]);
+          if (res != VK_SUCCESS)
+            return nd_vk_set_error (error, "vkAllocateCommandBuffers", res), FALSE;
+          self->cmd = self->segs[k].cmds[t];
+          ctx->vkBeginCommandBuffer (self->cmd, &begin);
+          record (self, k);
+          res = ctx->vkEndCommandBuffer (self->cmd);
+          if (res != VK_SUCCESS)
+            return nd_vk_set_error (error, "vkEndCommandBuffer", res), FALSE;
+        }
     }
   return TRUE;
 }
@@ -492,6 +601,8 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
     {
       NdVkStep *step = &self->steps[s];
 
+      if (step->host)
+        continue;
       step->pipeline = nd_vk_pipeline (ctx, shader_name (self, step->op.shader), step->op.spec,
                                        step->op.n_spec, error);
       if (step->pipeline == VK_NULL_HANDLE)
@@ -507,16 +618,23 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
     }
   if (!create_descriptors (self, error) || !create_commands (self, error))
     goto fail;
+  nd_vk_plan_host_init (self);
   /* One replay on zeros: drivers that compile lazily at the first dispatch (llvmpipe JITs
    * every pipeline there, seconds per model) pay it here, so prepare_ms is the whole cold
    * cost and the first nd_plan_run is a warm one. */
   memset (self->staging_map + self->staging[0].offset, 0, self->staging[0].size);
-  if (!submit_and_wait (self, error))
-    goto fail;
+  for (int k = 0; k < self->n_segs; k++)
+    {
+      self->cmd = self->segs[k].cmds[self->segs[k].cmds[0] != VK_NULL_HANDLE ? 0 : 1];
+      if (!submit_and_wait (self, error))
+        goto fail;
+    }
   nd_vk_context_save_cache (ctx);
   g_debug ("Vulkan plan: %d dispatches for %d nodes, %d barriers, %u pipelines in the context, "
-           "%.1f MiB of activations", self->n_steps, self->parent.n_nodes, self->n_barriers,
-           g_hash_table_size (ctx->pipelines), nd_vk_plan_activation_bytes (self) / 1048576.0);
+           "%.1f MiB of activations in %d buffers (%.1f MiB without reuse)", self->n_steps,
+           self->parent.n_nodes, self->n_barriers, g_hash_table_size (ctx->pipelines),
+           self->parent.activation_bytes / 1048576.0, self->n_slots,
+           self->parent.activation_bytes_unshared / 1048576.0);
   return &self->parent;
 
 fail:
@@ -524,14 +642,31 @@ fail:
   return NULL;
 }
 
+static void
+read_timestamps (NdVkPlan *self, const NdVkSegment *seg)
+{
+  NdVkContext *ctx = self->ctx;
+  int count = seg->end - seg->first + 1;
+  g_autofree guint64 *ts = g_new0 (guint64, count);
+  double period_ms = ctx->props.limits.timestampPeriod * 1e-6;
+  VkResult res;
+
+  if (count < 2)
+    return;
+  res = ctx->vkGetQueryPoolResults (ctx->device, self->queries, seg->first, count,
+                                    count * sizeof (guint64), ts, sizeof (guint64),
+                                    VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+  if (res == VK_SUCCESS)
+    for (int s = seg->first; s < seg->end; s++)
+      self->parent.op_ms[self->steps[s].head] = (double) (ts[s - seg->first + 1]
+                                                          - ts[s - seg->first]) * period_ms;
+}
+
 gboolean
 nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
 {
   NdVkPlan *self = (NdVkPlan *) plan;
-  NdVkContext *ctx = self->ctx;
-  const guint8 *down = self->staging_map + self->staging[1].offset;
   gboolean timed = self->queries != VK_NULL_HANDLE;
-  VkResult res;
 
   /* With both buffers, the timed one only once per refresh interval (the first run too). */
   if (timed && self->refresh_ms > 0)
@@ -542,47 +677,17 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
       if (timed)
         self->timed_at = now;
     }
-  self->cmd = self->cmds[timed ? 1 : 0];
   nd_vk_plan_put (self, self->staging_map + self->staging[0].offset, input->data, input->numel);
-  if (!submit_and_wait (self, error))
-    return FALSE;
-  nd_vk_plan_get (self, plan->output->data, down + self->down_off[plan->graph->output],
-             plan->output->numel);
-  /* float16 saturates at ±65504 (to ±inf): say so rather than hand back infinities. */
-  if (self->es == 2)
-    for (int64_t i = 0; i < plan->output->numel; i++)
-      if (!isfinite (plan->output->data[i]))
-        {
-          g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                               _("A value overflowed float16 storage (beyond ±65504); run "
-                                 "this model in fp32"));
-          return FALSE;
-        }
-  for (int i = 0; i < plan->n_nodes; i++)
-    if (plan->capture_mask[i])
-      {
-        const NdNode *node = nd_graph_node (plan->graph, i);
-
-        g_clear_pointer (&plan->captured[i], nd_tensor_unref);
-        plan->captured[i] = nd_tensor_new_4d (plan->batch, node->out_c, node->out_h,
-                                              node->out_w);
-        nd_vk_plan_get (self, plan->captured[i]->data, down + self->down_off[i],
-                   plan->captured[i]->numel);
-      }
-  if (timed)
+  for (int k = 0; k < self->n_segs; k++)
     {
-      g_autofree guint64 *ts = g_new0 (guint64, self->n_steps + 1);
-      double period_ms = ctx->props.limits.timestampPeriod * 1e-6;
-
-      res = ctx->vkGetQueryPoolResults (ctx->device, self->queries, 0, self->n_steps + 1,
-                                        (self->n_steps + 1) * sizeof (guint64), ts,
-                                        sizeof (guint64),
-                                        VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
-      if (res == VK_SUCCESS)
-        for (int s = 0; s < self->n_steps; s++)
-          plan->op_ms[self->steps[s].head] = (double) (ts[s + 1] - ts[s]) * period_ms;
+      self->cmd = self->segs[k].cmds[timed ? 1 : 0];
+      if (!submit_and_wait (self, error))
+        return FALSE;
+      if (timed)
+        read_timestamps (self, &self->segs[k]);
+      nd_vk_plan_host_run (self, &self->segs[k], input);
     }
-  return TRUE;
+  return nd_vk_plan_host_results (self, error);
 }
 
 int
@@ -599,6 +704,7 @@ nd_vk_plan_free (NdPlan *plan)
 
   /* Runs are synchronous (each waits for its fence), so nothing of this plan is in flight;
    * vkDeviceWaitIdle would need every other thread's queue use stopped. */
+  nd_vk_plan_host_clear (self);
   if (self->cmd_pool != VK_NULL_HANDLE)
     ctx->vkDestroyCommandPool (ctx->device, self->cmd_pool, NULL);
   if (self->fence != VK_NULL_HANDLE)
@@ -608,15 +714,20 @@ nd_vk_plan_free (NdPlan *plan)
   if (self->pool != VK_NULL_HANDLE)
     ctx->vkDestroyDescriptorPool (ctx->device, self->pool, NULL);
   nd_vk_buffers_destroy (ctx, self->staging, 2, self->staging_mem);
-  if (self->act != NULL)
-    nd_vk_buffers_destroy (ctx, self->act, plan->n_nodes + 1 + 2 * self->n_steps, self->act_mem);
+  if (self->slots != NULL)
+    nd_vk_buffers_destroy (ctx, self->slots, self->n_slots, self->act_mem);
   if (self->wts != NULL)
     nd_vk_buffers_destroy (ctx, self->wts, 2 * self->n_steps, self->wts_mem);
   for (int s = 0; s < self->n_steps; s++)
     nd_vk_op_clear (&self->steps[s].op);
   g_free (self->steps);
+  g_free (self->segs);
   g_free (self->has_buf);
+  g_free (self->host);
+  g_free (self->up_off);
+  g_free (self->hdown_off);
   g_free (self->act);
+  g_free (self->slots);
   g_free (self->wts);
   g_free (self->down_off);
   nd_plan_clear_common (plan);
