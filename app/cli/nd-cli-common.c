@@ -9,6 +9,7 @@
 
 #include "nd-cli-common.h"
 #include "nd-error.h"
+#include "nd-file.h"
 #include "nd-fuse.h"
 #include "nd-weights.h"
 #include "nd-checkpoint.h"
@@ -445,7 +446,10 @@ nd_cli_labels (int classes, const char *dataset)
 int
 nd_cli_fail (const GError *error)
 {
-  g_printerr ("nondeep-cli: %s\n", error->message);
+  /* Messages quote file names and metadata: escaped, so a file cannot drive the terminal. */
+  g_autofree char *msg = nd_escape_for_terminal (error->message);
+
+  g_printerr ("nondeep-cli: %s\n", msg);
   return 1;
 }
 
@@ -454,11 +458,13 @@ nd_cli_failf (const char *format, ...)
 {
   va_list args;
   g_autofree char *msg = NULL;
+  g_autofree char *shown = NULL;
 
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr ("nondeep-cli: %s\n", msg);
+  shown = nd_escape_for_terminal (msg);
+  g_printerr ("nondeep-cli: %s\n", shown);
   return 1;
 }
 

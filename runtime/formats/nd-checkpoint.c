@@ -11,6 +11,7 @@
 #include "nd-checkpoint.h"
 #include "nd-dtype.h"
 #include "nd-error.h"
+#include "nd-file.h"
 #include "nd-pickle.h"
 #include "nd-zip.h"
 
@@ -20,7 +21,6 @@
 struct _NdCheckpoint
 {
   char         *name;       /* base name, for messages */
-  GMappedFile  *map;
   GBytes       *bytes;
   const guint8 *data;
   gsize         size;
@@ -51,7 +51,6 @@ nd_checkpoint_free (NdCheckpoint *ckpt)
   g_clear_pointer (&ckpt->zip, nd_zip_free);
   g_clear_pointer (&ckpt->st, nd_weight_set_free);
   g_clear_pointer (&ckpt->st_meta, g_hash_table_unref);
-  g_clear_pointer (&ckpt->map, g_mapped_file_unref);
   g_clear_pointer (&ckpt->bytes, g_bytes_unref);
   g_free (ckpt->prefix);
   g_free (ckpt->default_key);
@@ -67,12 +66,14 @@ static gpointer
 ck_bad (GError **error, NdCheckpoint *ckpt, NdRuntimeError code, const char *fmt, ...)
 {
   g_autofree char *detail = NULL;
+  g_autofree char *shown = NULL;
   va_list ap;
 
   va_start (ap, fmt);
   detail = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, ND_RUNTIME_ERROR, code, "%s: %s", ckpt->name, detail);
+  shown = nd_escape_for_terminal (ckpt->name);
+  g_set_error (error, ND_RUNTIME_ERROR, code, "%s: %s", shown, detail);
   return NULL;
 }
 
@@ -240,17 +241,17 @@ NdCheckpoint *
 nd_checkpoint_open (const char *path, GError **error)
 {
   NdCheckpoint *ckpt;
-  GMappedFile *map;
+  GBytes *bytes;
 
   g_return_val_if_fail (path != NULL, NULL);
-  map = nd_map_file (path, error);
-  if (map == NULL)
+  /* Read into owned memory, not mapped: a file truncated under us is an error, not SIGBUS. */
+  bytes = nd_file_read (path, G_MAXSIZE, error);
+  if (bytes == NULL)
     return NULL;
   ckpt = g_new0 (NdCheckpoint, 1);
   ckpt->name = g_path_get_basename (path);
-  ckpt->map = map;
-  ckpt->data = (const guint8 *) g_mapped_file_get_contents (map);
-  ckpt->size = g_mapped_file_get_length (map);
+  ckpt->bytes = bytes;
+  ckpt->data = g_bytes_get_data (bytes, &ckpt->size);
   if (ckpt->data == NULL)
     ckpt->data = (const guint8 *) "";
   return open_common (ckpt, error);

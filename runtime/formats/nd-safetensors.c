@@ -2,15 +2,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "nd-checkpoint.h"
@@ -521,22 +517,14 @@ build_header (NdWeightSet *set, GHashTable *metadata, guint64 *data_size)
   return json_generator_to_data (gen, NULL);
 }
 
-static gboolean
-write_all (FILE *f, const void *p, gsize n)
-{
-  return n == 0 || fwrite (p, 1, n, f) == n;
-}
-
 gboolean
 nd_safetensors_save (const char *path, NdWeightSet *set, GHashTable *metadata, GError **error)
 {
+  g_autoptr(NdAtomicFile) f = NULL;
   g_autofree char *header = NULL;
-  g_autofree char *tmp = NULL;
   const char * const *keys;
   guint64 data_size, hlen, hlen_le;
   gsize json_len, pad;
-  gboolean ok = TRUE;
-  FILE *f;
 
   g_return_val_if_fail (path != NULL && set != NULL, FALSE);
 
@@ -547,55 +535,33 @@ nd_safetensors_save (const char *path, NdWeightSet *set, GHashTable *metadata, G
   hlen = json_len + pad;
   hlen_le = GUINT64_TO_LE (hlen);
 
-  /* g_mkstemp() would create the file 0600; a weights file is ordinary data (umask applies) */
-  tmp = g_strdup_printf ("%s.tmp-%08x%08x", path, g_random_int (), g_random_int ());
-  {
-    int fd = g_open (tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-
-    if (fd < 0 || (f = fdopen (fd, "wb")) == NULL)
-      {
-        int saved = errno;
-
-        if (fd >= 0)
-          close (fd);
-        g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_FAILED,
-                     _("Cannot write %s: %s"), path, g_strerror (saved));
-        return FALSE;
-      }
-  }
-  ok = write_all (f, &hlen_le, 8) && write_all (f, header, json_len)
-       && write_all (f, "        ", pad);
+  /* Temporary file, fsync, rename, fsync of the directory; a symlink or device at @path is
+   * refused (nd-file.h). */
+  f = nd_atomic_file_new (path, error);
+  if (f == NULL || !nd_atomic_file_write (f, &hlen_le, 8, error)
+      || !nd_atomic_file_write (f, header, json_len, error)
+      || !nd_atomic_file_write (f, "        ", pad, error))
+    return FALSE;
   keys = nd_weight_set_keys (set);
-  for (guint i = 0; ok && keys[i] != NULL; i++)
+  for (guint i = 0; keys[i] != NULL; i++)
     {
       NdTensor *t = nd_weight_set_lookup (set, keys[i]);
 
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
-      ok = write_all (f, t->data, (gsize) t->numel * 4);
+      if (!nd_atomic_file_write (f, t->data, (gsize) t->numel * 4, error))
+        return FALSE;
 #else
-      for (int64_t j = 0; ok && j < t->numel; j++)
+      for (int64_t j = 0; j < t->numel; j++)
         {
           guint32 u;
 
           memcpy (&u, &t->data[j], 4);
           u = GUINT32_TO_LE (u);
-          ok = write_all (f, &u, 4);
+          if (!nd_atomic_file_write (f, &u, 4, error))
+            return FALSE;
         }
 #endif
     }
-  if (fclose (f) != 0)
-    ok = FALSE;
-  if (ok && g_rename (tmp, path) != 0)
-    ok = FALSE;
-  if (!ok)
-    {
-      int saved = errno;
-
-      g_unlink (tmp);
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_FAILED,
-                   _("Cannot write %s: %s"), path, g_strerror (saved));
-      return FALSE;
-    }
   (void) data_size;
-  return TRUE;
+  return nd_atomic_file_commit (f, error);
 }
