@@ -379,10 +379,22 @@ sd_is_timm (NdCheckpoint *ckpt, int idx)
   return FALSE;
 }
 
+/* The float32 bytes one file may decode to, all tensors together. Views of one storage are
+ * each decoded (tied weights), and one-byte dtypes grow 4× as float32: 8× the file and 64 MiB
+ * of slack cover real files, while a few hundred bytes can no longer ask for gigabytes. */
+#define BUDGET_RATIO 8
+
+static guint64
+ck_budget (NdCheckpoint *ckpt)
+{
+  return (guint64) ckpt->size * BUDGET_RATIO + (64u << 20);
+}
+
 /* Reads one tensor: dtype → float32, any non-negative strides, the storage offset; the zip
  * entry must hold the whole storage the pickle declared. */
 static NdTensor *
-read_tensor (NdCheckpoint *ckpt, const char *key, const NdPickleValue *t, GError **error)
+read_tensor (NdCheckpoint *ckpt, const char *key, const NdPickleValue *t, guint64 *budget,
+             GError **error)
 {
   const NdPickleValue *st = t->storage;
   g_autofree char *entry_name = NULL;
@@ -415,9 +427,20 @@ read_tensor (NdCheckpoint *ckpt, const char *key, const NdPickleValue *t, GError
 
   for (int i = 0; i < t->ndim; i++)
     shape[i] = t->size[i];
+  if ((guint64) t->numel * sizeof (float) > *budget)
+    return ck_bad (error, ckpt, ND_RUNTIME_ERROR_BAD_FILE,
+                   _("tensor %s would take the decoded size past %" G_GUINT64_FORMAT " MiB, "
+                     "%d times the file's size: refused"), key,
+                   ck_budget (ckpt) >> 20, BUDGET_RATIO);
+  *budget -= (guint64) t->numel * sizeof (float);
   out = nd_tensor_try_new (t->ndim, shape, error);
   if (out == NULL)
-    return NULL;
+    {
+      g_autofree char *shown = nd_escape_for_terminal (ckpt->name);
+
+      g_prefix_error (error, "%s, tensor %s: ", shown, key);
+      return NULL;
+    }
   for (int i = t->ndim - 1; i >= 0; i--)
     {
       if (t->size[i] != 1 && t->stride[i] != expect)
@@ -456,6 +479,7 @@ nd_checkpoint_get_weights (NdCheckpoint *ckpt, const char *key, const char **cho
 {
   g_autoptr(NdWeightSet) set = NULL;
   const NdPickleValue *sd;
+  guint64 budget = ck_budget (ckpt);
   gboolean timm;
   int idx;
 
@@ -507,7 +531,7 @@ nd_checkpoint_get_weights (NdCheckpoint *ckpt, const char *key, const char **cho
       if (nd_weight_set_lookup (set, name) != NULL)
         return ck_bad (error, ckpt, ND_RUNTIME_ERROR_BAD_FILE,
                        _("tensor %s appears twice (with and without “module.”)"), name);
-      t = read_tensor (ckpt, k->s, nd_pickle_dict_value (sd, i), error);
+      t = read_tensor (ckpt, k->s, nd_pickle_dict_value (sd, i), &budget, error);
       if (t == NULL)
         return NULL;
       nd_weight_set_insert (set, name, t);

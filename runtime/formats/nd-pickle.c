@@ -465,6 +465,14 @@ rebuild_tensor (NdPickle *pk, NdPickleValue *args, gboolean v2)
                  G_GINT64_FORMAT), (guint64) t->offset + last, a[0]->numel);
       return NULL;
     }
+  /* Without this, stride 0 over a one-element storage decodes to gigabytes from a few hundred
+   * bytes of file: a view may not hold more elements than its storage. */
+  if (numel > (guint64) a[0]->numel)
+    {
+      BAD (pk, _("a tensor of %" G_GUINT64_FORMAT " elements over a storage of %" G_GINT64_FORMAT
+                 " (an expanding view, e.g. stride 0, is refused)"), numel, a[0]->numel);
+      return NULL;
+    }
   t->numel = (gint64) numel;
   return t;
 }
