@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -496,12 +497,38 @@ nd_cli_parse (const char   *command,
   return TRUE;
 }
 
+/* json-glib writes NaN and Inf as "nan.0"/"inf.0", which is not JSON: null instead. */
+static void
+null_non_finite (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter it;
+      JsonNode *v;
+
+      json_object_iter_init (&it, json_node_get_object (node));
+      while (json_object_iter_next (&it, NULL, &v))
+        null_non_finite (v);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        null_non_finite (json_array_get_element (a, i));
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE
+           && !isfinite (json_node_get_double (node)))
+    json_node_init_null (node);
+}
+
 void
 nd_cli_print_json (JsonNode *root)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autofree char *text = NULL;
 
+  null_non_finite (root);
   json_generator_set_pretty (gen, TRUE);
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, NULL);
