@@ -104,7 +104,10 @@ nd_cli_bench (int argc, char **argv)
   plan = nd_backend_prepare (backend, model->graph, &popts, &error);
   if (plan == NULL)
     goto fail;
-  input = nd_test_input_new (batch, model->graph->in_c, model->graph->in_h, model->graph->in_w);
+  input = nd_test_input_new (batch, model->graph->in_c, model->graph->in_h, model->graph->in_w,
+                             &error);
+  if (input == NULL)
+    goto fail;
   n = plan->n_nodes;
   totals = g_new (double, iters);
   per_node = g_new0 (double, (gsize) n * iters);

@@ -73,7 +73,13 @@ nd_cli_eval (int argc, char **argv)
   plan = nd_backend_prepare (backend, model->graph, &popts, &error);
   if (plan == NULL)
     goto fail;
-  input = nd_tensor_new_4d (EVAL_BATCH, 1, pp.size, pp.size);
+  {
+    int64_t shape[4] = { EVAL_BATCH, 1, pp.size, pp.size };
+
+    input = nd_tensor_try_new (4, shape, &error);
+    if (input == NULL)
+      goto fail;
+  }
   n = limit > 0 ? MIN (limit, set->n) : set->n;
   start = g_get_monotonic_time ();
   for (int base = 0; base < n; base += EVAL_BATCH)
