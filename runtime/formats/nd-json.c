@@ -156,7 +156,7 @@ lex_string (NdJsonReader *r, GError **error)
             if (!lex_unicode (r, &u, &why))
               return fail (r, error, why), FALSE;
             if (u == 0)
-              return fail (r, error, _("a NUL character (\\u0000) inside a string")), FALSE;
+              return fail (r, error, _("a NUL character (U+0000) inside a string")), FALSE;
             g_string_append_unichar (r->str, u);
           }
           break;
