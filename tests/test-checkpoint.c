@@ -103,6 +103,20 @@ static const Hostile hostile[] = {
   { "subprocess_popen.pth", FALSE, ND_RUNTIME_ERROR_UNSUPPORTED, "subprocess.Popen" },
   { "truncated.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "truncated" },
   { "zip_huge_entry.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "run past the end" },
+  /* round two (issue 13): strict JSON, the data area tiled, expansion, zip integrity */
+  { "st-quote-nesting.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "not valid JSON" },
+  { "st-single-quote.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "not valid JSON" },
+  { "st-comment.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "not valid JSON" },
+  { "st-trailing-comma.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "not valid JSON" },
+  { "st-dup-key.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "appears twice" },
+  { "st-nul-key.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "NUL character" },
+  { "st-gap.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "(a gap)" },
+  { "st-trailing.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "trailing bytes" },
+  { "stride0-expand.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "expanding view" },
+  { "zip-crc.pth", TRUE, ND_RUNTIME_ERROR_BAD_FILE, "CRC-32" },
+  { "zip-overlap.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "overlap" },
+  { "zip-over-cd.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "overlaps the central directory" },
+  { "zip-name.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "invalid name" },
 };
 
 static void
