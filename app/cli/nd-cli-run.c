@@ -81,6 +81,20 @@ nd_cli_run (int argc, char **argv)
                                  shape);
           goto out;
         }
+      {
+        gint64 bad = 0;
+
+        for (int64_t i = 0; i < input->numel; i++)
+          bad += !isfinite (input->data[i]);
+        /* a ReLU turns NaN into 0: without this, garbage in gives a confident top-5 */
+        if (bad > 0)
+          {
+            status = nd_cli_failf (_("%s: %" G_GINT64_FORMAT " of its %" G_GINT64_FORMAT
+                                     " values are NaN or Inf"), input_path, bad,
+                                   (gint64) input->numel);
+            goto out;
+          }
+      }
       hint = (int) input->shape[2];
       popts.batch = (int) input->shape[0];
     }

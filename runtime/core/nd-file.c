@@ -355,8 +355,6 @@ nd_escape_for_terminal (const char *text)
         g_string_append_printf (out, "\\x%02x", c);
       else if (c >= 0x80 && c < 0xa0)
         g_string_append_printf (out, "\\u%04x", c);
-      else if (c == '\\')
-        g_string_append (out, "\\\\");
       else
         g_string_append_len (out, p, g_utf8_next_char (p) - p);
       p = g_utf8_next_char (p);

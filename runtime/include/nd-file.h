@@ -51,7 +51,8 @@ gboolean      nd_file_replace       (const char    *path,
                                      GError       **error);
 
 /* @text made safe to print on a terminal: C0 and C1 controls and DEL (ESC, OSC, BEL…) as
- * \xNN or \u00NN, invalid UTF-8 bytes as \xNN, backslashes doubled; printable text unchanged. */
+ * \xNN or \u00NN, invalid UTF-8 bytes as \xNN; printable text unchanged. Backslashes are
+ * kept as they are, so escaping twice (a message quoting an escaped name) changes nothing. */
 char         *nd_escape_for_terminal (const char   *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdAtomicFile, nd_atomic_file_free)
