@@ -246,8 +246,12 @@ nd_cli_model_load (NdCliModelOptions *o, int resolution_hint, GError **error)
   if (deploy)
     {
       if (!o->fused && !o->json)
-        g_printerr (_("%s holds deploy-form (fused) weights; running the fused form\n"),
-                    o->weights);
+        {
+          g_autofree char *shown = nd_escape_for_terminal (o->weights);
+
+          g_printerr (_("%s holds deploy-form (fused) weights; running the fused form\n"),
+                      shown);
+        }
       model->graph = g_steal_pointer (&fused);
     }
   else if (o->fused)

@@ -82,16 +82,16 @@ print_human (JsonObject *o)
       if (json_object_get_boolean_member (m, "detected"))
         g_print (_("  Model: %s (%s form, %" G_GINT64_FORMAT " classes, %" G_GINT64_FORMAT
                    " input channels)%s%s\n"),
-                 json_object_get_string_member (m, "preset"),
+                 esc (pool, json_object_get_string_member (m, "preset")),
                  json_object_get_string_member (m, "form"),
                  json_object_get_int_member (m, "classes"),
                  json_object_get_int_member (m, "in_channels"),
                  *json_object_get_string_member (m, "knobs") ? _(", knobs: ") : "",
-                 json_object_get_string_member (m, "knobs"));
+                 esc (pool, json_object_get_string_member (m, "knobs")));
       else
         g_print (_("  Model: not recognised%s%s: %s\n"),
                  *json_object_get_string_member (m, "family") ? _(" — family ") : "",
-                 json_object_get_string_member (m, "family"),
+                 esc (pool, json_object_get_string_member (m, "family")),
                  esc (pool, json_object_get_string_member (m, "note")));
       for (guint i = 0; i < json_array_get_length (ts); i++)
         {

@@ -9,6 +9,7 @@
 
 #include "nd-cli.h"
 #include "nd-error.h"
+#include "nd-file.h"
 #include "nd-weights.h"
 
 typedef struct
@@ -102,7 +103,11 @@ nd_cli_run (int argc, char **argv)
   if (model == NULL)
     goto fail;
   if (model->weights_note != NULL && !o.json)
-    g_printerr ("%s\n", model->weights_note);
+    {
+      g_autofree char *note = nd_escape_for_terminal (model->weights_note);
+
+      g_printerr ("%s\n", note);
+    }
   if (image != NULL && (input = nd_cli_load_image (image, model, &error)) == NULL)
     goto fail;
   backend = nd_cli_backend_new (&o, &error);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-cli.h"
+#include "nd-file.h"
 #include "nd-fuse.h"
 #include "nd-test-input.h"
 #include "nd-weights.h"
@@ -165,8 +166,12 @@ nd_cli_fuse (int argc, char **argv)
   if (!nd_safetensors_save (output, set, meta, &error))
     goto fail;
   if (!o.json)
-    printf (_("wrote %u fused tensors of %s to %s\n"), nd_weight_set_size (set),
-            model->spec.name, output);
+    {
+      g_autofree char *shown = nd_escape_for_terminal (output);
+
+      printf (_("wrote %u fused tensors of %s to %s\n"), nd_weight_set_size (set),
+              model->spec.name, shown);
+    }
   goto out;
 
 fail:
