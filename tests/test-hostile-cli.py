@@ -114,6 +114,7 @@ IMAGES = {
     "jpeg-16000.jpg": "16000",
     "truncated.jpg": "truncated",
     "truncated.png": "truncated",
+    "png-crc.png": "CRC-32",
 }
 
 

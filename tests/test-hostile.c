@@ -185,6 +185,7 @@ test_images (void)
     { "jpeg-16000.jpg", "16000×16000" },
     { "truncated.jpg", "truncated" },
     { "truncated.png", "truncated" },
+    { "png-crc.png", "CRC-32" },
     { "st-gap.safetensors", "not a PNG, JPEG or WebP" },
   };
   g_autofree char *good = g_test_build_filename (G_TEST_DIST, "data", "hostile", "sample.jpg",

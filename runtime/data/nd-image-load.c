@@ -7,6 +7,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n-lib.h>
 
+#include "nd-crc32.h"
 #include "nd-error.h"
 #include "nd-file.h"
 #include "nd-image-load.h"
@@ -55,6 +56,11 @@ check_png (const guint8 *d, gsize n, const char *name, guint32 *w, guint32 *h, G
                         len);
       if (first && (memcmp (d + pos + 4, "IHDR", 4) != 0 || len != 13))
         return img_bad (error, name, _("the PNG does not start with its IHDR chunk"));
+      /* libpng only warns about a bad CRC in an ancillary chunk, and gdk-pixbuf drops its
+       * warnings: a damaged file is refused here */
+      if (nd_crc32 (d + pos + 4, 4 + (guint64) len) != be32 (d + pos + 8 + len))
+        return img_bad (error, name, _("the PNG chunk at byte %" G_GSIZE_FORMAT " is corrupt "
+                                       "(CRC-32)"), pos);
       if (first)
         {
           *w = be32 (d + pos + 8);

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nd-crc32.h"
 #include "nd-error.h"
 #include "nd-zip.h"
 
@@ -30,54 +31,6 @@ struct _NdZip
   GArray       *flags;     /* guint16 general purpose flags per entry */
   GArray       *checked;   /* gboolean per entry: CRC-32 verified */
 };
-
-/* CRC-32 (ISO-HDLC, as zip uses), slicing by eight: a checkpoint of hundreds of MB is checked
- * at memory speed rather than a byte per table lookup. */
-static guint32 crc_table[8][256];
-
-static void
-crc_init (void)
-{
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once))
-    {
-      for (guint32 i = 0; i < 256; i++)
-        {
-          guint32 c = i;
-
-          for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-          crc_table[0][i] = c;
-        }
-      for (guint32 i = 0; i < 256; i++)
-        for (int t = 1; t < 8; t++)
-          crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
-      g_once_init_leave (&once, 1);
-    }
-}
-
-static guint32
-crc32_of (const guint8 *p, guint64 n)
-{
-  guint32 c = 0xffffffffu;
-
-  crc_init ();
-  while (n >= 8)
-    {
-      guint32 lo = c ^ ((guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16
-                        | (guint32) p[3] << 24);
-
-      c = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff]
-          ^ crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24]
-          ^ crc_table[3][p[4]] ^ crc_table[2][p[5]] ^ crc_table[1][p[6]] ^ crc_table[0][p[7]];
-      p += 8;
-      n -= 8;
-    }
-  while (n-- > 0)
-    c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
-}
 
 typedef struct
 {
@@ -395,7 +348,7 @@ nd_zip_entry_data (NdZip *zip, const NdZipEntry *entry, GError **error)
                     entry->name, entry->method);
   if (!g_array_index (zip->checked, gboolean, i))
     {
-      guint32 crc = crc32_of (zip->data + entry->offset, entry->size);
+      guint32 crc = nd_crc32 (zip->data + entry->offset, entry->size);
 
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
       /* the fuzzer cannot forge checksums: let its mutations reach the pickle and tensors */

@@ -247,6 +247,10 @@ def round_two(good):
     png = open(os.path.join(HERE, "..", "..", "..", "assets", "samples", "0000-ankle-boot.png"),
                "rb").read()
     write("truncated.png", png[: len(png) // 2])
+    # a flipped byte inside IDAT: libpng would decode garbage rows or only warn
+    bad = bytearray(png)
+    bad[png.index(b"IDAT") + 40] ^= 0x01
+    write("png-crc.png", bytes(bad))
 
 
 if __name__ == "__main__":
