@@ -274,7 +274,12 @@ nd_npy_load_from_data (const guint8 *data, gsize size, const char *path, GError 
     }
   t = nd_tensor_try_new (ndim, shape, error);
   if (t == NULL)
-    return NULL;
+    {
+      g_autofree char *shown = nd_escape_for_terminal (path);
+
+      g_prefix_error (error, "%s: ", shown);
+      return NULL;
+    }
   nd_dtype_to_f32 (ND_DTYPE_F32, data + hstart + hlen, t->numel, t->data);
   return t;
 }
