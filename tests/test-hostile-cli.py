@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 
 CLI = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -188,6 +189,15 @@ def _():
     rc, out, err, secs, rss = run_measured("run", "--model", "parnet-s", "--input", big)
     assert rc == 1 and b"nan" not in out.lower() and b"n/a" in out, out
     assert b"non-finite" in err and len(err.decode().strip().splitlines()) == 1, err
+    # a NaN among a checkpoint's top-level values: inspect --json stays JSON
+    acc = os.path.join(TMP, "nan-acc.pth")
+    with zipfile.ZipFile(acc, "w") as z:
+        z.writestr("archive/data.pkl", b"\x80\x02}(X\x08\x00\x00\x00best_accG" +
+                   struct.pack(">d", float("nan")) + b"u.")
+        z.writestr("archive/byteorder", "little")
+    rc, out, err, secs, rss = run_measured("inspect", "--json", acc)
+    assert rc == 0 and b"nan" not in out.lower().replace(b"nan-acc", b""), out
+    assert json.loads(out)["top_level"][0]["value"] is None, out
 
 
 @test("outputs: a symlink or FIFO at --output is refused, not replaced")

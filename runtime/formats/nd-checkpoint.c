@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -693,7 +694,11 @@ describe_other (JsonBuilder *b, const char *key, const NdPickleValue *v)
       break;
     case ND_PV_FLOAT:
       json_builder_set_member_name (b, "value");
-      json_builder_add_double_value (b, v->f);
+      /* json-glib would write NaN/Inf as "nan.0", which is not JSON (`inspect --json`) */
+      if (isfinite (v->f))
+        json_builder_add_double_value (b, v->f);
+      else
+        json_builder_add_null_value (b);
       break;
     case ND_PV_STR:
       json_builder_set_member_name (b, "value");
