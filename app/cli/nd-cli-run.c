@@ -24,7 +24,8 @@ pred_cmp (gconstpointer a, gconstpointer b)
 {
   const Pred *pa = a, *pb = b;
   /* NaN sorts last: comparisons with it are all false, which qsort cannot order */
-  float x = isnan (pa->logit) ? -INFINITY : pa->logit, y = isnan (pb->logit) ? -INFINITY : pb->logit;
+  float x = isnan (pa->logit) ? -INFINITY : pa->logit;
+  float y = isnan (pb->logit) ? -INFINITY : pb->logit;
 
   return (x < y) - (x > y);
 }

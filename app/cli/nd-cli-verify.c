@@ -67,7 +67,8 @@ nd_cli_verify (int argc, char **argv)
     goto fail;
   input = nd_test_input_new (1, model->train->in_c, model->train->in_h, model->train->in_w,
                              &error);
-  if (input == NULL || !nd_plan_run (plan_train, input, &error) || !nd_plan_run (plan_fused, input, &error))
+  if (input == NULL || !nd_plan_run (plan_train, input, &error)
+      || !nd_plan_run (plan_fused, input, &error))
     goto fail;
   nd_tensor_compare (plan_fused->output, plan_train->output, &max_abs, &max_rel);
   ok = max_rel <= tolerance;

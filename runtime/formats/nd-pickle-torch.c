@@ -42,7 +42,7 @@ _nd_pk_persid (NdPickle *pk, NdPickleValue *pid)
 
   if (pid->kind != ND_PV_TUPLE || pid->items->len != 5)
     return _nd_pk_fail (pk, ND_RUNTIME_ERROR_UNSUPPORTED,
-                 _("unsupported persistent id (not a 5-tuple storage reference)"));
+                        _("unsupported persistent id (not a 5-tuple storage reference)"));
   it = (NdPickleValue **) pid->items->pdata;
   if (it[0]->kind != ND_PV_STR || strcmp (it[0]->s, "storage") != 0
       || it[1]->kind != ND_PV_GLOBAL || it[2]->kind != ND_PV_STR || it[3]->kind != ND_PV_STR
@@ -104,7 +104,7 @@ rebuild_tensor (NdPickle *pk, NdPickleValue *args, gboolean v2)
   if (!int_tuple (a[2], t->size, &ns) || !int_tuple (a[3], t->stride, &nt) || ns != nt)
     {
       _nd_pk_bad (pk, _("tensor size/stride are not matching tuples of at most %d integers in "
-                 "[0, 2^34]"), ND_MAX_DIMS);
+                        "[0, 2^34]"), ND_MAX_DIMS);
       return NULL;
     }
   t->storage = a[0];
@@ -134,15 +134,16 @@ rebuild_tensor (NdPickle *pk, NdPickleValue *args, gboolean v2)
   if (numel > 0 && (guint64) t->offset + last >= (guint64) a[0]->numel)
     {
       _nd_pk_bad (pk, _("a tensor reaches element %" G_GUINT64_FORMAT " of a storage of %"
-                 G_GINT64_FORMAT), (guint64) t->offset + last, a[0]->numel);
+                        G_GINT64_FORMAT), (guint64) t->offset + last, a[0]->numel);
       return NULL;
     }
   /* Without this, stride 0 over a one-element storage decodes to gigabytes from a few hundred
    * bytes of file: a view may not hold more elements than its storage. */
   if (numel > (guint64) a[0]->numel)
     {
-      _nd_pk_bad (pk, _("a tensor of %" G_GUINT64_FORMAT " elements over a storage of %" G_GINT64_FORMAT
-                 " (an expanding view, e.g. stride 0, is refused)"), numel, a[0]->numel);
+      _nd_pk_bad (pk, _("a tensor of %" G_GUINT64_FORMAT " elements over a storage of %"
+                        G_GINT64_FORMAT " (an expanding view, e.g. stride 0, is refused)"),
+                  numel, a[0]->numel);
       return NULL;
     }
   t->numel = (gint64) numel;
