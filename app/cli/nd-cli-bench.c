@@ -103,7 +103,12 @@ nd_cli_bench (int argc, char **argv)
   popts.timings = !separate;
   plan = nd_backend_prepare (backend, model->graph, &popts, &error);
   if (plan == NULL)
-    goto fail;
+    {
+      /* name the request: an out-of-memory error alone does not say what was asked */
+      g_prefix_error (&error, _("%s at %d×%d, batch %d: "), model->spec.name, model->graph->in_h,
+                      model->graph->in_w, batch);
+      goto fail;
+    }
   input = nd_test_input_new (batch, model->graph->in_c, model->graph->in_h, model->graph->in_w,
                              &error);
   if (input == NULL)

@@ -72,7 +72,12 @@ nd_cli_eval (int argc, char **argv)
   popts.fp16 = o.fp16;
   plan = nd_backend_prepare (backend, model->graph, &popts, &error);
   if (plan == NULL)
-    goto fail;
+    {
+      /* name the request: an out-of-memory error alone does not say what was asked */
+      g_prefix_error (&error, _("%s at %d×%d, batch %d: "), model->spec.name, model->graph->in_h,
+                      model->graph->in_w, popts.batch);
+      goto fail;
+    }
   {
     int64_t shape[4] = { EVAL_BATCH, 1, pp.size, pp.size };
 
