@@ -261,6 +261,30 @@ test_fifo_inputs (void)
   g_unlink (fifo);
 }
 
+/* A file that shrinks under the reader (once a SIGBUS through the mapping): a short pread is
+ * an error naming the file. */
+static void
+test_short_read (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "shrinks.pth", NULL);
+  g_autoptr(GError) error = NULL;
+  guint8 buf[64];
+  guint64 size = 0;
+  int fd;
+
+  g_assert_true (g_file_set_contents (path, "0123456789abcdef", 16, NULL));
+  fd = nd_file_open_regular (path, &size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (size, ==, 16);
+  g_assert_cmpint (truncate (path, 8), ==, 0);
+  g_assert_false (nd_file_pread (fd, path, buf, 16, 0, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE);
+  g_assert_nonnull (strstr (error->message, "shrinks.pth"));
+  g_assert_nonnull (strstr (error->message, "shorter"));
+  close (fd);
+  g_unlink (path);
+}
+
 static NdWeightSet *
 small_set (void)
 {
@@ -400,6 +424,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile/safetensors/huge-headers", test_st_huge_headers);
   g_test_add_func ("/hostile/images", test_images);
   g_test_add_func ("/hostile/files/fifo-inputs", test_fifo_inputs);
+  g_test_add_func ("/hostile/files/short-read", test_short_read);
   g_test_add_func ("/hostile/files/outputs", test_outputs);
   g_test_add_func ("/hostile/files/signal-cleanup", test_signal_cleanup);
   g_test_add_func ("/hostile/escape", test_escape);
