@@ -144,6 +144,16 @@ def _():
     assert rc == 0, err
 
 
+@test("hostile images: camera --file (GStreamer's decoders) is refused the same way")
+def _():
+    if run_measured("camera", "--help")[0] != 0:
+        print("# SKIP: built without capture")
+        return
+    for name, needle in IMAGES.items():
+        refused("camera", "--model", "repvgg-a0", "--frames", "1", "--file",
+                os.path.join(HOSTILE, name), contains=needle)
+
+
 @test("a FIFO as --image, --weights or inspect FILE is refused at once")
 def _():
     fifo = os.path.join(TMP, "pipe.safetensors")

@@ -39,10 +39,20 @@ le32 (const guint8 *p)
 /* Chunks from IHDR to IEND, each inside the file: a truncated PNG still "loads" in gdk-pixbuf
  * with its missing rows left blank. */
 static gboolean
-check_png (const guint8 *d, gsize n, const char *name, guint32 *w, guint32 *h, GError **error)
+check_png (const guint8 *d, gsize n, const char *name, gboolean whole, guint32 *w, guint32 *h,
+           GError **error)
 {
   gsize pos = 8;
   gboolean first = TRUE;
+
+  if (!whole)
+    {
+      if (n < 24 || memcmp (d + 12, "IHDR", 4) != 0)
+        return img_bad (error, name, _("the PNG does not start with its IHDR chunk"));
+      *w = be32 (d + 16);
+      *h = be32 (d + 20);
+      return TRUE;
+    }
 
   for (;;)
     {
@@ -80,7 +90,8 @@ check_png (const guint8 *d, gsize n, const char *name, guint32 *w, guint32 *h, G
 /* Segments from SOI to EOI (the size from the SOF segment): libjpeg pads a truncated file
  * with grey and only warns, which gdk-pixbuf does not report. */
 static gboolean
-check_jpeg (const guint8 *d, gsize n, const char *name, guint32 *w, guint32 *h, GError **error)
+check_jpeg (const guint8 *d, gsize n, const char *name, gboolean whole, guint32 *w, guint32 *h,
+            GError **error)
 {
   gsize pos = 2;
 
@@ -108,6 +119,8 @@ check_jpeg (const guint8 *d, gsize n, const char *name, guint32 *w, guint32 *h, 
             return img_bad (error, name, _("a JPEG frame header is too short"));
           *h = ((guint32) d[pos + 3] << 8) | d[pos + 4];
           *w = ((guint32) d[pos + 5] << 8) | d[pos + 6];
+          if (!whole)
+            return TRUE;
         }
       pos += ((gsize) d[pos] << 8) | d[pos + 1];
       if (m != 0xda)
@@ -122,26 +135,56 @@ check_jpeg (const guint8 *d, gsize n, const char *name, guint32 *w, guint32 *h, 
   return img_bad (error, name, _("the JPEG ends before its end-of-image marker (truncated)"));
 }
 
-static gboolean
-check_webp (const guint8 *d, gsize n, const char *name, GError **error)
+static guint32
+le24 (const guint8 *p)
 {
-  if ((guint64) le32 (d + 4) + 8 > n)
+  return (guint32) p[2] << 16 | (guint32) p[1] << 8 | p[0];
+}
+
+/* The RIFF length against the file, and the canvas size from the first chunk (VP8X, VP8L or
+ * VP8), so that WebP too is sized before the decoder runs. */
+static gboolean
+check_webp (const guint8 *d, gsize n, const char *name, gboolean whole, guint32 *w, guint32 *h,
+            GError **error)
+{
+  if (whole && (guint64) le32 (d + 4) + 8 > n)
     return img_bad (error, name, _("the WebP file is shorter than its RIFF header says "
                                    "(truncated)"));
+  if (n >= 30 && memcmp (d + 12, "VP8X", 4) == 0)
+    {
+      *w = le24 (d + 24) + 1;
+      *h = le24 (d + 27) + 1;
+    }
+  else if (n >= 25 && memcmp (d + 12, "VP8L", 4) == 0 && d[20] == 0x2f)
+    {
+      guint32 bits = le32 (d + 21);
+
+      *w = (bits & 0x3fff) + 1;
+      *h = ((bits >> 14) & 0x3fff) + 1;
+    }
+  else if (n >= 30 && memcmp (d + 12, "VP8 ", 4) == 0)
+    {
+      *w = (d[26] | (guint32) d[27] << 8) & 0x3fff;
+      *h = (d[28] | (guint32) d[29] << 8) & 0x3fff;
+    }
+  else
+    return img_bad (error, name, _("the WebP file has no VP8, VP8L or VP8X header"));
   return TRUE;
 }
 
-/* The format from the magic bytes, and its structure checked; dimensions where we read them. */
+/* The format from the magic bytes and the size its header declares; @whole: the structure
+ * checked to the end (PNG chunks and CRCs to IEND, JPEG segments to EOI, the RIFF length). */
 static const Format *
-sniff (const guint8 *d, gsize n, const char *name, guint32 *w, guint32 *h, GError **error)
+sniff (const guint8 *d, gsize n, const char *name, gboolean whole, guint32 *w, guint32 *h,
+       GError **error)
 {
   *w = *h = 0;
   if (n >= 8 && memcmp (d, "\x89PNG\r\n\x1a\n", 8) == 0)
-    return check_png (d, n, name, w, h, error) ? &PNG : NULL;
+    return check_png (d, n, name, whole, w, h, error) ? &PNG : NULL;
   if (n >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff)
-    return check_jpeg (d, n, name, w, h, error) ? &JPEG : NULL;
+    return check_jpeg (d, n, name, whole, w, h, error) ? &JPEG : NULL;
   if (n >= 16 && memcmp (d, "RIFF", 4) == 0 && memcmp (d + 8, "WEBP", 4) == 0)
-    return check_webp (d, n, name, error) ? &WEBP : NULL;
+    return check_webp (d, n, name, whole, w, h, error) ? &WEBP : NULL;
   img_bad (error, name, _("not a PNG, JPEG or WebP image (other formats are not read)"));
   return NULL;
 }
@@ -284,11 +327,11 @@ nd_image_decode_rgba (const guint8 *data, gsize size, const char *name, int *wid
   guint32 w, h;
 
   g_return_val_if_fail (data != NULL || size == 0, NULL);
-  fmt = sniff (data, size, name, &w, &h, error);
+  fmt = sniff (data, size, name, TRUE, &w, &h, error);
   if (fmt == NULL)
     return NULL;
   /* The header's size, before the decoder allocates anything */
-  if (fmt != &WEBP && !size_ok (w, h))
+  if (!size_ok (w, h))
     {
       img_bad (error, name, _("%u×%u pixels; at most %d per side and %u megapixels are read"),
                w, h, ND_IMAGE_MAX_SIDE, ND_IMAGE_MAX_PIXELS / 1000000);
@@ -317,4 +360,24 @@ nd_image_load_rgba (const char *path, int *width, int *height, GError **error)
   data = g_bytes_get_data (bytes, &size);
   return nd_image_decode_rgba (data ? data : (const guint8 *) "", size, path, width, height,
                                error);
+}
+
+gboolean
+nd_image_probe_file (const char *path, gboolean whole, int *width, int *height, GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  const guint8 *data;
+  guint32 w, h;
+  gsize size;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  bytes = nd_file_read (path, ND_IMAGE_MAX_FILE, error);
+  if (bytes == NULL)
+    return FALSE;
+  data = g_bytes_get_data (bytes, &size);
+  if (sniff (data ? data : (const guint8 *) "", size, path, whole, &w, &h, error) == NULL)
+    return FALSE;
+  *width = (int) MIN (w, (guint32) G_MAXINT);
+  *height = (int) MIN (h, (guint32) G_MAXINT);
+  return TRUE;
 }

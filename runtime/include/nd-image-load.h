@@ -36,4 +36,14 @@ GBytes *nd_image_decode_rgba (const guint8 *data,
                               int          *height,
                               GError      **error);
 
+/* Only the format (the same allow-list) and the size its header declares, for front ends that
+ * decode elsewhere (capture stills go through GStreamer) and check that size against
+ * ND_IMAGE_MAX_SIDE and ND_IMAGE_MAX_PIXELS themselves. @whole: the structure is checked to
+ * the end as by the loader (truncation, PNG CRCs); else only up to the size. */
+gboolean nd_image_probe_file (const char  *path,
+                              gboolean     whole,
+                              int         *width,
+                              int         *height,
+                              GError     **error);
+
 G_END_DECLS
