@@ -14,6 +14,7 @@
 #include "nd-capture.h"
 #include "nd-capture-private.h"
 #include "nd-error.h"
+#include "nd-image-load.h"
 
 struct _NdCapture
 {
@@ -36,6 +37,7 @@ struct _NdCapture
   guint64             dropped;
   gboolean            eos;
   GError             *error;        /* first pipeline error */
+  GError             *refused;      /* a still the image loader refuses: start () fails */
 };
 
 gboolean
@@ -357,15 +359,24 @@ make_source (NdCapture *self, const NdCaptureSource *source, GError **error)
       self->subject = g_strdup (source->path);
       self->still = source->still || guess_still (source->path);
       {
+        g_autoptr(GError) probe = NULL;
         int w = 0, h = 0;
 
-        /* pngdec/jpegdec would allocate whatever the header claims */
-        if (self->still && gdk_pixbuf_get_file_info (source->path, &w, &h) != NULL
-            && (w > ND_PREPROCESS_MAX_SIDE || h > ND_PREPROCESS_MAX_SIDE))
+        /* decodebin would take an SVG or TIFF too (gdkpixbufdec), jpegdec pads a truncated
+         * file with grey, and pngdec/jpegdec allocate whatever the header claims: the image
+         * loader's allow-list and structure checks (refused when started, as a pipeline error
+         * would be) and its size budget (refused now) */
+        if (self->still && !nd_image_probe_file (source->path, TRUE, &w, &h, &probe))
+          g_set_error (&self->refused, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                       _("Image %s cannot be read: %s"), source->path, probe->message);
+        if (self->still && nd_image_probe_file (source->path, FALSE, &w, &h, NULL)
+            && ((guint64) w > ND_IMAGE_MAX_SIDE || (guint64) h > ND_IMAGE_MAX_SIDE
+                || (guint64) w * h > ND_IMAGE_MAX_PIXELS))
           {
             g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                         _("Image %s is %d×%d pixels; at most %d per side is supported"),
-                         source->path, w, h, ND_PREPROCESS_MAX_SIDE);
+                         _("Image %s is %d×%d pixels; at most %d per side and %u megapixels "
+                           "are supported"), source->path, w, h, ND_IMAGE_MAX_SIDE,
+                         ND_IMAGE_MAX_PIXELS / 1000000);
             break;
           }
       }
@@ -555,6 +566,11 @@ nd_capture_start (NdCapture *self, int timeout_ms, GError **error)
 
   if (self->playing)
     return TRUE;
+  if (self->refused != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->refused));
+      return FALSE;
+    }
   /* A restart after stop () begins clean: no stale end of stream, error or frame. */
   g_mutex_lock (&self->lock);
   g_clear_error (&self->error);
@@ -722,6 +738,7 @@ nd_capture_free (NdCapture *self)
   if (self->notify != NULL)
     self->notify (self->user_data);
   g_clear_pointer (&self->latest, nd_frame_unref);
+  g_clear_error (&self->refused);
   g_clear_error (&self->error);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);

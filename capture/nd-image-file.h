@@ -8,9 +8,8 @@
 
 G_BEGIN_DECLS
 
-/* Loads an image file (PNG, JPEG, … whatever gdk-pixbuf reads) as an RGBA NdFrame, turned
- * upright by its EXIF orientation. Missing, unreadable, corrupt or truncated files and images
- * over ND_PREPROCESS_MAX_SIDE per side give ND_RUNTIME_ERROR_BAD_FILE naming the file. */
+/* Loads an image file as an RGBA NdFrame through the one image loader (nd-image-load.h: PNG,
+ * JPEG, WebP; EXIF orientation; size budget; truncation is an error). */
 NdFrame *nd_image_file_load (const char  *path,
                              GError     **error);
 

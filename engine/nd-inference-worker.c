@@ -449,9 +449,14 @@ make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **erro
                                              "crop), centred on a %d×%d canvas, mean %.4g std "
                                              "%.4g"),
                                            gp.size, gp.size, gp.mean, gp.std);
-      t = nd_tensor_new_4d (1, 1, gp.size, gp.size);
-      if (!nd_preprocess_gray_input (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &gp, t->data,
-                                     error))
+      {
+        int64_t shape[4] = { 1, 1, gp.size, gp.size };
+
+        /* the size comes from the model's metadata: fail softly */
+        t = nd_tensor_try_new (4, shape, error);
+      }
+      if (t != NULL && !nd_preprocess_gray_input (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &gp,
+                                                  t->data, error))
         g_clear_pointer (&t, nd_tensor_unref);
       return t;
     }

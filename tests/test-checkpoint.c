@@ -104,6 +104,20 @@ static const Hostile hostile[] = {
   { "subprocess_popen.pth", FALSE, ND_RUNTIME_ERROR_UNSUPPORTED, "subprocess.Popen" },
   { "truncated.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "truncated" },
   { "zip_huge_entry.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "run past the end" },
+  /* round two (issue 13): strict JSON, the data area tiled, expansion, zip integrity */
+  { "st-quote-nesting.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "not valid JSON" },
+  { "st-single-quote.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "not valid JSON" },
+  { "st-comment.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "not valid JSON" },
+  { "st-trailing-comma.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "not valid JSON" },
+  { "st-dup-key.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "appears twice" },
+  { "st-nul-key.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "NUL character" },
+  { "st-gap.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "(a gap)" },
+  { "st-trailing.safetensors", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "trailing bytes" },
+  { "stride0-expand.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "expanding view" },
+  { "zip-crc.pth", TRUE, ND_RUNTIME_ERROR_BAD_FILE, "CRC-32" },
+  { "zip-overlap.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "overlap" },
+  { "zip-over-cd.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "overlaps the central directory" },
+  { "zip-name.pth", FALSE, ND_RUNTIME_ERROR_BAD_FILE, "invalid name" },
 };
 
 static void
@@ -279,6 +293,21 @@ put64 (GByteArray *b, guint64 v)
   put32 (b, (guint32) (v >> 32));
 }
 
+/* zip's CRC-32, bit by bit: an independent check of the reader's table-driven one. */
+static guint32
+crc32_bitwise (const guint8 *p, gsize n)
+{
+  guint32 c = 0xffffffffu;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      c ^= p[i];
+      for (int k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    }
+  return c ^ 0xffffffffu;
+}
+
 /* A stored zip of @n entries whose central directory and end record use zip64 fields. */
 static GByteArray *
 zip64_archive (const char **names, const guint8 **data, const gsize *sizes, guint n)
@@ -295,7 +324,7 @@ zip64_archive (const char **names, const guint8 **data, const gsize *sizes, guin
       put16 (b, 0);
       put16 (b, 0);
       put32 (b, 0);
-      put32 (b, 0);                 /* crc (not checked) */
+      put32 (b, crc32_bitwise (data[i], sizes[i]));
       put32 (b, sizes[i]);
       put32 (b, sizes[i]);
       put16 (b, strlen (names[i]));
@@ -312,7 +341,7 @@ zip64_archive (const char **names, const guint8 **data, const gsize *sizes, guin
       put16 (b, 0);
       put16 (b, 0);
       put32 (b, 0);
-      put32 (b, 0);
+      put32 (b, crc32_bitwise (data[i], sizes[i]));
       put32 (b, 0xffffffffu);
       put32 (b, 0xffffffffu);
       put16 (b, strlen (names[i]));

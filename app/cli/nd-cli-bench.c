@@ -140,8 +140,16 @@ nd_cli_bench (int argc, char **argv)
   popts.timings = !separate;
   plan = nd_backend_prepare (backend, model->graph, &popts, &error);
   if (plan == NULL)
+    {
+      /* name the request: an out-of-memory error alone does not say what was asked */
+      g_prefix_error (&error, _("%s at %d×%d, batch %d: "), model->spec.name, model->graph->in_h,
+                      model->graph->in_w, batch);
+      goto fail;
+    }
+  input = nd_test_input_new (batch, model->graph->in_c, model->graph->in_h, model->graph->in_w,
+                             &error);
+  if (input == NULL)
     goto fail;
-  input = nd_test_input_new (batch, model->graph->in_c, model->graph->in_h, model->graph->in_w);
   n = plan->n_nodes;
   totals = g_new (double, iters);
   per_node = g_new0 (double, (gsize) n * iters);

@@ -255,7 +255,13 @@ nd_cli_camera (int argc, char **argv)
       prep.pp.crop = model->graph->in_h;
       prep_text = nd_preprocess_describe (&prep.pp);
     }
-  input = nd_tensor_new_4d (1, model->graph->in_c, model->graph->in_h, model->graph->in_w);
+  {
+    int64_t shape[4] = { 1, model->graph->in_c, model->graph->in_h, model->graph->in_w };
+
+    input = nd_tensor_try_new (4, shape, &error);
+    if (input == NULL)
+      goto fail;
+  }
 
   backend = nd_cli_backend_new (&o, &error);
   if (backend == NULL)

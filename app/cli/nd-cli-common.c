@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "nd-cli-common.h"
 #include "nd-paths.h"
 #include "nd-error.h"
+#include "nd-file.h"
 #include "nd-fuse.h"
 #include "nd-weights.h"
 #if ND_HAVE_VULKAN
@@ -193,8 +195,12 @@ nd_cli_model_load (NdCliModelOptions *o, int resolution_hint, GError **error)
   if (deploy)
     {
       if (!o->fused && !o->json)
-        g_printerr (_("%s holds deploy-form (fused) weights; running the fused form\n"),
-                    o->weights);
+        {
+          g_autofree char *shown = nd_escape_for_terminal (o->weights);
+
+          g_printerr (_("%s holds deploy-form (fused) weights; running the fused form\n"),
+                      shown);
+        }
       model->graph = g_steal_pointer (&fused);
     }
   else if (o->fused)
@@ -355,7 +361,10 @@ nd_cli_labels (int classes, const char *dataset)
 int
 nd_cli_fail (const GError *error)
 {
-  g_printerr ("nondeep-cli: %s\n", error->message);
+  /* Messages quote file names and metadata: escaped, so a file cannot drive the terminal. */
+  g_autofree char *msg = nd_escape_for_terminal (error->message);
+
+  g_printerr ("nondeep-cli: %s\n", msg);
   return 1;
 }
 
@@ -364,11 +373,13 @@ nd_cli_failf (const char *format, ...)
 {
   va_list args;
   g_autofree char *msg = NULL;
+  g_autofree char *shown = NULL;
 
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr ("nondeep-cli: %s\n", msg);
+  shown = nd_escape_for_terminal (msg);
+  g_printerr ("nondeep-cli: %s\n", shown);
   return 1;
 }
 
@@ -400,12 +411,38 @@ nd_cli_parse (const char   *command,
   return TRUE;
 }
 
+/* json-glib writes NaN and Inf as "nan.0"/"inf.0", which is not JSON: null instead. */
+static void
+null_non_finite (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter it;
+      JsonNode *v;
+
+      json_object_iter_init (&it, json_node_get_object (node));
+      while (json_object_iter_next (&it, NULL, &v))
+        null_non_finite (v);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        null_non_finite (json_array_get_element (a, i));
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE
+           && !isfinite (json_node_get_double (node)))
+    json_node_init_null (node);
+}
+
 void
 nd_cli_print_json (JsonNode *root)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autofree char *text = NULL;
 
+  null_non_finite (root);
   json_generator_set_pretty (gen, TRUE);
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, NULL);

@@ -78,8 +78,19 @@ nd_cli_eval (int argc, char **argv)
   popts.fp16 = o.fp16;
   plan = nd_backend_prepare (backend, model->graph, &popts, &error);
   if (plan == NULL)
-    goto fail;
-  input = nd_tensor_new_4d (EVAL_BATCH, 1, pp.size, pp.size);
+    {
+      /* name the request: an out-of-memory error alone does not say what was asked */
+      g_prefix_error (&error, _("%s at %d×%d, batch %d: "), model->spec.name, model->graph->in_h,
+                      model->graph->in_w, popts.batch);
+      goto fail;
+    }
+  {
+    int64_t shape[4] = { EVAL_BATCH, 1, pp.size, pp.size };
+
+    input = nd_tensor_try_new (4, shape, &error);
+    if (input == NULL)
+      goto fail;
+  }
   n = limit != -1 ? MIN (limit, set->n) : set->n;
   start = g_get_monotonic_time ();
   for (int base = 0; base < n; base += EVAL_BATCH)

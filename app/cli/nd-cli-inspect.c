@@ -10,15 +10,29 @@
 #include "nd-checkpoint.h"
 #include "nd-cli.h"
 #include "nd-error.h"
+#include "nd-file.h"
+
+/* Every string in the description comes from the file: escaped for the terminal (ESC, OSC),
+ * each copy kept in @pool until the printing is done. */
+static const char *
+esc (GPtrArray *pool, const char *text)
+{
+  char *e = nd_escape_for_terminal (text);
+
+  g_ptr_array_add (pool, e);
+  return e;
+}
 
 static void
 print_human (JsonObject *o)
 {
+  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
   JsonArray *sds = json_object_get_array_member (o, "state_dicts");
   JsonNode *def = json_object_get_member (o, "default_state_dict");
 
   g_print (_("File: %s (%s, %" G_GINT64_FORMAT " bytes)\n"),
-           json_object_get_string_member (o, "file"), json_object_get_string_member (o, "format"),
+           esc (pool, json_object_get_string_member (o, "file")),
+           json_object_get_string_member (o, "format"),
            json_object_get_int_member (o, "size"));
   if (json_object_has_member (o, "metadata"))
     {
@@ -27,8 +41,8 @@ print_human (JsonObject *o)
 
       g_print (_("Metadata:\n"));
       for (GList *l = keys; l != NULL; l = l->next)
-        g_print ("  %-20s %s\n", (const char *) l->data,
-                 json_object_get_string_member (meta, l->data));
+        g_print ("  %-20s %s\n", esc (pool, l->data),
+                 esc (pool, json_object_get_string_member (meta, l->data)));
     }
   if (json_object_has_member (o, "top_level"))
     {
@@ -40,16 +54,16 @@ print_human (JsonObject *o)
           JsonObject *e = json_array_get_object_element (top, i);
           const char *type = json_object_get_string_member (e, "type");
 
-          g_print ("  %-20s %s", json_object_get_string_member (e, "key"), type);
+          g_print ("  %-20s %s", esc (pool, json_object_get_string_member (e, "key")), type);
           if (json_object_has_member (e, "class"))
-            g_print (" %s", json_object_get_string_member (e, "class"));
+            g_print (" %s", esc (pool, json_object_get_string_member (e, "class")));
           if (json_object_has_member (e, "length"))
             g_print (_(" (%" G_GINT64_FORMAT " entries)"), json_object_get_int_member (e, "length"));
           if (json_object_has_member (e, "value"))
             {
               g_autofree char *v = json_to_string (json_object_get_member (e, "value"), FALSE);
 
-              g_print (" = %s", v);
+              g_print (" = %s", esc (pool, v));
             }
           g_print ("\n");
         }
@@ -59,26 +73,27 @@ print_human (JsonObject *o)
       JsonObject *sd = json_array_get_object_element (sds, s);
       JsonArray *ts = json_object_get_array_member (sd, "tensors");
       JsonObject *m = json_object_get_object_member (sd, "model");
-      const char *name = json_object_get_string_member (sd, "name");
+      const char *name = esc (pool, json_object_get_string_member (sd, "name"));
 
       g_print (_("\nState dict %s%s: %u tensors\n"), name[0] ? name : _("(top level)"),
                def && !JSON_NODE_HOLDS_NULL (def)
-               && g_strcmp0 (json_node_get_string (def), name) == 0 ? _(" [default]") : "",
+               && g_strcmp0 (json_node_get_string (def),
+                            json_object_get_string_member (sd, "name")) == 0 ? _(" [default]") : "",
                json_array_get_length (ts));
       if (json_object_get_boolean_member (m, "detected"))
         g_print (_("  Model: %s (%s form, %" G_GINT64_FORMAT " classes, %" G_GINT64_FORMAT
                    " input channels)%s%s\n"),
-                 json_object_get_string_member (m, "preset"),
+                 esc (pool, json_object_get_string_member (m, "preset")),
                  json_object_get_string_member (m, "form"),
                  json_object_get_int_member (m, "classes"),
                  json_object_get_int_member (m, "in_channels"),
                  *json_object_get_string_member (m, "knobs") ? _(", knobs: ") : "",
-                 json_object_get_string_member (m, "knobs"));
+                 esc (pool, json_object_get_string_member (m, "knobs")));
       else
         g_print (_("  Model: not recognised%s%s: %s\n"),
                  *json_object_get_string_member (m, "family") ? _(" — family ") : "",
-                 json_object_get_string_member (m, "family"),
-                 json_object_get_string_member (m, "note"));
+                 esc (pool, json_object_get_string_member (m, "family")),
+                 esc (pool, json_object_get_string_member (m, "note")));
       for (guint i = 0; i < json_array_get_length (ts); i++)
         {
           JsonObject *t = json_array_get_object_element (ts, i);
@@ -89,7 +104,7 @@ print_human (JsonObject *o)
             g_string_append_printf (sh, "%s%" G_GINT64_FORMAT, d ? ", " : "",
                                     json_array_get_int_element (shape, d));
           g_string_append_c (sh, ']');
-          g_print ("  %-56s %-9s %s\n", json_object_get_string_member (t, "name"),
+          g_print ("  %-56s %-9s %s\n", esc (pool, json_object_get_string_member (t, "name")),
                    json_object_get_string_member (t, "dtype"), sh->str);
         }
     }
@@ -128,6 +143,14 @@ keep_entry (JsonObject *root, const char *entry, const char *path, GError **erro
   return TRUE;
 }
 
+static void
+print_error (const GError *error)
+{
+  g_autofree char *msg = nd_escape_for_terminal (error->message);
+
+  g_printerr ("inspect: %s\n", msg);
+}
+
 int
 nd_cli_inspect (int argc, char **argv)
 {
@@ -155,7 +178,7 @@ nd_cli_inspect (int argc, char **argv)
                                        "tensor's name, dtype and shape, and the detected model."));
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
-      g_printerr ("inspect: %s\n", error->message);
+      print_error (error);
       return 2;
     }
   if (files == NULL || files[0] == NULL || files[1] != NULL)
@@ -166,25 +189,25 @@ nd_cli_inspect (int argc, char **argv)
   ckpt = nd_checkpoint_open (files[0], &error);
   if (ckpt == NULL)
     {
-      g_printerr ("inspect: %s\n", error->message);
+      print_error (error);
       return 1;
     }
   desc = nd_checkpoint_describe_json (ckpt, &error);
   if (desc == NULL)
     {
-      g_printerr ("inspect: %s\n", error->message);
+      print_error (error);
       return 1;
     }
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, desc, -1, &error))
     {
-      g_printerr ("inspect: %s\n", error->message);
+      print_error (error);
       return 1;
     }
   root = json_node_get_object (json_parser_get_root (parser));
   if (entry != NULL && !keep_entry (root, entry, files[0], &error))
     {
-      g_printerr ("inspect: %s\n", error->message);
+      print_error (error);
       return 1;
     }
   if (json)

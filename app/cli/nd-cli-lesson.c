@@ -319,7 +319,7 @@ lesson_input (NdCliModelOptions *o, LessonOptions *lo, NdCliModel **model, GErro
     return nd_cli_load_image (lo->image, *model, error);
   if (input == NULL)
     input = nd_test_input_new (1, (*model)->train->in_c, (*model)->train->in_h,
-                               (*model)->train->in_w);
+                               (*model)->train->in_w, error);
   return g_steal_pointer (&input);
 }
 

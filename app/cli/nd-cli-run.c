@@ -9,6 +9,7 @@
 
 #include "nd-cli.h"
 #include "nd-error.h"
+#include "nd-file.h"
 #include "nd-weights.h"
 
 typedef struct
@@ -22,8 +23,11 @@ static int
 pred_cmp (gconstpointer a, gconstpointer b)
 {
   const Pred *pa = a, *pb = b;
+  /* NaN sorts last: comparisons with it are all false, which qsort cannot order */
+  float x = isnan (pa->logit) ? -INFINITY : pa->logit;
+  float y = isnan (pb->logit) ? -INFINITY : pb->logit;
 
-  return (pa->logit < pb->logit) - (pa->logit > pb->logit);
+  return (x < y) - (x > y);
 }
 
 /* `run`: top-K of one input (or of each image of an input batch). */
@@ -51,6 +55,7 @@ nd_cli_run (int argc, char **argv)
   g_auto(GStrv) labels = NULL;
   NdPlanOptions popts = { .batch = 1 };
   int classes, hint = 0;
+  gint64 non_finite = 0;
 
   if (!nd_cli_parse ("run", NULL, _("Classify an image or an input tensor."), model_entries,
                      entries, &argc, &argv))
@@ -89,6 +94,20 @@ nd_cli_run (int argc, char **argv)
                                  shape, ND_CLI_MAX_BATCH, ND_KNOBS_MAX_RESOLUTION);
           goto out;
         }
+      {
+        gint64 bad = 0;
+
+        for (int64_t i = 0; i < input->numel; i++)
+          bad += !isfinite (input->data[i]);
+        /* a ReLU turns NaN into 0: without this, garbage in gives a confident top-5 */
+        if (bad > 0)
+          {
+            status = nd_cli_failf (_("%s: %" G_GINT64_FORMAT " of its %" G_GINT64_FORMAT
+                                     " values are NaN or Inf"), input_path, bad,
+                                   (gint64) input->numel);
+            goto out;
+          }
+      }
       hint = (int) input->shape[2];
       popts.batch = (int) input->shape[0];
       o.batch = popts.batch;
@@ -97,7 +116,11 @@ nd_cli_run (int argc, char **argv)
   if (model == NULL)
     goto fail;
   if (model->weights_note != NULL && !o.json)
-    g_printerr ("%s\n", model->weights_note);
+    {
+      g_autofree char *note = nd_escape_for_terminal (model->weights_note);
+
+      g_printerr ("%s\n", note);
+    }
   if (image != NULL && (input = nd_cli_load_image (image, model, &error)) == NULL)
     goto fail;
   backend = nd_cli_backend_new (&o, &error);
@@ -139,7 +162,11 @@ nd_cli_run (int argc, char **argv)
         double max = -INFINITY, sum = 0;
 
         for (int c = 0; c < classes; c++)
-          max = MAX (max, logits[c]);
+          {
+            non_finite += !isfinite (logits[c]);
+            if (isfinite (logits[c]))
+              max = MAX (max, logits[c]);
+          }
         for (int c = 0; c < classes; c++)
           sum += exp (logits[c] - max);
         for (int c = 0; c < classes; c++)
@@ -161,9 +188,12 @@ nd_cli_run (int argc, char **argv)
             json_builder_set_member_name (b, "logit");
             json_builder_add_double_value (b, preds[k].logit);
             json_builder_end_object (b);
-            if (!o.json)
+            /* NaN/Inf become null in JSON (nd_cli_print_json) and "n/a" here, never "nan%" */
+            if (!o.json && isfinite (preds[k].prob))
               printf ("%6.2f%%  %4d  %s\n", 100 * preds[k].prob, preds[k].index,
                       labels[preds[k].index]);
+            else if (!o.json)
+              printf ("%7s  %4d  %s\n", _("n/a"), preds[k].index, labels[preds[k].index]);
           }
         json_builder_end_array (b);
       }
@@ -185,6 +215,13 @@ nd_cli_run (int argc, char **argv)
               model->graph->fused ? _("fused") : _("training"), backend->description,
               plan->total_ms);
   }
+  if (non_finite > 0)
+    {
+      status = nd_cli_failf (_("the output holds %" G_GINT64_FORMAT " non-finite values (NaN "
+                               "or Inf): the ranking above means nothing (check the input)"),
+                             non_finite);
+      goto out;
+    }
   goto out;
 
 fail:

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-cli.h"
+#include "nd-file.h"
 #include "nd-fuse.h"
 #include "nd-test-input.h"
 #include "nd-weights-file.h"
@@ -60,13 +61,19 @@ nd_cli_verify (int argc, char **argv)
   popts.fp16 = o.fp16;
   tolerance = o.fp16 ? VERIFY_MAX_REL_FP16 : VERIFY_MAX_REL;
   plan_train = nd_backend_prepare (backend, model->train, &popts, &error);
-  if (plan_train == NULL)
-    goto fail;
-  plan_fused = nd_backend_prepare (backend, fused, &popts, &error);
+  if (plan_train != NULL)
+    plan_fused = nd_backend_prepare (backend, fused, &popts, &error);
   if (plan_fused == NULL)
-    goto fail;
-  input = nd_test_input_new (1, model->train->in_c, model->train->in_h, model->train->in_w);
-  if (!nd_plan_run (plan_train, input, &error) || !nd_plan_run (plan_fused, input, &error))
+    {
+      /* name the request: an out-of-memory error alone does not say what was asked */
+      g_prefix_error (&error, _("%s at %d×%d, batch %d: "), model->spec.name, model->train->in_h,
+                      model->train->in_w, 1);
+      goto fail;
+    }
+  input = nd_test_input_new (1, model->train->in_c, model->train->in_h, model->train->in_w,
+                             &error);
+  if (input == NULL || !nd_plan_run (plan_train, input, &error)
+      || !nd_plan_run (plan_fused, input, &error))
     goto fail;
   nd_tensor_compare (plan_fused->output, plan_train->output, &max_abs, &max_rel);
   ok = max_rel <= tolerance;
@@ -160,8 +167,12 @@ nd_cli_fuse (int argc, char **argv)
                         &error))
     goto fail;
   if (!o.json)
-    printf (_("wrote %u fused tensors of %s to %s\n"), nd_weight_set_size (set),
-            model->spec.name, output);
+    {
+      g_autofree char *shown = nd_escape_for_terminal (output);
+
+      printf (_("wrote %u fused tensors of %s to %s\n"), nd_weight_set_size (set),
+              model->spec.name, shown);
+    }
   goto out;
 
 fail:

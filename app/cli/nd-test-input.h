@@ -7,11 +7,19 @@
 #include "nd-tensor.h"
 
 /* A deterministic, image-like input (smooth gradients and rings, roughly zero-mean, unit
- * scale) for benchmarks and verification: the same on every machine and run. */
+ * scale) for benchmarks and verification: the same on every machine and run. Sized by the
+ * request (batch, resolution): NULL with OUT_OF_MEMORY rather than an abort. */
 static inline NdTensor *
-nd_test_input_new (int n, int c, int h, int w)
+nd_test_input_new (int n, int c, int h, int w, GError **error)
 {
-  NdTensor *t = nd_tensor_new_4d (n, c, h, w);
+  int64_t shape[4] = { n, c, h, w };
+  NdTensor *t = nd_tensor_try_new (4, shape, error);
+
+  if (t == NULL)
+    {
+      g_prefix_error (error, "input %d×%d×%d×%d: ", n, c, h, w);
+      return NULL;
+    }
 
   for (int b = 0; b < n; b++)
     for (int k = 0; k < c; k++)

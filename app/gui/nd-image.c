@@ -4,11 +4,11 @@
 
 #include <math.h>
 
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
 
 #include "nd-error.h"
 #include "nd-image.h"
+#include "nd-image-load.h"
 #include "nd-preprocess.h"
 
 void
@@ -46,37 +46,18 @@ nd_image_test_pattern (NdImage *image, int size)
 gboolean
 nd_image_load (NdImage *image, const char *path, GError **error)
 {
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GdkPixbuf) rgba = NULL;
-  g_autoptr(GError) local = NULL;
+  GBytes *rgba;
   int w, h;
 
-  if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("%s is not an image this program can read"), path);
-      return FALSE;
-    }
-  if (w < 1 || h < 1 || w > ND_PREPROCESS_MAX_SIDE || h > ND_PREPROCESS_MAX_SIDE)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("%s: %d×%d pixels is outside 1–%d per side"), path, w, h,
-                   ND_PREPROCESS_MAX_SIDE);
-      return FALSE;
-    }
-  pixbuf = gdk_pixbuf_new_from_file (path, &local);
-  if (pixbuf == NULL)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE, "%s: %s", path,
-                   local->message);
-      return FALSE;
-    }
-  rgba = gdk_pixbuf_add_alpha (pixbuf, FALSE, 0, 0, 0);
+  /* the one loader of every front end (runtime/data/nd-image-load.c) */
+  rgba = nd_image_load_rgba (path, &w, &h, error);
+  if (rgba == NULL)
+    return FALSE;
   nd_image_clear (image);
-  image->width = gdk_pixbuf_get_width (rgba);
-  image->height = gdk_pixbuf_get_height (rgba);
-  image->stride = gdk_pixbuf_get_rowstride (rgba);
-  image->rgba = gdk_pixbuf_read_pixel_bytes (rgba);
+  image->width = w;
+  image->height = h;
+  image->stride = w * 4;
+  image->rgba = rgba;
   return TRUE;
 }
 

@@ -20,7 +20,7 @@ void      nd_image_clear        (NdImage     *image);
 /* A synthetic pattern: colour ramps, a disc and stripes, so every channel has structure. */
 void      nd_image_test_pattern (NdImage     *image,
                                  int          size);
-/* Decodes @path (gdk-pixbuf), bounded to 16384 px a side. */
+/* Decodes @path through the one image loader (nd-image-load.h). */
 gboolean  nd_image_load         (NdImage     *image,
                                  const char  *path,
                                  GError     **error);

@@ -11,6 +11,7 @@
 
 #include "nd-dataset.h"
 #include "nd-error.h"
+#include "nd-file.h"
 
 #define DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 #define MAX_ITEMS 1000000
@@ -20,18 +21,20 @@
 static GBytes *
 read_gzip (const char *path, gsize limit, GError **error)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) raw = g_file_read (file, NULL, error);
+  /* the compressed file through nd_file_read (regular files only: a FIFO must not block) */
+  g_autoptr(GBytes) packed = nd_file_read (path, limit, error);
+  g_autoptr(GInputStream) raw = NULL;
   g_autoptr(GZlibDecompressor) dec = NULL;
   g_autoptr(GInputStream) in = NULL;
   g_autoptr(GByteArray) out = g_byte_array_new ();
   guint8 buf[65536];
   gssize n;
 
-  if (raw == NULL)
+  if (packed == NULL)
     return NULL;
+  raw = g_memory_input_stream_new_from_bytes (packed);
   dec = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
-  in = g_converter_input_stream_new (G_INPUT_STREAM (raw), G_CONVERTER (dec));
+  in = g_converter_input_stream_new (raw, G_CONVERTER (dec));
   while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, error)) > 0)
     {
       if (out->len + (gsize) n > limit)

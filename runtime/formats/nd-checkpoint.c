@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -11,6 +12,7 @@
 #include "nd-checkpoint.h"
 #include "nd-dtype.h"
 #include "nd-error.h"
+#include "nd-file.h"
 #include "nd-pickle.h"
 #include "nd-zip.h"
 
@@ -20,7 +22,6 @@
 struct _NdCheckpoint
 {
   char         *name;       /* base name, for messages */
-  GMappedFile  *map;
   GBytes       *bytes;
   const guint8 *data;
   gsize         size;
@@ -51,7 +52,6 @@ nd_checkpoint_free (NdCheckpoint *ckpt)
   g_clear_pointer (&ckpt->zip, nd_zip_free);
   g_clear_pointer (&ckpt->st, nd_weight_set_free);
   g_clear_pointer (&ckpt->st_meta, g_hash_table_unref);
-  g_clear_pointer (&ckpt->map, g_mapped_file_unref);
   g_clear_pointer (&ckpt->bytes, g_bytes_unref);
   g_free (ckpt->prefix);
   g_free (ckpt->default_key);
@@ -67,12 +67,14 @@ static gpointer
 ck_bad (GError **error, NdCheckpoint *ckpt, NdRuntimeError code, const char *fmt, ...)
 {
   g_autofree char *detail = NULL;
+  g_autofree char *shown = NULL;
   va_list ap;
 
   va_start (ap, fmt);
   detail = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, ND_RUNTIME_ERROR, code, "%s: %s", ckpt->name, detail);
+  shown = nd_escape_for_terminal (ckpt->name);
+  g_set_error (error, ND_RUNTIME_ERROR, code, "%s: %s", shown, detail);
   return NULL;
 }
 
@@ -240,17 +242,17 @@ NdCheckpoint *
 nd_checkpoint_open (const char *path, GError **error)
 {
   NdCheckpoint *ckpt;
-  GMappedFile *map;
+  GBytes *bytes;
 
   g_return_val_if_fail (path != NULL, NULL);
-  map = nd_map_file (path, error);
-  if (map == NULL)
+  /* Read into owned memory, not mapped: a file truncated under us is an error, not SIGBUS. */
+  bytes = nd_file_read (path, G_MAXSIZE, error);
+  if (bytes == NULL)
     return NULL;
   ckpt = g_new0 (NdCheckpoint, 1);
   ckpt->name = g_path_get_basename (path);
-  ckpt->map = map;
-  ckpt->data = (const guint8 *) g_mapped_file_get_contents (map);
-  ckpt->size = g_mapped_file_get_length (map);
+  ckpt->bytes = bytes;
+  ckpt->data = g_bytes_get_data (bytes, &ckpt->size);
   if (ckpt->data == NULL)
     ckpt->data = (const guint8 *) "";
   return open_common (ckpt, error);
@@ -384,10 +386,22 @@ sd_is_timm (NdCheckpoint *ckpt, int idx)
   return FALSE;
 }
 
+/* The float32 bytes one file may decode to, all tensors together. Views of one storage are
+ * each decoded (tied weights), and one-byte dtypes grow 4× as float32: 8× the file and 64 MiB
+ * of slack cover real files, while a few hundred bytes can no longer ask for gigabytes. */
+#define BUDGET_RATIO 8
+
+static guint64
+ck_budget (NdCheckpoint *ckpt)
+{
+  return (guint64) ckpt->size * BUDGET_RATIO + (64u << 20);
+}
+
 /* Reads one tensor: dtype → float32, any non-negative strides, the storage offset; the zip
  * entry must hold the whole storage the pickle declared. */
 static NdTensor *
-read_tensor (NdCheckpoint *ckpt, const char *key, const NdPickleValue *t, GError **error)
+read_tensor (NdCheckpoint *ckpt, const char *key, const NdPickleValue *t, guint64 *budget,
+             GError **error)
 {
   const NdPickleValue *st = t->storage;
   g_autofree char *entry_name = NULL;
@@ -420,9 +434,20 @@ read_tensor (NdCheckpoint *ckpt, const char *key, const NdPickleValue *t, GError
 
   for (int i = 0; i < t->ndim; i++)
     shape[i] = t->size[i];
+  if ((guint64) t->numel * sizeof (float) > *budget)
+    return ck_bad (error, ckpt, ND_RUNTIME_ERROR_BAD_FILE,
+                   _("tensor %s would take the decoded size past %" G_GUINT64_FORMAT " MiB, "
+                     "%d times the file's size: refused"), key,
+                   ck_budget (ckpt) >> 20, BUDGET_RATIO);
+  *budget -= (guint64) t->numel * sizeof (float);
   out = nd_tensor_try_new (t->ndim, shape, error);
   if (out == NULL)
-    return NULL;
+    {
+      g_autofree char *shown = nd_escape_for_terminal (ckpt->name);
+
+      g_prefix_error (error, "%s, tensor %s: ", shown, key);
+      return NULL;
+    }
   for (int i = t->ndim - 1; i >= 0; i--)
     {
       if (t->size[i] != 1 && t->stride[i] != expect)
@@ -461,6 +486,7 @@ nd_checkpoint_get_weights (NdCheckpoint *ckpt, const char *key, const char **cho
 {
   g_autoptr(NdWeightSet) set = NULL;
   const NdPickleValue *sd;
+  guint64 budget = ck_budget (ckpt);
   gboolean timm;
   int idx;
 
@@ -512,7 +538,7 @@ nd_checkpoint_get_weights (NdCheckpoint *ckpt, const char *key, const char **cho
       if (nd_weight_set_lookup (set, name) != NULL)
         return ck_bad (error, ckpt, ND_RUNTIME_ERROR_BAD_FILE,
                        _("tensor %s appears twice (with and without “module.”)"), name);
-      t = read_tensor (ckpt, k->s, nd_pickle_dict_value (sd, i), error);
+      t = read_tensor (ckpt, k->s, nd_pickle_dict_value (sd, i), &budget, error);
       if (t == NULL)
         return NULL;
       nd_weight_set_insert (set, name, t);
@@ -674,7 +700,11 @@ describe_other (JsonBuilder *b, const char *key, const NdPickleValue *v)
       break;
     case ND_PV_FLOAT:
       json_builder_set_member_name (b, "value");
-      json_builder_add_double_value (b, v->f);
+      /* json-glib would write NaN/Inf as "nan.0", which is not JSON (`inspect --json`) */
+      if (isfinite (v->f))
+        json_builder_add_double_value (b, v->f);
+      else
+        json_builder_add_null_value (b);
       break;
     case ND_PV_STR:
       json_builder_set_member_name (b, "value");

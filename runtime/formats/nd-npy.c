@@ -9,6 +9,7 @@
 #include "nd-checkpoint.h"
 #include "nd-dtype.h"
 #include "nd-error.h"
+#include "nd-file.h"
 #include "nd-weights.h"
 
 /* NumPy's own reader refuses headers above 10000 bytes unless told otherwise; 1 MB is ample. */
@@ -273,7 +274,12 @@ nd_npy_load_from_data (const guint8 *data, gsize size, const char *path, GError 
     }
   t = nd_tensor_try_new (ndim, shape, error);
   if (t == NULL)
-    return NULL;
+    {
+      g_autofree char *shown = nd_escape_for_terminal (path);
+
+      g_prefix_error (error, "%s: ", shown);
+      return NULL;
+    }
   nd_dtype_to_f32 (ND_DTYPE_F32, data + hstart + hlen, t->numel, t->data);
   return t;
 }
@@ -281,14 +287,17 @@ nd_npy_load_from_data (const guint8 *data, gsize size, const char *path, GError 
 NdTensor *
 nd_npy_load (const char *path, GError **error)
 {
-  g_autoptr(GMappedFile) map = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  const guint8 *data;
+  gsize size;
 
   g_return_val_if_fail (path != NULL, NULL);
-  map = nd_map_file (path, error);
-  if (map == NULL)
+  /* Read, not mapped: a file truncated under us must be an error, not SIGBUS. */
+  bytes = nd_file_read (path, G_MAXSIZE, error);
+  if (bytes == NULL)
     return NULL;
-  return nd_npy_load_from_data ((const guint8 *) g_mapped_file_get_contents (map),
-                                g_mapped_file_get_length (map), path, error);
+  data = g_bytes_get_data (bytes, &size);
+  return nd_npy_load_from_data (data, size, path, error);
 }
 
 gboolean
@@ -296,7 +305,6 @@ nd_npy_save (const char *path, const NdTensor *tensor, GError **error)
 {
   g_autoptr(GString) dict = g_string_new ("{'descr': '<f4', 'fortran_order': False, 'shape': (");
   g_autoptr(GByteArray) out = NULL;
-  g_autoptr(GError) local = NULL;
   gsize total, hlen;
   gboolean v2;
 
@@ -338,11 +346,5 @@ nd_npy_save (const char *path, const NdTensor *tensor, GError **error)
       g_byte_array_append (out, (const guint8 *) &u, 4);
     }
 #endif
-  if (!g_file_set_contents (path, (const char *) out->data, out->len, &local))
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_FAILED,
-                   _("Cannot write %s: %s"), path, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return nd_file_replace (path, out->data, out->len, error);
 }

@@ -2,239 +2,362 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "nd-checkpoint.h"
 #include "nd-dtype.h"
 #include "nd-error.h"
+#include "nd-file.h"
+#include "nd-json.h"
 #include "nd-weights.h"
 
 /* The header of a real file is a few hundred KB; 100 MB is what the Rust reference allows. */
 #define ST_MAX_HEADER (100u * 1024 * 1024)
-/* json-glib parses recursively; a legitimate header nests three levels deep. */
+/* A legitimate header nests three levels deep; the reader is iterative, this is a sanity cap. */
 #define ST_MAX_NESTING 16
+/* Members per object or array: a state dict has at most a few thousand tensors (an LLM shard
+ * ~1000); 131072 leaves room and keeps a hostile header of empty entries to ~0.1 s. */
+#define ST_MAX_ITEMS (1u << 17)
 
 typedef struct
 {
-  const char *name;
+  const char *name;    /* in the parse's string chunk */
   NdDtype     dtype;
   int         ndim;
   int64_t     shape[ND_MAX_DIMS];
   guint64     begin, end;
 } StEntry;
 
+/* The header as typed records: the tensors in header order and the metadata. */
+typedef struct
+{
+  GStringChunk *names;
+  GArray       *entries;   /* StEntry */
+  GHashTable   *meta;      /* string → string */
+  guint64       hlen;
+} StHeader;
+
+static void
+st_header_clear (StHeader *h)
+{
+  g_clear_pointer (&h->names, g_string_chunk_free);
+  g_clear_pointer (&h->entries, g_array_unref);
+  g_clear_pointer (&h->meta, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StHeader, st_header_clear)
+
 /* every format error names the file and what is wrong (nd_set_bad_file) */
 #define bad(error, path, ...) nd_set_bad_file ((error), (path), "safetensors", __VA_ARGS__)
 
-/* Bracket depth outside strings, so that json-glib never sees a deeply nested document. */
+/* A syntax error of the reader, as a BAD_FILE error about the header. */
 static gboolean
-nesting_ok (const char *s, gsize n)
+json_bad (const char *path, const GError *json_error, GError **error)
 {
-  int depth = 0;
-  gboolean in_str = FALSE;
+  if (strstr (json_error->message, "levels deep") != NULL)
+    return bad (error, path, _("the header nests more than %d levels deep (%s)"), ST_MAX_NESTING,
+                json_error->message);
+  return bad (error, path, _("the header is not valid JSON (%s)"), json_error->message);
+}
 
-  for (gsize i = 0; i < n; i++)
-    {
-      char c = s[i];
+static NdJsonEvent
+next (NdJsonReader *r, const char *path, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  NdJsonEvent ev = nd_json_reader_next (r, &local);
 
-      if (in_str)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_str = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_str = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > ST_MAX_NESTING)
-            return FALSE;
-        }
-      else if (c == '}' || c == ']')
-        depth--;
-    }
-  return TRUE;
+  if (ev == ND_JSON_ERROR)
+    json_bad (path, local, error);
+  return ev;
+}
+
+/* The value that @ev begins is not what the schema wants. One pass, failing at the first
+ * wrong value: that value is still read to its end (bounded by the caps), so a syntax error
+ * inside it (nesting, a comment) is reported as such rather than as the schema's complaint. */
+static gboolean
+wrong_value (NdJsonReader *r, NdJsonEvent ev, const char *path, GError **error,
+             const char *format, ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+wrong_value (NdJsonReader *r, NdJsonEvent ev, const char *path, GError **error,
+             const char *format, ...)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *what = NULL;
+  va_list ap;
+
+  if (ev == ND_JSON_ERROR)
+    return FALSE;   /* next () has set @error */
+  if (!nd_json_reader_skip (r, ev, &local))
+    return json_bad (path, local, error);
+  va_start (ap, format);
+  what = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  return bad (error, path, "%s", what);
 }
 
 static gboolean
-node_get_u64 (JsonNode *node, guint64 *out)
+parse_shape (NdJsonReader *r, const char *path, StEntry *e, guint64 *numel, GError **error)
 {
-  gint64 v;
+  NdJsonEvent ev = next (r, path, error);
+  guint rank = 0;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  v = json_node_get_int (node);
-  if (v < 0)
-    return FALSE;
-  *out = (guint64) v;
-  return TRUE;
-}
-
-static gboolean
-parse_entry (const char *path, const char *name, JsonNode *node, StEntry *e, GError **error)
-{
-  JsonObject *obj;
-  JsonNode *dt, *sh, *off;
-  JsonArray *arr;
-  guint64 numel = 1, nbytes;
-  const char *dtype_name;
-
-  e->name = name;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return bad (error, path, _("entry “%s” is not an object"), name);
-  obj = json_node_get_object (node);
-  dt = json_object_get_member (obj, "dtype");
-  sh = json_object_get_member (obj, "shape");
-  off = json_object_get_member (obj, "data_offsets");
-  if (dt == NULL || sh == NULL || off == NULL)
-    return bad (error, path, _("entry “%s” lacks dtype, shape or data_offsets"), name);
-  if (json_object_get_size (obj) != 3)
-    return bad (error, path, _("entry “%s” has unknown fields"), name);
-  if (!JSON_NODE_HOLDS_VALUE (dt) || json_node_get_value_type (dt) != G_TYPE_STRING)
-    return bad (error, path, _("entry “%s”: dtype is not a string"), name);
-  dtype_name = json_node_get_string (dt);
-  if (!nd_dtype_from_safetensors (dtype_name, &e->dtype))
-    return bad (error, path, _("entry “%s”: unsupported dtype “%s” (F32, F16, BF16, F64, I64 "
-                               "and I32 are read)"), name, dtype_name);
-
-  if (!JSON_NODE_HOLDS_ARRAY (sh))
-    return bad (error, path, _("entry “%s”: shape is not an array"), name);
-  arr = json_node_get_array (sh);
-  if (json_array_get_length (arr) > ND_MAX_DIMS)
-    return bad (error, path, _("entry “%s”: rank %u is more than %d"), name,
-                json_array_get_length (arr), ND_MAX_DIMS);
-  e->ndim = json_array_get_length (arr);
-  for (int i = 0; i < e->ndim; i++)
+  if (ev != ND_JSON_ARRAY_BEGIN)
+    return wrong_value (r, ev, path, error, _("entry “%s”: shape is not an array"), e->name);
+  *numel = 1;
+  while ((ev = next (r, path, error)) != ND_JSON_ARRAY_END)
     {
       guint64 d;
 
-      if (!node_get_u64 (json_array_get_element (arr, i), &d))
-        return bad (error, path, _("entry “%s”: dimension %d is not a non-negative integer"),
-                    name, i);
+      if (ev == ND_JSON_ERROR)
+        return FALSE;
+      if (ev != ND_JSON_NUMBER || !nd_json_reader_uint (r, &d))
+        return wrong_value (r, ev, path, error, _("entry “%s”: dimension %u is not a "
+                                                  "non-negative integer"), e->name, rank);
+      if (rank++ >= ND_MAX_DIMS)
+        continue;   /* counted, to say the rank */
       if (d > (guint64) ND_TENSOR_MAX_ELEMENTS)
-        return bad (error, path, _("entry “%s”: dimension %d (%" G_GUINT64_FORMAT ") is too "
-                                   "large"), name, i, d);
-      e->shape[i] = (int64_t) d;
-      if (!g_uint64_checked_mul (&numel, numel, d) || numel > (guint64) ND_TENSOR_MAX_ELEMENTS)
-        return bad (error, path, _("entry “%s”: too many elements"), name);
+        return bad (error, path, _("entry “%s”: dimension %u (%" G_GUINT64_FORMAT ") is too "
+                                   "large"), e->name, rank - 1, d);
+      e->shape[rank - 1] = (int64_t) d;
+      if (!g_uint64_checked_mul (numel, *numel, d) || *numel > (guint64) ND_TENSOR_MAX_ELEMENTS)
+        return bad (error, path, _("entry “%s”: too many elements"), e->name);
     }
+  if (rank > ND_MAX_DIMS)
+    return bad (error, path, _("entry “%s”: rank %u is more than %d"), e->name, rank,
+                ND_MAX_DIMS);
+  e->ndim = (int) rank;
+  return TRUE;
+}
 
-  if (!JSON_NODE_HOLDS_ARRAY (off) || json_array_get_length (json_node_get_array (off)) != 2)
-    return bad (error, path, _("entry “%s”: data_offsets is not a pair"), name);
-  arr = json_node_get_array (off);
-  if (!node_get_u64 (json_array_get_element (arr, 0), &e->begin)
-      || !node_get_u64 (json_array_get_element (arr, 1), &e->end))
-    return bad (error, path, _("entry “%s”: data_offsets are not non-negative integers"), name);
+static gboolean
+parse_offsets (NdJsonReader *r, const char *path, StEntry *e, GError **error)
+{
+  NdJsonEvent ev = next (r, path, error);
+  guint64 v[2];
+  guint n = 0;
+
+  if (ev != ND_JSON_ARRAY_BEGIN)
+    return wrong_value (r, ev, path, error, _("entry “%s”: data_offsets is not a pair"), e->name);
+  while ((ev = next (r, path, error)) != ND_JSON_ARRAY_END)
+    {
+      if (ev == ND_JSON_ERROR)
+        return FALSE;
+      if (n >= 2)
+        return bad (error, path, _("entry “%s”: data_offsets is not a pair"), e->name);
+      if (ev != ND_JSON_NUMBER || !nd_json_reader_uint (r, &v[n]))
+        return wrong_value (r, ev, path, error, _("entry “%s”: data_offsets are not "
+                                                  "non-negative integers"), e->name);
+      n++;
+    }
+  if (n != 2)
+    return bad (error, path, _("entry “%s”: data_offsets is not a pair"), e->name);
+  e->begin = v[0];
+  e->end = v[1];
   if (e->begin > e->end)
     return bad (error, path, _("entry “%s”: data_offsets begin %" G_GUINT64_FORMAT " is after "
-                               "end %" G_GUINT64_FORMAT), name, e->begin, e->end);
+                               "end %" G_GUINT64_FORMAT), e->name, e->begin, e->end);
+  return TRUE;
+}
+
+/* {"dtype": "F32", "shape": [..], "data_offsets": [b, e]} in any order, nothing else. */
+static gboolean
+parse_entry (NdJsonReader *r, const char *path, StEntry *e, GError **error)
+{
+  g_autofree char *dtype_name = NULL;
+  gboolean have_shape = FALSE, have_offsets = FALSE;
+  guint64 numel = 1, nbytes;
+  NdJsonEvent ev = next (r, path, error);
+
+  if (ev != ND_JSON_OBJECT_BEGIN)
+    return wrong_value (r, ev, path, error, _("entry “%s” is not an object"), e->name);
+  while ((ev = next (r, path, error)) != ND_JSON_OBJECT_END)
+    {
+      const char *k;
+
+      if (ev == ND_JSON_ERROR)
+        return FALSE;
+      k = nd_json_reader_string (r);
+      if (strcmp (k, "dtype") == 0)
+        {
+          ev = next (r, path, error);
+          if (ev != ND_JSON_STRING)
+            return wrong_value (r, ev, path, error, _("entry “%s”: dtype is not a string"),
+                                e->name);
+          g_free (dtype_name);
+          dtype_name = g_strdup (nd_json_reader_string (r));
+        }
+      else if (strcmp (k, "shape") == 0)
+        {
+          if (!(have_shape = parse_shape (r, path, e, &numel, error)))
+            return FALSE;
+        }
+      else if (strcmp (k, "data_offsets") == 0)
+        {
+          if (!(have_offsets = parse_offsets (r, path, e, error)))
+            return FALSE;
+        }
+      else
+        return wrong_value (r, next (r, path, error), path, error,
+                            _("entry “%s” has unknown fields"), e->name);
+    }
+  if (dtype_name == NULL || !have_shape || !have_offsets)
+    return bad (error, path, _("entry “%s” lacks dtype, shape or data_offsets"), e->name);
+  if (!nd_dtype_from_safetensors (dtype_name, &e->dtype))
+    return bad (error, path, _("entry “%s”: unsupported dtype “%s” (F32, F16, BF16, F64, I64 "
+                               "and I32 are read)"), e->name, dtype_name);
   nbytes = numel * nd_dtype_size (e->dtype);
   if (e->end - e->begin != nbytes)
     return bad (error, path, _("entry “%s”: %" G_GUINT64_FORMAT " bytes of data for a %s tensor "
                                "of %" G_GUINT64_FORMAT " elements (%" G_GUINT64_FORMAT " bytes)"),
-                name, e->end - e->begin, dtype_name, numel, nbytes);
+                e->name, e->end - e->begin, dtype_name, numel, nbytes);
+  return TRUE;
+}
+
+static gboolean
+parse_metadata (NdJsonReader *r, const char *path, GHashTable *meta, GError **error)
+{
+  NdJsonEvent ev = next (r, path, error);
+
+  if (ev != ND_JSON_OBJECT_BEGIN)
+    return wrong_value (r, ev, path, error, _("__metadata__ is not an object"));
+  while ((ev = next (r, path, error)) != ND_JSON_OBJECT_END)
+    {
+      g_autofree char *k = NULL;
+
+      if (ev == ND_JSON_ERROR)
+        return FALSE;
+      k = g_strdup (nd_json_reader_string (r));
+      ev = next (r, path, error);
+      if (ev != ND_JSON_STRING)
+        return wrong_value (r, ev, path, error, _("__metadata__ value “%s” is not a string"), k);
+      g_hash_table_insert (meta, g_steal_pointer (&k), g_strdup (nd_json_reader_string (r)));
+    }
+  return TRUE;
+}
+
+/* The header in one pass of the strict reader, straight into typed records. */
+static gboolean
+parse_records (const char *text, gsize n, const char *path, StHeader *h, GError **error)
+{
+  NdJsonReader r;
+  NdJsonEvent ev;
+  gboolean ok = TRUE;
+
+  nd_json_reader_init (&r, text, n, ST_MAX_NESTING, ST_MAX_ITEMS);
+  ev = next (&r, path, error);
+  if (ev != ND_JSON_OBJECT_BEGIN)
+    ok = wrong_value (&r, ev, path, error, _("the header is not a JSON object"));
+  while (ok && (ev = next (&r, path, error)) != ND_JSON_OBJECT_END)
+    {
+      const char *k = nd_json_reader_string (&r);
+
+      if (ev == ND_JSON_ERROR)
+        ok = FALSE;
+      else if (strcmp (k, "__metadata__") == 0)
+        ok = parse_metadata (&r, path, h->meta, error);
+      else
+        {
+          StEntry e = { 0 };
+
+          e.name = g_string_chunk_insert (h->names, k);
+          ok = parse_entry (&r, path, &e, error);
+          if (ok)
+            g_array_append_val (h->entries, e);
+        }
+    }
+  /* only whitespace after the root object */
+  if (ok && next (&r, path, error) != ND_JSON_END)
+    ok = FALSE;
+  nd_json_reader_clear (&r);
+  return ok;
+}
+
+/* Checks the header's length and encoding and parses it into @h. */
+static gboolean
+parse_header (const guint8 *data, gsize size, const char *path, StHeader *h, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  guint64 hlen;
+
+  h->names = g_string_chunk_new (4096);
+  h->entries = g_array_new (FALSE, TRUE, sizeof (StEntry));
+  h->meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (size < 8)
+    return bad (error, path, _("%" G_GSIZE_FORMAT " bytes is too short for the header length"),
+                size);
+  memcpy (&hlen, data, 8);
+  hlen = GUINT64_FROM_LE (hlen);
+  if (hlen > ST_MAX_HEADER)
+    return bad (error, path, _("header length %" G_GUINT64_FORMAT " is more than the %u byte "
+                               "limit"), hlen, ST_MAX_HEADER);
+  if (hlen > size - 8)
+    return bad (error, path, _("header length %" G_GUINT64_FORMAT " runs past the end of the "
+                               "file (%" G_GSIZE_FORMAT " bytes)"), hlen, size);
+  if (hlen < 2 || data[8] != '{')
+    return bad (error, path, _("the header is not a JSON object"));
+  if (!g_utf8_validate_len ((const char *) data + 8, hlen, NULL))
+    return bad (error, path, _("the header is not valid UTF-8"));
+  /* a local error: the fuzz target and callers may pass NULL */
+  if (!parse_records ((const char *) data + 8, hlen, path, h, &local))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  h->hlen = hlen;
   return TRUE;
 }
 
 static int
-cmp_begin (gconstpointer a, gconstpointer b)
+cmp_span (gconstpointer a, gconstpointer b)
 {
   const StEntry *x = *(const StEntry **) a, *y = *(const StEntry **) b;
 
-  return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : 0;
+  if (x->begin != y->begin)
+    return x->begin < y->begin ? -1 : 1;
+  return x->end < y->end ? -1 : x->end > y->end ? 1 : 0;
 }
 
+/* The safetensors rule: the tensors' byte ranges tile the data area from 0 to its end, with
+ * no gap, no overlap and nothing after the last one. */
 static gboolean
-parse_metadata (const char *path, JsonNode *node, GHashTable **metadata, GError **error)
+check_layout (const StHeader *h, guint64 data_size, const char *path, GError **error)
 {
-  g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  JsonObjectIter iter;
-  const char *k;
-  JsonNode *v;
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  guint64 at = 0;
 
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return bad (error, path, _("__metadata__ is not an object"));
-  json_object_iter_init (&iter, json_node_get_object (node));
-  while (json_object_iter_next (&iter, &k, &v))
+  for (guint i = 0; i < h->entries->len; i++)
     {
-      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
-        return bad (error, path, _("__metadata__ value “%s” is not a string"), k);
-      g_hash_table_insert (meta, g_strdup (k), g_strdup (json_node_get_string (v)));
+      StEntry *e = &g_array_index (h->entries, StEntry, i);
+
+      if (e->end > data_size)
+        return bad (error, path, _("entry “%s”: data_offsets end %" G_GUINT64_FORMAT " is past "
+                                   "the data area (%" G_GUINT64_FORMAT " bytes)"),
+                    e->name, e->end, data_size);
+      g_ptr_array_add (sorted, e);
     }
-  if (metadata != NULL)
-    *metadata = g_steal_pointer (&meta);
+  g_ptr_array_sort (sorted, cmp_span);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      const StEntry *e = sorted->pdata[i];
+
+      if (i > 0 && e->begin < at)
+        return bad (error, path, _("the data of “%s” and “%s” overlap"),
+                    ((const StEntry *) sorted->pdata[i - 1])->name, e->name);
+      if (e->begin > at)
+        return bad (error, path, _("%" G_GUINT64_FORMAT " bytes before the data of “%s” belong "
+                                   "to no tensor (a gap)"), e->begin - at, e->name);
+      at = e->end;
+    }
+  if (at != data_size)
+    return bad (error, path, _("%" G_GUINT64_FORMAT " bytes after the last tensor's data belong "
+                               "to no tensor (trailing bytes)"), data_size - at);
   return TRUE;
-}
-
-/* Checks the header's length, nesting and encoding and parses it: the root object, or NULL.
- * @hlen_out: the header's length. */
-static JsonNode *
-parse_header (const guint8 *data, gsize size, const char *path, JsonParser *parser,
-              guint64 *hlen_out, GError **error)
-{
-  g_autoptr(GError) json_error = NULL;
-  JsonNode *root;
-  guint64 hlen;
-
-  if (size < 8)
-    {
-      bad (error, path, _("%" G_GSIZE_FORMAT " bytes is too short for the header length"), size);
-      return NULL;
-    }
-  memcpy (&hlen, data, 8);
-  hlen = GUINT64_FROM_LE (hlen);
-  if (hlen > ST_MAX_HEADER)
-    {
-      bad (error, path, _("header length %" G_GUINT64_FORMAT " is more than the %u byte limit"),
-           hlen, ST_MAX_HEADER);
-      return NULL;
-    }
-  if (hlen > size - 8)
-    {
-      bad (error, path, _("header length %" G_GUINT64_FORMAT " runs past the end of the file "
-                          "(%" G_GSIZE_FORMAT " bytes)"), hlen, size);
-      return NULL;
-    }
-  if (hlen < 2 || data[8] != '{')
-    {
-      bad (error, path, _("the header is not a JSON object"));
-      return NULL;
-    }
-  if (!nesting_ok ((const char *) data + 8, hlen))
-    {
-      bad (error, path, _("the header nests more than %d levels deep"), ST_MAX_NESTING);
-      return NULL;
-    }
-  if (!g_utf8_validate ((const char *) data + 8, hlen, NULL))
-    {
-      bad (error, path, _("the header is not valid UTF-8"));
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, (const char *) data + 8, hlen, &json_error))
-    {
-      bad (error, path, _("the header is not valid JSON (%s)"), json_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      bad (error, path, _("the header is not a JSON object"));
-      return NULL;
-    }
-
-  *hlen_out = hlen;
-  return root;
 }
 
 NdWeightSet *
@@ -244,127 +367,105 @@ nd_safetensors_load_from_data (const guint8 *data,
                                GHashTable  **metadata,
                                GError      **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (StEntry));
-  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  g_auto(StHeader) h = { 0 };
   g_autoptr(NdWeightSet) set = NULL;
-  g_autoptr(GHashTable) meta = NULL;
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GList) members = NULL;
-  JsonNode *root;
-  guint64 hlen, data_size;
+  g_autofree char *shown = NULL;
   const guint8 *base;
 
-  parser = json_parser_new_immutable ();
-  root = parse_header (data, size, path, parser, &hlen, error);
-  if (root == NULL)
+  if (!parse_header (data, size, path, &h, error)
+      || !check_layout (&h, size - 8 - h.hlen, path, error))
     return NULL;
 
-  /* json_object_get_members() keeps the order of the header; the iterator does not. */
-  members = json_object_get_members (json_node_get_object (root));
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      StEntry e = { 0 };
-      const char *k = l->data;
-      JsonNode *v = json_object_get_member (json_node_get_object (root), k);
-
-      if (!g_hash_table_add (seen, (gpointer) k))
-        {
-          bad (error, path, _("entry “%s” appears twice"), k);
-          return NULL;
-        }
-      if (strcmp (k, "__metadata__") == 0)
-        {
-          if (!parse_metadata (path, v, &meta, error))
-            return NULL;
-          continue;
-        }
-      if (!parse_entry (path, k, v, &e, error))
-        return NULL;
-      g_array_append_val (entries, e);
-    }
-
-  data_size = size - 8 - hlen;
-  base = data + 8 + hlen;
-  for (guint i = 0; i < entries->len; i++)
-    {
-      StEntry *e = &g_array_index (entries, StEntry, i);
-
-      if (e->end > data_size)
-        {
-          bad (error, path, _("entry “%s”: data_offsets end %" G_GUINT64_FORMAT " is past the "
-                              "data area (%" G_GUINT64_FORMAT " bytes)"),
-               e->name, e->end, data_size);
-          return NULL;
-        }
-      g_ptr_array_add (sorted, e);
-    }
-  g_ptr_array_sort (sorted, cmp_begin);
-  for (guint i = 1; i < sorted->len; i++)
-    {
-      const StEntry *a = sorted->pdata[i - 1], *b = sorted->pdata[i];
-
-      if (b->begin < a->end)
-        {
-          bad (error, path, _("the data of “%s” and “%s” overlap"), a->name, b->name);
-          return NULL;
-        }
-    }
-
+  base = data + 8 + h.hlen;
+  shown = nd_escape_for_terminal (path);
   set = nd_weight_set_new ();
-  for (guint i = 0; i < entries->len; i++)
+  for (guint i = 0; i < h.entries->len; i++)
     {
-      StEntry *e = &g_array_index (entries, StEntry, i);
+      StEntry *e = &g_array_index (h.entries, StEntry, i);
       g_autoptr(NdTensor) t = nd_tensor_try_new (e->ndim, e->shape, error);
 
       if (t == NULL)
-        return NULL;
+        {
+          g_autofree char *name = nd_escape_for_terminal (e->name);
+
+          g_prefix_error (error, "%s, tensor %s: ", shown, name);
+          return NULL;
+        }
       nd_dtype_to_f32 (e->dtype, base + e->begin, t->numel, t->data);
       nd_weight_set_insert (set, e->name, t);
     }
   if (metadata != NULL)
-    *metadata = meta ? g_steal_pointer (&meta)
-                     : g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    *metadata = g_steal_pointer (&h.meta);
   return g_steal_pointer (&set);
 }
 
 NdWeightSet *
 nd_safetensors_load (const char *path, GHashTable **metadata, GError **error)
 {
-  g_autoptr(GMappedFile) map = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize size;
+  const guint8 *data;
 
   g_return_val_if_fail (path != NULL, NULL);
-  map = nd_map_file (path, error);
-  if (map == NULL)
+  /* Read, not mapped: a file truncated under us must be an error, not SIGBUS. */
+  bytes = nd_file_read (path, G_MAXSIZE, error);
+  if (bytes == NULL)
     return NULL;
-  return nd_safetensors_load_from_data ((const guint8 *) g_mapped_file_get_contents (map),
-                                        g_mapped_file_get_length (map), path, metadata, error);
+  data = g_bytes_get_data (bytes, &size);
+  return nd_safetensors_load_from_data (data, size, path, metadata, error);
 }
 
 GHashTable *
 nd_safetensors_read_metadata (const char *path, GError **error)
 {
-  g_autoptr(GMappedFile) map = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GHashTable) meta = NULL;
-  JsonNode *root, *node;
-  guint64 hlen;
+  g_auto(StHeader) h = { 0 };
+  g_autofree guint8 *head = NULL;
+  guint64 size, hlen, claimed;
+  guint8 le[8];
+  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
-  /* Mapped, so only the header's pages are read. */
-  map = nd_map_file (path, error);
-  if (map == NULL)
+  /* Only the length and the header are read. */
+  fd = nd_file_open_regular (path, &size, error);
+  if (fd < 0)
     return NULL;
-  root = parse_header ((const guint8 *) g_mapped_file_get_contents (map),
-                       g_mapped_file_get_length (map), path, parser, &hlen, error);
-  if (root == NULL)
+  if (size < 8)
+    {
+      close (fd);
+      bad (error, path, _("%" G_GUINT64_FORMAT " bytes is too short for the header length"), size);
+      return NULL;
+    }
+  if (!nd_file_pread (fd, path, le, 8, 0, error))
+    {
+      close (fd);
+      return NULL;
+    }
+  memcpy (&claimed, le, 8);
+  claimed = GUINT64_FROM_LE (claimed);
+  /* parse_header() only sees what was read: give it the limits against the true size. */
+  if (claimed > ST_MAX_HEADER || claimed > size - 8)
+    {
+      close (fd);
+      if (claimed > ST_MAX_HEADER)
+        bad (error, path, _("header length %" G_GUINT64_FORMAT " is more than the %u byte "
+                            "limit"), claimed, ST_MAX_HEADER);
+      else
+        bad (error, path, _("header length %" G_GUINT64_FORMAT " runs past the end of the "
+                            "file (%" G_GUINT64_FORMAT " bytes)"), claimed, size);
+      return NULL;
+    }
+  hlen = claimed;
+  head = g_malloc (8 + hlen);
+  memcpy (head, le, 8);
+  if (!nd_file_pread (fd, path, head + 8, hlen, 8, error))
+    {
+      close (fd);
+      return NULL;
+    }
+  close (fd);
+  if (!parse_header (head, 8 + hlen, path, &h, error))
     return NULL;
-  node = json_object_get_member (json_node_get_object (root), "__metadata__");
-  if (node == NULL)
-    return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (!parse_metadata (path, node, &meta, error))
-    return NULL;
-  return g_steal_pointer (&meta);
+  return g_steal_pointer (&h.meta);
 }
 
 /* ---- writing ---- */
@@ -430,22 +531,14 @@ build_header (NdWeightSet *set, GHashTable *metadata, guint64 *data_size)
   return json_generator_to_data (gen, NULL);
 }
 
-static gboolean
-write_all (FILE *f, const void *p, gsize n)
-{
-  return n == 0 || fwrite (p, 1, n, f) == n;
-}
-
 gboolean
 nd_safetensors_save (const char *path, NdWeightSet *set, GHashTable *metadata, GError **error)
 {
+  g_autoptr(NdAtomicFile) f = NULL;
   g_autofree char *header = NULL;
-  g_autofree char *tmp = NULL;
   const char * const *keys;
   guint64 data_size, hlen, hlen_le;
   gsize json_len, pad;
-  gboolean ok = TRUE;
-  FILE *f;
 
   g_return_val_if_fail (path != NULL && set != NULL, FALSE);
 
@@ -456,55 +549,33 @@ nd_safetensors_save (const char *path, NdWeightSet *set, GHashTable *metadata, G
   hlen = json_len + pad;
   hlen_le = GUINT64_TO_LE (hlen);
 
-  /* g_mkstemp() would create the file 0600; a weights file is ordinary data (umask applies) */
-  tmp = g_strdup_printf ("%s.tmp-%08x%08x", path, g_random_int (), g_random_int ());
-  {
-    int fd = g_open (tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-
-    if (fd < 0 || (f = fdopen (fd, "wb")) == NULL)
-      {
-        int saved = errno;
-
-        if (fd >= 0)
-          close (fd);
-        g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_FAILED,
-                     _("Cannot write %s: %s"), path, g_strerror (saved));
-        return FALSE;
-      }
-  }
-  ok = write_all (f, &hlen_le, 8) && write_all (f, header, json_len)
-       && write_all (f, "        ", pad);
+  /* Temporary file, fsync, rename, fsync of the directory; a symlink or device at @path is
+   * refused (nd-file.h). */
+  f = nd_atomic_file_new (path, error);
+  if (f == NULL || !nd_atomic_file_write (f, &hlen_le, 8, error)
+      || !nd_atomic_file_write (f, header, json_len, error)
+      || !nd_atomic_file_write (f, "        ", pad, error))
+    return FALSE;
   keys = nd_weight_set_keys (set);
-  for (guint i = 0; ok && keys[i] != NULL; i++)
+  for (guint i = 0; keys[i] != NULL; i++)
     {
       NdTensor *t = nd_weight_set_lookup (set, keys[i]);
 
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
-      ok = write_all (f, t->data, (gsize) t->numel * 4);
+      if (!nd_atomic_file_write (f, t->data, (gsize) t->numel * 4, error))
+        return FALSE;
 #else
-      for (int64_t j = 0; ok && j < t->numel; j++)
+      for (int64_t j = 0; j < t->numel; j++)
         {
           guint32 u;
 
           memcpy (&u, &t->data[j], 4);
           u = GUINT32_TO_LE (u);
-          ok = write_all (f, &u, 4);
+          if (!nd_atomic_file_write (f, &u, 4, error))
+            return FALSE;
         }
 #endif
     }
-  if (fclose (f) != 0)
-    ok = FALSE;
-  if (ok && g_rename (tmp, path) != 0)
-    ok = FALSE;
-  if (!ok)
-    {
-      int saved = errno;
-
-      g_unlink (tmp);
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_FAILED,
-                   _("Cannot write %s: %s"), path, g_strerror (saved));
-      return FALSE;
-    }
   (void) data_size;
-  return TRUE;
+  return nd_atomic_file_commit (f, error);
 }

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "nd-crc32.h"
 #include "nd-error.h"
 #include "nd-zip.h"
 
@@ -28,7 +29,22 @@ struct _NdZip
   GArray       *entries;   /* NdZipEntry */
   GHashTable   *by_name;   /* name → index + 1 */
   GArray       *flags;     /* guint16 general purpose flags per entry */
+  GArray       *checked;   /* gboolean per entry: CRC-32 verified */
 };
+
+typedef struct
+{
+  guint64 begin, end;   /* local header to the end of the data */
+  guint   entry;
+} Span;
+
+static int
+cmp_span (gconstpointer a, gconstpointer b)
+{
+  const Span *x = a, *y = b;
+
+  return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : 0;
+}
 
 static guint16
 rd16 (const guint8 *p)
@@ -81,6 +97,7 @@ nd_zip_free (NdZip *zip)
       g_free (g_array_index (zip->entries, NdZipEntry, i).name);
   g_clear_pointer (&zip->entries, g_array_unref);
   g_clear_pointer (&zip->flags, g_array_unref);
+  g_clear_pointer (&zip->checked, g_array_unref);
   g_clear_pointer (&zip->by_name, g_hash_table_unref);
   g_free (zip->name);
   g_free (zip);
@@ -121,6 +138,34 @@ zip64_extra (const guint8 *extra, gsize n, guint64 *usize, guint64 *csize, guint
   return *usize != 0xffffffffu && *csize != 0xffffffffu && *offset != 0xffffffffu;
 }
 
+/* Entries (local header + data) may not overlap each other or the central directory: a
+ * crafted archive could otherwise give two names the same bytes or hide data in the directory. */
+static gboolean
+check_spans (NdZip *zip, GArray *spans, guint64 cd_offset, guint64 cd_size, GError **error)
+{
+  g_array_sort (spans, cmp_span);
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const Span *s = &g_array_index (spans, Span, i);
+      const char *name = g_array_index (zip->entries, NdZipEntry, s->entry).name;
+
+      if (i > 0 && s->begin < g_array_index (spans, Span, i - 1).end)
+        {
+          const Span *p = &g_array_index (spans, Span, i - 1);
+
+          zip_bad (error, zip, _("entries “%s” and “%s” overlap"),
+                   g_array_index (zip->entries, NdZipEntry, p->entry).name, name);
+          return FALSE;
+        }
+      if (s->begin < cd_offset + cd_size && cd_offset < s->end)
+        {
+          zip_bad (error, zip, _("entry “%s” overlaps the central directory"), name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 NdZip *
 nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
 {
@@ -128,12 +173,14 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
   gsize eocd = 0, lo;
   gboolean found = FALSE;
   guint64 n_entries, cd_size, cd_offset, pos;
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
 
   zip->data = data;
   zip->size = size;
   zip->name = g_strdup (name ? name : "archive");
   zip->entries = g_array_new (FALSE, TRUE, sizeof (NdZipEntry));
   zip->flags = g_array_new (FALSE, TRUE, sizeof (guint16));
+  zip->checked = g_array_new (FALSE, TRUE, sizeof (gboolean));
   zip->by_name = g_hash_table_new (g_str_hash, g_str_equal);
 
   if (size < EOCD_SIZE)
@@ -202,7 +249,8 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
                                       "the directory"), i);
       if (!zip64_extra (c + CDIR_SIZE + nlen, xlen, &usize, &csize, &loff))
         return zip_bad (error, zip, _("entry %" G_GUINT64_FORMAT " has a broken zip64 field"), i);
-      if (nlen == 0 || memchr (c + CDIR_SIZE, 0, nlen) != NULL)
+      if (nlen == 0 || memchr (c + CDIR_SIZE, 0, nlen) != NULL
+          || !g_utf8_validate_len ((const char *) c + CDIR_SIZE, nlen, NULL))
         return zip_bad (error, zip, _("entry %" G_GUINT64_FORMAT " has an invalid name"), i);
       e.name = g_strndup ((const char *) c + CDIR_SIZE, nlen);
 
@@ -242,6 +290,12 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
       e.offset = data_off;
       e.size = method == 0 ? usize : csize;
       e.method = method;
+      e.crc32 = rd32 (c + 16);
+      {
+        Span sp = { loff, data_off + csize, zip->entries->len };
+
+        g_array_append_val (spans, sp);
+      }
       if (g_hash_table_contains (zip->by_name, e.name))
         {
           zip_bad (error, zip, _("entry “%s” appears twice"), e.name);
@@ -250,9 +304,12 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
         }
       g_array_append_val (zip->entries, e);
       g_array_append_val (zip->flags, flags);
+      g_array_set_size (zip->checked, zip->entries->len);
       g_hash_table_insert (zip->by_name, e.name, GUINT_TO_POINTER (zip->entries->len));
       pos += CDIR_SIZE + (guint64) nlen + xlen + clen;
     }
+  if (!check_spans (zip, spans, cd_offset, cd_size, error))
+    return NULL;
   return g_steal_pointer (&zip);
 }
 
@@ -289,5 +346,18 @@ nd_zip_entry_data (NdZip *zip, const NdZipEntry *entry, GError **error)
     return zip_bad (error, zip, _("entry “%s” is compressed (method %u); torch.save stores "
                                   "entries uncompressed — was the file re-zipped?"),
                     entry->name, entry->method);
+  if (!g_array_index (zip->checked, gboolean, i))
+    {
+      guint32 crc = nd_crc32 (zip->data + entry->offset, entry->size);
+
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+      /* the fuzzer cannot forge checksums: let its mutations reach the pickle and tensors */
+      crc = entry->crc32;
+#endif
+      if (crc != entry->crc32)
+        return zip_bad (error, zip, _("entry “%s” is corrupt: CRC-32 %08x, the directory says "
+                                      "%08x"), entry->name, crc, entry->crc32);
+      g_array_index (zip->checked, gboolean, i) = TRUE;
+    }
   return zip->data + entry->offset;
 }

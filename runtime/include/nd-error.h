@@ -33,8 +33,9 @@ gboolean nd_set_bad_file (GError     **error,
                           const char  *format,
                           ...) G_GNUC_PRINTF (4, 5);
 
-/* Maps @path read-only for a reader; a file that cannot be opened is a BAD_FILE error
- * ("Cannot open PATH: reason"). */
+/* Maps @path read-only; only regular files (nd_file_open_regular), a file that cannot be opened
+ * is a BAD_FILE error ("Cannot open PATH: reason"). The readers use nd_file_read() instead: a
+ * mapped file truncated by another process raises SIGBUS on access. */
 GMappedFile *nd_map_file (const char  *path,
                           GError     **error);
 

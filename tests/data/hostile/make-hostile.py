@@ -9,6 +9,7 @@ import math
 import os
 import struct
 import zipfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PWNED = "/tmp/nd-hostile-pwned"
@@ -52,12 +53,16 @@ def contiguous_stride(size):
 
 def write_zip(name, pkl, storages=None, method=zipfile.ZIP_STORED):
     path = os.path.join(HERE, name)
+    def put(z, name, data):
+        # a fixed timestamp: regenerating the corpus gives the same bytes
+        z.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), data, method)
+
     with zipfile.ZipFile(path, "w", method) as z:
-        z.writestr("archive/data.pkl", pkl)
-        z.writestr("archive/byteorder", "little")
+        put(z, "archive/data.pkl", pkl)
+        put(z, "archive/byteorder", "little")
         for k, v in (storages or {}).items():
-            z.writestr("archive/data/" + k, v)
-        z.writestr("archive/version", "3\n")
+            put(z, "archive/data/" + k, v)
+        put(z, "archive/version", "3\n")
     return path
 
 
@@ -145,6 +150,107 @@ def main():
     # 16. a tensor with a dtype we cannot read
     pkl = state_pickle([("w", "0", 4, 0, [4], [1], "ComplexFloatStorage")])
     write_zip("complex.pth", pkl, {"0": b"\0" * 32})
+    round_two(good)
+
+
+def write(name, data):
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(data)
+
+
+def safetensors(header, data=b""):
+    h = header.encode() if isinstance(header, str) else header
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def zip_entry_span(data, name):
+    """(offset of the local header, offset of the data) of entry @name in a stored zip"""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        info = z.getinfo(name)
+    lo = info.header_offset
+    nlen, xlen = struct.unpack("<HH", data[lo + 26: lo + 30])
+    return lo, lo + 30 + nlen + xlen
+
+
+def central_record(data, name):
+    """offset of the central directory record of entry @name"""
+    eocd = data.rfind(b"PK\x05\x06")
+    n, _, pos = struct.unpack("<HIi", data[eocd + 10: eocd + 20])
+    for _ in range(n):
+        nlen, xlen, clen = struct.unpack("<HHH", data[pos + 28: pos + 34])
+        if data[pos + 46: pos + 46 + nlen] == name.encode():
+            return pos
+        pos += 46 + nlen + xlen + clen
+    raise KeyError(name)
+
+
+def png_chunk(kind, body):
+    return (struct.pack(">I", len(body)) + kind + body +
+            struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
+
+
+def round_two(good):
+    """Issue 13: strict JSON, decoded-bytes budget, zip integrity, images."""
+    entry = '"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}'
+    two = struct.pack("<2f", 1.0, 2.0)
+    # json-glib accepted single quotes; a '"' inside them hid 100000 brackets from the nesting
+    # pre-check and its recursive parser overflowed the stack
+    write("st-quote-nesting.safetensors",
+          safetensors("{'\"':" + "[" * 100000 + "]" * 100000 + ",'\"':0}"))
+    write("st-single-quote.safetensors", safetensors("{'a':{\"dtype\":\"F32\",\"shape\":[2],"
+                                                     "\"data_offsets\":[0,8]}}", two))
+    write("st-comment.safetensors", safetensors("{/* x */" + entry + "}", two))
+    write("st-dup-key.safetensors", safetensors("{" + entry + "," + entry + "}", two))
+    write("st-nul-key.safetensors",
+          safetensors('{"a\\u0000b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', two))
+    write("st-gap.safetensors",
+          safetensors('{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}', two + two))
+    write("st-trailing.safetensors", safetensors("{" + entry + "}", two + two))
+    write("st-trailing-comma.safetensors", safetensors("{" + entry + ",}", two))
+    # a 651-byte .pth whose tensors view a one-element storage with stride 0: 4 GiB each
+    pkl = state_pickle([("w%d" % i, "0", 1, 0, [1 << 15, 1 << 15], [0, 0]) for i in range(8)])
+    write_zip("stride0-expand.pth", pkl, {"0": b"\0" * 4})
+    # zip integrity: a flipped storage byte, overlapping entries, an entry over the
+    # central directory, a name that is not UTF-8
+    data = bytearray(open(good, "rb").read())
+    lo, at = zip_entry_span(bytes(data), "archive/data/0")
+    data[at + 5] ^= 0x10
+    write("zip-crc.pth", bytes(data))
+    data = bytearray(open(good, "rb").read())
+    cd = central_record(bytes(data), "archive/data.pkl")
+    size = struct.unpack("<I", data[cd + 20: cd + 24])[0]
+    data[cd + 20: cd + 28] = struct.pack("<II", size + 40, size + 40)
+    write("zip-overlap.pth", bytes(data))
+    data = bytearray(open(good, "rb").read())
+    cd = central_record(bytes(data), "archive/version")
+    size = struct.unpack("<I", data[cd + 20: cd + 24])[0]
+    data[cd + 20: cd + 28] = struct.pack("<II", size + 8, size + 8)
+    write("zip-over-cd.pth", bytes(data))
+    pkl, st = small_checkpoint()
+    st["Z"] = b"\0" * 4
+    data = open(write_zip("zip-name.pth", pkl, st), "rb").read()
+    write("zip-name.pth", data.replace(b"archive/data/Z", b"archive/data/\xff"))
+    # images: a 120-byte-class SVG renamed .png, a PNG zlib bomb (56 MP of zeros in ~55 KB),
+    # a forged 16000x16000 JPEG header, truncated JPEG and PNG
+    write("svg-as.png", b'<svg xmlns="http://www.w3.org/2000/svg" width="60000" height="60000">'
+                        b'<rect width="100%" height="100%"/></svg>')
+    w, h = 8000, 7000
+    raw = zlib.compress(b"\0" * ((w + 1) * h), 9)
+    write("png-bomb.png", b"\x89PNG\r\n\x1a\n" +
+          png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) +
+          png_chunk(b"IDAT", raw) + png_chunk(b"IEND", b""))
+    sof = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, 16000, 16000, 3) + \
+        b"\x01\x11\x00\x02\x11\x01\x03\x11\x01"
+    write("jpeg-16000.jpg", b"\xff\xd8" + sof + b"\xff\xd9")
+    jpg = open(os.path.join(HERE, "sample.jpg"), "rb").read()   # 64x48, written by gdk-pixbuf
+    write("truncated.jpg", jpg[: len(jpg) * 2 // 3])
+    png = open(os.path.join(HERE, "..", "..", "..", "assets", "samples", "0000-ankle-boot.png"),
+               "rb").read()
+    write("truncated.png", png[: len(png) // 2])
+    # a flipped byte inside IDAT: libpng would decode garbage rows or only warn
+    bad = bytearray(png)
+    bad[png.index(b"IDAT") + 40] ^= 0x01
+    write("png-crc.png", bytes(bad))
 
 
 if __name__ == "__main__":
