@@ -31,6 +31,7 @@ static const Command commands[] = {
   { "fuse", nd_cli_fuse, N_("write re-parameterized (deploy-form) weights") },
   { "models", nd_cli_models, N_("list the model presets") },
   { "inspect", nd_cli_inspect, N_("list the state dicts and tensors of a weights file") },
+  { "roofline", nd_cli_roofline, N_("this machine's roof and every op of a model under it") },
 #if ND_HAVE_VULKAN
   { "devices", nd_cli_devices, N_("list Vulkan devices") },
 #endif
