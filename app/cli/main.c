@@ -32,6 +32,7 @@ static const Command commands[] = {
   { "models", nd_cli_models, N_("list the model presets") },
   { "inspect", nd_cli_inspect, N_("list the state dicts and tensors of a weights file") },
   { "roofline", nd_cli_roofline, N_("this machine's roof and every op of a model under it") },
+  { "compare", nd_cli_compare, N_("models side by side: counts, latency, quoted top-1") },
 #if ND_HAVE_VULKAN
   { "devices", nd_cli_devices, N_("list Vulkan devices") },
 #endif
