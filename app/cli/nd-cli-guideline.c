@@ -99,7 +99,7 @@ build_groups (GPtrArray *out, int base, int size, GError **error)
 {
   for (int gr = 1; gr <= 8; gr *= 2)
     {
-      int c = round_to (base * sqrt (gr), 8 * gr);
+      int c = round_to (base * sqrt (gr), 8);   /* a multiple of every g ≤ 8 */
       NdGraph *g = nd_graph_new (c, size, size);
       int x = 0;
 
@@ -476,7 +476,7 @@ print_text (JsonObject *root)
 }
 
 /* `guideline NAME|all`: JSON keys: backend, device, threads, precision, date, iters,
- * warmup, width, size, experiments[{name, claim, source, finding, variants[{label, input,
+ * warmup, channels, size, experiments[{name, claim, source, finding, variants[{label, input,
  * params, macs, flops, memory_access_bytes, weight_depth, ops, branches, median_ms, p25_ms,
  * p75_ms, min_ms, max_ms, gflops (eltwise also: weight_ops_ms, eltwise_ms, eltwise_flops,
  * eltwise_merged)}]}]. */
@@ -489,7 +489,7 @@ nd_cli_guideline (int argc, char **argv)
   GOptionEntry entries[] = {
     { "iters", 'n', 0, G_OPTION_ARG_INT, &iters, N_("Timed runs per variant (default 10)"), "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, N_("Untimed runs first (default 2)"), "N" },
-    { "width", 0, 0, G_OPTION_ARG_INT, &base, N_("Base channel width (default 128)"), "C" },
+    { "channels", 0, 0, G_OPTION_ARG_INT, &base, N_("Base channel width (default 128)"), "C" },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, N_("Feature map side (default 28)"), "S" },
     { NULL }
   };
@@ -514,7 +514,7 @@ nd_cli_guideline (int argc, char **argv)
   if (iters < 1 || iters > 10000 || warmup < 0 || warmup > 10000 || base < 8 || base > 4096
       || size < 1 || size > 512)
     {
-      status = nd_cli_failf (_("--iters must be 1–10000, --warmup 0–10000, --width 8–4096, "
+      status = nd_cli_failf (_("--iters must be 1–10000, --warmup 0–10000, --channels 8–4096, "
                                "--size 1–512"));
       goto out;
     }
@@ -542,7 +542,7 @@ nd_cli_guideline (int argc, char **argv)
 #define MEMBER_INT(k, x) json_builder_set_member_name (b, k); json_builder_add_int_value (b, x)
   MEMBER_INT ("iters", iters);
   MEMBER_INT ("warmup", warmup);
-  MEMBER_INT ("width", base);
+  MEMBER_INT ("channels", base);
   MEMBER_INT ("size", size);
 #undef MEMBER_INT
   json_builder_set_member_name (b, "experiments");
