@@ -7,11 +7,17 @@ stays well under a minute on busy cores; timings are only checked for order and 
 measured roof with a noise margin, never against fixed numbers."""
 
 import json
+import os
 import subprocess
 import sys
 
 CLI = sys.argv[1]
+REQUIRED = set(os.environ.get("ND_TEST_REQUIRE", "").replace(" ", ",").split(","))
 results = []
+
+
+class Skip(Exception):
+    """The test cannot run here; reported as a TAP skip with its reason."""
 
 
 def cli(*args, expect=0):
@@ -205,6 +211,19 @@ def _():
     assert [v["weight_depth"] for v in depth] == [2, 4, 8, 16], depth
 
 
+@test("guideline on Vulkan: the context names the backend")
+def _():
+    if cli("devices", expect=None).returncode != 0:
+        if "vulkan" in REQUIRED:
+            raise AssertionError("ND_TEST_REQUIRE names vulkan, but there is no Vulkan device")
+        raise Skip("no Vulkan device")
+    r = cli_json("guideline", "ratio", "--backend", "vulkan", "--size", "4", "--channels", "16",
+                 "--iters", "2", "--warmup", "0")
+    assert r["backend"] == "vulkan" and r["threads"] == 0 and r["precision"] == "float32", r
+    for v in r["experiments"][0]["variants"]:
+        check_spread(v, v["label"])
+
+
 @test("lab: bad arguments")
 def _():
     for args in (["compare"], ["compare", "--models", "parnet-s,nope"],
@@ -222,6 +241,8 @@ for i, (name, fn) in enumerate(results, 1):
     try:
         fn()
         print("ok %d - %s" % (i, name))
+    except Skip as e:
+        print("ok %d - %s # SKIP %s" % (i, name, e))
     except Exception as e:  # noqa: BLE001 — report every failure as TAP
         failed += 1
         print("not ok %d - %s" % (i, name))
