@@ -241,3 +241,45 @@ nd_lab_json_context (JsonBuilder *b, NdBackend *backend)
   json_builder_set_member_name (b, "date");
   json_builder_add_string_value (b, date);
 }
+
+/* An algorithm that does fewer multiplies than the direct count (Winograd): its "achieved"
+ * rate is an effective one and may pass the roof. */
+gboolean
+nd_lab_algo_is_effective (const char *algo)
+{
+  return algo != NULL && g_str_has_prefix (algo, "winograd");
+}
+
+void
+nd_lab_json_roof (JsonBuilder *b, const NdLabRoof *roof)
+{
+  json_builder_set_member_name (b, "roof");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "peak_gflops");
+  json_builder_add_double_value (b, roof->peak_gflops);
+  json_builder_set_member_name (b, "bandwidth_gbs");
+  json_builder_add_double_value (b, roof->bandwidth_gbs);
+  json_builder_set_member_name (b, "ridge_intensity");
+  json_builder_add_double_value (b, roof->bandwidth_gbs > 0
+                                    ? roof->peak_gflops / roof->bandwidth_gbs : 0);
+  json_builder_set_member_name (b, "conv_probes_gflops");
+  json_builder_begin_array (b);
+  for (int i = 0; i < roof->n_conv; i++)
+    json_builder_add_double_value (b, roof->probe_gflops[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "copy_probes");
+  json_builder_begin_array (b);
+  for (int i = 0; i < roof->n_copy; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "bytes");
+      json_builder_add_int_value (b, roof->probe_bytes[i]);
+      json_builder_set_member_name (b, "gbs");
+      json_builder_add_double_value (b, roof->probe_gbs[i]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "memcpy_gbs");
+  json_builder_add_double_value (b, roof->memcpy_gbs);
+  json_builder_end_object (b);
+}

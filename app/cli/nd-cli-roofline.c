@@ -10,48 +10,6 @@
 #include "nd-cli-lab.h"
 #include "nd-test-input.h"
 
-/* An algorithm that does fewer multiplies than the direct count (Winograd): its "achieved"
- * rate is an effective one and may pass the roof. */
-gboolean
-nd_lab_algo_is_effective (const char *algo)
-{
-  return algo != NULL && g_str_has_prefix (algo, "winograd");
-}
-
-void
-nd_lab_json_roof (JsonBuilder *b, const NdLabRoof *roof)
-{
-  json_builder_set_member_name (b, "roof");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "peak_gflops");
-  json_builder_add_double_value (b, roof->peak_gflops);
-  json_builder_set_member_name (b, "bandwidth_gbs");
-  json_builder_add_double_value (b, roof->bandwidth_gbs);
-  json_builder_set_member_name (b, "ridge_intensity");
-  json_builder_add_double_value (b, roof->bandwidth_gbs > 0
-                                    ? roof->peak_gflops / roof->bandwidth_gbs : 0);
-  json_builder_set_member_name (b, "conv_probes_gflops");
-  json_builder_begin_array (b);
-  for (int i = 0; i < roof->n_conv; i++)
-    json_builder_add_double_value (b, roof->probe_gflops[i]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "copy_probes");
-  json_builder_begin_array (b);
-  for (int i = 0; i < roof->n_copy; i++)
-    {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "bytes");
-      json_builder_add_int_value (b, roof->probe_bytes[i]);
-      json_builder_set_member_name (b, "gbs");
-      json_builder_add_double_value (b, roof->probe_gbs[i]);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "memcpy_gbs");
-  json_builder_add_double_value (b, roof->memcpy_gbs);
-  json_builder_end_object (b);
-}
-
 static void
 print_roof (const NdLabRoof *roof, NdBackend *backend)
 {
@@ -60,6 +18,72 @@ print_roof (const NdLabRoof *roof, NdBackend *backend)
           backend->description, roof->peak_gflops, roof->n_conv, roof->bandwidth_gbs,
           roof->n_copy, roof->memcpy_gbs > 0 ? _(" and a memcpy") : "",
           roof->bandwidth_gbs > 0 ? roof->peak_gflops / roof->bandwidth_gbs : 0);
+}
+
+/* One point per op that has a time of its own; returns how many ran inside a neighbour's
+ * kernel (no time of their own, so no point). */
+static int
+add_points (JsonBuilder *b, NdGraph *graph, NdPlan *plan, const double *op_ms,
+            const NdLabRoof *roof, gboolean text)
+{
+  int merged = 0;
+
+  json_builder_set_member_name (b, "points");
+  json_builder_begin_array (b);
+  for (int k = 1; k < plan->n_nodes; k++)
+    {
+      const NdNode *node = nd_graph_node (graph, k);
+      const char *algo = plan->op_algo[k] ? plan->op_algo[k] : "";
+      gint64 flops = nd_node_flops (graph, node), r, w;
+      double ms = op_ms[k], ai, pct;
+
+      nd_node_bytes (graph, node, &r, &w);
+      if (ms <= 0)
+        {
+          merged++;   /* run inside a neighbour's kernel: no time of its own */
+          continue;
+        }
+      ai = (double) flops / (r + w);
+      pct = nd_lab_roof_percent (roof, flops, r + w, ms);
+      json_builder_begin_object (b);
+#define MEMBER_STR(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
+#define MEMBER_INT(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
+#define MEMBER_DBL(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
+      MEMBER_INT ("id", k);
+      MEMBER_STR ("name", node->name ? node->name : "");
+      MEMBER_STR ("op", nd_op_name (node->op));
+      MEMBER_STR ("block", node->block ? node->block : "");
+      MEMBER_STR ("role", nd_role_name (node->role));
+      MEMBER_STR ("algo", algo);
+      MEMBER_INT ("flops", flops);
+      MEMBER_INT ("bytes", r + w);
+      MEMBER_DBL ("intensity", ai);
+      MEMBER_DBL ("median_ms", ms);
+      MEMBER_DBL ("gflops", flops / (ms * 1e6));
+      MEMBER_DBL ("gbs", (r + w) / (ms * 1e6));
+      MEMBER_DBL ("attainable_gflops", nd_lab_attainable (roof, flops, r + w));
+      MEMBER_DBL ("roof_pct", pct);
+      json_builder_set_member_name (b, "effective");
+      json_builder_add_boolean_value (b, nd_lab_algo_is_effective (algo));
+      /* the backends time ops with a µs clock: below 10 µs a point's rate is ±10 % or worse */
+      json_builder_set_member_name (b, "timer_limited");
+      json_builder_add_boolean_value (b, ms < 0.01);
+      json_builder_end_object (b);
+      if (text)
+        {
+          g_autofree char *label = g_strdup_printf ("%d %s", k, node->name ? node->name
+                                                    : node->block ? node->block : "");
+
+          printf ("%-40.40s %-12s %-14s %10.2f %8.3f %9.1f %6.0f%%%s\n", label,
+                  nd_op_name (node->op), algo, ai, ms, flops / (ms * 1e6), pct,
+                  nd_lab_algo_is_effective (algo) ? " *" : "");
+        }
+    }
+  json_builder_end_array (b);
+#undef MEMBER_STR
+#undef MEMBER_INT
+#undef MEMBER_DBL
+  return merged;
 }
 
 /* `roofline`: the machine's measured roof and every op of a model under it. JSON keys:
@@ -129,62 +153,9 @@ nd_cli_roofline (int argc, char **argv)
       printf ("%-40s %-12s %-14s %10s %8s %9s %7s\n", _("op"), _("kind"), _("algorithm"),
               _("FLOP/byte"), _("ms"), "GFLOP/s", _("of roof"));
     }
-  json_builder_set_member_name (b, "points");
-  json_builder_begin_array (b);
-  for (int k = 1; k < plan->n_nodes; k++)
-    {
-      const NdNode *node = nd_graph_node (model->graph, k);
-      const char *algo = plan->op_algo[k] ? plan->op_algo[k] : "";
-      gint64 flops = nd_node_flops (model->graph, node), r, w;
-      double ms = op_ms[k], ai, pct;
-
-      nd_node_bytes (model->graph, node, &r, &w);
-      if (ms <= 0)
-        {
-          merged++;   /* run inside a neighbour's kernel: no time of its own */
-          continue;
-        }
-      ai = (double) flops / (r + w);
-      pct = nd_lab_roof_percent (&roof, flops, r + w, ms);
-      json_builder_begin_object (b);
-#define MEMBER_STR(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
-#define MEMBER_INT(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
-#define MEMBER_DBL(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
-      MEMBER_INT ("id", k);
-      MEMBER_STR ("name", node->name ? node->name : "");
-      MEMBER_STR ("op", nd_op_name (node->op));
-      MEMBER_STR ("block", node->block ? node->block : "");
-      MEMBER_STR ("role", nd_role_name (node->role));
-      MEMBER_STR ("algo", algo);
-      MEMBER_INT ("flops", flops);
-      MEMBER_INT ("bytes", r + w);
-      MEMBER_DBL ("intensity", ai);
-      MEMBER_DBL ("median_ms", ms);
-      MEMBER_DBL ("gflops", flops / (ms * 1e6));
-      MEMBER_DBL ("gbs", (r + w) / (ms * 1e6));
-      MEMBER_DBL ("attainable_gflops", nd_lab_attainable (&roof, flops, r + w));
-      MEMBER_DBL ("roof_pct", pct);
-      json_builder_set_member_name (b, "effective");
-      json_builder_add_boolean_value (b, nd_lab_algo_is_effective (algo));
-      /* the backends time ops with a µs clock: below 10 µs a point's rate is ±10 % or worse */
-      json_builder_set_member_name (b, "timer_limited");
-      json_builder_add_boolean_value (b, ms < 0.01);
-      json_builder_end_object (b);
-      if (!o.json)
-        {
-          g_autofree char *label = g_strdup_printf ("%d %s", k, node->name ? node->name
-                                                    : node->block ? node->block : "");
-
-          printf ("%-40.40s %-12s %-14s %10.2f %8.3f %9.1f %6.0f%%%s\n", label,
-                  nd_op_name (node->op), algo, ai, ms, flops / (ms * 1e6), pct,
-                  nd_lab_algo_is_effective (algo) ? " *" : "");
-        }
-    }
-  json_builder_end_array (b);
-  MEMBER_INT ("merged_ops", merged);
-#undef MEMBER_STR
-#undef MEMBER_INT
-#undef MEMBER_DBL
+  merged = add_points (b, model->graph, plan, op_ms, &roof, !o.json);
+  json_builder_set_member_name (b, "merged_ops");
+  json_builder_add_int_value (b, merged);
   json_builder_end_object (b);
   if (o.json)
     {
