@@ -46,7 +46,7 @@ axis_fit (Axis *a, const double *v, int n, gboolean log, gboolean from_zero)
     lo = MIN (lo, 0);
   if (hi - lo < 1e-9)
     lo -= 0.5, hi += 0.5;
-  a->lo = lo - 0.06 * (hi - lo);
+  a->lo = from_zero && !log && lo >= 0 ? 0 : lo - 0.06 * (hi - lo);
   a->hi = hi + 0.06 * (hi - lo);
 }
 
@@ -183,7 +183,16 @@ nd_render_scatter (cairo_t *cr, const NdPlotPoint *pts, int n, const NdPlotAxes 
       cairo_fill (cr);
       nd_render_set_rgba (cr, style->fg);
       if (pts[i].label != NULL)
-        nd_render_text (cr, pts[i].label, x + DOT_R + 3, y - 3, 0);
+        {
+          cairo_text_extents_t ext;
+
+          /* a label that would leave the frame goes on the dot's left */
+          cairo_text_extents (cr, pts[i].label, &ext);
+          if (x + DOT_R + 3 + ext.x_advance > w - MARGIN_R)
+            nd_render_text (cr, pts[i].label, x - DOT_R - 3, y - 3, 1);
+          else
+            nd_render_text (cr, pts[i].label, x + DOT_R + 3, y - 3, 0);
+        }
     }
 out:
   cairo_restore (cr);

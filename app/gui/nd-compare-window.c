@@ -251,7 +251,7 @@ table_text (NdCompareWindow *self, gboolean csv)
                                 r->depth, r->median_ms, r->p25_ms, r->p75_ms, top1);
       else
         {
-          g_autofree char *iqr = g_strdup_printf ("%.2f–%.2f", r->p25_ms, r->p75_ms);
+          g_autofree char *iqr = g_strdup_printf ("%.2f-%.2f", r->p25_ms, r->p75_ms);
 
           g_string_append_printf (s, "%-20s %9.2f %7.3f %9.1f %6d %10.2f %17s %s\n", r->model,
                                   r->params_m, r->gmacs, r->mac_mb, r->depth, r->median_ms, iqr,
@@ -272,6 +272,8 @@ set_rows (NdCompareWindow *self, GArray *rows, char *caption)
   self->caption = caption;
   table = table_text (self, FALSE);
   gtk_label_set_text (self->table, table);
+  gtk_label_set_text (self->status, _("Measured, models alternating. Top-1 is quoted from the "
+                                      "papers (ImageNet), not measured here."));
   gtk_widget_queue_draw (GTK_WIDGET (self->plot));
 }
 
@@ -323,7 +325,6 @@ measure_done (GObject *source, GAsyncResult *res, gpointer data)
       gtk_label_set_text (self->status, error->message);
       return;
     }
-  gtk_label_set_text (self->status, _("Measured; top-1 is quoted from the papers, not measured."));
   set_rows (self, rows, g_steal_pointer (&job->caption));
 }
 
@@ -420,6 +421,7 @@ axis_changed (GObject *obj, GParamSpec *pspec, NdCompareWindow *self)
 static GtkWidget *
 toolbar (NdCompareWindow *self)
 {
+  GtkWidget *rows = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *export = gtk_button_new_with_mnemonic (_("_Export…"));
   const char *names[N_AXES + 1];
@@ -445,14 +447,15 @@ toolbar (NdCompareWindow *self)
   g_signal_connect (export, "clicked", G_CALLBACK (export_clicked), self);
   g_signal_connect (self->x_axis, "notify::selected", G_CALLBACK (axis_changed), self);
   g_signal_connect (self->y_axis, "notify::selected", G_CALLBACK (axis_changed), self);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->models));
+  gtk_box_append (GTK_BOX (rows), GTK_WIDGET (self->models));
+  gtk_box_append (GTK_BOX (rows), box);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->resolution));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->fused));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->x_axis));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->y_axis));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->measure));
   gtk_box_append (GTK_BOX (box), export);
-  return box;
+  return rows;
 }
 
 static void
