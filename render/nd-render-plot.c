@@ -10,7 +10,7 @@
 
 #define MARGIN_L 64
 #define MARGIN_R 16
-#define MARGIN_T 24
+#define MARGIN_T 38
 #define MARGIN_B 40
 #define DOT_R    4.5
 
@@ -117,12 +117,12 @@ draw_frame (cairo_t *cr, const Axis *ax, const Axis *ay, const char *x_label,
   nd_render_set_rgba (cr, style->fg);
   cairo_set_font_size (cr, style->font_size);
   nd_render_text (cr, x_label, (MARGIN_L + w - MARGIN_R) / 2, h - 6, 0.5);
-  nd_render_text (cr, y_label, MARGIN_L, MARGIN_T - 8, 0);
+  nd_render_text (cr, y_label, MARGIN_L, MARGIN_T - 22, 0);
   if (caption != NULL)
     {
       nd_render_set_rgba (cr, style->muted);
       cairo_set_font_size (cr, style->font_size * 0.8);
-      nd_render_text (cr, caption, w - MARGIN_R, MARGIN_T - 8, 1);
+      nd_render_text (cr, caption, w - MARGIN_R, MARGIN_T - 6, 1);
     }
 }
 
@@ -255,12 +255,18 @@ nd_render_roofline (cairo_t *cr, double peak, double bw, const NdRoofPoint *pts,
                  axis_to_px (&ay, peak, h - MARGIN_B, MARGIN_T));
   cairo_line_to (cr, w - MARGIN_R, axis_to_px (&ay, peak, h - MARGIN_B, MARGIN_T));
   cairo_stroke (cr);
+  cairo_set_line_width (cr, 1.5);
   for (int i = 0; i < n; i++)
     {
-      nd_render_set_rgba (cr, kind_rgba[CLAMP (pts[i].kind, 0, 2)]);
+      /* kind 3 (an effective rate: fewer multiplies than counted) is a ring */
+      nd_render_set_rgba (cr, kind_rgba[pts[i].kind == 3 ? 0 : CLAMP (pts[i].kind, 0, 2)]);
+      cairo_new_sub_path (cr);
       cairo_arc (cr, axis_to_px (&ax, xs[i], MARGIN_L, w - MARGIN_R),
                  axis_to_px (&ay, ys[i], h - MARGIN_B, MARGIN_T), 3, 0, 2 * G_PI);
-      cairo_fill (cr);
+      if (pts[i].kind == 3)
+        cairo_stroke (cr);
+      else
+        cairo_fill (cr);
     }
 out:
   cairo_restore (cr);

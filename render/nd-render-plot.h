@@ -52,7 +52,8 @@ typedef struct
 {
   double intensity;   /* FLOP per byte */
   double gflops;      /* achieved */
-  int    kind;        /* 0 conv/linear, 1 element-wise, 2 pooling/data movement */
+  int    kind;        /* 0 conv/linear, 1 element-wise, 2 pooling/data movement, 3 a conv
+                       * whose rate is effective (Winograd: fewer multiplies than counted) */
 } NdRoofPoint;
 
 /* Log-log roofline: the roof min(@peak_gflops, I·@bandwidth_gbs) and the points. */

@@ -70,6 +70,12 @@ test_measure_and_export (void)
   g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));
   g_assert_nonnull (strstr (text, "<svg"));
   g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (nd_compare_window_show_roofline (ND_COMPARE_WINDOW (win), "resnet-18", &error));
+  g_assert_no_error (error);
+  /* resnet-18's convs at least (BN and ReLU may run inside them) */
+  g_assert_cmpint (nd_compare_window_get_n_roof_points (ND_COMPARE_WINDOW (win)), >=, 20);
+  g_assert_false (nd_compare_window_show_roofline (ND_COMPARE_WINDOW (win), "vgg-16", &error));
+  g_clear_error (&error);
   /* a name that is not a preset is an error, not a crash */
   g_assert_false (nd_compare_window_measure (ND_COMPARE_WINDOW (win), "resnet-18,nope", 32,
                                              TRUE, 1, &error));
@@ -78,7 +84,13 @@ test_measure_and_export (void)
   while (g_get_monotonic_time () < until)
     g_main_context_iteration (NULL, FALSE);
   if (shot)
-    save_window (win, shot);
+    {
+      g_assert_true (nd_compare_window_show_roofline (ND_COMPARE_WINDOW (win), "parnet-s", NULL));
+      until = g_get_monotonic_time () + G_USEC_PER_SEC;
+      while (g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, FALSE);
+      save_window (win, shot);
+    }
   g_remove (png);
   g_remove (svg);
   g_rmdir (dir);

@@ -11,6 +11,7 @@
 #include "nd-backend.h"
 #include "nd-compare-window.h"
 #include "nd-fuse.h"
+#include "nd-lab.h"
 #include "nd-model.h"
 #include "nd-quoted.h"
 #include "nd-render-plot.h"
@@ -20,9 +21,26 @@ typedef struct
   char   *model;
   gboolean fused;
   double  params_m, gmacs, mac_mb, median_ms, p25_ms, p75_ms;
-  int     depth;
+  int     depth, resolution;
   double  top1;      /* quoted; NAN where no source is recorded */
 } Row;
+
+/* The roofline of one model: its ops under this machine's measured roof. */
+typedef struct
+{
+  NdLabRoof    roof;
+  NdRoofPoint *points;
+  int          n_points;
+  char        *caption;
+} Roofline;
+
+static void
+roofline_free (Roofline *rl)
+{
+  g_free (rl->points);
+  g_free (rl->caption);
+  g_free (rl);
+}
 
 enum { AXIS_LATENCY, AXIS_GMACS, AXIS_MAC, AXIS_PARAMS, AXIS_DEPTH, AXIS_TOP1, N_AXES };
 
@@ -40,8 +58,10 @@ struct _NdCompareWindow
   GtkDropDown    *x_axis, *y_axis;
   GtkButton      *measure;
   GtkLabel       *status, *table, *hover;
-  GtkDrawingArea *plot;
+  GtkDrawingArea *plot, *roof_plot;
   GArray         *rows;       /* Row */
+  Roofline       *roofline;   /* of the selected model, or NULL */
+  int             selected;   /* row, -1 none */
   char           *caption;    /* backend, device, threads, precision, date */
   GCancellable   *cancel;
 };
@@ -52,6 +72,13 @@ static void
 row_clear (Row *r)
 {
   g_free (r->model);
+}
+
+static void
+row_free (Row *r)
+{
+  row_clear (r);
+  g_free (r);
 }
 
 static int
@@ -123,6 +150,7 @@ measure_rows (const char *models, int resolution, gboolean fused, int iters, cha
       q = nd_quoted_top1 (spec.name);
       r.model = g_strdup (spec.name);
       r.fused = fused;
+      r.resolution = resolution;
       r.params_m = params / 1e6;
       r.gmacs = macs / 1e9;
       r.mac_mb = (br + bw) / 1e6;
@@ -194,6 +222,10 @@ plot_points (NdCompareWindow *self, NdPlotPoint *pts, NdPlotAxes *axes)
   *axes = (NdPlotAxes) { .x_label = _(axis_names[xa]), .y_label = _(axis_names[ya]),
                          .caption = self->caption, .y_higher_better = ya == AXIS_TOP1,
                          .selected = -1 };
+  for (int i = 0; i < n; i++)
+    if (self->selected >= 0
+        && g_str_equal (pts[i].label, g_array_index (self->rows, Row, self->selected).model))
+      axes->selected = i;
   return n;
 }
 
@@ -261,11 +293,15 @@ table_text (NdCompareWindow *self, gboolean csv)
   return g_string_free (s, FALSE);
 }
 
+static void set_roofline (NdCompareWindow *self, Roofline *rl);
+
 static void
 set_rows (NdCompareWindow *self, GArray *rows, char *caption)
 {
   g_autofree char *table = NULL;
 
+  self->selected = -1;
+  set_roofline (self, NULL);
   g_clear_pointer (&self->rows, g_array_unref);
   g_free (self->caption);
   self->rows = rows;
@@ -275,6 +311,178 @@ set_rows (NdCompareWindow *self, GArray *rows, char *caption)
   gtk_label_set_text (self->status, _("Measured, models alternating. Top-1 is quoted from the "
                                       "papers (ImageNet), not measured here."));
   gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+}
+
+static int
+op_kind (NdOp op)
+{
+  switch (op)
+    {
+    case ND_OP_CONV2D:
+    case ND_OP_LINEAR:
+      return 0;
+    case ND_OP_BATCHNORM:
+    case ND_OP_RELU:
+    case ND_OP_SILU:
+    case ND_OP_SIGMOID:
+    case ND_OP_LEAKY_RELU:
+    case ND_OP_ADD:
+    case ND_OP_GATE:
+    case ND_OP_SOFTMAX:
+      return 1;
+    default:
+      return 2;
+    }
+}
+
+/* The roof through the CPU backend and one point per op that has a time of its own (as
+ * `nondeep-cli roofline`); no widgets touched. */
+static Roofline *
+compute_roofline (const char *model, int resolution, gboolean fused, GError **error)
+{
+  g_autoptr(NdBackend) backend = nd_backend_new ("cpu", -1, error);
+  g_autoptr(NdGraph) train = NULL;
+  g_autoptr(NdGraph) graph = NULL;
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdTensor) input = NULL;
+  g_autofree double *op_ms = NULL;
+  NdPlanOptions popts = { .batch = 1, .timings = TRUE };
+  NdModelSpec spec;
+  Roofline *rl;
+
+  if (backend == NULL || !nd_model_spec_parse (model, &spec, error))
+    return NULL;
+  spec.resolution = resolution;
+  if ((train = nd_model_build (&spec, error)) == NULL)
+    return NULL;
+  nd_model_init_random (train, 1);
+  graph = fused ? nd_fuse_graph (train, error) : nd_graph_ref (train);
+  if (graph == NULL || (plan = nd_backend_prepare (backend, graph, &popts, error)) == NULL)
+    return NULL;
+  input = nd_tensor_new_4d (1, graph->in_c, resolution, resolution);
+  op_ms = g_new0 (double, plan->n_nodes);
+  rl = g_new0 (Roofline, 1);
+  if (!nd_lab_time_plan (plan, input, 1, 5, NULL, op_ms, error)
+      || !nd_lab_measure_roof (backend, &rl->roof, error))
+    {
+      roofline_free (rl);
+      return NULL;
+    }
+  rl->points = g_new0 (NdRoofPoint, plan->n_nodes);
+  for (int k = 1; k < plan->n_nodes; k++)
+    {
+      const NdNode *node = nd_graph_node (graph, k);
+      gint64 flops = nd_node_flops (graph, node), r, w;
+
+      nd_node_bytes (graph, node, &r, &w);
+      if (op_ms[k] <= 0 || flops <= 0)
+        continue;   /* merged into a neighbour's kernel, or no arithmetic to place */
+      rl->points[rl->n_points++] = (NdRoofPoint) {
+        .intensity = (double) flops / (r + w), .gflops = flops / (op_ms[k] * 1e6),
+        .kind = nd_lab_algo_is_effective (plan->op_algo[k]) ? 3 : op_kind (node->op) };
+    }
+  rl->caption = g_strdup_printf (_("%s%s · roof %.0f GFLOP/s, %.0f GB/s"), spec.name,
+                                 fused ? _(" (fused)") : "", rl->roof.peak_gflops,
+                                 rl->roof.bandwidth_gbs);
+  return rl;
+}
+
+static void
+draw_roof (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+{
+  NdCompareWindow *self = data;
+  NdRenderStyle style;
+
+  nd_render_style_init (&style, adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  if (self->roofline == NULL)
+    {
+      nd_render_fill_bg (cr, &style, w, h);
+      nd_render_set_rgba (cr, style.muted);
+      cairo_set_font_size (cr, style.font_size);
+      nd_render_text (cr, _("Click a model for its roofline"), w / 2.0, h / 2.0, 0.5);
+      return;
+    }
+  nd_render_roofline (cr, self->roofline->roof.peak_gflops, self->roofline->roof.bandwidth_gbs,
+                      self->roofline->points, self->roofline->n_points,
+                      self->roofline->caption, w, h, &style);
+}
+
+static void
+set_roofline (NdCompareWindow *self, Roofline *rl)
+{
+  g_clear_pointer (&self->roofline, roofline_free);
+  self->roofline = rl;
+  if (rl != NULL)
+    gtk_label_set_text (self->hover, _("Roofline: green convs (rings: Winograd, an effective "
+                                       "rate above the direct count), purple element-wise ops, "
+                                       "grey pools; ops run inside a conv have no point."));
+  gtk_widget_queue_draw (GTK_WIDGET (self->roof_plot));
+  gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+}
+
+static int
+row_index (NdCompareWindow *self, const char *model)
+{
+  for (guint i = 0; self->rows && i < self->rows->len; i++)
+    if (g_str_equal (g_array_index (self->rows, Row, i).model, model))
+      return (int) i;
+  return -1;
+}
+
+static void
+roof_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  const Row *r = data;
+  GError *error = NULL;
+  Roofline *rl = compute_roofline (r->model, r->resolution, r->fused, &error);
+
+  if (rl == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rl, (GDestroyNotify) roofline_free);
+}
+
+static void
+roof_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  Roofline *rl = g_task_propagate_pointer (G_TASK (res), &error);
+  NdCompareWindow *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = ND_COMPARE_WINDOW (source);
+  if (rl == NULL)
+    gtk_label_set_text (self->status, error->message);
+  else
+    {
+      gtk_label_set_text (self->status, "");
+      set_roofline (self, rl);
+    }
+}
+
+static void
+plot_clicked (GtkGestureClick *gesture, int n_press, double x, double y, gpointer data)
+{
+  NdCompareWindow *self = data;
+  g_autofree NdPlotPoint *pts = g_new0 (NdPlotPoint, self->rows ? self->rows->len + 1 : 1);
+  NdPlotAxes axes;
+  int n = plot_points (self, pts, &axes);
+  int hit = nd_plot_hit (pts, n, &axes, gtk_widget_get_width (GTK_WIDGET (self->plot)),
+                         gtk_widget_get_height (GTK_WIDGET (self->plot)), x, y);
+  g_autoptr(GTask) task = NULL;
+  Row *copy;
+
+  if (hit < 0)
+    return;
+  self->selected = row_index (self, pts[hit].label);
+  copy = g_memdup2 (&g_array_index (self->rows, Row, self->selected), sizeof (Row));
+  copy->model = g_strdup (copy->model);
+  task = g_task_new (self, self->cancel, roof_done, NULL);
+  g_task_set_task_data (task, copy, (GDestroyNotify) row_free);
+  gtk_label_set_text (self->status, _("Measuring the roof and the ops…"));
+  gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+  g_task_run_in_thread (task, roof_thread);
 }
 
 typedef struct
@@ -464,18 +672,30 @@ nd_compare_window_init (NdCompareWindow *self)
   GtkWidget *view = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkEventController *m = gtk_event_controller_motion_new ();
+  GtkWidget *plots = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkGesture *click;
 
   self->cancel = g_cancellable_new ();
   gtk_window_set_title (GTK_WINDOW (self), _("Compare Models"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 980, 720);
+  gtk_window_set_default_size (GTK_WINDOW (self), 1280, 720);
   gtk_box_append (GTK_BOX (view), adw_header_bar_new ());
   gtk_widget_set_margin_start (box, 12);
   gtk_widget_set_margin_end (box, 12);
   gtk_widget_set_margin_bottom (box, 12);
   gtk_box_append (GTK_BOX (box), toolbar (self));
+  self->selected = -1;
   self->plot = GTK_DRAWING_AREA (gtk_drawing_area_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->plot), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->plot), TRUE);
   gtk_drawing_area_set_draw_func (self->plot, draw_plot, self, NULL);
+  self->roof_plot = GTK_DRAWING_AREA (gtk_drawing_area_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->roof_plot), TRUE);
+  gtk_drawing_area_set_draw_func (self->roof_plot, draw_roof, self, NULL);
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (plot_clicked), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->plot), GTK_EVENT_CONTROLLER (click));
+  gtk_box_append (GTK_BOX (plots), GTK_WIDGET (self->plot));
+  gtk_box_append (GTK_BOX (plots), GTK_WIDGET (self->roof_plot));
   g_signal_connect (m, "motion", G_CALLBACK (motion), self);
   gtk_widget_add_controller (GTK_WIDGET (self->plot), m);
   self->hover = GTK_LABEL (gtk_label_new (""));
@@ -487,7 +707,7 @@ nd_compare_window_init (NdCompareWindow *self)
   gtk_label_set_xalign (self->table, 0);
   gtk_label_set_xalign (self->status, 0);
   gtk_label_set_xalign (self->hover, 0);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->plot));
+  gtk_box_append (GTK_BOX (box), plots);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->hover));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->table));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->status));
@@ -505,6 +725,7 @@ nd_compare_window_dispose (GObject *object)
   g_clear_object (&self->cancel);
   g_clear_pointer (&self->rows, g_array_unref);
   g_clear_pointer (&self->caption, g_free);
+  g_clear_pointer (&self->roofline, roofline_free);
   G_OBJECT_CLASS (nd_compare_window_parent_class)->dispose (object);
 }
 
@@ -539,4 +760,33 @@ int
 nd_compare_window_get_n_rows (NdCompareWindow *self)
 {
   return self->rows ? (int) self->rows->len : 0;
+}
+
+gboolean
+nd_compare_window_show_roofline (NdCompareWindow *self, const char *model, GError **error)
+{
+  int i = row_index (self, model);
+  const Row *r;
+  Roofline *rl;
+
+  g_return_val_if_fail (ND_IS_COMPARE_WINDOW (self), FALSE);
+  if (i < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” is not in the comparison"),
+                   model);
+      return FALSE;
+    }
+  r = &g_array_index (self->rows, Row, i);
+  rl = compute_roofline (r->model, r->resolution, r->fused, error);
+  if (rl == NULL)
+    return FALSE;
+  self->selected = i;
+  set_roofline (self, rl);
+  return TRUE;
+}
+
+int
+nd_compare_window_get_n_roof_points (NdCompareWindow *self)
+{
+  return self->roofline ? self->roofline->n_points : 0;
 }
