@@ -120,6 +120,49 @@ test_copy_shares_weights (void)
   g_assert_false (nd_graph_node (copy, 1) == nd_graph_node (g, 1));
 }
 
+/* Memory access cost against ShuffleNet V2's formula, h·w·(c_in + c_out) + c_in·c_out·k²
+ * elements (stride 1, "same" padding, no bias), worked out by hand; FLOPs 2·MAC plus the
+ * element-wise work; depth in weight layers; branches. */
+static void
+test_costs (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (32, 14, 14);
+  NdOpParams bn = { .eps = 1e-5f };
+  gint64 r, w, flops, tr, tw;
+  int c1, c3, b, a, add, depth, ops, branches;
+
+  c1 = add_conv (g, 0, 64, 1, 1, 0, 1, "pw", NULL);       /* 1×1 32 → 64 at 14×14 */
+  nd_node_bytes (g, nd_graph_node (g, c1), &r, &w);
+  /* 196·(32 + 64) + 32·64 = 18816 + 2048 = 20864 elements */
+  g_assert_cmpint (r + w, ==, 4 * 20864);
+  g_assert_cmpint (w, ==, 4 * 196 * 64);
+  g_assert_cmpint (nd_node_flops (g, nd_graph_node (g, c1)), ==, 2 * 196 * 32 * 64);
+
+  c3 = add_conv (g, c1, 64, 3, 1, 1, 1, "dense", NULL);   /* 3×3 64 → 64 */
+  nd_node_bytes (g, nd_graph_node (g, c3), &r, &w);
+  /* 196·128 + 64·64·9 = 25088 + 36864 = 61952 */
+  g_assert_cmpint (r + w, ==, 4 * 61952);
+  g_assert_cmpint (nd_node_flops (g, nd_graph_node (g, c3)), ==, 2 * 196 * 64 * 64 * 9);
+
+  b = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &c3, 1, "bn", NULL);
+  nd_node_bytes (g, nd_graph_node (g, b), &r, &w);
+  g_assert_cmpint (r, ==, 4 * (196 * 64 + 4 * 64));        /* map + γ β μ σ² */
+  g_assert_cmpint (nd_node_flops (g, nd_graph_node (g, b)), ==, 2 * 196 * 64);
+  add = nd_graph_add (g, ND_OP_ADD, NULL, (int[]) { c1, b }, 2, NULL, NULL);
+  a = nd_graph_add (g, ND_OP_RELU, NULL, &add, 1, NULL, NULL);
+  g_assert_cmpint (nd_node_flops (g, nd_graph_node (g, add)), ==, 196 * 64);
+  g_assert_cmpint (nd_node_flops (g, nd_graph_node (g, a)), ==, 196 * 64);
+
+  nd_graph_cost (g, &flops, &tr, &tw);
+  g_assert_cmpint (flops, ==, 2 * 196 * 32 * 64 + 2 * 196 * 64 * 64 * 9 + 4 * 196 * 64);
+  /* writes: the four 64×14×14 maps and the relu (the input is not written) */
+  g_assert_cmpint (tw, ==, 4 * 5 * 196 * 64);
+  nd_graph_structure (g, &depth, &ops, &branches);
+  g_assert_cmpint (depth, ==, 2);      /* pw → dense; the shortcut has one */
+  g_assert_cmpint (ops, ==, 5);
+  g_assert_cmpint (branches, ==, 2);   /* pw feeds dense and the add */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -128,5 +171,6 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/shape-errors", test_shape_errors);
   g_test_add_func ("/graph/counts", test_counts);
   g_test_add_func ("/graph/copy", test_copy_shares_weights);
+  g_test_add_func ("/graph/costs", test_costs);
   return g_test_run ();
 }

@@ -31,6 +31,9 @@ static const Command commands[] = {
   { "fuse", nd_cli_fuse, N_("write re-parameterized (deploy-form) weights") },
   { "models", nd_cli_models, N_("list the model presets") },
   { "inspect", nd_cli_inspect, N_("list the state dicts and tensors of a weights file") },
+  { "roofline", nd_cli_roofline, N_("this machine's roof and every op of a model under it") },
+  { "compare", nd_cli_compare, N_("models side by side: counts, latency, quoted top-1") },
+  { "guideline", nd_cli_guideline, N_("design-guideline experiments on synthetic networks") },
 #if ND_HAVE_VULKAN
   { "devices", nd_cli_devices, N_("list Vulkan devices") },
 #endif

@@ -9,6 +9,7 @@
 
 #include "nd-backend-cpu.h"
 #include "nd-cli.h"
+#include "nd-cli-lab.h"
 #include "nd-test-input.h"
 
 static int
@@ -51,8 +52,9 @@ time_runs (NdPlan *plan, const NdTensor *input, int warmup, int iters, double *t
 
 /* `bench`: latency of one model on one backend. JSON keys: model, fused, backend, device,
  * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
- * gflops, prepare_ms, ops[{id, name, op, block, role, stream, algo, median_ms, gflops}],
- * op_sum_ms, streams[{stream (-1 = shared), ms}]. */
+ * gflops, prepare_ms, ops[{id, name, op, block, role, stream, algo, device, median_ms,
+ * gflops, roof_pct}], op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan},
+ * activation_mib, activation_mib_unshared, roof{…} (as roofline's). */
 static const char *
 device_name (NdDeviceKind kind)
 {
@@ -112,6 +114,7 @@ nd_cli_bench (int argc, char **argv)
   double med, min, max, mean = 0;
   double stream_ms[ND_BENCH_MAX_STREAMS + 1] = { 0 };   /* [0] shared, [1 + s] stream s */
   gboolean separate;
+  NdLabRoof roof;
   int n;
 
   if (!nd_cli_parse ("bench", NULL, _("Measure a model's latency: median of repeated runs."),
@@ -164,6 +167,9 @@ nd_cli_bench (int argc, char **argv)
       if (op_plan == NULL || !time_runs (op_plan, input, warmup, iters, unused, per_node, &error))
         goto fail;
     }
+  /* after the model's runs, so the probes do not warm or cool what the model sees */
+  if (!nd_lab_measure_roof (backend, &roof, &error))
+    goto fail;
   for (int i = 0; i < iters; i++)
     mean += totals[i] / iters;
   nd_graph_count (model->graph, NULL, &macs, NULL);
@@ -209,8 +215,8 @@ nd_cli_bench (int argc, char **argv)
         printf (_("%s, %s form, %d×%d, batch %d on %s\n"), model->spec.name,
                 model->graph->fused ? _("fused") : _("training"), model->graph->in_h,
                 model->graph->in_w, batch, backend->description);
-        printf ("%-40s %-18s %-16s %10s %9s\n", _("op"), _("kind"), _("algorithm"),
-                _("median ms"), "GFLOP/s");
+        printf ("%-40s %-18s %-16s %10s %9s %7s\n", _("op"), _("kind"), _("algorithm"),
+                _("median ms"), "GFLOP/s", _("of roof"));
       }
     for (int k = 1; k < n; k++)
       {
@@ -218,6 +224,12 @@ nd_cli_bench (int argc, char **argv)
         double op_med = median (per_node + (gsize) k * iters, iters);
         gint64 op_macs = nd_node_macs (model->graph, node) * batch;
         double gf = op_med > 0 ? 2.0 * op_macs / (op_med * 1e6) : 0;
+        gint64 op_r, op_w;
+        double pct;
+
+        nd_node_bytes (model->graph, node, &op_r, &op_w);
+        pct = nd_lab_roof_percent (&roof, nd_node_flops (model->graph, node) * batch,
+                                   (op_r + op_w) * batch, op_med);
 
         json_builder_begin_object (b);
         MEMBER_INT ("id", k);
@@ -231,6 +243,7 @@ nd_cli_bench (int argc, char **argv)
         MEMBER_STR ("device", device_name (ops->op_device[k]));
         MEMBER_DBL ("median_ms", op_med);
         MEMBER_DBL ("gflops", gf);
+        MEMBER_DBL ("roof_pct", pct);
         json_builder_end_object (b);
         if (!o.json)
           {
@@ -241,8 +254,8 @@ nd_cli_bench (int argc, char **argv)
                                                      ops->op_device[k] != backend->kind
                                                      ? " (cpu)" : "");
 
-            printf ("%-40.40s %-18s %-16s %10.3f %9.1f\n", label, nd_op_name (node->op), algo,
-                    op_med, gf);
+            printf ("%-40.40s %-18s %-16s %10.3f %9.1f %6.0f%%\n", label, nd_op_name (node->op),
+                    algo, op_med, gf, pct);
           }
         if (node->stream < ND_BENCH_MAX_STREAMS)
           stream_ms[node->stream + 1] += op_med;

@@ -10,8 +10,9 @@
 #include "nd-cli-common.h"
 
 /* `info`: parameters, MACs, depth and a per-block table. JSON keys: model, family, fused,
- * resolution, classes, params, macs, depth, blocks[{block, stream, depth, role, params, macs,
- * shape}]. */
+ * resolution, classes, params, macs, depth, flops, bytes_read, bytes_written,
+ * memory_access_bytes, weight_depth, ops, branches, blocks[{block, stream, depth, role,
+ * params, macs, flops, bytes_read, bytes_written, shape}]. */
 int
 nd_cli_info (int argc, char **argv)
 {
@@ -20,8 +21,8 @@ nd_cli_info (int argc, char **argv)
   g_autoptr(NdCliModel) model = NULL;
   g_autoptr(GPtrArray) blocks = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 params, macs;
-  int depth, status = 0;
+  gint64 params, macs, flops, bytes_r, bytes_w;
+  int depth, weight_depth, n_ops, n_branches, status = 0;
 
   if (!nd_cli_parse ("info", NULL, _("Parameters, MACs, depth and blocks of a model."),
                      model_entries, NULL, &argc, &argv))
@@ -33,6 +34,8 @@ nd_cli_info (int argc, char **argv)
       goto out;
     }
   nd_graph_count (model->graph, &params, &macs, &depth);
+  nd_graph_cost (model->graph, &flops, &bytes_r, &bytes_w);
+  nd_graph_structure (model->graph, &weight_depth, &n_ops, &n_branches);
   blocks = nd_graph_block_stats (model->graph);
 
   if (o.json)
@@ -57,6 +60,20 @@ nd_cli_info (int argc, char **argv)
       json_builder_add_int_value (b, macs);
       json_builder_set_member_name (b, "depth");
       json_builder_add_int_value (b, depth);
+      json_builder_set_member_name (b, "flops");
+      json_builder_add_int_value (b, flops);
+      json_builder_set_member_name (b, "bytes_read");
+      json_builder_add_int_value (b, bytes_r);
+      json_builder_set_member_name (b, "bytes_written");
+      json_builder_add_int_value (b, bytes_w);
+      json_builder_set_member_name (b, "memory_access_bytes");
+      json_builder_add_int_value (b, bytes_r + bytes_w);
+      json_builder_set_member_name (b, "weight_depth");
+      json_builder_add_int_value (b, weight_depth);
+      json_builder_set_member_name (b, "ops");
+      json_builder_add_int_value (b, n_ops);
+      json_builder_set_member_name (b, "branches");
+      json_builder_add_int_value (b, n_branches);
       json_builder_set_member_name (b, "blocks");
       json_builder_begin_array (b);
       for (guint i = 0; i < blocks->len; i++)
@@ -76,6 +93,12 @@ nd_cli_info (int argc, char **argv)
           json_builder_add_int_value (b, st->params);
           json_builder_set_member_name (b, "macs");
           json_builder_add_int_value (b, st->macs);
+          json_builder_set_member_name (b, "flops");
+          json_builder_add_int_value (b, st->flops);
+          json_builder_set_member_name (b, "bytes_read");
+          json_builder_add_int_value (b, st->bytes_read);
+          json_builder_set_member_name (b, "bytes_written");
+          json_builder_add_int_value (b, st->bytes_written);
           json_builder_set_member_name (b, "shape");
           json_builder_begin_array (b);
           json_builder_add_int_value (b, st->out_c);
@@ -96,6 +119,9 @@ nd_cli_info (int argc, char **argv)
           model->graph->in_w, nd_graph_node (model->graph, model->graph->output)->out_c);
   printf (_("parameters %'" G_GINT64_FORMAT "   MACs %'" G_GINT64_FORMAT " (%.3f G)   depth %d\n\n"),
           params, macs, macs / 1e9, depth);
+  printf (_("FLOPs %.3f G   memory access %.1f MB   %d weight layers deep   %d ops   "
+            "%d branches\n\n"), flops / 1e9, (bytes_r + bytes_w) / 1e6, weight_depth, n_ops,
+          n_branches);
   printf ("%-28s %6s %5s %-12s %12s %14s  %s\n", _("block"), _("stream"), _("depth"),
           _("role"), _("params"), _("MACs"), _("output"));
   for (guint i = 0; i < blocks->len; i++)

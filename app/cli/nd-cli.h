@@ -21,6 +21,9 @@ int nd_cli_eval    (int argc, char **argv);
 int nd_cli_camera  (int argc, char **argv);   /* only with ND_HAVE_CAPTURE */
 int nd_cli_inspect (int argc, char **argv);
 int nd_cli_lesson  (int argc, char **argv);
+int nd_cli_roofline  (int argc, char **argv);   /* the architecture lab */
+int nd_cli_compare   (int argc, char **argv);
+int nd_cli_guideline (int argc, char **argv);
 
 /* An image file as the model's input tensor [1, C, R, R], preprocessed as the model's family
  * (or its weights' metadata) asks. */

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-application.h"
+#include "nd-compare-window.h"
 #include "nd-window.h"
 
 struct _NdApplication
@@ -123,6 +124,14 @@ preferences_activated (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
+compare_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (data));
+
+  gtk_window_present (GTK_WINDOW (nd_compare_window_new (parent)));
+}
+
+static void
 quit_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
   g_application_quit (G_APPLICATION (data));
@@ -131,6 +140,7 @@ quit_activated (GSimpleAction *action, GVariant *param, gpointer data)
 static const GActionEntry app_actions[] = {
   { "about", about_activated },
   { "preferences", preferences_activated },
+  { "compare", compare_activated },
   { "quit", quit_activated },
 };
 

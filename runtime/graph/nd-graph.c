@@ -535,8 +535,8 @@ nd_graph_count (const NdGraph *graph, gint64 *params, gint64 *macs, int *depth)
 }
 
 /* Weight elements of @node from its shapes, as alloc_weights() would allocate them. */
-static guint64
-node_weight_elements (const NdGraph *graph, const NdNode *node)
+guint64
+nd_node_weight_elements (const NdGraph *graph, const NdNode *node)
 {
   const NdNode *a;
 
@@ -570,7 +570,7 @@ nd_graph_memory (const NdGraph *graph, guint64 *weight_bytes, guint64 *activatio
     {
       const NdNode *node = g_ptr_array_index (graph->nodes, i);
 
-      w += node_weight_elements (graph, node);
+      w += nd_node_weight_elements (graph, node);
       act += (guint64) node->out_c * (guint64) node->out_h * (guint64) node->out_w;
     }
   if (weight_bytes)
@@ -626,6 +626,14 @@ nd_graph_block_stats (const NdGraph *graph)
         }
       st->params += nd_node_params (node);
       st->macs += nd_node_macs (graph, node);
+      st->flops += nd_node_flops (graph, node);
+      {
+        gint64 r, w;
+
+        nd_node_bytes (graph, node, &r, &w);
+        st->bytes_read += r;
+        st->bytes_written += w;
+      }
       st->depth = MAX (st->depth, node->depth);
       st->out_c = node->out_c;
       st->out_h = node->out_h;

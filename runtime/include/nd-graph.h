@@ -211,6 +211,9 @@ typedef struct
   gint64   macs;
   int      out_c, out_h, out_w;
   int      first_node, last_node;
+  gint64   flops;          /* nd_node_flops() summed over the block's nodes */
+  gint64   bytes_read;     /* nd_node_bytes() summed: the block's memory access cost is */
+  gint64   bytes_written;  /* bytes_read + bytes_written */
 } NdBlockStats;
 
 void          nd_block_stats_free     (NdBlockStats *stats);
@@ -221,6 +224,36 @@ void          nd_graph_count          (const NdGraph *graph,
                                        gint64        *params,
                                        gint64        *macs,
                                        int           *depth);
+/* Cost counts for the architecture lab (nd-graph-cost.c), batch 1, float32.
+ * FLOPs: 2·MAC for conv and linear (+1 per output for a bias), plus element-wise work: BN 2
+ * per element, ReLU/leaky 1, sigmoid 3, SiLU 4, add (n−1), gate 1 per element + 4 per
+ * channel, pools k² per output (adaptive: one per input), softmax 4, copies (concat,
+ * shuffle) 0; an op the list does not know counts 1 per output element.
+ * Bytes: every input read once, every weight element read once (BN: its four vectors), the
+ * output written once, 4 bytes each. For a stride-1 "same" conv without bias this is the
+ * memory access cost of ShuffleNet V2 (Ma et al. 2018, §2):
+ * 4·(h·w·(c_in + c_out) + c_in·c_out·k²/groups). */
+gint64        nd_node_flops           (const NdGraph *graph,
+                                       const NdNode  *node);
+void          nd_node_bytes           (const NdGraph *graph,
+                                       const NdNode  *node,
+                                       gint64        *bytes_read,
+                                       gint64        *bytes_written);
+/* Weight elements of @node from its shapes (works on shapes-only graphs). */
+guint64       nd_node_weight_elements (const NdGraph *graph,
+                                       const NdNode  *node);
+/* Totals of the above over the graph. */
+void          nd_graph_cost           (const NdGraph *graph,
+                                       gint64        *flops,
+                                       gint64        *bytes_read,
+                                       gint64        *bytes_written);
+/* Structure: @weight_depth the longest input→output path counted in weight layers (conv and
+ * linear); @n_ops the nodes other than the input; @n_branches the paths that leave fork
+ * points (Σ consumers over nodes read by two or more; a plain chain has 0, a RepVGG block 3). */
+void          nd_graph_structure      (const NdGraph *graph,
+                                       int           *weight_depth,
+                                       int           *n_ops,
+                                       int           *n_branches);
 /* Bytes a graph needs, counted from its shapes (so a shapes-only graph can be sized before
  * anything is allocated): @weight_bytes every weight tensor (BN statistics included) as
  * float32; @activation_bytes every node's output for one image as float32, the input

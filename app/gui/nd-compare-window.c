@@ -1,0 +1,792 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <cairo-svg.h>
+#include <glib/gi18n.h>
+
+#include "nd-backend.h"
+#include "nd-compare-window.h"
+#include "nd-fuse.h"
+#include "nd-lab.h"
+#include "nd-model.h"
+#include "nd-quoted.h"
+#include "nd-render-plot.h"
+
+typedef struct
+{
+  char   *model;
+  gboolean fused;
+  double  params_m, gmacs, mac_mb, median_ms, p25_ms, p75_ms;
+  int     depth, resolution;
+  double  top1;      /* quoted; NAN where no source is recorded */
+} Row;
+
+/* The roofline of one model: its ops under this machine's measured roof. */
+typedef struct
+{
+  NdLabRoof    roof;
+  NdRoofPoint *points;
+  int          n_points;
+  char        *caption;
+} Roofline;
+
+static void
+roofline_free (Roofline *rl)
+{
+  g_free (rl->points);
+  g_free (rl->caption);
+  g_free (rl);
+}
+
+enum { AXIS_LATENCY, AXIS_GMACS, AXIS_MAC, AXIS_PARAMS, AXIS_DEPTH, AXIS_TOP1, N_AXES };
+
+static const char *axis_names[N_AXES] = {
+  N_("latency (ms, median)"), N_("GMACs"), N_("memory access (MB)"), N_("parameters (M)"),
+  N_("depth (weight layers)"), N_("ImageNet top-1 % (quoted)"),
+};
+
+struct _NdCompareWindow
+{
+  AdwWindow       parent_instance;
+  GtkEntry       *models;
+  GtkCheckButton *fused;
+  GtkSpinButton  *resolution;
+  GtkDropDown    *x_axis, *y_axis;
+  GtkButton      *measure;
+  GtkLabel       *status, *table, *hover;
+  GtkDrawingArea *plot, *roof_plot;
+  GArray         *rows;       /* Row */
+  Roofline       *roofline;   /* of the selected model, or NULL */
+  int             selected;   /* row, -1 none */
+  char           *caption;    /* backend, device, threads, precision, date */
+  GCancellable   *cancel;
+};
+
+G_DEFINE_FINAL_TYPE (NdCompareWindow, nd_compare_window, ADW_TYPE_WINDOW)
+
+static void
+row_clear (Row *r)
+{
+  g_free (r->model);
+}
+
+static void
+row_free (Row *r)
+{
+  row_clear (r);
+  g_free (r);
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+quantile (const double *sorted, int n, double q)
+{
+  double pos = q * (n - 1);
+  int lo = (int) pos, hi = MIN (lo + 1, n - 1);
+
+  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+}
+
+typedef struct
+{
+  NdGraph *graph;
+  NdPlan  *plan;
+  NdTensor *input;
+  double  *ms;
+} Slot;
+
+/* Builds every model, then runs them round robin (as `nondeep-cli compare`): no widgets
+ * touched, so a worker thread can call it. */
+static GArray *
+measure_rows (const char *models, int resolution, gboolean fused, int iters, char **caption,
+              GError **error)
+{
+  g_auto(GStrv) names = g_strsplit (models, ",", -1);
+  int n = (int) g_strv_length (names);
+  g_autoptr(NdBackend) backend = nd_backend_new ("cpu", -1, error);
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
+  g_autofree Slot *slots = g_new0 (Slot, MAX (n, 1));
+  NdPlanOptions popts = { .batch = 1 };
+  gboolean ok = backend != NULL && n > 0;
+
+  g_array_set_clear_func (rows, (GDestroyNotify) row_clear);
+  for (int i = 0; ok && i < n; i++)
+    {
+      NdModelSpec spec;
+      g_autoptr(NdGraph) train = NULL;
+      Row r = { 0 };
+      const NdQuotedTop1 *q;
+      gint64 params, macs, br, bw;
+
+      ok = nd_model_spec_parse (g_strstrip (names[i]), &spec, error);
+      if (!ok)
+        break;
+      spec.resolution = resolution;
+      ok = (train = nd_model_build (&spec, error)) != NULL;   /* checks the memory budget */
+      if (!ok)
+        break;
+      nd_model_init_random (train, 1);
+      slots[i].graph = fused ? nd_fuse_graph (train, error) : nd_graph_ref (train);
+      ok = slots[i].graph != NULL
+           && (slots[i].plan = nd_backend_prepare (backend, slots[i].graph, &popts, error));
+      if (!ok)
+        break;
+      slots[i].input = nd_tensor_new_4d (1, slots[i].graph->in_c, resolution, resolution);
+      slots[i].ms = g_new0 (double, iters);
+      nd_graph_count (slots[i].graph, &params, &macs, NULL);
+      nd_graph_cost (slots[i].graph, NULL, &br, &bw);
+      nd_graph_structure (slots[i].graph, &r.depth, NULL, NULL);
+      q = nd_quoted_top1 (spec.name);
+      r.model = g_strdup (spec.name);
+      r.fused = fused;
+      r.resolution = resolution;
+      r.params_m = params / 1e6;
+      r.gmacs = macs / 1e9;
+      r.mac_mb = (br + bw) / 1e6;
+      r.top1 = q ? q->top1 : NAN;
+      g_array_append_val (rows, r);
+    }
+  for (int it = -1; ok && it < iters; it++)   /* -1: one untimed warm-up round */
+    for (int i = 0; ok && i < n; i++)
+      if ((ok = nd_plan_run (slots[i].plan, slots[i].input, error)) && it >= 0)
+        slots[i].ms[it] = slots[i].plan->total_ms;
+  for (int i = 0; ok && i < n; i++)
+    {
+      Row *r = &g_array_index (rows, Row, i);
+
+      qsort (slots[i].ms, iters, sizeof (double), cmp_double);
+      r->median_ms = quantile (slots[i].ms, iters, 0.5);
+      r->p25_ms = quantile (slots[i].ms, iters, 0.25);
+      r->p75_ms = quantile (slots[i].ms, iters, 0.75);
+    }
+  if (ok && caption)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *date = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
+
+      *caption = g_strdup_printf (_("%s · float32 · %d runs each · %s"), backend->description,
+                                  iters, date);
+    }
+  for (int i = 0; i < n; i++)
+    {
+      g_clear_pointer (&slots[i].plan, nd_plan_free);
+      g_clear_pointer (&slots[i].graph, nd_graph_unref);
+      g_clear_pointer (&slots[i].input, nd_tensor_unref);
+      g_free (slots[i].ms);
+    }
+  return ok ? g_steal_pointer (&rows) : NULL;
+}
+
+static double
+row_axis (const Row *r, int axis)
+{
+  switch (axis)
+    {
+    case AXIS_LATENCY: return r->median_ms;
+    case AXIS_GMACS: return r->gmacs;
+    case AXIS_MAC: return r->mac_mb;
+    case AXIS_PARAMS: return r->params_m;
+    case AXIS_DEPTH: return r->depth;
+    default: return r->top1;
+    }
+}
+
+/* The points that have both coordinates (a model without a quoted top-1 has no y there). */
+static int
+plot_points (NdCompareWindow *self, NdPlotPoint *pts, NdPlotAxes *axes)
+{
+  int xa = (int) gtk_drop_down_get_selected (self->x_axis);
+  int ya = (int) gtk_drop_down_get_selected (self->y_axis);
+  int n = 0;
+
+  for (guint i = 0; self->rows && i < self->rows->len; i++)
+    {
+      const Row *r = &g_array_index (self->rows, Row, i);
+      double x = row_axis (r, xa), y = row_axis (r, ya);
+
+      if (isnan (x) || isnan (y))
+        continue;
+      pts[n++] = (NdPlotPoint) { .x = x, .y = y, .label = r->model, .fused = r->fused };
+    }
+  *axes = (NdPlotAxes) { .x_label = _(axis_names[xa]), .y_label = _(axis_names[ya]),
+                         .caption = self->caption, .y_higher_better = ya == AXIS_TOP1,
+                         .selected = -1 };
+  for (int i = 0; i < n; i++)
+    if (self->selected >= 0
+        && g_str_equal (pts[i].label, g_array_index (self->rows, Row, self->selected).model))
+      axes->selected = i;
+  return n;
+}
+
+static void
+draw_plot (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+{
+  NdCompareWindow *self = data;
+  g_autofree NdPlotPoint *pts = g_new0 (NdPlotPoint, self->rows ? self->rows->len + 1 : 1);
+  NdRenderStyle style;
+  NdPlotAxes axes;
+  int n = plot_points (self, pts, &axes);
+
+  nd_render_style_init (&style, adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  nd_render_scatter (cr, pts, n, &axes, w, h, &style);
+}
+
+static void
+motion (GtkEventControllerMotion *m, double x, double y, gpointer data)
+{
+  NdCompareWindow *self = data;
+  g_autofree NdPlotPoint *pts = g_new0 (NdPlotPoint, self->rows ? self->rows->len + 1 : 1);
+  NdPlotAxes axes;
+  int n = plot_points (self, pts, &axes);
+  int w = gtk_widget_get_width (GTK_WIDGET (self->plot));
+  int h = gtk_widget_get_height (GTK_WIDGET (self->plot));
+  int hit = nd_plot_hit (pts, n, &axes, w, h, x, y);
+  g_autofree char *text = NULL;
+
+  if (hit >= 0)
+    text = g_strdup_printf ("%s: %s %.4g · %s %.4g", pts[hit].label, axes.x_label, pts[hit].x,
+                            axes.y_label, pts[hit].y);
+  gtk_label_set_text (self->hover, text ? text : "");
+}
+
+static char *
+table_text (NdCompareWindow *self, gboolean csv)
+{
+  GString *s = g_string_new (NULL);
+
+  if (csv)
+    g_string_append (s, "model,fused,params_m,gmacs,memory_access_mb,depth,median_ms,p25_ms,"
+                        "p75_ms,quoted_top1\n");
+  else
+    g_string_append_printf (s, "%-20s %9s %7s %9s %6s %10s %17s %s\n", _("model"),
+                            _("params M"), "GMACs", _("MAC MB"), _("depth"), _("median ms"),
+                            _("IQR ms"), _("top-1 (quoted)"));
+  for (guint i = 0; self->rows && i < self->rows->len; i++)
+    {
+      const Row *r = &g_array_index (self->rows, Row, i);
+      g_autofree char *top1 = isnan (r->top1) ? g_strdup ("") : g_strdup_printf ("%.2f", r->top1);
+
+      if (csv)
+        g_string_append_printf (s, "%s,%s,%.3f,%.4f,%.2f,%d,%.4f,%.4f,%.4f,%s\n", r->model,
+                                r->fused ? "true" : "false", r->params_m, r->gmacs, r->mac_mb,
+                                r->depth, r->median_ms, r->p25_ms, r->p75_ms, top1);
+      else
+        {
+          g_autofree char *iqr = g_strdup_printf ("%.2f-%.2f", r->p25_ms, r->p75_ms);
+
+          g_string_append_printf (s, "%-20s %9.2f %7.3f %9.1f %6d %10.2f %17s %s\n", r->model,
+                                  r->params_m, r->gmacs, r->mac_mb, r->depth, r->median_ms, iqr,
+                                  top1);
+        }
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void set_roofline (NdCompareWindow *self, Roofline *rl);
+
+static void
+set_rows (NdCompareWindow *self, GArray *rows, char *caption)
+{
+  g_autofree char *table = NULL;
+
+  self->selected = -1;
+  set_roofline (self, NULL);
+  g_clear_pointer (&self->rows, g_array_unref);
+  g_free (self->caption);
+  self->rows = rows;
+  self->caption = caption;
+  table = table_text (self, FALSE);
+  gtk_label_set_text (self->table, table);
+  gtk_label_set_text (self->status, _("Measured, models alternating. Top-1 is quoted from the "
+                                      "papers (ImageNet), not measured here."));
+  gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+}
+
+static int
+op_kind (NdOp op)
+{
+  switch (op)
+    {
+    case ND_OP_CONV2D:
+    case ND_OP_LINEAR:
+      return 0;
+    case ND_OP_BATCHNORM:
+    case ND_OP_RELU:
+    case ND_OP_SILU:
+    case ND_OP_SIGMOID:
+    case ND_OP_LEAKY_RELU:
+    case ND_OP_ADD:
+    case ND_OP_GATE:
+    case ND_OP_SOFTMAX:
+      return 1;
+    default:
+      return 2;
+    }
+}
+
+/* The roof through the CPU backend and one point per op that has a time of its own (as
+ * `nondeep-cli roofline`); no widgets touched. */
+static Roofline *
+compute_roofline (const char *model, int resolution, gboolean fused, GError **error)
+{
+  g_autoptr(NdBackend) backend = nd_backend_new ("cpu", -1, error);
+  g_autoptr(NdGraph) train = NULL;
+  g_autoptr(NdGraph) graph = NULL;
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdTensor) input = NULL;
+  g_autofree double *op_ms = NULL;
+  NdPlanOptions popts = { .batch = 1, .timings = TRUE };
+  NdModelSpec spec;
+  Roofline *rl;
+
+  if (backend == NULL || !nd_model_spec_parse (model, &spec, error))
+    return NULL;
+  spec.resolution = resolution;
+  if ((train = nd_model_build (&spec, error)) == NULL)
+    return NULL;
+  nd_model_init_random (train, 1);
+  graph = fused ? nd_fuse_graph (train, error) : nd_graph_ref (train);
+  if (graph == NULL || (plan = nd_backend_prepare (backend, graph, &popts, error)) == NULL)
+    return NULL;
+  input = nd_tensor_new_4d (1, graph->in_c, resolution, resolution);
+  op_ms = g_new0 (double, plan->n_nodes);
+  rl = g_new0 (Roofline, 1);
+  if (!nd_lab_time_plan (plan, input, 1, 5, NULL, op_ms, error)
+      || !nd_lab_measure_roof (backend, &rl->roof, error))
+    {
+      roofline_free (rl);
+      return NULL;
+    }
+  rl->points = g_new0 (NdRoofPoint, plan->n_nodes);
+  for (int k = 1; k < plan->n_nodes; k++)
+    {
+      const NdNode *node = nd_graph_node (graph, k);
+      gint64 flops = nd_node_flops (graph, node), r, w;
+
+      nd_node_bytes (graph, node, &r, &w);
+      if (op_ms[k] <= 0 || flops <= 0)
+        continue;   /* merged into a neighbour's kernel, or no arithmetic to place */
+      rl->points[rl->n_points++] = (NdRoofPoint) {
+        .intensity = (double) flops / (r + w), .gflops = flops / (op_ms[k] * 1e6),
+        .kind = nd_lab_algo_is_effective (plan->op_algo[k]) ? 3 : op_kind (node->op) };
+    }
+  rl->caption = g_strdup_printf (_("%s%s · roof %.0f GFLOP/s, %.0f GB/s"), spec.name,
+                                 fused ? _(" (fused)") : "", rl->roof.peak_gflops,
+                                 rl->roof.bandwidth_gbs);
+  return rl;
+}
+
+static void
+draw_roof (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+{
+  NdCompareWindow *self = data;
+  NdRenderStyle style;
+
+  nd_render_style_init (&style, adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  if (self->roofline == NULL)
+    {
+      nd_render_fill_bg (cr, &style, w, h);
+      nd_render_set_rgba (cr, style.muted);
+      cairo_set_font_size (cr, style.font_size);
+      nd_render_text (cr, _("Click a model for its roofline"), w / 2.0, h / 2.0, 0.5);
+      return;
+    }
+  nd_render_roofline (cr, self->roofline->roof.peak_gflops, self->roofline->roof.bandwidth_gbs,
+                      self->roofline->points, self->roofline->n_points,
+                      self->roofline->caption, w, h, &style);
+}
+
+static void
+set_roofline (NdCompareWindow *self, Roofline *rl)
+{
+  g_clear_pointer (&self->roofline, roofline_free);
+  self->roofline = rl;
+  if (rl != NULL)
+    gtk_label_set_text (self->hover, _("Roofline: green convs (rings: Winograd, an effective "
+                                       "rate above the direct count), purple element-wise ops, "
+                                       "grey pools; ops run inside a conv have no point."));
+  gtk_widget_queue_draw (GTK_WIDGET (self->roof_plot));
+  gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+}
+
+static int
+row_index (NdCompareWindow *self, const char *model)
+{
+  for (guint i = 0; self->rows && i < self->rows->len; i++)
+    if (g_str_equal (g_array_index (self->rows, Row, i).model, model))
+      return (int) i;
+  return -1;
+}
+
+static void
+roof_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  const Row *r = data;
+  GError *error = NULL;
+  Roofline *rl = compute_roofline (r->model, r->resolution, r->fused, &error);
+
+  if (rl == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rl, (GDestroyNotify) roofline_free);
+}
+
+static void
+roof_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  Roofline *rl = g_task_propagate_pointer (G_TASK (res), &error);
+  NdCompareWindow *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = ND_COMPARE_WINDOW (source);
+  if (rl == NULL)
+    gtk_label_set_text (self->status, error->message);
+  else
+    {
+      gtk_label_set_text (self->status, "");
+      set_roofline (self, rl);
+    }
+}
+
+static void
+plot_clicked (GtkGestureClick *gesture, int n_press, double x, double y, gpointer data)
+{
+  NdCompareWindow *self = data;
+  g_autofree NdPlotPoint *pts = g_new0 (NdPlotPoint, self->rows ? self->rows->len + 1 : 1);
+  NdPlotAxes axes;
+  int n = plot_points (self, pts, &axes);
+  int hit = nd_plot_hit (pts, n, &axes, gtk_widget_get_width (GTK_WIDGET (self->plot)),
+                         gtk_widget_get_height (GTK_WIDGET (self->plot)), x, y);
+  g_autoptr(GTask) task = NULL;
+  Row *copy;
+
+  if (hit < 0)
+    return;
+  self->selected = row_index (self, pts[hit].label);
+  copy = g_memdup2 (&g_array_index (self->rows, Row, self->selected), sizeof (Row));
+  copy->model = g_strdup (copy->model);
+  task = g_task_new (self, self->cancel, roof_done, NULL);
+  g_task_set_task_data (task, copy, (GDestroyNotify) row_free);
+  gtk_label_set_text (self->status, _("Measuring the roof and the ops…"));
+  gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+  g_task_run_in_thread (task, roof_thread);
+}
+
+typedef struct
+{
+  char    *models;
+  int      resolution, iters;
+  gboolean fused;
+  char    *caption;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->models);
+  g_free (job->caption);
+  g_free (job);
+}
+
+static void
+measure_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  Job *job = data;
+  GError *error = NULL;
+  GArray *rows = measure_rows (job->models, job->resolution, job->fused, job->iters,
+                               &job->caption, &error);
+
+  if (rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_array_unref);
+}
+
+static void
+measure_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *rows = g_task_propagate_pointer (G_TASK (res), &error);
+  NdCompareWindow *self;
+  Job *job;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the window is gone */
+  self = ND_COMPARE_WINDOW (source);
+  job = g_task_get_task_data (G_TASK (res));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->measure), TRUE);
+  if (rows == NULL)
+    {
+      gtk_label_set_text (self->status, error->message);
+      return;
+    }
+  set_rows (self, rows, g_steal_pointer (&job->caption));
+}
+
+static void
+measure_clicked (GtkButton *button, NdCompareWindow *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancel, measure_done, NULL);
+  Job *job = g_new0 (Job, 1);
+
+  job->models = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->models)));
+  job->resolution = gtk_spin_button_get_value_as_int (self->resolution);
+  job->fused = gtk_check_button_get_active (self->fused);
+  job->iters = 7;
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->measure), FALSE);
+  gtk_label_set_text (self->status, _("Measuring, models alternating…"));
+  g_task_run_in_thread (task, measure_thread);
+}
+
+gboolean
+nd_compare_window_export_plot (NdCompareWindow *self, const char *path, GError **error)
+{
+  const int w = 800, h = 520;
+  g_autofree NdPlotPoint *pts = g_new0 (NdPlotPoint, self->rows ? self->rows->len + 1 : 1);
+  gboolean svg = g_str_has_suffix (path, ".svg");
+  cairo_surface_t *surface = svg ? cairo_svg_surface_create (path, w, h)
+                                 : cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create (surface);
+  cairo_status_t st;
+  NdRenderStyle style;
+  NdPlotAxes axes;
+  int n = plot_points (self, pts, &axes);
+
+  nd_render_style_init (&style, FALSE);
+  nd_render_scatter (cr, pts, n, &axes, w, h, &style);
+  cairo_destroy (cr);
+  if (svg)
+    {
+      cairo_surface_finish (surface);   /* writes the file */
+      st = cairo_surface_status (surface);
+    }
+  else
+    st = cairo_surface_write_to_png (surface, path);
+  cairo_surface_destroy (surface);
+  if (st != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write “%s”: %s"), path,
+                   cairo_status_to_string (st));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+save_chosen (GtkNativeDialog *dialog, int response, NdCompareWindow *self)
+{
+  g_autoptr(GFile) file = response == GTK_RESPONSE_ACCEPT
+                          ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_object_unref (dialog);
+  if (path == NULL)
+    return;
+  if (g_str_has_suffix (path, ".csv"))
+    {
+      g_autofree char *csv = table_text (self, TRUE);
+
+      g_file_set_contents (path, csv, -1, &error);
+    }
+  else
+    nd_compare_window_export_plot (self, path, &error);
+  gtk_label_set_text (self->status, error ? error->message : _("Saved."));
+}
+
+static void
+export_clicked (GtkButton *button, NdCompareWindow *self)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Export (.png or .svg: the plot; .csv: the table)"),
+                                 GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, NULL, NULL);
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "compare.png");
+  g_signal_connect (dialog, "response", G_CALLBACK (save_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+axis_changed (GObject *obj, GParamSpec *pspec, NdCompareWindow *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+}
+
+static GtkWidget *
+toolbar (NdCompareWindow *self)
+{
+  GtkWidget *rows = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *export = gtk_button_new_with_mnemonic (_("_Export…"));
+  const char *names[N_AXES + 1];
+
+  for (int i = 0; i < N_AXES; i++)
+    names[i] = _(axis_names[i]);
+  names[N_AXES] = NULL;
+  self->models = GTK_ENTRY (gtk_entry_new ());
+  gtk_editable_set_text (GTK_EDITABLE (self->models),
+                         "parnet-s,resnet-18,resnet-34,resnet-50,repvgg-a0,vanillanet-5");
+  gtk_widget_set_hexpand (GTK_WIDGET (self->models), TRUE);
+  self->fused = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_Fused")));
+  gtk_check_button_set_active (self->fused, TRUE);
+  self->resolution = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (32, 1024, 32));
+  gtk_spin_button_set_value (self->resolution, 224);
+  self->x_axis = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (names));
+  self->y_axis = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (names));
+  gtk_drop_down_set_selected (self->x_axis, AXIS_LATENCY);
+  gtk_drop_down_set_selected (self->y_axis, AXIS_TOP1);
+  self->measure = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Measure")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->measure), "suggested-action");
+  g_signal_connect (self->measure, "clicked", G_CALLBACK (measure_clicked), self);
+  g_signal_connect (export, "clicked", G_CALLBACK (export_clicked), self);
+  g_signal_connect (self->x_axis, "notify::selected", G_CALLBACK (axis_changed), self);
+  g_signal_connect (self->y_axis, "notify::selected", G_CALLBACK (axis_changed), self);
+  gtk_box_append (GTK_BOX (rows), GTK_WIDGET (self->models));
+  gtk_box_append (GTK_BOX (rows), box);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->resolution));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->fused));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->x_axis));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->y_axis));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->measure));
+  gtk_box_append (GTK_BOX (box), export);
+  return rows;
+}
+
+static void
+nd_compare_window_init (NdCompareWindow *self)
+{
+  GtkWidget *view = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkEventController *m = gtk_event_controller_motion_new ();
+  GtkWidget *plots = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkGesture *click;
+
+  self->cancel = g_cancellable_new ();
+  gtk_window_set_title (GTK_WINDOW (self), _("Compare Models"));
+  gtk_window_set_default_size (GTK_WINDOW (self), 1280, 720);
+  gtk_box_append (GTK_BOX (view), adw_header_bar_new ());
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_box_append (GTK_BOX (box), toolbar (self));
+  self->selected = -1;
+  self->plot = GTK_DRAWING_AREA (gtk_drawing_area_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->plot), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->plot), TRUE);
+  gtk_drawing_area_set_draw_func (self->plot, draw_plot, self, NULL);
+  self->roof_plot = GTK_DRAWING_AREA (gtk_drawing_area_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->roof_plot), TRUE);
+  gtk_drawing_area_set_draw_func (self->roof_plot, draw_roof, self, NULL);
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (plot_clicked), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->plot), GTK_EVENT_CONTROLLER (click));
+  gtk_box_append (GTK_BOX (plots), GTK_WIDGET (self->plot));
+  gtk_box_append (GTK_BOX (plots), GTK_WIDGET (self->roof_plot));
+  g_signal_connect (m, "motion", G_CALLBACK (motion), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->plot), m);
+  self->hover = GTK_LABEL (gtk_label_new (""));
+  self->status = GTK_LABEL (gtk_label_new (_("Pick presets and press Measure: they run in turn "
+                                             "on the CPU, as nondeep-cli compare does.")));
+  self->table = GTK_LABEL (gtk_label_new (""));
+  gtk_label_set_selectable (self->table, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->table), "monospace");
+  gtk_label_set_xalign (self->table, 0);
+  gtk_label_set_xalign (self->status, 0);
+  gtk_label_set_xalign (self->hover, 0);
+  gtk_box_append (GTK_BOX (box), plots);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->hover));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->table));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->status));
+  gtk_box_append (GTK_BOX (view), box);
+  adw_window_set_content (ADW_WINDOW (self), view);
+}
+
+static void
+nd_compare_window_dispose (GObject *object)
+{
+  NdCompareWindow *self = ND_COMPARE_WINDOW (object);
+
+  if (self->cancel)
+    g_cancellable_cancel (self->cancel);
+  g_clear_object (&self->cancel);
+  g_clear_pointer (&self->rows, g_array_unref);
+  g_clear_pointer (&self->caption, g_free);
+  g_clear_pointer (&self->roofline, roofline_free);
+  G_OBJECT_CLASS (nd_compare_window_parent_class)->dispose (object);
+}
+
+static void
+nd_compare_window_class_init (NdCompareWindowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = nd_compare_window_dispose;
+}
+
+GtkWidget *
+nd_compare_window_new (GtkWindow *parent)
+{
+  return g_object_new (ND_TYPE_COMPARE_WINDOW, "transient-for", parent, NULL);
+}
+
+gboolean
+nd_compare_window_measure (NdCompareWindow *self, const char *models, int resolution,
+                           gboolean fused, int iters, GError **error)
+{
+  char *caption = NULL;
+  GArray *rows;
+
+  g_return_val_if_fail (ND_IS_COMPARE_WINDOW (self), FALSE);
+  rows = measure_rows (models, resolution, fused, MAX (iters, 1), &caption, error);
+  if (rows == NULL)
+    return FALSE;
+  set_rows (self, rows, caption);
+  return TRUE;
+}
+
+int
+nd_compare_window_get_n_rows (NdCompareWindow *self)
+{
+  return self->rows ? (int) self->rows->len : 0;
+}
+
+gboolean
+nd_compare_window_show_roofline (NdCompareWindow *self, const char *model, GError **error)
+{
+  int i = row_index (self, model);
+  const Row *r;
+  Roofline *rl;
+
+  g_return_val_if_fail (ND_IS_COMPARE_WINDOW (self), FALSE);
+  if (i < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” is not in the comparison"),
+                   model);
+      return FALSE;
+    }
+  r = &g_array_index (self->rows, Row, i);
+  rl = compute_roofline (r->model, r->resolution, r->fused, error);
+  if (rl == NULL)
+    return FALSE;
+  self->selected = i;
+  set_roofline (self, rl);
+  return TRUE;
+}
+
+int
+nd_compare_window_get_n_roof_points (NdCompareWindow *self)
+{
+  return self->roofline ? self->roofline->n_points : 0;
+}

@@ -1,0 +1,37 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* The architecture lab's Compare page: pick presets, measure them alternately on the CPU
+ * (as `nondeep-cli compare` does), and see them as a scatter with selectable axes and the
+ * Pareto front, a click on a model for its roofline, a table, and export (plot as PNG or SVG,
+ * table as CSV). */
+#define ND_TYPE_COMPARE_WINDOW (nd_compare_window_get_type ())
+G_DECLARE_FINAL_TYPE (NdCompareWindow, nd_compare_window, ND, COMPARE_WINDOW, AdwWindow)
+
+GtkWidget *nd_compare_window_new     (GtkWindow  *parent);
+/* Measures @models (comma-separated) synchronously, for tests and --screenshot-like use;
+ * FALSE with @error when a model cannot be built or run. */
+gboolean   nd_compare_window_measure (NdCompareWindow *self,
+                                      const char      *models,
+                                      int              resolution,
+                                      gboolean         fused,
+                                      int              iters,
+                                      GError         **error);
+int        nd_compare_window_get_n_rows (NdCompareWindow *self);
+/* Selects @model's row and measures its roofline (as a click on its point does, but
+ * synchronously); the points placed are counted by get_n_roof_points. */
+gboolean   nd_compare_window_show_roofline     (NdCompareWindow *self,
+                                                const char      *model,
+                                                GError         **error);
+int        nd_compare_window_get_n_roof_points (NdCompareWindow *self);
+/* Draws the scatter as the window shows it into a PNG or SVG file (by extension). */
+gboolean   nd_compare_window_export_plot (NdCompareWindow *self,
+                                          const char      *path,
+                                          GError         **error);
+
+G_END_DECLS

@@ -1,0 +1,69 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "nd-backend.h"
+#include "nd-graph.h"
+
+G_BEGIN_DECLS
+
+/* Shared by the architecture-lab subcommands (roofline, compare, guideline) and bench:
+ * repeated timing with spread, the machine's measured roof, and the run's context. */
+
+typedef struct
+{
+  double median, min, max, p25, p75;
+} NdLabSpread;
+
+/* Sorts @v in place and fills @out. */
+void     nd_lab_spread         (double      *v,
+                                int          n,
+                                NdLabSpread *out);
+
+/* The roof: the best compute rate and the best streaming bandwidth this backend reached on
+ * probe graphs run through it (large 1×1 convs; element-wise copies at several sizes, so
+ * that cache-resident ops stay under it; on the CPU also a host memcpy). */
+typedef struct
+{
+  double peak_gflops;
+  double bandwidth_gbs;
+  double probe_gflops[3];   /* per conv probe */
+  double probe_gbs[5];      /* per copy size */
+  gint64 probe_bytes[5];
+  int    n_conv, n_copy;
+  double memcpy_gbs;        /* CPU backend only; 0 elsewhere */
+} NdLabRoof;
+
+gboolean nd_lab_measure_roof   (NdBackend  *backend,
+                                NdLabRoof  *roof,
+                                GError    **error);
+/* The rate an op of @flops over @bytes can reach under @roof (GFLOP/s), and the share of it
+ * an op reached in @ms: for ops without arithmetic, achieved bandwidth against the
+ * bandwidth roof. Returns -1 when there is nothing to place (no time, no bytes). */
+double   nd_lab_attainable     (const NdLabRoof *roof,
+                                gint64           flops,
+                                gint64           bytes);
+double   nd_lab_roof_percent   (const NdLabRoof *roof,
+                                gint64           flops,
+                                gint64           bytes,
+                                double           ms);
+
+/* Fills every weight tensor of a synthetic graph with small deterministic values (BN
+ * variances positive) so the kernels see ordinary numbers. */
+void     nd_lab_fill_weights   (NdGraph *graph);
+/* Runs @plan @warmup times untimed, then @iters times; per-node medians into @op_ms
+ * ([n_nodes], may be NULL) and the wall times into @totals ([iters], may be NULL). */
+gboolean nd_lab_time_plan      (NdPlan         *plan,
+                                const NdTensor *input,
+                                int             warmup,
+                                int             iters,
+                                double         *totals,
+                                double         *op_ms,
+                                GError        **error);
+
+/* Winograd and the like: fewer multiplies than counted, so the rate is an effective one. */
+gboolean nd_lab_algo_is_effective (const char *algo);
+
+G_END_DECLS

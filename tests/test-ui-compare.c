@@ -1,0 +1,108 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "nd-compare-window.h"
+#include "nd-render-plot.h"
+#include "ui-fixture.h"
+
+/* The Compare page: measures two small presets, shows them, exports the plot; and the
+ * Pareto front it highlights. With ND_COMPARE_SCREENSHOT=PATH it also saves the window. */
+
+static void
+test_pareto (void)
+{
+  /* x latency (lower better), y top-1 (higher better): b beats c on both, a is fastest,
+   * d is most accurate */
+  NdPlotPoint p[] = { { 1, 70, "a", 0 }, { 2, 74, "b", 0 }, { 3, 73, "c", 0 }, { 4, 77, "d", 0 } };
+  gboolean front[4];
+
+  g_assert_cmpint (nd_plot_pareto (p, 4, TRUE, front), ==, 3);
+  g_assert_true (front[0] && front[1] && !front[2] && front[3]);
+  /* y lower better (e.g. memory access): only a, the least of both */
+  g_assert_cmpint (nd_plot_pareto (p, 4, FALSE, front), ==, 1);
+  g_assert_true (front[0]);
+}
+
+static void
+save_window (GtkWidget *widget, const char *path)
+{
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+static void
+test_measure_and_export (void)
+{
+  GtkWidget *win = nd_compare_window_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("nd-compare-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "plot.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "plot.svg", NULL);
+  g_autofree char *text = NULL;
+  const char *shot = g_getenv ("ND_COMPARE_SCREENSHOT");
+  gint64 until;
+
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (nd_compare_window_measure (ND_COMPARE_WINDOW (win),
+                                            shot ? "parnet-s,resnet-18,resnet-34,resnet-50,"
+                                                   "repvgg-a0,vanillanet-5"
+                                                 : "resnet-18,repvgg-a0",
+                                            shot ? 224 : 32, TRUE, shot ? 5 : 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (nd_compare_window_get_n_rows (ND_COMPARE_WINDOW (win)), ==, shot ? 6 : 2);
+  g_assert_true (nd_compare_window_export_plot (ND_COMPARE_WINDOW (win), png, &error));
+  g_assert_true (nd_compare_window_export_plot (ND_COMPARE_WINDOW (win), svg, &error));
+  g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "<svg"));
+  g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (nd_compare_window_show_roofline (ND_COMPARE_WINDOW (win), "resnet-18", &error));
+  g_assert_no_error (error);
+  /* resnet-18's convs at least (BN and ReLU may run inside them) */
+  g_assert_cmpint (nd_compare_window_get_n_roof_points (ND_COMPARE_WINDOW (win)), >=, 20);
+  g_assert_false (nd_compare_window_show_roofline (ND_COMPARE_WINDOW (win), "vgg-16", &error));
+  g_clear_error (&error);
+  /* a name that is not a preset is an error, not a crash */
+  g_assert_false (nd_compare_window_measure (ND_COMPARE_WINDOW (win), "resnet-18,nope", 32,
+                                             TRUE, 1, &error));
+  g_assert_nonnull (error);
+  until = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  if (shot)
+    {
+      g_assert_true (nd_compare_window_show_roofline (ND_COMPARE_WINDOW (win), "parnet-s", NULL));
+      until = g_get_monotonic_time () + G_USEC_PER_SEC;
+      while (g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, FALSE);
+      save_window (win, shot);
+    }
+  g_remove (png);
+  g_remove (svg);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+int
+main (int argc, char **argv)
+{
+  if (!ui_test_init (&argc, &argv))
+    return g_test_run ();
+  g_test_add_func ("/compare/pareto", test_pareto);
+  g_test_add_func ("/compare/measure-export", test_measure_and_export);
+  return g_test_run ();
+}
