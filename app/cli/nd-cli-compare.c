@@ -151,7 +151,9 @@ load_rows (NdCliModelOptions *o, char **names, Row *rows, NdBackend *backend, GE
       if (r->plan == NULL)
         return FALSE;
       r->input = nd_test_input_new (1, r->model->graph->in_c, r->model->graph->in_h,
-                                    r->model->graph->in_w);
+                                    r->model->graph->in_w, error);
+      if (r->input == NULL)
+        return FALSE;
     }
   return TRUE;
 }

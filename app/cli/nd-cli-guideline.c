@@ -283,7 +283,10 @@ run_variants (NdBackend *backend, GPtrArray *variants, Result *res, gboolean spl
       res[i].plan = nd_backend_prepare (backend, v->graph, &popts, error);
       if (res[i].plan == NULL)
         return FALSE;
-      res[i].input = nd_test_input_new (1, v->graph->in_c, v->graph->in_h, v->graph->in_w);
+      res[i].input = nd_test_input_new (1, v->graph->in_c, v->graph->in_h, v->graph->in_w,
+                                        error);
+      if (res[i].input == NULL)
+        return FALSE;
       res[i].totals = g_new0 (double, iters);
       if (!nd_lab_time_plan (res[i].plan, res[i].input, warmup, 0, NULL, NULL, error))
         return FALSE;

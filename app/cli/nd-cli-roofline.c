@@ -131,7 +131,10 @@ nd_cli_roofline (int argc, char **argv)
       || !nd_lab_measure_roof (backend, &roof, &error)
       || (plan = nd_backend_prepare (backend, model->graph, &popts, &error)) == NULL)
     goto fail;
-  input = nd_test_input_new (1, model->graph->in_c, model->graph->in_h, model->graph->in_w);
+  input = nd_test_input_new (1, model->graph->in_c, model->graph->in_h, model->graph->in_w,
+                             &error);
+  if (input == NULL)
+    goto fail;
   op_ms = g_new0 (double, plan->n_nodes);
   if (!nd_lab_time_plan (plan, input, warmup, iters, NULL, op_ms, &error))
     goto fail;
