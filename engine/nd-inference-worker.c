@@ -3,8 +3,13 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 
 #include "nd-backend.h"
@@ -18,6 +23,8 @@
 
 #define RANDOM_SEED 42
 #define DIFF_DELAY_US (400 * G_TIME_SPAN_MILLISECOND)
+/* The latency shown is the median of this many warm runs of the serving plan. */
+#define LATENCY_WINDOW 31
 
 /* ---- the worker --------------------------------------------------------------------------- */
 
@@ -38,6 +45,13 @@ typedef struct
   gboolean     fused_only;    /* deploy-form weights: @training is the fused graph too */
   char        *input_text;    /* the input transform, described */
   GHashTable  *block_diff;
+  GHashTable  *block_rel;
+  double       logits_rel;
+  char        *diff_error;
+  double       latency[LATENCY_WINDOW];  /* warm runs, a ring */
+  int          n_latency;
+  NdWeightsStatus weights_status;
+  char        *weights_detail;
   gboolean     diff_pending;
   gint64       diff_after;    /* monotonic µs: not before */
   char        *weights_path;
@@ -55,6 +69,9 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->graph, nd_graph_unref);
   g_clear_pointer (&s->training, nd_graph_unref);
   g_clear_pointer (&s->block_diff, g_hash_table_unref);
+  g_clear_pointer (&s->block_rel, g_hash_table_unref);
+  g_clear_pointer (&s->diff_error, g_free);
+  g_clear_pointer (&s->weights_detail, g_free);
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
@@ -157,8 +174,76 @@ load_set (NdGraph **training, NdWeightSet *set, gboolean *fused_only, GError **e
   return nd_graph_load_weights (*training, set, error);
 }
 
+/* A knob turned on trained weights: loads the tensors of @set the new shape still takes, if
+ * it takes every one it needs from there (e.g. fewer streams). */
 static gboolean
-build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError **error)
+load_fitting (NdGraph *training, NdWeightSet *set)
+{
+  g_autoptr(NdWeightSet) want = nd_graph_dup_weights (training);
+  g_autoptr(NdWeightSet) subset = nd_weight_set_new ();
+  const char * const *keys = nd_weight_set_keys (want);
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      NdTensor *have = nd_weight_set_lookup (set, keys[i]);
+
+      if (have == NULL || !nd_tensor_same_shape (have, nd_weight_set_lookup (want, keys[i])))
+        return FALSE;
+      nd_weight_set_insert (subset, keys[i], have);
+    }
+  return nd_graph_load_weights (training, subset, NULL);
+}
+
+/* A newer request came while building: the build stops at its next step. */
+static gboolean
+superseded (Shared *sh, guint64 generation, GError **error)
+{
+  gboolean newer;
+
+  g_mutex_lock (&sh->lock);
+  newer = sh->generation > generation || sh->quit;
+  g_mutex_unlock (&sh->lock);
+  if (newer)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                         _("A newer configuration replaced this one"));
+  return newer;
+}
+
+/* Loads the weights file into @training; a knob turned on them (@cfg->weights_adapt) keeps
+ * what still fits or falls back to random weights of the new shape, and says which. */
+static gboolean
+load_file_weights (const NdInferenceConfig *cfg, NdGraph **training, Serving *next,
+                   GError **error)
+{
+  g_autoptr(NdWeightSet) set = read_weights (cfg->weights_path, error);
+  g_autoptr(GError) local = NULL;
+
+  if (set == NULL)
+    return FALSE;
+  if (load_set (training, set, &next->fused_only, &local))
+    return TRUE;
+  if (!cfg->weights_adapt)
+    {
+      g_autofree char *file = g_path_get_basename (cfg->weights_path);
+
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", file);
+      return FALSE;
+    }
+  next->weights_detail = g_strdup (local->message);
+  if (load_fitting (*training, set))
+    next->weights_status = ND_WEIGHTS_SUBSET;
+  else
+    {
+      nd_model_init_random (*training, RANDOM_SEED);
+      next->weights_status = ND_WEIGHTS_RANDOM;
+      next->random_weights = TRUE;
+    }
+  return TRUE;
+}
+
+static gboolean
+build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, Shared *sh,
+           GError **error)
 {
   g_autoptr(NdGraph) training = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -194,17 +279,9 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
         }
       else if (cfg->weights_path != NULL)
         {
-          g_autoptr(NdWeightSet) set = read_weights (cfg->weights_path, error);
-
-          if (set == NULL)
+          if (superseded (sh, next->generation, error)
+              || !load_file_weights (cfg, &training, next, error))
             return FALSE;
-          if (!load_set (&training, set, &next->fused_only, error))
-            {
-              g_autofree char *file = g_path_get_basename (cfg->weights_path);
-
-              g_prefix_error (error, "%s: ", file);
-              return FALSE;
-            }
         }
       else
         nd_model_init_random (training, RANDOM_SEED);
@@ -218,6 +295,8 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
                      "form is not available for them"));
       return FALSE;
     }
+  if (superseded (sh, next->generation, error))
+    return FALSE;
   if (next->fused_only)
     next->graph = nd_graph_ref (training);
   else if (cfg->fused)
@@ -238,6 +317,8 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
   /* The CPU backend refuses fp16, so the switch's state, kept while it is there, is not
    * sent; nor to a device without 16-bit storage (the window greys the switch out). */
   next->fp16 = cfg->fp16 && next->backend->fp16_storage;
+  if (superseded (sh, next->generation, error))
+    return FALSE;
   next->plan = prepare (next->backend, next->graph, next->fp16, error);
   if (next->plan == NULL)
     return FALSE;
@@ -271,6 +352,16 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
   return TRUE;
 }
 
+/* A rebuild frees large buffers (plans, weights, captures) that glibc's allocator would keep
+ * mapped: give them back, so RSS follows the model in use. */
+static void
+trim_heap (void)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+}
+
 typedef struct
 {
   Shared            *shared;
@@ -290,10 +381,13 @@ builder (gpointer data)
 
   next->generation = job->generation;
   next->request_time = job->request_time;
-  if (!build_new (&job->config, &job->base, next, &error))
+  if (!build_new (&job->config, &job->base, next, sh, &error))
     {
-      _nd_inference_post (sh, NULL, 0, job->generation, error->message);
+      /* A build stopped for a newer request is not an error anyone needs to see. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _nd_inference_post (sh, NULL, 0, job->generation, error->message);
       g_clear_pointer (&next, serving_free);
+      trim_heap ();
     }
   g_mutex_lock (&sh->lock);
   if (next != NULL)
@@ -313,46 +407,89 @@ builder (gpointer data)
   return NULL;
 }
 
-/* The measured difference of each block's output between the fused and the training form,
- * run once per plan on the current input (the other form is built here, off the first
- * result's path). */
-static GHashTable *
-measure_block_diff (Serving *s, const NdTensor *input)
+/* The difference of each block's output between the fused and the training form, both run
+ * here on the same input tensor (the serving plan's captures from an earlier frame would
+ * compare two different pictures). The other form's plan is kept for a quick switch back.
+ * FALSE with @error when either form cannot run: the window says so instead of an empty
+ * table. */
+static gboolean
+measure_block_diff (Serving *s, const NdTensor *input, GError **error)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(NdGraph) other_graph = NULL;
   g_autoptr(NdPlan) plan = NULL;
-  GHashTable *diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) rel = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GPtrArray) stats = NULL;
+  NdPlan *fused_plan, *train_plan;
+  double max_abs, max_rel;
 
-  /* Deploy-form weights have no training form to compare with. */
+  /* Deploy-form weights have no training form to compare with: an empty table says so. */
   if (s->fused_only)
-    return diff;
-  other_graph = s->graph->fused ? nd_graph_ref (s->training)
-                                 : nd_fuse_graph (s->training, &error);
-  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, &error) : NULL;
-  stats = nd_graph_block_stats (s->graph);
-  if (plan == NULL || !nd_plan_run (plan, input, &error))
     {
-      g_debug ("No fused-vs-unfused difference: %s", error ? error->message : "");
-      return diff;
+      s->block_diff = g_steal_pointer (&diff);
+      return TRUE;
     }
+  other_graph = s->graph->fused ? nd_graph_ref (s->training)
+                                 : nd_fuse_graph (s->training, error);
+  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, error) : NULL;
+  if (plan == NULL || !nd_plan_run (plan, input, error) || !nd_plan_run (s->plan, input, error))
+    return FALSE;
+  stats = nd_graph_block_stats (s->graph);
   for (guint b = 0; b < stats->len; b++)
     {
       const NdBlockStats *st = g_ptr_array_index (stats, b);
       int other = _nd_inference_block_last_node (other_graph, st->block);
       NdTensor *a = s->plan->captured[st->last_node];
       NdTensor *t = other > 0 ? plan->captured[other] : NULL;
-      double max_abs, max_rel;
 
-      if (a != NULL && t != NULL && nd_tensor_compare (a, t, &max_abs, &max_rel))
-        g_hash_table_insert (diff, g_strdup (st->block), g_memdup2 (&max_abs, sizeof max_abs));
+      /* relative to the training form's output, as `nondeep-cli verify` */
+      if (a != NULL && t != NULL
+          && nd_tensor_compare (s->graph->fused ? a : t, s->graph->fused ? t : a, &max_abs,
+                                &max_rel))
+        {
+          g_hash_table_insert (diff, g_strdup (st->block), g_memdup2 (&max_abs, sizeof max_abs));
+          g_hash_table_insert (rel, g_strdup (st->block), g_memdup2 (&max_rel, sizeof max_rel));
+        }
     }
+  fused_plan = s->graph->fused ? s->plan : plan;
+  train_plan = s->graph->fused ? plan : s->plan;
+  if (!nd_tensor_compare (fused_plan->output, train_plan->output, &max_abs, &s->logits_rel))
+    s->logits_rel = NAN;
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   s->alt_graph = g_steal_pointer (&other_graph);
   s->alt_plan = g_steal_pointer (&plan);
-  return diff;
+  s->block_diff = g_steal_pointer (&diff);
+  s->block_rel = g_steal_pointer (&rel);
+  return TRUE;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Median and interquartile range of the serving plan's last warm runs (the cold run apart). */
+static void
+latency_stats (const Serving *s, NdInferenceResult *r)
+{
+  int n = MIN (s->n_latency, LATENCY_WINDOW);
+  double v[LATENCY_WINDOW];
+
+  r->n_latency = n;
+  if (n == 0)
+    {
+      r->latency_ms = NAN;
+      r->latency_spread_ms = NAN;
+      return;
+    }
+  memcpy (v, s->latency, sizeof (double) * n);
+  qsort (v, n, sizeof (double), cmp_double);
+  r->latency_ms = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  r->latency_spread_ms = v[(3 * (n - 1)) / 4] - v[(n - 1) / 4];
 }
 
 static NdInferenceResult *
@@ -382,6 +519,9 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   r->op_ms = g_memdup2 (plan->op_ms, sizeof (double) * plan->n_nodes);
   r->total_ms = plan->total_ms;
   r->cold_ms = s->cold_ms;
+  latency_stats (s, r);
+  r->weights_status = s->weights_status;
+  r->weights_detail = g_strdup (s->weights_detail);
   r->prepare_ms = s->prepare_ms;
   r->random_weights = s->random_weights;
   r->fused_only = s->fused_only;
@@ -394,6 +534,10 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
       r->captured[i] = nd_tensor_copy (plan->captured[i]);
   if (s->block_diff != NULL)
     r->block_diff = g_hash_table_ref (s->block_diff);
+  if (s->block_rel != NULL)
+    r->block_rel = g_hash_table_ref (s->block_rel);
+  r->logits_rel = s->block_rel != NULL ? s->logits_rel : NAN;
+  r->diff_error = g_strdup (s->diff_error);
   r->logits = nd_tensor_copy (plan->output);
   r->input = nd_tensor_copy (input);
 
@@ -470,7 +614,7 @@ _nd_inference_worker (gpointer data)
   guint64 iserial = 0;
   NdTensor *input = NULL;
   gboolean input_dirty = TRUE;
-  guint64 serial = 0;
+  guint64 serial = 0, images_run = 0, last_run_serial = 0;
   GThread *build_thread = NULL;
 
   for (;;)
@@ -540,6 +684,7 @@ _nd_inference_worker (gpointer data)
           g_free (ready);
           rebuilt = TRUE;
           input_dirty = TRUE;
+          trim_heap ();
         }
       if (have_cfg)
         {
@@ -593,7 +738,13 @@ _nd_inference_worker (gpointer data)
       if (!rebuilt && cur.diff_pending && !defer_diff
           && g_get_monotonic_time () >= cur.diff_after)
         {
-          cur.block_diff = measure_block_diff (&cur, input);
+          if (!measure_block_diff (&cur, input, &error))
+            {
+              g_free (cur.diff_error);
+              cur.diff_error = g_strdup_printf (_("The fused-vs-unfused difference could not "
+                                                  "be measured: %s"), error->message);
+              g_clear_error (&error);
+            }
           cur.diff_pending = FALSE;
         }
       if (!nd_plan_run (cur.plan, input, &error))
@@ -608,11 +759,20 @@ _nd_inference_worker (gpointer data)
         {
           cur.cold_ms = cur.plan->total_ms;
           cur.diff_after = g_get_monotonic_time () + DIFF_DELAY_US;
+          cur.n_latency = 0;
         }
+      else
+        cur.latency[cur.n_latency++ % LATENCY_WINDOW] = cur.plan->total_ms;
       serial++;
+      if (iserial != last_run_serial)
+        images_run++, last_run_serial = iserial;
       g_atomic_int_inc (&sh->n_runs);
-      _nd_inference_post (sh, collect (&cur, serial, rebuilt, input, iserial),
-                          rebuilt ? cur.request_time : 0, cur.generation, NULL);
+      {
+        NdInferenceResult *r = collect (&cur, serial, rebuilt, input, iserial);
+
+        r->images_run = images_run;
+        _nd_inference_post (sh, r, rebuilt ? cur.request_time : 0, cur.generation, NULL);
+      }
     }
 
   if (build_thread != NULL)

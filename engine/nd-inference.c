@@ -111,6 +111,9 @@ result_clear (NdInferenceResult *r)
   g_free (r->backend);
   g_free (r->input_text);
   g_clear_pointer (&r->block_diff, g_hash_table_unref);
+  g_clear_pointer (&r->block_rel, g_hash_table_unref);
+  g_free (r->diff_error);
+  g_free (r->weights_detail);
   g_clear_pointer (&r->logits, nd_tensor_unref);
   g_clear_pointer (&r->input, nd_tensor_unref);
   g_clear_pointer (&r->graph, nd_graph_unref);
@@ -426,6 +429,18 @@ nd_inference_set_live (NdInference *self, gboolean live)
   self->shared->live = live;
   g_cond_signal (&self->shared->cond);
   g_mutex_unlock (&self->shared->lock);
+}
+
+guint64
+nd_inference_get_image_serial (NdInference *self)
+{
+  guint64 serial;
+
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  g_mutex_lock (&self->shared->lock);
+  serial = self->shared->image_serial;
+  g_mutex_unlock (&self->shared->lock);
+  return serial;
 }
 
 guint64

@@ -25,6 +25,7 @@ typedef enum
 } NdKnob;
 
 typedef struct _NdWindowCamera NdWindowCamera;
+typedef struct _NdWindowMeasure NdWindowMeasure;
 
 
 struct _NdWindow
@@ -76,6 +77,13 @@ struct _NdWindow
   gboolean            have_gpu;      /* the Vulkan device is a GPU, not lavapipe */
   gboolean            have_fp16;     /* … and it has 16-bit storage buffers */
   char              **trained;        /* nd-window-trained.c: the Trained Models file names */
+  NdWindowMeasure    *measure;        /* nd-window-measure.c: --measure, or NULL */
+  AdwToastOverlay    *toasts;
+  GtkWidget          *busy_spinner;   /* shown while a requested model is being built */
+  GtkWidget          *details;        /* expander with a weights notice's raw message */
+  GtkWidget          *details_label;
+  NdInferenceConfig   knob_undo;      /* the config before the last knob turn */
+  guint64             shown_generation; /* of the newest rebuilt result shown */
 };
 
 
@@ -122,7 +130,20 @@ void        _nd_window_sync_fp16       (NdWindow   *self);
 /* nd-window-trained.c: the Trained Models menu section and win.open-trained. */
 void        _nd_window_trained_init    (NdWindow   *self);
 
+/* nd-window-measure.c: `nondeep --measure SECONDS --json` */
+void        _nd_window_measure_init    (NdWindow          *self,
+                                        double             seconds);
+void        _nd_window_measure_result  (NdWindow          *self,
+                                        NdInferenceResult *result,
+                                        double             update_ms);
+void        _nd_window_measure_free    (NdWindow          *self);
+double      _nd_window_rss_mb          (void);
+
 /* nd-window-camera.c */
+/* Frames received from and classified of the running camera; FALSE when it is off. */
+gboolean    _nd_window_camera_counts   (NdWindow   *self,
+                                        guint64    *received,
+                                        guint64    *classified);
 void        _nd_window_camera_init     (NdWindow   *self);
 void        _nd_window_camera_set_spec (NdWindow   *self,
                                         const char *spec);

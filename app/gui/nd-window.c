@@ -255,8 +255,19 @@ graph_has_block (const NdGraph *graph, const char *block)
   return FALSE;
 }
 
+static void show_result (NdWindow *self, NdInferenceResult *r);
+
 static void
 result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
+{
+  gint64 t0 = g_get_monotonic_time ();
+
+  show_result (self, r);
+  _nd_window_measure_result (self, r, (g_get_monotonic_time () - t0) / 1000.0);
+}
+
+static void
+show_result (NdWindow *self, NdInferenceResult *r)
 {
   nd_inference_result_ref (r);
   g_clear_pointer (&self->result, nd_inference_result_unref);
@@ -268,7 +279,7 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
     {
       clear_knob_errors (self);
       /* Only a configuration that built is remembered. */
-      if (r->rebuilt && self->screenshot == NULL)
+      if (r->rebuilt && self->screenshot == NULL && self->measure == NULL)
         save_settings (self);
     }
   if (!graph_has_block (r->graph, nd_graph_view_get_selected (self->graph_view)))
@@ -399,7 +410,7 @@ close_request_cb (GtkWindow *window, gpointer data)
   NdWindow *self = ND_WINDOW (window);
   int w, h;
 
-  if (self->settings != NULL && self->screenshot == NULL)
+  if (self->settings != NULL && self->screenshot == NULL && self->measure == NULL)
     {
       gtk_window_get_default_size (window, &w, &h);
       g_settings_set_int (self->settings, "window-width", w);
@@ -437,6 +448,7 @@ nd_window_dispose (GObject *object)
 {
   NdWindow *self = ND_WINDOW (object);
 
+  _nd_window_measure_free (self);
   _nd_window_camera_free (self);
   if (self->inference != NULL)
     nd_inference_shutdown (self->inference);
@@ -512,6 +524,7 @@ nd_window_init (NdWindow *self)
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
   self->updating = FALSE;
   _nd_window_actions_init (self);
+  self->inference = nd_inference_new ();
   _nd_window_camera_init (self);
   _nd_window_probe_backends (self);
   {
@@ -526,7 +539,6 @@ nd_window_init (NdWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
 
-  self->inference = nd_inference_new ();
   g_signal_connect (self->inference, "result", G_CALLBACK (result_cb), self);
   g_signal_connect (self->inference, "config-error", G_CALLBACK (config_error_cb), self);
   self->settings = open_settings ();
@@ -539,7 +551,10 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
   NdInferenceConfig *c = &self->config;
   GSettings *s = self->settings;
 
-  if (s != NULL && o->screenshot == NULL)
+  if (o->measure > 0)
+    _nd_window_measure_init (self, o->measure);
+  /* one-shot runs (screenshot, measure) start from the defaults, not the saved settings */
+  if (s != NULL && o->screenshot == NULL && o->measure <= 0)
     {
       g_autofree char *model = g_settings_get_string (s, "model");
       g_autofree char *blocks = g_settings_get_string (s, "blocks");
@@ -579,6 +594,8 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
     c->resolution = o->resolution;
   if (o->lambda >= 0)
     c->lambda = o->lambda;
+  if (o->classes > 0)
+    c->classes = o->classes;
   if (o->fused_set)
     c->fused = o->fused;
   if (o->fp16)
@@ -624,6 +641,10 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
       _nd_window_set_image (self, _("Synthetic test pattern"));
     }
   _nd_window_rebuild (self, KNOB_GENERAL);
+  /* Measuring without a camera: the model runs continuously on the still input. */
+  if (o->measure > 0 && o->camera == NULL)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "live",
+                                        g_variant_new_boolean (TRUE));
   if (o->camera != NULL)
     {
       _nd_window_camera_set_spec (self, o->camera);
@@ -665,7 +686,7 @@ guint64
 nd_window_get_input_serial (NdWindow *self)
 {
   g_return_val_if_fail (ND_IS_WINDOW (self), 0);
-  return self->input_serial;
+  return nd_inference_get_image_serial (self->inference);
 }
 
 NdInference *
