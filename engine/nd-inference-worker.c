@@ -23,8 +23,10 @@
 
 #define RANDOM_SEED 42
 #define DIFF_DELAY_US (400 * G_TIME_SPAN_MILLISECOND)
-/* The latency shown is the median of this many warm runs of the serving plan. */
+/* The latency shown is the median of up to this many warm runs of the serving plan; after a
+ * rebuild the worker makes at least LATENCY_MIN_RUNS of them even on a still image. */
 #define LATENCY_WINDOW 31
+#define LATENCY_MIN_RUNS 7
 
 /* ---- the worker --------------------------------------------------------------------------- */
 
@@ -634,6 +636,7 @@ _nd_inference_worker (gpointer data)
 
           if (sh->quit || (sh->config_pending && !sh->building) || sh->image_pending
               || sh->ready != NULL || (cur.plan != NULL && sh->live)
+              || (cur.plan != NULL && image != NULL && cur.n_latency < LATENCY_MIN_RUNS)
               || (diff_waits && g_get_monotonic_time () >= cur.diff_after))
             break;
           /* The difference measurement (a second plan, seconds on a big model) starts after

@@ -49,8 +49,8 @@ apply_knobs (NdInferenceConfig *c, const char *knobs)
     }
 }
 
-static void
-set_title (NdWindow *self, const char *weights_path)
+void
+_nd_window_set_weights_title (NdWindow *self, const char *weights_path)
 {
   g_autofree char *base = weights_path ? g_path_get_basename (weights_path) : NULL;
   g_autofree char *title = base ? g_strdup_printf (_("%s — Nondeep Explorer"), base) : NULL;
@@ -136,7 +136,7 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
                                         knobs ? knobs : "",
                                         fused_only ? _("deploy form: fused only")
                                                    : _("training form"));
-  set_title (self, path);
+  _nd_window_set_weights_title (self, path);
   _nd_window_sync_widgets (self);
   return TRUE;
 }
@@ -220,7 +220,7 @@ _nd_window_weights_settled (NdWindow *self, guint64 generation, gboolean failed)
       _nd_window_set_state (self, "model", g_variant_new_string (self->config.model));
       _nd_window_set_state (self, "fused", g_variant_new_boolean (self->config.fused));
       _nd_window_set_state (self, "fp16", g_variant_new_boolean (self->config.fp16));
-      set_title (self, self->config.weights_path);
+      _nd_window_set_weights_title (self, self->config.weights_path);
       _nd_window_sync_widgets (self);
     }
   weights_undo_free (undo);
@@ -360,7 +360,7 @@ STATE_HANDLER (change_model)
   _nd_window_weights_clear (self);
   self->weights_fused_only = FALSE;
   self->fused_forced = FALSE;
-  set_title (self, NULL);
+  _nd_window_set_weights_title (self, NULL);
   self->config.classes = 0;
   self->config.in_channels = 0;
   self->config.streams = 0;

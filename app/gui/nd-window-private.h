@@ -26,6 +26,7 @@ typedef enum
 
 typedef struct _NdWindowCamera NdWindowCamera;
 typedef struct _NdWindowMeasure NdWindowMeasure;
+typedef struct _NdWindowNotices NdWindowNotices;
 
 
 struct _NdWindow
@@ -78,13 +79,13 @@ struct _NdWindow
   gboolean            have_fp16;     /* … and it has 16-bit storage buffers */
   char              **trained;        /* nd-window-trained.c: the Trained Models file names */
   NdWindowMeasure    *measure;        /* nd-window-measure.c: --measure, or NULL */
-  AdwToastOverlay    *toasts;
-  GtkWidget          *busy_spinner;   /* shown while a requested model is being built */
-  GtkWidget          *details;        /* expander with a weights notice's raw message */
-  GtkWidget          *details_label;
-  NdInferenceConfig   knob_undo;      /* the config before the last knob turn */
-  guint64             shown_generation; /* of the newest rebuilt result shown */
+  NdWindowNotices    *notices;        /* nd-window-notices.c */
+  gint64              views_time;     /* when the drawn views last got a result */
+  guint               views_id;       /* their next update, when capped */
 };
+
+/* Streamed results (camera, live) reach the drawn views at most this often. */
+#define VIEW_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 
 
 void        _nd_window_set_state       (NdWindow   *self,
@@ -115,6 +116,9 @@ gboolean    _nd_window_use_weights     (NdWindow   *self,
                                         const char *path,
                                         GError    **error);
 char       *_nd_window_default_weights (void);
+/* The window title names the open weights file (NULL: none). */
+void        _nd_window_set_weights_title (NdWindow   *self,
+                                          const char *weights_path);
 /* The newest config's first result (@failed FALSE) or build error (TRUE): an Open Weights
  * whose model could not be built is undone, so the window keeps the model that serves. */
 void        _nd_window_weights_settled (NdWindow   *self,
@@ -129,6 +133,19 @@ void        _nd_window_sync_fp16       (NdWindow   *self);
 
 /* nd-window-trained.c: the Trained Models menu section and win.open-trained. */
 void        _nd_window_trained_init    (NdWindow   *self);
+
+/* nd-window-notices.c: the busy state (spinner, dimmed views) and knob notices (toasts with
+ * Undo, a Details expander for the loader's message). */
+void        _nd_window_notices_init    (NdWindow          *self);
+void        _nd_window_notices_free    (NdWindow          *self);
+void        _nd_window_notices_request (NdWindow          *self);
+void        _nd_window_notices_result  (NdWindow          *self,
+                                        NdInferenceResult *result);
+void        _nd_window_notices_error   (NdWindow          *self,
+                                        guint64            generation);
+/* A newer model than the one shown was asked for and has not arrived. */
+gboolean    _nd_window_is_busy         (NdWindow          *self);
+void        _nd_window_sync_busy       (NdWindow          *self);
 
 /* nd-window-measure.c: `nondeep --measure SECONDS --json` */
 void        _nd_window_measure_init    (NdWindow          *self,

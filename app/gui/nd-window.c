@@ -73,7 +73,11 @@ void
 _nd_window_rebuild (NdWindow *self, NdKnob knob)
 {
   self->last_knob = knob;
+  /* a knob turned on trained weights adapts them (kept where they fit, else random) */
+  self->config.weights_adapt = knob != KNOB_GENERAL;
+  _nd_window_notices_request (self);
   self->generation = nd_inference_set_config (self->inference, &self->config);
+  _nd_window_sync_busy (self);
 }
 
 /* Shows the config's knob values (the preset's where a knob is unset) without re-entering
@@ -159,7 +163,10 @@ update_top5 (NdWindow *self, NdInferenceResult *r)
                        "trained weights."));
   else
     {
-      g_autofree char *base = g_path_get_basename (self->config.weights_path);
+      /* the result of weights just closed may still arrive */
+      g_autofree char *base = self->config.weights_path
+                              ? g_path_get_basename (self->config.weights_path)
+                              : g_strdup (_("(closed)"));
 
       text = self->weights_note
              ? g_strdup_printf (_("Trained weights: %s (%s)"), base, self->weights_note)
@@ -257,6 +264,46 @@ graph_has_block (const NdGraph *graph, const char *block)
 
 static void show_result (NdWindow *self, NdInferenceResult *r);
 
+/* Whether results come continuously (camera or live inference). */
+static gboolean
+streaming (NdWindow *self)
+{
+  g_autoptr(GVariant) live = g_action_group_get_action_state (G_ACTION_GROUP (self), "live");
+
+  return nd_window_get_camera_running (self) || (live != NULL && g_variant_get_boolean (live));
+}
+
+/* The views that draw the result (graph, feature maps, gates, latency, model line). While a
+ * newer model is being built they keep the last one of the model shown, dimmed. */
+static void
+present_views (NdWindow *self)
+{
+  NdInferenceResult *r = self->result;
+
+  g_clear_handle_id (&self->views_id, g_source_remove);
+  self->views_time = g_get_monotonic_time ();
+  if (r == NULL)
+    return;
+  nd_graph_view_set_result (self->graph_view, r);
+  nd_inspector_set_result (self->inspector, r);
+  if (!_nd_window_is_busy (self))
+    {
+      nd_latency_panel_set_sharing (self->latency_panel, streaming (self));
+      nd_latency_panel_add_result (self->latency_panel, r);
+      update_model_info (self, r);
+    }
+}
+
+static gboolean
+present_views_cb (gpointer data)
+{
+  NdWindow *self = data;
+
+  self->views_id = 0;
+  present_views (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
 {
@@ -306,12 +353,18 @@ show_result (NdWindow *self, NdInferenceResult *r)
         g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
                                             g_variant_new_string (pick));
     }
-  nd_graph_view_set_result (self->graph_view, r);
-  nd_inspector_set_result (self->inspector, r);
-  nd_latency_panel_add_result (self->latency_panel, r);
   update_top5 (self, r);
-  update_model_info (self, r);
   _nd_window_camera_result (self, r);
+  _nd_window_notices_result (self, r);
+  /* A stream of results (camera, live) reaches the drawn views at a capped rate: drawing
+   * feature maps for every frame would take the cores the model runs on. */
+  if (r->rebuilt || !streaming (self)
+      || g_get_monotonic_time () - self->views_time >= VIEW_INTERVAL_US)
+    present_views (self);
+  else if (self->views_id == 0)
+    self->views_id = g_timeout_add ((guint) ((self->views_time + VIEW_INTERVAL_US
+                                              - g_get_monotonic_time ()) / 1000) + 1,
+                                    present_views_cb, self);
   if (r->rebuilt)
     g_debug ("knob → result %.1f ms (plan %.1f ms, cold run %.1f ms)", r->knob_to_result_ms,
              r->prepare_ms, r->cold_ms);
@@ -330,6 +383,7 @@ config_error_cb (NdInference *inference, guint64 generation, const char *message
   if (generation != self->generation)
     return;
   _nd_window_weights_settled (self, generation, TRUE);
+  _nd_window_notices_error (self, generation);
   _nd_window_set_knob_error (self, self->last_knob, message);
   if (self->screenshot != NULL)
     _nd_window_screenshot_failed (self, message);
@@ -449,6 +503,8 @@ nd_window_dispose (GObject *object)
   NdWindow *self = ND_WINDOW (object);
 
   _nd_window_measure_free (self);
+  g_clear_handle_id (&self->views_id, g_source_remove);
+  _nd_window_notices_free (self);
   _nd_window_camera_free (self);
   if (self->inference != NULL)
     nd_inference_shutdown (self->inference);
@@ -524,6 +580,7 @@ nd_window_init (NdWindow *self)
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
   self->updating = FALSE;
   _nd_window_actions_init (self);
+  _nd_window_notices_init (self);
   self->inference = nd_inference_new ();
   _nd_window_camera_init (self);
   _nd_window_probe_backends (self);
