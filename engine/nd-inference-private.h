@@ -23,6 +23,7 @@ typedef struct
   guint64            image_serial;
   gboolean           image_pending;
   gint               n_runs;
+  gint               n_cancelled;  /* builds stopped because a newer request came */
   gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
   gboolean           building;  /* a builder thread is at work */
   gpointer           ready;     /* Serving* it built, for the runner to install */

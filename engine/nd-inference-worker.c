@@ -268,7 +268,7 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, Shared
   else
     {
       training = nd_model_build (&next->spec, error);
-      if (training == NULL)
+      if (training == NULL || superseded (sh, next->generation, error))
         return FALSE;
       g_debug ("build: graph %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
       if (same_weights && same_spec_but (&base->spec, &next->spec, TRUE))
@@ -388,6 +388,8 @@ builder (gpointer data)
       /* A build stopped for a newer request is not an error anyone needs to see. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         _nd_inference_post (sh, NULL, 0, job->generation, error->message);
+      else
+        g_atomic_int_inc (&sh->n_cancelled);
       g_clear_pointer (&next, serving_free);
       trim_heap ();
     }

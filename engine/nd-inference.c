@@ -431,6 +431,13 @@ nd_inference_set_live (NdInference *self, gboolean live)
   g_mutex_unlock (&self->shared->lock);
 }
 
+guint
+nd_inference_get_n_cancelled (NdInference *self)
+{
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  return (guint) g_atomic_int_get (&self->shared->n_cancelled);
+}
+
 guint64
 nd_inference_get_image_serial (NdInference *self)
 {

@@ -129,6 +129,8 @@ guint64      nd_inference_set_image   (NdInference *self,
 void         nd_inference_set_live    (NdInference *self,
                                        gboolean     live);
 guint64      nd_inference_get_n_runs  (NdInference *self);
+/* Builds stopped part-way because a newer request came (tests, diagnostics). */
+guint        nd_inference_get_n_cancelled (NdInference *self);
 /* The serial of the newest image handed in (0: none yet); safe from any thread. */
 guint64      nd_inference_get_image_serial (NdInference *self);
 /* Stops and joins the worker; later results are dropped. Called by dispose too. */
