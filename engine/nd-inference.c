@@ -194,6 +194,8 @@ struct _NdInference
   GObject  parent_instance;
   Shared  *shared;
   GThread *thread;
+  double   knob_ms;          /* of the newest rebuilt result delivered … */
+  guint64  knob_generation;  /* … and its generation */
 };
 
 G_DEFINE_FINAL_TYPE (NdInference, nd_inference, G_TYPE_OBJECT)
@@ -257,7 +259,14 @@ deliver_cb (gpointer data)
   if (result != NULL)
     {
       if (result->rebuilt && d->request_time > 0)
-        result->knob_to_result_ms = (g_get_monotonic_time () - d->request_time) / 1000.0;
+        {
+          result->knob_to_result_ms = (g_get_monotonic_time () - d->request_time) / 1000.0;
+          self->knob_ms = result->knob_to_result_ms;
+          self->knob_generation = result->generation;
+        }
+      /* later results of the same plan carry the time its first one took */
+      else if (result->generation == self->knob_generation)
+        result->knob_to_result_ms = self->knob_ms;
       g_signal_emit (self, signals[SIGNAL_RESULT], 0, result);
     }
   else

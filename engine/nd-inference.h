@@ -69,7 +69,7 @@ typedef struct
   double       total_ms;       /* warm run */
   double       cold_ms;        /* the first run of this plan */
   double       prepare_ms;     /* building graph + plan */
-  double       knob_to_result_ms; /* config request → this result (rebuilt results only) */
+  double       knob_to_result_ms; /* config request → the first result of this plan */
   NdTensor   **captured;       /* [n_nodes]: block outputs and SE gate inputs */
   GHashTable  *block_diff;     /* block → double* max |fused − unfused|; NULL until measured
                                 * (both forms run on this plan's input, the same tensor) */
