@@ -551,13 +551,15 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
     max = MAX (max, r->logits->data[c]);
   for (int c = 0; c < classes; c++)
     sum += prob[c] = expf (r->logits->data[c] - max);
+  /* Ranked by logit, as `nondeep-cli run`: probabilities that underflow to 0 (large logits
+   * of random weights) would otherwise tie. */
   r->n_top = MIN (5, classes);
   for (int k = 0; k < r->n_top; k++)
     {
       int best = -1;
 
       for (int c = 0; c < classes; c++)
-        if (prob[c] >= 0 && (best < 0 || prob[c] > prob[best]))
+        if (prob[c] >= 0 && (best < 0 || r->logits->data[c] > r->logits->data[best]))
           best = c;
       r->top_class[k] = best;
       r->top_prob[k] = (float) (prob[best] / sum);

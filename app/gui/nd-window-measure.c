@@ -23,7 +23,10 @@
  *   update_ms           median main-thread time handling one result (labels, view updates)
  *   rss_mb              resident set size at the end
  *   fused_unfused_max_rel  the largest relative block-output difference the window shows
- *                       (absent while not measured)
+ *                       (absent while not measured); fused_unfused_logits_rel the same for
+ *                       the logits (what `nondeep-cli verify` reports)
+ *   top5, logits        the last result's classes [[index, probability, label], …] and raw
+ *                       logits, for parity with `nondeep-cli run --dump-logits`
  * The window starts measuring once the serving model's difference measurement is in (or
  * after 5 s), so the build and the cold run are not in the figures. */
 
@@ -127,6 +130,27 @@ max_rel (const NdInferenceResult *r, gboolean *have)
   return best;
 }
 
+static void
+add_outputs (NdWindow *self, GString *out, const NdInferenceResult *r)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append (out, ", \"top5\": [");
+  for (int k = 0; k < r->n_top; k++)
+    {
+      const char *label = nd_window_get_label (self, r->top_class[k]);
+      g_autofree char *esc = g_strescape (label ? label : "", NULL);
+
+      g_string_append_printf (out, "%s[%d, %s, \"%s\"]", k ? ", " : "", r->top_class[k],
+                              g_ascii_formatd (buf, sizeof buf, "%.7g", r->top_prob[k]), esc);
+    }
+  g_string_append (out, "], \"logits\": [");
+  for (gint64 c = 0; c < r->logits->numel; c++)
+    g_string_append_printf (out, "%s%s", c ? ", " : "",
+                            g_ascii_formatd (buf, sizeof buf, "%.9g", r->logits->data[c]));
+  g_string_append (out, "]");
+}
+
 static gboolean
 finish_cb (gpointer data)
 {
@@ -164,6 +188,10 @@ finish_cb (gpointer data)
   add_number (out, "rss_mb", _nd_window_rss_mb ());
   if (have_rel)
     add_number (out, "fused_unfused_max_rel", rel);
+  if (have_rel)
+    add_number (out, "fused_unfused_logits_rel", r->logits_rel);
+  if (r != NULL)
+    add_outputs (self, out, r);
   if (r != NULL && r->diff_error != NULL)
     {
       g_autofree char *esc = g_strescape (r->diff_error, NULL);
