@@ -124,6 +124,7 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
 
   g_free (c->weights_path);
   c->weights_path = g_strdup (path);
+  c->weights_adapt = FALSE;   /* the file's own model: a mismatch now is an error */
   g_free (c->preprocess);
   c->preprocess = g_strdup (pp);
   g_clear_pointer (&self->weights_labels, g_strfreev);

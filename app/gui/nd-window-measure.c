@@ -281,3 +281,29 @@ _nd_window_measure_free (NdWindow *self)
   g_array_unref (m->update);
   g_free (m);
 }
+
+double
+nd_window_get_rss_mb (void)
+{
+  return _nd_window_rss_mb ();
+}
+
+double
+nd_window_get_latency_median (NdWindow *self, double *spread)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NAN);
+  if (spread != NULL)
+    *spread = self->result ? self->result->latency_spread_ms : NAN;
+  return self->result != NULL && self->result->n_latency > 0 ? self->result->latency_ms : NAN;
+}
+
+double
+nd_window_get_fused_max_rel (NdWindow *self)
+{
+  gboolean have;
+  double rel;
+
+  g_return_val_if_fail (ND_IS_WINDOW (self), NAN);
+  rel = max_rel (self->result, &have);
+  return have ? rel : NAN;
+}

@@ -20,6 +20,7 @@ struct _NdWindowNotices
   AdwToast           *toast;           /* the newest, while shown */
   char               *toast_text;
   guint64             settled;         /* newest generation that built or failed */
+  NdWeightsStatus     status;          /* of the newest model built */
   NdInferenceConfig   requested;       /* the config of the newest request */
   NdInferenceConfig   undo;            /* … and of the one before it */
   char               *undo_note;
@@ -138,8 +139,9 @@ _nd_window_notices_result (NdWindow *self, NdInferenceResult *r)
     return;
   n->settled = r->generation;
   _nd_window_sync_busy (self);
-  if (r->generation != self->generation)
+  if (r->generation != self->generation || r->weights_status == n->status)
     return;
+  n->status = r->weights_status;
   if (r->weights_status == ND_WEIGHTS_RANDOM && self->config.weights_path != NULL)
     {
       /* From now on this is a random model of the new shape: nothing to reload. */

@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <glib/gi18n.h>
 
@@ -73,8 +76,10 @@ void
 _nd_window_rebuild (NdWindow *self, NdKnob knob)
 {
   self->last_knob = knob;
-  /* a knob turned on trained weights adapts them (kept where they fit, else random) */
-  self->config.weights_adapt = knob != KNOB_GENERAL;
+  /* A knob turned on trained weights adapts them (kept where they fit, else random) until
+   * weights are opened again. */
+  if (knob != KNOB_GENERAL)
+    self->config.weights_adapt = TRUE;
   _nd_window_notices_request (self);
   self->generation = nd_inference_set_config (self->inference, &self->config);
   _nd_window_sync_busy (self);
@@ -294,6 +299,17 @@ present_views (NdWindow *self)
     }
 }
 
+/* The views dropped the previous model's results (captured maps of every block, surfaces):
+ * hand those pages back too, as the worker does with its plans. */
+static gboolean
+trim_heap_cb (gpointer data)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 present_views_cb (gpointer data)
 {
@@ -361,6 +377,8 @@ show_result (NdWindow *self, NdInferenceResult *r)
   if (r->rebuilt || !streaming (self)
       || g_get_monotonic_time () - self->views_time >= VIEW_INTERVAL_US)
     present_views (self);
+  if (r->rebuilt)
+    g_idle_add_full (G_PRIORITY_LOW, trim_heap_cb, NULL, NULL);
   else if (self->views_id == 0)
     self->views_id = g_timeout_add ((guint) ((self->views_time + VIEW_INTERVAL_US
                                               - g_get_monotonic_time ()) / 1000) + 1,
