@@ -51,6 +51,7 @@ typedef struct
   double       logits_rel;
   char        *diff_error;
   double       latency[LATENCY_WINDOW];  /* warm runs, a ring */
+  double      *op_hist;       /* [LATENCY_WINDOW][n_nodes]: their per-op times */
   int          n_latency;
   NdWeightsStatus weights_status;
   char        *weights_detail;
@@ -74,6 +75,7 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->block_rel, g_hash_table_unref);
   g_clear_pointer (&s->diff_error, g_free);
   g_clear_pointer (&s->weights_detail, g_free);
+  g_clear_pointer (&s->op_hist, g_free);
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
@@ -494,6 +496,19 @@ latency_stats (const Serving *s, NdInferenceResult *r)
   qsort (v, n, sizeof (double), cmp_double);
   r->latency_ms = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   r->latency_spread_ms = v[(3 * (n - 1)) / 4] - v[(n - 1) / 4];
+  /* per op, as `nondeep-cli bench` lists them */
+  r->op_median_ms = g_new0 (double, s->plan->n_nodes);
+  for (int k = 0; k < s->plan->n_nodes && s->op_hist != NULL; k++)
+    {
+      for (int i = 0; i < n; i++)
+        v[i] = s->op_hist[(gsize) i * s->plan->n_nodes + k];
+      qsort (v, n, sizeof (double), cmp_double);
+      r->op_median_ms[k] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+  r->op_algo = g_new0 (char *, s->plan->n_nodes + 1);
+  for (int k = 0; k < s->plan->n_nodes; k++)
+    r->op_algo[k] = g_strdup (s->plan->op_algo && s->plan->op_algo[k] ? s->plan->op_algo[k]
+                                                                       : "");
 }
 
 static NdInferenceResult *
@@ -767,9 +782,18 @@ _nd_inference_worker (gpointer data)
           cur.cold_ms = cur.plan->total_ms;
           cur.diff_after = g_get_monotonic_time () + DIFF_DELAY_US;
           cur.n_latency = 0;
+          g_clear_pointer (&cur.op_hist, g_free);   /* a swap changes the ops */
         }
       else
-        cur.latency[cur.n_latency++ % LATENCY_WINDOW] = cur.plan->total_ms;
+        {
+          int slot = cur.n_latency++ % LATENCY_WINDOW;
+
+          cur.latency[slot] = cur.plan->total_ms;
+          if (cur.op_hist == NULL)
+            cur.op_hist = g_new0 (double, (gsize) LATENCY_WINDOW * cur.plan->n_nodes);
+          memcpy (cur.op_hist + (gsize) slot * cur.plan->n_nodes, cur.plan->op_ms,
+                  sizeof (double) * cur.plan->n_nodes);
+        }
       serial++;
       if (iserial != last_run_serial)
         images_run++, last_run_serial = iserial;

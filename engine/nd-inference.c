@@ -114,6 +114,8 @@ result_clear (NdInferenceResult *r)
   g_clear_pointer (&r->block_rel, g_hash_table_unref);
   g_free (r->diff_error);
   g_free (r->weights_detail);
+  g_free (r->op_median_ms);
+  g_strfreev (r->op_algo);
   g_clear_pointer (&r->logits, nd_tensor_unref);
   g_clear_pointer (&r->input, nd_tensor_unref);
   g_clear_pointer (&r->graph, nd_graph_unref);

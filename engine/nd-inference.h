@@ -79,6 +79,8 @@ typedef struct
   double       latency_ms;     /* median of the plan's last @n_latency warm runs */
   double       latency_spread_ms; /* their interquartile range */
   int          n_latency;
+  double      *op_median_ms;   /* [n_nodes] per-op median over the same runs, or NULL */
+  char       **op_algo;        /* [n_nodes] the backend's algorithm per op, or NULL */
   NdWeightsStatus weights_status;
   char        *weights_detail; /* the loader's message when not every tensor fitted */
   NdTensor    *logits;         /* [1, classes] */

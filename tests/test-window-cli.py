@@ -89,6 +89,13 @@ def test_still_default():
     rel = assert_logits_equal(w["logits"], logits, "default model")
     assert_top5_equal(w, run, logits, "default model")
     bench = cli_json("bench", "--weights", WEIGHTS, "--iters", 30)
+    # the window's per-op table: the rows bench lists, in the same order
+    rows = [(op[0], op[1], op[2]) for op in w["ops"]]
+    # (an op without a name shows its block, as bench's text table does)
+    bench_rows = [(op["id"], op["name"] or op["block"], op["op"]) for op in bench["ops"]]
+    assert rows == bench_rows, f"op table {rows[:3]}… ({len(rows)}) vs bench {bench_rows[:3]}… " \
+                               f"({len(bench_rows)})"
+    assert all(op[3] >= 0 for op in w["ops"]) and sum(op[3] for op in w["ops"]) > 0
     ratio = w["latency_ms"] / bench["median_ms"]
     assert 1 / LATENCY_FACTOR <= ratio <= LATENCY_FACTOR, \
         f"window latency {w['latency_ms']} ms vs bench {bench['median_ms']} ms"

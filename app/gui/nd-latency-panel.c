@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-latency-panel.h"
+#include "nd-op-table.h"
 #include "nd-render-latency.h"
 
 #define MAX_HISTORY 64
@@ -18,6 +19,7 @@ struct _NdLatencyPanel
   GtkWidget         *box;
   GtkWidget         *summary;
   GtkWidget         *area;
+  GtkWidget         *ops;
   NdInferenceResult *result;
   NdLatencySample    history[MAX_HISTORY];
   int                n_history;
@@ -90,6 +92,10 @@ nd_latency_panel_init (NdLatencyPanel *self)
   gtk_widget_set_vexpand (self->area, TRUE);
   gtk_widget_set_size_request (self->area, 300, 150);
   gtk_box_append (GTK_BOX (self->box), self->area);
+  self->ops = nd_op_table_new ();
+  gtk_widget_set_size_request (self->ops, 300, 160);
+  gtk_widget_set_vexpand (self->ops, TRUE);
+  gtk_box_append (GTK_BOX (self->box), self->ops);
 }
 
 GtkWidget *
@@ -144,6 +150,7 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
                               "result %.0f ms"),
                             form, result->cold_ms, result->prepare_ms, self->last_knob_ms);
   gtk_label_set_text (GTK_LABEL (self->summary), text);
+  nd_op_table_set_result (ND_OP_TABLE (self->ops), result);
   gtk_widget_queue_draw (self->area);
 }
 
@@ -160,6 +167,13 @@ nd_latency_panel_set_sharing (NdLatencyPanel *self, gboolean sharing)
 {
   g_return_if_fail (ND_IS_LATENCY_PANEL (self));
   self->sharing = sharing;
+}
+
+NdOpTable *
+nd_latency_panel_get_op_table (NdLatencyPanel *self)
+{
+  g_return_val_if_fail (ND_IS_LATENCY_PANEL (self), NULL);
+  return ND_OP_TABLE (self->ops);
 }
 
 const char *

@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "nd-inference.h"
+#include "nd-op-table.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,7 @@ void       nd_latency_panel_set_busy     (NdLatencyPanel    *self,
  * times share the cores with it. */
 void       nd_latency_panel_set_sharing  (NdLatencyPanel    *self,
                                           gboolean           sharing);
+NdOpTable *nd_latency_panel_get_op_table (NdLatencyPanel  *self);
 /* The summary line (tests). */
 const char *nd_latency_panel_get_summary (NdLatencyPanel    *self);
 /* Samples in the history plot. */

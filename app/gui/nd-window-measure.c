@@ -192,6 +192,8 @@ finish_cb (gpointer data)
     add_number (out, "fused_unfused_logits_rel", r->logits_rel);
   if (r != NULL)
     add_outputs (self, out, r);
+  g_string_append (out, ", \"ops\": ");
+  nd_op_table_to_json (nd_latency_panel_get_op_table (self->latency_panel), out);
   if (r != NULL && r->diff_error != NULL)
     {
       g_autofree char *esc = g_strescape (r->diff_error, NULL);
