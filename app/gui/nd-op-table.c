@@ -95,6 +95,7 @@ struct _NdOpTable
   GListStore    *store;
   gint64         refreshed;
   gpointer       graph;      /* the graph the rows are for (identity only) */
+  NdInferenceResult *pending; /* the newest result while the table is not on screen */
 };
 
 G_DEFINE_FINAL_TYPE (NdOpTable, nd_op_table, GTK_TYPE_WIDGET)
@@ -156,6 +157,8 @@ add_column (NdOpTable *self, const char *title, const char *property, gboolean n
   g_object_unref (column);
 }
 
+static void nd_op_table_map (GtkWidget *widget);
+
 static void
 nd_op_table_dispose (GObject *object)
 {
@@ -163,6 +166,7 @@ nd_op_table_dispose (GObject *object)
 
   g_clear_pointer (&self->scrolled, gtk_widget_unparent);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->pending, nd_inference_result_unref);
   G_OBJECT_CLASS (nd_op_table_parent_class)->dispose (object);
 }
 
@@ -170,6 +174,7 @@ static void
 nd_op_table_class_init (NdOpTableClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = nd_op_table_dispose;
+  GTK_WIDGET_CLASS (klass)->map = nd_op_table_map;
   gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -206,15 +211,50 @@ nd_op_table_new (void)
   return g_object_new (ND_TYPE_OP_TABLE, NULL);
 }
 
+static void fill (NdOpTable *self, const NdInferenceResult *r);
+
+/* Off screen the rows wait: changing a list model makes even a hidden GtkColumnView measure
+ * its rows again, which cost the whole window its frame rate. */
 void
-nd_op_table_set_result (NdOpTable *self, const NdInferenceResult *r)
+nd_op_table_set_result (NdOpTable *self, NdInferenceResult *r)
+{
+  g_return_if_fail (ND_IS_OP_TABLE (self));
+  if (r == NULL || r->op_median_ms == NULL)
+    return;
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      g_clear_pointer (&self->pending, nd_inference_result_unref);
+      self->pending = nd_inference_result_ref (r);
+      return;
+    }
+  fill (self, r);
+}
+
+static void
+flush (NdOpTable *self)
+{
+  g_autoptr(NdInferenceResult) r = g_steal_pointer (&self->pending);
+
+  if (r != NULL)
+    {
+      self->refreshed = 0;
+      fill (self, r);
+    }
+}
+
+static void
+nd_op_table_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (nd_op_table_parent_class)->map (widget);
+  flush (ND_OP_TABLE (widget));
+}
+
+static void
+fill (NdOpTable *self, const NdInferenceResult *r)
 {
   g_autoptr(GPtrArray) rows = NULL;
   gint64 now = g_get_monotonic_time ();
 
-  g_return_if_fail (ND_IS_OP_TABLE (self));
-  if (r == NULL || r->op_median_ms == NULL)
-    return;
   /* a new model at once; the same one's times once a second */
   if ((gpointer) r->graph == self->graph && now - self->refreshed < REFRESH_US)
     return;
@@ -254,6 +294,7 @@ nd_op_table_to_json (NdOpTable *self, GString *out)
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_return_if_fail (ND_IS_OP_TABLE (self));
+  flush (self);
   n = nd_op_table_get_n_rows (self);
   g_string_append_c (out, '[');
   for (guint i = 0; i < n; i++)

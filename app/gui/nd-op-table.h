@@ -15,7 +15,7 @@ G_DECLARE_FINAL_TYPE (NdOpTable, nd_op_table, ND, OP_TABLE, GtkWidget)
 GtkWidget *nd_op_table_new        (void);
 /* Shows @result's per-op medians (a result without them leaves the table as it is). */
 void       nd_op_table_set_result (NdOpTable               *self,
-                                   const NdInferenceResult *result);
+                                   NdInferenceResult       *result);
 guint      nd_op_table_get_n_rows (NdOpTable               *self);
 /* Appends the rows as a JSON array [[id, "name", "kind", median_ms], …] in graph order. */
 void       nd_op_table_to_json    (NdOpTable               *self,
