@@ -4,6 +4,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <glib/gi18n.h>
 
@@ -99,13 +102,22 @@ nd_inference_result_get_n_alive (void)
   return g_atomic_int_get (&n_alive_results);
 }
 
+/* Freeing more than this gives the pages back to the system (see trim_heap in the worker). */
+#define TRIM_BYTES (64 << 20)
+
 static void
 result_clear (NdInferenceResult *r)
 {
+  gint64 bytes = 0;
+
   g_atomic_int_add (&n_alive_results, -1);
   if (r->captured != NULL)
     for (int i = 0; i < r->n_nodes; i++)
-      g_clear_pointer (&r->captured[i], nd_tensor_unref);
+      {
+        if (r->captured[i] != NULL)
+          bytes += r->captured[i]->numel * (gint64) sizeof (float);
+        g_clear_pointer (&r->captured[i], nd_tensor_unref);
+      }
   g_free (r->captured);
   g_free (r->op_ms);
   g_free (r->backend);
@@ -120,6 +132,10 @@ result_clear (NdInferenceResult *r)
   g_clear_pointer (&r->input, nd_tensor_unref);
   g_clear_pointer (&r->graph, nd_graph_unref);
   g_clear_pointer (&r->training, nd_graph_unref);
+#ifdef __GLIBC__
+  if (bytes > TRIM_BYTES)
+    malloc_trim (0);
+#endif
 }
 
 NdInferenceResult *

@@ -95,7 +95,7 @@ struct _NdOpTable
   GListStore    *store;
   gint64         refreshed;
   gpointer       graph;      /* the graph the rows are for (identity only) */
-  NdInferenceResult *pending; /* the newest result while the table is not on screen */
+  GPtrArray     *pending;    /* the newest rows while the table is not on screen */
 };
 
 G_DEFINE_FINAL_TYPE (NdOpTable, nd_op_table, GTK_TYPE_WIDGET)
@@ -166,7 +166,7 @@ nd_op_table_dispose (GObject *object)
 
   g_clear_pointer (&self->scrolled, gtk_widget_unparent);
   g_clear_object (&self->store);
-  g_clear_pointer (&self->pending, nd_inference_result_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
   G_OBJECT_CLASS (nd_op_table_parent_class)->dispose (object);
 }
 
@@ -211,56 +211,13 @@ nd_op_table_new (void)
   return g_object_new (ND_TYPE_OP_TABLE, NULL);
 }
 
-static void fill (NdOpTable *self, const NdInferenceResult *r);
-
-/* Off screen the rows wait: changing a list model makes even a hidden GtkColumnView measure
- * its rows again, which cost the whole window its frame rate. */
-void
-nd_op_table_set_result (NdOpTable *self, NdInferenceResult *r)
+/* The rows of @r (not the result itself: it holds every captured map and the graph its
+ * weights, which must be free to go when the model changes). */
+static GPtrArray *
+make_rows (const NdInferenceResult *r)
 {
-  g_return_if_fail (ND_IS_OP_TABLE (self));
-  if (r == NULL || r->op_median_ms == NULL)
-    return;
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      g_clear_pointer (&self->pending, nd_inference_result_unref);
-      self->pending = nd_inference_result_ref (r);
-      return;
-    }
-  fill (self, r);
-}
+  GPtrArray *rows = g_ptr_array_new_with_free_func (g_object_unref);
 
-static void
-flush (NdOpTable *self)
-{
-  g_autoptr(NdInferenceResult) r = g_steal_pointer (&self->pending);
-
-  if (r != NULL)
-    {
-      self->refreshed = 0;
-      fill (self, r);
-    }
-}
-
-static void
-nd_op_table_map (GtkWidget *widget)
-{
-  GTK_WIDGET_CLASS (nd_op_table_parent_class)->map (widget);
-  flush (ND_OP_TABLE (widget));
-}
-
-static void
-fill (NdOpTable *self, const NdInferenceResult *r)
-{
-  g_autoptr(GPtrArray) rows = NULL;
-  gint64 now = g_get_monotonic_time ();
-
-  /* a new model at once; the same one's times once a second */
-  if ((gpointer) r->graph == self->graph && now - self->refreshed < REFRESH_US)
-    return;
-  self->graph = r->graph;
-  self->refreshed = now;
-  rows = g_ptr_array_new_with_free_func (g_object_unref);
   for (int k = 1; k < r->n_nodes; k++)
     {
       const NdNode *node = nd_graph_node (r->graph, k);
@@ -276,8 +233,44 @@ fill (NdOpTable *self, const NdInferenceResult *r)
       row->gflops = ms > 0 ? 2.0 * nd_node_macs (r->graph, node) / (ms * 1e6) : 0;
       g_ptr_array_add (rows, row);
     }
-  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
-                       rows->pdata, rows->len);
+  return rows;
+}
+
+static void
+flush (NdOpTable *self)
+{
+  g_autoptr(GPtrArray) rows = g_steal_pointer (&self->pending);
+
+  if (rows != NULL)
+    g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                         rows->pdata, rows->len);
+}
+
+/* A new model at once, the same one's times once a second. Off screen the rows wait: changing
+ * a list model makes even a hidden GtkColumnView measure its rows again, which cost the whole
+ * window its frame rate. */
+void
+nd_op_table_set_result (NdOpTable *self, NdInferenceResult *r)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_return_if_fail (ND_IS_OP_TABLE (self));
+  if (r == NULL || r->op_median_ms == NULL
+      || ((gpointer) r->graph == self->graph && now - self->refreshed < REFRESH_US))
+    return;
+  self->graph = r->graph;
+  self->refreshed = now;
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  self->pending = make_rows (r);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    flush (self);
+}
+
+static void
+nd_op_table_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (nd_op_table_parent_class)->map (widget);
+  flush (ND_OP_TABLE (widget));
 }
 
 guint

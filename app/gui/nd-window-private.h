@@ -81,6 +81,7 @@ struct _NdWindow
   NdWindowMeasure    *measure;        /* nd-window-measure.c: --measure, or NULL */
   NdWindowNotices    *notices;        /* nd-window-notices.c */
   gint64              views_time;     /* when the drawn views last got a result */
+  guint64             diff_error_generation; /* whose measurement failure the banner shows */
   guint               views_id;       /* their next update, when capped */
 };
 
