@@ -21,7 +21,7 @@
 #include "nd-checkpoint.h"
 #include "nd-weights.h"
 
-#define RANDOM_SEED 42
+#define RANDOM_SEED ND_INFERENCE_RANDOM_SEED
 #define DIFF_DELAY_US (400 * G_TIME_SPAN_MILLISECOND)
 /* The latency shown is the median of up to this many warm runs of the serving plan; after a
  * rebuild the worker makes at least LATENCY_MIN_RUNS of them even on a still image. */
@@ -143,61 +143,6 @@ typedef struct
   gboolean     fused_only;
 } Base;
 
-static NdWeightSet *
-read_weights (const char *path, GError **error)
-{
-  if (g_str_has_suffix (path, ".safetensors"))
-    return nd_safetensors_load (path, NULL, error);
-  return nd_checkpoint_load_for_cli (path, NULL, NULL, NULL, NULL, error);
-}
-
-/* Loads @set into the freshly built @training graph. Training-form weights go there;
- * deploy-form ones (official fused files: RepVGG rbr_reparam, VanillaNet stem.0, …) fit only
- * the fused graph, which then replaces *@training and is the only form these weights have. */
-static gboolean
-load_set (NdGraph **training, NdWeightSet *set, gboolean *fused_only, GError **error)
-{
-  g_autoptr(NdGraph) fused = NULL;
-
-  *fused_only = FALSE;
-  if (!nd_weight_set_fits_graph (set, *training))
-    {
-      /* fusing reads BN statistics: start from finite values, all of them replaced below */
-      nd_model_init_random (*training, RANDOM_SEED);
-      fused = nd_fuse_graph (*training, NULL);
-      if (fused != NULL && nd_weight_set_fits_graph (set, fused))
-        {
-          if (!nd_graph_load_weights (fused, set, error))
-            return FALSE;
-          nd_graph_unref (*training);
-          *training = g_steal_pointer (&fused);
-          *fused_only = TRUE;
-          return TRUE;
-        }
-    }
-  return nd_graph_load_weights (*training, set, error);
-}
-
-/* A knob turned on trained weights: loads the tensors of @set the new shape still takes, if
- * it takes every one it needs from there (e.g. fewer streams). */
-static gboolean
-load_fitting (NdGraph *training, NdWeightSet *set)
-{
-  g_autoptr(NdWeightSet) want = nd_graph_dup_weights (training);
-  g_autoptr(NdWeightSet) subset = nd_weight_set_new ();
-  const char * const *keys = nd_weight_set_keys (want);
-
-  for (guint i = 0; keys[i] != NULL; i++)
-    {
-      NdTensor *have = nd_weight_set_lookup (set, keys[i]);
-
-      if (have == NULL || !nd_tensor_same_shape (have, nd_weight_set_lookup (want, keys[i])))
-        return FALSE;
-      nd_weight_set_insert (subset, keys[i], have);
-    }
-  return nd_graph_load_weights (training, subset, NULL);
-}
-
 /* A newer request came while building: the build stops at its next step. */
 static gboolean
 superseded (Shared *sh, guint64 generation, GError **error)
@@ -211,38 +156,6 @@ superseded (Shared *sh, guint64 generation, GError **error)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                          _("A newer configuration replaced this one"));
   return newer;
-}
-
-/* Loads the weights file into @training; a knob turned on them (@cfg->weights_adapt) keeps
- * what still fits or falls back to random weights of the new shape, and says which. */
-static gboolean
-load_file_weights (const NdInferenceConfig *cfg, NdGraph **training, Serving *next,
-                   GError **error)
-{
-  g_autoptr(NdWeightSet) set = read_weights (cfg->weights_path, error);
-  g_autoptr(GError) local = NULL;
-
-  if (set == NULL)
-    return FALSE;
-  if (load_set (training, set, &next->fused_only, &local))
-    return TRUE;
-  if (!cfg->weights_adapt)
-    {
-      g_autofree char *file = g_path_get_basename (cfg->weights_path);
-
-      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", file);
-      return FALSE;
-    }
-  next->weights_detail = g_strdup (local->message);
-  if (load_fitting (*training, set))
-    next->weights_status = ND_WEIGHTS_SUBSET;
-  else
-    {
-      nd_model_init_random (*training, RANDOM_SEED);
-      next->weights_status = ND_WEIGHTS_RANDOM;
-      next->random_weights = TRUE;
-    }
-  return TRUE;
 }
 
 static gboolean
@@ -278,14 +191,17 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, Shared
           /* A new resolution changes shapes, not weights: copy them over. */
           g_autoptr(NdWeightSet) set = nd_graph_dup_weights (base->training);
 
-          if (!load_set (&training, set, &next->fused_only, error))
+          if (!_nd_inference_load_set (&training, set, &next->fused_only, error))
             return FALSE;
         }
       else if (cfg->weights_path != NULL)
         {
           if (superseded (sh, next->generation, error)
-              || !load_file_weights (cfg, &training, next, error))
+              || !_nd_inference_load_file (cfg, &training, &next->fused_only,
+                                           &next->weights_status, &next->weights_detail,
+                                           error))
             return FALSE;
+          next->random_weights = next->weights_status == ND_WEIGHTS_RANDOM;
         }
       else
         nd_model_init_random (training, RANDOM_SEED);
@@ -622,6 +538,74 @@ make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **erro
   return nd_preprocess_image (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &pp, error);
 }
 
+/* Hands @cfg to a builder thread (after the previous one has finished: it stops early when
+ * superseded); returns the new thread. */
+static GThread *
+start_build (Shared *sh, const NdInferenceConfig *cfg, guint64 gen, gint64 req,
+             const Serving *cur, GThread *previous)
+{
+  BuildJob *job = g_new0 (BuildJob, 1);
+
+  job->shared = g_atomic_rc_box_acquire (sh);
+  nd_inference_config_copy (&job->config, cfg);
+  job->generation = gen;
+  job->request_time = req;
+  job->base.training = cur->training ? nd_graph_ref (cur->training) : NULL;
+  job->base.spec = cur->spec;
+  job->base.weights_path = g_strdup (cur->weights_path);
+  job->base.fused_only = cur->fused_only;
+  if (previous != NULL)
+    g_thread_join (previous);
+  g_mutex_lock (&sh->lock);
+  sh->building = TRUE;
+  g_mutex_unlock (&sh->lock);
+  return g_thread_new ("nd-build", builder, job);
+}
+
+/* The fused-vs-unfused difference, once per plan, a short while after it started serving and
+ * not while a newer one is coming (it runs a second plan). */
+static void
+maybe_measure_diff (Shared *sh, Serving *cur, const NdTensor *input)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean defer;
+
+  g_mutex_lock (&sh->lock);
+  defer = sh->building || sh->config_pending;
+  g_mutex_unlock (&sh->lock);
+  if (!cur->diff_pending || defer || g_get_monotonic_time () < cur->diff_after)
+    return;
+  if (!measure_block_diff (cur, input, &error))
+    {
+      g_free (cur->diff_error);
+      cur->diff_error = g_strdup_printf (_("The fused-vs-unfused difference could not be "
+                                           "measured: %s"), error->message);
+    }
+  cur->diff_pending = FALSE;
+}
+
+/* The cold run of a plan apart; warm runs into the latency window with their per-op times. */
+static void
+record_run (Serving *cur, gboolean rebuilt)
+{
+  int slot;
+
+  if (rebuilt)
+    {
+      cur->cold_ms = cur->plan->total_ms;
+      cur->diff_after = g_get_monotonic_time () + DIFF_DELAY_US;
+      cur->n_latency = 0;
+      g_clear_pointer (&cur->op_hist, g_free);   /* a swap changes the ops */
+      return;
+    }
+  slot = cur->n_latency++ % LATENCY_WINDOW;
+  cur->latency[slot] = cur->plan->total_ms;
+  if (cur->op_hist == NULL)
+    cur->op_hist = g_new0 (double, (gsize) LATENCY_WINDOW * cur->plan->n_nodes);
+  memcpy (cur->op_hist + (gsize) slot * cur->plan->n_nodes, cur->plan->op_ms,
+          sizeof (double) * cur->plan->n_nodes);
+}
+
 /* The runner: runs the serving plan on the newest input, installs what the builder made, and
  * hands every config that is not a plain fused/unfused swap to a builder thread, so the old
  * plan keeps serving while the new one is built. */
@@ -641,7 +625,7 @@ _nd_inference_worker (gpointer data)
   for (;;)
     {
       NdInferenceConfig cfg = { 0 };
-      gboolean have_cfg = FALSE, rebuilt = FALSE, defer_diff;
+      gboolean have_cfg = FALSE, rebuilt = FALSE;
       Serving *ready = NULL;
       guint64 gen = 0;
       gint64 req = 0;
@@ -717,24 +701,7 @@ _nd_inference_worker (gpointer data)
               rebuilt = TRUE;
             }
           else
-            {
-              BuildJob *job = g_new0 (BuildJob, 1);
-
-              job->shared = g_atomic_rc_box_acquire (sh);
-              nd_inference_config_copy (&job->config, &cfg);
-              job->generation = gen;
-              job->request_time = req;
-              job->base.training = cur.training ? nd_graph_ref (cur.training) : NULL;
-              job->base.spec = cur.spec;
-              job->base.weights_path = g_strdup (cur.weights_path);
-              job->base.fused_only = cur.fused_only;
-              if (build_thread != NULL)
-                g_thread_join (build_thread);
-              g_mutex_lock (&sh->lock);
-              sh->building = TRUE;
-              g_mutex_unlock (&sh->lock);
-              build_thread = g_thread_new ("nd-build", builder, job);
-            }
+            build_thread = start_build (sh, &cfg, gen, req, &cur, build_thread);
           nd_inference_config_clear (&cfg);
         }
       if (cur.plan == NULL || image == NULL)
@@ -753,22 +720,8 @@ _nd_inference_worker (gpointer data)
           input_dirty = FALSE;
         }
 
-      /* The difference measurement runs a second plan: not while a newer one is coming. */
-      g_mutex_lock (&sh->lock);
-      defer_diff = sh->building || sh->config_pending;
-      g_mutex_unlock (&sh->lock);
-      if (!rebuilt && cur.diff_pending && !defer_diff
-          && g_get_monotonic_time () >= cur.diff_after)
-        {
-          if (!measure_block_diff (&cur, input, &error))
-            {
-              g_free (cur.diff_error);
-              cur.diff_error = g_strdup_printf (_("The fused-vs-unfused difference could not "
-                                                  "be measured: %s"), error->message);
-              g_clear_error (&error);
-            }
-          cur.diff_pending = FALSE;
-        }
+      if (!rebuilt)
+        maybe_measure_diff (sh, &cur, input);
       if (!nd_plan_run (cur.plan, input, &error))
         {
           _nd_inference_post (sh, NULL, 0, cur.generation, error->message);
@@ -777,23 +730,7 @@ _nd_inference_worker (gpointer data)
           g_clear_pointer (&cur.plan, nd_plan_free);
           continue;
         }
-      if (rebuilt)
-        {
-          cur.cold_ms = cur.plan->total_ms;
-          cur.diff_after = g_get_monotonic_time () + DIFF_DELAY_US;
-          cur.n_latency = 0;
-          g_clear_pointer (&cur.op_hist, g_free);   /* a swap changes the ops */
-        }
-      else
-        {
-          int slot = cur.n_latency++ % LATENCY_WINDOW;
-
-          cur.latency[slot] = cur.plan->total_ms;
-          if (cur.op_hist == NULL)
-            cur.op_hist = g_new0 (double, (gsize) LATENCY_WINDOW * cur.plan->n_nodes);
-          memcpy (cur.op_hist + (gsize) slot * cur.plan->n_nodes, cur.plan->op_ms,
-                  sizeof (double) * cur.plan->n_nodes);
-        }
+      record_run (&cur, rebuilt);
       serial++;
       if (iserial != last_run_serial)
         images_run++, last_run_serial = iserial;
