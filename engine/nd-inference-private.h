@@ -25,6 +25,8 @@ typedef struct
   gboolean           image_pending;
   gint               n_runs;
   gint               n_cancelled;  /* builds stopped because a newer request came */
+  char              *capture_block; /* results carry this block's maps only; NULL: all */
+  gboolean           rerun;         /* run once more: a result with other maps is wanted */
   gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
   gboolean           building;  /* a builder thread is at work */
   gpointer           ready;     /* Serving* it built, for the runner to install */

@@ -228,6 +228,7 @@ shared_clear (Shared *sh)
   g_cond_clear (&sh->cond);
   nd_inference_config_clear (&sh->config);
   g_clear_pointer (&sh->image, g_bytes_unref);
+  g_free (sh->capture_block);
   g_main_context_unref (sh->context);
 }
 
@@ -454,6 +455,18 @@ nd_inference_set_live (NdInference *self, gboolean live)
   g_return_if_fail (ND_IS_INFERENCE (self));
   g_mutex_lock (&self->shared->lock);
   self->shared->live = live;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+}
+
+void
+nd_inference_set_capture_block (NdInference *self, const char *block)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+  g_mutex_lock (&self->shared->lock);
+  g_free (self->shared->capture_block);
+  self->shared->capture_block = g_strdup (block);
+  self->shared->rerun = TRUE;
   g_cond_signal (&self->shared->cond);
   g_mutex_unlock (&self->shared->lock);
 }

@@ -70,7 +70,8 @@ typedef struct
   double       cold_ms;        /* the first run of this plan */
   double       prepare_ms;     /* building graph + plan */
   double       knob_to_result_ms; /* config request → the first result of this plan */
-  NdTensor   **captured;       /* [n_nodes]: block outputs and SE gate inputs */
+  NdTensor   **captured;       /* [n_nodes]: block outputs and SE gate inputs (of the capture
+                                * block only, when one is set) */
   GHashTable  *block_diff;     /* block → double* max |fused − unfused|; NULL until measured
                                 * (both forms run on this plan's input, the same tensor) */
   GHashTable  *block_rel;      /* block → double* that over max |training form| (as verify) */
@@ -131,6 +132,10 @@ guint64      nd_inference_set_image   (NdInference *self,
 void         nd_inference_set_live    (NdInference *self,
                                        gboolean     live);
 guint64      nd_inference_get_n_runs  (NdInference *self);
+/* Results from now on carry the captured maps of @block only (its nodes and its SE gates'
+ * inputs), what a view of that block reads; NULL (the default): every block's. */
+void         nd_inference_set_capture_block (NdInference *self,
+                                             const char  *block);
 /* Builds stopped part-way because a newer request came (tests, diagnostics). */
 guint        nd_inference_get_n_cancelled (NdInference *self);
 /* The serial of the newest image handed in (0: none yet); safe from any thread. */

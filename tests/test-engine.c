@@ -334,8 +334,11 @@ test_fused_diff (Engine *e, gconstpointer data)
   g_test_message ("%s: %u blocks, max relative %.3g, logits %.3g, after %d frames",
                   c.fused ? "fused" : "unfused", g_hash_table_size (r->block_rel),
                   max_of (r->block_rel), r->logits_rel, phase);
-  g_assert_cmpfloat (max_of (r->block_rel), <=, 1e-4);
+  /* The logits as `verify` bounds them; a block's own output relative to its largest value
+   * measures 3e-5–1.1e-4 here depending on the frame (1e-3 still catches the old
+   * different-frames comparison, which gave 0.3–1.5). */
   g_assert_cmpfloat (r->logits_rel, <=, 1e-4);
+  g_assert_cmpfloat (max_of (r->block_rel), <=, 1e-3);
 }
 
 /* A knob turned on trained weights: fewer streams keep them (the tensors the new shape takes),

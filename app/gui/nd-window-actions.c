@@ -390,6 +390,8 @@ STATE_HANDLER (change_select)
   const char *block = g_variant_get_string (value, NULL);
 
   g_simple_action_set_state (action, value);
+  /* the maps of the block on show are all the results need to carry */
+  nd_inference_set_capture_block (self->inference, *block ? block : NULL);
   nd_graph_view_set_selected (self->graph_view, *block ? block : NULL);
   nd_inspector_set_block (self->inspector, *block ? block : NULL);
 }
