@@ -63,6 +63,8 @@ typedef struct
    * measurement so that flipping the switch back and forth costs one run. */
   NdGraph     *alt_graph;
   NdPlan      *alt_plan;
+  char        *plan_block;    /* the block @plan captures (NULL: all) */
+  char        *alt_block;     /* … and @alt_plan */
 } Serving;
 
 static void
@@ -76,6 +78,8 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->diff_error, g_free);
   g_clear_pointer (&s->weights_detail, g_free);
   g_clear_pointer (&s->op_hist, g_free);
+  g_clear_pointer (&s->plan_block, g_free);
+  g_clear_pointer (&s->alt_block, g_free);
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
@@ -91,8 +95,12 @@ serving_free (gpointer s)
   g_free (s);
 }
 
+/* The outputs a plan keeps: every block's (and SE gate input) when @block is NULL, else only
+ * @block's. A captured node keeps its own buffer and ends an epilogue fusion on the CPU, so
+ * the live plan captures just the block on show (at 224 px, all of them cost ~1.5× in
+ * latency); the fused-vs-unfused measurement prepares full ones. */
 static int *
-capture_list (const NdGraph *graph, int *n)
+capture_list (const NdGraph *graph, const char *block, int *n)
 {
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GPtrArray) stats = nd_graph_block_stats (graph);
@@ -101,20 +109,22 @@ capture_list (const NdGraph *graph, int *n)
     {
       const NdBlockStats *st = g_ptr_array_index (stats, b);
 
-      g_array_append_val (ids, st->last_node);
+      if (block == NULL || g_strcmp0 (st->block, block) == 0)
+        g_array_append_val (ids, st->last_node);
     }
   for (int i = 1; i < nd_graph_n_nodes (graph); i++)
-    if (nd_graph_node (graph, i)->op == ND_OP_GATE)
+    if (nd_graph_node (graph, i)->op == ND_OP_GATE
+        && (block == NULL || g_strcmp0 (nd_graph_node (graph, i)->block, block) == 0))
       g_array_append_val (ids, nd_graph_node (graph, i)->inputs[1]);
   *n = ids->len;
   return (int *) g_array_free (ids, FALSE);
 }
 
 static NdPlan *
-prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, GError **error)
+prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, const char *block, GError **error)
 {
   int n = 0;
-  g_autofree int *ids = capture_list (graph, &n);
+  g_autofree int *ids = capture_list (graph, block, &n);
   /* On a GPU, per-op timestamps fence every dispatch: time one run a second, and show the
    * other runs' own (overlapped) latency. */
   NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE,
@@ -159,8 +169,8 @@ superseded (Shared *sh, guint64 generation, GError **error)
 }
 
 static gboolean
-build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, Shared *sh,
-           GError **error)
+build_new (const NdInferenceConfig *cfg, const Base *base, const char *block, Serving *next,
+           Shared *sh, GError **error)
 {
   g_autoptr(NdGraph) training = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -239,7 +249,8 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, Shared
   next->fp16 = cfg->fp16 && next->backend->fp16_storage;
   if (superseded (sh, next->generation, error))
     return FALSE;
-  next->plan = prepare (next->backend, next->graph, next->fp16, error);
+  next->plan = prepare (next->backend, next->graph, next->fp16, block, error);
+  next->plan_block = g_strdup (block);
   if (next->plan == NULL)
     return FALSE;
   next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
@@ -268,6 +279,12 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
   cur->plan = cur->alt_plan;
   cur->alt_graph = graph;
   cur->alt_plan = plan;
+  {
+    char *block = cur->plan_block;
+
+    cur->plan_block = cur->alt_block;
+    cur->alt_block = block;
+  }
   cur->prepare_ms = 0;
   return TRUE;
 }
@@ -289,6 +306,7 @@ typedef struct
   guint64            generation;
   gint64             request_time;
   Base               base;
+  char              *capture_block;   /* what the views show: the new plan captures it */
 } BuildJob;
 
 static gpointer
@@ -301,7 +319,7 @@ builder (gpointer data)
 
   next->generation = job->generation;
   next->request_time = job->request_time;
-  if (!build_new (&job->config, &job->base, next, sh, &error))
+  if (!build_new (&job->config, &job->base, job->capture_block, next, sh, &error))
     {
       /* A build stopped for a newer request is not an error anyone needs to see. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -324,6 +342,7 @@ builder (gpointer data)
   nd_inference_config_clear (&job->config);
   g_clear_pointer (&job->base.training, nd_graph_unref);
   g_free (job->base.weights_path);
+  g_free (job->capture_block);
   g_free (job);
   _nd_inference_shared_unref (sh);
   return NULL;
@@ -342,6 +361,7 @@ measure_block_diff (Serving *s, const NdTensor *input, GError **error)
   g_autoptr(GHashTable) diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) rel = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GPtrArray) stats = NULL;
+  g_autoptr(NdPlan) full = NULL;   /* the serving form, every block captured */
   NdPlan *fused_plan, *train_plan;
   double max_abs, max_rel;
 
@@ -353,15 +373,16 @@ measure_block_diff (Serving *s, const NdTensor *input, GError **error)
     }
   other_graph = s->graph->fused ? nd_graph_ref (s->training)
                                  : nd_fuse_graph (s->training, error);
-  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, error) : NULL;
-  if (plan == NULL || !nd_plan_run (plan, input, error) || !nd_plan_run (s->plan, input, error))
+  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, NULL, error) : NULL;
+  full = plan ? prepare (s->backend, s->graph, s->fp16, NULL, error) : NULL;
+  if (full == NULL || !nd_plan_run (plan, input, error) || !nd_plan_run (full, input, error))
     return FALSE;
   stats = nd_graph_block_stats (s->graph);
   for (guint b = 0; b < stats->len; b++)
     {
       const NdBlockStats *st = g_ptr_array_index (stats, b);
       int other = _nd_inference_block_last_node (other_graph, st->block);
-      NdTensor *a = s->plan->captured[st->last_node];
+      NdTensor *a = full->captured[st->last_node];
       NdTensor *t = other > 0 ? plan->captured[other] : NULL;
 
       /* relative to the training form's output, as `nondeep-cli verify` */
@@ -373,14 +394,15 @@ measure_block_diff (Serving *s, const NdTensor *input, GError **error)
           g_hash_table_insert (rel, g_strdup (st->block), g_memdup2 (&max_rel, sizeof max_rel));
         }
     }
-  fused_plan = s->graph->fused ? s->plan : plan;
-  train_plan = s->graph->fused ? plan : s->plan;
+  fused_plan = s->graph->fused ? full : plan;
+  train_plan = s->graph->fused ? plan : full;
   if (!nd_tensor_compare (fused_plan->output, train_plan->output, &max_abs, &s->logits_rel))
     s->logits_rel = NAN;
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   s->alt_graph = g_steal_pointer (&other_graph);
   s->alt_plan = g_steal_pointer (&plan);
+  g_clear_pointer (&s->alt_block, g_free);   /* NULL: it captures every block */
   s->block_diff = g_steal_pointer (&diff);
   s->block_rel = g_steal_pointer (&rel);
   return TRUE;
@@ -558,6 +580,34 @@ make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **erro
   return nd_preprocess_image (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &pp, error);
 }
 
+/* The views show another block than the serving plan captures: the same graph prepared again
+ * with that block's captures (a click's cost, not every frame's). FALSE: no plan left. */
+static gboolean
+capture_follows (Shared *sh, Serving *cur)
+{
+  g_autofree char *want = NULL;
+  g_autoptr(GError) error = NULL;
+  NdPlan *plan;
+
+  g_mutex_lock (&sh->lock);
+  want = g_strdup (sh->capture_block);
+  g_mutex_unlock (&sh->lock);
+  if (g_strcmp0 (want, cur->plan_block) == 0)
+    return TRUE;
+  plan = prepare (cur->backend, cur->graph, cur->fp16, want, &error);
+  if (plan == NULL)
+    {
+      _nd_inference_post (sh, NULL, 0, cur->generation, error->message);
+      g_clear_pointer (&cur->plan, nd_plan_free);
+      return FALSE;
+    }
+  nd_plan_free (cur->plan);
+  cur->plan = plan;
+  g_free (cur->plan_block);
+  cur->plan_block = g_steal_pointer (&want);
+  return TRUE;
+}
+
 /* Hands @cfg to a builder thread (after the previous one has finished: it stops early when
  * superseded); returns the new thread. */
 static GThread *
@@ -574,6 +624,9 @@ start_build (Shared *sh, const NdInferenceConfig *cfg, guint64 gen, gint64 req,
   job->base.spec = cur->spec;
   job->base.weights_path = g_strdup (cur->weights_path);
   job->base.fused_only = cur->fused_only;
+  g_mutex_lock (&sh->lock);
+  job->capture_block = g_strdup (sh->capture_block);
+  g_mutex_unlock (&sh->lock);
   if (previous != NULL)
     g_thread_join (previous);
   g_mutex_lock (&sh->lock);
@@ -727,6 +780,8 @@ _nd_inference_worker (gpointer data)
           nd_inference_config_clear (&cfg);
         }
       if (cur.plan == NULL || image == NULL)
+        continue;
+      if (!capture_follows (sh, &cur))
         continue;
 
       if (input_dirty)
