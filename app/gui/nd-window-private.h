@@ -83,10 +83,14 @@ struct _NdWindow
   gint64              views_time;     /* when the drawn views last got a result */
   guint64             diff_error_generation; /* whose measurement failure the banner shows */
   guint               views_id;       /* their next update, when capped */
+  gint64              paint_start;    /* of the frame being painted */
+  gint64              paint_us;       /* the last frame's paint time (smoothed) */
 };
 
-/* Streamed results (camera, live) reach the drawn views at most this often. */
+/* Streamed results (camera, live) reach the drawn views at most this often, and less often
+ * when drawing them takes longer: at most a quarter of a core goes to it. */
 #define VIEW_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+#define VIEW_DRAW_SHARE 4
 
 
 void        _nd_window_set_state       (NdWindow   *self,

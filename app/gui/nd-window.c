@@ -265,6 +265,40 @@ graph_has_block (const NdGraph *graph, const char *block)
 
 static void show_result (NdWindow *self, NdInferenceResult *r);
 
+static gint64
+view_interval (NdWindow *self)
+{
+  return MAX (VIEW_INTERVAL_US, VIEW_DRAW_SHARE * self->paint_us);
+}
+
+/* The paint time per frame (layout, snapshot, render) sets how often views may change. */
+static void
+before_paint_cb (GdkFrameClock *clock, NdWindow *self)
+{
+  self->paint_start = g_get_monotonic_time ();
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock, NdWindow *self)
+{
+  gint64 us;
+
+  if (self->paint_start == 0)
+    return;
+  us = g_get_monotonic_time () - self->paint_start;
+  self->paint_us = (3 * self->paint_us + us) / 4;
+  self->paint_start = 0;
+}
+
+static void
+realize_cb (GtkWidget *widget, NdWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  g_signal_connect_object (clock, "before-paint", G_CALLBACK (before_paint_cb), self, 0);
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (after_paint_cb), self, 0);
+}
+
 /* Whether results come continuously (camera or live inference). */
 static gboolean
 streaming (NdWindow *self)
@@ -377,12 +411,12 @@ show_result (NdWindow *self, NdInferenceResult *r)
   /* A stream of results (camera, live) reaches the drawn views at a capped rate: drawing
    * feature maps for every frame would take the cores the model runs on. */
   if (r->rebuilt || !streaming (self)
-      || g_get_monotonic_time () - self->views_time >= VIEW_INTERVAL_US)
+      || g_get_monotonic_time () - self->views_time >= view_interval (self))
     present_views (self);
   if (r->rebuilt)
     g_idle_add_full (G_PRIORITY_LOW, trim_heap_cb, NULL, NULL);
   else if (self->views_id == 0)
-    self->views_id = g_timeout_add ((guint) ((self->views_time + VIEW_INTERVAL_US
+    self->views_id = g_timeout_add ((guint) ((self->views_time + view_interval (self)
                                               - g_get_monotonic_time ()) / 1000) + 1,
                                     present_views_cb, self);
   if (r->rebuilt)
@@ -615,6 +649,7 @@ nd_window_init (NdWindow *self)
   g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+  g_signal_connect (self, "realize", G_CALLBACK (realize_cb), self);
 
   g_signal_connect (self->inference, "result", G_CALLBACK (result_cb), self);
   g_signal_connect (self->inference, "config-error", G_CALLBACK (config_error_cb), self);
