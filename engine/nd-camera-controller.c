@@ -38,6 +38,8 @@ typedef struct
   gboolean            failed;       /* later errors are not news */
   gboolean            posted;       /* a dispatch source is attached */
   gboolean            stopped;
+  NdCameraFrameSink   sink;         /* the controller's, copied at start */
+  gpointer            sink_data;
   NdCameraController *owner;        /* main thread only */
 } Session;
 
@@ -48,6 +50,9 @@ struct _NdCameraController
   GPtrArray *cameras;       /* NdCamera: the last list of real cameras */
   Session   *session;
   GThread   *start_thread;
+  NdCameraFrameSink sink;
+  gpointer   sink_data;
+  GDestroyNotify sink_destroy;
 };
 
 G_DEFINE_FINAL_TYPE (NdCameraController, nd_camera_controller, G_TYPE_OBJECT)
@@ -195,6 +200,9 @@ on_frame (NdCapture *capture, NdFrame *frame, gpointer data)
       return;
     }
   s->received++;
+  /* Under the lock, so that stop () returning means no sink call is running. */
+  if (s->sink != NULL)
+    s->sink (frame, s->sink_data);
   old = s->pending;
   s->pending = nd_frame_ref (frame);
   post_locked (s);
@@ -296,6 +304,9 @@ nd_camera_controller_dispose (GObject *object)
   NdCameraController *self = ND_CAMERA_CONTROLLER (object);
 
   nd_camera_controller_stop (self);
+  if (self->sink_destroy != NULL)
+    g_clear_pointer (&self->sink_data, self->sink_destroy);
+  self->sink = NULL;
   g_clear_pointer (&self->cameras, g_ptr_array_unref);
   G_OBJECT_CLASS (nd_camera_controller_parent_class)->dispose (object);
 }
@@ -467,6 +478,8 @@ nd_camera_controller_start (NdCameraController *self, guint index)
   g_mutex_init (&s->lock);
   s->context = g_main_context_ref_thread_default ();
   s->owner = self;
+  s->sink = self->sink;
+  s->sink_data = self->sink_data;
   self->session = s;
   /* Every outcome, even one known now, comes later as a signal, as a real camera's would. */
   if (!nd_capture_init (&error))
@@ -505,6 +518,23 @@ nd_camera_controller_stop (NdCameraController *self)
   /* Not under the lock: stopping joins the streaming threads, which take it. */
   g_clear_pointer (&capture, nd_capture_free);
   session_unref (s);
+}
+
+void
+nd_camera_controller_set_frame_sink (NdCameraController *self, NdCameraFrameSink sink,
+                                     gpointer data, GDestroyNotify destroy)
+{
+  g_return_if_fail (ND_IS_CAMERA_CONTROLLER (self));
+
+  /* A running session uses the old sink: stop it before its data goes. */
+  if (self->sink_destroy != NULL)
+    {
+      nd_camera_controller_stop (self);
+      self->sink_destroy (self->sink_data);
+    }
+  self->sink = sink;
+  self->sink_data = data;
+  self->sink_destroy = destroy;
 }
 
 gboolean

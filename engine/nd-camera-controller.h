@@ -47,6 +47,16 @@ void         nd_camera_controller_stop             (NdCameraController *self);
 gboolean     nd_camera_controller_is_active        (NdCameraController *self);
 /* What runs, e.g. "test pattern ball", "Integrated Camera"; NULL when stopped. */
 const char  *nd_camera_controller_get_description  (NdCameraController *self);
+/* Called on a GStreamer thread with every frame as it arrives (before, and independent of,
+ * the "frame" signal), so a consumer such as NdInference gets frames even while the main
+ * loop is busy drawing. @sink must be thread-safe; it is never called after stop () returns.
+ * NULL removes it; @destroy frees @data when replaced or with the controller. */
+typedef void (*NdCameraFrameSink) (NdFrame *frame,
+                                   gpointer data);
+void         nd_camera_controller_set_frame_sink   (NdCameraController *self,
+                                                    NdCameraFrameSink   sink,
+                                                    gpointer            data,
+                                                    GDestroyNotify      destroy);
 /* Frames the camera delivered since start (including the ones replaced before they were
  * shown): the camera's own rate, not the display's. */
 guint64      nd_camera_controller_get_n_received   (NdCameraController *self);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "nd-inference.h"
+#include "nd-weights.h"
 
 G_BEGIN_DECLS
 
@@ -23,12 +24,32 @@ typedef struct
   guint64            image_serial;
   gboolean           image_pending;
   gint               n_runs;
+  gint               n_cancelled;  /* builds stopped because a newer request came */
+  char              *capture_block; /* results carry this block's maps only; NULL: all */
+  gboolean           rerun;         /* run once more: a result with other maps is wanted */
   gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
   gboolean           building;  /* a builder thread is at work */
   gpointer           ready;     /* Serving* it built, for the runner to install */
   GMainContext      *context;
   NdInference       *owner;     /* main thread only; NULL after shutdown */
 } Shared;
+
+/* The seed of random weights (as nondeep-cli's default --seed). */
+#define ND_INFERENCE_RANDOM_SEED 42
+
+/* nd-inference-weights.c: loads @set into *@training (deploy-form sets replace it by the
+ * fused graph, *@fused_only then TRUE); loads @cfg's weights file, adapting to a knob turned on
+ * it when @cfg->weights_adapt (*@status and *@detail say how). */
+gboolean _nd_inference_load_set       (NdGraph          **training,
+                                       NdWeightSet       *set,
+                                       gboolean          *fused_only,
+                                       GError           **error);
+gboolean _nd_inference_load_file      (const NdInferenceConfig *cfg,
+                                       NdGraph          **training,
+                                       gboolean          *fused_only,
+                                       NdWeightsStatus   *status,
+                                       char             **detail,
+                                       GError           **error);
 
 /* Posts a result (or, with @result NULL, a config error) to the main context. */
 void     _nd_inference_post           (Shared            *sh,

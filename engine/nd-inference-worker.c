@@ -3,8 +3,13 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 
 #include "nd-backend.h"
@@ -16,8 +21,12 @@
 #include "nd-weights-file.h"
 #include "nd-weights.h"
 
-#define RANDOM_SEED 42
+#define RANDOM_SEED ND_INFERENCE_RANDOM_SEED
 #define DIFF_DELAY_US (400 * G_TIME_SPAN_MILLISECOND)
+/* The latency shown is the median of up to this many warm runs of the serving plan; after a
+ * rebuild the worker makes at least LATENCY_MIN_RUNS of them even on a still image. */
+#define LATENCY_WINDOW 31
+#define LATENCY_MIN_RUNS 7
 
 /* ---- the worker --------------------------------------------------------------------------- */
 
@@ -38,6 +47,14 @@ typedef struct
   gboolean     fused_only;    /* deploy-form weights: @training is the fused graph too */
   char        *input_text;    /* the input transform, described */
   GHashTable  *block_diff;
+  GHashTable  *block_rel;
+  double       logits_rel;
+  char        *diff_error;
+  double       latency[LATENCY_WINDOW];  /* warm runs, a ring */
+  double      *op_hist;       /* [LATENCY_WINDOW][n_nodes]: their per-op times */
+  int          n_latency;
+  NdWeightsStatus weights_status;
+  char        *weights_detail;
   gboolean     diff_pending;
   gint64       diff_after;    /* monotonic µs: not before */
   char        *weights_path;
@@ -46,6 +63,8 @@ typedef struct
    * measurement so that flipping the switch back and forth costs one run. */
   NdGraph     *alt_graph;
   NdPlan      *alt_plan;
+  char        *plan_block;    /* the block @plan captures (NULL: all) */
+  char        *alt_block;     /* … and @alt_plan */
 } Serving;
 
 static void
@@ -55,6 +74,12 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->graph, nd_graph_unref);
   g_clear_pointer (&s->training, nd_graph_unref);
   g_clear_pointer (&s->block_diff, g_hash_table_unref);
+  g_clear_pointer (&s->block_rel, g_hash_table_unref);
+  g_clear_pointer (&s->diff_error, g_free);
+  g_clear_pointer (&s->weights_detail, g_free);
+  g_clear_pointer (&s->op_hist, g_free);
+  g_clear_pointer (&s->plan_block, g_free);
+  g_clear_pointer (&s->alt_block, g_free);
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
@@ -70,8 +95,12 @@ serving_free (gpointer s)
   g_free (s);
 }
 
+/* The outputs a plan keeps: every block's (and SE gate input) when @block is NULL, else only
+ * @block's. A captured node keeps its own buffer and ends an epilogue fusion on the CPU, so
+ * the live plan captures just the block on show (at 224 px, all of them cost ~1.5× in
+ * latency); the fused-vs-unfused measurement prepares full ones. */
 static int *
-capture_list (const NdGraph *graph, int *n)
+capture_list (const NdGraph *graph, const char *block, int *n)
 {
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GPtrArray) stats = nd_graph_block_stats (graph);
@@ -80,20 +109,22 @@ capture_list (const NdGraph *graph, int *n)
     {
       const NdBlockStats *st = g_ptr_array_index (stats, b);
 
-      g_array_append_val (ids, st->last_node);
+      if (block == NULL || g_strcmp0 (st->block, block) == 0)
+        g_array_append_val (ids, st->last_node);
     }
   for (int i = 1; i < nd_graph_n_nodes (graph); i++)
-    if (nd_graph_node (graph, i)->op == ND_OP_GATE)
+    if (nd_graph_node (graph, i)->op == ND_OP_GATE
+        && (block == NULL || g_strcmp0 (nd_graph_node (graph, i)->block, block) == 0))
       g_array_append_val (ids, nd_graph_node (graph, i)->inputs[1]);
   *n = ids->len;
   return (int *) g_array_free (ids, FALSE);
 }
 
 static NdPlan *
-prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, GError **error)
+prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, const char *block, GError **error)
 {
   int n = 0;
-  g_autofree int *ids = capture_list (graph, &n);
+  g_autofree int *ids = capture_list (graph, block, &n);
   /* On a GPU, per-op timestamps fence every dispatch: time one run a second, and show the
    * other runs' own (overlapped) latency. */
   NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE,
@@ -122,48 +153,24 @@ typedef struct
   gboolean     fused_only;
 } Base;
 
-/* The tensors the main thread already read, or read here (off the main thread). */
-static NdWeightSet *
-read_weights (const NdInferenceConfig *cfg, GError **error)
-{
-  g_autoptr(NdWeightsInfo) info = NULL;
-  NdWeightSet *set = NULL;
-
-  if (cfg->weights != NULL)
-    return nd_weight_set_ref (cfg->weights);
-  info = nd_weights_open (cfg->weights_path, NULL, &set, error);
-  return info != NULL ? set : NULL;
-}
-
-/* Loads @set into the freshly built @training graph. Training-form weights go there;
- * deploy-form ones (official fused files: RepVGG rbr_reparam, VanillaNet stem.0, …) fit only
- * the fused graph, which then replaces *@training and is the only form these weights have. */
+/* A newer request came while building: the build stops at its next step. */
 static gboolean
-load_set (NdGraph **training, NdWeightSet *set, gboolean *fused_only, GError **error)
+superseded (Shared *sh, guint64 generation, GError **error)
 {
-  g_autoptr(NdGraph) fused = NULL;
+  gboolean newer;
 
-  *fused_only = FALSE;
-  if (!nd_weight_set_fits_graph (set, *training))
-    {
-      /* fusing reads BN statistics: start from finite values, all of them replaced below */
-      nd_model_init_random (*training, RANDOM_SEED);
-      fused = nd_fuse_graph (*training, NULL);
-      if (fused != NULL && nd_weight_set_fits_graph (set, fused))
-        {
-          if (!nd_graph_load_weights (fused, set, error))
-            return FALSE;
-          nd_graph_unref (*training);
-          *training = g_steal_pointer (&fused);
-          *fused_only = TRUE;
-          return TRUE;
-        }
-    }
-  return nd_graph_load_weights (*training, set, error);
+  g_mutex_lock (&sh->lock);
+  newer = sh->generation > generation || sh->quit;
+  g_mutex_unlock (&sh->lock);
+  if (newer)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                         _("A newer configuration replaced this one"));
+  return newer;
 }
 
 static gboolean
-build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError **error)
+build_new (const NdInferenceConfig *cfg, const Base *base, const char *block, Serving *next,
+           Shared *sh, GError **error)
 {
   g_autoptr(NdGraph) training = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -186,7 +193,7 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
   else
     {
       training = nd_model_build (&next->spec, error);
-      if (training == NULL)
+      if (training == NULL || superseded (sh, next->generation, error))
         return FALSE;
       g_debug ("build: graph %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
       if (same_weights && same_spec_but (&base->spec, &next->spec, TRUE))
@@ -194,22 +201,17 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
           /* A new resolution changes shapes, not weights: copy them over. */
           g_autoptr(NdWeightSet) set = nd_graph_dup_weights (base->training);
 
-          if (!load_set (&training, set, &next->fused_only, error))
+          if (!_nd_inference_load_set (&training, set, &next->fused_only, error))
             return FALSE;
         }
       else if (cfg->weights_path != NULL)
         {
-          g_autoptr(NdWeightSet) set = read_weights (cfg, error);
-
-          if (set == NULL)
+          if (superseded (sh, next->generation, error)
+              || !_nd_inference_load_file (cfg, &training, &next->fused_only,
+                                           &next->weights_status, &next->weights_detail,
+                                           error))
             return FALSE;
-          if (!load_set (&training, set, &next->fused_only, error))
-            {
-              g_autofree char *file = g_path_get_basename (cfg->weights_path);
-
-              g_prefix_error (error, "%s: ", file);
-              return FALSE;
-            }
+          next->random_weights = next->weights_status == ND_WEIGHTS_RANDOM;
         }
       else
         nd_model_init_random (training, RANDOM_SEED);
@@ -223,6 +225,8 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
                      "form is not available for them"));
       return FALSE;
     }
+  if (superseded (sh, next->generation, error))
+    return FALSE;
   if (next->fused_only)
     next->graph = nd_graph_ref (training);
   else if (cfg->fused)
@@ -243,7 +247,10 @@ build_new (const NdInferenceConfig *cfg, const Base *base, Serving *next, GError
   /* The CPU backend refuses fp16, so the switch's state, kept while it is there, is not
    * sent; nor to a device without 16-bit storage (the window greys the switch out). */
   next->fp16 = cfg->fp16 && next->backend->fp16_storage;
-  next->plan = prepare (next->backend, next->graph, next->fp16, error);
+  if (superseded (sh, next->generation, error))
+    return FALSE;
+  next->plan = prepare (next->backend, next->graph, next->fp16, block, error);
+  next->plan_block = g_strdup (block);
   if (next->plan == NULL)
     return FALSE;
   next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
@@ -272,8 +279,24 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
   cur->plan = cur->alt_plan;
   cur->alt_graph = graph;
   cur->alt_plan = plan;
+  {
+    char *block = cur->plan_block;
+
+    cur->plan_block = cur->alt_block;
+    cur->alt_block = block;
+  }
   cur->prepare_ms = 0;
   return TRUE;
+}
+
+/* A rebuild frees large buffers (plans, weights, captures) that glibc's allocator would keep
+ * mapped: give them back, so RSS follows the model in use. */
+static void
+trim_heap (void)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
 }
 
 typedef struct
@@ -283,6 +306,7 @@ typedef struct
   guint64            generation;
   gint64             request_time;
   Base               base;
+  char              *capture_block;   /* what the views show: the new plan captures it */
 } BuildJob;
 
 static gpointer
@@ -295,10 +319,15 @@ builder (gpointer data)
 
   next->generation = job->generation;
   next->request_time = job->request_time;
-  if (!build_new (&job->config, &job->base, next, &error))
+  if (!build_new (&job->config, &job->base, job->capture_block, next, sh, &error))
     {
-      _nd_inference_post (sh, NULL, 0, job->generation, error->message);
+      /* A build stopped for a newer request is not an error anyone needs to see. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _nd_inference_post (sh, NULL, 0, job->generation, error->message);
+      else
+        g_atomic_int_inc (&sh->n_cancelled);
       g_clear_pointer (&next, serving_free);
+      trim_heap ();
     }
   g_mutex_lock (&sh->lock);
   if (next != NULL)
@@ -313,56 +342,135 @@ builder (gpointer data)
   nd_inference_config_clear (&job->config);
   g_clear_pointer (&job->base.training, nd_graph_unref);
   g_free (job->base.weights_path);
+  g_free (job->capture_block);
   g_free (job);
   _nd_inference_shared_unref (sh);
   return NULL;
 }
 
-/* The measured difference of each block's output between the fused and the training form,
- * run once per plan on the current input (the other form is built here, off the first
- * result's path). */
-static GHashTable *
-measure_block_diff (Serving *s, const NdTensor *input)
+/* The difference of each block's output between the fused and the training form, both run
+ * here on the same input tensor (the serving plan's captures from an earlier frame would
+ * compare two different pictures). The other form's plan is kept for a quick switch back.
+ * FALSE with @error when either form cannot run: the window says so instead of an empty
+ * table. */
+static gboolean
+measure_block_diff (Serving *s, const NdTensor *input, GError **error)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(NdGraph) other_graph = NULL;
   g_autoptr(NdPlan) plan = NULL;
-  GHashTable *diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) rel = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GPtrArray) stats = NULL;
+  g_autoptr(NdPlan) full = NULL;   /* the serving form, every block captured */
+  NdPlan *fused_plan, *train_plan;
+  double max_abs, max_rel;
 
-  /* Deploy-form weights have no training form to compare with. */
+  /* Deploy-form weights have no training form to compare with: an empty table says so. */
   if (s->fused_only)
-    return diff;
-  other_graph = s->graph->fused ? nd_graph_ref (s->training)
-                                 : nd_fuse_graph (s->training, &error);
-  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, &error) : NULL;
-  stats = nd_graph_block_stats (s->graph);
-  if (plan == NULL || !nd_plan_run (plan, input, &error))
     {
-      g_debug ("No fused-vs-unfused difference: %s", error ? error->message : "");
-      return diff;
+      s->block_diff = g_steal_pointer (&diff);
+      return TRUE;
     }
+  other_graph = s->graph->fused ? nd_graph_ref (s->training)
+                                 : nd_fuse_graph (s->training, error);
+  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, NULL, error) : NULL;
+  full = plan ? prepare (s->backend, s->graph, s->fp16, NULL, error) : NULL;
+  if (full == NULL || !nd_plan_run (plan, input, error) || !nd_plan_run (full, input, error))
+    return FALSE;
+  stats = nd_graph_block_stats (s->graph);
   for (guint b = 0; b < stats->len; b++)
     {
       const NdBlockStats *st = g_ptr_array_index (stats, b);
       int other = _nd_inference_block_last_node (other_graph, st->block);
-      NdTensor *a = s->plan->captured[st->last_node];
+      NdTensor *a = full->captured[st->last_node];
       NdTensor *t = other > 0 ? plan->captured[other] : NULL;
-      double max_abs, max_rel;
 
-      if (a != NULL && t != NULL && nd_tensor_compare (a, t, &max_abs, &max_rel))
-        g_hash_table_insert (diff, g_strdup (st->block), g_memdup2 (&max_abs, sizeof max_abs));
+      /* relative to the training form's output, as `nondeep-cli verify` */
+      if (a != NULL && t != NULL
+          && nd_tensor_compare (s->graph->fused ? a : t, s->graph->fused ? t : a, &max_abs,
+                                &max_rel))
+        {
+          g_hash_table_insert (diff, g_strdup (st->block), g_memdup2 (&max_abs, sizeof max_abs));
+          g_hash_table_insert (rel, g_strdup (st->block), g_memdup2 (&max_rel, sizeof max_rel));
+        }
     }
+  fused_plan = s->graph->fused ? full : plan;
+  train_plan = s->graph->fused ? plan : full;
+  if (!nd_tensor_compare (fused_plan->output, train_plan->output, &max_abs, &s->logits_rel))
+    s->logits_rel = NAN;
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   s->alt_graph = g_steal_pointer (&other_graph);
   s->alt_plan = g_steal_pointer (&plan);
-  return diff;
+  g_clear_pointer (&s->alt_block, g_free);   /* NULL: it captures every block */
+  s->block_diff = g_steal_pointer (&diff);
+  s->block_rel = g_steal_pointer (&rel);
+  return TRUE;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Median and interquartile range of the serving plan's last warm runs (the cold run apart). */
+static void
+latency_stats (const Serving *s, NdInferenceResult *r)
+{
+  int n = MIN (s->n_latency, LATENCY_WINDOW);
+  double v[LATENCY_WINDOW];
+
+  r->n_latency = n;
+  if (n == 0)
+    {
+      r->latency_ms = NAN;
+      r->latency_spread_ms = NAN;
+      return;
+    }
+  memcpy (v, s->latency, sizeof (double) * n);
+  qsort (v, n, sizeof (double), cmp_double);
+  r->latency_ms = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  r->latency_spread_ms = v[(3 * (n - 1)) / 4] - v[(n - 1) / 4];
+  /* per op, as `nondeep-cli bench` lists them */
+  r->op_median_ms = g_new0 (double, s->plan->n_nodes);
+  for (int k = 0; k < s->plan->n_nodes && s->op_hist != NULL; k++)
+    {
+      for (int i = 0; i < n; i++)
+        v[i] = s->op_hist[(gsize) i * s->plan->n_nodes + k];
+      qsort (v, n, sizeof (double), cmp_double);
+      r->op_median_ms[k] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+  r->op_algo = g_new0 (char *, s->plan->n_nodes + 1);
+  for (int k = 0; k < s->plan->n_nodes; k++)
+    r->op_algo[k] = g_strdup (s->plan->op_algo && s->plan->op_algo[k] ? s->plan->op_algo[k]
+                                                                       : "");
+}
+
+/* Whether node @i's output is one the views of @block read: the block's own nodes and the
+ * SE gate inputs of its gates. NULL: every block. */
+static gboolean
+wanted (const NdGraph *graph, int i, const char *block)
+{
+  const NdNode *n = nd_graph_node (graph, i);
+
+  if (block == NULL || g_strcmp0 (n->block ? n->block : n->name, block) == 0)
+    return TRUE;
+  for (int k = i + 1; k < nd_graph_n_nodes (graph); k++)
+    {
+      const NdNode *g = nd_graph_node (graph, k);
+
+      if (g->op == ND_OP_GATE && g->inputs[1] == i && g_strcmp0 (g->block, block) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static NdInferenceResult *
 collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
-         guint64 image_serial)
+         guint64 image_serial, const char *want_block)
 {
   NdInferenceResult *r = g_atomic_rc_box_new0 (NdInferenceResult);
   NdPlan *plan = s->plan;
@@ -387,18 +495,26 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   r->op_ms = g_memdup2 (plan->op_ms, sizeof (double) * plan->n_nodes);
   r->total_ms = plan->total_ms;
   r->cold_ms = s->cold_ms;
+  latency_stats (s, r);
+  r->weights_status = s->weights_status;
+  r->weights_detail = g_strdup (s->weights_detail);
   r->prepare_ms = s->prepare_ms;
   r->random_weights = s->random_weights;
   r->fused_only = s->fused_only;
   r->input_text = g_strdup (s->input_text);
   r->captured = g_new0 (NdTensor *, plan->n_nodes);
   /* Copies: a backend may refill its capture buffers in place on the next run while the main
-   * thread still draws this result. */
+   * thread still draws this result. Only the block asked for, when one is: copying every
+   * block's maps of a 224-px model (tens of MB a run) slowed the live rate. */
   for (int i = 0; i < plan->n_nodes; i++)
-    if (plan->captured[i] != NULL)
+    if (plan->captured[i] != NULL && wanted (s->graph, i, want_block))
       r->captured[i] = nd_tensor_copy (plan->captured[i]);
   if (s->block_diff != NULL)
     r->block_diff = g_hash_table_ref (s->block_diff);
+  if (s->block_rel != NULL)
+    r->block_rel = g_hash_table_ref (s->block_rel);
+  r->logits_rel = s->block_rel != NULL ? s->logits_rel : NAN;
+  r->diff_error = g_strdup (s->diff_error);
   r->logits = nd_tensor_copy (plan->output);
   r->input = nd_tensor_copy (input);
 
@@ -408,13 +524,15 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
     max = MAX (max, r->logits->data[c]);
   for (int c = 0; c < classes; c++)
     sum += prob[c] = expf (r->logits->data[c] - max);
+  /* Ranked by logit, as `nondeep-cli run`: probabilities that underflow to 0 (large logits
+   * of random weights) would otherwise tie. */
   r->n_top = MIN (5, classes);
   for (int k = 0; k < r->n_top; k++)
     {
       int best = -1;
 
       for (int c = 0; c < classes; c++)
-        if (prob[c] >= 0 && (best < 0 || prob[c] > prob[best]))
+        if (prob[c] >= 0 && (best < 0 || r->logits->data[c] > r->logits->data[best]))
           best = c;
       r->top_class[k] = best;
       r->top_prob[k] = (float) (prob[best] / sum);
@@ -467,6 +585,105 @@ make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **erro
   return nd_preprocess_image (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &pp, error);
 }
 
+/* The views show another block than the serving plan captures: the same graph prepared again
+ * with that block's captures (a click's cost, not every frame's). FALSE: no plan left. */
+static gboolean
+capture_follows (Shared *sh, Serving *cur)
+{
+  g_autofree char *want = NULL;
+  g_autoptr(GError) error = NULL;
+  NdPlan *plan;
+
+  g_mutex_lock (&sh->lock);
+  want = g_strdup (sh->capture_block);
+  g_mutex_unlock (&sh->lock);
+  if (g_strcmp0 (want, cur->plan_block) == 0)
+    return TRUE;
+  plan = prepare (cur->backend, cur->graph, cur->fp16, want, &error);
+  if (plan == NULL)
+    {
+      _nd_inference_post (sh, NULL, 0, cur->generation, error->message);
+      g_clear_pointer (&cur->plan, nd_plan_free);
+      return FALSE;
+    }
+  nd_plan_free (cur->plan);
+  cur->plan = plan;
+  g_free (cur->plan_block);
+  cur->plan_block = g_steal_pointer (&want);
+  return TRUE;
+}
+
+/* Hands @cfg to a builder thread (after the previous one has finished: it stops early when
+ * superseded); returns the new thread. */
+static GThread *
+start_build (Shared *sh, const NdInferenceConfig *cfg, guint64 gen, gint64 req,
+             const Serving *cur, GThread *previous)
+{
+  BuildJob *job = g_new0 (BuildJob, 1);
+
+  job->shared = g_atomic_rc_box_acquire (sh);
+  nd_inference_config_copy (&job->config, cfg);
+  job->generation = gen;
+  job->request_time = req;
+  job->base.training = cur->training ? nd_graph_ref (cur->training) : NULL;
+  job->base.spec = cur->spec;
+  job->base.weights_path = g_strdup (cur->weights_path);
+  job->base.fused_only = cur->fused_only;
+  g_mutex_lock (&sh->lock);
+  job->capture_block = g_strdup (sh->capture_block);
+  g_mutex_unlock (&sh->lock);
+  if (previous != NULL)
+    g_thread_join (previous);
+  g_mutex_lock (&sh->lock);
+  sh->building = TRUE;
+  g_mutex_unlock (&sh->lock);
+  return g_thread_new ("nd-build", builder, job);
+}
+
+/* The fused-vs-unfused difference, once per plan, a short while after it started serving and
+ * not while a newer one is coming (it runs a second plan). */
+static void
+maybe_measure_diff (Shared *sh, Serving *cur, const NdTensor *input)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean defer;
+
+  g_mutex_lock (&sh->lock);
+  defer = sh->building || sh->config_pending;
+  g_mutex_unlock (&sh->lock);
+  if (!cur->diff_pending || defer || g_get_monotonic_time () < cur->diff_after)
+    return;
+  if (!measure_block_diff (cur, input, &error))
+    {
+      g_free (cur->diff_error);
+      cur->diff_error = g_strdup_printf (_("The fused-vs-unfused difference could not be "
+                                           "measured: %s"), error->message);
+    }
+  cur->diff_pending = FALSE;
+}
+
+/* The cold run of a plan apart; warm runs into the latency window with their per-op times. */
+static void
+record_run (Serving *cur, gboolean rebuilt)
+{
+  int slot;
+
+  if (rebuilt)
+    {
+      cur->cold_ms = cur->plan->total_ms;
+      cur->diff_after = g_get_monotonic_time () + DIFF_DELAY_US;
+      cur->n_latency = 0;
+      g_clear_pointer (&cur->op_hist, g_free);   /* a swap changes the ops */
+      return;
+    }
+  slot = cur->n_latency++ % LATENCY_WINDOW;
+  cur->latency[slot] = cur->plan->total_ms;
+  if (cur->op_hist == NULL)
+    cur->op_hist = g_new0 (double, (gsize) LATENCY_WINDOW * cur->plan->n_nodes);
+  memcpy (cur->op_hist + (gsize) slot * cur->plan->n_nodes, cur->plan->op_ms,
+          sizeof (double) * cur->plan->n_nodes);
+}
+
 /* The runner: runs the serving plan on the newest input, installs what the builder made, and
  * hands every config that is not a plain fused/unfused swap to a builder thread, so the old
  * plan keeps serving while the new one is built. */
@@ -480,13 +697,13 @@ _nd_inference_worker (gpointer data)
   guint64 iserial = 0;
   NdTensor *input = NULL;
   gboolean input_dirty = TRUE;
-  guint64 serial = 0;
+  guint64 serial = 0, images_run = 0, last_run_serial = 0;
   GThread *build_thread = NULL;
 
   for (;;)
     {
       NdInferenceConfig cfg = { 0 };
-      gboolean have_cfg = FALSE, rebuilt = FALSE, defer_diff;
+      gboolean have_cfg = FALSE, rebuilt = FALSE;
       Serving *ready = NULL;
       guint64 gen = 0;
       gint64 req = 0;
@@ -500,6 +717,8 @@ _nd_inference_worker (gpointer data)
 
           if (sh->quit || (sh->config_pending && !sh->building) || sh->image_pending
               || sh->ready != NULL || (cur.plan != NULL && sh->live)
+              || (cur.plan != NULL && image != NULL
+                  && (cur.n_latency < LATENCY_MIN_RUNS || sh->rerun))
               || (diff_waits && g_get_monotonic_time () >= cur.diff_after))
             break;
           /* The difference measurement (a second plan, seconds on a big model) starts after
@@ -514,6 +733,7 @@ _nd_inference_worker (gpointer data)
           g_mutex_unlock (&sh->lock);
           break;
         }
+      sh->rerun = FALSE;
       if (sh->ready != NULL)
         {
           ready = g_steal_pointer (&sh->ready);
@@ -550,6 +770,7 @@ _nd_inference_worker (gpointer data)
           g_free (ready);
           rebuilt = TRUE;
           input_dirty = TRUE;
+          trim_heap ();
         }
       if (have_cfg)
         {
@@ -560,27 +781,12 @@ _nd_inference_worker (gpointer data)
               rebuilt = TRUE;
             }
           else
-            {
-              BuildJob *job = g_new0 (BuildJob, 1);
-
-              job->shared = g_atomic_rc_box_acquire (sh);
-              nd_inference_config_copy (&job->config, &cfg);
-              job->generation = gen;
-              job->request_time = req;
-              job->base.training = cur.training ? nd_graph_ref (cur.training) : NULL;
-              job->base.spec = cur.spec;
-              job->base.weights_path = g_strdup (cur.weights_path);
-              job->base.fused_only = cur.fused_only;
-              if (build_thread != NULL)
-                g_thread_join (build_thread);
-              g_mutex_lock (&sh->lock);
-              sh->building = TRUE;
-              g_mutex_unlock (&sh->lock);
-              build_thread = g_thread_new ("nd-build", builder, job);
-            }
+            build_thread = start_build (sh, &cfg, gen, req, &cur, build_thread);
           nd_inference_config_clear (&cfg);
         }
       if (cur.plan == NULL || image == NULL)
+        continue;
+      if (!capture_follows (sh, &cur))
         continue;
 
       if (input_dirty)
@@ -596,16 +802,8 @@ _nd_inference_worker (gpointer data)
           input_dirty = FALSE;
         }
 
-      /* The difference measurement runs a second plan: not while a newer one is coming. */
-      g_mutex_lock (&sh->lock);
-      defer_diff = sh->building || sh->config_pending;
-      g_mutex_unlock (&sh->lock);
-      if (!rebuilt && cur.diff_pending && !defer_diff
-          && g_get_monotonic_time () >= cur.diff_after)
-        {
-          cur.block_diff = measure_block_diff (&cur, input);
-          cur.diff_pending = FALSE;
-        }
+      if (!rebuilt)
+        maybe_measure_diff (sh, &cur, input);
       if (!nd_plan_run (cur.plan, input, &error))
         {
           _nd_inference_post (sh, NULL, 0, cur.generation, error->message);
@@ -614,15 +812,23 @@ _nd_inference_worker (gpointer data)
           g_clear_pointer (&cur.plan, nd_plan_free);
           continue;
         }
-      if (rebuilt)
-        {
-          cur.cold_ms = cur.plan->total_ms;
-          cur.diff_after = g_get_monotonic_time () + DIFF_DELAY_US;
-        }
+      record_run (&cur, rebuilt);
       serial++;
+      if (iserial != last_run_serial)
+        images_run++, last_run_serial = iserial;
       g_atomic_int_inc (&sh->n_runs);
-      _nd_inference_post (sh, collect (&cur, serial, rebuilt, input, iserial),
-                          rebuilt ? cur.request_time : 0, cur.generation, NULL);
+      {
+        g_autofree char *want = NULL;
+        NdInferenceResult *r;
+
+        g_mutex_lock (&sh->lock);
+        want = g_strdup (sh->capture_block);
+        g_mutex_unlock (&sh->lock);
+        r = collect (&cur, serial, rebuilt, input, iserial, want);
+
+        r->images_run = images_run;
+        _nd_inference_post (sh, r, rebuilt ? cur.request_time : 0, cur.generation, NULL);
+      }
     }
 
   if (build_thread != NULL)

@@ -4,6 +4,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <glib/gi18n.h>
 
@@ -88,22 +91,40 @@ nd_inference_result_get_n_alive (void)
   return g_atomic_int_get (&n_alive_results);
 }
 
+/* Freeing more than this gives the pages back to the system (see trim_heap in the worker). */
+#define TRIM_BYTES (64 << 20)
+
 static void
 result_clear (NdInferenceResult *r)
 {
+  gint64 bytes = 0;
+
   g_atomic_int_add (&n_alive_results, -1);
   if (r->captured != NULL)
     for (int i = 0; i < r->n_nodes; i++)
-      g_clear_pointer (&r->captured[i], nd_tensor_unref);
+      {
+        if (r->captured[i] != NULL)
+          bytes += r->captured[i]->numel * (gint64) sizeof (float);
+        g_clear_pointer (&r->captured[i], nd_tensor_unref);
+      }
   g_free (r->captured);
   g_free (r->op_ms);
   g_free (r->backend);
   g_free (r->input_text);
   g_clear_pointer (&r->block_diff, g_hash_table_unref);
+  g_clear_pointer (&r->block_rel, g_hash_table_unref);
+  g_free (r->diff_error);
+  g_free (r->weights_detail);
+  g_free (r->op_median_ms);
+  g_strfreev (r->op_algo);
   g_clear_pointer (&r->logits, nd_tensor_unref);
   g_clear_pointer (&r->input, nd_tensor_unref);
   g_clear_pointer (&r->graph, nd_graph_unref);
   g_clear_pointer (&r->training, nd_graph_unref);
+#ifdef __GLIBC__
+  if (bytes > TRIM_BYTES)
+    malloc_trim (0);
+#endif
 }
 
 NdInferenceResult *
@@ -180,6 +201,8 @@ struct _NdInference
   GObject  parent_instance;
   Shared  *shared;
   GThread *thread;
+  double   knob_ms;          /* of the newest rebuilt result delivered … */
+  guint64  knob_generation;  /* … and its generation */
 };
 
 G_DEFINE_FINAL_TYPE (NdInference, nd_inference, G_TYPE_OBJECT)
@@ -194,6 +217,7 @@ shared_clear (Shared *sh)
   g_cond_clear (&sh->cond);
   nd_inference_config_clear (&sh->config);
   g_clear_pointer (&sh->image, g_bytes_unref);
+  g_free (sh->capture_block);
   g_main_context_unref (sh->context);
 }
 
@@ -243,7 +267,14 @@ deliver_cb (gpointer data)
   if (result != NULL)
     {
       if (result->rebuilt && d->request_time > 0)
-        result->knob_to_result_ms = (g_get_monotonic_time () - d->request_time) / 1000.0;
+        {
+          result->knob_to_result_ms = (g_get_monotonic_time () - d->request_time) / 1000.0;
+          self->knob_ms = result->knob_to_result_ms;
+          self->knob_generation = result->generation;
+        }
+      /* later results of the same plan carry the time its first one took */
+      else if (result->generation == self->knob_generation)
+        result->knob_to_result_ms = self->knob_ms;
       g_signal_emit (self, signals[SIGNAL_RESULT], 0, result);
     }
   else
@@ -415,6 +446,37 @@ nd_inference_set_live (NdInference *self, gboolean live)
   self->shared->live = live;
   g_cond_signal (&self->shared->cond);
   g_mutex_unlock (&self->shared->lock);
+}
+
+void
+nd_inference_set_capture_block (NdInference *self, const char *block)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+  g_mutex_lock (&self->shared->lock);
+  g_free (self->shared->capture_block);
+  self->shared->capture_block = g_strdup (block);
+  self->shared->rerun = TRUE;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+}
+
+guint
+nd_inference_get_n_cancelled (NdInference *self)
+{
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  return (guint) g_atomic_int_get (&self->shared->n_cancelled);
+}
+
+guint64
+nd_inference_get_image_serial (NdInference *self)
+{
+  guint64 serial;
+
+  g_return_val_if_fail (ND_IS_INFERENCE (self), 0);
+  g_mutex_lock (&self->shared->lock);
+  serial = self->shared->image_serial;
+  g_mutex_unlock (&self->shared->lock);
+  return serial;
 }
 
 guint64

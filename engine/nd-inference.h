@@ -31,7 +31,18 @@ typedef struct
   int      classes;        /* 0: preset */
   int      in_channels;    /* 0: preset; 1 for Fashion-MNIST models */
   char    *preprocess;     /* gray models: the weights' input transform (NdWeightsInfo), or NULL */
+  gboolean weights_adapt;  /* a knob was turned on @weights_path: when they no longer fit,
+                            * keep the tensors that do or use random weights (the result
+                            * says which) instead of failing */
 } NdInferenceConfig;
+
+/* How the weights file of the config went into the plan. */
+typedef enum
+{
+  ND_WEIGHTS_LOADED,       /* every tensor, or no file (random weights) */
+  ND_WEIGHTS_SUBSET,       /* a knob turned: the tensors the new shape takes, all it needs */
+  ND_WEIGHTS_RANDOM,       /* a knob turned: they no longer fit, random weights instead */
+} NdWeightsStatus;
 
 void nd_inference_config_copy  (NdInferenceConfig       *dst,
                                 const NdInferenceConfig *src);
@@ -47,6 +58,8 @@ typedef struct
   guint64      generation;     /* the config generation that built the plan */
   guint64      serial;         /* runs since start */
   guint64      image_serial;   /* what nd_inference_set_image () returned for its input */
+  guint64      images_run;     /* distinct images run since start, this one included: a
+                                * camera's classified frames, however many results coalesced */
   gboolean     rebuilt;        /* first result of a new plan */
   NdGraph     *graph;          /* the graph that ran (fused or training form) */
   NdGraph     *training;       /* its training form, same weights (for kernel steps); the
@@ -59,9 +72,21 @@ typedef struct
   double       total_ms;       /* warm run */
   double       cold_ms;        /* the first run of this plan */
   double       prepare_ms;     /* building graph + plan */
-  double       knob_to_result_ms; /* config request → this result (rebuilt results only) */
-  NdTensor   **captured;       /* [n_nodes]: block outputs and SE gate inputs */
-  GHashTable  *block_diff;     /* block → double* max |fused − unfused|; NULL until measured */
+  double       knob_to_result_ms; /* config request → the first result of this plan */
+  NdTensor   **captured;       /* [n_nodes]: block outputs and SE gate inputs (of the capture
+                                * block only, when one is set) */
+  GHashTable  *block_diff;     /* block → double* max |fused − unfused|; NULL until measured
+                                * (both forms run on this plan's input, the same tensor) */
+  GHashTable  *block_rel;      /* block → double* that over max |training form| (as verify) */
+  double       logits_rel;     /* the same for the logits; NAN until measured */
+  char        *diff_error;     /* why the difference could not be measured, or NULL */
+  double       latency_ms;     /* median of the plan's last @n_latency warm runs */
+  double       latency_spread_ms; /* their interquartile range */
+  int          n_latency;
+  double      *op_median_ms;   /* [n_nodes] per-op median over the same runs, or NULL */
+  char       **op_algo;        /* [n_nodes] the backend's algorithm per op, or NULL */
+  NdWeightsStatus weights_status;
+  char        *weights_detail; /* the loader's message when not every tensor fitted */
   NdTensor    *logits;         /* [1, classes] */
   NdTensor    *input;          /* the preprocessed input [1, C, H, W] */
   int          top_class[5];
@@ -110,6 +135,14 @@ guint64      nd_inference_set_image   (NdInference *self,
 void         nd_inference_set_live    (NdInference *self,
                                        gboolean     live);
 guint64      nd_inference_get_n_runs  (NdInference *self);
+/* Results from now on carry the captured maps of @block only (its nodes and its SE gates'
+ * inputs), what a view of that block reads; NULL (the default): every block's. */
+void         nd_inference_set_capture_block (NdInference *self,
+                                             const char  *block);
+/* Builds stopped part-way because a newer request came (tests, diagnostics). */
+guint        nd_inference_get_n_cancelled (NdInference *self);
+/* The serial of the newest image handed in (0: none yet); safe from any thread. */
+guint64      nd_inference_get_image_serial (NdInference *self);
 /* Stops and joins the worker; later results are dropped. Called by dispose too. */
 void         nd_inference_shutdown    (NdInference *self);
 

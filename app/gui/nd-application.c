@@ -13,9 +13,9 @@ struct _NdApplication
   AdwApplication  parent_instance;
   char           *model, *blocks, *backend, *weights, *image, *select, *view, *screenshot;
   char           *camera;
-  int             streams, resolution;
-  double          width, lambda;
-  gboolean        fused, unfused, fp16;
+  int             streams, resolution, classes;
+  double          width, lambda, measure;
+  gboolean        fused, unfused, fp16, json;
 };
 
 G_DEFINE_FINAL_TYPE (NdApplication, nd_application, ADW_TYPE_APPLICATION)
@@ -41,7 +41,16 @@ nd_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_variant_dict_lookup (options, "view", "s", &self->view);
   g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot);
   g_variant_dict_lookup (options, "camera", "s", &self->camera);
-  if (self->screenshot != NULL)
+  g_variant_dict_lookup (options, "classes", "i", &self->classes);
+  g_variant_dict_lookup (options, "measure", "d", &self->measure);
+  g_variant_dict_lookup (options, "json", "b", &self->json);
+  if (self->measure < 0 || (self->measure > 0 && !self->json))
+    {
+      /* the JSON object is the only output there is; keep the door open for others */
+      g_printerr ("%s\n", _("--measure takes a positive number of seconds and --json"));
+      return 2;
+    }
+  if (self->screenshot != NULL || self->measure > 0)
     /* A one-shot render must not hand its work to a running instance. */
     g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
   return -1;
@@ -58,7 +67,8 @@ nd_application_activate (GApplication *app)
     .fused = self->fused, .fused_set = self->fused || self->unfused,
     .backend = self->backend, .weights = self->weights, .image = self->image,
     .select = self->select, .view = self->view, .screenshot = self->screenshot,
-    .camera = self->camera, .fp16 = self->fp16,
+    .camera = self->camera, .fp16 = self->fp16, .classes = self->classes,
+    .measure = self->measure,
   };
 
   if (window == NULL)
@@ -218,6 +228,12 @@ nd_application_init (NdApplication *self)
     { "camera", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Start on the camera: auto, test-pattern[:PATTERN[:FRAMES]] or /dev/videoN"),
       N_("SOURCE") },
+    { "classes", 0, 0, G_OPTION_ARG_INT, NULL, N_("Number of classes"), N_("K") },
+    { "measure", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
+      N_("Run the window this many seconds, then print its rates, latency, drawing time and "
+         "memory as one JSON object (with --json) and exit"), N_("SECONDS") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Machine-readable output (with --measure)"),
+      NULL },
     { NULL }
   };
 

@@ -2,11 +2,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 
 #include "nd-latency-panel.h"
+#include "nd-op-table.h"
 #include "nd-render-latency.h"
 
 #define MAX_HISTORY 64
@@ -17,11 +19,13 @@ struct _NdLatencyPanel
   GtkWidget         *box;
   GtkWidget         *summary;
   GtkWidget         *area;
+  GtkWidget         *ops;
   NdInferenceResult *result;
   NdLatencySample    history[MAX_HISTORY];
   int                n_history;
   guint64            sampled_generation;
   double             last_knob_ms;
+  gboolean           sharing;
   NdRenderStyle      style;
 };
 
@@ -38,7 +42,8 @@ draw (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
     {
       d.graph = self->result->graph;
       d.op_ms = self->result->op_ms;
-      d.total_ms = self->result->total_ms;
+      d.total_ms = isfinite (self->result->latency_ms) ? self->result->latency_ms
+                                                       : self->result->total_ms;
       d.prepare_ms = self->result->prepare_ms;
     }
   d.history = self->history;
@@ -87,6 +92,10 @@ nd_latency_panel_init (NdLatencyPanel *self)
   gtk_widget_set_vexpand (self->area, TRUE);
   gtk_widget_set_size_request (self->area, 300, 150);
   gtk_box_append (GTK_BOX (self->box), self->area);
+  self->ops = nd_op_table_new ();
+  gtk_widget_set_size_request (self->ops, 300, 160);
+  gtk_widget_set_vexpand (self->ops, TRUE);
+  gtk_box_append (GTK_BOX (self->box), self->ops);
 }
 
 GtkWidget *
@@ -109,7 +118,9 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
   self->result = result;
   if (result->rebuilt)
     self->last_knob_ms = result->knob_to_result_ms;
-  /* One history sample per configuration: its first warm run. */
+  /* One history sample per configuration: the median of its warm runs so far. */
+  else if (result->generation == self->sampled_generation && self->n_history > 0)
+    self->history[self->n_history - 1].ms = result->latency_ms;
   else if (result->generation != self->sampled_generation)
     {
       if (self->n_history == MAX_HISTORY)
@@ -117,7 +128,7 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
           memmove (self->history, self->history + 1, sizeof self->history[0] * (MAX_HISTORY - 1));
           self->n_history--;
         }
-      self->history[self->n_history++] = (NdLatencySample) { result->total_ms,
+      self->history[self->n_history++] = (NdLatencySample) { result->latency_ms,
                                                              result->graph->fused,
                                                              result->cold_ms };
       self->sampled_generation = result->generation;
@@ -125,12 +136,51 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
   /* The fp16 switch is a latency knob too: say which storage these times are for. */
   form = g_strdup_printf ("%s%s%s", result->graph->fused ? _("fused") : _("unfused"),
                           result->fp16 ? " · " : "", result->fp16 ? _("fp16 storage") : "");
-  text = g_strdup_printf (_("%s · warm %.1f ms · cold %.1f ms · plan %.0f ms · knob → result "
-                            "%.0f ms"),
-                          form, result->total_ms, result->cold_ms, result->prepare_ms,
-                          self->last_knob_ms);
+  if (result->n_latency > 0)
+    /* translators: median latency over N warm runs, its interquartile range, then the first
+     * (cold) run of the plan apart, the plan's build time and knob-to-result time */
+    text = g_strdup_printf (_("%s · warm median %.2f ms (IQR %.2f ms, %d runs) · cold %.1f ms · "
+                              "plan %.0f ms · knob → result %.0f ms%s"),
+                            form, result->latency_ms, result->latency_spread_ms,
+                            result->n_latency, result->cold_ms, result->prepare_ms,
+                            self->last_knob_ms,
+                            self->sharing ? _(" · sharing the cores with drawing") : "");
+  else
+    text = g_strdup_printf (_("%s · warm: measuring · cold %.1f ms · plan %.0f ms · knob → "
+                              "result %.0f ms"),
+                            form, result->cold_ms, result->prepare_ms, self->last_knob_ms);
   gtk_label_set_text (GTK_LABEL (self->summary), text);
+  nd_op_table_set_result (ND_OP_TABLE (self->ops), result);
   gtk_widget_queue_draw (self->area);
+}
+
+void
+nd_latency_panel_set_busy (NdLatencyPanel *self, gboolean busy)
+{
+  g_return_if_fail (ND_IS_LATENCY_PANEL (self));
+  if (busy)
+    gtk_label_set_text (GTK_LABEL (self->summary), _("Building the model…"));
+}
+
+void
+nd_latency_panel_set_sharing (NdLatencyPanel *self, gboolean sharing)
+{
+  g_return_if_fail (ND_IS_LATENCY_PANEL (self));
+  self->sharing = sharing;
+}
+
+NdOpTable *
+nd_latency_panel_get_op_table (NdLatencyPanel *self)
+{
+  g_return_val_if_fail (ND_IS_LATENCY_PANEL (self), NULL);
+  return ND_OP_TABLE (self->ops);
+}
+
+const char *
+nd_latency_panel_get_summary (NdLatencyPanel *self)
+{
+  g_return_val_if_fail (ND_IS_LATENCY_PANEL (self), NULL);
+  return gtk_label_get_text (GTK_LABEL (self->summary));
 }
 
 int

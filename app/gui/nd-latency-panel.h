@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "nd-inference.h"
+#include "nd-op-table.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,16 @@ G_DECLARE_FINAL_TYPE (NdLatencyPanel, nd_latency_panel, ND, LATENCY_PANEL, GtkWi
 GtkWidget *nd_latency_panel_new          (void);
 void       nd_latency_panel_add_result   (NdLatencyPanel    *self,
                                           NdInferenceResult *result);
+/* While a newer model is built: no number of the one being replaced in the summary. */
+void       nd_latency_panel_set_busy     (NdLatencyPanel    *self,
+                                          gboolean           busy);
+/* Whether inference runs continuously next to drawing (camera, live): the summary says the
+ * times share the cores with it. */
+void       nd_latency_panel_set_sharing  (NdLatencyPanel    *self,
+                                          gboolean           sharing);
+NdOpTable *nd_latency_panel_get_op_table (NdLatencyPanel  *self);
+/* The summary line (tests). */
+const char *nd_latency_panel_get_summary (NdLatencyPanel    *self);
 /* Samples in the history plot. */
 int        nd_latency_panel_get_n_history (NdLatencyPanel   *self);
 

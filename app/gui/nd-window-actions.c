@@ -29,8 +29,8 @@ apply_knobs (NdInferenceConfig *c, const NdKnobs *k)
   c->in_channels = k->set & ND_KNOB_IN_CHANNELS ? k->in_channels : 0;
 }
 
-static void
-set_title (NdWindow *self, const char *weights_path)
+void
+_nd_window_set_weights_title (NdWindow *self, const char *weights_path)
 {
   g_autofree char *base = weights_path ? g_path_get_basename (weights_path) : NULL;
   g_autofree char *title = base ? g_strdup_printf (_("%s — Nondeep Explorer"), base) : NULL;
@@ -88,6 +88,7 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
   c->weights_path = g_strdup (path);
   g_clear_pointer (&c->weights, nd_weight_set_free);
   c->weights = g_steal_pointer (&set);
+  c->weights_adapt = FALSE;   /* the file's own model: a mismatch now is an error */
   g_free (c->preprocess);
   c->preprocess = g_strdup (info->preprocess);
   g_clear_pointer (&self->weights_labels, g_strfreev);
@@ -99,7 +100,7 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
                                         knobs,
                                         fused_only ? _("deploy form: fused only")
                                                    : _("training form"));
-  set_title (self, path);
+  _nd_window_set_weights_title (self, path);
   _nd_window_sync_widgets (self);
   return TRUE;
 }
@@ -188,7 +189,7 @@ _nd_window_weights_settled (NdWindow *self, guint64 generation, gboolean failed)
       _nd_window_set_state (self, "model", g_variant_new_string (self->config.model));
       _nd_window_set_state (self, "fused", g_variant_new_boolean (self->config.fused));
       _nd_window_set_state (self, "fp16", g_variant_new_boolean (self->config.fp16));
-      set_title (self, self->config.weights_path);
+      _nd_window_set_weights_title (self, self->config.weights_path);
       _nd_window_sync_widgets (self);
     }
   weights_undo_free (undo);
@@ -329,7 +330,7 @@ STATE_HANDLER (change_model)
   _nd_window_weights_clear (self);
   self->weights_fused_only = FALSE;
   self->fused_forced = FALSE;
-  set_title (self, NULL);
+  _nd_window_set_weights_title (self, NULL);
   self->config.classes = 0;
   self->config.in_channels = 0;
   self->config.streams = 0;
@@ -358,6 +359,8 @@ STATE_HANDLER (change_select)
   const char *block = g_variant_get_string (value, NULL);
 
   g_simple_action_set_state (action, value);
+  /* the maps of the block on show are all the results need to carry */
+  nd_inference_set_capture_block (self->inference, *block ? block : NULL);
   nd_graph_view_set_selected (self->graph_view, *block ? block : NULL);
   nd_inspector_set_block (self->inspector, *block ? block : NULL);
 }

@@ -26,7 +26,7 @@ struct _NdWindowCamera
 #endif
   char               *spec_source;    /* where a non-default spec came from, for the chooser */
   guint64             first_serial;   /* image serials from here on are camera frames */
-  guint64             last_counted;   /* the newest frame counted as classified */
+  guint64             images_base;    /* images_run before the first camera frame ran */
   guint64             n_classified;
   gint64              rate_time;
   guint64             rate_received, rate_classified;
@@ -74,7 +74,7 @@ static void
 reset_counts (NdWindowCamera *cam)
 {
   cam->first_serial = 0;
-  cam->last_counted = 0;
+  cam->images_base = 0;
   cam->n_classified = 0;
   cam->rate_time = 0;
   cam->have_rates = FALSE;
@@ -126,20 +126,26 @@ started_cb (NdCameraController *controller, NdWindow *self)
 static void
 frame_cb (NdCameraController *controller, NdFrame *frame, NdWindow *self)
 {
-  NdWindowCamera *cam = self->camera;
   NdImage view = { nd_frame_get_bytes (frame), frame->width, frame->height, frame->stride };
   g_autofree char *desc = NULL;
 
   g_return_if_fail (frame->format == ND_PIXEL_FORMAT_RGBA8);
   desc = g_strdup_printf ("%s · %d×%d", nd_camera_controller_get_description (controller),
                           frame->width, frame->height);
+  /* The model has it already (frame_sink); this is the preview, at the main loop's pace. */
   nd_input_panel_show_image (self->input_panel, &view, desc);
-  /* The worker keeps only the newest image: frames that come while it runs replace it. */
-  self->input_serial = nd_inference_set_image (self->inference, view.rgba, view.width,
-                                               view.height, view.stride);
-  if (cam->first_serial == 0)
-    cam->first_serial = self->input_serial;
+  self->input_serial = nd_inference_get_image_serial (self->inference);
   update_status (self);
+}
+
+/* On GStreamer's thread: every frame goes to the worker as it arrives, so a main loop busy
+ * drawing never holds the model back. The worker keeps only the newest image. */
+static void
+frame_sink (NdFrame *frame, gpointer data)
+{
+  if (frame->format == ND_PIXEL_FORMAT_RGBA8)
+    nd_inference_set_image (data, nd_frame_get_bytes (frame), frame->width, frame->height,
+                            frame->stride);
 }
 
 static void
@@ -181,6 +187,8 @@ static void
 start (NdWindow *self)
 {
   reset_counts (self->camera);
+  /* Image serials from here on are camera frames (a still image stops the camera first). */
+  self->camera->first_serial = nd_inference_get_image_serial (self->inference) + 1;
   nd_input_panel_set_camera_status (self->input_panel, _("Starting the camera…"));
   nd_camera_controller_start (self->camera->controller, device_index (self));
 }
@@ -244,6 +252,8 @@ _nd_window_camera_init (NdWindow *self)
     cam->spec_source = g_strdup_printf ("ND_CAMERA_SOURCE=%s", g_getenv ("ND_CAMERA_SOURCE"));
   g_signal_connect (cam->controller, "started", G_CALLBACK (started_cb), self);
   g_signal_connect (cam->controller, "frame", G_CALLBACK (frame_cb), self);
+  nd_camera_controller_set_frame_sink (cam->controller, frame_sink,
+                                       g_object_ref (self->inference), g_object_unref);
   g_signal_connect (cam->controller, "failed", G_CALLBACK (failed_cb), self);
   g_signal_connect (self->input_panel, "cameras-requested", G_CALLBACK (cameras_requested_cb),
                     self);
@@ -272,11 +282,28 @@ _nd_window_camera_result (NdWindow *self, NdInferenceResult *r)
   NdWindowCamera *cam = self->camera;
 
   if (!nd_camera_controller_is_active (cam->controller) || cam->first_serial == 0
-      || r->image_serial < cam->first_serial || r->image_serial <= cam->last_counted)
+      || r->image_serial < cam->first_serial)
     return;
-  cam->last_counted = r->image_serial;
-  cam->n_classified++;
+  if (cam->images_base == 0)
+    cam->images_base = r->images_run - 1;
+  cam->n_classified = r->images_run - cam->images_base;
   update_status (self);
+#endif
+}
+
+gboolean
+_nd_window_camera_counts (NdWindow *self, guint64 *received, guint64 *classified)
+{
+#if ND_HAVE_CAPTURE
+  NdWindowCamera *cam = self->camera;
+
+  if (cam == NULL || !nd_camera_controller_is_active (cam->controller))
+    return FALSE;
+  *received = nd_camera_controller_get_n_received (cam->controller);
+  *classified = cam->n_classified;
+  return TRUE;
+#else
+  return FALSE;
 #endif
 }
 

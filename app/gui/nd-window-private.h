@@ -25,6 +25,8 @@ typedef enum
 } NdKnob;
 
 typedef struct _NdWindowCamera NdWindowCamera;
+typedef struct _NdWindowMeasure NdWindowMeasure;
+typedef struct _NdWindowNotices NdWindowNotices;
 
 
 struct _NdWindow
@@ -76,7 +78,19 @@ struct _NdWindow
   gboolean            have_gpu;      /* the Vulkan device is a GPU, not lavapipe */
   gboolean            have_fp16;     /* … and it has 16-bit storage buffers */
   char              **trained;        /* nd-window-trained.c: the Trained Models file names */
+  NdWindowMeasure    *measure;        /* nd-window-measure.c: --measure, or NULL */
+  NdWindowNotices    *notices;        /* nd-window-notices.c */
+  gint64              views_time;     /* when the drawn views last got a result */
+  guint64             diff_error_generation; /* whose measurement failure the banner shows */
+  guint               views_id;       /* their next update, when capped */
+  gint64              paint_start;    /* of the frame being painted */
+  gint64              paint_us;       /* the last frame's paint time (smoothed) */
 };
+
+/* Streamed results (camera, live) reach the drawn views at most this often, and less often
+ * when drawing them takes longer: at most a quarter of a core goes to it. */
+#define VIEW_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+#define VIEW_DRAW_SHARE 4
 
 
 void        _nd_window_set_state       (NdWindow   *self,
@@ -107,6 +121,9 @@ gboolean    _nd_window_use_weights     (NdWindow   *self,
                                         const char *path,
                                         GError    **error);
 char       *_nd_window_default_weights (void);
+/* The window title names the open weights file (NULL: none). */
+void        _nd_window_set_weights_title (NdWindow   *self,
+                                          const char *weights_path);
 /* The newest config's first result (@failed FALSE) or build error (TRUE): an Open Weights
  * whose model could not be built is undone, so the window keeps the model that serves. */
 void        _nd_window_weights_settled (NdWindow   *self,
@@ -122,7 +139,33 @@ void        _nd_window_sync_fp16       (NdWindow   *self);
 /* nd-window-trained.c: the Trained Models menu section and win.open-trained. */
 void        _nd_window_trained_init    (NdWindow   *self);
 
+/* nd-window-notices.c: the busy state (spinner, dimmed views) and knob notices (toasts with
+ * Undo, a Details expander for the loader's message). */
+void        _nd_window_notices_init    (NdWindow          *self);
+void        _nd_window_notices_free    (NdWindow          *self);
+void        _nd_window_notices_request (NdWindow          *self);
+void        _nd_window_notices_result  (NdWindow          *self,
+                                        NdInferenceResult *result);
+void        _nd_window_notices_error   (NdWindow          *self,
+                                        guint64            generation);
+/* A newer model than the one shown was asked for and has not arrived. */
+gboolean    _nd_window_is_busy         (NdWindow          *self);
+void        _nd_window_sync_busy       (NdWindow          *self);
+
+/* nd-window-measure.c: `nondeep --measure SECONDS --json` */
+void        _nd_window_measure_init    (NdWindow          *self,
+                                        double             seconds);
+void        _nd_window_measure_result  (NdWindow          *self,
+                                        NdInferenceResult *result,
+                                        double             update_ms);
+void        _nd_window_measure_free    (NdWindow          *self);
+double      _nd_window_rss_mb          (void);
+
 /* nd-window-camera.c */
+/* Frames received from and classified of the running camera; FALSE when it is off. */
+gboolean    _nd_window_camera_counts   (NdWindow   *self,
+                                        guint64    *received,
+                                        guint64    *classified);
 void        _nd_window_camera_init     (NdWindow   *self);
 void        _nd_window_camera_set_spec (NdWindow   *self,
                                         const char *spec);

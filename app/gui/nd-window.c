@@ -3,16 +3,15 @@
 #include "config.h"
 
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <glib/gi18n.h>
 
 #include "nd-model.h"
 #include "nd-paths.h"
 #include "nd-window-private.h"
-
-static const char * const knob_names[] = {
-  "streams", "width", "blocks", "resolution", "lambda", "general",
-};
 
 G_DEFINE_FINAL_TYPE (NdWindow, nd_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -71,7 +70,13 @@ void
 _nd_window_rebuild (NdWindow *self, NdKnob knob)
 {
   self->last_knob = knob;
+  /* A knob turned on trained weights adapts them (kept where they fit, else random) until
+   * weights are opened again. */
+  if (knob != KNOB_GENERAL)
+    self->config.weights_adapt = TRUE;
+  _nd_window_notices_request (self);
   self->generation = nd_inference_set_config (self->inference, &self->config);
+  _nd_window_sync_busy (self);
 }
 
 /* Shows the config's knob values (the preset's where a knob is unset) without re-entering
@@ -157,7 +162,10 @@ update_top5 (NdWindow *self, NdInferenceResult *r)
                        "trained weights."));
   else
     {
-      g_autofree char *base = g_path_get_basename (self->config.weights_path);
+      /* the result of weights just closed may still arrive */
+      g_autofree char *base = self->config.weights_path
+                              ? g_path_get_basename (self->config.weights_path)
+                              : g_strdup (_("(closed)"));
 
       text = self->weights_note
              ? g_strdup_printf (_("Trained weights: %s (%s)"), base, self->weights_note)
@@ -253,8 +261,104 @@ graph_has_block (const NdGraph *graph, const char *block)
   return FALSE;
 }
 
+static void show_result (NdWindow *self, NdInferenceResult *r);
+
+static gint64
+view_interval (NdWindow *self)
+{
+  return MAX (VIEW_INTERVAL_US, VIEW_DRAW_SHARE * self->paint_us);
+}
+
+/* The paint time per frame (layout, snapshot, render) sets how often views may change. */
+static void
+before_paint_cb (GdkFrameClock *clock, NdWindow *self)
+{
+  self->paint_start = g_get_monotonic_time ();
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock, NdWindow *self)
+{
+  gint64 us;
+
+  if (self->paint_start == 0)
+    return;
+  us = g_get_monotonic_time () - self->paint_start;
+  self->paint_us = (3 * self->paint_us + us) / 4;
+  self->paint_start = 0;
+}
+
+static void
+realize_cb (GtkWidget *widget, NdWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  g_signal_connect_object (clock, "before-paint", G_CALLBACK (before_paint_cb), self, 0);
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (after_paint_cb), self, 0);
+}
+
+/* Whether results come continuously (camera or live inference). */
+static gboolean
+streaming (NdWindow *self)
+{
+  g_autoptr(GVariant) live = g_action_group_get_action_state (G_ACTION_GROUP (self), "live");
+
+  return nd_window_get_camera_running (self) || (live != NULL && g_variant_get_boolean (live));
+}
+
+/* The views that draw the result (graph, feature maps, gates, latency, model line). While a
+ * newer model is being built they keep the last one of the model shown, dimmed. */
+static void
+present_views (NdWindow *self)
+{
+  NdInferenceResult *r = self->result;
+
+  g_clear_handle_id (&self->views_id, g_source_remove);
+  self->views_time = g_get_monotonic_time ();
+  if (r == NULL)
+    return;
+  nd_graph_view_set_result (self->graph_view, r);
+  nd_inspector_set_result (self->inspector, r);
+  if (!_nd_window_is_busy (self))
+    {
+      nd_latency_panel_set_sharing (self->latency_panel, streaming (self));
+      nd_latency_panel_add_result (self->latency_panel, r);
+      update_model_info (self, r);
+    }
+}
+
+/* The views dropped the previous model's results (captured maps of every block, surfaces):
+ * hand those pages back too, as the worker does with its plans. */
+static gboolean
+trim_heap_cb (gpointer data)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+present_views_cb (gpointer data)
+{
+  NdWindow *self = data;
+
+  self->views_id = 0;
+  present_views (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
+{
+  gint64 t0 = g_get_monotonic_time ();
+
+  show_result (self, r);
+  _nd_window_measure_result (self, r, (g_get_monotonic_time () - t0) / 1000.0);
+}
+
+static void
+show_result (NdWindow *self, NdInferenceResult *r)
 {
   nd_inference_result_ref (r);
   g_clear_pointer (&self->result, nd_inference_result_unref);
@@ -266,7 +370,7 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
     {
       clear_knob_errors (self);
       /* Only a configuration that built is remembered. */
-      if (r->rebuilt && self->screenshot == NULL)
+      if (r->rebuilt && self->screenshot == NULL && self->measure == NULL)
         save_settings (self);
     }
   if (!graph_has_block (r->graph, nd_graph_view_get_selected (self->graph_view)))
@@ -293,12 +397,26 @@ result_cb (NdInference *inference, NdInferenceResult *r, NdWindow *self)
         g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
                                             g_variant_new_string (pick));
     }
-  nd_graph_view_set_result (self->graph_view, r);
-  nd_inspector_set_result (self->inspector, r);
-  nd_latency_panel_add_result (self->latency_panel, r);
   update_top5 (self, r);
-  update_model_info (self, r);
   _nd_window_camera_result (self, r);
+  _nd_window_notices_result (self, r);
+  /* The fused-vs-unfused measurement failed: said once per model, never an empty table. */
+  if (r->diff_error != NULL && r->generation != self->diff_error_generation)
+    {
+      self->diff_error_generation = r->generation;
+      _nd_window_show_banner (self, r->diff_error);
+    }
+  /* A stream of results (camera, live) reaches the drawn views at a capped rate: drawing
+   * feature maps for every frame would take the cores the model runs on. */
+  if (r->rebuilt || !streaming (self)
+      || g_get_monotonic_time () - self->views_time >= view_interval (self))
+    present_views (self);
+  if (r->rebuilt)
+    g_idle_add_full (G_PRIORITY_LOW, trim_heap_cb, NULL, NULL);
+  else if (self->views_id == 0)
+    self->views_id = g_timeout_add ((guint) ((self->views_time + view_interval (self)
+                                              - g_get_monotonic_time ()) / 1000) + 1,
+                                    present_views_cb, self);
   if (r->rebuilt)
     g_debug ("knob → result %.1f ms (plan %.1f ms, cold run %.1f ms)", r->knob_to_result_ms,
              r->prepare_ms, r->cold_ms);
@@ -317,6 +435,7 @@ config_error_cb (NdInference *inference, guint64 generation, const char *message
   if (generation != self->generation)
     return;
   _nd_window_weights_settled (self, generation, TRUE);
+  _nd_window_notices_error (self, generation);
   _nd_window_set_knob_error (self, self->last_knob, message);
   if (self->screenshot != NULL)
     _nd_window_screenshot_failed (self, message);
@@ -397,7 +516,7 @@ close_request_cb (GtkWindow *window, gpointer data)
   NdWindow *self = ND_WINDOW (window);
   int w, h;
 
-  if (self->settings != NULL && self->screenshot == NULL)
+  if (self->settings != NULL && self->screenshot == NULL && self->measure == NULL)
     {
       gtk_window_get_default_size (window, &w, &h);
       g_settings_set_int (self->settings, "window-width", w);
@@ -437,6 +556,9 @@ nd_window_dispose (GObject *object)
 {
   NdWindow *self = ND_WINDOW (object);
 
+  _nd_window_measure_free (self);
+  g_clear_handle_id (&self->views_id, g_source_remove);
+  _nd_window_notices_free (self);
   _nd_window_camera_free (self);
   if (self->inference != NULL)
     nd_inference_shutdown (self->inference);
@@ -512,6 +634,8 @@ nd_window_init (NdWindow *self)
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
   self->updating = FALSE;
   _nd_window_actions_init (self);
+  _nd_window_notices_init (self);
+  self->inference = nd_inference_new ();
   _nd_window_camera_init (self);
   _nd_window_probe_backends (self);
   {
@@ -525,8 +649,8 @@ nd_window_init (NdWindow *self)
   g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+  g_signal_connect (self, "realize", G_CALLBACK (realize_cb), self);
 
-  self->inference = nd_inference_new ();
   g_signal_connect (self->inference, "result", G_CALLBACK (result_cb), self);
   g_signal_connect (self->inference, "config-error", G_CALLBACK (config_error_cb), self);
   self->settings = open_settings ();
@@ -539,7 +663,10 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
   NdInferenceConfig *c = &self->config;
   GSettings *s = self->settings;
 
-  if (s != NULL && o->screenshot == NULL)
+  if (o->measure > 0)
+    _nd_window_measure_init (self, o->measure);
+  /* one-shot runs (screenshot, measure) start from the defaults, not the saved settings */
+  if (s != NULL && o->screenshot == NULL && o->measure <= 0)
     {
       g_autofree char *model = g_settings_get_string (s, "model");
       g_autofree char *blocks = g_settings_get_string (s, "blocks");
@@ -579,6 +706,8 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
     c->resolution = o->resolution;
   if (o->lambda >= 0)
     c->lambda = o->lambda;
+  if (o->classes > 0)
+    c->classes = o->classes;
   if (o->fused_set)
     c->fused = o->fused;
   if (o->fp16)
@@ -624,6 +753,10 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
       _nd_window_set_image (self, _("Synthetic test pattern"));
     }
   _nd_window_rebuild (self, KNOB_GENERAL);
+  /* Measuring without a camera: the model runs continuously on the still input. */
+  if (o->measure > 0 && o->camera == NULL)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "live",
+                                        g_variant_new_boolean (TRUE));
   if (o->camera != NULL)
     {
       _nd_window_camera_set_spec (self, o->camera);
@@ -631,81 +764,6 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
                                           g_variant_new_boolean (TRUE));
     }
   return self;
-}
-
-NdInferenceResult *
-nd_window_get_result (NdWindow *self)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
-  return self->result;
-}
-
-guint64
-nd_window_get_n_results (NdWindow *self)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), 0);
-  return self->n_results;
-}
-
-const char *
-nd_window_get_banner (NdWindow *self)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
-  return _nd_window_get_banner_text (self);
-}
-
-GdkPaintable *
-nd_window_get_preview (NdWindow *self)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
-  return nd_input_panel_get_preview (self->input_panel);
-}
-
-guint64
-nd_window_get_input_serial (NdWindow *self)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), 0);
-  return self->input_serial;
-}
-
-NdInference *
-nd_window_get_inference (NdWindow *self)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
-  return self->inference;
-}
-
-const char *
-nd_window_get_knob_error (NdWindow *self, const char *knob)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
-  for (int k = 0; k < N_KNOBS; k++)
-    if (g_strcmp0 (knob_names[k], knob) == 0 && gtk_widget_get_visible (self->error_labels[k]))
-      return gtk_label_get_text (GTK_LABEL (self->error_labels[k]));
-  return NULL;
-}
-
-const char *
-nd_window_get_label (NdWindow *self, int index)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
-  if (self->labels == NULL || index < 0 || index >= (int) g_strv_length (self->labels))
-    return NULL;
-  return self->labels[index];
-}
-
-double
-nd_window_get_knob_latency (NdWindow *self)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), -1);
-  return self->result ? self->result->knob_to_result_ms : -1;
-}
-
-int
-nd_window_get_n_history (NdWindow *self)
-{
-  g_return_val_if_fail (ND_IS_WINDOW (self), 0);
-  return nd_latency_panel_get_n_history (self->latency_panel);
 }
 
 gboolean

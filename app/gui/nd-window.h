@@ -30,6 +30,8 @@ typedef struct
   const char *view;         /* "inspector" or "latency" */
   const char *screenshot;   /* save a PNG after the first inference and close */
   const char *camera;       /* start the camera on this source (see nd-camera-controller.h) */
+  int         classes;      /* 0: the preset's */
+  double      measure;      /* > 0: run this many seconds, print one JSON object, close */
 } NdWindowOptions;
 
 NdWindow          *nd_window_new              (AdwApplication        *app,
@@ -70,6 +72,20 @@ gboolean           nd_window_open_weights     (NdWindow   *self,
 /* The class name shown for class @index (the whole line, synonyms included), or NULL. */
 const char        *nd_window_get_label        (NdWindow   *self,
                                                int         index);
+/* The median warm latency shown (ms) and its spread, NAN before a warm run; the largest
+ * relative fused-vs-unfused block difference shown, NAN while not measured. */
+double             nd_window_get_latency_median (NdWindow *self,
+                                                 double   *spread);
+double             nd_window_get_fused_max_rel  (NdWindow *self);
+/* Whether a newer model than the one shown is being built (spinner on, views dimmed). */
+gboolean           nd_window_get_busy           (NdWindow *self);
+/* The text of the newest toast (knob notices) while shown, or NULL; the Details expander's
+ * text while it is shown, or NULL; the toast's Undo, as a click. */
+const char        *nd_window_get_toast          (NdWindow *self);
+const char        *nd_window_get_details        (NdWindow *self);
+void               nd_window_undo_notice        (NdWindow *self);
+/* Resident memory of this process in MB (/proc/self/statm). */
+double             nd_window_get_rss_mb         (void);
 /* Renders the window to a PNG (gtk_widget_snapshot → GskRenderer → PNG). */
 gboolean           nd_window_save_screenshot  (NdWindow   *self,
                                                const char *path,
