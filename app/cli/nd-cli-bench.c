@@ -135,20 +135,14 @@ nd_cli_bench (int argc, char **argv)
   if (backend == NULL)
     goto fail;
   popts.batch = batch;
-  popts.fp16 = o.fp16;
   /* On a GPU the per-op timestamps need a full barrier around every dispatch, which
    * serialises ParNet's streams: the latency is timed on a plan without them, and the
    * per-op breakdown on a second plan. The CPU runs ops in order anyway, so one plan. */
   separate = backend->timings_serialize;
   popts.timings = !separate;
-  plan = nd_backend_prepare (backend, model->graph, &popts, &error);
+  plan = nd_cli_prepare (&o, model, NULL, &backend, &popts, &error);
   if (plan == NULL)
-    {
-      /* name the request: an out-of-memory error alone does not say what was asked */
-      g_prefix_error (&error, _("%s at %d×%d, batch %d: "), model->spec.name, model->graph->in_h,
-                      model->graph->in_w, batch);
-      goto fail;
-    }
+    goto fail;
   input = nd_test_input_new (batch, model->graph->in_c, model->graph->in_h, model->graph->in_w,
                              &error);
   if (input == NULL)
@@ -163,7 +157,7 @@ nd_cli_bench (int argc, char **argv)
       g_autofree double *unused = g_new (double, iters);
 
       popts.timings = TRUE;
-      op_plan = nd_backend_prepare (backend, model->graph, &popts, &error);
+      op_plan = nd_cli_prepare (&o, model, NULL, &backend, &popts, &error);
       if (op_plan == NULL || !time_runs (op_plan, input, warmup, iters, unused, per_node, &error))
         goto fail;
     }

@@ -38,6 +38,142 @@ prepare_frame (NdFrame *frame, const FramePrep *prep, NdTensor *input, GError **
                                    frame->format, &prep->gpp, input->data, error);
 }
 
+/* What one run measured. */
+typedef struct
+{
+  int    done;
+  double pre_ms, run_ms;   /* totals over @done frames */
+  double elapsed;          /* seconds from the first frame to the last result */
+} CameraStats;
+
+static gboolean
+frame_prep_init (const NdCliModel *model, FramePrep *prep, char **text, GError **error)
+{
+  prep->gray = model->graph->in_c == 1;
+  if (prep->gray)
+    {
+      if (!nd_gray_preprocess_parse (model->preprocess, &prep->gpp, error))
+        return FALSE;
+      if (prep->gpp.size != model->graph->in_h)
+        prep->gpp.size = model->graph->in_h;
+      *text = g_strdup_printf ("gray, bilinear %d, crop %d, then %s to %d, mean %.4g std %.4g",
+                               ND_FASHION_MNIST_SIDE, ND_FASHION_MNIST_SIDE,
+                               prep->gpp.bilinear ? "bilinear" : "pad", prep->gpp.size,
+                               prep->gpp.mean, prep->gpp.std);
+      return TRUE;
+    }
+  nd_preprocess_for_spec (&model->spec, &prep->pp);
+  prep->pp.crop = model->graph->in_h;
+  *text = nd_preprocess_describe (&prep->pp);
+  return TRUE;
+}
+
+/* Pulls, preprocesses and classifies up to @frames frames (fewer when a file ends). */
+static gboolean
+classify_frames (NdCapture *cap, NdPlan *plan, NdTensor *input, const FramePrep *prep,
+                 int frames, CameraStats *st, GError **error)
+{
+  gint64 t_first = 0;
+
+  while (st->done < frames)
+    {
+      g_autoptr(NdFrame) frame = NULL;
+      gint64 t0, t1, t2;
+
+      if (!nd_capture_pull_frame (cap, FRAME_TIMEOUT_MS, &frame, error))
+        return FALSE;
+      if (frame == NULL)
+        break;   /* end of a file */
+      t0 = g_get_monotonic_time ();
+      if (st->done == 0)
+        t_first = t0;
+      if (!prepare_frame (frame, prep, input, error))
+        return FALSE;
+      t1 = g_get_monotonic_time ();
+      if (!nd_plan_run (plan, input, error))
+        return FALSE;
+      t2 = g_get_monotonic_time ();
+      st->pre_ms += (t1 - t0) / 1000.0;
+      st->run_ms += (t2 - t1) / 1000.0;
+      st->done++;
+    }
+  st->elapsed = (g_get_monotonic_time () - t_first) / (double) G_USEC_PER_SEC;
+  return TRUE;
+}
+
+/* The rate and the last frame's top-1, as JSON (model, backend, source, frames, fps, dropped,
+ * received, source_fps, preprocess_ms, inference_ms, preprocess, last_top1,
+ * last_top1_probability) or text. */
+static void
+report (gboolean json, const NdCliModel *model, const NdBackend *backend, NdCapture *cap,
+        const NdPlan *plan, const CameraStats *st, int source_fps, const char *prep_text)
+{
+  int classes = (int) plan->output->numel, last_top = -1, done = st->done;
+  g_auto(GStrv) labels = nd_cli_labels (classes, NULL);
+  double rate = done > 0 && st->elapsed > 0 ? done / st->elapsed : 0, last_prob = 0;
+  double pre = done ? st->pre_ms / done : 0, run = done ? st->run_ms / done : 0;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (done > 0)
+    {
+      const float *logits = plan->output->data;
+      double max = -INFINITY, sum = 0;
+
+      for (int c = 0; c < classes; c++)
+        if (logits[c] > max)
+          {
+            max = logits[c];
+            last_top = c;
+          }
+      for (int c = 0; c < classes; c++)
+        sum += exp (logits[c] - max);
+      last_prob = 1.0 / sum;
+    }
+  if (!json)
+    {
+      printf (_("%d frames in %.2f s: %.1f fps (preprocess %.2f ms, inference %.2f ms per "
+                "frame; %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " frames dropped)\n"),
+              done, st->elapsed, rate, pre, run, nd_capture_get_dropped (cap),
+              nd_capture_get_received (cap));
+      if (last_top >= 0)
+        printf (_("last frame: %s (%.1f%%)\n"), labels[last_top], 100 * last_prob);
+      return;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, model->spec.name);
+  json_builder_set_member_name (b, "backend");
+  json_builder_add_string_value (b, backend->name);
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, nd_capture_get_description (cap));
+  json_builder_set_member_name (b, "frames");
+  json_builder_add_int_value (b, done);
+  json_builder_set_member_name (b, "fps");
+  json_builder_add_double_value (b, rate);
+  json_builder_set_member_name (b, "dropped");
+  json_builder_add_int_value (b, (gint64) nd_capture_get_dropped (cap));
+  json_builder_set_member_name (b, "received");
+  json_builder_add_int_value (b, (gint64) nd_capture_get_received (cap));
+  json_builder_set_member_name (b, "source_fps");
+  json_builder_add_int_value (b, source_fps);
+  json_builder_set_member_name (b, "preprocess_ms");
+  json_builder_add_double_value (b, pre);
+  json_builder_set_member_name (b, "inference_ms");
+  json_builder_add_double_value (b, run);
+  json_builder_set_member_name (b, "preprocess");
+  json_builder_add_string_value (b, prep_text);
+  json_builder_set_member_name (b, "last_top1");
+  json_builder_add_string_value (b, last_top >= 0 ? labels[last_top] : "");
+  json_builder_set_member_name (b, "last_top1_probability");
+  json_builder_add_double_value (b, last_prob);
+  json_builder_end_object (b);
+  {
+    g_autoptr(JsonNode) root = json_builder_get_root (b);
+
+    nd_cli_print_json (root);
+  }
+}
+
 static NdCapture *
 open_source (const char *device, gboolean test_pattern, const char *pattern, const char *file,
              int width, int height, int fps, int frames, GError **error)
@@ -173,13 +309,11 @@ nd_cli_camera (int argc, char **argv)
   g_autoptr(NdCapture) cap = NULL;
   g_autoptr(NdTensor) input = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) labels = NULL;
   NdPlanOptions popts = { .batch = 1 };
   FramePrep prep = { 0 };
   g_autofree char *prep_text = NULL;
-  int done = 0, classes, last_top = -1, n_model = 0;
-  double pre_ms = 0, run_ms = 0, elapsed = 0, last_prob = 0;
-  gint64 t_first = 0;
+  CameraStats stats = { 0 };
+  int n_model = 0;
 
   /* The shared knobs, less their --device (the Vulkan index): here --device is the camera,
    * as the issue's command line has it, and the Vulkan index is --vulkan-device. */
@@ -237,24 +371,8 @@ nd_cli_camera (int argc, char **argv)
   if (model == NULL)
     goto fail;
 
-  prep.gray = model->graph->in_c == 1;
-  if (prep.gray)
-    {
-      if (!nd_gray_preprocess_parse (model->preprocess, &prep.gpp, &error))
-        goto fail;
-      if (prep.gpp.size != model->graph->in_h)
-        prep.gpp.size = model->graph->in_h;
-      prep_text = g_strdup_printf ("gray, bilinear %d, crop %d, then %s to %d, mean %.4g std "
-                                   "%.4g", ND_FASHION_MNIST_SIDE, ND_FASHION_MNIST_SIDE,
-                                   prep.gpp.bilinear ? "bilinear" : "pad", prep.gpp.size,
-                                   prep.gpp.mean, prep.gpp.std);
-    }
-  else
-    {
-      nd_preprocess_for_spec (&model->spec, &prep.pp);
-      prep.pp.crop = model->graph->in_h;
-      prep_text = nd_preprocess_describe (&prep.pp);
-    }
+  if (!frame_prep_init (model, &prep, &prep_text, &error))
+    goto fail;
   {
     int64_t shape[4] = { 1, model->graph->in_c, model->graph->in_h, model->graph->in_w };
 
@@ -263,11 +381,7 @@ nd_cli_camera (int argc, char **argv)
       goto fail;
   }
 
-  backend = nd_cli_backend_new (&o, &error);
-  if (backend == NULL)
-    goto fail;
-  popts.fp16 = o.fp16;
-  plan = nd_backend_prepare (backend, model->graph, &popts, &error);
+  plan = nd_cli_prepare (&o, model, NULL, &backend, &popts, &error);
   if (plan == NULL)
     goto fail;
 
@@ -281,97 +395,12 @@ nd_cli_camera (int argc, char **argv)
     g_printerr (_("%s on %s (%s), input %s\n"), model->spec.name, backend->description,
                 nd_capture_get_description (cap), prep_text);
 
-  while (done < frames)
-    {
-      g_autoptr(NdFrame) frame = NULL;
-      gint64 t0, t1, t2;
-
-      if (!nd_capture_pull_frame (cap, FRAME_TIMEOUT_MS, &frame, &error))
-        goto fail;
-      if (frame == NULL)
-        break;   /* end of a file */
-      t0 = g_get_monotonic_time ();
-      if (done == 0)
-        t_first = t0;
-      if (!prepare_frame (frame, &prep, input, &error))
-        goto fail;
-      t1 = g_get_monotonic_time ();
-      if (!nd_plan_run (plan, input, &error))
-        goto fail;
-      t2 = g_get_monotonic_time ();
-      pre_ms += (t1 - t0) / 1000.0;
-      run_ms += (t2 - t1) / 1000.0;
-      done++;
-    }
-  elapsed = (g_get_monotonic_time () - t_first) / (double) G_USEC_PER_SEC;
+  if (!classify_frames (cap, plan, input, &prep, frames, &stats, &error))
+    goto fail;
   nd_capture_stop (cap);
 
-  classes = (int) plan->output->numel;
-  labels = nd_cli_labels (classes, NULL);
-  if (done > 0)
-    {
-      const float *logits = plan->output->data;
-      double max = -INFINITY, sum = 0;
-
-      for (int c = 0; c < classes; c++)
-        if (logits[c] > max)
-          {
-            max = logits[c];
-            last_top = c;
-          }
-      for (int c = 0; c < classes; c++)
-        sum += exp (logits[c] - max);
-      last_prob = 1.0 / sum;
-    }
-
-  {
-    double rate = done > 0 && elapsed > 0 ? done / elapsed : 0;
-    g_autoptr(JsonBuilder) b = json_builder_new ();
-
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "model");
-    json_builder_add_string_value (b, model->spec.name);
-    json_builder_set_member_name (b, "backend");
-    json_builder_add_string_value (b, backend->name);
-    json_builder_set_member_name (b, "source");
-    json_builder_add_string_value (b, nd_capture_get_description (cap));
-    json_builder_set_member_name (b, "frames");
-    json_builder_add_int_value (b, done);
-    json_builder_set_member_name (b, "fps");
-    json_builder_add_double_value (b, rate);
-    json_builder_set_member_name (b, "dropped");
-    json_builder_add_int_value (b, (gint64) nd_capture_get_dropped (cap));
-    json_builder_set_member_name (b, "received");
-    json_builder_add_int_value (b, (gint64) nd_capture_get_received (cap));
-    json_builder_set_member_name (b, "source_fps");
-    json_builder_add_int_value (b, test_pattern || file != NULL ? fps : 0);
-    json_builder_set_member_name (b, "preprocess_ms");
-    json_builder_add_double_value (b, done ? pre_ms / done : 0);
-    json_builder_set_member_name (b, "inference_ms");
-    json_builder_add_double_value (b, done ? run_ms / done : 0);
-    json_builder_set_member_name (b, "preprocess");
-    json_builder_add_string_value (b, prep_text);
-    json_builder_set_member_name (b, "last_top1");
-    json_builder_add_string_value (b, last_top >= 0 ? labels[last_top] : "");
-    json_builder_set_member_name (b, "last_top1_probability");
-    json_builder_add_double_value (b, last_prob);
-    json_builder_end_object (b);
-    if (o.json)
-      {
-        g_autoptr(JsonNode) root = json_builder_get_root (b);
-
-        nd_cli_print_json (root);
-      }
-    else
-      {
-        printf (_("%d frames in %.2f s: %.1f fps (preprocess %.2f ms, inference %.2f ms per "
-                  "frame; %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " frames dropped)\n"),
-                done, elapsed, rate, done ? pre_ms / done : 0, done ? run_ms / done : 0,
-                nd_capture_get_dropped (cap), nd_capture_get_received (cap));
-        if (last_top >= 0)
-          printf (_("last frame: %s (%.1f%%)\n"), labels[last_top], 100 * last_prob);
-      }
-  }
+  report (o.json, model, backend, cap, plan, &stats, test_pattern || file != NULL ? fps : 0,
+          prep_text);
   goto out;
 
 fail:

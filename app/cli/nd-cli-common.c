@@ -264,6 +264,27 @@ nd_cli_backend_new (NdCliModelOptions *o, GError **error)
   return nd_backend_new (o->backend ? o->backend : "cpu", index, error);
 }
 
+NdPlan *
+nd_cli_prepare (NdCliModelOptions *o, const NdCliModel *model, NdGraph *graph,
+                NdBackend **backend, NdPlanOptions *popts, GError **error)
+{
+  NdPlan *plan;
+
+  if (graph == NULL)
+    graph = model->graph;
+  if (*backend == NULL && (*backend = nd_cli_backend_new (o, error)) == NULL)
+    return NULL;
+  popts->fp16 = o->fp16;
+  if (popts->batch < 1)
+    popts->batch = 1;
+  plan = nd_backend_prepare (*backend, graph, popts, error);
+  /* name the request: an out-of-memory error alone does not say what was asked */
+  if (plan == NULL)
+    g_prefix_error (error, _("%s at %d×%d, batch %d: "), model->spec.name, graph->in_h,
+                    graph->in_w, popts->batch);
+  return plan;
+}
+
 char *
 nd_cli_find_asset (const char *relative)
 {

@@ -64,6 +64,16 @@ NdCliModel   *nd_cli_model_load        (NdCliModelOptions *opts,
 NdBackend    *nd_cli_backend_new       (NdCliModelOptions *opts,
                                         GError           **error);
 
+/* The model → backend → plan step every running subcommand shares: creates *@backend from
+ * --backend/--device when it is NULL, applies --fp16 to @popts and prepares @graph (NULL: the
+ * model's graph to run). A failure (e.g. out of memory) names the model, size and batch. */
+NdPlan       *nd_cli_prepare           (NdCliModelOptions *opts,
+                                        const NdCliModel  *model,
+                                        NdGraph           *graph,
+                                        NdBackend        **backend,
+                                        NdPlanOptions     *popts,
+                                        GError           **error);
+
 /* Class labels for @classes outputs: ImageNet-1k for 1000, Fashion-MNIST for 10, else
  * "class N". Returns a NULL-terminated array of exactly @classes strings. */
 char        **nd_cli_labels            (int classes,

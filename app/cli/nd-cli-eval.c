@@ -72,18 +72,9 @@ nd_cli_eval (int argc, char **argv)
       goto out;
     }
   classes = nd_graph_node (model->graph, model->graph->output)->out_c;
-  backend = nd_cli_backend_new (&o, &error);
-  if (backend == NULL)
-    goto fail;
-  popts.fp16 = o.fp16;
-  plan = nd_backend_prepare (backend, model->graph, &popts, &error);
+  plan = nd_cli_prepare (&o, model, NULL, &backend, &popts, &error);
   if (plan == NULL)
-    {
-      /* name the request: an out-of-memory error alone does not say what was asked */
-      g_prefix_error (&error, _("%s at %d×%d, batch %d: "), model->spec.name, model->graph->in_h,
-                      model->graph->in_w, popts.batch);
-      goto fail;
-    }
+    goto fail;
   {
     int64_t shape[4] = { EVAL_BATCH, 1, pp.size, pp.size };
 

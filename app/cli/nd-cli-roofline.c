@@ -129,7 +129,7 @@ nd_cli_roofline (int argc, char **argv)
   if ((model = nd_cli_model_load (&o, 0, &error)) == NULL
       || (backend = nd_cli_backend_new (&o, &error)) == NULL
       || !nd_lab_measure_roof (backend, &roof, &error)
-      || (plan = nd_backend_prepare (backend, model->graph, &popts, &error)) == NULL)
+      || (plan = nd_cli_prepare (&o, model, NULL, &backend, &popts, &error)) == NULL)
     goto fail;
   input = nd_test_input_new (1, model->graph->in_c, model->graph->in_h, model->graph->in_w,
                              &error);

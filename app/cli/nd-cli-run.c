@@ -123,11 +123,7 @@ nd_cli_run (int argc, char **argv)
     }
   if (image != NULL && (input = nd_cli_load_image (image, model, &error)) == NULL)
     goto fail;
-  backend = nd_cli_backend_new (&o, &error);
-  if (backend == NULL)
-    goto fail;
-  popts.fp16 = o.fp16;
-  plan = nd_backend_prepare (backend, model->graph, &popts, &error);
+  plan = nd_cli_prepare (&o, model, NULL, &backend, &popts, &error);
   if (plan == NULL || !nd_plan_run (plan, input, &error))
     goto fail;
   if (dump != NULL && !nd_npy_save (dump, plan->output, &error))

@@ -55,21 +55,12 @@ nd_cli_verify (int argc, char **argv)
   fused = nd_fuse_graph (model->train, &error);
   if (fused == NULL)
     goto fail;
-  backend = nd_cli_backend_new (&o, &error);
-  if (backend == NULL)
-    goto fail;
-  popts.fp16 = o.fp16;
   tolerance = o.fp16 ? VERIFY_MAX_REL_FP16 : VERIFY_MAX_REL;
-  plan_train = nd_backend_prepare (backend, model->train, &popts, &error);
+  plan_train = nd_cli_prepare (&o, model, model->train, &backend, &popts, &error);
   if (plan_train != NULL)
-    plan_fused = nd_backend_prepare (backend, fused, &popts, &error);
+    plan_fused = nd_cli_prepare (&o, model, fused, &backend, &popts, &error);
   if (plan_fused == NULL)
-    {
-      /* name the request: an out-of-memory error alone does not say what was asked */
-      g_prefix_error (&error, _("%s at %d×%d, batch %d: "), model->spec.name, model->train->in_h,
-                      model->train->in_w, 1);
-      goto fail;
-    }
+    goto fail;
   input = nd_test_input_new (1, model->train->in_c, model->train->in_h, model->train->in_w,
                              &error);
   if (input == NULL || !nd_plan_run (plan_train, input, &error)
