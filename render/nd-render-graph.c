@@ -14,6 +14,9 @@
 #define MARGIN_RIGHT  12.0
 #define MARGIN_TOP    10.0
 #define MARGIN_BOTTOM 34.0
+/* Text smaller than this on screen is left out rather than drawn unreadable; zoom in and it
+ * appears (the widget's tooltip names every block meanwhile). */
+#define MIN_TEXT_PX   8.0
 
 typedef struct
 {
@@ -23,6 +26,7 @@ typedef struct
   double   ms;
   guint    roles;        /* bit per NdRole present in the block */
   gboolean on_path;
+  int      skip;         /* residual shortcut around the block: 0 none, 1 identity, 2 1×1 conv */
   double   x, y, w, h;   /* box, in content coordinates (before zoom/pan) */
 } Box;
 
@@ -186,6 +190,27 @@ layout_compute (Layout *l, const NdRenderGraphData *data, double width, double h
             continue;
           g_hash_table_add (seen_edges, key);
           g_array_append_val (l->edges, ((Edge) { from, to, FALSE }));
+        }
+    }
+
+  /* Residual shortcuts (ResNet): an add inside a conv block that takes the block's input
+   * (identity) or a SHORTCUT conv (projection) as one operand. */
+  for (int i = 1; i < n; i++)
+    {
+      const NdNode *node = nd_graph_node (graph, i);
+      int b = l->node_box[i];
+
+      if (node->op != ND_OP_ADD || b < 0 || !(l->boxes[b].roles & (1u << ND_ROLE_CONV)))
+        continue;
+      for (int k = 0; k < node->n_inputs; k++)
+        {
+          const NdNode *in = nd_graph_node (graph, node->inputs[k]);
+
+          if (in->role == ND_ROLE_SHORTCUT || (in->role == ND_ROLE_BN && in->n_inputs > 0
+              && nd_graph_node (graph, in->inputs[0])->role == ND_ROLE_SHORTCUT))
+            l->boxes[b].skip = 2;
+          else if (resolve_box (l, graph, node->inputs[k]) != b && l->boxes[b].skip == 0)
+            l->boxes[b].skip = 1;
         }
     }
 
@@ -353,9 +378,15 @@ static const struct
   { ND_ROLE_SSE_GATE, "SE" },
 };
 
+/* The block's op: "conv 3×3", or the kernel chain of a multi-conv block ("conv 1·3·1" for a
+ * ResNet bottleneck), "fc", "concat", "pool"; else its role. */
 static const char *
 main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
 {
+  GString *chain = g_string_new (NULL);
+  int n_conv = 0, k0 = 0;
+  const char *other = NULL;
+
   for (int i = st->first_node; i <= st->last_node; i++)
     {
       const NdNode *node = nd_graph_node (graph, i);
@@ -365,22 +396,59 @@ main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
       switch (node->op)
         {
         case ND_OP_CONV2D:
-          g_snprintf (buf, len, "conv %d×%d", node->p.kernel, node->p.kernel);
-          return buf;
+          if (node->role == ND_ROLE_SHORTCUT)
+            break;
+          g_string_append_printf (chain, "%s%d", n_conv > 0 ? "·" : "", node->p.kernel);
+          if (n_conv++ == 0)
+            k0 = node->p.kernel;
+          break;
         case ND_OP_LINEAR:
-          return "fc";
+          other = other ? other : "fc";
+          break;
         case ND_OP_CONCAT_INTERLEAVE:
-          return "concat";
+          other = other ? other : "concat";
+          break;
         case ND_OP_MAXPOOL:
         case ND_OP_AVGPOOL:
         case ND_OP_ADAPTIVE_AVGPOOL:
         case ND_OP_ADAPTIVE_MAXPOOL:
-          return "pool";
+          other = other ? other : "pool";
+          break;
         default:
           break;
         }
     }
-  return nd_role_name (st->role);
+  if (n_conv == 1)
+    g_snprintf (buf, len, "conv %d×%d", k0, k0);
+  else if (n_conv > 1)
+    g_snprintf (buf, len, "conv %s", chain->str);
+  g_string_free (chain, TRUE);
+  if (n_conv > 0)
+    return buf;
+  return other ? other : nd_role_name (st->role);
+}
+
+/* Draws @text at @size (content units) shrunk to fit @max_w, with its left edge at @x and
+ * baseline at @y; leaves it out when that would be under MIN_TEXT_PX on screen. */
+static gboolean
+fit_text (cairo_t *cr, const char *text, double x, double y, double max_w, double size,
+          double zoom)
+{
+  double w;
+
+  cairo_set_font_size (cr, size);
+  w = nd_render_text_width (cr, text);
+  if (w > max_w)
+    {
+      size *= max_w / w;
+      if (size * zoom < MIN_TEXT_PX)
+        return FALSE;
+      cairo_set_font_size (cr, size);
+    }
+  if (size * zoom < MIN_TEXT_PX)
+    return FALSE;
+  nd_render_text (cr, text, x, y, 0);
+  return TRUE;
 }
 
 /* Box titles: "streams.1.3" → "1.3", "stage3.5" → "s3.5", "stages.4" → "s4",
@@ -401,20 +469,36 @@ short_name (const char *block, char *buf, gsize len)
   return buf;
 }
 
+/* Text colour on a fill: dark on light colormap colours, light on dark ones. */
+static const double *
+text_on (const NdRenderStyle *style, double r, double g, double b)
+{
+  static const double light[4] = { 0.97, 0.97, 0.97, 1 };
+
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 ? light : style->on_color;
+}
+
 static void
 draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData *data,
           const NdRenderStyle *style, double fs)
 {
   const NdGraph *graph = data->graph;
   gboolean selected = data->selected && g_strcmp0 (data->selected, box->st->block) == 0;
-  double r, g, b;
+  const double *ink;
+  double r, g, b, tw = box->w - 6, zoom = style->zoom;
   int n_rows = 0;
-  char buf[32];
+  char buf[48];
 
   if (data->op_ms != NULL && l->max_ms > 0)
-    nd_colormap_rgb (ND_COLORMAP_LATENCY, box->ms / l->max_ms, &r, &g, &b);
+    {
+      nd_colormap_rgb (ND_COLORMAP_LATENCY, box->ms / l->max_ms, &r, &g, &b);
+      ink = text_on (style, r, g, b);
+    }
   else
-    r = g = b = 0.86;
+    {
+      r = style->surface[0], g = style->surface[1], b = style->surface[2];
+      ink = style->on_surface;
+    }
   cairo_rectangle (cr, box->x, box->y, box->w, box->h);
   cairo_set_source_rgb (cr, r, g, b);
   cairo_fill_preserve (cr);
@@ -435,14 +519,11 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
     }
   cairo_stroke (cr);
 
-  /* Title: the short block name. */
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.12);
-  cairo_set_font_size (cr, fs);
-  cairo_save (cr);
-  cairo_rectangle (cr, box->x, box->y, box->w, box->h);
-  cairo_clip (cr);
-  nd_render_text (cr, short_name (box->st->block, buf, sizeof buf), box->x + 3, box->y + fs + 1,
-                  0);
+  /* Title: the short block name; every label fits the box or is left out, never cut. */
+  nd_render_set_rgba (cr, ink);
+  if (!fit_text (cr, short_name (box->st->block, buf, sizeof buf), box->x + 3, box->y + fs + 1,
+                 tw, fs, zoom))
+    return;
 
   for (guint k = 0; k < G_N_ELEMENTS (branch_rows); k++)
     if (box->roles & (1u << branch_rows[k].role))
@@ -453,35 +534,59 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
       double row_h = (box->y + box->h - top - 2) / n_rows;
       int row = 0;
 
-      for (guint k = 0; k < G_N_ELEMENTS (branch_rows); k++)
+      for (guint k = 0; k < G_N_ELEMENTS (branch_rows) && row_h >= 2; k++)
         {
-          double ry;
+          double ry, rfs = MIN (fs * 0.85, row_h - 2);
 
           if (!(box->roles & (1u << branch_rows[k].role)))
             continue;
           ry = top + row * row_h;
           cairo_rectangle (cr, box->x + 3, ry + 1, box->w - 6, MAX (row_h - 2, 1));
-          cairo_set_source_rgba (cr, 1, 1, 1, 0.55);
+          if (ink == style->on_color)
+            cairo_set_source_rgba (cr, 1, 1, 1, 0.55);
+          else
+            cairo_set_source_rgba (cr, ink[0], ink[1], ink[2], 0.12);
           cairo_fill (cr);
-          cairo_set_source_rgb (cr, 0.1, 0.1, 0.12);
-          cairo_set_font_size (cr, MIN (fs * 0.85, MAX (row_h - 2, 1)));
-          nd_render_text (cr, branch_rows[k].label, box->x + 5,
-                          ry + row_h / 2 + MIN (fs * 0.85, row_h) * 0.35, 0);
+          nd_render_set_rgba (cr, ink);
+          fit_text (cr, branch_rows[k].label, box->x + 5, ry + row_h / 2 + rfs * 0.38,
+                    box->w - 10, rfs, zoom);
           row++;
         }
     }
-  else
-    {
-      cairo_set_font_size (cr, fs * 0.85);
-      nd_render_text (cr, main_label (graph, box->st, buf, sizeof buf), box->x + 3,
-                      box->y + 2 * fs + 3, 0);
-    }
-  if (data->op_ms != NULL && box->h > 3.2 * fs && n_rows == 0)
+  else if (box->h > 2.2 * fs)
+    fit_text (cr, main_label (graph, box->st, buf, sizeof buf), box->x + 3, box->y + 2 * fs + 3,
+              tw, fs * 0.85, zoom);
+  if (data->op_ms != NULL && box->h > 3.4 * fs && n_rows == 0)
     {
       g_snprintf (buf, sizeof buf, "%.2f ms", box->ms);
-      cairo_set_font_size (cr, fs * 0.8);
-      nd_render_text (cr, buf, box->x + 3, box->y + box->h - 3, 0);
+      fit_text (cr, buf, box->x + 3, box->y + box->h - 3, tw, fs * 0.8, zoom);
     }
+}
+
+/* A residual shortcut: an arc over the box from its input to its add, "+" where it joins;
+ * dashed for an identity, solid for a 1×1 projection. */
+static void
+draw_skip (cairo_t *cr, const Box *box, const NdRenderStyle *style, double fs)
+{
+  double x0 = box->x + 2, x1 = box->x + box->w - 2, y = box->y;
+  double lift = MIN (box->h * 0.3, 2.2 * fs);
+  const double dash[] = { 3, 2 };
+
+  cairo_save (cr);
+  nd_render_set_rgba (cr, style->fg);
+  cairo_set_line_width (cr, 1.5);
+  if (box->skip == 1)
+    cairo_set_dash (cr, dash, 2, 0);
+  cairo_move_to (cr, x0, y);
+  cairo_curve_to (cr, x0, y - lift, x1, y - lift, x1, y);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_arc (cr, x1, y, MAX (fs * 0.3, 2), 0, 2 * G_PI);
+  nd_render_set_rgba (cr, style->bg[3] > 0 ? style->bg : style->surface);
+  cairo_fill_preserve (cr);
+  nd_render_set_rgba (cr, style->fg);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
   cairo_restore (cr);
 }
 
@@ -506,8 +611,9 @@ nd_render_graph (cairo_t                 *cr,
       return;
     }
   layout_compute (&l, data, width, height, style);
-  fs = CLAMP (MIN (l.col_w * 0.16, l.lane_h * 0.14), 6, style->font_size);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  /* Box text follows the box size (and so the zoom); fit_text drops what would be
+   * unreadable. */
+  fs = CLAMP (MIN (l.col_w * 0.2, l.lane_h * 0.14), 4, style->font_size);
 
   cairo_translate (cr, style->pan_x, style->pan_y);
   cairo_scale (cr, style->zoom, style->zoom);
@@ -598,33 +704,35 @@ nd_render_graph (cairo_t                 *cr,
 
   for (int b = 0; b < l.n_boxes; b++)
     draw_box (cr, &l, &l.boxes[b], data, style, fs);
+  for (int b = 0; b < l.n_boxes; b++)
+    if (l.boxes[b].skip != 0)
+      draw_skip (cr, &l.boxes[b], style, fs);
 
   /* Tensor shapes on the edges, sized to fit the gap between columns, over everything. */
   for (guint e = 0; e < l.edges->len; e++)
     {
       const Edge *edge = &g_array_index (l.edges, Edge, e);
       const Box *a = &l.boxes[edge->from], *b = &l.boxes[edge->to];
-      double gap = b->x - (a->x + a->w), efs;
-      cairo_text_extents_t ext;
+      double gap = b->x - (a->x + a->w), efs, tw;
 
       if (gap <= 0)
         continue;
       g_snprintf (buf, sizeof buf, "%d×%d×%d", a->st->out_c, a->st->out_h, a->st->out_w);
       cairo_set_font_size (cr, fs);
-      cairo_text_extents (cr, buf, &ext);
-      efs = MIN (fs * 0.8, 0.9 * fs * (gap - 2) / MAX (ext.x_advance, 1));
-      if (efs * style->zoom < 5)
+      tw = nd_render_text_width (cr, buf);
+      efs = MIN (fs * 0.8, 0.9 * fs * (gap - 2) / MAX (tw, 1));
+      if (efs * style->zoom < MIN_TEXT_PX)
         continue;
       cairo_set_font_size (cr, efs);
-      cairo_text_extents (cr, buf, &ext);
+      tw = nd_render_text_width (cr, buf);
       {
         double lx = (a->x + a->w + b->x) / 2, ly = (a->y + a->h / 2 + b->y + b->h / 2) / 2 - 3;
         gboolean hidden = FALSE;
 
         /* A long edge can pass over other boxes: no label there. */
         for (int o = 0; o < l.n_boxes && !hidden; o++)
-          hidden = lx + ext.x_advance / 2 > l.boxes[o].x + 1
-                   && lx - ext.x_advance / 2 < l.boxes[o].x + l.boxes[o].w - 1
+          hidden = lx + tw / 2 > l.boxes[o].x + 1
+                   && lx - tw / 2 < l.boxes[o].x + l.boxes[o].w - 1
                    && ly > l.boxes[o].y && ly - efs < l.boxes[o].y + l.boxes[o].h;
         if (hidden)
           continue;

@@ -201,7 +201,6 @@ nd_render_kernel (cairo_t             *cr,
   cell = MAX (cell, 2);
   x = (width - cell * (n * 3 + (n - 1) * 1.2)) / 2;
   y = fs * 1.6;
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   for (int p = 0; p < n; p++)
     {
       nd_render_set_rgba (cr, style->fg);

@@ -249,7 +249,6 @@ nd_render_latency (cairo_t                   *cr,
   cairo_save (cr);
   nd_render_fill_bg (cr, style, width, height);
   fs = style->font_size;
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   nd_render_set_rgba (cr, style->fg);
   cairo_set_font_size (cr, fs * 1.1);
   g_snprintf (buf, sizeof buf, _("warm %.2f ms · cold (plan) %.1f ms"), data->total_ms,

@@ -4,6 +4,7 @@
 
 #include "nd-graph-view.h"
 #include "nd-render-graph.h"
+#include "nd-theme.h"
 
 struct _NdGraphView
 {
@@ -18,9 +19,6 @@ G_DEFINE_FINAL_TYPE (NdGraphView, nd_graph_view, GTK_TYPE_WIDGET)
 
 enum { SIGNAL_BLOCK_SELECTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-/* Deep models share the axis with ParNet's 12 layers so the contrast shows. */
-#define AXIS_DEPTH_MIN 12
 
 static void
 nd_graph_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
@@ -123,7 +121,9 @@ nd_graph_view_init (NdGraphView *self)
     gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
 
   nd_render_style_init (&self->style, FALSE);
-  self->style.axis_depth = AXIS_DEPTH_MIN;
+  /* The depth axis follows the model (blocks 2,3,3 end at their own depth, not ParNet-S's). */
+  self->style.axis_depth = 0;
+  nd_theme_follow (GTK_WIDGET (self), &self->style);
   g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_MIDDLE);

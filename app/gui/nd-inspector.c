@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "nd-image.h"
@@ -11,19 +13,23 @@
 #include "nd-render-gates.h"
 #include "nd-render-kernel.h"
 #include "nd-render-rf.h"
+#include "nd-theme.h"
 
 struct _NdInspector
 {
   GtkWidget          parent_instance;
-  GtkWidget         *outer;
+  GtkWidget         *scroller;
   GtkWidget         *grid;
   GtkWidget         *title;
   GtkWidget         *fmap, *rf, *gates, *kernel;
   GtkWidget         *fmap_label, *rf_label, *gates_label, *kernel_label;
+  GtkWidget         *fmap_readout;
   NdInferenceResult *result;
   char              *block;
   NdFeatureCell      cell;
   gboolean           have_cell;
+  int                enlarged;     /* the channel shown alone, −1 for the grid */
+  int                gate_hover;   /* −1: none */
   cairo_surface_t   *input_surface;
   NdRenderStyle      style;
 };
@@ -44,7 +50,12 @@ draw_fmap (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
   NdInspector *self = data;
   NdTensor *t = block_output (self, NULL);
 
-  nd_render_featuremap (cr, t, w, h, &self->style);
+  if (self->enlarged >= 0)
+    nd_render_featuremap_channel (cr, t, self->enlarged, w, h, &self->style);
+  else
+    nd_render_featuremap (cr, t, w, h, &self->style);
+  if (t != NULL && self->have_cell)
+    nd_render_featuremap_mark_cell (cr, t, self->enlarged, &self->cell, w, h, &self->style);
 }
 
 static void
@@ -74,7 +85,7 @@ draw_gates (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 
   if (self->result != NULL)
     v = nd_inference_result_gates (self->result, self->block, &n, &max);
-  nd_render_gates (cr, v, n, max, w, h, &self->style);
+  nd_render_gates_hover (cr, v, n, max, self->gate_hover, w, h, &self->style);
 }
 
 static void
@@ -100,6 +111,26 @@ draw_kernel (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
   nd_render_kernel (cr, &steps, w, h, &self->style);
 }
 
+/* "channel 12 · row 3, column 5 · 0.7341": the hovered cell's value, as the model computed
+ * it. */
+static void
+update_readout (NdInspector *self)
+{
+  NdTensor *t = block_output (self, NULL);
+  g_autofree char *text = NULL;
+
+  if (t != NULL && t->ndim == 4 && self->have_cell && self->cell.channel < t->shape[1]
+      && self->cell.y < t->shape[2] && self->cell.x < t->shape[3])
+    {
+      gint64 i = ((gint64) self->cell.channel * t->shape[2] + self->cell.y) * t->shape[3]
+                 + self->cell.x;
+
+      text = g_strdup_printf (_("channel %d · row %d, column %d · %.4g"), self->cell.channel,
+                              self->cell.y, self->cell.x, t->data[i]);
+    }
+  gtk_label_set_text (GTK_LABEL (self->fmap_readout), text ? text : "");
+}
+
 static void
 update_labels (NdInspector *self)
 {
@@ -114,7 +145,10 @@ update_labels (NdInspector *self)
   title = self->block ? g_strdup_printf (_("Block %s"), self->block)
                       : g_strdup (_("Click a block in the architecture view"));
   gtk_label_set_text (GTK_LABEL (self->title), title);
-  if (t != NULL)
+  if (t != NULL && self->enlarged >= 0)
+    fm = g_strdup_printf (_("Feature map %d of %d · %d×%d · click for all"), self->enlarged,
+                          (int) t->shape[1], (int) t->shape[2], (int) t->shape[3]);
+  else if (t != NULL)
     fm = g_strdup_printf (_("Output feature maps · %d×%d×%d"), (int) t->shape[1],
                           (int) t->shape[2], (int) t->shape[3]);
   else
@@ -150,8 +184,14 @@ default_cell (NdInspector *self)
 static void
 redraw (NdInspector *self)
 {
+  NdTensor *t = block_output (self, NULL);
+
+  /* A new block or model may have fewer channels than the enlarged one. */
+  if (self->enlarged >= 0 && (t == NULL || t->ndim != 4 || self->enlarged >= t->shape[1]))
+    self->enlarged = -1;
   default_cell (self);
   update_labels (self);
+  update_readout (self);
   gtk_widget_queue_draw (self->fmap);
   gtk_widget_queue_draw (self->rf);
   gtk_widget_queue_draw (self->gates);
@@ -164,39 +204,72 @@ motion_cb (GtkEventControllerMotion *motion, double x, double y, NdInspector *se
   NdTensor *t = block_output (self, NULL);
   NdFeatureCell cell;
 
+  int w = gtk_widget_get_width (self->fmap), h = gtk_widget_get_height (self->fmap);
+  gboolean hit;
+
   if (t == NULL)
     return;
-  if (nd_render_featuremap_cell_at (t, gtk_widget_get_width (self->fmap),
-                                    gtk_widget_get_height (self->fmap), &self->style, x, y,
-                                    &cell))
+  hit = self->enlarged >= 0
+        ? nd_render_featuremap_channel_cell_at (t, self->enlarged, w, h, &self->style, x, y,
+                                                &cell)
+        : nd_render_featuremap_cell_at (t, w, h, &self->style, x, y, &cell);
+  if (hit && (!self->have_cell || memcmp (&cell, &self->cell, sizeof cell) != 0))
     {
       self->cell = cell;
       self->have_cell = TRUE;
+      update_readout (self);
+      gtk_widget_queue_draw (self->fmap);
       gtk_widget_queue_draw (self->rf);
       gtk_widget_queue_draw (self->kernel);
     }
 }
 
-static GtkWidget *
-add_pane (NdInspector *self, const char *text, GtkWidget **label, int col, int row,
-          GtkDrawingAreaDrawFunc func)
+/* A click on a map enlarges it; a click on the enlarged map goes back to the grid. */
+static void
+fmap_pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, NdInspector *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *area = gtk_drawing_area_new ();
+  NdTensor *t = block_output (self, NULL);
+  NdFeatureCell cell;
 
-  *label = gtk_label_new (text);
-  gtk_label_set_xalign (GTK_LABEL (*label), 0);
-  /* Long titles must not widen the window past the screen. */
-  gtk_label_set_ellipsize (GTK_LABEL (*label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (*label, "heading");
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), func, self, NULL);
-  gtk_widget_set_hexpand (area, TRUE);
-  gtk_widget_set_vexpand (area, TRUE);
-  gtk_widget_set_size_request (area, 200, 120);
-  gtk_box_append (GTK_BOX (box), *label);
-  gtk_box_append (GTK_BOX (box), area);
-  gtk_grid_attach (GTK_GRID (self->grid), box, col, row, 1, 1);
-  return area;
+  if (t == NULL)
+    return;
+  if (self->enlarged >= 0)
+    self->enlarged = -1;
+  else if (nd_render_featuremap_cell_at (t, gtk_widget_get_width (self->fmap),
+                                         gtk_widget_get_height (self->fmap), &self->style, x,
+                                         y, &cell))
+    {
+      self->enlarged = cell.channel;
+      self->cell = cell;
+      self->have_cell = TRUE;
+    }
+  redraw (self);
+}
+
+static void
+gates_motion_cb (GtkEventControllerMotion *motion, double x, double y, NdInspector *self)
+{
+  g_autofree float *v = NULL;
+  int n = 0, i;
+  double max;
+
+  if (self->result != NULL)
+    v = nd_inference_result_gates (self->result, self->block, &n, &max);
+  i = v ? nd_render_gates_index_at_full (n, gtk_widget_get_width (self->gates),
+                                         gtk_widget_get_height (self->gates), x)
+        : -1;
+  if (i != self->gate_hover)
+    {
+      self->gate_hover = i;
+      gtk_widget_queue_draw (self->gates);
+    }
+}
+
+static void
+gates_leave_cb (GtkEventControllerMotion *motion, NdInspector *self)
+{
+  self->gate_hover = -1;
+  gtk_widget_queue_draw (self->gates);
 }
 
 static void
@@ -204,7 +277,7 @@ nd_inspector_dispose (GObject *object)
 {
   NdInspector *self = ND_INSPECTOR (object);
 
-  g_clear_pointer (&self->outer, gtk_widget_unparent);
+  gtk_widget_dispose_template (GTK_WIDGET (object), ND_TYPE_INSPECTOR);
   g_clear_pointer (&self->result, nd_inference_result_unref);
   g_clear_pointer (&self->block, g_free);
   g_clear_pointer (&self->input_surface, cairo_surface_destroy);
@@ -214,40 +287,55 @@ nd_inspector_dispose (GObject *object)
 static void
 nd_inspector_class_init (NdInspectorClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = nd_inspector_dispose;
-  gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/nondeep/Explorer/nd-inspector.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdInspector, name)
+  BIND (scroller);
+  BIND (grid);
+  BIND (title);
+  BIND (fmap);
+  BIND (rf);
+  BIND (gates);
+  BIND (kernel);
+  BIND (fmap_label);
+  BIND (rf_label);
+  BIND (gates_label);
+  BIND (kernel_label);
+  BIND (fmap_readout);
+#undef BIND
 }
 
 static void
 nd_inspector_init (NdInspector *self)
 {
   GtkEventController *motion = gtk_event_controller_motion_new ();
-  GtkWidget *outer = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkEventController *gate_motion = gtk_event_controller_motion_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkWidget *areas[] = { NULL, NULL, NULL, NULL };
+  GtkDrawingAreaDrawFunc funcs[] = { draw_fmap, draw_rf, draw_gates, draw_kernel };
 
+  gtk_widget_init_template (GTK_WIDGET (self));
   nd_render_style_init (&self->style, FALSE);
-  self->outer = outer;
-  gtk_widget_set_parent (outer, GTK_WIDGET (self));
-  gtk_widget_set_margin_start (outer, 8);
-  gtk_widget_set_margin_end (outer, 8);
-  gtk_widget_set_margin_top (outer, 6);
-  gtk_widget_set_margin_bottom (outer, 6);
-  self->title = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->title), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (self->title), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (self->title, "title-4");
-  gtk_box_append (GTK_BOX (outer), self->title);
-  self->grid = gtk_grid_new ();
-  gtk_grid_set_column_spacing (GTK_GRID (self->grid), 12);
-  gtk_grid_set_row_spacing (GTK_GRID (self->grid), 8);
-  gtk_grid_set_column_homogeneous (GTK_GRID (self->grid), TRUE);
-  gtk_box_append (GTK_BOX (outer), self->grid);
-  self->fmap = add_pane (self, _("Output feature maps"), &self->fmap_label, 0, 0, draw_fmap);
-  self->rf = add_pane (self, _("Receptive field on the input"), &self->rf_label, 1, 0, draw_rf);
-  self->gates = add_pane (self, _("SE gate per channel"), &self->gates_label, 0, 1, draw_gates);
-  self->kernel = add_pane (self, _("How the fused 3×3 kernel is made"), &self->kernel_label, 1,
-                           1, draw_kernel);
+  self->enlarged = -1;
+  self->gate_hover = -1;
+  areas[0] = self->fmap, areas[1] = self->rf, areas[2] = self->gates, areas[3] = self->kernel;
+  for (guint i = 0; i < G_N_ELEMENTS (areas); i++)
+    {
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (areas[i]), funcs[i], self, NULL);
+      nd_theme_follow (areas[i], &self->style);
+    }
+  gtk_widget_set_cursor_from_name (self->fmap, "crosshair");
   g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
   gtk_widget_add_controller (self->fmap, motion);
+  g_signal_connect (click, "pressed", G_CALLBACK (fmap_pressed_cb), self);
+  gtk_widget_add_controller (self->fmap, GTK_EVENT_CONTROLLER (click));
+  g_signal_connect (gate_motion, "motion", G_CALLBACK (gates_motion_cb), self);
+  g_signal_connect (gate_motion, "leave", G_CALLBACK (gates_leave_cb), self);
+  gtk_widget_add_controller (self->gates, gate_motion);
   update_labels (self);
 }
 
@@ -283,6 +371,7 @@ nd_inspector_set_block (NdInspector *self, const char *block)
   g_free (self->block);
   self->block = g_strdup (block);
   self->have_cell = FALSE;
+  self->enlarged = -1;
   redraw (self);
 }
 
