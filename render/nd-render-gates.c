@@ -74,7 +74,9 @@ draw_axes (cairo_t *cr, const Plot *p, int n, double max_value, const NdRenderSt
       cairo_line_to (cr, x + 0.5, p->base + 3);
       cairo_stroke (cr);
       g_snprintf (buf, sizeof buf, "%d", c);
-      nd_render_text (cr, buf, x, p->base + 3 + fs, 0.5);
+      /* The end labels stay inside the chart. */
+      nd_render_text (cr, buf, i == 2 ? MIN (x + 4, p->x1) : x, p->base + 3 + fs,
+                      i == 2 ? 1 : 0.5);
     }
 }
 

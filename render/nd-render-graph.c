@@ -452,13 +452,17 @@ fit_text (cairo_t *cr, const char *text, double x, double y, double max_w, doubl
 }
 
 /* Box titles: "streams.1.3" → "1.3", "stage3.5" → "s3.5", "stages.4" → "s4",
- * "layer2.1" → "L2.1"; other names stay. */
+ * "layer2.1" → "L2.1", "downsamples_2.1" → "ds.1"; other names stay. */
 static const char *
 short_name (const char *block, char *buf, gsize len)
 {
   if (g_str_has_prefix (block, "streams."))
     return block + strlen ("streams.");
-  if (g_str_has_prefix (block, "stages."))
+  if (g_str_has_prefix (block, "downsamples_2."))
+    g_snprintf (buf, len, "ds.%s", block + strlen ("downsamples_2."));
+  else if (g_str_has_prefix (block, "classifier."))
+    g_snprintf (buf, len, "cls.%s", block + strlen ("classifier."));
+  else if (g_str_has_prefix (block, "stages."))
     g_snprintf (buf, len, "s%s", block + strlen ("stages."));
   else if (g_str_has_prefix (block, "stage"))
     g_snprintf (buf, len, "s%s", block + strlen ("stage"));
@@ -554,12 +558,23 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
         }
     }
   else if (box->h > 2.2 * fs)
-    fit_text (cr, main_label (graph, box->st, buf, sizeof buf), box->x + 3, box->y + 2 * fs + 3,
-              tw, fs * 0.85, zoom);
+    {
+      const char *op = main_label (graph, box->st, buf, sizeof buf);
+
+      /* "conv 1·3·1" in a narrow box: the kernels alone. */
+      if (!fit_text (cr, op, box->x + 3, box->y + 2 * fs + 3, tw, fs * 0.85, zoom)
+          && g_str_has_prefix (op, "conv "))
+        fit_text (cr, op + strlen ("conv "), box->x + 3, box->y + 2 * fs + 3, tw, fs * 0.85,
+                  zoom);
+    }
   if (data->op_ms != NULL && box->h > 3.4 * fs && n_rows == 0)
     {
       g_snprintf (buf, sizeof buf, "%.2f ms", box->ms);
-      fit_text (cr, buf, box->x + 3, box->y + box->h - 3, tw, fs * 0.8, zoom);
+      if (!fit_text (cr, buf, box->x + 3, box->y + box->h - 3, tw, fs * 0.8, zoom))
+        {
+          g_snprintf (buf, sizeof buf, "%.2f", box->ms);
+          fit_text (cr, buf, box->x + 3, box->y + box->h - 3, tw, fs * 0.8, zoom);
+        }
     }
 }
 
@@ -613,7 +628,7 @@ nd_render_graph (cairo_t                 *cr,
   layout_compute (&l, data, width, height, style);
   /* Box text follows the box size (and so the zoom); fit_text drops what would be
    * unreadable. */
-  fs = CLAMP (MIN (l.col_w * 0.2, l.lane_h * 0.14), 4, style->font_size);
+  fs = CLAMP (l.lane_h * 0.14, 4, style->font_size);
 
   cairo_translate (cr, style->pan_x, style->pan_y);
   cairo_scale (cr, style->zoom, style->zoom);
@@ -810,4 +825,34 @@ nd_render_graph_block_rect (const NdRenderGraphData *data,
         return TRUE;
       }
   return FALSE;
+}
+
+char *
+nd_render_graph_block_label (const NdRenderGraphData *data,
+                             const char              *block)
+{
+  g_auto(Layout) l = { 0 };
+  NdRenderStyle style;
+  char buf[48];
+
+  g_return_val_if_fail (data != NULL && block != NULL, NULL);
+  if (data->graph == NULL)
+    return NULL;
+  nd_render_style_init (&style, FALSE);
+  layout_compute (&l, data, 100, 100, &style);
+  for (int b = 0; b < l.n_boxes; b++)
+    {
+      const Box *box = &l.boxes[b];
+
+      if (g_strcmp0 (box->st->block, block) != 0)
+        continue;
+      if (data->op_ms != NULL)
+        return g_strdup_printf ("%s · %s · %d×%d×%d · %.2f ms", block,
+                                main_label (data->graph, box->st, buf, sizeof buf),
+                                box->st->out_c, box->st->out_h, box->st->out_w, box->ms);
+      return g_strdup_printf ("%s · %s · %d×%d×%d", block,
+                              main_label (data->graph, box->st, buf, sizeof buf),
+                              box->st->out_c, box->st->out_h, box->st->out_w);
+    }
+  return NULL;
 }
