@@ -369,13 +369,13 @@ nd_render_graph_longest_path (const NdGraph *graph)
 static const struct
 {
   NdRole      role;
-  const char *label;
+  const char *label, *narrow;   /* @narrow: for a box too small for @label */
 } branch_rows[] = {
-  { ND_ROLE_DENSE3X3, "3×3" },
-  { ND_ROLE_FUSED3X3, "3×3 ◆" },
-  { ND_ROLE_BRANCH1X1, "1×1" },
-  { ND_ROLE_IDENTITY_BN, "id·BN" },
-  { ND_ROLE_SSE_GATE, "SE" },
+  { ND_ROLE_DENSE3X3, "3×3", "3" },
+  { ND_ROLE_FUSED3X3, "3×3 ◆", "3◆" },
+  { ND_ROLE_BRANCH1X1, "1×1", "1" },
+  { ND_ROLE_IDENTITY_BN, "id·BN", "id" },
+  { ND_ROLE_SSE_GATE, "SE", "SE" },
 };
 
 /* The block's op: "conv 3×3", or the kernel chain of a multi-conv block ("conv 1·3·1" for a
@@ -482,6 +482,30 @@ text_on (const NdRenderStyle *style, double r, double g, double b)
   return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 ? light : style->on_color;
 }
 
+/* For boxes too narrow for short_name: "inits.0.1" → "i0.1", "combine.3" → "c3",
+ * "ds.1" → "d1"; the tooltip has the full name. */
+static const char *
+tiny_name (const char *block, char *buf, gsize len)
+{
+  static const char *prefixes[] = { "inits.", "combine", "downsamples_2.", "stages.", "stage",
+                                    "layer", "streams." };
+  const char *letters = "icdsslS";
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (block, prefixes[i]))
+      {
+        const char *rest = block + strlen (prefixes[i]);
+
+        if (*rest == '.')
+          rest++;
+        if (i == G_N_ELEMENTS (prefixes) - 1)
+          return rest;
+        g_snprintf (buf, len, "%c%s", letters[i], rest);
+        return buf;
+      }
+  return block;
+}
+
 static void
 draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData *data,
           const NdRenderStyle *style, double fs)
@@ -526,7 +550,9 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
   /* Title: the short block name; every label fits the box or is left out, never cut. */
   nd_render_set_rgba (cr, ink);
   if (!fit_text (cr, short_name (box->st->block, buf, sizeof buf), box->x + 3, box->y + fs + 1,
-                 tw, fs, zoom))
+                 tw, fs, zoom)
+      && !fit_text (cr, tiny_name (box->st->block, buf, sizeof buf), box->x + 3,
+                    box->y + fs + 1, tw, fs, zoom))
     return;
 
   for (guint k = 0; k < G_N_ELEMENTS (branch_rows); k++)
@@ -552,8 +578,10 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
             cairo_set_source_rgba (cr, ink[0], ink[1], ink[2], 0.12);
           cairo_fill (cr);
           nd_render_set_rgba (cr, ink);
-          fit_text (cr, branch_rows[k].label, box->x + 5, ry + row_h / 2 + rfs * 0.38,
-                    box->w - 10, rfs, zoom);
+          if (!fit_text (cr, branch_rows[k].label, box->x + 5, ry + row_h / 2 + rfs * 0.38,
+                         box->w - 10, rfs, zoom))
+            fit_text (cr, branch_rows[k].narrow, box->x + 5, ry + row_h / 2 + rfs * 0.38,
+                      box->w - 10, rfs, zoom);
           row++;
         }
     }

@@ -2,7 +2,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
+
+#include <glib/gi18n-lib.h>
 
 #include "nd-colormap.h"
 #include "nd-error.h"
@@ -466,6 +469,73 @@ test_rf_overlay (void)
   cairo_surface_destroy (s);
 }
 
+/* Pixels of @s in the rectangle that differ from @bg by more than 40. */
+static int
+count_ink (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 bg)
+{
+  int n = 0;
+
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      n += color_dist (pixel (s, x, y), bg) > 40;
+  return n;
+}
+
+/* The graph of a 3-stream ParNet drawn in English and in Chinese (the build folder's
+ * zh_CN.mo): the lane labels become "流 0" …, every CJK glyph has a font (no tofu boxes,
+ * Pango's unknown-glyph count is 0), and the label area has ink that differs from the English
+ * drawing. The Chinese drawing is kept as render-zh_CN.png for a look. */
+static void
+test_text_zh_cn (void)
+{
+  g_autoptr(NdGraph) g = small_parnet (3, FALSE);
+  g_autofree char *podir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, "render-zh_CN.png", NULL);
+  NdRenderGraphData data = { g, NULL, NULL };
+  cairo_surface_t *s[2];
+  NdRenderStyle style;
+  char *old_locale = g_strdup (setlocale (LC_ALL, NULL));
+  int ink[2], differ = 0;
+
+  nd_render_style_init (&style, FALSE);
+  bindtextdomain (GETTEXT_PACKAGE, podir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  for (int lang = 0; lang < 2; lang++)
+    {
+      cairo_t *cr;
+
+      /* LANGUAGE counts in any locale but plain C; C.UTF-8 needs no generated locale. */
+      g_setenv ("LANGUAGE", lang ? "zh_CN" : "en", TRUE);
+      g_assert_nonnull (setlocale (LC_ALL, "C.UTF-8"));
+      s[lang] = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 640, 300);
+      cr = cairo_create (s[lang]);
+      nd_render_graph (cr, &data, 640, 300, &style);
+      if (lang == 1)
+        {
+          g_assert_cmpstr (_("stream %d"), ==, "流 %d");
+          g_assert_cmpstr (_("depth"), ==, "深度");
+          cairo_set_font_size (cr, style.font_size);
+          g_assert_cmpint (nd_render_text_unknown (cr, "流 0 深度"), ==, 0);
+          g_assert_cmpint (nd_render_text_unknown (cr, _("channel %d · gate %.4f")), ==, 0);
+          cairo_surface_write_to_png (s[lang], png);
+        }
+      cairo_destroy (cr);
+      /* The lane labels sit left of the graph (x < 96), in the middle of each lane. */
+      ink[lang] = count_ink (s[lang], 0, 10, 90, 256, rgba24 (style.bg));
+    }
+  for (int y = 10; y < 256; y++)
+    for (int x = 0; x < 90; x++)
+      differ += pixel (s[0], x, y) != pixel (s[1], x, y);
+  g_test_message ("label ink: English %d px, Chinese %d px; %d px differ", ink[0], ink[1],
+                  differ);
+  g_assert_cmpint (ink[1], >, 100);
+  g_assert_cmpint (differ, >, 50);
+  setlocale (LC_ALL, old_locale);
+  g_free (old_locale);
+  cairo_surface_destroy (s[0]);
+  cairo_surface_destroy (s[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -480,5 +550,6 @@ main (int argc, char **argv)
   g_test_add_func ("/render/kernel-steps", test_kernel_steps);
   g_test_add_func ("/render/latency", test_latency);
   g_test_add_func ("/render/rf-overlay", test_rf_overlay);
+  g_test_add_func ("/render/text/zh-CN", test_text_zh_cn);
   return g_test_run ();
 }
