@@ -205,7 +205,9 @@ nd_render_kernel (cairo_t             *cr,
     {
       nd_render_set_rgba (cr, style->fg);
       cairo_set_font_size (cr, fs);
-      nd_render_text (cr, parts[p].title, x + 1.5 * cell, y - fs * 0.5, 0.5);
+      /* Each matrix owns 4.2 cells across: its texts fit there or are left out. */
+      nd_render_text_fit (cr, parts[p].title, x + 1.5 * cell, y - fs * 0.5, 0.5, 4.1 * cell,
+                          7);
       draw_matrix (cr, parts[p].m, parts[p].scale, x, y, cell, vmax, style);
       nd_render_set_rgba (cr, style->muted);
       cairo_set_font_size (cr, fs * 0.85);
@@ -213,7 +215,7 @@ nd_render_kernel (cairo_t             *cr,
         g_snprintf (buf, sizeof buf, _("scale %.3f  shift %.3f"), parts[p].scale, parts[p].shift);
       else
         g_snprintf (buf, sizeof buf, _("bias %.3f"), parts[p].shift);
-      nd_render_text (cr, buf, x + 1.5 * cell, y + 3 * cell + fs * 1.2, 0.5);
+      nd_render_text_fit (cr, buf, x + 1.5 * cell, y + 3 * cell + fs * 1.2, 0.5, 4.1 * cell, 7);
       if (p < n - 1)
         {
           nd_render_set_rgba (cr, style->fg);
@@ -230,6 +232,6 @@ nd_render_kernel (cairo_t             *cr,
   else
     g_snprintf (buf, sizeof buf, _("out %d ← in %d · output difference not measured yet"),
                 steps->out_channel, steps->in_channel);
-  nd_render_text (cr, buf, width / 2, y + 3 * cell + fs * 3, 0.5);
+  nd_render_text_fit (cr, buf, width / 2, y + 3 * cell + fs * 3, 0.5, width - 4, 7);
   cairo_restore (cr);
 }

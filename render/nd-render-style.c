@@ -116,6 +116,26 @@ nd_render_text (cairo_t *cr, const char *text, double x, double y, double align)
   cairo_new_path (cr);
 }
 
+gboolean
+nd_render_text_fit (cairo_t *cr, const char *text, double x, double y, double align,
+                    double max_w, double min_size)
+{
+  cairo_matrix_t m;
+  double size, w = nd_render_text_width (cr, text);
+
+  cairo_get_font_matrix (cr, &m);
+  size = hypot (m.xy, m.yy);
+  if (w > max_w)
+    size *= max_w / w;
+  if (size < min_size || max_w <= 0)
+    return FALSE;
+  cairo_save (cr);
+  cairo_set_font_size (cr, size);
+  nd_render_text (cr, text, x, y, align);
+  cairo_restore (cr);
+  return TRUE;
+}
+
 double
 nd_render_text_width (cairo_t *cr, const char *text)
 {

@@ -54,6 +54,15 @@ void   nd_render_text          (cairo_t    *cr,
                                 double      x,
                                 double      y,
                                 double      align);
+/* nd_render_text shrunk to at most @max_w wide; nothing is drawn (FALSE) when that needs a
+ * size under @min_size: text never overlaps its neighbours, nor is it drawn unreadably. */
+gboolean nd_render_text_fit    (cairo_t    *cr,
+                                const char *text,
+                                double      x,
+                                double      y,
+                                double      align,
+                                double      max_w,
+                                double      min_size);
 /* The advance width of @text in user units. */
 double nd_render_text_width    (cairo_t    *cr,
                                 const char *text);
