@@ -469,6 +469,84 @@ test_rf_overlay (void)
   cairo_surface_destroy (s);
 }
 
+static int count_ink (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 bg);
+
+/* One channel enlarged: its hottest cell has the top colour at the cell the hit-test gives,
+ * on the same scale as the grid (so the grid's coldest channel does not reach the top); the
+ * hovered cell's mark is black and white around it. */
+static void
+test_featuremap_enlarged (void)
+{
+  g_autoptr(NdTensor) t = nd_test_random_input (1, 4, 6, 5, 21);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 160, 120);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  NdFeatureCell cell, hot = { 2, 0, 0 };
+  int plane = 6 * 5, found = 0;
+
+  nd_render_style_init (&style, FALSE);
+  /* Channel 2 holds the global maximum. */
+  t->data[2 * plane + 3 * 5 + 4] = 50;
+  hot.y = 3, hot.x = 4;
+  nd_render_featuremap_channel (cr, t, 2, 160, 120, &style);
+  for (int y = 0; y < 120; y++)
+    for (int x = 0; x < 160; x++)
+      if (nd_render_featuremap_channel_cell_at (t, 2, 160, 120, &style, x + 0.5, y + 0.5, &cell)
+          && cell.y == hot.y && cell.x == hot.x)
+        {
+          g_assert_cmpint (cell.channel, ==, 2);
+          g_assert_cmpuint (pixel (s, x, y), ==, 0xfde725);
+          found++;
+        }
+  /* 6×5 cells in 160×120: 20 px cells, so the hot cell covers 400 pixels. */
+  g_assert_cmpint (found, ==, 400);
+  g_assert_false (nd_render_featuremap_channel_cell_at (t, 2, 160, 120, &style, 2, 2, &cell));
+  nd_render_featuremap_mark_cell (cr, t, 2, &hot, 160, 120, &style);
+  /* The cell spans x 110..130, y 60..80 (centred grid: ox = 30, oy = 0): a white ring just
+   * outside it, a black one outside that, the cell's colour inside. */
+  g_assert_cmpuint (pixel (s, 108, 70), ==, 0x000000);
+  g_assert_cmpuint (pixel (s, 109, 70), ==, 0xffffff);
+  g_assert_cmpuint (pixel (s, 120, 70), ==, 0xfde725);
+  save_on_failure (s, "featuremap-enlarged");
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+/* A chart wide enough for axes: value ticks on the left, bars right of them, the hovered bar
+ * in the highlight colour, and its readout at the top. In the dark style the background
+ * is dark. */
+static void
+test_gates_axes (void)
+{
+  float v[8];
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 320, 140);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  int i_hover;
+
+  for (int i = 0; i < 8; i++)
+    v[i] = 0.25f * (i + 1) / 2;   /* 0.125 … 1 */
+  nd_render_style_init (&style, TRUE);
+  nd_render_gates_hover (cr, v, 8, 1.0, 5, 320, 140, &style);
+  save_on_failure (s, "gates-axes");   /* always: a look at the chart */
+  /* Above the lowest bar: the dark background. */
+  g_assert_cmpfloat (color_dist (pixel (s, 55, 40), rgba24 (style.bg)), <=, 2);
+  g_assert_cmpuint ((pixel (s, 55, 40) >> 16) & 0xff, <, 60);
+  /* The axes leave the first 38 px to the value labels: no bar there, ink of the labels. */
+  i_hover = nd_render_gates_index_at_full (8, 320, 140, 38 + 5.5 * (320 - 4 - 38) / 8);
+  g_assert_cmpint (i_hover, ==, 5);
+  g_assert_cmpint (nd_render_gates_index_at_full (8, 320, 140, 20), ==, -1);
+  g_assert_cmpint (count_ink (s, 0, 10, 34, 130, rgba24 (style.bg)), >, 20);
+  g_assert_true (has_color_near (s, 38 + 5 * 34.75 + 5, 100, 38 + 5 * 34.75 + 30, 120,
+                                 rgba24 (style.highlight), 30));
+  g_assert_true (has_color_near (s, 38 + 4 * 34.75 + 5, 100, 38 + 4 * 34.75 + 30, 120,
+                                 rgba24 (style.accent), 30));
+  /* The readout "channel 5 · gate 0.7500" in the top strip, right-aligned. */
+  g_assert_cmpint (count_ink (s, 200, 0, 316, 15, rgba24 (style.bg)), >, 30);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
 /* Pixels of @s in the rectangle that differ from @bg by more than 40. */
 static int
 count_ink (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 bg)
@@ -547,6 +625,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/render/graph/lanes-3", GINT_TO_POINTER (3), test_graph_lanes);
   g_test_add_func ("/render/graph/fused-boxes", test_graph_fused);
   g_test_add_func ("/render/gates", test_gates);
+  g_test_add_func ("/render/gates/axes-hover", test_gates_axes);
+  g_test_add_func ("/render/featuremap/enlarged", test_featuremap_enlarged);
   g_test_add_func ("/render/kernel-steps", test_kernel_steps);
   g_test_add_func ("/render/latency", test_latency);
   g_test_add_func ("/render/rf-overlay", test_rf_overlay);
