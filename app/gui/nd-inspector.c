@@ -383,3 +383,18 @@ nd_inspector_set_cell (NdInspector *self, int channel, int y, int x)
   self->have_cell = TRUE;
   redraw (self);
 }
+
+void
+nd_inspector_enlarge (NdInspector *self, int channel)
+{
+  g_return_if_fail (ND_IS_INSPECTOR (self));
+  self->enlarged = MAX (channel, -1);
+  redraw (self);
+}
+
+int
+nd_inspector_get_enlarged (NdInspector *self)
+{
+  g_return_val_if_fail (ND_IS_INSPECTOR (self), -1);
+  return self->enlarged;
+}
