@@ -471,6 +471,81 @@ test_rf_overlay (void)
 
 static int count_ink (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 bg);
 
+static NdGraph *
+build (const char *name, int resolution, const int *blocks, int n_blocks)
+{
+  NdModelSpec spec;
+  g_autoptr(GError) error = NULL;
+  NdGraph *g;
+
+  g_assert_true (nd_model_spec_parse (name, &spec, &error));
+  spec.resolution = resolution;
+  spec.width = 0.25;
+  for (int i = 0; i < n_blocks; i++)
+    spec.blocks[i] = blocks[i];
+  if (n_blocks > 0)
+    spec.n_blocks = n_blocks;
+  g = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  return g;
+}
+
+/* ResNet's residual blocks carry an arc over their box (the skip connection): ink of the
+ * foreground colour in the band just above the box, where nothing else is drawn; the stem
+ * (no shortcut) has none. */
+static void
+test_graph_resnet_skips (void)
+{
+  g_autoptr(NdGraph) g = build ("resnet-18", 64, NULL, 0);
+  NdRenderGraphData data = { g, NULL, NULL };
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 900, 300);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  const char *blocks[] = { "layer1.0", "layer2.0", "stem" };
+
+  nd_render_style_init (&style, FALSE);
+  nd_render_graph (cr, &data, 900, 300, &style);
+  save_on_failure (s, "resnet-skips");
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    {
+      double x, y, w, h;
+      int ink;
+
+      g_assert_true (nd_render_graph_block_rect (&data, 900, 300, &style, blocks[i], &x, &y, &w,
+                                                 &h));
+      ink = count_ink (s, (int) x + 4, (int) y - 14, (int) (x + w) - 4, (int) y - 2,
+                       rgba24 (style.bg));
+      g_test_message ("%s: %d px of arc above the box", blocks[i], ink);
+      if (i < 2)
+        g_assert_cmpint (ink, >, 10);
+      else
+        g_assert_cmpint (ink, ==, 0);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+/* With blocks 2,3,3 the depth axis ends at the model's depth: the head box sits in the last
+ * column, at the right edge, not where ParNet-S's 12th layer would be. */
+static void
+test_graph_axis_follows_blocks (void)
+{
+  const int blocks[] = { 2, 3, 3 };
+  g_autoptr(NdGraph) g = build ("parnet-s", 64, blocks, 3);
+  NdRenderGraphData data = { g, NULL, NULL };
+  NdRenderStyle style;
+  double x, y, w, h;
+  int depth = 0;
+
+  nd_render_style_init (&style, FALSE);
+  nd_graph_count (g, NULL, NULL, &depth);
+  g_assert_cmpint (depth, <, 12);
+  g_assert_true (nd_render_graph_block_rect (&data, 800, 300, &style, "head", &x, &y, &w, &h));
+  /* 96 px of lane labels, 12 px right margin; the last column's box ends 17 % of a column
+   * before the margin. */
+  g_assert_cmpfloat (fabs (x + w - (800 - 12 - 0.17 * (800 - 96 - 12) / depth)), <, 1);
+}
+
 /* One channel enlarged: its hottest cell has the top colour at the cell the hit-test gives,
  * on the same scale as the grid (so the grid's coldest channel does not reach the top); the
  * hovered cell's mark is black and white around it. */
@@ -624,6 +699,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/render/graph/lanes-2", GINT_TO_POINTER (2), test_graph_lanes);
   g_test_add_data_func ("/render/graph/lanes-3", GINT_TO_POINTER (3), test_graph_lanes);
   g_test_add_func ("/render/graph/fused-boxes", test_graph_fused);
+  g_test_add_func ("/render/graph/resnet-skips", test_graph_resnet_skips);
+  g_test_add_func ("/render/graph/axis-follows-blocks", test_graph_axis_follows_blocks);
   g_test_add_func ("/render/gates", test_gates);
   g_test_add_func ("/render/gates/axes-hover", test_gates_axes);
   g_test_add_func ("/render/featuremap/enlarged", test_featuremap_enlarged);
