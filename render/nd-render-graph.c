@@ -35,8 +35,9 @@ main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
   for (int i = st->first_node; i <= st->last_node; i++)
     {
       const NdNode *node = nd_graph_node (graph, i);
+      const char *key = _nd_render_graph_node_key (node);
 
-      if (_nd_render_graph_node_key (node) == NULL || g_strcmp0 (_nd_render_graph_node_key (node), st->block) != 0)
+      if (key == NULL || g_strcmp0 (key, st->block) != 0)
         continue;
       switch (node->op)
         {

@@ -119,7 +119,8 @@ update_readout (NdInspector *self)
   NdTensor *t = block_output (self, NULL);
   g_autofree char *text = NULL;
 
-  if (t != NULL && t->ndim == 4 && self->have_cell && self->cell.channel < t->shape[1]
+  if (t != NULL && t->ndim == 4 && self->have_cell && self->cell.channel >= 0
+      && self->cell.y >= 0 && self->cell.x >= 0 && self->cell.channel < t->shape[1]
       && self->cell.y < t->shape[2] && self->cell.x < t->shape[3])
     {
       gint64 i = ((gint64) self->cell.channel * t->shape[2] + self->cell.y) * t->shape[3]
@@ -157,7 +158,8 @@ update_labels (NdInspector *self)
   if (self->result != NULL)
     v = nd_inference_result_gates (self->result, self->block, &n, &max);
   gtk_label_set_text (GTK_LABEL (self->gates_label),
-                      v ? _("SE gate per channel") : _("SE gate per channel · none in this block"));
+                      v ? _("SE gate per channel")
+                        : _("SE gate per channel · none in this block"));
   gtk_label_set_text (GTK_LABEL (self->kernel_label),
                       self->result && self->result->fused_only
                       ? _("How the fused 3×3 kernel is made · these weights hold the fused "
@@ -203,7 +205,6 @@ motion_cb (GtkEventControllerMotion *motion, double x, double y, NdInspector *se
 {
   NdTensor *t = block_output (self, NULL);
   NdFeatureCell cell;
-
   int w = gtk_widget_get_width (self->fmap), h = gtk_widget_get_height (self->fmap);
   gboolean hit;
 
@@ -389,6 +390,9 @@ nd_inspector_enlarge (NdInspector *self, int channel)
 {
   g_return_if_fail (ND_IS_INSPECTOR (self));
   self->enlarged = MAX (channel, -1);
+  /* The readout and the mark follow to the enlarged channel, at the same cell. */
+  if (channel >= 0)
+    self->cell.channel = channel;
   redraw (self);
 }
 
