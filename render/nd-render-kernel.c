@@ -143,11 +143,12 @@ draw_matrix (cairo_t *cr, const float *m, float scale, double x, double y, doubl
       nd_render_set_rgba (cr, style->muted);
       cairo_set_line_width (cr, 0.5);
       cairo_stroke (cr);
-      if (cell >= 22)
+      /* Numbers only where they are readable (7 px and up) and fit their cell. */
+      if (MIN (cell * 0.34, style->font_size) >= 7)
         {
           g_snprintf (buf, sizeof buf, "%.2f", v);
           cairo_set_source_rgb (cr, 0.08, 0.08, 0.1);
-          cairo_set_font_size (cr, MIN (cell * 0.3, style->font_size));
+          cairo_set_font_size (cr, MIN (cell * 0.34, style->font_size));
           nd_render_text (cr, buf, x + (k % 3 + 0.5) * cell, y + (k / 3 + 0.62) * cell, 0.5);
         }
     }
