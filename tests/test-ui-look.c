@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nd-inspector.h"
+#include "nd-render-featuremap.h"
 #include "ui-fixture.h"
 
 /* The look of the window (issue 12, item 6): dark style in the drawings too, a 1024×700
@@ -101,6 +102,44 @@ test_enlarge (Fixture *f, gconstpointer data)
   g_assert_true (window_shows (f, "channel 2 · row 1, column 3 · ", TRUE));
   nd_inspector_enlarge (inspector, -1);
   g_assert_true (window_shows (f, "Output feature maps · ", TRUE));
+  /* A click (the gesture's "pressed", at a point the hit-test puts on channel 3) enlarges
+   * channel 3; a second click goes back to the grid. */
+  {
+    GtkWidget *fmap = find_type (GTK_WIDGET (inspector), GTK_TYPE_DRAWING_AREA);
+    NdTensor *t = nd_inference_result_block_output (nd_window_get_result (f->window),
+                                                    "streams.1.1", NULL);
+    GtkEventController *click = NULL;
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (fmap);
+    NdRenderStyle style;
+    int w = gtk_widget_get_width (fmap), h = gtk_widget_get_height (fmap);
+    double px = -1, py = -1;
+
+    g_assert_nonnull (t);
+    nd_render_style_init (&style, FALSE);
+    for (int y = 0; y < h && px < 0; y++)
+      for (int x = 0; x < w && px < 0; x++)
+        {
+          NdFeatureCell cell;
+
+          if (nd_render_featuremap_cell_at (t, w, h, &style, x + 0.5, y + 0.5, &cell)
+              && cell.channel == 3)
+            px = x + 0.5, py = y + 0.5;
+        }
+    g_assert_cmpfloat (px, >=, 0);
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_GESTURE_CLICK (c))
+          click = c;
+      }
+    g_assert_nonnull (click);
+    g_signal_emit_by_name (click, "pressed", 1, px, py);
+    g_assert_cmpint (nd_inspector_get_enlarged (inspector), ==, 3);
+    g_assert_true (window_shows (f, "Feature map 3 of ", TRUE));
+    g_signal_emit_by_name (click, "pressed", 1, px, py);
+    g_assert_cmpint (nd_inspector_get_enlarged (inspector), ==, -1);
+  }
   /* A channel the block does not have falls back to the grid. */
   nd_inspector_enlarge (inspector, 100000);
   g_assert_cmpint (nd_inspector_get_enlarged (inspector), ==, -1);
