@@ -24,6 +24,9 @@ struct _NdInspector
   GtkWidget         *fmap, *rf, *gates, *kernel;
   GtkWidget         *fmap_label, *rf_label, *gates_label, *kernel_label;
   GtkWidget         *fmap_readout;
+  GtkWidget         *panes[4];     /* feature maps, receptive field, gates, kernel */
+  gboolean           across;       /* the panes in one row (a low inspector) */
+  guint              relayout_id;
   NdInferenceResult *result;
   char              *block;
   NdFeatureCell      cell;
@@ -273,11 +276,61 @@ gates_leave_cb (GtkEventControllerMotion *motion, NdInspector *self)
   gtk_widget_queue_draw (self->gates);
 }
 
+/* Below this height the four panes go in one row, so all show without scrolling (a
+ * 1024×700 window); above it 2×2, where the kernel has room for its numbers. */
+#define ACROSS_BELOW_HEIGHT 360
+
+static gboolean
+relayout_cb (gpointer data)
+{
+  NdInspector *self = data;
+  GtkLayoutManager *grid_layout = gtk_widget_get_layout_manager (self->grid);
+
+  self->relayout_id = 0;
+  for (int i = 0; i < 4; i++)
+    {
+      GtkLayoutChild *child = gtk_layout_manager_get_layout_child (grid_layout,
+                                                                   self->panes[i]);
+
+      gtk_grid_layout_child_set_column (GTK_GRID_LAYOUT_CHILD (child),
+                                        self->across ? i : i % 2);
+      gtk_grid_layout_child_set_row (GTK_GRID_LAYOUT_CHILD (child), self->across ? 0 : i / 2);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+nd_inspector_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                      int *min, int *nat, int *min_baseline, int *nat_baseline)
+{
+  gtk_widget_measure (ND_INSPECTOR (widget)->scroller, orientation, for_size, min, nat,
+                      min_baseline, nat_baseline);
+}
+
+/* The scroller fills the inspector; the panes move (after this allocation, not during it)
+ * when the height crosses ACROSS_BELOW_HEIGHT. The height does not depend on the
+ * arrangement, so this cannot oscillate. */
+static void
+nd_inspector_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  NdInspector *self = ND_INSPECTOR (widget);
+  gboolean across = height < ACROSS_BELOW_HEIGHT;
+
+  gtk_widget_allocate (self->scroller, width, height, baseline, NULL);
+  if (across != self->across)
+    {
+      self->across = across;
+      if (self->relayout_id == 0)
+        self->relayout_id = g_idle_add (relayout_cb, self);
+    }
+}
+
 static void
 nd_inspector_dispose (GObject *object)
 {
   NdInspector *self = ND_INSPECTOR (object);
 
+  g_clear_handle_id (&self->relayout_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), ND_TYPE_INSPECTOR);
   g_clear_pointer (&self->result, nd_inference_result_unref);
   g_clear_pointer (&self->block, g_free);
@@ -291,7 +344,8 @@ nd_inspector_class_init (NdInspectorClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = nd_inspector_dispose;
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = nd_inspector_measure;
+  widget_class->size_allocate = nd_inspector_size_allocate;
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/nondeep/Explorer/nd-inspector.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdInspector, name)
@@ -308,6 +362,14 @@ nd_inspector_class_init (NdInspectorClass *klass)
   BIND (kernel_label);
   BIND (fmap_readout);
 #undef BIND
+  gtk_widget_class_bind_template_child_full (widget_class, "fmap_pane", FALSE,
+                                             G_STRUCT_OFFSET (NdInspector, panes[0]));
+  gtk_widget_class_bind_template_child_full (widget_class, "rf_pane", FALSE,
+                                             G_STRUCT_OFFSET (NdInspector, panes[1]));
+  gtk_widget_class_bind_template_child_full (widget_class, "gates_pane", FALSE,
+                                             G_STRUCT_OFFSET (NdInspector, panes[2]));
+  gtk_widget_class_bind_template_child_full (widget_class, "kernel_pane", FALSE,
+                                             G_STRUCT_OFFSET (NdInspector, panes[3]));
 }
 
 static void
