@@ -7,6 +7,7 @@ Extracts a fresh template from POTFILES.in (as `ninja nondeep-pot` does), merges
 into it without fuzzy matching, and lists every message that comes out untranslated or
 fuzzy. Usage: check-complete.py SRCDIR LANG.po
 """
+import ast
 import os
 import subprocess
 import sys
@@ -32,7 +33,7 @@ def messages(po):
                 cur.append(line)
             else:
                 cur = None
-    return [''.join(eval(part) for part in m) for m in out if ''.join(m) != '""']
+    return [''.join(ast.literal_eval(part) for part in m) for m in out if ''.join(m) != '""']
 
 
 def main():
