@@ -44,5 +44,13 @@ void     nd_render_kernel        (cairo_t             *cr,
                                   double               width,
                                   double               height,
                                   const NdRenderStyle *style);
+/* "fused 3×3 · row 1, column 2 · 0.0312": the value under (@px, @py) as drawn (scaled by its
+ * BN), for a tooltip where the cells are too small for their numbers; NULL off the cells. */
+char    *nd_render_kernel_value_at (const NdKernelSteps *steps,
+                                    double               width,
+                                    double               height,
+                                    const NdRenderStyle *style,
+                                    double               px,
+                                    double               py);
 
 G_END_DECLS

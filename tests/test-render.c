@@ -622,6 +622,40 @@ test_gates_axes (void)
   cairo_surface_destroy (s);
 }
 
+/* The kernel view's value under the pointer is the value of the matrix cell drawn there:
+ * probed over a grid of points, every hit names a matrix and a cell whose value matches, the
+ * fused matrix's centre among them; a point off the matrices gives none. */
+static void
+test_kernel_value_at (void)
+{
+  g_autoptr(NdGraph) train = small_parnet (3, FALSE);
+  g_autoptr(GError) error = NULL;
+  NdKernelSteps steps;
+  NdRenderStyle style;
+  char want[64];
+  gboolean found_centre = FALSE;
+  int hits = 0;
+
+  nd_render_style_init (&style, FALSE);
+  g_assert_true (nd_kernel_steps_compute (train, "streams.0.1", 1, 0, &steps, &error));
+  g_assert_no_error (error);
+  g_snprintf (want, sizeof want, "fused 3×3 · row 1, column 1 · %.4g", steps.fused[4]);
+  for (int y = 0; y < 160; y += 2)
+    for (int x = 0; x < 400; x += 2)
+      {
+        g_autofree char *text = nd_render_kernel_value_at (&steps, 400, 160, &style, x, y);
+
+        if (text == NULL)
+          continue;
+        hits++;
+        found_centre |= g_strcmp0 (text, want) == 0;
+      }
+  g_assert_true (found_centre);
+  g_assert_cmpint (hits, >, 100);
+  g_assert_null (nd_render_kernel_value_at (&steps, 400, 160, &style, 1, 1));
+  g_assert_null (nd_render_kernel_value_at (NULL, 400, 160, &style, 200, 80));
+}
+
 /* Pixels of @s in the rectangle that differ from @bg by more than 40. */
 static int
 count_ink (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 bg)
@@ -705,6 +739,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/gates/axes-hover", test_gates_axes);
   g_test_add_func ("/render/featuremap/enlarged", test_featuremap_enlarged);
   g_test_add_func ("/render/kernel-steps", test_kernel_steps);
+  g_test_add_func ("/render/kernel-value-at", test_kernel_value_at);
   g_test_add_func ("/render/latency", test_latency);
   g_test_add_func ("/render/rf-overlay", test_rf_overlay);
   g_test_add_func ("/render/text/zh-CN", test_text_zh_cn);

@@ -91,27 +91,50 @@ draw_gates (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
   nd_render_gates_hover (cr, v, n, max, self->gate_hover, w, h, &self->style);
 }
 
-static void
-draw_kernel (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+/* The kernel steps of the hovered cell's output channel, FALSE where there are none. */
+static gboolean
+kernel_steps (NdInspector *self, NdKernelSteps *steps)
 {
-  NdInspector *self = data;
-  NdKernelSteps steps;
   int out = self->have_cell ? self->cell.channel : 0;
 
   if (self->result == NULL || self->block == NULL
-      || !nd_kernel_steps_compute (self->result->training, self->block, out, 0, &steps, NULL))
-    {
-      nd_render_kernel (cr, NULL, w, h, &self->style);
-      return;
-    }
+      || !nd_kernel_steps_compute (self->result->training, self->block, out, 0, steps, NULL))
+    return FALSE;
   if (self->result->block_diff != NULL)
     {
       double *d = g_hash_table_lookup (self->result->block_diff, self->block);
 
       if (d != NULL)
-        steps.measured_diff = *d;
+        steps->measured_diff = *d;
     }
-  nd_render_kernel (cr, &steps, w, h, &self->style);
+  return TRUE;
+}
+
+static void
+draw_kernel (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+{
+  NdInspector *self = data;
+  NdKernelSteps steps;
+
+  nd_render_kernel (cr, kernel_steps (self, &steps) ? &steps : NULL, w, h, &self->style);
+}
+
+/* Every kernel value on hover, also when the cells are too small to print it. */
+static gboolean
+kernel_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                   NdInspector *self)
+{
+  NdKernelSteps steps;
+  g_autofree char *text = NULL;
+
+  if (keyboard || !kernel_steps (self, &steps))
+    return FALSE;
+  text = nd_render_kernel_value_at (&steps, gtk_widget_get_width (widget),
+                                    gtk_widget_get_height (widget), &self->style, x, y);
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 /* "channel 12 · row 3, column 5 · 0.7341": the hovered cell's value, as the model computed
@@ -392,6 +415,8 @@ nd_inspector_init (NdInspector *self)
       nd_theme_follow (areas[i], &self->style);
     }
   gtk_widget_set_cursor_from_name (self->fmap, "crosshair");
+  gtk_widget_set_has_tooltip (self->kernel, TRUE);
+  g_signal_connect (self->kernel, "query-tooltip", G_CALLBACK (kernel_tooltip_cb), self);
   g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
   gtk_widget_add_controller (self->fmap, motion);
   g_signal_connect (click, "pressed", G_CALLBACK (fmap_pressed_cb), self);
