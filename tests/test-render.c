@@ -516,6 +516,13 @@ test_graph_resnet_skips (void)
       ink = count_ink (s, (int) x + 4, (int) y - 14, (int) (x + w) - 4, (int) y - 2,
                        rgba24 (style.bg));
       g_test_message ("%s: %d px of arc above the box", blocks[i], ink);
+      /* The tooltip text: name, the convs' kernels (not the shortcut's 1×1), the shape. */
+      if (i == 1)
+        {
+          g_autofree char *label = nd_render_graph_block_label (&data, blocks[i]);
+
+          g_assert_true (g_str_has_prefix (label, "layer2.0 · conv 3·3 · "));
+        }
       if (i < 2)
         g_assert_cmpint (ink, >, 10);
       else
