@@ -80,21 +80,8 @@ static gboolean
 fit_text (cairo_t *cr, const char *text, double x, double y, double max_w, double size,
           double zoom)
 {
-  double w;
-
   cairo_set_font_size (cr, size);
-  w = nd_render_text_width (cr, text);
-  if (w > max_w)
-    {
-      size *= max_w / w;
-      if (size * zoom < MIN_TEXT_PX)
-        return FALSE;
-      cairo_set_font_size (cr, size);
-    }
-  if (size * zoom < MIN_TEXT_PX)
-    return FALSE;
-  nd_render_text (cr, text, x, y, 0);
-  return TRUE;
+  return nd_render_text_fit (cr, text, x, y, 0, max_w, MIN_TEXT_PX / zoom);
 }
 
 /* Box titles: "streams.1.3" → "1.3", "stage3.5" → "s3.5", "stages.4" → "s4",

@@ -80,82 +80,115 @@ nd_render_fill_bg (cairo_t *cr, const NdRenderStyle *style, double width, double
   cairo_restore (cr);
 }
 
-/* A layout of @text in the cairo_t's font size (the font matrix's scale, which
- * cairo_set_font_size sets and cairo_save/restore keep). */
-static PangoLayout *
-text_layout (cairo_t *cr, const char *text)
+static const cairo_user_data_key_t layout_key;
+
+static double
+font_size (cairo_t *cr)
 {
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  PangoFontDescription *desc = pango_font_description_from_string ("Sans");
   cairo_matrix_t m;
-  double size;
 
   cairo_get_font_matrix (cr, &m);
-  size = hypot (m.xy, m.yy);
-  pango_font_description_set_absolute_size (desc, MAX (size, 0.5) * PANGO_SCALE);
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
+  return hypot (m.xy, m.yy);
+}
+
+/* @text laid out in @size user units. One layout (and Pango context) per cairo_t, kept on it:
+ * a graph draws hundreds of labels per frame, and a fresh context for each cost more than
+ * the drawing. The returned layout belongs to @cr. */
+static PangoLayout *
+text_layout (cairo_t *cr, const char *text, double size)
+{
+  PangoLayout *layout = cairo_get_user_data (cr, &layout_key);
+  const PangoFontDescription *current;
+  int want = (int) (MAX (size, 0.5) * PANGO_SCALE);
+
+  if (layout == NULL)
+    {
+      PangoFontDescription *desc = pango_font_description_from_string ("Sans");
+
+      layout = pango_cairo_create_layout (cr);
+      pango_font_description_set_absolute_size (desc, want);
+      pango_layout_set_font_description (layout, desc);
+      pango_font_description_free (desc);
+      cairo_set_user_data (cr, &layout_key, layout, g_object_unref);
+    }
+  else
+    pango_cairo_update_layout (cr, layout);   /* the transform may have changed */
+  current = pango_layout_get_font_description (layout);
+  if (pango_font_description_get_size (current) != want)
+    {
+      PangoFontDescription *desc = pango_font_description_copy (current);
+
+      pango_font_description_set_absolute_size (desc, want);
+      pango_layout_set_font_description (layout, desc);
+      pango_font_description_free (desc);
+    }
   pango_layout_set_text (layout, text, -1);
   return layout;
+}
+
+static double
+layout_width (PangoLayout *layout)
+{
+  PangoRectangle logical;
+
+  pango_layout_get_extents (layout, NULL, &logical);
+  return logical.width / (double) PANGO_SCALE;
+}
+
+static void
+show (cairo_t *cr, PangoLayout *layout, double x, double y, double align)
+{
+  double baseline = (double) pango_layout_get_baseline (layout) / PANGO_SCALE;
+
+  cairo_move_to (cr, x - align * layout_width (layout), y - baseline);
+  pango_cairo_show_layout (cr, layout);
+  cairo_new_path (cr);
 }
 
 void
 nd_render_text (cairo_t *cr, const char *text, double x, double y, double align)
 {
-  g_autoptr(PangoLayout) layout = NULL;
-  PangoRectangle logical;
-  double baseline;
-
   if (text == NULL || *text == '\0')
     return;
-  layout = text_layout (cr, text);
-  pango_layout_get_extents (layout, NULL, &logical);
-  baseline = (double) pango_layout_get_baseline (layout) / PANGO_SCALE;
-  cairo_move_to (cr, x - align * logical.width / (double) PANGO_SCALE, y - baseline);
-  pango_cairo_show_layout (cr, layout);
-  cairo_new_path (cr);
+  show (cr, text_layout (cr, text, font_size (cr)), x, y, align);
 }
 
 gboolean
 nd_render_text_fit (cairo_t *cr, const char *text, double x, double y, double align,
                     double max_w, double min_size)
 {
-  cairo_matrix_t m;
-  double size, w = nd_render_text_width (cr, text);
+  double size = font_size (cr), w;
+  PangoLayout *layout;
 
-  cairo_get_font_matrix (cr, &m);
-  size = hypot (m.xy, m.yy);
-  if (w > max_w)
-    size *= max_w / w;
-  if (size < min_size || max_w <= 0)
+  if (text == NULL || *text == '\0' || max_w <= 0)
     return FALSE;
-  cairo_save (cr);
-  cairo_set_font_size (cr, size);
-  nd_render_text (cr, text, x, y, align);
-  cairo_restore (cr);
+  layout = text_layout (cr, text, size);
+  w = layout_width (layout);
+  if (w > max_w)
+    {
+      size *= max_w / w;
+      if (size < min_size)
+        return FALSE;
+      layout = text_layout (cr, text, size);
+    }
+  else if (size < min_size)
+    return FALSE;
+  show (cr, layout, x, y, align);
   return TRUE;
 }
 
 double
 nd_render_text_width (cairo_t *cr, const char *text)
 {
-  g_autoptr(PangoLayout) layout = NULL;
-  PangoRectangle logical;
-
   if (text == NULL || *text == '\0')
     return 0;
-  layout = text_layout (cr, text);
-  pango_layout_get_extents (layout, NULL, &logical);
-  return logical.width / (double) PANGO_SCALE;
+  return layout_width (text_layout (cr, text, font_size (cr)));
 }
 
 int
 nd_render_text_unknown (cairo_t *cr, const char *text)
 {
-  g_autoptr(PangoLayout) layout = NULL;
-
   if (text == NULL || *text == '\0')
     return 0;
-  layout = text_layout (cr, text);
-  return pango_layout_get_unknown_glyphs_count (layout);
+  return pango_layout_get_unknown_glyphs_count (text_layout (cr, text, font_size (cr)));
 }
