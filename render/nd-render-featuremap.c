@@ -13,15 +13,16 @@
 typedef struct
 {
   int    C, H, W;   /* tensor */
-  int    n;         /* channels drawn */
+  int    first, n;  /* channels drawn: first .. first + n − 1 */
   int    cols, rows;
   double scale;     /* pixels per cell */
   double ox, oy;    /* top-left of the grid */
 } Layout;
 
+/* @only: one channel filling the area, or −1 for the grid of all (up to max_channels). */
 static gboolean
-layout_compute (const NdTensor *t, double width, double height, const NdRenderStyle *style,
-                Layout *l)
+layout_compute (const NdTensor *t, int only, double width, double height,
+                const NdRenderStyle *style, Layout *l)
 {
   int off = t->ndim == 4 ? 1 : 0;
 
@@ -32,7 +33,10 @@ layout_compute (const NdTensor *t, double width, double height, const NdRenderSt
   l->W = (int) t->shape[off + 2];
   if (l->C < 1 || l->H < 1 || l->W < 1 || width <= 0 || height <= 0)
     return FALSE;
-  l->n = style->max_channels > 0 ? MIN (l->C, style->max_channels) : l->C;
+  if (only >= l->C)
+    return FALSE;
+  l->first = MAX (only, 0);
+  l->n = only >= 0 ? 1 : style->max_channels > 0 ? MIN (l->C, style->max_channels) : l->C;
   l->scale = 0;
   /* The column count that gives the biggest tiles. */
   for (int cols = 1; cols <= l->n; cols++)
@@ -86,33 +90,30 @@ robust_range (const float *data, gint64 n, float *lo, float *hi)
   *hi = sample[(int) (0.99 * (m - 1))];
 }
 
-void
-nd_render_featuremap (cairo_t             *cr,
-                      const NdTensor      *tensor,
-                      double               width,
-                      double               height,
-                      const NdRenderStyle *style)
+static void
+draw (cairo_t *cr, const NdTensor *tensor, int only, double width, double height,
+      const NdRenderStyle *style)
 {
   Layout l;
   float lo = INFINITY, hi = -INFINITY;
   gint64 plane;
 
-  g_return_if_fail (cr != NULL && style != NULL);
-
   nd_render_fill_bg (cr, style, width, height);
-  if (tensor == NULL || !layout_compute (tensor, width, height, style, &l))
+  if (tensor == NULL || !layout_compute (tensor, only, width, height, style, &l))
     return;
   plane = (gint64) l.H * l.W;
-  robust_range (tensor->data, l.n * plane, &lo, &hi);
+  /* The grid's range also for one channel, so its colours mean the same when enlarged. */
+  robust_range (tensor->data, (style->max_channels > 0 ? MIN (l.C, style->max_channels) : l.C)
+                * plane, &lo, &hi);
 
-  for (int c = 0; c < l.n; c++)
+  for (int i = 0; i < l.n; i++)
     {
-      const float *src = tensor->data + c * plane;
+      const float *src = tensor->data + (l.first + i) * plane;
       cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, l.W, l.H);
       guint8 *data = cairo_image_surface_get_data (img);
       int stride = cairo_image_surface_get_stride (img);
-      double x = l.ox + (c % l.cols) * (l.W * l.scale + GAP);
-      double y = l.oy + (c / l.cols) * (l.H * l.scale + GAP);
+      double x = l.ox + (i % l.cols) * (l.W * l.scale + GAP);
+      double y = l.oy + (i / l.cols) * (l.H * l.scale + GAP);
 
       cairo_surface_flush (img);
       for (int yy = 0; yy < l.H; yy++)
@@ -141,22 +142,38 @@ nd_render_featuremap (cairo_t             *cr,
     }
 }
 
-gboolean
-nd_render_featuremap_cell_at (const NdTensor      *tensor,
+void
+nd_render_featuremap (cairo_t             *cr,
+                      const NdTensor      *tensor,
+                      double               width,
+                      double               height,
+                      const NdRenderStyle *style)
+{
+  g_return_if_fail (cr != NULL && style != NULL);
+  draw (cr, tensor, -1, width, height, style);
+}
+
+void
+nd_render_featuremap_channel (cairo_t             *cr,
+                              const NdTensor      *tensor,
+                              int                  channel,
                               double               width,
                               double               height,
-                              const NdRenderStyle *style,
-                              double               px,
-                              double               py,
-                              NdFeatureCell       *cell)
+                              const NdRenderStyle *style)
+{
+  g_return_if_fail (cr != NULL && style != NULL && channel >= 0);
+  draw (cr, tensor, channel, width, height, style);
+}
+
+static gboolean
+cell_at (const NdTensor *tensor, int only, double width, double height,
+         const NdRenderStyle *style, double px, double py, NdFeatureCell *cell)
 {
   Layout l;
   double tw, th, fx, fy;
   int col, row;
 
-  g_return_val_if_fail (style != NULL && cell != NULL, FALSE);
-
-  if (tensor == NULL || !layout_compute (tensor, width, height, style, &l))
+  if (tensor == NULL || !layout_compute (tensor, only, width, height, style, &l))
     return FALSE;
   tw = l.W * l.scale;
   th = l.H * l.scale;
@@ -170,8 +187,71 @@ nd_render_featuremap_cell_at (const NdTensor      *tensor,
   fy = py - l.oy - row * (th + GAP);
   if (fx >= tw || fy >= th)
     return FALSE;
-  cell->channel = row * l.cols + col;
+  cell->channel = l.first + row * l.cols + col;
   cell->x = MIN ((int) (fx / l.scale), l.W - 1);
   cell->y = MIN ((int) (fy / l.scale), l.H - 1);
   return TRUE;
+}
+
+gboolean
+nd_render_featuremap_cell_at (const NdTensor      *tensor,
+                              double               width,
+                              double               height,
+                              const NdRenderStyle *style,
+                              double               px,
+                              double               py,
+                              NdFeatureCell       *cell)
+{
+  g_return_val_if_fail (style != NULL && cell != NULL, FALSE);
+  return cell_at (tensor, -1, width, height, style, px, py, cell);
+}
+
+gboolean
+nd_render_featuremap_channel_cell_at (const NdTensor      *tensor,
+                                      int                  channel,
+                                      double               width,
+                                      double               height,
+                                      const NdRenderStyle *style,
+                                      double               px,
+                                      double               py,
+                                      NdFeatureCell       *cell)
+{
+  g_return_val_if_fail (style != NULL && cell != NULL && channel >= 0, FALSE);
+  return cell_at (tensor, channel, width, height, style, px, py, cell);
+}
+
+void
+nd_render_featuremap_mark_cell (cairo_t             *cr,
+                                const NdTensor      *tensor,
+                                int                  only,
+                                const NdFeatureCell *cell,
+                                double               width,
+                                double               height,
+                                const NdRenderStyle *style)
+{
+  Layout l;
+  double x, y, s;
+  int i;
+
+  g_return_if_fail (cr != NULL && cell != NULL && style != NULL);
+  if (tensor == NULL || !layout_compute (tensor, only, width, height, style, &l))
+    return;
+  i = cell->channel - l.first;
+  if (i < 0 || i >= l.n || cell->y < 0 || cell->y >= l.H || cell->x < 0 || cell->x >= l.W)
+    return;
+  s = l.scale;
+  x = l.ox + (i % l.cols) * (l.W * s + GAP) + cell->x * s;
+  y = l.oy + (i / l.cols) * (l.H * s + GAP) + cell->y * s;
+  cairo_save (cr);
+  /* Two rings (dark in light) so the mark shows on every viridis colour, even when a cell is
+   * under 2 px. */
+  cairo_rectangle (cr, x - 1.5, y - 1.5, MAX (s, 1) + 3, MAX (s, 1) + 3);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_set_line_width (cr, 2);
+  cairo_stroke (cr);
+  cairo_rectangle (cr, x - 0.5, y - 0.5, MAX (s, 1) + 1, MAX (s, 1) + 1);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+  cairo_restore (cr);
 }

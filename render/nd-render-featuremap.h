@@ -30,5 +30,28 @@ gboolean nd_render_featuremap_cell_at (const NdTensor      *tensor,
                                        double               px,
                                        double               py,
                                        NdFeatureCell       *cell);
+/* One channel enlarged to fill the area, coloured on the same scale as the grid. */
+void     nd_render_featuremap_channel (cairo_t             *cr,
+                                       const NdTensor      *tensor,
+                                       int                  channel,
+                                       double               width,
+                                       double               height,
+                                       const NdRenderStyle *style);
+gboolean nd_render_featuremap_channel_cell_at (const NdTensor      *tensor,
+                                               int                  channel,
+                                               double               width,
+                                               double               height,
+                                               const NdRenderStyle *style,
+                                               double               px,
+                                               double               py,
+                                               NdFeatureCell       *cell);
+/* Outlines @cell (the hovered one) in the grid (@only −1) or the enlarged channel @only. */
+void     nd_render_featuremap_mark_cell (cairo_t             *cr,
+                                         const NdTensor      *tensor,
+                                         int                  only,
+                                         const NdFeatureCell *cell,
+                                         double               width,
+                                         double               height,
+                                         const NdRenderStyle *style);
 
 G_END_DECLS

@@ -18,9 +18,26 @@ void nd_render_gates (cairo_t             *cr,
                       double               height,
                       const NdRenderStyle *style);
 
-/* The bar index under x, or −1. */
-int  nd_render_gates_index_at (int    n,
-                               double width,
-                               double x);
+/* The same with channel @hover (−1: none) highlighted and, on a chart at least 160 px wide,
+ * axes (gate value, channel), the values on bars wide enough for them and a readout of the
+ * hovered channel's value. */
+void nd_render_gates_hover    (cairo_t             *cr,
+                               const float         *values,
+                               int                  n,
+                               double               max_value,
+                               int                  hover,
+                               double               width,
+                               double               height,
+                               const NdRenderStyle *style);
+
+/* The bar index under x, or −1: for a chart without axes (height unknown), and for one of
+ * @width × @height. */
+int  nd_render_gates_index_at      (int    n,
+                                    double width,
+                                    double x);
+int  nd_render_gates_index_at_full (int    n,
+                                    double width,
+                                    double height,
+                                    double x);
 
 G_END_DECLS

@@ -8,389 +8,94 @@
 #include <glib/gi18n-lib.h>
 
 #include "nd-colormap.h"
-#include "nd-render-graph.h"
-
-#define MARGIN_LEFT   96.0
-#define MARGIN_RIGHT  12.0
-#define MARGIN_TOP    10.0
-#define MARGIN_BOTTOM 34.0
-
-typedef struct
-{
-  const NdBlockStats *st;
-  int      col, lane, slot, n_slots;
-  int      first_col;    /* a block several layers deep (ResNet's) spans its columns */
-  double   ms;
-  guint    roles;        /* bit per NdRole present in the block */
-  gboolean on_path;
-  double   x, y, w, h;   /* box, in content coordinates (before zoom/pan) */
-} Box;
-
-typedef struct
-{
-  int      from, to;
-  gboolean on_path;
-} Edge;
-
-typedef struct
-{
-  GPtrArray *stats;      /* NdBlockStats* */
-  Box       *boxes;
-  int        n_boxes;
-  int       *node_box;   /* [n_nodes] box index or −1 */
-  GArray    *edges;      /* Edge */
-  int        n_lanes, n_cols, axis_cols;
-  int       *lane_res;   /* [n_lanes] */
-  int       *lane_stream;/* [n_lanes] stream, −1 for the single lane of a deep model */
-  double     lane_h, col_w, max_ms;
-} Layout;
-
-static void
-layout_free (Layout *l)
-{
-  g_clear_pointer (&l->stats, g_ptr_array_unref);
-  g_clear_pointer (&l->boxes, g_free);
-  g_clear_pointer (&l->node_box, g_free);
-  g_clear_pointer (&l->edges, g_array_unref);
-  g_clear_pointer (&l->lane_res, g_free);
-  g_clear_pointer (&l->lane_stream, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layout, layout_free)
-
-static const char *
-node_key (const NdNode *node)
-{
-  return node->block ? node->block : node->name;
-}
-
-/* The box that produced node @id's value: untagged parameter-free nodes (an unnamed pool)
- * belong to their first input's box. */
-static int
-resolve_box (const Layout *l, const NdGraph *graph, int id)
-{
-  while (id > 0 && l->node_box[id] < 0)
-    {
-      const NdNode *n = nd_graph_node (graph, id);
-
-      if (n->n_inputs == 0)
-        return -1;
-      id = n->inputs[0];
-    }
-  return id > 0 ? l->node_box[id] : -1;
-}
-
-int
-nd_render_graph_n_lanes (const NdGraph *graph)
-{
-  int max_stream = -1;
-
-  g_return_val_if_fail (graph != NULL, 1);
-  for (int i = 1; i < nd_graph_n_nodes (graph); i++)
-    max_stream = MAX (max_stream, nd_graph_node (graph, i)->stream);
-  return MAX (max_stream + 1, 1);
-}
-
-static int *
-longest_path_nodes (const NdGraph *graph, int *n_out)
-{
-  int n = nd_graph_n_nodes (graph);
-  g_autofree int *best = g_new0 (int, n);
-  g_autofree int *pred = g_new (int, n);
-  int *path;
-  int len = 0;
-
-  for (int i = 0; i < n; i++)
-    {
-      const NdNode *node = nd_graph_node (graph, i);
-      int w = node->op == ND_OP_CONV2D || node->op == ND_OP_LINEAR;
-
-      pred[i] = -1;
-      for (int k = 0; k < node->n_inputs; k++)
-        if (pred[i] < 0 || best[node->inputs[k]] > best[pred[i]])
-          pred[i] = node->inputs[k];
-      best[i] = w + (pred[i] >= 0 ? best[pred[i]] : 0);
-    }
-  path = g_new (int, n);
-  for (int i = graph->output; i >= 0; i = pred[i])
-    path[len++] = i;
-  /* Reverse to input → output order. */
-  for (int i = 0; i < len / 2; i++)
-    {
-      int t = path[i];
-
-      path[i] = path[len - 1 - i];
-      path[len - 1 - i] = t;
-    }
-  *n_out = len;
-  return path;
-}
-
-static void
-layout_compute (Layout *l, const NdRenderGraphData *data, double width, double height,
-                const NdRenderStyle *style)
-{
-  const NdGraph *graph = data->graph;
-  int n = nd_graph_n_nodes (graph);
-  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) seen_edges = g_hash_table_new (NULL, NULL);
-  g_autofree int *path = NULL;
-  int n_path = 0, max_stream = -1;
-  double avail_w, avail_h;
-
-  *l = (Layout) { 0 };
-  l->stats = nd_graph_block_stats (graph);
-  l->n_boxes = l->stats->len;
-  l->boxes = g_new0 (Box, MAX (l->n_boxes, 1));
-  l->node_box = g_new (int, n);
-  l->edges = g_array_new (FALSE, FALSE, sizeof (Edge));
-
-  for (int b = 0; b < l->n_boxes; b++)
-    {
-      l->boxes[b].st = g_ptr_array_index (l->stats, b);
-      g_hash_table_insert (index, l->boxes[b].st->block, GINT_TO_POINTER (b + 1));
-      max_stream = MAX (max_stream, l->boxes[b].st->stream);
-    }
-  l->node_box[0] = -1;
-  for (int i = 1; i < n; i++)
-    {
-      const NdNode *node = nd_graph_node (graph, i);
-      const char *key = node_key (node);
-      Box *box;
-
-      l->node_box[i] = key ? GPOINTER_TO_INT (g_hash_table_lookup (index, key)) - 1 : -1;
-      if (l->node_box[i] < 0)
-        continue;
-      box = &l->boxes[l->node_box[i]];
-      box->roles |= 1u << node->role;
-      if (node->depth > 0 && (box->first_col == 0 || node->depth < box->first_col))
-        box->first_col = node->depth;
-      if (data->op_ms != NULL)
-        box->ms += data->op_ms[i];
-    }
-
-  /* Edges between boxes, deduplicated. */
-  for (int i = 1; i < n; i++)
-    {
-      const NdNode *node = nd_graph_node (graph, i);
-      int to = l->node_box[i];
-
-      if (to < 0)
-        continue;
-      for (int k = 0; k < node->n_inputs; k++)
-        {
-          int from = resolve_box (l, graph, node->inputs[k]);
-          gpointer key = GINT_TO_POINTER (from * 65536 + to + 1);
-
-          if (from < 0 || from == to || g_hash_table_contains (seen_edges, key))
-            continue;
-          g_hash_table_add (seen_edges, key);
-          g_array_append_val (l->edges, ((Edge) { from, to, FALSE }));
-        }
-    }
-
-  /* Columns: the depth tag, else one after the inputs' columns (boxes are topological). */
-  l->n_cols = 1;
-  for (int b = 0; b < l->n_boxes; b++)
-    {
-      Box *box = &l->boxes[b];
-
-      if (box->st->depth > 0)
-        box->col = box->st->depth;
-      else
-        {
-          box->col = 1;
-          for (guint e = 0; e < l->edges->len; e++)
-            {
-              const Edge *edge = &g_array_index (l->edges, Edge, e);
-
-              if (edge->to == b && edge->from < b)
-                box->col = MAX (box->col, l->boxes[edge->from].col + 1);
-            }
-        }
-      l->n_cols = MAX (l->n_cols, box->col);
-    }
-  l->axis_cols = MAX (l->n_cols, style->axis_depth);
-
-  /* Lanes: one per stream at its resolution (its first block's output). */
-  l->n_lanes = MAX (max_stream + 1, 1);
-  l->lane_res = g_new0 (int, l->n_lanes);
-  l->lane_stream = g_new (int, l->n_lanes);
-  for (int s = 0; s < l->n_lanes; s++)
-    l->lane_stream[s] = max_stream >= 0 ? s : -1;
-  for (int b = 0; b < l->n_boxes; b++)
-    {
-      const NdBlockStats *st = l->boxes[b].st;
-
-      if (st->stream >= 0 && l->lane_res[st->stream] == 0)
-        l->lane_res[st->stream] = st->out_h;
-    }
-  for (int b = 0; b < l->n_boxes; b++)
-    {
-      Box *box = &l->boxes[b];
-      double best = INFINITY;
-
-      if (box->st->stream >= 0)
-        {
-          box->lane = box->st->stream;
-          continue;
-        }
-      box->lane = 0;
-      for (int s = 0; s < l->n_lanes; s++)
-        {
-          double d;
-
-          if (l->lane_res[s] <= 0)
-            continue;
-          d = fabs (log ((double) MAX (box->st->out_h, 1) / l->lane_res[s]));
-          /* Ties go to the later lane: the fusion tree flows downwards. */
-          if (d <= best)
-            {
-              best = d;
-              box->lane = s;
-            }
-        }
-    }
-  if (max_stream < 0 && l->n_boxes > 0)
-    l->lane_res[0] = l->boxes[0].st->out_h;
-
-  /* Boxes sharing a cell are stacked. */
-  for (int b = 0; b < l->n_boxes; b++)
-    for (int o = 0; o < b; o++)
-      if (l->boxes[o].lane == l->boxes[b].lane && l->boxes[o].col == l->boxes[b].col)
-        l->boxes[b].slot++;
-  for (int b = 0; b < l->n_boxes; b++)
-    {
-      l->boxes[b].n_slots = 1;
-      for (int o = 0; o < l->n_boxes; o++)
-        if (l->boxes[o].lane == l->boxes[b].lane && l->boxes[o].col == l->boxes[b].col)
-          l->boxes[b].n_slots = MAX (l->boxes[b].n_slots, l->boxes[o].slot + 1);
-    }
-
-  avail_w = MAX (width - MARGIN_LEFT - MARGIN_RIGHT, 10);
-  avail_h = MAX (height - MARGIN_TOP - MARGIN_BOTTOM, 10);
-  l->col_w = avail_w / l->axis_cols;
-  l->lane_h = avail_h / l->n_lanes;
-  for (int b = 0; b < l->n_boxes; b++)
-    {
-      Box *box = &l->boxes[b];
-      double slot_h = l->lane_h / box->n_slots;
-
-      int span;
-
-      if (box->first_col <= 0 || box->first_col > box->col || box->st->depth <= 0)
-        box->first_col = box->col;
-      span = box->col - box->first_col + 1;
-      box->w = l->col_w * (span - 0.34);
-      box->h = MIN (slot_h * 0.78, 96);
-      box->x = MARGIN_LEFT + (box->first_col - 1) * l->col_w + l->col_w * 0.17;
-      box->y = MARGIN_TOP + box->lane * l->lane_h + box->slot * slot_h + (slot_h - box->h) / 2;
-      l->max_ms = MAX (l->max_ms, box->ms);
-    }
-
-  /* The longest path, mapped onto boxes and edges. */
-  path = longest_path_nodes (graph, &n_path);
-  {
-    int prev = -1;
-
-    for (int i = 0; i < n_path; i++)
-      {
-        int b = path[i] > 0 ? resolve_box (l, graph, path[i]) : -1;
-
-        if (b < 0)
-          continue;
-        l->boxes[b].on_path = TRUE;
-        if (prev >= 0 && prev != b)
-          for (guint e = 0; e < l->edges->len; e++)
-            {
-              Edge *edge = &g_array_index (l->edges, Edge, e);
-
-              if (edge->from == prev && edge->to == b)
-                edge->on_path = TRUE;
-            }
-        prev = b;
-      }
-  }
-}
-
-GPtrArray *
-nd_render_graph_longest_path (const NdGraph *graph)
-{
-  g_auto(Layout) l = { 0 };
-  NdRenderGraphData data = { graph, NULL, NULL };
-  NdRenderStyle style;
-  g_autofree int *path = NULL;
-  GPtrArray *out = g_ptr_array_new ();
-  int n_path = 0, prev = -1;
-
-  g_return_val_if_fail (graph != NULL, out);
-  nd_render_style_init (&style, FALSE);
-  layout_compute (&l, &data, 100, 100, &style);
-  path = longest_path_nodes (graph, &n_path);
-  for (int i = 0; i < n_path; i++)
-    {
-      int b = path[i] > 0 ? resolve_box (&l, graph, path[i]) : -1;
-
-      if (b >= 0 && b != prev)
-        g_ptr_array_add (out, (gpointer) node_key (nd_graph_node (graph,
-                                                                  l.boxes[b].st->first_node)));
-      if (b >= 0)
-        prev = b;
-    }
-  return out;
-}
+#include "nd-render-graph-private.h"
 
 /* Branch rows drawn inside a block box, in this order. */
 static const struct
 {
   NdRole      role;
-  const char *label;
+  const char *label, *narrow;   /* @narrow: for a box too small for @label */
 } branch_rows[] = {
-  { ND_ROLE_DENSE3X3, "3×3" },
-  { ND_ROLE_FUSED3X3, "3×3 ◆" },
-  { ND_ROLE_BRANCH1X1, "1×1" },
-  { ND_ROLE_IDENTITY_BN, "id·BN" },
-  { ND_ROLE_SSE_GATE, "SE" },
+  { ND_ROLE_DENSE3X3, "3×3", "3" },
+  { ND_ROLE_FUSED3X3, "3×3 ◆", "3◆" },
+  { ND_ROLE_BRANCH1X1, "1×1", "1" },
+  { ND_ROLE_IDENTITY_BN, "id·BN", "id" },
+  { ND_ROLE_SSE_GATE, "SE", "SE" },
 };
 
+/* The block's op: "conv 3×3", or the kernel chain of a multi-conv block ("conv 1·3·1" for a
+ * ResNet bottleneck), "fc", "concat", "pool"; else its role. */
 static const char *
 main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
 {
+  GString *chain = g_string_new (NULL);
+  int n_conv = 0, k0 = 0;
+  const char *other = NULL;
+
   for (int i = st->first_node; i <= st->last_node; i++)
     {
       const NdNode *node = nd_graph_node (graph, i);
+      const char *key = _nd_render_graph_node_key (node);
 
-      if (node_key (node) == NULL || g_strcmp0 (node_key (node), st->block) != 0)
+      if (key == NULL || g_strcmp0 (key, st->block) != 0)
         continue;
       switch (node->op)
         {
         case ND_OP_CONV2D:
-          g_snprintf (buf, len, "conv %d×%d", node->p.kernel, node->p.kernel);
-          return buf;
+          if (node->role == ND_ROLE_SHORTCUT)
+            break;
+          g_string_append_printf (chain, "%s%d", n_conv > 0 ? "·" : "", node->p.kernel);
+          if (n_conv++ == 0)
+            k0 = node->p.kernel;
+          break;
         case ND_OP_LINEAR:
-          return "fc";
+          other = other ? other : "fc";
+          break;
         case ND_OP_CONCAT_INTERLEAVE:
-          return "concat";
+          other = other ? other : "concat";
+          break;
         case ND_OP_MAXPOOL:
         case ND_OP_AVGPOOL:
         case ND_OP_ADAPTIVE_AVGPOOL:
         case ND_OP_ADAPTIVE_MAXPOOL:
-          return "pool";
+          other = other ? other : "pool";
+          break;
         default:
           break;
         }
     }
-  return nd_role_name (st->role);
+  if (n_conv == 1)
+    g_snprintf (buf, len, "conv %d×%d", k0, k0);
+  else if (n_conv > 1)
+    g_snprintf (buf, len, "conv %s", chain->str);
+  g_string_free (chain, TRUE);
+  if (n_conv > 0)
+    return buf;
+  return other ? other : nd_role_name (st->role);
+}
+
+/* Draws @text at @size (content units) shrunk to fit @max_w, with its left edge at @x and
+ * baseline at @y; leaves it out when that would be under MIN_TEXT_PX on screen. */
+static gboolean
+fit_text (cairo_t *cr, const char *text, double x, double y, double max_w, double size,
+          double zoom)
+{
+  cairo_set_font_size (cr, size);
+  return nd_render_text_fit (cr, text, x, y, 0, max_w, MIN_TEXT_PX / zoom);
 }
 
 /* Box titles: "streams.1.3" → "1.3", "stage3.5" → "s3.5", "stages.4" → "s4",
- * "layer2.1" → "L2.1"; other names stay. */
+ * "layer2.1" → "L2.1", "downsamples_2.1" → "ds.1"; other names stay. */
 static const char *
 short_name (const char *block, char *buf, gsize len)
 {
   if (g_str_has_prefix (block, "streams."))
     return block + strlen ("streams.");
-  if (g_str_has_prefix (block, "stages."))
+  if (g_str_has_prefix (block, "downsamples_2."))
+    g_snprintf (buf, len, "ds.%s", block + strlen ("downsamples_2."));
+  else if (g_str_has_prefix (block, "classifier."))
+    g_snprintf (buf, len, "cls.%s", block + strlen ("classifier."));
+  else if (g_str_has_prefix (block, "stages."))
     g_snprintf (buf, len, "s%s", block + strlen ("stages."));
   else if (g_str_has_prefix (block, "stage"))
     g_snprintf (buf, len, "s%s", block + strlen ("stage"));
@@ -401,20 +106,60 @@ short_name (const char *block, char *buf, gsize len)
   return buf;
 }
 
+/* Text colour on a fill: dark on light colormap colours, light on dark ones. */
+static const double *
+text_on (const NdRenderStyle *style, double r, double g, double b)
+{
+  static const double light[4] = { 0.97, 0.97, 0.97, 1 };
+
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 ? light : style->on_color;
+}
+
+/* For boxes too narrow for short_name: "inits.0.1" → "i0.1", "combine.3" → "c3",
+ * "ds.1" → "d1"; the tooltip has the full name. */
+static const char *
+tiny_name (const char *block, char *buf, gsize len)
+{
+  static const char *prefixes[] = { "inits.", "combine", "downsamples_2.", "stages.", "stage",
+                                    "layer", "streams." };
+  const char *letters = "icdsslS";
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (block, prefixes[i]))
+      {
+        const char *rest = block + strlen (prefixes[i]);
+
+        if (*rest == '.')
+          rest++;
+        if (i == G_N_ELEMENTS (prefixes) - 1)
+          return rest;
+        g_snprintf (buf, len, "%c%s", letters[i], rest);
+        return buf;
+      }
+  return block;
+}
+
 static void
 draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData *data,
           const NdRenderStyle *style, double fs)
 {
   const NdGraph *graph = data->graph;
   gboolean selected = data->selected && g_strcmp0 (data->selected, box->st->block) == 0;
-  double r, g, b;
+  const double *ink;
+  double r, g, b, tw = box->w - 6, zoom = style->zoom;
   int n_rows = 0;
-  char buf[32];
+  char buf[48];
 
   if (data->op_ms != NULL && l->max_ms > 0)
-    nd_colormap_rgb (ND_COLORMAP_LATENCY, box->ms / l->max_ms, &r, &g, &b);
+    {
+      nd_colormap_rgb (ND_COLORMAP_LATENCY, box->ms / l->max_ms, &r, &g, &b);
+      ink = text_on (style, r, g, b);
+    }
   else
-    r = g = b = 0.86;
+    {
+      r = style->surface[0], g = style->surface[1], b = style->surface[2];
+      ink = style->on_surface;
+    }
   cairo_rectangle (cr, box->x, box->y, box->w, box->h);
   cairo_set_source_rgb (cr, r, g, b);
   cairo_fill_preserve (cr);
@@ -435,14 +180,13 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
     }
   cairo_stroke (cr);
 
-  /* Title: the short block name. */
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.12);
-  cairo_set_font_size (cr, fs);
-  cairo_save (cr);
-  cairo_rectangle (cr, box->x, box->y, box->w, box->h);
-  cairo_clip (cr);
-  nd_render_text (cr, short_name (box->st->block, buf, sizeof buf), box->x + 3, box->y + fs + 1,
-                  0);
+  /* Title: the short block name; every label fits the box or is left out, never cut. */
+  nd_render_set_rgba (cr, ink);
+  if (!fit_text (cr, short_name (box->st->block, buf, sizeof buf), box->x + 3, box->y + fs + 1,
+                 tw, fs, zoom)
+      && !fit_text (cr, tiny_name (box->st->block, buf, sizeof buf), box->x + 3,
+                    box->y + fs + 1, tw, fs, zoom))
+    return;
 
   for (guint k = 0; k < G_N_ELEMENTS (branch_rows); k++)
     if (box->roles & (1u << branch_rows[k].role))
@@ -453,121 +197,150 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
       double row_h = (box->y + box->h - top - 2) / n_rows;
       int row = 0;
 
-      for (guint k = 0; k < G_N_ELEMENTS (branch_rows); k++)
+      for (guint k = 0; k < G_N_ELEMENTS (branch_rows) && row_h >= 2; k++)
         {
-          double ry;
+          double ry, rfs = MIN (fs * 0.85, row_h - 2);
 
           if (!(box->roles & (1u << branch_rows[k].role)))
             continue;
           ry = top + row * row_h;
           cairo_rectangle (cr, box->x + 3, ry + 1, box->w - 6, MAX (row_h - 2, 1));
-          cairo_set_source_rgba (cr, 1, 1, 1, 0.55);
+          if (ink == style->on_color)
+            cairo_set_source_rgba (cr, 1, 1, 1, 0.55);
+          else
+            cairo_set_source_rgba (cr, ink[0], ink[1], ink[2], 0.12);
           cairo_fill (cr);
-          cairo_set_source_rgb (cr, 0.1, 0.1, 0.12);
-          cairo_set_font_size (cr, MIN (fs * 0.85, MAX (row_h - 2, 1)));
-          nd_render_text (cr, branch_rows[k].label, box->x + 5,
-                          ry + row_h / 2 + MIN (fs * 0.85, row_h) * 0.35, 0);
+          nd_render_set_rgba (cr, ink);
+          if (!fit_text (cr, branch_rows[k].label, box->x + 5, ry + row_h / 2 + rfs * 0.38,
+                         box->w - 10, rfs, zoom))
+            fit_text (cr, branch_rows[k].narrow, box->x + 5, ry + row_h / 2 + rfs * 0.38,
+                      box->w - 10, rfs, zoom);
           row++;
         }
     }
-  else
+  else if (box->h > 2.2 * fs)
     {
-      cairo_set_font_size (cr, fs * 0.85);
-      nd_render_text (cr, main_label (graph, box->st, buf, sizeof buf), box->x + 3,
-                      box->y + 2 * fs + 3, 0);
+      const char *op = main_label (graph, box->st, buf, sizeof buf);
+
+      /* "conv 1·3·1" in a narrow box: the kernels alone. */
+      if (!fit_text (cr, op, box->x + 3, box->y + 2 * fs + 3, tw, fs * 0.85, zoom)
+          && g_str_has_prefix (op, "conv "))
+        fit_text (cr, op + strlen ("conv "), box->x + 3, box->y + 2 * fs + 3, tw, fs * 0.85,
+                  zoom);
     }
-  if (data->op_ms != NULL && box->h > 3.2 * fs && n_rows == 0)
+  if (data->op_ms != NULL && box->h > 3.4 * fs && n_rows == 0)
     {
       g_snprintf (buf, sizeof buf, "%.2f ms", box->ms);
-      cairo_set_font_size (cr, fs * 0.8);
-      nd_render_text (cr, buf, box->x + 3, box->y + box->h - 3, 0);
+      if (!fit_text (cr, buf, box->x + 3, box->y + box->h - 3, tw, fs * 0.8, zoom))
+        {
+          g_snprintf (buf, sizeof buf, "%.2f", box->ms);
+          fit_text (cr, buf, box->x + 3, box->y + box->h - 3, tw, fs * 0.8, zoom);
+        }
     }
+}
+
+/* A residual shortcut: an arc over the box from its input to its add, "+" where it joins;
+ * dashed for an identity, solid for a 1×1 projection. */
+static void
+draw_skip (cairo_t *cr, const Box *box, const NdRenderStyle *style, double fs)
+{
+  double x0 = box->x + 2, x1 = box->x + box->w - 2, y = box->y;
+  double lift = MIN (box->h * 0.3, 2.2 * fs);
+  const double dash[] = { 3, 2 };
+
+  cairo_save (cr);
+  nd_render_set_rgba (cr, style->fg);
+  cairo_set_line_width (cr, 1.5);
+  if (box->skip == 1)
+    cairo_set_dash (cr, dash, 2, 0);
+  cairo_move_to (cr, x0, y);
+  cairo_curve_to (cr, x0, y - lift, x1, y - lift, x1, y);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_arc (cr, x1, y, MAX (fs * 0.3, 2), 0, 2 * G_PI);
+  nd_render_set_rgba (cr, style->bg[3] > 0 ? style->bg : style->surface);
+  cairo_fill_preserve (cr);
+  nd_render_set_rgba (cr, style->fg);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
   cairo_restore (cr);
 }
 
-void
-nd_render_graph (cairo_t                 *cr,
-                 const NdRenderGraphData *data,
-                 double                   width,
-                 double                   height,
-                 const NdRenderStyle     *style)
+/* Lanes and their labels (left out when zoomed out too far to read them). */
+static void
+draw_lanes (cairo_t *cr, const Layout *l, const NdRenderStyle *style)
 {
-  g_auto(Layout) l = { 0 };
-  double fs;
+  gboolean text = style->font_size * 0.9 * style->zoom >= MIN_TEXT_PX;
   char buf[64];
 
-  g_return_if_fail (cr != NULL && data != NULL && style != NULL);
-
-  cairo_save (cr);
-  nd_render_fill_bg (cr, style, width, height);
-  if (data->graph == NULL || nd_graph_n_nodes (data->graph) < 2)
+  for (int s = 0; s < l->n_lanes; s++)
     {
-      cairo_restore (cr);
-      return;
-    }
-  layout_compute (&l, data, width, height, style);
-  fs = CLAMP (MIN (l.col_w * 0.16, l.lane_h * 0.14), 6, style->font_size);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-
-  cairo_translate (cr, style->pan_x, style->pan_y);
-  cairo_scale (cr, style->zoom, style->zoom);
-
-  /* Lanes and their labels. */
-  for (int s = 0; s < l.n_lanes; s++)
-    {
-      double y = MARGIN_TOP + s * l.lane_h;
+      double y = MARGIN_TOP + s * l->lane_h;
 
       if (s % 2 == 1)
         {
-          cairo_rectangle (cr, MARGIN_LEFT, y, l.axis_cols * l.col_w, l.lane_h);
+          cairo_rectangle (cr, MARGIN_LEFT, y, l->axis_cols * l->col_w, l->lane_h);
           cairo_set_source_rgba (cr, style->muted[0], style->muted[1], style->muted[2], 0.10);
           cairo_fill (cr);
         }
+      if (!text)
+        continue;
       nd_render_set_rgba (cr, style->fg);
       cairo_set_font_size (cr, style->font_size);
-      if (l.lane_stream[s] >= 0)
+      if (l->lane_stream[s] >= 0)
         g_snprintf (buf, sizeof buf, _("stream %d"), s);
       else
         g_snprintf (buf, sizeof buf, "%s", _("deep"));
-      nd_render_text (cr, buf, 6, y + l.lane_h / 2 - 2, 0);
+      nd_render_text (cr, buf, 6, y + l->lane_h / 2 - 2, 0);
       nd_render_set_rgba (cr, style->muted);
       cairo_set_font_size (cr, style->font_size * 0.9);
-      g_snprintf (buf, sizeof buf, "%d×%d", l.lane_res[s], l.lane_res[s]);
-      nd_render_text (cr, buf, 6, y + l.lane_h / 2 + style->font_size, 0);
+      g_snprintf (buf, sizeof buf, "%d×%d", l->lane_res[s], l->lane_res[s]);
+      nd_render_text (cr, buf, 6, y + l->lane_h / 2 + style->font_size, 0);
     }
+}
 
-  /* Depth axis. */
-  {
-    double y = MARGIN_TOP + l.n_lanes * l.lane_h + 4;
-    int step = MAX (1, (int) ceil (18.0 / l.col_w));
+/* The depth axis: a tick per column, numbered as often as there is room on screen. */
+static void
+draw_axis (cairo_t *cr, const Layout *l, const NdRenderStyle *style)
+{
+  gboolean text = style->font_size * 0.85 * style->zoom >= MIN_TEXT_PX;
+  double y = MARGIN_TOP + l->n_lanes * l->lane_h + 4;
+  int step = MAX (1, (int) ceil (22.0 / (l->col_w * style->zoom)));
+  char buf[16];
 
-    nd_render_set_rgba (cr, style->muted);
-    cairo_set_line_width (cr, 1);
-    cairo_move_to (cr, MARGIN_LEFT, y);
-    cairo_line_to (cr, MARGIN_LEFT + l.axis_cols * l.col_w, y);
-    cairo_stroke (cr);
-    cairo_set_font_size (cr, style->font_size * 0.85);
-    for (int c = 1; c <= l.axis_cols; c++)
-      {
-        double x = MARGIN_LEFT + (c - 0.5) * l.col_w;
+  nd_render_set_rgba (cr, style->muted);
+  cairo_set_line_width (cr, 1);
+  cairo_move_to (cr, MARGIN_LEFT, y);
+  cairo_line_to (cr, MARGIN_LEFT + l->axis_cols * l->col_w, y);
+  cairo_stroke (cr);
+  cairo_set_font_size (cr, style->font_size * 0.85);
+  for (int c = 1; c <= l->axis_cols; c++)
+    {
+      double x = MARGIN_LEFT + (c - 0.5) * l->col_w;
 
-        if (c % step != 0 && c != 1)
-          continue;
-        cairo_move_to (cr, x, y);
-        cairo_line_to (cr, x, y + 4);
-        cairo_stroke (cr);
-        g_snprintf (buf, sizeof buf, "%d", c);
+      /* 1, then every step-th column at least a step away from it */
+      if (c != 1 && (c % step != 0 || c - 1 < step))
+        continue;
+      cairo_move_to (cr, x, y);
+      cairo_line_to (cr, x, y + 4);
+      cairo_stroke (cr);
+      g_snprintf (buf, sizeof buf, "%d", c);
+      if (text)
         nd_render_text (cr, buf, x, y + 6 + style->font_size * 0.85, 0.5);
-      }
+    }
+  if (text)
     nd_render_text (cr, _("depth"), 6, y + 6 + style->font_size * 0.85, 0);
-  }
+}
 
-  /* Edges, the path's last so they stay on top. */
+/* Edges, the path's last so they stay on top. */
+static void
+draw_edges (cairo_t *cr, const Layout *l, const NdRenderStyle *style)
+{
   for (int pass = 0; pass < 2; pass++)
-    for (guint e = 0; e < l.edges->len; e++)
+    for (guint e = 0; e < l->edges->len; e++)
       {
-        const Edge *edge = &g_array_index (l.edges, Edge, e);
-        const Box *a = &l.boxes[edge->from], *b = &l.boxes[edge->to];
+        const Edge *edge = &g_array_index (l->edges, Edge, e);
+        const Box *a = &l->boxes[edge->from], *b = &l->boxes[edge->to];
         double x0 = a->x + a->w, y0 = a->y + a->h / 2, x1 = b->x, y1 = b->y + b->h / 2;
         double mx = (x0 + x1) / 2;
 
@@ -595,43 +368,84 @@ nd_render_graph (cairo_t                 *cr,
           }
         cairo_stroke (cr);
       }
+}
 
-  for (int b = 0; b < l.n_boxes; b++)
-    draw_box (cr, &l, &l.boxes[b], data, style, fs);
+/* Tensor shapes on the edges, sized to fit the gap between columns, over everything. */
+static void
+draw_edge_labels (cairo_t *cr, const Layout *l, const NdRenderStyle *style, double fs)
+{
+  char buf[64];
 
-  /* Tensor shapes on the edges, sized to fit the gap between columns, over everything. */
-  for (guint e = 0; e < l.edges->len; e++)
+  for (guint e = 0; e < l->edges->len; e++)
     {
-      const Edge *edge = &g_array_index (l.edges, Edge, e);
-      const Box *a = &l.boxes[edge->from], *b = &l.boxes[edge->to];
-      double gap = b->x - (a->x + a->w), efs;
-      cairo_text_extents_t ext;
+      const Edge *edge = &g_array_index (l->edges, Edge, e);
+      const Box *a = &l->boxes[edge->from], *b = &l->boxes[edge->to];
+      double gap = b->x - (a->x + a->w), efs, tw;
 
       if (gap <= 0)
         continue;
       g_snprintf (buf, sizeof buf, "%d×%d×%d", a->st->out_c, a->st->out_h, a->st->out_w);
       cairo_set_font_size (cr, fs);
-      cairo_text_extents (cr, buf, &ext);
-      efs = MIN (fs * 0.8, 0.9 * fs * (gap - 2) / MAX (ext.x_advance, 1));
-      if (efs * style->zoom < 5)
+      tw = nd_render_text_width (cr, buf);
+      efs = MIN (fs * 0.8, 0.9 * fs * (gap - 2) / MAX (tw, 1));
+      if (efs * style->zoom < MIN_TEXT_PX)
         continue;
       cairo_set_font_size (cr, efs);
-      cairo_text_extents (cr, buf, &ext);
+      tw = nd_render_text_width (cr, buf);
       {
         double lx = (a->x + a->w + b->x) / 2, ly = (a->y + a->h / 2 + b->y + b->h / 2) / 2 - 3;
         gboolean hidden = FALSE;
 
         /* A long edge can pass over other boxes: no label there. */
-        for (int o = 0; o < l.n_boxes && !hidden; o++)
-          hidden = lx + ext.x_advance / 2 > l.boxes[o].x + 1
-                   && lx - ext.x_advance / 2 < l.boxes[o].x + l.boxes[o].w - 1
-                   && ly > l.boxes[o].y && ly - efs < l.boxes[o].y + l.boxes[o].h;
+        for (int o = 0; o < l->n_boxes && !hidden; o++)
+          hidden = lx + tw / 2 > l->boxes[o].x + 1
+                   && lx - tw / 2 < l->boxes[o].x + l->boxes[o].w - 1
+                   && ly > l->boxes[o].y && ly - efs < l->boxes[o].y + l->boxes[o].h;
         if (hidden)
           continue;
         nd_render_set_rgba (cr, style->fg);
         nd_render_text (cr, buf, lx, ly, 0.5);
       }
     }
+}
+
+void
+nd_render_graph (cairo_t                 *cr,
+                 const NdRenderGraphData *data,
+                 double                   width,
+                 double                   height,
+                 const NdRenderStyle     *style)
+{
+  g_auto(Layout) l = { 0 };
+  double fs;
+
+  g_return_if_fail (cr != NULL && data != NULL && style != NULL);
+
+  cairo_save (cr);
+  nd_render_fill_bg (cr, style, width, height);
+  if (data->graph == NULL || nd_graph_n_nodes (data->graph) < 2)
+    {
+      cairo_restore (cr);
+      return;
+    }
+  _nd_render_graph_layout (&l, data, width, height, style);
+  /* Box text follows the box size (and so the zoom); fit_text drops what would be
+   * unreadable. */
+  fs = CLAMP (l.lane_h * 0.14, 4, style->font_size);
+
+  cairo_translate (cr, style->pan_x, style->pan_y);
+  cairo_scale (cr, style->zoom, style->zoom);
+
+  draw_lanes (cr, &l, style);
+  draw_axis (cr, &l, style);
+  draw_edges (cr, &l, style);
+  for (int b = 0; b < l.n_boxes; b++)
+    draw_box (cr, &l, &l.boxes[b], data, style, fs);
+  for (int b = 0; b < l.n_boxes; b++)
+    if (l.boxes[b].skip != 0)
+      draw_skip (cr, &l.boxes[b], style, fs);
+
+  draw_edge_labels (cr, &l, style, fs);
   cairo_restore (cr);
 }
 
@@ -666,13 +480,13 @@ nd_render_graph_block_at (const NdRenderGraphData *data,
   g_return_val_if_fail (data != NULL && style != NULL, NULL);
   if (data->graph == NULL || style->zoom <= 0)
     return NULL;
-  layout_compute (&l, data, width, height, style);
+  _nd_render_graph_layout (&l, data, width, height, style);
   box = find_box (&l, style, x, y);
   if (box == NULL)
     return NULL;
   /* Return a string owned by the graph, not by the temporary stats. */
   first = nd_graph_node (data->graph, box->st->first_node);
-  return node_key (first);
+  return _nd_render_graph_node_key (first);
 }
 
 gboolean
@@ -691,7 +505,7 @@ nd_render_graph_block_rect (const NdRenderGraphData *data,
   g_return_val_if_fail (data != NULL && style != NULL && block != NULL, FALSE);
   if (data->graph == NULL)
     return FALSE;
-  layout_compute (&l, data, width, height, style);
+  _nd_render_graph_layout (&l, data, width, height, style);
   for (int b = 0; b < l.n_boxes; b++)
     if (g_strcmp0 (l.boxes[b].st->block, block) == 0)
       {
@@ -702,4 +516,34 @@ nd_render_graph_block_rect (const NdRenderGraphData *data,
         return TRUE;
       }
   return FALSE;
+}
+
+char *
+nd_render_graph_block_label (const NdRenderGraphData *data,
+                             const char              *block)
+{
+  g_auto(Layout) l = { 0 };
+  NdRenderStyle style;
+  char buf[48];
+
+  g_return_val_if_fail (data != NULL && block != NULL, NULL);
+  if (data->graph == NULL)
+    return NULL;
+  nd_render_style_init (&style, FALSE);
+  _nd_render_graph_layout (&l, data, 100, 100, &style);
+  for (int b = 0; b < l.n_boxes; b++)
+    {
+      const Box *box = &l.boxes[b];
+
+      if (g_strcmp0 (box->st->block, block) != 0)
+        continue;
+      if (data->op_ms != NULL)
+        return g_strdup_printf ("%s · %s · %d×%d×%d · %.2f ms", block,
+                                main_label (data->graph, box->st, buf, sizeof buf),
+                                box->st->out_c, box->st->out_h, box->st->out_w, box->ms);
+      return g_strdup_printf ("%s · %s · %d×%d×%d", block,
+                              main_label (data->graph, box->st, buf, sizeof buf),
+                              box->st->out_c, box->st->out_h, box->st->out_w);
+    }
+  return NULL;
 }

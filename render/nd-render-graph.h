@@ -53,6 +53,10 @@ gboolean    nd_render_graph_block_rect   (const NdRenderGraphData *data,
 /* The blocks on the longest path (most conv/linear nodes from the input to the output), in
  * order; element type const char * owned by the graph. */
 GPtrArray  *nd_render_graph_longest_path (const NdGraph *graph);
+/* "layer2.0 · conv 1·3·1 · 512×28×28 · 3.65 ms": what the box of @block says at full size
+ * (for a tooltip when the box is too small for it), or NULL. */
+char       *nd_render_graph_block_label  (const NdRenderGraphData *data,
+                                          const char              *block);
 /* The number of stream lanes the view draws (1 for a model without streams). */
 int         nd_render_graph_n_lanes      (const NdGraph *graph);
 

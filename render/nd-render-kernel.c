@@ -143,14 +143,82 @@ draw_matrix (cairo_t *cr, const float *m, float scale, double x, double y, doubl
       nd_render_set_rgba (cr, style->muted);
       cairo_set_line_width (cr, 0.5);
       cairo_stroke (cr);
-      if (cell >= 22)
+      /* Numbers only where they are readable (7 px and up) and fit their cell. */
+      if (MIN (cell * 0.34, style->font_size) >= 7)
         {
           g_snprintf (buf, sizeof buf, "%.2f", v);
           cairo_set_source_rgb (cr, 0.08, 0.08, 0.1);
-          cairo_set_font_size (cr, MIN (cell * 0.3, style->font_size));
+          cairo_set_font_size (cr, MIN (cell * 0.34, style->font_size));
           nd_render_text (cr, buf, x + (k % 3 + 0.5) * cell, y + (k / 3 + 0.62) * cell, 0.5);
         }
     }
+}
+
+typedef struct
+{
+  const float *m;
+  float        scale, shift;
+  const char  *title;
+} Part;
+
+/* The matrices drawn, left to right: dense, 1×1, identity (those present), fused. */
+static int
+kernel_parts (const NdKernelSteps *steps, Part *parts)
+{
+  int n = 0;
+
+  parts[n++] = (Part) { steps->dense, steps->scale_dense, steps->shift_dense, _("3×3 · BN") };
+  if (steps->has_one)
+    parts[n++] = (Part) { steps->one, steps->scale_one, steps->shift_one,
+                          steps->pooled_one ? _("pool+1×1 · BN") : _("1×1 · BN") };
+  if (steps->has_identity)
+    parts[n++] = (Part) { steps->identity, steps->scale_id, steps->shift_id,
+                          _("identity · BN") };
+  parts[n++] = (Part) { steps->fused, 1, steps->fused_bias, _("fused 3×3") };
+  return n;
+}
+
+/* n matrices and n−1 operators across; title above, scale/shift below. Matrix p's top-left
+ * cell is at (x0 + 4.2·cell·p, y). */
+static void
+kernel_geometry (int n, double width, double height, const NdRenderStyle *style,
+                 double *cell, double *x0, double *y)
+{
+  double fs = style->font_size;
+
+  *cell = MIN ((width - 8) / (n * 3 + (n - 1) * 1.2), (height - 5 * fs - 8) / 3);
+  *cell = MAX (*cell, 2);
+  *x0 = (width - *cell * (n * 3 + (n - 1) * 1.2)) / 2;
+  *y = fs * 1.6;
+}
+
+char *
+nd_render_kernel_value_at (const NdKernelSteps *steps,
+                           double               width,
+                           double               height,
+                           const NdRenderStyle *style,
+                           double               px,
+                           double               py)
+{
+  Part parts[4];
+  double cell, x0, y;
+  int n, p, col, row;
+
+  g_return_val_if_fail (style != NULL, NULL);
+  if (steps == NULL)
+    return NULL;
+  n = kernel_parts (steps, parts);
+  kernel_geometry (n, width, height, style, &cell, &x0, &y);
+  if (px < x0 || py < y || py >= y + 3 * cell)
+    return NULL;
+  p = (int) ((px - x0) / (4.2 * cell));
+  col = (int) ((px - x0 - p * 4.2 * cell) / cell);
+  row = (int) ((py - y) / cell);
+  if (p >= n || col > 2 || row > 2)
+    return NULL;
+  /* translators: a kernel cell's value: matrix title, row, column, value */
+  return g_strdup_printf (_("%s · row %d, column %d · %.4g"), parts[p].title, row, col,
+                          parts[p].m[row * 3 + col] * parts[p].scale);
 }
 
 void
@@ -160,15 +228,9 @@ nd_render_kernel (cairo_t             *cr,
                   double               height,
                   const NdRenderStyle *style)
 {
-  struct
-  {
-    const float *m;
-    float        scale, shift;
-    const char  *title;
-    gboolean     show;
-  } parts[4];
+  Part parts[4];
   double vmax = 1e-6, cell, x, y, fs;
-  int n = 0;
+  int n;
   char buf[96];
 
   g_return_if_fail (cr != NULL && style != NULL);
@@ -180,33 +242,20 @@ nd_render_kernel (cairo_t             *cr,
       cairo_restore (cr);
       return;
     }
-  parts[n++] = (typeof (parts[0])) { steps->dense, steps->scale_dense, steps->shift_dense,
-                                     _("3×3 · BN"), TRUE };
-  if (steps->has_one)
-    parts[n++] = (typeof (parts[0])) { steps->one, steps->scale_one, steps->shift_one,
-                                       steps->pooled_one ? _("pool+1×1 · BN") : _("1×1 · BN"),
-                                       TRUE };
-  if (steps->has_identity)
-    parts[n++] = (typeof (parts[0])) { steps->identity, steps->scale_id, steps->shift_id,
-                                       _("identity · BN"), TRUE };
-  parts[n++] = (typeof (parts[0])) { steps->fused, 1, steps->fused_bias, _("fused 3×3"), TRUE };
-
+  n = kernel_parts (steps, parts);
   for (int p = 0; p < n; p++)
     for (int k = 0; k < 9; k++)
       vmax = MAX (vmax, fabs (parts[p].m[k] * parts[p].scale));
 
   fs = style->font_size;
-  /* n matrices and n−1 operators across; title above, scale/shift below. */
-  cell = MIN ((width - 8) / (n * 3 + (n - 1) * 1.2), (height - 5 * fs - 8) / 3);
-  cell = MAX (cell, 2);
-  x = (width - cell * (n * 3 + (n - 1) * 1.2)) / 2;
-  y = fs * 1.6;
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  kernel_geometry (n, width, height, style, &cell, &x, &y);
   for (int p = 0; p < n; p++)
     {
       nd_render_set_rgba (cr, style->fg);
       cairo_set_font_size (cr, fs);
-      nd_render_text (cr, parts[p].title, x + 1.5 * cell, y - fs * 0.5, 0.5);
+      /* Each matrix owns 4.2 cells across: its texts fit there or are left out. */
+      nd_render_text_fit (cr, parts[p].title, x + 1.5 * cell, y - fs * 0.5, 0.5, 4.1 * cell,
+                          7);
       draw_matrix (cr, parts[p].m, parts[p].scale, x, y, cell, vmax, style);
       nd_render_set_rgba (cr, style->muted);
       cairo_set_font_size (cr, fs * 0.85);
@@ -214,7 +263,7 @@ nd_render_kernel (cairo_t             *cr,
         g_snprintf (buf, sizeof buf, _("scale %.3f  shift %.3f"), parts[p].scale, parts[p].shift);
       else
         g_snprintf (buf, sizeof buf, _("bias %.3f"), parts[p].shift);
-      nd_render_text (cr, buf, x + 1.5 * cell, y + 3 * cell + fs * 1.2, 0.5);
+      nd_render_text_fit (cr, buf, x + 1.5 * cell, y + 3 * cell + fs * 1.2, 0.5, 4.1 * cell, 7);
       if (p < n - 1)
         {
           nd_render_set_rgba (cr, style->fg);
@@ -231,6 +280,6 @@ nd_render_kernel (cairo_t             *cr,
   else
     g_snprintf (buf, sizeof buf, _("out %d ← in %d · output difference not measured yet"),
                 steps->out_channel, steps->in_channel);
-  nd_render_text (cr, buf, width / 2, y + 3 * cell + fs * 3, 0.5);
+  nd_render_text_fit (cr, buf, width / 2, y + 3 * cell + fs * 3, 0.5, width - 4, 7);
   cairo_restore (cr);
 }

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * re-parameterizable block is made (RepVGG/ParNet):
  *   fused = dense·s_d + pad(1×1)·s_1 + δ·s_id,   bias = Σ (β − μ·s),   s = γ / √(σ² + ε)
  * The identity term only where the identity BN is summed directly (RepVGG); ParNet's identity
- * is gated by the SSE and stays outside the fused conv. The stride-2 ParNet branch AvgPool2×2 → 1×1 becomes w/4 on the 2×2 bottom-right corner. */
+ * is gated by the SSE and stays outside the fused conv. The stride-2 ParNet branch
+ * AvgPool2×2 → 1×1 becomes w/4 on the 2×2 bottom-right corner. */
 typedef struct
 {
   float    dense[9];          /* raw 3×3 weights */
@@ -44,5 +45,13 @@ void     nd_render_kernel        (cairo_t             *cr,
                                   double               width,
                                   double               height,
                                   const NdRenderStyle *style);
+/* "fused 3×3 · row 1, column 2 · 0.0312": the value under (@px, @py) as drawn (scaled by its
+ * BN), for a tooltip where the cells are too small for their numbers; NULL off the cells. */
+char    *nd_render_kernel_value_at (const NdKernelSteps *steps,
+                                    double               width,
+                                    double               height,
+                                    const NdRenderStyle *style,
+                                    double               px,
+                                    double               py);
 
 G_END_DECLS

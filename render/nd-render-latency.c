@@ -11,6 +11,8 @@
 
 #define LABEL_W 70.0
 #define MAX_STREAMS 8
+/* Rows lower than this hold no text (it would be unreadable or touch its neighbours). */
+#define MIN_ROW 12.0
 
 /* Distinct hues for stream rows; shared ops use the muted colour. */
 static const double stream_colors[][3] = {
@@ -74,8 +76,9 @@ nd_render_latency_timeline (cairo_t                   *cr,
     goto out;
   row_h = (height - 4) / n_rows;
   scale = (width - LABEL_W - 6) / sum;
-  cairo_set_font_size (cr, MIN (style->font_size, row_h * 0.7));
-  for (int s = 0; s < n_rows; s++)
+  cairo_set_font_size (cr, MIN (style->font_size, row_h * 0.72));
+  /* Rows too low for readable text keep their bars only: labels never overlap. */
+  for (int s = 0; s < n_rows && row_h >= MIN_ROW; s++)
     {
       row_label (cr, s, n_streams, buf, sizeof buf);
       nd_render_set_rgba (cr, style->fg);
@@ -128,15 +131,17 @@ nd_render_latency_streams (cairo_t                   *cr,
   if (max <= 0)
     goto out;
   row_h = (height - 4) / n_rows;
-  cairo_set_font_size (cr, MIN (style->font_size, row_h * 0.7));
+  cairo_set_font_size (cr, MIN (style->font_size, row_h * 0.72));
   for (int s = 0; s < n_rows; s++)
     {
       const double *c = stream_colors[s % G_N_ELEMENTS (stream_colors)];
       double w = (width - LABEL_W - 70) * totals[s] / max;
+      gboolean text = row_h >= MIN_ROW;
 
       row_label (cr, s, n_rows - 1, buf, sizeof buf);
       nd_render_set_rgba (cr, style->fg);
-      nd_render_text (cr, buf, 4, 2 + (s + 0.65) * row_h, 0);
+      if (text)
+        nd_render_text (cr, buf, 4, 2 + (s + 0.65) * row_h, 0);
       cairo_rectangle (cr, LABEL_W, 2 + s * row_h + 1, MAX (w, 0.5), row_h - 2);
       if (s == n_rows - 1)
         nd_render_set_rgba (cr, style->muted);
@@ -145,7 +150,8 @@ nd_render_latency_streams (cairo_t                   *cr,
       cairo_fill (cr);
       g_snprintf (buf, sizeof buf, _("%.2f ms"), totals[s]);
       nd_render_set_rgba (cr, style->fg);
-      nd_render_text (cr, buf, LABEL_W + w + 4, 2 + (s + 0.65) * row_h, 0);
+      if (text)
+        nd_render_text (cr, buf, LABEL_W + w + 4, 2 + (s + 0.65) * row_h, 0);
     }
 out:
   cairo_restore (cr);
@@ -249,7 +255,6 @@ nd_render_latency (cairo_t                   *cr,
   cairo_save (cr);
   nd_render_fill_bg (cr, style, width, height);
   fs = style->font_size;
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   nd_render_set_rgba (cr, style->fg);
   cairo_set_font_size (cr, fs * 1.1);
   g_snprintf (buf, sizeof buf, _("warm %.2f ms · cold (plan) %.1f ms"), data->total_ms,

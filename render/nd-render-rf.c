@@ -94,7 +94,14 @@ nd_render_rf (cairo_t                *cr,
                 rf->width, rf->height);
   else
     g_snprintf (buf, sizeof buf, _("receptive field %d×%d px"), rf->width, rf->height);
-  nd_render_text (cr, buf, width / 2, in_h * s + style->font_size * 1.3, 0.5);
+  /* Narrow panes: the caption shrinks (to 7 px), then the SE note goes, then the line. */
+  if (!nd_render_text_fit (cr, buf, width / 2, in_h * s + style->font_size * 1.3, 0.5,
+                           width - 4, 7) && rf->global)
+    {
+      g_snprintf (buf, sizeof buf, _("receptive field %d×%d px"), rf->width, rf->height);
+      nd_render_text_fit (cr, buf, width / 2, in_h * s + style->font_size * 1.3, 0.5,
+                          width - 4, 7);
+    }
 out:
   cairo_restore (cr);
 }

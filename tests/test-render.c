@@ -2,7 +2,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
+
+#include <glib/gi18n-lib.h>
 
 #include "nd-colormap.h"
 #include "nd-error.h"
@@ -466,6 +469,267 @@ test_rf_overlay (void)
   cairo_surface_destroy (s);
 }
 
+static int count_ink (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 bg);
+
+static NdGraph *
+build (const char *name, int resolution, const int *blocks, int n_blocks)
+{
+  NdModelSpec spec;
+  g_autoptr(GError) error = NULL;
+  NdGraph *g;
+
+  g_assert_true (nd_model_spec_parse (name, &spec, &error));
+  spec.resolution = resolution;
+  spec.width = 0.25;
+  for (int i = 0; i < n_blocks; i++)
+    spec.blocks[i] = blocks[i];
+  if (n_blocks > 0)
+    spec.n_blocks = n_blocks;
+  g = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  return g;
+}
+
+/* ResNet's residual blocks carry an arc over their box (the skip connection): ink of the
+ * foreground colour in the band just above the box, where nothing else is drawn; the stem
+ * (no shortcut) has none. */
+static void
+test_graph_resnet_skips (void)
+{
+  g_autoptr(NdGraph) g = build ("resnet-18", 64, NULL, 0);
+  NdRenderGraphData data = { g, NULL, NULL };
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 900, 300);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  const char *blocks[] = { "layer1.0", "layer2.0", "stem" };
+
+  nd_render_style_init (&style, FALSE);
+  nd_render_graph (cr, &data, 900, 300, &style);
+  save_on_failure (s, "resnet-skips");
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    {
+      double x, y, w, h;
+      int ink;
+
+      g_assert_true (nd_render_graph_block_rect (&data, 900, 300, &style, blocks[i], &x, &y, &w,
+                                                 &h));
+      ink = count_ink (s, (int) x + 4, (int) y - 14, (int) (x + w) - 4, (int) y - 2,
+                       rgba24 (style.bg));
+      g_test_message ("%s: %d px of arc above the box", blocks[i], ink);
+      /* The tooltip text: name, the convs' kernels (not the shortcut's 1×1), the shape. */
+      if (i == 1)
+        {
+          g_autofree char *label = nd_render_graph_block_label (&data, blocks[i]);
+
+          g_assert_true (g_str_has_prefix (label, "layer2.0 · conv 3·3 · "));
+        }
+      if (i < 2)
+        g_assert_cmpint (ink, >, 10);
+      else
+        g_assert_cmpint (ink, ==, 0);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+/* With blocks 2,3,3 the depth axis ends at the model's depth: the head box sits in the last
+ * column, at the right edge, not where ParNet-S's 12th layer would be. */
+static void
+test_graph_axis_follows_blocks (void)
+{
+  const int blocks[] = { 2, 3, 3 };
+  g_autoptr(NdGraph) g = build ("parnet-s", 64, blocks, 3);
+  NdRenderGraphData data = { g, NULL, NULL };
+  NdRenderStyle style;
+  double x, y, w, h;
+  int depth = 0;
+
+  nd_render_style_init (&style, FALSE);
+  nd_graph_count (g, NULL, NULL, &depth);
+  g_assert_cmpint (depth, <, 12);
+  g_assert_true (nd_render_graph_block_rect (&data, 800, 300, &style, "head", &x, &y, &w, &h));
+  /* 96 px of lane labels, 12 px right margin; the last column's box ends 17 % of a column
+   * before the margin. */
+  g_assert_cmpfloat (fabs (x + w - (800 - 12 - 0.17 * (800 - 96 - 12) / depth)), <, 1);
+}
+
+/* One channel enlarged: its hottest cell has the top colour at the cell the hit-test gives,
+ * on the same scale as the grid (so the grid's coldest channel does not reach the top); the
+ * hovered cell's mark is black and white around it. */
+static void
+test_featuremap_enlarged (void)
+{
+  g_autoptr(NdTensor) t = nd_test_random_input (1, 4, 6, 5, 21);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 160, 120);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  NdFeatureCell cell, hot = { 2, 0, 0 };
+  int plane = 6 * 5, found = 0;
+
+  nd_render_style_init (&style, FALSE);
+  /* Channel 2 holds the global maximum. */
+  t->data[2 * plane + 3 * 5 + 4] = 50;
+  hot.y = 3, hot.x = 4;
+  nd_render_featuremap_channel (cr, t, 2, 160, 120, &style);
+  for (int y = 0; y < 120; y++)
+    for (int x = 0; x < 160; x++)
+      if (nd_render_featuremap_channel_cell_at (t, 2, 160, 120, &style, x + 0.5, y + 0.5, &cell)
+          && cell.y == hot.y && cell.x == hot.x)
+        {
+          g_assert_cmpint (cell.channel, ==, 2);
+          g_assert_cmpuint (pixel (s, x, y), ==, 0xfde725);
+          found++;
+        }
+  /* 6×5 cells in 160×120: 20 px cells, so the hot cell covers 400 pixels. */
+  g_assert_cmpint (found, ==, 400);
+  g_assert_false (nd_render_featuremap_channel_cell_at (t, 2, 160, 120, &style, 2, 2, &cell));
+  nd_render_featuremap_mark_cell (cr, t, 2, &hot, 160, 120, &style);
+  /* The cell spans x 110..130, y 60..80 (centred grid: ox = 30, oy = 0): a white ring just
+   * outside it, a black one outside that, the cell's colour inside. */
+  g_assert_cmpuint (pixel (s, 108, 70), ==, 0x000000);
+  g_assert_cmpuint (pixel (s, 109, 70), ==, 0xffffff);
+  g_assert_cmpuint (pixel (s, 120, 70), ==, 0xfde725);
+  save_on_failure (s, "featuremap-enlarged");
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+/* A chart wide enough for axes: value ticks on the left, bars right of them, the hovered bar
+ * in the highlight colour, and its readout at the top. In the dark style the background
+ * is dark. */
+static void
+test_gates_axes (void)
+{
+  float v[8];
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 320, 140);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  int i_hover;
+
+  for (int i = 0; i < 8; i++)
+    v[i] = 0.25f * (i + 1) / 2;   /* 0.125 … 1 */
+  nd_render_style_init (&style, TRUE);
+  nd_render_gates_hover (cr, v, 8, 1.0, 5, 320, 140, &style);
+  save_on_failure (s, "gates-axes");   /* always: a look at the chart */
+  /* Above the lowest bar: the dark background. */
+  g_assert_cmpfloat (color_dist (pixel (s, 55, 40), rgba24 (style.bg)), <=, 2);
+  g_assert_cmpuint ((pixel (s, 55, 40) >> 16) & 0xff, <, 60);
+  /* The axes leave the first 38 px to the value labels: no bar there, ink of the labels. */
+  i_hover = nd_render_gates_index_at_full (8, 320, 140, 38 + 5.5 * (320 - 4 - 38) / 8);
+  g_assert_cmpint (i_hover, ==, 5);
+  g_assert_cmpint (nd_render_gates_index_at_full (8, 320, 140, 20), ==, -1);
+  g_assert_cmpint (count_ink (s, 0, 10, 34, 130, rgba24 (style.bg)), >, 20);
+  g_assert_true (has_color_near (s, 38 + 5 * 34.75 + 5, 100, 38 + 5 * 34.75 + 30, 120,
+                                 rgba24 (style.highlight), 30));
+  g_assert_true (has_color_near (s, 38 + 4 * 34.75 + 5, 100, 38 + 4 * 34.75 + 30, 120,
+                                 rgba24 (style.accent), 30));
+  /* The readout "channel 5 · gate 0.7500" in the top strip, right-aligned. */
+  g_assert_cmpint (count_ink (s, 200, 0, 316, 15, rgba24 (style.bg)), >, 30);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
+/* The kernel view's value under the pointer is the value of the matrix cell drawn there:
+ * probed over a grid of points, every hit names a matrix and a cell whose value matches, the
+ * fused matrix's centre among them; a point off the matrices gives none. */
+static void
+test_kernel_value_at (void)
+{
+  g_autoptr(NdGraph) train = small_parnet (3, FALSE);
+  g_autoptr(GError) error = NULL;
+  NdKernelSteps steps;
+  NdRenderStyle style;
+  char want[64];
+  gboolean found_centre = FALSE;
+  int hits = 0;
+
+  nd_render_style_init (&style, FALSE);
+  g_assert_true (nd_kernel_steps_compute (train, "streams.0.1", 1, 0, &steps, &error));
+  g_assert_no_error (error);
+  g_snprintf (want, sizeof want, "fused 3×3 · row 1, column 1 · %.4g", steps.fused[4]);
+  for (int y = 0; y < 160; y += 2)
+    for (int x = 0; x < 400; x += 2)
+      {
+        g_autofree char *text = nd_render_kernel_value_at (&steps, 400, 160, &style, x, y);
+
+        if (text == NULL)
+          continue;
+        hits++;
+        found_centre |= g_strcmp0 (text, want) == 0;
+      }
+  g_assert_true (found_centre);
+  g_assert_cmpint (hits, >, 100);
+  g_assert_null (nd_render_kernel_value_at (&steps, 400, 160, &style, 1, 1));
+  g_assert_null (nd_render_kernel_value_at (NULL, 400, 160, &style, 200, 80));
+}
+
+/* Pixels of @s in the rectangle that differ from @bg by more than 40. */
+static int
+count_ink (cairo_surface_t *s, int x0, int y0, int x1, int y1, guint32 bg)
+{
+  int n = 0;
+
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      n += color_dist (pixel (s, x, y), bg) > 40;
+  return n;
+}
+
+/* The graph of a 3-stream ParNet drawn in English and in Chinese (the build folder's
+ * zh_CN.mo): the lane labels become "流 0" …, every CJK glyph has a font (no tofu boxes,
+ * Pango's unknown-glyph count is 0), and the label area has ink that differs from the English
+ * drawing. The Chinese drawing is kept as render-zh_CN.png for a look. */
+static void
+test_text_zh_cn (void)
+{
+  g_autoptr(NdGraph) g = small_parnet (3, FALSE);
+  g_autofree char *podir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, "render-zh_CN.png", NULL);
+  NdRenderGraphData data = { g, NULL, NULL };
+  cairo_surface_t *s[2];
+  NdRenderStyle style;
+  char *old_locale = g_strdup (setlocale (LC_ALL, NULL));
+  int ink[2], differ = 0;
+
+  nd_render_style_init (&style, FALSE);
+  bindtextdomain (GETTEXT_PACKAGE, podir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  for (int lang = 0; lang < 2; lang++)
+    {
+      cairo_t *cr;
+
+      /* LANGUAGE counts in any locale but plain C; C.UTF-8 needs no generated locale. */
+      g_setenv ("LANGUAGE", lang ? "zh_CN" : "en", TRUE);
+      g_assert_nonnull (setlocale (LC_ALL, "C.UTF-8"));
+      s[lang] = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 640, 300);
+      cr = cairo_create (s[lang]);
+      nd_render_graph (cr, &data, 640, 300, &style);
+      if (lang == 1)
+        {
+          g_assert_cmpstr (_("stream %d"), ==, "流 %d");
+          g_assert_cmpstr (_("depth"), ==, "深度");
+          cairo_set_font_size (cr, style.font_size);
+          g_assert_cmpint (nd_render_text_unknown (cr, "流 0 深度"), ==, 0);
+          g_assert_cmpint (nd_render_text_unknown (cr, _("channel %d · gate %.4f")), ==, 0);
+          cairo_surface_write_to_png (s[lang], png);
+        }
+      cairo_destroy (cr);
+      /* The lane labels sit left of the graph (x < 96), in the middle of each lane. */
+      ink[lang] = count_ink (s[lang], 0, 10, 90, 256, rgba24 (style.bg));
+    }
+  for (int y = 10; y < 256; y++)
+    for (int x = 0; x < 90; x++)
+      differ += pixel (s[0], x, y) != pixel (s[1], x, y);
+  g_test_message ("label ink: English %d px, Chinese %d px; %d px differ", ink[0], ink[1],
+                  differ);
+  g_assert_cmpint (ink[1], >, 100);
+  g_assert_cmpint (differ, >, 50);
+  setlocale (LC_ALL, old_locale);
+  g_free (old_locale);
+  cairo_surface_destroy (s[0]);
+  cairo_surface_destroy (s[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -476,9 +740,15 @@ main (int argc, char **argv)
   g_test_add_data_func ("/render/graph/lanes-2", GINT_TO_POINTER (2), test_graph_lanes);
   g_test_add_data_func ("/render/graph/lanes-3", GINT_TO_POINTER (3), test_graph_lanes);
   g_test_add_func ("/render/graph/fused-boxes", test_graph_fused);
+  g_test_add_func ("/render/graph/resnet-skips", test_graph_resnet_skips);
+  g_test_add_func ("/render/graph/axis-follows-blocks", test_graph_axis_follows_blocks);
   g_test_add_func ("/render/gates", test_gates);
+  g_test_add_func ("/render/gates/axes-hover", test_gates_axes);
+  g_test_add_func ("/render/featuremap/enlarged", test_featuremap_enlarged);
   g_test_add_func ("/render/kernel-steps", test_kernel_steps);
+  g_test_add_func ("/render/kernel-value-at", test_kernel_value_at);
   g_test_add_func ("/render/latency", test_latency);
   g_test_add_func ("/render/rf-overlay", test_rf_overlay);
+  g_test_add_func ("/render/text/zh-CN", test_text_zh_cn);
   return g_test_run ();
 }

@@ -8,7 +8,8 @@ PACKAGES="
   libglib2.0-dev libjson-glib-dev libopenblas-dev libopenblas0-pthread
   libgdk-pixbuf-2.0-dev
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-tools
-  libgtk-4-dev libadwaita-1-dev libcairo2-dev
+  libgtk-4-dev libadwaita-1-dev libcairo2-dev libpango1.0-dev
+  fonts-wqy-microhei
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   xvfb xauth desktop-file-utils appstream gettext

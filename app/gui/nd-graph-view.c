@@ -4,6 +4,7 @@
 
 #include "nd-graph-view.h"
 #include "nd-render-graph.h"
+#include "nd-theme.h"
 
 struct _NdGraphView
 {
@@ -18,9 +19,6 @@ G_DEFINE_FINAL_TYPE (NdGraphView, nd_graph_view, GTK_TYPE_WIDGET)
 
 enum { SIGNAL_BLOCK_SELECTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-/* Deep models share the axis with ParNet's 12 layers so the contrast shows. */
-#define AXIS_DEPTH_MIN 12
 
 static void
 nd_graph_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
@@ -90,6 +88,27 @@ drag_update_cb (GtkGestureDrag *gesture, double dx, double dy, NdGraphView *self
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Every block's name, op, shape and time, also when its box is too small to show them. */
+static gboolean
+query_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                  NdGraphView *self)
+{
+  NdRenderGraphData data = { 0 };
+  g_autofree char *text = NULL;
+  const char *block;
+
+  if (self->result == NULL || keyboard)
+    return FALSE;
+  data.graph = self->result->graph;
+  data.op_ms = self->result->op_ms;
+  block = nd_render_graph_block_at (&data, gtk_widget_get_width (widget),
+                                    gtk_widget_get_height (widget), &self->style, x, y);
+  if (block == NULL || (text = nd_render_graph_block_label (&data, block)) == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 nd_graph_view_finalize (GObject *object)
 {
@@ -123,7 +142,9 @@ nd_graph_view_init (NdGraphView *self)
     gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
 
   nd_render_style_init (&self->style, FALSE);
-  self->style.axis_depth = AXIS_DEPTH_MIN;
+  /* The depth axis follows the model (blocks 2,3,3 end at their own depth, not ParNet-S's). */
+  self->style.axis_depth = 0;
+  nd_theme_follow (GTK_WIDGET (self), &self->style);
   g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_MIDDLE);
@@ -132,6 +153,8 @@ nd_graph_view_init (NdGraphView *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
   g_signal_connect (scroll, "scroll", G_CALLBACK (scroll_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip_cb), self);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_size_request (GTK_WIDGET (self), 400, 220);

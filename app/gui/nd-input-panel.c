@@ -27,17 +27,6 @@ enum { SIGNAL_OPEN_PATH, SIGNAL_CAMERAS_REQUESTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static GtkWidget *
-heading (const char *text, int margin_top)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_set_margin_top (label, margin_top);
-  gtk_widget_add_css_class (label, "heading");
-  return label;
-}
-
-static GtkWidget *
 dim_label (const char *text)
 {
   GtkWidget *label = gtk_label_new (text);
@@ -65,44 +54,12 @@ camera_popover_show_cb (GtkWidget *popover, NdInputPanel *self)
   g_signal_emit (self, signals[SIGNAL_CAMERAS_REQUESTED], 0);
 }
 
-/* [📷 Camera][▾]: the toggle runs win.camera; the menu lists the cameras (win.camera-device). */
-static GtkWidget *
-camera_row (NdInputPanel *self)
-{
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *popover = gtk_popover_new ();
-  GtkWidget *popover_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *toggle = gtk_toggle_button_new ();
-  GtkWidget *menu = gtk_menu_button_new ();
-
-  gtk_widget_add_css_class (row, "linked");
-  gtk_box_append (GTK_BOX (content), gtk_image_new_from_icon_name ("camera-web-symbolic"));
-  gtk_box_append (GTK_BOX (content), gtk_label_new (_("Camera")));
-  gtk_button_set_child (GTK_BUTTON (toggle), content);
-  gtk_widget_set_hexpand (toggle, TRUE);
-  gtk_widget_set_tooltip_text (toggle,
-                               _("Classify the camera's picture live; off returns to the image"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (toggle), "win.camera");
-  gtk_box_append (GTK_BOX (row), toggle);
-
-  gtk_box_append (GTK_BOX (popover_box), heading (_("Cameras"), 0));
-  self->camera_list = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  gtk_box_append (GTK_BOX (popover_box), self->camera_list);
-  gtk_popover_set_child (GTK_POPOVER (popover), popover_box);
-  g_signal_connect (popover, "show", G_CALLBACK (camera_popover_show_cb), self);
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (menu), popover);
-  gtk_widget_set_tooltip_text (menu, _("Choose the camera"));
-  gtk_box_append (GTK_BOX (row), menu);
-  return row;
-}
-
 static void
 nd_input_panel_dispose (GObject *object)
 {
   NdInputPanel *self = ND_INPUT_PANEL (object);
 
-  g_clear_pointer (&self->box, gtk_widget_unparent);
+  gtk_widget_dispose_template (GTK_WIDGET (object), ND_TYPE_INPUT_PANEL);
   g_clear_pointer (&self->samples, g_ptr_array_unref);
   G_OBJECT_CLASS (nd_input_panel_parent_class)->dispose (object);
 }
@@ -110,8 +67,35 @@ nd_input_panel_dispose (GObject *object)
 static void
 nd_input_panel_class_init (NdInputPanelClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = nd_input_panel_dispose;
-  gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/nondeep/Explorer/nd-input-panel.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdInputPanel, name)
+  BIND (box);
+  BIND (sample_dropdown);
+  BIND (camera_list);
+  BIND (picture);
+  BIND (label);
+  BIND (camera_status);
+  BIND (weights_label);
+#undef BIND
+  for (int k = 0; k < 5; k++)
+    {
+      g_autofree char *label = g_strdup_printf ("top_label%d", k);
+      g_autofree char *bar = g_strdup_printf ("top_bar%d", k);
+
+      gtk_widget_class_bind_template_child_full (widget_class, label, FALSE,
+                                                 G_STRUCT_OFFSET (NdInputPanel, top_labels)
+                                                 + k * sizeof (GtkWidget *));
+      gtk_widget_class_bind_template_child_full (widget_class, bar, FALSE,
+                                                 G_STRUCT_OFFSET (NdInputPanel, top_bars)
+                                                 + k * sizeof (GtkWidget *));
+    }
+  gtk_widget_class_bind_template_callback (widget_class, sample_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, camera_popover_show_cb);
   signals[SIGNAL_OPEN_PATH] =
     g_signal_new ("open-path", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -123,49 +107,8 @@ nd_input_panel_class_init (NdInputPanelClass *klass)
 static void
 nd_input_panel_init (NdInputPanel *self)
 {
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *pattern = gtk_button_new_with_label (_("Test Pattern"));
-
   self->samples = g_ptr_array_new_with_free_func (g_free);
-  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
-  gtk_box_append (GTK_BOX (self->box), heading (_("Input"), 12));
-
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (pattern), "win.test-pattern");
-  gtk_box_append (GTK_BOX (row), pattern);
-  self->sample_dropdown = gtk_drop_down_new (NULL, NULL);
-  gtk_widget_set_hexpand (self->sample_dropdown, TRUE);
-  gtk_widget_set_tooltip_text (self->sample_dropdown, _("Bundled sample images"));
-  g_signal_connect (self->sample_dropdown, "notify::selected", G_CALLBACK (sample_selected_cb),
-                    self);
-  gtk_box_append (GTK_BOX (row), self->sample_dropdown);
-  gtk_box_append (GTK_BOX (self->box), row);
-  gtk_box_append (GTK_BOX (self->box), camera_row (self));
-
-  self->picture = gtk_picture_new ();
-  gtk_widget_set_size_request (self->picture, -1, 160);
-  gtk_picture_set_can_shrink (GTK_PICTURE (self->picture), TRUE);
-  gtk_box_append (GTK_BOX (self->box), self->picture);
-  self->label = dim_label (_("Drop an image here, or open one."));
-  gtk_box_append (GTK_BOX (self->box), self->label);
-  self->camera_status = dim_label (NULL);
-  gtk_widget_add_css_class (self->camera_status, "numeric");
-  gtk_widget_set_visible (self->camera_status, FALSE);
-  gtk_box_append (GTK_BOX (self->box), self->camera_status);
-
-  gtk_box_append (GTK_BOX (self->box), heading (_("Top 5"), 12));
-  for (int k = 0; k < 5; k++)
-    {
-      self->top_labels[k] = gtk_label_new (NULL);
-      gtk_label_set_xalign (GTK_LABEL (self->top_labels[k]), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (self->top_labels[k]), PANGO_ELLIPSIZE_END);
-      self->top_bars[k] = gtk_level_bar_new_for_interval (0, 1);
-      gtk_box_append (GTK_BOX (self->box), self->top_labels[k]);
-      gtk_box_append (GTK_BOX (self->box), self->top_bars[k]);
-    }
-  self->weights_label = dim_label (NULL);
-  gtk_widget_set_margin_top (self->weights_label, 6);
-  gtk_box_append (GTK_BOX (self->box), self->weights_label);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 GtkWidget *

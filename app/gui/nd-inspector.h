@@ -25,4 +25,10 @@ void       nd_inspector_set_cell   (NdInspector       *self,
                                     int                y,
                                     int                x);
 
+/* Shows output channel @channel alone, filling the pane, as a click on it does; −1 goes
+ * back to the grid of all channels. */
+void       nd_inspector_enlarge    (NdInspector       *self,
+                                    int                channel);
+int        nd_inspector_get_enlarged (NdInspector     *self);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "nd-latency-panel.h"
 #include "nd-op-table.h"
 #include "nd-render-latency.h"
+#include "nd-theme.h"
 
 #define MAX_HISTORY 64
 
@@ -89,6 +90,7 @@ nd_latency_panel_init (NdLatencyPanel *self)
   gtk_box_append (GTK_BOX (self->box), self->summary);
   self->area = gtk_drawing_area_new ();
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->area), draw, self, NULL);
+  nd_theme_follow (self->area, &self->style);
   gtk_widget_set_vexpand (self->area, TRUE);
   gtk_widget_set_size_request (self->area, 300, 150);
   gtk_box_append (GTK_BOX (self->box), self->area);
