@@ -395,6 +395,7 @@ nd_camera_controller_list (NdCameraController *self, GError **error)
       g_strv_builder_add (names, spec.path);
       break;
     case SPEC_NONE:
+    default:
       break;
     }
   return g_strv_builder_end (names);

@@ -43,7 +43,7 @@ test_devices_json (void)
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(NdBackend) backend = NULL;
-  char *argv[] = { "devices", "--json", NULL };
+  char *argv[] = { (char *) "devices", (char *) "--json", NULL };
   g_autofree char *out = NULL;
   JsonArray *list;
   int status;
@@ -87,7 +87,7 @@ test_devices_json (void)
 static void
 test_devices_text (void)
 {
-  char *argv[] = { "devices", NULL };
+  char *argv[] = { (char *) "devices", NULL };
   g_autofree char *out = NULL;
   int status;
 
@@ -154,7 +154,7 @@ test_bad_argument (void)
 {
   if (g_test_subprocess ())
     {
-      char *argv[] = { "devices", "--frobnicate", NULL };
+      char *argv[] = { (char *) "devices", (char *) "--frobnicate", NULL };
 
       g_assert_cmpint (nd_cli_devices (2, argv), ==, 2);
       return;

@@ -253,7 +253,7 @@ test_errors (void)
         g_autoptr(NdWeightSet) set = NULL;
 
         g_hash_table_remove_all (meta);
-        g_hash_table_insert (meta, "nondeep.model", "parnet-s");
+        g_hash_table_insert (meta, (gpointer) "nondeep.model", (gpointer) "parnet-s");
         g_hash_table_insert (meta, (gpointer) metas[i].key, (gpointer) metas[i].value);
         g_assert_true (nd_safetensors_save (bad, empty, meta, NULL));
         g_assert_null (nd_weights_open (bad, NULL, with_tensors ? &set : NULL, &error));
@@ -264,7 +264,7 @@ test_errors (void)
     g_autoptr(GError) error = NULL;
 
     g_hash_table_remove_all (meta);
-    g_hash_table_insert (meta, "nondeep.model", "parnet-q");
+    g_hash_table_insert (meta, (gpointer) "nondeep.model", (gpointer) "parnet-q");
     g_assert_true (nd_safetensors_save (bad, empty, meta, NULL));
     g_assert_null (nd_weights_open (bad, NULL, NULL, &error));
     g_assert_true (g_str_has_prefix (error->message, "bad-meta.safetensors: metadata "
@@ -291,8 +291,8 @@ test_metadata_budget (void)
   g_autoptr(GError) error = NULL;
   GStatBuf st;
 
-  g_hash_table_insert (meta, "nondeep.model", "vgg-16");
-  g_hash_table_insert (meta, "nondeep.knobs", "--resolution 4096 --width 8");
+  g_hash_table_insert (meta, (gpointer) "nondeep.model", (gpointer) "vgg-16");
+  g_hash_table_insert (meta, (gpointer) "nondeep.knobs", (gpointer) "--resolution 4096 --width 8");
   g_assert_true (nd_safetensors_save (path, empty, meta, NULL));
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_size, <=, 128);

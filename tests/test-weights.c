@@ -99,8 +99,8 @@ test_safetensors_round_trip (void)
 
   nd_test_randomize_graph (g, 7);
   set = nd_graph_dup_weights (g);
-  g_hash_table_insert (meta, "format", "pt");
-  g_hash_table_insert (meta, "model", "small \"quoted\"");
+  g_hash_table_insert (meta, (gpointer) "format", (gpointer) "pt");
+  g_hash_table_insert (meta, (gpointer) "model", (gpointer) "small \"quoted\"");
   g_assert_true (nd_safetensors_save (path, set, meta, &error));
   g_assert_no_error (error);
 

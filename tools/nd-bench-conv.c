@@ -179,15 +179,18 @@ bench_model (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+  g_autoptr(NdBackend) cpu = NULL;
+  const char *filter;
+  int reps;
+
   if (argc > 1 && g_str_equal (argv[1], "--model"))
     {
       nd_cpu_ensure_blas_core (argv);
       return bench_model (argc, argv);
     }
 
-  int reps = argc > 1 ? atoi (argv[1]) : 7;
-  const char *filter = argc > 2 ? argv[2] : NULL;
-  g_autoptr(NdBackend) cpu = NULL;
+  reps = argc > 1 ? atoi (argv[1]) : 7;
+  filter = argc > 2 ? argv[2] : NULL;
 
   nd_cpu_ensure_blas_core (argv);
   cpu = nd_cpu_backend_new (0, FALSE);

@@ -144,9 +144,6 @@ update_channel_ranges (NdLessonView *self)
   nd_lesson_view_set_channels (self, MIN (self->out_c, out - 1), MIN (self->in_c, in - 1));
 }
 
-static void
-update_channel_ranges (NdLessonView *self);
-
 /* The λ slider: VanillaNet only, at the lesson's λ. */
 static void
 update_lambda (NdLessonView *self)

@@ -112,14 +112,14 @@ rebuild_tensor (NdPickle *pk, NdPickleValue *args, gboolean v2)
   t->ndim = ns;
   for (int i = 0; i < ns; i++)
     {
+      guint64 reach = 0;
+
       if (!g_uint64_checked_mul (&numel, numel, (guint64) t->size[i])
           || numel > (guint64) ND_TENSOR_MAX_ELEMENTS)
         {
           _nd_pk_bad (pk, _("a tensor has too many elements"));
           return NULL;
         }
-      guint64 reach = 0;
-
       if (t->size[i] > 0
           && !g_uint64_checked_mul (&reach, (guint64) (t->size[i] - 1), (guint64) t->stride[i]))
         reach = G_MAXUINT64;
