@@ -277,6 +277,7 @@ nd_cli_bench (int argc, char **argv)
             }
         }
     json_builder_end_array (b);
+    nd_lab_json_roof (b, &roof);
     print_split (b, ops, o.json);
     json_builder_end_object (b);
 #undef MEMBER_STR

@@ -19,6 +19,7 @@ results = []
 
 # pkg-config names the GNOME 47 SDK provides, and the modules that provide the others.
 RUNTIME = {'glib-2.0', 'gio-2.0', 'threads', 'vulkan', 'gtk4', 'libadwaita-1', 'cairo',
+           'pango', 'pangocairo',
            'gstreamer-1.0', 'gstreamer-app-1.0', 'gstreamer-video-1.0', 'gdk-pixbuf-2.0',
            'bash-completion'}
 MODULE_FOR = {'openblas': 'openblas', 'json-glib-1.0': 'json-glib'}
