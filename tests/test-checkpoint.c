@@ -14,6 +14,7 @@
 #include "nd-pickle.h"
 #include "nd-test-utils.h"
 #include "nd-weights.h"
+#include "nd-safetensors.h"
 
 #define PWNED "/tmp/nd-hostile-pwned"
 

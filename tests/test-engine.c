@@ -13,6 +13,7 @@
 #include "nd-model.h"
 #include "nd-test-utils.h"
 #include "nd-weights.h"
+#include "nd-safetensors.h"
 
 /* engine/ without a display: NdInference driven as the window drives it (configs, images,
  * results on the main context), checked against the runtime called directly. */

@@ -20,6 +20,8 @@
 #include "nd-image-load.h"
 #include "nd-json.h"
 #include "nd-weights.h"
+#include "nd-safetensors.h"
+#include "nd-npy.h"
 
 static char *tmpdir;
 

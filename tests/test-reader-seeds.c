@@ -8,6 +8,8 @@
 #include "nd-pickle.h"
 #include "nd-weights.h"
 #include "nd-weights-file.h"
+#include "nd-safetensors.h"
+#include "nd-npy.h"
 
 /* Replays every committed fuzz seed (tests/fuzz/corpus/<target>/) and hostile file
  * (tests/data/hostile/) through every reader, whatever the file is meant for: the pickle VM,

@@ -9,6 +9,7 @@
 #include "nd-model.h"
 #include "nd-preprocess.h"
 #include "nd-weights.h"
+#include "nd-safetensors.h"
 #include "ui-fixture.h"
 
 /* The lesson view on the shipped RepVGG-A0 and a sample image: it computes the steps off the

@@ -11,6 +11,7 @@
 #include "nd-backend.h"
 #include "nd-render-graph.h"
 #include "nd-weights.h"
+#include "nd-safetensors.h"
 #include "ui-fixture.h"
 
 /* The window under a real (X) display: every knob driven through its action, the model rebuilt,

@@ -7,6 +7,7 @@
 
 #include "nd-error.h"
 #include "nd-weights-file.h"
+#include "nd-safetensors.h"
 
 /* nd_weights_open() on every format (our safetensors with metadata, plain safetensors,
  * PyTorch zips with one or several state dicts), the metadata round trip through

@@ -13,6 +13,8 @@
 #include "nd-graph.h"
 #include "nd-test-utils.h"
 #include "nd-weights.h"
+#include "nd-safetensors.h"
+#include "nd-npy.h"
 
 /* A small graph with a grouped conv, a BN, a stride-2 conv with bias and a linear head. */
 static NdGraph *

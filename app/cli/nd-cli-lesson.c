@@ -13,6 +13,7 @@
 #include "nd-weights.h"
 #if ND_CLI_PDF
 #include "nd-render-lesson.h"
+#include "nd-npy.h"
 #endif
 
 /* `lesson`: the re-parameterization of one block, step by step (nd-lesson.h), with each

@@ -11,6 +11,7 @@
 #include "nd-error.h"
 #include "nd-file.h"
 #include "nd-weights.h"
+#include "nd-npy.h"
 
 typedef struct
 {

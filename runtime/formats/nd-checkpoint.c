@@ -15,6 +15,7 @@
 #include "nd-file.h"
 #include "nd-pickle.h"
 #include "nd-zip.h"
+#include "nd-safetensors.h"
 
 /* data.pkl of a state dict is tens of KB; with optimizer state a few MB. */
 #define MAX_PICKLE (64u << 20)

@@ -9,6 +9,7 @@
 
 #include "nd-error.h"
 #include "nd-weights-file.h"
+#include "nd-safetensors.h"
 
 /* Our safetensors metadata schema (documented in nd-weights-file.h): the only file that
  * spells its keys. */

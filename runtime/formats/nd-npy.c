@@ -11,6 +11,7 @@
 #include "nd-error.h"
 #include "nd-file.h"
 #include "nd-weights.h"
+#include "nd-npy.h"
 
 /* NumPy's own reader refuses headers above 10000 bytes unless told otherwise; 1 MB is ample. */
 #define NPY_MAX_HEADER (1u << 20)

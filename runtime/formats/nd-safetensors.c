@@ -15,6 +15,7 @@
 #include "nd-file.h"
 #include "nd-json.h"
 #include "nd-weights.h"
+#include "nd-safetensors.h"
 
 /* The header of a real file is a few hundred KB; 100 MB is what the Rust reference allows. */
 #define ST_MAX_HEADER (100u * 1024 * 1024)

@@ -10,6 +10,7 @@
 #include "nd-checkpoint.h"
 #include "nd-error.h"
 #include "nd-weights-file.h"
+#include "nd-safetensors.h"
 
 /* nd_weights_open(): one entry point for every weights file. The format comes from the
  * content (nd-checkpoint.c sniffs it); our metadata wins over detection from key shapes, and

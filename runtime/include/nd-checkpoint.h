@@ -71,17 +71,6 @@ gboolean      nd_checkpoint_detect_key      (NdCheckpoint       *ckpt,
 char         *nd_checkpoint_describe_json   (NdCheckpoint  *ckpt,
                                              GError       **error);
 
-/* Lower-level readers on bytes in memory (no copy); @name is used in messages. */
-NdWeightSet  *nd_safetensors_load_from_data (const guint8  *data,
-                                             gsize          size,
-                                             const char    *name,
-                                             GHashTable   **metadata,
-                                             GError       **error);
-NdTensor     *nd_npy_load_from_data         (const guint8  *data,
-                                             gsize          size,
-                                             const char    *name,
-                                             GError       **error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdCheckpoint, nd_checkpoint_free)
 
 G_END_DECLS

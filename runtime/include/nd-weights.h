@@ -43,30 +43,6 @@ gboolean     nd_weight_set_fits_graph (NdWeightSet   *set,
 /* A set holding refs to every weight of @graph, keyed officially. */
 NdWeightSet *nd_graph_dup_weights   (const NdGraph *graph);
 
-/* safetensors (https://github.com/huggingface/safetensors): 8-byte LE header length, JSON
- * header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}},
- * then the data. Reading maps the file and checks the header length, every dtype, shape and
- * offset (inside the data area, matching dtype×shape, no overlap) before use. F32, F16, BF16
- * and F64 are converted to float32. Writing stores F32 in @set's key order. */
-NdWeightSet *nd_safetensors_load    (const char  *path,
-                                     GHashTable **metadata,
-                                     GError     **error);
-/* Only the __metadata__ of a safetensors file (the header is checked as by the loader; the
- * tensors are not read): a string → string table, empty when there is none. */
-GHashTable  *nd_safetensors_read_metadata (const char  *path,
-                                           GError     **error);
-gboolean     nd_safetensors_save    (const char  *path,
-                                     NdWeightSet *set,
-                                     GHashTable  *metadata,
-                                     GError     **error);
-
-/* NumPy .npy v1/v2/v3: little-endian float32 ('<f4'), C order. Other dtypes are refused. */
-NdTensor    *nd_npy_load            (const char  *path,
-                                     GError     **error);
-gboolean     nd_npy_save            (const char     *path,
-                                     const NdTensor *tensor,
-                                     GError        **error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdWeightSet, nd_weight_set_free)
 
 G_END_DECLS

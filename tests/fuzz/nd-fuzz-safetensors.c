@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "nd-checkpoint.h"
+#include "nd-safetensors.h"
+#include "nd-npy.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
