@@ -3,11 +3,14 @@
 #version 450
 #include "nd-common.glsl"
 
-/* Channel layout ops (pure copies): CONCAT_INTERLEAVE z[2c] = a[c], z[2c+1] = b[c], and
- * CHANNEL_SHUFFLE out[j·g + i] = in[i·(C/g) + j]. */
+/* Channel layout ops (pure copies): CONCAT_INTERLEAVE z[2c] = a[c], z[2c+1] = b[c],
+ * CHANNEL_SHUFFLE out[j·g + i] = in[i·(C/g) + j], CONCAT (torch.cat of up to 4 inputs of
+ * C0, C1, C2 and the rest channels) and SLICE (channels OFFSET.. of an input of CIN). */
 
 #define MODE_CONCAT_INTERLEAVE 0
 #define MODE_SHUFFLE           1
+#define MODE_CONCAT            2
+#define MODE_SLICE             3
 
 layout (local_size_x_id = 0) in;
 layout (constant_id = 1) const uint TOTAL = 1;   /* output elements */
@@ -15,10 +18,17 @@ layout (constant_id = 2) const uint C = 1;       /* output channels */
 layout (constant_id = 3) const uint HW = 1;
 layout (constant_id = 4) const uint G = 1;
 layout (constant_id = 5) const int MODE = 0;
+layout (constant_id = 6) const uint C0 = 1;      /* CONCAT: channels of inputs 0, 1, 2 */
+layout (constant_id = 7) const uint C1 = 1;
+layout (constant_id = 8) const uint C2 = 1;
+layout (constant_id = 9) const uint OFFSET = 0;  /* SLICE: first channel; CIN its input's */
+layout (constant_id = 10) const uint CIN = 1;
 
 layout (std430, binding = 0) writeonly buffer Out { ND_T y[]; };
 layout (std430, binding = 1) readonly buffer In0 { ND_T a[]; };
 layout (std430, binding = 2) readonly buffer In1 { ND_T b[]; };
+layout (std430, binding = 3) readonly buffer In2 { ND_T d[]; };
+layout (std430, binding = 4) readonly buffer In3 { ND_T e[]; };
 
 void
 main ()
@@ -37,10 +47,27 @@ main ()
 
       y[i] = ST ((c & 1u) == 0u ? LD (a[src]) : LD (b[src]));
     }
-  else
+  else if (MODE == MODE_SHUFFLE)
     {
       uint src = (n * C + (c % G) * (C / G) + c / G) * HW + hw;
 
       y[i] = ST (LD (a[src]));
     }
+  else if (MODE == MODE_CONCAT)
+    {
+      if (c < C0)
+        y[i] = ST (LD (a[(n * C0 + c) * HW + hw]));
+      else if (c < C0 + C1)
+        y[i] = ST (LD (b[(n * C1 + c - C0) * HW + hw]));
+      else if (c < C0 + C1 + C2)
+        y[i] = ST (LD (d[(n * C2 + c - C0 - C1) * HW + hw]));
+      else
+        {
+          uint c3 = C - C0 - C1 - C2;
+
+          y[i] = ST (LD (e[(n * c3 + c - C0 - C1 - C2) * HW + hw]));
+        }
+    }
+  else
+    y[i] = ST (LD (a[(n * CIN + OFFSET + c) * HW + hw]));
 }

@@ -24,6 +24,7 @@
 #define ND_ACT_SILU    2
 #define ND_ACT_SIGMOID 3
 #define ND_ACT_LEAKY   4
+#define ND_ACT_RELU6   5
 
 float
 nd_sigmoid (float v)
@@ -42,6 +43,8 @@ nd_act (float v, int act, float alpha)
     return nd_sigmoid (v);
   if (act == ND_ACT_LEAKY)
     return v >= 0.0 ? v : alpha * v;
+  if (act == ND_ACT_RELU6)
+    return clamp (v, 0.0, 6.0);
   return v;
 }
 

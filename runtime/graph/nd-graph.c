@@ -27,6 +27,9 @@ static const char * const op_names[] = {
   [ND_OP_CHANNEL_SHUFFLE] = "channel_shuffle",
   [ND_OP_LINEAR] = "linear",
   [ND_OP_SOFTMAX] = "softmax",
+  [ND_OP_RELU6] = "relu6",
+  [ND_OP_CONCAT] = "concat",
+  [ND_OP_SLICE] = "slice",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (op_names) == ND_OP_COUNT);
 
@@ -290,6 +293,33 @@ infer_shape (NdGraph *graph, NdNode *node, const char *name, GError **error)
       }
       break;
 
+    case ND_OP_CONCAT:
+      for (int i = 1; i < node->n_inputs; i++)
+        {
+          const NdNode *b = nd_graph_node (graph, node->inputs[i]);
+
+          if (b->out_h != a->out_h || b->out_w != a->out_w)
+            {
+              g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                           _("%s: cannot concatenate %d×%d and %d×%d maps"), what,
+                           a->out_h, a->out_w, b->out_h, b->out_w);
+              return FALSE;
+            }
+          node->out_c += b->out_c;
+        }
+      break;
+
+    case ND_OP_SLICE:
+      if (p->offset < 0 || p->out_c < 1 || p->offset + p->out_c > a->out_c)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                       _("%s: channels %d to %d are not within %d channels"), what,
+                       p->offset, p->offset + p->out_c - 1, a->out_c);
+          return FALSE;
+        }
+      node->out_c = p->out_c;
+      break;
+
     case ND_OP_CHANNEL_SHUFFLE:
       if (p->groups < 1 || a->out_c % p->groups != 0)
         {
@@ -364,6 +394,7 @@ expected_inputs (NdOp op, int *max)
       *max = 0;
       return 0;
     case ND_OP_ADD:
+    case ND_OP_CONCAT:
       *max = ND_MAX_INPUTS;
       return 2;
     case ND_OP_GATE:

@@ -35,6 +35,10 @@ G_BEGIN_DECLS
  *   CHANNEL_SHUFFLE   groups g: out[j·g + i] = in[i·(C/g) + j]
  *   LINEAR            input flattened to C·H·W features → out_c, weight [O, I] + bias
  *   SOFTMAX           over channels
+ *   RELU6             min(max(x, 0), 6)           (MobileNetV2)
+ *   CONCAT            2..ND_MAX_INPUTS inputs of equal H×W, channels one after the other
+ *                     (torch.cat along dim 1: DenseNet, Inception, VoVNet)
+ *   SLICE             channels [offset, offset + out_c) of the input (ShuffleNetV2's split)
  */
 
 #define ND_MAX_INPUTS 4
@@ -58,6 +62,9 @@ typedef enum
   ND_OP_CHANNEL_SHUFFLE,
   ND_OP_LINEAR,
   ND_OP_SOFTMAX,
+  ND_OP_RELU6,
+  ND_OP_CONCAT,
+  ND_OP_SLICE,
   ND_OP_COUNT
 } NdOp;
 
@@ -98,7 +105,7 @@ typedef enum
 
 typedef struct
 {
-  int   out_c;     /* CONV2D, LINEAR: output channels/features */
+  int   out_c;     /* CONV2D, LINEAR: output channels/features; SLICE: channels kept */
   int   kernel;    /* CONV2D, pools: square window */
   int   stride;
   int   pad;
@@ -108,6 +115,7 @@ typedef struct
   int   out_w;
   float eps;       /* BATCHNORM */
   float alpha;     /* LEAKY_RELU slope, GATE scale (1 or 2) */
+  int   offset;    /* SLICE: first channel kept */
 } NdOpParams;
 
 typedef struct _NdNode

@@ -50,6 +50,10 @@ int       nd_build_linear    (NdBuild *b, int in, int out_c, NdRole role, const 
 int       nd_build_add       (NdBuild *b, const int *in, int n_in, NdRole role);
 int       nd_build_gate      (NdBuild *b, int x, int gate, float alpha, NdRole role);
 int       nd_build_concat    (NdBuild *b, int x, int y, NdRole role);
+/* torch.cat of 2..ND_MAX_INPUTS maps along channels */
+int       nd_build_cat       (NdBuild *b, const int *in, int n_in, NdRole role);
+/* channels [offset, offset + count) */
+int       nd_build_slice     (NdBuild *b, int in, int offset, int count, NdRole role);
 int       nd_build_node_out_c (const NdBuild *b, int id);
 
 /* A width scaled by the knob: 2·round(c·w/2), at least 2; exactly c when w == 1. */
@@ -60,5 +64,8 @@ NdGraph  *nd_model_build_repvgg     (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_vanillanet (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_resnet     (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_vgg        (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_mobilenet  (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_shufflenet (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_densenet   (const NdModelSpec *spec, GError **error);
 
 G_END_DECLS

@@ -53,6 +53,13 @@ static const Preset presets[] = {
   { ND_FAMILY_RESNET, "34", 4, { 3, 4, 6, 3 } },
   { ND_FAMILY_RESNET, "50", 4, { 3, 4, 6, 3 } },
   { ND_FAMILY_VGG, "16", 0, { 0 } },
+  /* the zoo of classic and efficient backbones */
+  { ND_FAMILY_VGG, "19", 0, { 0 } },
+  { ND_FAMILY_RESNET, "101", 4, { 3, 4, 23, 3 } },
+  { ND_FAMILY_RESNEXT, "50-32x4d", 4, { 3, 4, 6, 3 } },
+  { ND_FAMILY_MOBILENET, "v2", 0, { 0 } },
+  { ND_FAMILY_SHUFFLENET, "v2-1.0", 3, { 4, 8, 4 } },
+  { ND_FAMILY_DENSENET, "121", 4, { 6, 12, 24, 16 } },
 };
 
 static const char * const model_names[] = {
@@ -64,6 +71,8 @@ static const char * const model_names[] = {
   "vanillanet-10", "vanillanet-11", "vanillanet-12", "vanillanet-13", "vanillanet-13-x1.5",
   "resnet-18", "resnet-34", "resnet-50",
   "vgg-16",
+  "vgg-19", "resnet-101", "resnext-50-32x4d",
+  "mobilenet-v2", "shufflenet-v2-1.0", "densenet-121",
   NULL
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (model_names) == G_N_ELEMENTS (presets) + 1);
@@ -83,6 +92,14 @@ nd_family_name (NdFamily family)
       return "resnet";
     case ND_FAMILY_VGG:
       return "vgg";
+    case ND_FAMILY_RESNEXT:
+      return "resnext";
+    case ND_FAMILY_MOBILENET:
+      return "mobilenet";
+    case ND_FAMILY_SHUFFLENET:
+      return "shufflenet";
+    case ND_FAMILY_DENSENET:
+      return "densenet";
     default:
       g_return_val_if_reached ("?");
     }
@@ -104,6 +121,14 @@ family_title (NdFamily family)
       return "ResNet";
     case ND_FAMILY_VGG:
       return "VGG";
+    case ND_FAMILY_RESNEXT:
+      return "ResNeXt";
+    case ND_FAMILY_MOBILENET:
+      return "MobileNet";
+    case ND_FAMILY_SHUFFLENET:
+      return "ShuffleNet";
+    case ND_FAMILY_DENSENET:
+      return "DenseNet";
     default:
       g_return_val_if_reached ("?");
     }
@@ -310,10 +335,20 @@ build_resolved (const NdModelSpec *r, GError **error)
       graph = nd_model_build_vanillanet (r, error);
       break;
     case ND_FAMILY_RESNET:
+    case ND_FAMILY_RESNEXT:
       graph = nd_model_build_resnet (r, error);
       break;
     case ND_FAMILY_VGG:
       graph = nd_model_build_vgg (r, error);
+      break;
+    case ND_FAMILY_MOBILENET:
+      graph = nd_model_build_mobilenet (r, error);
+      break;
+    case ND_FAMILY_SHUFFLENET:
+      graph = nd_model_build_shufflenet (r, error);
+      break;
+    case ND_FAMILY_DENSENET:
+      graph = nd_model_build_densenet (r, error);
       break;
     default:
       g_return_val_if_reached (NULL);
@@ -526,6 +561,24 @@ nd_build_concat (NdBuild *b, int x, int y, NdRole role)
   int in[2] = { x, y };
 
   return build_node (b, ND_OP_CONCAT_INTERLEAVE, &p, in, 2, role, NULL, NULL);
+}
+
+int
+nd_build_cat (NdBuild *b, const int *in, int n_in, NdRole role)
+{
+  NdOpParams p = params_default ();
+
+  return build_node (b, ND_OP_CONCAT, &p, in, n_in, role, NULL, NULL);
+}
+
+int
+nd_build_slice (NdBuild *b, int in, int offset, int count, NdRole role)
+{
+  NdOpParams p = params_default ();
+
+  p.offset = offset;
+  p.out_c = count;
+  return build_node (b, ND_OP_SLICE, &p, &in, 1, role, NULL, NULL);
 }
 
 int

@@ -120,6 +120,10 @@ _nd_fuse_merge_convs (NdFuseWork *work, int id)
   o1 = (int) w1->shape[0];
   o2 = (int) w2->shape[0];
   inner = (int) (w1->numel / o1);
+  /* Exact either way, but a narrow middle (MobileNetV2's linear bottleneck followed by the
+   * next block's expansion) would make the merged conv larger than the pair: keep those. */
+  if ((gint64) o2 * inner > (gint64) o1 * inner + (gint64) o2 * o1)
+    return FALSE;
   shape[0] = o2;
   shape[1] = w1->shape[1];
   shape[2] = w1->shape[2];

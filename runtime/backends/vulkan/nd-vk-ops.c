@@ -11,11 +11,11 @@
 #include "nd-vk-ops.h"
 
 /* Kept in step with vulkan_shaders/nd-common.glsl and the OP/MODE defines of each shader. */
-enum { ACT_NONE, ACT_RELU, ACT_SILU, ACT_SIGMOID, ACT_LEAKY };
+enum { ACT_NONE, ACT_RELU, ACT_SILU, ACT_SIGMOID, ACT_LEAKY, ACT_RELU6 };
 enum { ELT_BN, ELT_ACT, ELT_ADD, ELT_GATE };
 enum { POOL_AVG, POOL_MAX, POOL_ADAPTIVE_AVG, POOL_ADAPTIVE_MAX, POOL_GLOBAL_AVG,
        POOL_GLOBAL_MAX };
-enum { LAYOUT_CONCAT, LAYOUT_SHUFFLE };
+enum { LAYOUT_CONCAT, LAYOUT_SHUFFLE, LAYOUT_CAT, LAYOUT_SLICE };
 
 #define ELT_WG 64
 
@@ -30,6 +30,7 @@ act_code (const NdNode *act)
     case ND_OP_SILU: return ACT_SILU;
     case ND_OP_SIGMOID: return ACT_SIGMOID;
     case ND_OP_LEAKY_RELU: return ACT_LEAKY;
+    case ND_OP_RELU6: return ACT_RELU6;
     default: return -1;
     }
 }
@@ -494,6 +495,7 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
     case ND_OP_SILU:
     case ND_OP_SIGMOID:
     case ND_OP_LEAKY_RELU:
+    case ND_OP_RELU6:
       build_eltwise (head, ELT_ACT, act_code (head),
                      head->op == ND_OP_LEAKY_RELU ? head->p.alpha : 0.0f, batch, limits, op);
       return TRUE;
@@ -527,6 +529,24 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
 
         op->shader = "layout";
         op->algo = cat ? "vk-concat" : "vk-shuffle";
+        memcpy (op->spec, spec, sizeof spec);
+        op->n_spec = G_N_ELEMENTS (spec);
+        grid_1d (op, total, limits);
+        return TRUE;
+      }
+    case ND_OP_CONCAT:
+    case ND_OP_SLICE:
+      {
+        gboolean cat = head->op == ND_OP_CONCAT;
+        guint32 spec[] = { ELT_WG, (guint32) total, head->out_c, head->out_h * head->out_w, 1,
+                           cat ? LAYOUT_CAT : LAYOUT_SLICE, 1, 1, 1, head->p.offset,
+                           in->out_c };
+
+        /* unused inputs' channel counts stay 1: the shader never reaches them */
+        for (int k = 0; cat && k < MIN (head->n_inputs, 3); k++)
+          spec[6 + k] = nd_graph_node (graph, head->inputs[k])->out_c;
+        op->shader = "layout";
+        op->algo = cat ? "vk-concat-n" : "vk-slice";
         memcpy (op->spec, spec, sizeof spec);
         op->n_spec = G_N_ELEMENTS (spec);
         grid_1d (op, total, limits);

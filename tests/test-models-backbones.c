@@ -1,0 +1,196 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "nd-fuse.h"
+#include "test-models-util.h"
+
+/* The zoo of classic and efficient backbones (issue 15): exact parameter counts against the
+ * references, MACs against torchvision's documented GFLOPS (its "GFLOPS" are MACs), depth,
+ * official key shapes, knobs, and the fused form (BN folding) against the training form. */
+
+typedef struct
+{
+  const char *name;
+  const char *family;
+  gint64      params;   /* sum of p.numel () of the torchvision model, without aux heads */
+  double      gmacs;    /* torchvision docs, 2 decimals */
+  int         depth;
+} Case;
+
+static const Case cases[] = {
+  { "vgg-19", "vgg", 143667240, 19.63, 19 },
+  { "resnet-101", "resnet", 44549160, 7.80, 101 },
+  { "resnext-50-32x4d", "resnext", 25028904, 4.23, 50 },
+  { "mobilenet-v2", "mobilenet", 3504872, 0.30, 53 },
+  { "shufflenet-v2-1.0", "shufflenet", 2278604, 0.14, 51 },
+  { "densenet-121", "densenet", 7978856, 2.83, 121 },
+};
+
+static void
+test_counts (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr(NdGraph) g = build (c->name, NULL);
+  gint64 params, macs;
+  int depth;
+
+  nd_graph_count (g, &params, &macs, &depth);
+  g_test_message ("%s: %" G_GINT64_FORMAT " params, %" G_GINT64_FORMAT " MACs, depth %d",
+                  c->name, params, macs, depth);
+  g_assert_cmpint (params, ==, c->params);
+  g_assert_cmpfloat (fabs (macs / 1e9 - c->gmacs), <=, 0.005);
+  g_assert_cmpint (depth, ==, c->depth);
+  g_assert_cmpstr (g->family, ==, c->family);
+  g_assert_cmpstr (g->model_name, ==, c->name);
+}
+
+/* Training form vs BN-folded form on the naive reference, random non-trivial BN. */
+static void
+test_fused (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) g = NULL, f = NULL;
+  g_autoptr(NdTensor) x = NULL, y = NULL, yf = NULL;
+  NdModelSpec spec;
+  gint64 params, fparams;
+  int n_bn = 0;
+
+  g_assert_true (nd_model_spec_parse (c->name, &spec, NULL));
+  spec.resolution = 64;
+  spec.classes = 10;
+  g = build_spec (&spec);
+  nd_model_init_random (g, 11);
+  f = nd_fuse_graph (g, &error);
+  g_assert_no_error (error);
+  x = nd_test_random_input (1, 3, 64, 64, 5);
+  y = nd_ref_run_graph (g, x, NULL);
+  yf = nd_ref_run_graph (f, x, NULL);
+  nd_test_assert_close (yf, y, 1e-4, 0, c->name);
+  nd_graph_count (g, &params, NULL, NULL);
+  nd_graph_count (f, &fparams, NULL, NULL);
+  for (int i = 0; i < nd_graph_n_nodes (f); i++)
+    n_bn += nd_graph_node (f, i)->op == ND_OP_BATCHNORM;
+  g_test_message ("%s fused: %d → %d nodes, %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT
+                  " params, %d BN left", c->name, nd_graph_n_nodes (g), nd_graph_n_nodes (f),
+                  params, fparams, n_bn);
+  /* every BN that follows a conv is folded; DenseNet's pre-activation BNs (BN → ReLU → conv,
+   * after a concat) have no conv before them and stay */
+  if (strcmp (c->family, "densenet") != 0)
+    g_assert_cmpint (n_bn, ==, 0);
+  if (strcmp (c->family, "vgg") != 0)
+    g_assert_cmpint (fparams, <, params);
+}
+
+static void
+test_structure (void)
+{
+  g_autoptr(NdGraph) v = build ("vgg-19", NULL);
+  g_autoptr(NdGraph) x = build ("resnext-50-32x4d", NULL);
+  g_autoptr(NdGraph) m = build ("mobilenet-v2", NULL);
+  g_autoptr(NdGraph) s = build ("shufflenet-v2-1.0", NULL);
+  g_autoptr(NdGraph) d = build ("densenet-121", NULL);
+  const NdNode *n;
+
+  /* VGG-19: configuration E, the last conv is features.34, its pool features.36 */
+  assert_shape (v, "features.34.weight", 4, (int64_t[]) { 512, 512, 3, 3 });
+  n = nd_graph_node (v, find_node (v, "features.34") + 2);
+  g_assert_cmpint (n->op, ==, ND_OP_MAXPOOL);
+  g_assert_cmpstr (n->block, ==, "features.36");
+
+  /* ResNeXt: 32 groups of 4 (layer1) to 32 (layer4) channels */
+  assert_shape (x, "layer1.0.conv1.weight", 4, (int64_t[]) { 128, 64, 1, 1 });
+  assert_shape (x, "layer1.0.conv2.weight", 4, (int64_t[]) { 128, 4, 3, 3 });
+  assert_shape (x, "layer4.2.conv2.weight", 4, (int64_t[]) { 1024, 32, 3, 3 });
+  assert_shape (x, "layer4.2.conv3.weight", 4, (int64_t[]) { 2048, 1024, 1, 1 });
+  g_assert_cmpint (nd_graph_node (x, find_node (x, "layer4.2.conv2"))->p.groups, ==, 32);
+
+  /* MobileNetV2: expansion 1 has no expand conv; ReLU6 after the depthwise; residual adds */
+  assert_shape (m, "features.1.conv.0.0.weight", 4, (int64_t[]) { 32, 1, 3, 3 });
+  assert_shape (m, "features.1.conv.1.weight", 4, (int64_t[]) { 16, 32, 1, 1 });
+  assert_shape (m, "features.1.conv.2.running_var", 1, (int64_t[]) { 16 });
+  assert_shape (m, "features.2.conv.1.0.weight", 4, (int64_t[]) { 96, 1, 3, 3 });
+  assert_shape (m, "features.17.conv.3.weight", 1, (int64_t[]) { 320 });
+  assert_shape (m, "features.18.0.weight", 4, (int64_t[]) { 1280, 320, 1, 1 });
+  assert_shape (m, "classifier.1.weight", 2, (int64_t[]) { 1000, 1280 });
+  n = nd_graph_node (m, find_node (m, "features.2.conv.1.1") + 1);
+  g_assert_cmpint (n->op, ==, ND_OP_RELU6);
+  n = nd_graph_node (m, find_node (m, "features.3.conv.3") + 1);
+  g_assert_cmpint (n->op, ==, ND_OP_ADD);
+  g_assert_cmpstr (n->block, ==, "features.3");
+
+  /* ShuffleNetV2: a stride-1 unit splits its input; the join interleaves the halves */
+  assert_shape (s, "stage2.0.branch1.0.weight", 4, (int64_t[]) { 24, 1, 3, 3 });
+  assert_shape (s, "stage2.0.branch1.2.weight", 4, (int64_t[]) { 58, 24, 1, 1 });
+  assert_shape (s, "stage2.1.branch2.0.weight", 4, (int64_t[]) { 58, 58, 1, 1 });
+  assert_shape (s, "stage4.3.branch2.6.weight", 1, (int64_t[]) { 232 });
+  g_assert_null (nd_graph_lookup_weight (s, "stage2.1.branch1.0.weight"));
+  n = nd_graph_node (s, find_node (s, "stage2.1.branch2.0") - 1);
+  g_assert_cmpint (n->op, ==, ND_OP_SLICE);
+  g_assert_cmpint (n->p.offset, ==, 58);
+  g_assert_cmpint (n->out_c, ==, 58);
+  assert_shape (s, "conv5.0.weight", 4, (int64_t[]) { 1024, 464, 1, 1 });
+
+  /* DenseNet-121: 64 + 6·32 = 256 into transition1, 1024 at the end */
+  assert_shape (d, "features.denseblock1.denselayer1.norm1.weight", 1, (int64_t[]) { 64 });
+  assert_shape (d, "features.denseblock1.denselayer6.conv1.weight", 4,
+                (int64_t[]) { 128, 224, 1, 1 });
+  assert_shape (d, "features.transition1.conv.weight", 4, (int64_t[]) { 128, 256, 1, 1 });
+  assert_shape (d, "features.denseblock4.denselayer16.conv2.weight", 4,
+                (int64_t[]) { 32, 128, 3, 3 });
+  assert_shape (d, "features.norm5.running_mean", 1, (int64_t[]) { 1024 });
+  assert_shape (d, "classifier.weight", 2, (int64_t[]) { 1000, 1024 });
+}
+
+static void
+test_knobs (void)
+{
+  static const char * const names[] = { "resnext-50-32x4d", "mobilenet-v2",
+                                        "shufflenet-v2-1.0", "densenet-121" };
+  g_autoptr(GError) error = NULL;
+  NdModelSpec spec;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(NdGraph) g = NULL;
+
+      g_assert_true (nd_model_spec_parse (names[i], &spec, NULL));
+      spec.width = 0.25;
+      spec.resolution = 40;
+      spec.classes = 5;
+      spec.in_channels = 1;
+      if (spec.n_blocks > 0)
+        for (int k = 0; k < spec.n_blocks; k++)
+          spec.blocks[k] = 2;
+      g = build_spec (&spec);
+      assert_forward (g, 5);
+    }
+
+  g_assert_true (nd_model_spec_parse ("mobilenet-v2", &spec, NULL));
+  spec.n_blocks = 2;
+  g_assert_null (nd_model_build (&spec, &error));
+  g_assert_nonnull (strstr (error->message, "--blocks does not apply to MobileNet"));
+  g_clear_error (&error);
+  g_assert_true (nd_model_spec_parse ("densenet-121", &spec, NULL));
+  spec.n_blocks = 3;
+  g_assert_null (nd_model_build (&spec, &error));
+  g_assert_nonnull (strstr (error->message, "4 --blocks entries"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *counts = g_strdup_printf ("/backbones/counts/%s", cases[i].name);
+      g_autofree char *fused = g_strdup_printf ("/backbones/fused/%s", cases[i].name);
+
+      g_test_add_data_func (counts, &cases[i], test_counts);
+      g_test_add_data_func (fused, &cases[i], test_fused);
+    }
+  g_test_add_func ("/backbones/structure", test_structure);
+  g_test_add_func ("/backbones/knobs", test_knobs);
+  return g_test_run ();
+}
