@@ -183,6 +183,78 @@ test_eltwise_ops (void)
   nd_test_assert_close (plan->output, want, 1e-5, 1e-6, "output");
 }
 
+/* ReLU6, SLICE and N-input CONCAT (the zoo's ops) against the oracle, every node captured;
+ * a BN with γ = 8 puts values past both ends of ReLU6. Then conv → ReLU6 as an epilogue. */
+static void
+test_zoo_ops (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (6, 11, 9);
+  g_autoptr(NdGraph) f = nd_graph_new (6, 11, 9);
+  g_autoptr(NdTensor) x = nd_test_random_input (2, 6, 11, 9, 5);
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  g_autoptr(NdPlan) plan = NULL, fplan = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(NdTensor) want = NULL, fwant = NULL;
+  g_autoptr(GArray) capture = g_array_new (FALSE, FALSE, sizeof (int));
+  NdOpParams bn = { .eps = 1e-5f }, conv = { .out_c = 8, .kernel = 3, .stride = 1, .pad = 1,
+                                             .groups = 1, .has_bias = 1 };
+  NdOpParams s1 = { .offset = 1, .out_c = 4 }, s2 = { .offset = 0, .out_c = 6 };
+  NdPlanOptions opts = { .batch = 2 };
+  int b, r6, c, r6c, sl1, sl2, cat2, cat3, cat4, in = 0;
+  gboolean clipped = FALSE;
+
+  b = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &in, 1, "bn", NULL);
+  r6 = nd_graph_add (g, ND_OP_RELU6, NULL, &b, 1, NULL, NULL);
+  c = nd_graph_add (g, ND_OP_CONV2D, &conv, &in, 1, "c", NULL);
+  r6c = nd_graph_add (g, ND_OP_RELU6, NULL, &c, 1, NULL, NULL);
+  sl1 = nd_graph_add (g, ND_OP_SLICE, &s1, &r6, 1, NULL, NULL);
+  sl2 = nd_graph_add (g, ND_OP_SLICE, &s2, &b, 1, NULL, NULL);
+  cat2 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl1, r6c }, 2, NULL, NULL);
+  cat4 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { b, sl1, r6c, r6 }, 4, NULL, NULL);
+  cat3 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl2, sl1, cat2 }, 3, NULL, NULL);
+  g->output = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { cat3, cat4 }, 2, NULL, NULL);
+  g_assert_cmpint (nd_graph_node (g, g->output)->out_c, ==, 22 + 24);
+  nd_test_randomize_graph (g, 9);
+  for (int i = 0; i < 6; i++)
+    nd_graph_node (g, b)->w[ND_W_WEIGHT]->data[i] = 8.0f;
+  for (int i = 1; i < nd_graph_n_nodes (g); i++)
+    g_array_append_val (capture, i);
+  opts.capture = (const int *) capture->data;
+  opts.n_capture = capture->len;
+  want = nd_ref_run_graph (g, x, &all);
+  for (int64_t i = 0; i < want->numel; i++)
+    clipped |= want->data[i] == 6.0f;
+  g_assert_true (clipped);
+  plan = nd_backend_prepare (cpu, g, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_plan_run (plan, x, &error));
+  for (int i = 1; i < nd_graph_n_nodes (g); i++)
+    {
+      g_autofree char *what = g_strdup_printf ("node %d %s (%s)", i,
+                                               nd_op_name (nd_graph_node (g, i)->op),
+                                               plan->op_algo[i]);
+
+      g_assert_cmpstr (plan->op_algo[i], !=, "ref");
+      nd_test_assert_close (nd_plan_get_captured (plan, i), g_ptr_array_index (all, i), 1e-5,
+                            1e-6, what);
+    }
+
+  c = nd_graph_add (f, ND_OP_CONV2D, &conv, &in, 1, "c", NULL);
+  f->output = nd_graph_add (f, ND_OP_RELU6, NULL, &c, 1, NULL, NULL);
+  nd_test_randomize_graph (f, 10);
+  for (int64_t i = 0; i < nd_graph_node (f, c)->w[ND_W_WEIGHT]->numel; i++)
+    nd_graph_node (f, c)->w[ND_W_WEIGHT]->data[i] *= 8.0f;
+  fwant = nd_ref_run_graph (f, x, NULL);
+  opts.n_capture = 0;
+  opts.capture = NULL;
+  fplan = nd_backend_prepare (cpu, f, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_plan_run (fplan, x, &error));
+  g_assert_cmpstr (fplan->op_algo[f->output], ==, "fused");
+  nd_test_assert_close (fplan->output, fwant, 1e-5, 1e-6, "conv-relu6");
+}
+
 /* ---- fused epilogues ---------------------------------------------------------------- */
 
 typedef enum { EP_RELU, EP_SILU, EP_LEAKY, EP_GATE2, EP_ADD_SILU, EP_CAPTURED_ACT,
@@ -428,6 +500,7 @@ main (int argc, char **argv)
       }
   g_test_add_func ("/cpu-kernels/conv/algorithms-reachable", test_algos_reachable);
   g_test_add_func ("/cpu-kernels/eltwise", test_eltwise_ops);
+  g_test_add_func ("/cpu-kernels/zoo-ops", test_zoo_ops);
   g_test_add_data_func ("/cpu-kernels/fused/conv-relu", GINT_TO_POINTER (EP_RELU),
                         test_fused_epilogue);
   g_test_add_data_func ("/cpu-kernels/fused/conv-silu", GINT_TO_POINTER (EP_SILU),

@@ -260,6 +260,44 @@ test_layout_ops (void)
     }
 }
 
+/* The zoo's ops: ReLU6 alone and fused after conv + BN (γ = 8 so both ends clip), SLICE, and
+ * CONCAT of 2, 3 and 4 inputs of different widths. */
+static void
+test_zoo_ops (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (6, 7, 5);
+  g_autoptr(NdPlan) plan = NULL;
+  NdOpParams bn = { .eps = 1e-5f }, conv = { .out_c = 8, .kernel = 3, .stride = 1, .pad = 1,
+                                             .groups = 1, .has_bias = 1 };
+  NdOpParams s1 = { .offset = 1, .out_c = 4 }, s2 = { .offset = 2, .out_c = 5 };
+  int in = 0, b, r6, c, cb, r6c, sl1, sl2, cat2, cat3, cat4, capture[8];
+
+  if (!need_device ())
+    return;
+  b = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &in, 1, "bn", NULL);
+  r6 = nd_graph_add (g, ND_OP_RELU6, NULL, &b, 1, NULL, NULL);
+  c = nd_graph_add (g, ND_OP_CONV2D, &conv, &in, 1, "c", NULL);
+  cb = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &c, 1, "cb", NULL);
+  r6c = nd_graph_add (g, ND_OP_RELU6, NULL, &cb, 1, NULL, NULL);
+  sl1 = nd_graph_add (g, ND_OP_SLICE, &s1, &r6, 1, NULL, NULL);
+  sl2 = nd_graph_add (g, ND_OP_SLICE, &s2, &r6c, 1, NULL, NULL);
+  cat2 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl1, r6c }, 2, NULL, NULL);
+  cat3 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl2, b, cat2 }, 3, NULL, NULL);
+  cat4 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { b, sl1, sl2, r6 }, 4, NULL, NULL);
+  g->output = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { cat3, cat4 }, 2, NULL, NULL);
+  nd_test_randomize_graph (g, 13);
+  for (int i = 0; i < 6; i++)
+    nd_graph_node (g, b)->w[ND_W_WEIGHT]->data[i] = 8.0f;
+  for (int i = 0; i < 8; i++)
+    nd_graph_node (g, cb)->w[ND_W_WEIGHT]->data[i] = 8.0f;
+  capture[0] = r6, capture[1] = r6c, capture[2] = sl1, capture[3] = sl2;
+  capture[4] = cat2, capture[5] = cat3, capture[6] = cat4, capture[7] = b;
+  plan = check_graph (g, 2, capture, 8, FALSE, "zoo-ops");
+  g_assert_cmpstr (plan->op_algo[r6c], ==, "fused");
+  g_assert_cmpstr (plan->op_algo[cat4], ==, "vk-concat-n");
+  g_assert_cmpstr (plan->op_algo[sl2], ==, "vk-slice");
+}
+
 static void
 test_linear_softmax (void)
 {
@@ -674,6 +712,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/eltwise", test_eltwise);
   g_test_add_func ("/vulkan/pools", test_pools);
   g_test_add_func ("/vulkan/layout", test_layout_ops);
+  g_test_add_func ("/vulkan/zoo-ops", test_zoo_ops);
   g_test_add_func ("/vulkan/linear-softmax", test_linear_softmax);
   g_test_add_func ("/vulkan/epilogue", test_epilogue);
   g_test_add_func ("/vulkan/split-k", test_split_k);
