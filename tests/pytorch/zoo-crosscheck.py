@@ -12,14 +12,20 @@ exactly as torchvision publishes its checkpoints (.pth, num_batches_tracked incl
     CLI run --model M --resolution R --classes 10 [--width W] --weights M.pth \\
             --input X.npy --dump-logits Y.npy [--fused]
 
-must give max|ours - torch| / max|torch| <= tol for a batch of 2, unfused and fused. VGG-19 runs
-at width 0.25 (torchvision's own make_layers on the scaled configuration E, its classifier's
-first layer resized to match) so that its file stays small; the rest at full width. Prints TAP,
-exits 1 on any failure; without torchvision every case is a TAP skip (a failure when
-ND_TEST_REQUIRE names torch).
+must give max|ours - torch| / max|torch| <= tol for a batch of 2, unfused and fused. The
+unfused run gives no --model and no --classes: the checkpoint's keys and shapes choose them
+(as `inspect --json` must also report). VGG-19 runs at width 0.25 (torchvision's own
+make_layers on the scaled configuration E, its classifier's first layer resized to match) so
+that its file stays small, with --model; the rest at full width. One more case saves
+DenseNet-121 under its legacy keys (denselayerN.norm.1…, which torchvision renames on load).
+Prints TAP, exits 1 on any failure; without torchvision every case is a TAP skip (a failure
+when ND_TEST_REQUIRE names torch).
 """
 import argparse
+import collections
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -83,6 +89,49 @@ def rel_err(ours, ref):
     return float(np.max(np.abs(ours - ref)) / max(np.max(np.abs(ref)), 1e-30)), ''
 
 
+def check_inspect(cli, wpath, name):
+    p = subprocess.run([cli, 'inspect', '--json', wpath], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
+    try:
+        model = json.loads(p.stdout.decode(errors='replace'))['state_dicts'][0]['model']
+    except (ValueError, KeyError, IndexError) as e:
+        return False, ['exit %d: %r' % (p.returncode, e), p.stderr.decode(errors='replace')]
+    ok = model.get('detected') and model.get('preset') == name and model.get('classes') == CLASSES
+    return ok, [] if ok else ['detected %r' % model]
+
+
+def compare(args, n, name, builder, res, width, fused, wpath, xpath, y, detect, what=''):
+    """Runs the CLI on @wpath and compares its logits with torchvision's @y; prints one line."""
+    form = 'fused' if fused else 'unfused'
+    ypath = os.path.join(args.workdir, '%s-%s-logits.npy' % (name, form))
+    cmd = [args.cli, 'run', '--resolution', str(res), '--weights', wpath, '--input', xpath,
+           '--dump-logits', ypath]
+    if not detect:
+        cmd += ['--model', name, '--classes', str(CLASSES)]
+    if width != 1.0:
+        cmd += ['--width', '%g' % width]
+    if fused:
+        cmd.append('--fused')
+    desc = '%s %dpx %s%s%s vs torchvision.models.%s' % (
+        name, res, form, ' (detected)' if detect else '', ' ' + what if what else '', builder)
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        tap_line(n, False, desc, ['timed out after %gs' % args.timeout])
+        return False
+    if p.returncode != 0 or not os.path.exists(ypath):
+        tap_line(n, False, desc, ['$ ' + ' '.join(cmd), 'exit %d' % p.returncode,
+                                  p.stderr.decode(errors='replace')[-2000:]])
+        return False
+    err, why = rel_err(np.load(ypath, allow_pickle=False), y)
+    ok = err <= args.tol
+    tap_line(n, ok, '%s rel %.2e' % (desc, err),
+             () if ok else ['$ ' + ' '.join(cmd), why, 'tol %g' % args.tol])
+    os.unlink(ypath)
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -93,18 +142,19 @@ def main():
     ap.add_argument('--only', help='comma-separated preset names')
     args = ap.parse_args()
     cases = [c for c in CASES if not args.only or c[0] in args.only.split(',')]
-    print('1..%d' % (2 * len(cases)))
+    # per case: inspect, unfused, fused; one more for DenseNet's legacy keys
+    legacy = any(c[0] == 'densenet-121' for c in cases)
+    print('1..%d' % (3 * len(cases) + legacy))
     try:
         import torch
         import torchvision as tv
     except ImportError as e:
-        for i, c in enumerate(cases):
-            for j, form in enumerate(('unfused', 'fused')):
-                desc = '%s %s' % (c[0], form)
-                if 'torch' in REQUIRED:
-                    tap_line(2 * i + j + 1, False, desc, ['ND_TEST_REQUIRE names torch: %s' % e])
-                else:
-                    tap_line(2 * i + j + 1, True, desc, skip='no torchvision (%s)' % e)
+        descs = ['%s %s' % (c[0], form) for c in cases for form in ('inspect', 'unfused', 'fused')]
+        for i, desc in enumerate(descs + ['densenet-121 legacy keys'] * legacy):
+            if 'torch' in REQUIRED:
+                tap_line(i + 1, False, desc, ['ND_TEST_REQUIRE names torch: %s' % e])
+            else:
+                tap_line(i + 1, True, desc, skip='no torchvision (%s)' % e)
         return 1 if 'torch' in REQUIRED else 0
     torch.set_num_threads(1)
     os.makedirs(args.workdir, exist_ok=True)
@@ -119,38 +169,29 @@ def main():
             y = m(x).numpy()
         wpath = os.path.join(args.workdir, '%s.pth' % name)
         xpath = os.path.join(args.workdir, '%s-input.npy' % name)
-        torch.save(m.state_dict(), wpath)
+        sd = m.state_dict()
+        torch.save(sd, wpath)
         np.save(xpath, x.numpy().astype('<f4'))
+        n += 1
+        ok, diag = check_inspect(args.cli, wpath, name)
+        failed += not ok
+        tap_line(n, ok, '%s inspect detects %s' % (os.path.basename(wpath), name), diag)
         for fused in (False, True):
             n += 1
-            form = 'fused' if fused else 'unfused'
-            ypath = os.path.join(args.workdir, '%s-%s-logits.npy' % (name, form))
-            cmd = [args.cli, 'run', '--model', name, '--resolution', str(res),
-                   '--classes', str(CLASSES), '--weights', wpath, '--input', xpath,
-                   '--dump-logits', ypath]
-            if width != 1.0:
-                cmd += ['--width', '%g' % width]
-            if fused:
-                cmd.append('--fused')
-            desc = '%s %dpx %s vs torchvision.models.%s' % (name, res, form, builder)
-            try:
-                p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   timeout=args.timeout)
-            except subprocess.TimeoutExpired:
-                failed += 1
-                tap_line(n, False, desc, ['timed out after %gs' % args.timeout])
-                continue
-            if p.returncode != 0 or not os.path.exists(ypath):
-                failed += 1
-                tap_line(n, False, desc, ['$ ' + ' '.join(cmd), 'exit %d' % p.returncode,
-                                          p.stderr.decode(errors='replace')[-2000:]])
-                continue
-            err, why = rel_err(np.load(ypath, allow_pickle=False), y)
-            ok = err <= args.tol
+            ok = compare(args, n, name, builder, res, width, fused, wpath, xpath, y,
+                         detect=not fused and width == 1.0)
             failed += not ok
-            tap_line(n, ok, '%s rel %.2e' % (desc, err),
-                     () if ok else ['$ ' + ' '.join(cmd), why, 'tol %g' % args.tol])
-            os.unlink(ypath)
+        if name == 'densenet-121':
+            legacy_sd = collections.OrderedDict(
+                (re.sub(r'(denselayer\d+\.(?:norm|relu|conv))([12])\.', r'\1.\2.', k), v)
+                for k, v in sd.items())
+            assert any('.norm.1.' in k for k in legacy_sd)
+            lpath = os.path.join(args.workdir, '%s-legacy.pth' % name)
+            torch.save(legacy_sd, lpath)
+            n += 1
+            failed += not compare(args, n, name, builder, res, width, False, lpath, xpath, y,
+                                  detect=True, what='legacy keys')
+            os.unlink(lpath)
         os.unlink(wpath)
     return 1 if failed else 0
 
