@@ -535,6 +535,22 @@ detect_densenet (const Keys *k, NdCheckpointModel *m)
   return TRUE;
 }
 
+static gboolean
+detect_inception (const Keys *k, NdCheckpointModel *m)
+{
+  m->in_channels = dim (k, "Conv2d_1a_3x3.conv.weight", 1);
+  m->classes = dim (k, "fc.weight", 0);
+  if (dim (k, "Conv2d_1a_3x3.conv.weight", 0) != 32 || dim (k, "fc.weight", 1) != 2048)
+    {
+      g_strlcpy (m->reason, "an Inception other than torchvision's inception_v3",
+                 sizeof m->reason);
+      return FALSE;
+    }
+  g_strlcpy (m->preset, "inception-v3", sizeof m->preset);
+  common_knobs (m, 1.0);
+  return TRUE;
+}
+
 gboolean
 nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *out)
 {
@@ -591,6 +607,11 @@ nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *o
       g_strlcpy (out->family, "densenet", sizeof out->family);
       return detect_densenet (&k, out);
     }
+  if (find (&k, "Conv2d_1a_3x3.conv.weight") && find (&k, "Mixed_5b.branch1x1.conv.weight"))
+    {
+      g_strlcpy (out->family, "inception", sizeof out->family);
+      return detect_inception (&k, out);
+    }
   if (find (&k, "conv1.weight") && find (&k, "layer1.0.conv1.weight"))
     {
       g_strlcpy (out->family, "resnet", sizeof out->family);
@@ -602,6 +623,6 @@ nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *o
       return detect_vgg (&k, out);
     }
   g_strlcpy (out->reason, "the keys match no known model (ParNet, RepVGG, VanillaNet, ResNet, "
-             "ResNeXt, VGG, MobileNetV2, ShuffleNetV2, DenseNet)", sizeof out->reason);
+             "ResNeXt, VGG, MobileNetV2, ShuffleNetV2, DenseNet, Inception)", sizeof out->reason);
   return FALSE;
 }

@@ -38,6 +38,10 @@ gboolean  nd_build_failed    (const NdBuild *b);
 int       nd_build_conv      (NdBuild *b, int in, int out_c, int k, int stride, int pad,
                               int groups, gboolean bias, NdRole role,
                               const char *prefix, const char *suffix);
+/* A kh × kw kernel with pad_h rows and pad_w columns of padding; groups 1, no bias. */
+int       nd_build_conv_rect (NdBuild *b, int in, int out_c, int kh, int kw, int stride,
+                              int pad_h, int pad_w, NdRole role, const char *prefix,
+                              const char *suffix);
 int       nd_build_bn        (NdBuild *b, int in, float eps, NdRole role,
                               const char *prefix, const char *suffix);
 /* RELU, SILU, SIGMOID, LEAKY_RELU (@alpha is the slope), CHANNEL_SHUFFLE (@alpha = groups). */
@@ -67,5 +71,6 @@ NdGraph  *nd_model_build_vgg        (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_mobilenet  (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_shufflenet (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_densenet   (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_inception  (const NdModelSpec *spec, GError **error);
 
 G_END_DECLS

@@ -60,6 +60,7 @@ static const Preset presets[] = {
   { ND_FAMILY_MOBILENET, "v2", 0, { 0 } },
   { ND_FAMILY_SHUFFLENET, "v2-1.0", 3, { 4, 8, 4 } },
   { ND_FAMILY_DENSENET, "121", 4, { 6, 12, 24, 16 } },
+  { ND_FAMILY_INCEPTION, "v3", 0, { 0 } },
 };
 
 static const char * const model_names[] = {
@@ -72,7 +73,7 @@ static const char * const model_names[] = {
   "resnet-18", "resnet-34", "resnet-50",
   "vgg-16",
   "vgg-19", "resnet-101", "resnext-50-32x4d",
-  "mobilenet-v2", "shufflenet-v2-1.0", "densenet-121",
+  "mobilenet-v2", "shufflenet-v2-1.0", "densenet-121", "inception-v3",
   NULL
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (model_names) == G_N_ELEMENTS (presets) + 1);
@@ -100,6 +101,8 @@ nd_family_name (NdFamily family)
       return "shufflenet";
     case ND_FAMILY_DENSENET:
       return "densenet";
+    case ND_FAMILY_INCEPTION:
+      return "inception";
     default:
       g_return_val_if_reached ("?");
     }
@@ -129,6 +132,8 @@ family_title (NdFamily family)
       return "ShuffleNet";
     case ND_FAMILY_DENSENET:
       return "DenseNet";
+    case ND_FAMILY_INCEPTION:
+      return "Inception";
     default:
       g_return_val_if_reached ("?");
     }
@@ -159,7 +164,7 @@ nd_model_spec_parse (const char *name, NdModelSpec *spec, GError **error)
       spec->width = 1.0;
       spec->n_blocks = p->n_blocks;
       memcpy (spec->blocks, p->blocks, sizeof spec->blocks);
-      spec->resolution = 224;
+      spec->resolution = p->family == ND_FAMILY_INCEPTION ? 299 : 224;
       spec->classes = 1000;
       spec->in_channels = 3;
       /* λ = 1 is VanillaNet's constructor default (merge-ready); the other families have no
@@ -350,6 +355,9 @@ build_resolved (const NdModelSpec *r, GError **error)
     case ND_FAMILY_DENSENET:
       graph = nd_model_build_densenet (r, error);
       break;
+    case ND_FAMILY_INCEPTION:
+      graph = nd_model_build_inception (r, error);
+      break;
     default:
       g_return_val_if_reached (NULL);
     }
@@ -482,6 +490,21 @@ nd_build_conv (NdBuild *b, int in, int out_c, int k, int stride, int pad, int gr
   p.pad = pad;
   p.groups = groups;
   p.has_bias = bias ? 1 : 0;
+  return build_node (b, ND_OP_CONV2D, &p, &in, 1, role, prefix, suffix);
+}
+
+int
+nd_build_conv_rect (NdBuild *b, int in, int out_c, int kh, int kw, int stride, int pad_h,
+                    int pad_w, NdRole role, const char *prefix, const char *suffix)
+{
+  NdOpParams p = params_default ();
+
+  p.out_c = out_c;
+  p.kernel = kh;
+  p.pad = pad_h;
+  p.kernel_w = kw;
+  p.pad_w = pad_w;
+  p.stride = stride;
   return build_node (b, ND_OP_CONV2D, &p, &in, 1, role, prefix, suffix);
 }
 

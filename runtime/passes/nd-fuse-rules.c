@@ -105,7 +105,7 @@ _nd_fuse_merge_convs (NdFuseWork *work, int id)
   int64_t shape[4];
   int o1, o2, inner;
 
-  if (c2->op != ND_OP_CONV2D || c2->p.kernel != 1 || c2->p.stride != 1 || c2->p.pad != 0
+  if (c2->op != ND_OP_CONV2D || !nd_op_is_square (&c2->p, 1, 0) || c2->p.stride != 1
       || c2->p.groups != 1)
     return FALSE;
   c1 = nd_graph_node (work->graph, c2->inputs[0]);
@@ -172,7 +172,7 @@ classify_addend (const NdFuseWork *work, int add, const NdNode *dense, int id)
       && node->inputs[0] == x->id && dense->p.stride == 1 && x->out_c == dense->out_c)
     return BRANCH_IDENTITY;
 
-  if (node->op != ND_OP_CONV2D || node->p.kernel != 1 || node->p.pad != 0
+  if (node->op != ND_OP_CONV2D || !nd_op_is_square (&node->p, 1, 0)
       || node->p.groups != dense->p.groups)
     return BRANCH_NONE;
 
@@ -258,7 +258,7 @@ _nd_fuse_merge_branches (NdFuseWork *work, int id)
       NdTensor *weight, *bias;
       GPtrArray *names;
 
-      if (dense->op != ND_OP_CONV2D || dense->p.kernel != 3 || dense->p.pad != 1
+      if (dense->op != ND_OP_CONV2D || !nd_op_is_square (&dense->p, 3, 1)
           || _nd_fuse_sole_consumer (work, dense->id) != id)
         continue;
       for (int j = 0; j < add->n_inputs; j++)

@@ -43,6 +43,8 @@ CASES = [
     ('mobilenet-v2', 'mobilenet_v2', 64, 1.0, 24),
     ('shufflenet-v2-1.0', 'shufflenet_v2_x1_0', 64, 1.0, 25),
     ('densenet-121', 'densenet121', 64, 1.0, 26),
+    # built with its auxiliary classifier, as published (AuxLogits.* in the file, unused)
+    ('inception-v3', 'inception_v3', 80, 1.0, 27),
 ]
 
 
@@ -64,6 +66,8 @@ def build_torchvision(torch, tv, builder, width):
         m = vgg.VGG(vgg.make_layers(cfg), num_classes=CLASSES, init_weights=True)
         m.classifier[0] = torch.nn.Linear(cfg[-2] * 7 * 7, 4096)
         return m
+    if builder == 'inception_v3':
+        return tv.models.inception_v3(num_classes=CLASSES, aux_logits=True, init_weights=True)
     return getattr(tv.models, builder)(num_classes=CLASSES)
 
 

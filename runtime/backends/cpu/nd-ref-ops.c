@@ -25,6 +25,7 @@ ref_conv2d (const NdNode *node, const NdTensor *x, NdTensor *y)
   int N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
   int O = y->shape[1], OH = y->shape[2], OW = y->shape[3];
   int k = node->p.kernel, s = node->p.stride, pad = node->p.pad, g = node->p.groups;
+  int kw = nd_op_kernel_w (&node->p), pad_w = nd_op_pad_w (&node->p);
   int cg = C / g, og = O / g;
 
   for (int n = 0; n < N; n++)
@@ -44,13 +45,13 @@ ref_conv2d (const NdNode *node, const NdTensor *x, NdTensor *y)
 
                     if (iy < 0 || iy >= H)
                       continue;
-                    for (int kx = 0; kx < k; kx++)
+                    for (int kx = 0; kx < kw; kx++)
                       {
-                        int ix = ox * s - pad + kx;
+                        int ix = ox * s - pad_w + kx;
 
                         if (ix < 0 || ix >= W)
                           continue;
-                        acc += (double) w->data[((int64_t) (o * cg + ci) * k + ky) * k + kx]
+                        acc += (double) w->data[((int64_t) (o * cg + ci) * k + ky) * kw + kx]
                                * AT (x, n, grp * cg + ci, iy, ix);
                       }
                   }

@@ -270,7 +270,7 @@ use_winograd (const NdNode *node, int cin)
 
   if (env != NULL && g_str_equal (env, "0"))
     return FALSE;
-  return node->p.kernel == 3 && node->p.stride == 1 && node->p.pad == 1 && node->p.groups == 1
+  return nd_op_is_square (&node->p, 3, 1) && node->p.stride == 1 && node->p.groups == 1
          && cin >= 16 && node->out_c >= 16 && node->out_h * node->out_w >= 64;
 }
 
@@ -336,6 +336,8 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
   const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
   int g = node->p.groups, k = node->p.kernel, s = node->p.stride, pad = node->p.pad;
+  int kw = nd_op_kernel_w (&node->p), pad_w = nd_op_pad_w (&node->p);
+  gboolean square = kw == k && pad_w == pad;
   int cin = in->out_c / g, cout = node->out_c / g, slices;
   guint64 total = (guint64) batch * node->out_c * node->out_h * node->out_w;
   guint32 bm, bn_tile;
@@ -346,7 +348,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
       build_winograd (node, in, act, alpha, batch, props, op);
       return TRUE;
     }
-  if (g == in->out_c && g == node->out_c)
+  if (g == in->out_c && g == node->out_c && square)
     {
       guint32 spec[] = { ELT_WG, (guint32) total, node->out_c, in->out_h, in->out_w, node->out_h,
                          node->out_w, k, s, pad, op->bias != NULL, act, fbits (alpha) };
@@ -358,7 +360,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
       grid_1d (op, total, limits);
       return TRUE;
     }
-  if (k == 1 && s == 1 && pad == 0)
+  if (k == 1 && s == 1 && pad == 0 && square)
     {
       int hw = node->out_h * node->out_w;
       guint32 spec[] = { 0, 0, 0, 16, cout, hw, cin, g, hw, 1, (guint32) in->out_c * hw,
@@ -392,12 +394,15 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     op->shader = "conv2d";
     op->algo = "vk-implicit-gemm";
     memcpy (op->spec, spec, sizeof spec);
-    op->n_spec = G_N_ELEMENTS (spec);
+    op->spec[20] = kw;        /* conv2d.comp KW, PW (past the 17 above; nd_vk_op_build passes
+                               * all ND_VK_N_SPEC) */
+    op->spec[21] = pad_w;
+    op->n_spec = 22;
     op->groups[0] = (n + bn_tile - 1) / bn_tile;
     op->groups[1] = (cout + bm - 1) / bm;
     op->groups[2] = (guint32) batch * g;
     slices = split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2],
-                             cin * k * k, min_groups (props));
+                             cin * k * kw, min_groups (props));
     if (slices > 1)
       {
         split_k_setup (op, slices, (guint32) batch * g, total, node->out_c, n, act, alpha,
