@@ -116,6 +116,51 @@ test_algos_reachable (void)
     }
 }
 
+/* Non-square kernels (Inception's 1×7, 7×1, 1×3, 3×1): im2col+sgemm takes them; Winograd,
+ * the depthwise kernel and the direct 1×1 path, which assume square ones, must not. */
+static void
+test_conv_rect (void)
+{
+  static const struct { int c, h, w, o, kh, kw, s, ph, pw, g; } cases[] = {
+    { 8, 9, 11, 6, 1, 7, 1, 0, 3, 1 },
+    { 8, 9, 11, 6, 7, 1, 1, 3, 0, 1 },
+    { 16, 8, 8, 16, 3, 1, 1, 1, 0, 1 },    /* a Winograd shape but for the width */
+    { 16, 8, 8, 16, 1, 3, 1, 0, 1, 1 },
+    { 6, 10, 7, 4, 3, 1, 2, 1, 0, 2 },
+    { 6, 7, 9, 6, 1, 5, 1, 0, 2, 6 },      /* depthwise, non-square */
+    { 5, 6, 6, 7, 1, 1, 1, 0, 1, 1 },      /* 1×1 with column padding only */
+  };
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NdGraph) g = nd_graph_new (cases[i].c, cases[i].h, cases[i].w);
+      g_autoptr(NdTensor) x = nd_test_random_input (2, cases[i].c, cases[i].h, cases[i].w, 3);
+      g_autoptr(NdTensor) want = NULL;
+      g_autoptr(NdPlan) plan = NULL;
+      g_autoptr(GError) error = NULL;
+      NdOpParams p = { .out_c = cases[i].o, .kernel = cases[i].kh, .kernel_w = cases[i].kw,
+                       .stride = cases[i].s, .pad = cases[i].ph, .pad_w = cases[i].pw,
+                       .groups = cases[i].g, .has_bias = 1 };
+      NdPlanOptions opts = { .batch = 2 };
+      int in = 0, id = nd_graph_add (g, ND_OP_CONV2D, &p, &in, 1, "c", &error);
+      const NdNode *n = nd_graph_node (g, id);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n->out_h, ==, (cases[i].h + 2 * cases[i].ph - cases[i].kh) / cases[i].s + 1);
+      g_assert_cmpint (n->out_w, ==, (cases[i].w + 2 * cases[i].pw - cases[i].kw) / cases[i].s + 1);
+      g_assert_cmpint (n->w[ND_W_WEIGHT]->shape[2], ==, cases[i].kh);
+      g_assert_cmpint (n->w[ND_W_WEIGHT]->shape[3], ==, cases[i].kw);
+      nd_test_randomize_graph (g, 40 + i);
+      want = nd_ref_run_graph (g, x, NULL);
+      plan = nd_backend_prepare (cpu, g, &opts, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (plan->op_algo[id], ==, "im2col+sgemm");
+      g_assert_true (nd_plan_run (plan, x, &error));
+      nd_test_assert_close (plan->output, want, 1e-5, 1e-6, "non-square conv");
+    }
+}
+
 /* ---- elementwise and pool ops ------------------------------------------------------- */
 
 static void
@@ -501,6 +546,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpu-kernels/conv/algorithms-reachable", test_algos_reachable);
   g_test_add_func ("/cpu-kernels/eltwise", test_eltwise_ops);
   g_test_add_func ("/cpu-kernels/zoo-ops", test_zoo_ops);
+  g_test_add_func ("/cpu-kernels/conv/non-square", test_conv_rect);
   g_test_add_data_func ("/cpu-kernels/fused/conv-relu", GINT_TO_POINTER (EP_RELU),
                         test_fused_epilogue);
   g_test_add_data_func ("/cpu-kernels/fused/conv-silu", GINT_TO_POINTER (EP_SILU),

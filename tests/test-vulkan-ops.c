@@ -118,6 +118,40 @@ test_conv (gconstpointer data)
   g_assert_cmpstr (plan->op_algo[id], ==, c->algo);
 }
 
+/* Non-square kernels go to the implicit GEMM, with and without split-K, never to the
+ * Winograd, depthwise or 1×1 kernels. */
+static void
+test_conv_rect (void)
+{
+  static const struct { int c, h, w, o, kh, kw, s, ph, pw, g; } cases[] = {
+    { 8, 9, 11, 6, 1, 7, 1, 0, 3, 1 },
+    { 8, 9, 11, 6, 7, 1, 1, 3, 0, 1 },
+    { 16, 8, 8, 16, 3, 1, 1, 1, 0, 1 },
+    { 6, 10, 7, 4, 3, 1, 2, 1, 0, 2 },
+    { 6, 7, 9, 6, 1, 5, 1, 0, 2, 6 },
+    { 5, 6, 6, 7, 1, 1, 1, 0, 1, 1 },
+    { 192, 3, 3, 32, 1, 7, 1, 0, 3, 1 },   /* a small map with a long K (split-K on wide GPUs) */
+  };
+
+  if (!need_device ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NdGraph) g = nd_graph_new (cases[i].c, cases[i].h, cases[i].w);
+      g_autoptr(NdPlan) plan = NULL;
+      g_autoptr(GError) error = NULL;
+      NdOpParams p = { .out_c = cases[i].o, .kernel = cases[i].kh, .kernel_w = cases[i].kw,
+                       .stride = cases[i].s, .pad = cases[i].ph, .pad_w = cases[i].pw,
+                       .groups = cases[i].g, .has_bias = 1 };
+      int in = 0, id = nd_graph_add (g, ND_OP_CONV2D, &p, &in, 1, "c", &error);
+
+      g_assert_no_error (error);
+      nd_test_randomize_graph (g, 30 + i);
+      plan = check_graph (g, 2, NULL, 0, FALSE, "non-square conv");
+      g_assert_true (g_str_has_prefix (plan->op_algo[id], "vk-implicit-gemm"));
+    }
+}
+
 /* conv → BN → activation chains fold into one dispatch; a captured intermediate stops it. */
 static void
 test_conv_fusion (void)
@@ -713,6 +747,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/pools", test_pools);
   g_test_add_func ("/vulkan/layout", test_layout_ops);
   g_test_add_func ("/vulkan/zoo-ops", test_zoo_ops);
+  g_test_add_func ("/vulkan/conv-non-square", test_conv_rect);
   g_test_add_func ("/vulkan/linear-softmax", test_linear_softmax);
   g_test_add_func ("/vulkan/epilogue", test_epilogue);
   g_test_add_func ("/vulkan/split-k", test_split_k);
