@@ -35,6 +35,11 @@ static const ModelCase cases[] = {
   { "parnet-s", 64, FALSE, TRUE },
   { "vanillanet-5", 64, TRUE, TRUE },
   { "resnet-18", 64, TRUE, TRUE },
+  /* the zoo's ops in whole models: ReLU6, SLICE, N-input CONCAT, non-square kernels */
+  { "mobilenet-v2", 64, TRUE },
+  { "shufflenet-v2-1.0", 64, TRUE },
+  { "densenet-121", 64, FALSE },
+  { "inception-v3", 80, TRUE },
 };
 
 static NdBackend *vulkan;
