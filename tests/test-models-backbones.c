@@ -2,7 +2,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "nd-checkpoint.h"
 #include "nd-fuse.h"
+#include "nd-weights.h"
 #include "test-models-util.h"
 
 /* The zoo of classic and efficient backbones (issue 15): exact parameter counts against the
@@ -146,6 +148,83 @@ test_structure (void)
   assert_shape (d, "classifier.weight", 2, (int64_t[]) { 1000, 1024 });
 }
 
+/* A state dict with the preset's keys and shapes is detected as that preset (inspect,
+ * run --weights without --model); changed block counts and classes come back as knobs. */
+static void
+test_detect (gconstpointer data)
+{
+  const Case *c = data;
+  NdModelSpec spec;
+  NdCheckpointModel m;
+
+  g_assert_true (nd_model_spec_parse (c->name, &spec, NULL));
+  for (int variant = 0; variant < 2; variant++)
+    {
+      g_autoptr(NdGraph) g = NULL;
+      NdWeightSet *set;
+      gboolean ok;
+
+      if (variant == 1)
+        {
+          spec.classes = 10;
+          for (int k = 0; k < spec.n_blocks; k++)
+            spec.blocks[k] = 2;
+          spec.resolution = strcmp (c->family, "inception") == 0 ? 80 : 64;
+        }
+      g = build_spec (&spec);
+      set = nd_graph_dup_weights (g);
+      ok = nd_checkpoint_detect (set, &m);
+      nd_weight_set_free (set);
+      g_test_message ("%s: %s %s, knobs “%s” %s", c->name, m.family, m.preset, m.knobs,
+                      m.reason);
+      g_assert_true (ok);
+      /* a bottleneck ResNet with other block counts reads as resnet-50 --blocks …: the same
+       * network as resnet-101 --blocks … */
+      if (variant == 0 || strcmp (c->family, "resnet") != 0)
+        g_assert_cmpstr (m.preset, ==, c->name);
+      g_assert_cmpstr (m.family, ==, c->family);
+      g_assert_false (m.deploy);
+      g_assert_cmpint (m.classes, ==, variant ? 10 : 1000);
+      if (variant == 0)
+        g_assert_cmpstr (m.knobs, ==, "");
+      else if (spec.n_blocks > 0)
+        g_assert_nonnull (strstr (m.knobs, "--blocks 2,2"));
+    }
+}
+
+static void
+test_inception (void)
+{
+  g_autoptr(NdGraph) g = build ("inception-v3", NULL);
+  const NdNode *n;
+
+  g_assert_cmpint (g->in_h, ==, 299);
+  assert_shape (g, "Conv2d_1a_3x3.conv.weight", 4, (int64_t[]) { 32, 3, 3, 3 });
+  assert_shape (g, "Mixed_6b.branch7x7_2.conv.weight", 4, (int64_t[]) { 128, 128, 1, 7 });
+  assert_shape (g, "Mixed_6e.branch7x7dbl_4.conv.weight", 4, (int64_t[]) { 192, 192, 7, 1 });
+  assert_shape (g, "Mixed_7c.branch3x3dbl_3b.conv.weight", 4, (int64_t[]) { 384, 384, 3, 1 });
+  assert_shape (g, "fc.weight", 2, (int64_t[]) { 1000, 2048 });
+  g_assert_null (nd_graph_lookup_weight (g, "AuxLogits.fc.weight"));
+  n = nd_graph_node (g, find_node (g, "Mixed_6b.branch7x7_2.conv"));
+  g_assert_cmpint (n->p.pad, ==, 0);
+  g_assert_cmpint (n->p.pad_w, ==, 3);
+  g_assert_cmpint (n->out_h, ==, 17);
+  g_assert_cmpint (n->out_w, ==, 17);
+  g_assert_cmpfloat (nd_graph_node (g, find_node (g, "Mixed_6b.branch7x7_2.bn"))->p.eps, ==,
+                     1e-3f);
+  /* Mixed_5b: four branches, 64 + 64 + 96 + 32 channels, after a 3×3 s1 p1 average pool */
+  n = nd_graph_node (g, find_node (g, "Mixed_5b.branch_pool.conv") - 1);
+  g_assert_cmpint (n->op, ==, ND_OP_AVGPOOL);
+  g_assert_cmpint (n->p.kernel, ==, 3);
+  g_assert_cmpint (n->p.pad, ==, 1);
+  n = nd_graph_node (g, find_node (g, "Mixed_5b.branch_pool.bn") + 2);
+  g_assert_cmpint (n->op, ==, ND_OP_CONCAT);
+  g_assert_cmpint (n->n_inputs, ==, 4);
+  g_assert_cmpint (n->out_c, ==, 256);
+  g_assert_cmpint (n->out_h, ==, 35);
+  g_assert_cmpstr (n->block, ==, "Mixed_5b");
+}
+
 static void
 test_knobs (void)
 {
@@ -190,10 +269,14 @@ main (int argc, char **argv)
       g_autofree char *counts = g_strdup_printf ("/backbones/counts/%s", cases[i].name);
       g_autofree char *fused = g_strdup_printf ("/backbones/fused/%s", cases[i].name);
 
+      g_autofree char *detect = g_strdup_printf ("/backbones/detect/%s", cases[i].name);
+
       g_test_add_data_func (counts, &cases[i], test_counts);
       g_test_add_data_func (fused, &cases[i], test_fused);
+      g_test_add_data_func (detect, &cases[i], test_detect);
     }
   g_test_add_func ("/backbones/structure", test_structure);
+  g_test_add_func ("/backbones/inception", test_inception);
   g_test_add_func ("/backbones/knobs", test_knobs);
   return g_test_run ();
 }
