@@ -258,6 +258,21 @@ test_knobs (void)
   spec.n_blocks = 3;
   g_assert_null (nd_model_build (&spec, &error));
   g_assert_nonnull (strstr (error->message, "4 --blocks entries"));
+  g_clear_error (&error);
+  g_assert_true (nd_model_spec_parse ("inception-v3", &spec, NULL));
+  g_assert_cmpint (spec.resolution, ==, 299);
+  spec.resolution = 74;
+  g_assert_null (nd_model_build (&spec, &error));
+  g_assert_nonnull (strstr (error->message, "at least 75 pixels"));
+  g_clear_error (&error);
+  spec.resolution = 75;
+  spec.width = 0.125;
+  spec.classes = 4;
+  {
+    g_autoptr(NdGraph) g = build_spec (&spec);
+
+    assert_forward (g, 4);
+  }
 }
 
 int

@@ -253,6 +253,11 @@ _nd_model_resolve_spec (const NdModelSpec *spec, NdModelSpec *r, GError **error)
                              "stride-4 stem and three 2×2 max pools (not %d)"),
                     r->resolution);
 
+  if (preset.family == ND_FAMILY_INCEPTION && r->resolution < 75)
+    return invalid (error, _("Inception-v3 needs an input side of at least 75 pixels: its stem "
+                             "and reductions use unpadded convolutions and pools (not %d)"),
+                    r->resolution);
+
   /* classes, channels */
   if (r->classes == 0)
     r->classes = preset.classes;
