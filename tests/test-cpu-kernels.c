@@ -228,8 +228,9 @@ test_eltwise_ops (void)
   nd_test_assert_close (plan->output, want, 1e-5, 1e-6, "output");
 }
 
-/* ReLU6, SLICE and N-input CONCAT (the zoo's ops) against the oracle, every node captured;
- * a BN with γ = 8 puts values past both ends of ReLU6. Then conv → ReLU6 as an epilogue. */
+/* ReLU6, SLICE, N-input CONCAT, 3×3 s1 p1 average pool (the zoo's ops) against the oracle,
+ * every node captured; a BN with γ = 8 puts values past both ends of ReLU6. Then conv → ReLU6
+ * as an epilogue. */
 static void
 test_zoo_ops (void)
 {
@@ -258,6 +259,9 @@ test_zoo_ops (void)
   cat2 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl1, r6c }, 2, NULL, NULL);
   cat4 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { b, sl1, r6c, r6 }, 4, NULL, NULL);
   cat3 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl2, sl1, cat2 }, 3, NULL, NULL);
+  /* Inception's pool branch: 3×3, stride 1, pad 1, pad cells counted (count_include_pad) */
+  nd_graph_add (g, ND_OP_AVGPOOL, &(NdOpParams) { .kernel = 3, .stride = 1, .pad = 1 }, &b, 1,
+                NULL, NULL);
   g->output = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { cat3, cat4 }, 2, NULL, NULL);
   g_assert_cmpint (nd_graph_node (g, g->output)->out_c, ==, 22 + 24);
   nd_test_randomize_graph (g, 9);
