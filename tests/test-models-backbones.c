@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "nd-backend-cpu.h"
 #include "nd-checkpoint.h"
 #include "nd-fuse.h"
 #include "nd-weights.h"
@@ -148,6 +149,37 @@ test_structure (void)
   assert_shape (d, "classifier.weight", 2, (int64_t[]) { 1000, 1024 });
 }
 
+/* Every op of the training and the fused form has a CPU fast kernel: none falls back to the
+ * naive reference. */
+static void
+test_cpu_fast (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) g = NULL;
+  NdModelSpec spec;
+
+  g_assert_true (nd_model_spec_parse (c->name, &spec, NULL));
+  spec.resolution = strcmp (c->family, "inception") == 0 ? 80 : 64;
+  spec.classes = 10;
+  g = build_spec (&spec);
+  for (int fused = 0; fused < 2; fused++)
+    {
+      g_autoptr(NdGraph) f = fused ? nd_fuse_graph (g, &error) : nd_graph_ref (g);
+      NdPlanOptions opts = { .batch = 1 };
+      g_autoptr(NdPlan) plan = NULL;
+
+      g_assert_no_error (error);
+      plan = nd_backend_prepare (cpu, f, &opts, &error);
+      g_assert_no_error (error);
+      for (int i = 1; i < nd_graph_n_nodes (f); i++)
+        if (g_strcmp0 (plan->op_algo[i], "ref") == 0)
+          g_error ("%s%s: node %d (%s) runs on the reference", c->name, fused ? " fused" : "",
+                   i, nd_op_name (nd_graph_node (f, i)->op));
+    }
+}
+
 /* A state dict with the preset's keys and shapes is detected as that preset (inspect,
  * run --weights without --model); changed block counts and classes come back as knobs. */
 static void
@@ -288,7 +320,10 @@ main (int argc, char **argv)
 
       g_test_add_data_func (counts, &cases[i], test_counts);
       g_test_add_data_func (fused, &cases[i], test_fused);
+      g_autofree char *fast = g_strdup_printf ("/backbones/cpu-fast/%s", cases[i].name);
+
       g_test_add_data_func (detect, &cases[i], test_detect);
+      g_test_add_data_func (fast, &cases[i], test_cpu_fast);
     }
   g_test_add_func ("/backbones/structure", test_structure);
   g_test_add_func ("/backbones/inception", test_inception);
