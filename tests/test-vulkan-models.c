@@ -55,6 +55,11 @@ static const ModelCase cases[] = {
   { "resnet-18", 64, TRUE, FALSE, "ND_VK_UNSUPPORTED=conv2d", "conv2d" },
   { "vanillanet-5", 64, TRUE, TRUE, "ND_VK_UNSUPPORTED=leaky_relu,maxpool",
     "leaky_relu,maxpool" },
+  /* the zoo's ops in whole models: ReLU6, SLICE, N-input CONCAT, non-square kernels */
+  { "mobilenet-v2", 64, TRUE },
+  { "shufflenet-v2-1.0", 64, TRUE },
+  { "densenet-121", 64, FALSE },
+  { "inception-v3", 80, TRUE },
 };
 
 /* Every node of an op in @ops ran on the CPU, every other one on the GPU; returns how many

@@ -13,7 +13,7 @@ PACKAGES="
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   xvfb xauth desktop-file-utils appstream gettext
-  python3 python3-numpy python3-torch python3-pil dataset-fashion-mnist
+  python3 python3-numpy python3-torch python3-torchvision python3-pil dataset-fashion-mnist
 "
 
 missing=""

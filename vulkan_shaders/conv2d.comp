@@ -29,6 +29,8 @@ layout (constant_id = ND_TILE_ACT) const int ACT = 0;
 layout (constant_id = ND_TILE_ACT_ALPHA) const float ACT_ALPHA = 0.0;
 layout (constant_id = ND_TILE_SPLIT_K) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
 layout (constant_id = ND_TILE_ZN) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
+layout (constant_id = ND_CONV_KW) const int KW = 1;      /* kernel width, column padding (KS, P: the */
+layout (constant_id = ND_CONV_PW) const int PW = 0;      /* height's; equal for a square kernel) */
 
 layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
 layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
@@ -37,7 +39,7 @@ layout (std430, binding = ND_BIND_BIAS) readonly buffer Bias { ND_T bias[]; };
 
 const int GM = COUT;
 const int GN = OH * OW;
-const int GK = CIN * KS * KS;
+const int GK = CIN * KS * KW;
 
 float
 load_a (uint z, int m, int k)
@@ -48,14 +50,14 @@ load_a (uint z, int m, int k)
 float
 load_b (uint z, int k, int n)
 {
-  int ci = k / (KS * KS);
-  int r = k - ci * (KS * KS);
-  int ky = r / KS;
-  int kx = r - ky * KS;
+  int ci = k / (KS * KW);
+  int r = k - ci * (KS * KW);
+  int ky = r / KW;
+  int kx = r - ky * KW;
   int oy = n / OW;
   int ox = n - oy * OW;
   int iy = oy * S - P + ky;
-  int ix = ox * S - P + kx;
+  int ix = ox * S - PW + kx;
 
   if (iy < 0 || iy >= H || ix < 0 || ix >= W)
     return 0.0;

@@ -37,6 +37,8 @@ nd_act (float v, int act, float alpha)
     return nd_sigmoid (v);
   if (act == ND_ACT_LEAKY)
     return v >= 0.0 ? v : alpha * v;
+  if (act == ND_ACT_RELU6)
+    return clamp (v, 0.0, 6.0);
   return v;
 }
 

@@ -32,6 +32,7 @@
 #define ND_ACT_SILU        2
 #define ND_ACT_SIGMOID     3
 #define ND_ACT_LEAKY       4
+#define ND_ACT_RELU6       5
 
 /* conv2d.comp (implicit GEMM) and gemm.comp share the tile ids 1–3, the bias/activation ids
  * 14–16 and split-K's 18–19 (nd-gemm-tile.glsl reads those). */
@@ -54,6 +55,8 @@
 #define ND_CONV_S          11
 #define ND_CONV_P          12
 #define ND_CONV_G          13
+#define ND_CONV_KW         20   /* kernel width, column padding (KS, P: the height's; */
+#define ND_CONV_PW         21   /* equal for a square kernel) */
 
 #define ND_GEMM_M          4
 #define ND_GEMM_N          5
@@ -118,8 +121,15 @@
 #define ND_LAYOUT_HW       3
 #define ND_LAYOUT_G        4
 #define ND_LAYOUT_MODE     5
+#define ND_LAYOUT_C0       6    /* CONCAT: channels of inputs 0, 1, 2 (3: the rest) */
+#define ND_LAYOUT_C1       7
+#define ND_LAYOUT_C2       8
+#define ND_LAYOUT_OFFSET   9    /* SLICE: first channel taken, of CIN */
+#define ND_LAYOUT_CIN      10
 #define ND_LAYOUT_CONCAT_INTERLEAVE 0
 #define ND_LAYOUT_SHUFFLE           1
+#define ND_LAYOUT_CONCAT            2
+#define ND_LAYOUT_SLICE             3
 
 /* softmax.comp */
 #define ND_SOFTMAX_TOTAL   1    /* N·H·W */

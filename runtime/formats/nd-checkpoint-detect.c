@@ -415,7 +415,18 @@ detect_resnet (const Keys *k, NdCheckpointModel *m)
   m->deploy = find (k, "bn1.weight") == NULL;
   m->in_channels = dim (k, "conv1.weight", 1);
   m->classes = dim (k, "fc.weight", 0);
-  if (!bottleneck && b[0] == 2 && b[1] == 2 && b[2] == 2 && b[3] == 2)
+  /* ResNeXt 32×4d: layer1's grouped 3×3 is [128, 4, 3, 3] */
+  if (bottleneck && dim (k, "layer1.0.conv2.weight", 0) == 128
+      && dim (k, "layer1.0.conv2.weight", 1) == 4)
+    {
+      g_strlcpy (m->family, "resnext", sizeof m->family);
+      g_strlcpy (m->preset, "resnext-50-32x4d", sizeof m->preset);
+      if (b[0] != 3 || b[1] != 4 || b[2] != 6 || b[3] != 3)
+        knob (m, "--blocks %d,%d,%d,%d", b[0], b[1], b[2], b[3]);
+    }
+  else if (bottleneck && b[0] == 3 && b[1] == 4 && b[2] == 23 && b[3] == 3)
+    g_strlcpy (m->preset, "resnet-101", sizeof m->preset);
+  else if (!bottleneck && b[0] == 2 && b[1] == 2 && b[2] == 2 && b[3] == 2)
     g_strlcpy (m->preset, "resnet-18", sizeof m->preset);
   else if (b[0] == 3 && b[1] == 4 && b[2] == 6 && b[3] == 3)
     g_strlcpy (m->preset, bottleneck ? "resnet-50" : "resnet-34", sizeof m->preset);
@@ -439,12 +450,103 @@ detect_vgg (const Keys *k, NdCheckpointModel *m)
       convs++;
   m->in_channels = dim (k, "features.0.weight", 1);
   m->classes = dim (k, "classifier.6.weight", 0);
-  if (convs != 13)
+  if (convs != 13 && convs != 16)
     {
-      g_snprintf (m->reason, sizeof m->reason, "VGG with %d convs (only VGG-16 is built)", convs);
+      g_snprintf (m->reason, sizeof m->reason, "VGG with %d convs (VGG-16 and VGG-19 are built)",
+                  convs);
       return FALSE;
     }
-  g_strlcpy (m->preset, "vgg-16", sizeof m->preset);
+  g_strlcpy (m->preset, convs == 13 ? "vgg-16" : "vgg-19", sizeof m->preset);
+  common_knobs (m, 1.0);
+  return TRUE;
+}
+
+/* ---- the torchvision zoo: MobileNetV2, ShuffleNetV2, DenseNet (full width only) ---- */
+
+static gboolean
+detect_mobilenet (const Keys *k, NdCheckpointModel *m)
+{
+  m->in_channels = dim (k, "features.0.0.weight", 1);
+  m->classes = dim (k, "classifier.1.weight", 0);
+  if (dim (k, "features.0.0.weight", 0) != 32 || count_children (k, "features.") != 19)
+    {
+      g_strlcpy (m->reason, "a MobileNetV2 other than width 1.0 (only mobilenet_v2 is built)",
+                 sizeof m->reason);
+      return FALSE;
+    }
+  g_strlcpy (m->preset, "mobilenet-v2", sizeof m->preset);
+  common_knobs (m, 1.0);
+  return TRUE;
+}
+
+static gboolean
+detect_shufflenet (const Keys *k, NdCheckpointModel *m)
+{
+  int b[3];
+
+  for (int s = 0; s < 3; s++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("stage%d.", s + 2);
+
+      b[s] = count_children (k, prefix);
+    }
+  m->in_channels = dim (k, "conv1.0.weight", 1);
+  m->classes = dim (k, "fc.weight", 0);
+  if (dim (k, "conv1.0.weight", 0) != 24 || dim (k, "stage2.0.branch1.2.weight", 0) != 58
+      || dim (k, "conv5.0.weight", 0) != 1024)
+    {
+      g_strlcpy (m->reason, "a ShuffleNetV2 other than ×1.0 (only shufflenet_v2_x1_0 is built)",
+                 sizeof m->reason);
+      return FALSE;
+    }
+  g_strlcpy (m->preset, "shufflenet-v2-1.0", sizeof m->preset);
+  if (b[0] != 4 || b[1] != 8 || b[2] != 4)
+    knob (m, "--blocks %d,%d,%d", b[0], b[1], b[2]);
+  common_knobs (m, 1.0);
+  return TRUE;
+}
+
+static gboolean
+detect_densenet (const Keys *k, NdCheckpointModel *m)
+{
+  int b[4], n = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("features.denseblock%d.denselayer", i + 1);
+
+      /* layers are numbered from 1: the highest index + 1 less one */
+      b[i] = MAX (0, count_children (k, prefix) - 1);
+      n += b[i] > 0;
+    }
+  m->in_channels = dim (k, "features.conv0.weight", 1);
+  m->classes = dim (k, "classifier.weight", 0);
+  if (n != 4 || dim (k, "features.conv0.weight", 0) != 64
+      || dim (k, "features.denseblock1.denselayer1.conv2.weight", 0) != 32)
+    {
+      g_strlcpy (m->reason, "a DenseNet other than growth 32 from 64 stem features in four "
+                 "blocks (densenet121's structure)", sizeof m->reason);
+      return FALSE;
+    }
+  g_strlcpy (m->preset, "densenet-121", sizeof m->preset);
+  if (b[0] != 6 || b[1] != 12 || b[2] != 24 || b[3] != 16)
+    knob (m, "--blocks %d,%d,%d,%d", b[0], b[1], b[2], b[3]);
+  common_knobs (m, 1.0);
+  return TRUE;
+}
+
+static gboolean
+detect_inception (const Keys *k, NdCheckpointModel *m)
+{
+  m->in_channels = dim (k, "Conv2d_1a_3x3.conv.weight", 1);
+  m->classes = dim (k, "fc.weight", 0);
+  if (dim (k, "Conv2d_1a_3x3.conv.weight", 0) != 32 || dim (k, "fc.weight", 1) != 2048)
+    {
+      g_strlcpy (m->reason, "an Inception other than torchvision's inception_v3",
+                 sizeof m->reason);
+      return FALSE;
+    }
+  g_strlcpy (m->preset, "inception-v3", sizeof m->preset);
   common_knobs (m, 1.0);
   return TRUE;
 }
@@ -488,6 +590,28 @@ nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *o
       out->deploy = find (&k, "stem1.0.weight") == NULL;
       return detect_vanillanet (&k, out);
     }
+  if (find (&k, "features.0.0.weight") && find (&k, "features.1.conv.0.0.weight")
+      && find (&k, "classifier.1.weight"))
+    {
+      g_strlcpy (out->family, "mobilenet", sizeof out->family);
+      return detect_mobilenet (&k, out);
+    }
+  if (find (&k, "conv1.0.weight") && find (&k, "stage2.0.branch1.0.weight"))
+    {
+      g_strlcpy (out->family, "shufflenet", sizeof out->family);
+      return detect_shufflenet (&k, out);
+    }
+  if (find (&k, "features.conv0.weight")
+      && find (&k, "features.denseblock1.denselayer1.conv1.weight"))
+    {
+      g_strlcpy (out->family, "densenet", sizeof out->family);
+      return detect_densenet (&k, out);
+    }
+  if (find (&k, "Conv2d_1a_3x3.conv.weight") && find (&k, "Mixed_5b.branch1x1.conv.weight"))
+    {
+      g_strlcpy (out->family, "inception", sizeof out->family);
+      return detect_inception (&k, out);
+    }
   if (find (&k, "conv1.weight") && find (&k, "layer1.0.conv1.weight"))
     {
       g_strlcpy (out->family, "resnet", sizeof out->family);
@@ -499,6 +623,6 @@ nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *o
       return detect_vgg (&k, out);
     }
   g_strlcpy (out->reason, "the keys match no known model (ParNet, RepVGG, VanillaNet, ResNet, "
-             "VGG)", sizeof out->reason);
+             "ResNeXt, VGG, MobileNetV2, ShuffleNetV2, DenseNet, Inception)", sizeof out->reason);
   return FALSE;
 }

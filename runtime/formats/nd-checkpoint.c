@@ -322,9 +322,33 @@ is_timm_repvgg_key (const char *k)
   return strcmp (k, "stem.conv_kxk.conv.weight") == 0 || strcmp (k, "stem.reparam_conv.weight") == 0;
 }
 
+/* torchvision's DenseNet checkpoints from before 0.3 name a dense layer's modules norm.1,
+ * conv.2, …; torchvision's _load_state_dict renames them norm1, conv2: so do we. */
+static char *
+densenet_legacy_key (const char *k)
+{
+  const char *p = strstr (k, ".denselayer");
+  const char *q;
+
+  if (p == NULL)
+    return NULL;
+  q = p + strlen (".denselayer");
+  if (!g_ascii_isdigit (*q))
+    return NULL;
+  while (g_ascii_isdigit (*q))
+    q++;
+  if ((g_str_has_prefix (q, ".norm.") || g_str_has_prefix (q, ".conv.")
+       || g_str_has_prefix (q, ".relu."))
+      && (q[6] == '1' || q[6] == '2') && q[7] == '.')
+    return g_strdup_printf ("%.*s%c%s", (int) (q + 5 - k), k, q[6], q + 7);
+  return NULL;
+}
+
 static char *
 official_key (const char *k, gboolean timm)
 {
+  char *legacy;
+
   static const char *parts[][2] = {
     { "conv_kxk.", "rbr_dense." }, { "conv_1x1.", "rbr_1x1." }, { "identity.", "rbr_identity." },
     { "reparam_conv.", "rbr_reparam." },
@@ -334,7 +358,7 @@ official_key (const char *k, gboolean timm)
 
   k = strip_module (k);
   if (!timm)
-    return g_strdup (k);
+    return (legacy = densenet_legacy_key (k)) != NULL ? legacy : g_strdup (k);
   if (g_str_has_prefix (k, "head.fc."))
     return g_strconcat ("linear.", k + 8, NULL);
   if (g_str_has_prefix (k, "stem."))

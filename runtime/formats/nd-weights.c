@@ -125,6 +125,14 @@ append_list (GString *msg, const char *label, GPtrArray *names, guint limit)
     g_string_append_printf (msg, _(", … and %u more"), names->len - limit);
 }
 
+/* Inception-v3's auxiliary classifier (AuxLogits.*) feeds the training loss only; torchvision
+ * publishes it in the checkpoint, the inference graph has no use for it. */
+static gboolean
+is_training_head (const NdGraph *graph, const char *key)
+{
+  return g_strcmp0 (graph->family, "inception") == 0 && g_str_has_prefix (key, "AuxLogits.");
+}
+
 static gboolean
 is_bn_counter (const char *key)
 {
@@ -210,7 +218,8 @@ nd_graph_load_weights (NdGraph *graph, NdWeightSet *set, GError **error)
 
   keys = nd_weight_set_keys (set);
   for (guint i = 0; keys[i] != NULL; i++)
-    if (!g_hash_table_contains (wanted, keys[i]) && !is_bn_counter (keys[i]))
+    if (!g_hash_table_contains (wanted, keys[i]) && !is_bn_counter (keys[i])
+        && !is_training_head (graph, keys[i]))
       g_ptr_array_add (unexpected, (gpointer) keys[i]);
 
   if (missing->len > 0 || unexpected->len > 0)

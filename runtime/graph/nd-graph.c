@@ -27,6 +27,9 @@ static const char * const op_names[] = {
   [ND_OP_CHANNEL_SHUFFLE] = "channel_shuffle",
   [ND_OP_LINEAR] = "linear",
   [ND_OP_SOFTMAX] = "softmax",
+  [ND_OP_RELU6] = "relu6",
+  [ND_OP_CONCAT] = "concat",
+  [ND_OP_SLICE] = "slice",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (op_names) == ND_OP_COUNT);
 
@@ -223,11 +226,12 @@ infer_shape (NdGraph *graph, NdNode *node, const char *name, GError **error)
     case ND_OP_AVGPOOL:
     case ND_OP_MAXPOOL:
       if (!window_out (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
-          || !window_out (a->out_w, p->kernel, p->stride, p->pad, &node->out_w))
+          || !window_out (a->out_w, nd_op_kernel_w (p), p->stride, nd_op_pad_w (p),
+                          &node->out_w))
         {
           g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
                        _("%s: a %d×%d map is too small for a %d×%d window at stride %d"),
-                       what, a->out_h, a->out_w, p->kernel, p->kernel, p->stride);
+                       what, a->out_h, a->out_w, p->kernel, nd_op_kernel_w (p), p->stride);
           return FALSE;
         }
       if (node->op == ND_OP_CONV2D)
@@ -290,6 +294,33 @@ infer_shape (NdGraph *graph, NdNode *node, const char *name, GError **error)
       }
       break;
 
+    case ND_OP_CONCAT:
+      for (int i = 1; i < node->n_inputs; i++)
+        {
+          const NdNode *b = nd_graph_node (graph, node->inputs[i]);
+
+          if (b->out_h != a->out_h || b->out_w != a->out_w)
+            {
+              g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                           _("%s: cannot concatenate %d×%d and %d×%d maps"), what,
+                           a->out_h, a->out_w, b->out_h, b->out_w);
+              return FALSE;
+            }
+          node->out_c += b->out_c;
+        }
+      break;
+
+    case ND_OP_SLICE:
+      if (p->offset < 0 || p->out_c < 1 || p->offset + p->out_c > a->out_c)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                       _("%s: channels %d to %d are not within %d channels"), what,
+                       p->offset, p->offset + p->out_c - 1, a->out_c);
+          return FALSE;
+        }
+      node->out_c = p->out_c;
+      break;
+
     case ND_OP_CHANNEL_SHUFFLE:
       if (p->groups < 1 || a->out_c % p->groups != 0)
         {
@@ -328,7 +359,7 @@ alloc_weights (NdGraph *graph, NdNode *node)
     case ND_OP_CONV2D:
       {
         int64_t shape[4] = { node->p.out_c, a->out_c / node->p.groups,
-                             node->p.kernel, node->p.kernel };
+                             node->p.kernel, nd_op_kernel_w (&node->p) };
 
         node->w[ND_W_WEIGHT] = nd_tensor_new (4, shape);
         if (node->p.has_bias)
@@ -364,6 +395,7 @@ expected_inputs (NdOp op, int *max)
       *max = 0;
       return 0;
     case ND_OP_ADD:
+    case ND_OP_CONCAT:
       *max = ND_MAX_INPUTS;
       return 2;
     case ND_OP_GATE:
@@ -504,7 +536,7 @@ nd_node_macs (const NdGraph *graph, const NdNode *node)
     case ND_OP_CONV2D:
       a = nd_graph_node (graph, node->inputs[0]);
       return (gint64) node->out_c * node->out_h * node->out_w
-             * (a->out_c / node->p.groups) * node->p.kernel * node->p.kernel;
+             * (a->out_c / node->p.groups) * node->p.kernel * nd_op_kernel_w (&node->p);
     case ND_OP_LINEAR:
       return node->w[ND_W_WEIGHT]->numel;
     default:
@@ -547,7 +579,7 @@ nd_node_weight_elements (const NdGraph *graph, const NdNode *node)
     {
     case ND_OP_CONV2D:
       return (guint64) node->p.out_c * (guint64) (a->out_c / MAX (node->p.groups, 1))
-             * (guint64) node->p.kernel * (guint64) node->p.kernel
+             * (guint64) node->p.kernel * (guint64) nd_op_kernel_w (&node->p)
              + (node->p.has_bias ? (guint64) node->p.out_c : 0);
     case ND_OP_BATCHNORM:
       return 4 * (guint64) a->out_c;

@@ -92,8 +92,8 @@ nd_receptive_field (const NdGraph    *graph,
             case ND_OP_MAXPOOL:
               t.y0 = r->y0 * n->p.stride - n->p.pad;
               t.y1 = r->y1 * n->p.stride - n->p.pad + n->p.kernel - 1;
-              t.x0 = r->x0 * n->p.stride - n->p.pad;
-              t.x1 = r->x1 * n->p.stride - n->p.pad + n->p.kernel - 1;
+              t.x0 = r->x0 * n->p.stride - nd_op_pad_w (&n->p);
+              t.x1 = r->x1 * n->p.stride - nd_op_pad_w (&n->p) + nd_op_kernel_w (&n->p) - 1;
               break;
             case ND_OP_ADAPTIVE_AVGPOOL:
             case ND_OP_ADAPTIVE_MAXPOOL:

@@ -44,7 +44,7 @@ NdWeightSet  *nd_checkpoint_get_weights     (NdCheckpoint  *ckpt,
 /* What a state dict looks like. */
 typedef struct
 {
-  char     family[16];       /* "parnet", "repvgg", "vanillanet", "resnet", "vgg", "" unknown */
+  char     family[16];       /* nd_family_name ()'s: "parnet", … "inception"; "" unknown */
   char     preset[48];       /* e.g. "parnet-s"; "" when the variant is not recognised */
   char     knobs[128];       /* knob overrides for the preset as nondeep-cli options, e.g.
                               * "--classes 10 --in-channels 1" */

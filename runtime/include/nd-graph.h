@@ -21,7 +21,8 @@ G_BEGIN_DECLS
  *
  * Op semantics (all activations NCHW float32):
  *   INPUT             the network input
- *   CONV2D            cross-correlation, square kernel k, stride, symmetric zero pad, groups
+ *   CONV2D            cross-correlation, kernel k (or kernel × kernel_w), stride, zero pad
+ *                     (pad rows, pad_w columns), groups
  *   BATCHNORM         eval mode: γ·(x−μ)/sqrt(σ²+eps) + β
  *   RELU, SILU, SIGMOID
  *   LEAKY_RELU        x ≥ 0 ? x : alpha·x          (VanillaNet's λ: alpha = λ)
@@ -35,6 +36,10 @@ G_BEGIN_DECLS
  *   CHANNEL_SHUFFLE   groups g: out[j·g + i] = in[i·(C/g) + j]
  *   LINEAR            input flattened to C·H·W features → out_c, weight [O, I] + bias
  *   SOFTMAX           over channels
+ *   RELU6             min(max(x, 0), 6)           (MobileNetV2)
+ *   CONCAT            2..ND_MAX_INPUTS inputs of equal H×W, channels one after the other
+ *                     (torch.cat along dim 1: DenseNet, Inception, VoVNet)
+ *   SLICE             channels [offset, offset + out_c) of the input (ShuffleNetV2's split)
  */
 
 #define ND_MAX_INPUTS 4
@@ -58,6 +63,9 @@ typedef enum
   ND_OP_CHANNEL_SHUFFLE,
   ND_OP_LINEAR,
   ND_OP_SOFTMAX,
+  ND_OP_RELU6,
+  ND_OP_CONCAT,
+  ND_OP_SLICE,
   ND_OP_COUNT
 } NdOp;
 
@@ -98,7 +106,7 @@ typedef enum
 
 typedef struct
 {
-  int   out_c;     /* CONV2D, LINEAR: output channels/features */
+  int   out_c;     /* CONV2D, LINEAR: output channels/features; SLICE: channels kept */
   int   kernel;    /* CONV2D, pools: square window */
   int   stride;
   int   pad;
@@ -108,7 +116,32 @@ typedef struct
   int   out_w;
   float eps;       /* BATCHNORM */
   float alpha;     /* LEAKY_RELU slope, GATE scale (1 or 2) */
+  int   offset;    /* SLICE: first channel kept */
+  /* CONV2D with a non-square kernel (Inception's 1×7, 7×1): kernel and pad are then the
+   * height's, these the width's. kernel_w 0: square (kernel × kernel, pad on all sides). */
+  int   kernel_w;
+  int   pad_w;
 } NdOpParams;
+
+/* A conv's kernel width and column padding, whether or not its kernel is square. */
+static inline int
+nd_op_kernel_w (const NdOpParams *p)
+{
+  return p->kernel_w > 0 ? p->kernel_w : p->kernel;
+}
+
+static inline int
+nd_op_pad_w (const NdOpParams *p)
+{
+  return p->kernel_w > 0 ? p->pad_w : p->pad;
+}
+
+/* TRUE when a conv's kernel is @k × @k with @pad on every side. */
+static inline gboolean
+nd_op_is_square (const NdOpParams *p, int k, int pad)
+{
+  return p->kernel == k && p->pad == pad && nd_op_kernel_w (p) == k && nd_op_pad_w (p) == pad;
+}
 
 typedef struct _NdNode
 {

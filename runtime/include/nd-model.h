@@ -15,6 +15,11 @@ typedef enum
   ND_FAMILY_VANILLANET,
   ND_FAMILY_RESNET,
   ND_FAMILY_VGG,
+  ND_FAMILY_RESNEXT,
+  ND_FAMILY_MOBILENET,
+  ND_FAMILY_SHUFFLENET,
+  ND_FAMILY_DENSENET,
+  ND_FAMILY_INCEPTION,
 } NdFamily;
 
 #define ND_MAX_STAGES 8
@@ -27,7 +32,9 @@ typedef enum
  *  width       multiplier on every stage width (rounded to an even number ≥ 2).
  *  blocks      ParNet: RepVGG-SSE blocks per stream (official 4,5,5); RepVGG: blocks per stage
  *              (official e.g. 1,2,4,14,1); VanillaNet: not accepted (the variant sets depth);
- *              ResNet: blocks per stage (2,2,2,2 for 18).
+ *              ResNet: blocks per stage (2,2,2,2 for 18); ShuffleNetV2: blocks per stage
+ *              (4,8,4); DenseNet: dense layers per block (6,12,24,16 for 121); MobileNetV2
+ *              and VGG: not accepted.
  *  resolution  input side in pixels (square).
  *  classes     classifier outputs.
  *  in_channels image channels (3 for RGB, 1 for grayscale Fashion-MNIST models).

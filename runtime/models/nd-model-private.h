@@ -38,6 +38,10 @@ gboolean  nd_build_failed    (const NdBuild *b);
 int       nd_build_conv      (NdBuild *b, int in, int out_c, int k, int stride, int pad,
                               int groups, gboolean bias, NdRole role,
                               const char *prefix, const char *suffix);
+/* A kh × kw kernel with pad_h rows and pad_w columns of padding; groups 1, no bias. */
+int       nd_build_conv_rect (NdBuild *b, int in, int out_c, int kh, int kw, int stride,
+                              int pad_h, int pad_w, NdRole role, const char *prefix,
+                              const char *suffix);
 int       nd_build_bn        (NdBuild *b, int in, float eps, NdRole role,
                               const char *prefix, const char *suffix);
 /* RELU, SILU, SIGMOID, LEAKY_RELU (@alpha is the slope), CHANNEL_SHUFFLE (@alpha = groups). */
@@ -50,6 +54,10 @@ int       nd_build_linear    (NdBuild *b, int in, int out_c, NdRole role, const 
 int       nd_build_add       (NdBuild *b, const int *in, int n_in, NdRole role);
 int       nd_build_gate      (NdBuild *b, int x, int gate, float alpha, NdRole role);
 int       nd_build_concat    (NdBuild *b, int x, int y, NdRole role);
+/* torch.cat of 2..ND_MAX_INPUTS maps along channels */
+int       nd_build_cat       (NdBuild *b, const int *in, int n_in, NdRole role);
+/* channels [offset, offset + count) */
+int       nd_build_slice     (NdBuild *b, int in, int offset, int count, NdRole role);
 int       nd_build_node_out_c (const NdBuild *b, int id);
 
 /* A width scaled by the knob: 2·round(c·w/2), at least 2; exactly c when w == 1. */
@@ -60,5 +68,9 @@ NdGraph  *nd_model_build_repvgg     (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_vanillanet (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_resnet     (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_vgg        (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_mobilenet  (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_shufflenet (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_densenet   (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_inception  (const NdModelSpec *spec, GError **error);
 
 G_END_DECLS

@@ -9,20 +9,27 @@
 #include "nd-error.h"
 #include "nd-model-private.h"
 
-/* VGG-16 (configuration D, no BN) with torchvision's module names. Depth tags count the
- * convs, then the three linear layers: VGG-16 ends at 16. The width knob scales every conv
+/* VGG-16 and VGG-19 (configurations D and E, no BN) with torchvision's module names. Depth
+ * tags count the convs, then the three linear layers: VGG-N ends at N. The width knob scales every conv
  * width; the 4096-wide classifier is left as it is. */
 
 NdGraph *
 nd_model_build_vgg (const NdModelSpec *spec, GError **error)
 {
-  /* configuration D; 0 = max pool 2×2 */
-  static const int cfg[] = { 64, 64, 0, 128, 128, 0, 256, 256, 256, 0,
-                             512, 512, 512, 0, 512, 512, 512, 0 };
+  /* configurations D and E; 0 = max pool 2×2, -1 = end */
+  static const int cfg_d[] = { 64, 64, 0, 128, 128, 0, 256, 256, 256, 0,
+                               512, 512, 512, 0, 512, 512, 512, 0, -1 };
+  static const int cfg_e[] = { 64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0,
+                               512, 512, 512, 512, 0, 512, 512, 512, 512, 0, -1 };
+  const int *cfg;
   int y = 0, index = 0, depth = 0;
   NdBuild b;
 
-  if (strcmp (spec->variant, "16") != 0)
+  if (strcmp (spec->variant, "16") == 0)
+    cfg = cfg_d;
+  else if (strcmp (spec->variant, "19") == 0)
+    cfg = cfg_e;
+  else
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_MODEL,
                    _("Unknown VGG variant “%s”"), spec->variant);
@@ -30,7 +37,7 @@ nd_model_build_vgg (const NdModelSpec *spec, GError **error)
     }
 
   nd_build_init (&b, spec->in_channels, spec->resolution);
-  for (gsize i = 0; i < G_N_ELEMENTS (cfg); i++)
+  for (gsize i = 0; cfg[i] >= 0; i++)
     {
       g_autofree char *m = g_strdup_printf ("features.%d", index);
 

@@ -53,6 +53,14 @@ static const Preset presets[] = {
   { ND_FAMILY_RESNET, "34", 4, { 3, 4, 6, 3 } },
   { ND_FAMILY_RESNET, "50", 4, { 3, 4, 6, 3 } },
   { ND_FAMILY_VGG, "16", 0, { 0 } },
+  /* the zoo of classic and efficient backbones */
+  { ND_FAMILY_VGG, "19", 0, { 0 } },
+  { ND_FAMILY_RESNET, "101", 4, { 3, 4, 23, 3 } },
+  { ND_FAMILY_RESNEXT, "50-32x4d", 4, { 3, 4, 6, 3 } },
+  { ND_FAMILY_MOBILENET, "v2", 0, { 0 } },
+  { ND_FAMILY_SHUFFLENET, "v2-1.0", 3, { 4, 8, 4 } },
+  { ND_FAMILY_DENSENET, "121", 4, { 6, 12, 24, 16 } },
+  { ND_FAMILY_INCEPTION, "v3", 0, { 0 } },
 };
 
 static const char * const model_names[] = {
@@ -64,6 +72,8 @@ static const char * const model_names[] = {
   "vanillanet-10", "vanillanet-11", "vanillanet-12", "vanillanet-13", "vanillanet-13-x1.5",
   "resnet-18", "resnet-34", "resnet-50",
   "vgg-16",
+  "vgg-19", "resnet-101", "resnext-50-32x4d",
+  "mobilenet-v2", "shufflenet-v2-1.0", "densenet-121", "inception-v3",
   NULL
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (model_names) == G_N_ELEMENTS (presets) + 1);
@@ -83,6 +93,16 @@ nd_family_name (NdFamily family)
       return "resnet";
     case ND_FAMILY_VGG:
       return "vgg";
+    case ND_FAMILY_RESNEXT:
+      return "resnext";
+    case ND_FAMILY_MOBILENET:
+      return "mobilenet";
+    case ND_FAMILY_SHUFFLENET:
+      return "shufflenet";
+    case ND_FAMILY_DENSENET:
+      return "densenet";
+    case ND_FAMILY_INCEPTION:
+      return "inception";
     default:
       g_return_val_if_reached ("?");
     }
@@ -104,6 +124,16 @@ family_title (NdFamily family)
       return "ResNet";
     case ND_FAMILY_VGG:
       return "VGG";
+    case ND_FAMILY_RESNEXT:
+      return "ResNeXt";
+    case ND_FAMILY_MOBILENET:
+      return "MobileNet";
+    case ND_FAMILY_SHUFFLENET:
+      return "ShuffleNet";
+    case ND_FAMILY_DENSENET:
+      return "DenseNet";
+    case ND_FAMILY_INCEPTION:
+      return "Inception";
     default:
       g_return_val_if_reached ("?");
     }
@@ -134,7 +164,7 @@ nd_model_spec_parse (const char *name, NdModelSpec *spec, GError **error)
       spec->width = 1.0;
       spec->n_blocks = p->n_blocks;
       memcpy (spec->blocks, p->blocks, sizeof spec->blocks);
-      spec->resolution = 224;
+      spec->resolution = p->family == ND_FAMILY_INCEPTION ? 299 : 224;
       spec->classes = 1000;
       spec->in_channels = 3;
       /* λ = 1 is VanillaNet's constructor default (merge-ready); the other families have no
@@ -221,6 +251,11 @@ _nd_model_resolve_spec (const NdModelSpec *spec, NdModelSpec *r, GError **error)
   if (preset.family == ND_FAMILY_VANILLANET && r->resolution % 32 != 0)
     return invalid (error, _("VanillaNet needs an input side that is a multiple of 32: a "
                              "stride-4 stem and three 2×2 max pools (not %d)"),
+                    r->resolution);
+
+  if (preset.family == ND_FAMILY_INCEPTION && r->resolution < 75)
+    return invalid (error, _("Inception-v3 needs an input side of at least 75 pixels: its stem "
+                             "and reductions use unpadded convolutions and pools (not %d)"),
                     r->resolution);
 
   /* classes, channels */
@@ -310,10 +345,23 @@ build_resolved (const NdModelSpec *r, GError **error)
       graph = nd_model_build_vanillanet (r, error);
       break;
     case ND_FAMILY_RESNET:
+    case ND_FAMILY_RESNEXT:
       graph = nd_model_build_resnet (r, error);
       break;
     case ND_FAMILY_VGG:
       graph = nd_model_build_vgg (r, error);
+      break;
+    case ND_FAMILY_MOBILENET:
+      graph = nd_model_build_mobilenet (r, error);
+      break;
+    case ND_FAMILY_SHUFFLENET:
+      graph = nd_model_build_shufflenet (r, error);
+      break;
+    case ND_FAMILY_DENSENET:
+      graph = nd_model_build_densenet (r, error);
+      break;
+    case ND_FAMILY_INCEPTION:
+      graph = nd_model_build_inception (r, error);
       break;
     default:
       g_return_val_if_reached (NULL);
@@ -451,6 +499,21 @@ nd_build_conv (NdBuild *b, int in, int out_c, int k, int stride, int pad, int gr
 }
 
 int
+nd_build_conv_rect (NdBuild *b, int in, int out_c, int kh, int kw, int stride, int pad_h,
+                    int pad_w, NdRole role, const char *prefix, const char *suffix)
+{
+  NdOpParams p = params_default ();
+
+  p.out_c = out_c;
+  p.kernel = kh;
+  p.pad = pad_h;
+  p.kernel_w = kw;
+  p.pad_w = pad_w;
+  p.stride = stride;
+  return build_node (b, ND_OP_CONV2D, &p, &in, 1, role, prefix, suffix);
+}
+
+int
 nd_build_bn (NdBuild *b, int in, float eps, NdRole role, const char *prefix, const char *suffix)
 {
   NdOpParams p = params_default ();
@@ -526,6 +589,24 @@ nd_build_concat (NdBuild *b, int x, int y, NdRole role)
   int in[2] = { x, y };
 
   return build_node (b, ND_OP_CONCAT_INTERLEAVE, &p, in, 2, role, NULL, NULL);
+}
+
+int
+nd_build_cat (NdBuild *b, const int *in, int n_in, NdRole role)
+{
+  NdOpParams p = params_default ();
+
+  return build_node (b, ND_OP_CONCAT, &p, in, n_in, role, NULL, NULL);
+}
+
+int
+nd_build_slice (NdBuild *b, int in, int offset, int count, NdRole role)
+{
+  NdOpParams p = params_default ();
+
+  p.offset = offset;
+  p.out_c = count;
+  return build_node (b, ND_OP_SLICE, &p, &in, 1, role, NULL, NULL);
 }
 
 int

@@ -108,7 +108,7 @@ _nd_fuse_merge_convs (NdFuseWork *work, int id)
   int64_t shape[4];
   int o1, o2, inner;
 
-  if (c2->op != ND_OP_CONV2D || c2->p.kernel != 1 || c2->p.stride != 1 || c2->p.pad != 0
+  if (c2->op != ND_OP_CONV2D || !nd_op_is_square (&c2->p, 1, 0) || c2->p.stride != 1
       || c2->p.groups != 1)
     return FALSE;
   c1 = nd_graph_node (work->graph, c2->inputs[0]);
@@ -123,6 +123,10 @@ _nd_fuse_merge_convs (NdFuseWork *work, int id)
   o1 = (int) w1->shape[0];
   o2 = (int) w2->shape[0];
   inner = (int) (w1->numel / o1);
+  /* Exact either way, but a narrow middle (MobileNetV2's linear bottleneck followed by the
+   * next block's expansion) would make the merged conv larger than the pair: keep those. */
+  if ((gint64) o2 * inner > (gint64) o1 * inner + (gint64) o2 * o1)
+    return FALSE;
   shape[0] = o2;
   shape[1] = w1->shape[1];
   shape[2] = w1->shape[2];
@@ -163,7 +167,7 @@ _nd_fuse_classify_addend (const NdFuseWork *work, int add, const NdNode *dense, 
       && node->inputs[0] == x->id && dense->p.stride == 1 && x->out_c == dense->out_c)
     return ND_FUSE_BRANCH_IDENTITY;
 
-  if (node->op != ND_OP_CONV2D || node->p.kernel != 1 || node->p.pad != 0
+  if (node->op != ND_OP_CONV2D || !nd_op_is_square (&node->p, 1, 0)
       || node->p.groups != dense->p.groups)
     return ND_FUSE_BRANCH_NONE;
 
@@ -248,7 +252,7 @@ _nd_fuse_merge_branches (NdFuseWork *work, int id)
       NdTensor *weight, *bias;
       GPtrArray *names;
 
-      if (dense->op != ND_OP_CONV2D || dense->p.kernel != 3 || dense->p.pad != 1
+      if (dense->op != ND_OP_CONV2D || !nd_op_is_square (&dense->p, 3, 1)
           || _nd_fuse_sole_consumer (work, dense->id) != id)
         continue;
       for (int j = 0; j < add->n_inputs; j++)

@@ -111,12 +111,14 @@ epilogue_add (NdCpuEpilogue *ep, const NdNode *u, int cur)
     case ND_OP_SILU:
     case ND_OP_SIGMOID:
     case ND_OP_LEAKY_RELU:
+    case ND_OP_RELU6:
       if (next.n_steps >= ND_CPU_EP_MAX_STEPS)
         return FALSE;
       next.steps[next.n_steps++] = (NdCpuEpStep) {
         .kind = u->op == ND_OP_RELU ? ND_CPU_EP_RELU
                 : u->op == ND_OP_SILU ? ND_CPU_EP_SILU
-                : u->op == ND_OP_SIGMOID ? ND_CPU_EP_SIGMOID : ND_CPU_EP_LEAKY,
+                : u->op == ND_OP_SIGMOID ? ND_CPU_EP_SIGMOID
+                : u->op == ND_OP_RELU6 ? ND_CPU_EP_RELU6 : ND_CPU_EP_LEAKY,
         .alpha = u->p.alpha, .other_node = -1 };
       break;
     case ND_OP_GATE:

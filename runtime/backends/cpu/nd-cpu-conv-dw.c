@@ -168,8 +168,9 @@ nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch)
   if (node->op != ND_OP_CONV2D)
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
-  if (node->p.groups != a->out_c || node->out_c != a->out_c || node->p.groups == 1)
-    return NULL;
+  if (node->p.groups != a->out_c || node->out_c != a->out_c || node->p.groups == 1
+      || !nd_op_is_square (&node->p, node->p.kernel, node->p.pad))
+    return NULL;   /* a non-square depthwise kernel takes im2col+sgemm */
   if (forced != NULL && !g_str_equal (forced, "dw-direct"))
     return NULL;
   dw = g_new0 (ConvDw, 1);

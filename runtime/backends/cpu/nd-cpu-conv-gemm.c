@@ -24,6 +24,7 @@ typedef struct
 {
   NdCpuKernel parent;
   int C, H, W, O, OH, OW, k, s, pad, g;
+  int kw, pad_w;     /* the kernel's width and column padding (k, pad: its height's) */
   gboolean direct;   /* 1×1, stride 1, pad 0: no im2col */
   NdCpuPackedA **packed;   /* [g] weights packed at prepare (AVX-512), else NULL */
 } ConvGemm;
@@ -55,14 +56,14 @@ nd_cpu_conv_forced_algo (void)
 }
 
 ND_CPU_HOT static void
-im2col_cols (const float *restrict x, int C, int H, int W, int k, int s, int pad, int OW, gint64 P,
-             gint64 p0, gint64 p1, float *restrict cols)
+im2col_cols (const float *restrict x, int C, int H, int W, int k, int kw, int s, int pad,
+             int pad_w, int OW, gint64 P, gint64 p0, gint64 p1, float *restrict cols)
 {
   for (int c = 0; c < C; c++)
     for (int ky = 0; ky < k; ky++)
-      for (int kx = 0; kx < k; kx++)
+      for (int kx = 0; kx < kw; kx++)
         {
-          float *row = cols + ((gint64) (c * k + ky) * k + kx) * P;
+          float *row = cols + ((gint64) (c * k + ky) * kw + kx) * P;
           const float *plane = x + (gint64) c * H * W;
 
           for (gint64 p = p0; p < p1;)
@@ -77,7 +78,7 @@ im2col_cols (const float *restrict x, int C, int H, int W, int k, int s, int pad
               else
                 {
                   const float *src = plane + (gint64) iy * W;
-                  int off = kx - pad;
+                  int off = kx - pad_w;
                   /* columns whose input ox·s + off lies in [0, W): no test in the copy loop */
                   int lo = off >= 0 ? 0 : (-off + s - 1) / s;
                   int hi = W - 1 - off < 0 ? 0 : (W - 1 - off) / s + 1;
@@ -137,7 +138,7 @@ conv_task (gpointer data, int task, int thread)
 {
   ConvJob *j = data;
   ConvGemm *cg = j->cg;
-  int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->k;
+  int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->kw;
   gint64 P = (gint64) cg->OH * cg->OW, b, e;
 
   if (j->split_cols)
@@ -149,8 +150,8 @@ conv_task (gpointer data, int task, int thread)
         return;
       if (!cg->direct)
         {
-          im2col_cols (j->x, cpg, cg->H, cg->W, cg->k, cg->s, cg->pad, cg->OW, P, b, e,
-                       cg->parent.scratch);
+          im2col_cols (j->x, cpg, cg->H, cg->W, cg->k, cg->kw, cg->s, cg->pad, cg->pad_w,
+                       cg->OW, P, b, e, cg->parent.scratch);
           cols = cg->parent.scratch;
         }
       if (cg->packed != NULL)
@@ -179,7 +180,7 @@ conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *i
 {
   ConvGemm *cg = (ConvGemm *) kernel;
   int N = in[0]->shape[0], threads = nd_cpu_pool_n_threads ();
-  int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->k;
+  int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->kw;
   gint64 P = (gint64) cg->OH * cg->OW;
   gint64 flops = 2 * (gint64) opg * K * P;
 
@@ -203,8 +204,8 @@ conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *i
               j.cols = j.x;
             else
               {
-                im2col_cols (j.x, cpg, cg->H, cg->W, cg->k, cg->s, cg->pad, cg->OW, P, 0, P,
-                             kernel->scratch);
+                im2col_cols (j.x, cpg, cg->H, cg->W, cg->k, cg->kw, cg->s, cg->pad, cg->pad_w,
+                             cg->OW, P, 0, P, kernel->scratch);
                 j.cols = kernel->scratch;
               }
           }
@@ -233,7 +234,7 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
 
   if (node->op != ND_OP_CONV2D)
     return NULL;
-  direct = node->p.kernel == 1 && node->p.stride == 1 && node->p.pad == 0;
+  direct = nd_op_is_square (&node->p, 1, 0) && node->p.stride == 1;
   if (forced_algo != NULL && !g_str_equal (forced_algo, direct ? "gemm-1x1" : "im2col+sgemm"))
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
@@ -245,8 +246,10 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
   cg->OH = node->out_h;
   cg->OW = node->out_w;
   cg->k = node->p.kernel;
+  cg->kw = nd_op_kernel_w (&node->p);
   cg->s = node->p.stride;
   cg->pad = node->p.pad;
+  cg->pad_w = nd_op_pad_w (&node->p);
   cg->g = node->p.groups;
   cg->direct = direct;
   cg->parent.algo = cg->direct ? "gemm-1x1" : "im2col+sgemm";
@@ -254,10 +257,10 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
   cg->parent.free = conv_gemm_free;
   cg->parent.fuses_epilogue = TRUE;
   if (!cg->direct)
-    cg->parent.scratch_floats = (gsize) (cg->C / cg->g) * cg->k * cg->k * cg->OH * cg->OW;
+    cg->parent.scratch_floats = (gsize) (cg->C / cg->g) * cg->k * cg->kw * cg->OH * cg->OW;
   if (nd_cpu_gemm_supported ())
     {
-      int opg = cg->O / cg->g, K = cg->C / cg->g * cg->k * cg->k;
+      int opg = cg->O / cg->g, K = cg->C / cg->g * cg->k * cg->kw;
 
       cg->packed = g_new0 (NdCpuPackedA *, cg->g);
       for (int i = 0; i < cg->g; i++)

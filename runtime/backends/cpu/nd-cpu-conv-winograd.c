@@ -434,7 +434,7 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
   ConvWino *cw;
   int m, cpg, opg, target;
 
-  if (node->op != ND_OP_CONV2D || node->p.kernel != 3 || node->p.stride != 1 || node->p.pad != 1)
+  if (node->op != ND_OP_CONV2D || !nd_op_is_square (&node->p, 3, 1) || node->p.stride != 1)
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
   cpg = a->out_c / node->p.groups;

@@ -16,7 +16,7 @@ typedef struct
 {
   NdCpuKernel parent;
   NdOp   op;
-  int    C, H, W, OH, OW;   /* input 0 and output dims */
+  int    C, H, W, OC, OH, OW;   /* input 0 and output dims */
   float *scale, *shift;     /* BATCHNORM, folded in double at prepare */
 } Eltwise;
 
@@ -61,6 +61,13 @@ ep_leaky (float *y, gint64 len, float a)
 }
 
 ND_CPU_HOT static void
+ep_relu6 (float *y, gint64 len)
+{
+  for (gint64 i = 0; i < len; i++)
+    y[i] = y[i] > 0.0f ? (y[i] < 6.0f ? y[i] : 6.0f) : 0.0f;
+}
+
+ND_CPU_HOT static void
 ep_scale (float *y, gint64 len, float s)
 {
   for (gint64 i = 0; i < len; i++)
@@ -101,6 +108,9 @@ nd_cpu_epilogue_apply (const NdCpuEpilogue *ep, int n, int c, int C, gint64 plan
           break;
         case ND_CPU_EP_LEAKY:
           ep_leaky (y, len, st->alpha);
+          break;
+        case ND_CPU_EP_RELU6:
+          ep_relu6 (y, len);
           break;
         case ND_CPU_EP_GATE:
           ep_scale (y, len, gate_of (st->alpha, st->other->data[(gint64) n * C + c]));
@@ -256,6 +266,7 @@ per_plane (NdOp op)
     case ND_OP_SILU:
     case ND_OP_SIGMOID:
     case ND_OP_LEAKY_RELU:
+    case ND_OP_RELU6:
     case ND_OP_ADD:
       return FALSE;
     default:
@@ -299,6 +310,9 @@ elt_task (gpointer data, int task, int thread)
         case ND_OP_LEAKY_RELU:
           ep_leaky (y, len, node->p.alpha);
           break;
+        case ND_OP_RELU6:
+          ep_relu6 (y, len);
+          break;
         default:
           g_assert_not_reached ();
         }
@@ -337,6 +351,25 @@ elt_task (gpointer data, int task, int thread)
                       j->in[half]->data + pl * in_plane, in_plane * sizeof (float));
           }
           break;
+        case ND_OP_CONCAT:
+          /* unit pl is a plane of the output: find the input that holds its channel */
+          {
+            int oc = (int) (pl % e->OC), k = 0;
+            gint64 n_img = pl / e->OC;
+
+            while (oc >= j->in[k]->shape[1])
+              oc -= j->in[k++]->shape[1];
+            memcpy (j->out->data + pl * in_plane,
+                    j->in[k]->data + (n_img * j->in[k]->shape[1] + oc) * in_plane,
+                    in_plane * sizeof (float));
+          }
+          break;
+        case ND_OP_SLICE:
+          /* unit pl is a plane of the output */
+          memcpy (j->out->data + pl * in_plane,
+                  j->in[0]->data + ((pl / e->OC) * e->C + node->p.offset + pl % e->OC)
+                                   * in_plane, in_plane * sizeof (float));
+          break;
         case ND_OP_CHANNEL_SHUFFLE:
           {
             int g = node->p.groups, cpg = e->C / g, i = c / cpg, jj = c % cpg;
@@ -359,7 +392,9 @@ eltwise_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in,
   gint64 N = in[0]->shape[0];
   gint64 work = MAX (in[0]->numel, out->numel);
 
-  j.n_units = per_plane (e->op) ? N * e->C : out->numel;
+  /* CONCAT and SLICE copy output planes; the other per-plane ops walk input planes */
+  j.n_units = !per_plane (e->op) ? out->numel
+              : e->op == ND_OP_CONCAT || e->op == ND_OP_SLICE ? N * e->OC : N * e->C;
   if (work >= 16384)
     j.n_tasks = (int) MIN (j.n_units, 4 * nd_cpu_pool_n_threads ());
   nd_cpu_parallel_for (j.n_tasks, elt_task, &j);
@@ -396,6 +431,9 @@ nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch)
     case ND_OP_ADAPTIVE_MAXPOOL:
     case ND_OP_CONCAT_INTERLEAVE:
     case ND_OP_CHANNEL_SHUFFLE:
+    case ND_OP_RELU6:
+    case ND_OP_CONCAT:
+    case ND_OP_SLICE:
       break;
     default:
       return NULL;
@@ -406,6 +444,7 @@ nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch)
   e->C = a->out_c;
   e->H = a->out_h;
   e->W = a->out_w;
+  e->OC = node->out_c;
   e->OH = node->out_h;
   e->OW = node->out_w;
   if (node->op == ND_OP_BATCHNORM)
@@ -435,6 +474,8 @@ nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch)
       break;
     case ND_OP_CONCAT_INTERLEAVE:
     case ND_OP_CHANNEL_SHUFFLE:
+    case ND_OP_CONCAT:
+    case ND_OP_SLICE:
       e->parent.algo = "copy";
       break;
     default:

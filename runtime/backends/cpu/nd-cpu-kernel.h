@@ -21,6 +21,7 @@ typedef enum
   ND_CPU_EP_SILU,
   ND_CPU_EP_SIGMOID,
   ND_CPU_EP_LEAKY,      /* alpha */
+  ND_CPU_EP_RELU6,
   ND_CPU_EP_GATE,       /* y ·= alpha·σ(other[n, c]) */
   ND_CPU_EP_ADD,        /* y += other[n, c, …] */
 } NdCpuEpKind;

@@ -25,6 +25,7 @@ ref_conv2d (const NdNode *node, const NdTensor *x, NdTensor *y)
   int N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
   int O = y->shape[1], OH = y->shape[2], OW = y->shape[3];
   int k = node->p.kernel, s = node->p.stride, pad = node->p.pad, g = node->p.groups;
+  int kw = nd_op_kernel_w (&node->p), pad_w = nd_op_pad_w (&node->p);
   int cg = C / g, og = O / g;
 
   for (int n = 0; n < N; n++)
@@ -44,13 +45,13 @@ ref_conv2d (const NdNode *node, const NdTensor *x, NdTensor *y)
 
                     if (iy < 0 || iy >= H)
                       continue;
-                    for (int kx = 0; kx < k; kx++)
+                    for (int kx = 0; kx < kw; kx++)
                       {
-                        int ix = ox * s - pad + kx;
+                        int ix = ox * s - pad_w + kx;
 
                         if (ix < 0 || ix >= W)
                           continue;
-                        acc += (double) w->data[((int64_t) (o * cg + ci) * k + ky) * k + kx]
+                        acc += (double) w->data[((int64_t) (o * cg + ci) * k + ky) * kw + kx]
                                * AT (x, n, grp * cg + ci, iy, ix);
                       }
                   }
@@ -100,6 +101,9 @@ ref_unary (const NdNode *node, const NdTensor *x, NdTensor *y)
           break;
         case ND_OP_LEAKY_RELU:
           v = v >= 0 ? v : node->p.alpha * v;
+          break;
+        case ND_OP_RELU6:
+          v = v > 0 ? (v < 6 ? v : 6) : 0;
           break;
         default:
           g_assert_not_reached ();
@@ -209,6 +213,32 @@ ref_concat_interleave (const NdTensor *a, const NdTensor *b, NdTensor *y)
       }
 }
 
+/* torch.cat (in, dim=1) */
+static void
+ref_concat (const NdNode *node, const NdTensor * const *in, NdTensor *y)
+{
+  int N = y->shape[0], C = y->shape[1];
+  int64_t HW = y->shape[2] * y->shape[3];
+
+  for (int n = 0; n < N; n++)
+    for (int k = 0, c0 = 0; k < node->n_inputs; c0 += in[k]->shape[1], k++)
+      memcpy (y->data + ((int64_t) n * C + c0) * HW,
+              in[k]->data + (int64_t) n * in[k]->shape[1] * HW,
+              in[k]->shape[1] * HW * sizeof (float));
+}
+
+static void
+ref_slice (const NdNode *node, const NdTensor *x, NdTensor *y)
+{
+  int N = x->shape[0], C = x->shape[1];
+  int64_t HW = x->shape[2] * x->shape[3];
+
+  for (int n = 0; n < N; n++)
+    memcpy (y->data + (int64_t) n * node->p.out_c * HW,
+            x->data + ((int64_t) n * C + node->p.offset) * HW,
+            node->p.out_c * HW * sizeof (float));
+}
+
 static void
 ref_channel_shuffle (const NdNode *node, const NdTensor *x, NdTensor *y)
 {
@@ -279,6 +309,7 @@ nd_ref_op (const NdNode *node, const NdTensor * const *in, NdTensor *out)
     case ND_OP_SILU:
     case ND_OP_SIGMOID:
     case ND_OP_LEAKY_RELU:
+    case ND_OP_RELU6:
       ref_unary (node, in[0], out);
       break;
     case ND_OP_ADD:
@@ -306,6 +337,12 @@ nd_ref_op (const NdNode *node, const NdTensor * const *in, NdTensor *out)
       break;
     case ND_OP_SOFTMAX:
       ref_softmax (in[0], out);
+      break;
+    case ND_OP_CONCAT:
+      ref_concat (node, in, out);
+      break;
+    case ND_OP_SLICE:
+      ref_slice (node, in[0], out);
       break;
     case ND_OP_COUNT:
     default:

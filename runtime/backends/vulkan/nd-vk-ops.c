@@ -26,6 +26,7 @@ act_code (const NdNode *act)
     case ND_OP_SILU: return ND_ACT_SILU;
     case ND_OP_SIGMOID: return ND_ACT_SIGMOID;
     case ND_OP_LEAKY_RELU: return ND_ACT_LEAKY;
+    case ND_OP_RELU6: return ND_ACT_RELU6;
     default: return -1;
     }
 }
@@ -265,7 +266,7 @@ use_winograd (const NdNode *node, int cin)
 
   if (env != NULL && g_str_equal (env, "0"))
     return FALSE;
-  return node->p.kernel == 3 && node->p.stride == 1 && node->p.pad == 1 && node->p.groups == 1
+  return nd_op_is_square (&node->p, 3, 1) && node->p.stride == 1 && node->p.groups == 1
          && cin >= 16 && node->out_c >= 16 && node->out_h * node->out_w >= 64;
 }
 
@@ -339,6 +340,8 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
   const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
   int g = node->p.groups, k = node->p.kernel, s = node->p.stride, pad = node->p.pad;
+  int kw = nd_op_kernel_w (&node->p), pad_w = nd_op_pad_w (&node->p);
+  gboolean square = kw == k && pad_w == pad;
   int cin = in->out_c / g, cout = node->out_c / g, slices;
   guint64 total = (guint64) batch * node->out_c * node->out_h * node->out_w;
   guint32 bm, bn_tile;
@@ -349,7 +352,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
       build_winograd (node, in, act, alpha, batch, props, op);
       return TRUE;
     }
-  if (g == in->out_c && g == node->out_c)
+  if (g == in->out_c && g == node->out_c && square)
     {
       guint32 spec[ND_N_SPEC] = {
         [ND_SPEC_WG] = ELT_WG, [ND_DW_TOTAL] = (guint32) total, [ND_DW_C] = node->out_c,
@@ -365,7 +368,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
       grid_1d (op, total, limits);
       return TRUE;
     }
-  if (k == 1 && s == 1 && pad == 0)
+  if (k == 1 && s == 1 && pad == 0 && square)
     {
       int hw = node->out_h * node->out_w;
       guint32 spec[ND_N_SPEC] = {
@@ -407,11 +410,13 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     op->shader = "conv2d";
     op->algo = "vk-implicit-gemm";
     memcpy (op->spec, spec, sizeof spec);
+    op->spec[ND_CONV_KW] = kw;
+    op->spec[ND_CONV_PW] = pad_w;
     op->groups[0] = (n + bn_tile - 1) / bn_tile;
     op->groups[1] = (cout + bm - 1) / bm;
     op->groups[2] = (guint32) batch * g;
     slices = split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2],
-                             cin * k * k, min_groups (props));
+                             cin * k * kw, min_groups (props));
     if (slices > 1)
       {
         split_k_setup (op, slices, (guint32) batch * g, total, node->out_c, n, act, alpha,
@@ -515,6 +520,7 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
     case ND_OP_SILU:
     case ND_OP_SIGMOID:
     case ND_OP_LEAKY_RELU:
+    case ND_OP_RELU6:
       build_eltwise (head, ND_ELT_ACT_ONLY, act_code (head),
                      head->op == ND_OP_LEAKY_RELU ? head->p.alpha : 0.0f, batch, limits, op);
       return TRUE;
@@ -558,6 +564,28 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
 
         op->shader = "layout";
         op->algo = cat ? "vk-concat" : "vk-shuffle";
+        memcpy (op->spec, spec, sizeof spec);
+        grid_1d (op, total, limits);
+        return TRUE;
+      }
+    case ND_OP_CONCAT:
+    case ND_OP_SLICE:
+      {
+        gboolean cat = head->op == ND_OP_CONCAT;
+        static const int c_ids[3] = { ND_LAYOUT_C0, ND_LAYOUT_C1, ND_LAYOUT_C2 };
+        /* unused inputs' channel counts stay 1: the shader never reaches them */
+        guint32 spec[ND_N_SPEC] = {
+          [ND_SPEC_WG] = ELT_WG, [ND_LAYOUT_TOTAL] = (guint32) total,
+          [ND_LAYOUT_C] = head->out_c, [ND_LAYOUT_HW] = head->out_h * head->out_w,
+          [ND_LAYOUT_G] = 1, [ND_LAYOUT_MODE] = cat ? ND_LAYOUT_CONCAT : ND_LAYOUT_SLICE,
+          [ND_LAYOUT_C0] = 1, [ND_LAYOUT_C1] = 1, [ND_LAYOUT_C2] = 1,
+          [ND_LAYOUT_OFFSET] = head->p.offset, [ND_LAYOUT_CIN] = in->out_c,
+        };
+
+        for (int k = 0; cat && k < MIN (head->n_inputs, 3); k++)
+          spec[c_ids[k]] = nd_graph_node (graph, head->inputs[k])->out_c;
+        op->shader = "layout";
+        op->algo = cat ? "vk-concat-n" : "vk-slice";
         memcpy (op->spec, spec, sizeof spec);
         grid_1d (op, total, limits);
         return TRUE;
@@ -627,7 +655,8 @@ nd_vk_op_supported (const NdNode *node, int batch)
     case ND_OP_GATE: case ND_OP_RELU: case ND_OP_SILU: case ND_OP_SIGMOID:
     case ND_OP_LEAKY_RELU: case ND_OP_AVGPOOL: case ND_OP_MAXPOOL:
     case ND_OP_ADAPTIVE_AVGPOOL: case ND_OP_ADAPTIVE_MAXPOOL: case ND_OP_CONCAT_INTERLEAVE:
-    case ND_OP_CHANNEL_SHUFFLE: case ND_OP_SOFTMAX:
+    case ND_OP_CHANNEL_SHUFFLE: case ND_OP_SOFTMAX: case ND_OP_RELU6: case ND_OP_CONCAT:
+    case ND_OP_SLICE:
       return TRUE;
     case ND_OP_INPUT: case ND_OP_COUNT: default:
       return FALSE;

@@ -1,0 +1,253 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "nd-backend-cpu.h"
+#include "nd-backend.h"
+#include "nd-graph.h"
+#include "nd-ref-ops.h"
+#include "nd-test-utils.h"
+
+/* The ops the efficient-design backbones brought (ReLU6, SLICE, N-input CONCAT, non-square
+ * kernels, Inception's padded 3×3 s1 average pool) on the CPU backend and on Vulkan, against
+ * the naive oracle, with the algorithm each must take pinned. The rest of the op table is
+ * test-backend-ops.c. */
+
+#define RTOL 1e-4
+
+static NdBackend *backend;     /* Vulkan, or NULL */
+static char *skip_reason;
+
+static gboolean
+need_device (void)
+{
+  if (backend != NULL)
+    return TRUE;
+  nd_test_skip_unless_required ("vulkan", skip_reason);
+  return FALSE;
+}
+
+static NdPlan *
+check_graph (NdGraph *g, int batch, const int *capture, int n_capture, gboolean timings,
+             const char *what)
+{
+  return nd_test_check_graph (backend, g, batch, capture, n_capture, timings, RTOL, 0, what);
+}
+
+/* Non-square kernels (Inception's 1×7, 7×1, 1×3, 3×1): im2col+sgemm takes them; Winograd,
+ * the depthwise kernel and the direct 1×1 path, which assume square ones, must not. */
+static void
+test_cpu_conv_rect (void)
+{
+  static const struct { int c, h, w, o, kh, kw, s, ph, pw, g; } cases[] = {
+    { 8, 9, 11, 6, 1, 7, 1, 0, 3, 1 },
+    { 8, 9, 11, 6, 7, 1, 1, 3, 0, 1 },
+    { 16, 8, 8, 16, 3, 1, 1, 1, 0, 1 },    /* a Winograd shape but for the width */
+    { 16, 8, 8, 16, 1, 3, 1, 0, 1, 1 },
+    { 6, 10, 7, 4, 3, 1, 2, 1, 0, 2 },
+    { 6, 7, 9, 6, 1, 5, 1, 0, 2, 6 },      /* depthwise, non-square */
+    { 5, 6, 6, 7, 1, 1, 1, 0, 1, 1 },      /* 1×1 with column padding only */
+  };
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NdGraph) g = nd_graph_new (cases[i].c, cases[i].h, cases[i].w);
+      g_autoptr(NdTensor) x = nd_test_random_input (2, cases[i].c, cases[i].h, cases[i].w, 3);
+      g_autoptr(NdTensor) want = NULL;
+      g_autoptr(NdPlan) plan = NULL;
+      g_autoptr(GError) error = NULL;
+      NdOpParams p = { .out_c = cases[i].o, .kernel = cases[i].kh, .kernel_w = cases[i].kw,
+                       .stride = cases[i].s, .pad = cases[i].ph, .pad_w = cases[i].pw,
+                       .groups = cases[i].g, .has_bias = 1 };
+      NdPlanOptions opts = { .batch = 2 };
+      int in = 0, id = nd_graph_add (g, ND_OP_CONV2D, &p, &in, 1, "c", &error);
+      const NdNode *n = nd_graph_node (g, id);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n->out_h, ==, (cases[i].h + 2 * cases[i].ph - cases[i].kh) / cases[i].s + 1);
+      g_assert_cmpint (n->out_w, ==, (cases[i].w + 2 * cases[i].pw - cases[i].kw) / cases[i].s + 1);
+      g_assert_cmpint (n->w[ND_W_WEIGHT]->shape[2], ==, cases[i].kh);
+      g_assert_cmpint (n->w[ND_W_WEIGHT]->shape[3], ==, cases[i].kw);
+      nd_test_randomize_graph (g, 40 + i);
+      want = nd_ref_run_graph (g, x, NULL);
+      plan = nd_backend_prepare (cpu, g, &opts, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (plan->op_algo[id], ==, "im2col+sgemm");
+      g_assert_true (nd_plan_run (plan, x, &error));
+      nd_test_assert_close (plan->output, want, 1e-5, 1e-6, "non-square conv");
+    }
+}
+
+/* ReLU6, SLICE, N-input CONCAT, 3×3 s1 p1 average pool (the zoo's ops) against the oracle,
+ * every node captured; a BN with γ = 8 puts values past both ends of ReLU6. Then conv → ReLU6
+ * as an epilogue. */
+static void
+test_cpu_zoo_ops (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (6, 11, 9);
+  g_autoptr(NdGraph) f = nd_graph_new (6, 11, 9);
+  g_autoptr(NdTensor) x = nd_test_random_input (2, 6, 11, 9, 5);
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  g_autoptr(NdPlan) plan = NULL, fplan = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(NdTensor) want = NULL, fwant = NULL;
+  g_autoptr(GArray) capture = g_array_new (FALSE, FALSE, sizeof (int));
+  NdOpParams bn = { .eps = 1e-5f }, conv = { .out_c = 8, .kernel = 3, .stride = 1, .pad = 1,
+                                             .groups = 1, .has_bias = 1 };
+  NdOpParams s1 = { .offset = 1, .out_c = 4 }, s2 = { .offset = 0, .out_c = 6 };
+  NdPlanOptions opts = { .batch = 2 };
+  int b, r6, c, r6c, sl1, sl2, cat2, cat3, cat4, in = 0;
+  gboolean clipped = FALSE;
+
+  b = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &in, 1, "bn", NULL);
+  r6 = nd_graph_add (g, ND_OP_RELU6, NULL, &b, 1, NULL, NULL);
+  c = nd_graph_add (g, ND_OP_CONV2D, &conv, &in, 1, "c", NULL);
+  r6c = nd_graph_add (g, ND_OP_RELU6, NULL, &c, 1, NULL, NULL);
+  sl1 = nd_graph_add (g, ND_OP_SLICE, &s1, &r6, 1, NULL, NULL);
+  sl2 = nd_graph_add (g, ND_OP_SLICE, &s2, &b, 1, NULL, NULL);
+  cat2 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl1, r6c }, 2, NULL, NULL);
+  cat4 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { b, sl1, r6c, r6 }, 4, NULL, NULL);
+  cat3 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl2, sl1, cat2 }, 3, NULL, NULL);
+  /* Inception's pool branch: 3×3, stride 1, pad 1, pad cells counted (count_include_pad) */
+  nd_graph_add (g, ND_OP_AVGPOOL, &(NdOpParams) { .kernel = 3, .stride = 1, .pad = 1 }, &b, 1,
+                NULL, NULL);
+  g->output = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { cat3, cat4 }, 2, NULL, NULL);
+  g_assert_cmpint (nd_graph_node (g, g->output)->out_c, ==, 22 + 24);
+  nd_test_randomize_graph (g, 9);
+  for (int i = 0; i < 6; i++)
+    nd_graph_node (g, b)->w[ND_W_WEIGHT]->data[i] = 8.0f;
+  for (int i = 1; i < nd_graph_n_nodes (g); i++)
+    g_array_append_val (capture, i);
+  opts.capture = (const int *) capture->data;
+  opts.n_capture = capture->len;
+  want = nd_ref_run_graph (g, x, &all);
+  for (int64_t i = 0; i < want->numel; i++)
+    clipped |= want->data[i] == 6.0f;
+  g_assert_true (clipped);
+  plan = nd_backend_prepare (cpu, g, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_plan_run (plan, x, &error));
+  for (int i = 1; i < nd_graph_n_nodes (g); i++)
+    {
+      g_autofree char *what = g_strdup_printf ("node %d %s (%s)", i,
+                                               nd_op_name (nd_graph_node (g, i)->op),
+                                               plan->op_algo[i]);
+
+      g_assert_cmpstr (plan->op_algo[i], !=, "ref");
+      nd_test_assert_close (nd_plan_get_captured (plan, i), g_ptr_array_index (all, i), 1e-5,
+                            1e-6, what);
+    }
+
+  c = nd_graph_add (f, ND_OP_CONV2D, &conv, &in, 1, "c", NULL);
+  f->output = nd_graph_add (f, ND_OP_RELU6, NULL, &c, 1, NULL, NULL);
+  nd_test_randomize_graph (f, 10);
+  for (int64_t i = 0; i < nd_graph_node (f, c)->w[ND_W_WEIGHT]->numel; i++)
+    nd_graph_node (f, c)->w[ND_W_WEIGHT]->data[i] *= 8.0f;
+  fwant = nd_ref_run_graph (f, x, NULL);
+  opts.n_capture = 0;
+  opts.capture = NULL;
+  fplan = nd_backend_prepare (cpu, f, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_plan_run (fplan, x, &error));
+  g_assert_cmpstr (fplan->op_algo[f->output], ==, "fused");
+  nd_test_assert_close (fplan->output, fwant, 1e-5, 1e-6, "conv-relu6");
+}
+
+/* Non-square kernels go to the implicit GEMM, with and without split-K, never to the
+ * Winograd, depthwise or 1×1 kernels. */
+static void
+test_vk_conv_rect (void)
+{
+  static const struct { int c, h, w, o, kh, kw, s, ph, pw, g; } cases[] = {
+    { 8, 9, 11, 6, 1, 7, 1, 0, 3, 1 },
+    { 8, 9, 11, 6, 7, 1, 1, 3, 0, 1 },
+    { 16, 8, 8, 16, 3, 1, 1, 1, 0, 1 },
+    { 6, 10, 7, 4, 3, 1, 2, 1, 0, 2 },
+    { 6, 7, 9, 6, 1, 5, 1, 0, 2, 6 },
+    { 5, 6, 6, 7, 1, 1, 1, 0, 1, 1 },
+    { 192, 3, 3, 32, 1, 7, 1, 0, 3, 1 },   /* a small map with a long K (split-K on wide GPUs) */
+  };
+
+  if (!need_device ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NdGraph) g = nd_graph_new (cases[i].c, cases[i].h, cases[i].w);
+      g_autoptr(NdPlan) plan = NULL;
+      g_autoptr(GError) error = NULL;
+      NdOpParams p = { .out_c = cases[i].o, .kernel = cases[i].kh, .kernel_w = cases[i].kw,
+                       .stride = cases[i].s, .pad = cases[i].ph, .pad_w = cases[i].pw,
+                       .groups = cases[i].g, .has_bias = 1 };
+      int in = 0, id = nd_graph_add (g, ND_OP_CONV2D, &p, &in, 1, "c", &error);
+
+      g_assert_no_error (error);
+      nd_test_randomize_graph (g, 30 + i);
+      plan = check_graph (g, 2, NULL, 0, FALSE, "non-square conv");
+      g_assert_true (g_str_has_prefix (plan->op_algo[id], "vk-implicit-gemm"));
+    }
+}
+
+/* The zoo's ops: ReLU6 alone and fused after conv + BN (γ = 8 so both ends clip), SLICE, and
+ * CONCAT of 2, 3 and 4 inputs of different widths. */
+static void
+test_vk_zoo_ops (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (6, 7, 5);
+  g_autoptr(NdPlan) plan = NULL;
+  NdOpParams bn = { .eps = 1e-5f }, conv = { .out_c = 8, .kernel = 3, .stride = 1, .pad = 1,
+                                             .groups = 1, .has_bias = 1 };
+  NdOpParams s1 = { .offset = 1, .out_c = 4 }, s2 = { .offset = 2, .out_c = 5 };
+  int in = 0, b, r6, c, cb, r6c, sl1, sl2, cat2, cat3, cat4, capture[8];
+
+  if (!need_device ())
+    return;
+  b = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &in, 1, "bn", NULL);
+  r6 = nd_graph_add (g, ND_OP_RELU6, NULL, &b, 1, NULL, NULL);
+  c = nd_graph_add (g, ND_OP_CONV2D, &conv, &in, 1, "c", NULL);
+  cb = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &c, 1, "cb", NULL);
+  r6c = nd_graph_add (g, ND_OP_RELU6, NULL, &cb, 1, NULL, NULL);
+  sl1 = nd_graph_add (g, ND_OP_SLICE, &s1, &r6, 1, NULL, NULL);
+  sl2 = nd_graph_add (g, ND_OP_SLICE, &s2, &r6c, 1, NULL, NULL);
+  cat2 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl1, r6c }, 2, NULL, NULL);
+  cat3 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { sl2, b, cat2 }, 3, NULL, NULL);
+  cat4 = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { b, sl1, sl2, r6 }, 4, NULL, NULL);
+  g->output = nd_graph_add (g, ND_OP_CONCAT, NULL, (int[]) { cat3, cat4 }, 2, NULL, NULL);
+  nd_test_randomize_graph (g, 13);
+  for (int i = 0; i < 6; i++)
+    nd_graph_node (g, b)->w[ND_W_WEIGHT]->data[i] = 8.0f;
+  for (int i = 0; i < 8; i++)
+    nd_graph_node (g, cb)->w[ND_W_WEIGHT]->data[i] = 8.0f;
+  capture[0] = r6, capture[1] = r6c, capture[2] = sl1, capture[3] = sl2;
+  capture[4] = cat2, capture[5] = cat3, capture[6] = cat4, capture[7] = b;
+  plan = check_graph (g, 2, capture, 8, FALSE, "zoo-ops");
+  g_assert_cmpstr (plan->op_algo[r6c], ==, "fused");
+  g_assert_cmpstr (plan->op_algo[cat4], ==, "vk-concat-n");
+  g_assert_cmpstr (plan->op_algo[sl2], ==, "vk-slice");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  if (!g_str_equal (g_getenv ("ND_TEST_BACKENDS") ? g_getenv ("ND_TEST_BACKENDS") : "", "cpu"))
+    backend = nd_backend_new ("vulkan", -1, &error);
+  if (backend == NULL)
+    skip_reason = g_strdup_printf ("no Vulkan device: %s",
+                                   error ? error->message : "ND_TEST_BACKENDS=cpu");
+  g_test_add_func ("/backend-zoo-ops/cpu/conv-non-square", test_cpu_conv_rect);
+  g_test_add_func ("/backend-zoo-ops/cpu/ops", test_cpu_zoo_ops);
+  g_test_add_func ("/backend-zoo-ops/vulkan/conv-non-square", test_vk_conv_rect);
+  g_test_add_func ("/backend-zoo-ops/vulkan/ops", test_vk_zoo_ops);
+  status = g_test_run ();
+  if (backend != NULL)
+    nd_backend_free (backend);
+  g_free (skip_reason);
+  return status;
+}
