@@ -89,6 +89,88 @@ print_split (JsonBuilder *b, NdPlan *plan, gboolean json)
   printf (_("activation buffers: %.1f MiB (%.1f MiB without reuse)\n"), mib, unshared);
 }
 
+#define MEMBER_STR(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
+#define MEMBER_INT(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
+#define MEMBER_DBL(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
+
+/* The per-op rows of @ops (medians over @iters runs in @per_node), then op_sum_ms and the
+ * per-stream sums, into the open "ops" array of @b and the object around it (@per_node is
+ * sorted in place). */
+static void
+add_ops (JsonBuilder *b, gboolean json, const NdGraph *graph, const NdBackend *backend,
+         const NdPlan *ops, double *per_node, int iters, int batch,
+         const NdLabRoof *roof)
+{
+  double stream_ms[ND_BENCH_MAX_STREAMS + 1] = { 0 };   /* [0] shared, [1 + s] stream s */
+  double op_sum = 0;
+
+  for (int k = 1; k < ops->n_nodes; k++)
+    {
+      const NdNode *node = nd_graph_node (graph, k);
+      double op_med = median (per_node + (gsize) k * iters, iters);
+      gint64 op_macs = nd_node_macs (graph, node) * batch;
+      double gf = op_med > 0 ? 2.0 * op_macs / (op_med * 1e6) : 0;
+      gint64 op_r, op_w;
+      double pct;
+
+      nd_node_bytes (graph, node, &op_r, &op_w);
+      pct = nd_lab_roof_percent (roof, nd_node_flops (graph, node) * batch,
+                                 (op_r + op_w) * batch, op_med);
+
+      json_builder_begin_object (b);
+      MEMBER_INT ("id", k);
+      MEMBER_STR ("name", node->name ? node->name : "");
+      MEMBER_STR ("op", nd_op_name (node->op));
+      MEMBER_STR ("block", node->block ? node->block : "");
+      MEMBER_STR ("role", nd_role_name (node->role));
+      json_builder_set_member_name (b, "stream");
+      json_builder_add_int_value (b, node->stream);
+      MEMBER_STR ("algo", ops->op_algo[k] ? ops->op_algo[k] : "");
+      MEMBER_STR ("device", device_name (ops->op_device[k]));
+      MEMBER_DBL ("median_ms", op_med);
+      MEMBER_DBL ("gflops", gf);
+      MEMBER_DBL ("roof_pct", pct);
+      json_builder_end_object (b);
+      if (!json)
+        {
+          g_autofree char *label = g_strdup_printf ("%d %s", k,
+                                                    node->name ? node->name : node->block ? node->block : "");
+
+          g_autofree char *algo = g_strdup_printf ("%s%s", ops->op_algo[k] ? ops->op_algo[k] : "",
+                                                   ops->op_device[k] != backend->kind
+                                                   ? " (cpu)" : "");
+
+          printf ("%-40.40s %-18s %-16s %10.3f %9.1f %6.0f%%\n", label, nd_op_name (node->op),
+                  algo, op_med, gf, pct);
+        }
+      if (node->stream < ND_BENCH_MAX_STREAMS)
+        stream_ms[node->stream + 1] += op_med;
+      op_sum += op_med;
+    }
+  json_builder_end_array (b);
+  /* Per-stream GPU (or CPU) time: the sum of each stream's op medians. With the
+   * streams serialised for timing, op_sum_ms against median_ms shows the overlap won. */
+  MEMBER_DBL ("op_sum_ms", op_sum);
+  json_builder_set_member_name (b, "streams");
+  json_builder_begin_array (b);
+  for (int s = 0; s <= ND_BENCH_MAX_STREAMS; s++)
+    if (stream_ms[s] > 0)
+      {
+        json_builder_begin_object (b);
+        MEMBER_INT ("stream", s - 1);
+        MEMBER_DBL ("ms", stream_ms[s]);
+        json_builder_end_object (b);
+        if (!json)
+          {
+            if (s == 0)
+              printf (_("shared (stem, fusion, head): %.3f ms\n"), stream_ms[s]);
+            else
+              printf (_("stream %d: %.3f ms\n"), s - 1, stream_ms[s]);
+          }
+      }
+  json_builder_end_array (b);
+}
+
 int
 nd_cli_bench (int argc, char **argv)
 {
@@ -112,7 +194,6 @@ nd_cli_bench (int argc, char **argv)
   NdPlanOptions popts = { .batch = 1, .timings = TRUE };
   gint64 macs;
   double med, min, max, mean = 0;
-  double stream_ms[ND_BENCH_MAX_STREAMS + 1] = { 0 };   /* [0] shared, [1 + s] stream s */
   gboolean separate;
   NdLabRoof roof;
   int n;
@@ -176,12 +257,8 @@ nd_cli_bench (int argc, char **argv)
     g_autoptr(JsonBuilder) b = json_builder_new ();
     const char *core = backend->kind == ND_DEVICE_KIND_CPU ? nd_cpu_blas_corename () : NULL;
     NdPlan *ops = separate ? op_plan : plan;
-    double op_sum = 0;
 
     json_builder_begin_object (b);
-#define MEMBER_STR(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
-#define MEMBER_INT(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
-#define MEMBER_DBL(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
     MEMBER_STR ("model", model->spec.name);
     json_builder_set_member_name (b, "fused");
     json_builder_add_boolean_value (b, model->graph->fused);
@@ -212,77 +289,10 @@ nd_cli_bench (int argc, char **argv)
         printf ("%-40s %-18s %-16s %10s %9s %7s\n", _("op"), _("kind"), _("algorithm"),
                 _("median ms"), "GFLOP/s", _("of roof"));
       }
-    for (int k = 1; k < n; k++)
-      {
-        const NdNode *node = nd_graph_node (model->graph, k);
-        double op_med = median (per_node + (gsize) k * iters, iters);
-        gint64 op_macs = nd_node_macs (model->graph, node) * batch;
-        double gf = op_med > 0 ? 2.0 * op_macs / (op_med * 1e6) : 0;
-        gint64 op_r, op_w;
-        double pct;
-
-        nd_node_bytes (model->graph, node, &op_r, &op_w);
-        pct = nd_lab_roof_percent (&roof, nd_node_flops (model->graph, node) * batch,
-                                   (op_r + op_w) * batch, op_med);
-
-        json_builder_begin_object (b);
-        MEMBER_INT ("id", k);
-        MEMBER_STR ("name", node->name ? node->name : "");
-        MEMBER_STR ("op", nd_op_name (node->op));
-        MEMBER_STR ("block", node->block ? node->block : "");
-        MEMBER_STR ("role", nd_role_name (node->role));
-        json_builder_set_member_name (b, "stream");
-        json_builder_add_int_value (b, node->stream);
-        MEMBER_STR ("algo", ops->op_algo[k] ? ops->op_algo[k] : "");
-        MEMBER_STR ("device", device_name (ops->op_device[k]));
-        MEMBER_DBL ("median_ms", op_med);
-        MEMBER_DBL ("gflops", gf);
-        MEMBER_DBL ("roof_pct", pct);
-        json_builder_end_object (b);
-        if (!o.json)
-          {
-            g_autofree char *label = g_strdup_printf ("%d %s", k,
-                                                      node->name ? node->name : node->block ? node->block : "");
-
-            g_autofree char *algo = g_strdup_printf ("%s%s", ops->op_algo[k] ? ops->op_algo[k] : "",
-                                                     ops->op_device[k] != backend->kind
-                                                     ? " (cpu)" : "");
-
-            printf ("%-40.40s %-18s %-16s %10.3f %9.1f %6.0f%%\n", label, nd_op_name (node->op),
-                    algo, op_med, gf, pct);
-          }
-        if (node->stream < ND_BENCH_MAX_STREAMS)
-          stream_ms[node->stream + 1] += op_med;
-        op_sum += op_med;
-      }
-    json_builder_end_array (b);
-    /* Per-stream GPU (or CPU) time: the sum of each stream's op medians. With the
-     * streams serialised for timing, op_sum_ms against median_ms shows the overlap won. */
-    MEMBER_DBL ("op_sum_ms", op_sum);
-    json_builder_set_member_name (b, "streams");
-    json_builder_begin_array (b);
-    for (int s = 0; s <= ND_BENCH_MAX_STREAMS; s++)
-      if (stream_ms[s] > 0)
-        {
-          json_builder_begin_object (b);
-          MEMBER_INT ("stream", s - 1);
-          MEMBER_DBL ("ms", stream_ms[s]);
-          json_builder_end_object (b);
-          if (!o.json)
-            {
-              if (s == 0)
-                printf (_("shared (stem, fusion, head): %.3f ms\n"), stream_ms[s]);
-              else
-                printf (_("stream %d: %.3f ms\n"), s - 1, stream_ms[s]);
-            }
-        }
-    json_builder_end_array (b);
+    add_ops (b, o.json, model->graph, backend, ops, per_node, iters, batch, &roof);
     nd_lab_json_roof (b, &roof);
     print_split (b, ops, o.json);
     json_builder_end_object (b);
-#undef MEMBER_STR
-#undef MEMBER_INT
-#undef MEMBER_DBL
     if (o.json)
       {
         g_autoptr(JsonNode) root = json_builder_get_root (b);
@@ -303,3 +313,7 @@ out:
   nd_cli_model_options_clear (&o);
   return status;
 }
+
+#undef MEMBER_STR
+#undef MEMBER_INT
+#undef MEMBER_DBL

@@ -31,6 +31,136 @@ pred_cmp (gconstpointer a, gconstpointer b)
   return (x < y) - (x > y);
 }
 
+/* An --input tensor: a square NCHW float32 .npy whose batch and side fit the ints they
+ * become, every value finite (a ReLU turns NaN into 0: garbage in would give a confident
+ * top-5). */
+static NdTensor *
+load_input (const char *path, GError **error)
+{
+  g_autoptr(NdTensor) input = nd_npy_load (path, error);
+  g_autofree char *shape = NULL;
+  gint64 bad = 0;
+
+  if (input == NULL)
+    return NULL;
+  shape = nd_tensor_shape_string (input);
+  if (input->ndim != 4 || input->shape[2] != input->shape[3])
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("%s: expected a square NCHW tensor, got %s"), path, shape);
+      return NULL;
+    }
+  if (input->shape[0] < 1 || input->shape[0] > ND_CLI_MAX_BATCH || input->shape[1] < 1
+      || input->shape[2] < 1 || input->shape[2] > ND_KNOBS_MAX_RESOLUTION)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("%s: shape %s: the batch must be 1 to %d images of at least one channel "
+                     "and a side of 1 to %d pixels"), path, shape, ND_CLI_MAX_BATCH,
+                   ND_KNOBS_MAX_RESOLUTION);
+      return NULL;
+    }
+  for (int64_t i = 0; i < input->numel; i++)
+    bad += !isfinite (input->data[i]);
+  if (bad > 0)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("%s: %" G_GINT64_FORMAT " of its %" G_GINT64_FORMAT
+                     " values are NaN or Inf"), path, bad, (gint64) input->numel);
+      return NULL;
+    }
+  return g_steal_pointer (&input);
+}
+
+/* The top @top classes of each image, as JSON (model, fused, backend, weights_note, ms,
+ * results[[{index, label, probability, logit}]], top = results[0]) or text. Returns how many
+ * logits were not finite. */
+static gint64
+report (gboolean json, const NdCliModel *model, const NdBackend *backend, const NdPlan *plan,
+        int top)
+{
+  int classes = (int) (plan->output->numel / plan->batch);
+  g_auto(GStrv) labels = nd_cli_labels (classes, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree Pred *preds = g_new (Pred, classes);
+  gint64 non_finite = 0;
+
+  top = MIN (top, classes);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, model->spec.name);
+  json_builder_set_member_name (b, "fused");
+  json_builder_add_boolean_value (b, model->graph->fused);
+  json_builder_set_member_name (b, "backend");
+  json_builder_add_string_value (b, backend->name);
+  if (model->weights_note != NULL)
+    {
+      json_builder_set_member_name (b, "weights_note");
+      json_builder_add_string_value (b, model->weights_note);
+    }
+  json_builder_set_member_name (b, "ms");
+  json_builder_add_double_value (b, plan->total_ms);
+  json_builder_set_member_name (b, "results");
+  json_builder_begin_array (b);
+  for (int n = 0; n < plan->batch; n++)
+    {
+      const float *logits = plan->output->data + (gint64) n * classes;
+      double max = -INFINITY, sum = 0;
+
+      for (int c = 0; c < classes; c++)
+        {
+          non_finite += !isfinite (logits[c]);
+          if (isfinite (logits[c]))
+            max = MAX (max, logits[c]);
+        }
+      for (int c = 0; c < classes; c++)
+        sum += exp (logits[c] - max);
+      for (int c = 0; c < classes; c++)
+        preds[c] = (Pred) { c, logits[c], exp (logits[c] - max) / sum };
+      qsort (preds, classes, sizeof (Pred), pred_cmp);
+
+      json_builder_begin_array (b);
+      if (!json && plan->batch > 1)
+        printf (_("image %d:\n"), n);
+      for (int k = 0; k < top; k++)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "index");
+          json_builder_add_int_value (b, preds[k].index);
+          json_builder_set_member_name (b, "label");
+          json_builder_add_string_value (b, labels[preds[k].index]);
+          json_builder_set_member_name (b, "probability");
+          json_builder_add_double_value (b, preds[k].prob);
+          json_builder_set_member_name (b, "logit");
+          json_builder_add_double_value (b, preds[k].logit);
+          json_builder_end_object (b);
+          /* NaN/Inf become null in JSON (nd_cli_print_json) and "n/a" here, never "nan%" */
+          if (!json && isfinite (preds[k].prob))
+            printf ("%6.2f%%  %4d  %s\n", 100 * preds[k].prob, preds[k].index,
+                    labels[preds[k].index]);
+          else if (!json)
+            printf ("%7s  %4d  %s\n", _("n/a"), preds[k].index, labels[preds[k].index]);
+        }
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  if (json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (b);
+      JsonObject *obj = json_node_get_object (root);
+      JsonArray *results = json_object_get_array_member (obj, "results");
+
+      /* "top": the first (usually only) image's list, for scripts */
+      json_object_set_member (obj, "top", json_node_copy (json_array_get_element (results, 0)));
+      nd_cli_print_json (root);
+    }
+  else
+    printf (_("%s, %s form, %s: %.2f ms\n"), model->spec.name,
+            model->graph->fused ? _("fused") : _("training"), backend->description,
+            plan->total_ms);
+  return non_finite;
+}
+
 /* `run`: top-K of one input (or of each image of an input batch). */
 int
 nd_cli_run (int argc, char **argv)
@@ -53,9 +183,8 @@ nd_cli_run (int argc, char **argv)
   g_autoptr(NdBackend) backend = NULL;
   g_autoptr(NdPlan) plan = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) labels = NULL;
   NdPlanOptions popts = { .batch = 1 };
-  int classes, hint = 0;
+  int hint = 0;
   gint64 non_finite = 0;
 
   if (!nd_cli_parse ("run", NULL, _("Classify an image or an input tensor."), model_entries,
@@ -73,42 +202,9 @@ nd_cli_run (int argc, char **argv)
     }
   if (input_path != NULL)
     {
-      input = nd_npy_load (input_path, &error);
+      input = load_input (input_path, &error);
       if (input == NULL)
         goto fail;
-      if (input->ndim != 4 || input->shape[2] != input->shape[3])
-        {
-          g_autofree char *shape = nd_tensor_shape_string (input);
-
-          status = nd_cli_failf (_("%s: expected a square NCHW tensor, got %s"), input_path,
-                                 shape);
-          goto out;
-        }
-      /* the batch and the side are used as ints: refuse what does not fit before casting */
-      if (input->shape[0] < 1 || input->shape[0] > ND_CLI_MAX_BATCH || input->shape[1] < 1
-          || input->shape[2] < 1 || input->shape[2] > ND_KNOBS_MAX_RESOLUTION)
-        {
-          g_autofree char *shape = nd_tensor_shape_string (input);
-
-          status = nd_cli_failf (_("%s: shape %s: the batch must be 1 to %d images of at least "
-                                   "one channel and a side of 1 to %d pixels"), input_path,
-                                 shape, ND_CLI_MAX_BATCH, ND_KNOBS_MAX_RESOLUTION);
-          goto out;
-        }
-      {
-        gint64 bad = 0;
-
-        for (int64_t i = 0; i < input->numel; i++)
-          bad += !isfinite (input->data[i]);
-        /* a ReLU turns NaN into 0: without this, garbage in gives a confident top-5 */
-        if (bad > 0)
-          {
-            status = nd_cli_failf (_("%s: %" G_GINT64_FORMAT " of its %" G_GINT64_FORMAT
-                                     " values are NaN or Inf"), input_path, bad,
-                                   (gint64) input->numel);
-            goto out;
-          }
-      }
       hint = (int) input->shape[2];
       popts.batch = (int) input->shape[0];
       o.batch = popts.batch;
@@ -130,88 +226,7 @@ nd_cli_run (int argc, char **argv)
   if (dump != NULL && !nd_npy_save (dump, plan->output, &error))
     goto fail;
 
-  classes = (int) (plan->output->numel / plan->batch);
-  labels = nd_cli_labels (classes, NULL);
-  top = MIN (top, classes);
-  {
-    g_autoptr(JsonBuilder) b = json_builder_new ();
-    g_autofree Pred *preds = g_new (Pred, classes);
-
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "model");
-    json_builder_add_string_value (b, model->spec.name);
-    json_builder_set_member_name (b, "fused");
-    json_builder_add_boolean_value (b, model->graph->fused);
-    json_builder_set_member_name (b, "backend");
-    json_builder_add_string_value (b, backend->name);
-    if (model->weights_note != NULL)
-      {
-        json_builder_set_member_name (b, "weights_note");
-        json_builder_add_string_value (b, model->weights_note);
-      }
-    json_builder_set_member_name (b, "ms");
-    json_builder_add_double_value (b, plan->total_ms);
-    json_builder_set_member_name (b, "results");
-    json_builder_begin_array (b);
-    for (int n = 0; n < plan->batch; n++)
-      {
-        const float *logits = plan->output->data + (gint64) n * classes;
-        double max = -INFINITY, sum = 0;
-
-        for (int c = 0; c < classes; c++)
-          {
-            non_finite += !isfinite (logits[c]);
-            if (isfinite (logits[c]))
-              max = MAX (max, logits[c]);
-          }
-        for (int c = 0; c < classes; c++)
-          sum += exp (logits[c] - max);
-        for (int c = 0; c < classes; c++)
-          preds[c] = (Pred) { c, logits[c], exp (logits[c] - max) / sum };
-        qsort (preds, classes, sizeof (Pred), pred_cmp);
-
-        json_builder_begin_array (b);
-        if (!o.json && plan->batch > 1)
-          printf (_("image %d:\n"), n);
-        for (int k = 0; k < top; k++)
-          {
-            json_builder_begin_object (b);
-            json_builder_set_member_name (b, "index");
-            json_builder_add_int_value (b, preds[k].index);
-            json_builder_set_member_name (b, "label");
-            json_builder_add_string_value (b, labels[preds[k].index]);
-            json_builder_set_member_name (b, "probability");
-            json_builder_add_double_value (b, preds[k].prob);
-            json_builder_set_member_name (b, "logit");
-            json_builder_add_double_value (b, preds[k].logit);
-            json_builder_end_object (b);
-            /* NaN/Inf become null in JSON (nd_cli_print_json) and "n/a" here, never "nan%" */
-            if (!o.json && isfinite (preds[k].prob))
-              printf ("%6.2f%%  %4d  %s\n", 100 * preds[k].prob, preds[k].index,
-                      labels[preds[k].index]);
-            else if (!o.json)
-              printf ("%7s  %4d  %s\n", _("n/a"), preds[k].index, labels[preds[k].index]);
-          }
-        json_builder_end_array (b);
-      }
-    json_builder_end_array (b);
-    json_builder_end_object (b);
-    if (o.json)
-      {
-        g_autoptr(JsonNode) root = json_builder_get_root (b);
-        JsonObject *obj = json_node_get_object (root);
-        JsonArray *results = json_object_get_array_member (obj, "results");
-
-        /* "top": the first (usually only) image's list, for scripts */
-        json_object_set_member (obj, "top",
-                                json_node_copy (json_array_get_element (results, 0)));
-        nd_cli_print_json (root);
-      }
-    else
-      printf (_("%s, %s form, %s: %.2f ms\n"), model->spec.name,
-              model->graph->fused ? _("fused") : _("training"), backend->description,
-              plan->total_ms);
-  }
+  non_finite = report (o.json, model, backend, plan, top);
   if (non_finite > 0)
     {
       status = nd_cli_failf (_("the output holds %" G_GINT64_FORMAT " non-finite values (NaN "
