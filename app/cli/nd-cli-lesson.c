@@ -9,11 +9,11 @@
 
 #include "nd-cli.h"
 #include "nd-lesson.h"
+#include "nd-npy.h"
 #include "nd-test-input.h"
 #include "nd-weights.h"
 #if ND_CLI_PDF
 #include "nd-render-lesson.h"
-#include "nd-npy.h"
 #endif
 
 /* `lesson`: the re-parameterization of one block, step by step (nd-lesson.h), with each
