@@ -11,13 +11,9 @@ import os
 import subprocess
 import sys
 
+from nd_tap import Skip, test, run_all, REQUIRED
+
 CLI = sys.argv[1]
-REQUIRED = set(os.environ.get("ND_TEST_REQUIRE", "").replace(" ", ",").split(","))
-results = []
-
-
-class Skip(Exception):
-    """The test cannot run here; reported as a TAP skip with its reason."""
 
 
 def cli(*args, expect=0):
@@ -30,13 +26,6 @@ def cli(*args, expect=0):
 
 def cli_json(*args):
     return json.loads(cli(*args, "--json").stdout)
-
-
-def test(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 def close(a, b, rel=1e-9):
@@ -235,17 +224,4 @@ def _():
         assert p.stderr.startswith("nondeep-cli"), (args, p.stderr)
 
 
-print("1..%d" % len(results))
-failed = 0
-for i, (name, fn) in enumerate(results, 1):
-    try:
-        fn()
-        print("ok %d - %s" % (i, name))
-    except Skip as e:
-        print("ok %d - %s # SKIP %s" % (i, name, e))
-    except Exception as e:  # noqa: BLE001 — report every failure as TAP
-        failed += 1
-        print("not ok %d - %s" % (i, name))
-        for line in str(e).splitlines():
-            print("# " + line)
-sys.exit(1 if failed else 0)
+run_all()

@@ -14,25 +14,12 @@ import subprocess
 import sys
 import tempfile
 
+from nd_tap import test, run_all, require
+
 CLI = sys.argv[1]
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets", "weights")
 FMNIST = "/usr/share/datasets/fashion-mnist"
 TMP = tempfile.mkdtemp(prefix="nd-cli-test-")
-REQUIRED = set(os.environ.get("ND_TEST_REQUIRE", "").replace(" ", ",").split(","))
-results = []
-
-
-class Skip(Exception):
-    """The test cannot run here; reported as a TAP skip with its reason."""
-
-
-def require(what, available, why):
-    """Skip unless @available; with @what in ND_TEST_REQUIRE, fail instead."""
-    if available:
-        return
-    if what in REQUIRED:
-        raise AssertionError(f"ND_TEST_REQUIRE names {what}, but {why}")
-    raise Skip(why)
 
 
 def cli(*args, expect=0):
@@ -78,13 +65,6 @@ def read_npy(path):
     header = data[10:10 + hlen].decode()
     body = data[10 + hlen:]
     return header, struct.unpack("<%df" % (len(body) // 4), body)
-
-
-def test(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 @test("info: ParNet-S counts, both forms")
@@ -431,17 +411,4 @@ def _():
     cli_error("frobnicate", contains="frobnicate")
 
 
-print("1..%d" % len(results))
-failed = 0
-for i, (name, fn) in enumerate(results, 1):
-    try:
-        fn()
-        print("ok %d - %s" % (i, name))
-    except Skip as e:
-        print("ok %d - %s # SKIP %s" % (i, name, e))
-    except Exception as e:  # noqa: BLE001 — report every failure as TAP
-        failed += 1
-        print("not ok %d - %s" % (i, name))
-        for line in str(e).splitlines():
-            print("# " + line)
-sys.exit(1 if failed else 0)
+run_all()

@@ -16,13 +16,14 @@ import tempfile
 import time
 import zipfile
 
+from nd_tap import test, run_all
+
 CLI = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOSTILE = os.path.join(HERE, "data", "hostile")
 TMP = tempfile.mkdtemp(prefix="nd-hostile-cli-")
 MAX_S = 10.0
 MAX_RSS_KB = 1 << 20
-results = []
 
 
 def run_measured(*args, prefix=()):
@@ -65,13 +66,6 @@ def refused(*args, contains=None, prefix=()):
     name = os.path.basename(str(args[-1])).encode("unicode_escape").decode()
     print(f"# {name}: {secs:.2f} s, {rss >> 10} MB: {lines[0]}")
     return lines[0]
-
-
-def test(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 def write_npy(path, shape, value):
@@ -247,16 +241,4 @@ def _():
     assert "4096" in lines[0], lines   # the error names the request
 
 
-print("1..%d" % len(results))
-failed = 0
-for i, (name, fn) in enumerate(results, 1):
-    try:
-        fn()
-        print("ok %d - %s" % (i, name))
-    except Exception as e:  # noqa: BLE001 — report every failure as TAP
-        failed += 1
-        print("not ok %d - %s" % (i, name))
-        for line in str(e).splitlines():
-            print("# " + line)
-shutil.rmtree(TMP, ignore_errors=True)
-sys.exit(1 if failed else 0)
+run_all(lambda: shutil.rmtree(TMP, ignore_errors=True))
