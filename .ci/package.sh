@@ -74,12 +74,12 @@ done
 cmp -s en.png zh.png && { echo "the English and zh_CN screenshots are the same"; exit 1; }
 ls -l en.png zh.png
 # The installed catalogue, as the installed window loads it.
-LANG=zh_CN.UTF-8 LANGUAGE=zh_CN nondeep --help | grep -q "宽度倍数"
+LANG=zh_CN.UTF-8 LANGUAGE=zh_CN nondeep --help | grep "宽度倍数" >/dev/null
 
 step "desktop-file-validate, appstreamcli validate, the schema"
 desktop-file-validate /usr/share/applications/org.nondeep.Explorer.desktop
 appstreamcli validate --no-net /usr/share/metainfo/org.nondeep.Explorer.metainfo.xml
-gsettings list-keys org.nondeep.Explorer | grep -qx fused
+gsettings list-keys org.nondeep.Explorer | grep -x fused >/dev/null
 
 step "man pages"
 for page in nondeep-cli nondeep; do
@@ -102,7 +102,7 @@ bash -c 'source /usr/share/bash-completion/bash_completion
   _completion_loader nondeep-cli
   complete -p nondeep-cli
   COMP_WORDS=(nondeep-cli run --model parnet-); COMP_CWORD=3; _nondeep_cli
-  printf "%s\n" "${COMPREPLY[@]}" | grep -qx parnet-s
+  printf "%s\n" "${COMPREPLY[@]}" | grep -x parnet-s >/dev/null
   COMP_WORDS=(nondeep-cli ev); COMP_CWORD=1; _nondeep_cli
   [ "${COMPREPLY[*]}" = eval ]'
 
