@@ -108,6 +108,8 @@ IMAGES = {
     "png-bomb.png": "8000",
     "jpeg-16000.jpg": "16000",
     "truncated.jpg": "truncated",
+    "corrupt-huffman.jpg": "damaged",
+    "corrupt-scan.jpg": "damaged",
     "truncated.png": "truncated",
     "png-crc.png": "CRC-32",
 }

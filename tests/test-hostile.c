@@ -193,6 +193,8 @@ test_images (void)
     { "png-bomb.png", "8000×7000" },
     { "jpeg-16000.jpg", "16000×16000" },
     { "truncated.jpg", "truncated" },
+    { "corrupt-huffman.jpg", "bad Huffman code" },
+    { "corrupt-scan.jpg", "damaged" },
     { "truncated.png", "truncated" },
     { "png-crc.png", "CRC-32" },
     { "st-gap.safetensors", "not a PNG, JPEG or WebP" },

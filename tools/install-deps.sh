@@ -7,6 +7,7 @@ PACKAGES="
   meson ninja-build pkg-config gcc
   libglib2.0-dev libjson-glib-dev libopenblas-dev libopenblas0-pthread
   libgdk-pixbuf-2.0-dev
+  libjpeg-dev
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-tools
   libgtk-4-dev libadwaita-1-dev libcairo2-dev libpango1.0-dev
   fonts-wqy-microhei

@@ -11,6 +11,7 @@
 #include "nd-error.h"
 #include "nd-file.h"
 #include "nd-image-load.h"
+#include "nd-jpeg-verify.h"
 
 typedef struct
 {
@@ -337,6 +338,8 @@ nd_image_decode_rgba (const guint8 *data, gsize size, const char *name, int *wid
                w, h, ND_IMAGE_MAX_SIDE, ND_IMAGE_MAX_PIXELS / 1000000);
       return NULL;
     }
+  if (fmt == &JPEG && !nd_jpeg_verify (data, size, name, error))
+    return NULL;
   upright = decode (fmt, data, size, name, &local);
   if (upright == NULL)
     {
@@ -366,6 +369,7 @@ gboolean
 nd_image_probe_file (const char *path, gboolean whole, int *width, int *height, GError **error)
 {
   g_autoptr(GBytes) bytes = NULL;
+  const Format *fmt;
   const guint8 *data;
   guint32 w, h;
   gsize size;
@@ -375,7 +379,11 @@ nd_image_probe_file (const char *path, gboolean whole, int *width, int *height, 
   if (bytes == NULL)
     return FALSE;
   data = g_bytes_get_data (bytes, &size);
-  if (sniff (data ? data : (const guint8 *) "", size, path, whole, &w, &h, error) == NULL)
+  fmt = sniff (data ? data : (const guint8 *) "", size, path, whole, &w, &h, error);
+  if (fmt == NULL)
+    return FALSE;
+  /* a front end decoding with its own JPEG decoder (GStreamer's jpegdec) gets the same verdict */
+  if (whole && fmt == &JPEG && !nd_jpeg_verify (data, size, path, error))
     return FALSE;
   *width = (int) MIN (w, (guint32) G_MAXINT);
   *height = (int) MIN (h, (guint32) G_MAXINT);

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
  * file's magic bytes and handed to that loader by name: gdk-pixbuf's other loaders (SVG, TIFF,
  * ICO, …) are never reached by content sniffing. The file is read like every input
  * (nd_file_read: regular files only). Its structure is checked before decoding (PNG chunks up
- * to IEND, JPEG segments up to EOI, the WebP RIFF length), so a truncated file is an error, and
+ * to IEND, JPEG segments up to EOI, the WebP RIFF length), so a truncated file is an error; a
+ * JPEG's scans are decoded by libjpeg with its warnings as errors (damaged data); and
  * the size its header declares is checked against ND_IMAGE_MAX_SIDE and ND_IMAGE_MAX_PIXELS
  * before the decoder allocates the picture. Errors are ND_RUNTIME_ERROR_BAD_FILE naming the
  * file (OUT_OF_MEMORY when the pixels cannot be allocated). */
@@ -39,7 +40,8 @@ GBytes *nd_image_decode_rgba (const guint8 *data,
 /* Only the format (the same allow-list) and the size its header declares, for front ends that
  * decode elsewhere (capture stills go through GStreamer) and check that size against
  * ND_IMAGE_MAX_SIDE and ND_IMAGE_MAX_PIXELS themselves. @whole: the structure is checked to
- * the end as by the loader (truncation, PNG CRCs); else only up to the size. */
+ * the end as by the loader (truncation, PNG CRCs, damaged JPEG scans); else only up to the
+ * size. */
 gboolean nd_image_probe_file (const char  *path,
                               gboolean     whole,
                               int         *width,

@@ -244,6 +244,16 @@ def round_two(good):
     write("jpeg-16000.jpg", b"\xff\xd8" + sof + b"\xff\xd9")
     jpg = open(os.path.join(HERE, "sample.jpg"), "rb").read()   # 64x48, written by gdk-pixbuf
     write("truncated.jpg", jpg[: len(jpg) * 2 // 3])
+    # damage inside the entropy-coded scan, the markers intact: libjpeg only warns and guesses
+    sos = jpg.index(b"\xff\xda")
+    scan = sos + 2 + (jpg[sos + 2] << 8 | jpg[sos + 3])
+    bad = bytearray(jpg)
+    bad[scan + 325:scan + 341] = b"\xff\x00" * 8
+    write("corrupt-huffman.jpg", bytes(bad))
+    bad = bytearray(jpg)
+    for j in range(scan + 200, scan + 240):
+        bad[j] ^= 0x5A
+    write("corrupt-scan.jpg", bytes(bad))
     png = open(os.path.join(HERE, "..", "..", "..", "assets", "samples", "0000-ankle-boot.png"),
                "rb").read()
     write("truncated.png", png[: len(png) // 2])
