@@ -24,7 +24,7 @@ typedef struct
   char                  message[JMSG_LENGTH_MAX];
 } Errors;
 
-static void
+G_GNUC_NORETURN static void
 on_error_exit (j_common_ptr cinfo)
 {
   Errors *err = (Errors *) cinfo->err;

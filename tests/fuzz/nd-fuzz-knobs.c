@@ -36,9 +36,9 @@ info_from_text (const uint8_t *data, size_t size)
   if (nl != NULL)
     {
       *nl = '\0';
-      g_hash_table_insert (meta, "nondeep.knobs", nl + 1);
+      g_hash_table_insert (meta, (gpointer) "nondeep.knobs", nl + 1);
     }
-  g_hash_table_insert (meta, "nondeep.model", text);
+  g_hash_table_insert (meta, (gpointer) "nondeep.model", text);
   if (!nd_metadata_read (meta, "fuzz", info, NULL))
     g_clear_pointer (&info, nd_weights_info_free);
   return info;
