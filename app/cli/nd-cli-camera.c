@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,7 +133,7 @@ report (gboolean json, const NdCliModel *model, const NdBackend *backend, NdCapt
   if (!json)
     {
       printf (_("%d frames in %.2f s: %.1f fps (preprocess %.2f ms, inference %.2f ms per "
-                "frame; %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " frames dropped)\n"),
+                "frame; %" PRIu64 " of %" PRIu64 " frames dropped)\n"),
               done, st->elapsed, rate, pre, run, nd_capture_get_dropped (cap),
               nd_capture_get_received (cap));
       if (last_top >= 0)
@@ -223,7 +224,7 @@ open_source (const char *device, gboolean test_pattern, const char *pattern, con
   if (index < 0 || index >= cameras->len)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_DEVICE_UNAVAILABLE,
-                   _("There is no camera %" G_GINT64_FORMAT "; %u found (0 to %u)"),
+                   _("There is no camera %" PRId64 "; %u found (0 to %u)"),
                    index, cameras->len, cameras->len - 1);
       return NULL;
     }

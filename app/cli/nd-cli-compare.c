@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,7 +104,7 @@ print_rows (const Row *rows, int n, gboolean csv, NdBackend *backend, int iters)
       g_autofree char *top1_csv = q ? g_strdup_printf ("%.3f", q->top1) : g_strdup ("");
 
       if (csv)
-        printf ("%s,%s,%d,%" G_GINT64_FORMAT ",%.4f,%" G_GINT64_FORMAT ",%.2f,%d,%d,%d,"
+        printf ("%s,%s,%d,%" PRId64 ",%.4f,%" PRId64 ",%.2f,%d,%d,%d,"
                 "%.4f,%.4f,%.4f,%.2f,%s,\"%s\"\n", r->model->spec.name,
                 r->model->graph->fused ? "true" : "false", r->model->graph->in_h, r->params,
                 r->macs / 1e9, r->flops, r->bytes / 1e6, r->weight_depth, r->ops, r->branches,

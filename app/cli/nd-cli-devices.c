@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <glib/gi18n-lib.h>
@@ -93,14 +94,14 @@ nd_cli_devices (int argc, char **argv)
     {
       NdDeviceInfo *info = g_ptr_array_index (devices, i);
 
-      printf ("%d\t%s\t%s\t%" G_GUINT64_FORMAT " MiB, workgroup ≤ %u, %u KiB shared, "
+      printf ("%d\t%s\t%s\t%" PRIu64 " MiB, workgroup ≤ %u, %u KiB shared, "
               "timestamps %s, fp16 storage %s%s\n", info->index, info->name, info->type,
               info->memory_mib, info->max_workgroup_invocations, info->shared_memory_kib,
               info->timestamps ? _("yes") : _("no"), info->fp16_storage ? _("yes") : _("no"),
               info->preferred ? _(" (the default)") : info->usable ? "" : _(" (unusable)"));
     }
   cpu = nd_device_describe_cpu ();
-  printf ("cpu\t%s\t%s\t%" G_GUINT64_FORMAT " MiB, %u threads, %s\n", cpu->name, cpu->type,
+  printf ("cpu\t%s\t%s\t%" PRIu64 " MiB, %u threads, %s\n", cpu->name, cpu->type,
           cpu->memory_mib, cpu->threads, cpu->driver);
   return 0;
 }

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <glib/gi18n.h>
@@ -117,7 +118,7 @@ nd_cli_info (int argc, char **argv)
   printf (_("%s (%s form) at %d×%d, %d classes\n"), model->spec.name,
           model->graph->fused ? _("fused") : _("training"), model->graph->in_h,
           model->graph->in_w, nd_graph_node (model->graph, model->graph->output)->out_c);
-  printf (_("parameters %'" G_GINT64_FORMAT "   MACs %'" G_GINT64_FORMAT " (%.3f G)   depth %d\n\n"),
+  printf (_("parameters %'" PRId64 "   MACs %'" PRId64 " (%.3f G)   depth %d\n\n"),
           params, macs, macs / 1e9, depth);
   printf (_("FLOPs %.3f G   memory access %.1f MB   %d weight layers deep   %d ops   "
             "%d branches\n\n"), flops / 1e9, (bytes_r + bytes_w) / 1e6, weight_depth, n_ops,
@@ -130,7 +131,7 @@ nd_cli_info (int argc, char **argv)
       g_autofree char *stream = st->stream >= 0 ? g_strdup_printf ("%d", st->stream)
                                                 : g_strdup ("–");
 
-      printf ("%-28s %6s %5d %-12s %12" G_GINT64_FORMAT " %14" G_GINT64_FORMAT
+      printf ("%-28s %6s %5d %-12s %12" PRId64 " %14" PRId64
               "  %d×%d×%d\n", st->block, stream, st->depth, nd_role_name (st->role),
               st->params, st->macs, st->out_c, st->out_h, st->out_w);
     }

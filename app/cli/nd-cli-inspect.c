@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <glib/gi18n-lib.h>
@@ -30,7 +31,7 @@ print_human (JsonObject *o)
   JsonArray *sds = json_object_get_array_member (o, "state_dicts");
   JsonNode *def = json_object_get_member (o, "default_state_dict");
 
-  g_print (_("File: %s (%s, %" G_GINT64_FORMAT " bytes)\n"),
+  g_print (_("File: %s (%s, %" PRId64 " bytes)\n"),
            esc (pool, json_object_get_string_member (o, "file")),
            json_object_get_string_member (o, "format"),
            json_object_get_int_member (o, "size"));
@@ -58,7 +59,7 @@ print_human (JsonObject *o)
           if (json_object_has_member (e, "class"))
             g_print (" %s", esc (pool, json_object_get_string_member (e, "class")));
           if (json_object_has_member (e, "length"))
-            g_print (_(" (%" G_GINT64_FORMAT " entries)"), json_object_get_int_member (e, "length"));
+            g_print (_(" (%" PRId64 " entries)"), json_object_get_int_member (e, "length"));
           if (json_object_has_member (e, "value"))
             {
               g_autofree char *v = json_to_string (json_object_get_member (e, "value"), FALSE);
@@ -81,7 +82,7 @@ print_human (JsonObject *o)
                             json_object_get_string_member (sd, "name")) == 0 ? _(" [default]") : "",
                json_array_get_length (ts));
       if (json_object_get_boolean_member (m, "detected"))
-        g_print (_("  Model: %s (%s form, %" G_GINT64_FORMAT " classes, %" G_GINT64_FORMAT
+        g_print (_("  Model: %s (%s form, %" PRId64 " classes, %" PRId64
                    " input channels)%s%s\n"),
                  esc (pool, json_object_get_string_member (m, "preset")),
                  json_object_get_string_member (m, "form"),
@@ -101,7 +102,7 @@ print_human (JsonObject *o)
           g_autoptr(GString) sh = g_string_new ("[");
 
           for (guint d = 0; d < json_array_get_length (shape); d++)
-            g_string_append_printf (sh, "%s%" G_GINT64_FORMAT, d ? ", " : "",
+            g_string_append_printf (sh, "%s%" PRId64, d ? ", " : "",
                                     json_array_get_int_element (shape, d));
           g_string_append_c (sh, ']');
           g_print ("  %-56s %-9s %s\n", esc (pool, json_object_get_string_member (t, "name")),

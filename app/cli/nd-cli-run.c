@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -64,7 +65,7 @@ load_input (const char *path, GError **error)
   if (bad > 0)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                   _("%s: %" G_GINT64_FORMAT " of its %" G_GINT64_FORMAT
+                   _("%s: %" PRId64 " of its %" PRId64
                      " values are NaN or Inf"), path, bad, (gint64) input->numel);
       return NULL;
     }
@@ -229,7 +230,7 @@ nd_cli_run (int argc, char **argv)
   non_finite = report (o.json, model, backend, plan, top);
   if (non_finite > 0)
     {
-      status = nd_cli_failf (_("the output holds %" G_GINT64_FORMAT " non-finite values (NaN "
+      status = nd_cli_failf (_("the output holds %" PRId64 " non-finite values (NaN "
                                "or Inf): the ranking above means nothing (check the input)"),
                              non_finite);
       goto out;

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -90,7 +91,7 @@ nd_file_read (const char *path, guint64 max_size, GError **error)
 
       close (fd);
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("%s is %" G_GUINT64_FORMAT " bytes, more than the %" G_GUINT64_FORMAT
+                   _("%s is %" PRIu64 " bytes, more than the %" PRIu64
                      " byte limit for this kind of file"), shown, size, max_size);
       return NULL;
     }
@@ -101,7 +102,7 @@ nd_file_read (const char *path, guint64 max_size, GError **error)
 
       close (fd);
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_OUT_OF_MEMORY,
-                   _("Out of memory reading %s (%" G_GUINT64_FORMAT " bytes)"), shown, size);
+                   _("Out of memory reading %s (%" PRIu64 " bytes)"), shown, size);
       return NULL;
     }
   if (!nd_file_pread (fd, path, buf, size, 0, error))

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,7 @@ nd_tensor_try_new (int ndim, const int64_t *shape, GError **error)
   if (data == NULL)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_OUT_OF_MEMORY,
-                   _("Out of memory allocating %" G_GINT64_FORMAT " floats"), numel);
+                   _("Out of memory allocating %" PRId64 " floats"), numel);
       return NULL;
     }
   t = tensor_alloc_header (ndim, shape, numel);
@@ -187,7 +188,7 @@ nd_tensor_shape_string (const NdTensor *t)
   GString *s = g_string_new ("[");
 
   for (int i = 0; i < t->ndim; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", t->shape[i]);
+    g_string_append_printf (s, "%s%" PRId64, i ? ", " : "", t->shape[i]);
   g_string_append_c (s, ']');
   return g_string_free (s, FALSE);
 }

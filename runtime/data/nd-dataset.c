@@ -89,7 +89,7 @@ read_idx (const char *path, guint32 magic, int ndims, guint32 *dims, GError **er
   if (size - 4 - 4 * ndims != need)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("%s: holds %" G_GSIZE_FORMAT " bytes of data, the header says %" G_GSIZE_FORMAT),
+                   _("%s: holds %zu bytes of data, the header says %zu"),
                    path, size - 4 - 4 * ndims, need);
       return NULL;
     }

@@ -74,7 +74,7 @@ check_png (const guint8 *d, gsize n, const char *name, gboolean whole, guint32 *
           && FALSE   /* the fuzzer cannot forge checksums: let its mutations reach libpng */
 #endif
          )
-        return img_bad (error, name, _("the PNG chunk at byte %" G_GSIZE_FORMAT " is corrupt "
+        return img_bad (error, name, _("the PNG chunk at byte %zu is corrupt "
                                        "(CRC-32)"), pos);
       if (first)
         {

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -154,7 +155,7 @@ open_zip (NdCheckpoint *ckpt, GError **error)
 
   if (pkl->size > MAX_PICKLE)
     return ck_bad (error, ckpt, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("data.pkl is %" G_GUINT64_FORMAT " bytes, more than the %u byte limit"),
+                   _("data.pkl is %" PRIu64 " bytes, more than the %u byte limit"),
                    pkl->size, MAX_PICKLE) != NULL;
   bytes = nd_zip_entry_data (ckpt->zip, pkl, error);
   if (bytes == NULL)
@@ -450,8 +451,8 @@ read_tensor (NdCheckpoint *ckpt, const char *key, const NdPickleValue *t, guint6
                    _("storage %s of tensor %s is missing from the archive"), st->key, key);
   if (!g_uint64_checked_mul (&need, (guint64) st->numel, es) || entry->size < need)
     return ck_bad (error, ckpt, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("storage %s of tensor %s has %" G_GUINT64_FORMAT " bytes, shorter than the "
-                     "%" G_GINT64_FORMAT " %s elements it declares"),
+                   _("storage %s of tensor %s has %" PRIu64 " bytes, shorter than the "
+                     "%" PRId64 " %s elements it declares"),
                    st->key, key, entry->size, st->numel, nd_dtype_name (st->dtype));
   base = nd_zip_entry_data (ckpt->zip, entry, error);
   if (base == NULL)
@@ -461,7 +462,7 @@ read_tensor (NdCheckpoint *ckpt, const char *key, const NdPickleValue *t, guint6
     shape[i] = t->size[i];
   if ((guint64) t->numel * sizeof (float) > *budget)
     return ck_bad (error, ckpt, ND_RUNTIME_ERROR_BAD_FILE,
-                   _("tensor %s would take the decoded size past %" G_GUINT64_FORMAT " MiB, "
+                   _("tensor %s would take the decoded size past %" PRIu64 " MiB, "
                      "%d times the file's size: refused"), key,
                    ck_budget (ckpt) >> 20, BUDGET_RATIO);
   *budget -= (guint64) t->numel * sizeof (float);

@@ -49,7 +49,7 @@ fail (NdJsonReader *r, GError **error, const char *what)
   r->failed = TRUE;
   /* TRANSLATORS: "byte 12: a comment or other character that JSON does not allow" */
   g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-               _("byte %" G_GSIZE_FORMAT ": %s"), r->pos, what);
+               _("byte %zu: %s"), r->pos, what);
   return ND_JSON_ERROR;
 }
 

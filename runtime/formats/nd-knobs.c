@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ gboolean
 nd_knobs_set_streams (NdKnobs *knobs, gint64 streams, GError **error)
 {
   if (streams < 1 || streams > ND_KNOBS_MAX_STREAMS)
-    return out_of_range (error, _("--streams must be 1, 2 or 3, not %" G_GINT64_FORMAT),
+    return out_of_range (error, _("--streams must be 1, 2 or 3, not %" PRId64),
                          streams);
   knobs->streams = (int) streams;
   knobs->set |= ND_KNOB_STREAMS;
@@ -77,7 +78,7 @@ nd_knobs_set_resolution (NdKnobs *knobs, gint64 resolution, GError **error)
 {
   if (resolution < ND_KNOBS_MIN_RESOLUTION || resolution > ND_KNOBS_MAX_RESOLUTION)
     return out_of_range (error, _("--resolution must be between %d and %d pixels, not %"
-                                  G_GINT64_FORMAT), ND_KNOBS_MIN_RESOLUTION,
+                                  PRId64), ND_KNOBS_MIN_RESOLUTION,
                          ND_KNOBS_MAX_RESOLUTION, resolution);
   knobs->resolution = (int) resolution;
   knobs->set |= ND_KNOB_RESOLUTION;
@@ -88,7 +89,7 @@ gboolean
 nd_knobs_set_classes (NdKnobs *knobs, gint64 classes, GError **error)
 {
   if (classes < 1 || classes > ND_KNOBS_MAX_CLASSES)
-    return out_of_range (error, _("--classes must be between 1 and %d, not %" G_GINT64_FORMAT),
+    return out_of_range (error, _("--classes must be between 1 and %d, not %" PRId64),
                          ND_KNOBS_MAX_CLASSES, classes);
   knobs->classes = (int) classes;
   knobs->set |= ND_KNOB_CLASSES;
@@ -100,7 +101,7 @@ nd_knobs_set_in_channels (NdKnobs *knobs, gint64 in_channels, GError **error)
 {
   if (in_channels < 1 || in_channels > ND_KNOBS_MAX_IN_CHANNELS)
     return out_of_range (error, _("--in-channels must be between 1 and %d, not %"
-                                  G_GINT64_FORMAT), ND_KNOBS_MAX_IN_CHANNELS, in_channels);
+                                  PRId64), ND_KNOBS_MAX_IN_CHANNELS, in_channels);
   knobs->in_channels = (int) in_channels;
   knobs->set |= ND_KNOB_IN_CHANNELS;
   return TRUE;

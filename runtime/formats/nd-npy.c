@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -241,7 +242,7 @@ nd_npy_load_from_data (const guint8 *data, gsize size, const char *path, GError 
     }
   if (hlen > NPY_MAX_HEADER || hlen > size - hstart)
     {
-      npy_bad (error, path, _("header length %" G_GUINT64_FORMAT " runs past the end of the "
+      npy_bad (error, path, _("header length %" PRIu64 " runs past the end of the "
                               "file or over %u bytes"), hlen, NPY_MAX_HEADER);
       return NULL;
     }
@@ -268,8 +269,8 @@ nd_npy_load_from_data (const guint8 *data, gsize size, const char *path, GError 
     }
   if (size - hstart - hlen != numel * 4)
     {
-      npy_bad (error, path, _("%" G_GUINT64_FORMAT " bytes of data for %" G_GUINT64_FORMAT
-                              " float32 elements (%" G_GUINT64_FORMAT " bytes)"),
+      npy_bad (error, path, _("%" PRIu64 " bytes of data for %" PRIu64
+                              " float32 elements (%" PRIu64 " bytes)"),
                (guint64) (size - hstart - hlen), numel, numel * 4);
       return NULL;
     }
@@ -312,7 +313,7 @@ nd_npy_save (const char *path, const NdTensor *tensor, GError **error)
   g_return_val_if_fail (path != NULL && tensor != NULL, FALSE);
 
   for (int i = 0; i < tensor->ndim; i++)
-    g_string_append_printf (dict, "%s%" G_GINT64_FORMAT, i ? ", " : "", (gint64) tensor->shape[i]);
+    g_string_append_printf (dict, "%s%" PRId64, i ? ", " : "", (gint64) tensor->shape[i]);
   g_string_append (dict, tensor->ndim == 1 ? ",), }" : "), }");
   /* Pad with spaces and a final newline so that the data starts 64-byte aligned, as NumPy does. */
   v2 = dict->len + 1 + 10 > 65535;

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -14,7 +15,7 @@ static gboolean
 need (NdPickle *pk, gsize n)
 {
   if ((gsize) (pk->end - pk->p) < n)
-    return _nd_pk_bad (pk, _("truncated (needs %" G_GSIZE_FORMAT " more bytes)"), n);
+    return _nd_pk_bad (pk, _("truncated (needs %zu more bytes)"), n);
   return TRUE;
 }
 
@@ -89,7 +90,7 @@ op_counted_str (NdPickle *pk, NdPickleKind kind, int width)
     n = (guint32) n;
   pk->p += width;
   if (n > (guint64) (pk->end - pk->p))
-    return _nd_pk_bad (pk, _("a string of %" G_GUINT64_FORMAT " bytes runs past the end"), n);
+    return _nd_pk_bad (pk, _("a string of %" PRIu64 " bytes runs past the end"), n);
   if (!_nd_pk_push (pk, make_str (pk, kind, pk->p, n)))
     return FALSE;
   pk->p += n;
@@ -108,7 +109,7 @@ op_long (NdPickle *pk, int width)
   if (width == 4 && (n & 0x80000000u))
     return _nd_pk_bad (pk, _("negative LONG4 length"));
   if (n > (guint64) (pk->end - pk->p))
-    return _nd_pk_bad (pk, _("an integer of %" G_GUINT64_FORMAT " bytes runs past the end"), n);
+    return _nd_pk_bad (pk, _("an integer of %" PRIu64 " bytes runs past the end"), n);
   if (n > 8)
     {
       pk->p += n;
@@ -205,7 +206,7 @@ memo_get (NdPickle *pk, guint64 idx)
   NdPickleValue *v = g_hash_table_lookup (pk->memo, GSIZE_TO_POINTER ((gsize) idx));
 
   if (v == NULL)
-    return _nd_pk_bad (pk, _("memo entry %" G_GUINT64_FORMAT " was never stored"), idx);
+    return _nd_pk_bad (pk, _("memo entry %" PRIu64 " was never stored"), idx);
   return _nd_pk_push (pk, v);
 }
 

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -133,16 +134,16 @@ rebuild_tensor (NdPickle *pk, NdPickleValue *args, gboolean v2)
   /* The tensor must lie inside its storage (checked again against the zip entry on load). */
   if (numel > 0 && (guint64) t->offset + last >= (guint64) a[0]->numel)
     {
-      _nd_pk_bad (pk, _("a tensor reaches element %" G_GUINT64_FORMAT " of a storage of %"
-                        G_GINT64_FORMAT), (guint64) t->offset + last, a[0]->numel);
+      _nd_pk_bad (pk, _("a tensor reaches element %" PRIu64 " of a storage of %"
+                        PRId64), (guint64) t->offset + last, a[0]->numel);
       return NULL;
     }
   /* Without this, stride 0 over a one-element storage decodes to gigabytes from a few hundred
    * bytes of file: a view may not hold more elements than its storage. */
   if (numel > (guint64) a[0]->numel)
     {
-      _nd_pk_bad (pk, _("a tensor of %" G_GUINT64_FORMAT " elements over a storage of %"
-                        G_GINT64_FORMAT " (an expanding view, e.g. stride 0, is refused)"),
+      _nd_pk_bad (pk, _("a tensor of %" PRIu64 " elements over a storage of %"
+                        PRId64 " (an expanding view, e.g. stride 0, is refused)"),
                   numel, a[0]->numel);
       return NULL;
     }

@@ -57,7 +57,7 @@ _nd_pk_fail (NdPickle *pk, NdRuntimeError code, const char *fmt, ...)
   va_start (ap, fmt);
   detail = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (&pk->error, ND_RUNTIME_ERROR, code, _("data.pkl at byte %" G_GSIZE_FORMAT ": %s"),
+  g_set_error (&pk->error, ND_RUNTIME_ERROR, code, _("data.pkl at byte %zu: %s"),
                (gsize) (pk->p - pk->start), detail);
   return FALSE;
 }

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,7 +124,7 @@ parse_shape (NdJsonReader *r, const char *path, StEntry *e, guint64 *numel, GErr
       if (rank++ >= ND_MAX_DIMS)
         continue;   /* counted, to say the rank */
       if (d > (guint64) ND_TENSOR_MAX_ELEMENTS)
-        return bad (error, path, _("entry “%s”: dimension %u (%" G_GUINT64_FORMAT ") is too "
+        return bad (error, path, _("entry “%s”: dimension %u (%" PRIu64 ") is too "
                                    "large"), e->name, rank - 1, d);
       e->shape[rank - 1] = (int64_t) d;
       if (!g_uint64_checked_mul (numel, *numel, d) || *numel > (guint64) ND_TENSOR_MAX_ELEMENTS)
@@ -161,8 +162,8 @@ parse_offsets (NdJsonReader *r, const char *path, StEntry *e, GError **error)
   e->begin = v[0];
   e->end = v[1];
   if (e->begin > e->end)
-    return bad (error, path, _("entry “%s”: data_offsets begin %" G_GUINT64_FORMAT " is after "
-                               "end %" G_GUINT64_FORMAT), e->name, e->begin, e->end);
+    return bad (error, path, _("entry “%s”: data_offsets begin %" PRIu64 " is after "
+                               "end %" PRIu64), e->name, e->begin, e->end);
   return TRUE;
 }
 
@@ -214,8 +215,8 @@ parse_entry (NdJsonReader *r, const char *path, StEntry *e, GError **error)
                                "and I32 are read)"), e->name, dtype_name);
   nbytes = numel * nd_dtype_size (e->dtype);
   if (e->end - e->begin != nbytes)
-    return bad (error, path, _("entry “%s”: %" G_GUINT64_FORMAT " bytes of data for a %s tensor "
-                               "of %" G_GUINT64_FORMAT " elements (%" G_GUINT64_FORMAT " bytes)"),
+    return bad (error, path, _("entry “%s”: %" PRIu64 " bytes of data for a %s tensor "
+                               "of %" PRIu64 " elements (%" PRIu64 " bytes)"),
                 e->name, e->end - e->begin, dtype_name, numel, nbytes);
   return TRUE;
 }
@@ -290,16 +291,16 @@ parse_header (const guint8 *data, gsize size, const char *path, StHeader *h, GEr
   h->entries = g_array_new (FALSE, TRUE, sizeof (StEntry));
   h->meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (size < 8)
-    return bad (error, path, _("%" G_GSIZE_FORMAT " bytes is too short for the header length"),
+    return bad (error, path, _("%zu bytes is too short for the header length"),
                 size);
   memcpy (&hlen, data, 8);
   hlen = GUINT64_FROM_LE (hlen);
   if (hlen > ST_MAX_HEADER)
-    return bad (error, path, _("header length %" G_GUINT64_FORMAT " is more than the %u byte "
+    return bad (error, path, _("header length %" PRIu64 " is more than the %u byte "
                                "limit"), hlen, ST_MAX_HEADER);
   if (hlen > size - 8)
-    return bad (error, path, _("header length %" G_GUINT64_FORMAT " runs past the end of the "
-                               "file (%" G_GSIZE_FORMAT " bytes)"), hlen, size);
+    return bad (error, path, _("header length %" PRIu64 " runs past the end of the "
+                               "file (%zu bytes)"), hlen, size);
   if (hlen < 2 || data[8] != '{')
     return bad (error, path, _("the header is not a JSON object"));
   if (!g_utf8_validate_len ((const char *) data + 8, hlen, NULL))
@@ -337,8 +338,8 @@ check_layout (const StHeader *h, guint64 data_size, const char *path, GError **e
       StEntry *e = &g_array_index (h->entries, StEntry, i);
 
       if (e->end > data_size)
-        return bad (error, path, _("entry “%s”: data_offsets end %" G_GUINT64_FORMAT " is past "
-                                   "the data area (%" G_GUINT64_FORMAT " bytes)"),
+        return bad (error, path, _("entry “%s”: data_offsets end %" PRIu64 " is past "
+                                   "the data area (%" PRIu64 " bytes)"),
                     e->name, e->end, data_size);
       g_ptr_array_add (sorted, e);
     }
@@ -351,12 +352,12 @@ check_layout (const StHeader *h, guint64 data_size, const char *path, GError **e
         return bad (error, path, _("the data of “%s” and “%s” overlap"),
                     ((const StEntry *) sorted->pdata[i - 1])->name, e->name);
       if (e->begin > at)
-        return bad (error, path, _("%" G_GUINT64_FORMAT " bytes before the data of “%s” belong "
+        return bad (error, path, _("%" PRIu64 " bytes before the data of “%s” belong "
                                    "to no tensor (a gap)"), e->begin - at, e->name);
       at = e->end;
     }
   if (at != data_size)
-    return bad (error, path, _("%" G_GUINT64_FORMAT " bytes after the last tensor's data belong "
+    return bad (error, path, _("%" PRIu64 " bytes after the last tensor's data belong "
                                "to no tensor (trailing bytes)"), data_size - at);
   return TRUE;
 }
@@ -433,7 +434,7 @@ nd_safetensors_read_metadata (const char *path, GError **error)
   if (size < 8)
     {
       close (fd);
-      bad (error, path, _("%" G_GUINT64_FORMAT " bytes is too short for the header length"), size);
+      bad (error, path, _("%" PRIu64 " bytes is too short for the header length"), size);
       return NULL;
     }
   if (!nd_file_pread (fd, path, le, 8, 0, error))
@@ -448,11 +449,11 @@ nd_safetensors_read_metadata (const char *path, GError **error)
     {
       close (fd);
       if (claimed > ST_MAX_HEADER)
-        bad (error, path, _("header length %" G_GUINT64_FORMAT " is more than the %u byte "
+        bad (error, path, _("header length %" PRIu64 " is more than the %u byte "
                             "limit"), claimed, ST_MAX_HEADER);
       else
-        bad (error, path, _("header length %" G_GUINT64_FORMAT " runs past the end of the "
-                            "file (%" G_GUINT64_FORMAT " bytes)"), claimed, size);
+        bad (error, path, _("header length %" PRIu64 " runs past the end of the "
+                            "file (%" PRIu64 " bytes)"), claimed, size);
       return NULL;
     }
   hlen = claimed;

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -210,7 +211,7 @@ nd_graph_load_weights (NdGraph *graph, NdWeightSet *set, GError **error)
         if (!isfinite (t->data[j]))
           {
             g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                         _("Weight %s has a non-finite value (%g) at element %" G_GINT64_FORMAT),
+                         _("Weight %s has a non-finite value (%g) at element %" PRId64),
                          e->key, (double) t->data[j], (gint64) j);
             return FALSE;
           }

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -184,7 +185,7 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
   zip->by_name = g_hash_table_new (g_str_hash, g_str_equal);
 
   if (size < EOCD_SIZE)
-    return zip_bad (error, zip, _("the file is too short (%" G_GSIZE_FORMAT " bytes)"), size);
+    return zip_bad (error, zip, _("the file is too short (%zu bytes)"), size);
   /* The end record is within the last 64 KiB + 22 bytes (the comment is at most 65535). */
   lo = size > EOCD_SIZE + 65535 ? size - EOCD_SIZE - 65535 : 0;
   for (gsize p = size - EOCD_SIZE + 1; p-- > lo;)
@@ -217,11 +218,11 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
       cd_offset = rd64 (data + rec + 48);
     }
   if (cd_offset > size || cd_size > size - cd_offset)
-    return zip_bad (error, zip, _("the central directory (offset %" G_GUINT64_FORMAT ", %"
-                                  G_GUINT64_FORMAT " bytes) is outside the file"),
+    return zip_bad (error, zip, _("the central directory (offset %" PRIu64 ", %"
+                                  PRIu64 " bytes) is outside the file"),
                     cd_offset, cd_size);
   if (n_entries > MAX_ENTRIES || n_entries > cd_size / CDIR_SIZE)
-    return zip_bad (error, zip, _("%" G_GUINT64_FORMAT " entries do not fit in the central "
+    return zip_bad (error, zip, _("%" PRIu64 " entries do not fit in the central "
                                   "directory"), n_entries);
 
   pos = cd_offset;
@@ -233,7 +234,7 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
       NdZipEntry e = { 0 };
 
       if (end - pos < CDIR_SIZE || rd32 (data + pos) != CDIR_SIG)
-        return zip_bad (error, zip, _("central directory entry %" G_GUINT64_FORMAT " is broken"),
+        return zip_bad (error, zip, _("central directory entry %" PRIu64 " is broken"),
                         i);
       c = data + pos;
       flags = rd16 (c + 8);
@@ -245,19 +246,19 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
       clen = rd16 (c + 32);
       loff = rd32 (c + 42);
       if ((guint64) nlen + xlen + clen > end - pos - CDIR_SIZE)
-        return zip_bad (error, zip, _("central directory entry %" G_GUINT64_FORMAT " runs past "
+        return zip_bad (error, zip, _("central directory entry %" PRIu64 " runs past "
                                       "the directory"), i);
       if (!zip64_extra (c + CDIR_SIZE + nlen, xlen, &usize, &csize, &loff))
-        return zip_bad (error, zip, _("entry %" G_GUINT64_FORMAT " has a broken zip64 field"), i);
+        return zip_bad (error, zip, _("entry %" PRIu64 " has a broken zip64 field"), i);
       if (nlen == 0 || memchr (c + CDIR_SIZE, 0, nlen) != NULL
           || !g_utf8_validate_len ((const char *) c + CDIR_SIZE, nlen, NULL))
-        return zip_bad (error, zip, _("entry %" G_GUINT64_FORMAT " has an invalid name"), i);
+        return zip_bad (error, zip, _("entry %" PRIu64 " has an invalid name"), i);
       e.name = g_strndup ((const char *) c + CDIR_SIZE, nlen);
 
       /* The local header must agree with the directory. */
       if (loff > size || size - loff < LOCAL_SIZE || rd32 (data + loff) != LOCAL_SIG)
         {
-          zip_bad (error, zip, _("entry “%s”: no local header at offset %" G_GUINT64_FORMAT),
+          zip_bad (error, zip, _("entry “%s”: no local header at offset %" PRIu64),
                    e.name, loff);
           g_free (e.name);
           return NULL;
@@ -274,15 +275,15 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
         }
       if (method == 0 && csize != usize)
         {
-          zip_bad (error, zip, _("entry “%s”: stored with %" G_GUINT64_FORMAT " bytes but "
-                                 "declares %" G_GUINT64_FORMAT), e.name, csize, usize);
+          zip_bad (error, zip, _("entry “%s”: stored with %" PRIu64 " bytes but "
+                                 "declares %" PRIu64), e.name, csize, usize);
           g_free (e.name);
           return NULL;
         }
       if (csize > size - data_off)
         {
-          zip_bad (error, zip, _("entry “%s”: %" G_GUINT64_FORMAT " bytes at offset %"
-                                 G_GUINT64_FORMAT " run past the end of the file (truncated?)"),
+          zip_bad (error, zip, _("entry “%s”: %" PRIu64 " bytes at offset %"
+                                 PRIu64 " run past the end of the file (truncated?)"),
                    e.name, csize, data_off);
           g_free (e.name);
           return NULL;

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <dlfcn.h>
 #include <string.h>
 
@@ -353,7 +354,7 @@ nd_vk_describe_device (const VkPhysicalDeviceProperties *p, guint64 memory_mib,
 {
   guint32 v = p->apiVersion;
 
-  return g_strdup_printf (_("Vulkan, %s (%s), API %u.%u.%u, %" G_GUINT64_FORMAT " MiB device memory, "
+  return g_strdup_printf (_("Vulkan, %s (%s), API %u.%u.%u, %" PRIu64 " MiB device memory, "
                             "workgroup ≤ %u invocations, %u KiB shared memory, "
                             "timestamps %s, fp16 storage %s"),
                           p->deviceName, nd_vk_device_type_name (p->deviceType),
@@ -595,7 +596,7 @@ nd_vk_buffers_create (NdVkContext *ctx, NdVkBuffer *bufs, int n, VkBufferUsageFl
   if (total > ctx->mem_props.memoryHeaps[ctx->mem_props.memoryTypes[type].heapIndex].size)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_OUT_OF_MEMORY,
-                   _("The plan needs %" G_GUINT64_FORMAT " MiB, more than the device heap"),
+                   _("The plan needs %" PRIu64 " MiB, more than the device heap"),
                    (guint64) (total >> 20));
       return FALSE;
     }

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -496,7 +497,7 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
   if (total >= G_MAXUINT32)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                   _("Node %d is too large for the Vulkan backend (%" G_GUINT64_FORMAT
+                   _("Node %d is too large for the Vulkan backend (%" PRIu64
                      " values)"), head->id, total);
       return FALSE;
     }

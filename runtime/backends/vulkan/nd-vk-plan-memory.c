@@ -101,7 +101,7 @@ nd_vk_plan_upload_weights (NdVkPlan *self, GError **error)
       if (self->wts[2 * s].size > ctx->props.limits.maxStorageBufferRange)
         {
           g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                       _("The weights of node %d (%" G_GSIZE_FORMAT " MiB) exceed what this "
+                       _("The weights of node %d (%zu MiB) exceed what this "
                          "Vulkan device can bind (%u MiB)"), self->steps[s].head,
                        (gsize) (self->wts[2 * s].size >> 20),
                        ctx->props.limits.maxStorageBufferRange >> 20);
@@ -161,7 +161,7 @@ size_values (NdVkPlan *self, int n_values, GError **error)
         if (self->act[i].size > range)
           {
             g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                         _("Node %d needs a %" G_GSIZE_FORMAT " MiB buffer, more than this "
+                         _("Node %d needs a %zu MiB buffer, more than this "
                            "Vulkan device can bind (%u MiB); use a smaller batch"), i,
                          (gsize) (self->act[i].size >> 20), range >> 20);
             return FALSE;
