@@ -146,7 +146,7 @@ def _():
 def _():
     models = ["parnet-s", "resnet-18"]
     r = cli_json("compare", "--models", ",".join(models), "--resolution", "32", "--iters", "4",
-                 "--warmup", "1")
+                 "--warmup", "1", "--with-vulkan")
     check_context(r)
     assert [row["model"] for row in r["rows"]] == models, r["rows"]
     for row in r["rows"]:
@@ -161,11 +161,24 @@ def _():
         q = row["quoted_top1"]
         assert q is not None and q["measured"] is False and 60 < q["value"] < 90, q
         assert len(q["source"]) > 20, q
+        # CPU and, where a Vulkan device opens, Vulkan in the same row
+        if r["vulkan_device"] is None:
+            assert "vulkan" not in REQUIRED, r["vulkan_unavailable"]
+            assert row["vulkan"] is None and r["vulkan_unavailable"], r
+        else:
+            assert r["vulkan_unavailable"] is None, r
+            check_spread(row["vulkan"], row["model"] + " on Vulkan")
     csv = cli("compare", "--models", "resnet-18,repvgg-a0", "--fused", "--resolution", "32",
-              "--iters", "2", "--csv").stdout.splitlines()
+              "--iters", "2", "--csv", "--cpu-only").stdout.splitlines()
     assert csv[0].startswith("model,fused,resolution,params,gmacs"), csv[0]
     assert len(csv) == 3 and csv[1].startswith("resnet-18,true,32,") and csv[2].startswith(
         "repvgg-a0,true,32,"), csv
+    head = csv[0].split(",")
+    assert all(row.split(",")[head.index("vulkan_median_ms")] == "" for row in csv[1:]), csv
+    r = cli_json("compare", "--models", "resnet-18", "--resolution", "32", "--iters", "2",
+                 "--cpu-only")
+    assert r["vulkan_device"] is None and r["vulkan_unavailable"] == "--cpu-only", r
+    assert r["rows"][0]["vulkan"] is None, r
 
 
 @test("guideline: every experiment, equal FLOPs, the 1×1 memory access formula")

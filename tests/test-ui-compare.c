@@ -45,6 +45,51 @@ save_window (GtkWidget *widget, const char *path)
   g_assert_true (gdk_texture_save_to_png (texture, path));
 }
 
+/* The window's table against `nondeep-cli compare` for the same models: the counts equal,
+ * as printed (latency is measured separately, so only its presence is checked). */
+static void
+check_against_cli (NdCompareWindow *win, const char *models, int resolution)
+{
+  const char *cli = g_getenv ("ND_TEST_CLI");
+  g_autofree char *res = g_strdup_printf ("%d", resolution);
+  const char *argv[] = { cli, "compare", "--models", models, "--resolution", res, "--fused",
+                         "--iters", "1", "--warmup", "0", "--csv", "--cpu-only", NULL };
+  g_autofree char *out = NULL, *csv = nd_compare_window_get_csv (win);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) cli_lines = NULL, win_lines = NULL;
+  int status = -1;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("ND_TEST_CLI not set (run through meson test)");
+      return;
+    }
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  cli_lines = g_strsplit (g_strstrip (out), "\n", -1);
+  win_lines = g_strsplit (g_strstrip (csv), "\n", -1);
+  g_assert_cmpuint (g_strv_length (cli_lines), ==, g_strv_length (win_lines));
+  for (guint i = 1; cli_lines[i] != NULL; i++)
+    {
+      /* CLI: model,fused,resolution,params,gmacs,flops,memory_access_mb,weight_depth,…
+       * window: model,fused,params_m,gmacs,memory_access_mb,depth,median_ms,… */
+      g_auto(GStrv) c = g_strsplit (cli_lines[i], ",", -1);
+      g_auto(GStrv) w = g_strsplit (win_lines[i], ",", -1);
+      g_autofree char *params_m = g_strdup_printf ("%.3f", g_ascii_strtod (c[3], NULL) / 1e6);
+
+      g_test_message ("CLI %s | window %s", cli_lines[i], win_lines[i]);
+      g_assert_cmpstr (w[0], ==, c[0]);
+      g_assert_cmpstr (w[1], ==, c[1]);
+      g_assert_cmpstr (w[2], ==, params_m);
+      g_assert_cmpstr (w[3], ==, c[4]);
+      g_assert_cmpstr (w[4], ==, c[6]);
+      g_assert_cmpstr (w[5], ==, c[7]);
+      g_assert_cmpfloat (g_ascii_strtod (w[6], NULL), >, 0);
+    }
+}
+
 static void
 test_measure_and_export (void)
 {
@@ -65,6 +110,8 @@ test_measure_and_export (void)
                                             shot ? 224 : 32, TRUE, shot ? 5 : 2, &error));
   g_assert_no_error (error);
   g_assert_cmpint (nd_compare_window_get_n_rows (ND_COMPARE_WINDOW (win)), ==, shot ? 6 : 2);
+  if (!shot)
+    check_against_cli (ND_COMPARE_WINDOW (win), "resnet-18,repvgg-a0", 32);
   g_assert_true (nd_compare_window_export_plot (ND_COMPARE_WINDOW (win), png, &error));
   g_assert_true (nd_compare_window_export_plot (ND_COMPARE_WINDOW (win), svg, &error));
   g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));

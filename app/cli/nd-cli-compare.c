@@ -11,26 +11,32 @@
 #include "nd-cli.h"
 #include "nd-cli-lab.h"
 #include "nd-quoted.h"
-#include "nd-test-input.h"
 
 typedef struct
 {
-  NdCliModel *model;
-  NdPlan     *plan;
-  NdTensor   *input;
-  double     *totals;
-  NdLabSpread lat;
-  gint64      params, macs, flops, bytes;
-  int         weight_depth, ops, branches;
+  NdCliModel     *model;
+  NdLabCompareRow m;
 } Row;
 
 static void
 row_clear (Row *r)
 {
-  g_clear_pointer (&r->plan, nd_plan_free);
-  g_clear_pointer (&r->input, nd_tensor_unref);
   g_clear_pointer (&r->model, nd_cli_model_free);
-  g_clear_pointer (&r->totals, g_free);
+}
+
+static void
+spread_json (JsonBuilder *b, const NdLabSpread *s, const char *prefix)
+{
+  static const char *keys[] = { "median_ms", "p25_ms", "p75_ms", "min_ms", "max_ms" };
+  double v[] = { s->median, s->p25, s->p75, s->min, s->max };
+
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      g_autofree char *key = g_strconcat (prefix, keys[k], NULL);
+
+      json_builder_set_member_name (b, key);
+      json_builder_add_double_value (b, v[k]);
+    }
 }
 
 static void
@@ -46,21 +52,28 @@ row_json (JsonBuilder *b, const Row *r)
   json_builder_set_member_name (b, "fused");
   json_builder_add_boolean_value (b, r->model->graph->fused);
   MEMBER_INT ("resolution", r->model->graph->in_h);
-  MEMBER_INT ("params", r->params);
-  MEMBER_INT ("macs", r->macs);
-  MEMBER_DBL ("gmacs", r->macs / 1e9);
-  MEMBER_INT ("flops", r->flops);
-  MEMBER_INT ("memory_access_bytes", r->bytes);
-  MEMBER_DBL ("memory_access_mb", r->bytes / 1e6);
-  MEMBER_INT ("weight_depth", r->weight_depth);
-  MEMBER_INT ("ops", r->ops);
-  MEMBER_INT ("branches", r->branches);
-  MEMBER_DBL ("median_ms", r->lat.median);
-  MEMBER_DBL ("p25_ms", r->lat.p25);
-  MEMBER_DBL ("p75_ms", r->lat.p75);
-  MEMBER_DBL ("min_ms", r->lat.min);
-  MEMBER_DBL ("max_ms", r->lat.max);
-  MEMBER_DBL ("throughput_ips", 1000.0 / r->lat.median);
+  MEMBER_INT ("params", r->m.params);
+  MEMBER_INT ("macs", r->m.macs);
+  MEMBER_DBL ("gmacs", r->m.macs / 1e9);
+  MEMBER_INT ("flops", r->m.flops);
+  MEMBER_INT ("memory_access_bytes", r->m.bytes);
+  MEMBER_DBL ("memory_access_mb", r->m.bytes / 1e6);
+  MEMBER_INT ("weight_depth", r->m.weight_depth);
+  MEMBER_INT ("ops", r->m.ops);
+  MEMBER_INT ("branches", r->m.branches);
+  spread_json (b, &r->m.lat, "");
+  MEMBER_DBL ("throughput_ips", 1000.0 / r->m.lat.median);
+  /* the same model on the Vulkan device beside a CPU run */
+  json_builder_set_member_name (b, "vulkan");
+  if (!r->m.has_second)
+    json_builder_add_null_value (b);
+  else
+    {
+      json_builder_begin_object (b);
+      spread_json (b, &r->m.lat_second, "");
+      MEMBER_DBL ("throughput_ips", 1000.0 / r->m.lat_second.median);
+      json_builder_end_object (b);
+    }
   json_builder_set_member_name (b, "quoted_top1");
   if (q == NULL)
     json_builder_add_null_value (b);
@@ -82,17 +95,23 @@ row_json (JsonBuilder *b, const Row *r)
 }
 
 static void
-print_rows (const Row *rows, int n, gboolean csv, NdBackend *backend, int iters)
+print_rows (const Row *rows, int n, gboolean csv, NdBackend *backend, NdBackend *second,
+            const char *why, int iters)
 {
   if (csv)
     printf ("model,fused,resolution,params,gmacs,flops,memory_access_mb,weight_depth,ops,"
-            "branches,median_ms,p25_ms,p75_ms,throughput_ips,quoted_top1,quoted_top1_source\n");
+            "branches,median_ms,p25_ms,p75_ms,throughput_ips,vulkan_median_ms,quoted_top1,"
+            "quoted_top1_source\n");
   else
     {
       printf (_("%d runs each, models alternating, on %s\n"), iters, backend->description);
-      printf ("%-20s %9s %7s %9s %6s %5s %8s %10s %17s %8s %s\n", _("model"), _("params M"),
-              "GMACs", _("MAC MB"), _("depth"), _("ops"), _("branches"), _("median ms"),
-              _("IQR ms"), _("img/s"), _("top-1 (quoted)"));
+      if (second != NULL)
+        printf (_("and on %s (Vulkan column)\n"), second->description);
+      else
+        printf (_("Vulkan not measured: %s\n"), why);
+      printf ("%-20s %9s %7s %9s %6s %5s %8s %10s %17s %8s %10s %s\n", _("model"),
+              _("params M"), "GMACs", _("MAC MB"), _("depth"), _("ops"), _("branches"),
+              _("median ms"), _("IQR ms"), _("img/s"), _("Vulkan ms"), _("top-1 (quoted)"));
     }
   for (int i = 0; i < n; i++)
     {
@@ -102,23 +121,30 @@ print_rows (const Row *rows, int n, gboolean csv, NdBackend *backend, int iters)
                                                r->model->graph->fused ? _(" (fused)") : "");
 
       g_autofree char *top1_csv = q ? g_strdup_printf ("%.3f", q->top1) : g_strdup ("");
+      g_autofree char *vk = r->m.has_second ? g_strdup_printf ("%.4f", r->m.lat_second.median)
+                                            : g_strdup ("");
+      const NdLabCompareRow *m = &r->m;
 
       if (csv)
         printf ("%s,%s,%d,%" PRId64 ",%.4f,%" PRId64 ",%.2f,%d,%d,%d,"
-                "%.4f,%.4f,%.4f,%.2f,%s,\"%s\"\n", r->model->spec.name,
-                r->model->graph->fused ? "true" : "false", r->model->graph->in_h, r->params,
-                r->macs / 1e9, r->flops, r->bytes / 1e6, r->weight_depth, r->ops, r->branches,
-                r->lat.median, r->lat.p25, r->lat.p75, 1000.0 / r->lat.median,
+                "%.4f,%.4f,%.4f,%.2f,%s,%s,\"%s\"\n", r->model->spec.name,
+                r->model->graph->fused ? "true" : "false", r->model->graph->in_h, m->params,
+                m->macs / 1e9, m->flops, m->bytes / 1e6, m->weight_depth, m->ops, m->branches,
+                m->lat.median, m->lat.p25, m->lat.p75, 1000.0 / m->lat.median, vk,
                 top1_csv, q ? q->source : "");
       else
         {
-          g_autofree char *iqr = g_strdup_printf ("%.3f–%.3f", r->lat.p25, r->lat.p75);
+          g_autofree char *iqr = g_strdup_printf ("%.3f–%.3f", m->lat.p25, m->lat.p75);
+          g_autofree char *vk_text = m->has_second
+                                       ? g_strdup_printf ("%.3f", m->lat_second.median)
+                                       : g_strdup ("–");
           g_autofree char *top1 = q ? g_strdup_printf ("%.2f%s", q->top1, q->verified ? "" : "?")
                                     : g_strdup ("–");
 
-          printf ("%-20s %9.2f %7.3f %9.1f %6d %5d %8d %10.3f %17s %8.1f %s\n", name,
-                  r->params / 1e6, r->macs / 1e9, r->bytes / 1e6, r->weight_depth, r->ops,
-                  r->branches, r->lat.median, iqr, 1000.0 / r->lat.median, top1);
+          printf ("%-20s %9.2f %7.3f %9.1f %6d %5d %8d %10.3f %17s %8.1f %10s %s\n", name,
+                  m->params / 1e6, m->macs / 1e9, m->bytes / 1e6, m->weight_depth, m->ops,
+                  m->branches, m->lat.median, iqr, 1000.0 / m->lat.median,
+                  vk_text, top1);
         }
     }
   if (!csv)
@@ -127,10 +153,8 @@ print_rows (const Row *rows, int n, gboolean csv, NdBackend *backend, int iters)
 }
 
 static gboolean
-load_rows (NdCliModelOptions *o, char **names, Row *rows, NdBackend *backend, GError **error)
+load_rows (NdCliModelOptions *o, char **names, Row *rows, GError **error)
 {
-  NdPlanOptions popts = { .batch = 1 };
-
   for (int i = 0; names[i] != NULL; i++)
     {
       Row *r = &rows[i];
@@ -139,46 +163,9 @@ load_rows (NdCliModelOptions *o, char **names, Row *rows, NdBackend *backend, GE
       o->model = g_strdup (g_strstrip (names[i]));
       if ((r->model = nd_cli_model_load (o, 0, error)) == NULL)
         return FALSE;
-      nd_graph_count (r->model->graph, &r->params, &r->macs, NULL);
-      {
-        gint64 br, bw;
-
-        nd_graph_cost (r->model->graph, &r->flops, &br, &bw);
-        r->bytes = br + bw;
-      }
-      nd_graph_structure (r->model->graph, &r->weight_depth, &r->ops, &r->branches);
-      /* no per-op timestamps: on a GPU they serialise the streams and cost latency */
-      r->plan = nd_backend_prepare (backend, r->model->graph, &popts, error);
-      if (r->plan == NULL)
-        return FALSE;
-      r->input = nd_test_input_new (1, r->model->graph->in_c, r->model->graph->in_h,
-                                    r->model->graph->in_w, error);
-      if (r->input == NULL)
-        return FALSE;
+      r->m.name = r->model->spec.name;
+      r->m.graph = r->model->graph;
     }
-  return TRUE;
-}
-
-/* Warm-up for each, then round robin: model 1, 2, …, 1, 2, … so that a machine that
- * speeds up or slows down during the run treats every model alike. */
-static gboolean
-measure_rows (Row *rows, int n, int warmup, int iters, GError **error)
-{
-  for (int i = 0; i < n; i++)
-    {
-      rows[i].totals = g_new0 (double, iters);
-      if (!nd_lab_time_plan (rows[i].plan, rows[i].input, warmup, 0, NULL, NULL, error))
-        return FALSE;
-    }
-  for (int it = 0; it < iters; it++)
-    for (int i = 0; i < n; i++)
-      {
-        if (!nd_plan_run (rows[i].plan, rows[i].input, error))
-          return FALSE;
-        rows[i].totals[it] = rows[i].plan->total_ms;
-      }
-  for (int i = 0; i < n; i++)
-    nd_lab_spread (rows[i].totals, iters, &rows[i].lat);
   return TRUE;
 }
 
@@ -187,8 +174,11 @@ measure_rows (Row *rows, int n, int warmup, int iters, GError **error)
 /* `compare`: the models side by side. JSON keys: backend, device, threads, precision, date,
  * iters, warmup, rows[{model, fused, resolution, params, macs, gmacs, flops,
  * memory_access_bytes, memory_access_mb, weight_depth, ops, branches, median_ms, p25_ms,
- * p75_ms, min_ms, max_ms, throughput_ips, quoted_top1{value, source, verified, measured} or
- * null}]. */
+ * p75_ms, min_ms, max_ms, throughput_ips, vulkan{median_ms, p25_ms, p75_ms, min_ms, max_ms,
+ * throughput_ips} or null, quoted_top1{value, source, verified, measured} or null}],
+ * vulkan_device (or null) and vulkan_unavailable (the reason, or null). With the CPU backend,
+ * each model is also measured on the Vulkan device when it is a GPU (--with-vulkan: any
+ * Vulkan device, lavapipe too; --cpu-only: none). */
 int
 nd_cli_compare (int argc, char **argv)
 {
@@ -196,7 +186,7 @@ nd_cli_compare (int argc, char **argv)
   g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
   g_autofree char *models = NULL;
   g_auto(GStrv) names = NULL;
-  gboolean csv = FALSE;
+  gboolean csv = FALSE, cpu_only = FALSE, with_vulkan = FALSE;
   int iters = 10, warmup = 2, status = 0, n = 0;
   GOptionEntry entries[] = {
     { "models", 0, 0, G_OPTION_ARG_STRING, &models,
@@ -204,9 +194,16 @@ nd_cli_compare (int argc, char **argv)
     { "iters", 'n', 0, G_OPTION_ARG_INT, &iters, N_("Timed runs per model (default 10)"), "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, N_("Untimed runs first (default 2)"), "N" },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_("Print CSV"), NULL },
+    { "cpu-only", 0, 0, G_OPTION_ARG_NONE, &cpu_only,
+      N_("Do not also measure on a Vulkan GPU"), NULL },
+    { "with-vulkan", 0, 0, G_OPTION_ARG_NONE, &with_vulkan,
+      N_("Also measure on the Vulkan device when it is not a GPU (lavapipe)"), NULL },
     { NULL }
   };
   g_autoptr(NdBackend) backend = NULL;
+  g_autoptr(NdBackend) second = NULL;
+  g_autofree char *why = NULL;
+  NdLabCompareRow measured[ND_COMPARE_MAX_MODELS];
   g_autoptr(GError) error = NULL;
   Row rows[ND_COMPARE_MAX_MODELS] = { { 0 } };
 
@@ -233,12 +230,24 @@ nd_cli_compare (int argc, char **argv)
       goto out;
     }
   if ((backend = nd_cli_backend_new (&o, &error)) == NULL
-      || !load_rows (&o, names, rows, backend, &error)
-      || !measure_rows (rows, n, warmup, iters, &error))
+      || !load_rows (&o, names, rows, &error))
     {
       status = nd_cli_fail (error);
       goto out;
     }
+  if (cpu_only)
+    why = g_strdup (_("--cpu-only"));
+  else
+    second = nd_lab_second_backend (backend, with_vulkan, &why);
+  for (int i = 0; i < n; i++)
+    measured[i] = rows[i].m;
+  if (!nd_lab_compare (measured, n, backend, second, warmup, iters, &error))
+    {
+      status = nd_cli_fail (error);
+      goto out;
+    }
+  for (int i = 0; i < n; i++)
+    rows[i].m = measured[i];
   if (o.json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -246,6 +255,16 @@ nd_cli_compare (int argc, char **argv)
 
       json_builder_begin_object (b);
       nd_lab_json_context (b, backend);
+      json_builder_set_member_name (b, "vulkan_device");
+      if (second != NULL)
+        json_builder_add_string_value (b, second->description);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "vulkan_unavailable");
+      if (second == NULL)
+        json_builder_add_string_value (b, why);
+      else
+        json_builder_add_null_value (b);
       json_builder_set_member_name (b, "iters");
       json_builder_add_int_value (b, iters);
       json_builder_set_member_name (b, "warmup");
@@ -260,7 +279,7 @@ nd_cli_compare (int argc, char **argv)
       nd_cli_print_json (root);
     }
   else
-    print_rows (rows, n, csv, backend, iters);
+    print_rows (rows, n, csv, backend, second, why, iters);
 out:
   for (int i = 0; i < n && i < ND_COMPARE_MAX_MODELS; i++)
     row_clear (&rows[i]);

@@ -21,6 +21,7 @@ typedef struct
   char   *model;
   gboolean fused;
   double  params_m, gmacs, mac_mb, median_ms, p25_ms, p75_ms;
+  double  vulkan_ms;   /* median on the Vulkan device measured beside the CPU; NAN if none */
   int     depth, resolution;
   double  top1;      /* quoted; NAN where no source is recorded */
 } Row;
@@ -81,33 +82,9 @@ row_free (Row *r)
   g_free (r);
 }
 
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-quantile (const double *sorted, int n, double q)
-{
-  double pos = q * (n - 1);
-  int lo = (int) pos, hi = MIN (lo + 1, n - 1);
-
-  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-}
-
-typedef struct
-{
-  NdGraph *graph;
-  NdPlan  *plan;
-  NdTensor *input;
-  double  *ms;
-} Slot;
-
-/* Builds every model, then runs them round robin (as `nondeep-cli compare`): no widgets
- * touched, so a worker thread can call it. */
+/* Builds every model (random weights, seed 1, as `nondeep-cli compare`) and measures them
+ * through nd_lab_compare (), the CLI's own measurement: no widgets touched, so a worker
+ * thread can call it. */
 static GArray *
 measure_rows (const char *models, int resolution, gboolean fused, int iters, char **caption,
               GError **error)
@@ -115,9 +92,10 @@ measure_rows (const char *models, int resolution, gboolean fused, int iters, cha
   g_auto(GStrv) names = g_strsplit (models, ",", -1);
   int n = (int) g_strv_length (names);
   g_autoptr(NdBackend) backend = nd_backend_new ("cpu", -1, error);
+  g_autoptr(NdBackend) second = NULL;
+  g_autofree char *why = NULL;
   g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
-  g_autofree Slot *slots = g_new0 (Slot, MAX (n, 1));
-  NdPlanOptions popts = { .batch = 1 };
+  g_autofree NdLabCompareRow *m = g_new0 (NdLabCompareRow, MAX (n, 1));
   gboolean ok = backend != NULL && n > 0;
 
   g_array_set_clear_func (rows, (GDestroyNotify) row_clear);
@@ -125,9 +103,6 @@ measure_rows (const char *models, int resolution, gboolean fused, int iters, cha
     {
       NdModelSpec spec;
       g_autoptr(NdGraph) train = NULL;
-      Row r = { 0 };
-      const NdQuotedTop1 *q;
-      gint64 params, macs, br, bw;
 
       ok = nd_model_spec_parse (g_strstrip (names[i]), &spec, error);
       if (!ok)
@@ -137,38 +112,25 @@ measure_rows (const char *models, int resolution, gboolean fused, int iters, cha
       if (!ok)
         break;
       nd_model_init_random (train, 1);
-      slots[i].graph = fused ? nd_fuse_graph (train, error) : nd_graph_ref (train);
-      ok = slots[i].graph != NULL
-           && (slots[i].plan = nd_backend_prepare (backend, slots[i].graph, &popts, error));
-      if (!ok)
-        break;
-      slots[i].input = nd_tensor_new_4d (1, slots[i].graph->in_c, resolution, resolution);
-      slots[i].ms = g_new0 (double, iters);
-      nd_graph_count (slots[i].graph, &params, &macs, NULL);
-      nd_graph_cost (slots[i].graph, NULL, &br, &bw);
-      nd_graph_structure (slots[i].graph, &r.depth, NULL, NULL);
-      q = nd_quoted_top1 (spec.name);
-      r.model = g_strdup (spec.name);
-      r.fused = fused;
-      r.resolution = resolution;
-      r.params_m = params / 1e6;
-      r.gmacs = macs / 1e9;
-      r.mac_mb = (br + bw) / 1e6;
-      r.top1 = q ? q->top1 : NAN;
-      g_array_append_val (rows, r);
+      m[i].name = names[i];
+      m[i].graph = fused ? nd_fuse_graph (train, error) : nd_graph_ref (train);
+      ok = m[i].graph != NULL;
     }
-  for (int it = -1; ok && it < iters; it++)   /* -1: one untimed warm-up round */
-    for (int i = 0; ok && i < n; i++)
-      if ((ok = nd_plan_run (slots[i].plan, slots[i].input, error)) && it >= 0)
-        slots[i].ms[it] = slots[i].plan->total_ms;
+  if (ok)
+    second = nd_lab_second_backend (backend, FALSE, &why);
+  ok = ok && nd_lab_compare (m, n, backend, second, 2, iters, error);
   for (int i = 0; ok && i < n; i++)
     {
-      Row *r = &g_array_index (rows, Row, i);
+      const NdQuotedTop1 *q = nd_quoted_top1 (m[i].name);
+      Row r = {
+        .model = g_strdup (m[i].name), .fused = fused, .resolution = resolution,
+        .params_m = m[i].params / 1e6, .gmacs = m[i].macs / 1e9, .mac_mb = m[i].bytes / 1e6,
+        .depth = m[i].weight_depth, .median_ms = m[i].lat.median, .p25_ms = m[i].lat.p25,
+        .p75_ms = m[i].lat.p75, .vulkan_ms = m[i].has_second ? m[i].lat_second.median : NAN,
+        .top1 = q ? q->top1 : NAN,
+      };
 
-      qsort (slots[i].ms, iters, sizeof (double), cmp_double);
-      r->median_ms = quantile (slots[i].ms, iters, 0.5);
-      r->p25_ms = quantile (slots[i].ms, iters, 0.25);
-      r->p75_ms = quantile (slots[i].ms, iters, 0.75);
+      g_array_append_val (rows, r);
     }
   if (ok && caption)
     {
@@ -177,14 +139,17 @@ measure_rows (const char *models, int resolution, gboolean fused, int iters, cha
 
       *caption = g_strdup_printf (_("%s · float32 · %d runs each · %s"), backend->description,
                                   iters, date);
+      if (second != NULL)
+        {
+          char *both = g_strdup_printf (_("%s · Vulkan column: %s"), *caption,
+                                        second->description);
+
+          g_free (*caption);
+          *caption = both;
+        }
     }
   for (int i = 0; i < n; i++)
-    {
-      g_clear_pointer (&slots[i].plan, nd_plan_free);
-      g_clear_pointer (&slots[i].graph, nd_graph_unref);
-      g_clear_pointer (&slots[i].input, nd_tensor_unref);
-      g_free (slots[i].ms);
-    }
+    g_clear_pointer (&m[i].graph, nd_graph_unref);
   return ok ? g_steal_pointer (&rows) : NULL;
 }
 
@@ -267,27 +232,31 @@ table_text (NdCompareWindow *self, gboolean csv)
 
   if (csv)
     g_string_append (s, "model,fused,params_m,gmacs,memory_access_mb,depth,median_ms,p25_ms,"
-                        "p75_ms,quoted_top1\n");
+                        "p75_ms,vulkan_median_ms,quoted_top1\n");
   else
-    g_string_append_printf (s, "%-20s %9s %7s %9s %6s %10s %17s %s\n", _("model"),
+    g_string_append_printf (s, "%-20s %9s %7s %9s %6s %10s %17s %10s %s\n", _("model"),
                             _("params M"), "GMACs", _("MAC MB"), _("depth"), _("median ms"),
-                            _("IQR ms"), _("top-1 (quoted)"));
+                            _("IQR ms"), _("Vulkan ms"), _("top-1 (quoted)"));
   for (guint i = 0; self->rows && i < self->rows->len; i++)
     {
       const Row *r = &g_array_index (self->rows, Row, i);
       g_autofree char *top1 = isnan (r->top1) ? g_strdup ("") : g_strdup_printf ("%.2f", r->top1);
+      g_autofree char *vk = isnan (r->vulkan_ms) ? g_strdup (csv ? "" : "–")
+                                                 : g_strdup_printf ("%.4f", r->vulkan_ms);
 
       if (csv)
-        g_string_append_printf (s, "%s,%s,%.3f,%.4f,%.2f,%d,%.4f,%.4f,%.4f,%s\n", r->model,
+        g_string_append_printf (s, "%s,%s,%.3f,%.4f,%.2f,%d,%.4f,%.4f,%.4f,%s,%s\n", r->model,
                                 r->fused ? "true" : "false", r->params_m, r->gmacs, r->mac_mb,
-                                r->depth, r->median_ms, r->p25_ms, r->p75_ms, top1);
+                                r->depth, r->median_ms, r->p25_ms, r->p75_ms, vk, top1);
       else
         {
           g_autofree char *iqr = g_strdup_printf ("%.2f-%.2f", r->p25_ms, r->p75_ms);
+          g_autofree char *vk_text = isnan (r->vulkan_ms) ? g_strdup ("–")
+                                                          : g_strdup_printf ("%.2f", r->vulkan_ms);
 
-          g_string_append_printf (s, "%-20s %9.2f %7.3f %9.1f %6d %10.2f %17s %s\n", r->model,
-                                  r->params_m, r->gmacs, r->mac_mb, r->depth, r->median_ms, iqr,
-                                  top1);
+          g_string_append_printf (s, "%-20s %9.2f %7.3f %9.1f %6d %10.2f %17s %10s %s\n",
+                                  r->model, r->params_m, r->gmacs, r->mac_mb, r->depth,
+                                  r->median_ms, iqr, vk_text, top1);
         }
     }
   return g_string_free (s, FALSE);
@@ -760,6 +729,12 @@ int
 nd_compare_window_get_n_rows (NdCompareWindow *self)
 {
   return self->rows ? (int) self->rows->len : 0;
+}
+
+char *
+nd_compare_window_get_csv (NdCompareWindow *self)
+{
+  return table_text (self, TRUE);
 }
 
 gboolean

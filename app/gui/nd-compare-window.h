@@ -23,6 +23,8 @@ gboolean   nd_compare_window_measure (NdCompareWindow *self,
                                       int              iters,
                                       GError         **error);
 int        nd_compare_window_get_n_rows (NdCompareWindow *self);
+/* The table as the Export button writes it to a .csv file. */
+char      *nd_compare_window_get_csv    (NdCompareWindow *self);
 /* Selects @model's row and measures its roofline (as a click on its point does, but
  * synchronously); the points placed are counted by get_n_roof_points. */
 gboolean   nd_compare_window_show_roofline     (NdCompareWindow *self,

@@ -63,6 +63,35 @@ gboolean nd_lab_time_plan      (NdPlan         *plan,
                                 double         *op_ms,
                                 GError        **error);
 
+/* One model of a comparison: @name and @graph are the caller's; the rest is filled in. */
+typedef struct
+{
+  const char  *name;
+  NdGraph     *graph;
+  gint64       params, macs, flops, bytes;   /* bytes: memory access cost, read + written */
+  int          weight_depth, ops, branches;
+  NdLabSpread  lat;          /* wall ms per run on the main backend */
+  gboolean     has_second;
+  NdLabSpread  lat_second;   /* the same on the second backend */
+} NdLabCompareRow;
+
+/* Plans every graph on @backend (and @second, may be NULL), runs each @warmup times, then
+ * @iters rounds with the models alternating (each on @second right after @backend), on the
+ * same deterministic image-like input (nd-test-input.h). `nondeep-cli compare` and the
+ * window's Compare page both measure through this. */
+gboolean nd_lab_compare       (NdLabCompareRow *rows,
+                               int              n,
+                               NdBackend       *backend,
+                               NdBackend       *second,
+                               int              warmup,
+                               int              iters,
+                               GError         **error);
+/* The Vulkan backend to measure beside a CPU @backend — a GPU, or any Vulkan device with
+ * @cpu_device_too (lavapipe) — or NULL and the reason in @why. */
+NdBackend *nd_lab_second_backend (NdBackend  *backend,
+                                  gboolean    cpu_device_too,
+                                  char      **why);
+
 /* Winograd and the like: fewer multiplies than counted, so the rate is an effective one. */
 gboolean nd_lab_algo_is_effective (const char *algo);
 
