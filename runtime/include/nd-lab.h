@@ -92,6 +92,42 @@ NdBackend *nd_lab_second_backend (NdBackend  *backend,
                                   gboolean    cpu_device_too,
                                   char      **why);
 
+/* Design-guideline experiments (runtime/lab/nd-lab-guideline.c): synthetic networks of
+ * (nearly) equal FLOPs, timed alternately on one backend. */
+typedef struct
+{
+  char        *label;
+  NdGraph     *graph;
+  gint64       params, macs, flops, bytes;
+  int          weight_depth, ops, branches;
+  NdLabSpread  lat;
+  gboolean     split;                      /* the eltwise experiment: per-op split below */
+  double       weight_ops_ms, eltwise_ms;  /* sums of per-op medians */
+  gint64       eltwise_flops;
+  int          eltwise_merged;             /* element-wise ops run inside a conv's kernel */
+} NdLabVariant;
+
+typedef struct
+{
+  const char *name;
+  const char *claim;     /* translated */
+  const char *source;    /* paper, section or table */
+  char       *finding;   /* what this machine shows, one or two sentences */
+  GPtrArray  *variants;  /* NdLabVariant */
+} NdLabExperiment;
+
+/* "ratio", "groups", "branches", "eltwise", "depth-width"; NULL-terminated */
+const char *const *nd_lab_guideline_names (void);
+NdLabExperiment   *nd_lab_guideline_run   (const char *name,
+                                           NdBackend  *backend,
+                                           int         base_channels,
+                                           int         size,
+                                           int         warmup,
+                                           int         iters,
+                                           GError    **error);
+void               nd_lab_experiment_free (NdLabExperiment *experiment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NdLabExperiment, nd_lab_experiment_free)
+
 /* Winograd and the like: fewer multiplies than counted, so the rate is an effective one. */
 gboolean nd_lab_algo_is_effective (const char *algo);
 
