@@ -271,3 +271,77 @@ nd_render_roofline (cairo_t *cr, double peak, double bw, const NdRoofPoint *pts,
 out:
   cairo_restore (cr);
 }
+
+void
+nd_render_bars (cairo_t *cr, const NdPlotBar *bars, int n, const char *y_label,
+                const char *caption, double w, double h, const NdRenderStyle *style)
+{
+  double bottom = h - MARGIN_B - style->font_size * 1.2;   /* room for the notes */
+  double plot_w = w - MARGIN_L - MARGIN_R, top = MARGIN_T, slot;
+  double max = 0;
+  char buf[32];
+
+  nd_render_fill_bg (cr, style, w, h);
+  for (int i = 0; i < n; i++)
+    max = MAX (max, MAX (bars[i].value, bars[i].hi));
+  if (max <= 0)
+    max = 1;
+  max *= 1.12;   /* room for the value text */
+  slot = plot_w / MAX (n, 1);
+  nd_render_set_rgba (cr, style->muted);
+  cairo_set_line_width (cr, 1);
+  cairo_move_to (cr, MARGIN_L, top);
+  cairo_line_to (cr, MARGIN_L, bottom);
+  cairo_line_to (cr, w - MARGIN_R, bottom);
+  cairo_stroke (cr);
+  cairo_set_font_size (cr, style->font_size * 0.85);
+  for (int t = 0; t <= 4; t++)
+    {
+      double py = bottom - (bottom - top) * t / 4;
+
+      g_snprintf (buf, sizeof buf, "%.3g", max * t / 4);
+      nd_render_text (cr, buf, MARGIN_L - 4, py + style->font_size * 0.3, 1);
+    }
+  for (int i = 0; i < n; i++)
+    {
+      const NdPlotBar *b = &bars[i];
+      double x0 = MARGIN_L + slot * i, cx = x0 + slot / 2, bw = slot * 0.56;
+      double y = bottom - (bottom - top) * b->value / max;
+      double ylo = bottom - (bottom - top) * b->lo / max;
+      double yhi = bottom - (bottom - top) * b->hi / max;
+
+      nd_render_set_rgba (cr, style->fused);
+      cairo_rectangle (cr, cx - bw / 2, y, bw, bottom - y);
+      cairo_fill (cr);
+      nd_render_set_rgba (cr, style->fg);
+      cairo_set_line_width (cr, 1.5);
+      cairo_move_to (cr, cx, ylo);
+      cairo_line_to (cr, cx, yhi);
+      cairo_move_to (cr, cx - bw / 6, ylo);
+      cairo_line_to (cr, cx + bw / 6, ylo);
+      cairo_move_to (cr, cx - bw / 6, yhi);
+      cairo_line_to (cr, cx + bw / 6, yhi);
+      cairo_stroke (cr);
+      cairo_set_font_size (cr, style->font_size * 0.85);
+      g_snprintf (buf, sizeof buf, "%.3g", b->value);
+      nd_render_text_fit (cr, buf, cx, MIN (y, yhi) - 4, 0.5, slot - 4, 6);
+      cairo_set_font_size (cr, style->font_size * 0.9);
+      nd_render_text_fit (cr, b->label, cx, bottom + style->font_size + 2, 0.5, slot - 4, 6);
+      if (b->note != NULL)
+        {
+          nd_render_set_rgba (cr, style->muted);
+          cairo_set_font_size (cr, style->font_size * 0.8);
+          nd_render_text_fit (cr, b->note, cx, bottom + style->font_size * 2.2 + 2, 0.5,
+                              slot - 4, 6);
+        }
+    }
+  nd_render_set_rgba (cr, style->fg);
+  cairo_set_font_size (cr, style->font_size);
+  nd_render_text (cr, y_label, MARGIN_L, MARGIN_T - 22, 0);
+  if (caption != NULL)
+    {
+      nd_render_set_rgba (cr, style->muted);
+      cairo_set_font_size (cr, style->font_size * 0.8);
+      nd_render_text (cr, caption, w - MARGIN_R, MARGIN_T - 6, 1);
+    }
+}

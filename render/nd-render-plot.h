@@ -67,4 +67,23 @@ void nd_render_roofline (cairo_t             *cr,
                          double               height,
                          const NdRenderStyle *style);
 
+/* One bar of a bar chart: @value with a whisker from @lo to @hi (e.g. median and IQR). */
+typedef struct
+{
+  const char *label;
+  double      value, lo, hi;
+  const char *note;     /* a second, smaller line under the label; may be NULL */
+} NdPlotBar;
+
+/* Bars from zero, one per slot, labels under the axis (shrunk to fit their slot, never
+ * overlapping), the value above each bar. */
+void nd_render_bars     (cairo_t             *cr,
+                         const NdPlotBar     *bars,
+                         int                  n,
+                         const char          *y_label,
+                         const char          *caption,
+                         double               width,
+                         double               height,
+                         const NdRenderStyle *style);
+
 G_END_DECLS

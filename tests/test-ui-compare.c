@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "nd-compare-window.h"
+#include "nd-guideline-page.h"
 #include "nd-render-plot.h"
 #include "ui-fixture.h"
 
@@ -144,6 +146,76 @@ test_measure_and_export (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* The Guidelines page runs the CLI's experiment: the same variants, counts and claim. */
+static void
+test_guidelines (void)
+{
+  GtkWidget *win = nd_compare_window_new (NULL);
+  NdGuidelinePage *page = ND_GUIDELINE_PAGE (nd_compare_window_show_guidelines (
+                                               ND_COMPARE_WINDOW (win)));
+  const char *cli = g_getenv ("ND_TEST_CLI");
+  const char *argv[] = { cli, "guideline", "ratio", "--channels", "32", "--size", "8",
+                         "--iters", "1", "--warmup", "0", "--json", NULL };
+  const char *shot = g_getenv ("ND_COMPARE_SCREENSHOT");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  const NdLabExperiment *e;
+  JsonObject *exp;
+  JsonArray *vs;
+  int status = -1;
+
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_null (nd_guideline_page_get_result (page));
+  g_assert_true (nd_guideline_page_run (page, "ratio", 32, 8, 2, &error));
+  g_assert_no_error (error);
+  e = nd_guideline_page_get_result (page);
+  g_assert_nonnull (e);
+  g_assert_cmpstr (e->name, ==, "ratio");
+  g_assert_false (nd_guideline_page_run (page, "nope", 32, 8, 1, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (nd_guideline_page_get_result (page) == e);   /* a failed run keeps the last */
+  if (cli == NULL)
+    {
+      g_test_skip ("ND_TEST_CLI not set (run through meson test)");
+      gtk_window_destroy (GTK_WINDOW (win));
+      return;
+    }
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  exp = json_array_get_object_element (json_object_get_array_member (
+          json_node_get_object (json_parser_get_root (parser)), "experiments"), 0);
+  g_assert_cmpstr (json_object_get_string_member (exp, "claim"), ==, e->claim);
+  vs = json_object_get_array_member (exp, "variants");
+  g_assert_cmpuint (json_array_get_length (vs), ==, e->variants->len);
+  for (guint i = 0; i < e->variants->len; i++)
+    {
+      const NdLabVariant *v = g_ptr_array_index (e->variants, i);
+      JsonObject *c = json_array_get_object_element (vs, i);
+
+      g_assert_cmpstr (v->label, ==, json_object_get_string_member (c, "label"));
+      g_assert_cmpint (v->flops, ==, json_object_get_int_member (c, "flops"));
+      g_assert_cmpint (v->bytes, ==, json_object_get_int_member (c, "memory_access_bytes"));
+      g_assert_cmpfloat (v->lat.median, >, 0);
+    }
+  if (shot)
+    {
+      g_autofree char *path = g_strdup_printf ("%.*s-guidelines.png",
+                                               (int) (strlen (shot) - 4), shot);
+
+      g_assert_true (nd_guideline_page_run (page, "depth-width", 128, 28, 5, NULL));
+      for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+           g_get_monotonic_time () < until;)
+        g_main_context_iteration (NULL, FALSE);
+      save_window (win, path);
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -151,5 +223,6 @@ main (int argc, char **argv)
     return g_test_run ();
   g_test_add_func ("/compare/pareto", test_pareto);
   g_test_add_func ("/compare/measure-export", test_measure_and_export);
+  g_test_add_func ("/compare/guidelines", test_guidelines);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include "nd-backend.h"
 #include "nd-compare-window.h"
 #include "nd-fuse.h"
+#include "nd-guideline-page.h"
 #include "nd-lab.h"
 #include "nd-model.h"
 #include "nd-quoted.h"
@@ -65,6 +66,8 @@ struct _NdCompareWindow
   int             selected;   /* row, -1 none */
   char           *caption;    /* backend, device, threads, precision, date */
   GCancellable   *cancel;
+  AdwViewStack   *stack;      /* the Models and Guidelines pages */
+  GtkWidget      *guidelines;
 };
 
 G_DEFINE_FINAL_TYPE (NdCompareWindow, nd_compare_window, ADW_TYPE_WINDOW)
@@ -640,6 +643,9 @@ nd_compare_window_init (NdCompareWindow *self)
 {
   GtkWidget *view = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *header = adw_header_bar_new ();
+  AdwViewStack *stack = ADW_VIEW_STACK (adw_view_stack_new ());
+  GtkWidget *switcher = adw_view_switcher_new ();
   GtkEventController *m = gtk_event_controller_motion_new ();
   GtkWidget *plots = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkGesture *click;
@@ -647,7 +653,10 @@ nd_compare_window_init (NdCompareWindow *self)
   self->cancel = g_cancellable_new ();
   gtk_window_set_title (GTK_WINDOW (self), _("Compare Models"));
   gtk_window_set_default_size (GTK_WINDOW (self), 1280, 720);
-  gtk_box_append (GTK_BOX (view), adw_header_bar_new ());
+  adw_view_switcher_set_stack (ADW_VIEW_SWITCHER (switcher), stack);
+  adw_view_switcher_set_policy (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_SWITCHER_POLICY_WIDE);
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), switcher);
+  gtk_box_append (GTK_BOX (view), header);
   gtk_widget_set_margin_start (box, 12);
   gtk_widget_set_margin_end (box, 12);
   gtk_widget_set_margin_bottom (box, 12);
@@ -680,7 +689,17 @@ nd_compare_window_init (NdCompareWindow *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->hover));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->table));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->status));
-  gtk_box_append (GTK_BOX (view), box);
+  self->guidelines = nd_guideline_page_new ();
+  gtk_widget_set_margin_start (self->guidelines, 12);
+  gtk_widget_set_margin_end (self->guidelines, 12);
+  gtk_widget_set_margin_bottom (self->guidelines, 12);
+  adw_view_stack_add_titled_with_icon (stack, box, "models", _("Models"),
+                                       "view-grid-symbolic");
+  adw_view_stack_add_titled_with_icon (stack, self->guidelines, "guidelines", _("Guidelines"),
+                                       "view-list-bullet-symbolic");
+  self->stack = stack;
+  gtk_widget_set_vexpand (GTK_WIDGET (stack), TRUE);
+  gtk_box_append (GTK_BOX (view), GTK_WIDGET (stack));
   adw_window_set_content (ADW_WINDOW (self), view);
 }
 
@@ -764,4 +783,12 @@ int
 nd_compare_window_get_n_roof_points (NdCompareWindow *self)
 {
   return self->roofline ? self->roofline->n_points : 0;
+}
+
+GtkWidget *
+nd_compare_window_show_guidelines (NdCompareWindow *self)
+{
+  g_return_val_if_fail (ND_IS_COMPARE_WINDOW (self), NULL);
+  adw_view_stack_set_visible_child_name (self->stack, "guidelines");
+  return self->guidelines;
 }

@@ -36,4 +36,7 @@ gboolean   nd_compare_window_export_plot (NdCompareWindow *self,
                                           const char      *path,
                                           GError         **error);
 
+/* Switches to the Guidelines page and returns it (an NdGuidelinePage). */
+GtkWidget *nd_compare_window_show_guidelines (NdCompareWindow *self);
+
 G_END_DECLS
