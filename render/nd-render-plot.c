@@ -220,6 +220,21 @@ nd_plot_hit (const NdPlotPoint *pts, int n, const NdPlotAxes *axes, double w, do
   return best;
 }
 
+/* The roofline's log axes: every point, and the roof's ends always in view. */
+static void
+roof_axes (double peak, double bw, const NdRoofPoint *pts, int n, Axis *ax, Axis *ay,
+           double *xs, double *ys)
+{
+  double ridge = bw > 0 ? peak / bw : 1;
+
+  for (int i = 0; i < n; i++)
+    xs[i] = MAX (pts[i].intensity, 1e-3), ys[i] = MAX (pts[i].gflops, 1e-3);
+  xs[n] = ridge / 100, ys[n] = bw * ridge / 100;
+  xs[n + 1] = ridge * 100, ys[n + 1] = peak;
+  axis_fit (ax, xs, n + 2, TRUE, FALSE);
+  axis_fit (ay, ys, n + 2, TRUE, FALSE);
+}
+
 void
 nd_render_roofline (cairo_t *cr, double peak, double bw, const NdRoofPoint *pts, int n,
                     const char *caption, double w, double h, const NdRenderStyle *style)
@@ -238,12 +253,7 @@ nd_render_roofline (cairo_t *cr, double peak, double bw, const NdRoofPoint *pts,
   kind_rgba[0] = style->fused;
   kind_rgba[1] = style->unfused;
   kind_rgba[2] = style->muted;
-  for (int i = 0; i < n; i++)
-    xs[i] = MAX (pts[i].intensity, 1e-3), ys[i] = MAX (pts[i].gflops, 1e-3);
-  xs[n] = ridge / 100, ys[n] = bw * ridge / 100;   /* the roof's ends are always in view */
-  xs[n + 1] = ridge * 100, ys[n + 1] = peak;
-  axis_fit (&ax, xs, n + 2, TRUE, FALSE);
-  axis_fit (&ay, ys, n + 2, TRUE, FALSE);
+  roof_axes (peak, bw, pts, n, &ax, &ay, xs, ys);
   draw_frame (cr, &ax, &ay, _("arithmetic intensity (FLOP/byte)"), _("GFLOP/s"), caption,
               w, h, style);
 
@@ -258,18 +268,53 @@ nd_render_roofline (cairo_t *cr, double peak, double bw, const NdRoofPoint *pts,
   cairo_set_line_width (cr, 1.5);
   for (int i = 0; i < n; i++)
     {
+      double px = axis_to_px (&ax, xs[i], MARGIN_L, w - MARGIN_R);
+      double py = axis_to_px (&ay, ys[i], h - MARGIN_B, MARGIN_T);
+
       /* kind 3 (an effective rate: fewer multiplies than counted) is a ring */
       nd_render_set_rgba (cr, kind_rgba[pts[i].kind == 3 ? 0 : CLAMP (pts[i].kind, 0, 2)]);
       cairo_new_sub_path (cr);
-      cairo_arc (cr, axis_to_px (&ax, xs[i], MARGIN_L, w - MARGIN_R),
-                 axis_to_px (&ay, ys[i], h - MARGIN_B, MARGIN_T), 3, 0, 2 * G_PI);
+      cairo_arc (cr, px, py, pts[i].selected ? 5 : 3, 0, 2 * G_PI);
       if (pts[i].kind == 3)
         cairo_stroke (cr);
       else
         cairo_fill (cr);
+      if (pts[i].selected)
+        {
+          nd_render_set_rgba (cr, style->accent);
+          cairo_set_line_width (cr, 2.5);
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, px, py, 8, 0, 2 * G_PI);
+          cairo_stroke (cr);
+          cairo_set_line_width (cr, 1.5);
+        }
     }
 out:
   cairo_restore (cr);
+}
+
+int
+nd_roof_hit (double peak, double bw, const NdRoofPoint *pts, int n, double w, double h,
+             double px, double py)
+{
+  g_autofree double *xs = g_new (double, n + 2);
+  g_autofree double *ys = g_new (double, n + 2);
+  double best = 8 * 8;   /* within 8 px */
+  int hit = -1;
+  Axis ax, ay;
+
+  if (w <= MARGIN_L + MARGIN_R || h <= MARGIN_T + MARGIN_B || peak <= 0 || bw <= 0)
+    return -1;
+  roof_axes (peak, bw, pts, n, &ax, &ay, xs, ys);
+  for (int i = 0; i < n; i++)
+    {
+      double dx = axis_to_px (&ax, xs[i], MARGIN_L, w - MARGIN_R) - px;
+      double dy = axis_to_px (&ay, ys[i], h - MARGIN_B, MARGIN_T) - py;
+
+      if (dx * dx + dy * dy <= best)
+        best = dx * dx + dy * dy, hit = i;
+    }
+  return hit;
 }
 
 void

@@ -54,6 +54,7 @@ typedef struct
   double gflops;      /* achieved */
   int    kind;        /* 0 conv/linear, 1 element-wise, 2 pooling/data movement, 3 a conv
                        * whose rate is effective (Winograd: fewer multiplies than counted) */
+  gboolean selected;  /* drawn larger, ringed in the accent colour */
 } NdRoofPoint;
 
 /* Log-log roofline: the roof min(@peak_gflops, I·@bandwidth_gbs) and the points. */
@@ -66,6 +67,15 @@ void nd_render_roofline (cairo_t             *cr,
                          double               width,
                          double               height,
                          const NdRenderStyle *style);
+/* The point under (@px, @py) within a few pixels, as nd_render_roofline() placed it, or -1. */
+int  nd_roof_hit        (double               peak_gflops,
+                         double               bandwidth_gbs,
+                         const NdRoofPoint   *points,
+                         int                  n,
+                         double               width,
+                         double               height,
+                         double               px,
+                         double               py);
 
 /* One bar of a bar chart: @value with a whisker from @lo to @hi (e.g. median and IQR). */
 typedef struct

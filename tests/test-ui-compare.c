@@ -30,6 +30,37 @@ test_pareto (void)
   g_assert_true (front[0]);
 }
 
+/* Every roofline point can be hit where it is drawn, and empty space hits nothing. */
+static void
+test_roof_hit (void)
+{
+  NdRoofPoint p[] = { { 0.5, 4, 0, FALSE }, { 8, 60, 0, FALSE }, { 40, 95, 1, FALSE } };
+  gboolean found[3] = { FALSE, FALSE, FALSE };
+  int misses = 0;
+
+  for (int y = 0; y < 300; y++)
+    for (int x = 0; x < 400; x++)
+      {
+        int hit = nd_roof_hit (100, 10, p, 3, 400, 300, x, y);
+
+        if (hit >= 0)
+          found[hit] = TRUE;
+        else
+          misses++;
+      }
+  g_assert_true (found[0] && found[1] && found[2]);
+  g_assert_cmpint (misses, >, 400 * 300 * 9 / 10);
+  g_assert_cmpint (nd_roof_hit (100, 10, p, 3, 400, 300, 399, 299), ==, -1);
+  g_assert_cmpint (nd_roof_hit (0, 10, p, 3, 400, 300, 100, 100), ==, -1);
+}
+
+static void
+on_block (NdCompareWindow *win, const char *model, const char *block, char **out)
+{
+  g_free (*out);
+  *out = g_strdup_printf ("%s %s", model, block);
+}
+
 static void
 save_window (GtkWidget *widget, const char *path)
 {
@@ -123,6 +154,21 @@ test_measure_and_export (void)
   g_assert_no_error (error);
   /* resnet-18's convs at least (BN and ReLU may run inside them) */
   g_assert_cmpint (nd_compare_window_get_n_roof_points (ND_COMPARE_WINDOW (win)), >=, 20);
+  /* a click on an op's point announces its block (for the main window's graph) */
+  {
+    g_autofree char *got = NULL;
+    const char *block;
+
+    g_signal_connect (win, "block-activated", G_CALLBACK (on_block), &got);
+    block = nd_compare_window_select_op (ND_COMPARE_WINDOW (win), 0);
+    g_assert_nonnull (block);
+    g_assert_nonnull (got);
+    g_assert_true (g_str_has_prefix (got, "resnet-18 "));
+    g_assert_cmpstr (got + strlen ("resnet-18 "), ==, block);
+    g_assert_null (nd_compare_window_select_op (ND_COMPARE_WINDOW (win), -1));
+    g_assert_null (nd_compare_window_select_op (ND_COMPARE_WINDOW (win), 100000));
+    g_signal_handlers_disconnect_by_func (win, on_block, &got);
+  }
   g_assert_false (nd_compare_window_show_roofline (ND_COMPARE_WINDOW (win), "vgg-16", &error));
   g_clear_error (&error);
   /* a name that is not a preset is an error, not a crash */
@@ -222,6 +268,7 @@ main (int argc, char **argv)
   if (!ui_test_init (&argc, &argv))
     return g_test_run ();
   g_test_add_func ("/compare/pareto", test_pareto);
+  g_test_add_func ("/compare/roof-hit", test_roof_hit);
   g_test_add_func ("/compare/measure-export", test_measure_and_export);
   g_test_add_func ("/compare/guidelines", test_guidelines);
   return g_test_run ();

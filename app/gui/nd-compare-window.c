@@ -32,7 +32,10 @@ typedef struct
 {
   NdLabRoof    roof;
   NdRoofPoint *points;
+  char       **blocks;   /* [n_points]: the block of each point's op (the node name if none) */
+  char       **what;     /* [n_points]: one line on the op for the status bar */
   int          n_points;
+  char        *model;
   char        *caption;
 } Roofline;
 
@@ -40,6 +43,9 @@ static void
 roofline_free (Roofline *rl)
 {
   g_free (rl->points);
+  g_strfreev (rl->blocks);
+  g_strfreev (rl->what);
+  g_free (rl->model);
   g_free (rl->caption);
   g_free (rl);
 }
@@ -341,17 +347,28 @@ compute_roofline (const char *model, int resolution, gboolean fused, GError **er
       return NULL;
     }
   rl->points = g_new0 (NdRoofPoint, plan->n_nodes);
+  rl->blocks = g_new0 (char *, plan->n_nodes + 1);
+  rl->what = g_new0 (char *, plan->n_nodes + 1);
+  rl->model = g_strdup (spec.name);
   for (int k = 1; k < plan->n_nodes; k++)
     {
       const NdNode *node = nd_graph_node (graph, k);
       gint64 flops = nd_node_flops (graph, node), r, w;
+      NdRoofPoint *pt = &rl->points[rl->n_points];
 
       nd_node_bytes (graph, node, &r, &w);
       if (op_ms[k] <= 0 || flops <= 0)
         continue;   /* merged into a neighbour's kernel, or no arithmetic to place */
-      rl->points[rl->n_points++] = (NdRoofPoint) {
+      *pt = (NdRoofPoint) {
         .intensity = (double) flops / (r + w), .gflops = flops / (op_ms[k] * 1e6),
         .kind = nd_lab_algo_is_effective (plan->op_algo[k]) ? 3 : op_kind (node->op) };
+      rl->blocks[rl->n_points] = g_strdup (node->block ? node->block : node->name);
+      rl->what[rl->n_points] = g_strdup_printf (
+        _("%s (%s, %s): %.3f ms, %.1f GFLOP/s at %.1f FLOP/byte, %.0f%% of what the roof "
+          "allows there"), node->name, nd_op_name (node->op), plan->op_algo[k], op_ms[k],
+        pt->gflops, pt->intensity,
+        nd_lab_roof_percent (&rl->roof, flops, r + w, op_ms[k]));
+      rl->n_points++;
     }
   rl->caption = g_strdup_printf (_("%s%s · roof %.0f GFLOP/s, %.0f GB/s"), spec.name,
                                  fused ? _(" (fused)") : "", rl->roof.peak_gflops,
@@ -455,6 +472,23 @@ plot_clicked (GtkGestureClick *gesture, int n_press, double x, double y, gpointe
   gtk_label_set_text (self->status, _("Measuring the roof and the ops…"));
   gtk_widget_queue_draw (GTK_WIDGET (self->plot));
   g_task_run_in_thread (task, roof_thread);
+}
+
+/* A click on an op's point: it is marked, described, and its block announced
+ * ("block-activated", model and block) for a graph that shows the same model. */
+static void
+roof_clicked (GtkGestureClick *gesture, int n_press, double x, double y, gpointer data)
+{
+  NdCompareWindow *self = data;
+  Roofline *rl = self->roofline;
+  int hit;
+
+  if (rl == NULL)
+    return;
+  hit = nd_roof_hit (rl->roof.peak_gflops, rl->roof.bandwidth_gbs, rl->points, rl->n_points,
+                     gtk_widget_get_width (GTK_WIDGET (self->roof_plot)),
+                     gtk_widget_get_height (GTK_WIDGET (self->roof_plot)), x, y);
+  nd_compare_window_select_op (self, hit);
 }
 
 typedef struct
@@ -672,6 +706,9 @@ nd_compare_window_init (NdCompareWindow *self)
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "pressed", G_CALLBACK (plot_clicked), self);
   gtk_widget_add_controller (GTK_WIDGET (self->plot), GTK_EVENT_CONTROLLER (click));
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (roof_clicked), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->roof_plot), GTK_EVENT_CONTROLLER (click));
   gtk_box_append (GTK_BOX (plots), GTK_WIDGET (self->plot));
   gtk_box_append (GTK_BOX (plots), GTK_WIDGET (self->roof_plot));
   g_signal_connect (m, "motion", G_CALLBACK (motion), self);
@@ -717,10 +754,16 @@ nd_compare_window_dispose (GObject *object)
   G_OBJECT_CLASS (nd_compare_window_parent_class)->dispose (object);
 }
 
+static guint block_activated;
+
 static void
 nd_compare_window_class_init (NdCompareWindowClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = nd_compare_window_dispose;
+  /* (model preset, block path) of the op clicked in the roofline */
+  block_activated = g_signal_new ("block-activated", G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                  G_TYPE_STRING, G_TYPE_STRING);
 }
 
 GtkWidget *
@@ -791,4 +834,23 @@ nd_compare_window_show_guidelines (NdCompareWindow *self)
   g_return_val_if_fail (ND_IS_COMPARE_WINDOW (self), NULL);
   adw_view_stack_set_visible_child_name (self->stack, "guidelines");
   return self->guidelines;
+}
+
+const char *
+nd_compare_window_select_op (NdCompareWindow *self, int point)
+{
+  Roofline *rl;
+
+  g_return_val_if_fail (ND_IS_COMPARE_WINDOW (self), NULL);
+  rl = self->roofline;
+  if (rl == NULL || point >= rl->n_points)
+    return NULL;
+  for (int i = 0; i < rl->n_points; i++)
+    rl->points[i].selected = i == point;
+  gtk_widget_queue_draw (GTK_WIDGET (self->roof_plot));
+  if (point < 0)
+    return NULL;
+  gtk_label_set_text (self->hover, rl->what[point]);
+  g_signal_emit (self, block_activated, 0, rl->model, rl->blocks[point]);
+  return rl->blocks[point];
 }

@@ -36,6 +36,10 @@ gboolean   nd_compare_window_export_plot (NdCompareWindow *self,
                                           const char      *path,
                                           GError         **error);
 
+/* Marks point @point of the roofline shown (as a click on it does; -1 clears), describes its
+ * op and emits "block-activated" (model, block); returns the block, or NULL. */
+const char *nd_compare_window_select_op (NdCompareWindow *self,
+                                         int              point);
 /* Switches to the Guidelines page and returns it (an NdGuidelinePage). */
 GtkWidget *nd_compare_window_show_guidelines (NdCompareWindow *self);
 
