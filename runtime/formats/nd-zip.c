@@ -167,12 +167,131 @@ check_spans (NdZip *zip, GArray *spans, guint64 cd_offset, guint64 cd_size, GErr
   return TRUE;
 }
 
+/* The end of central directory record (zip64 when its fields overflow): where the directory
+ * is and how many entries it claims, each checked against the file. */
+static gboolean
+find_directory (NdZip *zip, guint64 *n_entries, guint64 *cd_offset, guint64 *cd_size,
+                GError **error)
+{
+  const guint8 *data = zip->data;
+  gsize size = zip->size, eocd = 0, lo;
+  gboolean found = FALSE;
+
+  if (size < EOCD_SIZE)
+    return (zip_bad (error, zip, _("the file is too short (%zu bytes)"), size), FALSE);
+  /* The end record is within the last 64 KiB + 22 bytes (the comment is at most 65535). */
+  lo = size > EOCD_SIZE + 65535 ? size - EOCD_SIZE - 65535 : 0;
+  for (gsize p = size - EOCD_SIZE + 1; p-- > lo;)
+    if (rd32 (data + p) == EOCD_SIG && rd16 (data + p + 20) <= size - p - EOCD_SIZE)
+      {
+        eocd = p;
+        found = TRUE;
+        break;
+      }
+  if (!found)
+    return (zip_bad (error, zip, _("no end of central directory record (truncated file?)")),
+            FALSE);
+  *n_entries = rd16 (data + eocd + 10);
+  *cd_size = rd32 (data + eocd + 12);
+  *cd_offset = rd32 (data + eocd + 16);
+  if (rd16 (data + eocd + 4) != 0 || rd16 (data + eocd + 6) != 0)
+    return (zip_bad (error, zip, _("multi-disk archives are not supported")), FALSE);
+  if (*n_entries == 0xffff || *cd_size == 0xffffffffu || *cd_offset == 0xffffffffu)
+    {
+      guint64 rec;
+
+      if (eocd < 20 || rd32 (data + eocd - 20) != LOC64_SIG)
+        return (zip_bad (error, zip, _("zip64 fields without a zip64 locator")), FALSE);
+      rec = rd64 (data + eocd - 20 + 8);
+      if (rec > size || size - rec < 56 || rd32 (data + rec) != EOCD64_SIG)
+        return (zip_bad (error, zip, _("the zip64 end record is out of range")), FALSE);
+      *n_entries = rd64 (data + rec + 32);
+      *cd_size = rd64 (data + rec + 40);
+      *cd_offset = rd64 (data + rec + 48);
+    }
+  if (*cd_offset > size || *cd_size > size - *cd_offset)
+    return (zip_bad (error, zip, _("the central directory (offset %" PRIu64 ", %"
+                                  PRIu64 " bytes) is outside the file"),
+                    *cd_offset, *cd_size), FALSE);
+  if (*n_entries > MAX_ENTRIES || *n_entries > *cd_size / CDIR_SIZE)
+    return (zip_bad (error, zip, _("%" PRIu64 " entries do not fit in the central "
+                                  "directory"), *n_entries), FALSE);
+  return TRUE;
+}
+
+/* Entry @i of the directory at @pos (its record ends before @end): checked against its local
+ * header and the file, then added; @pos moves to the next record. */
+static gboolean
+read_entry (NdZip *zip, guint64 i, guint64 *pos, guint64 end, GArray *spans, GError **error)
+{
+  const guint8 *data = zip->data, *c;
+  gsize size = zip->size;
+  guint16 flags, method, nlen, xlen, clen, lnlen, lxlen;
+  guint64 csize, usize, loff, data_off;
+  g_autofree char *name = NULL;
+  NdZipEntry e = { 0 };
+  Span sp;
+
+  if (end - *pos < CDIR_SIZE || rd32 (data + *pos) != CDIR_SIG)
+    return (zip_bad (error, zip, _("central directory entry %" PRIu64 " is broken"), i),
+            FALSE);
+  c = data + *pos;
+  flags = rd16 (c + 8);
+  method = rd16 (c + 10);
+  csize = rd32 (c + 20);
+  usize = rd32 (c + 24);
+  nlen = rd16 (c + 28);
+  xlen = rd16 (c + 30);
+  clen = rd16 (c + 32);
+  loff = rd32 (c + 42);
+  if ((guint64) nlen + xlen + clen > end - *pos - CDIR_SIZE)
+    return (zip_bad (error, zip, _("central directory entry %" PRIu64 " runs past "
+                                  "the directory"), i), FALSE);
+  if (!zip64_extra (c + CDIR_SIZE + nlen, xlen, &usize, &csize, &loff))
+    return (zip_bad (error, zip, _("entry %" PRIu64 " has a broken zip64 field"), i), FALSE);
+  if (nlen == 0 || memchr (c + CDIR_SIZE, 0, nlen) != NULL
+      || !g_utf8_validate_len ((const char *) c + CDIR_SIZE, nlen, NULL))
+    return (zip_bad (error, zip, _("entry %" PRIu64 " has an invalid name"), i), FALSE);
+  name = g_strndup ((const char *) c + CDIR_SIZE, nlen);
+
+  /* The local header must agree with the directory. */
+  if (loff > size || size - loff < LOCAL_SIZE || rd32 (data + loff) != LOCAL_SIG)
+    return (zip_bad (error, zip, _("entry “%s”: no local header at offset %" PRIu64), name,
+                    loff), FALSE);
+  lnlen = rd16 (data + loff + 26);
+  lxlen = rd16 (data + loff + 28);
+  data_off = loff + LOCAL_SIZE + lnlen + lxlen;
+  if (lnlen != nlen || data_off > size || memcmp (data + loff + LOCAL_SIZE, name, nlen) != 0)
+    return (zip_bad (error, zip, _("entry “%s”: the local header does not match"), name),
+            FALSE);
+  if (method == 0 && csize != usize)
+    return (zip_bad (error, zip, _("entry “%s”: stored with %" PRIu64 " bytes but "
+                                  "declares %" PRIu64), name, csize, usize), FALSE);
+  if (csize > size - data_off)
+    return (zip_bad (error, zip, _("entry “%s”: %" PRIu64 " bytes at offset %"
+                                  PRIu64 " run past the end of the file (truncated?)"),
+                    name, csize, data_off), FALSE);
+  if (g_hash_table_contains (zip->by_name, name))
+    return (zip_bad (error, zip, _("entry “%s” appears twice"), name), FALSE);
+  e.name = g_steal_pointer (&name);
+  e.offset = data_off;
+  e.size = method == 0 ? usize : csize;
+  e.method = method;
+  e.crc32 = rd32 (c + 16);
+  sp = (Span) { loff, data_off + csize, zip->entries->len };
+  g_array_append_val (spans, sp);
+  g_array_append_val (zip->entries, e);
+  g_array_append_val (zip->flags, flags);
+  g_array_set_size (zip->checked, zip->entries->len);
+  g_hash_table_insert (zip->by_name, e.name, GUINT_TO_POINTER (zip->entries->len));
+  *pos += CDIR_SIZE + (guint64) nlen + xlen + clen;
+  return TRUE;
+}
+
 NdZip *
 nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
 {
   g_autoptr(NdZip) zip = g_new0 (NdZip, 1);
-  gsize eocd = 0, lo;
-  gboolean found = FALSE;
   guint64 n_entries, cd_size, cd_offset, pos;
   g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
 
@@ -184,131 +303,12 @@ nd_zip_open (const guint8 *data, gsize size, const char *name, GError **error)
   zip->checked = g_array_new (FALSE, TRUE, sizeof (gboolean));
   zip->by_name = g_hash_table_new (g_str_hash, g_str_equal);
 
-  if (size < EOCD_SIZE)
-    return zip_bad (error, zip, _("the file is too short (%zu bytes)"), size);
-  /* The end record is within the last 64 KiB + 22 bytes (the comment is at most 65535). */
-  lo = size > EOCD_SIZE + 65535 ? size - EOCD_SIZE - 65535 : 0;
-  for (gsize p = size - EOCD_SIZE + 1; p-- > lo;)
-    if (rd32 (data + p) == EOCD_SIG && rd16 (data + p + 20) <= size - p - EOCD_SIZE)
-      {
-        eocd = p;
-        found = TRUE;
-        break;
-      }
-  if (!found)
-    return zip_bad (error, zip, _("no end of central directory record (truncated file?)"));
-
-  n_entries = rd16 (data + eocd + 10);
-  cd_size = rd32 (data + eocd + 12);
-  cd_offset = rd32 (data + eocd + 16);
-  if (rd16 (data + eocd + 4) != 0 || rd16 (data + eocd + 6) != 0)
-    return zip_bad (error, zip, _("multi-disk archives are not supported"));
-
-  if (n_entries == 0xffff || cd_size == 0xffffffffu || cd_offset == 0xffffffffu)
-    {
-      guint64 rec;
-
-      if (eocd < 20 || rd32 (data + eocd - 20) != LOC64_SIG)
-        return zip_bad (error, zip, _("zip64 fields without a zip64 locator"));
-      rec = rd64 (data + eocd - 20 + 8);
-      if (rec > size || size - rec < 56 || rd32 (data + rec) != EOCD64_SIG)
-        return zip_bad (error, zip, _("the zip64 end record is out of range"));
-      n_entries = rd64 (data + rec + 32);
-      cd_size = rd64 (data + rec + 40);
-      cd_offset = rd64 (data + rec + 48);
-    }
-  if (cd_offset > size || cd_size > size - cd_offset)
-    return zip_bad (error, zip, _("the central directory (offset %" PRIu64 ", %"
-                                  PRIu64 " bytes) is outside the file"),
-                    cd_offset, cd_size);
-  if (n_entries > MAX_ENTRIES || n_entries > cd_size / CDIR_SIZE)
-    return zip_bad (error, zip, _("%" PRIu64 " entries do not fit in the central "
-                                  "directory"), n_entries);
-
+  if (!find_directory (zip, &n_entries, &cd_offset, &cd_size, error))
+    return NULL;
   pos = cd_offset;
   for (guint64 i = 0; i < n_entries; i++)
-    {
-      const guint8 *c;
-      guint16 flags, method, nlen, xlen, clen, lnlen, lxlen;
-      guint64 csize, usize, loff, data_off, end = cd_offset + cd_size;
-      NdZipEntry e = { 0 };
-
-      if (end - pos < CDIR_SIZE || rd32 (data + pos) != CDIR_SIG)
-        return zip_bad (error, zip, _("central directory entry %" PRIu64 " is broken"),
-                        i);
-      c = data + pos;
-      flags = rd16 (c + 8);
-      method = rd16 (c + 10);
-      csize = rd32 (c + 20);
-      usize = rd32 (c + 24);
-      nlen = rd16 (c + 28);
-      xlen = rd16 (c + 30);
-      clen = rd16 (c + 32);
-      loff = rd32 (c + 42);
-      if ((guint64) nlen + xlen + clen > end - pos - CDIR_SIZE)
-        return zip_bad (error, zip, _("central directory entry %" PRIu64 " runs past "
-                                      "the directory"), i);
-      if (!zip64_extra (c + CDIR_SIZE + nlen, xlen, &usize, &csize, &loff))
-        return zip_bad (error, zip, _("entry %" PRIu64 " has a broken zip64 field"), i);
-      if (nlen == 0 || memchr (c + CDIR_SIZE, 0, nlen) != NULL
-          || !g_utf8_validate_len ((const char *) c + CDIR_SIZE, nlen, NULL))
-        return zip_bad (error, zip, _("entry %" PRIu64 " has an invalid name"), i);
-      e.name = g_strndup ((const char *) c + CDIR_SIZE, nlen);
-
-      /* The local header must agree with the directory. */
-      if (loff > size || size - loff < LOCAL_SIZE || rd32 (data + loff) != LOCAL_SIG)
-        {
-          zip_bad (error, zip, _("entry “%s”: no local header at offset %" PRIu64),
-                   e.name, loff);
-          g_free (e.name);
-          return NULL;
-        }
-      lnlen = rd16 (data + loff + 26);
-      lxlen = rd16 (data + loff + 28);
-      data_off = loff + LOCAL_SIZE + lnlen + lxlen;
-      if (lnlen != nlen || data_off > size
-          || memcmp (data + loff + LOCAL_SIZE, e.name, nlen) != 0)
-        {
-          zip_bad (error, zip, _("entry “%s”: the local header does not match"), e.name);
-          g_free (e.name);
-          return NULL;
-        }
-      if (method == 0 && csize != usize)
-        {
-          zip_bad (error, zip, _("entry “%s”: stored with %" PRIu64 " bytes but "
-                                 "declares %" PRIu64), e.name, csize, usize);
-          g_free (e.name);
-          return NULL;
-        }
-      if (csize > size - data_off)
-        {
-          zip_bad (error, zip, _("entry “%s”: %" PRIu64 " bytes at offset %"
-                                 PRIu64 " run past the end of the file (truncated?)"),
-                   e.name, csize, data_off);
-          g_free (e.name);
-          return NULL;
-        }
-      e.offset = data_off;
-      e.size = method == 0 ? usize : csize;
-      e.method = method;
-      e.crc32 = rd32 (c + 16);
-      {
-        Span sp = { loff, data_off + csize, zip->entries->len };
-
-        g_array_append_val (spans, sp);
-      }
-      if (g_hash_table_contains (zip->by_name, e.name))
-        {
-          zip_bad (error, zip, _("entry “%s” appears twice"), e.name);
-          g_free (e.name);
-          return NULL;
-        }
-      g_array_append_val (zip->entries, e);
-      g_array_append_val (zip->flags, flags);
-      g_array_set_size (zip->checked, zip->entries->len);
-      g_hash_table_insert (zip->by_name, e.name, GUINT_TO_POINTER (zip->entries->len));
-      pos += CDIR_SIZE + (guint64) nlen + xlen + clen;
-    }
+    if (!read_entry (zip, i, &pos, cd_offset + cd_size, spans, error))
+      return NULL;
   if (!check_spans (zip, spans, cd_offset, cd_size, error))
     return NULL;
   return g_steal_pointer (&zip);
