@@ -150,10 +150,10 @@ build_eltwise (GPtrArray *out, int base, int size, GError **error)
 
         for (int u = 0; u < UNITS && x >= 0; u++)
           {
-            int y = unary (g, ND_OP_BATCHNORM,
-                           conv (g, unary (g, ND_OP_RELU,
-                                           unary (g, ND_OP_BATCHNORM, conv (g, x, base, k, 1, error),
-                                                  error), error), base, k, 1, error), error);
+            int y = unary (g, ND_OP_BATCHNORM, conv (g, x, base, k, 1, error), error);
+
+            y = unary (g, ND_OP_RELU, y, error);
+            y = unary (g, ND_OP_BATCHNORM, conv (g, y, base, k, 1, error), error);
 
             if (se && y >= 0)
               {

@@ -99,7 +99,8 @@ probe_best_ms (NdBackend *backend, NdGraph *g, int iters, GError **error)
   plan = nd_backend_prepare (backend, g, &popts, error);
   if (plan == NULL)
     return -1;
-  input = nd_tensor_new_4d (1, g->in_c, g->in_h, g->in_w);   /* zeros: rates do not depend on values */
+  /* zeros: rates do not depend on values */
+  input = nd_tensor_new_4d (1, g->in_c, g->in_h, g->in_w);
   if (!nd_plan_run (plan, input, error))
     return -1;
   for (int i = 0; i < iters; i++)
