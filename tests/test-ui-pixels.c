@@ -165,12 +165,17 @@ assert_fmap_shows (GtkWidget *area, const NdTensor *t, const NdFeatureCell *mark
         guint32 want;
 
         /* The tile is one image scaled with the nearest filter: a pixel inside it has the
-         * colour of the cell at its centre; its corners in the tile keep off the blended
-         * tile edge. */
-        for (int k = 0; inside && k < 4; k++)
-          inside = nd_render_featuremap_cell_at (t, w, h, &style, x + (k & 1) * 0.98 + 0.01,
-                                                 y + (k >> 1) * 0.98 + 0.01, &n)
-                   && n.channel == c.channel;
+         * colour of the cell at its centre. Its corners in the tile keep off the blended
+         * tile edge; ±0.25 px in the same cell, off the boundaries where the filter's
+         * rounding may pick the neighbour. */
+        for (int k = 0; inside && k < 8; k++)
+          {
+            double d = k < 4 ? 0.49 : 0.25;
+
+            inside = nd_render_featuremap_cell_at (t, w, h, &style, x + 0.5 + (k & 1 ? d : -d),
+                                                   y + 0.5 + (k & 2 ? d : -d), &n)
+                     && n.channel == c.channel && (k < 4 || memcmp (&n, &c, sizeof c) == 0);
+          }
         if (!inside
             || (c.channel == mark->channel && abs (c.y - mark->y) <= 1
                 && abs (c.x - mark->x) <= 1))
@@ -297,8 +302,8 @@ pixels_setup (Fixture *f, gconstpointer data)
   NdWindowOptions o = { .model = "parnet-s", .width = 0.25, .resolution = 64, .lambda = -1,
                         .select = "streams.1.1", .backend = "cpu", .image = image };
 
-  fixture_setup_options (f, &o);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1600, 1000);
+  /* large enough for the kernel view to print its numbers (cells of 21 px and up) */
+  fixture_setup_sized (f, &o, 1600, 1000);
 }
 
 static void
