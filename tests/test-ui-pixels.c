@@ -215,7 +215,8 @@ assert_gates_show (GtkWidget *area, const float *v, int n, double max)
 
   nd_render_style_init (&style, FALSE);
   accent = ((guint32) lround (style.accent[0] * 255) << 16)
-           | ((guint32) lround (style.accent[1] * 255) << 8) | (guint32) lround (style.accent[2] * 255);
+           | ((guint32) lround (style.accent[1] * 255) << 8)
+           | (guint32) lround (style.accent[2] * 255);
   g_assert_cmpint (w, >=, 160);
   g_assert_cmpint (h, >=, 96);
   g_assert_cmpfloat (bw - gap, >=, 2);
@@ -243,10 +244,54 @@ assert_gates_show (GtkWidget *area, const float *v, int n, double max)
   g_assert_cmpint (wrong, ==, 0);
 }
 
-/* The numbers printed in the fused 3×3 matrix (the last nine the view laid out) are the
- * weights nd_fuse_graph gives output channel @out, input channel 0, to their two decimals. */
+/* Each cell of the fused matrix, near its top-left corner (off its number and border), has
+ * the diverging colour of @fw over the largest |value| the view shows (the branches' scaled
+ * weights included). The geometry is the view's: three matrices of 4.2 cells across, centred,
+ * below a title line; the view's own hit-test agrees. */
 static void
-assert_kernel_shows (NdInferenceResult *r, const char *block, int out)
+assert_kernel_colours (GtkWidget *area, NdInferenceResult *r, const char *block, int out,
+                       const float *fw)
+{
+  cairo_surface_t *s = shown (area);
+  int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+  double vmax = 1e-6, cell, x0, y0;
+  NdKernelSteps steps;
+  NdRenderStyle style;
+  int wrong = 0;
+
+  nd_render_style_init (&style, FALSE);
+  g_assert_true (nd_kernel_steps_compute (r->training, block, out, 0, &steps, NULL));
+  g_assert_false (steps.has_identity);
+  for (int k = 0; k < 9; k++)
+    vmax = MAX (vmax, MAX (fabs (steps.dense[k] * steps.scale_dense),
+                           MAX (fabs (steps.one[k] * steps.scale_one), fabs (fw[k]))));
+  cell = MIN ((w - 8) / (3 * 3 + 2 * 1.2), (h - 5 * style.font_size - 8) / 3);
+  x0 = (w - cell * (3 * 3 + 2 * 1.2)) / 2 + 2 * 4.2 * cell;
+  y0 = style.font_size * 1.6;
+  for (int k = 0; k < 9; k++)
+    {
+      int px = (int) (x0 + (k % 3) * cell + 2), py = (int) (y0 + (k / 3) * cell + 2);
+      guint32 want = nd_colormap_rgb24 (ND_COLORMAP_DIVERGING, 0.5 + 0.5 * fw[k] / vmax);
+      g_autofree char *where = nd_render_kernel_value_at (&steps, w, h, &style, px, py);
+      g_autofree char *cell_name = g_strdup_printf ("row %d, column %d", k / 3, k % 3);
+
+      g_assert_nonnull (where);
+      g_assert_nonnull (strstr (where, cell_name));
+      if (channel_diff (pixel (s, px, py), want) > 1 && wrong++ < 5)
+        g_test_message ("fused[%d] = %g at (%d, %d) shows #%06x, not #%06x", k, fw[k], px, py,
+                        pixel (s, px, py), want);
+    }
+  if (wrong > 0)
+    save (s, "kernel");
+  cairo_surface_destroy (s);
+  g_assert_cmpint (wrong, ==, 0);
+}
+
+/* The numbers printed in the fused 3×3 matrix (the last nine the view laid out) are the
+ * weights nd_fuse_graph gives output channel @out, input channel 0, to their two decimals;
+ * the cells' colours are theirs too. */
+static void
+assert_kernel_shows (GtkWidget *area, NdInferenceResult *r, const char *block, int out)
 {
   g_auto(GStrv) drawn = nd_render_kernel_drawn_numbers ();
   g_autoptr(GError) error = NULL;
@@ -273,12 +318,13 @@ assert_kernel_shows (NdInferenceResult *r, const char *block, int out)
       g_assert_true (end != text && *end == '\0');
       g_assert_cmpfloat (fabs (got - want), <=, 0.005 + 1e-6);
     }
+  assert_kernel_colours (area, r, block, out, fw->data + (out * fw->shape[1] + 0) * 9);
 }
 
 /* The three views of @block against @r, with the hovered cell @mark. */
 static void
-assert_inspector_shows (Fixture *f, GtkWidget *inspector, NdInferenceResult *r,
-                        const char *block, const NdFeatureCell *mark)
+assert_inspector_shows (GtkWidget *inspector, NdInferenceResult *r, const char *block,
+                        const NdFeatureCell *mark)
 {
   NdTensor *t = nd_inference_result_block_output (r, block, NULL);
   g_autofree float *gates = NULL;
@@ -289,7 +335,7 @@ assert_inspector_shows (Fixture *f, GtkWidget *inspector, NdInferenceResult *r,
   g_assert_cmpint (t->ndim, ==, 4);
   gates = nd_inference_result_gates (r, block, &n, &max);
   g_assert_nonnull (gates);
-  assert_kernel_shows (r, block, mark->channel);
+  assert_kernel_shows (find_area (inspector, "kernel"), r, block, mark->channel);
   assert_fmap_shows (find_area (inspector, "fmap"), t, mark);
   assert_gates_show (find_area (inspector, "gates"), gates, n, max);
 }
@@ -319,10 +365,11 @@ test_inspector_pixels (Fixture *f, gconstpointer data)
   g_assert_nonnull (inspector);
   g_assert_nonnull (find_area (inspector, "fmap"));
   g_assert_nonnull (find_area (inspector, "gates"));
+  g_assert_nonnull (find_area (inspector, "kernel"));
   nd_inspector_set_cell (ND_INSPECTOR (inspector), mark.channel, mark.y, mark.x);
   frames (f, 3);
   before = nd_inference_result_ref (nd_window_get_result (f->window));
-  assert_inspector_shows (f, inspector, before, "streams.1.1", &mark);
+  assert_inspector_shows (inspector, before, "streams.1.1", &mark);
 
   /* The test pattern instead of the sample: new activations and gates, the same weights. */
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "test-pattern", NULL);
@@ -335,13 +382,13 @@ test_inspector_pixels (Fixture *f, gconstpointer data)
     change = MAX (change, fabs (t1->data[i] - t0->data[i]));
   g_test_message ("test pattern: block output moved by up to %g", change);
   g_assert_cmpfloat (change, >, 0.1);
-  assert_inspector_shows (f, inspector, r, "streams.1.1", &mark);
+  assert_inspector_shows (inspector, r, "streams.1.1", &mark);
 
   /* Another hovered channel: the kernel view shows that output channel's kernel. */
   mark = (NdFeatureCell) { 5, 0, 2 };
   nd_inspector_set_cell (ND_INSPECTOR (inspector), mark.channel, mark.y, mark.x);
   frames (f, 3);
-  assert_inspector_shows (f, inspector, r, "streams.1.1", &mark);
+  assert_inspector_shows (inspector, r, "streams.1.1", &mark);
 
   /* Another block, through the window's action as a click in the graph does. */
   g_action_group_change_action_state (G_ACTION_GROUP (f->window), "select",
@@ -351,7 +398,7 @@ test_inspector_pixels (Fixture *f, gconstpointer data)
                                                 NULL) != NULL, 60);
   nd_inspector_set_cell (ND_INSPECTOR (inspector), mark.channel, mark.y, mark.x);
   frames (f, 3);
-  assert_inspector_shows (f, inspector, nd_window_get_result (f->window), "streams.0.1", &mark);
+  assert_inspector_shows (inspector, nd_window_get_result (f->window), "streams.0.1", &mark);
 }
 
 int

@@ -18,9 +18,9 @@
 #include "ui-fixture.h"
 
 /* The window under a real (X) display: every knob driven through its action, the model rebuilt,
- * the latency updated, the views redrawn with what the knob changed; an impossible combination explained next to its
- * knob and never applied; a long run that must not leak; fp16 storage on Vulkan. Small models
- * keep it quick. */
+ * the latency updated, the views redrawn with what the knob changed; an impossible combination
+ * explained next to its knob and never applied; a long run that must not leak; fp16 storage on
+ * Vulkan. Small models keep it quick. */
 
 
 static GtkWidget *
@@ -96,7 +96,7 @@ assert_views_show_knobs (Fixture *f, const char *const *args, int streams)
   g_assert_cmpuint (blocks->len, ==,
                     json_array_get_length (json_object_get_array_member (info, "blocks")));
   g_assert_cmpint (drawn->graph->fused, ==, json_object_get_boolean_member (info, "fused"));
-  /* the header: "parnet-s · training form · 96×96 input · 0.29 M parameters · 0.02 GMACs …" */
+  /* the header: "parnet-s · training form · 96×96 input · 0.29 M parameters · 0.02 GMACs" */
   params_text = g_strdup_printf ("%d×%d input · %.2f M parameters · %.2f GMACs",
                                  (int) json_object_get_int_member (info, "resolution"),
                                  (int) json_object_get_int_member (info, "resolution"),
