@@ -10,7 +10,7 @@ struct _NdGraphView
 {
   GtkWidget          parent_instance;
   NdInferenceResult *result;
-  NdInferenceResult *drawn;      /* what the last snapshot drew (a test hook reads it) */
+  guint64            drawn_generation;   /* the model the last snapshot drew (a test hook) */
   char              *selected;
   NdRenderStyle      style;
   double             drag_pan_x, drag_pan_y;
@@ -37,11 +37,8 @@ nd_graph_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   nd_render_graph (cr, &data, w, h, &self->style);
   cairo_destroy (cr);
-  if (self->drawn != self->result)
-    {
-      g_clear_pointer (&self->drawn, nd_inference_result_unref);
-      self->drawn = nd_inference_result_ref (self->result);
-    }
+  /* a number, not a reference: the old model's memory goes as soon as the window drops it */
+  self->drawn_generation = self->result->generation;
 }
 
 static void
@@ -121,7 +118,6 @@ nd_graph_view_finalize (GObject *object)
   NdGraphView *self = ND_GRAPH_VIEW (object);
 
   g_clear_pointer (&self->result, nd_inference_result_unref);
-  g_clear_pointer (&self->drawn, nd_inference_result_unref);
   g_free (self->selected);
   G_OBJECT_CLASS (nd_graph_view_parent_class)->finalize (object);
 }
@@ -211,9 +207,9 @@ nd_graph_view_reset_zoom (NdGraphView *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-NdInferenceResult *
-nd_graph_view_get_drawn (NdGraphView *self)
+guint64
+nd_graph_view_get_drawn_generation (NdGraphView *self)
 {
-  g_return_val_if_fail (ND_IS_GRAPH_VIEW (self), NULL);
-  return self->drawn;
+  g_return_val_if_fail (ND_IS_GRAPH_VIEW (self), 0);
+  return self->drawn_generation;
 }
