@@ -11,6 +11,9 @@
 #include "nd-error.h"
 #include "nd-render-kernel.h"
 
+/* The numbers the last nd_render_kernel () printed (a test hook; drawing is on one thread). */
+static GPtrArray *drawn_numbers;
+
 static const NdNode *
 find_node (const NdGraph *graph, const char *block, NdRole role, NdOp op)
 {
@@ -150,6 +153,7 @@ draw_matrix (cairo_t *cr, const float *m, float scale, double x, double y, doubl
           cairo_set_source_rgb (cr, 0.08, 0.08, 0.1);
           cairo_set_font_size (cr, MIN (cell * 0.34, style->font_size));
           nd_render_text (cr, buf, x + (k % 3 + 0.5) * cell, y + (k / 3 + 0.62) * cell, 0.5);
+          g_ptr_array_add (drawn_numbers, g_strdup (buf));
         }
     }
 }
@@ -235,6 +239,9 @@ nd_render_kernel (cairo_t             *cr,
 
   g_return_if_fail (cr != NULL && style != NULL);
 
+  if (drawn_numbers == NULL)
+    drawn_numbers = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_set_size (drawn_numbers, 0);
   cairo_save (cr);
   nd_render_fill_bg (cr, style, width, height);
   if (steps == NULL)
@@ -282,4 +289,17 @@ nd_render_kernel (cairo_t             *cr,
                 steps->out_channel, steps->in_channel);
   nd_render_text_fit (cr, buf, width / 2, y + 3 * cell + fs * 3, 0.5, width - 4, 7);
   cairo_restore (cr);
+}
+
+char **
+nd_render_kernel_drawn_numbers (void)
+{
+  GStrvBuilder *b = g_strv_builder_new ();
+  char **v;
+
+  for (guint i = 0; drawn_numbers != NULL && i < drawn_numbers->len; i++)
+    g_strv_builder_add (b, drawn_numbers->pdata[i]);
+  v = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  return v;
 }

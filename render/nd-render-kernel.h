@@ -54,4 +54,9 @@ char    *nd_render_kernel_value_at (const NdKernelSteps *steps,
                                     double               px,
                                     double               py);
 
+/* Test hook: the numbers the last nd_render_kernel () call printed in its matrix cells, as
+ * laid out ("%.2f" of each value as drawn), matrix after matrix (dense, 1×1, identity, fused:
+ * those drawn), row by row; empty where the cells were too small for numbers. */
+char   **nd_render_kernel_drawn_numbers (void);
+
 G_END_DECLS

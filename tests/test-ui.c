@@ -3,21 +3,123 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "nd-backend.h"
+#include "nd-graph-view.h"
 #include "nd-render-graph.h"
 #include "nd-weights.h"
 #include "nd-safetensors.h"
 #include "ui-fixture.h"
 
 /* The window under a real (X) display: every knob driven through its action, the model rebuilt,
- * the latency updated, the screenshot changed; an impossible combination explained next to its
- * knob and never applied; a long run that must not leak; fp16 storage on Vulkan. Small models
- * keep it quick. */
+ * the latency updated, the views redrawn with what the knob changed; an impossible combination
+ * explained next to its knob and never applied; a long run that must not leak; fp16 storage on
+ * Vulkan. Small models keep it quick. */
+
+
+static GtkWidget *
+find_graph_view (GtkWidget *widget)
+{
+  if (ND_IS_GRAPH_VIEW (widget))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_graph_view (c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* `nondeep-cli info --json` for the model and knobs in @args (NULL-terminated). */
+static JsonObject *
+cli_info (const char *const *args)
+{
+  const char *cli = g_getenv ("ND_TEST_CLI");
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_nonnull (cli);
+  g_strv_builder_add_many (b, cli, "info", "--json", NULL);
+  g_strv_builder_addv (b, (const char **) args);
+  argv = g_strv_builder_end (b);
+  g_assert_true (g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  if (status != 0)
+    g_test_message ("%s", err);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* What the knobs changed, as the user sees it after the frame: the graph view drew the new
+ * model (its lanes, its blocks) and the header's parameter count, both equal to what the CLI
+ * builds from the same knobs. A view that did not redraw still shows an older generation. */
+static void
+assert_views_show_knobs (Fixture *f, const char *const *args, int streams)
+{
+  NdInferenceResult *r = nd_window_get_result (f->window);
+  NdGraphView *view = ND_GRAPH_VIEW (find_graph_view (GTK_WIDGET (f->window)));
+  g_autoptr(JsonObject) info = cli_info (args);
+  g_autoptr(GPtrArray) blocks = NULL;
+  g_autofree char *params_text = NULL;
+  gint64 params, macs;
+  int depth;
+
+  /* the same generation: the graph drawn is this result's */
+  g_assert_cmpuint (nd_graph_view_get_drawn_generation (view), ==, r->generation);
+  nd_graph_count (r->graph, &params, &macs, &depth);
+  blocks = nd_graph_block_stats (r->graph);
+  g_test_message ("drawn: %d lanes, %u blocks, %" G_GINT64_FORMAT " parameters; CLI: %u blocks, "
+                  "%" G_GINT64_FORMAT " parameters", nd_render_graph_n_lanes (r->graph),
+                  blocks->len, params,
+                  json_array_get_length (json_object_get_array_member (info, "blocks")),
+                  json_object_get_int_member (info, "params"));
+  g_assert_cmpint (nd_render_graph_n_lanes (r->graph), ==, streams);
+  g_assert_cmpint (params, ==, json_object_get_int_member (info, "params"));
+  g_assert_cmpint (macs, ==, json_object_get_int_member (info, "macs"));
+  g_assert_cmpuint (blocks->len, ==,
+                    json_array_get_length (json_object_get_array_member (info, "blocks")));
+  g_assert_cmpint (r->graph->fused, ==, json_object_get_boolean_member (info, "fused"));
+  /* the header: "parnet-s · training form · 96×96 input · 0.29 M parameters · 0.02 GMACs" */
+  params_text = g_strdup_printf ("%d×%d input · %.2f M parameters · %.2f GMACs",
+                                 (int) json_object_get_int_member (info, "resolution"),
+                                 (int) json_object_get_int_member (info, "resolution"),
+                                 json_object_get_int_member (info, "params") / 1e6,
+                                 json_object_get_int_member (info, "macs") / 1e9);
+  g_assert_true (window_shows (f, params_text, TRUE));
+}
+
+/* @opts as name/value pairs: those with a value, "" for a flag, into @args (NULL-ended). */
+static const char *const *
+cli_args (const char **opts, guint n, const char **args)
+{
+  guint m = 0;
+
+  for (guint k = 0; k < n; k += 2)
+    if (opts[k + 1] != NULL)
+      {
+        args[m++] = opts[k];
+        if (*opts[k + 1] != '\0')
+          args[m++] = opts[k + 1];
+      }
+  args[m] = NULL;
+  return args;
+}
 
 static void
 test_knobs (Fixture *f, gconstpointer data)
@@ -29,14 +131,22 @@ test_knobs (Fixture *f, gconstpointer data)
   {
     const char *action;
     GVariant   *value;
+    const char *cli;     /* the same knob for `nondeep-cli info` */
   } steps[] = {
-    { "streams", g_variant_new_int32 (2) },
-    { "width", g_variant_new_double (0.125) },
-    { "blocks", g_variant_new_string ("2,3") },
-    { "resolution", g_variant_new_int32 (96) },
-    { "fused", g_variant_new_boolean (TRUE) },
-    { "fused", g_variant_new_boolean (FALSE) },
+    { "streams", g_variant_new_int32 (2), "2" },
+    { "width", g_variant_new_double (0.125), "0.125" },
+    { "blocks", g_variant_new_string ("2,3"), "2,3" },
+    { "resolution", g_variant_new_int32 (96), "96" },
+    { "fused", g_variant_new_boolean (TRUE), "" },
+    { "fused", g_variant_new_boolean (FALSE), NULL },
   };
+  gboolean preset = g_getenv ("ND_UI_TEST_PRESET") != NULL;
+  /* The CLI's arguments: the fixture's model, then each knob as the test sets it. */
+  const char *cli[] = { "--model", "parnet-s", "--width", preset ? NULL : "0.25",
+                        "--resolution", preset ? NULL : "64", "--streams", NULL, "--blocks", NULL,
+                        "--fused", NULL };
+  int streams = 3;
+  const char *args[G_N_ELEMENTS (cli) + 1];
   g_autoptr(GBytes) prev = NULL;
 
   /* Measuring the preset: flip fused/unfused first, at full size. */
@@ -54,6 +164,7 @@ test_knobs (Fixture *f, gconstpointer data)
   g_assert_cmpint (r->spec.streams, ==, 3);
   g_assert_cmpint (nd_render_graph_n_lanes (r->graph), ==, 3);
   g_assert_cmpfloat (r->total_ms, >, 0);
+  assert_views_show_knobs (f, cli_args (cli, G_N_ELEMENTS (cli), args), streams);
   prev = g_bytes_ref (shot0);
 
   for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
@@ -80,6 +191,12 @@ test_knobs (Fixture *f, gconstpointer data)
       g_assert_cmpfloat (r->total_ms, >, 0);
       g_assert_cmpfloat (knob_ms, >, 0);
       g_assert_null (nd_window_get_knob_error (f->window, steps[i].action));
+      for (guint k = 0; k < G_N_ELEMENTS (cli); k += 2)
+        if (g_str_equal (cli[k] + 2, steps[i].action))
+          cli[k + 1] = steps[i].cli;
+      if (g_str_equal (steps[i].action, "streams"))
+        streams = atoi (steps[i].cli);
+      assert_views_show_knobs (f, cli_args (cli, G_N_ELEMENTS (cli), args), streams);
       shot = screenshot (f, name);
       g_assert_false (g_bytes_equal (shot, prev));
       g_clear_pointer (&prev, g_bytes_unref);

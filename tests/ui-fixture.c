@@ -49,8 +49,14 @@ fixture_setup (Fixture *f, gconstpointer data)
 void
 fixture_setup_options (Fixture *f, const NdWindowOptions *o)
 {
+  fixture_setup_sized (f, o, 1200, 800);
+}
+
+void
+fixture_setup_sized (Fixture *f, const NdWindowOptions *o, int width, int height)
+{
   f->window = nd_window_new (NULL, o);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 800);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), width, height);
   gtk_window_present (GTK_WINDOW (f->window));
   WAIT_UNTIL (nd_window_get_result (f->window) != NULL
               && nd_window_get_result (f->window)->block_diff != NULL, 120);

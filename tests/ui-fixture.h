@@ -35,6 +35,8 @@ gboolean timeout_cb (gpointer data);
 void fixture_setup (Fixture *f, gconstpointer data);
 /* The same with the window made from @o. */
 void fixture_setup_options (Fixture *f, const NdWindowOptions *o);
+/* The same in a window of @width × @height (1200 × 800 above). */
+void fixture_setup_sized (Fixture *f, const NdWindowOptions *o, int width, int height);
 void fixture_teardown (Fixture *f, gconstpointer data);
 GBytes *screenshot (Fixture *f, const char *name);
 /* Changes one knob through its action and waits for the rebuilt model's first result and the

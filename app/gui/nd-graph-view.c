@@ -10,6 +10,7 @@ struct _NdGraphView
 {
   GtkWidget          parent_instance;
   NdInferenceResult *result;
+  guint64            drawn_generation;   /* the model the last snapshot drew (a test hook) */
   char              *selected;
   NdRenderStyle      style;
   double             drag_pan_x, drag_pan_y;
@@ -36,6 +37,8 @@ nd_graph_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   nd_render_graph (cr, &data, w, h, &self->style);
   cairo_destroy (cr);
+  /* a number, not a reference: the old model's memory goes as soon as the window drops it */
+  self->drawn_generation = self->result->generation;
 }
 
 static void
@@ -202,4 +205,11 @@ nd_graph_view_reset_zoom (NdGraphView *self)
   self->style.zoom = 1;
   self->style.pan_x = self->style.pan_y = 0;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint64
+nd_graph_view_get_drawn_generation (NdGraphView *self)
+{
+  g_return_val_if_fail (ND_IS_GRAPH_VIEW (self), 0);
+  return self->drawn_generation;
 }

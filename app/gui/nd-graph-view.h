@@ -20,5 +20,8 @@ void        nd_graph_view_set_selected (NdGraphView       *self,
                                         const char        *block);
 const char *nd_graph_view_get_selected (NdGraphView       *self);
 void        nd_graph_view_reset_zoom   (NdGraphView       *self);
+/* Test hook: the generation (NdInferenceResult.generation: one per model built) of the
+ * result the view last drew, 0 before a frame; a view that stops redrawing keeps an old one. */
+guint64     nd_graph_view_get_drawn_generation (NdGraphView *self);
 
 G_END_DECLS
