@@ -329,7 +329,7 @@ nd_cli_teach (int argc, char **argv)
       N_("FILE.safetensors") },
     { "holdout", 0, 0, G_OPTION_ARG_DOUBLE, &topts.holdout,
       N_("Share of each class held out for evaluation (default 0.2)"), "F" },
-    { "l2", 0, 0, G_OPTION_ARG_DOUBLE, &topts.l2, N_("L2 penalty (default 0.001)"), "L" },
+    { "l2", 0, 0, G_OPTION_ARG_DOUBLE, &topts.l2, N_("L2 penalty (default 0.01)"), "L" },
     { "test", 0, 0, G_OPTION_ARG_STRING_ARRAY, &test_specs,
       N_("After training, the accuracy on these images of a taught class"), N_("NAME=DIR") },
     { NULL }

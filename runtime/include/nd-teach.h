@@ -34,7 +34,7 @@ typedef struct
   guint32 seed;        /* the held-out split; training itself is deterministic */
 } NdTeachOptions;
 
-/* holdout 0.2, l2 1e-3, max_iter 200, seed 0 */
+/* holdout 0.2, l2 0.01, max_iter 200, seed 0 */
 void          nd_teach_options_init (NdTeachOptions *options);
 
 typedef struct

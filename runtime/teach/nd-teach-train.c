@@ -23,7 +23,7 @@ void
 nd_teach_options_init (NdTeachOptions *options)
 {
   options->holdout = 0.2;
-  options->l2 = 1e-3;
+  options->l2 = 1e-2;
   options->max_iter = 200;
   options->seed = 0;
 }
