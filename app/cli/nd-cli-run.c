@@ -223,6 +223,18 @@ nd_cli_run (int argc, char **argv)
                                "“%s”)"), head->backbone);
       goto out;
     }
+  if (head != NULL && *head->backbone != '\0')
+    {
+      g_autofree char *base = g_path_get_basename (o.weights);
+
+      /* features of another backbone can have the same width and mean nothing to the head */
+      if (!g_str_equal (base, head->backbone))
+        {
+          status = nd_cli_failf (_("the head was taught on “%s”, not “%s”"), head->backbone,
+                                 base);
+          goto out;
+        }
+    }
   model = nd_cli_model_load (&o, hint, &error);
   if (model == NULL)
     goto fail;
