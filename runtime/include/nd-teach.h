@@ -57,6 +57,13 @@ typedef struct
 
 void          nd_teach_head_free     (NdTeachHead *head);
 
+/* The fused graph of a backbone weights file (our safetensors with its nondeep.* metadata, or a
+ * checkpoint whose model is detected), weights loaded; *@preprocess (may be NULL) receives the
+ * file's gray input transform, or NULL when it has none. */
+NdGraph      *nd_teach_open_backbone (const char   *path,
+                                      char        **preprocess,
+                                      GError      **error);
+
 /* The node whose output feeds the graph's final linear layer (the pooled features), or -1
  * with an UNSUPPORTED error when the graph does not end in a linear layer. */
 int           nd_teach_feature_node  (const NdGraph *graph,

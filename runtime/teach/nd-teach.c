@@ -8,9 +8,12 @@
 #include <glib/gi18n-lib.h>
 
 #include "nd-error.h"
+#include "nd-fuse.h"
+#include "nd-model.h"
 #include "nd-safetensors.h"
 #include "nd-teach.h"
 #include "nd-weights.h"
+#include "nd-weights-file.h"
 
 void
 nd_teach_head_free (NdTeachHead *head)
@@ -190,4 +193,35 @@ nd_teach_head_load (const char *path, GError **error)
   head->bias = nd_tensor_ref (b);
   head->confusion = g_new0 (int, k * k);   /* not stored: the held-out images are not */
   return g_steal_pointer (&head);
+}
+
+NdGraph *
+nd_teach_open_backbone (const char *path, char **preprocess, GError **error)
+{
+  g_autoptr(NdWeightSet) set = NULL;
+  g_autoptr(NdWeightsInfo) info = nd_weights_open (path, NULL, &set, error);
+  g_autoptr(NdGraph) train = NULL, fused = NULL;
+  gboolean deploy;
+
+  if (info == NULL)
+    return NULL;
+  if (!info->has_model)
+    {
+      nd_set_bad_file (error, path, _("backbone"), "%s",
+                       info->reason != NULL ? info->reason : _("the model is not known"));
+      return NULL;
+    }
+  if ((train = nd_model_build (&info->spec, error)) == NULL)
+    return NULL;
+  /* a deploy-form file fits the fused graph; a training-form one is loaded, then fused */
+  deploy = !nd_weight_set_fits_graph (set, train);
+  if (deploy && (fused = nd_fuse_graph (train, error)) == NULL)
+    return NULL;
+  if (!nd_graph_load_weights (deploy ? fused : train, set, error))
+    return NULL;
+  if (!deploy && (fused = nd_fuse_graph (train, error)) == NULL)
+    return NULL;
+  if (preprocess != NULL)
+    *preprocess = g_strdup (info->preprocess);
+  return g_steal_pointer (&fused);
 }
