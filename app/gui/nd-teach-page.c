@@ -426,6 +426,14 @@ camera_toggled_cb (NdTeachPage *self)
 }
 
 void
+nd_teach_page_set_camera_source (NdTeachPage *self, const char *spec)
+{
+#if ND_HAVE_CAPTURE
+  nd_camera_controller_set_spec (ND_CAMERA_CONTROLLER (self->camera), spec);
+#endif
+}
+
+void
 nd_teach_page_set_camera (NdTeachPage *self, gboolean on)
 {
   gtk_toggle_button_set_active (self->camera_button, on);

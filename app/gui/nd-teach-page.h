@@ -35,6 +35,10 @@ int                 nd_teach_page_add_folder     (NdTeachPage *self,
                                                   int          index,
                                                   const char  *dir,
                                                   GError     **error);
+/* The camera source spec (nd-camera-controller.h; NULL: ND_CAMERA_SOURCE), from the next
+ * start on. */
+void                nd_teach_page_set_camera_source (NdTeachPage *self,
+                                                     const char  *spec);
 /* The page's camera toggle. */
 void                nd_teach_page_set_camera     (NdTeachPage *self,
                                                   gboolean     on);
