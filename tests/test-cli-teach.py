@@ -105,6 +105,8 @@ def round_trip():
     assert meta["nondeep.head.holdout_counts"] == "40,40,40", meta
     assert abs(float(meta["nondeep.head.holdout_accuracy"])
                - state["report"]["holdout_accuracy"]) < 1e-4, meta
+    confusion = [int(v) for v in meta["nondeep.head.confusion"].split(",")]
+    assert confusion == sum(state["report"]["confusion"], []), meta
     assert header["head.fc.weight"]["shape"] == [3, 320], header
     assert header["head.fc.bias"]["shape"] == [3], header
     check = state["report"]["check"]

@@ -169,6 +169,8 @@ test_teach_camera (Fixture *f, gconstpointer data)
     head = nd_teach_page_get_head (page);
     g_assert_cmpint (nd_teach_page_get_n_classes (page), ==, 2);
     g_assert_cmpstr (head->classes[1], ==, "snow");
+    g_assert_cmpint (head->confusion[0] + head->confusion[1] + head->confusion[2]
+                     + head->confusion[3], ==, held);   /* read back from the file */
     g_assert_true (nd_tensor_compare (weight, head->weight, &max_abs, &max_rel));
     g_assert_cmpfloat (max_abs, ==, 0);
     g_assert_true (nd_tensor_compare (bias, head->bias, &max_abs, &max_rel));

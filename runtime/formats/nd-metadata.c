@@ -27,6 +27,7 @@
 #define KEY_HEAD_TRAIN     "nondeep.head.train_counts"
 #define KEY_HEAD_HOLDOUT   "nondeep.head.holdout_counts"
 #define KEY_HEAD_ACCURACY  "nondeep.head.holdout_accuracy"
+#define KEY_HEAD_CONFUSION "nondeep.head.confusion"   /* K×K held-out counts, row-major */
 
 /* The form as written: "fused" is what fuse has always written for the deploy form. */
 const char *
@@ -173,6 +174,9 @@ nd_metadata_new_head (const NdTeachHead *head)
                        counts_string (head->train_counts, head->n_classes));
   g_hash_table_insert (meta, g_strdup (KEY_HEAD_HOLDOUT),
                        counts_string (head->holdout_counts, head->n_classes));
+  if (head->confusion != NULL)
+    g_hash_table_insert (meta, g_strdup (KEY_HEAD_CONFUSION),
+                         counts_string (head->confusion, head->n_classes * head->n_classes));
   if (head->holdout_accuracy >= 0)
     g_hash_table_insert (meta, g_strdup (KEY_HEAD_ACCURACY),
                          g_strdup (g_ascii_formatd (buf, sizeof buf, "%.4f",
@@ -234,6 +238,11 @@ nd_metadata_read_head (GHashTable *metadata, const char *path, NdTeachHead *head
     return nd_set_bad_file (error, path, _("classifier head"),
                             _("metadata %s and %s must give one count per class"),
                             KEY_HEAD_TRAIN, KEY_HEAD_HOLDOUT);
+  /* provenance, optional: all zero when absent */
+  g_free (head->confusion);
+  head->confusion = parse_counts (g_hash_table_lookup (metadata, KEY_HEAD_CONFUSION), k * k);
+  if (head->confusion == NULL)
+    head->confusion = g_new0 (int, k * k);
   head->holdout_accuracy = -1;
   accuracy = g_hash_table_lookup (metadata, KEY_HEAD_ACCURACY);
   if (accuracy != NULL)

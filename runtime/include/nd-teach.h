@@ -22,7 +22,8 @@ G_BEGIN_DECLS
  *
  * A head file is safetensors: <linear>.weight [K, D] and <linear>.bias [K] under the replaced
  * layer's official name (ParNet: head.fc), with our nondeep.* metadata (nd-weights-file.h):
- * the backbone file's name, the class names, training and held-out counts, held-out accuracy. */
+ * the backbone file's name, the class names, training and held-out counts, held-out accuracy
+ * and confusion matrix. */
 
 #define ND_TEACH_MAX_CLASSES 256
 
@@ -105,7 +106,7 @@ NdTeachHead  *nd_teach_head_load     (const char        *path,
 
 /* The head file's nondeep.* metadata (written and read in formats/nd-metadata.c, the one
  * place that spells its keys): backbone, layer, classes, training and held-out counts,
- * held-out accuracy. The reader fills those fields of @head (BAD_FILE naming @path when a key
+ * held-out accuracy and confusion matrix. The reader fills those fields of @head (BAD_FILE naming @path when a key
  * is missing or out of range). */
 GHashTable   *nd_metadata_new_head   (const NdTeachHead *head);
 gboolean      nd_metadata_read_head  (GHashTable        *metadata,

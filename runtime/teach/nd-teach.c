@@ -191,7 +191,6 @@ nd_teach_head_load (const char *path, GError **error)
   head->dim = (int) w->shape[1];
   head->weight = nd_tensor_ref (w);
   head->bias = nd_tensor_ref (b);
-  head->confusion = g_new0 (int, k * k);   /* not stored: the held-out images are not */
   return g_steal_pointer (&head);
 }
 
