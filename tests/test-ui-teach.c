@@ -45,9 +45,34 @@ show_page (Fixture *f)
   return ND_TEACH_PAGE (page);
 }
 
-/* Captures FRAMES_PER_CLASS frames of @pattern into a new class named after it. */
+/* The press gesture of class @index's "Hold to Capture" button. */
+static GtkGesture *
+hold_gesture (NdTeachPage *page, int index)
+{
+  GtkWidget *list = find_type (GTK_WIDGET (page), GTK_TYPE_LIST_BOX);
+  GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), index));
+  g_autoptr(GListModel) controllers = NULL;
+
+  for (GtkWidget *w = gtk_widget_get_first_child (gtk_list_box_row_get_child (
+         GTK_LIST_BOX_ROW (row))); w != NULL; w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_BUTTON (w)
+        && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), "Hold to Capture") == 0)
+      controllers = gtk_widget_observe_controllers (w);
+  g_assert_nonnull (controllers);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (c))
+        return GTK_GESTURE (c);
+    }
+  g_assert_not_reached ();
+}
+
+/* Captures FRAMES_PER_CLASS frames of @pattern into a new class named after it; @hold: by
+ * the button's press and release, else through the page's API. */
 static void
-capture_class (NdTeachPage *page, const char *pattern)
+capture_class (NdTeachPage *page, const char *pattern, gboolean hold)
 {
   g_autofree char *spec = g_strdup_printf ("test-pattern:%s", pattern);
   guint64 frames;
@@ -60,9 +85,23 @@ capture_class (NdTeachPage *page, const char *pattern)
   nd_teach_page_set_camera (page, TRUE);
   frames = nd_teach_page_get_n_frames (page);
   WAIT_UNTIL (nd_teach_page_get_n_frames (page) >= frames + 3, 30);
-  nd_teach_page_set_capturing (page, index, TRUE);
+  if (hold)
+    g_signal_emit_by_name (hold_gesture (page, index), "pressed", 1, 10.0, 10.0);
+  else
+    nd_teach_page_set_capturing (page, index, TRUE);
   WAIT_UNTIL (nd_teach_page_get_n_samples (page, index) >= FRAMES_PER_CLASS, 30);
-  nd_teach_page_set_capturing (page, index, FALSE);
+  if (hold)
+    g_signal_emit_by_name (hold_gesture (page, index), "released", 1, 10.0, 10.0);
+  else
+    nd_teach_page_set_capturing (page, index, FALSE);
+  {
+    /* released: no more frames join the class */
+    guint n = nd_teach_page_get_n_samples (page, index);
+    guint64 now = nd_teach_page_get_n_frames (page);
+
+    WAIT_UNTIL (nd_teach_page_get_n_frames (page) >= now + 3, 30);
+    g_assert_cmpuint (nd_teach_page_get_n_samples (page, index), ==, n);
+  }
   nd_teach_page_set_camera (page, FALSE);
   g_test_message ("%s: %u frames", pattern, nd_teach_page_get_n_samples (page, index));
 }
@@ -133,8 +172,8 @@ test_teach_camera (Fixture *f, gconstpointer data)
   g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
-  capture_class (page, "ball");
-  capture_class (page, "snow");
+  capture_class (page, "ball", FALSE);
+  capture_class (page, "snow", TRUE);
   g_assert_true (nd_teach_page_train (page, &error));
   g_assert_no_error (error);
   head = nd_teach_page_get_head (page);

@@ -170,6 +170,9 @@ add_folder_clicked_cb (GtkButton *button, TeachClass *c)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+static gboolean drop_cb (GtkDropTarget *target, const GValue *value, double x, double y,
+                         TeachClass *c);
+
 static GtkWidget *
 class_row (TeachClass *c)
 {
@@ -188,7 +191,8 @@ class_row (TeachClass *c)
   gtk_widget_set_hexpand (name, TRUE);
   gtk_widget_add_css_class (count, "dim-label");
   gtk_widget_set_tooltip_text (hold, _("Hold to add camera frames to this class"));
-  gtk_widget_set_tooltip_text (folder, _("Add a folder of images to this class"));
+  gtk_widget_set_tooltip_text (folder, _("Add a folder of images to this class (or drop "
+                                         "images or folders on its row)"));
   /* the capture phase: the button itself would take the press for its click */
   gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
   g_signal_connect (press, "pressed", G_CALLBACK (hold_pressed_cb), c);
@@ -196,6 +200,12 @@ class_row (TeachClass *c)
   g_signal_connect (press, "stopped", G_CALLBACK (hold_stopped_cb), c);
   gtk_widget_add_controller (hold, GTK_EVENT_CONTROLLER (press));
   g_signal_connect (folder, "clicked", G_CALLBACK (add_folder_clicked_cb), c);
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), c);
+    gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (drop));
+  }
   gtk_box_append (GTK_BOX (box), name);
   gtk_box_append (GTK_BOX (box), count);
   gtk_box_append (GTK_BOX (box), hold);
@@ -279,13 +289,39 @@ preprocess (NdTeachPage *self, const guint8 *pixels, int w, int h, int stride,
   return g_steal_pointer (&t);
 }
 
+/* Decodes @path and adds it to @c. */
+static gboolean
+add_file (NdTeachPage *self, TeachClass *c, const char *path, GError **error)
+{
+  int w, h;
+  g_autoptr(GBytes) rgba = nd_image_load_rgba (path, &w, &h, error);
+  NdTensor *t;
+
+  if (rgba == NULL)
+    return FALSE;
+  t = preprocess (self, g_bytes_get_data (rgba, NULL), w, h, w * 4, ND_PIXEL_FORMAT_RGBA8, error);
+  if (t == NULL)
+    return FALSE;
+  g_ptr_array_add (c->samples, t);
+  return TRUE;
+}
+
+static gboolean
+is_image_name (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  return g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".jpg")
+         || g_str_has_suffix (lower, ".jpeg") || g_str_has_suffix (lower, ".webp");
+}
+
 int
 nd_teach_page_add_folder (NdTeachPage *self, int index, const char *dir, GError **error)
 {
   g_autoptr(GDir) d = NULL;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   TeachClass *c;
   const char *name;
+  int n = 0;
 
   g_return_val_if_fail (index >= 0 && index < (int) self->classes->len, -1);
   c = self->classes->pdata[index];
@@ -293,28 +329,51 @@ nd_teach_page_add_folder (NdTeachPage *self, int index, const char *dir, GError 
     return -1;
   while ((name = g_dir_read_name (d)) != NULL)
     {
-      g_autofree char *lower = g_ascii_strdown (name, -1);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
 
-      if (g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".jpg")
-          || g_str_has_suffix (lower, ".jpeg") || g_str_has_suffix (lower, ".webp"))
-        g_ptr_array_add (names, g_build_filename (dir, name, NULL));
-    }
-  for (guint i = 0; i < names->len; i++)
-    {
-      int w, h;
-      g_autoptr(GBytes) rgba = nd_image_load_rgba (names->pdata[i], &w, &h, error);
-      NdTensor *t;
-
-      if (rgba == NULL)
-        return -1;
-      t = preprocess (self, g_bytes_get_data (rgba, NULL), w, h, w * 4, ND_PIXEL_FORMAT_RGBA8,
-                      error);
-      if (t == NULL)
-        return -1;
-      g_ptr_array_add (c->samples, t);
+      if (!is_image_name (name))
+        continue;
+      if (!add_file (self, c, path, error))
+        {
+          update_count (c);
+          return -1;
+        }
+      n++;
     }
   update_count (c);
-  return (int) names->len;
+  return n;
+}
+
+/* Files or folders dropped on a class's row join that class. */
+static gboolean
+drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachClass *c)
+{
+  NdTeachPage *self = c->page;
+  g_autoptr(GError) error = NULL;
+
+  if (!ensure_backbone (self, &error))
+    {
+      set_message (self, error->message);
+      return FALSE;
+    }
+  for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+    {
+      g_autofree char *path = g_file_get_path (l->data);
+      gboolean ok;
+
+      if (path == NULL)
+        continue;
+      ok = g_file_test (path, G_FILE_TEST_IS_DIR)
+           ? nd_teach_page_add_folder (self, c->index, path, &error) >= 0
+           : add_file (self, c, path, &error);
+      if (!ok)
+        {
+          set_message (self, error->message);
+          break;
+        }
+    }
+  update_count (c);
+  return error == NULL;
 }
 
 static void
@@ -668,64 +727,13 @@ load_clicked_cb (NdTeachPage *self)
   choose_file (self, FALSE);
 }
 
-/* The held-out confusion matrix: cells shaded by the share of their row (true class), the
- * count inside, the class names along the left. */
 static void
 draw_confusion (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
 {
   NdTeachPage *self = data;
-  const NdTeachHead *h = self->head;
-  GdkRGBA fg;
-  double label_w, cell;
-  int k;
 
-  if (h == NULL || h->holdout_accuracy < 0)
-    return;
-  k = h->n_classes;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS   /* gtk_widget_get_color () is GTK 4.10 */
-  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &fg);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  label_w = MIN (80.0, width * 0.35);
-  cell = MIN ((width - label_w) / k, (double) height / k);
-  if (cell < 4)
-    return;
-  for (int r = 0; r < k; r++)
-    {
-      g_autoptr(PangoLayout) name = gtk_widget_create_pango_layout (GTK_WIDGET (area),
-                                                                    h->classes[r]);
-      int row_sum = 0, tw, th;
-
-      for (int c = 0; c < k; c++)
-        row_sum += h->confusion[r * k + c];
-      pango_layout_set_width (name, (int) ((label_w - 4) * PANGO_SCALE));
-      pango_layout_set_ellipsize (name, PANGO_ELLIPSIZE_END);
-      pango_layout_get_pixel_size (name, &tw, &th);
-      gdk_cairo_set_source_rgba (cr, &fg);
-      cairo_move_to (cr, 0, r * cell + (cell - th) / 2);
-      pango_cairo_show_layout (cr, name);
-      for (int c = 0; c < k; c++)
-        {
-          int v = h->confusion[r * k + c];
-          double share = row_sum > 0 ? (double) v / row_sum : 0;
-          g_autofree char *num = g_strdup_printf ("%d", v);
-          g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), num);
-
-          /* the diagonal (right) in the accent blue, errors in red */
-          if (r == c)
-            cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.15 + 0.85 * share);
-          else
-            cairo_set_source_rgba (cr, 0.88, 0.11, 0.14, share > 0 ? 0.15 + 0.85 * share : 0.05);
-          cairo_rectangle (cr, label_w + c * cell + 1, r * cell + 1, cell - 2, cell - 2);
-          cairo_fill (cr);
-          pango_layout_get_pixel_size (layout, &tw, &th);
-          if (tw <= cell - 2 && th <= cell - 2)
-            {
-              gdk_cairo_set_source_rgba (cr, &fg);
-              cairo_move_to (cr, label_w + c * cell + (cell - tw) / 2, r * cell + (cell - th) / 2);
-              pango_cairo_show_layout (cr, layout);
-            }
-        }
-    }
+  if (self->head != NULL && self->head->holdout_accuracy >= 0)
+    _nd_teach_page_draw_confusion (GTK_WIDGET (area), cr, width, height, self->head);
 }
 
 static void

@@ -59,4 +59,12 @@ gboolean            nd_teach_page_load           (NdTeachPage *self,
                                                   const char  *path,
                                                   GError     **error);
 
+/* Private to the page (nd-teach-page-confusion.c): @head's held-out confusion matrix, drawn
+ * with @area's font and colour. */
+void                _nd_teach_page_draw_confusion (GtkWidget         *area,
+                                                   cairo_t           *cr,
+                                                   int                width,
+                                                   int                height,
+                                                   const NdTeachHead *head);
+
 G_END_DECLS
