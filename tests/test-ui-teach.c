@@ -195,6 +195,17 @@ test_teach_camera (Fixture *f, gconstpointer data)
   g_assert_cmpint (live_hits (page, "snow", 10), >=, 9);
   g_assert_cmpint (live_hits (page, "ball", 10), >=, 9);
 
+  /* the screenshots show the trained page with a live prediction */
+  nd_teach_page_set_camera_source (page, "test-pattern:ball");
+  nd_teach_page_set_camera (page, TRUE);
+  {
+    guint64 seen = nd_teach_page_get_n_predicted (page);
+
+    WAIT_UNTIL (nd_teach_page_get_n_predicted (page) > seen + 5, 30);
+  }
+  save_screenshots (f);
+  nd_teach_page_set_camera (page, FALSE);
+
   /* Save, Load: the same classes and weights, and it predicts as before */
   g_assert_true (nd_teach_page_save (page, path, &error));
   g_assert_no_error (error);
@@ -230,16 +241,6 @@ test_teach_camera (Fixture *f, gconstpointer data)
     g_unlink (bad);
   }
 
-  /* the screenshots show the trained page with a live prediction */
-  nd_teach_page_set_camera_source (page, "test-pattern:ball");
-  nd_teach_page_set_camera (page, TRUE);
-  {
-    guint64 seen = nd_teach_page_get_n_predicted (page);
-
-    WAIT_UNTIL (nd_teach_page_get_n_predicted (page) > seen + 5, 30);
-  }
-  save_screenshots (f);
-  nd_teach_page_set_camera (page, FALSE);
   g_unlink (path);
   g_rmdir (dir);
 }

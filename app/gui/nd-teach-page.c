@@ -663,7 +663,23 @@ nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
     gtk_list_box_remove (self->class_list, child);
   g_ptr_array_set_size (self->classes, 0);
   for (int c = 0; c < head->n_classes; c++)
-    nd_teach_page_add_class (self, head->classes[c]);
+    {
+      int index = nd_teach_page_add_class (self, head->classes[c]);
+      TeachClass *tc;
+      g_autofree char *text = g_strdup_printf (_("taught on %d"), head->train_counts[c]
+                                                                  + head->holdout_counts[c]);
+
+      if (index != c)
+        {
+          /* " a" and "a": one name once stripped */
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                       _("%s: the class names are not distinct"), path);
+          return FALSE;
+        }
+      tc = self->classes->pdata[index];
+      /* the file holds no images: what the class was taught on until new ones come */
+      gtk_label_set_text (tc->count_label, text);
+    }
   if (!use_head (self, g_steal_pointer (&head), error))
     return FALSE;
   show_result (self, -1);

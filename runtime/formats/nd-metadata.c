@@ -224,6 +224,11 @@ nd_metadata_read_head (GHashTable *metadata, const char *path, NdTeachHead *head
   if (k < 2 || k > ND_TEACH_MAX_CLASSES)
     return nd_set_bad_file (error, path, _("classifier head"), _("metadata %s: %d classes"),
                             KEY_LABELS, k);
+  for (int i = 0; i < k; i++)
+    for (int j = 0; j <= i; j++)
+      if (*head->classes[i] == '\0' || (j < i && g_str_equal (head->classes[i], head->classes[j])))
+        return nd_set_bad_file (error, path, _("classifier head"),
+                                _("metadata %s: empty or repeated class names"), KEY_LABELS);
   g_free (head->layer);
   head->layer = g_strdup (layer);
   g_free (head->backbone);
