@@ -72,8 +72,8 @@ teach_class_free (TeachClass *c)
   g_free (c);
 }
 
-static void
-set_message (NdTeachPage *self, const char *text)
+void
+_nd_teach_page_set_message (NdTeachPage *self, const char *text)
 {
   gtk_label_set_text (self->result_label, text);
 }
@@ -143,31 +143,9 @@ hold_stopped_cb (GtkGestureClick *gesture, TeachClass *c)
 }
 
 static void
-folder_chosen_cb (GtkNativeDialog *dialog, int response, TeachClass *c)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr(GError) error = NULL;
-
-      if (path != NULL && nd_teach_page_add_folder (c->page, c->index, path, &error) < 0)
-        set_message (c->page, error->message);
-    }
-  g_object_unref (dialog);
-}
-
-static void
 add_folder_clicked_cb (GtkButton *button, TeachClass *c)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (c->page));
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Add a Folder of Images"), GTK_IS_WINDOW (root)
-                                 ? GTK_WINDOW (root) : NULL,
-                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, NULL, NULL);
-
-  g_signal_connect (dialog, "response", G_CALLBACK (folder_chosen_cb), c);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  _nd_teach_page_choose_folder (c->page, c->index);
 }
 
 static gboolean drop_cb (GtkDropTarget *target, const GValue *value, double x, double y,
@@ -248,7 +226,7 @@ add_class_cb (NdTeachPage *self)
   if (nd_teach_page_add_class (self, text) >= 0)
     gtk_editable_set_text (GTK_EDITABLE (self->class_entry), "");
   else
-    set_message (self, _("A class needs a new name without commas"));
+    _nd_teach_page_set_message (self, _("A class needs a new name without commas"));
 }
 
 int
@@ -353,7 +331,7 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachCl
 
   if (!ensure_backbone (self, &error))
     {
-      set_message (self, error->message);
+      _nd_teach_page_set_message (self, error->message);
       return FALSE;
     }
   for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
@@ -368,7 +346,7 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachCl
            : add_file (self, c, path, &error);
       if (!ok)
         {
-          set_message (self, error->message);
+          _nd_teach_page_set_message (self, error->message);
           break;
         }
     }
@@ -430,7 +408,7 @@ frame_cb (NdCameraController *camera, NdFrame *frame, NdTeachPage *self)
       if (nd_plan_run (self->head_plan, self->input, &error))
         show_prediction (self);
       else
-        set_message (self, error->message);
+        _nd_teach_page_set_message (self, error->message);
     }
 }
 
@@ -458,7 +436,7 @@ camera_toggled_cb (NdTeachPage *self)
     }
   if (!ensure_backbone (self, &error))
     {
-      set_message (self, error->message);
+      _nd_teach_page_set_message (self, error->message);
       gtk_toggle_button_set_active (self->camera_button, FALSE);
       return;
     }
@@ -545,7 +523,7 @@ show_result (NdTeachPage *self, double seconds)
                             100 * h->holdout_accuracy, held);
   else
     text = g_strdup_printf (_("Trained on %d images; none held out"), train);
-  set_message (self, text);
+  _nd_teach_page_set_message (self, text);
 }
 
 gboolean
@@ -609,7 +587,7 @@ train_clicked_cb (NdTeachPage *self)
   g_autoptr(GError) error = NULL;
 
   if (!nd_teach_page_train (self, &error))
-    set_message (self, error->message);
+    _nd_teach_page_set_message (self, error->message);
 }
 
 const NdTeachHead *
@@ -687,60 +665,15 @@ nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
 }
 
 static void
-file_chosen_cb (GtkNativeDialog *dialog, int response, NdTeachPage *self)
-{
-  gboolean saving = gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog))
-                    == GTK_FILE_CHOOSER_ACTION_SAVE;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr(GError) error = NULL;
-
-      if (path != NULL && !(saving ? nd_teach_page_save (self, path, &error)
-                                   : nd_teach_page_load (self, path, &error)))
-        set_message (self, error->message);
-      else if (path != NULL && saving)
-        {
-          g_autofree char *text = g_strdup_printf (_("Saved %s"), path);
-
-          set_message (self, text);
-        }
-    }
-  g_object_unref (dialog);
-}
-
-static void
-choose_file (NdTeachPage *self, gboolean save)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (save ? _("Save Head") : _("Load Head"),
-                                 GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                 save ? GTK_FILE_CHOOSER_ACTION_SAVE
-                                      : GTK_FILE_CHOOSER_ACTION_OPEN, NULL, NULL);
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (filter, _("Classifier heads (safetensors)"));
-  gtk_file_filter_add_pattern (filter, "*.safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-  if (save)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "head.safetensors");
-  g_signal_connect (dialog, "response", G_CALLBACK (file_chosen_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static void
 save_clicked_cb (NdTeachPage *self)
 {
-  choose_file (self, TRUE);
+  _nd_teach_page_choose_file (self, TRUE);
 }
 
 static void
 load_clicked_cb (NdTeachPage *self)
 {
-  choose_file (self, FALSE);
+  _nd_teach_page_choose_file (self, FALSE);
 }
 
 static void
@@ -827,7 +760,7 @@ nd_teach_page_init (NdTeachPage *self)
   g_signal_connect (self->camera, "failed", G_CALLBACK (camera_failed_cb), self);
 #endif
   gtk_drawing_area_set_draw_func (self->confusion, draw_confusion, self, NULL);
-  set_message (self, _("Add classes, hold a class's button while the camera shows it, then "
+  _nd_teach_page_set_message (self, _("Add classes, hold a class's button while the camera shows it, then "
                        "Train"));
 }
 

@@ -59,8 +59,16 @@ gboolean            nd_teach_page_load           (NdTeachPage *self,
                                                   const char  *path,
                                                   GError     **error);
 
-/* Private to the page (nd-teach-page-confusion.c): @head's held-out confusion matrix, drawn
- * with @area's font and colour. */
+/* Private to the page. The result line under the buttons. */
+void                _nd_teach_page_set_message    (NdTeachPage       *self,
+                                                   const char        *text);
+/* nd-teach-page-files.c: the folder chooser for class @index; Save… and Load…. */
+void                _nd_teach_page_choose_folder  (NdTeachPage       *self,
+                                                   int                index);
+void                _nd_teach_page_choose_file    (NdTeachPage       *self,
+                                                   gboolean           save);
+/* nd-teach-page-confusion.c: @head's held-out confusion matrix, drawn with @area's font and
+ * colour. */
 void                _nd_teach_page_draw_confusion (GtkWidget         *area,
                                                    cairo_t           *cr,
                                                    int                width,
