@@ -155,6 +155,10 @@ def errors():
         assert "taught on" in p.stderr, p.stderr
         p = cli("run", "--head", state["head"], "--image", sample, expect=1)
         assert "--weights" in p.stderr, p.stderr
+        trouser = os.path.join(WORK.name, "train", "trouser")
+        p = cli("teach", "--weights", BACKBONE, "--class", f"a={trouser}", "--class",
+                f"a={trouser}", "--output", out, expect=1)
+        assert "distinct" in p.stderr, p.stderr
 
 
 run_all(WORK.cleanup)

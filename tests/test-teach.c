@@ -138,6 +138,17 @@ test_train_errors (void)
   g_assert_null (h);
   g_assert_nonnull (strstr (error->message, "“d”"));
   g_clear_error (&error);
+  {
+    static const char * const twice[] = { "a", "b", "a", NULL };
+    static const char * const comma[] = { "a", "b,c", "d", NULL };
+
+    g_assert_null (nd_teach_train (x, labels, twice, &o, &error));
+    g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+    g_assert_null (nd_teach_train (x, labels, comma, &o, &error));
+    g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
   labels[3] = 5;
   h = nd_teach_train (x, labels, names3, &o, &error);
   g_assert_null (h);

@@ -257,14 +257,29 @@ fold (NdTeachHead *head, const double *theta, const double *mu, const double *sd
 }
 
 static gboolean
-check_input (const NdTensor *features, const int *labels, int k, const NdTeachOptions *o,
-             GError **error)
+check_input (const NdTensor *features, const int *labels, const char * const *classes, int k,
+             const NdTeachOptions *o, GError **error)
 {
   if (k < 2 || k > ND_TEACH_MAX_CLASSES)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("teaching needs 2 to %d classes, not %d"), ND_TEACH_MAX_CLASSES, k);
       return FALSE;
+    }
+  for (int c = 0; c < k; c++)
+    {
+      /* the head file joins the names with commas */
+      gboolean bad = *classes[c] == '\0' || strchr (classes[c], ',') != NULL;
+
+      for (int e = 0; e < c && !bad; e++)
+        bad = g_str_equal (classes[c], classes[e]);
+      if (bad)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                       _("class names must be distinct, not empty and without commas: “%s”"),
+                       classes[c]);
+          return FALSE;
+        }
     }
   if (features->ndim != 2 || features->shape[0] < 1 || features->shape[1] < 1)
     {
@@ -333,7 +348,7 @@ nd_teach_train (const NdTensor *features, const int *labels, const char * const 
   int n = 0, d, all;
   Problem pb;
 
-  if (!check_input (features, labels, k, options, error))
+  if (!check_input (features, labels, classes, k, options, error))
     return NULL;
   all = (int) features->shape[0];
   d = (int) features->shape[1];

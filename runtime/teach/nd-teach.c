@@ -88,7 +88,12 @@ nd_teach_extract (NdPlan *plan, int node, const NdTensor *images, GError **error
       if (!nd_plan_run (plan, batch, error))
         return NULL;
       f = nd_plan_get_captured (plan, node);
-      g_assert (f != NULL && f->numel == b * d);
+      if (f == NULL || f->numel != b * d)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_FAILED,
+                       _("the plan did not keep the features of node %d"), node);
+          return NULL;
+        }
       memcpy (out->data + base * d, f->data, m * d * sizeof (float));
     }
   return g_steal_pointer (&out);
