@@ -42,6 +42,7 @@ static const Command commands[] = {
 #endif
   { "eval", nd_cli_eval, N_("accuracy on the Fashion-MNIST test set") },
   { "lesson", nd_cli_lesson, N_("a block's re-parameterization, step by step, measured") },
+  { "teach", nd_cli_teach, N_("teach new classes: a classifier head on the pooled features") },
 };
 
 static void

@@ -13,6 +13,7 @@
 #include "nd-file.h"
 #include "nd-weights.h"
 #include "nd-npy.h"
+#include "nd-teach.h"
 
 typedef struct
 {
@@ -77,10 +78,10 @@ load_input (const char *path, GError **error)
  * logits were not finite. */
 static gint64
 report (gboolean json, const NdCliModel *model, const NdBackend *backend, const NdPlan *plan,
-        int top)
+        int top, char **head_labels)
 {
   int classes = (int) (plan->output->numel / plan->batch);
-  g_auto(GStrv) labels = nd_cli_labels (classes, NULL);
+  g_auto(GStrv) labels = head_labels ? g_strdupv (head_labels) : nd_cli_labels (classes, NULL);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree Pred *preds = g_new (Pred, classes);
   gint64 non_finite = 0;
@@ -168,7 +169,7 @@ nd_cli_run (int argc, char **argv)
 {
   NdCliModelOptions o = { 0 };
   g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
-  g_autofree char *image = NULL, *input_path = NULL, *dump = NULL;
+  g_autofree char *image = NULL, *input_path = NULL, *dump = NULL, *head_path = NULL;
   int top = 5, status = 0;
   GOptionEntry entries[] = {
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, N_("Input image (PNG, JPEG, …)"), N_("FILE") },
@@ -177,6 +178,9 @@ nd_cli_run (int argc, char **argv)
     { "top", 'k', 0, G_OPTION_ARG_INT, &top, N_("How many classes to show (default 5)"), "K" },
     { "dump-logits", 0, 0, G_OPTION_ARG_FILENAME, &dump,
       N_("Write the logits as .npy float32"), N_("FILE.npy") },
+    { "head", 0, 0, G_OPTION_ARG_FILENAME, &head_path,
+      N_("A classifier head from `teach`, in place of the model's (give its --weights too)"),
+      N_("FILE") },
     { NULL }
   };
   g_autoptr(NdTensor) input = NULL;
@@ -184,6 +188,7 @@ nd_cli_run (int argc, char **argv)
   g_autoptr(NdBackend) backend = NULL;
   g_autoptr(NdPlan) plan = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(NdTeachHead) head = NULL;
   NdPlanOptions popts = { .batch = 1 };
   int hint = 0;
   gint64 non_finite = 0;
@@ -210,9 +215,40 @@ nd_cli_run (int argc, char **argv)
       popts.batch = (int) input->shape[0];
       o.batch = popts.batch;
     }
+  if (head_path != NULL && (head = nd_teach_head_load (head_path, &error)) == NULL)
+    goto fail;
+  if (head != NULL && o.weights == NULL)
+    {
+      /* a head holds no backbone: name the one it was taught on */
+      status = nd_cli_failf (_("--head needs its backbone as --weights FILE (it was taught on "
+                               "“%s”)"), head->backbone);
+      goto out;
+    }
+  if (head != NULL && *head->backbone != '\0')
+    {
+      g_autofree char *base = g_path_get_basename (o.weights);
+
+      /* features of another backbone can have the same width and mean nothing to the head */
+      if (!g_str_equal (base, head->backbone))
+        {
+          status = nd_cli_failf (_("the head was taught on “%s”, not “%s”"), head->backbone,
+                                 base);
+          goto out;
+        }
+    }
   model = nd_cli_model_load (&o, hint, &error);
   if (model == NULL)
     goto fail;
+  if (head != NULL)
+    {
+      /* the taught classes replace the model's classifier (runtime/teach) */
+      NdGraph *graph = nd_teach_apply_head (model->graph, head, &error);
+
+      if (graph == NULL)
+        goto fail;
+      nd_graph_unref (model->graph);
+      model->graph = graph;
+    }
   if (model->weights_note != NULL && !o.json)
     {
       g_autofree char *note = nd_escape_for_terminal (model->weights_note);
@@ -227,7 +263,7 @@ nd_cli_run (int argc, char **argv)
   if (dump != NULL && !nd_npy_save (dump, plan->output, &error))
     goto fail;
 
-  non_finite = report (o.json, model, backend, plan, top);
+  non_finite = report (o.json, model, backend, plan, top, head ? head->classes : NULL);
   if (non_finite > 0)
     {
       status = nd_cli_failf (_("the output holds %" PRId64 " non-finite values (NaN "

@@ -24,6 +24,7 @@ int nd_cli_lesson  (int argc, char **argv);
 int nd_cli_roofline  (int argc, char **argv);   /* the architecture lab */
 int nd_cli_compare   (int argc, char **argv);
 int nd_cli_guideline (int argc, char **argv);
+int nd_cli_teach     (int argc, char **argv);   /* a new classifier head (nd-teach.h) */
 
 /* An image file as the model's input tensor [1, C, R, R], preprocessed as the model's family
  * (or its weights' metadata) asks. */

@@ -11,6 +11,7 @@
 
 #include "nd-model.h"
 #include "nd-paths.h"
+#include "nd-teach-page.h"
 #include "nd-window-private.h"
 
 G_DEFINE_FINAL_TYPE (NdWindow, nd_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -599,6 +600,7 @@ nd_window_class_init (NdWindowClass *klass)
   g_type_ensure (ND_TYPE_INPUT_PANEL);
   g_type_ensure (ND_TYPE_INSPECTOR);
   g_type_ensure (ND_TYPE_LATENCY_PANEL);
+  g_type_ensure (ND_TYPE_TEACH_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/nondeep/Explorer/nd-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdWindow, name)

@@ -10,6 +10,7 @@
 #include "nd-error.h"
 #include "nd-weights-file.h"
 #include "nd-safetensors.h"
+#include "nd-teach.h"
 
 /* Our safetensors metadata schema (documented in nd-weights-file.h): the only file that
  * spells its keys. */
@@ -20,6 +21,13 @@
 #define KEY_LABELS         "nondeep.labels"
 #define KEY_DATASET        "nondeep.dataset"
 #define KEY_TEST_ACCURACY  "nondeep.test_accuracy"
+/* A taught classifier head (nd-teach.h); its classes are KEY_LABELS. */
+#define KEY_HEAD_BACKBONE  "nondeep.head.backbone"
+#define KEY_HEAD_LAYER     "nondeep.head.layer"
+#define KEY_HEAD_TRAIN     "nondeep.head.train_counts"
+#define KEY_HEAD_HOLDOUT   "nondeep.head.holdout_counts"
+#define KEY_HEAD_ACCURACY  "nondeep.head.holdout_accuracy"
+#define KEY_HEAD_CONFUSION "nondeep.head.confusion"   /* K×K held-out counts, row-major */
 
 /* The form as written: "fused" is what fuse has always written for the deploy form. */
 const char *
@@ -141,4 +149,116 @@ nd_weights_save (const char *path, NdWeightSet *set, const NdModelSpec *spec,
   g_autoptr(GHashTable) meta = nd_metadata_new (spec, form, preprocess);
 
   return nd_safetensors_save (path, set, meta, error);
+}
+
+static char *
+counts_string (const int *counts, int n)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%d", i > 0 ? "," : "", counts[i]);
+  return g_string_free (s, FALSE);
+}
+
+GHashTable *
+nd_metadata_new_head (const NdTeachHead *head)
+{
+  GHashTable *meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_hash_table_insert (meta, g_strdup (KEY_HEAD_BACKBONE), g_strdup (head->backbone));
+  g_hash_table_insert (meta, g_strdup (KEY_HEAD_LAYER), g_strdup (head->layer));
+  g_hash_table_insert (meta, g_strdup (KEY_LABELS), g_strjoinv (",", head->classes));
+  g_hash_table_insert (meta, g_strdup (KEY_HEAD_TRAIN),
+                       counts_string (head->train_counts, head->n_classes));
+  g_hash_table_insert (meta, g_strdup (KEY_HEAD_HOLDOUT),
+                       counts_string (head->holdout_counts, head->n_classes));
+  if (head->confusion != NULL)
+    g_hash_table_insert (meta, g_strdup (KEY_HEAD_CONFUSION),
+                         counts_string (head->confusion, head->n_classes * head->n_classes));
+  if (head->holdout_accuracy >= 0)
+    g_hash_table_insert (meta, g_strdup (KEY_HEAD_ACCURACY),
+                         g_strdup (g_ascii_formatd (buf, sizeof buf, "%.4f",
+                                                    head->holdout_accuracy)));
+  return meta;
+}
+
+/* @n comma-separated counts ≥ 0 into a new array, or NULL. */
+static int *
+parse_counts (const char *text, int n)
+{
+  g_auto(GStrv) parts = text != NULL ? g_strsplit (text, ",", -1) : NULL;
+  g_autofree int *counts = NULL;
+
+  if (parts == NULL || (int) g_strv_length (parts) != n)
+    return NULL;
+  counts = g_new (int, n);
+  for (int i = 0; i < n; i++)
+    {
+      guint64 v;
+
+      if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXINT, &v, NULL))
+        return NULL;
+      counts[i] = (int) v;
+    }
+  return g_steal_pointer (&counts);
+}
+
+gboolean
+nd_metadata_read_head (GHashTable *metadata, const char *path, NdTeachHead *head,
+                       GError **error)
+{
+  const char *labels = metadata ? g_hash_table_lookup (metadata, KEY_LABELS) : NULL;
+  const char *layer = metadata ? g_hash_table_lookup (metadata, KEY_HEAD_LAYER) : NULL;
+  const char *accuracy;
+  int k;
+
+  if (metadata == NULL || layer == NULL || *layer == '\0' || labels == NULL)
+    return nd_set_bad_file (error, path, _("classifier head"),
+                            _("no %s and %s metadata (not made by nondeep-cli teach)"),
+                            KEY_HEAD_LAYER, KEY_LABELS);
+  g_strfreev (head->classes);
+  head->classes = g_strsplit (labels, ",", -1);
+  k = head->n_classes = (int) g_strv_length (head->classes);
+  if (k < 2 || k > ND_TEACH_MAX_CLASSES)
+    return nd_set_bad_file (error, path, _("classifier head"), _("metadata %s: %d classes"),
+                            KEY_LABELS, k);
+  for (int i = 0; i < k; i++)
+    for (int j = 0; j <= i; j++)
+      if (*head->classes[i] == '\0' || (j < i && g_str_equal (head->classes[i], head->classes[j])))
+        return nd_set_bad_file (error, path, _("classifier head"),
+                                _("metadata %s: empty or repeated class names"), KEY_LABELS);
+  g_free (head->layer);
+  head->layer = g_strdup (layer);
+  g_free (head->backbone);
+  head->backbone = g_strdup (g_hash_table_lookup (metadata, KEY_HEAD_BACKBONE));
+  if (head->backbone == NULL)
+    head->backbone = g_strdup ("");
+  g_free (head->train_counts);
+  g_free (head->holdout_counts);
+  head->train_counts = parse_counts (g_hash_table_lookup (metadata, KEY_HEAD_TRAIN), k);
+  head->holdout_counts = parse_counts (g_hash_table_lookup (metadata, KEY_HEAD_HOLDOUT), k);
+  if (head->train_counts == NULL || head->holdout_counts == NULL)
+    return nd_set_bad_file (error, path, _("classifier head"),
+                            _("metadata %s and %s must give one count per class"),
+                            KEY_HEAD_TRAIN, KEY_HEAD_HOLDOUT);
+  /* provenance, optional: all zero when absent */
+  g_free (head->confusion);
+  head->confusion = parse_counts (g_hash_table_lookup (metadata, KEY_HEAD_CONFUSION), k * k);
+  if (head->confusion == NULL)
+    head->confusion = g_new0 (int, k * k);
+  head->holdout_accuracy = -1;
+  accuracy = g_hash_table_lookup (metadata, KEY_HEAD_ACCURACY);
+  if (accuracy != NULL)
+    {
+      char *end = NULL;
+      double a = g_ascii_strtod (accuracy, &end);
+
+      if (end == accuracy || *end != '\0' || !(a >= 0 && a <= 1))
+        return nd_set_bad_file (error, path, _("classifier head"),
+                                _("metadata %s: not a fraction"), KEY_HEAD_ACCURACY);
+      head->holdout_accuracy = a;
+    }
+  return TRUE;
 }

@@ -1,0 +1,771 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "nd-backend.h"
+#if ND_HAVE_CAPTURE
+#include "nd-camera-controller.h"
+#endif
+#include "nd-dataset.h"
+#include "nd-error.h"
+#include "nd-image-load.h"
+#include "nd-paths.h"
+#include "nd-preprocess.h"
+#include "nd-teach-page.h"
+
+typedef struct
+{
+  char        *name;
+  GPtrArray   *samples;       /* NdTensor [1, C, R, R], preprocessed */
+  GtkWidget   *row;
+  GtkLabel    *count_label;
+  NdTeachPage *page;
+  int          index;
+} TeachClass;
+
+struct _NdTeachPage
+{
+  GtkWidget           parent_instance;
+
+  GtkWidget          *scroller;
+  GtkToggleButton    *camera_button;
+  GtkPicture         *preview;
+  GtkLabel           *status_label;
+  GtkEntry           *class_entry;
+  GtkListBox         *class_list;
+  GtkWidget          *save_button;
+  GtkLabel           *result_label;
+  GtkLabel           *prediction_label;
+  GtkDrawingArea     *confusion;
+
+  GObject            *camera;          /* NdCameraController; NULL without capture */
+  /* the backbone, opened on first use */
+  NdGraph            *backbone;        /* fused */
+  char               *backbone_name;   /* its file's base name */
+  NdGrayPreprocess    pp;
+  int                 feature_node;
+  NdBackend          *backend;
+  NdPlan             *feature_plan;    /* batch 1, captures feature_node */
+  NdTensor           *input;           /* [1, C, R, R] scratch */
+
+  GPtrArray          *classes;         /* TeachClass */
+  int                 capturing;       /* class index, or −1 */
+  NdTeachHead        *head;
+  NdPlan             *head_plan;       /* the backbone with the head in place of its classifier */
+  char               *prediction;
+  guint64             n_predicted;
+  guint64             n_frames;
+};
+
+G_DEFINE_FINAL_TYPE (NdTeachPage, nd_teach_page, GTK_TYPE_WIDGET)
+
+static void
+teach_class_free (TeachClass *c)
+{
+  g_free (c->name);
+  g_ptr_array_unref (c->samples);
+  g_free (c);
+}
+
+void
+_nd_teach_page_set_message (NdTeachPage *self, const char *text)
+{
+  gtk_label_set_text (self->result_label, text);
+}
+
+/* Opens the shipped Fashion-MNIST ParNet, fused, and a batch-1 plan capturing its pooled
+ * features. */
+static gboolean
+ensure_backbone (NdTeachPage *self, GError **error)
+{
+  g_autofree char *path = NULL, *preprocess = NULL;
+  NdPlanOptions popts = { .batch = 1, .n_capture = 1 };
+
+  if (self->feature_plan != NULL)
+    return TRUE;
+  path = g_build_filename (nd_paths_assets_dir (), ND_DEFAULT_WEIGHTS, NULL);
+  self->backbone = nd_teach_open_backbone (path, &preprocess, error);
+  if (self->backbone == NULL || !nd_gray_preprocess_parse (preprocess, &self->pp, error))
+    return FALSE;
+  if (self->backbone->in_c != 1)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                   _("The Teach page takes a gray backbone"));
+      return FALSE;
+    }
+  self->pp.size = self->backbone->in_h;
+  self->feature_node = nd_teach_feature_node (self->backbone, error);
+  if (self->feature_node < 0)
+    return FALSE;
+  popts.capture = &self->feature_node;
+  self->backend = nd_backend_new ("cpu", -1, error);
+  if (self->backend == NULL)
+    return FALSE;
+  self->feature_plan = nd_backend_prepare (self->backend, self->backbone, &popts, error);
+  if (self->feature_plan == NULL)
+    return FALSE;
+  self->backbone_name = g_path_get_basename (path);
+  self->input = nd_tensor_new_4d (1, 1, self->pp.size, self->pp.size);
+  return TRUE;
+}
+
+static void
+update_count (TeachClass *c)
+{
+  g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u image",
+                                                        "%u images", c->samples->len),
+                                           c->samples->len);
+
+  gtk_label_set_text (c->count_label, text);
+}
+
+static void
+hold_pressed_cb (GtkGestureClick *gesture, int n, double x, double y, TeachClass *c)
+{
+  nd_teach_page_set_capturing (c->page, c->index, TRUE);
+}
+
+static void
+hold_released_cb (GtkGestureClick *gesture, int n, double x, double y, TeachClass *c)
+{
+  nd_teach_page_set_capturing (c->page, c->index, FALSE);
+}
+
+static void
+hold_stopped_cb (GtkGestureClick *gesture, TeachClass *c)
+{
+  nd_teach_page_set_capturing (c->page, c->index, FALSE);
+}
+
+static void
+add_folder_clicked_cb (GtkButton *button, TeachClass *c)
+{
+  _nd_teach_page_choose_folder (c->page, c->index);
+}
+
+static gboolean drop_cb (GtkDropTarget *target, const GValue *value, double x, double y,
+                         TeachClass *c);
+
+static GtkWidget *
+class_row (TeachClass *c)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name = gtk_label_new (c->name), *count = gtk_label_new (NULL);
+  GtkWidget *hold = gtk_button_new_with_label (_("Hold to Capture"));
+  GtkWidget *folder = gtk_button_new_from_icon_name ("folder-open-symbolic");
+  GtkGesture *press = gtk_gesture_click_new ();
+
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  gtk_widget_set_margin_top (box, 3);
+  gtk_widget_set_margin_bottom (box, 3);
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_widget_add_css_class (count, "dim-label");
+  gtk_widget_set_tooltip_text (hold, _("Hold to add camera frames to this class"));
+  gtk_widget_set_tooltip_text (folder, _("Add a folder of images to this class (or drop "
+                                         "images or folders on its row)"));
+  /* the capture phase: the button itself would take the press for its click */
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+  g_signal_connect (press, "pressed", G_CALLBACK (hold_pressed_cb), c);
+  g_signal_connect (press, "released", G_CALLBACK (hold_released_cb), c);
+  g_signal_connect (press, "stopped", G_CALLBACK (hold_stopped_cb), c);
+  gtk_widget_add_controller (hold, GTK_EVENT_CONTROLLER (press));
+  g_signal_connect (folder, "clicked", G_CALLBACK (add_folder_clicked_cb), c);
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), c);
+    gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (drop));
+  }
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), count);
+  gtk_box_append (GTK_BOX (box), hold);
+  gtk_box_append (GTK_BOX (box), folder);
+  c->count_label = GTK_LABEL (count);
+  update_count (c);
+  return box;
+}
+
+int
+nd_teach_page_add_class (NdTeachPage *self, const char *name)
+{
+  TeachClass *c;
+  g_autofree char *clean = NULL;
+
+  g_return_val_if_fail (ND_IS_TEACH_PAGE (self), -1);
+  clean = g_strstrip (g_strdup (name != NULL ? name : ""));
+  if (*clean == '\0' || strchr (clean, ',') != NULL
+      || self->classes->len >= ND_TEACH_MAX_CLASSES)
+    return -1;
+  for (guint i = 0; i < self->classes->len; i++)
+    if (g_str_equal (((TeachClass *) self->classes->pdata[i])->name, clean))
+      return -1;
+  c = g_new0 (TeachClass, 1);
+  c->name = g_steal_pointer (&clean);
+  c->samples = g_ptr_array_new_with_free_func ((GDestroyNotify) nd_tensor_unref);
+  c->page = self;
+  c->index = (int) self->classes->len;
+  g_ptr_array_add (self->classes, c);
+  c->row = class_row (c);
+  gtk_list_box_append (self->class_list, c->row);
+  return c->index;
+}
+
+static void
+add_class_cb (NdTeachPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->class_entry));
+
+  if (nd_teach_page_add_class (self, text) >= 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->class_entry), "");
+  else
+    _nd_teach_page_set_message (self, _("A class needs a new name without commas"));
+}
+
+int
+nd_teach_page_get_n_classes (NdTeachPage *self)
+{
+  return (int) self->classes->len;
+}
+
+void
+nd_teach_page_set_capturing (NdTeachPage *self, int index, gboolean capturing)
+{
+  g_return_if_fail (ND_IS_TEACH_PAGE (self));
+  g_return_if_fail (index >= 0 && index < (int) self->classes->len);
+  if (capturing)
+    self->capturing = index;
+  else if (self->capturing == index)
+    self->capturing = -1;
+  if (capturing && !gtk_toggle_button_get_active (self->camera_button))
+    gtk_toggle_button_set_active (self->camera_button, TRUE);
+}
+
+guint
+nd_teach_page_get_n_samples (NdTeachPage *self, int index)
+{
+  g_return_val_if_fail (index >= 0 && index < (int) self->classes->len, 0);
+  return ((TeachClass *) self->classes->pdata[index])->samples->len;
+}
+
+/* @pixels (RGBA or gray) as the backbone's input, copied into a new [1, 1, R, R] tensor. */
+static NdTensor *
+preprocess (NdTeachPage *self, const guint8 *pixels, int w, int h, int stride,
+            NdPixelFormat format, GError **error)
+{
+  g_autoptr(NdTensor) t = nd_tensor_new_4d (1, 1, self->pp.size, self->pp.size);
+
+  if (!nd_preprocess_gray_input (pixels, w, h, stride, format, &self->pp, t->data, error))
+    return NULL;
+  return g_steal_pointer (&t);
+}
+
+/* Decodes @path and adds it to @c. */
+static gboolean
+add_file (NdTeachPage *self, TeachClass *c, const char *path, GError **error)
+{
+  int w, h;
+  g_autoptr(GBytes) rgba = nd_image_load_rgba (path, &w, &h, error);
+  NdTensor *t;
+
+  if (rgba == NULL)
+    return FALSE;
+  t = preprocess (self, g_bytes_get_data (rgba, NULL), w, h, w * 4, ND_PIXEL_FORMAT_RGBA8, error);
+  if (t == NULL)
+    return FALSE;
+  g_ptr_array_add (c->samples, t);
+  return TRUE;
+}
+
+static gboolean
+is_image_name (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  return g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".jpg")
+         || g_str_has_suffix (lower, ".jpeg") || g_str_has_suffix (lower, ".webp");
+}
+
+int
+nd_teach_page_add_folder (NdTeachPage *self, int index, const char *dir, GError **error)
+{
+  g_autoptr(GDir) d = NULL;
+  TeachClass *c;
+  const char *name;
+  int n = 0;
+
+  g_return_val_if_fail (index >= 0 && index < (int) self->classes->len, -1);
+  c = self->classes->pdata[index];
+  if (!ensure_backbone (self, error) || (d = g_dir_open (dir, 0, error)) == NULL)
+    return -1;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (!is_image_name (name))
+        continue;
+      if (!add_file (self, c, path, error))
+        {
+          update_count (c);
+          return -1;
+        }
+      n++;
+    }
+  update_count (c);
+  return n;
+}
+
+/* Files or folders dropped on a class's row join that class. */
+static gboolean
+drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachClass *c)
+{
+  NdTeachPage *self = c->page;
+  g_autoptr(GError) error = NULL;
+
+  if (!ensure_backbone (self, &error))
+    {
+      _nd_teach_page_set_message (self, error->message);
+      return FALSE;
+    }
+  for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+    {
+      g_autofree char *path = g_file_get_path (l->data);
+      gboolean ok;
+
+      if (path == NULL)
+        continue;
+      ok = g_file_test (path, G_FILE_TEST_IS_DIR)
+           ? nd_teach_page_add_folder (self, c->index, path, &error) >= 0
+           : add_file (self, c, path, &error);
+      if (!ok)
+        {
+          _nd_teach_page_set_message (self, error->message);
+          break;
+        }
+    }
+  update_count (c);
+  return error == NULL;
+}
+
+static void
+show_prediction (NdTeachPage *self)
+{
+  const float *logits = self->head_plan->output->data;
+  int k = self->head->n_classes, best = 0;
+  double sum = 0;
+  g_autofree char *text = NULL;
+
+  for (int i = 1; i < k; i++)
+    if (logits[i] > logits[best])
+      best = i;
+  for (int i = 0; i < k; i++)
+    sum += exp ((double) logits[i] - logits[best]);
+  g_free (self->prediction);
+  self->prediction = g_strdup (self->head->classes[best]);
+  self->n_predicted++;
+  /* translators: the live prediction of the taught head, e.g. "ball · 97 %" */
+  text = g_strdup_printf (_("%s · %.0f %%"), self->prediction, 100.0 / sum);
+  gtk_label_set_text (self->prediction_label, text);
+}
+
+#if ND_HAVE_CAPTURE
+static void
+frame_cb (NdCameraController *camera, NdFrame *frame, NdTeachPage *self)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *status = NULL;
+
+  self->n_frames++;
+  if (frame->format == ND_PIXEL_FORMAT_RGBA8)
+    {
+      texture = gdk_memory_texture_new (frame->width, frame->height, GDK_MEMORY_R8G8B8A8,
+                                        nd_frame_get_bytes (frame), frame->stride);
+      gtk_picture_set_paintable (self->preview, GDK_PAINTABLE (texture));
+    }
+  status = g_strdup_printf ("%s", nd_camera_controller_get_description (camera));
+  gtk_label_set_text (self->status_label, status);
+  if (self->feature_plan == NULL
+      || !nd_preprocess_gray_input (frame->data, frame->width, frame->height, frame->stride,
+                                    frame->format, &self->pp, self->input->data, &error))
+    return;
+  if (self->capturing >= 0)
+    {
+      TeachClass *c = self->classes->pdata[self->capturing];
+
+      g_ptr_array_add (c->samples, nd_tensor_copy (self->input));
+      update_count (c);
+    }
+  else if (self->head_plan != NULL)
+    {
+      if (nd_plan_run (self->head_plan, self->input, &error))
+        show_prediction (self);
+      else
+        _nd_teach_page_set_message (self, error->message);
+    }
+}
+
+static void
+camera_failed_cb (NdCameraController *camera, const char *message, NdTeachPage *self)
+{
+  gtk_label_set_text (self->status_label, message);
+  gtk_toggle_button_set_active (self->camera_button, FALSE);
+}
+
+#endif
+
+static void
+camera_toggled_cb (NdTeachPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_toggle_button_get_active (self->camera_button))
+    {
+#if ND_HAVE_CAPTURE
+      nd_camera_controller_stop (ND_CAMERA_CONTROLLER (self->camera));
+#endif
+      self->capturing = -1;
+      return;
+    }
+  if (!ensure_backbone (self, &error))
+    {
+      _nd_teach_page_set_message (self, error->message);
+      gtk_toggle_button_set_active (self->camera_button, FALSE);
+      return;
+    }
+#if ND_HAVE_CAPTURE
+  {
+    /* listed each time, so that a changed ND_CAMERA_SOURCE takes effect */
+    g_auto(GStrv) names = nd_camera_controller_list (ND_CAMERA_CONTROLLER (self->camera),
+                                                     &error);
+
+    if (names == NULL || names[0] == NULL)
+      {
+        gtk_label_set_text (self->status_label,
+                            error != NULL ? error->message : _("No camera found"));
+        gtk_toggle_button_set_active (self->camera_button, FALSE);
+        return;
+      }
+  }
+  gtk_label_set_text (self->status_label, _("Starting the camera…"));
+  nd_camera_controller_start (ND_CAMERA_CONTROLLER (self->camera), 0);
+#else
+  gtk_label_set_text (self->status_label, _("This build has no camera support (GStreamer)"));
+  gtk_toggle_button_set_active (self->camera_button, FALSE);
+#endif
+}
+
+void
+nd_teach_page_set_camera_source (NdTeachPage *self, const char *spec)
+{
+#if ND_HAVE_CAPTURE
+  nd_camera_controller_set_spec (ND_CAMERA_CONTROLLER (self->camera), spec);
+#endif
+}
+
+void
+nd_teach_page_set_camera (NdTeachPage *self, gboolean on)
+{
+  gtk_toggle_button_set_active (self->camera_button, on);
+}
+
+guint64
+nd_teach_page_get_n_frames (NdTeachPage *self)
+{
+  return self->n_frames;
+}
+
+/* Puts @head (owned) in place: a plan of the backbone with the head as its classifier, the
+ * result line and the confusion matrix. */
+static gboolean
+use_head (NdTeachPage *self, NdTeachHead *head, GError **error)
+{
+  g_autoptr(NdTeachHead) owned = head;
+  g_autoptr(NdGraph) graph = nd_teach_apply_head (self->backbone, head, error);
+  NdPlanOptions popts = { .batch = 1 };
+  NdPlan *plan;
+
+  if (graph == NULL || (plan = nd_backend_prepare (self->backend, graph, &popts, error)) == NULL)
+    return FALSE;
+  g_clear_pointer (&self->head_plan, nd_plan_free);
+  g_clear_pointer (&self->head, nd_teach_head_free);
+  self->head_plan = plan;
+  self->head = g_steal_pointer (&owned);
+  gtk_widget_set_sensitive (self->save_button, TRUE);
+  gtk_widget_queue_draw (GTK_WIDGET (self->confusion));
+  return TRUE;
+}
+
+static void
+show_result (NdTeachPage *self, double seconds)
+{
+  const NdTeachHead *h = self->head;
+  int train = 0, held = 0;
+  g_autofree char *text = NULL;
+
+  for (int c = 0; c < h->n_classes; c++)
+    {
+      train += h->train_counts[c];
+      held += h->holdout_counts[c];
+    }
+  if (h->holdout_accuracy >= 0 && seconds >= 0)
+    text = g_strdup_printf (_("Held-out accuracy %.1f %% on %d images (trained on %d, %.2f s)"),
+                            100 * h->holdout_accuracy, held, train, seconds);
+  else if (h->holdout_accuracy >= 0)
+    text = g_strdup_printf (_("Loaded: held-out accuracy %.1f %% on %d images when taught"),
+                            100 * h->holdout_accuracy, held);
+  else
+    text = g_strdup_printf (_("Trained on %d images; none held out"), train);
+  _nd_teach_page_set_message (self, text);
+}
+
+gboolean
+nd_teach_page_train (NdTeachPage *self, GError **error)
+{
+  g_autoptr(NdTensor) images = NULL, feats = NULL;
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_auto(GStrv) classes = NULL;
+  g_autofree int *labels = NULL;
+  NdTeachOptions o;
+  NdTeachHead *head;
+  gint64 start = g_get_monotonic_time ();
+  int n = 0, r = 0, side;
+
+  if (!ensure_backbone (self, error))
+    return FALSE;
+  for (guint c = 0; c < self->classes->len; c++)
+    n += ((TeachClass *) self->classes->pdata[c])->samples->len;
+  if (self->classes->len < 2 || n == 0)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Add two classes or more and capture images for each"));
+      return FALSE;
+    }
+  side = self->pp.size;
+  images = nd_tensor_new_4d (n, 1, side, side);
+  labels = g_new (int, n);
+  for (guint c = 0; c < self->classes->len; c++)
+    {
+      TeachClass *tc = self->classes->pdata[c];
+
+      g_strv_builder_add (names, tc->name);
+      for (guint i = 0; i < tc->samples->len; i++, r++)
+        {
+          memcpy (images->data + (gsize) r * side * side,
+                  ((NdTensor *) tc->samples->pdata[i])->data, sizeof (float) * side * side);
+          labels[r] = (int) c;
+        }
+    }
+  classes = g_strv_builder_end (names);
+  feats = nd_teach_extract (self->feature_plan, self->feature_node, images, error);
+  if (feats == NULL)
+    return FALSE;
+  nd_teach_options_init (&o);
+  head = nd_teach_train (feats, labels, (const char * const *) classes, &o, error);
+  if (head == NULL)
+    return FALSE;
+  g_free (head->backbone);
+  head->backbone = g_strdup (self->backbone_name);
+  g_free (head->layer);
+  head->layer = g_strdup (nd_graph_node (self->backbone, self->backbone->output)->name);
+  if (!use_head (self, head, error))
+    return FALSE;
+  show_result (self, (g_get_monotonic_time () - start) / 1e6);
+  return TRUE;
+}
+
+static void
+train_clicked_cb (NdTeachPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!nd_teach_page_train (self, &error))
+    _nd_teach_page_set_message (self, error->message);
+}
+
+const NdTeachHead *
+nd_teach_page_get_head (NdTeachPage *self)
+{
+  return self->head;
+}
+
+const char *
+nd_teach_page_get_prediction (NdTeachPage *self)
+{
+  return self->prediction;
+}
+
+guint64
+nd_teach_page_get_n_predicted (NdTeachPage *self)
+{
+  return self->n_predicted;
+}
+
+gboolean
+nd_teach_page_save (NdTeachPage *self, const char *path, GError **error)
+{
+  if (self->head == NULL)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Train first: there is no head to save"));
+      return FALSE;
+    }
+  return nd_teach_head_save (self->head, path, error);
+}
+
+/* A loaded head's classes replace the rows (they have no images here: the file holds none). */
+gboolean
+nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
+{
+  g_autoptr(NdTeachHead) head = NULL;
+  GtkWidget *child;
+
+  if (!ensure_backbone (self, error) || (head = nd_teach_head_load (path, error)) == NULL)
+    return FALSE;
+  if (*head->backbone != '\0' && !g_str_equal (head->backbone, self->backbone_name))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("The head was taught on “%s”, not on “%s”"), head->backbone,
+                   self->backbone_name);
+      return FALSE;
+    }
+  self->capturing = -1;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->class_list))) != NULL)
+    gtk_list_box_remove (self->class_list, child);
+  g_ptr_array_set_size (self->classes, 0);
+  for (int c = 0; c < head->n_classes; c++)
+    {
+      int index = nd_teach_page_add_class (self, head->classes[c]);
+      TeachClass *tc;
+      g_autofree char *text = g_strdup_printf (_("taught on %d"), head->train_counts[c]
+                                                                  + head->holdout_counts[c]);
+
+      if (index != c)
+        {
+          /* " a" and "a": one name once stripped */
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                       _("%s: the class names are not distinct"), path);
+          return FALSE;
+        }
+      tc = self->classes->pdata[index];
+      /* the file holds no images: what the class was taught on until new ones come */
+      gtk_label_set_text (tc->count_label, text);
+    }
+  if (!use_head (self, g_steal_pointer (&head), error))
+    return FALSE;
+  show_result (self, -1);
+  return TRUE;
+}
+
+static void
+save_clicked_cb (NdTeachPage *self)
+{
+  _nd_teach_page_choose_file (self, TRUE);
+}
+
+static void
+load_clicked_cb (NdTeachPage *self)
+{
+  _nd_teach_page_choose_file (self, FALSE);
+}
+
+static void
+draw_confusion (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  NdTeachPage *self = data;
+
+  if (self->head != NULL && self->head->holdout_accuracy >= 0)
+    _nd_teach_page_draw_confusion (GTK_WIDGET (area), cr, width, height, self->head);
+}
+
+static void
+nd_teach_page_dispose (GObject *object)
+{
+  NdTeachPage *self = ND_TEACH_PAGE (object);
+
+#if ND_HAVE_CAPTURE
+  if (self->camera != NULL)
+    {
+      nd_camera_controller_stop (ND_CAMERA_CONTROLLER (self->camera));
+      g_signal_handlers_disconnect_by_data (self->camera, self);
+      g_clear_object (&self->camera);
+    }
+#endif
+  gtk_widget_dispose_template (GTK_WIDGET (self), ND_TYPE_TEACH_PAGE);
+  G_OBJECT_CLASS (nd_teach_page_parent_class)->dispose (object);
+}
+
+static void
+nd_teach_page_finalize (GObject *object)
+{
+  NdTeachPage *self = ND_TEACH_PAGE (object);
+
+  g_clear_pointer (&self->head_plan, nd_plan_free);
+  g_clear_pointer (&self->feature_plan, nd_plan_free);
+  g_clear_pointer (&self->backend, nd_backend_free);
+  g_clear_pointer (&self->backbone, nd_graph_unref);
+  g_clear_pointer (&self->input, nd_tensor_unref);
+  g_clear_pointer (&self->head, nd_teach_head_free);
+  g_clear_pointer (&self->classes, g_ptr_array_unref);
+  g_free (self->backbone_name);
+  g_free (self->prediction);
+  G_OBJECT_CLASS (nd_teach_page_parent_class)->finalize (object);
+}
+
+static void
+nd_teach_page_class_init (NdTeachPageClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = nd_teach_page_dispose;
+  G_OBJECT_CLASS (klass)->finalize = nd_teach_page_finalize;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/nondeep/Explorer/nd-teach-page.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdTeachPage, name)
+  BIND (scroller);
+  BIND (camera_button);
+  BIND (preview);
+  BIND (status_label);
+  BIND (class_entry);
+  BIND (class_list);
+  BIND (save_button);
+  BIND (result_label);
+  BIND (prediction_label);
+  BIND (confusion);
+#undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, camera_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_class_cb);
+  gtk_widget_class_bind_template_callback (widget_class, train_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, load_clicked_cb);
+}
+
+static void
+nd_teach_page_init (NdTeachPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->classes = g_ptr_array_new_with_free_func ((GDestroyNotify) teach_class_free);
+  self->capturing = -1;
+#if ND_HAVE_CAPTURE
+  self->camera = G_OBJECT (nd_camera_controller_new (NULL));
+  g_signal_connect (self->camera, "frame", G_CALLBACK (frame_cb), self);
+  g_signal_connect (self->camera, "failed", G_CALLBACK (camera_failed_cb), self);
+#endif
+  gtk_drawing_area_set_draw_func (self->confusion, draw_confusion, self, NULL);
+  _nd_teach_page_set_message (self, _("Add classes, hold a class's button while the camera shows it, then "
+                       "Train"));
+}
+
+GtkWidget *
+nd_teach_page_new (void)
+{
+  return g_object_new (ND_TYPE_TEACH_PAGE, NULL);
+}

@@ -1,0 +1,260 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "nd-error.h"
+#include "nd-teach-page.h"
+#include "ui-fixture.h"
+
+/* The Teach page (issue 19, item 5) in the window, on the test-pattern camera: class "ball"
+ * captured on videotestsrc's ball pattern, class "snow" on its snow pattern, Train, then the
+ * live prediction follows the pattern shown; the head saved and loaded back predicts the
+ * same. With ND_TEACH_SCREENSHOTS=DIR it saves the window at 1024×700, light and dark. */
+
+#define FRAMES_PER_CLASS 40
+
+static GtkWidget *
+find_type (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_type (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static NdTeachPage *
+show_page (Fixture *f)
+{
+  GtkWidget *page = find_type (GTK_WIDGET (f->window), ND_TYPE_TEACH_PAGE);
+  GtkWidget *stack;
+
+  g_assert_nonnull (page);
+  stack = gtk_widget_get_ancestor (page, GTK_TYPE_STACK);
+  g_assert_nonnull (stack);
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "teach");
+  return ND_TEACH_PAGE (page);
+}
+
+/* The press gesture of class @index's "Hold to Capture" button. */
+static GtkGesture *
+hold_gesture (NdTeachPage *page, int index)
+{
+  GtkWidget *list = find_type (GTK_WIDGET (page), GTK_TYPE_LIST_BOX);
+  GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), index));
+  g_autoptr(GListModel) controllers = NULL;
+
+  for (GtkWidget *w = gtk_widget_get_first_child (gtk_list_box_row_get_child (
+         GTK_LIST_BOX_ROW (row))); w != NULL; w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_BUTTON (w)
+        && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), "Hold to Capture") == 0)
+      controllers = gtk_widget_observe_controllers (w);
+  g_assert_nonnull (controllers);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (c))
+        return GTK_GESTURE (c);
+    }
+  g_assert_not_reached ();
+}
+
+/* Captures FRAMES_PER_CLASS frames of @pattern into a new class named after it; @hold: by
+ * the button's press and release, else through the page's API. */
+static void
+capture_class (NdTeachPage *page, const char *pattern, gboolean hold)
+{
+  g_autofree char *spec = g_strdup_printf ("test-pattern:%s", pattern);
+  guint64 frames;
+  int index;
+
+  nd_teach_page_set_camera_source (page, spec);
+  index = nd_teach_page_add_class (page, pattern);
+  g_assert_cmpint (index, >=, 0);
+  g_assert_cmpint (nd_teach_page_add_class (page, pattern), ==, -1);   /* taken */
+  nd_teach_page_set_camera (page, TRUE);
+  frames = nd_teach_page_get_n_frames (page);
+  WAIT_UNTIL (nd_teach_page_get_n_frames (page) >= frames + 3, 30);
+  if (hold)
+    g_signal_emit_by_name (hold_gesture (page, index), "pressed", 1, 10.0, 10.0);
+  else
+    nd_teach_page_set_capturing (page, index, TRUE);
+  WAIT_UNTIL (nd_teach_page_get_n_samples (page, index) >= FRAMES_PER_CLASS, 30);
+  if (hold)
+    g_signal_emit_by_name (hold_gesture (page, index), "released", 1, 10.0, 10.0);
+  else
+    nd_teach_page_set_capturing (page, index, FALSE);
+  {
+    /* released: no more frames join the class */
+    guint n = nd_teach_page_get_n_samples (page, index);
+    guint64 now = nd_teach_page_get_n_frames (page);
+
+    WAIT_UNTIL (nd_teach_page_get_n_frames (page) >= now + 3, 30);
+    g_assert_cmpuint (nd_teach_page_get_n_samples (page, index), ==, n);
+  }
+  nd_teach_page_set_camera (page, FALSE);
+  g_test_message ("%s: %u frames", pattern, nd_teach_page_get_n_samples (page, index));
+}
+
+/* Shows @pattern live and returns how many of the next @n predictions name it. */
+static int
+live_hits (NdTeachPage *page, const char *pattern, int n)
+{
+  g_autofree char *spec = g_strdup_printf ("test-pattern:%s", pattern);
+  int hits = 0;
+
+  nd_teach_page_set_camera_source (page, spec);
+  nd_teach_page_set_camera (page, TRUE);
+  for (int i = 0; i < n; i++)
+    {
+      guint64 seen = nd_teach_page_get_n_predicted (page);
+
+      WAIT_UNTIL (nd_teach_page_get_n_predicted (page) > seen, 30);
+      hits += g_strcmp0 (nd_teach_page_get_prediction (page), pattern) == 0;
+    }
+  nd_teach_page_set_camera (page, FALSE);
+  g_test_message ("%s live: %d of %d predictions", pattern, hits, n);
+  return hits;
+}
+
+static void
+save_screenshots (Fixture *f)
+{
+  const char *dir = g_getenv ("ND_TEACH_SCREENSHOTS");
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  static const struct { const char *name; AdwColorScheme scheme; } looks[] = {
+    { "teach-1024x700-light-en.png", ADW_COLOR_SCHEME_FORCE_LIGHT },
+    { "teach-1024x700-dark-en.png", ADW_COLOR_SCHEME_FORCE_DARK },
+  };
+
+  if (dir == NULL)
+    return;
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1024, 700);
+  for (guint i = 0; i < G_N_ELEMENTS (looks); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, looks[i].name, NULL);
+      g_autoptr(GError) error = NULL;
+      guint64 target;
+
+      adw_style_manager_set_color_scheme (manager, looks[i].scheme);
+      target = f->painted + 3;
+      gtk_widget_queue_draw (GTK_WIDGET (f->window));
+      WAIT_UNTIL (f->painted >= target, 10);
+      g_assert_true (nd_window_save_screenshot (f->window, path, &error));
+      g_assert_no_error (error);
+      g_test_message ("saved %s", path);
+    }
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static void
+test_teach_camera (Fixture *f, gconstpointer data)
+{
+  NdTeachPage *page = show_page (f);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("nd-ui-teach-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "head.safetensors", NULL);
+  const NdTeachHead *head;
+  int held = 0;
+
+  /* Train with fewer than two classes says why */
+  g_assert_false (nd_teach_page_train (page, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  capture_class (page, "ball", FALSE);
+  capture_class (page, "snow", TRUE);
+  g_assert_true (nd_teach_page_train (page, &error));
+  g_assert_no_error (error);
+  head = nd_teach_page_get_head (page);
+  g_assert_nonnull (head);
+  g_assert_cmpint (head->n_classes, ==, 2);
+  g_assert_cmpstr (head->classes[0], ==, "ball");
+  g_assert_cmpstr (head->classes[1], ==, "snow");
+  for (int c = 0; c < 2; c++)
+    {
+      g_assert_cmpint (head->train_counts[c] + head->holdout_counts[c], >=, FRAMES_PER_CLASS);
+      g_assert_cmpint (head->holdout_counts[c], >=, 1);
+      held += head->holdout_counts[c];
+    }
+  g_test_message ("held-out accuracy %.3f on %d frames", head->holdout_accuracy, held);
+  g_assert_cmpfloat (head->holdout_accuracy, >=, 0.95);
+  g_assert_true (window_shows (f, "Held-out accuracy ", TRUE));
+
+  /* live: the prediction follows the pattern */
+  g_assert_cmpint (live_hits (page, "snow", 10), >=, 9);
+  g_assert_cmpint (live_hits (page, "ball", 10), >=, 9);
+
+  /* the screenshots show the trained page with a live prediction */
+  nd_teach_page_set_camera_source (page, "test-pattern:ball");
+  nd_teach_page_set_camera (page, TRUE);
+  {
+    guint64 seen = nd_teach_page_get_n_predicted (page);
+
+    WAIT_UNTIL (nd_teach_page_get_n_predicted (page) > seen + 5, 30);
+  }
+  save_screenshots (f);
+  nd_teach_page_set_camera (page, FALSE);
+
+  /* Save, Load: the same classes and weights, and it predicts as before */
+  g_assert_true (nd_teach_page_save (page, path, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(NdTensor) weight = nd_tensor_copy (nd_teach_page_get_head (page)->weight);
+    g_autoptr(NdTensor) bias = nd_tensor_copy (nd_teach_page_get_head (page)->bias);
+    double max_abs, max_rel;
+
+    g_assert_true (nd_teach_page_load (page, path, &error));
+    g_assert_no_error (error);
+    head = nd_teach_page_get_head (page);
+    g_assert_cmpint (nd_teach_page_get_n_classes (page), ==, 2);
+    g_assert_cmpstr (head->classes[1], ==, "snow");
+    g_assert_cmpint (head->confusion[0] + head->confusion[1] + head->confusion[2]
+                     + head->confusion[3], ==, held);   /* read back from the file */
+    g_assert_true (nd_tensor_compare (weight, head->weight, &max_abs, &max_rel));
+    g_assert_cmpfloat (max_abs, ==, 0);
+    g_assert_true (nd_tensor_compare (bias, head->bias, &max_abs, &max_rel));
+    g_assert_cmpfloat (max_abs, ==, 0);
+  }
+  g_assert_true (window_shows (f, "Loaded: held-out accuracy ", TRUE));
+  g_assert_cmpint (live_hits (page, "snow", 5), >=, 4);
+
+  /* a file that is not a head is refused with its name */
+  {
+    g_autofree char *bad = g_build_filename (dir, "bad.safetensors", NULL);
+
+    g_assert_true (g_file_set_contents (bad, "not safetensors", -1, NULL));
+    g_assert_false (nd_teach_page_load (page, bad, &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "bad.safetensors"));
+    g_clear_error (&error);
+    g_unlink (bad);
+  }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  if (!ui_test_init (&argc, &argv))
+    return g_test_run ();
+#if ND_HAVE_CAPTURE
+  g_test_add ("/ui/teach/camera", Fixture, NULL, fixture_setup, test_teach_camera,
+              fixture_teardown);
+#else
+  (void) test_teach_camera;
+#endif
+  return g_test_run ();
+}
