@@ -85,12 +85,19 @@ struct _NdWindow
   guint               views_id;       /* their next update, when capped */
   gint64              paint_start;    /* of the frame being painted */
   gint64              paint_us;       /* the last frame's paint time (smoothed) */
+  gint64              views_us;       /* a views update: its set_result calls and the paint
+                                       * after them (smoothed) */
+  gint64              views_set_us;   /* the set_result calls of the update being painted;
+                                       * 0: the next paint is not a views update */
 };
 
 /* Streamed results (camera, live) reach the drawn views at most this often, and less often
  * when drawing them takes longer: at most a quarter of a core goes to it. */
 #define VIEW_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
-#define VIEW_DRAW_SHARE 4
+/* A stream of results updates the views at most every VIEW_DRAW_SHARE × their cost: ≤ 10 %
+ * of one core, which the model then lacks on a 2-core machine (at 4, 25 %, the window ran
+ * fused ParNet-S at 224 at 0.71× the CLI's rate). */
+#define VIEW_DRAW_SHARE 10
 
 
 void        _nd_window_set_state       (NdWindow   *self,

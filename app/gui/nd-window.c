@@ -266,7 +266,7 @@ static void show_result (NdWindow *self, NdInferenceResult *r);
 static gint64
 view_interval (NdWindow *self)
 {
-  return MAX (VIEW_INTERVAL_US, VIEW_DRAW_SHARE * self->paint_us);
+  return MAX (VIEW_INTERVAL_US, VIEW_DRAW_SHARE * MAX (self->views_us, self->paint_us));
 }
 
 /* The paint time per frame (layout, snapshot, render) sets how often views may change. */
@@ -286,6 +286,12 @@ after_paint_cb (GdkFrameClock *clock, NdWindow *self)
   us = g_get_monotonic_time () - self->paint_start;
   self->paint_us = (3 * self->paint_us + us) / 4;
   self->paint_start = 0;
+  if (self->views_set_us > 0)
+    {
+      us += self->views_set_us;
+      self->views_us = self->views_us > 0 ? (3 * self->views_us + us) / 4 : us;
+      self->views_set_us = 0;
+    }
 }
 
 static void
@@ -312,9 +318,10 @@ static void
 present_views (NdWindow *self)
 {
   NdInferenceResult *r = self->result;
+  gint64 t0 = g_get_monotonic_time ();
 
   g_clear_handle_id (&self->views_id, g_source_remove);
-  self->views_time = g_get_monotonic_time ();
+  self->views_time = t0;
   if (r == NULL)
     return;
   nd_graph_view_set_result (self->graph_view, r);
@@ -325,6 +332,7 @@ present_views (NdWindow *self)
       nd_latency_panel_add_result (self->latency_panel, r);
       update_model_info (self, r);
     }
+  self->views_set_us = MAX (1, g_get_monotonic_time () - t0);
 }
 
 /* The views dropped the previous model's results (captured maps of every block, surfaces):
