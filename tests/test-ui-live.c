@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "nd-latency-panel.h"
 #include "ui-fixture.h"
 
 /* The live explorer's own state (issue 12): the first knob turn on the trained model, the busy
@@ -208,6 +209,58 @@ test_memory (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (rss_back, <=, 1.5 * rss0);
 }
 
+/* The latency history has one series per model and knob set, named in its legend: fused →
+ * unfused → fused again joins the first series, another resolution starts a third. */
+static void
+test_history_series (Fixture *f, gconstpointer data)
+{
+  NdWindow *w = f->window;
+  NdLatencyPanel *panel = ND_LATENCY_PANEL (find_type (GTK_WIDGET (w),
+                                                       ND_TYPE_LATENCY_PANEL));
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (w), "fused");
+  gboolean fused = g_variant_get_boolean (state);
+  const char * const *names;
+  int n, h;
+
+  WAIT_UNTIL (nd_window_get_n_history (w) >= 1, 60);
+  h = nd_window_get_n_history (w);
+  names = nd_latency_panel_get_series (panel, &n);
+  g_assert_cmpint (n, ==, 1);
+  g_assert_nonnull (strstr (names[0], "parnet-s"));
+  g_assert_nonnull (strstr (names[0], "64 px"));
+
+  drive (f, "fused", g_variant_new_boolean (!fused), NULL);
+  WAIT_UNTIL (nd_window_get_n_history (w) >= h + 1, 60);
+  drive (f, "fused", g_variant_new_boolean (fused), NULL);
+  WAIT_UNTIL (nd_window_get_n_history (w) >= h + 2, 60);
+  names = nd_latency_panel_get_series (panel, &n);
+  g_assert_cmpint (n, ==, 2);
+  g_assert_nonnull (strstr (names[0], fused ? "· fused ·" : "· unfused ·"));
+  g_assert_nonnull (strstr (names[1], fused ? "· unfused ·" : "· fused ·"));
+
+  drive (f, "resolution", g_variant_new_int32 (96), NULL);
+  WAIT_UNTIL (nd_window_get_n_history (w) >= h + 3, 60);
+  names = nd_latency_panel_get_series (panel, &n);
+  for (int k = 0; k < n; k++)
+    g_test_message ("series %d: %s", k, names[k]);
+  g_assert_cmpint (n, ==, 3);
+  g_assert_nonnull (strstr (names[2], "96 px"));
+  if (g_getenv ("ND_HISTORY_SCREENSHOT") != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_action_group_change_action_state (G_ACTION_GROUP (w), "view",
+                                          g_variant_new_string ("latency"));
+      {
+        guint64 painted = f->painted;
+
+        WAIT_UNTIL (f->painted > painted + 1, 10);
+      }
+      nd_window_save_screenshot (w, g_getenv ("ND_HISTORY_SCREENSHOT"), &error);
+      g_assert_no_error (error);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -216,6 +269,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/live/first-knob-turn", Fixture, NULL, setup_trained, test_first_knob_turn,
               fixture_teardown);
   g_test_add ("/ui/live/busy", Fixture, NULL, fixture_setup, test_busy, fixture_teardown);
+  g_test_add ("/ui/live/history-series", Fixture, NULL, fixture_setup, test_history_series,
+              fixture_teardown);
   g_test_add ("/ui/live/memory", Fixture, NULL, setup_trained, test_memory, fixture_teardown);
   return g_test_run ();
 }
