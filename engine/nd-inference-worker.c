@@ -59,6 +59,7 @@ typedef struct
   gboolean     diff_pending;
   gint64       diff_after;    /* monotonic µs: not before */
   char        *weights_path;
+  char        *weights_entry;
   char        *preprocess;
   /* The other form (fused ↔ training) of the same weights, kept from the difference
    * measurement so that flipping the switch back and forth costs one run. */
@@ -84,6 +85,7 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
+  g_clear_pointer (&s->weights_entry, g_free);
   g_clear_pointer (&s->preprocess, g_free);
   g_clear_pointer (&s->input_text, g_free);
   g_clear_pointer (&s->backend, nd_backend_free);
@@ -126,6 +128,7 @@ typedef struct
   NdGraph     *training;
   NdModelSpec  spec;
   char        *weights_path;
+  char        *weights_entry;
   gboolean     fused_only;
 } Base;
 
@@ -155,8 +158,10 @@ build_new (const NdInferenceConfig *cfg, const Base *base, const char *block, Se
   if (!nd_inference_config_to_spec (cfg, &next->spec, error))
     return FALSE;
   same_weights = base->training != NULL
-                 && g_strcmp0 (base->weights_path, cfg->weights_path) == 0;
+                 && g_strcmp0 (base->weights_path, cfg->weights_path) == 0
+                 && g_strcmp0 (base->weights_entry, cfg->weights_entry) == 0;
   next->weights_path = g_strdup (cfg->weights_path);
+  next->weights_entry = g_strdup (cfg->weights_entry);
   next->preprocess = g_strdup (cfg->preprocess);
   next->random_weights = cfg->weights_path == NULL;
 
@@ -246,6 +251,7 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
       || g_strcmp0 (cur->backend_name, cfg->backend) != 0
       || cur->fp16 != (cfg->fp16 && cur->backend->fp16_storage)
       || g_strcmp0 (cur->weights_path, cfg->weights_path) != 0
+      || g_strcmp0 (cur->weights_entry, cfg->weights_entry) != 0
       || !nd_inference_config_to_spec (cfg, &spec, NULL)
       || !same_spec_but (&cur->spec, &spec, FALSE))
     return FALSE;
@@ -318,6 +324,7 @@ builder (gpointer data)
   nd_inference_config_clear (&job->config);
   g_clear_pointer (&job->base.training, nd_graph_unref);
   g_free (job->base.weights_path);
+  g_free (job->base.weights_entry);
   g_free (job->capture_block);
   g_free (job);
   _nd_inference_shared_unref (sh);
@@ -587,6 +594,7 @@ start_build (Shared *sh, const NdInferenceConfig *cfg, guint64 gen, gint64 req,
   job->base.training = cur->training ? nd_graph_ref (cur->training) : NULL;
   job->base.spec = cur->spec;
   job->base.weights_path = g_strdup (cur->weights_path);
+  job->base.weights_entry = g_strdup (cur->weights_entry);
   job->base.fused_only = cur->fused_only;
   g_mutex_lock (&sh->lock);
   job->capture_block = g_strdup (sh->capture_block);

@@ -89,10 +89,14 @@ struct _NdWindow
                                        * after them (smoothed) */
   gint64              views_set_us;   /* the set_result calls of the update being painted;
                                        * 0: the next paint is not a views update */
+  GtkWidget          *entry_box;      /* nd-window-entries.c: the checkpoint entry chooser */
+  GtkDropDown        *entry_dropdown;
+  char              **weights_entries;/* every state dict of the open weights file */
+  char               *weights_entry;  /* the one in use ("" a top-level dict), or NULL */
 };
 
 /* Streamed results (camera, live) reach the drawn views at most this often, and less often
- * when drawing them takes longer: at most a quarter of a core goes to it. */
+ * when drawing them takes longer (VIEW_DRAW_SHARE). */
 #define VIEW_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 /* A stream of results updates the views at most every VIEW_DRAW_SHARE × their cost: ≤ 10 %
  * of one core, which the model then lacks on a 2-core machine (at 4, 25 %, the window ran
@@ -127,6 +131,16 @@ void        _nd_window_actions_init    (NdWindow   *self);
 gboolean    _nd_window_use_weights     (NdWindow   *self,
                                         const char *path,
                                         GError    **error);
+gboolean    _nd_window_use_weights_entry (NdWindow   *self,
+                                          const char *path,
+                                          const char *entry,
+                                          GError    **error);
+
+/* nd-window-entries.c: the state dicts of a checkpoint with several (win.entry) */
+void        _nd_window_entries_init    (NdWindow   *self);
+void        _nd_window_entries_set     (NdWindow           *self,
+                                        const char * const *entries,
+                                        const char         *entry);
 char       *_nd_window_default_weights (void);
 /* The window title names the open weights file (NULL: none). */
 void        _nd_window_set_weights_title (NdWindow   *self,

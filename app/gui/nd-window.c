@@ -589,6 +589,8 @@ nd_window_finalize (GObject *object)
   g_clear_pointer (&self->labels, g_strfreev);
   g_clear_pointer (&self->weights_labels, g_strfreev);
   g_free (self->weights_note);
+  g_strfreev (self->weights_entries);
+  g_free (self->weights_entry);
   g_strfreev (self->trained);
   _nd_window_weights_clear (self);
   G_OBJECT_CLASS (nd_window_parent_class)->finalize (object);
@@ -617,6 +619,8 @@ nd_window_class_init (NdWindowClass *klass)
   BIND (banner_label);
   BIND (knob_grid);
   BIND (model_info);
+  BIND (entry_box);
+  BIND (entry_dropdown);
   BIND (input_panel);
   BIND (graph_view);
   BIND (inspector);
@@ -642,6 +646,7 @@ nd_window_init (NdWindow *self)
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
   self->updating = FALSE;
   _nd_window_actions_init (self);
+  _nd_window_entries_init (self);
   _nd_window_notices_init (self);
   self->inference = nd_inference_new ();
   _nd_window_camera_init (self);
