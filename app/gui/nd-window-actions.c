@@ -124,6 +124,8 @@ typedef struct
   char             *weights_note;
   gboolean          fused_only;
   gboolean          fused_forced;
+  char            **entries;
+  char             *entry;
 } WeightsUndo;
 
 static void
@@ -134,6 +136,8 @@ weights_undo_free (gpointer p)
   nd_inference_config_clear (&undo->config);
   g_strfreev (undo->weights_labels);
   g_free (undo->weights_note);
+  g_strfreev (undo->entries);
+  g_free (undo->entry);
   g_free (undo);
 }
 
@@ -164,6 +168,8 @@ nd_window_open_weights_entry (NdWindow *self, const char *path, const char *entr
   undo->weights_note = g_strdup (self->weights_note);
   undo->fused_only = self->weights_fused_only;
   undo->fused_forced = self->fused_forced;
+  undo->entries = g_strdupv (self->weights_entries);
+  undo->entry = g_strdup (self->weights_entry);
   if (!_nd_window_use_weights_entry (self, path, entry, error))
     {
       weights_undo_free (undo);
@@ -208,6 +214,7 @@ _nd_window_weights_settled (NdWindow *self, guint64 generation, gboolean failed)
       _nd_window_set_state (self, "fused", g_variant_new_boolean (self->config.fused));
       _nd_window_set_state (self, "fp16", g_variant_new_boolean (self->config.fp16));
       _nd_window_set_weights_title (self, self->config.weights_path);
+      _nd_window_entries_set (self, (const char * const *) undo->entries, undo->entry);
       _nd_window_sync_widgets (self);
     }
   weights_undo_free (undo);
