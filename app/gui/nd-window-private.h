@@ -126,6 +126,10 @@ const char *_nd_window_get_banner_text (NdWindow   *self);
 void        _nd_window_screenshot_failed (NdWindow   *self,
                                           const char *message);
 
+/* nd-window-state.c: the configuration in GSettings, one table of keys */
+void        _nd_window_settings_save   (NdWindow   *self);
+void        _nd_window_settings_load_knobs (NdWindow *self);
+
 /* nd-window-actions.c */
 void        _nd_window_actions_init    (NdWindow   *self);
 gboolean    _nd_window_use_weights     (NdWindow   *self,

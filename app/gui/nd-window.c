@@ -48,24 +48,6 @@ clear_knob_errors (NdWindow *self)
     _nd_window_set_knob_error (self, k, NULL);
 }
 
-static void
-save_settings (NdWindow *self)
-{
-  if (self->settings == NULL)
-    return;
-  g_settings_delay (self->settings);
-  g_settings_set_string (self->settings, "model", self->config.model);
-  g_settings_set_boolean (self->settings, "fused", self->config.fused);
-  g_settings_set_boolean (self->settings, "fp16", self->config.fp16);
-  g_settings_set_int (self->settings, "streams", self->config.streams);
-  g_settings_set_double (self->settings, "width", self->config.width);
-  g_settings_set_string (self->settings, "blocks", self->config.blocks);
-  g_settings_set_int (self->settings, "resolution", self->config.resolution);
-  g_settings_set_double (self->settings, "lambda", self->config.lambda);
-  g_settings_set_string (self->settings, "backend", self->config.backend);
-  g_settings_apply (self->settings);
-}
-
 void
 _nd_window_rebuild (NdWindow *self, NdKnob knob)
 {
@@ -379,7 +361,7 @@ show_result (NdWindow *self, NdInferenceResult *r)
       clear_knob_errors (self);
       /* Only a configuration that built is remembered. */
       if (r->rebuilt && self->screenshot == NULL && self->measure == NULL)
-        save_settings (self);
+        _nd_window_settings_save (self);
     }
   if (!graph_has_block (r->graph, nd_graph_view_get_selected (self->graph_view)))
     {
@@ -682,18 +664,11 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
   if (s != NULL && o->screenshot == NULL && o->measure <= 0)
     {
       g_autofree char *model = g_settings_get_string (s, "model");
-      g_autofree char *blocks = g_settings_get_string (s, "blocks");
       g_autofree char *backend = g_settings_get_string (s, "backend");
 
       if (nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
         g_strlcpy (c->model, model, sizeof c->model);
-      c->fused = g_settings_get_boolean (s, "fused");
-      c->fp16 = g_settings_get_boolean (s, "fp16");
-      c->streams = g_settings_get_int (s, "streams");
-      c->width = g_settings_get_double (s, "width");
-      g_strlcpy (c->blocks, blocks, sizeof c->blocks);
-      c->resolution = g_settings_get_int (s, "resolution");
-      c->lambda = g_settings_get_double (s, "lambda");
+      _nd_window_settings_load_knobs (self);
       /* auto: the GPU when there is one; lavapipe (a CPU device) is slower than the CPU
        * backend, so it is used only when asked for. */
       if ((g_strcmp0 (backend, "vulkan") == 0 && self->have_vulkan)
