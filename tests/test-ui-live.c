@@ -407,10 +407,11 @@ main (int argc, char **argv)
   g_test_add ("/ui/live/first-knob-turn", Fixture, NULL, setup_trained, test_first_knob_turn,
               fixture_teardown);
   g_test_add ("/ui/live/busy", Fixture, NULL, fixture_setup, test_busy, fixture_teardown);
+  g_test_add ("/ui/live/memory", Fixture, NULL, setup_trained, test_memory, fixture_teardown);
+  /* after the memory test, which measures the process from its own start */
   g_test_add ("/ui/live/history-series", Fixture, NULL, fixture_setup, test_history_series,
               fixture_teardown);
   g_test_add ("/ui/live/checkpoint-entries", Fixture, NULL, fixture_setup,
               test_checkpoint_entries, fixture_teardown);
-  g_test_add ("/ui/live/memory", Fixture, NULL, setup_trained, test_memory, fixture_teardown);
   return g_test_run ();
 }
