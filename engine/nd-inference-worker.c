@@ -791,10 +791,6 @@ _nd_inference_worker (gpointer data)
         g_mutex_lock (&sh->lock);
         want = g_strdup (sh->capture_block);
         g_mutex_unlock (&sh->lock);
-        /* The views asked for another block while this ran: the rerun that request queued
-         * carries its maps, this result would not (a view would find them missing). */
-        if (!rebuilt && g_strcmp0 (want, cur.plan_block) != 0)
-          continue;
         r = collect (&cur, serial, rebuilt, input, iserial, want);
 
         r->images_run = images_run;
