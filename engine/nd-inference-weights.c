@@ -20,7 +20,7 @@ read_weights (const NdInferenceConfig *cfg, GError **error)
 
   if (cfg->weights != NULL)
     return nd_weight_set_ref (cfg->weights);
-  info = nd_weights_open (cfg->weights_path, NULL, &set, error);
+  info = nd_weights_open (cfg->weights_path, cfg->weights_entry, &set, error);
   return info != NULL ? set : NULL;
 }
 

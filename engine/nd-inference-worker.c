@@ -16,6 +16,7 @@
 #include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-fuse.h"
+#include "nd-fusion-check.h"
 #include "nd-inference-private.h"
 #include "nd-preprocess.h"
 #include "nd-weights-file.h"
@@ -58,6 +59,7 @@ typedef struct
   gboolean     diff_pending;
   gint64       diff_after;    /* monotonic µs: not before */
   char        *weights_path;
+  char        *weights_entry;
   char        *preprocess;
   /* The other form (fused ↔ training) of the same weights, kept from the difference
    * measurement so that flipping the switch back and forth costs one run. */
@@ -83,6 +85,7 @@ serving_clear (Serving *s)
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   g_clear_pointer (&s->weights_path, g_free);
+  g_clear_pointer (&s->weights_entry, g_free);
   g_clear_pointer (&s->preprocess, g_free);
   g_clear_pointer (&s->input_text, g_free);
   g_clear_pointer (&s->backend, nd_backend_free);
@@ -95,36 +98,11 @@ serving_free (gpointer s)
   g_free (s);
 }
 
-/* The outputs a plan keeps: every block's (and SE gate input) when @block is NULL, else only
- * @block's. A captured node keeps its own buffer and ends an epilogue fusion on the CPU, so
- * the live plan captures just the block on show (at 224 px, all of them cost ~1.5× in
- * latency); the fused-vs-unfused measurement prepares full ones. */
-static int *
-capture_list (const NdGraph *graph, const char *block, int *n)
-{
-  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int));
-  g_autoptr(GPtrArray) stats = nd_graph_block_stats (graph);
-
-  for (guint b = 0; b < stats->len; b++)
-    {
-      const NdBlockStats *st = g_ptr_array_index (stats, b);
-
-      if (block == NULL || g_strcmp0 (st->block, block) == 0)
-        g_array_append_val (ids, st->last_node);
-    }
-  for (int i = 1; i < nd_graph_n_nodes (graph); i++)
-    if (nd_graph_node (graph, i)->op == ND_OP_GATE
-        && (block == NULL || g_strcmp0 (nd_graph_node (graph, i)->block, block) == 0))
-      g_array_append_val (ids, nd_graph_node (graph, i)->inputs[1]);
-  *n = ids->len;
-  return (int *) g_array_free (ids, FALSE);
-}
-
 static NdPlan *
 prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, const char *block, GError **error)
 {
   int n = 0;
-  g_autofree int *ids = capture_list (graph, block, &n);
+  g_autofree int *ids = nd_fusion_check_capture (graph, block, &n);
   /* On a GPU, per-op timestamps fence every dispatch: time one run a second, and show the
    * other runs' own (overlapped) latency. */
   NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE,
@@ -150,6 +128,7 @@ typedef struct
   NdGraph     *training;
   NdModelSpec  spec;
   char        *weights_path;
+  char        *weights_entry;
   gboolean     fused_only;
 } Base;
 
@@ -179,8 +158,10 @@ build_new (const NdInferenceConfig *cfg, const Base *base, const char *block, Se
   if (!nd_inference_config_to_spec (cfg, &next->spec, error))
     return FALSE;
   same_weights = base->training != NULL
-                 && g_strcmp0 (base->weights_path, cfg->weights_path) == 0;
+                 && g_strcmp0 (base->weights_path, cfg->weights_path) == 0
+                 && g_strcmp0 (base->weights_entry, cfg->weights_entry) == 0;
   next->weights_path = g_strdup (cfg->weights_path);
+  next->weights_entry = g_strdup (cfg->weights_entry);
   next->preprocess = g_strdup (cfg->preprocess);
   next->random_weights = cfg->weights_path == NULL;
 
@@ -270,6 +251,7 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
       || g_strcmp0 (cur->backend_name, cfg->backend) != 0
       || cur->fp16 != (cfg->fp16 && cur->backend->fp16_storage)
       || g_strcmp0 (cur->weights_path, cfg->weights_path) != 0
+      || g_strcmp0 (cur->weights_entry, cfg->weights_entry) != 0
       || !nd_inference_config_to_spec (cfg, &spec, NULL)
       || !same_spec_but (&cur->spec, &spec, FALSE))
     return FALSE;
@@ -342,6 +324,7 @@ builder (gpointer data)
   nd_inference_config_clear (&job->config);
   g_clear_pointer (&job->base.training, nd_graph_unref);
   g_free (job->base.weights_path);
+  g_free (job->base.weights_entry);
   g_free (job->capture_block);
   g_free (job);
   _nd_inference_shared_unref (sh);
@@ -349,62 +332,45 @@ builder (gpointer data)
 }
 
 /* The difference of each block's output between the fused and the training form, both run
- * here on the same input tensor (the serving plan's captures from an earlier frame would
- * compare two different pictures). The other form's plan is kept for a quick switch back.
- * FALSE with @error when either form cannot run: the window says so instead of an empty
- * table. */
+ * here on the reference input, as `nondeep-cli verify` does (nd-fusion-check.h): a camera
+ * frame would make a number the CLI cannot reproduce, and the serving plan's captures from an
+ * earlier frame would compare two different pictures. The other form's plan is kept for a
+ * quick switch back. FALSE with @error when either form cannot run: the window says so
+ * instead of an empty table. */
 static gboolean
-measure_block_diff (Serving *s, const NdTensor *input, GError **error)
+measure_block_diff (Serving *s, GError **error)
 {
   g_autoptr(NdGraph) other_graph = NULL;
   g_autoptr(NdPlan) plan = NULL;
-  g_autoptr(GHashTable) diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) rel = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GPtrArray) stats = NULL;
   g_autoptr(NdPlan) full = NULL;   /* the serving form, every block captured */
-  NdPlan *fused_plan, *train_plan;
-  double max_abs, max_rel;
+  g_autoptr(NdTensor) input = NULL;
+  NdFusionCheck check;
 
   /* Deploy-form weights have no training form to compare with: an empty table says so. */
   if (s->fused_only)
     {
-      s->block_diff = g_steal_pointer (&diff);
+      s->block_diff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       return TRUE;
     }
   other_graph = s->graph->fused ? nd_graph_ref (s->training)
                                  : nd_fuse_graph (s->training, error);
   plan = other_graph ? prepare (s->backend, other_graph, s->fp16, NULL, error) : NULL;
   full = plan ? prepare (s->backend, s->graph, s->fp16, NULL, error) : NULL;
-  if (full == NULL || !nd_plan_run (plan, input, error) || !nd_plan_run (full, input, error))
+  input = full ? nd_reference_input_new (1, s->graph->in_c, s->graph->in_h, s->graph->in_w,
+                                         error) : NULL;
+  if (input == NULL
+      || !nd_fusion_check_run (s->graph->fused ? full : plan, s->graph->fused ? plan : full,
+                               input, &check, error))
     return FALSE;
-  stats = nd_graph_block_stats (s->graph);
-  for (guint b = 0; b < stats->len; b++)
-    {
-      const NdBlockStats *st = g_ptr_array_index (stats, b);
-      int other = _nd_inference_block_last_node (other_graph, st->block);
-      NdTensor *a = full->captured[st->last_node];
-      NdTensor *t = other > 0 ? plan->captured[other] : NULL;
-
-      /* relative to the training form's output, as `nondeep-cli verify` */
-      if (a != NULL && t != NULL
-          && nd_tensor_compare (s->graph->fused ? a : t, s->graph->fused ? t : a, &max_abs,
-                                &max_rel))
-        {
-          g_hash_table_insert (diff, g_strdup (st->block), g_memdup2 (&max_abs, sizeof max_abs));
-          g_hash_table_insert (rel, g_strdup (st->block), g_memdup2 (&max_rel, sizeof max_rel));
-        }
-    }
-  fused_plan = s->graph->fused ? full : plan;
-  train_plan = s->graph->fused ? plan : full;
-  if (!nd_tensor_compare (fused_plan->output, train_plan->output, &max_abs, &s->logits_rel))
-    s->logits_rel = NAN;
+  s->block_diff = g_steal_pointer (&check.block_abs);
+  s->block_rel = g_steal_pointer (&check.block_rel);
+  s->logits_rel = check.logits_rel;
+  nd_fusion_check_clear (&check);
   g_clear_pointer (&s->alt_plan, nd_plan_free);
   g_clear_pointer (&s->alt_graph, nd_graph_unref);
   s->alt_graph = g_steal_pointer (&other_graph);
   s->alt_plan = g_steal_pointer (&plan);
   g_clear_pointer (&s->alt_block, g_free);   /* NULL: it captures every block */
-  s->block_diff = g_steal_pointer (&diff);
-  s->block_rel = g_steal_pointer (&rel);
   return TRUE;
 }
 
@@ -628,6 +594,7 @@ start_build (Shared *sh, const NdInferenceConfig *cfg, guint64 gen, gint64 req,
   job->base.training = cur->training ? nd_graph_ref (cur->training) : NULL;
   job->base.spec = cur->spec;
   job->base.weights_path = g_strdup (cur->weights_path);
+  job->base.weights_entry = g_strdup (cur->weights_entry);
   job->base.fused_only = cur->fused_only;
   g_mutex_lock (&sh->lock);
   job->capture_block = g_strdup (sh->capture_block);
@@ -643,7 +610,7 @@ start_build (Shared *sh, const NdInferenceConfig *cfg, guint64 gen, gint64 req,
 /* The fused-vs-unfused difference, once per plan, a short while after it started serving and
  * not while a newer one is coming (it runs a second plan). */
 static void
-maybe_measure_diff (Shared *sh, Serving *cur, const NdTensor *input)
+maybe_measure_diff (Shared *sh, Serving *cur)
 {
   g_autoptr(GError) error = NULL;
   gboolean defer;
@@ -653,7 +620,7 @@ maybe_measure_diff (Shared *sh, Serving *cur, const NdTensor *input)
   g_mutex_unlock (&sh->lock);
   if (!cur->diff_pending || defer || g_get_monotonic_time () < cur->diff_after)
     return;
-  if (!measure_block_diff (cur, input, &error))
+  if (!measure_block_diff (cur, &error))
     {
       g_free (cur->diff_error);
       cur->diff_error = g_strdup_printf (_("The fused-vs-unfused difference could not be "
@@ -803,7 +770,7 @@ _nd_inference_worker (gpointer data)
         }
 
       if (!rebuilt)
-        maybe_measure_diff (sh, &cur, input);
+        maybe_measure_diff (sh, &cur);
       if (!nd_plan_run (cur.plan, input, &error))
         {
           _nd_inference_post (sh, NULL, 0, cur.generation, error->message);

@@ -21,14 +21,16 @@
 void
 nd_inference_config_copy (NdInferenceConfig *dst, const NdInferenceConfig *src)
 {
-  char *old = dst->weights_path, *old_pp = dst->preprocess;
+  char *old = dst->weights_path, *old_pp = dst->preprocess, *old_entry = dst->weights_entry;
   NdWeightSet *old_set = dst->weights;
 
   *dst = *src;
   dst->weights_path = g_strdup (src->weights_path);
   dst->preprocess = g_strdup (src->preprocess);
+  dst->weights_entry = g_strdup (src->weights_entry);
   dst->weights = src->weights ? nd_weight_set_ref (src->weights) : NULL;
   g_free (old);
+  g_free (old_entry);
   g_free (old_pp);
   g_clear_pointer (&old_set, nd_weight_set_free);
 }
@@ -38,6 +40,7 @@ nd_inference_config_clear (NdInferenceConfig *config)
 {
   g_clear_pointer (&config->weights_path, g_free);
   g_clear_pointer (&config->preprocess, g_free);
+  g_clear_pointer (&config->weights_entry, g_free);
   g_clear_pointer (&config->weights, nd_weight_set_free);
 }
 

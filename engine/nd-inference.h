@@ -26,6 +26,8 @@ typedef struct
                             * storage); elsewhere ignored, so the switch keeps its state */
   char    *weights_path;   /* safetensors or PyTorch checkpoint, training or deploy form (then
                             * @fused must be set); NULL: deterministic random weights */
+  char    *weights_entry;  /* the state dict of @weights_path (a checkpoint may hold several);
+                            * NULL: the loader's default. Part of the weights' identity. */
   NdWeightSet *weights;    /* the tensors of @weights_path when already read (nd_weights_open
                             * on the main thread), shared read-only; NULL: the worker reads */
   int      classes;        /* 0: preset */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -157,26 +158,52 @@ out:
   cairo_restore (cr);
 }
 
-void
-nd_render_latency_history (cairo_t                   *cr,
-                           const NdRenderLatencyData *data,
-                           double                     width,
-                           double                     height,
-                           const NdRenderStyle       *style)
-{
-  double max = 0, x0 = 40, y0 = 4, pw, ph;
-  char buf[64];
+/* Series colours beyond fused / unfused (both themes: mid lightness). */
+static const double series_colors[][3] = {
+  { 0.21, 0.52, 0.89 }, { 0.90, 0.38, 0.00 }, { 0.18, 0.64, 0.41 }, { 0.75, 0.11, 0.16 },
+  { 0.57, 0.25, 0.67 }, { 0.60, 0.42, 0.27 }, { 0.90, 0.65, 0.04 }, { 0.10, 0.60, 0.60 },
+};
 
-  g_return_if_fail (cr != NULL && data != NULL && style != NULL);
-  cairo_save (cr);
-  nd_render_fill_bg (cr, style, width, height);
-  for (int i = 0; i < data->n_history; i++)
-    max = MAX (max, MAX (data->history[i].ms, data->history[i].cold_ms));
-  pw = width - x0 - 4;
-  ph = height - y0 - style->font_size - 6;
-  if (max <= 0 || pw <= 0 || ph <= 0)
-    goto out;
-  max *= 1.1;
+/* A tick step of 1, 2 or 5 × 10ⁿ giving about @n ticks up to @max. */
+static double
+nice_step (double max, int n)
+{
+  double raw = max / MAX (n, 1), p = pow (10, floor (log10 (raw))), f = raw / p;
+
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+static void
+series_rgba (const NdRenderLatencyData *data, const NdLatencySample *s,
+             const NdRenderStyle *style, double rgba[4])
+{
+  const double *c;
+
+  if (data->series_names == NULL)
+    {
+      memcpy (rgba, s->fused ? style->fused : style->unfused, 4 * sizeof (double));
+      return;
+    }
+  c = series_colors[(guint) s->series % G_N_ELEMENTS (series_colors)];
+  rgba[0] = c[0];
+  rgba[1] = c[1];
+  rgba[2] = c[2];
+  rgba[3] = 1;
+}
+
+static gboolean
+in_series (const NdRenderLatencyData *data, const NdLatencySample *s, int series)
+{
+  return data->series_names != NULL ? s->series == series : s->fused == (series == 1);
+}
+
+/* Axes: ms ticks on the left, seconds under the plot. */
+static void
+history_axes (cairo_t *cr, const NdRenderStyle *style, double x0, double y0, double pw,
+              double ph, double max, double t0, double t1)
+{
+  double fs = style->font_size * 0.85, step = nice_step (max, MAX (2, (int) (ph / (2 * fs))));
+  char buf[64];
 
   nd_render_set_rgba (cr, style->muted);
   cairo_set_line_width (cr, 1);
@@ -184,59 +211,176 @@ nd_render_latency_history (cairo_t                   *cr,
   cairo_line_to (cr, x0, y0 + ph);
   cairo_line_to (cr, x0 + pw, y0 + ph);
   cairo_stroke (cr);
-  cairo_set_font_size (cr, style->font_size * 0.85);
-  g_snprintf (buf, sizeof buf, _("%.0f ms"), max);
-  nd_render_text (cr, buf, x0 - 3, y0 + style->font_size, 1);
-
-  /* Each series joins its own samples; a sample's x is its place in the whole history. */
-  for (int series = 0; series < 2; series++)
+  cairo_set_font_size (cr, fs);
+  for (double v = 0; v <= max * 1.0001; v += step)
     {
-      gboolean fused = series == 1;
+      double y = y0 + ph - ph * v / max;
+
+      cairo_move_to (cr, x0 - 3, y);
+      cairo_line_to (cr, x0, y);
+      cairo_stroke (cr);
+      /* translators: a latency axis tick */
+      g_snprintf (buf, sizeof buf, _("%g ms"), v);
+      nd_render_text (cr, buf, x0 - 5, MIN (y + fs * 0.4, y0 + ph), 1);
+    }
+  if (t1 > t0)
+    {
+      double tstep = nice_step (t1 - t0, MAX (1, (int) (pw / (6 * fs))));
+
+      for (double t = 0; t <= (t1 - t0) * 1.0001; t += tstep)
+        {
+          double x = x0 + pw * t / (t1 - t0);
+
+          cairo_move_to (cr, x, y0 + ph);
+          cairo_line_to (cr, x, y0 + ph + 3);
+          cairo_stroke (cr);
+          /* translators: a time axis tick, seconds since the first measurement */
+          g_snprintf (buf, sizeof buf, _("%g s"), t);
+          nd_render_text (cr, buf, x, y0 + ph + 3 + fs, t == 0 ? 0 : 0.5);
+        }
+    }
+}
+
+static double
+sample_x (const NdRenderLatencyData *data, int i, double x0, double pw, double t0, double t1)
+{
+  if (t1 > t0)
+    return x0 + pw * (data->history[i].t - t0) / (t1 - t0);
+  return x0 + (data->n_history > 1 ? pw * i / (data->n_history - 1) : pw / 2);
+}
+
+/* The series drawn, right of the plot in as many columns as their count needs: returns the
+ * width it takes (0 when nothing is drawn); with @draw FALSE only measures. */
+static double
+history_legend (cairo_t *cr, const NdRenderLatencyData *data, const NdRenderStyle *style,
+                const gboolean *shown, double x1, double y0, double h, gboolean draw)
+{
+  double fs = style->font_size * 0.85, line = fs + 3, text_w = 0, col_w;
+  int n = 0, rows = MAX (1, (int) (h / line)), cols, k_drawn = 0;
+
+  cairo_set_font_size (cr, fs);
+  for (int k = 0; k < data->n_series; k++)
+    if (shown[k])
+      {
+        text_w = MAX (text_w, nd_render_text_width (cr, data->series_names[k]));
+        n++;
+      }
+  if (n == 0)
+    return 0;
+  cols = (n + rows - 1) / rows;
+  col_w = MIN (text_w + 16, x1 * 0.5 / cols);
+  if (col_w < 40)
+    return 0;
+  for (int k = 0; draw && k < data->n_series; k++)
+    {
+      NdLatencySample probe = { .series = k };
+      double rgba[4];
+      double x = x1 - (cols - k_drawn / rows) * col_w, y = y0 + line * (k_drawn % rows + 1) - 3;
+
+      if (!shown[k])
+        continue;
+      series_rgba (data, &probe, style, rgba);
+      nd_render_set_rgba (cr, rgba);
+      cairo_rectangle (cr, x + 2, y - fs * 0.7, 8, 8);
+      cairo_fill (cr);
+      nd_render_set_rgba (cr, style->fg);
+      nd_render_text_fit (cr, data->series_names[k], x + 14, y, 0, col_w - 16, fs * 0.7);
+      k_drawn++;
+    }
+  return cols * col_w;
+}
+
+void
+nd_render_latency_history (cairo_t                   *cr,
+                           const NdRenderLatencyData *data,
+                           double                     width,
+                           double                     height,
+                           const NdRenderStyle       *style)
+{
+  double max = 0, x0 = 46, y0 = 4, pw, ph, t0 = 0, t1 = 0, fs, legend_w;
+  int n_series;
+  g_autofree gboolean *shown = NULL;
+
+  g_return_if_fail (cr != NULL && data != NULL && style != NULL);
+  cairo_save (cr);
+  nd_render_fill_bg (cr, style, width, height);
+  fs = style->font_size * 0.85;
+  n_series = data->series_names != NULL ? data->n_series : 2;
+  shown = g_new0 (gboolean, MAX (n_series, 1));
+  for (int i = 0; i < data->n_history; i++)
+    {
+      const NdLatencySample *s = &data->history[i];
+
+      max = MAX (max, MAX (s->ms, s->cold_ms));
+      t0 = i == 0 ? s->t : MIN (t0, s->t);
+      t1 = MAX (t1, s->t);
+      if (s->series >= 0 && s->series < n_series)
+        shown[s->series] = TRUE;
+    }
+  /* under the plot: the time ticks, then (fused / unfused) the legend line; the series
+   * legend on the right */
+  ph = height - y0 - (fs + 6) - (data->series_names == NULL ? fs + 4 : 0);
+  legend_w = data->series_names != NULL
+             ? history_legend (cr, data, style, shown, width, 0, height, FALSE) : 0;
+  pw = width - x0 - 10 - (legend_w > 0 ? legend_w + 8 : 0);
+  if (max <= 0 || pw <= 0 || ph <= 0)
+    goto out;
+  max *= 1.1;
+  history_axes (cr, style, x0, y0, pw, ph, max, t0, t1);
+
+  /* Each series joins its own samples; x is the time (or the place in the history while
+   * every sample has the same time). */
+  for (int series = 0; series < n_series; series++)
+    {
+      double rgba[4];
       gboolean started = FALSE;
 
-      nd_render_set_rgba (cr, fused ? style->fused : style->unfused);
-      cairo_set_line_width (cr, 2);
       for (int i = 0; i < data->n_history; i++)
         {
-          double x = x0 + (data->n_history > 1 ? pw * i / (data->n_history - 1) : pw / 2);
-          double y = y0 + ph - ph * data->history[i].ms / max;
+          const NdLatencySample *s = &data->history[i];
 
-          if (data->history[i].fused != fused)
+          if (!in_series (data, s, series))
             continue;
+          series_rgba (data, s, style, rgba);
+          nd_render_set_rgba (cr, rgba);
           if (!started)
-            cairo_move_to (cr, x, y);
+            cairo_move_to (cr, sample_x (data, i, x0, pw, t0, t1), y0 + ph - ph * s->ms / max);
           else
-            cairo_line_to (cr, x, y);
+            cairo_line_to (cr, sample_x (data, i, x0, pw, t0, t1), y0 + ph - ph * s->ms / max);
           started = TRUE;
         }
+      cairo_set_line_width (cr, 2);
       cairo_stroke (cr);
       for (int i = 0; i < data->n_history; i++)
         {
-          double x = x0 + (data->n_history > 1 ? pw * i / (data->n_history - 1) : pw / 2);
-          double y = y0 + ph - ph * data->history[i].ms / max;
+          const NdLatencySample *s = &data->history[i];
+          double x = sample_x (data, i, x0, pw, t0, t1);
 
-          if (data->history[i].fused != fused)
+          if (!in_series (data, s, series))
             continue;
-          cairo_arc (cr, x, y, 3, 0, 2 * G_PI);
+          cairo_arc (cr, x, y0 + ph - ph * s->ms / max, 3, 0, 2 * G_PI);
           cairo_fill (cr);
-          if (data->history[i].cold_ms > 0)
+          if (s->cold_ms > 0)
             {
-              double yc = y0 + ph - ph * data->history[i].cold_ms / max;
-
               cairo_set_line_width (cr, 1.5);
               cairo_new_sub_path (cr);
-              cairo_arc (cr, x, yc, 3.5, 0, 2 * G_PI);
+              cairo_arc (cr, x, y0 + ph - ph * s->cold_ms / max, 3.5, 0, 2 * G_PI);
               cairo_stroke (cr);
             }
         }
     }
-  cairo_set_font_size (cr, style->font_size * 0.85);
-  nd_render_set_rgba (cr, style->fused);
-  nd_render_text (cr, _("fused"), x0 + 4, height - 3, 0);
-  nd_render_set_rgba (cr, style->unfused);
-  nd_render_text (cr, _("unfused"), x0 + 60, height - 3, 0);
-  nd_render_set_rgba (cr, style->muted);
-  nd_render_text (cr, _("● warm  ○ cold (first run)"), x0 + 130, height - 3, 0);
+  if (data->series_names != NULL)
+    history_legend (cr, data, style, shown, width, 0, height, TRUE);
+  else
+    {
+      cairo_set_font_size (cr, fs);
+      nd_render_set_rgba (cr, style->fused);
+      nd_render_text (cr, _("fused"), x0 + 4, height - 3, 0);
+      nd_render_set_rgba (cr, style->unfused);
+      nd_render_text (cr, _("unfused"), x0 + 60, height - 3, 0);
+      nd_render_set_rgba (cr, style->muted);
+      nd_render_text (cr, _("● warm  ○ cold (first run)"), x0 + 130, height - 3, 0);
+    }
 out:
   cairo_restore (cr);
 }

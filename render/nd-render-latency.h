@@ -15,6 +15,8 @@ typedef struct
   double   ms;        /* warm latency of one run */
   gboolean fused;
   double   cold_ms;   /* the first run of the same plan; 0: not known */
+  double   t;         /* seconds since the first sample (the x axis) */
+  int      series;    /* index into NdRenderLatencyData.series_names */
 } NdLatencySample;
 
 typedef struct
@@ -25,12 +27,16 @@ typedef struct
   double                 prepare_ms;  /* cold: building the plan */
   const NdLatencySample *history;     /* oldest first */
   int                    n_history;
+  /* One series per model and knob set, joined and coloured apart, with a legend; NULL:
+   * two series, fused and unfused. */
+  const char * const    *series_names;
+  int                    n_series;
 } NdRenderLatencyData;
 
 /* The three panels stacked: the per-op timeline (ops laid end to end in execution order,
  * one row per stream, shared ops on their own row), per-stream totals as bars, and the
- * history of warm latencies (filled dots, joined) and cold first runs (rings), fused and
- * unfused in their series colours. */
+ * history of warm latencies (filled dots, joined) and cold first runs (rings) over time, with
+ * labelled axes (seconds, ms) and one series per model and knob set. */
 void nd_render_latency          (cairo_t                   *cr,
                                  const NdRenderLatencyData *data,
                                  double                     width,

@@ -9,6 +9,7 @@
 
 #include "nd-backend.h"
 #include "nd-fuse.h"
+#include "nd-fusion-check.h"
 #include "nd-inference.h"
 #include "nd-model.h"
 #include "nd-test-utils.h"
@@ -364,6 +365,94 @@ test_fused_diff (Engine *e, gconstpointer data)
   g_assert_cmpfloat (max_of (r->block_rel), <=, 1e-3);
 }
 
+/* The window's fused-vs-unfused numbers are those `nondeep-cli verify --seed 42` computes
+ * (nd-fusion-check.h, run here directly on the runtime): every block's and the logits',
+ * bit for bit, on the reference input whatever frame is on show, and within 1e-4 at 224 px
+ * (measured on ParNet-S width 1 fused: blocks 3.9e-5 at combine.3, logits 5.8e-6; on a live
+ * ball frame the same blocks read 6e-4: the rounding of every block before, amplified). */
+static void
+test_fused_diff_as_verify (Engine *e, gconstpointer data)
+{
+  int resolution = GPOINTER_TO_INT (data);
+  NdInferenceConfig c;
+  guint64 gen;
+  NdInferenceResult *r;
+  NdModelSpec spec;
+  g_autoptr(NdGraph) train = NULL;
+  g_autoptr(NdGraph) fused = NULL;
+  g_autoptr(NdBackend) backend = NULL;
+  g_autoptr(NdPlan) plan_train = NULL;
+  g_autoptr(NdPlan) plan_fused = NULL;
+  g_autoptr(NdTensor) input = NULL;
+  g_autofree int *cap_train = NULL, *cap_fused = NULL;
+  NdPlanOptions opts = { .batch = 1 };
+  NdFusionCheck check;
+  GHashTableIter it;
+  gpointer key, value;
+  g_autoptr(GError) error = NULL;
+  int phase = 0;
+
+  small_config (&c, "parnet-s");
+  c.width = 1;
+  c.resolution = resolution;
+  c.fused = TRUE;
+  gen = nd_inference_set_config (e->inf, &c);
+  set_picture (e, 64, phase);
+  wait_rebuilt (e, gen);
+  while (e->last->block_rel == NULL && e->last->diff_error == NULL && phase < 4000)
+    {
+      gint64 until = g_get_monotonic_time () + 20000;
+
+      set_picture (e, 64, ++phase);
+      while (g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  r = e->last;
+  g_assert_null (r->diff_error);
+  g_assert_nonnull (r->block_rel);
+
+  g_assert_true (nd_model_spec_parse ("parnet-s", &spec, &error));
+  spec.width = 1;
+  spec.resolution = resolution;
+  train = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  nd_model_init_random (train, 42);   /* the engine's seed for random weights */
+  fused = nd_fuse_graph (train, &error);
+  g_assert_no_error (error);
+  backend = nd_backend_new ("cpu", 0, &error);
+  g_assert_no_error (error);
+  cap_train = nd_fusion_check_capture (train, NULL, &opts.n_capture);
+  opts.capture = cap_train;
+  plan_train = nd_backend_prepare (backend, train, &opts, &error);
+  g_assert_no_error (error);
+  cap_fused = nd_fusion_check_capture (fused, NULL, &opts.n_capture);
+  opts.capture = cap_fused;
+  plan_fused = nd_backend_prepare (backend, fused, &opts, &error);
+  g_assert_no_error (error);
+  input = nd_reference_input_new (1, 3, resolution, resolution, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_fusion_check_run (plan_fused, plan_train, input, &check, &error));
+  g_assert_no_error (error);
+  g_test_message ("%d px: %u blocks, max relative %.3g (%s), logits %.3g", resolution,
+                  g_hash_table_size (check.block_rel), check.blocks_max_rel,
+                  check.worst_block, check.logits_rel);
+
+  g_assert_cmpuint (g_hash_table_size (r->block_rel), ==, g_hash_table_size (check.block_rel));
+  g_hash_table_iter_init (&it, check.block_rel);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      double *shown = g_hash_table_lookup (r->block_rel, key);
+
+      g_assert_nonnull (shown);
+      g_assert_cmpfloat (*shown, ==, *(double *) value);
+    }
+  g_assert_cmpfloat (r->logits_rel, ==, check.logits_rel);
+  g_assert_cmpfloat (max_of (r->block_rel), ==, check.blocks_max_rel);
+  g_assert_cmpfloat (check.blocks_max_rel, <=, 1e-4);
+  g_assert_cmpfloat (check.logits_rel, <=, 1e-5);
+  nd_fusion_check_clear (&check);
+}
+
 /* A knob turned on trained weights: fewer streams keep them (the tensors the new shape takes),
  * another width falls back to random weights and says why; without the knob flag the same
  * mismatch is an error. */
@@ -448,6 +537,10 @@ main (int argc, char **argv)
               test_fused_diff, engine_teardown);
   g_test_add ("/engine/fused-diff/fused", Engine, GINT_TO_POINTER (TRUE), engine_setup,
               test_fused_diff, engine_teardown);
+  g_test_add ("/engine/fused-diff/as-verify-64", Engine, GINT_TO_POINTER (64), engine_setup,
+              test_fused_diff_as_verify, engine_teardown);
+  g_test_add ("/engine/fused-diff/as-verify-224", Engine, GINT_TO_POINTER (224), engine_setup,
+              test_fused_diff_as_verify, engine_teardown);
   g_test_add ("/engine/weights-adapt", Engine, NULL, engine_setup, test_weights_adapt,
               engine_teardown);
   return g_test_run ();

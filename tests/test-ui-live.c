@@ -5,6 +5,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
+#include "nd-latency-panel.h"
 #include "ui-fixture.h"
 
 /* The live explorer's own state (issue 12): the first knob turn on the trained model, the busy
@@ -37,6 +40,21 @@ mapped_label_shows (GtkWidget *widget, const char *text)
     if (mapped_label_shows (c, text))
       return TRUE;
   return FALSE;
+}
+
+static GtkWidget *
+find_name (GtkWidget *widget, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_name (c, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 static GtkWidget *
@@ -208,6 +226,179 @@ test_memory (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (rss_back, <=, 1.5 * rss0);
 }
 
+/* The latency history has one series per model and knob set, named in its legend: fused →
+ * unfused → fused again joins the first series, another resolution starts a third. */
+static void
+test_history_series (Fixture *f, gconstpointer data)
+{
+  NdWindow *w = f->window;
+  NdLatencyPanel *panel = ND_LATENCY_PANEL (find_type (GTK_WIDGET (w),
+                                                       ND_TYPE_LATENCY_PANEL));
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (w), "fused");
+  gboolean fused = g_variant_get_boolean (state);
+  const char * const *names;
+  int n, h;
+
+  WAIT_UNTIL (nd_window_get_n_history (w) >= 1, 60);
+  h = nd_window_get_n_history (w);
+  names = nd_latency_panel_get_series (panel, &n);
+  g_assert_cmpint (n, ==, 1);
+  g_assert_nonnull (strstr (names[0], "parnet-s"));
+  g_assert_nonnull (strstr (names[0], "64 px"));
+
+  drive (f, "fused", g_variant_new_boolean (!fused), NULL);
+  WAIT_UNTIL (nd_window_get_n_history (w) >= h + 1, 60);
+  drive (f, "fused", g_variant_new_boolean (fused), NULL);
+  WAIT_UNTIL (nd_window_get_n_history (w) >= h + 2, 60);
+  names = nd_latency_panel_get_series (panel, &n);
+  g_assert_cmpint (n, ==, 2);
+  g_assert_nonnull (strstr (names[0], fused ? "· fused ·" : "· unfused ·"));
+  g_assert_nonnull (strstr (names[1], fused ? "· unfused ·" : "· fused ·"));
+
+  drive (f, "resolution", g_variant_new_int32 (96), NULL);
+  WAIT_UNTIL (nd_window_get_n_history (w) >= h + 3, 60);
+  names = nd_latency_panel_get_series (panel, &n);
+  for (int k = 0; k < n; k++)
+    g_test_message ("series %d: %s", k, names[k]);
+  g_assert_cmpint (n, ==, 3);
+  g_assert_nonnull (strstr (names[2], "96 px"));
+  if (g_getenv ("ND_HISTORY_SCREENSHOT") != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_action_group_change_action_state (G_ACTION_GROUP (w), "view",
+                                          g_variant_new_string ("latency"));
+      {
+        guint64 painted = f->painted;
+
+        WAIT_UNTIL (f->painted > painted + 1, 10);
+      }
+      nd_window_save_screenshot (w, g_getenv ("ND_HISTORY_SCREENSHOT"), &error);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+spawn_or_die (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("%s failed: %s\n%s%s", argv[0], error->message, out, err);
+}
+
+/* A checkpoint with two state dicts (state_dict, state_dict_ema: different weights): the
+ * window says which it uses (the loader's default, EMA) in a drop-down listing both; choosing
+ * the other reruns the model on it; a file with one state dict hides the chooser. */
+static void
+test_checkpoint_entries (Fixture *f, gconstpointer data)
+{
+  const char *python = "/usr/bin/python3";
+  g_autofree char *cli = g_test_build_filename (G_TEST_BUILT, "..", "app", "cli",
+                                                "nondeep-cli", NULL);
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "data",
+                                                   "write-entries-checkpoint.py", NULL);
+  g_autofree char *fashion = default_weights ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL, *t1 = NULL, *t2 = NULL, *f1 = NULL, *ckpt = NULL;
+  g_autofree char *arg1 = NULL, *arg2 = NULL;
+  g_autofree float *logits = NULL;
+  const char * const *entries;
+  NdWindow *w = f->window;
+  NdInferenceResult *r;
+  GtkWidget *dropdown;
+  guint64 gen;
+  gint64 n;
+  gboolean differ = FALSE;
+
+  if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("/usr/bin/python3 is not installed");
+      return;
+    }
+  dir = g_dir_make_tmp ("nd-ui-entries-XXXXXX", &error);
+  g_assert_no_error (error);
+  t1 = g_build_filename (dir, "t1.safetensors", NULL);
+  t2 = g_build_filename (dir, "t2.safetensors", NULL);
+  f1 = g_build_filename (dir, "fused.safetensors", NULL);
+  ckpt = g_build_filename (dir, "two.pth.tar", NULL);
+  {
+    const char *a[] = { cli, "fuse", "--model", "parnet-s", "--width", "0.25", "--seed", "1",
+                        "-o", f1, "--training-output", t1, NULL };
+    const char *b[] = { cli, "fuse", "--model", "parnet-s", "--width", "0.25", "--seed", "2",
+                        "-o", f1, "--training-output", t2, NULL };
+
+    spawn_or_die (a);
+    spawn_or_die (b);
+  }
+  arg1 = g_strconcat ("state_dict=", t1, NULL);
+  arg2 = g_strconcat ("state_dict_ema=", t2, NULL);
+  {
+    const char *c[] = { python, script, ckpt, arg1, arg2, NULL };
+
+    spawn_or_die (c);
+  }
+
+  g_assert_false (nd_window_get_entry_chooser_visible (w));
+  gen = nd_window_get_result (w)->generation;
+  g_assert_true (nd_window_open_weights (w, ckpt, &error));
+  g_assert_no_error (error);
+  r = wait_weights (f, gen);
+  entries = nd_window_get_weights_entries (w);
+  g_assert_nonnull (entries);
+  g_assert_cmpuint (g_strv_length ((char **) entries), ==, 2);
+  g_assert_cmpstr (entries[0], ==, "state_dict");
+  g_assert_cmpstr (entries[1], ==, "state_dict_ema");
+  g_assert_cmpstr (nd_window_get_weights_entry (w), ==, "state_dict_ema");
+  g_assert_true (nd_window_get_entry_chooser_visible (w));
+  dropdown = find_name (GTK_WIDGET (w), "entry-dropdown");
+  g_assert_nonnull (dropdown);
+  g_assert_true (gtk_widget_get_mapped (dropdown));
+  g_assert_cmpstr (gtk_string_object_get_string (
+                     gtk_drop_down_get_selected_item (GTK_DROP_DOWN (dropdown))), ==,
+                   "state_dict_ema");
+  n = r->logits->numel;
+  logits = g_memdup2 (r->logits->data, n * sizeof (float));
+
+  /* the user picks the other one in the drop-down */
+  gen = r->generation;
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 0);
+  r = wait_weights (f, gen);
+  g_assert_cmpstr (nd_window_get_weights_entry (w), ==, "state_dict");
+  g_assert_cmpstr (gtk_string_object_get_string (
+                     gtk_drop_down_get_selected_item (GTK_DROP_DOWN (dropdown))), ==,
+                   "state_dict");
+  g_assert_true (nd_window_get_entry_chooser_visible (w));
+  g_assert_cmpint (r->logits->numel, ==, n);
+  for (gint64 i = 0; i < n; i++)
+    differ |= r->logits->data[i] != logits[i];
+  g_assert_true (differ);
+  /* and back by its action */
+  gen = r->generation;
+  g_action_group_change_action_state (G_ACTION_GROUP (w), "entry",
+                                      g_variant_new_string ("state_dict_ema"));
+  r = wait_weights (f, gen);
+  for (gint64 i = 0; i < n; i++)
+    g_assert_cmpfloat (r->logits->data[i], ==, logits[i]);
+
+  /* one state dict: no chooser */
+  gen = r->generation;
+  g_assert_true (nd_window_open_weights (w, fashion, &error));
+  g_assert_no_error (error);
+  wait_weights (f, gen);
+  g_assert_false (nd_window_get_entry_chooser_visible (w));
+  g_unlink (t1);
+  g_unlink (t2);
+  g_unlink (f1);
+  g_unlink (ckpt);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -217,5 +408,10 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/ui/live/busy", Fixture, NULL, fixture_setup, test_busy, fixture_teardown);
   g_test_add ("/ui/live/memory", Fixture, NULL, setup_trained, test_memory, fixture_teardown);
+  /* after the memory test, which measures the process from its own start */
+  g_test_add ("/ui/live/history-series", Fixture, NULL, fixture_setup, test_history_series,
+              fixture_teardown);
+  g_test_add ("/ui/live/checkpoint-entries", Fixture, NULL, fixture_setup,
+              test_checkpoint_entries, fixture_teardown);
   return g_test_run ();
 }

@@ -7,7 +7,8 @@ alternate --rounds times on the same 30 fps test pattern, and the "window" secti
 BENCHMARKS.md gets their medians: camera and model fps, the window/CLI ratio (the target is
 ≥ 0.9), latency, draw ms per frame and RSS.
 
-    tools/bench_window.py --build build [--seconds 10] [--rounds 3] [--out BENCHMARKS.md]
+    tools/bench_window.py --build build [--seconds 10] [--rounds 3] [--out BENCHMARKS.md|-]
+                          [--only parnet-s]
 
 Measure on a quiet machine: the load average at the start and the end goes into the table."""
 
@@ -69,13 +70,17 @@ def main():
     ap.add_argument('--build', default=os.path.join(ROOT, 'build'))
     ap.add_argument('--seconds', type=float, default=10)
     ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--out', default=os.path.join(ROOT, 'BENCHMARKS.md'))
+    ap.add_argument('--out', default=os.path.join(ROOT, 'BENCHMARKS.md'),
+                    help='the file whose window table is replaced; - prints it only')
+    ap.add_argument('--only', help='run only the cases whose name contains this')
     a = ap.parse_args()
     gui = os.path.join(a.build, 'app', 'gui', 'nondeep')
     cli = os.path.join(a.build, 'app', 'cli', 'nondeep-cli')
     load0 = load()
     rows = []
     for name, flags in CASES:
+        if a.only and a.only not in name:
+            continue
         cli_runs, win_runs = [], []
         for r in range(a.rounds):
             cli_runs.append(run_cli(cli, flags, a.seconds))
@@ -108,6 +113,9 @@ def main():
                              rss, rel))
     L.append(END)
     block = '\n'.join(L)
+    if a.out == '-':
+        print(block)
+        return
     try:
         with open(a.out) as f:
             old = f.read()

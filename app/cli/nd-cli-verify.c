@@ -18,8 +18,10 @@
 /* With --fp16 both forms round every stored activation to 11 significant bits. */
 #define VERIFY_MAX_REL_FP16 3e-2
 
-/* `verify`: the training form and the fused form on the same input. JSON keys: model,
- * backend, max_abs, max_rel, tolerance, ok. Exit status 1 when max_rel > tolerance. */
+/* `verify`: the training form and the fused form on the same input (nd-fusion-check.h, as the
+ * window). JSON keys: model, backend, max_abs, max_rel (the logits), tolerance, ok,
+ * blocks_max_rel and worst_block (every block's output). Exit status 1 when max_rel >
+ * tolerance. */
 int
 nd_cli_verify (int argc, char **argv)
 {
@@ -29,6 +31,8 @@ nd_cli_verify (int argc, char **argv)
   g_autoptr(NdGraph) fused = NULL;
   g_autoptr(NdBackend) backend = NULL;
   NdPlanOptions popts = { .batch = 1 };
+  g_autofree int *capture_train = NULL, *capture_fused = NULL;
+  NdFusionCheck check = { 0 };
   double tolerance;
   g_autoptr(NdPlan) plan_train = NULL;
   g_autoptr(NdPlan) plan_fused = NULL;
@@ -56,17 +60,21 @@ nd_cli_verify (int argc, char **argv)
   if (fused == NULL)
     goto fail;
   tolerance = o.fp16 ? VERIFY_MAX_REL_FP16 : VERIFY_MAX_REL;
+  capture_train = nd_fusion_check_capture (model->train, NULL, &popts.n_capture);
+  popts.capture = capture_train;
   plan_train = nd_cli_prepare (&o, model, model->train, &backend, &popts, &error);
+  capture_fused = nd_fusion_check_capture (fused, NULL, &popts.n_capture);
+  popts.capture = capture_fused;
   if (plan_train != NULL)
     plan_fused = nd_cli_prepare (&o, model, fused, &backend, &popts, &error);
   if (plan_fused == NULL)
     goto fail;
   input = nd_test_input_new (1, model->train->in_c, model->train->in_h, model->train->in_w,
                              &error);
-  if (input == NULL || !nd_plan_run (plan_train, input, &error)
-      || !nd_plan_run (plan_fused, input, &error))
+  if (input == NULL || !nd_fusion_check_run (plan_fused, plan_train, input, &check, &error))
     goto fail;
-  nd_tensor_compare (plan_fused->output, plan_train->output, &max_abs, &max_rel);
+  max_abs = check.logits_abs;
+  max_rel = check.logits_rel;
   ok = max_rel <= tolerance;
   status = ok ? 0 : 1;
 
@@ -88,6 +96,13 @@ nd_cli_verify (int argc, char **argv)
       json_builder_add_double_value (b, tolerance);
       json_builder_set_member_name (b, "ok");
       json_builder_add_boolean_value (b, ok);
+      json_builder_set_member_name (b, "blocks_max_rel");
+      json_builder_add_double_value (b, check.blocks_max_rel);
+      json_builder_set_member_name (b, "worst_block");
+      if (check.worst_block != NULL)
+        json_builder_add_string_value (b, check.worst_block);
+      else
+        json_builder_add_null_value (b);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       nd_cli_print_json (root);
@@ -101,6 +116,7 @@ nd_cli_verify (int argc, char **argv)
 fail:
   status = nd_cli_fail (error);
 out:
+  nd_fusion_check_clear (&check);
   nd_cli_model_options_clear (&o);
   return status;
 }

@@ -13,6 +13,7 @@
 #include "nd-theme.h"
 
 #define MAX_HISTORY 64
+#define MAX_SERIES 32
 
 struct _NdLatencyPanel
 {
@@ -25,6 +26,8 @@ struct _NdLatencyPanel
   NdLatencySample    history[MAX_HISTORY];
   int                n_history;
   guint64            sampled_generation;
+  GPtrArray         *series;         /* char*: model and knob set of each series */
+  gint64             first_sample;   /* monotonic µs of the history's time 0 */
   double             last_knob_ms;
   gboolean           sharing;
   NdRenderStyle      style;
@@ -49,6 +52,8 @@ draw (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
     }
   d.history = self->history;
   d.n_history = self->n_history;
+  d.series_names = (const char * const *) self->series->pdata;
+  d.n_series = self->series->len;
   nd_render_latency_timeline (cr, &d, w, timeline_h, &self->style);
   cairo_translate (cr, 0, timeline_h);
   nd_render_latency_streams (cr, &d, w, streams_h, &self->style);
@@ -63,6 +68,7 @@ nd_latency_panel_dispose (GObject *object)
 
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->result, nd_inference_result_unref);
+  g_clear_pointer (&self->series, g_ptr_array_unref);
   G_OBJECT_CLASS (nd_latency_panel_parent_class)->dispose (object);
 }
 
@@ -77,6 +83,7 @@ static void
 nd_latency_panel_init (NdLatencyPanel *self)
 {
   nd_render_style_init (&self->style, FALSE);
+  self->series = g_ptr_array_new_with_free_func (g_free);
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
   gtk_widget_set_margin_start (self->box, 8);
@@ -106,6 +113,47 @@ nd_latency_panel_new (void)
   return g_object_new (ND_TYPE_LATENCY_PANEL, NULL);
 }
 
+/* The series of @r's model and knob set (every knob that changes the plan), added when new;
+ * the oldest is reused when there are MAX_SERIES. */
+static int
+series_of (NdLatencyPanel *self, const NdInferenceResult *r)
+{
+  const NdModelSpec *sp = &r->spec;
+  g_autoptr(GString) blocks = g_string_new (NULL);
+  g_autofree char *name = NULL;
+  g_autofree char *backend = g_strdup (r->backend != NULL ? r->backend : "");
+
+  /* "CPU, OpenBLAS SkylakeX, 2 threads": the backend's name is enough to tell series apart */
+  backend[strcspn (backend, ",(")] = '\0';
+  g_strchomp (backend);
+  for (int i = 0; i < sp->n_blocks; i++)
+    g_string_append_printf (blocks, "%s%d", i ? "," : "", sp->blocks[i]);
+  /* translators: a latency series: model, streams, width, blocks, resolution, fused or
+   * unfused, backend; e.g. "parnet-s · 3×1 · 4,5,5 · 224 px · fused · cpu" */
+  name = g_strdup_printf (_("%s · %d×%g · %s · %d px · %s · %s%s"), sp->name, sp->streams,
+                          sp->width, blocks->str, sp->resolution,
+                          r->graph->fused ? _("fused") : _("unfused"),
+                          backend, r->fp16 ? " fp16" : "");
+  for (guint k = 0; k < self->series->len; k++)
+    if (g_str_equal (g_ptr_array_index (self->series, k), name))
+      return k;
+  if (self->series->len == MAX_SERIES)
+    {
+      /* samples of the series given up join the new one's colour: drop them */
+      int keep = 0;
+
+      for (int i = 0; i < self->n_history; i++)
+        if (self->history[i].series != 0)
+          self->history[keep++] = self->history[i];
+      self->n_history = keep;
+      for (int i = 0; i < self->n_history; i++)
+        self->history[i].series--;
+      g_ptr_array_remove_index (self->series, 0);
+    }
+  g_ptr_array_add (self->series, g_steal_pointer (&name));
+  return self->series->len - 1;
+}
+
 void
 nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
 {
@@ -125,14 +173,20 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
     self->history[self->n_history - 1].ms = result->latency_ms;
   else if (result->generation != self->sampled_generation)
     {
+      gint64 now = g_get_monotonic_time ();
+      int series;
+
       if (self->n_history == MAX_HISTORY)
         {
           memmove (self->history, self->history + 1, sizeof self->history[0] * (MAX_HISTORY - 1));
           self->n_history--;
         }
-      self->history[self->n_history++] = (NdLatencySample) { result->latency_ms,
-                                                             result->graph->fused,
-                                                             result->cold_ms };
+      series = series_of (self, result);
+      if (self->n_history == 0)
+        self->first_sample = now;
+      self->history[self->n_history++] = (NdLatencySample) {
+        result->latency_ms, result->graph->fused, result->cold_ms,
+        (now - self->first_sample) / (double) G_USEC_PER_SEC, series };
       self->sampled_generation = result->generation;
     }
   /* The fp16 switch is a latency knob too: say which storage these times are for. */
@@ -190,4 +244,13 @@ nd_latency_panel_get_n_history (NdLatencyPanel *self)
 {
   g_return_val_if_fail (ND_IS_LATENCY_PANEL (self), 0);
   return self->n_history;
+}
+
+/* The model and knob set of each series in the history chart's legend (tests). */
+const char * const *
+nd_latency_panel_get_series (NdLatencyPanel *self, int *n)
+{
+  g_return_val_if_fail (ND_IS_LATENCY_PANEL (self), NULL);
+  *n = self->series->len;
+  return (const char * const *) self->series->pdata;
 }

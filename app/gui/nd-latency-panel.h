@@ -29,5 +29,7 @@ NdOpTable *nd_latency_panel_get_op_table (NdLatencyPanel  *self);
 const char *nd_latency_panel_get_summary (NdLatencyPanel    *self);
 /* Samples in the history plot. */
 int        nd_latency_panel_get_n_history (NdLatencyPanel   *self);
+const char * const *nd_latency_panel_get_series (NdLatencyPanel *self,
+                                                int            *n);
 
 G_END_DECLS

@@ -47,6 +47,14 @@ _nd_window_set_weights_title (NdWindow *self, const char *weights_path)
 gboolean
 _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
 {
+  return _nd_window_use_weights_entry (self, path, NULL, error);
+}
+
+/* The same with the state dict @entry of a checkpoint (NULL: the one its authors evaluate). */
+gboolean
+_nd_window_use_weights_entry (NdWindow *self, const char *path, const char *entry,
+                              GError **error)
+{
   g_autoptr(NdWeightsInfo) info = NULL;
   g_autoptr(NdWeightSet) set = NULL;
   g_autofree char *base = g_path_get_basename (path);
@@ -54,7 +62,7 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
   NdInferenceConfig *c = &self->config;
   gboolean fused_only;
 
-  info = nd_weights_open (path, NULL, &set, error);
+  info = nd_weights_open (path, entry, &set, error);
   if (info == NULL)
     return FALSE;
   if (!info->has_model)
@@ -86,6 +94,8 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
 
   g_free (c->weights_path);
   c->weights_path = g_strdup (path);
+  g_free (c->weights_entry);
+  c->weights_entry = g_strdup (info->entry);
   g_clear_pointer (&c->weights, nd_weight_set_free);
   c->weights = g_steal_pointer (&set);
   c->weights_adapt = FALSE;   /* the file's own model: a mismatch now is an error */
@@ -101,6 +111,7 @@ _nd_window_use_weights (NdWindow *self, const char *path, GError **error)
                                         fused_only ? _("deploy form: fused only")
                                                    : _("training form"));
   _nd_window_set_weights_title (self, path);
+  _nd_window_entries_set (self, (const char * const *) info->entries, info->entry);
   _nd_window_sync_widgets (self);
   return TRUE;
 }
@@ -113,6 +124,8 @@ typedef struct
   char             *weights_note;
   gboolean          fused_only;
   gboolean          fused_forced;
+  char            **entries;
+  char             *entry;
 } WeightsUndo;
 
 static void
@@ -123,6 +136,8 @@ weights_undo_free (gpointer p)
   nd_inference_config_clear (&undo->config);
   g_strfreev (undo->weights_labels);
   g_free (undo->weights_note);
+  g_strfreev (undo->entries);
+  g_free (undo->entry);
   g_free (undo);
 }
 
@@ -135,6 +150,13 @@ _nd_window_weights_clear (NdWindow *self)
 gboolean
 nd_window_open_weights (NdWindow *self, const char *path, GError **error)
 {
+  return nd_window_open_weights_entry (self, path, NULL, error);
+}
+
+gboolean
+nd_window_open_weights_entry (NdWindow *self, const char *path, const char *entry,
+                              GError **error)
+{
   WeightsUndo *undo;
 
   g_return_val_if_fail (ND_IS_WINDOW (self), FALSE);
@@ -146,7 +168,9 @@ nd_window_open_weights (NdWindow *self, const char *path, GError **error)
   undo->weights_note = g_strdup (self->weights_note);
   undo->fused_only = self->weights_fused_only;
   undo->fused_forced = self->fused_forced;
-  if (!_nd_window_use_weights (self, path, error))
+  undo->entries = g_strdupv (self->weights_entries);
+  undo->entry = g_strdup (self->weights_entry);
+  if (!_nd_window_use_weights_entry (self, path, entry, error))
     {
       weights_undo_free (undo);
       return FALSE;
@@ -190,6 +214,7 @@ _nd_window_weights_settled (NdWindow *self, guint64 generation, gboolean failed)
       _nd_window_set_state (self, "fused", g_variant_new_boolean (self->config.fused));
       _nd_window_set_state (self, "fp16", g_variant_new_boolean (self->config.fp16));
       _nd_window_set_weights_title (self, self->config.weights_path);
+      _nd_window_entries_set (self, (const char * const *) undo->entries, undo->entry);
       _nd_window_sync_widgets (self);
     }
   weights_undo_free (undo);
@@ -323,6 +348,8 @@ STATE_HANDLER (change_model)
   g_strlcpy (self->config.model, spec.name, sizeof self->config.model);
   /* A new model starts from its preset knobs and random weights. */
   g_clear_pointer (&self->config.weights_path, g_free);
+  g_clear_pointer (&self->config.weights_entry, g_free);
+  _nd_window_entries_set (self, NULL, NULL);
   g_clear_pointer (&self->config.weights, nd_weight_set_free);
   g_clear_pointer (&self->config.preprocess, g_free);
   g_clear_pointer (&self->weights_labels, g_strfreev);

@@ -18,6 +18,11 @@
 
 /* The rates are measured over windows of at least this long. */
 #define RATE_WINDOW_US G_USEC_PER_SEC
+/* The preview changes with the model's results (the picture the top-5 belong to), and at
+ * least this often while the model is slower or building, so it never freezes. Painting
+ * every 30 fps camera frame took ~1/3 of the main thread's time (texture upload and scaling
+ * in pixman), time the model then lacked on a 2-core machine. */
+#define PREVIEW_MAX_WAIT_US (250 * G_TIME_SPAN_MILLISECOND)
 
 struct _NdWindowCamera
 {
@@ -32,6 +37,11 @@ struct _NdWindowCamera
   guint64             rate_received, rate_classified;
   gboolean            have_rates;
   char               *error_shown;    /* the camera message in the banner, if it is there */
+#if ND_HAVE_CAPTURE
+  NdFrame            *pending;        /* the newest frame not shown yet */
+  char               *pending_desc;
+#endif
+  gint64              preview_time;   /* when the preview last changed */
 };
 
 /* Stops the camera without touching the input: whoever calls sets the next one. */
@@ -45,6 +55,7 @@ _nd_window_camera_stop (NdWindow *self)
     return;
 #if ND_HAVE_CAPTURE
   nd_camera_controller_stop (cam->controller);
+  g_clear_pointer (&cam->pending, nd_frame_unref);
 #endif
   state = g_action_group_get_action_state (G_ACTION_GROUP (self), "camera");
   if (state != NULL && g_variant_get_boolean (state))
@@ -124,16 +135,34 @@ started_cb (NdCameraController *controller, NdWindow *self)
 }
 
 static void
+show_pending (NdWindow *self)
+{
+  NdWindowCamera *cam = self->camera;
+  g_autoptr(NdFrame) frame = g_steal_pointer (&cam->pending);
+  NdImage view;
+
+  if (frame == NULL)
+    return;
+  view = (NdImage) { nd_frame_get_bytes (frame), frame->width, frame->height, frame->stride };
+  nd_input_panel_show_image (self->input_panel, &view, cam->pending_desc);
+  cam->preview_time = g_get_monotonic_time ();
+}
+
+static void
 frame_cb (NdCameraController *controller, NdFrame *frame, NdWindow *self)
 {
-  NdImage view = { nd_frame_get_bytes (frame), frame->width, frame->height, frame->stride };
-  g_autofree char *desc = NULL;
+  NdWindowCamera *cam = self->camera;
 
   g_return_if_fail (frame->format == ND_PIXEL_FORMAT_RGBA8);
-  desc = g_strdup_printf ("%s · %d×%d", nd_camera_controller_get_description (controller),
-                          frame->width, frame->height);
-  /* The model has it already (frame_sink); this is the preview, at the main loop's pace. */
-  nd_input_panel_show_image (self->input_panel, &view, desc);
+  /* The model has it already (frame_sink); this is the preview, at the model's pace. */
+  g_clear_pointer (&cam->pending, nd_frame_unref);
+  cam->pending = nd_frame_ref (frame);
+  g_free (cam->pending_desc);
+  cam->pending_desc = g_strdup_printf ("%s · %d×%d",
+                                       nd_camera_controller_get_description (controller),
+                                       frame->width, frame->height);
+  if (g_get_monotonic_time () - cam->preview_time >= PREVIEW_MAX_WAIT_US)
+    show_pending (self);
   self->input_serial = nd_inference_get_image_serial (self->inference);
   update_status (self);
 }
@@ -287,6 +316,7 @@ _nd_window_camera_result (NdWindow *self, NdInferenceResult *r)
   if (cam->images_base == 0)
     cam->images_base = r->images_run - 1;
   cam->n_classified = r->images_run - cam->images_base;
+  show_pending (self);
   update_status (self);
 #endif
 }
@@ -330,6 +360,8 @@ _nd_window_camera_free (NdWindow *self)
   /* Stops GStreamer's threads before the window they report to goes. */
   g_signal_handlers_disconnect_by_data (cam->controller, self);
   g_clear_object (&cam->controller);
+  g_clear_pointer (&cam->pending, nd_frame_unref);
+  g_free (cam->pending_desc);
 #endif
   g_free (cam->spec_source);
   g_free (cam->error_shown);

@@ -146,8 +146,10 @@ _nd_window_notices_result (NdWindow *self, NdInferenceResult *r)
     {
       /* From now on this is a random model of the new shape: nothing to reload. */
       g_clear_pointer (&self->config.weights_path, g_free);
+      g_clear_pointer (&self->config.weights_entry, g_free);
       g_clear_pointer (&self->weights_note, g_free);
       _nd_window_set_weights_title (self, NULL);
+      _nd_window_entries_set (self, NULL, NULL);
       notify (self, _("The trained weights do not fit this shape: random weights now"),
               r->weights_detail);
     }

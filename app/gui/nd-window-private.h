@@ -85,12 +85,23 @@ struct _NdWindow
   guint               views_id;       /* their next update, when capped */
   gint64              paint_start;    /* of the frame being painted */
   gint64              paint_us;       /* the last frame's paint time (smoothed) */
+  gint64              views_us;       /* a views update: its set_result calls and the paint
+                                       * after them (smoothed) */
+  gint64              views_set_us;   /* the set_result calls of the update being painted;
+                                       * 0: the next paint is not a views update */
+  GtkWidget          *entry_box;      /* nd-window-entries.c: the checkpoint entry chooser */
+  GtkDropDown        *entry_dropdown;
+  char              **weights_entries;/* every state dict of the open weights file */
+  char               *weights_entry;  /* the one in use ("" a top-level dict), or NULL */
 };
 
 /* Streamed results (camera, live) reach the drawn views at most this often, and less often
- * when drawing them takes longer: at most a quarter of a core goes to it. */
+ * when drawing them takes longer (VIEW_DRAW_SHARE). */
 #define VIEW_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
-#define VIEW_DRAW_SHARE 4
+/* A stream of results updates the views at most every VIEW_DRAW_SHARE × their cost: ≤ 10 %
+ * of one core, which the model then lacks on a 2-core machine (at 4, 25 %, the window ran
+ * fused ParNet-S at 224 at 0.71× the CLI's rate). */
+#define VIEW_DRAW_SHARE 10
 
 
 void        _nd_window_set_state       (NdWindow   *self,
@@ -115,11 +126,25 @@ const char *_nd_window_get_banner_text (NdWindow   *self);
 void        _nd_window_screenshot_failed (NdWindow   *self,
                                           const char *message);
 
+/* nd-window-state.c: the configuration in GSettings, one table of keys */
+void        _nd_window_settings_save   (NdWindow   *self);
+void        _nd_window_settings_load_knobs (NdWindow *self);
+
 /* nd-window-actions.c */
 void        _nd_window_actions_init    (NdWindow   *self);
 gboolean    _nd_window_use_weights     (NdWindow   *self,
                                         const char *path,
                                         GError    **error);
+gboolean    _nd_window_use_weights_entry (NdWindow   *self,
+                                          const char *path,
+                                          const char *entry,
+                                          GError    **error);
+
+/* nd-window-entries.c: the state dicts of a checkpoint with several (win.entry) */
+void        _nd_window_entries_init    (NdWindow   *self);
+void        _nd_window_entries_set     (NdWindow           *self,
+                                        const char * const *entries,
+                                        const char         *entry);
 char       *_nd_window_default_weights (void);
 /* The window title names the open weights file (NULL: none). */
 void        _nd_window_set_weights_title (NdWindow   *self,

@@ -49,24 +49,6 @@ clear_knob_errors (NdWindow *self)
     _nd_window_set_knob_error (self, k, NULL);
 }
 
-static void
-save_settings (NdWindow *self)
-{
-  if (self->settings == NULL)
-    return;
-  g_settings_delay (self->settings);
-  g_settings_set_string (self->settings, "model", self->config.model);
-  g_settings_set_boolean (self->settings, "fused", self->config.fused);
-  g_settings_set_boolean (self->settings, "fp16", self->config.fp16);
-  g_settings_set_int (self->settings, "streams", self->config.streams);
-  g_settings_set_double (self->settings, "width", self->config.width);
-  g_settings_set_string (self->settings, "blocks", self->config.blocks);
-  g_settings_set_int (self->settings, "resolution", self->config.resolution);
-  g_settings_set_double (self->settings, "lambda", self->config.lambda);
-  g_settings_set_string (self->settings, "backend", self->config.backend);
-  g_settings_apply (self->settings);
-}
-
 void
 _nd_window_rebuild (NdWindow *self, NdKnob knob)
 {
@@ -267,7 +249,7 @@ static void show_result (NdWindow *self, NdInferenceResult *r);
 static gint64
 view_interval (NdWindow *self)
 {
-  return MAX (VIEW_INTERVAL_US, VIEW_DRAW_SHARE * self->paint_us);
+  return MAX (VIEW_INTERVAL_US, VIEW_DRAW_SHARE * MAX (self->views_us, self->paint_us));
 }
 
 /* The paint time per frame (layout, snapshot, render) sets how often views may change. */
@@ -287,6 +269,12 @@ after_paint_cb (GdkFrameClock *clock, NdWindow *self)
   us = g_get_monotonic_time () - self->paint_start;
   self->paint_us = (3 * self->paint_us + us) / 4;
   self->paint_start = 0;
+  if (self->views_set_us > 0)
+    {
+      us += self->views_set_us;
+      self->views_us = self->views_us > 0 ? (3 * self->views_us + us) / 4 : us;
+      self->views_set_us = 0;
+    }
 }
 
 static void
@@ -313,9 +301,10 @@ static void
 present_views (NdWindow *self)
 {
   NdInferenceResult *r = self->result;
+  gint64 t0 = g_get_monotonic_time ();
 
   g_clear_handle_id (&self->views_id, g_source_remove);
-  self->views_time = g_get_monotonic_time ();
+  self->views_time = t0;
   if (r == NULL)
     return;
   nd_graph_view_set_result (self->graph_view, r);
@@ -326,6 +315,7 @@ present_views (NdWindow *self)
       nd_latency_panel_add_result (self->latency_panel, r);
       update_model_info (self, r);
     }
+  self->views_set_us = MAX (1, g_get_monotonic_time () - t0);
 }
 
 /* The views dropped the previous model's results (captured maps of every block, surfaces):
@@ -372,7 +362,7 @@ show_result (NdWindow *self, NdInferenceResult *r)
       clear_knob_errors (self);
       /* Only a configuration that built is remembered. */
       if (r->rebuilt && self->screenshot == NULL && self->measure == NULL)
-        save_settings (self);
+        _nd_window_settings_save (self);
     }
   if (!graph_has_block (r->graph, nd_graph_view_get_selected (self->graph_view)))
     {
@@ -582,6 +572,8 @@ nd_window_finalize (GObject *object)
   g_clear_pointer (&self->labels, g_strfreev);
   g_clear_pointer (&self->weights_labels, g_strfreev);
   g_free (self->weights_note);
+  g_strfreev (self->weights_entries);
+  g_free (self->weights_entry);
   g_strfreev (self->trained);
   _nd_window_weights_clear (self);
   G_OBJECT_CLASS (nd_window_parent_class)->finalize (object);
@@ -611,6 +603,8 @@ nd_window_class_init (NdWindowClass *klass)
   BIND (banner_label);
   BIND (knob_grid);
   BIND (model_info);
+  BIND (entry_box);
+  BIND (entry_dropdown);
   BIND (input_panel);
   BIND (graph_view);
   BIND (inspector);
@@ -636,6 +630,7 @@ nd_window_init (NdWindow *self)
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (models));
   self->updating = FALSE;
   _nd_window_actions_init (self);
+  _nd_window_entries_init (self);
   _nd_window_notices_init (self);
   self->inference = nd_inference_new ();
   _nd_window_camera_init (self);
@@ -671,18 +666,11 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
   if (s != NULL && o->screenshot == NULL && o->measure <= 0)
     {
       g_autofree char *model = g_settings_get_string (s, "model");
-      g_autofree char *blocks = g_settings_get_string (s, "blocks");
       g_autofree char *backend = g_settings_get_string (s, "backend");
 
       if (nd_model_spec_parse (model, &(NdModelSpec) { 0 }, NULL))
         g_strlcpy (c->model, model, sizeof c->model);
-      c->fused = g_settings_get_boolean (s, "fused");
-      c->fp16 = g_settings_get_boolean (s, "fp16");
-      c->streams = g_settings_get_int (s, "streams");
-      c->width = g_settings_get_double (s, "width");
-      g_strlcpy (c->blocks, blocks, sizeof c->blocks);
-      c->resolution = g_settings_get_int (s, "resolution");
-      c->lambda = g_settings_get_double (s, "lambda");
+      _nd_window_settings_load_knobs (self);
       /* auto: the GPU when there is one; lavapipe (a CPU device) is slower than the CPU
        * backend, so it is used only when asked for. */
       if ((g_strcmp0 (backend, "vulkan") == 0 && self->have_vulkan)

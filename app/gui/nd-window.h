@@ -69,6 +69,16 @@ guint64            nd_window_get_input_serial   (NdWindow *self);
 gboolean           nd_window_open_weights     (NdWindow   *self,
                                                const char *path,
                                                GError    **error);
+/* The same with the state dict @entry of a checkpoint (NULL: the loader's default). */
+gboolean           nd_window_open_weights_entry (NdWindow   *self,
+                                                 const char *path,
+                                                 const char *entry,
+                                                 GError    **error);
+/* The state dicts of the open checkpoint and the one in use (NULL without a weights file),
+ * and whether the chooser is shown (several of them). */
+const char * const *nd_window_get_weights_entries (NdWindow *self);
+const char        *nd_window_get_weights_entry  (NdWindow   *self);
+gboolean           nd_window_get_entry_chooser_visible (NdWindow *self);
 /* The class name shown for class @index (the whole line, synonyms included), or NULL. */
 const char        *nd_window_get_label        (NdWindow   *self,
                                                int         index);
