@@ -4,7 +4,7 @@
 
 #include "nd-fusion-check.h"
 
-/* The engine's reference input (smooth gradients and rings), for benchmarks and verification:
+/* The runtime's reference input (smooth gradients and rings), for benchmarks and verification:
  * the same on every machine and run, and the one the window's fused-vs-unfused check uses. */
 static inline NdTensor *
 nd_test_input_new (int n, int c, int h, int w, GError **error)

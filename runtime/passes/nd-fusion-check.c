@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "nd-error.h"
 #include "nd-fusion-check.h"
