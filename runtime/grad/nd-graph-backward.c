@@ -19,6 +19,14 @@ nd_grad_capture_all (const NdGraph *graph, int *n_capture)
   return ids;
 }
 
+/* The gradient lists hold NULL for nodes the seed never reached. */
+static void
+unref_or_null (gpointer t)
+{
+  if (t != NULL)
+    nd_tensor_unref (t);
+}
+
 /* Every activation the backward reads must be there with its node's shape and one batch. */
 static gboolean
 check_acts (const NdGraph *graph, NdTensor * const *acts, int last, int batch, GError **error)
@@ -65,7 +73,7 @@ run_backward (const NdGraph *graph, NdTensor * const *acts, int node_id, const N
                    node_id);
       return NULL;
     }
-  grads = g_ptr_array_new_full (n, (GDestroyNotify) nd_tensor_unref);
+  grads = g_ptr_array_new_full (n, unref_or_null);
   g_ptr_array_set_size (grads, n);
   grads->pdata[node_id] = nd_tensor_copy (seed);
 
