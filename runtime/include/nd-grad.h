@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "nd-backend.h"
 #include "nd-graph.h"
 #include "nd-tensor.h"
 
@@ -77,5 +78,79 @@ NdTensor  *nd_graph_backward       (const NdGraph    *graph,
                                     const NdGradUnit *unit,
                                     NdGradFlags       flags,
                                     GError          **error);
+
+/* ---- maps built on the backward pass (nd-grad-maps.c) ---- */
+
+/* The smallest radii (Euclidean, in pixels, from (@cy, @cx)) of the discs holding 50 % and 95 %
+ * of a non-negative @map's mass [h × w]. FALSE when the map holds no mass. */
+gboolean   nd_grad_mass_radii      (const float *map,
+                                    int          h,
+                                    int          w,
+                                    double       cy,
+                                    double       cx,
+                                    double      *radius_50,
+                                    double      *radius_95);
+
+/* The last node of @block or of any block under it ("streams.1" → the last node tagged
+ * streams.1.*; "layer3" → the last of layer3.*), or −1. */
+int        nd_grad_find_block      (const NdGraph *graph,
+                                    const char    *block);
+
+/* The effective receptive field of a unit (Luo et al. 2016): the mean over @samples inputs
+ * (N(0, 1), from @seed) of |d unit / d input|, averaged over the input channels, with its
+ * mass radii around the centre of the unit's theoretical field. */
+typedef struct
+{
+  int          node;
+  int          y, x;          /* the unit's position in the node's output */
+  int          samples;
+  NdTensor    *map;           /* [1, 1, in_h, in_w] mean |input gradient| */
+  double       centre_y, centre_x;   /* the theoretical field's centre, input pixels */
+  double       radius_50, radius_95;
+  int          rf_x0, rf_y0, rf_x1, rf_y1;   /* theoretical field, clipped (inclusive) */
+  int          rf_width, rf_height;          /* … and its unclipped size */
+  gboolean     rf_global;     /* some path pools the whole image (SE gates, linear) */
+  double       forward_ms, backward_ms;      /* medians per sample */
+} NdErf;
+
+/* @unit.channel −1 for every channel; @unit.y/x −1 for the centre of the node's output.
+ * Runs the forward on @backend (a plan capturing every node, batch 1). */
+gboolean   nd_grad_erf             (NdGraph           *graph,
+                                    NdBackend         *backend,
+                                    const NdGradUnit  *unit,
+                                    int                samples,
+                                    guint32            seed,
+                                    NdErf             *erf,
+                                    GError           **error);
+void       nd_erf_clear            (NdErf *erf);
+
+/* Saliency of a class score (logit) for each image of a forward pass (activations @acts):
+ * ND_SALIENCY_GRAD the input gradient's max over channels of |dy/dx| (Simonyan et al. 2014);
+ * ND_SALIENCY_GRADCAM ReLU(Σ_c α_c·A_c) on the last spatial node before the head, α_c the
+ * spatial mean of dy/dA_c (Selvaraju et al. 2017), upsampled bilinearly to the input. */
+typedef enum
+{
+  ND_SALIENCY_GRAD,
+  ND_SALIENCY_GRADCAM,
+} NdSaliencyMethod;
+
+typedef struct
+{
+  NdTensor *input_grad;   /* [N, C, H, W] d logit[class] / d input */
+  NdTensor *map;          /* [N, 1, H, W] the saliency, ≥ 0 */
+  int       cam_node;     /* Grad-CAM's layer, −1 for ND_SALIENCY_GRAD */
+} NdSaliency;
+
+/* The node Grad-CAM reads: the last one with a spatial map (more than one cell) before the
+ * graph's output, or −1. */
+int        nd_grad_cam_node        (const NdGraph *graph);
+/* @classes: one class index per image. */
+gboolean   nd_grad_saliency        (const NdGraph     *graph,
+                                    NdTensor * const  *acts,
+                                    const int         *classes,
+                                    NdSaliencyMethod   method,
+                                    NdSaliency        *out,
+                                    GError           **error);
+void       nd_saliency_clear       (NdSaliency *saliency);
 
 G_END_DECLS
