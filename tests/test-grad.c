@@ -526,6 +526,74 @@ test_errors (void)
   acts->pdata[5] = keep;
 }
 
+static void
+test_mass_radii (void)
+{
+  float map[25] = { 0 };
+  double r50, r95;
+
+  g_assert_false (nd_grad_mass_radii (map, 5, 5, 2, 2, &r50, &r95));
+  /* the centre and its four neighbours, one each: half the mass needs radius 1 */
+  map[12] = map[7] = map[11] = map[13] = map[17] = 1;
+  g_assert_true (nd_grad_mass_radii (map, 5, 5, 2, 2, &r50, &r95));
+  g_assert_cmpfloat (r50, ==, 1);
+  g_assert_cmpfloat (r95, ==, 1);
+  /* centre and a corner, equal: 50 % at the centre itself, 95 % needs the corner */
+  memset (map, 0, sizeof map);
+  map[12] = map[0] = 1;
+  g_assert_true (nd_grad_mass_radii (map, 5, 5, 2, 2, &r50, &r95));
+  g_assert_cmpfloat (r50, ==, 0);
+  g_assert_cmpfloat_with_epsilon (r95, sqrt (8), 1e-12);
+}
+
+/* Grad-CAM on logits = linear(global average of A): α_c = w[k, c] / HW, so the map is
+ * ReLU(Σ_c w[k, c]·A_c) / HW, upsampled (here from the same size: unchanged). */
+static void
+test_gradcam (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (3, 4, 4);
+  g_autoptr(NdTensor) x = nd_test_random_input (2, 3, 4, 4, 30);
+  g_autoptr(GPtrArray) acts = NULL;
+  g_autoptr(NdTensor) y = NULL;
+  g_autoptr(GError) error = NULL;
+  NdOpParams conv = { .out_c = 5, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
+  NdOpParams pool = { .out_h = 1, .out_w = 1 };
+  NdOpParams lin = { .out_c = 4 };
+  NdSaliency sal = { 0 };
+  int classes[2] = { 1, 3 };
+  int id = 0, a;
+  const NdTensor *w;
+
+  a = add (g, ND_OP_CONV2D, &conv, &id, 1, "features");
+  id = add (g, ND_OP_ADAPTIVE_AVGPOOL, &pool, &a, 1, NULL);
+  id = add (g, ND_OP_LINEAR, &lin, &id, 1, "fc");
+  nd_test_randomize_graph (g, 31);
+  w = nd_graph_node (g, id)->w[ND_W_WEIGHT];
+  y = nd_ref_run_graph (g, x, &acts);
+  g_assert_cmpint (nd_grad_cam_node (g), ==, a);
+  g_assert_true (nd_grad_saliency (g, (NdTensor * const *) acts->pdata, classes,
+                                   ND_SALIENCY_GRADCAM, &sal, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sal.cam_node, ==, a);
+  for (int n = 0; n < 2; n++)
+    for (int i = 0; i < 16; i++)
+      {
+        const NdTensor *A = acts->pdata[a];
+        double want = 0;
+
+        for (int c = 0; c < 5; c++)
+          want += w->data[classes[n] * 5 + c] * A->data[(n * 5 + c) * 16 + i] / 16.0;
+        want = MAX (want, 0);
+        g_assert_cmpfloat_with_epsilon (sal.map->data[n * 16 + i], want, 1e-5);
+      }
+  nd_saliency_clear (&sal);
+  /* a class the head does not have */
+  classes[1] = 4;
+  g_assert_false (nd_grad_saliency (g, (NdTensor * const *) acts->pdata, classes,
+                                    ND_SALIENCY_GRAD, &sal, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -541,5 +609,7 @@ main (int argc, char **argv)
   g_test_add_func ("/grad/models", test_models);
   g_test_add_func ("/grad/local-support", test_local_support);
   g_test_add_func ("/grad/errors", test_errors);
+  g_test_add_func ("/grad/mass-radii", test_mass_radii);
+  g_test_add_func ("/grad/gradcam", test_gradcam);
   return g_test_run ();
 }
