@@ -112,6 +112,7 @@ def t_erf():
         # most the box's corner
         half = e["theoretical_rf"]["width"] / 2
         assert e["radius_95"] <= half * 2 ** 0.5 + 1, e
+        assert e["mass_outside_rf"] == 0, e
     assert shallow["radius_50"] < deep["radius_50"], (shallow, deep)
     assert shallow["theoretical_rf"]["width"] < deep["theoretical_rf"]["width"]
     assert deep["samples"] == 3 and deep["block"] == "layer3"

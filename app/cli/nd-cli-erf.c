@@ -75,6 +75,8 @@ report (gboolean json, const NdCliModel *model, const char *block, const NdErf *
       json_builder_set_member_name (b, "global");
       json_builder_add_boolean_value (b, erf->rf_global);
       json_builder_end_object (b);
+      json_builder_set_member_name (b, "mass_outside_rf");
+      json_builder_add_double_value (b, erf->mass_outside_rf);
       json_builder_set_member_name (b, "forward_ms");
       json_builder_add_double_value (b, erf->forward_ms);
       json_builder_set_member_name (b, "backward_ms");
@@ -89,8 +91,10 @@ report (gboolean json, const NdCliModel *model, const char *block, const NdErf *
           model->graph->in_h, block, erf->y, erf->x, node->out_h, node->out_w, erf->samples);
   printf (_("  effective: radius_50 %.1f px, radius_95 %.1f px (around %.1f, %.1f)\n"),
           erf->radius_50, erf->radius_95, erf->centre_x, erf->centre_y);
-  printf (_("  theoretical: %d×%d px%s\n"), erf->rf_width, erf->rf_height,
-          erf->rf_global ? _(", plus a global path (pooling over the whole image)") : "");
+  printf (_("  theoretical: %d×%d px%s; %.1f %% of the mass lies outside it\n"),
+          erf->rf_width, erf->rf_height,
+          erf->rf_global ? _(", plus a global path (pooling over the whole image)") : "",
+          100 * erf->mass_outside_rf);
   printf (_("  per sample: forward %.1f ms, backward %.1f ms (medians)\n"), erf->forward_ms,
           erf->backward_ms);
 }

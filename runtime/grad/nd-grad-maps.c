@@ -193,6 +193,20 @@ nd_grad_erf (NdGraph *graph, NdBackend *backend, const NdGradUnit *in_unit, int 
   erf->rf_global = rf.global;
   erf->centre_y = 0.5 * (rf.y0 + rf.y1);
   erf->centre_x = 0.5 * (rf.x0 + rf.x1);
+  {
+    double total = 0, inside = 0;
+
+    for (int yy = 0; yy < H; yy++)
+      for (int xx = 0; xx < W; xx++)
+        {
+          double m = acc[(gsize) yy * W + xx];
+
+          total += m;
+          if (yy >= rf.y0 && yy <= rf.y1 && xx >= rf.x0 && xx <= rf.x1)
+            inside += m;
+        }
+    erf->mass_outside_rf = total > 0 ? 1 - inside / total : 0;
+  }
   erf->forward_ms = median (fwd_ms, samples);
   erf->backward_ms = median (bwd_ms, samples);
   if (!nd_grad_mass_radii (erf->map->data, H, W, erf->centre_y, erf->centre_x,

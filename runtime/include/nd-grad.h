@@ -110,6 +110,8 @@ typedef struct
   int          rf_x0, rf_y0, rf_x1, rf_y1;   /* theoretical field, clipped (inclusive) */
   int          rf_width, rf_height;          /* … and its unclipped size */
   gboolean     rf_global;     /* some path pools the whole image (SE gates, linear) */
+  double       mass_outside_rf;  /* the map's mass outside the theoretical box, a fraction:
+                                  * what reaches the unit only through global paths */
   double       forward_ms, backward_ms;      /* medians per sample */
 } NdErf;
 
