@@ -86,6 +86,15 @@ def t_gradcam():
     assert is_png(tmp("cam.png"))
 
 
+@test("saliency --image with no model: the shipped ParNet explains its (right) answer")
+def t_default_model():
+    img = os.path.join(SRC, "..", "assets", "samples", "0008-sandal.png")
+    out = json.loads(cli("saliency", "--image", img, "--json").stdout)
+    r = out["results"][0]
+    assert out["model"] == "parnet-s" and r["label"] == "Sandal", out
+    assert r["grad_abs_max"] > 0, out
+
+
 @test("saliency: bad requests are clear errors")
 def t_saliency_errors():
     path, _ = write_input("e.npy", (1, 3, 32, 32), 2)

@@ -262,6 +262,10 @@ nd_cli_saliency (int argc, char **argv)
       hint = (int) input->shape[2];
       o.batch = popts.batch = (int) input->shape[0];
     }
+  /* an image with no --model and no --weights is explained on the app's default trained
+   * ParNet, as camera and eval do; random weights would explain nothing */
+  if (image != NULL && !nd_cli_use_trained_weights (&o, &error))
+    goto fail;
   if ((model = nd_cli_model_load (&o, hint, &error)) == NULL)
     goto fail;
   if (image != NULL && (input = nd_cli_load_image (image, model, &error)) == NULL)
