@@ -78,8 +78,9 @@ grad_batchnorm (const NdNode *node, const NdTensor *dy, NdTensor *dx)
     }
 }
 
-/* Derivatives at the input, with PyTorch's choice at the kinks (ReLU, ReLU6: 0; leaky: the
- * slope below 0, 1 at and above, as its forward's x ≥ 0 branch). */
+/* Derivatives at the input, with PyTorch's choice at the kinks: ReLU and ReLU6 pass the
+ * gradient only strictly inside (0, ∞) and (0, 6); leaky ReLU takes 1 only for x > 0 (its
+ * backward tests x > 0, although the forward's branches meet at 0 either way). */
 static void
 grad_unary (const NdNode *node, const NdTensor *x, const NdTensor *dy, NdTensor *dx)
 {
@@ -96,7 +97,7 @@ grad_unary (const NdNode *node, const NdTensor *x, const NdTensor *dy, NdTensor 
           d = v > 0 && v < 6 ? 1 : 0;
           break;
         case ND_OP_LEAKY_RELU:
-          d = v >= 0 ? 1 : node->p.alpha;
+          d = v > 0 ? 1 : node->p.alpha;
           break;
         case ND_OP_SIGMOID:
           {
