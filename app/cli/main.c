@@ -43,6 +43,8 @@ static const Command commands[] = {
   { "eval", nd_cli_eval, N_("accuracy on the Fashion-MNIST test set") },
   { "lesson", nd_cli_lesson, N_("a block's re-parameterization, step by step, measured") },
   { "teach", nd_cli_teach, N_("teach new classes: a classifier head on the pooled features") },
+  { "erf", nd_cli_erf, N_("a block's effective receptive field: input-gradient mass radii") },
+  { "saliency", nd_cli_saliency, N_("input gradient or Grad-CAM of a class score") },
 };
 
 static void

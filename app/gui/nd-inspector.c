@@ -8,6 +8,7 @@
 
 #include "nd-image.h"
 #include "nd-inspector.h"
+#include "nd-erf-view.h"
 #include "nd-lesson-view.h"
 #include "nd-receptive-field.h"
 #include "nd-render-featuremap.h"
@@ -23,6 +24,7 @@ struct _NdInspector
   GtkWidget         *grid;
   GtkWidget         *title;
   GtkWidget         *lesson_button;
+  GtkWidget         *erf_button;
   GtkWidget         *fmap, *rf, *gates, *kernel;
   GtkWidget         *fmap_label, *rf_label, *gates_label, *kernel_label;
   GtkWidget         *fmap_readout;
@@ -176,6 +178,7 @@ update_labels (NdInspector *self)
   gtk_label_set_text (GTK_LABEL (self->title), title);
   gtk_widget_set_sensitive (self->lesson_button, self->result && self->block
                             && !self->result->fused_only);
+  gtk_widget_set_sensitive (self->erf_button, self->result && self->block);
   if (t != NULL && self->enlarged >= 0)
     fm = g_strdup_printf (_("Feature map %d of %d · %d×%d · click for all"), self->enlarged,
                           (int) t->shape[1], (int) t->shape[2], (int) t->shape[3]);
@@ -268,6 +271,15 @@ lesson_cb (NdInspector *self)
   /* the channel picked in the feature maps, as output and (identity) input channel */
   if (self->have_cell)
     nd_lesson_view_set_channels (view, self->cell.channel, self->cell.channel);
+}
+
+/* The block's effective receptive field and Grad-CAM, in their own window (nd-erf-view.c). */
+static void
+erf_cb (NdInspector *self)
+{
+  if (self->result != NULL && self->block != NULL)
+    nd_erf_view_present (GTK_WIDGET (self), self->result->graph, self->result->input,
+                         self->block, NULL);
 }
 
 /* A click on a map enlarges it; a click on the enlarged map goes back to the grid. */
@@ -392,6 +404,7 @@ nd_inspector_class_init (NdInspectorClass *klass)
                                                "/org/nondeep/Explorer/nd-inspector.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, NdInspector, name)
   gtk_widget_class_bind_template_callback (widget_class, lesson_cb);
+  gtk_widget_class_bind_template_callback (widget_class, erf_cb);
   BIND (scroller);
   BIND (grid);
   BIND (title);
@@ -405,6 +418,7 @@ nd_inspector_class_init (NdInspectorClass *klass)
   BIND (kernel_label);
   BIND (fmap_readout);
   BIND (lesson_button);
+  BIND (erf_button);
 #undef BIND
   gtk_widget_class_bind_template_child_full (widget_class, "fmap_pane", FALSE,
                                              G_STRUCT_OFFSET (NdInspector, panes[0]));
