@@ -171,6 +171,17 @@ static const ConvCase conv_cases[] = {
     IM2COL | DW },
   { 13, 12, 12, 13, 3, 2, 1, 13, 1, 1, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },
+  /* the AVX-512 depthwise path: rows of several 16-column vectors plus a tail; stride 2
+   * splits padded rows into even and odd columns (≥ 32 wide: the vector split), even and odd
+   * pads put input column 0 in either half */
+  { 5, 37, 70, 5, 5, 2, 2, 5, 1, 2, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
+  { 7, 19, 41, 7, 3, 2, 1, 7, 0, 1, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
+  { 3, 6, 35, 3, 7, 2, 3, 3, 1, 2, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
+  { 4, 5, 40, 4, 3, 1, 1, 4, 1, 2, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
   /* Vulkan maps larger than 17×17 (issue 20): several tiles in both directions. */
   { 16, 24, 24, 16, 3, 1, 1, 1, 1, 1, "winograd-f43", NULL, "vk-winograd",
     IM2COL | F23 | F43 },
