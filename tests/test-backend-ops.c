@@ -60,9 +60,10 @@ check (const Backend *be, NdGraph *g, int batch, const int *capture, int n_captu
 #define F23     (1u << 3)
 #define F43     (1u << 4)
 #define DW      (1u << 5)
+#define DIRECT  (1u << 6)
 
 static const char *const cpu_algos[] = {
-  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct",
+  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct", "direct",
 };
 
 /* @cpu: the CPU's automatic choice (@cpu_blas where it differs without the packed GEMM,
@@ -128,8 +129,8 @@ static const ConvCase conv_cases[] = {
     GEMM1X1 },  /* grouped 1×1 on a 1×1 map (an SE) */
   { 16, 9, 9, 24, 1, 1, 0, 4, 0, 2, "gemm-1x1", NULL, "vk-gemm1x1",
     GEMM1X1 },  /* grouped 1×1 */
-  { 3, 32, 30, 8, 7, 2, 3, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },  /* the ResNet stem: k7 s2 p3 */
+  { 3, 32, 30, 8, 7, 2, 3, 1, 0, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },  /* the ResNet stem: k7 s2 p3 */
   /* Shapes first written for the Vulkan kernels' tiles. */
   { 3, 13, 13, 13, 3, 1, 1, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL | F23 | F43 },
@@ -151,8 +152,8 @@ static const ConvCase conv_cases[] = {
     IM2COL | F23 | F43 },
   { 3, 16, 16, 24, 4, 4, 0, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
-  { 3, 17, 17, 8, 7, 2, 3, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },
+  { 3, 17, 17, 8, 7, 2, 3, 1, 0, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
   { 13, 13, 13, 7, 1, 2, 0, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 2, 1, 1, 6, 3, 1, 1, 2, 1, 3, IGEMM, NULL, "vk-implicit-gemm",
@@ -182,6 +183,17 @@ static const ConvCase conv_cases[] = {
     IM2COL | DW },
   { 4, 5, 40, 4, 3, 1, 1, 4, 1, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },
+  /* stems through the direct kernel (AVX-512; elsewhere im2col): output channels not a
+   * multiple of its 8-channel block, rows of one vector plus a tail and of 32 + 3 columns,
+   * one input channel, pad 0 and odd / even pads */
+  { 3, 29, 37, 20, 7, 2, 3, 1, 1, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
+  { 3, 20, 70, 9, 3, 2, 1, 1, 0, 1, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
+  { 1, 11, 12, 8, 5, 2, 2, 1, 1, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
+  { 4, 9, 9, 16, 3, 2, 0, 1, 1, 1, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
   /* Vulkan maps larger than 17×17 (issue 20): several tiles in both directions. */
   { 16, 24, 24, 16, 3, 1, 1, 1, 1, 1, "winograd-f43", NULL, "vk-winograd",
     IM2COL | F23 | F43 },
@@ -264,6 +276,8 @@ test_cpu_algos_reachable (void)
           if (k == NULL)
             k = nd_cpu_conv_dw_new (g, nd_graph_node (g, 1), 1);
           if (k == NULL)
+            k = nd_cpu_conv_direct_new (g, nd_graph_node (g, 1), 1);
+          if (k == NULL)
             k = nd_cpu_conv_gemm_new (g, nd_graph_node (g, 1), 1);
           nd_cpu_conv_force_algo (NULL);
           if (k != NULL)
@@ -272,7 +286,8 @@ test_cpu_algos_reachable (void)
               k->free (k);
             }
         }
-      g_assert_true (hit);
+      /* the direct kernel is AVX-512 only */
+      g_assert_true (hit || (g_str_equal (cpu_algos[a], "direct") && !nd_cpu_gemm_supported ()));
     }
 }
 
@@ -788,6 +803,9 @@ add_backend_tests (const Backend *be)
 
         /* only the algorithms the case pins as applying: none is registered to skip */
         if (a > 0 && !(cc->forced & (1u << a)))
+          continue;
+        /* the direct kernel does not exist without AVX-512 (the auto case covers its stand-in) */
+        if (a > 0 && g_str_equal (cpu_algos[a], "direct") && !nd_cpu_gemm_supported ())
           continue;
         t = g_new (ConvTest, 1);
         t->be = be;

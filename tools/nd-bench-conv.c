@@ -57,7 +57,7 @@ static const Shape shapes[] = {
 };
 
 static const char *const algos[] = {
-  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct",
+  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct", "direct",
 };
 
 /* Process CPU time: on this shared, loaded machine wall time mostly measures the other
