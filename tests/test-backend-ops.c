@@ -8,6 +8,9 @@
 #include "nd-backend-cpu.h"
 #include "nd-cpu-gemm.h"
 #include "nd-cpu-kernel.h"
+#include "nd-cpu-pool.h"
+#include "nd-fuse.h"
+#include "nd-model.h"
 #include "nd-ref-ops.h"
 #include "nd-test-utils.h"
 
@@ -251,6 +254,45 @@ test_conv (gconstpointer data)
   else
     want = !nd_cpu_gemm_supported () && cc->cpu_blas != NULL ? cc->cpu_blas : cc->cpu;
   g_assert_cmpstr (plan->op_algo[1], ==, want);
+}
+
+/* ParNet's three streams as concurrent work items (forced) and one op after another, both
+ * forms, against the oracle; the streams' values are captured (their slots must not be shared
+ * across streams) and the plan must report running them concurrently whenever the pool has
+ * two threads or more. */
+static void
+test_cpu_parnet_streams (void)
+{
+  for (int fused = 0; fused < 2; fused++)
+    for (int mode = 0; mode < 2; mode++)
+      {
+        g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(NdGraph) train = NULL;
+        g_autoptr(NdGraph) g = NULL;
+        g_autoptr(NdPlan) plan = NULL;
+        NdModelSpec spec;
+        int capture[3], n_capture = 0;
+
+        g_assert_true (nd_model_spec_parse ("parnet-s", &spec, &error));
+        spec.resolution = 64;
+        spec.width = 0.25;
+        spec.classes = 10;
+        train = nd_model_build (&spec, &error);
+        g_assert_no_error (error);
+        nd_test_randomize_graph (train, 5);
+        g = fused ? nd_fuse_graph (train, &error) : nd_graph_ref (train);
+        g_assert_no_error (error);
+        for (int v = 1; v < nd_graph_n_nodes (g) && n_capture < 3; v++)
+          if (nd_graph_node (g, v)->stream == n_capture && nd_graph_node (g, v)->op == ND_OP_CONV2D)
+            capture[n_capture++] = v;
+        g_assert_cmpint (n_capture, ==, 3);
+        g_setenv ("ND_CPU_STREAMS", mode ? "1" : "0", TRUE);
+        plan = nd_test_check_graph (cpu, g, 2, capture, n_capture, TRUE, 1e-4, 1e-5, "parnet");
+        g_unsetenv ("ND_CPU_STREAMS");
+        g_assert_cmpint (nd_cpu_plan_concurrent_streams (plan), ==,
+                         mode && nd_cpu_pool_n_threads () >= 2 ? 3 : 0);
+      }
 }
 
 /* Every CPU algorithm is reachable by some case (one that never applies would have no test). */
@@ -854,6 +896,7 @@ main (int argc, char **argv)
   for (int b = 0; b < n_backends; b++)
     add_backend_tests (&backends[b]);
   g_test_add_func ("/backend-ops/cpu/conv/algorithms-reachable", test_cpu_algos_reachable);
+  g_test_add_func ("/backend-ops/cpu/parnet-streams", test_cpu_parnet_streams);
   g_test_add_func ("/backend-ops/vulkan/present", test_vulkan_present);
   ret = g_test_run ();
   for (int b = 0; b < n_backends; b++)
