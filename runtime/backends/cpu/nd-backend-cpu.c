@@ -47,6 +47,7 @@ typedef struct
    * [st_first[i], st_first[i + 1]), none reading another's values; st_concurrent: run them as
    * work items, n_threads at a time, each single-threaded (chosen at prepare by timing both) */
   int           st_p0, st_p1, st_n;
+  gboolean      st_span_live;   /* buffers planned for the concurrent run */
   int          *st_first;
   float       **st_scratch;
   gboolean      st_concurrent;
@@ -62,19 +63,25 @@ static const NdCpuKernelFactory factories[] = {
 };
 
 static void
+free_buffers (NdCpuPlan *self)
+{
+  for (int i = 0; i < self->parent.n_nodes; i++)
+    g_clear_pointer (&self->buffers[i], nd_tensor_unref);
+  for (int s = 0; s < self->n_slots; s++)
+    free (self->slots[s]);
+  g_clear_pointer (&self->slots, g_free);
+  self->n_slots = 0;
+}
+
+static void
 cpu_plan_free (NdPlan *plan)
 {
   NdCpuPlan *self = (NdCpuPlan *) plan;
 
   for (int i = 0; i < plan->n_nodes; i++)
-    {
-      if (self->kernels[i] != NULL)
-        self->kernels[i]->free (self->kernels[i]);
-      g_clear_pointer (&self->buffers[i], nd_tensor_unref);
-    }
-  for (int s = 0; s < self->n_slots; s++)
-    free (self->slots[s]);
-  g_free (self->slots);
+    if (self->kernels[i] != NULL)
+      self->kernels[i]->free (self->kernels[i]);
+  free_buffers (self);
   g_free (self->kernels);
   g_free (self->buffers);
   g_free (self->runs_at);
@@ -261,6 +268,7 @@ plan_streams_find (NdCpuPlan *self, const NdGraph *graph)
   self->st_p0 = p0;
   self->st_p1 = p1;
   self->st_n = ns;
+  self->st_span_live = TRUE;
   self->st_first = g_memdup2 (first, (ns + 1) * sizeof (int));
 }
 
@@ -285,7 +293,7 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
     {
       const NdNode *node = nd_graph_node (graph, v);
       /* concurrent streams: a value read inside their span lives to its end */
-      int at = self->st_n > 0 && pos[v] >= self->st_p0 && pos[v] < self->st_p1
+      int at = self->st_span_live && pos[v] >= self->st_p0 && pos[v] < self->st_p1
                ? self->st_p1 - 1 : pos[v];
 
       for (int k = 0; k < node->n_inputs; k++)
@@ -303,7 +311,7 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
       /* …and one written inside it lives from its start */
       nd_buffer_plan_set_value (bp, v,
                                 MAX ((gsize) batch * out->out_c * out->out_h * out->out_w, 16),
-                                self->st_n > 0 && p >= self->st_p0 && p < self->st_p1
+                                self->st_span_live && p >= self->st_p0 && p < self->st_p1
                                 ? self->st_p0 : p, last_use[v]);
       if (plan->capture_mask[v] || v == graph->output)
         nd_buffer_plan_keep (bp, v);
@@ -458,6 +466,17 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
     {
       cpu_plan_free (&g_steal_pointer (&self)->parent);
       return NULL;
+    }
+  if (self->st_n > 0 && !self->st_concurrent)
+    {
+      /* run in order after all: let the streams share buffer slots again */
+      free_buffers (self);
+      self->st_span_live = FALSE;
+      if (!plan_buffers (self, graph, options->batch, error))
+        {
+          cpu_plan_free (&g_steal_pointer (&self)->parent);
+          return NULL;
+        }
     }
   return &g_steal_pointer (&self)->parent;
 }
