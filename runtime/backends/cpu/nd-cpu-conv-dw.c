@@ -111,10 +111,11 @@ dw_plane (const float *restrict x, const float *restrict w, float bias, float *r
 #if HAVE_X86
 /* AVX-512, 16 output columns per step: all k·k taps accumulate in registers (one store per
  * output, against k loads and stores of every output row in the plain-C path), split over k
- * accumulators (one per kernel row) so no FMA waits on the previous one. @src[t] is the first
- * input row of kernel row t; tap (ky, kx) of output column ox reads
- * src[ky][ox + kx] (stride 1) or, stride 2 with the row split into even and odd columns,
- * even[ox + kx / 2] (kx even) / odd[ox + kx / 2] (kx odd), both contiguous. */
+ * accumulators (one per kernel row) so no FMA waits on the previous one. @src_e[ky] is the
+ * padded input row under kernel row ky; tap (ky, kx) of output column ox reads
+ * src_e[ky][ox + kx] (stride 1, @src_o NULL) or, stride 2, with the padded row split into its
+ * even columns (@src_e) and odd ones (@src_o), src_e[ky][ox + kx / 2] (kx even) or
+ * src_o[ky][ox + kx / 2] (kx odd): contiguous either way. */
 static inline __attribute__((always_inline, target ("avx512f"), optimize ("O3"))) void
 dw_row_avx512 (const float *const *src_e, const float *const *src_o, int K, const __m512 *wv,
                float bias, float *y, int OW)
