@@ -8,6 +8,9 @@
 #include "nd-backend-cpu.h"
 #include "nd-cpu-gemm.h"
 #include "nd-cpu-kernel.h"
+#include "nd-cpu-pool.h"
+#include "nd-fuse.h"
+#include "nd-model.h"
 #include "nd-ref-ops.h"
 #include "nd-test-utils.h"
 
@@ -60,9 +63,10 @@ check (const Backend *be, NdGraph *g, int batch, const int *capture, int n_captu
 #define F23     (1u << 3)
 #define F43     (1u << 4)
 #define DW      (1u << 5)
+#define DIRECT  (1u << 6)
 
 static const char *const cpu_algos[] = {
-  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct",
+  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct", "direct",
 };
 
 /* @cpu: the CPU's automatic choice (@cpu_blas where it differs without the packed GEMM,
@@ -128,8 +132,8 @@ static const ConvCase conv_cases[] = {
     GEMM1X1 },  /* grouped 1×1 on a 1×1 map (an SE) */
   { 16, 9, 9, 24, 1, 1, 0, 4, 0, 2, "gemm-1x1", NULL, "vk-gemm1x1",
     GEMM1X1 },  /* grouped 1×1 */
-  { 3, 32, 30, 8, 7, 2, 3, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },  /* the ResNet stem: k7 s2 p3 */
+  { 3, 32, 30, 8, 7, 2, 3, 1, 0, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },  /* the ResNet stem: k7 s2 p3 */
   /* Shapes first written for the Vulkan kernels' tiles. */
   { 3, 13, 13, 13, 3, 1, 1, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL | F23 | F43 },
@@ -151,8 +155,8 @@ static const ConvCase conv_cases[] = {
     IM2COL | F23 | F43 },
   { 3, 16, 16, 24, 4, 4, 0, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
-  { 3, 17, 17, 8, 7, 2, 3, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },
+  { 3, 17, 17, 8, 7, 2, 3, 1, 0, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
   { 13, 13, 13, 7, 1, 2, 0, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 2, 1, 1, 6, 3, 1, 1, 2, 1, 3, IGEMM, NULL, "vk-implicit-gemm",
@@ -171,6 +175,28 @@ static const ConvCase conv_cases[] = {
     IM2COL | DW },
   { 13, 12, 12, 13, 3, 2, 1, 13, 1, 1, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },
+  /* the AVX-512 depthwise path: rows of several 16-column vectors plus a tail; stride 2
+   * splits padded rows into even and odd columns (≥ 32 wide: the vector split), even and odd
+   * pads put input column 0 in either half */
+  { 5, 37, 70, 5, 5, 2, 2, 5, 1, 2, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
+  { 7, 19, 41, 7, 3, 2, 1, 7, 0, 1, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
+  { 3, 6, 35, 3, 7, 2, 3, 3, 1, 2, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
+  { 4, 5, 40, 4, 3, 1, 1, 4, 1, 2, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
+  /* stems through the direct kernel (AVX-512; elsewhere im2col): output channels not a
+   * multiple of its 8-channel block, rows of one vector plus a tail and of 32 + 3 columns,
+   * one input channel, pad 0 and odd / even pads */
+  { 3, 29, 37, 20, 7, 2, 3, 1, 1, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
+  { 3, 20, 70, 9, 3, 2, 1, 1, 0, 1, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
+  { 1, 11, 12, 8, 5, 2, 2, 1, 1, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
+  { 4, 9, 9, 16, 3, 2, 0, 1, 1, 1, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
   /* Vulkan maps larger than 17×17 (issue 20): several tiles in both directions. */
   { 16, 24, 24, 16, 3, 1, 1, 1, 1, 1, "winograd-f43", NULL, "vk-winograd",
     IM2COL | F23 | F43 },
@@ -230,6 +256,45 @@ test_conv (gconstpointer data)
   g_assert_cmpstr (plan->op_algo[1], ==, want);
 }
 
+/* ParNet's three streams as concurrent work items (forced) and one op after another, both
+ * forms, against the oracle; the streams' values are captured (their slots must not be shared
+ * across streams) and the plan must report running them concurrently whenever the pool has
+ * two threads or more. */
+static void
+test_cpu_parnet_streams (void)
+{
+  for (int fused = 0; fused < 2; fused++)
+    for (int mode = 0; mode < 2; mode++)
+      {
+        g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(NdGraph) train = NULL;
+        g_autoptr(NdGraph) g = NULL;
+        g_autoptr(NdPlan) plan = NULL;
+        NdModelSpec spec;
+        int capture[3], n_capture = 0;
+
+        g_assert_true (nd_model_spec_parse ("parnet-s", &spec, &error));
+        spec.resolution = 64;
+        spec.width = 0.25;
+        spec.classes = 10;
+        train = nd_model_build (&spec, &error);
+        g_assert_no_error (error);
+        nd_test_randomize_graph (train, 5);
+        g = fused ? nd_fuse_graph (train, &error) : nd_graph_ref (train);
+        g_assert_no_error (error);
+        for (int v = 1; v < nd_graph_n_nodes (g) && n_capture < 3; v++)
+          if (nd_graph_node (g, v)->stream == n_capture && nd_graph_node (g, v)->op == ND_OP_CONV2D)
+            capture[n_capture++] = v;
+        g_assert_cmpint (n_capture, ==, 3);
+        g_setenv ("ND_CPU_STREAMS", mode ? "1" : "0", TRUE);
+        plan = nd_test_check_graph (cpu, g, 2, capture, n_capture, TRUE, 1e-4, 1e-5, "parnet");
+        g_unsetenv ("ND_CPU_STREAMS");
+        g_assert_cmpint (nd_cpu_plan_concurrent_streams (plan), ==,
+                         mode && nd_cpu_pool_n_threads () >= 2 ? 3 : 0);
+      }
+}
+
 /* Every CPU algorithm is reachable by some case (one that never applies would have no test). */
 static void
 test_cpu_algos_reachable (void)
@@ -253,6 +318,8 @@ test_cpu_algos_reachable (void)
           if (k == NULL)
             k = nd_cpu_conv_dw_new (g, nd_graph_node (g, 1), 1);
           if (k == NULL)
+            k = nd_cpu_conv_direct_new (g, nd_graph_node (g, 1), 1);
+          if (k == NULL)
             k = nd_cpu_conv_gemm_new (g, nd_graph_node (g, 1), 1);
           nd_cpu_conv_force_algo (NULL);
           if (k != NULL)
@@ -261,7 +328,8 @@ test_cpu_algos_reachable (void)
               k->free (k);
             }
         }
-      g_assert_true (hit);
+      /* the direct kernel is AVX-512 only */
+      g_assert_true (hit || (g_str_equal (cpu_algos[a], "direct") && !nd_cpu_gemm_supported ()));
     }
 }
 
@@ -778,6 +846,9 @@ add_backend_tests (const Backend *be)
         /* only the algorithms the case pins as applying: none is registered to skip */
         if (a > 0 && !(cc->forced & (1u << a)))
           continue;
+        /* the direct kernel does not exist without AVX-512 (the auto case covers its stand-in) */
+        if (a > 0 && g_str_equal (cpu_algos[a], "direct") && !nd_cpu_gemm_supported ())
+          continue;
         t = g_new (ConvTest, 1);
         t->be = be;
         t->cc = cc;
@@ -825,6 +896,7 @@ main (int argc, char **argv)
   for (int b = 0; b < n_backends; b++)
     add_backend_tests (&backends[b]);
   g_test_add_func ("/backend-ops/cpu/conv/algorithms-reachable", test_cpu_algos_reachable);
+  g_test_add_func ("/backend-ops/cpu/parnet-streams", test_cpu_parnet_streams);
   g_test_add_func ("/backend-ops/vulkan/present", test_vulkan_present);
   ret = g_test_run ();
   for (int b = 0; b < n_backends; b++)

@@ -44,10 +44,20 @@ static const Shape shapes[] = {
   { "vgg-16 features.28", 512, 14, 512, 3, 1, 1 },
   { "resnet-50 1x1", 256, 56, 64, 1, 1, 1 },
   { "vanillanet dw7", 512, 28, 512, 7, 1, 512 },
+  { "resnet-50 stem7", 3, 224, 64, 7, 2, 1 },
+  { "resnet-50 1x1 s2", 256, 56, 512, 1, 2, 1 },
+  { "resnet-50 1x1 64-256", 64, 56, 256, 1, 1, 1 },
+  { "resnet-50 1x1 1024", 1024, 14, 256, 1, 1, 1 },
+  { "mobilenet-v2 stem3", 3, 224, 32, 3, 2, 1 },
+  { "mobilenet-v2 dw3 112", 32, 112, 32, 3, 1, 32 },
+  { "mobilenet-v2 dw3 s2", 96, 112, 96, 3, 2, 96 },
+  { "mobilenet-v2 dw3 56", 144, 56, 144, 3, 1, 144 },
+  { "mobilenet-v2 dw3 14", 384, 14, 384, 3, 1, 384 },
+  { "mobilenet-v2 dw3 7", 960, 7, 960, 3, 1, 960 },
 };
 
 static const char *const algos[] = {
-  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct",
+  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct", "direct",
 };
 
 /* Process CPU time: on this shared, loaded machine wall time mostly measures the other

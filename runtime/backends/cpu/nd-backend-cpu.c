@@ -43,15 +43,35 @@ typedef struct
   float       **slots;
   int           n_slots;
   float        *scratch;
+  /* ParNet's streams: positions [st_p0, st_p1) hold st_n streams, stream i at positions
+   * [st_first[i], st_first[i + 1]), none reading another's values; st_concurrent: run them as
+   * work items, n_threads at a time, each single-threaded (chosen at prepare by timing both) */
+  int           st_p0, st_p1, st_n;
+  gboolean      st_span_live;   /* buffers planned for the concurrent run */
+  int          *st_first;
+  float       **st_scratch;
+  gboolean      st_concurrent;
 } NdCpuPlan;
 
 static const NdCpuKernelFactory factories[] = {
   nd_cpu_conv_winograd_new,
   nd_cpu_conv_dw_new,
+  nd_cpu_conv_direct_new,
   nd_cpu_conv_gemm_new,
   nd_cpu_linear_gemm_new,
   nd_cpu_eltwise_new,
 };
+
+static void
+free_buffers (NdCpuPlan *self)
+{
+  for (int i = 0; i < self->parent.n_nodes; i++)
+    g_clear_pointer (&self->buffers[i], nd_tensor_unref);
+  for (int s = 0; s < self->n_slots; s++)
+    free (self->slots[s]);
+  g_clear_pointer (&self->slots, g_free);
+  self->n_slots = 0;
+}
 
 static void
 cpu_plan_free (NdPlan *plan)
@@ -59,19 +79,18 @@ cpu_plan_free (NdPlan *plan)
   NdCpuPlan *self = (NdCpuPlan *) plan;
 
   for (int i = 0; i < plan->n_nodes; i++)
-    {
-      if (self->kernels[i] != NULL)
-        self->kernels[i]->free (self->kernels[i]);
-      g_clear_pointer (&self->buffers[i], nd_tensor_unref);
-    }
-  for (int s = 0; s < self->n_slots; s++)
-    free (self->slots[s]);
-  g_free (self->slots);
+    if (self->kernels[i] != NULL)
+      self->kernels[i]->free (self->kernels[i]);
+  free_buffers (self);
   g_free (self->kernels);
   g_free (self->buffers);
   g_free (self->runs_at);
   g_free (self->writes);
   free (self->scratch);
+  for (int i = 0; i < self->st_n; i++)
+    free (self->st_scratch[i]);
+  g_free (self->st_scratch);
+  g_free (self->st_first);
   nd_plan_clear_common (plan);
   g_free (self);
 }
@@ -175,6 +194,84 @@ plan_fusion (NdCpuPlan *self, const NdGraph *graph)
     }
 }
 
+/* @pos[v]: the position where node @v's work happens (an absorbed node's: its head's). */
+static void
+node_positions (const NdCpuPlan *self, const NdGraph *graph, int *pos)
+{
+  int n = self->parent.n_nodes;
+
+  for (int p = 0; p < n; p++)
+    pos[p] = p;
+  for (int p = 1; p < n; p++)
+    if (self->runs_at[p] >= 0)
+      for (int v = self->runs_at[p]; ; v = only_reader (graph, v))
+        {
+          pos[v] = p;   /* the head and each absorbed node read their inputs at p */
+          if (v == p)
+            break;
+        }
+}
+
+/* Finds the first span of positions that runs ≥ 2 streams one after another (every node
+ * tagged with its stream, each stream's positions contiguous, a stream reading only its own
+ * values and those made before the span, never the model input). */
+static void
+plan_streams_find (NdCpuPlan *self, const NdGraph *graph)
+{
+  int n = self->parent.n_nodes, p0 = -1, p1, ns = 0, last = -2;
+  g_autofree int *pos = g_new (int, n);
+  g_autofree int *first = g_new (int, n + 1);
+
+  node_positions (self, graph, pos);
+  for (int p = 1; p < n && p0 < 0; p++)
+    if (self->runs_at[p] >= 0 && nd_graph_node (graph, self->runs_at[p])->stream >= 0)
+      p0 = p;
+  if (p0 < 0)
+    return;
+  for (p1 = p0; p1 < n; p1++)
+    {
+      int h = self->runs_at[p1], st;
+
+      if (h < 0)
+        continue;
+      st = nd_graph_node (graph, h)->stream;
+      if (st < 0)
+        break;
+      if (st != last)
+        {
+          for (int i = 0; i < ns; i++)
+            if (nd_graph_node (graph, self->runs_at[first[i]])->stream == st)
+              return;   /* a stream resumed after another: not contiguous */
+          first[ns++] = p1;
+          last = st;
+        }
+    }
+  for (int v = 1; v < n; v++)
+    if (pos[v] >= p0 && pos[v] < p1)
+      {
+        const NdNode *node = nd_graph_node (graph, v);
+        int st = nd_graph_node (graph, self->runs_at[pos[v]])->stream;
+
+        if (node->stream != st)
+          return;
+        for (int k = 0; k < node->n_inputs; k++)
+          {
+            int u = node->inputs[k];
+
+            if (u == 0 || (pos[u] >= p0 && nd_graph_node (graph, u)->stream != st))
+              return;
+          }
+      }
+  if (ns < 2)
+    return;
+  first[ns] = p1;
+  self->st_p0 = p0;
+  self->st_p1 = p1;
+  self->st_n = ns;
+  self->st_span_live = TRUE;
+  self->st_first = g_memdup2 (first, (ns + 1) * sizeof (int));
+}
+
 static void
 no_free (gpointer data)
 {
@@ -191,22 +288,16 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
   g_autofree int *last_use = g_new0 (int, n);
   g_autoptr(NdBufferPlan) bp = nd_buffer_plan_new (n, n);
 
-  for (int p = 0; p < n; p++)
-    pos[p] = p;
-  for (int p = 1; p < n; p++)
-    if (self->runs_at[p] >= 0)
-      for (int v = self->runs_at[p]; ; v = only_reader (graph, v))
-        {
-          pos[v] = p;   /* the head and each absorbed node read their inputs at p */
-          if (v == p)
-            break;
-        }
+  node_positions (self, graph, pos);
   for (int v = 1; v < n; v++)
     {
       const NdNode *node = nd_graph_node (graph, v);
+      /* concurrent streams: a value read inside their span lives to its end */
+      int at = self->st_span_live && pos[v] >= self->st_p0 && pos[v] < self->st_p1
+               ? self->st_p1 - 1 : pos[v];
 
       for (int k = 0; k < node->n_inputs; k++)
-        last_use[node->inputs[k]] = MAX (last_use[node->inputs[k]], pos[v]);
+        last_use[node->inputs[k]] = MAX (last_use[node->inputs[k]], at);
     }
   for (int p = 1; p < n; p++)
     {
@@ -217,9 +308,11 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
         continue;
       v = self->writes[h];
       out = nd_graph_node (graph, v);
+      /* …and one written inside it lives from its start */
       nd_buffer_plan_set_value (bp, v,
                                 MAX ((gsize) batch * out->out_c * out->out_h * out->out_w, 16),
-                                p, last_use[v]);
+                                self->st_span_live && p >= self->st_p0 && p < self->st_p1
+                                ? self->st_p0 : p, last_use[v]);
       if (plan->capture_mask[v] || v == graph->output)
         nd_buffer_plan_keep (bp, v);
     }
@@ -250,6 +343,67 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
         self->buffers[v] = nd_tensor_new_wrap (4, shape, self->slots[nd_buffer_plan_slot (bp, v)],
                                                NULL, no_free);
       }
+  return TRUE;
+}
+
+static void run_streams (NdCpuPlan *self, gboolean concurrent);
+
+/* Gives each stream a scratch of its own, then times the streams' span both ways (on zeroed
+ * buffers: no kernel's speed depends on the values) and keeps the faster; ND_CPU_STREAMS=0
+ * or 1 forces op-split or concurrent. FALSE on allocation failure. */
+static gboolean
+plan_streams_choose (NdCpuPlan *self, GError **error)
+{
+  NdPlan *plan = &self->parent;
+  const char *force = g_getenv ("ND_CPU_STREAMS");
+  double best[2] = { G_MAXDOUBLE, G_MAXDOUBLE };
+  gboolean timings = plan->timings;
+  g_autofree int *pos = g_new (int, plan->n_nodes);
+
+  node_positions (self, plan->graph, pos);
+  self->st_scratch = g_new0 (float *, self->st_n);
+  for (int i = 0; i < self->st_n; i++)
+    {
+      gsize floats = 0;
+
+      for (int v = 1; v < plan->n_nodes; v++)
+        if (self->kernels[v] != NULL && pos[v] >= self->st_first[i] && pos[v] < self->st_first[i + 1])
+          floats = MAX (floats, self->kernels[v]->scratch_floats);
+      if (floats > 0 && posix_memalign ((void **) &self->st_scratch[i], 64,
+                                        floats * sizeof (float)) != 0)
+        {
+          self->st_scratch[i] = NULL;
+          g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_OUT_OF_MEMORY,
+                               _("Out of memory for convolution scratch space"));
+          return FALSE;
+        }
+      for (int v = 1; v < plan->n_nodes; v++)
+        if (self->kernels[v] != NULL && pos[v] >= self->st_first[i] && pos[v] < self->st_first[i + 1])
+          self->kernels[v]->scratch = self->st_scratch[i];
+    }
+  if (force != NULL || nd_cpu_pool_n_threads () < 2)
+    {
+      self->st_concurrent = force != NULL && atoi (force) != 0 && nd_cpu_pool_n_threads () >= 2;
+      return TRUE;
+    }
+  for (int v = 1; v < plan->n_nodes; v++)
+    if (self->buffers[v] != NULL)
+      memset (self->buffers[v]->data, 0, self->buffers[v]->numel * sizeof (float));
+  plan->timings = FALSE;
+  for (int r = 0; r < 3; r++)   /* alternating, the first round a warm-up */
+    for (int mode = 0; mode < 2; mode++)
+      {
+        gint64 t0 = g_get_monotonic_time ();
+
+        run_streams (self, mode);
+        if (r > 0)
+          best[mode] = MIN (best[mode], (double) (g_get_monotonic_time () - t0));
+      }
+  plan->timings = timings;
+  self->st_concurrent = best[1] < best[0];
+  g_debug ("CPU plan: %d streams at positions %d–%d, op-split %.3f ms, concurrent %.3f ms: %s",
+           self->st_n, self->st_p0, self->st_p1 - 1, best[0] / 1000.0, best[1] / 1000.0,
+           self->st_concurrent ? "concurrent" : "op-split");
   return TRUE;
 }
 
@@ -288,7 +442,10 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
         self->parent.op_algo[i] = "ref";
     }
   if (!cpu->reference_only)
-    plan_fusion (self, graph);
+    {
+      plan_fusion (self, graph);
+      plan_streams_find (self, graph);
+    }
   if (!plan_buffers (self, graph, options->batch, error))
     {
       cpu_plan_free (&g_steal_pointer (&self)->parent);
@@ -305,7 +462,97 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
   for (int i = 1; i < n; i++)
     if (self->kernels[i] != NULL)
       self->kernels[i]->scratch = self->scratch;
+  if (self->st_n > 0 && !plan_streams_choose (self, error))
+    {
+      cpu_plan_free (&g_steal_pointer (&self)->parent);
+      return NULL;
+    }
+  if (self->st_n > 0 && !self->st_concurrent)
+    {
+      /* run in order after all: let the streams share buffer slots again */
+      free_buffers (self);
+      self->st_span_live = FALSE;
+      if (!plan_buffers (self, graph, options->batch, error))
+        {
+          cpu_plan_free (&g_steal_pointer (&self)->parent);
+          return NULL;
+        }
+    }
   return &g_steal_pointer (&self)->parent;
+}
+
+/* Runs the node(s) of position @p. */
+static void
+run_position (NdCpuPlan *self, int p)
+{
+  NdPlan *plan = &self->parent;
+  int h = self->runs_at[p];
+  const NdNode *node;
+  const NdTensor *in[ND_MAX_INPUTS] = { NULL };
+  NdCpuKernel *k;
+  gint64 start;
+
+  if (h < 0)
+    return;
+  node = nd_graph_node (plan->graph, h);
+  k = self->kernels[h];
+  start = plan->timings ? g_get_monotonic_time () : 0;
+  for (int i = 0; i < node->n_inputs; i++)
+    in[i] = self->buffers[node->inputs[i]];
+  if (k != NULL)
+    {
+      for (int s = 0; s < k->epilogue.n_steps; s++)
+        if (k->epilogue.steps[s].other_node >= 0)
+          k->epilogue.steps[s].other = self->buffers[k->epilogue.steps[s].other_node];
+      k->run (k, node, in, self->buffers[self->writes[h]]);
+    }
+  else
+    nd_ref_op (node, in, self->buffers[h]);
+  if (plan->timings)
+    plan->op_ms[h] = (g_get_monotonic_time () - start) / 1000.0;
+}
+
+typedef struct
+{
+  NdCpuPlan *self;
+  int        s0;   /* the first stream of this group */
+} StreamJob;
+
+/* One stream, start to end, on one pool thread: its kernels find the pool busy and run
+ * their own parallel_for inline, on the stream's own scratch. */
+static void
+stream_task (gpointer data, int task, int thread)
+{
+  StreamJob *j = data;
+  NdCpuPlan *self = j->self;
+
+  for (int p = self->st_first[j->s0 + task]; p < self->st_first[j->s0 + task + 1]; p++)
+    run_position (self, p);
+}
+
+/* The streams' span: as work items, n_threads streams at a time (a last lone stream splits
+ * its ops across the pool as usual), or one op after another. */
+static void
+run_streams (NdCpuPlan *self, gboolean concurrent)
+{
+  int T = nd_cpu_pool_n_threads ();
+
+  if (!concurrent || T < 2)
+    {
+      for (int p = self->st_p0; p < self->st_p1; p++)
+        run_position (self, p);
+      return;
+    }
+  for (int s0 = 0; s0 < self->st_n; s0 += T)
+    {
+      StreamJob j = { self, s0 };
+      int g = MIN (T, self->st_n - s0);
+
+      if (g == 1)
+        stream_task (&j, 0, 0);
+      else
+        nd_cpu_parallel_for (g, stream_task, &j);
+    }
 }
 
 static gboolean
@@ -316,32 +563,13 @@ cpu_run (NdPlan *plan, const NdTensor *input, GError **error)
 
   self->buffers[0] = (NdTensor *) input;   /* borrowed for this run */
   for (int p = 1; p < plan->n_nodes; p++)
-    {
-      int h = self->runs_at[p];
-      const NdNode *node;
-      const NdTensor *in[ND_MAX_INPUTS] = { NULL };
-      NdCpuKernel *k;
-      gint64 start;
-
-      if (h < 0)
-        continue;
-      node = nd_graph_node (graph, h);
-      k = self->kernels[h];
-      start = plan->timings ? g_get_monotonic_time () : 0;
-      for (int i = 0; i < node->n_inputs; i++)
-        in[i] = self->buffers[node->inputs[i]];
-      if (k != NULL)
-        {
-          for (int s = 0; s < k->epilogue.n_steps; s++)
-            if (k->epilogue.steps[s].other_node >= 0)
-              k->epilogue.steps[s].other = self->buffers[k->epilogue.steps[s].other_node];
-          k->run (k, node, in, self->buffers[self->writes[h]]);
-        }
-      else
-        nd_ref_op (node, in, self->buffers[h]);
-      if (plan->timings)
-        plan->op_ms[h] = (g_get_monotonic_time () - start) / 1000.0;
-    }
+    if (self->st_n > 0 && p == self->st_p0)
+      {
+        run_streams (self, self->st_concurrent);
+        p = self->st_p1 - 1;
+      }
+    else
+      run_position (self, p);
   self->buffers[0] = NULL;
 
   memcpy (plan->output->data, self->buffers[graph->output]->data,
@@ -353,6 +581,15 @@ cpu_run (NdPlan *plan, const NdTensor *input, GError **error)
         plan->captured[i] = i == 0 ? nd_tensor_copy (input) : nd_tensor_copy (self->buffers[i]);
       }
   return TRUE;
+}
+
+int
+nd_cpu_plan_concurrent_streams (NdPlan *plan)
+{
+  NdCpuPlan *self = (NdCpuPlan *) plan;
+
+  g_return_val_if_fail (plan != NULL && plan->backend->klass->run == cpu_run, 0);
+  return self->st_concurrent ? self->st_n : 0;
 }
 
 static void

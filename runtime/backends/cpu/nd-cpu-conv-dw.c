@@ -4,9 +4,17 @@
 
 #include <string.h>
 
+#include "nd-cpu-gemm.h"
 #include "nd-cpu-kernel.h"
 #include "nd-cpu-pool.h"
 #include "nd-cpu-simd.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#else
+#define HAVE_X86 0
+#endif
 
 /* Direct depthwise k×k convolution (groups = C = O; VanillaNet's series activation is a 7×7
  * one): each output row accumulates k·k shifted input rows, the inner loop over output
@@ -18,6 +26,8 @@ typedef struct
   NdCpuKernel parent;
   int C, H, W, OH, OW, k, s, pad;
   gboolean padded;   /* stride 1, k ∈ {3, 5, 7}: the specialised padded-plane path */
+  gboolean avx512;   /* stride 1 or 2, k ∈ {3, 5, 7}: the AVX-512 register-accumulating path */
+  gsize    scratch_per_thread;
 } ConvDw;
 
 typedef struct
@@ -98,6 +108,132 @@ dw_plane (const float *restrict x, const float *restrict w, float bias, float *r
     }
 }
 
+#if HAVE_X86
+/* AVX-512, 16 output columns per step: all k·k taps accumulate in registers (one store per
+ * output, against k loads and stores of every output row in the plain-C path), split over k
+ * accumulators (one per kernel row) so no FMA waits on the previous one. @src_e[ky] is the
+ * padded input row under kernel row ky; tap (ky, kx) of output column ox reads
+ * src_e[ky][ox + kx] (stride 1, @src_o NULL) or, stride 2, with the padded row split into its
+ * even columns (@src_e) and odd ones (@src_o), src_e[ky][ox + kx / 2] (kx even) or
+ * src_o[ky][ox + kx / 2] (kx odd): contiguous either way. */
+static inline __attribute__((always_inline, target ("avx512f"), optimize ("O3"))) void
+dw_row_avx512 (const float *const *src_e, const float *const *src_o, int K, const __m512 *wv,
+               float bias, float *y, int OW)
+{
+  for (int ox = 0; ox < OW; ox += 16)
+    {
+      __mmask16 m = OW - ox >= 16 ? 0xFFFF : (__mmask16) ((1u << (OW - ox)) - 1);
+      __m512 acc[7];
+
+#pragma GCC unroll 7
+      for (int ky = 0; ky < K; ky++)
+        {
+          acc[ky] = ky == 0 ? _mm512_set1_ps (bias) : _mm512_setzero_ps ();
+#pragma GCC unroll 7
+          for (int kx = 0; kx < K; kx++)
+            {
+              const float *s = (kx & 1) && src_o != NULL ? src_o[ky] + kx / 2
+                               : src_o != NULL ? src_e[ky] + kx / 2 : src_e[ky] + kx;
+
+              acc[ky] = _mm512_fmadd_ps (wv[ky * K + kx], _mm512_maskz_loadu_ps (m, s + ox),
+                                         acc[ky]);
+            }
+        }
+#pragma GCC unroll 7
+      for (int ky = 1; ky < K; ky++)
+        acc[0] = _mm512_add_ps (acc[0], acc[ky]);
+      _mm512_mask_storeu_ps (y + ox, m, acc[0]);
+    }
+}
+
+/* One plane: @xe (and @xo for stride 2) are the zero-padded input, @ld floats per row. */
+#define DW_AVX512(K)                                                                          \
+  __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
+  dw_avx512_k##K (const float *xe, const float *xo, int ld, int s, const float *w, float bias,  \
+                  float *y, int OH, int OW)                                                   \
+  {                                                                                           \
+    __m512 wv[K * K];                                                                         \
+                                                                                              \
+    for (int t = 0; t < K * K; t++)                                                           \
+      wv[t] = _mm512_set1_ps (w[t]);                                                          \
+    for (int oy = 0; oy < OH; oy++)                                                           \
+      {                                                                                       \
+        const float *re[K], *ro[K];                                                           \
+                                                                                              \
+        for (int ky = 0; ky < K; ky++)                                                        \
+          {                                                                                   \
+            re[ky] = xe + (gint64) (oy * s + ky) * ld;                                        \
+            ro[ky] = xo != NULL ? xo + (gint64) (oy * s + ky) * ld : NULL;                    \
+          }                                                                                   \
+        if (xo != NULL)   /* two inlined copies: the stride is constant in each */           \
+          dw_row_avx512 (re, ro, K, wv, bias, y + (gint64) oy * OW, OW);                      \
+        else                                                                                  \
+          dw_row_avx512 (re, NULL, K, wv, bias, y + (gint64) oy * OW, OW);                    \
+      }                                                                                       \
+  }
+
+DW_AVX512 (3)
+DW_AVX512 (5)
+DW_AVX512 (7)
+
+/* ev[i] = x[2i], od[i] = x[2i + 1] for the @n values of @x. */
+__attribute__((target ("avx512f"))) static void
+deinterleave (const float *restrict x, int n, float *restrict ev, float *restrict od)
+{
+  const __m512i ie = _mm512_set_epi32 (30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i io = _mm512_add_epi32 (ie, _mm512_set1_epi32 (1));
+  int i = 0;
+
+  for (; i + 32 <= n; i += 32)
+    {
+      __m512 a = _mm512_loadu_ps (x + i), b = _mm512_loadu_ps (x + i + 16);
+
+      _mm512_storeu_ps (ev + i / 2, _mm512_permutex2var_ps (a, ie, b));
+      _mm512_storeu_ps (od + i / 2, _mm512_permutex2var_ps (a, io, b));
+    }
+  for (; i < n; i++)
+    (i & 1 ? od : ev)[i / 2] = x[i];
+}
+
+/* Copies plane @x (H × W) into the zero-padded scratch: stride 1 one plane of (H + 2·pad) ×
+ * (W + 2·pad); stride 2 two planes, even and odd padded columns, (W + 2·pad + 1) / 2 wide.
+ * Returns the row length. */
+static int
+dw_pad_plane (const ConvDw *dw, const float *x, float *xe, float **xo)
+{
+  int Hp = dw->H + 2 * dw->pad, Wp = dw->W + 2 * dw->pad;
+
+  if (dw->s == 1)
+    {
+      memset (xe, 0, (gsize) Hp * Wp * sizeof (float));
+      for (int r = 0; r < dw->H; r++)
+        memcpy (xe + (gint64) (r + dw->pad) * Wp + dw->pad, x + (gint64) r * dw->W,
+                dw->W * sizeof (float));
+      *xo = NULL;
+      return Wp;
+    }
+  else
+    {
+      int ld = (Wp + 1) / 2;
+
+      *xo = xe + (gsize) Hp * ld;
+      memset (xe, 0, (gsize) 2 * Hp * ld * sizeof (float));
+      for (int r = 0; r < dw->H; r++)
+        {
+          float *re = xe + (gint64) (r + dw->pad) * ld, *ro = *xo + (gint64) (r + dw->pad) * ld;
+          const float *src = x + (gint64) r * dw->W;
+
+          /* padded column c + pad: input x[2i] lands in the even plane for an even pad */
+          if (dw->pad % 2 == 0)
+            deinterleave (src, dw->W, re + dw->pad / 2, ro + dw->pad / 2);
+          else
+            deinterleave (src, dw->W, ro + (dw->pad - 1) / 2, re + (dw->pad + 1) / 2);
+        }
+      return ld;
+    }
+}
+#endif
+
 static void
 dw_task (gpointer data, int task, int thread)
 {
@@ -117,6 +253,21 @@ dw_task (gpointer data, int task, int thread)
       const float *w = j->node->w[ND_W_WEIGHT]->data + (gint64) c * dw->k * dw->k;
       float bv = b != NULL ? b->data[c] : 0.0f;
 
+#if HAVE_X86
+      if (dw->avx512)
+        {
+          float *xe = dw->parent.scratch + (gsize) thread * dw->scratch_per_thread, *xo;
+          int ld = dw_pad_plane (dw, x, xe, &xo);
+
+          if (dw->k == 3)
+            dw_avx512_k3 (xe, xo, ld, dw->s, w, bv, y, dw->OH, dw->OW);
+          else if (dw->k == 5)
+            dw_avx512_k5 (xe, xo, ld, dw->s, w, bv, y, dw->OH, dw->OW);
+          else
+            dw_avx512_k7 (xe, xo, ld, dw->s, w, bv, y, dw->OH, dw->OW);
+        }
+      else
+#endif
       if (dw->padded)
         {
           int Hp = dw->H + 2 * dw->pad, Wp = dw->W + 2 * dw->pad;
@@ -183,9 +334,15 @@ nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch)
   dw->s = node->p.stride;
   dw->pad = node->p.pad;
   dw->padded = dw->s == 1 && (dw->k == 3 || dw->k == 5 || dw->k == 7);
-  if (dw->padded)
-    dw->parent.scratch_floats = (gsize) nd_cpu_pool_n_threads () * (dw->H + 2 * dw->pad)
-                                * (dw->W + 2 * dw->pad);
+  /* the output must lie inside the padded plane (pad ≤ k − 1, the usual k / 2) */
+  dw->avx512 = nd_cpu_gemm_supported () && (dw->s == 1 || dw->s == 2)
+               && (dw->k == 3 || dw->k == 5 || dw->k == 7) && dw->pad < dw->k
+               && g_getenv ("ND_CPU_NO_DW_AVX512") == NULL;
+  if (dw->avx512)
+    dw->padded = FALSE;
+  dw->scratch_per_thread = (gsize) (dw->H + 2 * dw->pad) * (dw->W + 2 * dw->pad + 1);
+  if (dw->padded || dw->avx512)
+    dw->parent.scratch_floats = (gsize) nd_cpu_pool_n_threads () * dw->scratch_per_thread;
   dw->parent.algo = "dw-direct";
   dw->parent.run = dw_run;
   dw->parent.free = dw_free;

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "nd-backend.h"
 #include "nd-graph.h"
 #include "nd-tensor.h"
 
@@ -78,14 +79,21 @@ NdCpuKernel *nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int
 NdCpuKernel *nd_cpu_linear_gemm_new (const NdGraph *graph, const NdNode *node, int batch);
 NdCpuKernel *nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch);
 NdCpuKernel *nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch);
+NdCpuKernel *nd_cpu_conv_direct_new (const NdGraph *graph, const NdNode *node, int batch);
 /* Batchnorm, activations, add, gate, pools, concat, shuffle, softmax: vectorisable loops
  * threaded over channels. */
 NdCpuKernel *nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch);
 
 /* Forces a convolution algorithm for tests and benchmarks: "winograd-f43", "winograd-f23",
- * "im2col+sgemm", "gemm-1x1", "dw-direct"; NULL restores the automatic choice. The factories
+ * "im2col+sgemm", "gemm-1x1", "dw-direct", "direct"; NULL restores the automatic choice. The factories
  * return NULL for nodes they cannot run with the forced algorithm. */
 void         nd_cpu_conv_force_algo (const char *algo);
 const char  *nd_cpu_conv_forced_algo (void);
+
+/* How a CPU plan runs ParNet's streams: 0 when it found none (or runs them one op after
+ * another, each op split across the pool), else the number it runs as concurrent work items
+ * (one pool thread each). ND_CPU_STREAMS=0 / 1 forces the choice, made at prepare by timing
+ * both. For tests and benchmarks. */
+int          nd_cpu_plan_concurrent_streams (NdPlan *plan);
 
 G_END_DECLS
