@@ -34,7 +34,24 @@ typedef struct
                                   * run and total_ms every run's own latency. 0: every run. */
   gboolean   fp16;        /* Vulkan: store activations and weights as float16 (arithmetic
                            * stays fp32); an error where the device lacks 16-bit storage */
+  const int *devices;     /* Vulkan, ParNet: stream s runs on devices[s % n_devices] (each
+                           * entry its own logical device, an index may repeat), the stem on
+                           * each; devices[0] (the backend's device) gathers the stream
+                           * outputs for the fusion and the head. NULL or n_devices < 2: one */
+  int        n_devices;
 } NdPlanOptions;
+
+/* One device of a plan split over several (NdPlanOptions.devices), after a run. */
+typedef struct
+{
+  int     index;        /* the Vulkan device index, as `devices` lists it */
+  char   *name;         /* owned */
+  guint   streams;      /* bit s: the model's stream s runs there */
+  double  run_ms;       /* its own run, upload to readback (entry 0: the whole run) */
+  double  wait_ms;      /* how long the first device waited for this one's streams */
+  double  transfer_ms;  /* copying its stream outputs from its host-visible readback memory
+                         * into the first device's host-visible upload memory */
+} NdPlanDevice;
 
 typedef struct
 {
@@ -89,6 +106,9 @@ struct _NdPlan
   guint64      activation_bytes;          /* the node-output buffers as planned (reused) */
   guint64      activation_bytes_unshared; /* … and with one buffer per value */
   gboolean     timings;
+  NdPlanDevice *devices;    /* [n_devices] for a plan split over devices, else NULL; owned
+                             * by the backend's plan */
+  int          n_devices;
 };
 
 /* Backend by name ("cpu", "vulkan"); @device selects a Vulkan device (-1: default). */

@@ -179,6 +179,44 @@ plan_segments (NdVkPlan *self)
   while (s < self->n_steps);
 }
 
+/* Whether a node another device computes is read by this one (a stream output). */
+static gboolean
+read_here (NdVkPlan *self, int id)
+{
+  const NdGraph *g = self->parent.graph;
+
+  for (int c = id + 1; c < nd_graph_n_nodes (g); c++)
+    {
+      const NdNode *node = nd_graph_node (g, c);
+
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] == id && !self->remote[c])
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* A fetched stream output has no inputs here (level 0): it moves to just before its first
+ * reader, so this device's own work up to there is submitted before the plan waits. */
+static void
+place_remote (NdVkPlan *self)
+{
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+      int first = G_MAXINT;
+
+      if (!self->remote[step->tail])
+        continue;
+      for (int t = 0; t < self->n_steps; t++)
+        for (int k = 0; k < self->steps[t].n_inputs; k++)
+          if (self->steps[t].inputs[k] == step->tail)
+            first = MIN (first, self->steps[t].level);
+      if (first != G_MAXINT)
+        step->level = first - 1;
+    }
+}
+
 static gboolean
 plan_steps (NdVkPlan *self, GError **error)
 {
@@ -193,15 +231,16 @@ plan_steps (NdVkPlan *self, GError **error)
   self->has_buf[0] = TRUE;
   self->parent.op_algo[0] = "upload";
   for (int i = 1; i < n; i++)
-    self->host[i] = !nd_backend_supports_op (self->parent.backend, g, nd_graph_node (g, i),
-                                             self->parent.batch);
+    self->host[i] = (self->remote != NULL && self->remote[i])
+                    || !nd_backend_supports_op (self->parent.backend, g, nd_graph_node (g, i),
+                                                self->parent.batch);
   for (int i = 1; i < n; i++)
     {
       const NdNode *head = nd_graph_node (g, i);
       NdVkStep *step;
       int cur = i, next;
 
-      if (absorbed[i])
+      if (absorbed[i] || (self->remote != NULL && self->remote[i] && !read_here (self, i)))
         continue;
       step = &self->steps[self->n_steps++];
       step->head = i;
@@ -212,9 +251,11 @@ plan_steps (NdVkPlan *self, GError **error)
           step->host = TRUE;
           step->tail = i;
           self->has_buf[i] = TRUE;
+          self->parent.op_algo[i] = "ref";
+          if (self->remote != NULL && self->remote[i])
+            continue;   /* computed elsewhere: fetched (nd-vk-split.c) */
           for (int k = 0; k < head->n_inputs; k++)
             step->inputs[step->n_inputs++] = head->inputs[k];
-          self->parent.op_algo[i] = "ref";
           self->parent.op_device[i] = ND_DEVICE_KIND_CPU;
           continue;
         }
@@ -274,6 +315,8 @@ plan_steps (NdVkPlan *self, GError **error)
         }
       level[step->tail] = step->level;
     }
+  if (self->remote != NULL)
+    place_remote (self);
   qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
   plan_barriers (self);
   plan_segments (self);
@@ -595,6 +638,13 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
                    ctx->props.deviceName);
       goto fail;
     }
+  if (options->n_devices >= 2)
+    {
+      self->remote = g_new0 (gboolean, self->parent.n_nodes);
+      self->split = nd_vk_split_new (self, options, self->remote, error);
+      if (self->split == NULL)
+        goto fail;
+    }
   if (!plan_steps (self, error) || !nd_vk_plan_create_buffers (self, error) || !nd_vk_plan_upload_weights (self, error))
     goto fail;
   for (int s = 0; s < self->n_steps; s++)
@@ -666,7 +716,8 @@ gboolean
 nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
 {
   NdVkPlan *self = (NdVkPlan *) plan;
-  gboolean timed = self->queries != VK_NULL_HANDLE;
+  gboolean timed = self->queries != VK_NULL_HANDLE, ok = TRUE;
+  gint64 start = g_get_monotonic_time ();
 
   /* With both buffers, the timed one only once per refresh interval (the first run too). */
   if (timed && self->refresh_ms > 0)
@@ -677,17 +728,23 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
       if (timed)
         self->timed_at = now;
     }
+  if (self->split != NULL)
+    nd_vk_split_start (self->split, input);
   nd_vk_plan_put (self, self->staging_map + self->staging[0].offset, input->data, input->numel);
-  for (int k = 0; k < self->n_segs; k++)
+  for (int k = 0; k < self->n_segs && ok; k++)
     {
       self->cmd = self->segs[k].cmds[timed ? 1 : 0];
-      if (!submit_and_wait (self, error))
-        return FALSE;
-      if (timed)
+      ok = submit_and_wait (self, error);
+      if (ok && timed)
         read_timestamps (self, &self->segs[k]);
-      nd_vk_plan_host_run (self, &self->segs[k], input);
+      ok = ok && nd_vk_plan_host_run (self, &self->segs[k], input, error);
     }
-  return nd_vk_plan_host_results (self, error);
+  ok = ok && nd_vk_plan_host_results (self, error);
+  /* the other devices are waited for even after a failure here */
+  if (self->split != NULL)
+    ok = nd_vk_split_finish (self->split, (g_get_monotonic_time () - start) / 1000.0,
+                             ok ? error : NULL) && ok;
+  return ok;
 }
 
 int
@@ -705,6 +762,8 @@ nd_vk_plan_free (NdPlan *plan)
   /* Runs are synchronous (each waits for its fence), so nothing of this plan is in flight;
    * vkDeviceWaitIdle would need every other thread's queue use stopped. */
   nd_vk_plan_host_clear (self);
+  g_clear_pointer (&self->split, nd_vk_split_free);
+  g_clear_pointer (&self->remote, g_free);
   if (self->cmd_pool != VK_NULL_HANDLE)
     ctx->vkDestroyCommandPool (ctx->device, self->cmd_pool, NULL);
   if (self->fence != VK_NULL_HANDLE)
