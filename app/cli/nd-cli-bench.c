@@ -85,7 +85,7 @@ measure_fixed_us (NdBackend *backend, double *fixed_us, GError **error)
 
 /* `bench`: latency of one model on one backend. JSON keys: model, fused, backend, device,
  * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
- * gflops, prepare_ms, fixed_us, ops[{id, name, op, block, role, stream, algo, device, median_ms,
+ * gflops, prepare_ms, fixed_us, matmul (Vulkan), ops[{id, name, op, block, role, stream, algo, device, median_ms,
  * gflops, roof_pct}], op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan},
  * activation_mib, activation_mib_unshared, roof{…} (as roofline's), and with --devices
  * devices[{entry, index, name, streams[], run_ms, wait_ms, transfer_ms}] (medians). */
@@ -344,6 +344,10 @@ nd_cli_bench (int argc, char **argv)
     json_builder_add_boolean_value (b, model->graph->fused);
     MEMBER_STR ("backend", backend->name);
     MEMBER_STR ("device", backend->description);
+    if (backend->matmul != NULL)
+      {
+        MEMBER_STR ("matmul", backend->matmul);
+      }
     if (core != NULL)
       {
         MEMBER_STR ("blas_core", core);

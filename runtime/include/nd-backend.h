@@ -85,6 +85,8 @@ struct _NdBackend
                                             * around each dispatch): time latency without */
   gboolean              fp16_storage; /* plans may take NdPlanOptions.fp16 (a Vulkan device
                                        * with 16-bit storage buffers) */
+  const char           *matmul;       /* Vulkan: what its GEMMs compute in and why (static),
+                                       * e.g. "float32 (no VK_KHR_cooperative_matrix)" */
 };
 
 /* The part of a plan every backend fills; backends embed it as their first member. */
