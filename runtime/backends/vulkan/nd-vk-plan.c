@@ -75,9 +75,32 @@ compare_steps (const void *a, const void *b)
   return x->head < y->head ? -1 : x->head > y->head;
 }
 
+/* An other summand of @add (not @cur) that is a GATE read by nothing else, neither captured
+ * nor run on the CPU: its multiply can move into the producer's epilogue with the ADD (a
+ * ParNet block: dense conv + σ(se)·identity: one dispatch less per block). -1: none.
+ * ND_VK_NO_GATED_SUMMAND (set) turns this off, to measure what it saves. */
+static int
+gated_summand (NdVkPlan *self, const NdNode *add, int head, int cur, const gboolean *absorbed)
+{
+  const NdGraph *g = self->parent.graph;
+
+  for (int k = 0; k < add->n_inputs; k++)
+    {
+      int o = add->inputs[k];
+      const NdNode *node = nd_graph_node (g, o);
+
+      /* (a node below @head already has its own step) */
+      if (o != cur && o > head && node->op == ND_OP_GATE && !absorbed[o] && !self->host[o]
+          && o != g->output && !self->parent.capture_mask[o] && nd_graph_n_consumers (g, o) == 1
+          && g_getenv ("ND_VK_NO_GATED_SUMMAND") == NULL)
+        return o;
+    }
+  return -1;
+}
+
 /* Extends @step past @cur with a following ADD or GATE (once each). */
 static gboolean
-absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, const gboolean *absorbed)
+absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, gboolean *absorbed)
 {
   const NdNode *node = nd_graph_node (self->parent.graph, next);
   int uses = 0;
@@ -90,9 +113,24 @@ absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, const gboole
     return FALSE;
   if (node->op == ND_OP_ADD && step->add < 0)
     {
+      int gated = step->gate < 0 ? gated_summand (self, node, step->head, cur, absorbed) : -1;
+
       step->add = next;
+      if (gated >= 0)
+        {
+          /* the SSE-gated branch, first: the epilogue gates only that summand */
+          const NdNode *gate = nd_graph_node (self->parent.graph, gated);
+
+          step->gate = gated;
+          absorbed[gated] = TRUE;
+          step->gate_in = gate->inputs[1];
+          step->res[step->epi.n_res++] = gate->inputs[0];
+          step->epi.gate = TRUE;
+          step->epi.gate_first = 2;
+          step->epi.gate_alpha = gate->p.alpha;
+        }
       for (int k = 0; k < node->n_inputs; k++)
-        if (node->inputs[k] != cur)
+        if (node->inputs[k] != cur && node->inputs[k] != gated)
           step->res[step->epi.n_res++] = node->inputs[k];
       return TRUE;
     }
