@@ -107,4 +107,10 @@ gboolean nd_vk_plan_host_results     (NdVkPlan *self,
                                       GError  **error);
 void     nd_vk_plan_host_clear       (NdVkPlan *self);
 
+/* The plan's side of a split (nd-vk-split.c): whether this device reads node @id that
+ * another computes (a stream output), and where those fetches go among the sorted steps. */
+gboolean nd_vk_split_read_here       (NdVkPlan *self,
+                                      int       id);
+void     nd_vk_split_place_remote    (NdVkPlan *self);
+
 G_END_DECLS

@@ -217,44 +217,6 @@ plan_segments (NdVkPlan *self)
   while (s < self->n_steps);
 }
 
-/* Whether a node another device computes is read by this one (a stream output). */
-static gboolean
-read_here (NdVkPlan *self, int id)
-{
-  const NdGraph *g = self->parent.graph;
-
-  for (int c = id + 1; c < nd_graph_n_nodes (g); c++)
-    {
-      const NdNode *node = nd_graph_node (g, c);
-
-      for (int k = 0; k < node->n_inputs; k++)
-        if (node->inputs[k] == id && !self->remote[c])
-          return TRUE;
-    }
-  return FALSE;
-}
-
-/* A fetched stream output has no inputs here (level 0): it moves to just before its first
- * reader, so this device's own work up to there is submitted before the plan waits. */
-static void
-place_remote (NdVkPlan *self)
-{
-  for (int s = 0; s < self->n_steps; s++)
-    {
-      NdVkStep *step = &self->steps[s];
-      int first = G_MAXINT;
-
-      if (!self->remote[step->tail])
-        continue;
-      for (int t = 0; t < self->n_steps; t++)
-        for (int k = 0; k < self->steps[t].n_inputs; k++)
-          if (self->steps[t].inputs[k] == step->tail)
-            first = MIN (first, self->steps[t].level);
-      if (first != G_MAXINT)
-        step->level = first - 1;
-    }
-}
-
 static gboolean
 plan_steps (NdVkPlan *self, GError **error)
 {
@@ -278,7 +240,7 @@ plan_steps (NdVkPlan *self, GError **error)
       NdVkStep *step;
       int cur = i, next;
 
-      if (absorbed[i] || (self->remote != NULL && self->remote[i] && !read_here (self, i)))
+      if (absorbed[i] || (self->remote != NULL && self->remote[i] && !nd_vk_split_read_here (self, i)))
         continue;
       step = &self->steps[self->n_steps++];
       step->head = i;
@@ -354,7 +316,7 @@ plan_steps (NdVkPlan *self, GError **error)
       level[step->tail] = step->level;
     }
   if (self->remote != NULL)
-    place_remote (self);
+    nd_vk_split_place_remote (self);
   qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
   plan_barriers (self);
   plan_segments (self);

@@ -209,6 +209,44 @@ nd_vk_split_new (NdVkPlan *main, const NdPlanOptions *options, gboolean *remote,
   return self;
 }
 
+/* Whether a node another device computes is read by this one (a stream output). */
+gboolean
+nd_vk_split_read_here (NdVkPlan *self, int id)
+{
+  const NdGraph *g = self->parent.graph;
+
+  for (int c = id + 1; c < nd_graph_n_nodes (g); c++)
+    {
+      const NdNode *node = nd_graph_node (g, c);
+
+      for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] == id && !self->remote[c])
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* A fetched stream output has no inputs here (level 0): it moves to just before its first
+ * reader, so this device's own work up to there is submitted before the plan waits. */
+void
+nd_vk_split_place_remote (NdVkPlan *self)
+{
+  for (int s = 0; s < self->n_steps; s++)
+    {
+      NdVkStep *step = &self->steps[s];
+      int first = G_MAXINT;
+
+      if (!self->remote[step->tail])
+        continue;
+      for (int t = 0; t < self->n_steps; t++)
+        for (int k = 0; k < self->steps[t].n_inputs; k++)
+          if (self->steps[t].inputs[k] == step->tail)
+            first = MIN (first, self->steps[t].level);
+      if (first != G_MAXINT)
+        step->level = first - 1;
+    }
+}
+
 static gpointer
 remote_run (gpointer data)
 {
