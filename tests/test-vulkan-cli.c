@@ -149,6 +149,43 @@ test_fp16_capability (void)
   g_assert_nonnull (strstr (error->message, "16-bit"));
 }
 
+/* Cooperative matrices: float16 kernels only with VK_KHR_cooperative_matrix on an allow-listed
+ * driver (and, once plans dispatch them, a self-test); every other device says float32 and
+ * why, in `devices` and in the backend (bench) alike. lavapipe lacks the extension. */
+static void
+test_coopmat_fallback (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(NdBackend) backend = nd_backend_new ("vulkan", -1, NULL);
+  char *argv[] = { (char *) "devices", (char *) "--json", NULL };
+  g_autofree char *out = NULL;
+  JsonArray *list;
+  int status;
+
+  out = run_cli (2, argv, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  list = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      const char *matmul = json_object_get_string_member (o, "matmul");
+
+      g_assert_true (g_str_has_prefix (matmul, "float32 ("));
+      if (!json_object_get_boolean_member (o, "cooperative_matrix"))
+        g_assert_cmpstr (matmul, ==, "float32 (no VK_KHR_cooperative_matrix)");
+      if (backend != NULL
+          && strstr (backend->description, json_object_get_string_member (o, "name")) != NULL)
+        {
+          g_autofree char *said = g_strdup_printf ("matmul %s", matmul);
+
+          g_assert_cmpstr (backend->matmul, ==, matmul);
+          g_assert_nonnull (strstr (backend->description, said));
+        }
+      g_test_message ("%s: %s", json_object_get_string_member (o, "name"), matmul);
+    }
+}
+
 static void
 test_bad_argument (void)
 {
@@ -172,6 +209,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan-cli/devices-text", test_devices_text);
   g_test_add_func ("/vulkan-cli/device-layer", test_device_layer);
   g_test_add_func ("/vulkan-cli/fp16-capability", test_fp16_capability);
+  g_test_add_func ("/vulkan-cli/coopmat-fallback", test_coopmat_fallback);
   g_test_add_func ("/vulkan-cli/bad-argument", test_bad_argument);
   return g_test_run ();
 }

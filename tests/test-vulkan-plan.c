@@ -40,6 +40,37 @@ check_graph (NdGraph *g, int batch, const int *capture, int n_capture, gboolean 
   return nd_test_check_graph (backend, g, batch, capture, n_capture, timings, RTOL, 0, what);
 }
 
+/* A ParNet stream block (SiLU(BN(conv3×3 x) + I·σ(W·GAP(I))), I = BN(x)): the gate multiply
+ * moves into the dense conv's epilogue as a gated summand; captured, it stays a dispatch. */
+static void
+test_gated_summand (void)
+{
+  NdOpParams c3 = { .out_c = 5, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+  NdOpParams c1 = { .out_c = 5, .kernel = 1, .stride = 1, .pad = 0, .groups = 1, .has_bias = 1 };
+  NdOpParams bn = { .eps = 1e-5f }, gap = { .out_h = 1, .out_w = 1 }, gate = { .alpha = 1.0f };
+  g_autoptr(NdGraph) g = nd_graph_new (5, 9, 9);
+  int x = 0, id, d, se, gt;
+
+  if (!need_device ())
+    return;
+  id = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &x, 1, "block.rbr_identity", NULL);
+  d = nd_graph_add (g, ND_OP_CONV2D, &c3, &x, 1, "block.rbr_dense.conv", NULL);
+  d = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &d, 1, "block.rbr_dense.bn", NULL);
+  se = nd_graph_add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, &id, 1, NULL, NULL);
+  se = nd_graph_add (g, ND_OP_CONV2D, &c1, &se, 1, "block.se.cvsig.conv", NULL);
+  gt = nd_graph_add (g, ND_OP_GATE, &gate, (int[]) { id, se }, 2, NULL, NULL);
+  x = nd_graph_add (g, ND_OP_ADD, NULL, (int[]) { d, gt }, 2, NULL, NULL);
+  g->output = nd_graph_add (g, ND_OP_SILU, NULL, &x, 1, NULL, NULL);
+  nd_test_randomize_graph (g, 7);
+  for (int captured = 0; captured < 2; captured++)
+    {
+      g_autoptr(NdPlan) plan = check_graph (g, 2, &gt, captured, FALSE, "gated summand");
+
+      g_assert_cmpstr (plan->op_algo[gt], ==, captured ? "vk-eltwise" : "fused");
+      g_assert_cmpstr (plan->op_algo[x], ==, "fused");
+    }
+}
+
 /* Split-K (GPUs with a grid too small to fill them): forced on lavapipe by claiming the
  * device wants a million workgroups. A block tail whose BN, residual add, gate and activation
  * land in the reduction pass (the single split-K convs are rows of test-backend-ops.c). */
@@ -354,6 +385,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/split-k", test_split_k);
   g_test_add_func ("/vulkan/fp16", test_fp16);
   g_test_add_func ("/vulkan/streams-barriers", test_streams_and_barriers);
+  g_test_add_func ("/vulkan/gated-summand", test_gated_summand);
   g_test_add_func ("/vulkan/timings", test_timings);
   g_test_add_func ("/vulkan/threads", test_threads);
   g_test_add_func ("/vulkan/devices", test_devices);

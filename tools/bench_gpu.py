@@ -133,6 +133,11 @@ def main():
             d['median_ms'], bench.fmt(om / d['median_ms'] if om else None, 2))
             + (' %s |' % bench.fmt(r['ours_fp16'].get('median_ms'), 3) if 'ours_fp16' in r
                and 'error' not in r['ours_fp16'] else (' – |' if a.fp16 else '')))
+    fixed = [r['ours'] for r in results if 'fixed_us' in r['ours']]
+    if fixed:
+        # one tiny op (upload, submit, wait, readback), measured by each bench run
+        L.append('\nFixed cost per run (`fixed_us`, median over the runs): %.1f µs; matmul: %s.' % (
+            statistics.median(o['fixed_us'] for o in fixed), fixed[0].get('matmul', '?')))
     errs = [r for r in results if 'error' in r['ours']]
     for r in errs:
         L.append('\n- failed: %s %s: %s' % (r['model'], r['form'], r['ours']['error']))

@@ -3,8 +3,10 @@
 /* The fused epilogue of the conv, GEMM, depthwise and batch-norm shaders: the plan folds a
  * following ADD (up to three other summands, bindings 2–4) and a GATE multiply
  * alpha·σ(se[n, c]) (binding 7) into the producer, so a ParNet or ResNet block tail is one
- * dispatch instead of three. GATE_FIRST: the gate applies before the add (ParNet's identity
- * branch) rather than after it. Specialization ids 24–27 are reserved for this. */
+ * dispatch instead of three. GATE_FIRST: 1, the gate applies before the add (ParNet's identity
+ * branch) rather than after it; 2, to the first other summand only (a ParNet block's SSE-gated
+ * identity branch, added to the dense conv in its epilogue). Specialization ids 24–27 are
+ * reserved for this. */
 
 layout (constant_id = ND_EPI_N_RES) const int N_RES = 0;
 layout (constant_id = ND_EPI_HAS_GATE) const int HAS_GATE = 0;
@@ -20,9 +22,11 @@ layout (std430, binding = ND_BIND_GATE) readonly buffer Gate { ND_T se[]; };
 float
 nd_epilogue (float v, uint idx, uint nc)
 {
-  if (HAS_GATE != 0 && GATE_FIRST != 0)
+  if (HAS_GATE != 0 && GATE_FIRST == 1)
     v *= GATE_ALPHA * nd_sigmoid (LD (se[nc]));
-  if (N_RES > 0)
+  if (N_RES > 0 && HAS_GATE != 0 && GATE_FIRST == 2)
+    v += LD (r1[idx]) * (GATE_ALPHA * nd_sigmoid (LD (se[nc])));
+  else if (N_RES > 0)
     v += LD (r1[idx]);
   if (N_RES > 1)
     v += LD (r2[idx]);

@@ -31,7 +31,7 @@ median (double *v, int n)
  * given ([n_nodes × iters]), each node's time. */
 static gboolean
 time_runs (NdPlan *plan, const NdTensor *input, int warmup, int iters, double *totals,
-           double *per_node, GError **error)
+           double *per_node, double *per_dev, GError **error)
 {
   for (int i = 0; i < warmup; i++)
     if (!nd_plan_run (plan, input, error))
@@ -44,17 +44,51 @@ time_runs (NdPlan *plan, const NdTensor *input, int warmup, int iters, double *t
       if (per_node != NULL)
         for (int k = 0; k < plan->n_nodes; k++)
           per_node[(gsize) k * iters + i] = plan->op_ms[k];
+      /* a plan split over devices: [device][run, wait, transfer][iteration] */
+      for (int d = 0; per_dev != NULL && d < plan->n_devices; d++)
+        {
+          per_dev[(d * 3 + 0) * iters + i] = plan->devices[d].run_ms;
+          per_dev[(d * 3 + 1) * iters + i] = plan->devices[d].wait_ms;
+          per_dev[(d * 3 + 2) * iters + i] = plan->devices[d].transfer_ms;
+        }
     }
   return TRUE;
 }
 
 #define ND_BENCH_MAX_STREAMS 8
 
+/* The fixed cost of one run on @backend: the median wall time of a plan of one tiny op (a
+ * ReLU on one value), so the upload, one submission (or call), the wait and the readback
+ * with nothing to compute. */
+static gboolean
+measure_fixed_us (NdBackend *backend, double *fixed_us, GError **error)
+{
+  enum { WARMUP = 20, ITERS = 200 };
+  g_autoptr(NdGraph) graph = nd_graph_new (1, 1, 1);
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdTensor) input = nd_tensor_new_4d (1, 1, 1, 1);
+  NdPlanOptions popts = { .batch = 1 };
+  NdOpParams p = { 0 };
+  const int in = 0;
+  double totals[ITERS];
+
+  graph->output = nd_graph_add (graph, ND_OP_RELU, &p, &in, 1, NULL, error);
+  if (graph->output < 0)
+    return FALSE;
+  input->data[0] = -1.0f;
+  plan = nd_backend_prepare (backend, graph, &popts, error);
+  if (plan == NULL || !time_runs (plan, input, WARMUP, ITERS, totals, NULL, NULL, error))
+    return FALSE;
+  *fixed_us = median (totals, ITERS) * 1000.0;
+  return TRUE;
+}
+
 /* `bench`: latency of one model on one backend. JSON keys: model, fused, backend, device,
  * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
- * gflops, prepare_ms, ops[{id, name, op, block, role, stream, algo, device, median_ms,
+ * gflops, prepare_ms, fixed_us, matmul (Vulkan), ops[{id, name, op, block, role, stream, algo, device, median_ms,
  * gflops, roof_pct}], op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan},
- * activation_mib, activation_mib_unshared, roof{…} (as roofline's). */
+ * activation_mib, activation_mib_unshared, roof{…} (as roofline's), and with --devices
+ * devices[{entry, index, name, streams[], run_ms, wait_ms, transfer_ms}] (medians). */
 static const char *
 device_name (NdDeviceKind kind)
 {
@@ -171,6 +205,47 @@ add_ops (JsonBuilder *b, gboolean json, const NdGraph *graph, const NdBackend *b
   json_builder_end_array (b);
 }
 
+/* A plan split over devices (--devices): each device's streams and median times. */
+static void
+add_devices (JsonBuilder *b, gboolean json, const NdPlan *plan, double *per_dev, int iters)
+{
+  if (plan->n_devices == 0)
+    return;
+  json_builder_set_member_name (b, "devices");
+  json_builder_begin_array (b);
+  for (int d = 0; d < plan->n_devices; d++)
+    {
+      const NdPlanDevice *dev = &plan->devices[d];
+      double run = median (per_dev + (gsize) (d * 3 + 0) * iters, iters);
+      double wait = median (per_dev + (gsize) (d * 3 + 1) * iters, iters);
+      double transfer = median (per_dev + (gsize) (d * 3 + 2) * iters, iters);
+      g_autoptr(GString) streams = g_string_new (NULL);
+
+      json_builder_begin_object (b);
+      MEMBER_INT ("entry", d);
+      MEMBER_INT ("index", dev->index);
+      MEMBER_STR ("name", dev->name);
+      json_builder_set_member_name (b, "streams");
+      json_builder_begin_array (b);
+      for (int s = 0; s < 32; s++)
+        if (dev->streams & (1u << s))
+          {
+            json_builder_add_int_value (b, s);
+            g_string_append_printf (streams, "%s%d", streams->len ? "," : "", s);
+          }
+      json_builder_end_array (b);
+      MEMBER_DBL ("run_ms", run);
+      MEMBER_DBL ("wait_ms", wait);
+      MEMBER_DBL ("transfer_ms", transfer);
+      json_builder_end_object (b);
+      if (!json)
+        printf (_("device %d (%s): streams %s; run %.3f ms, the first device waited %.3f ms, "
+                  "transfer %.3f ms\n"), dev->index, dev->name, streams->str, run, wait,
+                transfer);
+    }
+  json_builder_end_array (b);
+}
+
 int
 nd_cli_bench (int argc, char **argv)
 {
@@ -191,9 +266,10 @@ nd_cli_bench (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree double *totals = NULL;
   g_autofree double *per_node = NULL;   /* [n_nodes × iters] */
+  g_autofree double *per_dev = NULL;    /* [n_devices × 3 × iters] */
   NdPlanOptions popts = { .batch = 1, .timings = TRUE };
   gint64 macs;
-  double med, min, max, mean = 0;
+  double med, min, max, mean = 0, fixed_us;
   gboolean separate;
   NdLabRoof roof;
   int n;
@@ -231,7 +307,9 @@ nd_cli_bench (int argc, char **argv)
   n = plan->n_nodes;
   totals = g_new (double, iters);
   per_node = g_new0 (double, (gsize) n * iters);
-  if (!time_runs (plan, input, warmup, iters, totals, separate ? NULL : per_node, &error))
+  per_dev = g_new0 (double, (gsize) 3 * MAX (plan->n_devices, 1) * iters);
+  if (!time_runs (plan, input, warmup, iters, totals, separate ? NULL : per_node, per_dev,
+                  &error))
     goto fail;
   if (separate)
     {
@@ -239,11 +317,13 @@ nd_cli_bench (int argc, char **argv)
 
       popts.timings = TRUE;
       op_plan = nd_cli_prepare (&o, model, NULL, &backend, &popts, &error);
-      if (op_plan == NULL || !time_runs (op_plan, input, warmup, iters, unused, per_node, &error))
+      if (op_plan == NULL
+          || !time_runs (op_plan, input, warmup, iters, unused, per_node, NULL, &error))
         goto fail;
     }
   /* after the model's runs, so the probes do not warm or cool what the model sees */
-  if (!nd_lab_measure_roof (backend, &roof, &error))
+  if (!nd_lab_measure_roof (backend, &roof, &error)
+      || !measure_fixed_us (backend, &fixed_us, &error))
     goto fail;
   for (int i = 0; i < iters; i++)
     mean += totals[i] / iters;
@@ -264,6 +344,10 @@ nd_cli_bench (int argc, char **argv)
     json_builder_add_boolean_value (b, model->graph->fused);
     MEMBER_STR ("backend", backend->name);
     MEMBER_STR ("device", backend->description);
+    if (backend->matmul != NULL)
+      {
+        MEMBER_STR ("matmul", backend->matmul);
+      }
     if (core != NULL)
       {
         MEMBER_STR ("blas_core", core);
@@ -277,6 +361,7 @@ nd_cli_bench (int argc, char **argv)
     MEMBER_DBL ("max_ms", max);
     MEMBER_DBL ("mean_ms", mean);
     MEMBER_DBL ("prepare_ms", plan->prepare_ms);
+    MEMBER_DBL ("fixed_us", fixed_us);
     MEMBER_INT ("macs", macs);
     MEMBER_DBL ("gflops", 2.0 * macs / (med * 1e6));
     json_builder_set_member_name (b, "ops");
@@ -292,6 +377,7 @@ nd_cli_bench (int argc, char **argv)
     add_ops (b, o.json, model->graph, backend, ops, per_node, iters, batch, &roof);
     nd_lab_json_roof (b, &roof);
     print_split (b, ops, o.json);
+    add_devices (b, o.json, plan, per_dev, iters);
     json_builder_end_object (b);
     if (o.json)
       {
@@ -304,6 +390,9 @@ nd_cli_bench (int argc, char **argv)
                 "%.1f GFLOP/s; plan prepared in %.1f ms%s%s\n"),
               med, min, max, iters, warmup, 2.0 * macs / (med * 1e6), plan->prepare_ms,
               core ? _("; OpenBLAS core ") : "", core ? core : "");
+  if (!o.json)
+    printf (_("fixed cost: %.1f µs per run (median of one tiny op: upload, submit, wait, "
+              "readback)\n"), fixed_us);
   }
   goto out;
 

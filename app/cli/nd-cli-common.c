@@ -72,6 +72,9 @@ nd_cli_model_entries (NdCliModelOptions *o)
       N_("Vulkan: store activations and weights as float16 (arithmetic stays float32)"), NULL },
     { "device", 0, 0, G_OPTION_ARG_STRING, &o->device,
       N_("Vulkan device: its index or part of its name (see `devices`)"), N_("N|NAME") },
+    { "devices", 0, 0, G_OPTION_ARG_STRING, &o->devices,
+      N_("ParNet on several Vulkan devices: stream s on the (s mod n)-th listed, the fusion "
+         "and head on the first (an index may repeat)"), N_("A,B[,C]") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
       N_("Seed of the random weights used without --weights"), "S" },
     { "memory-budget", 0, 0, G_OPTION_ARG_CALLBACK, memory_budget_cb,
@@ -96,6 +99,7 @@ nd_cli_model_options_clear (NdCliModelOptions *o)
   g_clear_pointer (&o->entry, g_free);
   g_clear_pointer (&o->backend, g_free);
   g_clear_pointer (&o->device, g_free);
+  g_clear_pointer (&o->devices, g_free);
   if (knob_target == o)
     knob_target = NULL;
 }
@@ -254,11 +258,55 @@ resolve_device (const char *arg, int *index, GError **error)
   return FALSE;
 }
 
+/* --devices A,B[,C] into o->device_list (each entry as --device takes it). */
+static gboolean
+resolve_devices (NdCliModelOptions *o, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (o->devices, ",", -1);
+  int n = (int) g_strv_length (parts);
+
+  o->n_device_list = 0;
+  if (o->device != NULL || (o->backend != NULL && strcmp (o->backend, "vulkan") != 0))
+    {
+      g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                           _("--devices takes the place of --device and needs the Vulkan "
+                             "backend"));
+      return FALSE;
+    }
+  if (n < 2 || n > (int) G_N_ELEMENTS (o->device_list))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("--devices lists 2 to %d devices, separated by commas (not “%s”)"),
+                   (int) G_N_ELEMENTS (o->device_list), o->devices);
+      return FALSE;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      g_strstrip (parts[i]);
+      if (parts[i][0] == '\0')
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                       _("--devices has an empty entry (“%s”)"), o->devices);
+          return FALSE;
+        }
+      if (!resolve_device (parts[i], &o->device_list[i], error))
+        return FALSE;
+    }
+  o->n_device_list = n;
+  return TRUE;
+}
+
 NdBackend *
 nd_cli_backend_new (NdCliModelOptions *o, GError **error)
 {
   int index;
 
+  if (o->devices != NULL)
+    {
+      if (!resolve_devices (o, error))
+        return NULL;
+      return nd_backend_new ("vulkan", o->device_list[0], error);
+    }
   if (!resolve_device (o->device, &index, error))
     return NULL;
   return nd_backend_new (o->backend ? o->backend : "cpu", index, error);
@@ -275,6 +323,11 @@ nd_cli_prepare (NdCliModelOptions *o, const NdCliModel *model, NdGraph *graph,
   if (*backend == NULL && (*backend = nd_cli_backend_new (o, error)) == NULL)
     return NULL;
   popts->fp16 = o->fp16;
+  if (o->n_device_list >= 2)
+    {
+      popts->devices = o->device_list;
+      popts->n_devices = o->n_device_list;
+    }
   if (popts->batch < 1)
     popts->batch = 1;
   plan = nd_backend_prepare (*backend, graph, popts, error);

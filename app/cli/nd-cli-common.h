@@ -28,6 +28,9 @@ typedef struct
   gboolean fp16;      /* --fp16: float16 storage on the Vulkan backend */
   char    *backend;
   char    *device;    /* --device: an index or part of a device name */
+  char    *devices;   /* --devices A,B[,C]: ParNet's streams over several Vulkan devices */
+  int      device_list[8];   /* --devices resolved to indices, by nd_cli_backend_new () */
+  int      n_device_list;
   gboolean json;
   NdKnobs  knobs;     /* the knob flags, checked as they are parsed */
   gint64   seed;

@@ -40,6 +40,8 @@ print_json (GPtrArray *devices)
       MEMBER ("shared_memory_kib", json_builder_add_int_value, info->shared_memory_kib);
       MEMBER ("timestamps", json_builder_add_boolean_value, info->timestamps);
       MEMBER ("fp16_storage", json_builder_add_boolean_value, info->fp16_storage);
+      MEMBER ("cooperative_matrix", json_builder_add_boolean_value, info->coopmat);
+      MEMBER ("matmul", json_builder_add_string_value, info->matmul ? info->matmul : "");
 #undef MEMBER
       json_builder_end_object (b);
     }
@@ -95,9 +97,10 @@ nd_cli_devices (int argc, char **argv)
       NdDeviceInfo *info = g_ptr_array_index (devices, i);
 
       printf ("%d\t%s\t%s\t%" PRIu64 " MiB, workgroup ≤ %u, %u KiB shared, "
-              "timestamps %s, fp16 storage %s%s\n", info->index, info->name, info->type,
-              info->memory_mib, info->max_workgroup_invocations, info->shared_memory_kib,
-              info->timestamps ? _("yes") : _("no"), info->fp16_storage ? _("yes") : _("no"),
+              "timestamps %s, fp16 storage %s, matmul %s%s\n", info->index, info->name,
+              info->type, info->memory_mib, info->max_workgroup_invocations,
+              info->shared_memory_kib, info->timestamps ? _("yes") : _("no"),
+              info->fp16_storage ? _("yes") : _("no"), info->matmul ? info->matmul : "",
               info->preferred ? _(" (the default)") : info->usable ? "" : _(" (unusable)"));
     }
   cpu = nd_device_describe_cpu ();

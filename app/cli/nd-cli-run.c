@@ -73,6 +73,37 @@ load_input (const char *path, GError **error)
   return g_steal_pointer (&input);
 }
 
+/* --devices: each device's own run, the first device's wait for it and the transfer. */
+static void
+add_devices (JsonBuilder *b, gboolean json, const NdPlan *plan)
+{
+  if (plan->n_devices == 0)
+    return;
+  json_builder_set_member_name (b, "devices");
+  json_builder_begin_array (b);
+  for (int d = 0; d < plan->n_devices; d++)
+    {
+      const NdPlanDevice *dev = &plan->devices[d];
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "index");
+      json_builder_add_int_value (b, dev->index);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, dev->name);
+      json_builder_set_member_name (b, "run_ms");
+      json_builder_add_double_value (b, dev->run_ms);
+      json_builder_set_member_name (b, "wait_ms");
+      json_builder_add_double_value (b, dev->wait_ms);
+      json_builder_set_member_name (b, "transfer_ms");
+      json_builder_add_double_value (b, dev->transfer_ms);
+      json_builder_end_object (b);
+      if (!json)
+        printf (_("device %d (%s): run %.3f ms, waited for %.3f ms, transfer %.3f ms\n"),
+                dev->index, dev->name, dev->run_ms, dev->wait_ms, dev->transfer_ms);
+    }
+  json_builder_end_array (b);
+}
+
 /* The top @top classes of each image, as JSON (model, fused, backend, weights_note, ms,
  * results[[{index, label, probability, logit}]], top = results[0]) or text. Returns how many
  * logits were not finite. */
@@ -101,6 +132,7 @@ report (gboolean json, const NdCliModel *model, const NdBackend *backend, const 
     }
   json_builder_set_member_name (b, "ms");
   json_builder_add_double_value (b, plan->total_ms);
+  add_devices (b, json, plan);
   json_builder_set_member_name (b, "results");
   json_builder_begin_array (b);
   for (int n = 0; n < plan->batch; n++)

@@ -34,7 +34,24 @@ typedef struct
                                   * run and total_ms every run's own latency. 0: every run. */
   gboolean   fp16;        /* Vulkan: store activations and weights as float16 (arithmetic
                            * stays fp32); an error where the device lacks 16-bit storage */
+  const int *devices;     /* Vulkan, ParNet: stream s runs on devices[s % n_devices] (each
+                           * entry its own logical device, an index may repeat), the stem on
+                           * each; devices[0] (the backend's device) gathers the stream
+                           * outputs for the fusion and the head. NULL or n_devices < 2: one */
+  int        n_devices;
 } NdPlanOptions;
+
+/* One device of a plan split over several (NdPlanOptions.devices), after a run. */
+typedef struct
+{
+  int     index;        /* the Vulkan device index, as `devices` lists it */
+  char   *name;         /* owned */
+  guint   streams;      /* bit s: the model's stream s runs there */
+  double  run_ms;       /* its own run, upload to readback (entry 0: the whole run) */
+  double  wait_ms;      /* how long the first device waited for this one's streams */
+  double  transfer_ms;  /* copying its stream outputs from its host-visible readback memory
+                         * into the first device's host-visible upload memory */
+} NdPlanDevice;
 
 typedef struct
 {
@@ -68,6 +85,8 @@ struct _NdBackend
                                             * around each dispatch): time latency without */
   gboolean              fp16_storage; /* plans may take NdPlanOptions.fp16 (a Vulkan device
                                        * with 16-bit storage buffers) */
+  const char           *matmul;       /* Vulkan: what its GEMMs compute in and why (static),
+                                       * e.g. "float32 (no VK_KHR_cooperative_matrix)" */
 };
 
 /* The part of a plan every backend fills; backends embed it as their first member. */
@@ -89,6 +108,9 @@ struct _NdPlan
   guint64      activation_bytes;          /* the node-output buffers as planned (reused) */
   guint64      activation_bytes_unshared; /* … and with one buffer per value */
   gboolean     timings;
+  NdPlanDevice *devices;    /* [n_devices] for a plan split over devices, else NULL; owned
+                             * by the backend's plan */
+  int          n_devices;
 };
 
 /* Backend by name ("cpu", "vulkan"); @device selects a Vulkan device (-1: default). */

@@ -33,6 +33,9 @@ typedef struct
   guint32      threads;      /* CPU: worker threads a backend would start; Vulkan: 0 */
   gboolean     timestamps;   /* on a compute queue */
   gboolean     fp16_storage; /* 16-bit storage buffers: NdPlanOptions.fp16 */
+  gboolean     coopmat;      /* Vulkan: VK_KHR_cooperative_matrix is there */
+  const char  *matmul;       /* Vulkan: what the GEMMs compute in and why, e.g. "float32 (no
+                              * VK_KHR_cooperative_matrix)" (static); CPU: NULL */
   gboolean     gpu;          /* a GPU (lavapipe is a Vulkan device of type "cpu") */
   gboolean     usable;       /* the backend can open it (Vulkan 1.1 with a compute queue) */
   gboolean     preferred;    /* the one nd_backend_new (backend, -1) opens */

@@ -60,6 +60,7 @@ nd_vulkan_backend_new (int device, GError **error)
 {
   NdVkContext *ctx = nd_vk_context_new_instance (error);
   NdVkBackend *self;
+  gboolean coopmat;
 
   if (ctx == NULL)
     return NULL;
@@ -77,5 +78,6 @@ nd_vulkan_backend_new (int device, GError **error)
   self->parent.gpu = ctx->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
   self->parent.timings_serialize = TRUE;
   self->parent.fp16_storage = ctx->fp16_storage;
+  self->parent.matmul = nd_vk_matmul_status (ctx, ctx->phys, &coopmat);
   return &self->parent;
 }

@@ -348,29 +348,82 @@ nd_vk_context_open_device (NdVkContext *ctx, int index, GError **error)
   return create_common_objects (ctx, error);
 }
 
+/* Drivers whose VK_KHR_cooperative_matrix the float16 kernels may use (after a self-test):
+ * where the extension is known to be complete and fast for float16 16×16×16 tiles. */
+static const VkDriverId coopmat_allow_list[] = { VK_DRIVER_ID_NVIDIA_PROPRIETARY };
+
+static gboolean
+has_extension (NdVkContext *ctx, VkPhysicalDevice phys, const char *name)
+{
+  guint32 n = 0;
+  g_autofree VkExtensionProperties *ext = NULL;
+
+  if (ctx->vkEnumerateDeviceExtensionProperties == NULL
+      || ctx->vkEnumerateDeviceExtensionProperties (phys, NULL, &n, NULL) != VK_SUCCESS)
+    return FALSE;
+  ext = g_new0 (VkExtensionProperties, MAX (n, 1));
+  if (ctx->vkEnumerateDeviceExtensionProperties (phys, NULL, &n, ext) != VK_SUCCESS)
+    return FALSE;
+  for (guint32 i = 0; i < n; i++)
+    if (strcmp (ext[i].extensionName, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+const char *
+nd_vk_matmul_status (NdVkContext *ctx, VkPhysicalDevice phys, gboolean *coopmat)
+{
+  VkPhysicalDeviceDriverProperties driver = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES,
+  };
+  VkPhysicalDeviceProperties2 props2 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+    .pNext = &driver,
+  };
+  VkPhysicalDeviceProperties p;
+  gboolean allowed = FALSE;
+
+  *coopmat = has_extension (ctx, phys, "VK_KHR_cooperative_matrix");
+  if (!*coopmat)
+    return _("float32 (no VK_KHR_cooperative_matrix)");
+  ctx->vkGetPhysicalDeviceProperties (phys, &p);
+  if (p.apiVersion >= VK_API_VERSION_1_2 && ctx->vkGetPhysicalDeviceProperties2 != NULL)
+    {
+      ctx->vkGetPhysicalDeviceProperties2 (phys, &props2);
+      for (guint i = 0; i < G_N_ELEMENTS (coopmat_allow_list); i++)
+        allowed |= driver.driverID == coopmat_allow_list[i];
+    }
+  if (!allowed)
+    return _("float32 (VK_KHR_cooperative_matrix, but the driver is not on the allow-list)");
+  return _("float32 (float16 cooperative-matrix kernels are not yet used by plans)");
+}
+
 char *
 nd_vk_describe_device (const VkPhysicalDeviceProperties *p, guint64 memory_mib,
-                       gboolean timestamps, gboolean fp16_storage)
+                       gboolean timestamps, gboolean fp16_storage, const char *matmul)
 {
   guint32 v = p->apiVersion;
 
   return g_strdup_printf (_("Vulkan, %s (%s), API %u.%u.%u, %" PRIu64 " MiB device memory, "
                             "workgroup ≤ %u invocations, %u KiB shared memory, "
-                            "timestamps %s, fp16 storage %s"),
+                            "timestamps %s, fp16 storage %s, matmul %s"),
                           p->deviceName, nd_vk_device_type_name (p->deviceType),
                           VK_API_VERSION_MAJOR (v), VK_API_VERSION_MINOR (v),
                           VK_API_VERSION_PATCH (v), memory_mib,
                           p->limits.maxComputeWorkGroupInvocations,
                           p->limits.maxComputeSharedMemorySize / 1024,
                           timestamps ? _("yes") : _("no"),
-                          fp16_storage ? _("yes (--fp16)") : _("no"));
+                          fp16_storage ? _("yes (--fp16)") : _("no"), matmul);
 }
 
 char *
 nd_vk_context_describe (NdVkContext *ctx)
 {
+  gboolean coopmat;
+
   return nd_vk_describe_device (&ctx->props, largest_local_heap (&ctx->mem_props) >> 20,
-                                ctx->has_timestamps, ctx->fp16_storage);
+                                ctx->has_timestamps, ctx->fp16_storage,
+                                nd_vk_matmul_status (ctx, ctx->phys, &coopmat));
 }
 
 void

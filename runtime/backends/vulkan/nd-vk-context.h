@@ -19,7 +19,7 @@ G_BEGIN_DECLS
   X (vkDestroyInstance) X (vkEnumeratePhysicalDevices) X (vkGetPhysicalDeviceProperties) \
   X (vkGetPhysicalDeviceFeatures2) X (vkGetPhysicalDeviceQueueFamilyProperties) \
   X (vkGetPhysicalDeviceMemoryProperties) X (vkCreateDevice) X (vkGetDeviceProcAddr) \
-  X (vkGetPhysicalDeviceProperties2)
+  X (vkGetPhysicalDeviceProperties2) X (vkEnumerateDeviceExtensionProperties)
 
 #define ND_VK_DEVICE_FUNCS(X) \
   X (vkDestroyDevice) X (vkGetDeviceQueue) X (vkCreateBuffer) X (vkDestroyBuffer) \
@@ -84,7 +84,15 @@ char        *nd_vk_context_describe     (NdVkContext *ctx);
 char        *nd_vk_describe_device      (const VkPhysicalDeviceProperties *p,
                                          guint64                           memory_mib,
                                          gboolean                          timestamps,
-                                         gboolean                          fp16_storage);
+                                         gboolean                          fp16_storage,
+                                         const char                       *matmul);
+/* What the GEMM-shaped convolutions compute in on @phys and why, e.g. "float32 (no
+ * VK_KHR_cooperative_matrix)" (translated, static); @coopmat: the device has the extension.
+ * float16 cooperative-matrix kernels need the extension, a driver on the allow-list and a
+ * passing self-test; until plans dispatch them every device says float32 and why. */
+const char  *nd_vk_matmul_status        (NdVkContext     *ctx,
+                                         VkPhysicalDevice phys,
+                                         gboolean        *coopmat);
 /* 0 discrete, 1 integrated, 2 virtual, 3 cpu, 4 other; -1 when the backend cannot use it
  * (below Vulkan 1.1 or without a compute queue). The lowest usable rank is preferred. */
 int          nd_vk_device_rank          (NdVkContext     *ctx,

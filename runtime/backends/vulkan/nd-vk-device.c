@@ -54,8 +54,9 @@ describe (NdVkContext *ctx, VkPhysicalDevice phys, int index)
   info->shared_memory_kib = p.limits.maxComputeSharedMemorySize / 1024;
   info->gpu = p.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
   info->usable = nd_vk_device_rank (ctx, phys) >= 0;
+  info->matmul = nd_vk_matmul_status (ctx, phys, &info->coopmat);
   info->description = nd_vk_describe_device (&p, info->memory_mib, info->timestamps,
-                                             info->fp16_storage);
+                                             info->fp16_storage, info->matmul);
   return info;
 }
 

@@ -9,12 +9,13 @@
 G_BEGIN_DECLS
 
 /* What the plan folded into the producer: a following ADD (n_res other summands) and GATE
- * (gate_first: the gate comes before the add in the chain). */
+ * (gate_first: 0 the gate comes after the add in the chain, 1 before it, 2 it gates only the
+ * first other summand: an ADD's summand that is a GATE, absorbed with the ADD). */
 typedef struct
 {
   int      n_res;
   gboolean gate;
-  gboolean gate_first;
+  int      gate_first;
   float    gate_alpha;
 } NdVkEpilogue;
 

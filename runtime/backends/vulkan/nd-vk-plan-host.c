@@ -42,8 +42,9 @@ nd_vk_plan_host_init (NdVkPlan *self)
     }
 }
 
-void
-nd_vk_plan_host_run (NdVkPlan *self, const NdVkSegment *seg, const NdTensor *input)
+gboolean
+nd_vk_plan_host_run (NdVkPlan *self, const NdVkSegment *seg, const NdTensor *input,
+                     GError **error)
 {
   NdPlan *plan = &self->parent;
   const guint8 *down = self->staging_map + self->staging[1].offset;
@@ -67,6 +68,18 @@ nd_vk_plan_host_run (NdVkPlan *self, const NdVkSegment *seg, const NdTensor *inp
       gint64 start = g_get_monotonic_time ();
       NdTensor *out = self->host_val[step->tail];
 
+      if (self->remote != NULL && self->remote[step->tail])
+        {
+          /* a stream output of another device: wait for it, then the gather */
+          if (!nd_vk_split_fetch (self->split, step->tail, out, error))
+            return FALSE;
+          start = g_get_monotonic_time ();
+          if (self->up_off[step->tail] != G_MAXUINT64)
+            nd_vk_plan_put (self, up + self->up_off[step->tail], out->data, out->numel);
+          nd_vk_split_add_transfer (self->split, step->tail,
+                                    (g_get_monotonic_time () - start) / 1000.0);
+          continue;
+        }
       for (int k = 0; k < node->n_inputs; k++)
         in[k] = node->inputs[k] == 0 ? input : self->host_val[node->inputs[k]];
       nd_ref_op (node, in, out);
@@ -74,6 +87,7 @@ nd_vk_plan_host_run (NdVkPlan *self, const NdVkSegment *seg, const NdTensor *inp
         nd_vk_plan_put (self, up + self->up_off[step->tail], out->data, out->numel);
       plan->op_ms[step->head] = (g_get_monotonic_time () - start) / 1000.0;
     }
+  return TRUE;
 }
 
 /* A node's result after a run: from the CPU step that made it, or downloaded. */
@@ -105,7 +119,7 @@ nd_vk_plan_host_results (NdVkPlan *self, GError **error)
           return FALSE;
         }
   for (int i = 0; i < plan->n_nodes; i++)
-    if (plan->capture_mask[i])
+    if (plan->capture_mask[i] && (self->remote == NULL || !self->remote[i]))
       {
         g_clear_pointer (&plan->captured[i], nd_tensor_unref);
         plan->captured[i] = node_tensor (self, i);

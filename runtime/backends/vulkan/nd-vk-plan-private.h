@@ -7,6 +7,7 @@
 
 #include "nd-vk-ops.h"
 #include "nd-vk-plan.h"
+#include "nd-vk-split.h"
 
 G_BEGIN_DECLS
 
@@ -36,7 +37,7 @@ typedef struct
                                  * absent: timings off, or every run timed) */
 } NdVkSegment;
 
-typedef struct
+typedef struct _NdVkPlan
 {
   NdPlan           parent;
   NdVkContext     *ctx;
@@ -74,6 +75,9 @@ typedef struct
   VkQueryPool      queries;
   int              n_barriers;  /* of the unfenced buffer where there is one */
   gsize            es;          /* bytes per stored element: 4, or 2 with fp16 storage */
+  NdVkSplit       *split;       /* streams on other devices (nd-vk-split.c), or NULL */
+  gboolean        *remote;      /* [n_nodes] computed on another device; those the plan
+                                 * reads are CPU-like steps that fetch them */
 } NdVkPlan;
 
 /* Activation, scratch and staging buffers, sized in the plan's storage format. */
@@ -95,11 +99,18 @@ void     nd_vk_plan_get              (NdVkPlan     *self,
 /* The CPU steps (nd-vk-plan-host.c): their host tensors; running those after a segment (and
  * staging their outputs for the next one); the output and captured nodes after a run. */
 void     nd_vk_plan_host_init        (NdVkPlan *self);
-void     nd_vk_plan_host_run         (NdVkPlan          *self,
+gboolean nd_vk_plan_host_run         (NdVkPlan          *self,
                                       const NdVkSegment *seg,
-                                      const NdTensor    *input);
+                                      const NdTensor    *input,
+                                      GError           **error);
 gboolean nd_vk_plan_host_results     (NdVkPlan *self,
                                       GError  **error);
 void     nd_vk_plan_host_clear       (NdVkPlan *self);
+
+/* The plan's side of a split (nd-vk-split.c): whether this device reads node @id that
+ * another computes (a stream output), and where those fetches go among the sorted steps. */
+gboolean nd_vk_split_read_here       (NdVkPlan *self,
+                                      int       id);
+void     nd_vk_split_place_remote    (NdVkPlan *self);
 
 G_END_DECLS

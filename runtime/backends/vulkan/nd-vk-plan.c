@@ -75,9 +75,32 @@ compare_steps (const void *a, const void *b)
   return x->head < y->head ? -1 : x->head > y->head;
 }
 
+/* An other summand of @add (not @cur) that is a GATE read by nothing else, neither captured
+ * nor run on the CPU: its multiply can move into the producer's epilogue with the ADD (a
+ * ParNet block: dense conv + σ(se)·identity: one dispatch less per block). -1: none.
+ * ND_VK_NO_GATED_SUMMAND (set) turns this off, to measure what it saves. */
+static int
+gated_summand (NdVkPlan *self, const NdNode *add, int head, int cur, const gboolean *absorbed)
+{
+  const NdGraph *g = self->parent.graph;
+
+  for (int k = 0; k < add->n_inputs; k++)
+    {
+      int o = add->inputs[k];
+      const NdNode *node = nd_graph_node (g, o);
+
+      /* (a node below @head already has its own step) */
+      if (o != cur && o > head && node->op == ND_OP_GATE && !absorbed[o] && !self->host[o]
+          && o != g->output && !self->parent.capture_mask[o] && nd_graph_n_consumers (g, o) == 1
+          && g_getenv ("ND_VK_NO_GATED_SUMMAND") == NULL)
+        return o;
+    }
+  return -1;
+}
+
 /* Extends @step past @cur with a following ADD or GATE (once each). */
 static gboolean
-absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, const gboolean *absorbed)
+absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, gboolean *absorbed)
 {
   const NdNode *node = nd_graph_node (self->parent.graph, next);
   int uses = 0;
@@ -90,9 +113,24 @@ absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, const gboole
     return FALSE;
   if (node->op == ND_OP_ADD && step->add < 0)
     {
+      int gated = step->gate < 0 ? gated_summand (self, node, step->head, cur, absorbed) : -1;
+
       step->add = next;
+      if (gated >= 0)
+        {
+          /* the SSE-gated branch, first: the epilogue gates only that summand */
+          const NdNode *gate = nd_graph_node (self->parent.graph, gated);
+
+          step->gate = gated;
+          absorbed[gated] = TRUE;
+          step->gate_in = gate->inputs[1];
+          step->res[step->epi.n_res++] = gate->inputs[0];
+          step->epi.gate = TRUE;
+          step->epi.gate_first = 2;
+          step->epi.gate_alpha = gate->p.alpha;
+        }
       for (int k = 0; k < node->n_inputs; k++)
-        if (node->inputs[k] != cur)
+        if (node->inputs[k] != cur && node->inputs[k] != gated)
           step->res[step->epi.n_res++] = node->inputs[k];
       return TRUE;
     }
@@ -193,15 +231,16 @@ plan_steps (NdVkPlan *self, GError **error)
   self->has_buf[0] = TRUE;
   self->parent.op_algo[0] = "upload";
   for (int i = 1; i < n; i++)
-    self->host[i] = !nd_backend_supports_op (self->parent.backend, g, nd_graph_node (g, i),
-                                             self->parent.batch);
+    self->host[i] = (self->remote != NULL && self->remote[i])
+                    || !nd_backend_supports_op (self->parent.backend, g, nd_graph_node (g, i),
+                                                self->parent.batch);
   for (int i = 1; i < n; i++)
     {
       const NdNode *head = nd_graph_node (g, i);
       NdVkStep *step;
       int cur = i, next;
 
-      if (absorbed[i])
+      if (absorbed[i] || (self->remote != NULL && self->remote[i] && !nd_vk_split_read_here (self, i)))
         continue;
       step = &self->steps[self->n_steps++];
       step->head = i;
@@ -212,9 +251,11 @@ plan_steps (NdVkPlan *self, GError **error)
           step->host = TRUE;
           step->tail = i;
           self->has_buf[i] = TRUE;
+          self->parent.op_algo[i] = "ref";
+          if (self->remote != NULL && self->remote[i])
+            continue;   /* computed elsewhere: fetched (nd-vk-split.c) */
           for (int k = 0; k < head->n_inputs; k++)
             step->inputs[step->n_inputs++] = head->inputs[k];
-          self->parent.op_algo[i] = "ref";
           self->parent.op_device[i] = ND_DEVICE_KIND_CPU;
           continue;
         }
@@ -274,6 +315,8 @@ plan_steps (NdVkPlan *self, GError **error)
         }
       level[step->tail] = step->level;
     }
+  if (self->remote != NULL)
+    nd_vk_split_place_remote (self);
   qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
   plan_barriers (self);
   plan_segments (self);
@@ -595,6 +638,13 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
                    ctx->props.deviceName);
       goto fail;
     }
+  if (options->n_devices >= 2)
+    {
+      self->remote = g_new0 (gboolean, self->parent.n_nodes);
+      self->split = nd_vk_split_new (self, options, self->remote, error);
+      if (self->split == NULL)
+        goto fail;
+    }
   if (!plan_steps (self, error) || !nd_vk_plan_create_buffers (self, error) || !nd_vk_plan_upload_weights (self, error))
     goto fail;
   for (int s = 0; s < self->n_steps; s++)
@@ -666,7 +716,8 @@ gboolean
 nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
 {
   NdVkPlan *self = (NdVkPlan *) plan;
-  gboolean timed = self->queries != VK_NULL_HANDLE;
+  gboolean timed = self->queries != VK_NULL_HANDLE, ok = TRUE;
+  gint64 start = g_get_monotonic_time ();
 
   /* With both buffers, the timed one only once per refresh interval (the first run too). */
   if (timed && self->refresh_ms > 0)
@@ -677,17 +728,23 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
       if (timed)
         self->timed_at = now;
     }
+  if (self->split != NULL)
+    nd_vk_split_start (self->split, input);
   nd_vk_plan_put (self, self->staging_map + self->staging[0].offset, input->data, input->numel);
-  for (int k = 0; k < self->n_segs; k++)
+  for (int k = 0; k < self->n_segs && ok; k++)
     {
       self->cmd = self->segs[k].cmds[timed ? 1 : 0];
-      if (!submit_and_wait (self, error))
-        return FALSE;
-      if (timed)
+      ok = submit_and_wait (self, error);
+      if (ok && timed)
         read_timestamps (self, &self->segs[k]);
-      nd_vk_plan_host_run (self, &self->segs[k], input);
+      ok = ok && nd_vk_plan_host_run (self, &self->segs[k], input, error);
     }
-  return nd_vk_plan_host_results (self, error);
+  ok = ok && nd_vk_plan_host_results (self, error);
+  /* the other devices are waited for even after a failure here */
+  if (self->split != NULL)
+    ok = nd_vk_split_finish (self->split, (g_get_monotonic_time () - start) / 1000.0,
+                             ok ? error : NULL) && ok;
+  return ok;
 }
 
 int
@@ -705,6 +762,8 @@ nd_vk_plan_free (NdPlan *plan)
   /* Runs are synchronous (each waits for its fence), so nothing of this plan is in flight;
    * vkDeviceWaitIdle would need every other thread's queue use stopped. */
   nd_vk_plan_host_clear (self);
+  g_clear_pointer (&self->split, nd_vk_split_free);
+  g_clear_pointer (&self->remote, g_free);
   if (self->cmd_pool != VK_NULL_HANDLE)
     ctx->vkDestroyCommandPool (ctx->device, self->cmd_pool, NULL);
   if (self->fence != VK_NULL_HANDLE)
