@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -298,7 +300,7 @@ check_input (const NdTensor *features, const int *labels, const char * const *cl
     if (labels[i] < 0 || labels[i] >= k)
       {
         g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                     _("label %d of image %" G_GINT64_FORMAT " is not a class"), labels[i],
+                     _("label %d of image %" PRId64 " is not a class"), labels[i],
                      (gint64) i);
         return FALSE;
       }
