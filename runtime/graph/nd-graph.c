@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <math.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -188,6 +189,19 @@ nd_graph_copy (const NdGraph *graph)
   return copy;
 }
 
+float
+nd_op_gate_value (const NdOpParams *p, float s)
+{
+  if (p->hard_gate)
+    {
+      float h = s + 3.0f;
+
+      h = h < 0.0f ? 0.0f : h > 6.0f ? 6.0f : h;
+      return p->alpha * (h / 6.0f);
+    }
+  return (float) (p->alpha / (1.0 + exp (-(double) s)));
+}
+
 /* Output side of a sliding window; FALSE when the window does not fit. */
 static gboolean
 window_out (int in, int k, int stride, int pad, int *out)
@@ -198,6 +212,18 @@ window_out (int in, int k, int stride, int pad, int *out)
     return FALSE;
   *out = (in + 2 * pad - k) / stride + 1;
   return *out >= 1;
+}
+
+/* PyTorch's ceil_mode output side: one more window where a partial one remains, unless it
+ * would start in the right/bottom padding. */
+static gboolean
+window_out_ceil (int in, int k, int stride, int pad, int *out)
+{
+  if (!window_out (in, k, stride, pad, out))
+    return FALSE;
+  if ((in + 2 * pad - k) % stride != 0 && (*out) * stride < in + pad)
+    (*out)++;
+  return TRUE;
 }
 
 static gboolean
@@ -225,9 +251,18 @@ infer_shape (NdGraph *graph, NdNode *node, const char *name, GError **error)
       G_GNUC_FALLTHROUGH;
     case ND_OP_AVGPOOL:
     case ND_OP_MAXPOOL:
-      if (!window_out (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
-          || !window_out (a->out_w, nd_op_kernel_w (p), p->stride, nd_op_pad_w (p),
-                          &node->out_w))
+      if (p->ceil_mode && node->op != ND_OP_MAXPOOL)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                       _("%s: ceil mode is supported for max pooling only"), what);
+          return FALSE;
+        }
+      if (p->ceil_mode
+          ? !window_out_ceil (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
+            || !window_out_ceil (a->out_w, p->kernel, p->stride, p->pad, &node->out_w)
+          : !window_out (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
+            || !window_out (a->out_w, nd_op_kernel_w (p), p->stride, nd_op_pad_w (p),
+                            &node->out_w))
         {
           g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
                        _("%s: a %d×%d map is too small for a %d×%d window at stride %d"),
