@@ -214,16 +214,20 @@ window_out (int in, int k, int stride, int pad, int *out)
   return *out >= 1;
 }
 
-/* PyTorch's ceil_mode output side: one more window where a partial one remains, unless it
- * would start in the right/bottom padding. */
+/* PyTorch's ceil_mode output side (pooling_output_shape): a partial last window counts, even
+ * one that hangs past a map smaller than the window, unless it would start in the
+ * right/bottom padding. PyTorch also caps the padding at half the window. */
 static gboolean
 window_out_ceil (int in, int k, int stride, int pad, int *out)
 {
-  if (!window_out (in, k, stride, pad, out))
+  if (k < 1 || stride < 1 || pad < 0 || pad > k / 2 || in < 1)
     return FALSE;
-  if ((in + 2 * pad - k) % stride != 0 && (*out) * stride < in + pad)
-    (*out)++;
-  return TRUE;
+  if (in + 2 * pad - k + stride - 1 < 0)
+    return FALSE;
+  *out = (in + 2 * pad - k + stride - 1) / stride + 1;
+  if ((*out - 1) * stride >= in + pad)
+    (*out)--;
+  return *out >= 1;
 }
 
 static gboolean
