@@ -261,6 +261,7 @@ _nd_render_graph_layout (Layout *l, const NdRenderGraphData *data, double width,
         continue;
       box = &l->boxes[l->node_box[i]];
       box->roles |= 1u << node->role;
+      box->concat |= node->op == ND_OP_CONCAT;
       if (node->depth > 0 && (box->first_col == 0 || node->depth < box->first_col))
         box->first_col = node->depth;
       if (data->op_ms != NULL)
@@ -305,7 +306,8 @@ _nd_render_graph_layout (Layout *l, const NdRenderGraphData *data, double width,
         box->first_col = box->col;
       span = box->col - box->first_col + 1;
       box->w = l->col_w * (span - 0.34);
-      box->h = MIN (slot_h * 0.78, 96);
+      /* a concat block draws its branches inside: it may take more of the lane */
+      box->h = MIN (slot_h * 0.78, box->concat ? 200 : 96);
       box->x = MARGIN_LEFT + (box->first_col - 1) * l->col_w + l->col_w * 0.17;
       box->y = MARGIN_TOP + box->lane * l->lane_h + box->slot * slot_h + (slot_h - box->h) / 2;
       l->max_ms = MAX (l->max_ms, box->ms);

@@ -226,6 +226,11 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
           row++;
         }
     }
+  else if (box->h > 4 * fs
+           && _nd_render_graph_draw_branches (cr, graph, box, ink, box->y + fs + 4,
+                                              box->y + box->h - (data->op_ms ? 1.2 * fs : 3),
+                                              zoom))
+    ;   /* a concat block: its branches instead of the kernel chain */
   else if (box->h > 2.2 * fs)
     {
       const char *op = main_label (graph, box->st, buf, sizeof buf);
@@ -453,6 +458,7 @@ nd_render_graph (cairo_t                 *cr,
     if (l.boxes[b].skip != 0)
       draw_skip (cr, &l.boxes[b], style, fs);
 
+  _nd_render_graph_draw_dense_groups (cr, &l, data->graph, style, fs);
   draw_edge_labels (cr, &l, style, fs);
   cairo_restore (cr);
 }

@@ -105,9 +105,12 @@ nd_model_build_vovnet (const NdModelSpec *spec, GError **error)
 
       if (s > 0)
         {
-          g_autofree char *m = g_strdup_printf ("stages.%d", s);
+          /* the stage's pool (timm's stages.N.pool, no weights) is drawn with its first
+           * module, at that module's first column */
+          g_autofree char *m = spec->blocks[s] > 0 ? g_strdup_printf ("stages.%d.blocks.0", s)
+                                                   : g_strdup_printf ("stages.%d", s);
 
-          nd_build_tags (&b, -1, m, depth);
+          nd_build_tags (&b, -1, m, spec->blocks[s] > 0 ? depth + 1 : depth);
           y = nd_build_maxpool_ceil (&b, y, 3, 2, ND_ROLE_POOL);
         }
       for (int j = 0; j < spec->blocks[s]; j++)
