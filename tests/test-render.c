@@ -768,6 +768,32 @@ test_graph_zoo (void)
     }
   cairo_destroy (cr);
   cairo_surface_destroy (s);
+
+  /* a collapsed dense block is one box, wider than its layers' boxes together, that a click
+   * resolves to its first layer; the stem has no group to collapse into */
+  {
+    const char * const collapsed[] = { "features.denseblock1", NULL };
+    NdRenderGraphData cdata = { dense, NULL, NULL, collapsed };
+    g_autofree char *group = nd_render_graph_block_group (dense,
+                                                          "features.denseblock1.denselayer3");
+    g_autofree char *none = nd_render_graph_block_group (dense, "features.conv0");
+    double x, y, w, h, lx, ly, lw, lh;
+
+    g_assert_cmpstr (group, ==, "features.denseblock1");
+    g_assert_null (none);
+    g_assert_true (nd_render_graph_block_rect (&ddata, 1600, 400, &style,
+                                               "features.denseblock1.denselayer1", &lx, &ly,
+                                               &lw, &lh));
+    g_assert_true (nd_render_graph_block_rect (&cdata, 1600, 400, &style,
+                                               "features.denseblock1", &x, &y, &w, &h));
+    g_assert_false (nd_render_graph_block_rect (&cdata, 1600, 400, &style,
+                                                "features.denseblock1.denselayer2", &lx, &ly,
+                                                &lw, &lh));
+    g_assert_cmpfloat (w, >, 5 * lw);
+    g_assert_cmpstr (nd_render_graph_block_at (&cdata, 1600, 400, &style, x + w / 2,
+                                               y + h / 2), ==,
+                     "features.denseblock1.denselayer1");
+  }
 }
 
 int
