@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "nd-render-graph-private.h"
 
 /* A block whose output is a channel concatenation (Inception's Mixed blocks, VoVNet's OSA
@@ -269,7 +271,8 @@ _nd_render_graph_draw_dense_groups (cairo_t *cr, const Layout *l, const NdGraph 
         }
       cairo_stroke (cr);
       /* the layers of the group */
-      g_snprintf (buf, sizeof buf, "dense ×%d", last - first + 1);
+      /* translators: a DenseNet dense block of %d layers, over the graph view's boxes */
+      g_snprintf (buf, sizeof buf, _("dense ×%d"), last - first + 1);
       cairo_set_font_size (cr, fs * 0.85);
       nd_render_text_fit (cr, buf, x0, y - 2, 0, x1 - x0, MIN_TEXT_PX / style->zoom);
       cairo_restore (cr);

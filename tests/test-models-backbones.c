@@ -33,12 +33,12 @@ static const Case cases[] = {
   { "inception-v3", "inception", 23834568, 5.71, 48 },
   /* timm's layouts: sum of p.numel () of tools/nd_timm.py's definitions, which round to timm's
    * published 25.5, 41.6, 27.6, 22.6, 36.6 and 24.6 M */
-  { "resnet-v2-50", "resnetv2", 25549352, 0, 50 },
+  { "resnet-v2-50", "resnet-v2", 25549352, 0, 50 },
   { "darknet-53", "darknet", 41609928, 0, 53 },
   { "cspdarknet-53", "cspdarknet", 27642184, 0, 68 },
   { "vovnet-39", "vovnet", 22600296, 0, 40 },
   { "vovnet-57", "vovnet", 36640296, 0, 58 },
-  { "ese-vovnet-39", "vovnet", 24568936, 0, 40 },
+  { "ese-vovnet-39", "ese-vovnet", 24568936, 0, 40 },
 };
 
 static void
@@ -95,9 +95,9 @@ test_fused (gconstpointer data)
                   params, fparams, n_bn);
   /* every BN that follows a conv is folded; DenseNet's and ResNetV2's pre-activation BNs
    * (BN → ReLU → conv, after a concat or an add) have no conv before them and stay */
-  if (strcmp (c->family, "densenet") != 0 && strcmp (c->family, "resnetv2") != 0)
+  if (strcmp (c->family, "densenet") != 0 && strcmp (c->family, "resnet-v2") != 0)
     g_assert_cmpint (n_bn, ==, 0);
-  if (strcmp (c->family, "resnetv2") == 0)   /* every block's norm1, and the final norm */
+  if (strcmp (c->family, "resnet-v2") == 0)   /* every block's norm1, and the final norm */
     g_assert_cmpint (n_bn, ==, 3 + 4 + 6 + 3 + 1);
   if (strcmp (c->family, "vgg") != 0)
     g_assert_cmpint (fparams, <, params);

@@ -636,7 +636,10 @@ detect_vovnet (const Keys *k, NdCheckpointModel *m)
       return FALSE;
     }
   if (ese)
-    g_strlcpy (m->preset, "ese-vovnet-39", sizeof m->preset);
+    {
+      g_strlcpy (m->family, "ese-vovnet", sizeof m->family);
+      g_strlcpy (m->preset, "ese-vovnet-39", sizeof m->preset);
+    }
   else
     g_strlcpy (m->preset, b[2] == 4 && b[3] == 3 ? "vovnet-57" : "vovnet-39", sizeof m->preset);
   if (b[0] != 1 || b[1] != 1 || !((b[2] == 2 && b[3] == 2) || (!ese && b[2] == 4 && b[3] == 3)))
@@ -680,7 +683,7 @@ nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *o
     }
   if (find (&k, "stem.conv.weight") && find (&k, "stages.0.blocks.0.norm1.weight"))
     {
-      g_strlcpy (out->family, "resnetv2", sizeof out->family);
+      g_strlcpy (out->family, "resnet-v2", sizeof out->family);
       return detect_resnetv2 (&k, out);
     }
   if (find (&k, "stem.conv1.conv.weight") && find (&k, "stages.0.conv_down.conv.weight"))

@@ -79,11 +79,11 @@ nd_model_build_vovnet (const NdModelSpec *spec, GError **error)
 {
   static const int conv_chs[4] = { 128, 160, 192, 224 };
   static const int out_chs[4] = { 256, 512, 768, 1024 };
-  gboolean ese = strcmp (spec->variant, "ese-39") == 0;
+  gboolean ese = spec->family == ND_FAMILY_ESE_VOVNET;
   int y, depth = 3;
   NdBuild b;
 
-  if (!ese && strcmp (spec->variant, "39") != 0 && strcmp (spec->variant, "57") != 0)
+  if (strcmp (spec->variant, "39") != 0 && (ese || strcmp (spec->variant, "57") != 0))
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_MODEL,
                    _("Unknown VoVNet variant “%s”"), spec->variant);

@@ -67,7 +67,7 @@ static const Preset presets[] = {
   { ND_FAMILY_CSPDARKNET, "53", 5, { 1, 2, 8, 8, 4 } },
   { ND_FAMILY_VOVNET, "39", 4, { 1, 1, 2, 2 } },
   { ND_FAMILY_VOVNET, "57", 4, { 1, 1, 4, 3 } },
-  { ND_FAMILY_VOVNET, "ese-39", 4, { 1, 1, 2, 2 } },
+  { ND_FAMILY_ESE_VOVNET, "39", 4, { 1, 1, 2, 2 } },
 };
 
 static const char * const model_names[] = {
@@ -112,13 +112,15 @@ nd_family_name (NdFamily family)
     case ND_FAMILY_INCEPTION:
       return "inception";
     case ND_FAMILY_RESNETV2:
-      return "resnetv2";
+      return "resnet-v2";
     case ND_FAMILY_DARKNET:
       return "darknet";
     case ND_FAMILY_CSPDARKNET:
       return "cspdarknet";
     case ND_FAMILY_VOVNET:
       return "vovnet";
+    case ND_FAMILY_ESE_VOVNET:
+      return "ese-vovnet";
     default:
       g_return_val_if_reached ("?");
     }
@@ -158,6 +160,8 @@ family_title (NdFamily family)
       return "CSPDarknet";
     case ND_FAMILY_VOVNET:
       return "VoVNet";
+    case ND_FAMILY_ESE_VOVNET:
+      return "ESE-VoVNet";
     default:
       g_return_val_if_reached ("?");
     }
@@ -398,6 +402,7 @@ build_resolved (const NdModelSpec *r, GError **error)
       graph = nd_model_build_darknet (r, error);
       break;
     case ND_FAMILY_VOVNET:
+    case ND_FAMILY_ESE_VOVNET:
       graph = nd_model_build_vovnet (r, error);
       break;
     default:
