@@ -188,7 +188,7 @@ nd_inference_result_gates (const NdInferenceResult *result, const char *block, i
         return NULL;
       out = g_new (float, z->numel);
       for (gint64 c = 0; c < z->numel; c++)
-        out[c] = node->p.alpha / (1 + expf (-z->data[c]));
+        out[c] = nd_op_gate_value (&node->p, z->data[c]);
       *n = (int) z->numel;
       *max_value = node->p.alpha;
       return out;

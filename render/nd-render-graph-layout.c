@@ -225,6 +225,97 @@ mark_path (Layout *l, const NdGraph *graph)
     }
 }
 
+/* The parent path of a block key ("a.b.c" → "a.b"), or NULL. */
+static char *
+parent_key (const char *block)
+{
+  const char *dot = block ? strrchr (block, '.') : NULL;
+
+  return dot != NULL && dot > block ? g_strndup (block, dot - block) : NULL;
+}
+
+static gboolean
+is_collapsed (const char * const *collapsed, const char *group)
+{
+  for (int i = 0; collapsed != NULL && group != NULL && collapsed[i] != NULL; i++)
+    if (strcmp (collapsed[i], group) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Merges each run of ≥ 2 consecutive blocks of a collapsed group into one block named after
+ * the group: counts summed, the output shape and depth of the run's last block. */
+static GPtrArray *
+collapse_stats (GPtrArray *stats, const char * const *collapsed)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) nd_block_stats_free);
+
+  /* every element moves to @out, as it is or merged (its members freed here) */
+  g_ptr_array_set_free_func (stats, NULL);
+  for (guint i = 0; i < stats->len;)
+    {
+      NdBlockStats *st = g_ptr_array_index (stats, i), *m;
+      g_autofree char *group = parent_key (st->block);
+      guint end = i + 1;
+
+      while (end < stats->len && is_collapsed (collapsed, group))
+        {
+          g_autofree char *next = parent_key (((NdBlockStats *) g_ptr_array_index (stats,
+                                                                                  end))->block);
+
+          if (g_strcmp0 (next, group) != 0)
+            break;
+          end++;
+        }
+      if (end - i < 2)
+        {
+          g_ptr_array_add (out, st);
+          i++;
+          continue;
+        }
+      m = g_new0 (NdBlockStats, 1);
+      *m = *st;
+      m->block = g_strdup (group);
+      for (guint k = i + 1; k < end; k++)
+        {
+          const NdBlockStats *o = g_ptr_array_index (stats, k);
+
+          m->params += o->params, m->macs += o->macs, m->flops += o->flops;
+          m->bytes_read += o->bytes_read, m->bytes_written += o->bytes_written;
+          m->depth = o->depth, m->last_node = o->last_node;
+          m->out_c = o->out_c, m->out_h = o->out_h, m->out_w = o->out_w;
+        }
+      for (guint k = i; k < end; k++)
+        nd_block_stats_free (g_ptr_array_index (stats, k));
+      g_ptr_array_add (out, m);
+      i = end;
+    }
+  g_ptr_array_unref (stats);
+  return out;
+}
+
+char *
+nd_render_graph_block_group (const NdGraph *graph, const char *block)
+{
+  g_autoptr(GPtrArray) stats = NULL;
+  g_autofree char *group = parent_key (block);
+  int run = 0, best = 0;
+
+  g_return_val_if_fail (graph != NULL, NULL);
+  if (group == NULL)
+    return NULL;
+  stats = nd_graph_block_stats (graph);
+  for (guint i = 0; i < stats->len; i++)
+    {
+      const char *key = ((NdBlockStats *) g_ptr_array_index (stats, i))->block;
+      g_autofree char *p = parent_key (key);
+
+      run = g_strcmp0 (p, group) == 0 ? run + 1 : 0;
+      best = MAX (best, run);
+    }
+  return best >= 2 ? g_steal_pointer (&group) : NULL;
+}
+
 void
 _nd_render_graph_layout (Layout *l, const NdRenderGraphData *data, double width, double height,
                          const NdRenderStyle *style)
@@ -238,6 +329,8 @@ _nd_render_graph_layout (Layout *l, const NdRenderGraphData *data, double width,
 
   *l = (Layout) { 0 };
   l->stats = nd_graph_block_stats (graph);
+  if (data->collapsed != NULL)
+    l->stats = collapse_stats (l->stats, data->collapsed);
   l->n_boxes = l->stats->len;
   l->boxes = g_new0 (Box, MAX (l->n_boxes, 1));
   l->node_box = g_new (int, n);
@@ -257,10 +350,18 @@ _nd_render_graph_layout (Layout *l, const NdRenderGraphData *data, double width,
       Box *box;
 
       l->node_box[i] = key ? GPOINTER_TO_INT (g_hash_table_lookup (index, key)) - 1 : -1;
+      if (l->node_box[i] < 0 && data->collapsed != NULL)
+        {
+          g_autofree char *group = parent_key (key);
+
+          if (group != NULL)
+            l->node_box[i] = GPOINTER_TO_INT (g_hash_table_lookup (index, group)) - 1;
+        }
       if (l->node_box[i] < 0)
         continue;
       box = &l->boxes[l->node_box[i]];
       box->roles |= 1u << node->role;
+      box->concat |= node->op == ND_OP_CONCAT;
       if (node->depth > 0 && (box->first_col == 0 || node->depth < box->first_col))
         box->first_col = node->depth;
       if (data->op_ms != NULL)
@@ -305,7 +406,8 @@ _nd_render_graph_layout (Layout *l, const NdRenderGraphData *data, double width,
         box->first_col = box->col;
       span = box->col - box->first_col + 1;
       box->w = l->col_w * (span - 0.34);
-      box->h = MIN (slot_h * 0.78, 96);
+      /* a concat block draws its branches inside: it may take more of the lane */
+      box->h = MIN (slot_h * 0.78, box->concat ? 200 : 96);
       box->x = MARGIN_LEFT + (box->first_col - 1) * l->col_w + l->col_w * 0.17;
       box->y = MARGIN_TOP + box->lane * l->lane_h + box->slot * slot_h + (slot_h - box->h) / 2;
       l->max_ms = MAX (l->max_ms, box->ms);

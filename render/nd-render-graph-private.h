@@ -26,6 +26,7 @@ typedef struct
   guint    roles;        /* bit per NdRole present in the block */
   gboolean on_path;
   int      skip;         /* residual shortcut around the block: 0 none, 1 identity, 2 1×1 conv */
+  gboolean concat;       /* holds a torch.cat (ND_OP_CONCAT): drawn taller, with its branches */
   double   x, y, w, h;   /* box, in content coordinates (before zoom/pan) */
 } Box;
 
@@ -55,6 +56,20 @@ void        _nd_render_graph_layout      (Layout                  *l,
                                           const NdRenderStyle     *style);
 void        _nd_render_graph_layout_free (Layout                  *l);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Layout, _nd_render_graph_layout_free)
+/* The branches of a concat block drawn inside its box (nd-render-graph-branches.c). */
+gboolean    _nd_render_graph_draw_branches (cairo_t             *cr,
+                                            const NdGraph       *graph,
+                                            const Box           *box,
+                                            const double        *ink,
+                                            double               top,
+                                            double               bottom,
+                                            double               zoom);
+/* DenseNet's dense blocks as one bus over their layers (nd-render-graph-branches.c). */
+void        _nd_render_graph_draw_dense_groups (cairo_t             *cr,
+                                                const Layout        *l,
+                                                const NdGraph       *graph,
+                                                const NdRenderStyle *style,
+                                                double               fs);
 /* The block key of a node: its block tag, else its name. */
 const char *_nd_render_graph_node_key    (const NdNode            *node);
 

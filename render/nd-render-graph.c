@@ -29,7 +29,7 @@ static const char *
 main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
 {
   GString *chain = g_string_new (NULL);
-  int n_conv = 0, k0 = 0;
+  int n_conv = 0, k0 = 0, k0w = 0;
   const char *other = NULL;
 
   for (int i = st->first_node; i <= st->last_node; i++)
@@ -44,9 +44,17 @@ main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
         case ND_OP_CONV2D:
           if (node->role == ND_ROLE_SHORTCUT)
             break;
-          g_string_append_printf (chain, "%s%d", n_conv > 0 ? "·" : "", node->p.kernel);
+          /* a non-square kernel (Inception's 1×7) reads k_h×k_w in the chain too */
+          if (nd_op_kernel_w (&node->p) != node->p.kernel)
+            g_string_append_printf (chain, "%s%d×%d", n_conv > 0 ? "·" : "", node->p.kernel,
+                                    nd_op_kernel_w (&node->p));
+          else
+            g_string_append_printf (chain, "%s%d", n_conv > 0 ? "·" : "", node->p.kernel);
           if (n_conv++ == 0)
-            k0 = node->p.kernel;
+            {
+              k0 = node->p.kernel;
+              k0w = nd_op_kernel_w (&node->p);
+            }
           break;
         case ND_OP_LINEAR:
           other = other ? other : "fc";
@@ -65,7 +73,7 @@ main_label (const NdGraph *graph, const NdBlockStats *st, char *buf, gsize len)
         }
     }
   if (n_conv == 1)
-    g_snprintf (buf, len, "conv %d×%d", k0, k0);
+    g_snprintf (buf, len, "conv %d×%d", k0, k0w);
   else if (n_conv > 1)
     g_snprintf (buf, len, "conv %s", chain->str);
   g_string_free (chain, TRUE);
@@ -218,6 +226,11 @@ draw_box (cairo_t *cr, const Layout *l, const Box *box, const NdRenderGraphData 
           row++;
         }
     }
+  else if (box->h > 4 * fs
+           && _nd_render_graph_draw_branches (cr, graph, box, ink, box->y + fs + 4,
+                                              box->y + box->h - (data->op_ms ? 1.2 * fs : 3),
+                                              zoom))
+    ;   /* a concat block: its branches instead of the kernel chain */
   else if (box->h > 2.2 * fs)
     {
       const char *op = main_label (graph, box->st, buf, sizeof buf);
@@ -445,6 +458,7 @@ nd_render_graph (cairo_t                 *cr,
     if (l.boxes[b].skip != 0)
       draw_skip (cr, &l.boxes[b], style, fs);
 
+  _nd_render_graph_draw_dense_groups (cr, &l, data->graph, style, fs);
   draw_edge_labels (cr, &l, style, fs);
   cairo_restore (cr);
 }

@@ -25,6 +25,9 @@ typedef struct
   const NdGraph *graph;
   const double  *op_ms;      /* [n_nodes] per-node ms of the last run, or NULL */
   const char    *selected;   /* block key (NdBlockStats.block) or NULL */
+  /* Collapsed groups (NULL-terminated, or NULL): a run of blocks whose keys share the parent
+   * path @group (nd_render_graph_block_group()) is drawn as one box named @group. */
+  const char * const *collapsed;
 } NdRenderGraphData;
 
 void        nd_render_graph              (cairo_t                 *cr,
@@ -57,6 +60,12 @@ GPtrArray  *nd_render_graph_longest_path (const NdGraph *graph);
  * (for a tooltip when the box is too small for it), or NULL. */
 char       *nd_render_graph_block_label  (const NdRenderGraphData *data,
                                           const char              *block);
+/* The group @block can be collapsed into: its parent path ("features.denseblock1" for
+ * "features.denseblock1.denselayer3", "stages.2.blocks" for "stages.2.blocks.1", "layer1"
+ * for "layer1.0") when at least two consecutive blocks share it, else NULL. Free with
+ * g_free(). */
+char       *nd_render_graph_block_group  (const NdGraph *graph,
+                                          const char    *block);
 /* The number of stream lanes the view draws (1 for a model without streams). */
 int         nd_render_graph_n_lanes      (const NdGraph *graph);
 

@@ -2,16 +2,19 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "nd-backend-cpu.h"
 #include "nd-backend.h"
+#include "nd-error.h"
 #include "nd-graph.h"
 #include "nd-ref-ops.h"
 #include "nd-test-utils.h"
 
 /* The ops the efficient-design backbones brought (ReLU6, SLICE, N-input CONCAT, non-square
- * kernels, Inception's padded 3×3 s1 average pool) on the CPU backend and on Vulkan, against
+ * kernels, Inception's padded 3×3 s1 average pool, VoVNet's ceil-mode max pool and
+ * effective-SE hard-sigmoid gate) on the CPU backend and on Vulkan, against
  * the naive oracle, with the algorithm each must take pinned. The rest of the op table is
  * test-backend-ops.c. */
 
@@ -229,6 +232,163 @@ test_vk_zoo_ops (void)
   g_assert_cmpstr (plan->op_algo[sl2], ==, "vk-slice");
 }
 
+/* Ceil-mode max pool output sides as PyTorch 1.13's MaxPool2d(k, s, p, ceil_mode=True) gives
+ * them (measured with python3-torch), and the values of a 4×4 map whose last windows hang
+ * past the edge. Average pooling refuses ceil mode (no backend implements its divisor). */
+static void
+test_ceil_pool_shapes (void)
+{
+  static const struct { int in, k, s, p, out; } cases[] = {
+    { 56, 3, 2, 0, 28 }, { 28, 3, 2, 0, 14 }, { 20, 3, 2, 0, 10 }, { 10, 3, 2, 0, 5 },
+    { 5, 3, 2, 0, 2 }, { 2, 3, 2, 0, 1 }, { 4, 3, 2, 0, 2 }, { 7, 2, 2, 0, 4 },
+    { 6, 3, 2, 1, 4 }, { 9, 3, 2, 0, 4 }, { 11, 3, 2, 0, 5 },
+  };
+  g_autoptr(NdGraph) g = nd_graph_new (1, 4, 4);
+  g_autoptr(NdGraph) bad = nd_graph_new (1, 4, 4);
+  g_autoptr(NdTensor) x = nd_tensor_new_4d (1, 1, 4, 4);
+  g_autoptr(NdTensor) y = NULL;
+  g_autoptr(GError) error = NULL;
+  NdOpParams p = { .kernel = 3, .stride = 2, .ceil_mode = 1 };
+  int in = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NdGraph) t = nd_graph_new (2, cases[i].in, cases[i].in + 1);
+      NdOpParams q = { .kernel = cases[i].k, .stride = cases[i].s, .pad = cases[i].p,
+                       .ceil_mode = 1 };
+      int id = nd_graph_add (t, ND_OP_MAXPOOL, &q, &in, 1, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (nd_graph_node (t, id)->out_h, ==, cases[i].out);
+    }
+  g->output = nd_graph_add (g, ND_OP_MAXPOOL, &p, &in, 1, NULL, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 16; i++)
+    x->data[i] = (float) i;
+  y = nd_ref_run_graph (g, x, NULL);
+  g_assert_cmpint (y->numel, ==, 4);
+  g_assert_cmpfloat (y->data[0], ==, 10.0f);
+  g_assert_cmpfloat (y->data[1], ==, 11.0f);
+  g_assert_cmpfloat (y->data[2], ==, 14.0f);
+  g_assert_cmpfloat (y->data[3], ==, 15.0f);
+  g_assert_cmpint (nd_graph_add (bad, ND_OP_AVGPOOL, &p, &in, 1, NULL, &error), ==, -1);
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH);
+}
+
+/* VoVNet's ops: ceil-mode max pools (3×3 s2, 2×2 s2 where the 2×2 fast path must not read
+ * past the map, 3×3 s2 p1) and the effective-SE gate x · relu6(fc(mean in) + 3)/6 on a conv
+ * that has no other reader, so that a backend could take the gate into the conv's epilogue
+ * (which computes σ gates only: it must not). The fc biases span −6…6 so the gate saturates
+ * at both ends and is linear between. Returns the graph; *@gate is the gate node. */
+static NdGraph *
+vovnet_ops_graph (int *gate, int *pools)
+{
+  NdGraph *g = nd_graph_new (32, 9, 11);
+  NdOpParams conv = { .out_c = 32, .kernel = 3, .stride = 1, .pad = 1, .groups = 1,
+                      .has_bias = 1 };
+  NdOpParams fc = { .out_c = 32, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
+  NdOpParams gp = { .out_h = 1, .out_w = 1 }, hg = { .alpha = 1.0f, .hard_gate = 1 };
+  NdOpParams p3 = { .kernel = 3, .stride = 2, .ceil_mode = 1 };
+  NdOpParams p2 = { .kernel = 2, .stride = 2, .ceil_mode = 1 };
+  NdOpParams p3p = { .kernel = 3, .stride = 2, .pad = 1, .ceil_mode = 1 };
+  int in = 0, c, m, s, cat[3];
+  NdNode *f;
+
+  c = nd_graph_add (g, ND_OP_CONV2D, &conv, &in, 1, "c", NULL);
+  m = nd_graph_add (g, ND_OP_ADAPTIVE_AVGPOOL, &gp, &in, 1, NULL, NULL);
+  s = nd_graph_add (g, ND_OP_CONV2D, &fc, &m, 1, "fc", NULL);
+  *gate = nd_graph_add (g, ND_OP_GATE, &hg, (int[]) { c, s }, 2, NULL, NULL);
+  pools[0] = cat[0] = nd_graph_add (g, ND_OP_MAXPOOL, &p3, gate, 1, NULL, NULL);
+  pools[1] = cat[1] = nd_graph_add (g, ND_OP_MAXPOOL, &p2, gate, 1, NULL, NULL);
+  pools[2] = cat[2] = nd_graph_add (g, ND_OP_MAXPOOL, &p3p, gate, 1, NULL, NULL);
+  g_assert_cmpint (nd_graph_node (g, cat[0])->out_h, ==, 4);    /* floor mode: 4 */
+  g_assert_cmpint (nd_graph_node (g, cat[0])->out_w, ==, 5);    /* floor mode: 5 */
+  g_assert_cmpint (nd_graph_node (g, cat[1])->out_h, ==, 5);    /* floor mode: 4 */
+  g_assert_cmpint (nd_graph_node (g, cat[1])->out_w, ==, 6);    /* floor mode: 5 */
+  g_assert_cmpint (nd_graph_node (g, cat[2])->out_h, ==, 5);
+  g_assert_cmpint (nd_graph_node (g, cat[2])->out_w, ==, 6);
+  g->output = nd_graph_add (g, ND_OP_ADD, NULL, (int[]) { cat[1], cat[2] }, 2, NULL, NULL);
+  nd_test_randomize_graph (g, 17);
+  f = nd_graph_node (g, s);
+  for (int64_t i = 0; i < f->w[ND_W_WEIGHT]->numel; i++)
+    f->w[ND_W_WEIGHT]->data[i] *= 0.01f;
+  for (int o = 0; o < 32; o++)
+    f->w[ND_W_BIAS]->data[o] = -6.0f + 12.0f * o / 31;
+  return g;
+}
+
+/* The oracle's hard gate, checked element by element against relu6(s + 3)/6 written here. */
+static void
+assert_hard_gate (const NdTensor *x, const NdTensor *s, const NdTensor *y)
+{
+  int N = x->shape[0], C = x->shape[1];
+  int64_t HW = x->shape[2] * x->shape[3];
+  int low = 0, high = 0, mid = 0;
+
+  for (int n = 0; n < N; n++)
+    for (int c = 0; c < C; c++)
+      {
+        double v = s->data[n * C + c] + 3.0, gate = (v < 0 ? 0 : v > 6 ? 6 : v) / 6.0;
+
+        low += v <= 0, high += v >= 6, mid += v > 0 && v < 6;
+        for (int64_t i = 0; i < HW; i += 7)
+          g_assert_cmpfloat (fabs (y->data[(n * C + c) * HW + i]
+                                   - x->data[(n * C + c) * HW + i] * gate), <=,
+                             1e-5 * (1 + fabs (x->data[(n * C + c) * HW + i])));
+      }
+  g_assert_cmpint (low, >, 0);
+  g_assert_cmpint (high, >, 0);
+  g_assert_cmpint (mid, >, 0);
+}
+
+static void
+test_cpu_vovnet_ops (void)
+{
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  g_autoptr(NdTensor) x = nd_test_random_input (2, 32, 9, 11, 7);
+  g_autoptr(NdTensor) want = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
+  int gate, pools[3];
+  g_autoptr(NdGraph) g = vovnet_ops_graph (&gate, pools);
+  NdPlanOptions opts = { .batch = 2, .capture = pools, .n_capture = 3 };
+  const NdNode *gn = nd_graph_node (g, gate);
+
+  want = nd_ref_run_graph (g, x, &all);
+  assert_hard_gate (g_ptr_array_index (all, gn->inputs[0]),
+                    g_ptr_array_index (all, gn->inputs[1]), g_ptr_array_index (all, gate));
+  plan = nd_backend_prepare (cpu, g, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_plan_run (plan, x, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (plan->op_algo[gate], ==, "eltwise");
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *what = g_strdup_printf ("pool %d (%s)", i, plan->op_algo[pools[i]]);
+
+      g_assert_cmpstr (plan->op_algo[pools[i]], ==, "pool");
+      nd_test_assert_close (nd_plan_get_captured (plan, pools[i]),
+                            g_ptr_array_index (all, pools[i]), 1e-5, 1e-6, what);
+    }
+  nd_test_assert_close (plan->output, want, 1e-5, 1e-6, "vovnet ops");
+}
+
+static void
+test_vk_vovnet_ops (void)
+{
+  g_autoptr(NdPlan) plan = NULL;
+  int gate, pools[3];
+  g_autoptr(NdGraph) g = NULL;
+
+  if (!need_device ())
+    return;
+  g = vovnet_ops_graph (&gate, pools);
+  plan = check_graph (g, 2, pools, 3, FALSE, "vovnet-ops");
+  g_assert_cmpstr (plan->op_algo[gate], ==, "vk-eltwise");
+  g_assert_cmpstr (plan->op_algo[pools[1]], ==, "vk-pool");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -245,6 +405,9 @@ main (int argc, char **argv)
   g_test_add_func ("/backend-zoo-ops/cpu/ops", test_cpu_zoo_ops);
   g_test_add_func ("/backend-zoo-ops/vulkan/conv-non-square", test_vk_conv_rect);
   g_test_add_func ("/backend-zoo-ops/vulkan/ops", test_vk_zoo_ops);
+  g_test_add_func ("/backend-zoo-ops/ref/ceil-pool", test_ceil_pool_shapes);
+  g_test_add_func ("/backend-zoo-ops/cpu/vovnet-ops", test_cpu_vovnet_ops);
+  g_test_add_func ("/backend-zoo-ops/vulkan/vovnet-ops", test_vk_vovnet_ops);
   status = g_test_run ();
   if (backend != NULL)
     nd_backend_free (backend);

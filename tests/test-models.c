@@ -25,7 +25,7 @@ test_names (void)
       g_assert_cmpstr (spec.name, ==, names[n]);
       g_assert_true (g_str_has_prefix (names[n], nd_family_name (spec.family)));
     }
-  g_assert_cmpint (n, ==, 38);
+  g_assert_cmpint (n, ==, 44);
 
   g_assert_true (nd_model_spec_parse ("ParNet-XL", &spec, &error));
   g_assert_cmpstr (spec.name, ==, "parnet-xl");

@@ -4,6 +4,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <string.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -730,6 +731,71 @@ test_text_zh_cn (void)
   cairo_surface_destroy (s[1]);
 }
 
+/* The zoo's layouts: a non-square kernel is labelled k_h×k_w (Inception's 1×7 used to read
+ * "1×1"); DenseNet's dense blocks get a bus over their layers (ink above a dense layer, none
+ * above the stem). */
+static void
+test_graph_zoo (void)
+{
+  g_autoptr(NdGraph) inc = build ("inception-v3", 80, NULL, 0);
+  g_autoptr(NdGraph) dense = build ("densenet-121", 64, NULL, 0);
+  NdRenderGraphData data = { inc, NULL, NULL }, ddata = { dense, NULL, NULL };
+  g_autofree char *label = nd_render_graph_block_label (&data, "Mixed_6b");
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 1600, 400);
+  cairo_t *cr = cairo_create (s);
+  NdRenderStyle style;
+  const char *blocks[] = { "features.denseblock1.denselayer3", "features.conv0" };
+
+  g_test_message ("%s", label);
+  g_assert_nonnull (strstr (label, "·1×7·7×1·"));
+  nd_render_style_init (&style, FALSE);
+  nd_render_graph (cr, &ddata, 1600, 400, &style);
+  save_on_failure (s, "densenet-bus");
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    {
+      double x, y, w, h;
+      int ink;
+
+      g_assert_true (nd_render_graph_block_rect (&ddata, 1600, 400, &style, blocks[i], &x, &y,
+                                                 &w, &h));
+      ink = count_ink (s, (int) x + 3, (int) y - 8, (int) (x + w) - 3, (int) y - 3,
+                       rgba24 (style.bg));
+      g_test_message ("%s: %d px above the box", blocks[i], ink);
+      if (i == 0)
+        g_assert_cmpint (ink, >, 0);
+      else
+        g_assert_cmpint (ink, ==, 0);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+
+  /* a collapsed dense block is one box, wider than its layers' boxes together, that a click
+   * resolves to its first layer; the stem has no group to collapse into */
+  {
+    const char * const collapsed[] = { "features.denseblock1", NULL };
+    NdRenderGraphData cdata = { dense, NULL, NULL, collapsed };
+    g_autofree char *group = nd_render_graph_block_group (dense,
+                                                          "features.denseblock1.denselayer3");
+    g_autofree char *none = nd_render_graph_block_group (dense, "features.conv0");
+    double x, y, w, h, lx, ly, lw, lh;
+
+    g_assert_cmpstr (group, ==, "features.denseblock1");
+    g_assert_null (none);
+    g_assert_true (nd_render_graph_block_rect (&ddata, 1600, 400, &style,
+                                               "features.denseblock1.denselayer1", &lx, &ly,
+                                               &lw, &lh));
+    g_assert_true (nd_render_graph_block_rect (&cdata, 1600, 400, &style,
+                                               "features.denseblock1", &x, &y, &w, &h));
+    g_assert_false (nd_render_graph_block_rect (&cdata, 1600, 400, &style,
+                                                "features.denseblock1.denselayer2", &lx, &ly,
+                                                &lw, &lh));
+    g_assert_cmpfloat (w, >, 5 * lw);
+    g_assert_cmpstr (nd_render_graph_block_at (&cdata, 1600, 400, &style, x + w / 2,
+                                               y + h / 2), ==,
+                     "features.denseblock1.denselayer1");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -742,6 +808,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/graph/fused-boxes", test_graph_fused);
   g_test_add_func ("/render/graph/resnet-skips", test_graph_resnet_skips);
   g_test_add_func ("/render/graph/axis-follows-blocks", test_graph_axis_follows_blocks);
+  g_test_add_func ("/render/graph/zoo", test_graph_zoo);
   g_test_add_func ("/render/gates", test_gates);
   g_test_add_func ("/render/gates/axes-hover", test_gates_axes);
   g_test_add_func ("/render/featuremap/enlarged", test_featuremap_enlarged);

@@ -6,7 +6,7 @@
 
 /* Elementwise ops with a fused activation epilogue: batch norm (host-folded scale/shift,
  * which may also take the residual/gate epilogue), relu, silu, sigmoid, leaky relu, add of
- * 2..4 inputs, gate in0 × alpha·σ(in1[n, c]). Inputs 1..3 share bindings 2..4 with the
+ * 2..4 inputs, gate in0 × alpha·σ(in1[n, c]) or × alpha·relu6(in1[n, c] + 3)/6 (hard). Inputs 1..3 share bindings 2..4 with the
  * epilogue's summands (r1..r3), which only BN uses. */
 
 layout (local_size_x_id = ND_SPEC_WG) in;
@@ -48,6 +48,8 @@ main ()
     }
   else if (OP == ND_ELT_GATE)
     v = LD (x0[i]) * (OP_ALPHA * nd_sigmoid (LD (r1[i / HW])));
+  else if (OP == ND_ELT_HGATE)
+    v = LD (x0[i]) * (OP_ALPHA * (clamp (LD (r1[i / HW]) + 3.0, 0.0, 6.0) / 6.0));
   else
     v = LD (x0[i]);
   y[i] = ST (nd_act (v, ACT, ACT_ALPHA));

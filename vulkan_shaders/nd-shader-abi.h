@@ -97,6 +97,7 @@
 #define ND_ELT_ACT_ONLY    1    /* the activation alone: ACT says which */
 #define ND_ELT_ADD         2
 #define ND_ELT_GATE        3
+#define ND_ELT_HGATE       4    /* gate in0 × alpha·relu6(in1 + 3)/6 (effective SE) */
 
 /* pool.comp and its modes */
 #define ND_POOL_TOTAL      1    /* N·C·OH·OW */

@@ -12,6 +12,7 @@ struct _NdGraphView
   NdInferenceResult *result;
   guint64            drawn_generation;   /* the model the last snapshot drew (a test hook) */
   char              *selected;
+  GPtrArray         *collapsed;   /* group keys, NULL-terminated: NdRenderGraphData.collapsed */
   NdRenderStyle      style;
   double             drag_pan_x, drag_pan_y;
 };
@@ -34,11 +35,32 @@ nd_graph_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   data.graph = self->result->graph;
   data.op_ms = self->result->op_ms;
   data.selected = self->selected;
+  data.collapsed = (const char * const *) self->collapsed->pdata;
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   nd_render_graph (cr, &data, w, h, &self->style);
   cairo_destroy (cr);
   /* a number, not a reference: the old model's memory goes as soon as the window drops it */
   self->drawn_generation = self->result->generation;
+}
+
+/* A double click collapses the block's group (DenseNet's dense block, a stage's modules, a
+ * ResNet layer) into one box, or expands the collapsed group under the pointer. */
+static void
+toggle_group (NdGraphView *self, const char *block)
+{
+  g_autofree char *group = nd_render_graph_block_group (self->result->graph, block);
+
+  if (group == NULL)
+    return;
+  for (guint i = 0; i + 1 < self->collapsed->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->collapsed, i), group) == 0)
+      {
+        g_ptr_array_remove_index (self->collapsed, i);
+        gtk_widget_queue_draw (GTK_WIDGET (self));
+        return;
+      }
+  g_ptr_array_insert (self->collapsed, self->collapsed->len - 1, g_steal_pointer (&group));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -50,10 +72,13 @@ pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, NdGraphVi
   if (self->result == NULL)
     return;
   data.graph = self->result->graph;
+  data.collapsed = (const char * const *) self->collapsed->pdata;
   block = nd_render_graph_block_at (&data, gtk_widget_get_width (GTK_WIDGET (self)),
                                     gtk_widget_get_height (GTK_WIDGET (self)), &self->style, x,
                                     y);
-  if (block != NULL)
+  if (block != NULL && n_press == 2)
+    toggle_group (self, block);
+  else if (block != NULL)
     {
       nd_graph_view_set_selected (self, block);
       g_signal_emit (self, signals[SIGNAL_BLOCK_SELECTED], 0, block);
@@ -104,6 +129,7 @@ query_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip
     return FALSE;
   data.graph = self->result->graph;
   data.op_ms = self->result->op_ms;
+  data.collapsed = (const char * const *) self->collapsed->pdata;
   block = nd_render_graph_block_at (&data, gtk_widget_get_width (widget),
                                     gtk_widget_get_height (widget), &self->style, x, y);
   if (block == NULL || (text = nd_render_graph_block_label (&data, block)) == NULL)
@@ -119,6 +145,7 @@ nd_graph_view_finalize (GObject *object)
 
   g_clear_pointer (&self->result, nd_inference_result_unref);
   g_free (self->selected);
+  g_ptr_array_unref (self->collapsed);
   G_OBJECT_CLASS (nd_graph_view_parent_class)->finalize (object);
 }
 
@@ -144,6 +171,8 @@ nd_graph_view_init (NdGraphView *self)
   GtkEventController *scroll =
     gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
 
+  self->collapsed = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->collapsed, NULL);
   nd_render_style_init (&self->style, FALSE);
   /* The depth axis follows the model (blocks 2,3,3 end at their own depth, not ParNet-S's). */
   self->style.axis_depth = 0;

@@ -551,6 +551,103 @@ detect_inception (const Keys *k, NdCheckpointModel *m)
   return TRUE;
 }
 
+/* ---- timm's layouts: ResNetV2-50, (CSP)Darknet-53, VoVNet (full width only) ---- */
+
+/* Blocks per stage from timm's "stages.N.blocks.M." keys into @b; returns the stage count. */
+static int
+stage_blocks (const Keys *k, int n_max, int *b)
+{
+  int n = 0;
+
+  for (int s = 0; s < n_max; s++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("stages.%d.blocks.", s);
+
+      b[s] = count_children (k, prefix);
+      if (b[s] > 0)
+        n = s + 1;
+    }
+  return n;
+}
+
+static gboolean
+detect_resnetv2 (const Keys *k, NdCheckpointModel *m)
+{
+  int b[4];
+
+  m->in_channels = dim (k, "stem.conv.weight", 1);
+  m->classes = dim (k, "head.fc.weight", 0);
+  if (stage_blocks (k, 4, b) != 4 || dim (k, "stem.conv.weight", 0) != 64
+      || dim (k, "stages.0.blocks.0.conv3.weight", 0) != 256 || dim (k, "norm.weight", 0) != 2048)
+    {
+      g_strlcpy (m->reason, "a ResNetV2 other than timm's resnetv2_50 structure (64-channel "
+                 "7×7 stem, BatchNorm, bottlenecks of 256…2048)", sizeof m->reason);
+      return FALSE;
+    }
+  g_strlcpy (m->preset, "resnet-v2-50", sizeof m->preset);
+  if (b[0] != 3 || b[1] != 4 || b[2] != 6 || b[3] != 3)
+    knob (m, "--blocks %d,%d,%d,%d", b[0], b[1], b[2], b[3]);
+  common_knobs (m, 1.0);
+  return TRUE;
+}
+
+static gboolean
+detect_darknet (const Keys *k, NdCheckpointModel *m, gboolean csp)
+{
+  int b[5];
+
+  m->in_channels = dim (k, "stem.conv1.conv.weight", 1);
+  m->classes = dim (k, "head.fc.weight", 0);
+  stage_blocks (k, 5, b);
+  if (dim (k, "stem.conv1.conv.weight", 0) != 32
+      || dim (k, "stages.4.conv_down.conv.weight", 0) != 1024
+      || dim (k, "stages.0.conv_down.conv.weight", 0) != 64)
+    {
+      g_strlcpy (m->reason, csp ? "a CSPDarknet other than timm's cspdarknet53 structure"
+                                : "a Darknet other than timm's darknet53 structure",
+                 sizeof m->reason);
+      return FALSE;
+    }
+  g_strlcpy (m->preset, csp ? "cspdarknet-53" : "darknet-53", sizeof m->preset);
+  if (b[0] != 1 || b[1] != 2 || b[2] != 8 || b[3] != 8 || b[4] != 4)
+    knob (m, "--blocks %d,%d,%d,%d,%d", b[0], b[1], b[2], b[3], b[4]);
+  common_knobs (m, 1.0);
+  return TRUE;
+}
+
+static gboolean
+detect_vovnet (const Keys *k, NdCheckpointModel *m)
+{
+  gboolean ese = FALSE;
+  int b[4];
+
+  for (guint i = 0; i < k->n && !ese; i++)
+    ese = strstr (k->ks[i].key, ".attn.fc.weight") != NULL;
+  m->in_channels = dim (k, "stem.0.conv.weight", 1);
+  m->classes = dim (k, "head.fc.weight", 0);
+  if (stage_blocks (k, 4, b) != 4 || dim (k, "stem.2.conv.weight", 0) != 128
+      || dim (k, "stages.0.blocks.0.conv_mid.0.conv.weight", 0) != 128
+      || find (k, "stages.0.blocks.0.conv_mid.4.conv.weight") == NULL
+      || dim (k, "head.fc.weight", 1) != 1024)
+    {
+      g_strlcpy (m->reason, "a VoVNet other than timm's vovnet39a, vovnet57a and ese_vovnet39b "
+                 "structure (five 3×3 convs per OSA module, widths 128…224 → 256…1024)",
+                 sizeof m->reason);
+      return FALSE;
+    }
+  if (ese)
+    {
+      g_strlcpy (m->family, "ese-vovnet", sizeof m->family);
+      g_strlcpy (m->preset, "ese-vovnet-39", sizeof m->preset);
+    }
+  else
+    g_strlcpy (m->preset, b[2] == 4 && b[3] == 3 ? "vovnet-57" : "vovnet-39", sizeof m->preset);
+  if (b[0] != 1 || b[1] != 1 || !((b[2] == 2 && b[3] == 2) || (!ese && b[2] == 4 && b[3] == 3)))
+    knob (m, "--blocks %d,%d,%d,%d", b[0], b[1], b[2], b[3]);
+  common_knobs (m, 1.0);
+  return TRUE;
+}
+
 gboolean
 nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *out)
 {
@@ -583,6 +680,23 @@ nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *o
       g_strlcpy (out->reason, "timm's RepVGG key scheme (stem.conv_kxk…, stages.N.M…) is "
                  "recognised but not converted to the official names", sizeof out->reason);
       return FALSE;
+    }
+  if (find (&k, "stem.conv.weight") && find (&k, "stages.0.blocks.0.norm1.weight"))
+    {
+      g_strlcpy (out->family, "resnet-v2", sizeof out->family);
+      return detect_resnetv2 (&k, out);
+    }
+  if (find (&k, "stem.conv1.conv.weight") && find (&k, "stages.0.conv_down.conv.weight"))
+    {
+      gboolean csp = find (&k, "stages.0.conv_exp.conv.weight") != NULL;
+
+      g_strlcpy (out->family, csp ? "cspdarknet" : "darknet", sizeof out->family);
+      return detect_darknet (&k, out, csp);
+    }
+  if (find (&k, "stem.0.conv.weight") && find (&k, "stages.0.blocks.0.conv_mid.0.conv.weight"))
+    {
+      g_strlcpy (out->family, "vovnet", sizeof out->family);
+      return detect_vovnet (&k, out);
     }
   if (find (&k, "stem1.0.weight") || find (&k, "stem.0.weight"))
     {
@@ -623,6 +737,7 @@ nd_checkpoint_detect_shapes (const NdKeyShape *ks, guint n, NdCheckpointModel *o
       return detect_vgg (&k, out);
     }
   g_strlcpy (out->reason, "the keys match no known model (ParNet, RepVGG, VanillaNet, ResNet, "
-             "ResNeXt, VGG, MobileNetV2, ShuffleNetV2, DenseNet, Inception)", sizeof out->reason);
+             "ResNeXt, VGG, MobileNetV2, ShuffleNetV2, DenseNet, Inception, ResNetV2, Darknet, "
+             "CSPDarknet, VoVNet)", sizeof out->reason);
   return FALSE;
 }

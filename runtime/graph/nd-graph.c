@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <math.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -188,6 +189,19 @@ nd_graph_copy (const NdGraph *graph)
   return copy;
 }
 
+float
+nd_op_gate_value (const NdOpParams *p, float s)
+{
+  if (p->hard_gate)
+    {
+      float h = s + 3.0f;
+
+      h = h < 0.0f ? 0.0f : h > 6.0f ? 6.0f : h;
+      return p->alpha * (h / 6.0f);
+    }
+  return (float) (p->alpha / (1.0 + exp (-(double) s)));
+}
+
 /* Output side of a sliding window; FALSE when the window does not fit. */
 static gboolean
 window_out (int in, int k, int stride, int pad, int *out)
@@ -197,6 +211,22 @@ window_out (int in, int k, int stride, int pad, int *out)
   if (in + 2 * pad < k)
     return FALSE;
   *out = (in + 2 * pad - k) / stride + 1;
+  return *out >= 1;
+}
+
+/* PyTorch's ceil_mode output side (pooling_output_shape): a partial last window counts, even
+ * one that hangs past a map smaller than the window, unless it would start in the
+ * right/bottom padding. PyTorch also caps the padding at half the window. */
+static gboolean
+window_out_ceil (int in, int k, int stride, int pad, int *out)
+{
+  if (k < 1 || stride < 1 || pad < 0 || pad > k / 2 || in < 1)
+    return FALSE;
+  if (in + 2 * pad - k + stride - 1 < 0)
+    return FALSE;
+  *out = (in + 2 * pad - k + stride - 1) / stride + 1;
+  if ((*out - 1) * stride >= in + pad)
+    (*out)--;
   return *out >= 1;
 }
 
@@ -225,9 +255,18 @@ infer_shape (NdGraph *graph, NdNode *node, const char *name, GError **error)
       G_GNUC_FALLTHROUGH;
     case ND_OP_AVGPOOL:
     case ND_OP_MAXPOOL:
-      if (!window_out (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
-          || !window_out (a->out_w, nd_op_kernel_w (p), p->stride, nd_op_pad_w (p),
-                          &node->out_w))
+      if (p->ceil_mode && node->op != ND_OP_MAXPOOL)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                       _("%s: ceil mode is supported for max pooling only"), what);
+          return FALSE;
+        }
+      if (p->ceil_mode
+          ? !window_out_ceil (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
+            || !window_out_ceil (a->out_w, p->kernel, p->stride, p->pad, &node->out_w)
+          : !window_out (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
+            || !window_out (a->out_w, nd_op_kernel_w (p), p->stride, nd_op_pad_w (p),
+                            &node->out_w))
         {
           g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
                        _("%s: a %d×%d map is too small for a %d×%d window at stride %d"),

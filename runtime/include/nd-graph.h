@@ -27,9 +27,11 @@ G_BEGIN_DECLS
  *   RELU, SILU, SIGMOID
  *   LEAKY_RELU        x ≥ 0 ? x : alpha·x          (VanillaNet's λ: alpha = λ)
  *   ADD               sum of 2..ND_MAX_INPUTS inputs of equal shape
- *   GATE              in0 [C,H,W] × alpha·σ(in1 [C,1,1])   (alpha 1: SSE/SE, 2: ParNet's 2σ)
+ *   GATE              in0 [C,H,W] × alpha·σ(in1 [C,1,1])   (alpha 1: SSE/SE, 2: ParNet's 2σ;
+ *                     hard_gate: alpha·relu6(in1 + 3)/6, the effective-SE of ESE-VoVNet)
  *   AVGPOOL, MAXPOOL  window k, stride, pad (max pads with −inf, avg counts pad cells, as
- *                     PyTorch's count_include_pad=True default; floor mode)
+ *                     PyTorch's count_include_pad=True default; floor mode, or ceil mode
+ *                     for MAXPOOL with ceil_mode set)
  *   ADAPTIVE_AVGPOOL, ADAPTIVE_MAXPOOL   to out_h × out_w with PyTorch's start/end rule
  *                     (global average pool is ADAPTIVE_AVGPOOL to 1×1)
  *   CONCAT_INTERLEAVE two inputs [C,H,W] → [2C,H,W], z[2c] = a[c], z[2c+1] = b[c]
@@ -121,7 +123,19 @@ typedef struct
    * height's, these the width's. kernel_w 0: square (kernel × kernel, pad on all sides). */
   int   kernel_w;
   int   pad_w;
+  /* MAXPOOL: PyTorch's ceil_mode=True (VoVNet): out = ceil((in + 2·pad − k) / stride) + 1,
+   * less one when the last window would start in the right/bottom padding; windows that run
+   * past the map take the max of the cells inside it. */
+  int   ceil_mode;
+  /* GATE: the gate function is the hard sigmoid relu6(s + 3) / 6 (timm's effective SE)
+   * instead of the logistic σ. */
+  int   hard_gate;
 } NdOpParams;
+
+/* The gate value a GATE node applies for the squeezed value @s: alpha·σ(s), or
+ * alpha·relu6(s + 3)/6 for a hard gate. Every backend computes this. */
+float         nd_op_gate_value        (const NdOpParams *p,
+                                       float             s);
 
 /* A conv's kernel width and column padding, whether or not its kernel is square. */
 static inline int

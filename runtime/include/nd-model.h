@@ -20,6 +20,11 @@ typedef enum
   ND_FAMILY_SHUFFLENET,
   ND_FAMILY_DENSENET,
   ND_FAMILY_INCEPTION,
+  ND_FAMILY_RESNETV2,
+  ND_FAMILY_DARKNET,
+  ND_FAMILY_CSPDARKNET,
+  ND_FAMILY_VOVNET,
+  ND_FAMILY_ESE_VOVNET,
 } NdFamily;
 
 #define ND_MAX_STAGES 8
@@ -33,8 +38,10 @@ typedef enum
  *  blocks      ParNet: RepVGG-SSE blocks per stream (official 4,5,5); RepVGG: blocks per stage
  *              (official e.g. 1,2,4,14,1); VanillaNet: not accepted (the variant sets depth);
  *              ResNet: blocks per stage (2,2,2,2 for 18); ShuffleNetV2: blocks per stage
- *              (4,8,4); DenseNet: dense layers per block (6,12,24,16 for 121); MobileNetV2
- *              and VGG: not accepted.
+ *              (4,8,4); DenseNet: dense layers per block (6,12,24,16 for 121); ResNetV2:
+ *              blocks per stage (3,4,6,3); (CSP)Darknet-53: blocks per stage (1,2,8,8,4);
+ *              VoVNet: OSA modules per stage (1,1,2,2 for 39); MobileNetV2, VGG and
+ *              Inception: not accepted.
  *  resolution  input side in pixels (square).
  *  classes     classifier outputs.
  *  in_channels image channels (3 for RGB, 1 for grayscale Fashion-MNIST models).

@@ -88,7 +88,8 @@ nd_model_build_densenet (const NdModelSpec *spec, GError **error)
           y = nd_build_pool (&b, ND_OP_AVGPOOL, y, 2, 2, 0, ND_ROLE_POOL);
         }
     }
-  nd_build_tags (&b, -1, "features.norm5", depth);
+  /* drawn beside the classifier, not stacked on the last dense layer's column */
+  nd_build_tags (&b, -1, "features.norm5", depth + 1);
   y = nd_build_bn (&b, y, DENSE_EPS, ND_ROLE_BN, "features.norm5", NULL);
   y = nd_build_unary (&b, ND_OP_RELU, y, 1.0f, ND_ROLE_ACTIVATION);
   nd_build_tags (&b, -1, "classifier", depth + 1);

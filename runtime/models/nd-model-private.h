@@ -53,6 +53,9 @@ int       nd_build_adaptive  (NdBuild *b, NdOp op, int in, int out_side, NdRole 
 int       nd_build_linear    (NdBuild *b, int in, int out_c, NdRole role, const char *name);
 int       nd_build_add       (NdBuild *b, const int *in, int n_in, NdRole role);
 int       nd_build_gate      (NdBuild *b, int x, int gate, float alpha, NdRole role);
+/* x · relu6(gate + 3)/6: timm's effective-SE gate (hard sigmoid) */
+int       nd_build_hard_gate (NdBuild *b, int x, int gate, NdRole role);
+int       nd_build_maxpool_ceil (NdBuild *b, int in, int k, int stride, NdRole role);
 int       nd_build_concat    (NdBuild *b, int x, int y, NdRole role);
 /* torch.cat of 2..ND_MAX_INPUTS maps along channels */
 int       nd_build_cat       (NdBuild *b, const int *in, int n_in, NdRole role);
@@ -72,5 +75,8 @@ NdGraph  *nd_model_build_mobilenet  (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_shufflenet (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_densenet   (const NdModelSpec *spec, GError **error);
 NdGraph  *nd_model_build_inception  (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_resnetv2   (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_darknet    (const NdModelSpec *spec, GError **error);
+NdGraph  *nd_model_build_vovnet     (const NdModelSpec *spec, GError **error);
 
 G_END_DECLS

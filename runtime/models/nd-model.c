@@ -61,6 +61,13 @@ static const Preset presets[] = {
   { ND_FAMILY_SHUFFLENET, "v2-1.0", 3, { 4, 8, 4 } },
   { ND_FAMILY_DENSENET, "121", 4, { 6, 12, 24, 16 } },
   { ND_FAMILY_INCEPTION, "v3", 0, { 0 } },
+  /* timm's layouts */
+  { ND_FAMILY_RESNETV2, "50", 4, { 3, 4, 6, 3 } },
+  { ND_FAMILY_DARKNET, "53", 5, { 1, 2, 8, 8, 4 } },
+  { ND_FAMILY_CSPDARKNET, "53", 5, { 1, 2, 8, 8, 4 } },
+  { ND_FAMILY_VOVNET, "39", 4, { 1, 1, 2, 2 } },
+  { ND_FAMILY_VOVNET, "57", 4, { 1, 1, 4, 3 } },
+  { ND_FAMILY_ESE_VOVNET, "39", 4, { 1, 1, 2, 2 } },
 };
 
 static const char * const model_names[] = {
@@ -74,6 +81,7 @@ static const char * const model_names[] = {
   "vgg-16",
   "vgg-19", "resnet-101", "resnext-50-32x4d",
   "mobilenet-v2", "shufflenet-v2-1.0", "densenet-121", "inception-v3",
+  "resnet-v2-50", "darknet-53", "cspdarknet-53", "vovnet-39", "vovnet-57", "ese-vovnet-39",
   NULL
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (model_names) == G_N_ELEMENTS (presets) + 1);
@@ -103,6 +111,16 @@ nd_family_name (NdFamily family)
       return "densenet";
     case ND_FAMILY_INCEPTION:
       return "inception";
+    case ND_FAMILY_RESNETV2:
+      return "resnet-v2";
+    case ND_FAMILY_DARKNET:
+      return "darknet";
+    case ND_FAMILY_CSPDARKNET:
+      return "cspdarknet";
+    case ND_FAMILY_VOVNET:
+      return "vovnet";
+    case ND_FAMILY_ESE_VOVNET:
+      return "ese-vovnet";
     default:
       g_return_val_if_reached ("?");
     }
@@ -134,6 +152,16 @@ family_title (NdFamily family)
       return "DenseNet";
     case ND_FAMILY_INCEPTION:
       return "Inception";
+    case ND_FAMILY_RESNETV2:
+      return "ResNetV2";
+    case ND_FAMILY_DARKNET:
+      return "Darknet";
+    case ND_FAMILY_CSPDARKNET:
+      return "CSPDarknet";
+    case ND_FAMILY_VOVNET:
+      return "VoVNet";
+    case ND_FAMILY_ESE_VOVNET:
+      return "ESE-VoVNet";
     default:
       g_return_val_if_reached ("?");
     }
@@ -164,7 +192,10 @@ nd_model_spec_parse (const char *name, NdModelSpec *spec, GError **error)
       spec->width = 1.0;
       spec->n_blocks = p->n_blocks;
       memcpy (spec->blocks, p->blocks, sizeof spec->blocks);
-      spec->resolution = p->family == ND_FAMILY_INCEPTION ? 299 : 224;
+      /* timm evaluates its (CSP)Darknet-53 at 256 */
+      spec->resolution = p->family == ND_FAMILY_INCEPTION ? 299
+                         : p->family == ND_FAMILY_DARKNET || p->family == ND_FAMILY_CSPDARKNET
+                         ? 256 : 224;
       spec->classes = 1000;
       spec->in_channels = 3;
       /* λ = 1 is VanillaNet's constructor default (merge-ready); the other families have no
@@ -363,6 +394,17 @@ build_resolved (const NdModelSpec *r, GError **error)
     case ND_FAMILY_INCEPTION:
       graph = nd_model_build_inception (r, error);
       break;
+    case ND_FAMILY_RESNETV2:
+      graph = nd_model_build_resnetv2 (r, error);
+      break;
+    case ND_FAMILY_DARKNET:
+    case ND_FAMILY_CSPDARKNET:
+      graph = nd_model_build_darknet (r, error);
+      break;
+    case ND_FAMILY_VOVNET:
+    case ND_FAMILY_ESE_VOVNET:
+      graph = nd_model_build_vovnet (r, error);
+      break;
     default:
       g_return_val_if_reached (NULL);
     }
@@ -545,6 +587,18 @@ nd_build_pool (NdBuild *b, NdOp op, int in, int k, int stride, int pad, NdRole r
   return build_node (b, op, &p, &in, 1, role, NULL, NULL);
 }
 
+/* PyTorch's MaxPool2d (k, stride, ceil_mode=True) without padding (VoVNet's stages). */
+int
+nd_build_maxpool_ceil (NdBuild *b, int in, int k, int stride, NdRole role)
+{
+  NdOpParams p = params_default ();
+
+  p.kernel = k;
+  p.stride = stride;
+  p.ceil_mode = 1;
+  return build_node (b, ND_OP_MAXPOOL, &p, &in, 1, role, NULL, NULL);
+}
+
 int
 nd_build_adaptive (NdBuild *b, NdOp op, int in, int out_side, NdRole role, const char *name)
 {
@@ -579,6 +633,16 @@ nd_build_gate (NdBuild *b, int x, int gate, float alpha, NdRole role)
   int in[2] = { x, gate };
 
   p.alpha = alpha;
+  return build_node (b, ND_OP_GATE, &p, in, 2, role, NULL, NULL);
+}
+
+int
+nd_build_hard_gate (NdBuild *b, int x, int gate, NdRole role)
+{
+  NdOpParams p = params_default ();
+  int in[2] = { x, gate };
+
+  p.hard_gate = 1;
   return build_node (b, ND_OP_GATE, &p, in, 2, role, NULL, NULL);
 }
 

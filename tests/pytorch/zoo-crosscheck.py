@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # Copyright 2026 The Nondeep Explorer authors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Cross-check the zoo presets against torchvision's own definitions (python3-torchvision).
+"""Cross-check the zoo presets against torchvision's own definitions (python3-torchvision)
+and the timm models against the project's definitions of them (tools/nd_timm.py, timm's
+module names: timm is not packaged in Debian).
 
     zoo-crosscheck.py --cli PATH_TO_nondeep-cli --workdir DIR [--only a,b] [--tol 1e-4]
 
@@ -45,6 +47,13 @@ CASES = [
     ('densenet-121', 'densenet121', 64, 1.0, 26),
     # built with its auxiliary classifier, as published (AuxLogits.* in the file, unused)
     ('inception-v3', 'inception_v3', 80, 1.0, 27),
+    # timm layouts (tools/nd_timm.py); VoVNet at 80 px so that three ceil-mode pools round up
+    ('resnet-v2-50', 'timm:resnetv2_50', 64, 1.0, 28),
+    ('darknet-53', 'timm:darknet53', 64, 1.0, 29),
+    ('cspdarknet-53', 'timm:cspdarknet53', 64, 1.0, 30),
+    ('vovnet-39', 'timm:vovnet39a', 80, 1.0, 31),
+    ('vovnet-57', 'timm:vovnet57a', 80, 1.0, 32),
+    ('ese-vovnet-39', 'timm:ese_vovnet39b', 80, 1.0, 33),
 ]
 
 
@@ -60,6 +69,11 @@ def tap_line(n, ok, desc, diag=(), skip=None):
 
 
 def build_torchvision(torch, tv, builder, width):
+    if builder.startswith('timm:'):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        '..', '..', 'tools'))
+        import nd_timm
+        return nd_timm.build(builder[5:], classes=CLASSES)
     if builder == 'vgg19' and width != 1.0:
         from torchvision.models import vgg
         cfg = [v if v == 'M' else int(v * width) for v in vgg.cfgs['E']]
@@ -116,8 +130,10 @@ def compare(args, n, name, builder, res, width, fused, wpath, xpath, y, detect, 
         cmd += ['--width', '%g' % width]
     if fused:
         cmd.append('--fused')
-    desc = '%s %dpx %s%s%s vs torchvision.models.%s' % (
-        name, res, form, ' (detected)' if detect else '', ' ' + what if what else '', builder)
+    desc = '%s %dpx %s%s%s vs %s' % (
+        name, res, form, ' (detected)' if detect else '', ' ' + what if what else '',
+        'tools/nd_timm.py ' + builder[5:] if builder.startswith('timm:')
+        else 'torchvision.models.' + builder)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=args.timeout)

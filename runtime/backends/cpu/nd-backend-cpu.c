@@ -141,7 +141,8 @@ epilogue_add (NdCpuEpilogue *ep, const NdNode *u, int cur)
         .alpha = u->p.alpha, .other_node = -1 };
       break;
     case ND_OP_GATE:
-      if (u->inputs[0] != cur || next.n_steps >= ND_CPU_EP_MAX_STEPS)
+      /* the epilogue computes σ gates only; a hard gate runs as its own op */
+      if (u->inputs[0] != cur || u->p.hard_gate || next.n_steps >= ND_CPU_EP_MAX_STEPS)
         return FALSE;
       next.steps[next.n_steps++] = (NdCpuEpStep) {
         .kind = ND_CPU_EP_GATE, .alpha = u->p.alpha, .other_node = u->inputs[1] };

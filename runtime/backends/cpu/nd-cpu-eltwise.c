@@ -164,7 +164,7 @@ pool_plane (const NdNode *node, const float *restrict x, int H, int W, float *re
   gboolean is_max = node->op == ND_OP_MAXPOOL;
   float inv = 1.0f / (k * k);
 
-  if (k == 2 && s == 2 && pad == 0)
+  if (k == 2 && s == 2 && pad == 0 && !node->p.ceil_mode)
     {
       for (int oy = 0; oy < OH; oy++)
         {
@@ -331,7 +331,7 @@ elt_task (gpointer data, int task, int thread)
           bn_plane (y, x, in_plane, e->scale[c], e->shift[c]);
           break;
         case ND_OP_GATE:
-          gate_plane (y, x, in_plane, gate_of (node->p.alpha, j->in[1]->data[pl]));
+          gate_plane (y, x, in_plane, nd_op_gate_value (&node->p, j->in[1]->data[pl]));
           break;
         case ND_OP_AVGPOOL:
         case ND_OP_MAXPOOL:

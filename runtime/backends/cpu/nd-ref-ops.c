@@ -134,7 +134,7 @@ ref_gate (const NdNode *node, const NdTensor *x, const NdTensor *s, NdTensor *y)
   for (int n = 0; n < N; n++)
     for (int c = 0; c < C; c++)
       {
-        double gate = node->p.alpha * sigmoid (s->data[(int64_t) n * C + c]);
+        double gate = nd_op_gate_value (&node->p, s->data[(int64_t) n * C + c]);
 
         for (int64_t i = 0; i < HW; i++)
           y->data[((int64_t) n * C + c) * HW + i] =

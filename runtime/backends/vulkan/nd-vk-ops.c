@@ -515,7 +515,8 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
       build_eltwise (head, ND_ELT_ADD, a, alpha, batch, limits, op);
       return TRUE;
     case ND_OP_GATE:
-      build_eltwise (head, ND_ELT_GATE, a, alpha, batch, limits, op);
+      build_eltwise (head, head->p.hard_gate ? ND_ELT_HGATE : ND_ELT_GATE, a, alpha, batch,
+                     limits, op);
       return TRUE;
     case ND_OP_RELU:
     case ND_OP_SILU:

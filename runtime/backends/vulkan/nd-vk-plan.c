@@ -134,7 +134,7 @@ absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, gboolean *ab
           step->res[step->epi.n_res++] = node->inputs[k];
       return TRUE;
     }
-  if (node->op == ND_OP_GATE && step->gate < 0 && node->inputs[0] == cur)
+  if (node->op == ND_OP_GATE && !node->p.hard_gate && step->gate < 0 && node->inputs[0] == cur)
     {
       step->gate = next;
       step->gate_in = node->inputs[1];
