@@ -747,6 +747,48 @@ test_fp16_overflow (Fixture *f, gconstpointer data)
   g_rmdir (dir);
 }
 
+static gboolean
+shows_block (NdInferenceResult *r, const char *block)
+{
+  for (int i = 1; r != NULL && r->graph != NULL && i < nd_graph_n_nodes (r->graph); i++)
+    if (g_strcmp0 (nd_graph_node (r->graph, i)->block, block) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The Compare window's roofline click: a block of the model on show is selected at once; a
+ * block of another preset after the window has switched to it. */
+static void
+test_show_block (Fixture *f, gconstpointer data)
+{
+  g_autofree char *model = action_string (f, "model");
+  g_autofree char *selected = action_string (f, "select");
+  NdInferenceResult *r = nd_window_get_result (f->window);
+  const char *other = NULL;
+
+  g_assert_nonnull (r);
+  for (int i = nd_graph_n_nodes (r->graph) - 1; i > 0 && other == NULL; i--)
+    if (nd_graph_node (r->graph, i)->block != NULL
+        && g_strcmp0 (nd_graph_node (r->graph, i)->block, selected) != 0)
+      other = nd_graph_node (r->graph, i)->block;
+  g_assert_nonnull (other);
+  nd_window_show_block (f->window, model, other);
+  g_free (selected);
+  selected = action_string (f, "select");
+  g_assert_cmpstr (selected, ==, other);
+
+  nd_window_show_block (f->window, "resnet-18", "layer2.1");
+  g_free (model);
+  model = action_string (f, "model");
+  g_assert_cmpstr (model, ==, "resnet-18");
+  WAIT_UNTIL (shows_block (nd_window_get_result (f->window), "layer2.1"), 120);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_free (selected);
+  selected = action_string (f, "select");
+  g_assert_cmpstr (selected, ==, "layer2.1");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -756,6 +798,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/impossible-knob", Fixture, NULL, fixture_setup, test_impossible,
               fixture_teardown);
   g_test_add ("/ui/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
+  g_test_add ("/ui/show-block", Fixture, NULL, fixture_setup, test_show_block,
+              fixture_teardown);
   g_test_add_func ("/ui/trained-weights", test_trained_weights);
   g_test_add ("/ui/trained-menu", Fixture, NULL, fixture_setup, test_trained_menu,
               fixture_teardown);

@@ -134,11 +134,24 @@ preferences_activated (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
+compare_block_activated (NdCompareWindow *compare, const char *model, const char *block,
+                         gpointer data)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (compare));
+
+  if (ND_IS_WINDOW (parent))
+    nd_window_show_block (ND_WINDOW (parent), model, block);
+}
+
+static void
 compare_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (data));
+  GtkWidget *compare = nd_compare_window_new (parent);
 
-  gtk_window_present (GTK_WINDOW (nd_compare_window_new (parent)));
+  /* a click on an op in its roofline shows that block in the main window's graph */
+  g_signal_connect (compare, "block-activated", G_CALLBACK (compare_block_activated), NULL);
+  gtk_window_present (GTK_WINDOW (compare));
 }
 
 static void

@@ -53,6 +53,8 @@ struct _NdWindow
   NdInference        *inference;
   NdInferenceConfig   config;
   guint64             generation;
+  char               *pending_select;     /* a block to select once @pending_generation shows */
+  guint64             pending_generation;
   NdKnob              last_knob;
   NdInferenceResult  *result;
   guint64             n_results;

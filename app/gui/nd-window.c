@@ -364,6 +364,14 @@ show_result (NdWindow *self, NdInferenceResult *r)
       if (r->rebuilt && self->screenshot == NULL && self->measure == NULL)
         _nd_window_settings_save (self);
     }
+  if (self->pending_select != NULL && r->generation == self->pending_generation)
+    {
+      g_autofree char *block = g_steal_pointer (&self->pending_select);
+
+      if (graph_has_block (r->graph, block))
+        g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                            g_variant_new_string (block));
+    }
   if (!graph_has_block (r->graph, nd_graph_view_get_selected (self->graph_view)))
     {
       /* Something to look at from the start: the first re-parameterizable block, else the
@@ -555,6 +563,7 @@ nd_window_dispose (GObject *object)
     nd_inference_shutdown (self->inference);
   g_clear_object (&self->inference);
   g_clear_pointer (&self->result, nd_inference_result_unref);
+  g_clear_pointer (&self->pending_select, g_free);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), ND_TYPE_WINDOW);
   G_OBJECT_CLASS (nd_window_parent_class)->dispose (object);
@@ -791,4 +800,25 @@ nd_window_save_screenshot (NdWindow *self, const char *path, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+void
+nd_window_show_block (NdWindow *self, const char *model, const char *block)
+{
+  g_autoptr(GVariant) state = NULL;
+
+  g_return_if_fail (ND_IS_WINDOW (self) && model != NULL && block != NULL);
+  state = g_action_group_get_action_state (G_ACTION_GROUP (self), "model");
+  if (state != NULL && g_str_equal (g_variant_get_string (state, NULL), model))
+    {
+      g_action_group_change_action_state (G_ACTION_GROUP (self), "select",
+                                          g_variant_new_string (block));
+      return;
+    }
+  /* another model: selected when its first result arrives (the shown one lacks the block) */
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "model",
+                                      g_variant_new_string (model));
+  g_free (self->pending_select);
+  self->pending_select = g_strdup (block);
+  self->pending_generation = self->generation;
 }

@@ -101,4 +101,10 @@ gboolean           nd_window_save_screenshot  (NdWindow   *self,
                                                const char *path,
                                                GError    **error);
 
+/* Shows @block of preset @model in the graph (the Compare window's roofline click): selected
+ * at once when the window shows @model, else after it switches to it. */
+void               nd_window_show_block         (NdWindow   *self,
+                                                 const char *model,
+                                                 const char *block);
+
 G_END_DECLS
