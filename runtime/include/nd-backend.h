@@ -22,6 +22,15 @@ G_BEGIN_DECLS
 typedef struct _NdBackend NdBackend;
 typedef struct _NdPlan    NdPlan;
 
+/* How a CPU plan stores the weights of its memory-bound layers (linear / classifier): 16-bit
+ * halves the bytes each run streams; arithmetic stays float32. Other backends ignore it. */
+typedef enum
+{
+  ND_WEIGHTS_FP32 = 0,  /* default */
+  ND_WEIGHTS_BF16,      /* bfloat16: float32's range, 8-bit significand */
+  ND_WEIGHTS_FP16,      /* IEEE half: 11-bit significand, |w| ≤ 65504 (else the layer stays fp32) */
+} NdWeightsPrecision;
+
 typedef struct
 {
   int        batch;       /* images per run, ≥ 1 */
@@ -34,6 +43,7 @@ typedef struct
                                   * run and total_ms every run's own latency. 0: every run. */
   gboolean   fp16;        /* Vulkan: store activations and weights as float16 (arithmetic
                            * stays fp32); an error where the device lacks 16-bit storage */
+  NdWeightsPrecision weights_precision; /* CPU: 16-bit storage of linear-layer weights */
 } NdPlanOptions;
 
 typedef struct
