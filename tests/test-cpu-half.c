@@ -183,6 +183,45 @@ test_plan (void)
   nd_backend_free (cpu);
 }
 
+/* 1×1 convolutions: of a pooled 1×1 map (an SE gate) the 16-bit kernel; of a larger map
+ * (compute-bound) never. */
+static void
+test_plan_conv1x1 (void)
+{
+  g_autoptr(GError) error = NULL;
+  NdBackend *cpu = nd_backend_new ("cpu", -1, &error);
+
+  g_assert_no_error (error);
+  for (int batch = 1; batch <= 2; batch++)
+    {
+      g_autoptr(NdGraph) g = nd_graph_new (37, 6, 6);
+      g_autoptr(NdPlan) plan = NULL;
+      g_autoptr(NdTensor) x = nd_test_random_input (batch, 37, 6, 6, 5);
+      g_autoptr(NdTensor) want = NULL;
+      NdOpParams c1 = { .out_c = 37, .kernel = 1, .stride = 1, .pad = 0, .groups = 1 };
+      NdOpParams gap = { .out_h = 1, .out_w = 1 };
+      NdOpParams fc = { .out_c = 11 };
+      NdPlanOptions opt = { .batch = batch, .weights_precision = ND_WEIGHTS_BF16 };
+      int in = 0, map, p, se, r;
+
+      map = nd_graph_add (g, ND_OP_CONV2D, &c1, &in, 1, "map", NULL);
+      p = nd_graph_add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, &map, 1, NULL, NULL);
+      se = nd_graph_add (g, ND_OP_CONV2D, &c1, &p, 1, "se", NULL);
+      r = nd_graph_add (g, ND_OP_SIGMOID, NULL, &se, 1, NULL, NULL);
+      nd_graph_add (g, ND_OP_LINEAR, &fc, &r, 1, "fc", NULL);
+      nd_test_randomize_graph (g, 3);
+      plan = nd_backend_prepare (cpu, g, &opt, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (plan->op_algo[map], !=, "gemv-bf16");
+      g_assert_cmpstr (plan->op_algo[se], ==, "gemv-bf16");
+      g_assert_true (nd_plan_run (plan, x, &error));
+      g_assert_no_error (error);
+      want = nd_ref_run_graph (g, x, NULL);
+      nd_test_assert_close (plan->output, want, 2 * ldexp (1, -8), 1e-6, "se-bf16");
+    }
+  nd_backend_free (cpu);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -193,5 +232,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/cpu-half/gemv/bf16-scalar", GINT_TO_POINTER (2), test_gemv);
   g_test_add_data_func ("/cpu-half/gemv/fp16-scalar", GINT_TO_POINTER (3), test_gemv);
   g_test_add_func ("/cpu-half/plan", test_plan);
+  g_test_add_func ("/cpu-half/plan-conv1x1", test_plan_conv1x1);
   return g_test_run ();
 }

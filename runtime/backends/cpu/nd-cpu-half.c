@@ -391,6 +391,22 @@ half_linear_free (NdCpuKernel *kernel)
   g_free (hl);
 }
 
+/* A linear layer, or a 1×1 convolution of a 1×1 map (SE gates, VanillaNet's classifier):
+ * both a matrix-vector product per image. */
+static gboolean
+is_gemv (const NdGraph *graph, const NdNode *node)
+{
+  const NdNode *a;
+
+  if (node->op == ND_OP_LINEAR)
+    return TRUE;
+  if (node->op != ND_OP_CONV2D || !nd_op_is_square (&node->p, 1, 0) || node->p.stride != 1
+      || node->p.groups != 1)
+    return FALSE;
+  a = nd_graph_node (graph, node->inputs[0]);
+  return a->out_h == 1 && a->out_w == 1;
+}
+
 NdCpuKernel *
 nd_cpu_half_linear_new (const NdGraph *graph, const NdNode *node, int batch,
                         NdWeightsPrecision p)
@@ -399,12 +415,12 @@ nd_cpu_half_linear_new (const NdGraph *graph, const NdNode *node, int batch,
   HalfLinear *hl;
   int ld;
 
-  if (node->op != ND_OP_LINEAR || p == ND_WEIGHTS_FP32 || (wt = node->w[ND_W_WEIGHT]) == NULL)
+  if (p == ND_WEIGHTS_FP32 || !is_gemv (graph, node) || (wt = node->w[ND_W_WEIGHT]) == NULL)
     return NULL;
   hl = g_new0 (HalfLinear, 1);
   hl->p = p;
   hl->O = wt->shape[0];
-  hl->n_in = wt->shape[1];
+  hl->n_in = (int) (wt->numel / hl->O);
   ld = nd_cpu_half_ld (hl->n_in);
   if (posix_memalign ((void **) &hl->w, 64, (gsize) hl->O * ld * sizeof (guint16)) != 0)
     {
@@ -432,6 +448,5 @@ nd_cpu_half_linear_new (const NdGraph *graph, const NdNode *node, int batch,
   hl->parent.run = half_linear_run;
   hl->parent.free = half_linear_free;
   hl->parent.scratch_floats = (gsize) MAX (batch, 1) * ld;
-  (void) graph;
   return &hl->parent;
 }

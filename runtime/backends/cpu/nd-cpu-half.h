@@ -17,8 +17,10 @@ G_BEGIN_DECLS
  *  - fp16: AVX-512F `vcvtph2ps` (F16C's conversion) then float32 FMA;
  *  - otherwise a portable scalar loop (runtime dispatch, once). */
 
-/* A linear layer with 16-bit weights; NULL for other nodes, for FP32, or when the weights do
- * not fit the format (fp16: a weight beyond ±65504 or not finite). */
+/* A linear layer, or a 1×1 convolution of a 1×1 map (an SE gate, VanillaNet's classifier),
+ * with 16-bit weights; NULL for other nodes, for FP32, or when the weights do not fit the
+ * format (fp16: a weight beyond ±65504 or not finite). Other 1×1 convolutions reuse each
+ * weight over the whole map: compute-bound, they stay float32. */
 NdCpuKernel *nd_cpu_half_linear_new (const NdGraph     *graph,
                                      const NdNode      *node,
                                      int                batch,
