@@ -22,8 +22,9 @@ G_BEGIN_DECLS
 typedef struct _NdBackend NdBackend;
 typedef struct _NdPlan    NdPlan;
 
-/* How a CPU plan stores the weights of its memory-bound layers (linear / classifier): 16-bit
- * halves the bytes each run streams; arithmetic stays float32. Other backends ignore it. */
+/* How a CPU plan stores the weights of its memory-bound layers (linear layers, 1×1 convs of a
+ * 1×1 map: classifiers, SE gates): 16 bits halve the bytes each run streams; activations and
+ * arithmetic stay float32. Other backends ignore it. */
 typedef enum
 {
   ND_WEIGHTS_FP32 = 0,  /* default */
