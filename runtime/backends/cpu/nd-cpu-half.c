@@ -434,13 +434,14 @@ nd_cpu_half_linear_new (const NdGraph *graph, const NdNode *node, int batch,
 
       for (int i = 0; i < hl->n_in; i++)
         {
-          /* fp16 cannot hold it: keep this layer in float32 rather than change its result */
-          if (!isfinite (src[i]) || (p == ND_WEIGHTS_FP16 && fabsf (src[i]) > 65504.0f))
+          dst[i] = nd_cpu_half_from_float (p, src[i]);
+          /* the format cannot hold it (fp16 beyond ±65504): keep this layer in float32
+           * rather than change its result */
+          if (!isfinite (nd_cpu_half_to_float (p, dst[i])))
             {
               half_linear_free (&hl->parent);
               return NULL;
             }
-          dst[i] = nd_cpu_half_from_float (p, src[i]);
         }
       memset (dst + hl->n_in, 0, (ld - hl->n_in) * sizeof (guint16));
     }

@@ -18,8 +18,8 @@ G_BEGIN_DECLS
  *  - otherwise a portable scalar loop (runtime dispatch, once). */
 
 /* A linear layer, or a 1×1 convolution of a 1×1 map (an SE gate, VanillaNet's classifier),
- * with 16-bit weights; NULL for other nodes, for FP32, or when the weights do not fit the
- * format (fp16: a weight beyond ±65504 or not finite). Other 1×1 convolutions reuse each
+ * with 16-bit weights; NULL for other nodes, for FP32, or when a weight does not fit the
+ * format (rounds to ±inf: fp16 beyond ±65504) or is not finite. Other 1×1 convolutions reuse each
  * weight over the whole map: compute-bound, they stay float32. */
 NdCpuKernel *nd_cpu_half_linear_new (const NdGraph     *graph,
                                      const NdNode      *node,
