@@ -369,6 +369,7 @@ def parse_args():
     ap.add_argument('--no-ort', action='store_true', help='leave ONNX Runtime out')
     ap.add_argument('--half-models', default='vgg-16,repvgg-b1',
                     help='ours with --weights-precision fp32/bf16/fp16 on these ("" for none)')
+    ap.add_argument('--half-only', action='store_true', help='only the --half-models section')
     ap.add_argument('--out', default=os.path.join(TOOLS, '..', 'BENCHMARKS.md'))
     a = ap.parse_args()
     if a.quick:
@@ -476,7 +477,7 @@ def show(rec):
 def main():
     a = parse_args()
     models = a.models.split(',') if a.models else (QUICK_MODELS if a.quick else DEFAULT_MODELS)
-    models = [nm.canonical_name(m) for m in models]
+    models = [] if a.half_only else [nm.canonical_name(m) for m in models]
     forms = [f.strip() for f in a.forms.split(',')]
     torch.set_num_threads(a.threads)
     load0, results = load_avg(), []
