@@ -89,8 +89,8 @@ nd_cli_model_entries (NdCliModelOptions *o)
     { "fp16", 0, 0, G_OPTION_ARG_NONE, &o->fp16,
       N_("Vulkan: store activations and weights as float16 (arithmetic stays float32)"), NULL },
     { "weights-precision", 0, 0, G_OPTION_ARG_CALLBACK, weights_precision_cb,
-      N_("CPU: store linear-layer weights as bf16 or fp16 (arithmetic stays float32; "
-         "default fp32)"), N_("bf16|fp16") },
+      N_("CPU: store the weights of memory-bound layers (linear, 1×1 on a 1×1 map) as bf16 "
+         "or fp16; arithmetic stays float32 (default fp32)"), N_("bf16|fp16") },
     { "device", 0, 0, G_OPTION_ARG_STRING, &o->device,
       N_("Vulkan device: its index or part of its name (see `devices`)"), N_("N|NAME") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
