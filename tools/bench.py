@@ -1,19 +1,26 @@
 #!/usr/bin/python3
 # Copyright 2026 The Nondeep Explorer authors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Side-by-side CPU latency: nondeep-cli vs PyTorch, in one run, alternating.
+"""Side-by-side CPU latency: nondeep-cli vs PyTorch vs ONNX Runtime, in one run, alternating.
 
     bench.py --cli build/app/cli/nondeep-cli [--models parnet-s,resnet-50] [--quick]
              [--iters 20] [--warmup 3] [--rounds 1] [--threads 2] [--out BENCHMARKS.md]
+             [--ort-dir build/bench-ort | --no-ort]
     bench.py --torch-only ...          (PyTorch half only)
 
 Ours:    CLI bench --model M [--fused] --iters N --warmup W --json
          -> {"median_ms", "min_ms", "max_ms", "ops": [...]}
 PyTorch: the same model from tools/nd_models.py, eval, torch.no_grad, batch 1, 224x224,
          torch.set_num_threads(threads), same warmup/iters.
-For each model and form (unfused, fused) the two are run back to back, `rounds` times.
-MACs (Conv2d + Linear + VanillaNet's depthwise activation conv) are counted with hooks on the
-PyTorch model of the same form; GFLOP/s = 2 * MACs / median time.
+ORT:     the same PyTorch model exported to ONNX (tools/export_onnx.py, opset 17), timed by
+         tools/bench_ort.mjs with npm's onnxruntime-node from --ort-dir (install it there with
+         `npm install --ignore-scripts onnxruntime-node@1.30.0`): session.run, 2 intra-op threads,
+         all graph optimizations. Before timing, each exported model's logits are checked once
+         against ours (`run --weights --input --dump-logits`, same weights and input): max|ours -
+         ORT| / max|ORT| must be <= 1e-4, so both time the same computation.
+For each model and form (unfused, fused) the three are run back to back, `rounds` times.
+MACs are the CLI's (`info --json`, the form that ran); without the CLI they are counted with hooks
+on the PyTorch model (Conv2d + Linear + VanillaNet's activation conv). GFLOP/s = 2 * MACs / median.
 Writes the Markdown report (--out) and the raw numbers next to it (.json).
 """
 import argparse
@@ -27,11 +34,17 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, TOOLS)
+import export_onnx  # noqa: E402
 import nd_models as nm  # noqa: E402
+
+ORT_RUNNER = os.path.join(TOOLS, 'bench_ort.mjs')
+VERIFY_REL = 1e-4
 
 DEFAULT_MODELS = ['parnet-s', 'parnet-m', 'repvgg-a0', 'repvgg-b1', 'vanillanet-5',
                   'vanillanet-9', 'resnet-18', 'resnet-50', 'vgg-16']
@@ -99,10 +112,15 @@ def run_ours(cli, name, fused, res, iters, warmup, threads, timeout, extra=()):
     if res != 224:
         cmd[4:4] = ['--resolution', str(res)]
     cmd += list(extra)
+    return run_json(cmd, timeout)
+
+
+def run_json(cmd, timeout):
+    """Runs cmd; its stdout's JSON object, or {'error': ...}. Always carries 'cmd'."""
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {'error': 'timeout after %ds' % timeout, 'cmd': ' '.join(cmd)}
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return {'error': str(e), 'cmd': ' '.join(cmd)}
     if p.returncode != 0:
         return {'error': 'exit %d: %s' % (p.returncode, p.stderr.decode(errors='replace')[-500:]),
                 'cmd': ' '.join(cmd)}
@@ -113,6 +131,62 @@ def run_ours(cli, name, fused, res, iters, warmup, threads, timeout, extra=()):
         return {'error': 'bad JSON: %s' % e, 'cmd': ' '.join(cmd)}
     r['cmd'] = ' '.join(cmd)
     return r
+
+
+def run_ort(ort_dir, onnx, iters, warmup, threads, timeout, extra=()):
+    cmd = ['node', ORT_RUNNER, '--ort-dir', ort_dir, '--model', onnx, '--iters', str(iters),
+           '--warmup', str(warmup), '--threads', str(threads)] + list(extra)
+    return run_json(cmd, timeout)
+
+
+def info_macs(cli, name, fused, res):
+    """MACs of the form that runs, as the CLI counts them (`info --json`); None on failure."""
+    cmd = [cli, 'info', '--model', name, '--resolution', str(res), '--json']
+    r = run_json(cmd + (['--fused'] if fused else []), 600)
+    return r.get('macs') if 'error' not in r else None
+
+
+def verify_ort(cli, ort_dir, files, name, fused, res, threads, timeout):
+    """Ours and ORT on the same weights and input: {'max_rel': ..., 'ok': bool} or an error."""
+    ours_y = files['onnx'] + '.ours.npy'
+    ort_y = files['onnx'] + '.ort.bin'
+    cmd = [cli, 'run', '--model', name, '--resolution', str(res), '--weights', files['weights'],
+           '--input', files['input_npy'], '--dump-logits', ours_y, '--json']
+    r = run_json(cmd + (['--fused'] if fused else []), timeout)
+    if 'error' in r:
+        return {'error': 'ours: ' + r['error']}
+    o = run_ort(ort_dir, files['onnx'], 0, 0, threads, timeout,
+                ['--input', files['input_bin'], '--dump', ort_y])
+    if 'error' in o:
+        return {'error': 'ORT: ' + o['error']}
+    a = np.load(ours_y).astype(np.float64).ravel()
+    b = np.fromfile(ort_y, '<f4').astype(np.float64)
+    if a.shape != b.shape:
+        return {'error': 'logit shapes differ: %s vs %s' % (a.shape, b.shape)}
+    t = np.load(files['torch_logits']).astype(np.float64).ravel()
+    rel = float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
+    rel_t = float(np.abs(b - t).max() / max(np.abs(t).max(), 1e-30))
+    return {'max_rel': rel, 'ort_vs_torch_max_rel': rel_t, 'ok': rel <= VERIFY_REL}
+
+
+def load_avg():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def merge_runs(runs):
+    """Median of the runs' medians (ours: one process per round) — min, max over all."""
+    good = [r for r in runs if r and 'error' not in r]
+    if not good:
+        return runs[0] if runs else None
+    out = dict(good[0])
+    if len(good) > 1:
+        out['median_ms'] = statistics.median(r['median_ms'] for r in good)
+        out['min_ms'] = min(r['min_ms'] for r in good)
+        out['max_ms'] = max(r['max_ms'] for r in good)
+    return out
 
 
 def machine():
@@ -170,11 +244,53 @@ def fmt(x, nd=1):
     return '–' if x is None else ('%.*f' % (nd, x))
 
 
+def _med(r):
+    return r.get('median_ms') if r and 'error' not in r else None
+
+
+def _span(r):
+    return '%s–%s' % (fmt(r.get('min_ms')), fmt(r.get('max_ms'))) if _med(r) else '–'
+
+
+def results_table(results):
+    L = ['## Results (milliseconds)', '',
+         '| model | form | GMACs | ours median | ours min–max | PyTorch median | PyTorch min–max '
+         '| ORT median | ORT min–max | ours / PyTorch | ours / ORT | ours GFLOP/s '
+         '| PyTorch GFLOP/s | ORT GFLOP/s |',
+         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for r in results:
+        om, tm, xm = _med(r.get('ours')), _med(r['torch']), _med(r.get('ort'))
+        gm = r['macs'] / 1e9
+
+        def gf(ms):
+            return fmt(2 * gm / ms * 1e3 if ms else None)
+        L.append('| %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            r['model'], r['form'], gm, fmt(om), _span(r.get('ours')), fmt(tm), _span(r['torch']),
+            fmt(xm), _span(r.get('ort')), fmt(om / tm if om and tm else None, 2),
+            fmt(om / xm if om and xm else None, 2), gf(om), gf(tm), gf(xm)))
+    errs = [(who, r) for r in results for who in ('ours', 'ort')
+            if r.get(who) and 'error' in r[who]]
+    if errs:
+        L += ['', 'Failed runs:', '']
+        L += ['- %s %s (%s): `%s` — %s' % (r['model'], r['form'], who, r[who].get('cmd', ''),
+                                           r[who]['error'].replace('\n', ' ')) for who, r in errs]
+    checks = [r for r in results if r.get('ort_check')]
+    if checks:
+        L += ['', 'Same computation: logits of ours vs ONNX Runtime on the same weights and '
+              'input (max|ours − ORT| / max|ORT|; ORT vs PyTorch in brackets): ' + '; '.join(
+                  '%s %s %s' % (r['model'], r['form'], ('**failed**: ' + r['ort_check']['error'])
+                                if 'error' in r['ort_check'] else '%.1e (%.1e)%s' % (
+                      r['ort_check']['max_rel'], r['ort_check']['ort_vs_torch_max_rel'],
+                      '' if r['ort_check']['ok'] else ' **over %g**' % VERIFY_REL))
+                  for r in checks) + '.']
+    return L
+
+
 WINDOW_BEGIN = '<!-- window: tools/bench_window.py -->'
 WINDOW_END = '<!-- /window -->'
 
 
-def write_report(path, results, meta):
+def write_report(path, results, meta, half=()):
     L = ['# Benchmarks', '',
          'Generated by `tools/bench.py` on %s.' % meta['date'], '',
          '## Machine and versions', '',
@@ -183,35 +299,28 @@ def write_report(path, results, meta):
              'yes' if meta['machine']['avx512f'] else 'no', meta['machine']['kernel']),
          '- ' + ', '.join('%s %s' % kv for kv in meta['versions'].items()),
          '- Batch 1, %dx%d, float32, %d threads for PyTorch (`torch.set_num_threads`), '
-         'warmup %d, iters %d, rounds %d; ours and PyTorch alternate per model and form.' % (
+         'warmup %d, iters %d, rounds %d; ours, PyTorch%s alternate per model and form.' % (
              meta['res'], meta['res'], meta['threads'], meta['warmup'], meta['iters'],
-             meta['rounds']),
+             meta['rounds'], ' and ONNX Runtime' if meta.get('ort') else ''),
          '- Unfused = training form (all branches, BN); fused = re-parameterized / deploy form '
          '(ResNet: BN folded; VGG-16 has one form).',
-         '- GFLOP/s = 2 x MACs / median time. MACs count Conv2d, Linear and VanillaNet\'s '
-         'depthwise activation convs of the form that ran.', '']
+         '- GFLOP/s = 2 x MACs / median time. MACs are `nondeep-cli info --json`\'s for the form '
+         'that ran (without the CLI: PyTorch hooks on Conv2d, Linear and VanillaNet\'s '
+         'depthwise activation convs).',
+         '- Load average (1 min) %s at the start, %s at the end.' % (
+             fmt(meta.get('load_avg_start'), 2), fmt(meta.get('load_avg_end'), 2))]
+    if meta.get('ort'):
+        L += ['- ONNX Runtime: npm\'s `onnxruntime-node` (CPU, MLAS), `tools/bench_ort.mjs`: '
+              'session.run, %d intra-op threads, graphOptimizationLevel all; the models are '
+              'exported from `tools/nd_models.py` by `tools/export_onnx.py` (opset %s; unfused = '
+              'training form in eval mode, fused = deploy form), run in the same alternating '
+              'round as ours and PyTorch. Each exported model\'s logits were checked once '
+              'against ours on the same weights and input (max|ours − ORT| / max|ORT| ≤ %g).'
+              % (meta['threads'], meta['versions'].get('onnx opset', '?'), VERIFY_REL)]
+    L.append('')
     if meta['torch_only']:
         L += ['**PyTorch only** (`--torch-only`): the nondeep-cli columns are empty.', '']
-    L += ['## Results (milliseconds)', '',
-          '| model | form | GMACs | ours median | ours min–max | PyTorch median | '
-          'PyTorch min–max | ours / PyTorch | ours GFLOP/s | PyTorch GFLOP/s |',
-          '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|']
-    for r in results:
-        o, t = r.get('ours') or {}, r['torch']
-        om = o.get('median_ms') if 'error' not in o else None
-        ratio = om / t['median_ms'] if om else None
-        gm = r['macs'] / 1e9
-        L.append('| %s | %s | %.3f | %s | %s | %.1f | %.1f–%.1f | %s | %s | %.1f |' % (
-            r['model'], r['form'], gm, fmt(om),
-            '%s–%s' % (fmt(o.get('min_ms')), fmt(o.get('max_ms'))) if om else '–',
-            t['median_ms'], t['min_ms'], t['max_ms'],
-            fmt(ratio, 2), fmt(2 * gm / om * 1e3 if om else None),
-            2 * gm / t['median_ms'] * 1e3))
-    errs = [r for r in results if r.get('ours') and 'error' in r['ours']]
-    if errs:
-        L += ['', 'Failed CLI runs:', '']
-        L += ['- %s %s: `%s` — %s' % (r['model'], r['form'], r['ours'].get('cmd', ''),
-                                      r['ours']['error'].replace('\n', ' ')) for r in errs]
+    L += results_table(results)
     ops = [(r, top_ops(r['ours'])) for r in results if r.get('ours') and 'error' not in r['ours']]
     if any(t for _, t in ops):
         L += ['', '## Slowest ops (ours, from the CLI\'s per-op list)', '']
@@ -219,6 +328,8 @@ def write_report(path, results, meta):
             if t:
                 L.append('- %s %s: ' % (r['model'], r['form']) +
                          '; '.join('%s %.2f ms' % (n, ms) for ms, n, _ in t))
+    if half:
+        L += half_table(half)
     L += ['', '## Quoted reference: ncnn (not measured by this script)', '',
           'Quoted from `shared/DESIGN.md`: ncnn\'s benchmark tool, 2 threads, measured by the '
           'project earlier on this machine type, with PyTorch 1.13 measured at the same time.', '',
@@ -238,7 +349,7 @@ def write_report(path, results, meta):
         f.write('\n'.join(L))
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--cli', help='path to nondeep-cli')
@@ -252,62 +363,153 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--resolution', type=int, default=224)
     ap.add_argument('--timeout', type=int, default=1800)
-    ap.add_argument('--out', default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                  '..', 'BENCHMARKS.md'))
+    ap.add_argument('--ort-dir', default=os.path.join(TOOLS, '..', 'build', 'bench-ort'),
+                    help='folder with node_modules/onnxruntime-node (default build/bench-ort)')
+    ap.add_argument('--onnx-dir', help='where exported models go (default ORT_DIR/models)')
+    ap.add_argument('--no-ort', action='store_true', help='leave ONNX Runtime out')
+    ap.add_argument('--half-models', default='vgg-16,repvgg-b1',
+                    help='ours with --weights-precision fp32/bf16/fp16 on these ("" for none)')
+    ap.add_argument('--half-only', action='store_true', help='only the --half-models section')
+    ap.add_argument('--out', default=os.path.join(TOOLS, '..', 'BENCHMARKS.md'))
     a = ap.parse_args()
     if a.quick:
         a.iters, a.warmup = 5, 1
-    models = a.models.split(',') if a.models else (QUICK_MODELS if a.quick else DEFAULT_MODELS)
-    models = [nm.canonical_name(m) for m in models]
-    forms = [f.strip() for f in a.forms.split(',')]
     if not a.torch_only and not (a.cli and os.access(a.cli, os.X_OK)):
         ap.error('--cli PATH is required (or --torch-only)')
+    a.ort = not a.no_ort and not a.torch_only
+    if a.ort and not os.path.isdir(os.path.join(a.ort_dir, 'node_modules', 'onnxruntime-node')):
+        ap.error('no onnxruntime-node in %s: `mkdir -p %s && cd %s && npm install '
+                 '--ignore-scripts onnxruntime-node@1.30.0`, or --no-ort' % ((a.ort_dir,) * 3))
+    a.onnx_dir = a.onnx_dir or os.path.join(a.ort_dir, 'models')
+    return a
+
+
+def bench_one(a, name, form):
+    """One model and form: MACs, the ORT check, then `rounds` alternating rounds."""
+    fused = form == 'fused'
+    model = torch_model(name, fused, a.resolution)
+    macs_hooks = count_macs(model, a.resolution)
+    macs = (info_macs(a.cli, name, fused, a.resolution) if not a.torch_only else None)
+    rec = {'model': name, 'form': form, 'macs': macs or macs_hooks,
+           'macs_source': 'nondeep-cli info' if macs else 'PyTorch hooks',
+           'macs_torch_hooks': macs_hooks}
+    files = None
+    if a.ort:
+        base = nm.init_random(nm.build(name, resolution=a.resolution), seed=1).eval()
+        files = export_onnx.export(name, form, a.onnx_dir, a.resolution, seed=1, model=base)
+        del base
+        rec['onnx'] = os.path.relpath(files['onnx'])
+        rec['ort_check'] = verify_ort(a.cli, a.ort_dir, files, name, fused, a.resolution,
+                                      a.threads, a.timeout)
+    ours_runs, torch_runs, ort_runs = [], [], []
+    for _ in range(a.rounds):
+        if not a.torch_only:
+            ours_runs.append(run_ours(a.cli, name, fused, a.resolution, a.iters, a.warmup,
+                                      a.threads, a.timeout))
+        torch_runs.append(time_torch(model, a.resolution, a.iters, a.warmup))
+        if files:
+            ort_runs.append(run_ort(a.ort_dir, files['onnx'], a.iters, a.warmup, a.threads,
+                                    a.timeout))
+    tr = dict(torch_runs[0])
+    if a.rounds > 1:
+        allt = [s for r in torch_runs for s in r['samples_ms']]
+        tr = {'median_ms': statistics.median(allt), 'min_ms': min(allt),
+              'max_ms': max(allt), 'samples_ms': allt}
+    rec.update(torch=tr, ours=merge_runs(ours_runs), ort=merge_runs(ort_runs))
+    return rec
+
+
+HALF = ('fp32', 'bf16', 'fp16')
+
+
+def bench_half(a, name):
+    """Ours with --weights-precision fp32 / bf16 / fp16, alternating, `rounds` times."""
+    fused = name != 'vgg-16'
+    runs = {p: [] for p in HALF}
+    for _ in range(a.rounds):
+        for p in HALF:
+            runs[p].append(run_ours(a.cli, name, fused, a.resolution, a.iters, a.warmup,
+                                    a.threads, a.timeout, ['--weights-precision', p]))
+    rec = {'model': name, 'form': 'fused' if fused else 'unfused'}
+    rec.update((p, merge_runs(runs[p])) for p in HALF)
+    half_ops = {o.get('name') for o in (rec['bf16'] or {}).get('ops') or []
+                if str(o.get('algo', '')).startswith('gemv-')}
+    rec['half_ops'] = sorted(n for n in half_ops if n)
+    for p in HALF:
+        ops = (rec[p] or {}).get('ops') or []
+        rec[p + '_half_ops_ms'] = sum(o.get('median_ms') or 0 for o in ops
+                                      if o.get('name') in half_ops) if ops else None
+    print('%-13s 16-bit weights: %s' % (name, '  '.join(
+        '%s %s ms' % (p, fmt(_med(rec[p]), 2)) for p in HALF)))
+    sys.stdout.flush()
+    return rec
+
+
+def half_table(half):
+    L = ['', '## 16-bit weights on the CPU (`--weights-precision`)', '',
+         'Ours only, `bench --weights-precision P`, P alternating per round. The 16-bit layers '
+         '(linear layers and 1×1 convolutions of a 1×1 map, `nd-cpu-half.c`) are memory-bound '
+         'at batch 1; every other layer stays float32. "16-bit layers ms" sums the per-op '
+         'medians of those layers (`gemv-bf16` / `gemv-fp16` in the per-op list).', '',
+         '| model | form | fp32 ms | bf16 ms | fp16 ms | bf16 / fp32 | fp16 / fp32 | 16-bit layers '
+         '| their ms fp32 | bf16 | fp16 |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for r in half:
+        f, b, h = _med(r['fp32']), _med(r['bf16']), _med(r['fp16'])
+        L.append('| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %s |' % (
+            r['model'], r['form'], fmt(f), fmt(b), fmt(h), fmt(b / f if b and f else None, 2),
+            fmt(h / f if h and f else None, 2), len(r['half_ops']),
+            fmt(r['fp32_half_ops_ms'], 2), fmt(r['bf16_half_ops_ms'], 2),
+            fmt(r['fp16_half_ops_ms'], 2)))
+    return L
+
+
+def show(rec):
+    def ms(r):
+        return '-' if not r else r.get('error', '%.2f ms' % r.get('median_ms', -1))[:60]
+    chk = rec.get('ort_check') or {}
+    print('%-13s %-7s %6.3f GMACs  torch %8.2f ms  ours %s  ORT %s%s' % (
+        rec['model'], rec['form'], rec['macs'] / 1e9, rec['torch']['median_ms'], ms(rec['ours']),
+        ms(rec.get('ort')), '' if not chk else '  check %s' % (
+            chk.get('error', '')[:80] or 'max rel %.1e' % chk['max_rel'])))
+    sys.stdout.flush()
+
+
+def main():
+    a = parse_args()
+    models = a.models.split(',') if a.models else (QUICK_MODELS if a.quick else DEFAULT_MODELS)
+    models = [] if a.half_only else [nm.canonical_name(m) for m in models]
+    forms = [f.strip() for f in a.forms.split(',')]
     torch.set_num_threads(a.threads)
-    results = []
+    load0, results = load_avg(), []
     for name in models:
         for form in forms:
-            fused = form == 'fused'
-            if name == 'vgg-16' and fused:
-                continue
-            model = torch_model(name, fused, a.resolution)
-            macs = count_macs(model, a.resolution)
-            ours_runs, torch_runs = [], []
-            for _ in range(a.rounds):
-                if not a.torch_only:
-                    ours_runs.append(run_ours(a.cli, name, fused, a.resolution, a.iters, a.warmup,
-                                              a.threads, a.timeout))
-                torch_runs.append(time_torch(model, a.resolution, a.iters, a.warmup))
-            tr = dict(torch_runs[0])
-            if a.rounds > 1:
-                allt = [s for r in torch_runs for s in r['samples_ms']]
-                tr = {'median_ms': statistics.median(allt), 'min_ms': min(allt),
-                      'max_ms': max(allt), 'samples_ms': allt}
-            ours = None
-            if ours_runs:
-                good = [r for r in ours_runs if 'error' not in r]
-                ours = good[0] if good else ours_runs[0]
-                if len(good) > 1:
-                    ours = dict(good[0])
-                    ours['median_ms'] = statistics.median(r['median_ms'] for r in good)
-                    ours['min_ms'] = min(r['min_ms'] for r in good)
-                    ours['max_ms'] = max(r['max_ms'] for r in good)
-            rec = {'model': name, 'form': form, 'macs': macs, 'torch': tr, 'ours': ours}
+            if name == 'vgg-16' and form == 'fused' and 'unfused' in forms:
+                continue   # one form: measured once
+            rec = bench_one(a, name, form)
             results.append(rec)
-            print('%-13s %-7s %6.3f GMACs  torch %8.2f ms  ours %s' % (
-                name, form, macs / 1e9, tr['median_ms'],
-                '-' if not ours else ours.get('error', '%.2f ms' % ours.get('median_ms', -1))))
-            sys.stdout.flush()
-            del model
+            show(rec)
+    half = [bench_half(a, nm.canonical_name(m)) for m in a.half_models.split(',')
+            if m and not a.torch_only]
     meta = {'date': datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC'),
             'machine': machine(), 'versions': versions(None if a.torch_only else a.cli),
             'res': a.resolution, 'threads': a.threads, 'iters': a.iters, 'warmup': a.warmup,
-            'rounds': a.rounds, 'torch_only': a.torch_only}
+            'rounds': a.rounds, 'torch_only': a.torch_only, 'ort': a.ort,
+            'load_avg_start': load0, 'load_avg_end': load_avg()}
+    if a.ort:
+        meta['versions']['onnxruntime-node'] = next(
+            (r['ort'].get('ort_version') for r in results
+             if r.get('ort') and 'error' not in r['ort']), '?')
+        meta['versions']['onnx opset'] = export_onnx.OPSET
     out = os.path.abspath(a.out)
-    write_report(out, results, meta)
+    write_report(out, results, meta, half)
     with open(os.path.splitext(out)[0] + '.json', 'w') as f:
-        json.dump({'meta': meta, 'results': results}, f, indent=1)
-    print('wrote %s' % out)
-    return 1 if any(r['ours'] and 'error' in r['ours'] for r in results) else 0
+        json.dump({'meta': meta, 'results': results, 'weights_precision': half}, f, indent=1)
+    print('wrote %s (load average %s at the start, %s at the end)' % (
+        out, fmt(load0, 2), fmt(meta['load_avg_end'], 2)))
+    bad = [r for r in results if (r['ours'] and 'error' in r['ours']) or
+           (r.get('ort') and 'error' in r['ort']) or
+           (r.get('ort_check') and not r['ort_check'].get('ok'))]
+    return 1 if bad else 0
 
 
 if __name__ == '__main__':

@@ -40,6 +40,24 @@ memory_budget_cb (const char *name, const char *value, gpointer data, GError **e
   return TRUE;
 }
 
+static gboolean
+weights_precision_cb (const char *name, const char *value, gpointer data, GError **error)
+{
+  if (g_str_equal (value, "fp32"))
+    knob_target->weights_precision = ND_WEIGHTS_FP32;
+  else if (g_str_equal (value, "bf16"))
+    knob_target->weights_precision = ND_WEIGHTS_BF16;
+  else if (g_str_equal (value, "fp16"))
+    knob_target->weights_precision = ND_WEIGHTS_FP16;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--weights-precision takes bf16, fp16 or fp32, not “%s”"), value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 GOptionEntry *
 nd_cli_model_entries (NdCliModelOptions *o)
 {
@@ -70,6 +88,9 @@ nd_cli_model_entries (NdCliModelOptions *o)
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &o->backend, N_("cpu or vulkan"), N_("NAME") },
     { "fp16", 0, 0, G_OPTION_ARG_NONE, &o->fp16,
       N_("Vulkan: store activations and weights as float16 (arithmetic stays float32)"), NULL },
+    { "weights-precision", 0, 0, G_OPTION_ARG_CALLBACK, weights_precision_cb,
+      N_("CPU: store the weights of memory-bound layers (linear, 1×1 on a 1×1 map) as bf16 "
+         "or fp16; arithmetic stays float32 (default fp32)"), N_("bf16|fp16") },
     { "device", 0, 0, G_OPTION_ARG_STRING, &o->device,
       N_("Vulkan device: its index or part of its name (see `devices`)"), N_("N|NAME") },
     { "devices", 0, 0, G_OPTION_ARG_STRING, &o->devices,
@@ -327,6 +348,14 @@ nd_cli_prepare (NdCliModelOptions *o, const NdCliModel *model, NdGraph *graph,
     {
       popts->devices = o->device_list;
       popts->n_devices = o->n_device_list;
+    }
+  popts->weights_precision = o->weights_precision;
+  if (o->weights_precision != ND_WEIGHTS_FP32 && (*backend)->kind != ND_DEVICE_KIND_CPU)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--weights-precision is for the CPU backend; on Vulkan, --fp16 "
+                             "stores weights as float16"));
+      return NULL;
     }
   if (popts->batch < 1)
     popts->batch = 1;

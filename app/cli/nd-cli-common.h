@@ -26,6 +26,7 @@ typedef struct
   char    *entry;     /* --entry: which state dict of a checkpoint */
   gboolean fused;
   gboolean fp16;      /* --fp16: float16 storage on the Vulkan backend */
+  NdWeightsPrecision weights_precision; /* --weights-precision: CPU linear-layer weights */
   char    *backend;
   char    *device;    /* --device: an index or part of a device name */
   char    *devices;   /* --devices A,B[,C]: ParNet's streams over several Vulkan devices */
@@ -38,7 +39,8 @@ typedef struct
 } NdCliModelOptions;
 
 /* The knob entries (--model --streams --width --blocks --resolution --classes --in-channels
- * --lambda --weights --entry --fused --backend --device --seed --memory-budget --json); the
+ * --lambda --weights --entry --fused --backend --device --weights-precision --seed
+ * --memory-budget --json); the
  * array is owned by @opts' caller. The knob flags are parsed and range-checked by
  * nd_knobs_set_from_string() as GOption reads them, into the @opts of the last call. */
 GOptionEntry *nd_cli_model_entries     (NdCliModelOptions *opts);

@@ -22,6 +22,16 @@ G_BEGIN_DECLS
 typedef struct _NdBackend NdBackend;
 typedef struct _NdPlan    NdPlan;
 
+/* How a CPU plan stores the weights of its memory-bound layers (linear layers, 1×1 convs of a
+ * 1×1 map: classifiers, SE gates): 16 bits halve the bytes each run streams; activations and
+ * arithmetic stay float32. Other backends ignore it. */
+typedef enum
+{
+  ND_WEIGHTS_FP32 = 0,  /* default */
+  ND_WEIGHTS_BF16,      /* bfloat16: float32's range, 8-bit significand */
+  ND_WEIGHTS_FP16,      /* IEEE half: 11-bit significand, |w| ≤ 65504 (else the layer stays fp32) */
+} NdWeightsPrecision;
+
 typedef struct
 {
   int        batch;       /* images per run, ≥ 1 */
@@ -39,6 +49,7 @@ typedef struct
                            * each; devices[0] (the backend's device) gathers the stream
                            * outputs for the fusion and the head. NULL or n_devices < 2: one */
   int        n_devices;
+  NdWeightsPrecision weights_precision; /* CPU: 16-bit storage of linear-layer weights */
 } NdPlanOptions;
 
 /* One device of a plan split over several (NdPlanOptions.devices), after a run. */

@@ -11,6 +11,7 @@
 #include "nd-backend-cpu.h"
 #include "nd-buffer-plan.h"
 #include "nd-cpu-kernel.h"
+#include "nd-cpu-half.h"
 #include "nd-cpu-pool.h"
 #include "nd-error.h"
 #include "nd-ref-ops.h"
@@ -431,6 +432,10 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
     {
       const NdNode *node = nd_graph_node (graph, i);
 
+      /* 16-bit weights (opt-in) come before the float32 factories */
+      if (!cpu->reference_only && options->weights_precision != ND_WEIGHTS_FP32)
+        self->kernels[i] = nd_cpu_half_linear_new (graph, node, options->batch,
+                                                   options->weights_precision);
       if (!cpu->reference_only)
         for (guint f = 0; f < G_N_ELEMENTS (factories) && self->kernels[i] == NULL; f++)
           self->kernels[i] = factories[f] (graph, node, options->batch);
