@@ -21,7 +21,7 @@ results = []
 RUNTIME = {'glib-2.0', 'gio-2.0', 'threads', 'vulkan', 'gtk4', 'libadwaita-1', 'cairo',
            'pango', 'pangocairo',
            'gstreamer-1.0', 'gstreamer-app-1.0', 'gstreamer-video-1.0', 'gdk-pixbuf-2.0',
-           'bash-completion'}
+           'bash-completion', 'libjpeg'}   # libjpeg-turbo: the freedesktop base under GNOME
 MODULE_FOR = {'openblas': 'openblas', 'json-glib-1.0': 'json-glib'}
 BUILDSYSTEMS = {'meson', 'cmake', 'cmake-ninja', 'autotools', 'simple', 'qmake'}
 SOURCE_TYPES = {'archive', 'git', 'dir', 'file', 'patch', 'shell', 'script'}
