@@ -56,9 +56,9 @@ def time_torch(torch, model, res, warmup, iters):
 
 def time_ours(cli, name, fused, res, warmup, iters, threads):
     args = [cli, 'bench', '--model', name, '--resolution', str(res), '--iters', str(iters),
-            '--warmup', str(warmup), '--threads', str(threads), '--json']
+            '--warmup', str(warmup), '--json']
     p = subprocess.run(args + (['--fused'] if fused else []), capture_output=True, text=True,
-                       timeout=1800)
+                       timeout=1800, env=dict(os.environ, ND_CPU_THREADS=str(threads)))
     if p.returncode != 0:
         raise RuntimeError('%s: %s' % (' '.join(args), p.stderr[-400:]))
     r = json.loads(p.stdout)
