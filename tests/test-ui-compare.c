@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -211,6 +212,13 @@ test_guidelines (void)
   JsonArray *vs;
   int status = -1;
 
+  if (g_getenv ("ND_COMPARE_SIZE") != NULL)   /* screenshots: e.g. 1024x700 */
+    {
+      int w = 0, h = 0;
+
+      if (sscanf (g_getenv ("ND_COMPARE_SIZE"), "%dx%d", &w, &h) == 2)
+        gtk_window_set_default_size (GTK_WINDOW (win), w, h);
+    }
   gtk_window_present (GTK_WINDOW (win));
   g_assert_null (nd_guideline_page_get_result (page));
   g_assert_true (nd_guideline_page_run (page, "ratio", 32, 8, 2, &error));

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "nd-paths.h"
 #include "ui-fixture.h"
 
 /* Two results can be dispatched in one main-loop iteration, so the rebuilt one is caught
@@ -205,6 +206,7 @@ no_display (void)
 gboolean
 ui_test_init (int *argc, char ***argv)
 {
+  nd_paths_init_i18n ();   /* as main () does: the window in the user's language */
   g_test_init (argc, argv, NULL);
   /* gtk_test_init() exits without a display; a machine without one skips instead. */
   if (!gtk_init_check ())
