@@ -12,6 +12,7 @@
 #include "nd-guideline-page.h"
 #include "nd-render-plot.h"
 #include "ui-fixture.h"
+#include "ui-views.h"
 
 /* The Compare page: measures two small presets, shows them, exports the plot; and the
  * Pareto front it highlights. With ND_COMPARE_SCREENSHOT=PATH it also saves the window. */
@@ -60,23 +61,6 @@ on_block (NdCompareWindow *win, const char *model, const char *block, char **out
 {
   g_free (*out);
   *out = g_strdup_printf ("%s %s", model, block);
-}
-
-static void
-save_window (GtkWidget *widget, const char *path)
-{
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
 }
 
 /* The window's table against `nondeep-cli compare` for the same models: the counts equal,
@@ -185,7 +169,7 @@ test_measure_and_export (void)
       until = g_get_monotonic_time () + G_USEC_PER_SEC;
       while (g_get_monotonic_time () < until)
         g_main_context_iteration (NULL, FALSE);
-      save_window (win, shot);
+      ui_render_png (win, shot);
     }
   g_remove (png);
   g_remove (svg);
@@ -265,7 +249,7 @@ test_guidelines (void)
       for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
            g_get_monotonic_time () < until;)
         g_main_context_iteration (NULL, FALSE);
-      save_window (win, path);
+      ui_render_png (win, path);
     }
   gtk_window_destroy (GTK_WINDOW (win));
 }

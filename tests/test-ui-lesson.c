@@ -7,10 +7,8 @@
 #include "nd-lesson-view.h"
 #include "nd-lesson.h"
 #include "nd-model.h"
-#include "nd-preprocess.h"
-#include "nd-weights.h"
-#include "nd-safetensors.h"
 #include "ui-fixture.h"
+#include "ui-views.h"
 
 /* The lesson view on the shipped RepVGG-A0 and a sample image: it computes the steps off the
  * main thread, steps forward and back through its actions (the buttons and ← →), stops at
@@ -19,108 +17,9 @@
 
 typedef struct
 {
-  GtkWidget    *window;
+  UiPainted     w;
   NdLessonView *view;
-  guint64       frames;
-  char         *path;      /* the screenshot to save after the next paint */
 } View;
-
-static gboolean
-tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
-{
-  ((View *) data)->frames++;
-  return G_SOURCE_CONTINUE;
-}
-
-/* A shipped Fashion-MNIST model at the knobs its metadata names (nondeep.knobs). */
-static NdGraph *
-shipped (const char *file, const char *model, double width)
-{
-  g_autofree char *path = g_build_filename (ND_SOURCE_ASSETS_DIR, "weights", file, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NdWeightSet) set = nd_safetensors_load (path, NULL, &error);
-  NdModelSpec spec;
-  NdGraph *graph;
-
-  g_assert_no_error (error);
-  g_assert_true (nd_model_spec_parse (model, &spec, &error));
-  spec.width = width;
-  spec.resolution = 32;
-  spec.classes = 10;
-  spec.in_channels = 1;
-  graph = nd_model_build (&spec, &error);
-  g_assert_no_error (error);
-  g_assert_true (nd_graph_load_weights (graph, set, &error));
-  g_assert_no_error (error);
-  return graph;
-}
-
-static NdTensor *
-sample_input (void)
-{
-  g_autofree char *path = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples",
-                                            "0000-ankle-boot.png", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (path, &error);
-  NdPreprocess pp;
-  NdTensor *input;
-
-  g_assert_no_error (error);
-  nd_preprocess_for_fashion_mnist (32, 0.2860f, 0.3530f, &pp);
-  input = nd_preprocess_image (gdk_pixbuf_read_pixels (pixbuf), gdk_pixbuf_get_width (pixbuf),
-                               gdk_pixbuf_get_height (pixbuf), gdk_pixbuf_get_rowstride (pixbuf),
-                               gdk_pixbuf_get_has_alpha (pixbuf) ? ND_PIXEL_FORMAT_RGBA8
-                                                                 : ND_PIXEL_FORMAT_RGB8,
-                               &pp, &error);
-  g_assert_no_error (error);
-  return input;
-}
-
-/* Waits for two painted frames, so the view shows its newest state. */
-static void
-wait_frames (View *v)
-{
-  guint64 until = v->frames + 3;
-
-  WAIT_UNTIL (v->frames >= until, 20);
-}
-
-/* Renders the window after a paint (before it, a widget waiting for its redraw has nothing
- * to render), as nd_window_save_screenshot() does. */
-static void
-after_paint_cb (GdkFrameClock *clock, View *v)
-{
-  int w = gtk_widget_get_width (v->window), h = gtk_widget_get_height (v->window);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (v->window);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-
-  g_signal_handlers_disconnect_by_func (clock, after_paint_cb, v);
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (v->window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, v->path));
-  g_test_message ("saved %s", v->path);
-  g_clear_pointer (&v->path, g_free);
-}
-
-static void
-save (View *v, const char *name)
-{
-  const char *dir = g_getenv ("ND_LESSON_SCREENSHOTS");
-
-  wait_frames (v);
-  if (dir == NULL)
-    return;
-  v->path = g_build_filename (dir, name, NULL);
-  g_signal_connect (gtk_widget_get_frame_clock (v->window), "after-paint",
-                    G_CALLBACK (after_paint_cb), v);
-  gtk_widget_queue_draw (v->window);
-  WAIT_UNTIL (v->path == NULL, 20);
-}
 
 static void
 go_to (View *v, const char *id)
@@ -138,18 +37,18 @@ go_to (View *v, const char *id)
 static void
 test_lesson_view (void)
 {
-  g_autoptr(NdGraph) graph = shipped ("repvgg-a0-w0.25-fmnist.safetensors", "repvgg-a0", 0.25);
-  g_autoptr(NdTensor) input = sample_input ();
+  g_autoptr(NdGraph) graph = ui_shipped_graph ("repvgg-a0-w0.25-fmnist.safetensors", "repvgg-a0", 0.25);
+  g_autoptr(NdTensor) input = ui_sample_input ();
   View v = { 0 };
   guint n;
 
   /* reduced motion: steps change at once (and the fade is not waited for) */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   v.view = nd_lesson_view_present (NULL, graph, input, "stage1.1");
-  v.window = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (v.view)));
-  g_assert_true (GTK_IS_WINDOW (v.window));
-  gtk_window_set_default_size (GTK_WINDOW (v.window), 1000, 720);
-  gtk_widget_add_tick_callback (v.window, tick_cb, &v, NULL);
+  v.w.window = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (v.view)));
+  g_assert_true (GTK_IS_WINDOW (v.w.window));
+  gtk_window_set_default_size (GTK_WINDOW (v.w.window), 1000, 720);
+  ui_painted_init (&v.w, v.w.window);
   WAIT_UNTIL (!nd_lesson_view_is_busy (v.view), 60);
   n = nd_lesson_view_get_n_steps (v.view);
   g_assert_cmpuint (n, ==, 5);
@@ -171,11 +70,11 @@ test_lesson_view (void)
 
   nd_lesson_view_set_channels (v.view, 3, 3);
   go_to (&v, "bn_folded");
-  save (&v, "lesson-1-bn-folded.png");
+  ui_painted_save (&v.w, "ND_LESSON_SCREENSHOTS", "lesson-1-bn-folded.png");
   go_to (&v, "identity_kernel");
-  save (&v, "lesson-2-identity-kernel.png");
+  ui_painted_save (&v.w, "ND_LESSON_SCREENSHOTS", "lesson-2-identity-kernel.png");
   go_to (&v, "fused");
-  save (&v, "lesson-3-fused.png");
+  ui_painted_save (&v.w, "ND_LESSON_SCREENSHOTS", "lesson-3-fused.png");
 
   /* the pitfall: measured off the main thread, then drawn */
   nd_lesson_view_set_pitfall (v.view, ND_LESSON_PITFALL_INT8);
@@ -184,11 +83,11 @@ test_lesson_view (void)
   g_assert_nonnull (nd_lesson_view_get_pitfall_result (v.view));
   g_assert_cmpfloat (nd_lesson_view_get_pitfall_result (v.view)->logits_fused_max_rel, >,
                      nd_lesson_view_get_pitfall_result (v.view)->logits_unfused_max_rel);
-  save (&v, "lesson-pitfall-int8.png");
+  ui_painted_save (&v.w, "ND_LESSON_SCREENSHOTS", "lesson-pitfall-int8.png");
   nd_lesson_view_set_pitfall (v.view, -1);
   g_assert_null (nd_lesson_view_get_pitfall_result (v.view));
 
-  gtk_window_destroy (GTK_WINDOW (v.window));
+  gtk_window_destroy (GTK_WINDOW (v.w.window));
 }
 
 static const NdLessonStep *
@@ -206,16 +105,16 @@ step_of (NdLessonView *view, const char *id)
 static void
 test_vanillanet_lambda (void)
 {
-  g_autoptr(NdGraph) graph = shipped ("vanillanet-5-w0.125-fmnist.safetensors", "vanillanet-5",
+  g_autoptr(NdGraph) graph = ui_shipped_graph ("vanillanet-5-w0.125-fmnist.safetensors", "vanillanet-5",
                                       0.125);
-  g_autoptr(NdTensor) input = sample_input ();
+  g_autoptr(NdTensor) input = ui_sample_input ();
   View v = { 0 };
 
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   v.view = nd_lesson_view_present (NULL, graph, input, "stages.0");
-  v.window = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (v.view)));
-  gtk_window_set_default_size (GTK_WINDOW (v.window), 1000, 720);
-  gtk_widget_add_tick_callback (v.window, tick_cb, &v, NULL);
+  v.w.window = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (v.view)));
+  gtk_window_set_default_size (GTK_WINDOW (v.w.window), 1000, 720);
+  ui_painted_init (&v.w, v.w.window);
   WAIT_UNTIL (!nd_lesson_view_is_busy (v.view), 60);
   g_assert_true (step_of (v.view, "activation")->valid);
   g_assert_cmpfloat (step_of (v.view, "activation")->max_rel, <=, 1e-5);
@@ -227,12 +126,12 @@ test_vanillanet_lambda (void)
   /* the conv folding is exact at any λ */
   g_assert_cmpfloat (step_of (v.view, "bn_folded")->max_rel, <=, 1e-5);
   go_to (&v, "activation");
-  save (&v, "lesson-vanillanet-lambda.png");
+  ui_painted_save (&v.w, "ND_LESSON_SCREENSHOTS", "lesson-vanillanet-lambda.png");
 
   nd_lesson_view_set_lambda (v.view, -1);
   WAIT_UNTIL (!nd_lesson_view_is_busy (v.view), 60);
   g_assert_true (step_of (v.view, "activation")->valid);
-  gtk_window_destroy (GTK_WINDOW (v.window));
+  gtk_window_destroy (GTK_WINDOW (v.w.window));
 }
 
 int
