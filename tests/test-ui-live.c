@@ -57,21 +57,6 @@ find_name (GtkWidget *widget, const char *name)
   return NULL;
 }
 
-static GtkWidget *
-find_type (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Streams 3 → 2 on the trained ParNet keeps its weights (the two streams' tensors), a width
  * change falls back to random weights; both say so in one line with Undo, the loader's key
  * list only in Details, never a knob error. Undo brings the trained model back. */
@@ -133,7 +118,7 @@ test_busy (Fixture *f, gconstpointer data)
 {
   NdWindow *w = f->window;
   NdInference *inf = nd_window_get_inference (w);
-  GtkWidget *spinner = find_type (GTK_WIDGET (w), GTK_TYPE_SPINNER);
+  GtkWidget *spinner = ui_find_type (GTK_WIDGET (w), GTK_TYPE_SPINNER);
   guint cancelled0 = nd_inference_get_n_cancelled (inf);
   guint64 results, gen;
   gint64 until;
@@ -232,7 +217,7 @@ static void
 test_history_series (Fixture *f, gconstpointer data)
 {
   NdWindow *w = f->window;
-  NdLatencyPanel *panel = ND_LATENCY_PANEL (find_type (GTK_WIDGET (w),
+  NdLatencyPanel *panel = ND_LATENCY_PANEL (ui_find_type (GTK_WIDGET (w),
                                                        ND_TYPE_LATENCY_PANEL));
   g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (w), "fused");
   gboolean fused = g_variant_get_boolean (state);

@@ -11,21 +11,6 @@
 /* The look of the window (issue 12, item 6): dark style in the drawings too, a 1024×700
  * window, the enlarged feature map, the model search. */
 
-static GtkWidget *
-find_type (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The share of the screenshot's pixels brighter than 200 (of 255) in luma. */
 static double
 bright_share (GBytes *png)
@@ -92,7 +77,7 @@ test_narrow (Fixture *f, gconstpointer data)
 static void
 test_enlarge (Fixture *f, gconstpointer data)
 {
-  NdInspector *inspector = ND_INSPECTOR (find_type (GTK_WIDGET (f->window), ND_TYPE_INSPECTOR));
+  NdInspector *inspector = ND_INSPECTOR (ui_find_type (GTK_WIDGET (f->window), ND_TYPE_INSPECTOR));
 
   g_assert_nonnull (inspector);
   nd_inspector_enlarge (inspector, 2);
@@ -105,7 +90,7 @@ test_enlarge (Fixture *f, gconstpointer data)
   /* A click (the gesture's "pressed", at a point the hit-test puts on channel 3) enlarges
    * channel 3; a second click goes back to the grid. */
   {
-    GtkWidget *fmap = find_type (GTK_WIDGET (inspector), GTK_TYPE_DRAWING_AREA);
+    GtkWidget *fmap = ui_find_type (GTK_WIDGET (inspector), GTK_TYPE_DRAWING_AREA);
     NdTensor *t = nd_inference_result_block_output (nd_window_get_result (f->window),
                                                     "streams.1.1", NULL);
     GtkEventController *click = NULL;
@@ -155,7 +140,8 @@ test_model_search (Fixture *f, gconstpointer data)
   g_autoptr(GtkFilterListModel) filtered = NULL;
   GtkExpression *expression;
 
-  for (GtkWidget *w = find_type (GTK_WIDGET (f->window), GTK_TYPE_DROP_DOWN); w != NULL; w = NULL)
+  for (GtkWidget *w = ui_find_type (GTK_WIDGET (f->window), GTK_TYPE_DROP_DOWN); w != NULL;
+       w = NULL)
     dropdown = GTK_DROP_DOWN (w);
   g_assert_nonnull (dropdown);
   g_assert_true (gtk_drop_down_get_enable_search (dropdown));

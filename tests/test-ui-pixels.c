@@ -20,21 +20,6 @@
  * kernel's numbers are the weights of the fusion pass. Checked again after the input, the
  * hovered channel and the block change, so a view that stops redrawing fails. */
 
-static GtkWidget *
-find_type (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The drawing area the inspector's template names @id. */
 static GtkWidget *
 find_area (GtkWidget *widget, const char *id)
@@ -355,7 +340,7 @@ pixels_setup (Fixture *f, gconstpointer data)
 static void
 test_inspector_pixels (Fixture *f, gconstpointer data)
 {
-  GtkWidget *inspector = find_type (GTK_WIDGET (f->window), ND_TYPE_INSPECTOR);
+  GtkWidget *inspector = ui_find_type (GTK_WIDGET (f->window), ND_TYPE_INSPECTOR);
   NdFeatureCell mark = { 2, 1, 1 };
   g_autoptr(NdInferenceResult) before = NULL;
   NdInferenceResult *r;

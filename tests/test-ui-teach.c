@@ -17,25 +17,10 @@
 
 #define FRAMES_PER_CLASS 40
 
-static GtkWidget *
-find_type (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static NdTeachPage *
 show_page (Fixture *f)
 {
-  GtkWidget *page = find_type (GTK_WIDGET (f->window), ND_TYPE_TEACH_PAGE);
+  GtkWidget *page = ui_find_type (GTK_WIDGET (f->window), ND_TYPE_TEACH_PAGE);
   GtkWidget *stack;
 
   g_assert_nonnull (page);
@@ -49,7 +34,7 @@ show_page (Fixture *f)
 static GtkGesture *
 hold_gesture (NdTeachPage *page, int index)
 {
-  GtkWidget *list = find_type (GTK_WIDGET (page), GTK_TYPE_LIST_BOX);
+  GtkWidget *list = ui_find_type (GTK_WIDGET (page), GTK_TYPE_LIST_BOX);
   GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), index));
   g_autoptr(GListModel) controllers = NULL;
 

@@ -217,3 +217,18 @@ ui_test_init (int *argc, char ***argv)
   adw_init ();
   return TRUE;
 }
+
+GtkWidget *
+ui_find_type (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = ui_find_type (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}

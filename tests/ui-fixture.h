@@ -52,6 +52,8 @@ NdInferenceResult *wait_weights (Fixture *f, guint64 gen);
 char *action_string (Fixture *f, const char *action);
 /* The widget under @widget whose action is @action (e.g. "win.fused"), or NULL. */
 GtkWidget *find_actionable (GtkWidget *widget, const char *action);
+/* The first widget of @type in @widget's tree (itself included), depth first, or NULL. */
+GtkWidget *ui_find_type (GtkWidget *widget, GType type);
 void assert_title_names (Fixture *f, const char *path);
 
 /* The test registered instead of the others where there is no display. */
