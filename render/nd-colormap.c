@@ -72,3 +72,19 @@ nd_colormap_rgb24 (NdColormap map, double t)
   return ((guint32) lround (r * 255) << 16) | ((guint32) lround (g * 255) << 8)
          | (guint32) lround (b * 255);
 }
+
+const guint32 *
+nd_colormap_table (NdColormap map)
+{
+  static guint32 tables[3][ND_COLORMAP_TABLE_SIZE];
+  static gsize ready[3];
+  int m = map == ND_COLORMAP_LATENCY ? 1 : map == ND_COLORMAP_DIVERGING ? 2 : 0;
+
+  if (g_once_init_enter (&ready[m]))
+    {
+      for (int i = 0; i < ND_COLORMAP_TABLE_SIZE; i++)
+        tables[m][i] = nd_colormap_rgb24 (map, i / (double) (ND_COLORMAP_TABLE_SIZE - 1));
+      g_once_init_leave (&ready[m], 1);
+    }
+  return tables[m];
+}

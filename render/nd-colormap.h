@@ -24,4 +24,19 @@ void nd_colormap_rgb (NdColormap  map,
 guint32 nd_colormap_rgb24 (NdColormap map,
                            double     t);
 
+/* nd_colormap_rgb24 at ND_COLORMAP_TABLE_SIZE evenly spaced t, for drawing many cells:
+ * table[nd_colormap_index (t)] is within 1 per channel of nd_colormap_rgb24 (t), exact at 0
+ * and 1. Built once, shared, read-only. */
+#define ND_COLORMAP_TABLE_SIZE 1024
+const guint32 *nd_colormap_table (NdColormap map);
+
+static inline int
+nd_colormap_index (float t)
+{
+  /* NaN and below 0 take the first entry, as nd_colormap_rgb does */
+  if (!(t > 0))
+    return 0;
+  return t >= 1 ? ND_COLORMAP_TABLE_SIZE - 1 : (int) (t * (ND_COLORMAP_TABLE_SIZE - 1) + 0.5f);
+}
+
 G_END_DECLS

@@ -90,13 +90,54 @@ robust_range (const float *data, gint64 n, float *lo, float *hi)
   *hi = sample[(int) (0.99 * (m - 1))];
 }
 
+/* One channel's tile as a tw × th image: the plane itself when shown at or above its size,
+ * else each pixel the mean of the cells under it. Either way the work is bounded by what is
+ * shown plus one pass over the plane, whatever the channel count. */
+static cairo_surface_t *
+tile_image (const float *src, int W, int H, int tw, int th, float lo, float hi,
+            const guint32 *lut, int *x0, float *sum)
+{
+  cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, tw, th);
+  guint8 *data = cairo_image_surface_get_data (img);
+  int stride = cairo_image_surface_get_stride (img);
+  float k = hi > lo ? 1.0f / (hi - lo) : 0;
+
+  for (int x = 0; x <= tw; x++)
+    x0[x] = (int) ((gint64) x * W / tw);
+  cairo_surface_flush (img);
+  for (int y = 0; y < th; y++)
+    {
+      guint32 *row = (guint32 *) (data + (gsize) y * stride);
+      int y0 = (int) ((gint64) y * H / th), y1 = MAX ((int) ((gint64) (y + 1) * H / th), y0 + 1);
+
+      for (int x = 0; x < tw; x++)
+        sum[x] = 0;
+      for (int sy = y0; sy < y1; sy++)
+        for (int x = 0; x < tw; x++)
+          for (int sx = x0[x]; sx < MAX (x0[x + 1], x0[x] + 1); sx++)
+            sum[x] += src[(gsize) sy * W + sx];
+      for (int x = 0; x < tw; x++)
+        {
+          float v = sum[x] / ((y1 - y0) * MAX (x0[x + 1] - x0[x], 1));
+
+          row[x] = lut[nd_colormap_index (hi > lo ? (v - lo) * k : 0.5f)];
+        }
+    }
+  cairo_surface_mark_dirty (img);
+  return img;
+}
+
 static void
 draw (cairo_t *cr, const NdTensor *tensor, int only, double width, double height,
       const NdRenderStyle *style)
 {
+  const guint32 *lut = nd_colormap_table (ND_COLORMAP_VIRIDIS);
   Layout l;
   float lo = INFINITY, hi = -INFINITY;
   gint64 plane;
+  int tw, th;
+  g_autofree int *x0 = NULL;
+  g_autofree float *sum = NULL;
 
   nd_render_fill_bg (cr, style, width, height);
   if (tensor == NULL || !layout_compute (tensor, only, width, height, style, &l))
@@ -105,37 +146,25 @@ draw (cairo_t *cr, const NdTensor *tensor, int only, double width, double height
   /* The grid's range also for one channel, so its colours mean the same when enlarged. */
   robust_range (tensor->data, (style->max_channels > 0 ? MIN (l.C, style->max_channels) : l.C)
                 * plane, &lo, &hi);
+  tw = l.scale < 1 ? MAX ((int) ceil (l.W * l.scale), 1) : l.W;
+  th = l.scale < 1 ? MAX ((int) ceil (l.H * l.scale), 1) : l.H;
+  x0 = g_new (int, tw + 1);
+  sum = g_new (float, tw);
 
   for (int i = 0; i < l.n; i++)
     {
-      const float *src = tensor->data + (l.first + i) * plane;
-      cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, l.W, l.H);
-      guint8 *data = cairo_image_surface_get_data (img);
-      int stride = cairo_image_surface_get_stride (img);
+      cairo_surface_t *img = tile_image (tensor->data + (l.first + i) * plane, l.W, l.H, tw, th,
+                                         lo, hi, lut, x0, sum);
       double x = l.ox + (i % l.cols) * (l.W * l.scale + GAP);
       double y = l.oy + (i / l.cols) * (l.H * l.scale + GAP);
 
-      cairo_surface_flush (img);
-      for (int yy = 0; yy < l.H; yy++)
-        {
-          guint32 *row = (guint32 *) (data + yy * stride);
-
-          for (int xx = 0; xx < l.W; xx++)
-            {
-              double t = hi > lo ? (src[yy * l.W + xx] - lo) / (hi - lo) : 0.5;
-
-              row[xx] = nd_colormap_rgb24 (ND_COLORMAP_VIRIDIS, t);
-            }
-        }
-      cairo_surface_mark_dirty (img);
-
       cairo_save (cr);
       cairo_translate (cr, x, y);
-      cairo_scale (cr, l.scale, l.scale);
+      cairo_scale (cr, l.W * l.scale / tw, l.H * l.scale / th);
       cairo_set_source_surface (cr, img, 0, 0);
       /* Nearest: one flat colour per cell, no blur between activations. */
       cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_rectangle (cr, 0, 0, l.W, l.H);
+      cairo_rectangle (cr, 0, 0, tw, th);
       cairo_fill (cr);
       cairo_restore (cr);
       cairo_surface_destroy (img);

@@ -4,6 +4,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -99,6 +100,53 @@ test_colormap (void)
 
 /* Odd sizes, 5 channels of 7×3: the hottest cell has the colormap's top colour, the coldest its
  * bottom, and the probe goes through the hit-test so the two agree. */
+/* The table the feature maps draw from is the colormap to ±1 per channel, exact at the ends. */
+static void
+test_colormap_table (void)
+{
+  const guint32 *table = nd_colormap_table (ND_COLORMAP_VIRIDIS);
+
+  g_assert_cmpuint (table[nd_colormap_index (0)], ==, nd_colormap_rgb24 (ND_COLORMAP_VIRIDIS, 0));
+  g_assert_cmpuint (table[nd_colormap_index (1)], ==, nd_colormap_rgb24 (ND_COLORMAP_VIRIDIS, 1));
+  g_assert_cmpuint (table[nd_colormap_index (NAN)], ==, table[0]);
+  g_assert_cmpuint (table[nd_colormap_index (7)], ==, table[ND_COLORMAP_TABLE_SIZE - 1]);
+  for (int i = 0; i <= 10000; i++)
+    {
+      float t = i / 10000.0f;
+      guint32 a = table[nd_colormap_index (t)], b = nd_colormap_rgb24 (ND_COLORMAP_VIRIDIS, t);
+
+      for (int sh = 0; sh < 24; sh += 8)
+        g_assert_cmpint (abs ((int) ((a >> sh) & 255) - (int) ((b >> sh) & 255)), <=, 1);
+    }
+}
+
+/* Cells smaller than a pixel: each pixel shows the mean of the cells under it, not whichever
+ * one a sampler hits. A one-cell checkerboard of 0 and 1 at half size is 0.5 everywhere. */
+static void
+test_featuremap_small_cells (void)
+{
+  g_autoptr(NdTensor) t = nd_tensor_new_4d (1, 1, 64, 64);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 32, 32);
+  cairo_t *cr = cairo_create (s);
+  guint32 mid = nd_colormap_rgb24 (ND_COLORMAP_VIRIDIS, 0.5);
+  NdRenderStyle style;
+  int wrong = 0;
+
+  nd_render_style_init (&style, FALSE);
+  for (int y = 0; y < 64; y++)
+    for (int x = 0; x < 64; x++)
+      t->data[y * 64 + x] = (x + y) % 2;
+  nd_render_featuremap_channel (cr, t, 0, 32, 32, &style);
+  cairo_destroy (cr);
+  for (int y = 0; y < 32; y++)
+    for (int x = 0; x < 32; x++)
+      wrong += color_dist (pixel (s, x, y), mid) > 2;
+  if (wrong)
+    save_on_failure (s, "featuremap-small-cells");
+  cairo_surface_destroy (s);
+  g_assert_cmpint (wrong, ==, 0);
+}
+
 static void
 test_featuremap (void)
 {
@@ -801,7 +849,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/render/colormap", test_colormap);
+  g_test_add_func ("/render/colormap/table", test_colormap_table);
   g_test_add_func ("/render/featuremap/hottest-cell", test_featuremap);
+  g_test_add_func ("/render/featuremap/small-cells", test_featuremap_small_cells);
   g_test_add_data_func ("/render/graph/lanes-1", GINT_TO_POINTER (1), test_graph_lanes);
   g_test_add_data_func ("/render/graph/lanes-2", GINT_TO_POINTER (2), test_graph_lanes);
   g_test_add_data_func ("/render/graph/lanes-3", GINT_TO_POINTER (3), test_graph_lanes);

@@ -2,9 +2,79 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "nd-preview.h"
 #include "ui-fixture.h"
+
+/* What the preview paintable hands the renderer when shown at @w × @h: one texture node. */
+static GdkTexture *
+preview_texture (GdkPaintable *p, double w, double h)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+
+  gdk_paintable_snapshot (p, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  g_assert_cmpint (gsk_render_node_get_node_type (node), ==, GSK_TEXTURE_NODE);
+  return g_object_ref (gsk_texture_node_get_texture (node));
+}
+
+/* The preview draws at the size it is shown (issue 12: a software renderer converting and
+ * scaling every full camera frame on the main thread): a 6×4 image in a 3×2 box is a 3×2
+ * texture whose pixels are the means of the 2×2 blocks, premultiplied; at or above its size
+ * it is the image itself. A new frame of the same size keeps the intrinsic size. */
+static void
+test_preview_size (void)
+{
+  g_autoptr(NdPreview) p = nd_preview_new ();
+  guint8 rgba[4 * 6 * 4];
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) small = NULL, full = NULL;
+  guint32 px[6];
+
+  for (int y = 0; y < 4; y++)
+    for (int x = 0; x < 6; x++)
+      {
+        guint8 *q = rgba + 4 * (y * 6 + x);
+
+        q[0] = (guint8) (40 * x + 10 * y);   /* red: a ramp */
+        q[1] = (guint8) (x % 2 ? 200 : 100); /* green: stripes */
+        q[2] = 7;
+        q[3] = x < 2 ? 255 : 128;            /* half-transparent right part */
+      }
+  bytes = g_bytes_new (rgba, sizeof rgba);
+  nd_preview_set_image (p, bytes, 6, 4, 24);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (GDK_PAINTABLE (p)), ==, 6);
+  small = preview_texture (GDK_PAINTABLE (p), 3, 2);
+  g_assert_cmpint (gdk_texture_get_width (small), ==, 3);
+  g_assert_cmpint (gdk_texture_get_height (small), ==, 2);
+  gdk_texture_download (small, (guchar *) px, 3 * 4);
+  for (int by = 0; by < 2; by++)
+    for (int bx = 0; bx < 3; bx++)
+      {
+        guint32 v = px[by * 3 + bx];
+        int r = 0, g = 0, a = 0;
+
+        for (int y = 2 * by; y < 2 * by + 2; y++)
+          for (int x = 2 * bx; x < 2 * bx + 2; x++)
+            {
+              r += rgba[4 * (y * 6 + x)];
+              g += rgba[4 * (y * 6 + x) + 1];
+              a += rgba[4 * (y * 6 + x) + 3];
+            }
+        r = (r + 2) / 4, g = (g + 2) / 4, a = (a + 2) / 4;
+        g_assert_cmpint ((int) (v >> 24), ==, a);
+        g_assert_cmpint (abs ((int) ((v >> 16) & 255) - (r * a + 127) / 255), <=, 1);
+        g_assert_cmpint (abs ((int) ((v >> 8) & 255) - (g * a + 127) / 255), <=, 1);
+      }
+  full = preview_texture (GDK_PAINTABLE (p), 12, 8);
+  g_assert_cmpint (gdk_texture_get_width (full), ==, 6);
+  nd_preview_set_image (p, bytes, 6, 4, 24);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (GDK_PAINTABLE (p)), ==, 4);
+}
 
 #if ND_HAVE_CAPTURE
 /* ---- the camera, without one -----------------------------------------------------------
@@ -134,8 +204,16 @@ test_camera (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (camera_fps, >, 0);
   g_assert_cmpfloat (camera_fps, <=, 45);   /* asked for 30 */
   g_assert_true (camera_on (f));
-  /* The preview is the camera's picture and the results are for its frames. */
+  /* The preview is the camera's picture and the results are for its frames; the renderer gets
+   * it at the size shown, not 640×480. */
   g_assert_cmpint (preview_width (f), ==, 640);
+  {
+    GdkPaintable *p = nd_window_get_preview (w);
+    g_autoptr(GdkTexture) t = preview_texture (p, 213, 160);
+
+    g_assert_cmpint (gdk_texture_get_width (t), ==, 213);
+    g_assert_cmpint (gdk_texture_get_height (t), ==, 160);
+  }
   r = nd_window_get_result (w);
   g_assert_cmpuint (r->image_serial, >, still_serial);
   g_assert_cmpuint (nd_window_get_input_serial (w), >, still_serial);
@@ -237,6 +315,7 @@ main (int argc, char **argv)
   g_setenv ("ND_CAMERA_SOURCE", "test-pattern:ball", TRUE);
   if (!ui_test_init (&argc, &argv))
     return g_test_run ();
+  g_test_add_func ("/ui/camera/preview-size", test_preview_size);
 #if ND_HAVE_CAPTURE
   g_test_add ("/ui/camera/test-pattern", Fixture, NULL, camera_setup, test_camera,
               fixture_teardown);

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "nd-input-panel.h"
+#include "nd-preview.h"
 
 struct _NdInputPanel
 {
@@ -13,6 +14,7 @@ struct _NdInputPanel
   GtkWidget *sample_dropdown;
   GtkWidget *camera_list;     /* the popover's rows */
   GtkWidget *picture;
+  NdPreview *preview;   /* the picture's paintable */
   GtkWidget *label;
   GtkWidget *camera_status;
   GtkWidget *top_labels[5], *top_bars[5];
@@ -61,6 +63,7 @@ nd_input_panel_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (object), ND_TYPE_INPUT_PANEL);
   g_clear_pointer (&self->samples, g_ptr_array_unref);
+  g_clear_object (&self->preview);
   G_OBJECT_CLASS (nd_input_panel_parent_class)->dispose (object);
 }
 
@@ -109,6 +112,8 @@ nd_input_panel_init (NdInputPanel *self)
 {
   self->samples = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->preview = nd_preview_new ();
+  gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (self->preview));
 }
 
 GtkWidget *
@@ -162,13 +167,12 @@ nd_input_panel_get_sample (NdInputPanel *self, guint index)
 void
 nd_input_panel_show_image (NdInputPanel *self, const NdImage *image, const char *description)
 {
-  g_autoptr(GdkTexture) texture = NULL;
-
   g_return_if_fail (ND_IS_INPUT_PANEL (self));
-  texture = gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_R8G8B8A8,
-                                    image->rgba, image->stride);
-  gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (texture));
-  gtk_label_set_text (GTK_LABEL (self->label), description);
+  nd_preview_set_scale (self->preview, gtk_widget_get_scale_factor (self->picture));
+  nd_preview_set_image (self->preview, image->rgba, image->width, image->height, image->stride);
+  /* Every camera frame comes with the same text: setting it again would relayout. */
+  if (g_strcmp0 (gtk_label_get_text (GTK_LABEL (self->label)), description) != 0)
+    gtk_label_set_text (GTK_LABEL (self->label), description);
 }
 
 void
