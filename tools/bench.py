@@ -226,18 +226,76 @@ def versions(cli):
 
 
 def top_ops(ours, k=5):
-    """Best-effort summary of the CLI's per-op list: the k slowest ops (name, ms)."""
-    ops = ours.get('ops') or []
+    """The k slowest ops of the CLI's per-op list, slowest first: dicts with ms, name, op,
+    algo, gflops and roof_pct (this op's share of what the machine's roofline allows at its
+    arithmetic intensity; None where the CLI gives none)."""
     rows = []
-    for o in ops:
-        if not isinstance(o, dict):
-            continue
-        ms = next((o[key] for key in ('median_ms', 'ms', 'time_ms', 'mean_ms') if key in o), None)
-        name = next((str(o[key]) for key in ('name', 'op', 'node', 'block') if key in o), '?')
-        if isinstance(ms, (int, float)):
-            rows.append((ms, name, str(o.get('op', o.get('kind', '')))))
-    rows.sort(reverse=True)
+    for o in ours.get('ops') or []:
+        if isinstance(o, dict) and isinstance(o.get('median_ms'), (int, float)):
+            rows.append({'ms': o['median_ms'], 'name': str(o.get('name') or o.get('block') or '?'),
+                         'op': str(o.get('op', '')), 'algo': o.get('algo'),
+                         'gflops': o.get('gflops'), 'roof_pct': o.get('roof_pct')})
+    rows.sort(key=lambda r: r['ms'], reverse=True)
     return rows[:k]
+
+
+def roof_budget(ours):
+    """(ms the ops took, ms they would take at the roof, ms in ops under half their roof):
+    an op at p % of its roof would take p % of its time there. Ops without a roof figure
+    (no FLOPs or bytes counted) count as at the roof."""
+    took = at_roof = slow = 0.0
+    for o in ours.get('ops') or []:
+        if not isinstance(o, dict) or not isinstance(o.get('median_ms'), (int, float)):
+            continue
+        ms, pct = o['median_ms'], o.get('roof_pct')
+        took += ms
+        frac = min(pct, 100.0) / 100.0 if isinstance(pct, (int, float)) and pct > 0 else 1.0
+        at_roof += ms * frac
+        if frac < 0.5:
+            slow += ms
+    return took, at_roof, slow
+
+
+def op_text(t):
+    extra = [x for x in (t['op'], t['algo']) if x]
+    if isinstance(t.get('gflops'), (int, float)) and t['gflops'] > 0:
+        extra.append('%.0f GFLOP/s' % t['gflops'])
+    if isinstance(t.get('roof_pct'), (int, float)) and t['roof_pct'] >= 0:
+        extra.append('%.0f %% of roof' % t['roof_pct'])
+    return '%s %.2f ms (%s)' % (t['name'], t['ms'], ', '.join(extra))
+
+
+def target_ratio(model):
+    """Issue 17's target for ours / ONNX Runtime, fused: 0.7 for ParNet, 1.0 for the rest."""
+    return 0.7 if model.startswith('parnet') else 1.0
+
+
+def misses_section(results):
+    """For every fused model above its target against ONNX Runtime: how far from the roof its
+    ops are, and its slowest ops with their algorithm and % of roof."""
+    L = []
+    for r in results:
+        ours, ort = r.get('ours'), r.get('ort')
+        if r['form'] != 'fused' or not _med(ours) or not _med(ort):
+            continue
+        ratio = ours['median_ms'] / ort['median_ms']
+        if ratio <= target_ratio(r['model']):
+            continue
+        took, at_roof, slow = roof_budget(ours)
+        roof = ours.get('roof') or {}
+        if not L:
+            L += ['', '## Models above their target against ONNX Runtime: the roof', '',
+                  'Target: ours / ORT ≤ 0.7 for ParNet, ≤ 1.0 for the rest (fused). "At the '
+                  'roof" sums each op\'s time scaled by its %% of the roofline that `nondeep-cli '
+                  'bench` measures on this machine (peak %s GFLOP/s, %s GB/s); ops under 50 %% '
+                  'of their roof are where the time is lost.' % (
+                      fmt(roof.get('peak_gflops'), 0), fmt(roof.get('bandwidth_gbs'), 0)), '']
+        L.append('- %s: ours / ORT %.2f (target %.1f); per-op sum %.1f ms, at the roof %.1f ms '
+                 '(%.0f %%); %.1f ms in ops under half their roof. Slowest: %s' % (
+                     r['model'], ratio, target_ratio(r['model']), took, at_roof,
+                     100 * at_roof / took if took else 0, slow,
+                     '; '.join(op_text(t) for t in top_ops(ours, 3))))
+    return L
 
 
 def fmt(x, nd=1):
@@ -326,8 +384,8 @@ def write_report(path, results, meta, half=()):
         L += ['', '## Slowest ops (ours, from the CLI\'s per-op list)', '']
         for r, t in ops:
             if t:
-                L.append('- %s %s: ' % (r['model'], r['form']) +
-                         '; '.join('%s %.2f ms' % (n, ms) for ms, n, _ in t))
+                L.append('- %s %s: ' % (r['model'], r['form']) + '; '.join(op_text(x) for x in t))
+    L += misses_section(results)
     if half:
         L += half_table(half)
     L += ['', '## Quoted reference: ncnn (not measured by this script)', '',
