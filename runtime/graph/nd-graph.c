@@ -230,6 +230,44 @@ window_out_ceil (int in, int k, int stride, int pad, int *out)
   return *out >= 1;
 }
 
+/* Convolutions and pools: the output side of a window sliding over the input map. */
+static gboolean
+infer_window (NdNode *node, const NdNode *a, const char *what, GError **error)
+{
+  const NdOpParams *p = &node->p;
+
+  if (node->op == ND_OP_CONV2D
+      && (p->out_c < 1 || p->groups < 1 || a->out_c % p->groups != 0
+          || p->out_c % p->groups != 0))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                   _("%s: %d input and %d output channels cannot be split into %d groups"),
+                   what, a->out_c, p->out_c, p->groups);
+      return FALSE;
+    }
+  if (p->ceil_mode && node->op != ND_OP_MAXPOOL)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                   _("%s: ceil mode is supported for max pooling only"), what);
+      return FALSE;
+    }
+  if (p->ceil_mode
+      ? !window_out_ceil (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
+        || !window_out_ceil (a->out_w, p->kernel, p->stride, p->pad, &node->out_w)
+      : !window_out (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
+        || !window_out (a->out_w, nd_op_kernel_w (p), p->stride, nd_op_pad_w (p),
+                        &node->out_w))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                   _("%s: a %d×%d map is too small for a %d×%d window at stride %d"),
+                   what, a->out_h, a->out_w, p->kernel, nd_op_kernel_w (p), p->stride);
+      return FALSE;
+    }
+  if (node->op == ND_OP_CONV2D)
+    node->out_c = p->out_c;
+  return TRUE;
+}
+
 static gboolean
 infer_shape (NdGraph *graph, NdNode *node, const char *name, GError **error)
 {
@@ -244,38 +282,9 @@ infer_shape (NdGraph *graph, NdNode *node, const char *name, GError **error)
   switch (node->op)
     {
     case ND_OP_CONV2D:
-      if (p->out_c < 1 || p->groups < 1 || a->out_c % p->groups != 0
-          || p->out_c % p->groups != 0)
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
-                       _("%s: %d input and %d output channels cannot be split into %d groups"),
-                       what, a->out_c, p->out_c, p->groups);
-          return FALSE;
-        }
-      G_GNUC_FALLTHROUGH;
     case ND_OP_AVGPOOL:
     case ND_OP_MAXPOOL:
-      if (p->ceil_mode && node->op != ND_OP_MAXPOOL)
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
-                       _("%s: ceil mode is supported for max pooling only"), what);
-          return FALSE;
-        }
-      if (p->ceil_mode
-          ? !window_out_ceil (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
-            || !window_out_ceil (a->out_w, p->kernel, p->stride, p->pad, &node->out_w)
-          : !window_out (a->out_h, p->kernel, p->stride, p->pad, &node->out_h)
-            || !window_out (a->out_w, nd_op_kernel_w (p), p->stride, nd_op_pad_w (p),
-                            &node->out_w))
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
-                       _("%s: a %d×%d map is too small for a %d×%d window at stride %d"),
-                       what, a->out_h, a->out_w, p->kernel, nd_op_kernel_w (p), p->stride);
-          return FALSE;
-        }
-      if (node->op == ND_OP_CONV2D)
-        node->out_c = p->out_c;
-      break;
+      return infer_window (node, a, what, error);
 
     case ND_OP_ADAPTIVE_AVGPOOL:
     case ND_OP_ADAPTIVE_MAXPOOL:
