@@ -116,6 +116,107 @@ clip8 (int ss)
   return ss < 0 ? 0 : ss > 255 ? 255 : (guint8) ss;
 }
 
+/* The horizontal pass: rows [row0, row1) of @src, columns [wx, wx + ww) of the virtual
+ * out_w-wide image, packed with @ch channels into @tmp. */
+static void
+resample_h (const guint8 *src, gsize src_stride, int bpp, int ch, const Coeffs *ch_,
+            int row0, int row1, int wx, int ww, guint8 *tmp)
+{
+  gsize rows_stride = (gsize) ww * ch;
+
+  for (int y = row0; y < row1; y++)
+    {
+      const guint8 *in = src + (gsize) y * src_stride;
+      guint8 *out = tmp + (gsize) (y - row0) * rows_stride;
+
+      for (int x = wx; x < wx + ww; x++)
+        {
+          const int *k = ch_->kk + (gsize) x * ch_->ksize;
+          int xmin = ch_->bounds[x * 2], xn = ch_->bounds[x * 2 + 1];
+
+          if (ch == 3)
+            {
+              /* the common case: one walk over the taps for all three channels */
+              int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+              const guint8 *p = in + (gsize) xmin * bpp;
+
+              for (int i = 0; i < xn; i++, p += bpp)
+                {
+                  s0 += p[0] * k[i];
+                  s1 += p[1] * k[i];
+                  s2 += p[2] * k[i];
+                }
+              out[0] = clip8 (s0);
+              out[1] = clip8 (s1);
+              out[2] = clip8 (s2);
+              out += 3;
+              continue;
+            }
+          for (int c = 0; c < ch; c++)
+            {
+              int ss = 1 << (PRECISION_BITS - 1);
+              const guint8 *p = in + (gsize) xmin * bpp + c;
+
+              for (int i = 0; i < xn; i++)
+                ss += p[(gsize) i * bpp] * k[i];
+              *out++ = clip8 (ss);
+            }
+        }
+    }
+}
+
+/* The vertical pass of output row @y (or a copy when the height does not change) from @rows
+ * (row0 first, @rows_bpp bytes per pixel) into @out, @ww pixels of @ch channels. */
+static void
+resample_v (const guint8 *rows, gsize rows_stride, int rows_bpp, int ch, const Coeffs *cv,
+            gboolean need_v, int row0, int y, int ww, int *acc, guint8 *out)
+{
+  const int *k;
+  int ymin, yn;
+
+  if (!need_v)
+    {
+      const guint8 *in = rows + (gsize) (y - row0) * rows_stride;
+
+      for (int x = 0; x < ww; x++)
+        for (int c = 0; c < ch; c++)
+          *out++ = in[(gsize) x * rows_bpp + c];
+      return;
+    }
+  k = cv->kk + (gsize) y * cv->ksize;
+  ymin = cv->bounds[y * 2] - row0;
+  yn = cv->bounds[y * 2 + 1];
+  if (rows_bpp == ch)
+    {
+      /* packed rows: accumulate whole rows, contiguous and vectorisable */
+      int n = ww * ch;
+
+      for (int j = 0; j < n; j++)
+        acc[j] = 1 << (PRECISION_BITS - 1);
+      for (int i = 0; i < yn; i++)
+        {
+          const guint8 *r = rows + (gsize) (ymin + i) * rows_stride;
+          int kv = k[i];
+
+          for (int j = 0; j < n; j++)
+            acc[j] += r[j] * kv;
+        }
+      for (int j = 0; j < n; j++)
+        out[j] = clip8 (acc[j]);
+      return;
+    }
+  for (int x = 0; x < ww; x++)
+    for (int c = 0; c < ch; c++)
+      {
+        int ss = 1 << (PRECISION_BITS - 1);
+        const guint8 *p = rows + (gsize) ymin * rows_stride + (gsize) x * rows_bpp + c;
+
+        for (int i = 0; i < yn; i++)
+          ss += p[(gsize) i * rows_stride] * k[i];
+        *out++ = clip8 (ss);
+      }
+}
+
 /* Resamples @src (@bpp bytes per pixel, the first @ch of them used) of in_w × in_h to a virtual
  * out_w × out_h image and writes its window [wx, wx + ww) × [wy, wy + wh) packed into @dst. */
 static void
@@ -143,59 +244,19 @@ resample_window (const guint8 *src, gsize src_stride, int bpp, int ch, int in_w,
           row0 = MIN (row0, cv.bounds[y * 2]);
           row1 = MAX (row1, cv.bounds[y * 2] + cv.bounds[y * 2 + 1]);
         }
+      acc = g_new (int, (gsize) ww * ch);
     }
   else
     {
       row0 = wy;
       row1 = wy + wh;
     }
-
-  if (need_v)
-    acc = g_new (int, (gsize) ww * ch);
   if (need_h)
     {
       rows_stride = (gsize) ww * ch;
       rows_bpp = ch;
       tmp = g_malloc ((gsize) (row1 - row0) * rows_stride);
-      for (int y = row0; y < row1; y++)
-        {
-          const guint8 *in = src + (gsize) y * src_stride;
-          guint8 *out = tmp + (gsize) (y - row0) * rows_stride;
-
-          for (int x = wx; x < wx + ww; x++)
-            {
-              const int *k = ch_.kk + (gsize) x * ch_.ksize;
-              int xmin = ch_.bounds[x * 2], xn = ch_.bounds[x * 2 + 1];
-
-              if (ch == 3)
-                {
-                  /* the common case: one walk over the taps for all three channels */
-                  int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
-                  const guint8 *p = in + (gsize) xmin * bpp;
-
-                  for (int i = 0; i < xn; i++, p += bpp)
-                    {
-                      s0 += p[0] * k[i];
-                      s1 += p[1] * k[i];
-                      s2 += p[2] * k[i];
-                    }
-                  out[0] = clip8 (s0);
-                  out[1] = clip8 (s1);
-                  out[2] = clip8 (s2);
-                  out += 3;
-                  continue;
-                }
-              for (int c = 0; c < ch; c++)
-                {
-                  int ss = 1 << (PRECISION_BITS - 1);
-                  const guint8 *p = in + (gsize) xmin * bpp + c;
-
-                  for (int i = 0; i < xn; i++)
-                    ss += p[(gsize) i * bpp] * k[i];
-                  *out++ = clip8 (ss);
-                }
-            }
-        }
+      resample_h (src, src_stride, bpp, ch, &ch_, row0, row1, wx, ww, tmp);
       rows = tmp;
     }
   else
@@ -205,57 +266,9 @@ resample_window (const guint8 *src, gsize src_stride, int bpp, int ch, int in_w,
       rows_stride = src_stride;
       rows_bpp = bpp;
     }
-
   for (int y = wy; y < wy + wh; y++)
-    {
-      guint8 *out = dst + (gsize) (y - wy) * ww * ch;
-
-      if (!need_v)
-        {
-          const guint8 *in = rows + (gsize) (y - row0) * rows_stride;
-
-          for (int x = 0; x < ww; x++)
-            for (int c = 0; c < ch; c++)
-              *out++ = in[(gsize) x * rows_bpp + c];
-          continue;
-        }
-
-      {
-        const int *k = cv.kk + (gsize) y * cv.ksize;
-        int ymin = cv.bounds[y * 2] - row0, yn = cv.bounds[y * 2 + 1];
-
-        if (rows_bpp == ch)
-          {
-            /* packed rows: accumulate whole rows, contiguous and vectorisable */
-            int n = ww * ch;
-
-            for (int j = 0; j < n; j++)
-              acc[j] = 1 << (PRECISION_BITS - 1);
-            for (int i = 0; i < yn; i++)
-              {
-                const guint8 *r = rows + (gsize) (ymin + i) * rows_stride;
-                int kv = k[i];
-
-                for (int j = 0; j < n; j++)
-                  acc[j] += r[j] * kv;
-              }
-            for (int j = 0; j < n; j++)
-              out[j] = clip8 (acc[j]);
-            continue;
-          }
-        for (int x = 0; x < ww; x++)
-          for (int c = 0; c < ch; c++)
-            {
-              int ss = 1 << (PRECISION_BITS - 1);
-              const guint8 *p = rows + (gsize) ymin * rows_stride + (gsize) x * rows_bpp + c;
-
-              for (int i = 0; i < yn; i++)
-                ss += p[(gsize) i * rows_stride] * k[i];
-              *out++ = clip8 (ss);
-            }
-      }
-    }
-
+    resample_v (rows, rows_stride, rows_bpp, ch, &cv, need_v, row0, y, ww, acc,
+                dst + (gsize) (y - wy) * ww * ch);
   coeffs_clear (&ch_);
   coeffs_clear (&cv);
 }
