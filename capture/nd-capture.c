@@ -279,6 +279,78 @@ guess_still (const char *path)
 }
 
 static GstElement *
+make_test_pattern (NdCapture *self, const NdCaptureSource *source, GError **error)
+{
+  const char *pattern = source->pattern != NULL ? source->pattern : "smpte";
+  GstElement *src;
+  GParamSpec *ps;
+  GEnumValue *v = NULL;
+
+  self->subject = g_strdup_printf (_("test pattern %s"), pattern);
+  src = make_element ("videotestsrc", "src", error);
+  if (src == NULL)
+    return NULL;
+  ps = g_object_class_find_property (G_OBJECT_GET_CLASS (src), "pattern");
+  if (ps != NULL && G_IS_PARAM_SPEC_ENUM (ps))
+    v = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (ps)->enum_class, pattern);
+  if (v == NULL)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Unknown test pattern “%s” (try smpte, ball, snow, gradient)"),
+                   pattern);
+      gst_object_unref (gst_object_ref_sink (src));
+      return NULL;
+    }
+  g_object_set (src, "pattern", v->value, "is-live", TRUE, NULL);
+  if (source->num_buffers > 0)
+    g_object_set (src, "num-buffers", source->num_buffers, NULL);
+  return src;
+}
+
+/* A file: an image, shown as a still, or a video. */
+static GstElement *
+make_file_source (NdCapture *self, const NdCaptureSource *source, GError **error)
+{
+  GstElement *src;
+
+  if (source->path == NULL || !g_file_test (source->path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                   _("%s does not exist or is not a regular file"),
+                   source->path != NULL ? source->path : "(null)");
+      return NULL;
+    }
+  self->subject = g_strdup (source->path);
+  self->still = source->still || guess_still (source->path);
+  {
+    g_autoptr(GError) probe = NULL;
+    int w = 0, h = 0;
+
+    /* decodebin would take an SVG or TIFF too (gdkpixbufdec), jpegdec pads a truncated
+     * file with grey, and pngdec/jpegdec allocate whatever the header claims: the image
+     * loader's allow-list and structure checks (refused when started, as a pipeline error
+     * would be) and its size budget (refused now) */
+    if (self->still && !nd_image_probe_file (source->path, TRUE, &w, &h, &probe))
+      g_set_error (&self->refused, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                   _("Image %s cannot be read: %s"), source->path, probe->message);
+    if (self->still && nd_image_probe_file (source->path, FALSE, &w, &h, NULL)
+        && ((guint64) w > ND_IMAGE_MAX_SIDE || (guint64) h > ND_IMAGE_MAX_SIDE
+            || (guint64) w * h > ND_IMAGE_MAX_PIXELS))
+      {
+        g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
+                     _("Image %s is %d×%d pixels; at most %d per side and %u megapixels "
+                       "are supported"), source->path, w, h, ND_IMAGE_MAX_SIDE,
+                     ND_IMAGE_MAX_PIXELS / 1000000);
+        return NULL;
+      }
+  }
+  src = make_element ("filesrc", "src", error);
+  if (src != NULL)
+    g_object_set (src, "location", source->path, NULL);
+  return src;
+}
+
+static GstElement *
 make_source (NdCapture *self, const NdCaptureSource *source, GError **error)
 {
   GstElement *src = NULL;
@@ -321,69 +393,10 @@ make_source (NdCapture *self, const NdCaptureSource *source, GError **error)
       break;
 
     case ND_CAPTURE_SOURCE_TEST_PATTERN:
-      {
-        const char *pattern = source->pattern != NULL ? source->pattern : "smpte";
-        GParamSpec *ps;
-        GEnumValue *v = NULL;
-
-        self->subject = g_strdup_printf (_("test pattern %s"), pattern);
-        src = make_element ("videotestsrc", "src", error);
-        if (src == NULL)
-          break;
-        ps = g_object_class_find_property (G_OBJECT_GET_CLASS (src), "pattern");
-        if (ps != NULL && G_IS_PARAM_SPEC_ENUM (ps))
-          v = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (ps)->enum_class, pattern);
-        if (v == NULL)
-          {
-            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                         _("Unknown test pattern “%s” (try smpte, ball, snow, gradient)"),
-                         pattern);
-            gst_object_unref (gst_object_ref_sink (src));
-            src = NULL;
-            break;
-          }
-        g_object_set (src, "pattern", v->value, "is-live", TRUE, NULL);
-        if (source->num_buffers > 0)
-          g_object_set (src, "num-buffers", source->num_buffers, NULL);
-        break;
-      }
+      return make_test_pattern (self, source, error);
 
     case ND_CAPTURE_SOURCE_FILE:
-      if (source->path == NULL || !g_file_test (source->path, G_FILE_TEST_IS_REGULAR))
-        {
-          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                       _("%s does not exist or is not a regular file"),
-                       source->path != NULL ? source->path : "(null)");
-          break;
-        }
-      self->subject = g_strdup (source->path);
-      self->still = source->still || guess_still (source->path);
-      {
-        g_autoptr(GError) probe = NULL;
-        int w = 0, h = 0;
-
-        /* decodebin would take an SVG or TIFF too (gdkpixbufdec), jpegdec pads a truncated
-         * file with grey, and pngdec/jpegdec allocate whatever the header claims: the image
-         * loader's allow-list and structure checks (refused when started, as a pipeline error
-         * would be) and its size budget (refused now) */
-        if (self->still && !nd_image_probe_file (source->path, TRUE, &w, &h, &probe))
-          g_set_error (&self->refused, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                       _("Image %s cannot be read: %s"), source->path, probe->message);
-        if (self->still && nd_image_probe_file (source->path, FALSE, &w, &h, NULL)
-            && ((guint64) w > ND_IMAGE_MAX_SIDE || (guint64) h > ND_IMAGE_MAX_SIDE
-                || (guint64) w * h > ND_IMAGE_MAX_PIXELS))
-          {
-            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_BAD_FILE,
-                         _("Image %s is %d×%d pixels; at most %d per side and %u megapixels "
-                           "are supported"), source->path, w, h, ND_IMAGE_MAX_SIDE,
-                         ND_IMAGE_MAX_PIXELS / 1000000);
-            break;
-          }
-      }
-      src = make_element ("filesrc", "src", error);
-      if (src != NULL)
-        g_object_set (src, "location", source->path, NULL);
-      break;
+      return make_file_source (self, source, error);
 
     case ND_CAPTURE_SOURCE_PIPELINE:
       {
