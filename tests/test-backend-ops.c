@@ -24,8 +24,8 @@
  * Tolerances: the CPU 1e-5 relative to the largest output (+1e-6), 1e-4 for Winograd F(4,3)
  * (transform constants up to 8 and 1/24 cost about one decimal digit) and for fused graphs;
  * Vulkan 1e-4. The Vulkan plan's own machinery (split-K epilogue, fp16, barriers, timings,
- * threads, devices) is tested in test-vulkan-plan.c. */
-
+ * threads, devices) is tested in test-vulkan-plan.c. The convolutions are here, the graph
+ * cases in backend-ops-graphs.c. */
 
 static Backend backends[2];
 static int n_backends;
