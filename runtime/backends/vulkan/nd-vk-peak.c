@@ -152,12 +152,14 @@ peak_sizes (NdVkContext *ctx)
   PeakSizes s;
 
   if (ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU)
-    /* llvmpipe runs a workgroup on one thread, 8 or 16 invocations per SIMD op: ~16 MFLOP
-     * to start, at most ~0.5 s of dispatches */
+    /* llvmpipe runs a workgroup on one thread, 8 or 16 invocations per SIMD op: ~17 MFLOP
+     * to start; on the 2-core development box it stops at 4096 groups (~90 ms a dispatch),
+     * about 0.5 s of dispatches in all */
     s = (PeakSizes) { 64, 64, 16, 60.0, 500.0, 1u << 20 };
   else
-    /* a GPU: 4 GFLOP to start, doubled to 20 ms a dispatch (an H200's fp32 rate fills it
-     * at ~2^22 invocations); 16 Mi invocations at most, a 64 MiB output */
+    /* a GPU: 4 GFLOP to start, doubled to 20 ms a dispatch; an H200 (132 SMs × 2048
+     * resident invocations ≈ 2^18 at once, ~67 TFLOP/s by its data sheet) would get there
+     * at ~2^22–2^23 invocations, many waves; 16 Mi invocations at most, a 64 MiB output */
     s = (PeakSizes) { 256, 1024, 64, 20.0, 2000.0, 1u << 24 };
   s.wg = MIN (s.wg, MIN (lim->maxComputeWorkGroupInvocations, lim->maxComputeWorkGroupSize[0]));
   return s;
