@@ -90,6 +90,48 @@ def _():
     assert f["memory_access_bytes"] < r["memory_access_bytes"], f
 
 
+MACHINE_PEAK = {"sgemm": "sgemm_gflops", "nd-gemm": "nd_gemm_gflops",
+                "shader-fma": "shader_fma_gflops"}
+
+
+def check_machine_peak(roof, backend):
+    """The compute roof is the best of the machine's own probe (sgemm and the packed GEMM on
+    the CPU, the FMA-loop shader on Vulkan) and the 1×1-conv probes, and says which set it."""
+    rates = {"conv-probe": max(roof["conv_probes_gflops"])}
+    for source, key in MACHINE_PEAK.items():
+        assert key in roof, (key, sorted(roof))
+        if roof[key] is not None:
+            assert roof[key] > 0, (key, roof)
+            rates[source] = roof[key]
+    if backend == "cpu":
+        assert roof["sgemm_gflops"] is not None and roof["gemm_size"] in (512, 1024), roof
+        assert roof["shader_fma_gflops"] is None and roof["shader_fma_invocations"] is None
+    else:
+        assert roof["sgemm_gflops"] is None and roof["nd_gemm_gflops"] is None, roof
+        assert roof["gemm_size"] is None, roof
+        assert roof["shader_fma_gflops"] is not None, roof
+        assert roof["shader_fma_invocations"] >= 1024, roof
+        assert roof["shader_fma_timer"] in ("gpu-timestamps", "host-clock"), roof
+    for probe in roof["conv_probes_gflops"]:
+        assert roof["peak_gflops"] >= probe, roof
+    assert roof["peak_gflops"] == max(rates.values()), (roof["peak_gflops"], rates)
+    assert roof["peak_source"] in rates, roof["peak_source"]
+    assert rates[roof["peak_source"]] == roof["peak_gflops"], (roof["peak_source"], rates)
+
+
+def check_points_under_compute_roof(r):
+    """No op computes faster than the machine's peak (5 % for noise), except an algorithm that
+    does fewer multiplies than counted (Winograd: an effective rate) or one below the µs
+    clock's resolution."""
+    peak, checked = r["roof"]["peak_gflops"], 0
+    for p in r["points"]:
+        if p["effective"] or p["timer_limited"]:
+            continue
+        checked += 1
+        assert p["gflops"] <= 1.05 * peak, (p["name"], p["algo"], p["gflops"], peak)
+    assert checked >= 5, f"only {checked} points under the compute roof"
+
+
 @test("roofline: roof, points at or below it within noise")
 def _():
     r = cli_json("roofline", "--model", "repvgg-a0", "--resolution", "64", "--width", "0.5",
@@ -97,7 +139,11 @@ def _():
     check_context(r)
     roof = r["roof"]
     assert roof["peak_gflops"] > 0 and roof["bandwidth_gbs"] > 0, roof
-    assert roof["peak_gflops"] == max(roof["conv_probes_gflops"]), roof
+    check_machine_peak(roof, "cpu")
+    check_points_under_compute_roof(r)
+    head = cli("roofline", "--model", "repvgg-a0", "--resolution", "32", "--width", "0.25",
+               "--iters", "1").stdout.splitlines()[0]
+    assert "sgemm" in head and "1×1-conv probes" in head, head
     assert close(roof["ridge_intensity"], roof["peak_gflops"] / roof["bandwidth_gbs"], 1e-6)
     assert len(roof["copy_probes"]) >= 3, roof
     pts = r["points"]
@@ -126,6 +172,22 @@ def _():
     # different moments, so allow one point in ten a little above, none far above
     assert len(over) <= max(1, checked // 10), over
     assert all(o[2] < 200 for o in over), over
+
+
+@test("roofline on Vulkan: the FMA-loop shader's peak, points under it")
+def _():
+    if cli("devices", expect=None).returncode != 0:
+        if "vulkan" in REQUIRED:
+            raise AssertionError("ND_TEST_REQUIRE names vulkan, but there is no Vulkan device")
+        raise Skip("no Vulkan device")
+    r = cli_json("roofline", "--backend", "vulkan", "--model", "repvgg-a0", "--resolution",
+                 "32", "--width", "0.25", "--fused", "--iters", "2", "--warmup", "1")
+    assert r["backend"] == "vulkan" and r["precision"] == "float32", r
+    roof = r["roof"]
+    assert roof["bandwidth_gbs"] > 0 and roof["memcpy_gbs"] == 0, roof
+    check_machine_peak(roof, "vulkan")
+    assert close(roof["ridge_intensity"], roof["peak_gflops"] / roof["bandwidth_gbs"], 1e-6)
+    check_points_under_compute_roof(r)
 
 
 @test("bench: % of roof per op, old keys kept")

@@ -158,6 +158,12 @@
 #define ND_WINO_ACT        9
 #define ND_WINO_ACT_ALPHA  10
 
+/* fma.comp (the lab's compute-peak probe): per invocation ITERS loop trips of UNROLL steps
+ * over CHAINS independent vec4 FMA chains, so ITERS · UNROLL · CHAINS · 4 FMAs */
+#define ND_FMA_ITERS       1
+#define ND_FMA_CHAINS      8
+#define ND_FMA_UNROLL      4
+
 /* The shared epilogue (nd-epilogue.glsl). */
 #define ND_EPI_N_RES       24
 #define ND_EPI_HAS_GATE    25

@@ -39,6 +39,47 @@ nd_lab_json_context (JsonBuilder *b, NdBackend *backend)
   json_builder_add_string_value (b, date);
 }
 
+/* @v, or null where @have is FALSE (a probe this backend does not run). */
+static void
+add_double_or_null (JsonBuilder *b, const char *key, gboolean have, double v)
+{
+  json_builder_set_member_name (b, key);
+  if (have)
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+/* The machine-peak probes of the roof (nd-backend.h: NdBackendPeak). */
+static void
+add_machine_peak (JsonBuilder *b, const NdLabRoof *roof)
+{
+  const NdBackendPeak *m = &roof->machine;
+  gboolean cpu = roof->has_machine && m->gemm_size > 0;
+  gboolean shader = roof->has_machine && m->fma_invocations > 0;
+
+  json_builder_set_member_name (b, "peak_source");
+  json_builder_add_string_value (b, roof->peak_source ? roof->peak_source : "conv-probe");
+  add_double_or_null (b, "sgemm_gflops", cpu, m->sgemm_gflops);
+  add_double_or_null (b, "nd_gemm_gflops", cpu && m->gemm_gflops > 0, m->gemm_gflops);
+  json_builder_set_member_name (b, "gemm_size");
+  if (cpu)
+    json_builder_add_int_value (b, m->gemm_size);
+  else
+    json_builder_add_null_value (b);
+  add_double_or_null (b, "shader_fma_gflops", shader, m->fma_gflops);
+  json_builder_set_member_name (b, "shader_fma_invocations");
+  if (shader)
+    json_builder_add_int_value (b, m->fma_invocations);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "shader_fma_timer");
+  if (shader)
+    json_builder_add_string_value (b, m->fma_timestamps ? "gpu-timestamps" : "host-clock");
+  else
+    json_builder_add_null_value (b);
+}
+
 void
 nd_lab_json_roof (JsonBuilder *b, const NdLabRoof *roof)
 {
@@ -70,5 +111,6 @@ nd_lab_json_roof (JsonBuilder *b, const NdLabRoof *roof)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "memcpy_gbs");
   json_builder_add_double_value (b, roof->memcpy_gbs);
+  add_machine_peak (b, roof);
   json_builder_end_object (b);
 }

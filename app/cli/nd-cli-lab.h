@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 /* The CLI's side of the lab (runtime/lab does the measuring): JSON for the roof and the
  * context.
  * "roof": {peak_gflops, bandwidth_gbs, ridge_intensity, conv_probes_gflops, copy_probes,
- * memcpy_gbs} */
+ * memcpy_gbs, peak_source ("sgemm", "nd-gemm", "shader-fma" or "conv-probe"), sgemm_gflops,
+ * nd_gemm_gflops, gemm_size, shader_fma_gflops, shader_fma_invocations, shader_fma_timer};
+ * a probe the backend does not run is null. */
 void     nd_lab_json_roof      (JsonBuilder     *b,
                                 const NdLabRoof *roof);
 

@@ -10,13 +10,40 @@
 #include "nd-cli-lab.h"
 #include "nd-test-input.h"
 
+/* What set the compute roof, for the text report. */
+static const char *
+peak_source_label (const char *source)
+{
+  if (g_strcmp0 (source, "sgemm") == 0)
+    return _("OpenBLAS sgemm");
+  if (g_strcmp0 (source, "nd-gemm") == 0)
+    return _("the packed GEMM");
+  if (g_strcmp0 (source, "shader-fma") == 0)
+    return _("the FMA-loop shader");
+  return _("a 1×1-conv probe");
+}
+
 static void
 print_roof (const NdLabRoof *roof, NdBackend *backend)
 {
-  printf (_("Roof on %s: compute %.1f GFLOP/s (best of %d 1×1-conv probes), bandwidth %.1f GB/s "
+  const NdBackendPeak *m = &roof->machine;
+  g_autoptr(GString) how = g_string_new (NULL);
+  double conv = 0;
+
+  for (int i = 0; i < roof->n_conv; i++)
+    conv = MAX (conv, roof->probe_gflops[i]);
+  if (m->gemm_size > 0)
+    g_string_append_printf (how, _("sgemm %d³ %.1f, "), m->gemm_size, m->sgemm_gflops);
+  if (m->gemm_gflops > 0)
+    g_string_append_printf (how, _("packed GEMM %.1f, "), m->gemm_gflops);
+  if (m->fma_invocations > 0)
+    g_string_append_printf (how, _("FMA-loop shader %.1f, "), m->fma_gflops);
+  g_string_append_printf (how, _("best of %d 1×1-conv probes %.1f"), roof->n_conv, conv);
+  printf (_("Roof on %s: compute %.1f GFLOP/s from %s (%s), bandwidth %.1f GB/s "
             "(best of %d copy sizes%s), ridge at %.2f FLOP/byte\n"),
-          backend->description, roof->peak_gflops, roof->n_conv, roof->bandwidth_gbs,
-          roof->n_copy, roof->memcpy_gbs > 0 ? _(" and a memcpy") : "",
+          backend->description, roof->peak_gflops, peak_source_label (roof->peak_source),
+          how->str, roof->bandwidth_gbs, roof->n_copy,
+          roof->memcpy_gbs > 0 ? _(" and a memcpy") : "",
           roof->bandwidth_gbs > 0 ? roof->peak_gflops / roof->bandwidth_gbs : 0);
 }
 
@@ -89,7 +116,8 @@ add_points (JsonBuilder *b, NdGraph *graph, NdPlan *plan, const double *op_ms,
 /* `roofline`: the machine's measured roof and every op of a model under it. JSON keys:
  * model, fused, resolution, iters, backend, device, threads, precision, date,
  * roof{peak_gflops, bandwidth_gbs, ridge_intensity, conv_probes_gflops, copy_probes[{bytes,
- * gbs}], memcpy_gbs}, merged_ops, points[{id, name, op, block, role, algo, flops, bytes,
+ * gbs}], memcpy_gbs, peak_source, sgemm_gflops, nd_gemm_gflops, gemm_size, shader_fma_gflops,
+ * shader_fma_invocations, shader_fma_timer}, merged_ops, points[{id, name, op, block, role, algo, flops, bytes,
  * intensity, median_ms, gflops, gbs, attainable_gflops, roof_pct, effective, timer_limited}]. */
 int
 nd_cli_roofline (int argc, char **argv)

@@ -64,6 +64,21 @@ typedef struct
                          * into the first device's host-visible upload memory */
 } NdPlanDevice;
 
+/* The machine's compute peak as a backend measures it outside any plan, for the lab's
+ * roofline: a large sgemm on the CPU, a shader FMA loop on a Vulkan device. Rates in GFLOP/s
+ * of float32 (an FMA counts 2); 0 where the backend has no such probe. */
+typedef struct
+{
+  double      gflops;          /* the best of the rates below */
+  const char *source;          /* the probe that set it: "sgemm", "nd-gemm", "shader-fma" */
+  double      sgemm_gflops;    /* CPU: OpenBLAS sgemm, split over the backend's threads */
+  double      gemm_gflops;     /* CPU: the project's packed GEMM (AVX-512 only) */
+  int         gemm_size;       /* CPU: the square size M = N = K of sgemm's best run */
+  double      fma_gflops;      /* Vulkan: the FMA-loop shader */
+  gint64      fma_invocations; /* Vulkan: invocations of the fastest dispatch */
+  gboolean    fma_timestamps;  /* Vulkan: timed with GPU timestamps (else the host clock) */
+} NdBackendPeak;
+
 typedef struct
 {
   const char *name;
@@ -82,6 +97,10 @@ typedef struct
                             const NdGraph     *graph,
                             const NdNode      *node,
                             int                batch);
+  /* (optional; NULL: none) Measures the machine's compute peak into @peak (zeroed first). */
+  gboolean  (*measure_peak) (NdBackend        *self,
+                             NdBackendPeak    *peak,
+                             GError          **error);
 } NdBackendClass;
 
 struct _NdBackend

@@ -22,18 +22,23 @@ void     nd_lab_spread         (double      *v,
                                 int          n,
                                 NdLabSpread *out);
 
-/* The roof: the best compute rate and the best streaming bandwidth this backend reached on
- * probe graphs run through it (large 1×1 convs; element-wise copies at several sizes, so
- * that cache-resident ops stay under it; on the CPU also a host memcpy). */
+/* The roof: the best compute rate and the best streaming bandwidth this backend reached.
+ * Compute: the machine's peak as the backend measures it outside a plan (measure_peak in
+ * nd-backend.h: sgemm on the CPU, a shader FMA loop on Vulkan) and large 1×1 convs run
+ * through plans, whichever is higher. Bandwidth: element-wise copies at several sizes, so
+ * that cache-resident ops stay under it; on the CPU also a host memcpy. */
 typedef struct
 {
-  double peak_gflops;
-  double bandwidth_gbs;
-  double probe_gflops[3];   /* per conv probe */
-  double probe_gbs[5];      /* per copy size */
-  gint64 probe_bytes[5];
-  int    n_conv, n_copy;
-  double memcpy_gbs;        /* CPU backend only; 0 elsewhere */
+  double        peak_gflops;
+  double        bandwidth_gbs;
+  double        probe_gflops[3];   /* per conv probe */
+  double        probe_gbs[5];      /* per copy size */
+  gint64        probe_bytes[5];
+  int           n_conv, n_copy;
+  double        memcpy_gbs;        /* CPU backend only; 0 elsewhere */
+  gboolean      has_machine;       /* the backend has a measure_peak probe */
+  NdBackendPeak machine;           /* its result (zeros without one) */
+  const char   *peak_source;       /* what set peak_gflops: machine.source or "conv-probe" */
 } NdLabRoof;
 
 gboolean nd_lab_measure_roof   (NdBackend  *backend,

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "nd-lab.h"
 
 static int
@@ -166,6 +168,21 @@ nd_lab_measure_roof (NdBackend *backend, NdLabRoof *roof, GError **error)
       roof->peak_gflops = MAX (roof->peak_gflops, roof->probe_gflops[i]);
     }
   roof->n_conv = 3;
+  roof->peak_source = "conv-probe";
+  if (backend->klass->measure_peak != NULL)
+    {
+      roof->has_machine = TRUE;
+      if (!backend->klass->measure_peak (backend, &roof->machine, error))
+        {
+          g_prefix_error (error, _("Measuring the compute peak: "));
+          return FALSE;
+        }
+      if (roof->machine.gflops > roof->peak_gflops)
+        {
+          roof->peak_gflops = roof->machine.gflops;
+          roof->peak_source = roof->machine.source;
+        }
+    }
   for (int i = 0; i < 5; i++)
     {
       g_autoptr(NdGraph) g = nd_graph_new ((int) (copy[i] / 4096), 64, 64);

@@ -12,6 +12,7 @@
 #include "nd-buffer-plan.h"
 #include "nd-cpu-kernel.h"
 #include "nd-cpu-half.h"
+#include "nd-cpu-peak.h"
 #include "nd-cpu-pool.h"
 #include "nd-error.h"
 #include "nd-ref-ops.h"
@@ -610,6 +611,7 @@ static const NdBackendClass cpu_class = {
   .run = cpu_run,
   .plan_free = cpu_plan_free,
   .free = cpu_free,
+  .measure_peak = nd_cpu_measure_peak,
 };
 
 NdBackend *

@@ -11,6 +11,7 @@
 #include "nd-error.h"
 #include "nd-vk-context.h"
 #include "nd-vk-ops.h"
+#include "nd-vk-peak.h"
 #include "nd-vk-plan.h"
 
 typedef struct
@@ -37,6 +38,12 @@ vk_supports_op (NdBackend *backend, const NdGraph *graph, const NdNode *node, in
   return nd_vk_op_supported (node, batch);
 }
 
+static gboolean
+vk_measure_peak (NdBackend *backend, NdBackendPeak *peak, GError **error)
+{
+  return nd_vk_measure_peak (((NdVkBackend *) backend)->ctx, peak, error);
+}
+
 static void
 vk_free (NdBackend *backend)
 {
@@ -53,6 +60,7 @@ static const NdBackendClass vk_class = {
   .plan_free = nd_vk_plan_free,
   .free = vk_free,
   .supports_op = vk_supports_op,
+  .measure_peak = vk_measure_peak,
 };
 
 NdBackend *
