@@ -455,6 +455,81 @@ assert_graph_is (Fixture *f, NdInferenceResult *r, const char *preset, gint64 to
   WAIT_UNTIL (nd_graph_view_get_drawn_generation (ND_GRAPH_VIEW (view)) == r->generation, 10);
 }
 
+/* Saves the window to $ND_FOLD_SCREENSHOTS/@name (docs/screenshots), light then dark. */
+static void
+save_fold_screenshots (Fixture *f, const char *name)
+{
+  const char *dir = g_getenv ("ND_FOLD_SCREENSHOTS");
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  static const char *const schemes[] = { "light", "dark" };
+
+  if (dir == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s-%s.png", name, schemes[i]);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+      g_autoptr(GError) error = NULL;
+      guint64 painted = f->painted;
+
+      adw_style_manager_set_color_scheme (manager, i == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                          : ADW_COLOR_SCHEME_FORCE_DARK);
+      gtk_widget_queue_draw (GTK_WIDGET (f->window));
+      WAIT_UNTIL (f->painted > painted + 2, 10);
+      g_assert_true (nd_window_save_screenshot (f->window, path, &error));
+      g_assert_no_error (error);
+      g_test_message ("saved %s", path);
+    }
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* In the graph view a double click on @member folds its @group into one box; GTK's tooltip
+ * query there is answered, with the group's name, what it holds and "Double-click to
+ * unfold"; a double click on the folded box unfolds it. */
+static void
+assert_fold_tooltip (Fixture *f, const char *member, const char *group, int n_blocks)
+{
+  NdGraphView *view = ND_GRAPH_VIEW (ui_find_type (GTK_WIDGET (f->window),
+                                                   ND_TYPE_GRAPH_VIEW));
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (view));
+  g_autoptr(GtkTooltip) tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  g_autofree char *tip = NULL, *held = NULL;
+  GtkGesture *click = NULL;
+  graphene_rect_t rect, none;
+  gboolean offered = FALSE;
+  double cx, cy;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && click == NULL; i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (c))
+        click = GTK_GESTURE (c);   /* the view keeps it */
+    }
+  g_assert_nonnull (click);
+  g_assert_true (nd_graph_view_get_block_rect (view, member, &rect));
+  g_assert_false (nd_graph_view_get_block_rect (view, group, &none));
+  g_signal_emit_by_name (click, "pressed", 2, (double) rect.origin.x + rect.size.width / 2,
+                         (double) rect.origin.y + rect.size.height / 2);
+  g_assert_true (nd_graph_view_get_block_rect (view, group, &rect));
+  g_assert_false (nd_graph_view_get_block_rect (view, member, &none));
+  cx = rect.origin.x + rect.size.width / 2;
+  cy = rect.origin.y + rect.size.height / 2;
+  g_signal_emit_by_name (view, "query-tooltip", (int) cx, (int) cy, FALSE, tooltip, &offered);
+  g_assert_true (offered);
+  tip = nd_graph_view_dup_tooltip_at (view, (int) cx, (int) cy);
+  g_test_message ("folded %s at (%.0f, %.0f):\n%s", group, cx, cy, tip);
+  g_assert_true (g_str_has_prefix (tip, group));
+  held = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d block", "%d blocks", n_blocks),
+                          n_blocks);
+  g_assert_nonnull (strstr (tip, held));
+  g_assert_nonnull (strstr (tip, _("Double-click to unfold")));
+  save_fold_screenshots (f, "darknet-53-folded");
+  g_signal_emit_by_name (click, "pressed", 2, cx, cy);
+  g_assert_false (nd_graph_view_get_block_rect (view, group, &none));
+  g_assert_true (nd_graph_view_get_block_rect (view, member, &rect));
+}
+
 /* One timm-layout file opened as the Open Weights dialog does: model, drop-down, classes and
  * graph switch to it, the window's logits are the CLI's, and the CLI on the writer's input
  * gives what tools/nd_timm.py computed (the file holds the weights torch used). */
@@ -559,7 +634,12 @@ test_timm_zoo_checkpoints (Fixture *f, gconstpointer data)
   manifest = parse_object (mtext);
 
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    r = open_timm_file (f, dir, manifest, files[i][0], files[i][1]);
+    {
+      r = open_timm_file (f, dir, manifest, files[i][0], files[i][1]);
+      /* Darknet-53's fourth stage: eight DarkBlocks, folded into one box */
+      if (i == 1)
+        assert_fold_tooltip (f, "stages.3.blocks.2", "stages.3.blocks", 8);
+    }
 
   /* The train checkpoint: state_dict_ema by default (as timm evaluates), state_dict (its
    * `module.` prefixes dropped) when chosen; each equal to the CLI with that --entry. */
