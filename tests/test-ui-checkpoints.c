@@ -581,7 +581,10 @@ open_timm_file (Fixture *f, const char *dir, JsonObject *manifest, const char *f
 
 /* timm-layout checkpoints of the zoo (tools/nd_timm.py: timm's module names; full width, the
  * structures timm publishes, 10 classes; random weights) opened in the window; the wrapped
- * train checkpoint runs its EMA weights, and its other state dict on request. */
+ * train checkpoint runs its EMA weights, and its other state dict on request. No real timm
+ * checkpoint is downloaded: the files are torch.save'd state dicts of those definitions.
+ * With ND_FOLD_SCREENSHOTS=DIR the window with Darknet-53's stage 4 folded is saved there
+ * (docs/screenshots/darknet-53-folded-{light,dark}.png). */
 static void
 test_timm_zoo_checkpoints (Fixture *f, gconstpointer data)
 {
