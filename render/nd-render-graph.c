@@ -532,13 +532,26 @@ nd_render_graph_block_rect (const NdRenderGraphData *data,
   return FALSE;
 }
 
+/* What an unfolded box says at full size: "layer2.0 · conv 1·3·1 · 512×28×28 · 3.65 ms". */
+static char *
+box_label (const NdRenderGraphData *data, const Box *box)
+{
+  char buf[48];
+  const char *op = main_label (data->graph, box->st, buf, sizeof buf);
+
+  if (data->op_ms != NULL)
+    return g_strdup_printf ("%s · %s · %d×%d×%d · %.2f ms", box->st->block, op, box->st->out_c,
+                            box->st->out_h, box->st->out_w, box->ms);
+  return g_strdup_printf ("%s · %s · %d×%d×%d", box->st->block, op, box->st->out_c,
+                          box->st->out_h, box->st->out_w);
+}
+
 char *
 nd_render_graph_block_label (const NdRenderGraphData *data,
                              const char              *block)
 {
   g_auto(Layout) l = { 0 };
   NdRenderStyle style;
-  char buf[48];
 
   g_return_val_if_fail (data != NULL && block != NULL, NULL);
   if (data->graph == NULL)
@@ -546,18 +559,92 @@ nd_render_graph_block_label (const NdRenderGraphData *data,
   nd_render_style_init (&style, FALSE);
   _nd_render_graph_layout (&l, data, 100, 100, &style);
   for (int b = 0; b < l.n_boxes; b++)
-    {
-      const Box *box = &l.boxes[b];
-
-      if (g_strcmp0 (box->st->block, block) != 0)
-        continue;
-      if (data->op_ms != NULL)
-        return g_strdup_printf ("%s · %s · %d×%d×%d · %.2f ms", block,
-                                main_label (data->graph, box->st, buf, sizeof buf),
-                                box->st->out_c, box->st->out_h, box->st->out_w, box->ms);
-      return g_strdup_printf ("%s · %s · %d×%d×%d", block,
-                              main_label (data->graph, box->st, buf, sizeof buf),
-                              box->st->out_c, box->st->out_h, box->st->out_w);
-    }
+    if (g_strcmp0 (l.boxes[b].st->block, block) == 0)
+      return box_label (data, &l.boxes[b]);
   return NULL;
+}
+
+/* "2.68 G", "1.23 M", "45.6 k", "789": a count short enough for one tooltip line. */
+static void
+format_count (gint64 n, char *buf, gsize len)
+{
+  if (n >= 1000000000)
+    g_snprintf (buf, len, "%.2f G", n / 1e9);
+  else if (n >= 1000000)
+    g_snprintf (buf, len, "%.2f M", n / 1e6);
+  else if (n >= 1000)
+    g_snprintf (buf, len, "%.1f k", n / 1e3);
+  else
+    g_snprintf (buf, len, "%" G_GINT64_FORMAT, n);
+}
+
+/* A folded group (box @b of @l, several blocks drawn as one): its name, the blocks it holds,
+ * what they contain and how to unfold it; NULL when the box is a single block. */
+static char *
+folded_label (const NdRenderGraphData *data, const Layout *l, int b)
+{
+  const Box *box = &l->boxes[b];
+  const char *first = NULL, *last = NULL;
+  int n_blocks = 0, n_ops = 0, n_convs = 0;
+  g_autofree char *blocks = NULL, *ops = NULL, *convs = NULL;
+  char params[32], macs[32];
+  GString *out;
+
+  for (int i = box->st->first_node; i <= box->st->last_node; i++)
+    {
+      const char *key = _nd_render_graph_node_key (nd_graph_node (data->graph, i));
+
+      if (l->node_box[i] != b)
+        continue;
+      n_ops++;
+      n_convs += nd_graph_node (data->graph, i)->op == ND_OP_CONV2D;
+      if (g_strcmp0 (key, last) != 0)
+        n_blocks++, first = first ? first : key, last = key;
+    }
+  if (n_blocks < 2)
+    return NULL;
+  blocks = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d block", "%d blocks", n_blocks),
+                            n_blocks);
+  ops = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d op", "%d ops", n_ops), n_ops);
+  convs = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d conv", "%d convs", n_convs),
+                           n_convs);
+  format_count (box->st->params, params, sizeof params);
+  format_count (box->st->macs, macs, sizeof macs);
+  out = g_string_new (NULL);
+  /* Translators: a folded group in the graph view, e.g. "stages.3.blocks (folded): 2 blocks,
+   * stages.3.blocks.0 … stages.3.blocks.1" */
+  g_string_append_printf (out, _("%s (folded): %s, %s … %s"), box->st->block, blocks, first,
+                          last);
+  g_string_append_c (out, '\n');
+  /* Translators: "24 ops, 12 convs · 9.52 M parameters · 154 M MACs · output 1024×2×2" */
+  g_string_append_printf (out, _("%s, %s · %s parameters · %s MACs · output %d×%d×%d"), ops,
+                          convs, params, macs, box->st->out_c, box->st->out_h, box->st->out_w);
+  if (data->op_ms != NULL)
+    g_string_append_printf (out, " · %.2f ms", box->ms);
+  g_string_append_c (out, '\n');
+  g_string_append (out, _("Double-click to unfold"));
+  return g_string_free (out, FALSE);
+}
+
+char *
+nd_render_graph_tooltip_at (const NdRenderGraphData *data,
+                            double                   width,
+                            double                   height,
+                            const NdRenderStyle     *style,
+                            double                   x,
+                            double                   y)
+{
+  g_auto(Layout) l = { 0 };
+  const Box *box;
+  char *folded;
+
+  g_return_val_if_fail (data != NULL && style != NULL, NULL);
+  if (data->graph == NULL || style->zoom <= 0)
+    return NULL;
+  _nd_render_graph_layout (&l, data, width, height, style);
+  box = find_box (&l, style, x, y);
+  if (box == NULL)
+    return NULL;
+  folded = folded_label (data, &l, (int) (box - l.boxes));
+  return folded != NULL ? folded : box_label (data, box);
 }

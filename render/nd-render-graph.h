@@ -60,6 +60,16 @@ GPtrArray  *nd_render_graph_longest_path (const NdGraph *graph);
  * (for a tooltip when the box is too small for it), or NULL. */
 char       *nd_render_graph_block_label  (const NdRenderGraphData *data,
                                           const char              *block);
+/* The tooltip of the box under (@x, @y) in widget coordinates, or NULL: a block's label as
+ * above; for a folded (collapsed) group its name, how many blocks, ops and convs it holds,
+ * their parameters and MACs, its output shape (and time) and "Double-click to unfold".
+ * Free with g_free(). */
+char       *nd_render_graph_tooltip_at   (const NdRenderGraphData *data,
+                                          double                   width,
+                                          double                   height,
+                                          const NdRenderStyle     *style,
+                                          double                   x,
+                                          double                   y);
 /* The group @block can be collapsed into: its parent path ("features.denseblock1" for
  * "features.denseblock1.denselayer3", "stages.2.blocks" for "stages.2.blocks.1", "layer1"
  * for "layer1.0") when at least two consecutive blocks share it, else NULL. Free with

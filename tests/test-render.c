@@ -844,6 +844,82 @@ test_graph_zoo (void)
   }
 }
 
+/* A folded (collapsed) group's tooltip is offered where its box is drawn: its name, its
+ * blocks, the ops, convs, parameters and MACs they hold, and how to unfold it; an unfolded
+ * box keeps its block label, and empty space has none. */
+static void
+test_graph_folded_tooltip (void)
+{
+  g_autoptr(NdGraph) dense = build ("densenet-121", 64, NULL, 0);
+  g_autoptr(GPtrArray) stats = nd_graph_block_stats (dense);
+  const char * const collapsed[] = { "features.denseblock1", NULL };
+  const char *group = "features.denseblock1";
+  NdRenderGraphData data = { dense, NULL, NULL, collapsed };
+  g_autofree char *tip = NULL, *plain = NULL, *label = NULL, *blocks = NULL, *counts = NULL;
+  g_autofree char *params_text = NULL, *macs_text = NULL;
+  double *op_ms = g_new0 (double, nd_graph_n_nodes (dense));
+  gint64 params = 0, macs = 0;
+  int n_blocks = 0, n_ops = 0, n_convs = 0;
+  NdRenderStyle style;
+  double x, y, w, h;
+
+  for (guint i = 0; i < stats->len; i++)
+    {
+      const NdBlockStats *st = g_ptr_array_index (stats, i);
+
+      if (g_str_has_prefix (st->block, "features.denseblock1."))
+        n_blocks++, params += st->params, macs += st->macs;
+    }
+  for (int i = 1; i < nd_graph_n_nodes (dense); i++)
+    {
+      const NdNode *node = nd_graph_node (dense, i);
+
+      if (node->block != NULL && g_str_has_prefix (node->block, "features.denseblock1."))
+        {
+          n_ops++, n_convs += node->op == ND_OP_CONV2D;
+          op_ms[i] = 0.25;
+        }
+    }
+  g_assert_cmpint (n_blocks, ==, 6);   /* DenseNet-121's first dense block: 6 layers */
+  g_assert_cmpint (n_convs, ==, 12);   /* a 1×1 and a 3×3 each */
+  nd_render_style_init (&style, FALSE);
+  g_assert_true (nd_render_graph_block_rect (&data, 1600, 400, &style, group, &x, &y, &w, &h));
+  tip = nd_render_graph_tooltip_at (&data, 1600, 400, &style, x + w / 2, y + h / 2);
+  g_test_message ("%s", tip);
+  g_assert_nonnull (tip);
+  blocks = g_strdup_printf ("%s (folded): 6 blocks, %s.denselayer1 … %s.denselayer6", group,
+                            group, group);
+  /* at width 0.25 and 64 px: 21.6 k parameters, 5.31 M MACs (the tooltip's k and M forms) */
+  g_assert_cmpint (params, >=, 1000);
+  g_assert_cmpint (params, <, 1000000);
+  g_assert_cmpint (macs, >=, 1000000);
+  params_text = g_strdup_printf ("%.1f k parameters", params / 1e3);
+  macs_text = g_strdup_printf ("%.2f M MACs", macs / 1e6);
+  counts = g_strdup_printf ("%d ops, 12 convs · %s · %s · output ", n_ops, params_text,
+                            macs_text);
+  g_assert_true (g_str_has_prefix (tip, blocks));
+  g_assert_nonnull (strstr (tip, counts));
+  g_assert_true (g_str_has_suffix (tip, "\nDouble-click to unfold"));
+  /* the times of its ops summed, when there are times */
+  data.op_ms = op_ms;
+  g_clear_pointer (&tip, g_free);
+  tip = nd_render_graph_tooltip_at (&data, 1600, 400, &style, x + w / 2, y + h / 2);
+  label = g_strdup_printf (" · %.2f ms\n", 0.25 * n_ops);
+  g_assert_nonnull (strstr (tip, label));
+  g_clear_pointer (&label, g_free);
+  data.op_ms = NULL;
+  /* an unfolded block: its label, as before */
+  g_assert_true (nd_render_graph_block_rect (&data, 1600, 400, &style, "features.conv0", &x, &y,
+                                             &w, &h));
+  plain = nd_render_graph_tooltip_at (&data, 1600, 400, &style, x + w / 2, y + h / 2);
+  label = nd_render_graph_block_label (&data, "features.conv0");
+  g_assert_cmpstr (plain, ==, label);
+  g_assert_null (strstr (plain, "unfold"));
+  /* nothing at the top-left corner (the lane labels' margin) */
+  g_assert_null (nd_render_graph_tooltip_at (&data, 1600, 400, &style, 2, 2));
+  g_free (op_ms);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -867,5 +943,6 @@ main (int argc, char **argv)
   g_test_add_func ("/render/latency", test_latency);
   g_test_add_func ("/render/rf-overlay", test_rf_overlay);
   g_test_add_func ("/render/text/zh-CN", test_text_zh_cn);
+  g_test_add_func ("/render/graph/folded-tooltip", test_graph_folded_tooltip);
   return g_test_run ();
 }

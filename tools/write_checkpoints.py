@@ -4,7 +4,7 @@
 """Write real `torch.save` checkpoints in each PUBLISHED layout, for the loader's tests.
 
     write_checkpoints.py OUTDIR [--width 0.25] [--classes 10] [--resolution 64]
-                                [--hostile-only] [--hostile-dir DIR]
+                                [--hostile-only] [--hostile-dir DIR] [--timm-zoo]
 
 Random-init small models (tools/nd_models.py, non-trivial BN statistics). For every checkpoint X
 the script also writes X.input.npy (float32 NCHW) and X.expected.npy (float32 logits of the
@@ -25,6 +25,12 @@ Layouts (docs/reference/networks.md §1.4, §2.4, §3.3, §3.6):
   repvgg-a0-views.pth        every tensor a view into ONE shared storage at non-zero offsets,
                              some with channels-last strides
 Hostile corpus (OUTDIR/hostile, each file small; see HOSTILE below).
+
+--timm-zoo writes only timm's zoo layouts instead (tools/nd_timm.py, full width: the loader
+detects timm's structures as published; --width is ignored, --classes keeps them small):
+  vovnet39a.pth, darknet53.pth, resnetv2_50.pth   plain state_dict, as timm publishes weights
+  vovnet39a-train.pth.tar    timm CheckpointSaver dict: state_dict (`module.` prefixes) and
+                             state_dict_ema (DIFFERENT weights, no prefix)
 """
 import argparse
 import collections
@@ -186,6 +192,32 @@ def write_vanillanet(w, a):
     d = nm.to_deploy(ema)
     w.put('vanillanet-5-deploy.pth', {'model': dsd}, 'vanillanet-5', logits(d, dsd, w.x), 'model',
           "deploy form {'model': ...} (main.py --switch_to_deploy)", deploy=True)
+
+
+# timm names written by --timm-zoo, with their seeds
+TIMM_ZOO = (('vovnet39a', 601), ('darknet53', 602), ('resnetv2_50', 603))
+
+
+def write_timm_zoo(w, a):
+    import nd_timm
+    models = {}
+    for name, seed in TIMM_ZOO:
+        m = nm.init_random(nd_timm.build(name, classes=a.classes), seed=seed).eval()
+        models[name] = m
+        w.put(name + '.pth', m.state_dict(), nd_timm.PRESETS[name], logits(m, m.state_dict(), w.x),
+              '', 'timm plain state_dict', extra={'params': nd_timm.count_params(m)})
+    m = models['vovnet39a']
+    ema = nm.init_random(nd_timm.build('vovnet39a', classes=a.classes), seed=604).eval()
+    sd = collections.OrderedDict(('module.' + k, v) for k, v in m.state_dict().items())
+    ckpt = collections.OrderedDict([
+        ('epoch', 299), ('arch', 'vovnet39a'), ('state_dict', sd), ('version', 2),
+        ('state_dict_ema', ema.state_dict()), ('metric', 76.8)])
+    w.put('vovnet39a-train.pth.tar', ckpt, 'vovnet-39', logits(m, m.state_dict(), w.x),
+          'state_dict', 'timm checkpoint; state_dict has module. prefixes; EMA differs',
+          extra={'expected_ema': 'vovnet39a-train.expected-ema.npy',
+                 'params': nd_timm.count_params(m)})
+    np.save(os.path.join(w.outdir, 'vovnet39a-train.expected-ema.npy'),
+            logits(ema, ema.state_dict(), w.x))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -438,9 +470,16 @@ def main():
     ap.add_argument('--resolution', type=int, default=64)
     ap.add_argument('--hostile-only', action='store_true')
     ap.add_argument('--hostile-dir', help='default OUTDIR/hostile')
+    ap.add_argument('--timm-zoo', action='store_true', help="only timm's zoo layouts")
     a = ap.parse_args()
     torch.set_num_threads(1)
     os.makedirs(a.outdir, exist_ok=True)
+    if a.timm_zoo:
+        w = Writer(a.outdir, a)
+        write_timm_zoo(w, a)
+        with open(os.path.join(a.outdir, 'manifest.json'), 'w') as f:
+            json.dump(w.manifest, f, indent=1)
+        return 0
     write_hostile(a.hostile_dir or os.path.join(a.outdir, 'hostile'))
     if a.hostile_only:
         return 0

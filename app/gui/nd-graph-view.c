@@ -116,23 +116,23 @@ drag_update_cb (GtkGestureDrag *gesture, double dx, double dy, NdGraphView *self
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* Every block's name, op, shape and time, also when its box is too small to show them. */
+/* The render data of what the view draws (no selection: it does not change what is where). */
+static NdRenderGraphData
+view_data (NdGraphView *self)
+{
+  return (NdRenderGraphData) { .graph = self->result->graph, .op_ms = self->result->op_ms,
+                               .collapsed = (const char * const *) self->collapsed->pdata };
+}
+
+/* Every block's name, op, shape and time, also when its box is too small to show them; a
+ * folded group's contents and how to unfold it. */
 static gboolean
 query_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
                   NdGraphView *self)
 {
-  NdRenderGraphData data = { 0 };
   g_autofree char *text = NULL;
-  const char *block;
 
-  if (self->result == NULL || keyboard)
-    return FALSE;
-  data.graph = self->result->graph;
-  data.op_ms = self->result->op_ms;
-  data.collapsed = (const char * const *) self->collapsed->pdata;
-  block = nd_render_graph_block_at (&data, gtk_widget_get_width (widget),
-                                    gtk_widget_get_height (widget), &self->style, x, y);
-  if (block == NULL || (text = nd_render_graph_block_label (&data, block)) == NULL)
+  if (keyboard || (text = nd_graph_view_dup_tooltip_at (self, x, y)) == NULL)
     return FALSE;
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;
@@ -241,4 +241,36 @@ nd_graph_view_get_drawn_generation (NdGraphView *self)
 {
   g_return_val_if_fail (ND_IS_GRAPH_VIEW (self), 0);
   return self->drawn_generation;
+}
+
+char *
+nd_graph_view_dup_tooltip_at (NdGraphView *self, double x, double y)
+{
+  NdRenderGraphData data;
+
+  g_return_val_if_fail (ND_IS_GRAPH_VIEW (self), NULL);
+  if (self->result == NULL)
+    return NULL;
+  data = view_data (self);
+  return nd_render_graph_tooltip_at (&data, gtk_widget_get_width (GTK_WIDGET (self)),
+                                     gtk_widget_get_height (GTK_WIDGET (self)), &self->style,
+                                     x, y);
+}
+
+gboolean
+nd_graph_view_get_block_rect (NdGraphView *self, const char *block, graphene_rect_t *rect)
+{
+  NdRenderGraphData data;
+  double x, y, w, h;
+
+  g_return_val_if_fail (ND_IS_GRAPH_VIEW (self) && block != NULL && rect != NULL, FALSE);
+  if (self->result == NULL)
+    return FALSE;
+  data = view_data (self);
+  if (!nd_render_graph_block_rect (&data, gtk_widget_get_width (GTK_WIDGET (self)),
+                                   gtk_widget_get_height (GTK_WIDGET (self)), &self->style,
+                                   block, &x, &y, &w, &h))
+    return FALSE;
+  graphene_rect_init (rect, x, y, w, h);
+  return TRUE;
 }
