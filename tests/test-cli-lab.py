@@ -287,6 +287,14 @@ def _():
         else:
             assert r["streams_reason"] in ("requested", "one thread"), r["streams_reason"]
             assert r["streams_mode"] == ("sequential" if one else mode), (mode, r["streams_mode"])
+    # the environment variable still overrides the option (existing tests force modes with it)
+    p = subprocess.run([CLI, "bench", "--model", "parnet-s", "--resolution", "64", "--width",
+                        "0.25", "--fused", "--iters", "1", "--warmup", "0", "--streams-mode",
+                        "concurrent", "--json"], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, ND_CPU_STREAMS="0"))
+    r = json.loads(p.stdout)
+    assert r["streams_mode"] == "sequential", r["streams_mode"]
+    assert r["streams_reason"] in ("ND_CPU_STREAMS", "one thread"), r["streams_reason"]
     r = cli_json("bench", "--model", "resnet-18", "--resolution", "32", "--iters", "1",
                  "--warmup", "0", "--streams-mode", "concurrent")
     assert r["streams_mode"] is None and r["streams_reason"] is None, r

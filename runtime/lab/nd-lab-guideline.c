@@ -432,6 +432,8 @@ finding_ptable (const NdLabExperiment *e)
 {
   static const char *const pairs[][2] = { { "parnet-s", "resnet-34" }, { "parnet-m", "resnet-50" } };
   GString *s = g_string_new (NULL);
+  const char *faster = NULL;
+  int n_faster = 0;
 
   for (guint p = 0; p < G_N_ELEMENTS (pairs); p++)
     {
@@ -442,6 +444,11 @@ finding_ptable (const NdLabExperiment *e)
       const Variant *seq = nd_lab_experiment_find (e, pairs[p][0], TRUE, ND_STREAMS_SEQUENTIAL);
       double r = par->lat.median / res->lat.median;
 
+      if (r < 1)
+        {
+          n_faster++;
+          faster = par->model;
+        }
       if (p > 0)
         g_string_append_c (s, ' ');
       g_string_append_printf (s, r < 1 ? _("Fused %s takes %.1f ms here, %.2f× %s's %.1f ms: "
@@ -457,6 +464,14 @@ finding_ptable (const NdLabExperiment *e)
                                 con->lat.median / seq->lat.median, con->lat.median,
                                 seq->lat.median);
     }
+  if (n_faster == G_N_ELEMENTS (pairs))
+    g_string_append (s, _(" So here both ParNets are faster than their ResNets, as the paper "
+                          "reports for its GPU."));
+  else if (n_faster == 0)
+    g_string_append (s, _(" So here neither ParNet is faster than its ResNet: the paper's GPU "
+                          "result does not carry over to this backend."));
+  else
+    g_string_append_printf (s, _(" So here only %s is faster than its ResNet."), faster);
   return g_string_free (s, FALSE);
 }
 
