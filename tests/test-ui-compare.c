@@ -306,11 +306,20 @@ test_guidelines (void)
       g_autofree char *path = g_strdup_printf ("%.*s-guidelines.png",
                                                (int) (strlen (shot) - 4), shot);
 
+      g_autofree char *table = g_strdup_printf ("%.*s-parnet-table.png",
+                                                (int) (strlen (shot) - 4), shot);
+
       g_assert_true (nd_guideline_page_run (page, "depth-width", 128, 28, 5, NULL));
       for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
            g_get_monotonic_time () < until;)
         g_main_context_iteration (NULL, FALSE);
       ui_render_png (win, path);
+      /* ParNet's table at 224, as the page runs it */
+      g_assert_true (nd_guideline_page_run (page, "parnet-table", 0, 224, 5, NULL));
+      for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+           g_get_monotonic_time () < until;)
+        g_main_context_iteration (NULL, FALSE);
+      ui_render_png (win, table);
     }
   gtk_window_destroy (GTK_WINDOW (win));
 }

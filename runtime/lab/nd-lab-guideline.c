@@ -205,8 +205,9 @@ add_model_variant (GPtrArray *out, NdGraph *g, const char *model, gboolean fused
 {
   Variant *v = g_new0 (Variant, 1);
 
-  v->label = g_strdup_printf (streams == ND_STREAMS_CONCURRENT ? _("%s fused, streams concurrent")
-                              : streams == ND_STREAMS_SEQUENTIAL ? _("%s fused, streams sequential")
+  /* short, so the bar labels fit: the forced stream modes are of the fused form */
+  v->label = g_strdup_printf (streams == ND_STREAMS_CONCURRENT ? _("%s concurrent")
+                              : streams == ND_STREAMS_SEQUENTIAL ? _("%s sequential")
                               : fused ? _("%s fused") : _("%s unfused"), model);
   v->graph = nd_graph_ref (g);
   v->model = model;
