@@ -145,11 +145,24 @@ cell_ms (JsonObject *v)
                           json_object_get_double_member (v, "p75_ms"));
 }
 
+/* @s right-aligned in @width characters (not bytes: the cells hold – and →). */
+static char *
+rpad (const char *s, int width)
+{
+  int n = (int) g_utf8_strlen (s, -1);
+
+  return g_strdup_printf ("%*s%s", MAX (width - n, 0), "", s);
+}
+
 /* ParNet's table: one row per preset, its forms as columns (median ms, IQR). */
 static void
 print_ptable (JsonArray *vs)
 {
   g_autoptr(GPtrArray) models = g_ptr_array_new ();
+  const char *heads[] = { _("params M"), "GMACs", _("depth"), _("unfused ms"), _("fused ms"),
+                          _("concurrent ms"), _("sequential ms"), _("top-1*") };
+  static const int widths[] = { 13, 13, 6, 20, 20, 20, 20, 8 };
+  g_autofree char *first = pad (_("model"), 10);
 
   for (guint k = 0; k < json_array_get_length (vs); k++)
     {
@@ -159,9 +172,14 @@ print_ptable (JsonArray *vs)
       if (!g_ptr_array_find_with_equal_func (models, m, g_str_equal, NULL))
         g_ptr_array_add (models, (gpointer) m);
     }
-  printf ("  %-10s %13s %13s %6s %18s %18s %18s %18s %9s\n", _("model"), _("params M"),
-          "GMACs", _("depth"), _("unfused ms"), _("fused ms"), _("concurrent ms"),
-          _("sequential ms"), _("top-1*"));
+  printf ("  %s", first);
+  for (guint c = 0; c < G_N_ELEMENTS (heads); c++)
+    {
+      g_autofree char *cell = rpad (heads[c], widths[c]);
+
+      printf (" %s", cell);
+    }
+  printf ("\n");
   for (guint i = 0; i < models->len; i++)
     {
       const char *m = g_ptr_array_index (models, i);
@@ -182,9 +200,19 @@ print_ptable (JsonArray *vs)
       g_autofree char *cu = cell_ms (u), *cf = cell_ms (f);
       g_autofree char *cc = cell_ms (find_variant (vs, m, TRUE, "concurrent"));
       g_autofree char *cs = cell_ms (find_variant (vs, m, TRUE, "sequential"));
+      g_autofree char *depth = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                json_object_get_int_member (f, "weight_depth"));
+      const char *cells[] = { params, macs, depth, cu, cf, cc, cs, top1 };
+      g_autofree char *name = pad (m, 10);
 
-      printf ("  %-10s %13s %13s %6" G_GINT64_FORMAT " %18s %18s %18s %18s %9s\n", m, params,
-              macs, json_object_get_int_member (f, "weight_depth"), cu, cf, cc, cs, top1);
+      printf ("  %s", name);
+      for (guint c = 0; c < G_N_ELEMENTS (cells); c++)
+        {
+          g_autofree char *cell = rpad (cells[c], widths[c]);
+
+          printf (" %s", cell);
+        }
+      printf ("\n");
     }
   printf (_("  params and GMACs unfused→fused; depth in weight layers, fused; latency median "
             "(25–75 %%) ms; * top-1 quoted from the papers, not measured (? unverified)\n"));
