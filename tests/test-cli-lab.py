@@ -288,6 +288,81 @@ def _():
         check_spread(v, v["label"])
 
 
+@test("guideline parnet-table: counts as info gives them, fused ≤ unfused, stream modes reported")
+def _():
+    r = cli_json("guideline", "parnet-table", "--resolution", "64", "--iters", "2",
+                 "--warmup", "0")
+    check_context(r)
+    assert r["resolution"] == 64, r
+    [e] = r["experiments"]
+    assert e["name"] == "parnet-table" and e["claim"] and e["source"] and e["finding"], e
+    vs = e["variants"]
+    models = ["parnet-s", "parnet-m", "resnet-34", "resnet-50"]
+    assert sorted({v["model"] for v in vs}) == sorted(models), vs
+    concurrent_ok = r["threads"] >= 2
+    for m in models:
+        mine = {(v["fused"], v["streams_requested"]): v for v in vs if v["model"] == m}
+        parnet = m.startswith("parnet")
+        want = {(False, "auto"), (True, "auto")}
+        if parnet:
+            want |= {(True, "concurrent"), (True, "sequential")}
+        assert set(mine) == want, (m, sorted(mine))
+        u, f = mine[(False, "auto")], mine[(True, "auto")]
+        for v in mine.values():
+            check_spread(v, v["label"])
+            assert v["input"] == [3, 64, 64], v
+            assert v["quoted_top1"]["top1"] > 0 and v["quoted_top1"]["source"], v
+        assert f["params"] <= u["params"] and f["macs"] <= u["macs"], (u, f)
+        for form, v in ((["--fused"], f), ([], u)):
+            info = cli_json("info", "--model", m, "--resolution", "64", *form)
+            assert v["macs"] == info["macs"] and v["params"] == info["params"], (m, form, v, info)
+        if not parnet:   # one stream: nothing to run in parallel
+            assert all(v["streams_mode"] is None for v in mine.values()), mine
+            continue
+        assert f["weight_depth"] == 12, f
+        assert u["streams_mode"] in ("concurrent", "sequential"), u
+        assert f["streams_mode"] in ("concurrent", "sequential"), f
+        if "ND_CPU_STREAMS" not in os.environ:
+            assert f["streams_reason"] == ("timed" if concurrent_ok else "one thread"), f
+            c, q = mine[(True, "concurrent")], mine[(True, "sequential")]
+            assert c["streams_mode"] == ("concurrent" if concurrent_ok else "sequential"), c
+            assert q["streams_mode"] == "sequential", q
+            assert c["streams_reason"] == ("requested" if concurrent_ok else "one thread"), c
+    for m in ("parnet-s", "parnet-m"):   # the sentence is computed from the medians
+        f = next(v for v in vs if v["model"] == m and v["fused"]
+                 and v["streams_requested"] == "auto")
+        assert f"{f['median_ms']:.1f} ms" in e["finding"], (f, e["finding"])
+
+
+@test("bench --streams-mode: the plan runs and reports the mode asked for")
+def _():
+    if "ND_CPU_STREAMS" in os.environ:
+        raise Skip("ND_CPU_STREAMS overrides the mode")
+    for mode in ("concurrent", "sequential"):   # auto ("timed") as guideline parnet-table
+        r = cli_json("bench", "--model", "parnet-s", "--resolution", "64", "--width", "0.25",
+                     "--fused", "--iters", "1", "--warmup", "0", "--streams-mode", mode)
+        assert r["streams_requested"] == mode, r["streams_requested"]
+        assert r["streams_mode"] in ("concurrent", "sequential"), r["streams_mode"]
+        one = r["streams_reason"] == "one thread"   # a 1-thread pool runs them in sequence
+        assert r["streams_reason"] in ("requested", "one thread"), r["streams_reason"]
+        assert r["streams_mode"] == ("sequential" if one else mode), (mode, r["streams_mode"])
+    # the environment variable still overrides the option (existing tests force modes with it)
+    p = subprocess.run([CLI, "bench", "--model", "parnet-s", "--resolution", "64", "--width",
+                        "0.25", "--fused", "--iters", "1", "--warmup", "0", "--streams-mode",
+                        "concurrent", "--json"], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, ND_CPU_STREAMS="0"))
+    r = json.loads(p.stdout)
+    assert r["streams_mode"] == "sequential", r["streams_mode"]
+    assert r["streams_reason"] in ("ND_CPU_STREAMS", "one thread"), r["streams_reason"]
+    r = cli_json("bench", "--model", "resnet-18", "--resolution", "32", "--iters", "1",
+                 "--warmup", "0", "--streams-mode", "concurrent")
+    assert r["streams_mode"] is None and r["streams_reason"] is None, r
+    for args in (["bench", "--model", "parnet-s", "--streams-mode", "fast"],
+                 ["guideline", "ratio", "--resolution", "64"]):
+        p = cli(*args, expect=None)
+        assert p.returncode in (1, 2) and p.stderr.startswith("nondeep-cli"), (args, p.stderr)
+
+
 @test("lab: bad arguments")
 def _():
     for args in (["compare"], ["compare", "--models", "parnet-s,nope"],

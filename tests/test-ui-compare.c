@@ -177,6 +177,66 @@ test_measure_and_export (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* parnet-table on the page at 64 px: the CLI's variants and counts, and a table row per
+ * preset whose cells are the result's numbers. */
+static void
+check_parnet_table (NdGuidelinePage *page, const char *cli)
+{
+  static const char *models[] = { "parnet-s", "parnet-m", "resnet-34", "resnet-50" };
+  const char *argv[] = { cli, "guideline", "parnet-table", "--resolution", "64", "--iters", "1",
+                         "--warmup", "0", "--json", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  const NdLabExperiment *e;
+  GtkGrid *grid;
+  JsonArray *vs;
+  int status = -1;
+
+  g_assert_true (nd_guideline_page_run (page, "parnet-table", 0, 64, 1, &error));
+  g_assert_no_error (error);
+  e = nd_guideline_page_get_result (page);
+  g_assert_cmpstr (e->name, ==, "parnet-table");
+  /* on the CPU: four presets unfused and fused, the two ParNets also with forced streams */
+  g_assert_cmpuint (e->variants->len, ==, 12);
+  grid = GTK_GRID (nd_guideline_page_get_table (page));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (grid)));
+  for (guint r = 0; r < G_N_ELEMENTS (models); r++)
+    {
+      const NdLabVariant *f = nd_lab_experiment_find (e, models[r], TRUE, ND_STREAMS_AUTO);
+      GtkWidget *name = gtk_grid_get_child_at (grid, 0, r + 1);
+      GtkWidget *fused = gtk_grid_get_child_at (grid, 5, r + 1);
+      g_autofree char *want = NULL;
+
+      g_assert_nonnull (f);
+      g_assert_cmpfloat (f->lat.median, >, 0);
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (name)), ==, models[r]);
+      want = g_strdup_printf ("%.1f (%.1f–%.1f)", f->lat.median, f->lat.p25, f->lat.p75);
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (fused)), ==, want);
+    }
+  g_assert_null (gtk_grid_get_child_at (grid, 0, G_N_ELEMENTS (models) + 1));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  vs = json_object_get_array_member (json_array_get_object_element (json_object_get_array_member (
+         json_node_get_object (json_parser_get_root (parser)), "experiments"), 0), "variants");
+  g_assert_cmpuint (json_array_get_length (vs), ==, e->variants->len);
+  for (guint i = 0; i < e->variants->len; i++)
+    {
+      const NdLabVariant *v = g_ptr_array_index (e->variants, i);
+      JsonObject *c = json_array_get_object_element (vs, i);
+
+      g_assert_cmpstr (v->label, ==, json_object_get_string_member (c, "label"));
+      g_assert_cmpint (v->params, ==, json_object_get_int_member (c, "params"));
+      g_assert_cmpint (v->macs, ==, json_object_get_int_member (c, "macs"));
+    }
+  /* the synthetic experiments have no such table */
+  g_assert_true (nd_guideline_page_run (page, "ratio", 32, 8, 1, &error));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (grid)));
+}
+
 /* The Guidelines page runs the CLI's experiment: the same variants, counts and claim. */
 static void
 test_guidelines (void)
@@ -240,16 +300,26 @@ test_guidelines (void)
       g_assert_cmpint (v->bytes, ==, json_object_get_int_member (c, "memory_access_bytes"));
       g_assert_cmpfloat (v->lat.median, >, 0);
     }
+  check_parnet_table (page, cli);
   if (shot)
     {
       g_autofree char *path = g_strdup_printf ("%.*s-guidelines.png",
                                                (int) (strlen (shot) - 4), shot);
+
+      g_autofree char *table = g_strdup_printf ("%.*s-parnet-table.png",
+                                                (int) (strlen (shot) - 4), shot);
 
       g_assert_true (nd_guideline_page_run (page, "depth-width", 128, 28, 5, NULL));
       for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
            g_get_monotonic_time () < until;)
         g_main_context_iteration (NULL, FALSE);
       ui_render_png (win, path);
+      /* ParNet's table at 224, as the page runs it */
+      g_assert_true (nd_guideline_page_run (page, "parnet-table", 0, 224, 5, NULL));
+      for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+           g_get_monotonic_time () < until;)
+        g_main_context_iteration (NULL, FALSE);
+      ui_render_png (win, table);
     }
   gtk_window_destroy (GTK_WINDOW (win));
 }

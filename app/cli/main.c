@@ -33,7 +33,7 @@ static const Command commands[] = {
   { "inspect", nd_cli_inspect, N_("list the state dicts and tensors of a weights file") },
   { "roofline", nd_cli_roofline, N_("this machine's roof and every op of a model under it") },
   { "compare", nd_cli_compare, N_("models side by side: counts, latency, quoted top-1") },
-  { "guideline", nd_cli_guideline, N_("design-guideline experiments on synthetic networks") },
+  { "guideline", nd_cli_guideline, N_("design-guideline experiments on synthetic networks; ParNet's table") },
 #if ND_HAVE_VULKAN
   { "devices", nd_cli_devices, N_("list Vulkan devices") },
 #endif

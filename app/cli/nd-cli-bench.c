@@ -252,10 +252,14 @@ nd_cli_bench (int argc, char **argv)
   NdCliModelOptions o = { 0 };
   g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
   int iters = 20, warmup = 3, batch = 1, status = 0;
+  g_autofree char *streams_mode = NULL;
   GOptionEntry entries[] = {
     { "iters", 'n', 0, G_OPTION_ARG_INT, &iters, N_("Timed runs (default 20)"), "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, N_("Untimed runs first (default 3)"), "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Images per run (default 1)"), "N" },
+    { "streams-mode", 0, 0, G_OPTION_ARG_STRING, &streams_mode,
+      N_("CPU: run ParNet's streams concurrently, in sequence, or whichever timed faster "
+         "(default auto)"), "auto|concurrent|sequential" },
     { NULL }
   };
   g_autoptr(NdCliModel) model = NULL;
@@ -284,6 +288,8 @@ nd_cli_bench (int argc, char **argv)
                              ND_CLI_MAX_BATCH);
       goto out;
     }
+  if (streams_mode != NULL && !nd_streams_mode_parse (streams_mode, &popts.streams, &error))
+    goto fail;
   o.batch = batch;
   model = nd_cli_model_load (&o, 0, &error);
   if (model == NULL)
@@ -364,6 +370,18 @@ nd_cli_bench (int argc, char **argv)
     MEMBER_DBL ("fixed_us", fixed_us);
     MEMBER_INT ("macs", macs);
     MEMBER_DBL ("gflops", 2.0 * macs / (med * 1e6));
+    /* streams_mode, streams_reason: null where the plan runs no streams in parallel */
+    MEMBER_STR ("streams_requested", nd_streams_mode_name (popts.streams));
+    json_builder_set_member_name (b, "streams_mode");
+    if (plan->streams_mode == ND_STREAMS_AUTO)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_string_value (b, nd_streams_mode_name (plan->streams_mode));
+    json_builder_set_member_name (b, "streams_reason");
+    if (plan->streams_reason == NULL)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_string_value (b, plan->streams_reason);
     json_builder_set_member_name (b, "ops");
     json_builder_begin_array (b);
     if (!o.json)
@@ -390,6 +408,9 @@ nd_cli_bench (int argc, char **argv)
                 "%.1f GFLOP/s; plan prepared in %.1f ms%s%s\n"),
               med, min, max, iters, warmup, 2.0 * macs / (med * 1e6), plan->prepare_ms,
               core ? _("; OpenBLAS core ") : "", core ? core : "");
+  if (!o.json && plan->streams_mode != ND_STREAMS_AUTO)
+    printf (_("streams: %s (%s)\n"), nd_streams_mode_name (plan->streams_mode),
+            plan->streams_reason);
   if (!o.json)
     printf (_("fixed cost: %.1f µs per run (median of one tiny op: upload, submit, wait, "
               "readback)\n"), fixed_us);

@@ -202,6 +202,7 @@ nd_cli_run (int argc, char **argv)
   NdCliModelOptions o = { 0 };
   g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
   g_autofree char *image = NULL, *input_path = NULL, *dump = NULL, *head_path = NULL;
+  g_autofree char *streams_mode = NULL;
   int top = 5, status = 0;
   GOptionEntry entries[] = {
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, N_("Input image (PNG, JPEG, …)"), N_("FILE") },
@@ -213,6 +214,9 @@ nd_cli_run (int argc, char **argv)
     { "head", 0, 0, G_OPTION_ARG_FILENAME, &head_path,
       N_("A classifier head from `teach`, in place of the model's (give its --weights too)"),
       N_("FILE") },
+    { "streams-mode", 0, 0, G_OPTION_ARG_STRING, &streams_mode,
+      N_("CPU: run ParNet's streams concurrently, in sequence, or whichever timed faster "
+         "(default auto)"), "auto|concurrent|sequential" },
     { NULL }
   };
   g_autoptr(NdTensor) input = NULL;
@@ -228,6 +232,8 @@ nd_cli_run (int argc, char **argv)
   if (!nd_cli_parse ("run", NULL, _("Classify an image or an input tensor."), model_entries,
                      entries, &argc, &argv))
     return 2;
+  if (streams_mode != NULL && !nd_streams_mode_parse (streams_mode, &popts.streams, &error))
+    goto fail;
   if ((image == NULL) == (input_path == NULL))
     {
       status = nd_cli_failf (_("give exactly one of --image FILE or --input FILE.npy"));

@@ -13,6 +13,7 @@
 #define MAP_SIZE      28
 #define ITERS         10
 #define WARMUP        2
+#define RESOLUTION    224   /* parnet-table: the presets at their ImageNet size */
 
 struct _NdGuidelinePage
 {
@@ -22,6 +23,7 @@ struct _NdGuidelinePage
   GtkSpinner      *spinner;
   GtkLabel        *claim, *finding, *status;
   GtkDrawingArea  *bars;
+  GtkGrid         *table;     /* parnet-table: one row per preset */
   NdLabExperiment *result;
   char            *caption;   /* backend, precision, runs, date */
   GCancellable    *cancel;
@@ -33,6 +35,7 @@ G_DEFINE_FINAL_TYPE (NdGuidelinePage, nd_guideline_page, GTK_TYPE_BOX)
 static const char *titles[] = {
   N_("1×1 width ratio (G1)"), N_("Groups (G2)"), N_("Fragments: branches (G3)"),
   N_("Element-wise ops (G4)"), N_("Depth vs width (non-deep)"),
+  N_("ParNet's table: ParNet-S/M vs ResNet-34/50"),
 };
 
 typedef struct
@@ -62,9 +65,84 @@ run_job (const Job *job, char **caption, GError **error)
                             error);
   now = g_date_time_new_now_utc ();
   date = g_date_time_format (now, "%Y-%m-%d %H:%M UTC");
-  *caption = g_strdup_printf (_("%s · float32 · %d runs each · %s"), backend->description,
-                              job->iters, date);
+  if (nd_lab_guideline_uses_models (job->name))
+    *caption = g_strdup_printf (_("%s · float32 · %d×%d · %d runs each · %s"),
+                                backend->description, job->size, job->size, job->iters, date);
+  else
+    *caption = g_strdup_printf (_("%s · float32 · %d runs each · %s"), backend->description,
+                                job->iters, date);
   return e;
+}
+
+static char *
+cell_ms (const NdLabVariant *v)
+{
+  return v == NULL ? g_strdup ("–")
+                   : g_strdup_printf ("%.1f (%.1f–%.1f)", v->lat.median, v->lat.p25, v->lat.p75);
+}
+
+static void
+table_cell (GtkGrid *grid, int col, int row, const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), col == 0 ? 0 : 1);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  if (row == 0)
+    gtk_widget_add_css_class (label, "heading");
+  else if (col > 0)
+    gtk_widget_add_css_class (label, "numeric");
+  gtk_grid_attach (grid, label, col, row, 1, 1);
+}
+
+/* ParNet's table as `nondeep-cli guideline parnet-table` prints it: a row per preset. */
+static void
+fill_table (NdGuidelinePage *self, const NdLabExperiment *e)
+{
+  static const char *heads[] = {
+    N_("model"), N_("params M"), N_("GMACs"), N_("depth"), N_("unfused ms"), N_("fused ms"),
+    N_("concurrent ms"), N_("sequential ms"), N_("top-1 (quoted)"),
+  };
+  GtkWidget *child;
+  int row = 1;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->table))) != NULL)
+    gtk_grid_remove (self->table, child);
+  gtk_widget_set_visible (GTK_WIDGET (self->table), nd_lab_guideline_uses_models (e->name));
+  if (!nd_lab_guideline_uses_models (e->name))
+    return;
+  for (guint c = 0; c < G_N_ELEMENTS (heads); c++)
+    table_cell (self->table, c, 0, _(heads[c]));
+  for (guint i = 0; i < e->variants->len; i++)
+    {
+      const NdLabVariant *v = g_ptr_array_index (e->variants, i);
+      const NdLabVariant *u = nd_lab_experiment_find (e, v->model, FALSE, ND_STREAMS_AUTO);
+      const NdLabVariant *f = nd_lab_experiment_find (e, v->model, TRUE, ND_STREAMS_AUTO);
+      g_autofree char *params = NULL, *macs = NULL, *depth = NULL, *top1 = NULL;
+      g_autofree char *cu = NULL, *cf = NULL, *cc = NULL, *cs = NULL;
+
+      if (v != u || f == NULL)   /* one row per preset, at its unfused variant */
+        continue;
+      params = g_strdup_printf ("%.2f → %.2f", u->params / 1e6, f->params / 1e6);
+      macs = g_strdup_printf ("%.3f → %.3f", u->macs / 1e9, f->macs / 1e9);
+      depth = g_strdup_printf ("%d", f->weight_depth);
+      top1 = f->quoted == NULL ? g_strdup ("–")
+             : g_strdup_printf ("%.2f%s", f->quoted->top1, f->quoted->verified ? "" : "?");
+      cu = cell_ms (u);
+      cf = cell_ms (f);
+      cc = cell_ms (nd_lab_experiment_find (e, v->model, TRUE, ND_STREAMS_CONCURRENT));
+      cs = cell_ms (nd_lab_experiment_find (e, v->model, TRUE, ND_STREAMS_SEQUENTIAL));
+      table_cell (self->table, 0, row, v->model);
+      table_cell (self->table, 1, row, params);
+      table_cell (self->table, 2, row, macs);
+      table_cell (self->table, 3, row, depth);
+      table_cell (self->table, 4, row, cu);
+      table_cell (self->table, 5, row, cf);
+      table_cell (self->table, 6, row, cc);
+      table_cell (self->table, 7, row, cs);
+      table_cell (self->table, 8, row, top1);
+      row++;
+    }
 }
 
 static void
@@ -79,8 +157,18 @@ show (NdGuidelinePage *self, NdLabExperiment *e, char *caption)
   source = g_markup_printf_escaped ("%s\n<small>%s</small>", e->claim, e->source);
   gtk_label_set_markup (self->claim, source);
   gtk_label_set_text (self->finding, e->finding);
-  cmd = g_strdup_printf (_("The same as: nondeep-cli guideline %s (median of repeated runs, "
-                           "variants alternating; whiskers: 25–75 %%)"), e->name);
+  fill_table (self, e);
+  if (nd_lab_guideline_uses_models (e->name))
+    cmd = g_strdup_printf (_("The same as: nondeep-cli guideline %s --resolution %d (median of "
+                             "repeated runs, variants alternating; whiskers and brackets: "
+                             "25–75 %%; params and GMACs unfused → fused; top-1 quoted from the "
+                             "papers, not measured, ? unverified)"), e->name,
+                           e->variants->len > 0 ? ((const NdLabVariant *)
+                                                   g_ptr_array_index (e->variants, 0))->graph->in_h
+                                                : 0);
+  else
+    cmd = g_strdup_printf (_("The same as: nondeep-cli guideline %s (median of repeated runs, "
+                             "variants alternating; whiskers: 25–75 %%)"), e->name);
   gtk_label_set_text (self->status, cmd);
   gtk_widget_queue_draw (GTK_WIDGET (self->bars));
 }
@@ -158,7 +246,10 @@ run_clicked (GtkButton *button, NdGuidelinePage *self)
   g_autoptr(GTask) task = g_task_new (self, self->cancel, run_done, NULL);
   guint i = gtk_drop_down_get_selected (self->which);
 
-  g_task_set_task_data (task, job_new (names[i], BASE_CHANNELS, MAP_SIZE, ITERS),
+  g_task_set_task_data (task, job_new (names[i], BASE_CHANNELS,
+                                       nd_lab_guideline_uses_models (names[i]) ? RESOLUTION
+                                                                               : MAP_SIZE,
+                                       ITERS),
                         (GDestroyNotify) job_free);
   gtk_widget_set_sensitive (GTK_WIDGET (self->run), FALSE);
   gtk_spinner_start (self->spinner);
@@ -204,14 +295,21 @@ nd_guideline_page_init (NdGuidelinePage *self)
   gtk_label_set_text (self->claim, _("Each experiment builds small networks of equal FLOPs that "
                                      "differ in one design choice, runs them in turn on the "
                                      "CPU, and sets what the paper claims beside what this "
-                                     "machine shows."));
+                                     "machine shows. ParNet's table runs four whole models at "
+                                     "224 px instead, which takes longer (about a minute on two "
+                                     "busy cores) and 4–5 GB of memory."));
   self->bars = GTK_DRAWING_AREA (gtk_drawing_area_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->bars), TRUE);
   gtk_widget_set_size_request (GTK_WIDGET (self->bars), -1, 240);
   gtk_drawing_area_set_draw_func (self->bars, draw_bars, self, NULL);
+  self->table = GTK_GRID (gtk_grid_new ());
+  gtk_grid_set_column_spacing (self->table, 12);
+  gtk_grid_set_row_spacing (self->table, 2);
+  gtk_widget_set_visible (GTK_WIDGET (self->table), FALSE);
   gtk_box_append (GTK_BOX (self), row);
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->claim));
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->bars));
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->table));
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->finding));
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->status));
 }
@@ -268,4 +366,11 @@ nd_guideline_page_get_result (NdGuidelinePage *self)
 {
   g_return_val_if_fail (ND_IS_GUIDELINE_PAGE (self), NULL);
   return self->result;
+}
+
+GtkWidget *
+nd_guideline_page_get_table (NdGuidelinePage *self)
+{
+  g_return_val_if_fail (ND_IS_GUIDELINE_PAGE (self), NULL);
+  return GTK_WIDGET (self->table);
 }

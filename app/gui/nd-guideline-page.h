@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (NdGuidelinePage, nd_guideline_page, ND, GUIDELINE_PAGE, GtkBox)
 
 GtkWidget             *nd_guideline_page_new        (void);
-/* Runs @name synchronously (tests): the page then shows it. */
+/* Runs @name synchronously (tests): the page then shows it. For parnet-table @size is the
+ * resolution and @base_channels is ignored. */
 gboolean               nd_guideline_page_run        (NdGuidelinePage *self,
                                                      const char      *name,
                                                      int              base_channels,
@@ -24,5 +25,9 @@ gboolean               nd_guideline_page_run        (NdGuidelinePage *self,
                                                      GError         **error);
 /* What the page shows, or NULL before the first run. */
 const NdLabExperiment *nd_guideline_page_get_result (NdGuidelinePage *self);
+/* The GtkGrid of parnet-table's rows (a header row, then one per preset: model, params,
+ * GMACs, depth, unfused, fused, concurrent and sequential ms, quoted top-1); hidden for the
+ * other experiments. */
+GtkWidget             *nd_guideline_page_get_table  (NdGuidelinePage *self);
 
 G_END_DECLS

@@ -195,3 +195,27 @@ nd_plan_clear_common (NdPlan *plan)
   g_clear_pointer (&plan->output, nd_tensor_unref);
   g_clear_pointer (&plan->graph, nd_graph_unref);
 }
+
+static const char *const streams_mode_names[] = { "auto", "concurrent", "sequential" };
+
+const char *
+nd_streams_mode_name (NdStreamsMode mode)
+{
+  g_return_val_if_fail ((guint) mode < G_N_ELEMENTS (streams_mode_names), NULL);
+  return streams_mode_names[mode];
+}
+
+gboolean
+nd_streams_mode_parse (const char *name, NdStreamsMode *mode, GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (streams_mode_names); i++)
+    if (name != NULL && g_str_equal (name, streams_mode_names[i]))
+      {
+        *mode = (NdStreamsMode) i;
+        return TRUE;
+      }
+  g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+               _("Unknown streams mode “%s” (auto, concurrent or sequential)"),
+               name ? name : "");
+  return FALSE;
+}

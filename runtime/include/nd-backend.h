@@ -32,6 +32,15 @@ typedef enum
   ND_WEIGHTS_FP16,      /* IEEE half: 11-bit significand, |w| ≤ 65504 (else the layer stays fp32) */
 } NdWeightsPrecision;
 
+/* How a plan runs ParNet's parallel streams (the CPU backend; others ignore it). The
+ * environment variable ND_CPU_STREAMS=0|1 (sequential|concurrent) overrides it. */
+typedef enum
+{
+  ND_STREAMS_AUTO = 0,     /* default: the backend's choice (CPU: both timed at prepare) */
+  ND_STREAMS_CONCURRENT,   /* the streams at once, each on a thread of its own */
+  ND_STREAMS_SEQUENTIAL,   /* one stream after another, each op split across the threads */
+} NdStreamsMode;
+
 typedef struct
 {
   int        batch;       /* images per run, ≥ 1 */
@@ -50,6 +59,7 @@ typedef struct
                            * outputs for the fusion and the head. NULL or n_devices < 2: one */
   int        n_devices;
   NdWeightsPrecision weights_precision; /* CPU: 16-bit storage of linear-layer weights */
+  NdStreamsMode streams;  /* CPU: ParNet's streams concurrent, sequential or timed */
 } NdPlanOptions;
 
 /* One device of a plan split over several (NdPlanOptions.devices), after a run. */
@@ -141,6 +151,11 @@ struct _NdPlan
   NdPlanDevice *devices;    /* [n_devices] for a plan split over devices, else NULL; owned
                              * by the backend's plan */
   int          n_devices;
+  /* how the plan runs the graph's parallel streams: CONCURRENT or SEQUENTIAL, and why
+   * ("timed", "requested", "ND_CPU_STREAMS", "one thread"); AUTO and NULL where there is
+   * no such choice (no streams, or a backend that does not make it) */
+  NdStreamsMode streams_mode;
+  const char   *streams_reason;
 };
 
 /* Backend by name ("cpu", "vulkan"); @device selects a Vulkan device (-1: default). */
@@ -166,6 +181,13 @@ int         nd_plan_count_on         (NdPlan       *plan,
 NdTensor   *nd_plan_get_captured     (NdPlan *plan,
                                       int     node);
 void        nd_plan_free             (NdPlan *plan);
+
+/* "auto", "concurrent", "sequential" */
+const char *nd_streams_mode_name     (NdStreamsMode mode);
+/* The mode for one of those names; an INVALID_ARGUMENT error for any other. */
+gboolean    nd_streams_mode_parse    (const char    *name,
+                                      NdStreamsMode *mode,
+                                      GError       **error);
 
 /* For backends: fill / release the common part. */
 void        nd_plan_init_common      (NdPlan              *plan,

@@ -6,6 +6,7 @@
 
 #include "nd-backend.h"
 #include "nd-graph.h"
+#include "nd-quoted.h"
 
 G_BEGIN_DECLS
 
@@ -110,6 +111,13 @@ typedef struct
   double       weight_ops_ms, eltwise_ms;  /* sums of per-op medians */
   gint64       eltwise_flops;
   int          eltwise_merged;             /* element-wise ops run inside a conv's kernel */
+  /* parnet-table: a preset in one form; NULL model in the synthetic experiments */
+  const char  *model;                      /* preset name, static */
+  gboolean     fused;
+  NdStreamsMode streams;                   /* asked of the plan */
+  NdStreamsMode streams_ran;               /* what the plan reports (AUTO: no streams) */
+  const char  *streams_reason;             /* static, as NdPlan.streams_reason */
+  const NdQuotedTop1 *quoted;              /* the preset's published top-1, or NULL */
 } NdLabVariant;
 
 typedef struct
@@ -121,8 +129,19 @@ typedef struct
   GPtrArray  *variants;  /* NdLabVariant */
 } NdLabExperiment;
 
-/* "ratio", "groups", "branches", "eltwise", "depth-width"; NULL-terminated */
+/* "ratio", "groups", "branches", "eltwise", "depth-width", "parnet-table"; NULL-terminated.
+ * The first five build synthetic networks of @base_channels at a @size × @size map;
+ * "parnet-table" (ParNet's own table: ParNet-S/M against ResNet-34/50, unfused, fused and,
+ * on the CPU, fused with the streams concurrent and sequential) builds the presets at
+ * resolution @size (32–4096) and ignores @base_channels. */
 const char *const *nd_lab_guideline_names (void);
+/* Whether @name runs whole presets (slow at 224) rather than small synthetic networks. */
+gboolean           nd_lab_guideline_uses_models (const char *name);
+/* parnet-table: the variant of @model in that form and stream mode, or NULL. */
+const NdLabVariant *nd_lab_experiment_find (const NdLabExperiment *experiment,
+                                            const char            *model,
+                                            gboolean               fused,
+                                            NdStreamsMode          streams);
 NdLabExperiment   *nd_lab_guideline_run   (const char *name,
                                            NdBackend  *backend,
                                            int         base_channels,

@@ -7,7 +7,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "nd-error.h"
+#include "nd-fuse.h"
 #include "nd-lab.h"
+#include "nd-model.h"
 #include "nd-test-input.h"
 
 /* The efficient-design literature's guidelines as experiments, shared by `nondeep-cli
@@ -192,6 +194,65 @@ build_depth (GPtrArray *out, int base, int size, GError **error)
   return TRUE;
 }
 
+/* ParNet's table: the presets at resolution @size, each unfused and fused, ParNet fused also
+ * with its streams forced concurrent and sequential (dropped later on backends without the
+ * choice). The same deterministic random weights as `compare` (seed 1). */
+static const char *const ptable_models[] = { "parnet-s", "parnet-m", "resnet-34", "resnet-50" };
+
+static gboolean
+add_model_variant (GPtrArray *out, NdGraph *g, const char *model, gboolean fused,
+                   NdStreamsMode streams)
+{
+  Variant *v = g_new0 (Variant, 1);
+
+  /* short, so the bar labels fit: the forced stream modes are of the fused form */
+  v->label = g_strdup_printf (streams == ND_STREAMS_CONCURRENT ? _("%s concurrent")
+                              : streams == ND_STREAMS_SEQUENTIAL ? _("%s sequential")
+                              : fused ? _("%s fused") : _("%s unfused"), model);
+  v->graph = nd_graph_ref (g);
+  v->model = model;
+  v->fused = fused;
+  v->streams = streams;
+  v->quoted = nd_quoted_top1 (model);
+  g_ptr_array_add (out, v);
+  return TRUE;
+}
+
+static gboolean
+build_ptable (GPtrArray *out, int base, int size, GError **error)
+{
+  if (size < 32 || size > 4096)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("ParNet's table needs a resolution of 32–4096 pixels, not %d"), size);
+      return FALSE;
+    }
+  for (guint m = 0; m < G_N_ELEMENTS (ptable_models); m++)
+    {
+      const char *model = ptable_models[m];
+      g_autoptr(NdGraph) train = NULL;
+      g_autoptr(NdGraph) fused = NULL;
+      NdModelSpec spec;
+
+      if (!nd_model_spec_parse (model, &spec, error))
+        return FALSE;
+      spec.resolution = size;
+      if ((train = nd_model_build (&spec, error)) == NULL)   /* checks the memory budget */
+        return FALSE;
+      nd_model_init_random (train, 1);
+      if ((fused = nd_fuse_graph (train, error)) == NULL)
+        return FALSE;
+      add_model_variant (out, train, model, FALSE, ND_STREAMS_AUTO);
+      add_model_variant (out, fused, model, TRUE, ND_STREAMS_AUTO);
+      if (spec.family == ND_FAMILY_PARNET)
+        {
+          add_model_variant (out, fused, model, TRUE, ND_STREAMS_CONCURRENT);
+          add_model_variant (out, fused, model, TRUE, ND_STREAMS_SEQUENTIAL);
+        }
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   const char *name;
@@ -216,6 +277,13 @@ static const Experiment experiments[] = {
   { "depth-width", N_("At equal FLOPs a shallow, wide network runs faster than a deep, narrow one "
                       "on parallel hardware: depth is sequential work."),
     "Goyal et al., Non-deep Networks, NeurIPS 2022, §1 and §4", build_depth },
+  { "parnet-table", N_("ParNet's paper times it on a GPU against ResNets of similar accuracy "
+                       "(ParNet-S beside ResNet-34, ParNet-M beside ResNet-50) and reports the "
+                       "12-layer ParNet faster though it has more parameters and FLOPs; fusing "
+                       "the branches and running the three streams in parallel (one GPU each) "
+                       "lower its latency further."),
+    "Goyal et al., Non-deep Networks, NeurIPS 2022, Tables 2 and 3; their numbers not checked "
+    "here, docs/reference/networks.md §5", build_ptable },
 };
 
 typedef struct
@@ -266,15 +334,16 @@ static gboolean
 run_variants (NdBackend *backend, GPtrArray *variants, Result *res, gboolean split, int warmup,
               int iters, GError **error)
 {
-  NdPlanOptions popts = { .batch = 1 };
-
   for (guint i = 0; i < variants->len; i++)
     {
       Variant *v = g_ptr_array_index (variants, i);
+      NdPlanOptions popts = { .batch = 1, .streams = v->streams };
 
       res[i].plan = nd_backend_prepare (backend, v->graph, &popts, error);
       if (res[i].plan == NULL)
         return FALSE;
+      v->streams_ran = res[i].plan->streams_mode;
+      v->streams_reason = res[i].plan->streams_reason;
       res[i].input = nd_test_input_new (1, v->graph->in_c, v->graph->in_h, v->graph->in_w,
                                         error);
       if (res[i].input == NULL)
@@ -341,6 +410,78 @@ finding (const Experiment *e, GPtrArray *variants)
   return g_string_free (s, FALSE);
 }
 
+const NdLabVariant *
+nd_lab_experiment_find (const NdLabExperiment *e, const char *model, gboolean fused,
+                        NdStreamsMode streams)
+{
+  g_return_val_if_fail (e != NULL && model != NULL, NULL);
+  for (guint i = 0; i < e->variants->len; i++)
+    {
+      const Variant *v = g_ptr_array_index (e->variants, i);
+
+      if (v->model != NULL && g_str_equal (v->model, model) && v->fused == fused
+          && v->streams == streams)
+        return v;
+    }
+  return NULL;
+}
+
+/* ParNet's table from the numbers: each ParNet against its ResNet (fused, the form both
+ * papers deploy), what fusing saved, and concurrent against sequential streams. */
+static char *
+finding_ptable (const NdLabExperiment *e)
+{
+  static const char *const pairs[][2] = { { "parnet-s", "resnet-34" }, { "parnet-m", "resnet-50" } };
+  GString *s = g_string_new (NULL);
+  const char *faster = NULL;
+  int n_faster = 0;
+
+  for (guint p = 0; p < G_N_ELEMENTS (pairs); p++)
+    {
+      const Variant *par = nd_lab_experiment_find (e, pairs[p][0], TRUE, ND_STREAMS_AUTO);
+      const Variant *res = nd_lab_experiment_find (e, pairs[p][1], TRUE, ND_STREAMS_AUTO);
+      const Variant *unf = nd_lab_experiment_find (e, pairs[p][0], FALSE, ND_STREAMS_AUTO);
+      const Variant *con = nd_lab_experiment_find (e, pairs[p][0], TRUE, ND_STREAMS_CONCURRENT);
+      const Variant *seq = nd_lab_experiment_find (e, pairs[p][0], TRUE, ND_STREAMS_SEQUENTIAL);
+      double r = par->lat.median / res->lat.median;
+
+      if (r < 1)
+        {
+          n_faster++;
+          faster = par->model;
+        }
+      if (p > 0)
+        g_string_append_c (s, ' ');
+      g_string_append_printf (s, r < 1 ? _("Fused %s takes %.1f ms here, %.2f× %s's %.1f ms: "
+                                           "faster.")
+                                       : _("Fused %s takes %.1f ms here, %.2f× %s's %.1f ms: "
+                                           "slower."),
+                              par->model, par->lat.median, r, res->model, res->lat.median);
+      g_string_append_printf (s, _(" Fused it takes %.2f× its unfused %.1f ms."),
+                              par->lat.median / unf->lat.median, unf->lat.median);
+      if (con != NULL && seq != NULL)
+        g_string_append_printf (s, _(" Its streams run concurrently take %.2f× the time of "
+                                     "running them in sequence (%.1f vs %.1f ms)."),
+                                con->lat.median / seq->lat.median, con->lat.median,
+                                seq->lat.median);
+    }
+  if (n_faster == G_N_ELEMENTS (pairs))
+    g_string_append (s, _(" So here both ParNets are faster than their ResNets, as the paper "
+                          "reports for its GPU."));
+  else if (n_faster == 0)
+    g_string_append (s, _(" So here neither ParNet is faster than its ResNet: the paper's GPU "
+                          "result does not carry over to this backend."));
+  else
+    g_string_append_printf (s, _(" So here only %s is faster than its ResNet."), faster);
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+nd_lab_guideline_uses_models (const char *name)
+{
+  return name != NULL && g_str_equal (name, "parnet-table");
+}
+
 const char *const *
 nd_lab_guideline_names (void)
 {
@@ -386,6 +527,11 @@ nd_lab_guideline_run (const char *name, NdBackend *backend, int base, int size, 
   out->variants = g_ptr_array_new_with_free_func ((GDestroyNotify) variant_free);
   if (!e->build (out->variants, base, size, error))
     return NULL;
+  /* a forced stream mode where the backend makes no such choice would time the same plan */
+  for (guint i = out->variants->len; i-- > 0;)
+    if (((Variant *) g_ptr_array_index (out->variants, i))->streams != ND_STREAMS_AUTO
+        && backend->kind != ND_DEVICE_KIND_CPU)
+      g_ptr_array_remove_index (out->variants, i);
   for (guint i = 0; i < out->variants->len; i++)
     {
       Variant *v = g_ptr_array_index (out->variants, i);
@@ -407,6 +553,7 @@ nd_lab_guideline_run (const char *name, NdBackend *backend, int base, int size, 
     }
   if (!ok)
     return NULL;
-  out->finding = finding (e, out->variants);
+  out->finding = nd_lab_guideline_uses_models (e->name) ? finding_ptable (out)
+                                                        : finding (e, out->variants);
   return g_steal_pointer (&out);
 }

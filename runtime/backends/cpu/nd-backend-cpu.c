@@ -351,11 +351,12 @@ plan_buffers (NdCpuPlan *self, const NdGraph *graph, int batch, GError **error)
 
 static void run_streams (NdCpuPlan *self, gboolean concurrent);
 
-/* Gives each stream a scratch of its own, then times the streams' span both ways (on zeroed
- * buffers: no kernel's speed depends on the values) and keeps the faster; ND_CPU_STREAMS=0
- * or 1 forces op-split or concurrent. FALSE on allocation failure. */
+/* Gives each stream a scratch of its own, then runs the streams as @want asks, or with
+ * ND_STREAMS_AUTO times the span both ways (on zeroed buffers: no kernel's speed depends on
+ * the values) and keeps the faster; ND_CPU_STREAMS=0 or 1 forces op-split or concurrent over
+ * both. Reports the mode in the plan. FALSE on allocation failure. */
 static gboolean
-plan_streams_choose (NdCpuPlan *self, GError **error)
+plan_streams_choose (NdCpuPlan *self, NdStreamsMode want, GError **error)
 {
   NdPlan *plan = &self->parent;
   const char *force = g_getenv ("ND_CPU_STREAMS");
@@ -384,9 +385,14 @@ plan_streams_choose (NdCpuPlan *self, GError **error)
         if (self->kernels[v] != NULL && pos[v] >= self->st_first[i] && pos[v] < self->st_first[i + 1])
           self->kernels[v]->scratch = self->st_scratch[i];
     }
-  if (force != NULL || nd_cpu_pool_n_threads () < 2)
+  if (force != NULL || want != ND_STREAMS_AUTO || nd_cpu_pool_n_threads () < 2)
     {
-      self->st_concurrent = force != NULL && atoi (force) != 0 && nd_cpu_pool_n_threads () >= 2;
+      gboolean concurrent = force != NULL ? atoi (force) != 0 : want == ND_STREAMS_CONCURRENT;
+
+      self->st_concurrent = concurrent && nd_cpu_pool_n_threads () >= 2;
+      plan->streams_reason = nd_cpu_pool_n_threads () < 2 ? "one thread"
+                             : force != NULL ? "ND_CPU_STREAMS" : "requested";
+      plan->streams_mode = self->st_concurrent ? ND_STREAMS_CONCURRENT : ND_STREAMS_SEQUENTIAL;
       return TRUE;
     }
   for (int v = 1; v < plan->n_nodes; v++)
@@ -404,6 +410,8 @@ plan_streams_choose (NdCpuPlan *self, GError **error)
       }
   plan->timings = timings;
   self->st_concurrent = best[1] < best[0];
+  plan->streams_reason = "timed";
+  plan->streams_mode = self->st_concurrent ? ND_STREAMS_CONCURRENT : ND_STREAMS_SEQUENTIAL;
   g_debug ("CPU plan: %d streams at positions %d–%d, op-split %.3f ms, concurrent %.3f ms: %s",
            self->st_n, self->st_p0, self->st_p1 - 1, best[0] / 1000.0, best[1] / 1000.0,
            self->st_concurrent ? "concurrent" : "op-split");
@@ -469,7 +477,7 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
   for (int i = 1; i < n; i++)
     if (self->kernels[i] != NULL)
       self->kernels[i]->scratch = self->scratch;
-  if (self->st_n > 0 && !plan_streams_choose (self, error))
+  if (self->st_n > 0 && !plan_streams_choose (self, options->streams, error))
     {
       cpu_plan_free (&g_steal_pointer (&self)->parent);
       return NULL;
