@@ -84,7 +84,8 @@ _nd_compare_table_cell (gpointer item, int col)
     }
 }
 
-/* Numbers by value, names by text; a missing value sorts last either way round. */
+/* Numbers by value, names by text; a missing value (an unmatched side) counts as the smallest,
+ * so a descending sort lists the largest differences first and the unmatched rows last. */
 static int
 compare_items (gconstpointer pa, gconstpointer pb, gpointer data)
 {
@@ -98,7 +99,7 @@ compare_items (gconstpointer pa, gconstpointer pb, gpointer data)
   x = item_number (a, col);
   y = item_number (b, col);
   if (isnan (x) || isnan (y))
-    return isnan (x) - isnan (y);
+    return isnan (y) - isnan (x);
   return (x > y) - (x < y);
 }
 
