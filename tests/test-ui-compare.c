@@ -341,8 +341,12 @@ static void
 sides_screenshot (GtkWidget *win, const char *shot, gboolean dark)
 {
   AdwStyleManager *manager = adw_style_manager_get_default ();
-  g_autofree char *path = g_strdup_printf ("%.*s-side-by-side%s.png", (int) (strlen (shot) - 4),
-                                           shot, dark ? "-dark" : "");
+  int w = 0, h = 0;
+  g_autofree char *path = NULL;
+
+  gtk_window_get_default_size (GTK_WINDOW (win), &w, &h);
+  path = g_strdup_printf ("%.*s-side-by-side-%dx%d-%s.png", (int) (strlen (shot) - 4), shot,
+                          w, h, dark ? "dark" : "light");
 
   adw_style_manager_set_color_scheme (manager, dark ? ADW_COLOR_SCHEME_FORCE_DARK
                                                     : ADW_COLOR_SCHEME_FORCE_LIGHT);

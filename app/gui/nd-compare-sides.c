@@ -15,7 +15,8 @@ struct _NdCompareSides
 {
   GtkBox          parent_instance;
   GtkEntry       *model[2];
-  GtkSpinButton  *width, *resolution, *iters;
+  GtkSpinButton  *width, *resolution;
+  int             iters;      /* runs per model: 10 (the CLI's default) or as last started */
   GtkCheckButton *fused;
   GtkButton      *measure, *stop;
   GtkSpinner     *spinner;
@@ -178,7 +179,7 @@ nd_compare_sides_start (NdCompareSides *self, const char *model_a, const char *m
   gtk_spin_button_set_value (self->width, width);
   gtk_spin_button_set_value (self->resolution, resolution);
   gtk_check_button_set_active (self->fused, fused);
-  gtk_spin_button_set_value (self->iters, iters);
+  self->iters = MAX (iters, 1);
   job = g_new0 (Job, 1);
   job->name[0] = g_strstrip (g_strdup (model_a));
   job->name[1] = g_strstrip (g_strdup (model_b));
@@ -216,7 +217,7 @@ measure_clicked (GtkButton *button, NdCompareSides *self)
                           gtk_spin_button_get_value (self->width),
                           gtk_spin_button_get_value_as_int (self->resolution),
                           gtk_check_button_get_active (self->fused),
-                          gtk_spin_button_get_value_as_int (self->iters));
+                          self->iters);
 }
 
 void
@@ -392,7 +393,7 @@ graph_area (NdCompareSides *self, int s)
   gtk_drawing_area_set_draw_func (self->graph[s], draw_graph, self, NULL);
   gtk_widget_set_hexpand (area, TRUE);
   gtk_widget_set_vexpand (area, TRUE);
-  gtk_widget_set_size_request (area, 300, 140);
+  gtk_widget_set_size_request (area, 300, 90);
   g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
   gtk_widget_add_controller (area, motion);
   g_signal_connect (scroll, "scroll", G_CALLBACK (scroll_cb), self);
@@ -415,6 +416,13 @@ labelled (const char *mnemonic, GtkWidget *widget)
   return box;
 }
 
+static void
+add_tool (GtkWidget *box, GtkWidget *child)
+{
+  gtk_box_append (GTK_BOX (box), child);
+}
+
+/* One row, narrow enough for a 1024 px window. */
 static GtkWidget *
 toolbar (NdCompareSides *self)
 {
@@ -424,16 +432,16 @@ toolbar (NdCompareSides *self)
     {
       self->model[s] = GTK_ENTRY (gtk_entry_new ());
       gtk_editable_set_text (GTK_EDITABLE (self->model[s]), s == 0 ? "parnet-s" : "resnet-18");
-      gtk_editable_set_width_chars (GTK_EDITABLE (self->model[s]), 12);
-      gtk_box_append (GTK_BOX (box), labelled (s == 0 ? _("Model _A") : _("Model _B"),
-                                               GTK_WIDGET (self->model[s])));
+      gtk_editable_set_width_chars (GTK_EDITABLE (self->model[s]), 8);
+      add_tool (box, labelled (s == 0 ? _("Model _A") : _("Model _B"),
+                               GTK_WIDGET (self->model[s])));
     }
   self->width = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0.25, 4, 0.25));
   gtk_spin_button_set_value (self->width, 1);
   self->resolution = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (32, 1024, 32));
   gtk_spin_button_set_value (self->resolution, 224);
-  self->iters = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (1, 200, 1));
-  gtk_spin_button_set_value (self->iters, 10);
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->width), 4);
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->resolution), 4);
   self->fused = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_Fused")));
   gtk_check_button_set_active (self->fused, TRUE);
   self->measure = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Measure")));
@@ -442,13 +450,17 @@ toolbar (NdCompareSides *self)
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
   g_signal_connect (self->measure, "clicked", G_CALLBACK (measure_clicked), self);
   g_signal_connect (self->stop, "clicked", G_CALLBACK (stop_clicked), self);
-  gtk_box_append (GTK_BOX (box), labelled (_("_Width"), GTK_WIDGET (self->width)));
-  gtk_box_append (GTK_BOX (box), labelled (_("_Resolution"), GTK_WIDGET (self->resolution)));
-  gtk_box_append (GTK_BOX (box), labelled (_("R_uns"), GTK_WIDGET (self->iters)));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->fused));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->measure));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->stop));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->spinner));
+  add_tool (box, labelled (_("_Width"), GTK_WIDGET (self->width)));
+  add_tool (box, labelled (_("_Resolution"), GTK_WIDGET (self->resolution)));
+  add_tool (box, GTK_WIDGET (self->fused));
+  {
+    GtkWidget *run = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+    gtk_box_append (GTK_BOX (run), GTK_WIDGET (self->measure));
+    gtk_box_append (GTK_BOX (run), GTK_WIDGET (self->stop));
+    gtk_box_append (GTK_BOX (run), GTK_WIDGET (self->spinner));
+    add_tool (box, run);
+  }
   set_busy (self, FALSE);
   return box;
 }
@@ -468,36 +480,39 @@ wrapped_label (const char *text, const char *css)
 static void
 nd_compare_sides_init (NdCompareSides *self)
 {
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
   GtkWidget *graphs = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *scroller = gtk_scrolled_window_new ();
 
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
+  gtk_box_set_spacing (GTK_BOX (self), 4);
+  self->iters = 10;
   nd_render_style_init (&self->style, FALSE);
   nd_theme_follow (GTK_WIDGET (self), &self->style);
   gtk_box_append (GTK_BOX (self), toolbar (self));
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (wrapped_label (
-    _("Blocks are paired by stage (the resolution they output, as a stride from the input; "
-      "the classifier is its own stage) and by position in that stage (the k-th block by "
-      "depth). Across different architectures a pair works at the same resolution at the "
-      "same step; it need not do the same thing, and a stage where one model has more blocks "
-      "leaves the rest unmatched. Times: each op's median over the runs, summed per block; "
-      "one colour scale for both graphs."), "dim-label")));
+    _("Pairs: same stage (output stride; the classifier is its own) and same position in it "
+      "by depth, so the same resolution and step, not necessarily the same job; extra blocks "
+      "stay unmatched. ms: each op's median, summed per block; one colour scale."),
+    "dim-label")));
   for (int s = 0; s < 2; s++)
     {
       self->title[s] = wrapped_label (s == 0 ? _("A") : _("B"), "heading");
+      gtk_label_set_wrap (self->title[s], FALSE);
+      gtk_label_set_ellipsize (self->title[s], PANGO_ELLIPSIZE_END);
       gtk_box_append (GTK_BOX (graphs), GTK_WIDGET (self->title[s]));
       gtk_box_append (GTK_BOX (graphs), graph_area (self, s));
     }
   self->table = _nd_compare_table_new (&self->store);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->table);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+  /* graphs above, full width (the depth axis needs it); the table below, the pane's split
+   * draggable */
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC,
                                   GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_size_request (scroller, 380, -1);
+  gtk_widget_set_size_request (scroller, -1, 110);
   gtk_paned_set_start_child (GTK_PANED (paned), graphs);
   gtk_paned_set_end_child (GTK_PANED (paned), scroller);
-  gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
   gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
   gtk_widget_set_vexpand (paned, TRUE);
   gtk_box_append (GTK_BOX (self), paned);
