@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -435,6 +436,26 @@ test_side_by_side (void)
     g_assert_nonnull (strstr (text, "unmatched"));
   }
   g_assert_null (nd_compare_sides_hover (sides, 0, 1, 1));   /* the margin: no block */
+
+  /* one depth axis: A's and B's first blocks (depth 1) share a column, before and after a
+   * zoom over either graph, which moves both */
+  {
+    double ax0, ay0, bx0, by0, ax1, ay1, bx1, by1;
+
+    g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax0, &ay0));
+    g_assert_true (nd_compare_sides_block_center (sides, 1, "stem", &bx0, &by0));
+    g_assert_cmpfloat_with_epsilon (ax0, bx0, 0.5);
+    nd_compare_sides_scroll (sides, 1, -1);
+    nd_compare_sides_scroll (sides, 1, -1);
+    g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax1, &ay1));
+    g_assert_true (nd_compare_sides_block_center (sides, 1, "stem", &bx1, &by1));
+    g_assert_cmpfloat_with_epsilon (ax1, bx1, 0.5);
+    g_assert_cmpfloat (fabs (ax1 - ax0), >, 5);
+    nd_compare_sides_scroll (sides, 0, 1);
+    nd_compare_sides_scroll (sides, 0, 1);
+    g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax1, &ay1));
+    g_assert_cmpfloat_with_epsilon (ax1, ax0, 0.5);   /* zoomed back out: where it was */
+  }
 
   /* the table shows the shared computation's pairs, exactly, in stage order */
   nd_compare_sides_sort_table (sides, 0, FALSE);

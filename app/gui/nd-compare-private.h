@@ -44,6 +44,8 @@ void       _nd_compare_table_sort  (GtkWidget            *view,
 /* The text of cell @col of a row, as shown. */
 char      *_nd_compare_table_cell  (gpointer              item,
                                     int                   col);
+/* The pair (index in NdLabBlockDiff.pairs) a row shows. */
+int        _nd_compare_table_item_pair (gpointer          item);
 /* The rows of @model (in its order) as CSV: stage,position,block_a,block_b,a_ms,b_ms,
  * diff_ms,diff_pct with the CLI's formatting. */
 char      *_nd_compare_table_csv   (GListModel           *model);

@@ -77,6 +77,19 @@ measure_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
     g_task_return_pointer (task, d, (GDestroyNotify) nd_lab_block_diff_free);
 }
 
+static const char *show_pair (NdCompareSides *self, int i);
+
+/* A row picked in the table outlines its blocks in both graphs, as hovering one does. */
+static void
+row_selected (GtkSingleSelection *sel, GParamSpec *pspec, NdCompareSides *self)
+{
+  gpointer item = gtk_single_selection_get_selected_item (sel);
+  int i = item ? _nd_compare_table_item_pair (item) : -1;
+
+  if (self->diff != NULL && i >= 0 && i < self->diff->n_pairs)
+    show_pair (self, i);
+}
+
 static void
 set_busy (NdCompareSides *self, gboolean busy)
 {
@@ -320,6 +333,13 @@ nd_compare_sides_hover (NdCompareSides *self, int s, double x, double y)
                                     gtk_widget_get_height (area), &style, x, y);
   if (block == NULL || (i = pair_of (self->diff, s, block)) < 0)
     return NULL;
+  return show_pair (self, i);
+}
+
+/* Outlines pair @i's blocks in both graphs and reads it out. */
+static const char *
+show_pair (NdCompareSides *self, int i)
+{
   for (int k = 0; k < 2; k++)
     {
       int b = k == 0 ? self->diff->pairs[i].a : self->diff->pairs[i].b;
@@ -349,19 +369,31 @@ redraw_both (NdCompareSides *self)
   gtk_widget_queue_draw (GTK_WIDGET (self->graph[1]));
 }
 
-/* Zoom about the pointer's column; both graphs share the transform, so they stay aligned. */
-static gboolean
-scroll_cb (GtkEventControllerScroll *c, double dx, double dy, NdCompareSides *self)
+/* Zoom about the centre of graph @s; both graphs share the transform, so they stay aligned. */
+void
+nd_compare_sides_scroll (NdCompareSides *self, int s, double dy)
 {
-  GtkWidget *area = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (c));
+  GtkWidget *area;
   double factor = dy < 0 ? 1.15 : 1 / 1.15;
-  double zoom = CLAMP (self->style.zoom * factor, 0.25, 8);
-  double cx = gtk_widget_get_width (area) / 2.0, cy = gtk_widget_get_height (area) / 2.0;
+  double zoom = CLAMP (self->style.zoom * factor, 0.25, 8), cx, cy;
+
+  g_return_if_fail (ND_IS_COMPARE_SIDES (self) && (s == 0 || s == 1));
+  area = GTK_WIDGET (self->graph[s]);
+  cx = gtk_widget_get_width (area) / 2.0;
+  cy = gtk_widget_get_height (area) / 2.0;
 
   self->style.pan_x = cx - (cx - self->style.pan_x) * zoom / self->style.zoom;
   self->style.pan_y = cy - (cy - self->style.pan_y) * zoom / self->style.zoom;
   self->style.zoom = zoom;
   redraw_both (self);
+}
+
+static gboolean
+scroll_cb (GtkEventControllerScroll *c, double dx, double dy, NdCompareSides *self)
+{
+  GtkWidget *area = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (c));
+
+  nd_compare_sides_scroll (self, area == GTK_WIDGET (self->graph[1]), dy);
   return TRUE;
 }
 
@@ -504,6 +536,8 @@ nd_compare_sides_init (NdCompareSides *self)
       gtk_box_append (GTK_BOX (graphs), graph_area (self, s));
     }
   self->table = _nd_compare_table_new (&self->store);
+  g_signal_connect (gtk_column_view_get_model (GTK_COLUMN_VIEW (self->table)),
+                    "notify::selected-item", G_CALLBACK (row_selected), self);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->table);
   /* graphs above, full width (the depth axis needs it); the table below, the pane's split
    * draggable */

@@ -44,6 +44,10 @@ gboolean    nd_compare_sides_block_center (NdCompareSides *self,
                                            const char     *block,
                                            double         *x,
                                            double         *y);
+/* Zooms both graphs about the centre of graph @side, as the wheel over it does (@dy < 0 in). */
+void        nd_compare_sides_scroll   (NdCompareSides *self,
+                                       int             side,
+                                       double          dy);
 /* Frames graph @side has drawn with a model in it (a test hook). */
 guint       nd_compare_sides_get_frames (NdCompareSides *self,
                                          int             side);

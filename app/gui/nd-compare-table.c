@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (NdPairItem, nd_pair_item, ND, PAIR_ITEM, GObject)
 struct _NdPairItem
 {
   GObject parent_instance;
+  int     pair;             /* index in NdLabBlockDiff.pairs */
   int     stride, position;
   char   *stage, *block_a, *block_b;
   double  a_ms, b_ms, diff_ms, diff_pct;   /* NAN where a side has no block */
@@ -130,6 +131,7 @@ _nd_compare_table_new (GListStore **store_out)
   GListStore *store = g_list_store_new (ND_TYPE_PAIR_ITEM);
   GtkWidget *view = gtk_column_view_new (NULL);
   GtkSortListModel *sorted;
+  GtkSingleSelection *sel;
 
   for (int c = 0; c < N_COLS; c++)
     {
@@ -148,9 +150,12 @@ _nd_compare_table_new (GListStore **store_out)
   sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (store)),
                                     g_object_ref (gtk_column_view_get_sorter (
                                       GTK_COLUMN_VIEW (view))));
-  gtk_column_view_set_model (GTK_COLUMN_VIEW (view),
-                             GTK_SELECTION_MODEL (gtk_single_selection_new (
-                               G_LIST_MODEL (sorted))));
+  sel = gtk_single_selection_new (G_LIST_MODEL (sorted));
+  gtk_single_selection_set_autoselect (sel, FALSE);   /* a row is picked, never assumed */
+  gtk_single_selection_set_can_unselect (sel, TRUE);
+  gtk_single_selection_set_selected (sel, GTK_INVALID_LIST_POSITION);
+  gtk_column_view_set_model (GTK_COLUMN_VIEW (view), GTK_SELECTION_MODEL (sel));
+  g_object_unref (sel);
   gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (view), TRUE);
   *store_out = store;
   return view;
@@ -165,6 +170,7 @@ _nd_compare_table_fill (GListStore *store, const NdLabBlockDiff *d)
       const NdLabBlockPair *p = &d->pairs[i];
       g_autoptr(NdPairItem) it = g_object_new (ND_TYPE_PAIR_ITEM, NULL);
 
+      it->pair = i;
       it->stride = p->stride;
       it->position = p->position;
       it->stage = nd_lab_stage_name (p->stride);
@@ -215,4 +221,10 @@ _nd_compare_table_csv (GListModel *model)
       g_string_append_c (s, '\n');
     }
   return g_string_free (s, FALSE);
+}
+
+int
+_nd_compare_table_item_pair (gpointer item)
+{
+  return ND_IS_PAIR_ITEM (item) ? ND_PAIR_ITEM (item)->pair : -1;
 }
