@@ -288,9 +288,20 @@ fields (const char *line, int n)
   return g_string_free (s, FALSE);
 }
 
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
 /* The window's table against `nondeep-cli compare --per-block --csv` for the same models:
- * stage, position and both block names exactly; ms loosely (the CLI measures again), each
- * within 3× of the CLI's interquartile range plus 0.05 ms. */
+ * stage, position and both block names exactly; ms loosely, since the CLI measures again on a
+ * machine whose load changes between the two runs (under a parallel test suite a whole run
+ * can be several times slower, and a stalled worker thread makes single blocks 10× slower):
+ * the ratio window/CLI, taken per block, has its median within 1/20–20 (a unit or column
+ * mix-up fails) and three blocks in four within 3× of that median. */
 static void
 check_sides_against_cli (const char *table_csv)
 {
@@ -300,6 +311,10 @@ check_sides_against_cli (const char *table_csv)
   g_autofree char *out = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) c = NULL, w = NULL;
+  g_autoptr(GArray) ratios = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) sorted = NULL;
+  double median;
+  guint n_close = 0;
   int status = -1;
 
   if (cli == NULL)
@@ -325,17 +340,30 @@ check_sides_against_cli (const char *table_csv)
       for (int side = 0; side < 2; side++)
         {
           const char *wms = wf[4 + side], *cms = cf[4 + side];
-          double p25 = g_ascii_strtod (cf[8 + 2 * side], NULL);
-          double p75 = g_ascii_strtod (cf[9 + 2 * side], NULL);
-          double v = g_ascii_strtod (wms, NULL);
+          double v = g_ascii_strtod (wms, NULL), cv = g_ascii_strtod (cms, NULL);
 
           g_assert_cmpint (*wms == '\0', ==, *cms == '\0');   /* unmatched on both or neither */
           if (*wms == '\0')
             continue;
-          g_assert_cmpfloat (v, >=, p25 / 3 - 0.05);
-          g_assert_cmpfloat (v, <=, p75 * 3 + 0.05);
+          if (cv > 0.02 && v > 0.02)   /* above the µs clock's resolution */
+            {
+              double r = v / cv;
+
+              g_array_append_val (ratios, r);
+            }
         }
     }
+  g_assert_cmpuint (ratios->len, >, 10);
+  sorted = g_array_copy (ratios);
+  g_array_sort (sorted, cmp_double);
+  median = g_array_index (sorted, double, sorted->len / 2);
+  g_assert_cmpfloat (median, >, 1.0 / 20);
+  g_assert_cmpfloat (median, <, 20);
+  for (guint i = 0; i < ratios->len; i++)
+    n_close += fabs (log (g_array_index (ratios, double, i) / median)) <= log (3);
+  g_test_message ("window/CLI per block: median %.2f, %u of %u within 3× of it", median, n_close,
+                  ratios->len);
+  g_assert_cmpuint (n_close * 4, >=, ratios->len * 3);
 }
 
 static void
