@@ -384,6 +384,113 @@ sides_screenshot (GtkWidget *win, const char *shot, gboolean dark)
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
 }
 
+/* Hovering either block of a pair reads out both and their difference; an unmatched block
+ * says so; the margin is no block. */
+static void
+check_sides_hover (NdCompareSides *sides, const NdLabBlockDiff *d)
+{
+  const NdLabBlockPair *matched = NULL, *unmatched = NULL;
+  const char *text;
+  double x, y;
+
+  for (int i = 0; i < d->n_pairs; i++)
+    {
+      if (matched == NULL && d->pairs[i].a >= 0 && d->pairs[i].b >= 0)
+        matched = &d->pairs[i];
+      if (unmatched == NULL && (d->pairs[i].a < 0 || d->pairs[i].b < 0))
+        unmatched = &d->pairs[i];
+    }
+  g_assert_nonnull (matched);
+  g_assert_nonnull (unmatched);
+  for (int s = 0; s < 2; s++)
+    {
+      const NdLabBlock *blk = &d->side[s].blocks[s == 0 ? matched->a : matched->b];
+      g_autofree char *diff = g_strdup_printf ("A − B %+.3f ms", matched->diff_ms);
+
+      g_assert_true (nd_compare_sides_block_center (sides, s, blk->block, &x, &y));
+      text = nd_compare_sides_hover (sides, s, x, y);
+      g_assert_nonnull (text);
+      g_test_message ("hover %s: %s", blk->block, text);
+      g_assert_nonnull (strstr (text, diff));
+      g_assert_nonnull (strstr (text, d->side[0].blocks[matched->a].block));
+      g_assert_nonnull (strstr (text, d->side[1].blocks[matched->b].block));
+    }
+  {
+    int s = unmatched->a >= 0 ? 0 : 1;
+    const NdLabBlock *blk = &d->side[s].blocks[s == 0 ? unmatched->a : unmatched->b];
+
+    g_assert_true (nd_compare_sides_block_center (sides, s, blk->block, &x, &y));
+    text = nd_compare_sides_hover (sides, s, x, y);
+    g_assert_nonnull (text);
+    g_assert_nonnull (strstr (text, "unmatched"));
+  }
+  g_assert_null (nd_compare_sides_hover (sides, 0, 1, 1));   /* the margin: no block */
+}
+
+/* One depth axis: A's and B's first blocks (depth 1) share a column, before and after a zoom
+ * over either graph, which moves both. */
+static void
+check_sides_zoom (NdCompareSides *sides)
+{
+  double ax0, ay0, bx0, by0, ax1, ay1, bx1, by1;
+
+  g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax0, &ay0));
+  g_assert_true (nd_compare_sides_block_center (sides, 1, "stem", &bx0, &by0));
+  g_assert_cmpfloat_with_epsilon (ax0, bx0, 0.5);
+  nd_compare_sides_scroll (sides, 1, -1);
+  nd_compare_sides_scroll (sides, 1, -1);
+  g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax1, &ay1));
+  g_assert_true (nd_compare_sides_block_center (sides, 1, "stem", &bx1, &by1));
+  g_assert_cmpfloat_with_epsilon (ax1, bx1, 0.5);
+  g_assert_cmpfloat (fabs (ax1 - ax0), >, 5);
+  nd_compare_sides_scroll (sides, 0, 1);
+  nd_compare_sides_scroll (sides, 0, 1);
+  g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax1, &ay1));
+  g_assert_cmpfloat_with_epsilon (ax1, ax0, 0.5);   /* zoomed back out: where it was */
+}
+
+/* The table shows the shared computation's pairs, exactly, in stage order; sorted by A − B
+ * ms descending, the largest come first and the unmatched rows last. */
+static void
+check_sides_table (NdCompareSides *sides, const NdLabBlockDiff *d)
+{
+  g_autofree char *table = NULL, *shared = NULL, *sorted = NULL;
+  g_auto(GStrv) rows = NULL, trows = NULL, srows = NULL;
+  double prev = G_MAXDOUBLE;
+  gboolean blank = FALSE;
+
+  nd_compare_sides_sort_table (sides, 0, FALSE);
+  table = nd_compare_sides_get_table_csv (sides);
+  shared = nd_lab_block_diff_csv (d);
+  rows = g_strsplit (g_strstrip (shared), "\n", -1);
+  trows = g_strsplit (g_strstrip (table), "\n", -1);
+  g_assert_cmpuint (g_strv_length (trows), ==, d->n_pairs + 1);
+  for (guint i = 1; rows[i] != NULL; i++)
+    {
+      g_autofree char *a = fields (rows[i], 8);
+
+      g_assert_cmpstr (trows[i], ==, a);
+    }
+  nd_compare_sides_sort_table (sides, 5, TRUE);
+  sorted = nd_compare_sides_get_table_csv (sides);
+  srows = g_strsplit (g_strstrip (sorted), "\n", -1);
+  for (guint i = 1; srows[i] != NULL; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (srows[i], ",", -1);
+
+      if (*f[6] == '\0')
+        blank = TRUE;
+      else
+        {
+          g_assert_false (blank);
+          g_assert_cmpfloat (g_ascii_strtod (f[6], NULL), <=, prev);
+          prev = g_ascii_strtod (f[6], NULL);
+        }
+    }
+  g_assert_true (blank);
+  nd_compare_sides_sort_table (sides, 0, FALSE);
+}
+
 /* Side by side: ParNet-S against ResNet-18 measured block by block off the main thread
  * (cancellable), both graphs drawn, the hover readout gives A − B, the table sorts and
  * equals the shared computation, and the CLI reproduces it. */
@@ -395,11 +502,7 @@ test_side_by_side (void)
                                               ND_COMPARE_WINDOW (win)));
   const char *shot = g_getenv ("ND_COMPARE_SCREENSHOT");
   const NdLabBlockDiff *d;
-  g_autofree char *table = NULL, *shared = NULL, *sorted = NULL;
-  g_auto(GStrv) rows = NULL;
-  const NdLabBlockPair *matched = NULL, *unmatched = NULL;
-  const char *text;
-  double x, y, prev = G_MAXDOUBLE;
+  double x, y;
   int w = 1280, h = 720;
 
   if (g_getenv ("ND_COMPARE_SIZE") != NULL)
@@ -430,110 +533,18 @@ test_side_by_side (void)
   iterate_for (0.5);
   g_assert_cmpuint (nd_compare_sides_get_frames (sides, 0), >, 0);
   g_assert_cmpuint (nd_compare_sides_get_frames (sides, 1), >, 0);
-
-  for (int i = 0; i < d->n_pairs; i++)
-    {
-      if (matched == NULL && d->pairs[i].a >= 0 && d->pairs[i].b >= 0)
-        matched = &d->pairs[i];
-      if (unmatched == NULL && (d->pairs[i].a < 0 || d->pairs[i].b < 0))
-        unmatched = &d->pairs[i];
-    }
-  g_assert_nonnull (matched);
-  g_assert_nonnull (unmatched);
-  /* hovering either block of a pair reads out both and their difference */
-  for (int s = 0; s < 2; s++)
-    {
-      const NdLabBlock *blk = &d->side[s].blocks[s == 0 ? matched->a : matched->b];
-      g_autofree char *diff = g_strdup_printf ("A − B %+.3f ms", matched->diff_ms);
-
-      g_assert_true (nd_compare_sides_block_center (sides, s, blk->block, &x, &y));
-      text = nd_compare_sides_hover (sides, s, x, y);
-      g_assert_nonnull (text);
-      g_test_message ("hover %s: %s", blk->block, text);
-      g_assert_nonnull (strstr (text, diff));
-      g_assert_nonnull (strstr (text, d->side[0].blocks[matched->a].block));
-      g_assert_nonnull (strstr (text, d->side[1].blocks[matched->b].block));
-    }
-  {
-    int s = unmatched->a >= 0 ? 0 : 1;
-    const NdLabBlock *blk = &d->side[s].blocks[s == 0 ? unmatched->a : unmatched->b];
-
-    g_assert_true (nd_compare_sides_block_center (sides, s, blk->block, &x, &y));
-    text = nd_compare_sides_hover (sides, s, x, y);
-    g_assert_nonnull (text);
-    g_assert_nonnull (strstr (text, "unmatched"));
-  }
-  g_assert_null (nd_compare_sides_hover (sides, 0, 1, 1));   /* the margin: no block */
-
-  /* one depth axis: A's and B's first blocks (depth 1) share a column, before and after a
-   * zoom over either graph, which moves both */
-  {
-    double ax0, ay0, bx0, by0, ax1, ay1, bx1, by1;
-
-    g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax0, &ay0));
-    g_assert_true (nd_compare_sides_block_center (sides, 1, "stem", &bx0, &by0));
-    g_assert_cmpfloat_with_epsilon (ax0, bx0, 0.5);
-    nd_compare_sides_scroll (sides, 1, -1);
-    nd_compare_sides_scroll (sides, 1, -1);
-    g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax1, &ay1));
-    g_assert_true (nd_compare_sides_block_center (sides, 1, "stem", &bx1, &by1));
-    g_assert_cmpfloat_with_epsilon (ax1, bx1, 0.5);
-    g_assert_cmpfloat (fabs (ax1 - ax0), >, 5);
-    nd_compare_sides_scroll (sides, 0, 1);
-    nd_compare_sides_scroll (sides, 0, 1);
-    g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax1, &ay1));
-    g_assert_cmpfloat_with_epsilon (ax1, ax0, 0.5);   /* zoomed back out: where it was */
-  }
-
-  /* the table shows the shared computation's pairs, exactly, in stage order */
-  nd_compare_sides_sort_table (sides, 0, FALSE);
-  table = nd_compare_sides_get_table_csv (sides);
-  shared = nd_lab_block_diff_csv (d);
-  rows = g_strsplit (g_strstrip (shared), "\n", -1);
-  {
-    g_auto(GStrv) trows = g_strsplit (g_strstrip (table), "\n", -1);
-
-    g_assert_cmpuint (g_strv_length (trows), ==, d->n_pairs + 1);
-    for (guint i = 1; rows[i] != NULL; i++)
-      {
-        g_autofree char *a = fields (rows[i], 8);
-
-        g_assert_cmpstr (trows[i], ==, a);
-      }
-  }
-  /* sorted by A − B ms, largest first; unmatched rows last */
-  nd_compare_sides_sort_table (sides, 5, TRUE);
-  sorted = nd_compare_sides_get_table_csv (sides);
-  {
-    g_auto(GStrv) srows = g_strsplit (g_strstrip (sorted), "\n", -1);
-    gboolean blank = FALSE;
-
-    for (guint i = 1; srows[i] != NULL; i++)
-      {
-        g_auto(GStrv) f = g_strsplit (srows[i], ",", -1);
-
-        if (*f[6] == '\0')
-          blank = TRUE;
-        else
-          {
-            g_assert_false (blank);
-            g_assert_cmpfloat (g_ascii_strtod (f[6], NULL), <=, prev);
-            prev = g_ascii_strtod (f[6], NULL);
-          }
-      }
-    g_assert_true (blank);
-  }
+  check_sides_hover (sides, d);
+  check_sides_zoom (sides);
+  check_sides_table (sides, d);
   if (!shot)
     {
-      nd_compare_sides_sort_table (sides, 0, FALSE);
-      g_free (table);
-      table = nd_compare_sides_get_table_csv (sides);
+      g_autofree char *table = nd_compare_sides_get_table_csv (sides);
+
       check_sides_against_cli (g_strstrip (table));
     }
   else
     {
       /* a matched pair outlined in both graphs, as the pointer leaves it */
-      nd_compare_sides_sort_table (sides, 0, FALSE);
       g_assert_true (nd_compare_sides_block_center (sides, 0, "streams.1.0", &x, &y));
       g_assert_nonnull (nd_compare_sides_hover (sides, 0, x, y));
       sides_screenshot (win, shot, FALSE);
