@@ -51,6 +51,20 @@ nd_render_graph_n_lanes (const NdGraph *graph)
   return MAX (max_stream + 1, 1);
 }
 
+int
+nd_render_graph_n_columns (const NdGraph *graph)
+{
+  g_auto(Layout) l = { 0 };
+  NdRenderGraphData data = { .graph = graph };
+  NdRenderStyle style;
+
+  g_return_val_if_fail (graph != NULL, 1);
+  nd_render_style_init (&style, FALSE);
+  style.axis_depth = 0;
+  _nd_render_graph_layout (&l, &data, 100, 100, &style);
+  return l.n_cols;
+}
+
 static int *
 longest_path_nodes (const NdGraph *graph, int *n_out)
 {
@@ -412,6 +426,8 @@ _nd_render_graph_layout (Layout *l, const NdRenderGraphData *data, double width,
       box->y = MARGIN_TOP + box->lane * l->lane_h + box->slot * slot_h + (slot_h - box->h) / 2;
       l->max_ms = MAX (l->max_ms, box->ms);
     }
+  if (data->ms_scale > 0)
+    l->max_ms = data->ms_scale;
 
   mark_path (l, graph);
 }

@@ -28,6 +28,9 @@ typedef struct
   /* Collapsed groups (NULL-terminated, or NULL): a run of blocks whose keys share the parent
    * path @group (nd_render_graph_block_group()) is drawn as one box named @group. */
   const char * const *collapsed;
+  /* The ms of the hottest colour, so two graphs drawn side by side share one scale; 0: this
+   * graph's slowest block. */
+  double              ms_scale;
 } NdRenderGraphData;
 
 void        nd_render_graph              (cairo_t                 *cr,
@@ -78,5 +81,8 @@ char       *nd_render_graph_block_group  (const NdGraph *graph,
                                           const char    *block);
 /* The number of stream lanes the view draws (1 for a model without streams). */
 int         nd_render_graph_n_lanes      (const NdGraph *graph);
+/* The number of depth columns the view needs for @graph: two graphs drawn with
+ * NdRenderStyle.axis_depth set to the larger of theirs share one depth axis. */
+int         nd_render_graph_n_columns    (const NdGraph *graph);
 
 G_END_DECLS

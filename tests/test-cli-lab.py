@@ -374,4 +374,80 @@ def _():
         assert p.stderr.startswith("nondeep-cli"), (args, p.stderr)
 
 
+@test("compare --per-block: blocks as info lists them, pairs by stage and position, A - B")
+def _():
+    args = ("--resolution", "64", "--fused")
+    r = cli_json("compare", "--models", "parnet-s,resnet-18", "--per-block", *args,
+                 "--iters", "3", "--warmup", "1")
+    check_context(r)
+    assert [m["model"] for m in r["models"]] == ["parnet-s", "resnet-18"], r["models"]
+    order = {}
+    for side, m in zip("ab", r["models"]):
+        info = cli_json("info", "--model", m["model"], *args)
+        assert m["fused"] is True and m["resolution"] == 64, m
+        # every block the graph view draws, with info's counts and shape
+        ib = {b["block"]: b for b in info["blocks"]}
+        assert sorted(ib) == sorted(b["block"] for b in m["blocks"]), m["model"]
+        for b in m["blocks"]:
+            assert b["macs"] == ib[b["block"]]["macs"], b
+            assert b["shape"] == ib[b["block"]]["shape"], b
+            assert b["ms"] >= 0 and b["p25_ms"] <= b["p75_ms"], b
+            assert (b["stride"] is None) == (b["stage"] == "head"), b
+            if b["stride"] is not None:
+                assert b["stride"] & (b["stride"] - 1) == 0, b   # a power of two
+                assert b["stage"] == f"stride {b['stride']}", b
+        # blocks in stage order (head last), positions 0, 1, … in each stage
+        key = [(b["stride"] or 1 << 30, b["position"]) for b in m["blocks"]]
+        assert key == sorted(key), key
+        for i, b in enumerate(m["blocks"]):
+            prev = m["blocks"][i - 1] if i else None
+            want = prev["position"] + 1 if prev and prev["stage"] == b["stage"] else 0
+            assert b["position"] == want, (b, prev)
+        total = sum(b["ms"] for b in m["blocks"])
+        assert 0 < total <= m["op_sum_ms"] + 1e-6, (total, m["op_sum_ms"])
+        check_spread(m["wall"], m["model"])
+        order[side] = {(b["stage"], b["position"]): b for b in m["blocks"]}
+    seen = {"a": [], "b": []}
+    for p in r["pairs"]:
+        k = (p["stage"], p["position"])
+        for side in "ab":
+            name = p["block_" + side]
+            assert (name is None) == (k not in order[side]), (p, side)
+            if name is not None:
+                assert order[side][k]["block"] == name and close(order[side][k]["ms"],
+                                                                 p[side + "_ms"]), p
+                seen[side].append(name)
+        if p["block_a"] and p["block_b"]:
+            assert close(p["diff_ms"], p["a_ms"] - p["b_ms"], 1e-9), p
+            if p["b_ms"] > 0:
+                assert close(p["diff_pct"], 100 * p["diff_ms"] / p["b_ms"], 1e-9), p
+        else:
+            assert p["diff_ms"] is None and p["diff_pct"] is None, p
+    for side, m in zip("ab", r["models"]):
+        assert sorted(seen[side]) == sorted(b["block"] for b in m["blocks"]), side
+    assert r["matched"] == sum(1 for p in r["pairs"] if p["block_a"] and p["block_b"]) > 3, r
+    assert r["matched"] < len(r["pairs"]), "ParNet has more blocks in a stage than ResNet"
+    for st in r["stages"]:
+        for side, m in zip("ab", r["models"]):
+            bs = [b for b in m["blocks"] if b["stage"] == st["stage"]]
+            assert st["blocks_" + side] == len(bs), st
+            assert close(st[side + "_ms"], sum(b["ms"] for b in bs), 1e-9), st
+    # the CSV the window's table is checked against: the same pairs in the same order
+    csv = cli("compare", "--models", "parnet-s,resnet-18", "--per-block", *args, "--iters", "2",
+              "--csv").stdout.splitlines()
+    assert csv[0] == ("stage,position,block_a,block_b,a_ms,b_ms,diff_ms,diff_pct,a_p25_ms,"
+                      "a_p75_ms,b_p25_ms,b_p75_ms"), csv[0]
+    assert len(csv) == len(r["pairs"]) + 1, csv
+    for line, p in zip(csv[1:], r["pairs"]):
+        f = line.split(",")
+        assert f[0] == ("head" if p["stride"] is None else str(p["stride"])), (line, p)
+        assert f[1:4] == [str(p["position"]), p["block_a"] or "", p["block_b"] or ""], (line, p)
+        assert (f[6] == "") == (p["diff_ms"] is None), (line, p)
+    text = cli("compare", "--models", "parnet-s,resnet-18", "--per-block", *args, "--iters",
+               "1").stdout
+    assert "unmatched" in text and "not by what they do" in text, text
+    p = cli("compare", "--models", "parnet-s", "--per-block", expect=1)
+    assert "exactly two" in p.stderr, p.stderr
+
+
 run_all()

@@ -2,12 +2,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "nd-compare-sides.h"
 #include "nd-compare-window.h"
 #include "nd-guideline-page.h"
 #include "nd-render-plot.h"
@@ -324,6 +326,303 @@ test_guidelines (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static void
+wait_measured (NdCompareSides *sides)
+{
+  gint64 until = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+
+  while (nd_compare_sides_is_busy (sides) && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (nd_compare_sides_is_busy (sides));
+}
+
+static void
+iterate_for (double seconds)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* The first @n comma-separated fields of @line, joined again. */
+static char *
+fields (const char *line, int n)
+{
+  g_auto(GStrv) f = g_strsplit (line, ",", -1);
+  GString *s = g_string_new (NULL);
+
+  g_assert_cmpuint (g_strv_length (f), >=, (guint) n);
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i ? "," : "", f[i]);
+  return g_string_free (s, FALSE);
+}
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The window's table against `nondeep-cli compare --per-block --csv` for the same models:
+ * stage, position and both block names exactly; ms loosely, since the CLI measures again on a
+ * machine whose load changes between the two runs (under a parallel test suite a whole run
+ * can be several times slower, and a stalled worker thread makes single blocks 10× slower):
+ * the ratio window/CLI, taken per block, has its median within 1/20–20 (a unit or column
+ * mix-up fails) and three blocks in four within 3× of that median. */
+static void
+check_sides_against_cli (const char *table_csv)
+{
+  const char *cli = g_getenv ("ND_TEST_CLI");
+  const char *argv[] = { cli, "compare", "--models", "parnet-s,resnet-18", "--per-block",
+                         "--resolution", "64", "--fused", "--iters", "5", "--csv", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) c = NULL, w = NULL;
+  g_autoptr(GArray) ratios = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) sorted = NULL;
+  double median;
+  guint n_close = 0;
+  int status = -1;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("ND_TEST_CLI not set (run through meson test)");
+      return;
+    }
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  c = g_strsplit (g_strstrip (out), "\n", -1);
+  w = g_strsplit (table_csv, "\n", -1);
+  g_assert_cmpuint (g_strv_length (c), ==, g_strv_length (w));
+  for (guint i = 1; c[i] != NULL; i++)
+    {
+      g_auto(GStrv) cf = g_strsplit (c[i], ",", -1);
+      g_auto(GStrv) wf = g_strsplit (w[i], ",", -1);
+      g_autofree char *cs = fields (c[i], 4), *ws = fields (w[i], 4);
+
+      g_test_message ("CLI %s | window %s", c[i], w[i]);
+      g_assert_cmpstr (ws, ==, cs);
+      for (int side = 0; side < 2; side++)
+        {
+          const char *wms = wf[4 + side], *cms = cf[4 + side];
+          double v = g_ascii_strtod (wms, NULL), cv = g_ascii_strtod (cms, NULL);
+
+          g_assert_cmpint (*wms == '\0', ==, *cms == '\0');   /* unmatched on both or neither */
+          if (*wms == '\0')
+            continue;
+          if (cv > 0.02 && v > 0.02)   /* above the µs clock's resolution */
+            {
+              double r = v / cv;
+
+              g_array_append_val (ratios, r);
+            }
+        }
+    }
+  g_assert_cmpuint (ratios->len, >, 10);
+  sorted = g_array_copy (ratios);
+  g_array_sort (sorted, cmp_double);
+  median = g_array_index (sorted, double, sorted->len / 2);
+  g_assert_cmpfloat (median, >, 1.0 / 20);
+  g_assert_cmpfloat (median, <, 20);
+  for (guint i = 0; i < ratios->len; i++)
+    n_close += fabs (log (g_array_index (ratios, double, i) / median)) <= log (3);
+  g_test_message ("window/CLI per block: median %.2f, %u of %u within 3× of it", median, n_close,
+                  ratios->len);
+  g_assert_cmpuint (n_close * 4, >=, ratios->len * 3);
+}
+
+static void
+sides_screenshot (GtkWidget *win, const char *shot, gboolean dark)
+{
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  int w = 0, h = 0;
+  g_autofree char *path = NULL;
+
+  gtk_window_get_default_size (GTK_WINDOW (win), &w, &h);
+  path = g_strdup_printf ("%.*s-side-by-side-%dx%d-%s.png", (int) (strlen (shot) - 4), shot,
+                          w, h, dark ? "dark" : "light");
+
+  adw_style_manager_set_color_scheme (manager, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                    : ADW_COLOR_SCHEME_FORCE_LIGHT);
+  iterate_for (1);
+  ui_render_png (win, path);
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* Hovering either block of a pair reads out both and their difference; an unmatched block
+ * says so; the margin is no block. */
+static void
+check_sides_hover (NdCompareSides *sides, const NdLabBlockDiff *d)
+{
+  const NdLabBlockPair *matched = NULL, *unmatched = NULL;
+  const char *text;
+  double x, y;
+
+  for (int i = 0; i < d->n_pairs; i++)
+    {
+      if (matched == NULL && d->pairs[i].a >= 0 && d->pairs[i].b >= 0)
+        matched = &d->pairs[i];
+      if (unmatched == NULL && (d->pairs[i].a < 0 || d->pairs[i].b < 0))
+        unmatched = &d->pairs[i];
+    }
+  g_assert_nonnull (matched);
+  g_assert_nonnull (unmatched);
+  for (int s = 0; s < 2; s++)
+    {
+      const NdLabBlock *blk = &d->side[s].blocks[s == 0 ? matched->a : matched->b];
+      g_autofree char *diff = g_strdup_printf ("A − B %+.3f ms", matched->diff_ms);
+
+      g_assert_true (nd_compare_sides_block_center (sides, s, blk->block, &x, &y));
+      text = nd_compare_sides_hover (sides, s, x, y);
+      g_assert_nonnull (text);
+      g_test_message ("hover %s: %s", blk->block, text);
+      g_assert_nonnull (strstr (text, diff));
+      g_assert_nonnull (strstr (text, d->side[0].blocks[matched->a].block));
+      g_assert_nonnull (strstr (text, d->side[1].blocks[matched->b].block));
+    }
+  {
+    int s = unmatched->a >= 0 ? 0 : 1;
+    const NdLabBlock *blk = &d->side[s].blocks[s == 0 ? unmatched->a : unmatched->b];
+
+    g_assert_true (nd_compare_sides_block_center (sides, s, blk->block, &x, &y));
+    text = nd_compare_sides_hover (sides, s, x, y);
+    g_assert_nonnull (text);
+    g_assert_nonnull (strstr (text, "unmatched"));
+  }
+  g_assert_null (nd_compare_sides_hover (sides, 0, 1, 1));   /* the margin: no block */
+}
+
+/* One depth axis: A's and B's first blocks (depth 1) share a column, before and after a zoom
+ * over either graph, which moves both. */
+static void
+check_sides_zoom (NdCompareSides *sides)
+{
+  double ax0, ay0, bx0, by0, ax1, ay1, bx1, by1;
+
+  g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax0, &ay0));
+  g_assert_true (nd_compare_sides_block_center (sides, 1, "stem", &bx0, &by0));
+  g_assert_cmpfloat_with_epsilon (ax0, bx0, 0.5);
+  nd_compare_sides_scroll (sides, 1, -1);
+  nd_compare_sides_scroll (sides, 1, -1);
+  g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax1, &ay1));
+  g_assert_true (nd_compare_sides_block_center (sides, 1, "stem", &bx1, &by1));
+  g_assert_cmpfloat_with_epsilon (ax1, bx1, 0.5);
+  g_assert_cmpfloat (fabs (ax1 - ax0), >, 5);
+  nd_compare_sides_scroll (sides, 0, 1);
+  nd_compare_sides_scroll (sides, 0, 1);
+  g_assert_true (nd_compare_sides_block_center (sides, 0, "inits.0.0", &ax1, &ay1));
+  g_assert_cmpfloat_with_epsilon (ax1, ax0, 0.5);   /* zoomed back out: where it was */
+}
+
+/* The table shows the shared computation's pairs, exactly, in stage order; sorted by A − B
+ * ms descending, the largest come first and the unmatched rows last. */
+static void
+check_sides_table (NdCompareSides *sides, const NdLabBlockDiff *d)
+{
+  g_autofree char *table = NULL, *shared = NULL, *sorted = NULL;
+  g_auto(GStrv) rows = NULL, trows = NULL, srows = NULL;
+  double prev = G_MAXDOUBLE;
+  gboolean blank = FALSE;
+
+  nd_compare_sides_sort_table (sides, 0, FALSE);
+  table = nd_compare_sides_get_table_csv (sides);
+  shared = nd_lab_block_diff_csv (d);
+  rows = g_strsplit (g_strstrip (shared), "\n", -1);
+  trows = g_strsplit (g_strstrip (table), "\n", -1);
+  g_assert_cmpuint (g_strv_length (trows), ==, d->n_pairs + 1);
+  for (guint i = 1; rows[i] != NULL; i++)
+    {
+      g_autofree char *a = fields (rows[i], 8);
+
+      g_assert_cmpstr (trows[i], ==, a);
+    }
+  nd_compare_sides_sort_table (sides, 5, TRUE);
+  sorted = nd_compare_sides_get_table_csv (sides);
+  srows = g_strsplit (g_strstrip (sorted), "\n", -1);
+  for (guint i = 1; srows[i] != NULL; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (srows[i], ",", -1);
+
+      if (*f[6] == '\0')
+        blank = TRUE;
+      else
+        {
+          g_assert_false (blank);
+          g_assert_cmpfloat (g_ascii_strtod (f[6], NULL), <=, prev);
+          prev = g_ascii_strtod (f[6], NULL);
+        }
+    }
+  g_assert_true (blank);
+  nd_compare_sides_sort_table (sides, 0, FALSE);
+}
+
+/* Side by side: ParNet-S against ResNet-18 measured block by block off the main thread
+ * (cancellable), both graphs drawn, the hover readout gives A − B, the table sorts and
+ * equals the shared computation, and the CLI reproduces it. */
+static void
+test_side_by_side (void)
+{
+  GtkWidget *win = nd_compare_window_new (NULL);
+  NdCompareSides *sides = ND_COMPARE_SIDES (nd_compare_window_show_sides (
+                                              ND_COMPARE_WINDOW (win)));
+  const char *shot = g_getenv ("ND_COMPARE_SCREENSHOT");
+  const NdLabBlockDiff *d;
+  double x, y;
+  int w = 1280, h = 720;
+
+  if (g_getenv ("ND_COMPARE_SIZE") != NULL)
+    g_assert_cmpint (sscanf (g_getenv ("ND_COMPARE_SIZE"), "%dx%d", &w, &h), ==, 2);
+  gtk_window_set_default_size (GTK_WINDOW (win), w, h);
+  gtk_window_present (GTK_WINDOW (win));
+  /* cancelled at once: no result, the page says so, and it is not busy any more */
+  nd_compare_sides_start (sides, "parnet-s", "resnet-18", 1, 64, TRUE, 200);
+  g_assert_true (nd_compare_sides_is_busy (sides));
+  nd_compare_sides_cancel (sides);
+  wait_measured (sides);
+  g_assert_null (nd_compare_sides_get_diff (sides));
+  g_assert_true (g_str_has_prefix (nd_compare_sides_get_status (sides), "Cancelled"));
+  /* a bad name is a message, not a crash */
+  nd_compare_sides_start (sides, "parnet-s", "nope", 1, 64, TRUE, 1);
+  wait_measured (sides);
+  g_assert_null (nd_compare_sides_get_diff (sides));
+  g_assert_null (strstr (nd_compare_sides_get_status (sides), "Cancelled"));
+
+  nd_compare_sides_start (sides, "parnet-s", "resnet-18", 1, shot ? 224 : 64, TRUE, 5);
+  g_assert_true (nd_compare_sides_is_busy (sides));
+  wait_measured (sides);
+  d = nd_compare_sides_get_diff (sides);
+  g_assert_nonnull (d);
+  g_assert_cmpstr (d->side[0].model, ==, "parnet-s");
+  g_assert_cmpint (d->n_matched, >, 3);
+  g_assert_cmpint (d->n_pairs, >, d->n_matched);   /* ParNet has more blocks per stage */
+  iterate_for (0.5);
+  g_assert_cmpuint (nd_compare_sides_get_frames (sides, 0), >, 0);
+  g_assert_cmpuint (nd_compare_sides_get_frames (sides, 1), >, 0);
+  check_sides_hover (sides, d);
+  check_sides_zoom (sides);
+  check_sides_table (sides, d);
+  if (!shot)
+    {
+      g_autofree char *table = nd_compare_sides_get_table_csv (sides);
+
+      check_sides_against_cli (g_strstrip (table));
+    }
+  else
+    {
+      /* a matched pair outlined in both graphs, as the pointer leaves it */
+      g_assert_true (nd_compare_sides_block_center (sides, 0, "streams.1.0", &x, &y));
+      g_assert_nonnull (nd_compare_sides_hover (sides, 0, x, y));
+      sides_screenshot (win, shot, FALSE);
+      sides_screenshot (win, shot, TRUE);
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -333,5 +632,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compare/roof-hit", test_roof_hit);
   g_test_add_func ("/compare/measure-export", test_measure_and_export);
   g_test_add_func ("/compare/guidelines", test_guidelines);
+  g_test_add_func ("/compare/side-by-side", test_side_by_side);
   return g_test_run ();
 }

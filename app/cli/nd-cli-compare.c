@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 
 #include "nd-cli.h"
 #include "nd-cli-lab.h"
+#include "nd-lab-blocks.h"
 #include "nd-quoted.h"
 
 typedef struct
@@ -152,6 +154,227 @@ print_rows (const Row *rows, int n, gboolean csv, NdBackend *backend, NdBackend 
               "see --json for each source; ? = not checked against the paper\n"));
 }
 
+/* "stage": "stride 8" or "head" (not translated: a key for scripts), "stride": 8 or null */
+static void
+stage_json (JsonBuilder *b, int stride)
+{
+  g_autofree char *stage = g_strdup_printf ("stride %d", stride);
+
+  json_builder_set_member_name (b, "stage");
+  json_builder_add_string_value (b, stride >= ND_LAB_STAGE_HEAD ? "head" : stage);
+  json_builder_set_member_name (b, "stride");
+  if (stride >= ND_LAB_STAGE_HEAD)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_int_value (b, stride);
+}
+
+static void
+block_json (JsonBuilder *b, const NdLabBlock *blk)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "block");
+  json_builder_add_string_value (b, blk->block);
+  stage_json (b, blk->stride);
+  json_builder_set_member_name (b, "position");
+  json_builder_add_int_value (b, blk->position);
+  json_builder_set_member_name (b, "depth");
+  json_builder_add_int_value (b, blk->depth);
+  json_builder_set_member_name (b, "stream");
+  json_builder_add_int_value (b, blk->stream);
+  json_builder_set_member_name (b, "shape");
+  json_builder_begin_array (b);
+  json_builder_add_int_value (b, blk->out_c);
+  json_builder_add_int_value (b, blk->out_h);
+  json_builder_add_int_value (b, blk->out_w);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "macs");
+  json_builder_add_int_value (b, blk->macs);
+  json_builder_set_member_name (b, "ms");
+  json_builder_add_double_value (b, blk->ms);
+  json_builder_set_member_name (b, "p25_ms");
+  json_builder_add_double_value (b, blk->p25_ms);
+  json_builder_set_member_name (b, "p75_ms");
+  json_builder_add_double_value (b, blk->p75_ms);
+  json_builder_end_object (b);
+}
+
+static void
+number_or_null (JsonBuilder *b, const char *key, double v)
+{
+  json_builder_set_member_name (b, key);
+  if (isnan (v))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, v);
+}
+
+/* JSON of --per-block: context, iters, warmup, matching (what a pair means), models[{model,
+ * fused, resolution, op_sum_ms, wall{median_ms, …}, blocks[{block, stage, stride, position,
+ * depth, stream, shape, macs, ms, p25_ms, p75_ms}]}], pairs[{stage, stride, position,
+ * block_a, block_b, a_ms, b_ms, diff_ms, diff_pct}] (null where unmatched), stages[{stage,
+ * stride, blocks_a, blocks_b, a_ms, b_ms}] (each stage summed: no pairing), matched. */
+static void
+per_block_json (const NdLabBlockDiff *d, NdBackend *backend)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  nd_lab_json_context (b, backend);
+  json_builder_set_member_name (b, "iters");
+  json_builder_add_int_value (b, d->iters);
+  json_builder_set_member_name (b, "warmup");
+  json_builder_add_int_value (b, d->warmup);
+  json_builder_set_member_name (b, "matching");
+  json_builder_add_string_value (b, "stage (output stride, head) and position in the stage "
+                                    "by depth; not by function");
+  json_builder_set_member_name (b, "models");
+  json_builder_begin_array (b);
+  for (int s = 0; s < 2; s++)
+    {
+      const NdLabBlockSide *side = &d->side[s];
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, side->model);
+      json_builder_set_member_name (b, "fused");
+      json_builder_add_boolean_value (b, side->graph->fused);
+      json_builder_set_member_name (b, "resolution");
+      json_builder_add_int_value (b, side->graph->in_h);
+      json_builder_set_member_name (b, "op_sum_ms");
+      json_builder_add_double_value (b, side->op_sum_ms);
+      json_builder_set_member_name (b, "wall");
+      json_builder_begin_object (b);
+      spread_json (b, &side->wall, "");
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "blocks");
+      json_builder_begin_array (b);
+      for (int k = 0; k < side->n_blocks; k++)
+        block_json (b, &side->blocks[k]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "pairs");
+  json_builder_begin_array (b);
+  for (int i = 0; i < d->n_pairs; i++)
+    {
+      const NdLabBlockPair *p = &d->pairs[i];
+      const NdLabBlock *ba = p->a >= 0 ? &d->side[0].blocks[p->a] : NULL;
+      const NdLabBlock *bb = p->b >= 0 ? &d->side[1].blocks[p->b] : NULL;
+
+      json_builder_begin_object (b);
+      stage_json (b, p->stride);
+      json_builder_set_member_name (b, "position");
+      json_builder_add_int_value (b, p->position);
+      json_builder_set_member_name (b, "block_a");
+      ba ? json_builder_add_string_value (b, ba->block) : json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "block_b");
+      bb ? json_builder_add_string_value (b, bb->block) : json_builder_add_null_value (b);
+      number_or_null (b, "a_ms", ba ? ba->ms : NAN);
+      number_or_null (b, "b_ms", bb ? bb->ms : NAN);
+      number_or_null (b, "diff_ms", p->diff_ms);
+      number_or_null (b, "diff_pct", p->diff_pct);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "stages");
+  json_builder_begin_array (b);
+  for (int i = 0; i < d->n_stages; i++)
+    {
+      const NdLabStageSum *st = &d->stages[i];
+
+      json_builder_begin_object (b);
+      stage_json (b, st->stride);
+      json_builder_set_member_name (b, "blocks_a");
+      json_builder_add_int_value (b, st->n_a);
+      json_builder_set_member_name (b, "blocks_b");
+      json_builder_add_int_value (b, st->n_b);
+      json_builder_set_member_name (b, "a_ms");
+      json_builder_add_double_value (b, st->a_ms);
+      json_builder_set_member_name (b, "b_ms");
+      json_builder_add_double_value (b, st->b_ms);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "matched");
+  json_builder_add_int_value (b, d->n_matched);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  nd_cli_print_json (root);
+}
+
+static void
+per_block_text (const NdLabBlockDiff *d)
+{
+  const char *na = d->side[0].model, *nb = d->side[1].model;
+
+  printf (_("Per block, %d runs each after %d warm-up, the two models alternating, on %s\n"),
+          d->iters, d->warmup, d->backend);
+  printf (_("ms: the block's per-op medians summed (per-op timing on). Blocks are paired by "
+            "stage (output stride) and position in it, not by what they do.\n"));
+  printf ("%-9s %4s %-24s %-24s %9s %9s %9s %8s\n", _("stage"), _("pos"), na, nb, _("A ms"),
+          _("B ms"), _("A−B ms"), _("A−B %"));
+  for (int i = 0; i < d->n_pairs; i++)
+    {
+      const NdLabBlockPair *p = &d->pairs[i];
+      const NdLabBlock *a = p->a >= 0 ? &d->side[0].blocks[p->a] : NULL;
+      const NdLabBlock *b = p->b >= 0 ? &d->side[1].blocks[p->b] : NULL;
+      g_autofree char *stage = nd_lab_stage_name (p->stride);
+      g_autofree char *ams = a ? g_strdup_printf ("%.3f", a->ms) : g_strdup ("-");
+      g_autofree char *bms = b ? g_strdup_printf ("%.3f", b->ms) : g_strdup ("-");
+      g_autofree char *dms = isnan (p->diff_ms) ? g_strdup (_("unmatched"))
+                                                : g_strdup_printf ("%+.3f", p->diff_ms);
+      g_autofree char *dpct = isnan (p->diff_pct) ? g_strdup ("")
+                                                  : g_strdup_printf ("%+.0f%%", p->diff_pct);
+
+      printf ("%-9s %4d %-24s %-24s %9s %9s %9s %8s\n", stage, p->position,
+              a ? a->block : "-", b ? b->block : "-", ams, bms, dms, dpct);
+    }
+  printf (_("Each stage summed (no pairing needed):\n"));
+  for (int i = 0; i < d->n_stages; i++)
+    {
+      const NdLabStageSum *st = &d->stages[i];
+      g_autofree char *stage = nd_lab_stage_name (st->stride);
+
+      printf (_("%-9s %s %.3f ms in %d blocks, %s %.3f ms in %d blocks, A−B %+.3f ms\n"), stage,
+              na, st->a_ms, st->n_a, nb, st->b_ms, st->n_b, st->a_ms - st->b_ms);
+    }
+  printf (_("%s: %.3f ms in ops (wall %.3f ms); %s: %.3f ms in ops (wall %.3f ms); "
+            "%d pairs matched\n"), na, d->side[0].op_sum_ms, d->side[0].wall.median, nb,
+          d->side[1].op_sum_ms, d->side[1].wall.median, d->n_matched);
+}
+
+/* --per-block: the two models of @rows through nd_lab_blocks_measure, as the window's Side by
+ * side page measures them. */
+static int
+compare_per_block (Row *rows, int n, NdBackend *backend, int warmup, int iters, gboolean csv,
+                   gboolean json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdLabBlockDiff) d = NULL;
+
+  if (n != 2)
+    return nd_cli_failf (_("--per-block compares exactly two models (--models A,B)"));
+  d = nd_lab_blocks_measure (rows[0].model->graph, rows[0].model->spec.name,
+                             rows[1].model->graph, rows[1].model->spec.name, backend, warmup,
+                             iters, NULL, &error);
+  if (d == NULL)
+    return nd_cli_fail (error);
+  if (json)
+    per_block_json (d, backend);
+  else if (csv)
+    {
+      g_autofree char *text = nd_lab_block_diff_csv (d);
+
+      fputs (text, stdout);
+    }
+  else
+    per_block_text (d);
+  return 0;
+}
+
 static gboolean
 load_rows (NdCliModelOptions *o, char **names, Row *rows, GError **error)
 {
@@ -186,7 +409,7 @@ nd_cli_compare (int argc, char **argv)
   g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
   g_autofree char *models = NULL;
   g_auto(GStrv) names = NULL;
-  gboolean csv = FALSE, cpu_only = FALSE, with_vulkan = FALSE;
+  gboolean csv = FALSE, cpu_only = FALSE, with_vulkan = FALSE, per_block = FALSE;
   int iters = 10, warmup = 2, status = 0, n = 0;
   GOptionEntry entries[] = {
     { "models", 0, 0, G_OPTION_ARG_STRING, &models,
@@ -198,6 +421,9 @@ nd_cli_compare (int argc, char **argv)
       N_("Do not also measure on a Vulkan GPU"), NULL },
     { "with-vulkan", 0, 0, G_OPTION_ARG_NONE, &with_vulkan,
       N_("Also measure on the Vulkan device when it is not a GPU (lavapipe)"), NULL },
+    { "per-block", 0, 0, G_OPTION_ARG_NONE, &per_block,
+      N_("Two models block by block: per-op medians summed per block, paired by stage and "
+         "position, A − B in ms and %"), NULL },
     { NULL }
   };
   g_autoptr(NdBackend) backend = NULL;
@@ -233,6 +459,11 @@ nd_cli_compare (int argc, char **argv)
       || !load_rows (&o, names, rows, &error))
     {
       status = nd_cli_fail (error);
+      goto out;
+    }
+  if (per_block)
+    {
+      status = compare_per_block (rows, n, backend, warmup, iters, csv, o.json);
       goto out;
     }
   if (cpu_only)

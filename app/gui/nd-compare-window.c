@@ -9,6 +9,8 @@
 #include <glib/gi18n.h>
 
 #include "nd-backend.h"
+#include "nd-compare-private.h"
+#include "nd-compare-sides.h"
 #include "nd-compare-window.h"
 #include "nd-fuse.h"
 #include "nd-guideline-page.h"
@@ -26,29 +28,6 @@ typedef struct
   int     depth, resolution;
   double  top1;      /* quoted; NAN where no source is recorded */
 } Row;
-
-/* The roofline of one model: its ops under this machine's measured roof. */
-typedef struct
-{
-  NdLabRoof    roof;
-  NdRoofPoint *points;
-  char       **blocks;   /* [n_points]: the block of each point's op (the node name if none) */
-  char       **what;     /* [n_points]: one line on the op for the status bar */
-  int          n_points;
-  char        *model;
-  char        *caption;
-} Roofline;
-
-static void
-roofline_free (Roofline *rl)
-{
-  g_free (rl->points);
-  g_strfreev (rl->blocks);
-  g_strfreev (rl->what);
-  g_free (rl->model);
-  g_free (rl->caption);
-  g_free (rl);
-}
 
 enum { AXIS_LATENCY, AXIS_GMACS, AXIS_MAC, AXIS_PARAMS, AXIS_DEPTH, AXIS_TOP1, N_AXES };
 
@@ -74,6 +53,7 @@ struct _NdCompareWindow
   GCancellable   *cancel;
   AdwViewStack   *stack;      /* the Models and Guidelines pages */
   GtkWidget      *guidelines;
+  GtkWidget      *sides;      /* the Side by side page */
 };
 
 G_DEFINE_FINAL_TYPE (NdCompareWindow, nd_compare_window, ADW_TYPE_WINDOW)
@@ -291,91 +271,6 @@ set_rows (NdCompareWindow *self, GArray *rows, char *caption)
   gtk_widget_queue_draw (GTK_WIDGET (self->plot));
 }
 
-static int
-op_kind (NdOp op)
-{
-  switch (op)
-    {
-    case ND_OP_CONV2D:
-    case ND_OP_LINEAR:
-      return 0;
-    case ND_OP_BATCHNORM:
-    case ND_OP_RELU:
-    case ND_OP_SILU:
-    case ND_OP_SIGMOID:
-    case ND_OP_LEAKY_RELU:
-    case ND_OP_ADD:
-    case ND_OP_GATE:
-    case ND_OP_SOFTMAX:
-      return 1;
-    default:
-      return 2;
-    }
-}
-
-/* The roof through the CPU backend and one point per op that has a time of its own (as
- * `nondeep-cli roofline`); no widgets touched. */
-static Roofline *
-compute_roofline (const char *model, int resolution, gboolean fused, GError **error)
-{
-  g_autoptr(NdBackend) backend = nd_backend_new ("cpu", -1, error);
-  g_autoptr(NdGraph) train = NULL;
-  g_autoptr(NdGraph) graph = NULL;
-  g_autoptr(NdPlan) plan = NULL;
-  g_autoptr(NdTensor) input = NULL;
-  g_autofree double *op_ms = NULL;
-  NdPlanOptions popts = { .batch = 1, .timings = TRUE };
-  NdModelSpec spec;
-  Roofline *rl;
-
-  if (backend == NULL || !nd_model_spec_parse (model, &spec, error))
-    return NULL;
-  spec.resolution = resolution;
-  if ((train = nd_model_build (&spec, error)) == NULL)
-    return NULL;
-  nd_model_init_random (train, 1);
-  graph = fused ? nd_fuse_graph (train, error) : nd_graph_ref (train);
-  if (graph == NULL || (plan = nd_backend_prepare (backend, graph, &popts, error)) == NULL)
-    return NULL;
-  input = nd_tensor_new_4d (1, graph->in_c, resolution, resolution);
-  op_ms = g_new0 (double, plan->n_nodes);
-  rl = g_new0 (Roofline, 1);
-  if (!nd_lab_time_plan (plan, input, 1, 5, NULL, op_ms, error)
-      || !nd_lab_measure_roof (backend, &rl->roof, error))
-    {
-      roofline_free (rl);
-      return NULL;
-    }
-  rl->points = g_new0 (NdRoofPoint, plan->n_nodes);
-  rl->blocks = g_new0 (char *, plan->n_nodes + 1);
-  rl->what = g_new0 (char *, plan->n_nodes + 1);
-  rl->model = g_strdup (spec.name);
-  for (int k = 1; k < plan->n_nodes; k++)
-    {
-      const NdNode *node = nd_graph_node (graph, k);
-      gint64 flops = nd_node_flops (graph, node), r, w;
-      NdRoofPoint *pt = &rl->points[rl->n_points];
-
-      nd_node_bytes (graph, node, &r, &w);
-      if (op_ms[k] <= 0 || flops <= 0)
-        continue;   /* merged into a neighbour's kernel, or no arithmetic to place */
-      *pt = (NdRoofPoint) {
-        .intensity = (double) flops / (r + w), .gflops = flops / (op_ms[k] * 1e6),
-        .kind = nd_lab_algo_is_effective (plan->op_algo[k]) ? 3 : op_kind (node->op) };
-      rl->blocks[rl->n_points] = g_strdup (node->block ? node->block : node->name);
-      rl->what[rl->n_points] = g_strdup_printf (
-        _("%s (%s, %s): %.3f ms, %.1f GFLOP/s at %.1f FLOP/byte, %.0f%% of what the roof "
-          "allows there"), node->name, nd_op_name (node->op), plan->op_algo[k], op_ms[k],
-        pt->gflops, pt->intensity,
-        nd_lab_roof_percent (&rl->roof, flops, r + w, op_ms[k]));
-      rl->n_points++;
-    }
-  rl->caption = g_strdup_printf (_("%s%s · roof %.0f GFLOP/s, %.0f GB/s"), spec.name,
-                                 fused ? _(" (fused)") : "", rl->roof.peak_gflops,
-                                 rl->roof.bandwidth_gbs);
-  return rl;
-}
-
 static void
 draw_roof (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 {
@@ -399,7 +294,7 @@ draw_roof (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 static void
 set_roofline (NdCompareWindow *self, Roofline *rl)
 {
-  g_clear_pointer (&self->roofline, roofline_free);
+  g_clear_pointer (&self->roofline, _nd_compare_roofline_free);
   self->roofline = rl;
   if (rl != NULL)
     gtk_label_set_text (self->hover, _("Roofline: green convs (rings: Winograd, an effective "
@@ -423,12 +318,12 @@ roof_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
   const Row *r = data;
   GError *error = NULL;
-  Roofline *rl = compute_roofline (r->model, r->resolution, r->fused, &error);
+  Roofline *rl = _nd_compare_roofline_new (r->model, r->resolution, r->fused, &error);
 
   if (rl == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, rl, (GDestroyNotify) roofline_free);
+    g_task_return_pointer (task, rl, (GDestroyNotify) _nd_compare_roofline_free);
 }
 
 static void
@@ -734,6 +629,12 @@ nd_compare_window_init (NdCompareWindow *self)
                                        "view-grid-symbolic");
   adw_view_stack_add_titled_with_icon (stack, self->guidelines, "guidelines", _("Guidelines"),
                                        "view-list-bullet-symbolic");
+  self->sides = nd_compare_sides_new ();
+  gtk_widget_set_margin_start (self->sides, 12);
+  gtk_widget_set_margin_end (self->sides, 12);
+  gtk_widget_set_margin_bottom (self->sides, 12);
+  adw_view_stack_add_titled_with_icon (stack, self->sides, "sides", _("Side by side"),
+                                       "view-dual-symbolic");
   self->stack = stack;
   gtk_widget_set_vexpand (GTK_WIDGET (stack), TRUE);
   gtk_box_append (GTK_BOX (view), GTK_WIDGET (stack));
@@ -750,7 +651,7 @@ nd_compare_window_dispose (GObject *object)
   g_clear_object (&self->cancel);
   g_clear_pointer (&self->rows, g_array_unref);
   g_clear_pointer (&self->caption, g_free);
-  g_clear_pointer (&self->roofline, roofline_free);
+  g_clear_pointer (&self->roofline, _nd_compare_roofline_free);
   G_OBJECT_CLASS (nd_compare_window_parent_class)->dispose (object);
 }
 
@@ -814,7 +715,7 @@ nd_compare_window_show_roofline (NdCompareWindow *self, const char *model, GErro
       return FALSE;
     }
   r = &g_array_index (self->rows, Row, i);
-  rl = compute_roofline (r->model, r->resolution, r->fused, error);
+  rl = _nd_compare_roofline_new (r->model, r->resolution, r->fused, error);
   if (rl == NULL)
     return FALSE;
   self->selected = i;
@@ -834,6 +735,14 @@ nd_compare_window_show_guidelines (NdCompareWindow *self)
   g_return_val_if_fail (ND_IS_COMPARE_WINDOW (self), NULL);
   adw_view_stack_set_visible_child_name (self->stack, "guidelines");
   return self->guidelines;
+}
+
+GtkWidget *
+nd_compare_window_show_sides (NdCompareWindow *self)
+{
+  g_return_val_if_fail (ND_IS_COMPARE_WINDOW (self), NULL);
+  adw_view_stack_set_visible_child_name (self->stack, "sides");
+  return self->sides;
 }
 
 const char *

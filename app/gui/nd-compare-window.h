@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 /* The architecture lab's Compare page: pick presets, measure them alternately on the CPU
  * (as `nondeep-cli compare` does), and see them as a scatter with selectable axes and the
  * Pareto front, a click on a model for its roofline, a table, and export (plot as PNG or SVG,
- * table as CSV). */
+ * table as CSV); a Guidelines page; and a Side by side page (nd-compare-sides.h): two models'
+ * graphs with per-block latency differences. */
 #define ND_TYPE_COMPARE_WINDOW (nd_compare_window_get_type ())
 G_DECLARE_FINAL_TYPE (NdCompareWindow, nd_compare_window, ND, COMPARE_WINDOW, AdwWindow)
 
@@ -42,5 +43,7 @@ const char *nd_compare_window_select_op (NdCompareWindow *self,
                                          int              point);
 /* Switches to the Guidelines page and returns it (an NdGuidelinePage). */
 GtkWidget *nd_compare_window_show_guidelines (NdCompareWindow *self);
+/* Switches to the Side by side page and returns it (an NdCompareSides). */
+GtkWidget *nd_compare_window_show_sides      (NdCompareWindow *self);
 
 G_END_DECLS
