@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "nd-backend.h"
 #include "nd-inference.h"
 #include "nd-weights.h"
 
@@ -27,6 +28,8 @@ typedef struct
   gint               n_cancelled;  /* builds stopped because a newer request came */
   char              *capture_block; /* results carry this block's maps only; NULL: all */
   gboolean           rerun;         /* run once more: a result with other maps is wanted */
+  NdExplainMethod    explain;       /* what results explain, and for which class (−1: top) */
+  int                explain_class;
   gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
   gboolean           building;  /* a builder thread is at work */
   gpointer           ready;     /* Serving* it built, for the runner to install */
@@ -61,6 +64,26 @@ void     _nd_inference_shared_unref   (Shared            *sh);
 int      _nd_inference_block_last_node (const NdGraph    *graph,
                                         const char       *block);
 void     _nd_inference_result_counted (void);
+
+/* nd-inference-explain.c: the nodes a plan captures for the views of @block (NULL: every
+ * block) and for @explain; the explanation of @r's top (or @klass) class from @plan's
+ * captures (or why not, in @r->explain_error); the rectangle of a @width × @height picture
+ * that the input of @graph covers under its transform (@preprocess: a gray model's). */
+int     *_nd_inference_capture_ids    (const NdGraph     *graph,
+                                       const char        *block,
+                                       NdExplainMethod    explain,
+                                       int               *n);
+void     _nd_inference_explain        (const NdGraph     *graph,
+                                       NdPlan            *plan,
+                                       NdExplainMethod    explain,
+                                       int                klass,
+                                       NdInferenceResult *r);
+void     _nd_inference_input_rect     (const NdGraph     *graph,
+                                       NdFamily           family,
+                                       const char        *preprocess,
+                                       int                width,
+                                       int                height,
+                                       double            *rect);
 gpointer _nd_inference_worker         (gpointer           shared);
 
 G_END_DECLS
