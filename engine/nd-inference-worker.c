@@ -13,12 +13,10 @@
 #include <glib/gi18n.h>
 
 #include "nd-backend.h"
-#include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-fuse.h"
 #include "nd-fusion-check.h"
 #include "nd-inference-private.h"
-#include "nd-preprocess.h"
 #include "nd-weights-file.h"
 #include "nd-weights.h"
 
@@ -485,15 +483,7 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
    * thread still draws this result. Only the block asked for, when one is: copying every
    * block's maps of a 224-px model (tens of MB a run) slowed the live rate. What the plan
    * captures for the explanation alone stays in the worker. */
-  if (s->plan_explain != ND_EXPLAIN_OFF)
-    {
-      int n_view = 0;
-      g_autofree int *view = nd_fusion_check_capture (s->graph, s->plan_block, &n_view);
-
-      view_mask = g_new0 (gboolean, plan->n_nodes);
-      for (int k = 0; k < n_view; k++)
-        view_mask[view[k]] = TRUE;
-    }
+  view_mask = _nd_inference_view_mask (s->graph, s->plan_block, s->plan_explain);
   for (int i = 0; i < plan->n_nodes; i++)
     if (plan->captured[i] != NULL && (view_mask == NULL || view_mask[i])
         && wanted (s->graph, i, want_block))
@@ -528,62 +518,6 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
       prob[best] = -1;
     }
   return r;
-}
-
-/* The picture a result's input was made from, and where that input lies on it. */
-static void
-attach_image (const Serving *cur, NdInferenceResult *r, GBytes *image, int w, int h, int stride)
-{
-  r->image = g_bytes_ref (image);
-  r->image_width = w;
-  r->image_height = h;
-  r->image_stride = stride;
-  _nd_inference_input_rect (cur->graph, cur->spec.family, cur->preprocess, w, h,
-                            r->input_rect);
-}
-
-/* The model input from the RGBA picture, and what was done to it in cur->input_text. */
-static NdTensor *
-make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **error)
-{
-  const NdGraph *graph = cur->graph;
-  const guint8 *px = g_bytes_get_data (image, NULL);
-  NdPreprocess pp;
-
-  if (graph->in_c == 1)
-    {
-      /* Fashion-MNIST models: the weights' gray path (pad or resize, their mean/std). */
-      NdGrayPreprocess gp;
-      NdTensor *t;
-
-      if (!nd_gray_preprocess_parse (cur->preprocess, &gp, error))
-        return NULL;
-      gp.size = graph->in_h;
-      g_free (cur->input_text);
-      cur->input_text = gp.bilinear
-                        ? g_strdup_printf (_("gray 28×28 (larger pictures: short side, centre "
-                                             "crop), bilinear to %d×%d, mean %.4g std %.4g"),
-                                           gp.size, gp.size, gp.mean, gp.std)
-                        : g_strdup_printf (_("gray 28×28 (larger pictures: short side, centre "
-                                             "crop), centred on a %d×%d canvas, mean %.4g std "
-                                             "%.4g"),
-                                           gp.size, gp.size, gp.mean, gp.std);
-      {
-        int64_t shape[4] = { 1, 1, gp.size, gp.size };
-
-        /* the size comes from the model's metadata: fail softly */
-        t = nd_tensor_try_new (4, shape, error);
-      }
-      if (t != NULL && !nd_preprocess_gray_input (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &gp,
-                                                  t->data, error))
-        g_clear_pointer (&t, nd_tensor_unref);
-      return t;
-    }
-  /* The family's official evaluation transform at the side the graph takes. */
-  nd_preprocess_for_family (cur->spec.family, graph->in_h, &pp);
-  g_free (cur->input_text);
-  cur->input_text = nd_preprocess_describe (&pp);
-  return nd_preprocess_image (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &pp, error);
 }
 
 /* The views show another block than the serving plan captures: the same graph prepared again
@@ -799,7 +733,8 @@ _nd_inference_worker (gpointer data)
       if (input_dirty)
         {
           g_clear_pointer (&input, nd_tensor_unref);
-          input = make_input (&cur, image, iw, ih, istride, &error);
+          input = _nd_inference_make_input (cur.graph, cur.spec.family, cur.preprocess, image,
+                                            iw, ih, istride, &cur.input_text, &error);
           if (input == NULL)
             {
               _nd_inference_post (sh, NULL, 0, cur.generation, error->message);
@@ -836,7 +771,8 @@ _nd_inference_worker (gpointer data)
         klass = sh->explain_class;
         g_mutex_unlock (&sh->lock);
         r = collect (&cur, serial, rebuilt, input, iserial, want);
-        attach_image (&cur, r, image, iw, ih, istride);
+        _nd_inference_attach_image (r, cur.graph, cur.spec.family, cur.preprocess, image, iw,
+                                    ih, istride);
         /* The same frame's map, from this forward pass's activations: the overlay never pairs
          * one picture with another's explanation. */
         if (explain != ND_EXPLAIN_OFF && explain == cur.plan_explain)
