@@ -27,6 +27,9 @@
  *                       the logits (what `nondeep-cli verify` reports)
  *   top5, logits        the last result's classes [[index, probability, label], …] and raw
  *                       logits, for parity with `nondeep-cli run --dump-logits`
+ *   explain, explain_fps, explain_ms   with --explain gradcam|grad only: the method, maps
+ *                       made per second (camera frames with the camera, else runs) and the
+ *                       median time of one (backward pass + map, after the forward)
  * The window starts measuring once the serving model's difference measurement is in (or
  * after 5 s), so the build and the cold run are not in the figures. */
 
