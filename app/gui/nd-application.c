@@ -48,7 +48,10 @@ nd_application_handle_local_options (GApplication *app, GVariantDict *options)
   if (self->explain != NULL && !g_strv_contains ((const char *[]) { "off", "gradcam", "grad",
                                                                    NULL }, self->explain))
     {
-      g_printerr (_("--explain must be off, gradcam or grad, not “%s”\n"), self->explain);
+      g_autofree char *message = g_strdup_printf (_("--explain must be off, gradcam or grad, "
+                                                    "not “%s”"), self->explain);
+
+      g_printerr ("%s\n", message);
       return 2;
     }
   if (self->measure < 0 || (self->measure > 0 && !self->json))

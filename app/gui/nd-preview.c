@@ -188,6 +188,10 @@ nd_preview_set_image (NdPreview *self, GBytes *rgba, int width, int height, int 
   g_return_if_fail (rgba != NULL && width > 0 && height > 0 && stride >= 4 * width);
   g_return_if_fail (g_bytes_get_size (rgba) >= (gsize) stride * (height - 1) + 4 * width);
 
+  /* the same picture again (a still image's next result): the texture drawn stays */
+  if (rgba == self->rgba && width == self->width && height == self->height
+      && stride == self->stride)
+    return;
   resized = width != self->width || height != self->height;
   g_bytes_ref (rgba);
   g_clear_pointer (&self->rgba, g_bytes_unref);
