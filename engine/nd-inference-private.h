@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "nd-backend.h"
 #include "nd-inference.h"
 #include "nd-weights.h"
 
@@ -27,6 +28,8 @@ typedef struct
   gint               n_cancelled;  /* builds stopped because a newer request came */
   char              *capture_block; /* results carry this block's maps only; NULL: all */
   gboolean           rerun;         /* run once more: a result with other maps is wanted */
+  NdExplainMethod    explain;       /* what results explain, and for which class (−1: top) */
+  int                explain_class;
   gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
   gboolean           building;  /* a builder thread is at work */
   gpointer           ready;     /* Serving* it built, for the runner to install */
@@ -62,5 +65,43 @@ int      _nd_inference_block_last_node (const NdGraph    *graph,
                                         const char       *block);
 void     _nd_inference_result_counted (void);
 gpointer _nd_inference_worker         (gpointer           shared);
+
+/* nd-inference-explain.c: the nodes a plan captures for the views of @block (NULL: every
+ * block) and for @explain; the explanation of @r's top (or @klass) class from @plan's
+ * captures (or why not, in @r->explain_error). */
+int     *_nd_inference_capture_ids    (const NdGraph     *graph,
+                                       const char        *block,
+                                       NdExplainMethod    explain,
+                                       int               *n);
+/* Which captured nodes the views read when @explain adds its own (NULL when it is off: all). */
+gboolean *_nd_inference_view_mask     (const NdGraph     *graph,
+                                       const char        *block,
+                                       NdExplainMethod    explain);
+void     _nd_inference_explain        (const NdGraph     *graph,
+                                       NdPlan            *plan,
+                                       NdExplainMethod    explain,
+                                       int                klass,
+                                       NdInferenceResult *r);
+
+/* nd-inference-input.c: the input of @graph made from an RGBA picture with @family's transform
+ * (@preprocess: a gray model's), described in *@input_text; the picture a result's input was
+ * made from, and the rectangle of it the input covers, into @r. */
+NdTensor *_nd_inference_make_input    (const NdGraph     *graph,
+                                       NdFamily           family,
+                                       const char        *preprocess,
+                                       GBytes            *image,
+                                       int                width,
+                                       int                height,
+                                       int                stride,
+                                       char             **input_text,
+                                       GError           **error);
+void     _nd_inference_attach_image   (NdInferenceResult *r,
+                                       const NdGraph     *graph,
+                                       NdFamily           family,
+                                       const char        *preprocess,
+                                       GBytes            *image,
+                                       int                width,
+                                       int                height,
+                                       int                stride);
 
 G_END_DECLS

@@ -13,12 +13,10 @@
 #include <glib/gi18n.h>
 
 #include "nd-backend.h"
-#include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-fuse.h"
 #include "nd-fusion-check.h"
 #include "nd-inference-private.h"
-#include "nd-preprocess.h"
 #include "nd-weights-file.h"
 #include "nd-weights.h"
 
@@ -67,6 +65,8 @@ typedef struct
   NdPlan      *alt_plan;
   char        *plan_block;    /* the block @plan captures (NULL: all) */
   char        *alt_block;     /* … and @alt_plan */
+  NdExplainMethod plan_explain;  /* what @plan also captures for the explanation */
+  NdExplainMethod alt_explain;   /* … and @alt_plan */
 } Serving;
 
 static void
@@ -99,10 +99,11 @@ serving_free (gpointer s)
 }
 
 static NdPlan *
-prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, const char *block, GError **error)
+prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, const char *block,
+         NdExplainMethod explain, GError **error)
 {
   int n = 0;
-  g_autofree int *ids = nd_fusion_check_capture (graph, block, &n);
+  g_autofree int *ids = _nd_inference_capture_ids (graph, block, explain, &n);
   /* On a GPU, per-op timestamps fence every dispatch: time one run a second, and show the
    * other runs' own (overlapped) latency. */
   NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE,
@@ -148,8 +149,8 @@ superseded (Shared *sh, guint64 generation, GError **error)
 }
 
 static gboolean
-build_new (const NdInferenceConfig *cfg, const Base *base, const char *block, Serving *next,
-           Shared *sh, GError **error)
+build_new (const NdInferenceConfig *cfg, const Base *base, const char *block,
+           NdExplainMethod explain, Serving *next, Shared *sh, GError **error)
 {
   g_autoptr(NdGraph) training = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -230,8 +231,9 @@ build_new (const NdInferenceConfig *cfg, const Base *base, const char *block, Se
   next->fp16 = cfg->fp16 && next->backend->fp16_storage;
   if (superseded (sh, next->generation, error))
     return FALSE;
-  next->plan = prepare (next->backend, next->graph, next->fp16, block, error);
+  next->plan = prepare (next->backend, next->graph, next->fp16, block, explain, error);
   next->plan_block = g_strdup (block);
+  next->plan_explain = explain;
   if (next->plan == NULL)
     return FALSE;
   next->prepare_ms = (g_get_monotonic_time () - t0) / 1000.0;
@@ -263,9 +265,12 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
   cur->alt_plan = plan;
   {
     char *block = cur->plan_block;
+    NdExplainMethod explain = cur->plan_explain;
 
     cur->plan_block = cur->alt_block;
     cur->alt_block = block;
+    cur->plan_explain = cur->alt_explain;
+    cur->alt_explain = explain;
   }
   cur->prepare_ms = 0;
   return TRUE;
@@ -289,6 +294,7 @@ typedef struct
   gint64             request_time;
   Base               base;
   char              *capture_block;   /* what the views show: the new plan captures it */
+  NdExplainMethod    explain;         /* … and what the explanation reads */
 } BuildJob;
 
 static gpointer
@@ -301,7 +307,8 @@ builder (gpointer data)
 
   next->generation = job->generation;
   next->request_time = job->request_time;
-  if (!build_new (&job->config, &job->base, job->capture_block, next, sh, &error))
+  if (!build_new (&job->config, &job->base, job->capture_block, job->explain, next, sh,
+                  &error))
     {
       /* A build stopped for a newer request is not an error anyone needs to see. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -354,8 +361,9 @@ measure_block_diff (Serving *s, GError **error)
     }
   other_graph = s->graph->fused ? nd_graph_ref (s->training)
                                  : nd_fuse_graph (s->training, error);
-  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, NULL, error) : NULL;
-  full = plan ? prepare (s->backend, s->graph, s->fp16, NULL, error) : NULL;
+  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, NULL, ND_EXPLAIN_OFF, error)
+                     : NULL;
+  full = plan ? prepare (s->backend, s->graph, s->fp16, NULL, ND_EXPLAIN_OFF, error) : NULL;
   input = full ? nd_reference_input_new (1, s->graph->in_c, s->graph->in_h, s->graph->in_w,
                                          error) : NULL;
   if (input == NULL
@@ -371,6 +379,7 @@ measure_block_diff (Serving *s, GError **error)
   s->alt_graph = g_steal_pointer (&other_graph);
   s->alt_plan = g_steal_pointer (&plan);
   g_clear_pointer (&s->alt_block, g_free);   /* NULL: it captures every block */
+  s->alt_explain = ND_EXPLAIN_OFF;
   return TRUE;
 }
 
@@ -442,6 +451,7 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   NdPlan *plan = s->plan;
   const char *desc = s->backend->description ? s->backend->description : s->backend->name;
   g_autofree float *prob = NULL;
+  g_autofree gboolean *view_mask = NULL;
   int classes;
   double max = -INFINITY, sum = 0;
 
@@ -471,9 +481,12 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   r->captured = g_new0 (NdTensor *, plan->n_nodes);
   /* Copies: a backend may refill its capture buffers in place on the next run while the main
    * thread still draws this result. Only the block asked for, when one is: copying every
-   * block's maps of a 224-px model (tens of MB a run) slowed the live rate. */
+   * block's maps of a 224-px model (tens of MB a run) slowed the live rate. What the plan
+   * captures for the explanation alone stays in the worker. */
+  view_mask = _nd_inference_view_mask (s->graph, s->plan_block, s->plan_explain);
   for (int i = 0; i < plan->n_nodes; i++)
-    if (plan->captured[i] != NULL && wanted (s->graph, i, want_block))
+    if (plan->captured[i] != NULL && (view_mask == NULL || view_mask[i])
+        && wanted (s->graph, i, want_block))
       r->captured[i] = nd_tensor_copy (plan->captured[i]);
   if (s->block_diff != NULL)
     r->block_diff = g_hash_table_ref (s->block_diff);
@@ -507,50 +520,6 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   return r;
 }
 
-/* The model input from the RGBA picture, and what was done to it in cur->input_text. */
-static NdTensor *
-make_input (Serving *cur, GBytes *image, int w, int h, int stride, GError **error)
-{
-  const NdGraph *graph = cur->graph;
-  const guint8 *px = g_bytes_get_data (image, NULL);
-  NdPreprocess pp;
-
-  if (graph->in_c == 1)
-    {
-      /* Fashion-MNIST models: the weights' gray path (pad or resize, their mean/std). */
-      NdGrayPreprocess gp;
-      NdTensor *t;
-
-      if (!nd_gray_preprocess_parse (cur->preprocess, &gp, error))
-        return NULL;
-      gp.size = graph->in_h;
-      g_free (cur->input_text);
-      cur->input_text = gp.bilinear
-                        ? g_strdup_printf (_("gray 28×28 (larger pictures: short side, centre "
-                                             "crop), bilinear to %d×%d, mean %.4g std %.4g"),
-                                           gp.size, gp.size, gp.mean, gp.std)
-                        : g_strdup_printf (_("gray 28×28 (larger pictures: short side, centre "
-                                             "crop), centred on a %d×%d canvas, mean %.4g std "
-                                             "%.4g"),
-                                           gp.size, gp.size, gp.mean, gp.std);
-      {
-        int64_t shape[4] = { 1, 1, gp.size, gp.size };
-
-        /* the size comes from the model's metadata: fail softly */
-        t = nd_tensor_try_new (4, shape, error);
-      }
-      if (t != NULL && !nd_preprocess_gray_input (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &gp,
-                                                  t->data, error))
-        g_clear_pointer (&t, nd_tensor_unref);
-      return t;
-    }
-  /* The family's official evaluation transform at the side the graph takes. */
-  nd_preprocess_for_family (cur->spec.family, graph->in_h, &pp);
-  g_free (cur->input_text);
-  cur->input_text = nd_preprocess_describe (&pp);
-  return nd_preprocess_image (px, w, h, stride, ND_PIXEL_FORMAT_RGBA8, &pp, error);
-}
-
 /* The views show another block than the serving plan captures: the same graph prepared again
  * with that block's captures (a click's cost, not every frame's). FALSE: no plan left. */
 static gboolean
@@ -558,14 +527,16 @@ capture_follows (Shared *sh, Serving *cur)
 {
   g_autofree char *want = NULL;
   g_autoptr(GError) error = NULL;
+  NdExplainMethod explain;
   NdPlan *plan;
 
   g_mutex_lock (&sh->lock);
   want = g_strdup (sh->capture_block);
+  explain = sh->explain;
   g_mutex_unlock (&sh->lock);
-  if (g_strcmp0 (want, cur->plan_block) == 0)
+  if (g_strcmp0 (want, cur->plan_block) == 0 && explain == cur->plan_explain)
     return TRUE;
-  plan = prepare (cur->backend, cur->graph, cur->fp16, want, &error);
+  plan = prepare (cur->backend, cur->graph, cur->fp16, want, explain, &error);
   if (plan == NULL)
     {
       _nd_inference_post (sh, NULL, 0, cur->generation, error->message);
@@ -576,6 +547,7 @@ capture_follows (Shared *sh, Serving *cur)
   cur->plan = plan;
   g_free (cur->plan_block);
   cur->plan_block = g_steal_pointer (&want);
+  cur->plan_explain = explain;
   return TRUE;
 }
 
@@ -598,6 +570,7 @@ start_build (Shared *sh, const NdInferenceConfig *cfg, guint64 gen, gint64 req,
   job->base.fused_only = cur->fused_only;
   g_mutex_lock (&sh->lock);
   job->capture_block = g_strdup (sh->capture_block);
+  job->explain = sh->explain;
   g_mutex_unlock (&sh->lock);
   if (previous != NULL)
     g_thread_join (previous);
@@ -665,6 +638,7 @@ _nd_inference_worker (gpointer data)
   NdTensor *input = NULL;
   gboolean input_dirty = TRUE;
   guint64 serial = 0, images_run = 0, last_run_serial = 0;
+  guint64 runs_explained = 0, images_explained = 0, last_explained_serial = 0;
   GThread *build_thread = NULL;
 
   for (;;)
@@ -759,7 +733,8 @@ _nd_inference_worker (gpointer data)
       if (input_dirty)
         {
           g_clear_pointer (&input, nd_tensor_unref);
-          input = make_input (&cur, image, iw, ih, istride, &error);
+          input = _nd_inference_make_input (cur.graph, cur.spec.family, cur.preprocess, image,
+                                            iw, ih, istride, &cur.input_text, &error);
           if (input == NULL)
             {
               _nd_inference_post (sh, NULL, 0, cur.generation, error->message);
@@ -786,12 +761,30 @@ _nd_inference_worker (gpointer data)
       g_atomic_int_inc (&sh->n_runs);
       {
         g_autofree char *want = NULL;
+        NdExplainMethod explain;
+        int klass;
         NdInferenceResult *r;
 
         g_mutex_lock (&sh->lock);
         want = g_strdup (sh->capture_block);
+        explain = sh->explain;
+        klass = sh->explain_class;
         g_mutex_unlock (&sh->lock);
         r = collect (&cur, serial, rebuilt, input, iserial, want);
+        _nd_inference_attach_image (r, cur.graph, cur.spec.family, cur.preprocess, image, iw,
+                                    ih, istride);
+        /* The same frame's map, from this forward pass's activations: the overlay never pairs
+         * one picture with another's explanation. */
+        if (explain != ND_EXPLAIN_OFF && explain == cur.plan_explain)
+          _nd_inference_explain (cur.graph, cur.plan, explain, klass, r);
+        if (r->explain_map != NULL)
+          {
+            runs_explained++;
+            if (iserial != last_explained_serial)
+              images_explained++, last_explained_serial = iserial;
+          }
+        r->runs_explained = runs_explained;
+        r->images_explained = images_explained;
 
         r->images_run = images_run;
         _nd_inference_post (sh, r, rebuilt ? cur.request_time : 0, cur.generation, NULL);

@@ -122,6 +122,9 @@ result_clear (NdInferenceResult *r)
   g_strfreev (r->op_algo);
   g_clear_pointer (&r->logits, nd_tensor_unref);
   g_clear_pointer (&r->input, nd_tensor_unref);
+  g_clear_pointer (&r->image, g_bytes_unref);
+  g_clear_pointer (&r->explain_map, nd_tensor_unref);
+  g_free (r->explain_error);
   g_clear_pointer (&r->graph, nd_graph_unref);
   g_clear_pointer (&r->training, nd_graph_unref);
 #ifdef __GLIBC__
@@ -392,6 +395,7 @@ nd_inference_init (NdInference *self)
   g_cond_init (&sh->cond);
   sh->context = g_main_context_ref_thread_default ();
   sh->owner = self;
+  sh->explain_class = -1;
   self->shared = sh;
   self->thread = g_thread_new ("nd-inference", _nd_inference_worker, g_atomic_rc_box_acquire (sh));
 }
@@ -458,6 +462,19 @@ nd_inference_set_capture_block (NdInference *self, const char *block)
   g_mutex_lock (&self->shared->lock);
   g_free (self->shared->capture_block);
   self->shared->capture_block = g_strdup (block);
+  self->shared->rerun = TRUE;
+  g_cond_signal (&self->shared->cond);
+  g_mutex_unlock (&self->shared->lock);
+}
+
+void
+nd_inference_set_explain (NdInference *self, NdExplainMethod method, int klass)
+{
+  g_return_if_fail (ND_IS_INFERENCE (self));
+  g_return_if_fail (method >= ND_EXPLAIN_OFF && method <= ND_EXPLAIN_GRAD);
+  g_mutex_lock (&self->shared->lock);
+  self->shared->explain = method;
+  self->shared->explain_class = klass;
   self->shared->rerun = TRUE;
   g_cond_signal (&self->shared->cond);
   g_mutex_unlock (&self->shared->lock);

@@ -54,6 +54,15 @@ gboolean nd_inference_config_to_spec (const NdInferenceConfig *config,
                                       NdModelSpec             *spec,
                                       GError                 **error);
 
+/* What the worker explains after each forward pass (nd_inference_set_explain): the class
+ * score's Grad-CAM or its input gradient (nd-grad.h's saliency methods). */
+typedef enum
+{
+  ND_EXPLAIN_OFF,
+  ND_EXPLAIN_GRADCAM,
+  ND_EXPLAIN_GRAD,
+} NdExplainMethod;
+
 /* One run's results, handed from the worker to the main loop; immutable once delivered. */
 typedef struct
 {
@@ -97,6 +106,22 @@ typedef struct
   gboolean     random_weights;
   gboolean     fused_only;     /* deploy-form weights: no training form exists */
   char        *input_text;     /* the input transform that made @input, described */
+  /* The picture @input was made from (RGBA8, the caller's bytes, shared) and the rectangle of
+   * it that @input's grid covers: x, y, width, height in its pixels (past its edges where the
+   * transform pads), so a map on that grid can be laid over the picture it belongs to. */
+  GBytes      *image;
+  int          image_width, image_height, image_stride;
+  double       input_rect[4];
+  /* The explanation of this run's picture, when one was asked for (nd_inference_set_explain)
+   * and the plan captured what it reads: */
+  NdExplainMethod explain;     /* ND_EXPLAIN_OFF: none */
+  int          explain_class;  /* the class explained */
+  NdTensor    *explain_map;    /* [1, 1, H, W] on @input's grid, ≥ 0, as nd_grad_saliency
+                                * makes it (`nondeep-cli saliency`); NULL on error */
+  char        *explain_error;  /* why there is no map */
+  double       explain_ms;     /* the backward pass and the map, after the forward */
+  guint64      runs_explained; /* runs since start that made a map, this one included */
+  guint64      images_explained; /* … distinct images among them (camera frames) */
 } NdInferenceResult;
 
 GType               nd_inference_result_get_type (void) G_GNUC_CONST;
@@ -141,6 +166,12 @@ guint64      nd_inference_get_n_runs  (NdInference *self);
  * inputs), what a view of that block reads; NULL (the default): every block's. */
 void         nd_inference_set_capture_block (NdInference *self,
                                              const char  *block);
+/* From the next run on, each result carries @method's map for class @klass (−1: the top
+ * class) of its own picture, computed right after its forward pass; ND_EXPLAIN_OFF (the
+ * default) captures nothing extra, so the plain rate is unchanged. Reruns a still image. */
+void         nd_inference_set_explain (NdInference     *self,
+                                       NdExplainMethod  method,
+                                       int              klass);
 /* Builds stopped part-way because a newer request came (tests, diagnostics). */
 guint        nd_inference_get_n_cancelled (NdInference *self);
 /* The serial of the newest image handed in (0: none yet); safe from any thread. */

@@ -10,6 +10,7 @@
 #include "nd-backend.h"
 #include "nd-fuse.h"
 #include "nd-fusion-check.h"
+#include "nd-grad.h"
 #include "nd-inference.h"
 #include "nd-model.h"
 #include "nd-test-utils.h"
@@ -527,10 +528,100 @@ test_weights_adapt (Engine *e, gconstpointer data)
   g_rmdir (dir);
 }
 
+/* nd_inference_set_explain: each result carries the map of its own input (what
+ * nd_grad_saliency gives for that input and the class explained), with the picture it came
+ * from and the rectangle of it the input covers (here ParNet's bicubic 73 + crop 64 of a
+ * 640×480 picture: 97×73, crop at (16, 4)); off again, no map and no extra captured maps. */
+static int
+n_captured (const NdInferenceResult *r)
+{
+  int n = 0;
+
+  for (int i = 0; i < r->n_nodes; i++)
+    n += r->captured[i] != NULL;
+  return n;
+}
+
+static NdInferenceResult *
+wait_explained (Engine *e, guint64 serial, NdExplainMethod method)
+{
+  WAIT_UNTIL (e->last != NULL && e->last->image_serial == serial && e->last->explain == method
+              && (method == ND_EXPLAIN_OFF || e->last->explain_map != NULL), 60);
+  return e->last;
+}
+
+static void
+test_explain (Engine *e, gconstpointer data)
+{
+  const int W = 640, H = 480;
+  g_autoptr(GBytes) px = NULL;
+  guint8 *buf = g_malloc0 (4 * W * H);
+  NdInferenceConfig c;
+  NdInferenceResult *r;
+  guint64 serial;
+  int plain;
+
+  for (int i = 0; i < W * H; i++)
+    buf[4 * i] = (guint8) (i % W), buf[4 * i + 1] = (guint8) (i / W), buf[4 * i + 3] = 255;
+  px = g_bytes_new_take (buf, 4 * W * H);
+  serial = nd_inference_set_image (e->inf, px, W, H, 4 * W);
+  small_config (&c, "parnet-s");
+  wait_rebuilt (e, nd_inference_set_config (e->inf, &c));
+  r = wait_explained (e, serial, ND_EXPLAIN_OFF);
+  g_assert_null (r->explain_map);
+  g_assert_true (r->image == px);
+  g_assert_cmpfloat_with_epsilon (r->input_rect[0], 16 * 640.0 / 97, 1e-9);
+  g_assert_cmpfloat_with_epsilon (r->input_rect[1], 4 * 480.0 / 73, 1e-9);
+  g_assert_cmpfloat_with_epsilon (r->input_rect[2], 64 * 640.0 / 97, 1e-9);
+  g_assert_cmpfloat_with_epsilon (r->input_rect[3], 64 * 480.0 / 73, 1e-9);
+  plain = n_captured (r);
+
+  for (NdExplainMethod m = ND_EXPLAIN_GRADCAM; m <= ND_EXPLAIN_GRAD; m++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NdBackend) cpu = nd_backend_new ("cpu", -1, &error);
+      g_autoptr(NdPlan) plan = NULL;
+      g_autofree int *all = NULL;
+      NdPlanOptions opts = { .batch = 1 };
+      NdSaliency sal;
+
+      nd_inference_set_explain (e->inf, m, -1);
+      r = wait_explained (e, serial, m);
+      g_assert_true (r->image == px);
+      g_assert_cmpint (r->explain_class, ==, r->top_class[0]);
+      g_assert_cmpfloat (r->explain_ms, >, 0);
+      /* the views get the maps they asked for, not the explanation's */
+      g_assert_cmpint (n_captured (r), ==, plain);
+      all = nd_grad_capture_all (r->graph, &opts.n_capture);
+      opts.capture = all;
+      plan = nd_backend_prepare (cpu, r->graph, &opts, &error);
+      g_assert_no_error (error);
+      g_assert_true (nd_plan_run (plan, r->input, &error));
+      g_assert_true (nd_grad_saliency (r->graph, plan->captured, &r->explain_class,
+                                       m == ND_EXPLAIN_GRAD ? ND_SALIENCY_GRAD
+                                                            : ND_SALIENCY_GRADCAM, &sal,
+                                       &error));
+      g_assert_no_error (error);
+      nd_test_assert_close (r->explain_map, sal.map, 1e-5, 0, "explained map");
+      nd_saliency_clear (&sal);
+    }
+  /* a chosen class */
+  nd_inference_set_explain (e->inf, ND_EXPLAIN_GRADCAM, 3);
+  WAIT_UNTIL (e->last->explain == ND_EXPLAIN_GRADCAM && e->last->explain_class == 3
+              && e->last->explain_map != NULL, 60);
+  nd_inference_set_explain (e->inf, ND_EXPLAIN_OFF, -1);
+  serial = set_picture (e, 96, 1);
+  r = wait_explained (e, serial, ND_EXPLAIN_OFF);
+  g_assert_null (r->explain_map);
+  g_assert_cmpint (n_captured (r), ==, plain);
+  nd_inference_config_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add ("/engine/explain", Engine, NULL, engine_setup, test_explain, engine_teardown);
   g_test_add ("/engine/config", Engine, NULL, engine_setup, test_config, engine_teardown);
   g_test_add ("/engine/errors", Engine, NULL, engine_setup, test_errors, engine_teardown);
   g_test_add ("/engine/cancel", Engine, NULL, engine_setup, test_cancel, engine_teardown);

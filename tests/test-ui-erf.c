@@ -4,8 +4,15 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "nd-backend.h"
 #include "nd-erf-view.h"
+#include "nd-grad.h"
 #include "nd-model.h"
+#include "nd-npy.h"
+#include "nd-preview.h"
 #include "ui-fixture.h"
 #include "ui-views.h"
 
@@ -57,11 +64,255 @@ test_erf_view (void)
   gtk_window_destroy (GTK_WINDOW (v.w.window));
 }
 
+/* ---- the Explain overlay of the main window ------------------------------------------------
+ * win.explain lays the top class's map over the input picture. For a still image the window's
+ * map equals `nondeep-cli saliency` on the same image and model (Grad-CAM: --dump-map; the
+ * input gradient: max over channels of |--dump-grad|); on the camera, maps keep coming, each
+ * with its own frame: the preview shows the picture the map was made from, and the map is
+ * what the backward pass gives for that frame's input. With ND_EXPLAIN_SCREENSHOTS=DIR the
+ * window (1024×700) is saved light and dark (docs/screenshots/explain-*.png). */
+
+#define SAMPLE "0000-ankle-boot.png"
+
+/* `nondeep-cli saliency` on the sample, its --dump-grad (@dump "grad") or --dump-map. */
+static NdTensor *
+cli_saliency (const char *method, gboolean fused, const char *dump)
+{
+  g_autofree char *image = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples", SAMPLE, NULL);
+  g_autofree char *dir = g_dir_make_tmp ("nd-explain-XXXXXX", NULL);
+  g_autofree char *npy = g_build_filename (dir, "out.npy", NULL);
+  g_autofree char *flag = g_strdup_printf ("--dump-%s", dump);
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { g_getenv ("ND_TEST_CLI"), "saliency", "--image", image, "--method",
+                         method, flag, npy, fused ? "--fused" : NULL, NULL };
+  NdTensor *t;
+  int status;
+
+  g_assert_nonnull (dir);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                               NULL, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("nondeep-cli saliency failed: %s", err);
+  t = nd_npy_load (npy, &error);
+  g_assert_no_error (error);
+  g_unlink (npy);
+  g_rmdir (dir);
+  return t;
+}
+
+/* max |a − b| over max |b|, the maps' relative difference */
+static double
+map_rel (const float *a, const float *b, gsize n)
+{
+  double diff = 0, scale = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      diff = MAX (diff, fabs ((double) a[i] - b[i]));
+      scale = MAX (scale, fabs ((double) b[i]));
+    }
+  g_assert_cmpfloat (scale, >, 0);
+  return diff / scale;
+}
+
+/* The newest result once it explains the current input with @method. */
+static NdInferenceResult *
+wait_map (Fixture *f, NdExplainMethod method)
+{
+  NdInferenceResult *r = NULL;
+
+  WAIT_UNTIL ((r = nd_window_get_result (f->window)) != NULL && r->explain == method
+              && r->explain_map != NULL
+              && r->image_serial == nd_window_get_input_serial (f->window), 60);
+  return r;
+}
+
+static void
+set_explain (Fixture *f, const char *method)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "explain",
+                                      g_variant_new_string (method));
+}
+
+static void
+save_docs (Fixture *f, const char *name)
+{
+  const char *dir = g_getenv ("ND_EXPLAIN_SCREENSHOTS");
+  g_autoptr(GBytes) png = screenshot (f, name);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (dir == NULL)
+    return;
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL),
+                                      g_bytes_get_size (png), &error));
+  g_assert_no_error (error);
+}
+
+static void
+check_still (Fixture *f)
+{
+  NdPreview *preview = ND_PREVIEW (nd_window_get_preview (f->window));
+  NdInferenceResult *r;
+  g_autoptr(NdTensor) cam = NULL, grad = NULL;
+  gsize hw;
+
+  set_explain (f, "gradcam");
+  r = wait_map (f, ND_EXPLAIN_GRADCAM);
+  /* the trained model calls the ankle boot an ankle boot (class 9) and explains that */
+  g_assert_cmpint (r->top_class[0], ==, 9);
+  g_assert_cmpint (r->explain_class, ==, 9);
+  g_assert_true (nd_preview_has_overlay (preview));
+  g_assert_true (nd_preview_get_image (preview) == r->image);
+  g_assert_true (window_shows (f, "Grad-CAM of “Ankle boot”", TRUE));
+  cam = cli_saliency ("gradcam", r->graph->fused, "map");
+  g_assert_true (nd_tensor_same_shape (cam, r->explain_map));
+  hw = (gsize) r->explain_map->numel;
+  g_test_message ("Grad-CAM window vs CLI: rel %.3g, %s form",
+                  map_rel (r->explain_map->data, cam->data, hw),
+                  r->graph->fused ? "fused" : "training");
+  g_assert_cmpfloat (map_rel (r->explain_map->data, cam->data, hw), <=, 1e-5);
+  /* the map is laid over the picture's centre square the model sees (28 px padded to 32) */
+  g_assert_cmpfloat (r->input_rect[2], >, 0);
+  save_docs (f, "explain-gradcam-light");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  save_docs (f, "explain-gradcam-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_DEFAULT);
+
+  set_explain (f, "grad");
+  r = wait_map (f, ND_EXPLAIN_GRAD);
+  g_assert_true (window_shows (f, "Input gradient of “Ankle boot”", TRUE));
+  grad = cli_saliency ("grad", r->graph->fused, "grad");
+  {
+    int C = (int) grad->shape[1];
+    g_autofree float *m = g_new0 (float, hw);
+
+    g_assert_cmpint (grad->numel, ==, C * (gint64) hw);
+    for (int c = 0; c < C; c++)
+      for (gsize i = 0; i < hw; i++)
+        m[i] = MAX (m[i], fabsf (grad->data[c * hw + i]));
+    g_test_message ("input gradient window vs CLI: rel %.3g", map_rel (r->explain_map->data,
+                                                                          m, hw));
+    g_assert_cmpfloat (map_rel (r->explain_map->data, m, hw), <=, 1e-5);
+  }
+  save_docs (f, "explain-grad-light");
+
+  /* off: no overlay, no map, the still picture */
+  set_explain (f, "off");
+  WAIT_UNTIL ((r = nd_window_get_result (f->window))->explain == ND_EXPLAIN_OFF
+              && r->image_serial == nd_window_get_input_serial (f->window), 30);
+  g_assert_null (r->explain_map);
+  g_assert_false (nd_preview_has_overlay (preview));
+  g_assert_true (nd_preview_get_image (preview) == r->image);
+}
+
+#if ND_HAVE_CAPTURE
+typedef struct
+{
+  NdPreview *preview;
+  guint64    first_serial, last_serial;
+  guint      n_frames;     /* camera frames whose result carried a map */
+  guint      n_mismatch;   /* … shown with another frame's picture */
+  NdInferenceResult *sample;
+} Camera;
+
+/* After the window's handler: the preview shows this result's picture under its map. */
+static void
+camera_result_cb (NdInference *inference, NdInferenceResult *r, Camera *c)
+{
+  if (r->explain_map == NULL || r->image_serial < c->first_serial)
+    return;
+  if (nd_preview_get_image (c->preview) != r->image || !nd_preview_has_overlay (c->preview))
+    c->n_mismatch++;
+  if (r->image_serial != c->last_serial)
+    c->n_frames++;
+  c->last_serial = r->image_serial;
+  if (c->n_frames == 10 && c->sample == NULL)
+    c->sample = nd_inference_result_ref (r);
+}
+
+/* The map of a camera result is the backward pass's for that frame's own input. */
+static void
+check_frame_map (const NdInferenceResult *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdBackend) cpu = nd_backend_new ("cpu", -1, &error);
+  g_autoptr(NdPlan) plan = NULL;
+  g_autofree int *all = NULL;
+  NdPlanOptions opts = { .batch = 1 };
+  NdSaliency sal;
+
+  g_assert_no_error (error);
+  all = nd_grad_capture_all (r->graph, &opts.n_capture);
+  opts.capture = all;
+  plan = nd_backend_prepare (cpu, r->graph, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (nd_plan_run (plan, r->input, &error));
+  g_assert_true (nd_grad_saliency (r->graph, plan->captured, &r->explain_class,
+                                   ND_SALIENCY_GRADCAM, &sal, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (map_rel (r->explain_map->data, sal.map->data, r->explain_map->numel), <=,
+                     1e-5);
+  nd_saliency_clear (&sal);
+}
+
+static void
+check_camera (Fixture *f)
+{
+  Camera c = { ND_PREVIEW (nd_window_get_preview (f->window)) };
+  gulong id;
+
+  set_explain (f, "gradcam");
+  nd_window_set_camera_source (f->window, "test-pattern:ball");
+  c.first_serial = nd_window_get_input_serial (f->window) + 1;
+  id = g_signal_connect (nd_window_get_inference (f->window), "result",
+                         G_CALLBACK (camera_result_cb), &c);
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "camera",
+                                      g_variant_new_boolean (TRUE));
+  WAIT_UNTIL (c.n_frames >= 30, 60);
+  g_signal_handler_disconnect (nd_window_get_inference (f->window), id);
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), "camera",
+                                      g_variant_new_boolean (FALSE));
+  g_test_message ("camera: %u frames explained, %u shown with another frame's picture",
+                  c.n_frames, c.n_mismatch);
+  g_assert_cmpuint (c.n_mismatch, ==, 0);
+  g_assert_nonnull (c.sample);
+  check_frame_map (c.sample);
+  nd_inference_result_unref (c.sample);
+}
+#endif
+
+static void
+test_live_overlay (void)
+{
+  g_autofree char *image = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples", SAMPLE, NULL);
+  NdWindowOptions o = { .lambda = -1, .image = image };
+  Fixture f = { 0 };
+
+  if (g_getenv ("ND_TEST_CLI") == NULL)
+    {
+      g_test_skip ("ND_TEST_CLI not set (run through meson test)");
+      return;
+    }
+  fixture_setup_sized (&f, &o, 1024, 700);
+  check_still (&f);
+#if ND_HAVE_CAPTURE
+  check_camera (&f);
+#endif
+  fixture_teardown (&f, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
   if (!ui_test_init (&argc, &argv))
     return g_test_run ();
   g_test_add_func ("/ui/erf/view", test_erf_view);
+  g_test_add_func ("/ui/erf/live-overlay", test_live_overlay);
   return g_test_run ();
 }

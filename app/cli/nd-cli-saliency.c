@@ -213,6 +213,7 @@ nd_cli_saliency (int argc, char **argv)
   NdCliModelOptions o = { 0 };
   g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
   g_autofree char *image = NULL, *input_path = NULL, *dump = NULL, *png = NULL;
+  g_autofree char *dump_map = NULL;
   g_autofree char *method = NULL;
   int klass = -1, status = 0, hint = 0;
   GOptionEntry entries[] = {
@@ -225,6 +226,9 @@ nd_cli_saliency (int argc, char **argv)
       N_("METHOD") },
     { "dump-grad", 0, 0, G_OPTION_ARG_FILENAME, &dump,
       N_("Write d logit[class] / d input as .npy float32 NCHW"), N_("FILE.npy") },
+    { "dump-map", 0, 0, G_OPTION_ARG_FILENAME, &dump_map,
+      N_("Write the saliency map (what --png draws) as .npy float32 [N, 1, H, W]"),
+      N_("FILE.npy") },
     { "png", 0, 0, G_OPTION_ARG_FILENAME, &png,
       N_("Write the first image's saliency over the input as a PNG"), N_("FILE.png") },
     { NULL }
@@ -287,6 +291,8 @@ nd_cli_saliency (int argc, char **argv)
   report (o.json, model, plan, &sal, classes, m == ND_SALIENCY_GRAD ? "grad" : "gradcam",
           (g_get_monotonic_time () - t0) / 1000.0);
   if (dump != NULL && !nd_npy_save (dump, sal.input_grad, &error))
+    goto fail;
+  if (dump_map != NULL && !nd_npy_save (dump_map, sal.map, &error))
     goto fail;
   if (png != NULL)
     {

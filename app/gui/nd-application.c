@@ -12,7 +12,7 @@ struct _NdApplication
 {
   AdwApplication  parent_instance;
   char           *model, *blocks, *backend, *weights, *image, *select, *view, *screenshot;
-  char           *camera;
+  char           *camera, *explain;
   int             streams, resolution, classes;
   double          width, lambda, measure;
   gboolean        fused, unfused, fp16, json;
@@ -44,6 +44,16 @@ nd_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_variant_dict_lookup (options, "classes", "i", &self->classes);
   g_variant_dict_lookup (options, "measure", "d", &self->measure);
   g_variant_dict_lookup (options, "json", "b", &self->json);
+  g_variant_dict_lookup (options, "explain", "s", &self->explain);
+  if (self->explain != NULL && !g_strv_contains ((const char *[]) { "off", "gradcam", "grad",
+                                                                   NULL }, self->explain))
+    {
+      g_autofree char *message = g_strdup_printf (_("--explain must be off, gradcam or grad, "
+                                                    "not “%s”"), self->explain);
+
+      g_printerr ("%s\n", message);
+      return 2;
+    }
   if (self->measure < 0 || (self->measure > 0 && !self->json))
     {
       /* the JSON object is the only output there is; keep the door open for others */
@@ -68,7 +78,7 @@ nd_application_activate (GApplication *app)
     .backend = self->backend, .weights = self->weights, .image = self->image,
     .select = self->select, .view = self->view, .screenshot = self->screenshot,
     .camera = self->camera, .fp16 = self->fp16, .classes = self->classes,
-    .measure = self->measure,
+    .measure = self->measure, .explain = self->explain,
   };
 
   if (window == NULL)
@@ -201,6 +211,7 @@ nd_application_finalize (GObject *object)
   g_free (self->view);
   g_free (self->screenshot);
   g_free (self->camera);
+  g_free (self->explain);
   G_OBJECT_CLASS (nd_application_parent_class)->finalize (object);
 }
 
@@ -247,6 +258,9 @@ nd_application_init (NdApplication *self)
          "memory as one JSON object (with --json) and exit"), N_("SECONDS") },
     { "json", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Machine-readable output (with --measure)"),
       NULL },
+    { "explain", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Start with the top class explained over the picture: gradcam, grad or off"),
+      N_("METHOD") },
     { NULL }
   };
 

@@ -19,8 +19,11 @@ struct _NdInputPanel
   GtkWidget *camera_status;
   GtkWidget *top_labels[5], *top_bars[5];
   GtkWidget *weights_label;
+  GtkWidget *explain_box, *explain_label, *legend;
   GPtrArray *samples;   /* paths */
   gboolean   updating;
+  NdExplainMethod explain;
+  NdImage    shown;     /* the picture last handed in, shown again when the overlay goes */
 };
 
 G_DEFINE_FINAL_TYPE (NdInputPanel, nd_input_panel, GTK_TYPE_WIDGET)
@@ -56,6 +59,25 @@ camera_popover_show_cb (GtkWidget *popover, NdInputPanel *self)
   g_signal_emit (self, signals[SIGNAL_CAMERAS_REQUESTED], 0);
 }
 
+/* The overlay's ramp, opaque, low to high. */
+static void
+draw_legend (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  cairo_pattern_t *ramp = cairo_pattern_create_linear (0, 0, width, 0);
+
+  for (int i = 0; i <= 8; i++)
+    {
+      double c[4];
+
+      nd_preview_overlay_rgba (i / 8.0, c);
+      cairo_pattern_add_color_stop_rgb (ramp, i / 8.0, c[0], c[1], c[2]);
+    }
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_set_source (cr, ramp);
+  cairo_fill (cr);
+  cairo_pattern_destroy (ramp);
+}
+
 static void
 nd_input_panel_dispose (GObject *object)
 {
@@ -64,6 +86,7 @@ nd_input_panel_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (object), ND_TYPE_INPUT_PANEL);
   g_clear_pointer (&self->samples, g_ptr_array_unref);
   g_clear_object (&self->preview);
+  g_clear_pointer (&self->shown.rgba, g_bytes_unref);
   G_OBJECT_CLASS (nd_input_panel_parent_class)->dispose (object);
 }
 
@@ -84,6 +107,9 @@ nd_input_panel_class_init (NdInputPanelClass *klass)
   BIND (label);
   BIND (camera_status);
   BIND (weights_label);
+  BIND (explain_box);
+  BIND (explain_label);
+  BIND (legend);
 #undef BIND
   for (int k = 0; k < 5; k++)
     {
@@ -114,6 +140,7 @@ nd_input_panel_init (NdInputPanel *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->preview = nd_preview_new ();
   gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (self->preview));
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->legend), draw_legend, NULL, NULL);
 }
 
 GtkWidget *
@@ -169,7 +196,14 @@ nd_input_panel_show_image (NdInputPanel *self, const NdImage *image, const char 
 {
   g_return_if_fail (ND_IS_INPUT_PANEL (self));
   nd_preview_set_scale (self->preview, gtk_widget_get_scale_factor (self->picture));
-  nd_preview_set_image (self->preview, image->rgba, image->width, image->height, image->stride);
+  g_bytes_ref (image->rgba);
+  g_clear_pointer (&self->shown.rgba, g_bytes_unref);
+  self->shown = *image;
+  /* With the overlay on, the preview shows the picture each map was made from, with the
+   * result (nd_input_panel_set_result); until the first one, this. */
+  if (self->explain == ND_EXPLAIN_OFF || nd_preview_get_image (self->preview) == NULL)
+    nd_preview_set_image (self->preview, image->rgba, image->width, image->height,
+                          image->stride);
   /* Every camera frame comes with the same text: setting it again would relayout. */
   if (g_strcmp0 (gtk_label_get_text (GTK_LABEL (self->label)), description) != 0)
     gtk_label_set_text (GTK_LABEL (self->label), description);
@@ -187,6 +221,74 @@ nd_input_panel_get_message (NdInputPanel *self)
 {
   g_return_val_if_fail (ND_IS_INPUT_PANEL (self), NULL);
   return gtk_label_get_text (GTK_LABEL (self->label));
+}
+
+/* The picture of @r with its map over it: a pair, never one frame's map on another frame. */
+static void
+show_explanation (NdInputPanel *self, const NdInferenceResult *r, char **labels)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) names = NULL;
+  const char *name;
+
+  if (r->image == NULL)
+    return;
+  nd_preview_set_image (self->preview, r->image, r->image_width, r->image_height,
+                        r->image_stride);
+  if (r->explain != self->explain)
+    {
+      /* a run from before the switch: its picture, no map yet */
+      nd_preview_set_overlay (self->preview, NULL, 0, 0, NULL);
+      return;
+    }
+  if (r->explain_map == NULL)
+    {
+      nd_preview_set_overlay (self->preview, NULL, 0, 0, NULL);
+      gtk_label_set_text (GTK_LABEL (self->explain_label), r->explain_error);
+      return;
+    }
+  nd_preview_set_overlay (self->preview, r->explain_map->data, (int) r->explain_map->shape[2],
+                          (int) r->explain_map->shape[3], r->input_rect);
+  if (labels != NULL)
+    names = g_strsplit (labels[r->explain_class], ",", 2);
+  name = names != NULL ? names[0] : NULL;
+  if (r->explain == ND_EXPLAIN_GRADCAM)
+    text = name ? g_strdup_printf (_("Grad-CAM of “%s”"), name)
+                : g_strdup_printf (_("Grad-CAM of class %d"), r->explain_class);
+  else
+    text = name ? g_strdup_printf (_("Input gradient of “%s”"), name)
+                : g_strdup_printf (_("Input gradient of class %d"), r->explain_class);
+  if (g_strcmp0 (gtk_label_get_text (GTK_LABEL (self->explain_label)), text) != 0)
+    gtk_label_set_text (GTK_LABEL (self->explain_label), text);
+}
+
+void
+nd_input_panel_set_explain (NdInputPanel *self, NdExplainMethod method)
+{
+  g_return_if_fail (ND_IS_INPUT_PANEL (self));
+  if (method == self->explain)
+    return;
+  self->explain = method;
+  gtk_widget_set_visible (self->explain_box, method != ND_EXPLAIN_OFF);
+  gtk_label_set_text (GTK_LABEL (self->explain_label), "");
+  nd_preview_set_overlay (self->preview, NULL, 0, 0, NULL);
+  if (method == ND_EXPLAIN_OFF && self->shown.rgba != NULL)
+    nd_preview_set_image (self->preview, self->shown.rgba, self->shown.width,
+                          self->shown.height, self->shown.stride);
+}
+
+NdExplainMethod
+nd_input_panel_get_explain (NdInputPanel *self)
+{
+  g_return_val_if_fail (ND_IS_INPUT_PANEL (self), ND_EXPLAIN_OFF);
+  return self->explain;
+}
+
+const char *
+nd_input_panel_get_explain_text (NdInputPanel *self)
+{
+  g_return_val_if_fail (ND_IS_INPUT_PANEL (self), NULL);
+  return gtk_label_get_text (GTK_LABEL (self->explain_label));
 }
 
 void
@@ -218,6 +320,8 @@ nd_input_panel_set_result (NdInputPanel       *self,
       gtk_level_bar_set_value (GTK_LEVEL_BAR (self->top_bars[k]), r->top_prob[k]);
     }
   gtk_label_set_text (GTK_LABEL (self->weights_label), weights_text);
+  if (self->explain != ND_EXPLAIN_OFF)
+    show_explanation (self, r, labels);
 }
 
 void

@@ -49,4 +49,13 @@ void        nd_input_panel_set_result   (NdInputPanel       *self,
                                          char              **labels,
                                          const char         *weights_text);
 
+/* The overlay (win.explain): from now on each result's map is laid over the picture it was
+ * computed on, which the preview then shows (the newest picture handed in comes back when it
+ * goes off), with the class it explains and a colour legend under it. */
+void        nd_input_panel_set_explain  (NdInputPanel    *self,
+                                         NdExplainMethod  method);
+NdExplainMethod nd_input_panel_get_explain (NdInputPanel *self);
+/* The line under the picture: what the overlay explains, or why there is no map. */
+const char *nd_input_panel_get_explain_text (NdInputPanel *self);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "nd-colormap.h"
 #include "nd-preview.h"
 
 struct _NdPreview
@@ -15,6 +16,8 @@ struct _NdPreview
   int         scale;
   GdkTexture *texture;   /* the last one drawn, at tex_w × tex_h device pixels */
   int         tex_w, tex_h;
+  GdkTexture *overlay;   /* the heat map at its own size, coloured once */
+  double      overlay_rect[4];
 };
 
 static void nd_preview_paintable_init (GdkPaintableInterface *iface);
@@ -113,6 +116,18 @@ nd_preview_snapshot (GdkPaintable *paintable, GdkSnapshot *snapshot, double widt
     }
   gtk_snapshot_append_texture (GTK_SNAPSHOT (snapshot), self->texture,
                                &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (self->overlay != NULL)
+    {
+      double sx = width / self->width, sy = height / self->height;
+      const double *r = self->overlay_rect;
+
+      /* a padded input reaches past the picture: only the part on it is drawn */
+      gtk_snapshot_push_clip (GTK_SNAPSHOT (snapshot), &GRAPHENE_RECT_INIT (0, 0, width, height));
+      gtk_snapshot_append_texture (GTK_SNAPSHOT (snapshot), self->overlay,
+                                   &GRAPHENE_RECT_INIT (r[0] * sx, r[1] * sy, r[2] * sx,
+                                                        r[3] * sy));
+      gtk_snapshot_pop (GTK_SNAPSHOT (snapshot));
+    }
 }
 
 static int
@@ -142,6 +157,7 @@ nd_preview_finalize (GObject *object)
 
   g_clear_pointer (&self->rgba, g_bytes_unref);
   g_clear_object (&self->texture);
+  g_clear_object (&self->overlay);
   G_OBJECT_CLASS (nd_preview_parent_class)->finalize (object);
 }
 
@@ -172,6 +188,10 @@ nd_preview_set_image (NdPreview *self, GBytes *rgba, int width, int height, int 
   g_return_if_fail (rgba != NULL && width > 0 && height > 0 && stride >= 4 * width);
   g_return_if_fail (g_bytes_get_size (rgba) >= (gsize) stride * (height - 1) + 4 * width);
 
+  /* the same picture again (a still image's next result): the texture drawn stays */
+  if (rgba == self->rgba && width == self->width && height == self->height
+      && stride == self->stride)
+    return;
   resized = width != self->width || height != self->height;
   g_bytes_ref (rgba);
   g_clear_pointer (&self->rgba, g_bytes_unref);
@@ -194,4 +214,63 @@ nd_preview_set_scale (NdPreview *self, int scale)
     return;
   self->scale = scale;
   gdk_paintable_invalidate_contents (GDK_PAINTABLE (self));
+}
+
+void
+nd_preview_overlay_rgba (double t, double *rgba)
+{
+  t = CLAMP (t, 0, 1);
+  nd_colormap_rgb (ND_COLORMAP_LATENCY, t, &rgba[0], &rgba[1], &rgba[2]);
+  /* where the map is low the picture shows through */
+  rgba[3] = 0.1 + 0.7 * t;
+}
+
+void
+nd_preview_set_overlay (NdPreview *self, const float *map, int h, int w, const double *rect)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  guint32 lut[256];
+  guint32 *px;
+  float max = 0;
+
+  g_return_if_fail (ND_IS_PREVIEW (self));
+  g_clear_object (&self->overlay);
+  if (map == NULL)
+    {
+      gdk_paintable_invalidate_contents (GDK_PAINTABLE (self));
+      return;
+    }
+  g_return_if_fail (h > 0 && w > 0 && rect != NULL);
+  for (int i = 0; i < 256; i++)
+    {
+      double c[4];
+
+      nd_preview_overlay_rgba (i / 255.0, c);
+      lut[i] = (guint32) lround (255 * c[3]) << 24 | (guint32) lround (255 * c[0] * c[3]) << 16
+               | (guint32) lround (255 * c[1] * c[3]) << 8 | (guint32) lround (255 * c[2] * c[3]);
+    }
+  for (gsize i = 0; i < (gsize) h * w; i++)
+    max = MAX (max, map[i]);
+  px = g_new (guint32, (gsize) h * w);
+  for (gsize i = 0; i < (gsize) h * w; i++)
+    px[i] = lut[max > 0 ? (int) lroundf (255 * CLAMP (map[i] / max, 0, 1)) : 0];
+  bytes = g_bytes_new_take (px, (gsize) h * w * 4);
+  /* premultiplied, as the picture's own texture: the renderer's native format */
+  self->overlay = gdk_memory_texture_new (w, h, GDK_MEMORY_DEFAULT, bytes, (gsize) w * 4);
+  memcpy (self->overlay_rect, rect, sizeof self->overlay_rect);
+  gdk_paintable_invalidate_contents (GDK_PAINTABLE (self));
+}
+
+gboolean
+nd_preview_has_overlay (NdPreview *self)
+{
+  g_return_val_if_fail (ND_IS_PREVIEW (self), FALSE);
+  return self->overlay != NULL;
+}
+
+GBytes *
+nd_preview_get_image (NdPreview *self)
+{
+  g_return_val_if_fail (ND_IS_PREVIEW (self), NULL);
+  return self->rgba;
 }

@@ -21,6 +21,21 @@ void       nd_preview_set_image (NdPreview *self,
                                  int        width,
                                  int        height,
                                  int        stride);
+/* A heat map over the picture: @map [@h × @w], ≥ 0, scaled to its maximum and coloured here
+ * once (pale yellow → red, more opaque where higher), drawn into @rect (x, y, width, height
+ * in the picture's pixels, clipped to the picture) and scaled by the renderer. NULL removes
+ * it. */
+void       nd_preview_set_overlay (NdPreview   *self,
+                                   const float *map,
+                                   int          h,
+                                   int          w,
+                                   const double *rect);
+gboolean   nd_preview_has_overlay (NdPreview *self);
+/* The picture shown (transfer none), or NULL. */
+GBytes    *nd_preview_get_image   (NdPreview *self);
+/* The overlay's colour at @t ∈ [0, 1] as straight RGBA (the legend draws the same ramp). */
+void       nd_preview_overlay_rgba (double  t,
+                                    double *rgba);
 /* Device pixels per logical pixel of the widget showing it. */
 void       nd_preview_set_scale (NdPreview *self,
                                  int        scale);

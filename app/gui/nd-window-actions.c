@@ -411,6 +411,21 @@ STATE_HANDLER (change_live)
   nd_inference_set_live (self->inference, g_variant_get_boolean (value));
 }
 
+/* win.explain: off, gradcam or grad; the worker computes the map after each forward pass. */
+STATE_HANDLER (change_explain)
+{
+  NdWindow *self = data;
+  const char *name = g_variant_get_string (value, NULL);
+  NdExplainMethod method = g_str_equal (name, "gradcam") ? ND_EXPLAIN_GRADCAM
+                           : g_str_equal (name, "grad") ? ND_EXPLAIN_GRAD : ND_EXPLAIN_OFF;
+
+  if (method == ND_EXPLAIN_OFF && !g_str_equal (name, "off"))
+    return;
+  g_simple_action_set_state (action, value);
+  nd_input_panel_set_explain (self->input_panel, method);
+  nd_inference_set_explain (self->inference, method, -1);
+}
+
 static void
 test_pattern_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
@@ -503,6 +518,7 @@ static const GActionEntry win_actions[] = {
   { "select", NULL, "s", "''", change_select },
   { "view", NULL, "s", "'inspector'", change_view },
   { "live", NULL, NULL, "false", change_live },
+  { "explain", NULL, "s", "'off'", change_explain },
   { "test-pattern", test_pattern_activated },
   { "reset-zoom", reset_zoom_activated },
   { "open-image", open_image_activated },

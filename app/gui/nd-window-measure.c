@@ -27,6 +27,9 @@
  *                       the logits (what `nondeep-cli verify` reports)
  *   top5, logits        the last result's classes [[index, probability, label], …] and raw
  *                       logits, for parity with `nondeep-cli run --dump-logits`
+ *   explain, explain_fps, explain_ms   with --explain gradcam|grad only: the method, maps
+ *                       made per second (camera frames with the camera, else runs) and the
+ *                       median time of one (backward pass + map, after the forward)
  * The window starts measuring once the serving model's difference measurement is in (or
  * after 5 s), so the build and the cold run are not in the figures. */
 
@@ -37,7 +40,9 @@ struct _NdWindowMeasure
   double   seconds;
   gint64   created, started;
   guint64  runs0, received0, classified0;
-  GArray  *latency, *draw, *update;
+  GArray  *latency, *draw, *update, *explain;
+  guint64  runs_explained0, images_explained0;
+  gboolean have_explained0;
   gint64   paint_start;
   guint    n_frames;
   gulong   before_id, after_id;
@@ -151,6 +156,34 @@ add_outputs (NdWindow *self, GString *out, const NdInferenceResult *r)
   g_string_append (out, "]");
 }
 
+/* With --explain: the method, maps made per second (camera frames explained with the camera,
+ * else runs), the median time of one (backward + map), and why the last run made none. */
+static void
+add_explain (NdWindow *self, GString *out, const NdInferenceResult *r, double dt,
+             gboolean camera)
+{
+  NdWindowMeasure *m = self->measure;
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (self),
+                                                               "explain");
+  const char *method = g_variant_get_string (state, NULL);
+  double fps = 0;
+
+  if (g_str_equal (method, "off"))
+    return;
+  g_string_append_printf (out, ", \"explain\": \"%s\"", method);
+  if (m->have_explained0 && r != NULL)
+    fps = (camera ? r->images_explained - m->images_explained0
+                  : r->runs_explained - m->runs_explained0) / dt;
+  add_number (out, "explain_fps", fps);
+  add_number (out, "explain_ms", quantile (m->explain, 0.5));
+  if (r != NULL && r->explain_error != NULL)
+    {
+      g_autofree char *esc = g_strescape (r->explain_error, NULL);
+
+      g_string_append_printf (out, ", \"explain_error\": \"%s\"", esc);
+    }
+}
+
 static gboolean
 finish_cb (gpointer data)
 {
@@ -186,6 +219,7 @@ finish_cb (gpointer data)
   add_number (out, "draw_fps", m->n_frames / dt);
   add_number (out, "update_ms", quantile (m->update, 0.5));
   add_number (out, "rss_mb", _nd_window_rss_mb ());
+  add_explain (self, out, r, dt, camera);
   if (have_rel)
     add_number (out, "fused_unfused_max_rel", rel);
   if (have_rel)
@@ -248,6 +282,17 @@ _nd_window_measure_result (NdWindow *self, NdInferenceResult *r, double update_m
   if (!r->rebuilt)
     g_array_append_val (m->latency, r->total_ms);
   g_array_append_val (m->update, update_ms);
+  if (r->explain_map != NULL)
+    {
+      g_array_append_val (m->explain, r->explain_ms);
+      if (!m->have_explained0)
+        {
+          /* counted from the run before this one */
+          m->runs_explained0 = r->runs_explained - 1;
+          m->images_explained0 = r->images_explained - 1;
+          m->have_explained0 = TRUE;
+        }
+    }
 }
 
 void
@@ -260,6 +305,7 @@ _nd_window_measure_init (NdWindow *self, double seconds)
   m->latency = g_array_new (FALSE, FALSE, sizeof (double));
   m->draw = g_array_new (FALSE, FALSE, sizeof (double));
   m->update = g_array_new (FALSE, FALSE, sizeof (double));
+  m->explain = g_array_new (FALSE, FALSE, sizeof (double));
   self->measure = m;
 }
 
@@ -281,6 +327,7 @@ _nd_window_measure_free (NdWindow *self)
   g_array_unref (m->latency);
   g_array_unref (m->draw);
   g_array_unref (m->update);
+  g_array_unref (m->explain);
   g_free (m);
 }
 

@@ -752,6 +752,9 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
       _nd_window_set_image (self, _("Synthetic test pattern"));
     }
   _nd_window_rebuild (self, KNOB_GENERAL);
+  if (o->explain != NULL)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "explain",
+                                        g_variant_new_string (o->explain));
   /* Measuring without a camera: the model runs continuously on the still input. */
   if (o->measure > 0 && o->camera == NULL)
     g_action_group_change_action_state (G_ACTION_GROUP (self), "live",

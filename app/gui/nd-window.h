@@ -32,6 +32,7 @@ typedef struct
   const char *camera;       /* start the camera on this source (see nd-camera-controller.h) */
   int         classes;      /* 0: the preset's */
   double      measure;      /* > 0: run this many seconds, print one JSON object, close */
+  const char *explain;      /* win.explain's start state: off, gradcam or grad */
 } NdWindowOptions;
 
 NdWindow          *nd_window_new              (AdwApplication        *app,

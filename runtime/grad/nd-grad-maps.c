@@ -242,8 +242,8 @@ nd_saliency_clear (NdSaliency *saliency)
 
 /* Bilinear, half-pixel centres (PyTorch's align_corners=False), from @src [h × w] to @dst
  * [H × W]. */
-static void
-upsample (const float *src, int h, int w, float *dst, int H, int W)
+void
+_nd_grad_upsample (const float *src, int h, int w, float *dst, int H, int W)
 {
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++)
@@ -261,8 +261,8 @@ upsample (const float *src, int h, int w, float *dst, int H, int W)
 }
 
 /* ReLU(Σ_c α_c·A_c), α_c = mean over the map of dy/dA_c, for image @n. */
-static void
-grad_cam (const NdTensor *a, const NdTensor *da, int n, float *cam)
+void
+_nd_grad_cam (const NdTensor *a, const NdTensor *da, int n, float *cam)
 {
   int C = a->shape[1];
   gsize hw = a->shape[2] * a->shape[3];
@@ -348,9 +348,9 @@ nd_grad_saliency (const NdGraph *graph, NdTensor * const *acts, const int *class
 
     for (int n = 0; n < N; n++)
       {
-        grad_cam (a, da, n, cam);
-        upsample (cam, (int) a->shape[2], (int) a->shape[3],
-                  out->map->data + (gsize) n * H * W, H, W);
+        _nd_grad_cam (a, da, n, cam);
+        _nd_grad_upsample (cam, (int) a->shape[2], (int) a->shape[3],
+                           out->map->data + (gsize) n * H * W, H, W);
       }
   }
   return TRUE;

@@ -49,10 +49,69 @@ check_acts (const NdGraph *graph, NdTensor * const *acts, int last, int batch, G
   return TRUE;
 }
 
-/* The gradients, every node's when @keep_all, else only the input's (index 0) */
+static gboolean
+act_fits (const NdNode *node, const NdTensor *a, int batch)
+{
+  return a != NULL && a->ndim == 4 && a->shape[0] == batch && a->shape[1] == node->out_c
+         && a->shape[2] == node->out_h && a->shape[3] == node->out_w;
+}
+
+/* A backward that stops at @stop reads only the outputs of the nodes after it and their
+ * inputs: those must be there, the others need not be captured. */
+static gboolean
+check_reads (const NdGraph *graph, NdTensor * const *acts, int stop, int last, int batch,
+             GError **error)
+{
+  for (int i = stop + 1; i <= last; i++)
+    {
+      const NdNode *node = nd_graph_node (graph, i);
+
+      for (int k = -1; k < node->n_inputs; k++)
+        {
+          int src = k < 0 ? i : node->inputs[k];
+
+          if (!act_fits (nd_graph_node (graph, src), acts[src], batch))
+            {
+              g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                           _("backward pass: node %d (%s) has no captured activation of its "
+                             "shape; capture the nodes the backward reads"),
+                           src, nd_op_name (nd_graph_node (graph, src)->op));
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+int *
+nd_grad_capture_from (const NdGraph *graph, int stop, int last, int *n_capture)
+{
+  int n = nd_graph_n_nodes (graph);
+  g_autofree gboolean *mask = g_new0 (gboolean, n);
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int));
+
+  g_return_val_if_fail (stop >= 0 && stop <= last && last < n, NULL);
+  mask[stop] = TRUE;
+  for (int i = stop + 1; i <= last; i++)
+    {
+      const NdNode *node = nd_graph_node (graph, i);
+
+      mask[i] = TRUE;
+      for (int k = 0; k < node->n_inputs; k++)
+        mask[node->inputs[k]] = TRUE;
+    }
+  for (int i = 0; i < n; i++)
+    if (mask[i])
+      g_array_append_val (ids, i);
+  *n_capture = ids->len;
+  return (int *) g_array_free (ids, FALSE);
+}
+
+/* The gradients, every node's when @keep_all, else only the input's (index 0); from @node_id
+ * down to the point where node @stop's gradient is complete (0: the input's). */
 static GPtrArray *
 run_backward (const NdGraph *graph, NdTensor * const *acts, int node_id, const NdTensor *seed,
-              NdGradFlags flags, gboolean keep_all, GError **error)
+              int stop, NdGradFlags flags, gboolean keep_all, GError **error)
 {
   int n = nd_graph_n_nodes (graph), batch;
   g_autoptr(GPtrArray) grads = NULL;
@@ -64,7 +123,8 @@ run_backward (const NdGraph *graph, NdTensor * const *acts, int node_id, const N
       return NULL;
     }
   batch = (int) seed->shape[0];
-  if (!check_acts (graph, acts, node_id, batch, error))
+  if (stop == 0 ? !check_acts (graph, acts, node_id, batch, error)
+                : !check_reads (graph, acts, stop, node_id, batch, error))
     return NULL;
   if (!nd_tensor_same_shape (seed, acts[node_id]))
     {
@@ -79,7 +139,7 @@ run_backward (const NdGraph *graph, NdTensor * const *acts, int node_id, const N
 
   /* reverse topological order: every reader of node i has an id above i, so by the time i
    * is reached its gradient holds the sum over all of them */
-  for (int i = node_id; i > 0; i--)
+  for (int i = node_id; i > stop; i--)
     {
       const NdNode *node = nd_graph_node (graph, i);
       const NdTensor *in[ND_MAX_INPUTS] = { NULL };
@@ -106,7 +166,7 @@ run_backward (const NdGraph *graph, NdTensor * const *acts, int node_id, const N
       if (!keep_all)
         g_clear_pointer (&grads->pdata[i], nd_tensor_unref);
     }
-  if (grads->pdata[0] == NULL)
+  if (stop == 0 && grads->pdata[0] == NULL)
     grads->pdata[0] = nd_tensor_new_4d (batch, graph->in_c, graph->in_h, graph->in_w);
   return g_steal_pointer (&grads);
 }
@@ -116,8 +176,29 @@ nd_graph_backward_seed (const NdGraph *graph, NdTensor * const *acts, int node_i
                         const NdTensor *seed, NdGradFlags flags, GPtrArray **grads,
                         GError **error)
 {
-  GPtrArray *all = run_backward (graph, acts, node_id, seed, flags, TRUE, error);
+  GPtrArray *all = run_backward (graph, acts, node_id, seed, 0, flags, TRUE, error);
 
+  if (all == NULL)
+    return FALSE;
+  *grads = all;
+  return TRUE;
+}
+
+gboolean
+nd_graph_backward_seed_to (const NdGraph *graph, NdTensor * const *acts, int node_id,
+                           const NdTensor *seed, int stop, NdGradFlags flags, GPtrArray **grads,
+                           GError **error)
+{
+  GPtrArray *all;
+
+  if (stop < 0 || stop > node_id)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("backward pass: cannot stop at node %d going back from node %d"), stop,
+                   node_id);
+      return FALSE;
+    }
+  all = run_backward (graph, acts, node_id, seed, stop, flags, TRUE, error);
   if (all == NULL)
     return FALSE;
   *grads = all;
@@ -161,7 +242,7 @@ nd_graph_backward (const NdGraph *graph, NdTensor * const *acts, const NdGradUni
                                                                             && x == unit->x)))
             seed->data[(((int64_t) b * node->out_c + c) * node->out_h + y) * node->out_w + x] =
               1.0f;
-  grads = run_backward (graph, acts, unit->node, seed, flags, FALSE, error);
+  grads = run_backward (graph, acts, unit->node, seed, 0, flags, FALSE, error);
   if (grads == NULL)
     return NULL;
   return nd_tensor_ref (grads->pdata[0]);

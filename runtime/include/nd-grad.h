@@ -71,6 +71,24 @@ gboolean   nd_graph_backward_seed  (const NdGraph    *graph,
                                     NdGradFlags       flags,
                                     GPtrArray       **grads,
                                     GError          **error);
+/* As nd_graph_backward_seed, but stops once node @stop's gradient is complete (every reader
+ * of it has run; 0: the input's): only the nodes after @stop and their inputs are read, the
+ * nodes nd_grad_capture_from (graph, stop, node) lists. Gradients of nodes before @stop are
+ * partial or NULL. */
+gboolean   nd_graph_backward_seed_to (const NdGraph    *graph,
+                                      NdTensor * const *acts,
+                                      int               node,
+                                      const NdTensor   *seed,
+                                      int               stop,
+                                      NdGradFlags       flags,
+                                      GPtrArray       **grads,
+                                      GError          **error);
+/* The node ids a backward from @last down to @stop reads (@stop, the nodes after it up to
+ * @last, and their inputs), ascending; g_free() the array. */
+int       *nd_grad_capture_from    (const NdGraph *graph,
+                                    int            stop,
+                                    int            last,
+                                    int           *n_capture);
 /* The gradient of @unit with respect to the input [N, in_c, in_h, in_w], or NULL with
  * @error (a unit outside its node, missing activations). */
 NdTensor  *nd_graph_backward       (const NdGraph    *graph,
@@ -154,5 +172,22 @@ gboolean   nd_grad_saliency        (const NdGraph     *graph,
                                     NdSaliency        *out,
                                     GError           **error);
 void       nd_saliency_clear       (NdSaliency *saliency);
+
+/* ---- the live explanation (nd-grad-explain.c) ---- */
+
+/* The nodes a forward pass must capture for nd_grad_saliency_map (@method): every node for the
+ * input gradient, Grad-CAM's layer and what lies after it for Grad-CAM. NULL (and *@n 0) when
+ * the graph has no layer for Grad-CAM. g_free() the array. */
+int       *nd_grad_saliency_capture (const NdGraph    *graph,
+                                     NdSaliencyMethod  method,
+                                     int              *n_capture);
+/* One image's saliency map [1, 1, H, W] for class @klass, equal to nd_grad_saliency's map,
+ * from the activations nd_grad_saliency_capture lists: Grad-CAM's backward stops at its layer
+ * instead of running down to the input. NULL with @error. */
+NdTensor  *nd_grad_saliency_map    (const NdGraph     *graph,
+                                    NdTensor * const  *acts,
+                                    int                klass,
+                                    NdSaliencyMethod   method,
+                                    GError           **error);
 
 G_END_DECLS
