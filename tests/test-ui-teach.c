@@ -54,6 +54,23 @@ hold_gesture (NdTeachPage *page, int index)
   g_assert_not_reached ();
 }
 
+/* The button under @widget labelled @label, or NULL. */
+static GtkWidget *
+find_button (gpointer widget, const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (widget), label) == 0)
+    return widget;
+  for (GtkWidget *w = gtk_widget_get_first_child (widget); w != NULL;
+       w = gtk_widget_get_next_sibling (w))
+    {
+      GtkWidget *found = find_button (w, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* Captures FRAMES_PER_CLASS frames of @pattern into a new class named after it; @hold: by
  * the button's press and release, else through the page's API. */
 static void
@@ -230,11 +247,149 @@ test_teach_camera (Fixture *f, gconstpointer data)
   g_rmdir (dir);
 }
 
+/* Writes @n 28×28 gray PNGs into a new folder under @dir: stripes across (@vertical FALSE)
+ * or down, at a random phase, with noise. */
+static char *
+write_stripes (const char *dir, gboolean vertical, int n, GRand *rand)
+{
+  g_autofree char *sub = g_build_filename (dir, vertical ? "down" : "across", NULL);
+
+  g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+  for (int i = 0; i < n; i++)
+    {
+      guint8 px[28 * 28 * 4];
+      int phase = g_rand_int_range (rand, 0, 8);
+      g_autofree char *name = g_strdup_printf ("%03d.png", i);
+      g_autofree char *path = g_build_filename (sub, name, NULL);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+
+      for (int y = 0; y < 28; y++)
+        for (int x = 0; x < 28; x++)
+          {
+            int t = ((vertical ? x : y) + phase) % 8 < 4 ? 200 : 40;
+            guint8 v = (guint8) CLAMP (t + g_rand_int_range (rand, -30, 31), 0, 255);
+            guint8 *p = px + (y * 28 + x) * 4;
+
+            p[0] = p[1] = p[2] = v;
+            p[3] = 255;
+          }
+      bytes = g_bytes_new (px, sizeof px);
+      texture = gdk_memory_texture_new (28, 28, GDK_MEMORY_R8G8B8A8, bytes, 28 * 4);
+      g_assert_true (gdk_texture_save_to_png (texture, path));
+    }
+  return g_steal_pointer (&sub);
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  gint64 *ticks = data, now = g_get_monotonic_time ();
+
+  /* ticks[0]: the last tick, ticks[1]: the longest gap, ticks[2]: how many */
+  if (ticks[0] != 0)
+    ticks[1] = MAX (ticks[1], now - ticks[0]);
+  ticks[0] = now;
+  ticks[2]++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+train_done_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* Train runs on a worker: while it trains, a 20 ms timeout keeps firing on the main loop
+ * (never more than 100 ms apart), the button says Stop and the progress bar shows; Stop
+ * cancels it. Trained on folders of stripes, across against down. */
+static void
+test_teach_responsive (Fixture *f, gconstpointer data)
+{
+  NdTeachPage *page = show_page (f);
+  g_autofree char *dir = g_dir_make_tmp ("nd-ui-teach-XXXXXX", NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *across = write_stripes (dir, FALSE, 600, rand);
+  g_autofree char *down = write_stripes (dir, TRUE, 600, rand);
+  GtkWidget *progress = ui_find_type (GTK_WIDGET (page), GTK_TYPE_PROGRESS_BAR);
+  gint64 ticks[3] = { 0 }, start;
+  double seconds;
+  guint id;
+
+  g_assert_cmpint (nd_teach_page_add_class (page, "across"), ==, 0);
+  g_assert_cmpint (nd_teach_page_add_class (page, "down"), ==, 1);
+  g_assert_cmpint (nd_teach_page_add_folder (page, 0, across, &error), ==, 600);
+  g_assert_cmpint (nd_teach_page_add_folder (page, 1, down, &error), ==, 600);
+  g_assert_no_error (error);
+
+  /* Stop: cancelled, no head */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+    nd_teach_page_train_async (page, cancellable, train_done_cb, &result);
+    g_assert_true (nd_teach_page_get_training (page));
+    g_cancellable_cancel (cancellable);
+    WAIT_UNTIL (result != NULL, 60);
+    g_assert_false (nd_teach_page_train_finish (page, result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_null (nd_teach_page_get_head (page));
+    g_assert_false (nd_teach_page_get_training (page));
+  }
+
+  /* the Train button, through its click */
+  {
+    g_autoptr(GAsyncResult) unused = NULL;
+    gboolean saw_progress = FALSE;
+
+    id = g_timeout_add (20, tick_cb, ticks);
+    start = g_get_monotonic_time ();
+    g_signal_emit_by_name (find_button (page, "_Train"), "clicked");
+    g_assert_true (nd_teach_page_get_training (page));
+    g_assert_nonnull (find_button (page, "_Stop Training"));
+    /* a second request while it trains is refused */
+    nd_teach_page_train_async (page, NULL, train_done_cb, &unused);
+    WAIT_UNTIL (unused != NULL, 10);
+    g_assert_false (nd_teach_page_train_finish (page, unused, &error));
+    g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+    while (nd_teach_page_get_training (page))
+      {
+        g_main_context_iteration (NULL, TRUE);
+        saw_progress |= gtk_widget_get_visible (progress)
+                        && gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (progress)) > 0;
+      }
+    seconds = (g_get_monotonic_time () - start) / 1e6;
+    g_source_remove (id);
+    g_assert_true (saw_progress);
+  }
+  g_test_message ("trained on 1200 images in %.2f s; %" G_GINT64_FORMAT " ticks, the longest "
+                  "gap %.1f ms", seconds, ticks[2], ticks[1] / 1e3);
+  g_assert_nonnull (nd_teach_page_get_head (page));
+  g_assert_cmpfloat (nd_teach_page_get_head (page)->holdout_accuracy, >=, 0.95);
+  g_assert_false (gtk_widget_get_visible (progress));
+  g_assert_nonnull (find_button (page, "_Train"));
+  /* it trained long enough to tell, and the main loop never stalled for 100 ms */
+  g_assert_cmpfloat (seconds, >=, 0.2);
+  g_assert_cmpint (ticks[2], >=, (gint64) (seconds * 1000 / 100));
+  g_assert_cmpint (ticks[1], <=, 100 * 1000);
+  g_assert_true (window_shows (f, "Held-out accuracy ", TRUE));
+  {
+    g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
+
+    g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   if (!ui_test_init (&argc, &argv))
     return g_test_run ();
+  g_test_add ("/ui/teach/responsive", Fixture, NULL, fixture_setup, test_teach_responsive,
+              fixture_teardown);
 #if ND_HAVE_CAPTURE
   g_test_add ("/ui/teach/camera", Fixture, NULL, fixture_setup, test_teach_camera,
               fixture_teardown);

@@ -16,51 +16,7 @@
 #include "nd-image-load.h"
 #include "nd-paths.h"
 #include "nd-preprocess.h"
-#include "nd-teach-page.h"
-
-typedef struct
-{
-  char        *name;
-  GPtrArray   *samples;       /* NdTensor [1, C, R, R], preprocessed */
-  GtkWidget   *row;
-  GtkLabel    *count_label;
-  NdTeachPage *page;
-  int          index;
-} TeachClass;
-
-struct _NdTeachPage
-{
-  GtkWidget           parent_instance;
-
-  GtkWidget          *scroller;
-  GtkToggleButton    *camera_button;
-  GtkPicture         *preview;
-  GtkLabel           *status_label;
-  GtkEntry           *class_entry;
-  GtkListBox         *class_list;
-  GtkWidget          *save_button;
-  GtkLabel           *result_label;
-  GtkLabel           *prediction_label;
-  GtkDrawingArea     *confusion;
-
-  GObject            *camera;          /* NdCameraController; NULL without capture */
-  /* the backbone, opened on first use */
-  NdGraph            *backbone;        /* fused */
-  char               *backbone_name;   /* its file's base name */
-  NdGrayPreprocess    pp;
-  int                 feature_node;
-  NdBackend          *backend;
-  NdPlan             *feature_plan;    /* batch 1, captures feature_node */
-  NdTensor           *input;           /* [1, C, R, R] scratch */
-
-  GPtrArray          *classes;         /* TeachClass */
-  int                 capturing;       /* class index, or −1 */
-  NdTeachHead        *head;
-  NdPlan             *head_plan;       /* the backbone with the head in place of its classifier */
-  char               *prediction;
-  guint64             n_predicted;
-  guint64             n_frames;
-};
+#include "nd-teach-page-private.h"
 
 G_DEFINE_FINAL_TYPE (NdTeachPage, nd_teach_page, GTK_TYPE_WIDGET)
 
@@ -80,8 +36,8 @@ _nd_teach_page_set_message (NdTeachPage *self, const char *text)
 
 /* Opens the shipped Fashion-MNIST ParNet, fused, and a batch-1 plan capturing its pooled
  * features. */
-static gboolean
-ensure_backbone (NdTeachPage *self, GError **error)
+gboolean
+_nd_teach_page_ensure_backbone (NdTeachPage *self, GError **error)
 {
   g_autofree char *path = NULL, *preprocess = NULL;
   NdPlanOptions popts = { .batch = 1, .n_capture = 1 };
@@ -303,7 +259,7 @@ nd_teach_page_add_folder (NdTeachPage *self, int index, const char *dir, GError 
 
   g_return_val_if_fail (index >= 0 && index < (int) self->classes->len, -1);
   c = self->classes->pdata[index];
-  if (!ensure_backbone (self, error) || (d = g_dir_open (dir, 0, error)) == NULL)
+  if (!_nd_teach_page_ensure_backbone (self, error) || (d = g_dir_open (dir, 0, error)) == NULL)
     return -1;
   while ((name = g_dir_read_name (d)) != NULL)
     {
@@ -329,7 +285,7 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachCl
   NdTeachPage *self = c->page;
   g_autoptr(GError) error = NULL;
 
-  if (!ensure_backbone (self, &error))
+  if (!_nd_teach_page_ensure_backbone (self, &error))
     {
       _nd_teach_page_set_message (self, error->message);
       return FALSE;
@@ -434,7 +390,7 @@ camera_toggled_cb (NdTeachPage *self)
       self->capturing = -1;
       return;
     }
-  if (!ensure_backbone (self, &error))
+  if (!_nd_teach_page_ensure_backbone (self, &error))
     {
       _nd_teach_page_set_message (self, error->message);
       gtk_toggle_button_set_active (self->camera_button, FALSE);
@@ -482,29 +438,19 @@ nd_teach_page_get_n_frames (NdTeachPage *self)
   return self->n_frames;
 }
 
-/* Puts @head (owned) in place: a plan of the backbone with the head as its classifier, the
- * result line and the confusion matrix. */
-static gboolean
-use_head (NdTeachPage *self, NdTeachHead *head, GError **error)
+void
+_nd_teach_page_use_head (NdTeachPage *self, NdTeachHead *head, NdPlan *plan)
 {
-  g_autoptr(NdTeachHead) owned = head;
-  g_autoptr(NdGraph) graph = nd_teach_apply_head (self->backbone, head, error);
-  NdPlanOptions popts = { .batch = 1 };
-  NdPlan *plan;
-
-  if (graph == NULL || (plan = nd_backend_prepare (self->backend, graph, &popts, error)) == NULL)
-    return FALSE;
   g_clear_pointer (&self->head_plan, nd_plan_free);
   g_clear_pointer (&self->head, nd_teach_head_free);
   self->head_plan = plan;
-  self->head = g_steal_pointer (&owned);
+  self->head = head;
   gtk_widget_set_sensitive (self->save_button, TRUE);
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion));
-  return TRUE;
 }
 
-static void
-show_result (NdTeachPage *self, double seconds)
+void
+_nd_teach_page_show_result (NdTeachPage *self, double seconds)
 {
   const NdTeachHead *h = self->head;
   int train = 0, held = 0;
@@ -524,70 +470,6 @@ show_result (NdTeachPage *self, double seconds)
   else
     text = g_strdup_printf (_("Trained on %d images; none held out"), train);
   _nd_teach_page_set_message (self, text);
-}
-
-gboolean
-nd_teach_page_train (NdTeachPage *self, GError **error)
-{
-  g_autoptr(NdTensor) images = NULL, feats = NULL;
-  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-  g_auto(GStrv) classes = NULL;
-  g_autofree int *labels = NULL;
-  NdTeachOptions o;
-  NdTeachHead *head;
-  gint64 start = g_get_monotonic_time ();
-  int n = 0, r = 0, side;
-
-  if (!ensure_backbone (self, error))
-    return FALSE;
-  for (guint c = 0; c < self->classes->len; c++)
-    n += ((TeachClass *) self->classes->pdata[c])->samples->len;
-  if (self->classes->len < 2 || n == 0)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                   _("Add two classes or more and capture images for each"));
-      return FALSE;
-    }
-  side = self->pp.size;
-  images = nd_tensor_new_4d (n, 1, side, side);
-  labels = g_new (int, n);
-  for (guint c = 0; c < self->classes->len; c++)
-    {
-      TeachClass *tc = self->classes->pdata[c];
-
-      g_strv_builder_add (names, tc->name);
-      for (guint i = 0; i < tc->samples->len; i++, r++)
-        {
-          memcpy (images->data + (gsize) r * side * side,
-                  ((NdTensor *) tc->samples->pdata[i])->data, sizeof (float) * side * side);
-          labels[r] = (int) c;
-        }
-    }
-  classes = g_strv_builder_end (names);
-  feats = nd_teach_extract (self->feature_plan, self->feature_node, images, error);
-  if (feats == NULL)
-    return FALSE;
-  nd_teach_options_init (&o);
-  head = nd_teach_train (feats, labels, (const char * const *) classes, &o, error);
-  if (head == NULL)
-    return FALSE;
-  g_free (head->backbone);
-  head->backbone = g_strdup (self->backbone_name);
-  g_free (head->layer);
-  head->layer = g_strdup (nd_graph_node (self->backbone, self->backbone->output)->name);
-  if (!use_head (self, head, error))
-    return FALSE;
-  show_result (self, (g_get_monotonic_time () - start) / 1e6);
-  return TRUE;
-}
-
-static void
-train_clicked_cb (NdTeachPage *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!nd_teach_page_train (self, &error))
-    _nd_teach_page_set_message (self, error->message);
 }
 
 const NdTeachHead *
@@ -625,9 +507,19 @@ gboolean
 nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
 {
   g_autoptr(NdTeachHead) head = NULL;
+  g_autoptr(NdGraph) graph = NULL;
+  NdPlanOptions popts = { .batch = 1 };
+  NdPlan *plan;
   GtkWidget *child;
 
-  if (!ensure_backbone (self, error) || (head = nd_teach_head_load (path, error)) == NULL)
+  if (self->training != NULL)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("Stop training before loading a head"));
+      return FALSE;
+    }
+  if (!_nd_teach_page_ensure_backbone (self, error)
+      || (head = nd_teach_head_load (path, error)) == NULL)
     return FALSE;
   if (*head->backbone != '\0' && !g_str_equal (head->backbone, self->backbone_name))
     {
@@ -658,9 +550,11 @@ nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
       /* the file holds no images: what the class was taught on until new ones come */
       gtk_label_set_text (tc->count_label, text);
     }
-  if (!use_head (self, g_steal_pointer (&head), error))
+  graph = nd_teach_apply_head (self->backbone, head, error);
+  if (graph == NULL || (plan = nd_backend_prepare (self->backend, graph, &popts, error)) == NULL)
     return FALSE;
-  show_result (self, -1);
+  _nd_teach_page_use_head (self, g_steal_pointer (&head), plan);
+  _nd_teach_page_show_result (self, -1);
   return TRUE;
 }
 
@@ -690,6 +584,8 @@ nd_teach_page_dispose (GObject *object)
 {
   NdTeachPage *self = ND_TEACH_PAGE (object);
 
+  if (self->training != NULL)
+    g_cancellable_cancel (self->training);
 #if ND_HAVE_CAPTURE
   if (self->camera != NULL)
     {
@@ -716,6 +612,7 @@ nd_teach_page_finalize (GObject *object)
   g_clear_pointer (&self->classes, g_ptr_array_unref);
   g_free (self->backbone_name);
   g_free (self->prediction);
+  g_clear_object (&self->training);
   G_OBJECT_CLASS (nd_teach_page_parent_class)->finalize (object);
 }
 
@@ -736,14 +633,17 @@ nd_teach_page_class_init (NdTeachPageClass *klass)
   BIND (status_label);
   BIND (class_entry);
   BIND (class_list);
+  BIND (train_button);
   BIND (save_button);
+  BIND (train_progress);
   BIND (result_label);
   BIND (prediction_label);
   BIND (confusion);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, camera_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_class_cb);
-  gtk_widget_class_bind_template_callback (widget_class, train_clicked_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "train_clicked_cb",
+                                                G_CALLBACK (_nd_teach_page_train_clicked));
   gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, load_clicked_cb);
 }

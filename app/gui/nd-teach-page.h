@@ -13,8 +13,8 @@ G_BEGIN_DECLS
  * softmax-regression head on the frozen, fused backbone's pooled features; held-out accuracy
  * and the confusion matrix drawn), then the camera is classified live with the new head;
  * Save and Load write and read the head as safetensors. The page runs its own camera
- * (ND_CAMERA_SOURCE, as the window's) and its own plans, on the main thread: the backbone is
- * the 32×32 Fashion-MNIST ParNet, about a millisecond per frame. */
+ * (ND_CAMERA_SOURCE, as the window's) and its own plans; training (feature extraction and the
+ * head) runs on a worker thread, with progress, and Train turns into Stop meanwhile. */
 #define ND_TYPE_TEACH_PAGE (nd_teach_page_get_type ())
 G_DECLARE_FINAL_TYPE (NdTeachPage, nd_teach_page, ND, TEACH_PAGE, GtkWidget)
 
@@ -43,9 +43,20 @@ void                nd_teach_page_set_camera_source (NdTeachPage *self,
 void                nd_teach_page_set_camera     (NdTeachPage *self,
                                                   gboolean     on);
 guint64             nd_teach_page_get_n_frames   (NdTeachPage *self);
-/* The Train button: FALSE with the message it shows (too few classes or images). */
+/* The Train button: trains on a worker thread; the head is in use when it finishes. Fails
+ * with the message the page shows (too few classes or images, training already, or
+ * G_IO_ERROR_CANCELLED once @cancellable or Stop cancels it). */
+void                nd_teach_page_train_async    (NdTeachPage         *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean            nd_teach_page_train_finish   (NdTeachPage         *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+/* The same, iterating the default main context until it finishes (tests, scripts). */
 gboolean            nd_teach_page_train          (NdTeachPage *self,
                                                   GError     **error);
+gboolean            nd_teach_page_get_training   (NdTeachPage *self);
 /* The head in use (trained or loaded), or NULL. */
 const NdTeachHead  *nd_teach_page_get_head       (NdTeachPage *self);
 /* The class the head gives the newest camera frame (NULL before one), and how many frames it
