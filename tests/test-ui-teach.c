@@ -383,6 +383,78 @@ test_teach_responsive (Fixture *f, gconstpointer data)
   }
 }
 
+static void
+setup_resnet (Fixture *f, gconstpointer data)
+{
+  NdWindowOptions o = { .model = "resnet-18", .resolution = 32, .width = 0.5, .classes = 10,
+                        .lambda = -1 };
+
+  fixture_setup_options (f, &o);
+}
+
+/* The window's model as the backbone (a ResNet-18 at 32 px, random weights, RGB): the head
+ * names it by preset and knobs, and loads back only with that backbone chosen. */
+static void
+test_teach_window_backbone (Fixture *f, gconstpointer data)
+{
+  NdTeachPage *page = show_page (f);
+  g_autofree char *dir = g_dir_make_tmp ("nd-ui-teach-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "head.safetensors", NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *across = write_stripes (dir, FALSE, 60, rand);
+  g_autofree char *down = write_stripes (dir, TRUE, 60, rand);
+  g_autofree char *shipped = NULL, *window = NULL;
+  const NdTeachHead *head;
+
+  WAIT_UNTIL (nd_window_get_result (f->window) != NULL, 60);
+  shipped = nd_teach_page_dup_backbone (page, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (shipped, ==, "parnet-fashion-mnist.safetensors");   /* the default */
+  nd_teach_page_set_window_backbone (page, TRUE);
+  window = nd_teach_page_dup_backbone (page, &error);
+  g_assert_no_error (error);
+  g_test_message ("window backbone: %s", window);
+  g_assert_true (g_str_has_prefix (window, "resnet-18 "));
+  g_assert_nonnull (strstr (window, "resolution=32"));
+  g_assert_nonnull (strstr (window, "in_channels=3"));
+  g_assert_nonnull (strstr (window, "random weights"));
+  g_assert_true (window_shows (f, window, TRUE));
+
+  g_assert_cmpint (nd_teach_page_add_class (page, "across"), ==, 0);
+  g_assert_cmpint (nd_teach_page_add_class (page, "down"), ==, 1);
+  g_assert_cmpint (nd_teach_page_add_folder (page, 0, across, &error), ==, 60);
+  g_assert_cmpint (nd_teach_page_add_folder (page, 1, down, &error), ==, 60);
+  g_assert_true (nd_teach_page_train (page, &error));
+  g_assert_no_error (error);
+  head = nd_teach_page_get_head (page);
+  g_test_message ("held-out accuracy %.3f on the window's ResNet-18 features",
+                  head->holdout_accuracy);
+  g_assert_cmpstr (head->backbone, ==, window);
+  g_assert_cmpint (head->dim, ==, 256);   /* ResNet-18's 512 pooled features at width 0.5 */
+  g_assert_cmpfloat (head->holdout_accuracy, >=, 0.9);
+  g_assert_true (nd_teach_page_save (page, path, &error));
+  g_assert_no_error (error);
+
+  /* the shipped backbone refuses it, naming both */
+  nd_teach_page_set_window_backbone (page, FALSE);
+  g_assert_false (nd_teach_page_load (page, path, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, window));
+  g_assert_nonnull (strstr (error->message, shipped));
+  g_clear_error (&error);
+  /* the window's model takes it back */
+  nd_teach_page_set_window_backbone (page, TRUE);
+  g_assert_true (nd_teach_page_load (page, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (nd_teach_page_get_head (page)->backbone, ==, window);
+  {
+    g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
+
+    g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -390,6 +462,8 @@ main (int argc, char **argv)
     return g_test_run ();
   g_test_add ("/ui/teach/responsive", Fixture, NULL, fixture_setup, test_teach_responsive,
               fixture_teardown);
+  g_test_add ("/ui/teach/window-backbone", Fixture, NULL, setup_resnet,
+              test_teach_window_backbone, fixture_teardown);
 #if ND_HAVE_CAPTURE
   g_test_add ("/ui/teach/camera", Fixture, NULL, fixture_setup, test_teach_camera,
               fixture_teardown);

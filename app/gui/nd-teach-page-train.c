@@ -9,44 +9,42 @@
 #include "nd-error.h"
 #include "nd-teach-page-private.h"
 
-/* Training runs on a worker thread (GTask): the captured images are copied into one tensor
- * on the main thread, then the worker extracts their features with the page's feature plan
- * (which it alone uses meanwhile: Train turns into Stop, and nothing else runs that plan),
+/* Training runs on a worker thread (GTask): the main thread hands it the samples (their
+ * bytes shared, not copied) and the backbone, built or to build from its source; the worker
+ * builds it if need be, preprocesses the samples, extracts their features with the
+ * backbone's feature plan (which only one training uses at a time: Train turns into Stop),
  * trains the head and prepares the plan that classifies with it. The main loop only sees
  * progress (an idle per chunk of images) and the result. */
 
 typedef struct
 {
-  NdTeachPage *page;            /* strong: the task's source object */
-  NdGraph     *backbone;
-  NdBackend   *backend;
-  NdPlan      *feature_plan;
-  int          feature_node;
-  char        *backbone_name;
-  NdTensor    *images;          /* [N, C, R, R] */
-  int         *labels;          /* [N] */
-  char       **classes;
-  gint64       start;
+  NdTeachPage   *page;            /* strong: the task's source object */
+  TeachBackbone *backbone;        /* NULL until built from @source */
+  TeachSource   *source;
+  GPtrArray     *images;          /* TeachImage, sharing the samples' bytes */
+  int           *labels;          /* [N] */
+  char         **classes;
+  gint64         start;
   /* results */
-  NdTeachHead *head;
-  NdPlan      *head_plan;
+  NdTeachHead   *head;
+  NdPlan        *head_plan;
   /* progress, written by the worker, shown by an idle */
-  gint         done, total;
-  guint        progress_id;
-  GMutex       lock;
+  gint           done, total;
+  guint          progress_id;
+  GMutex         lock;
 } TrainJob;
 
 static void
 train_job_free (TrainJob *job)
 {
   g_clear_handle_id (&job->progress_id, g_source_remove);
-  g_clear_pointer (&job->backbone, nd_graph_unref);
-  g_clear_pointer (&job->images, nd_tensor_unref);
-  g_clear_pointer (&job->head, nd_teach_head_free);
   g_clear_pointer (&job->head_plan, nd_plan_free);
+  g_clear_pointer (&job->backbone, _nd_teach_backbone_unref);
+  g_clear_pointer (&job->source, _nd_teach_source_free);
+  g_clear_pointer (&job->images, g_ptr_array_unref);
+  g_clear_pointer (&job->head, nd_teach_head_free);
   g_free (job->labels);
   g_strfreev (job->classes);
-  g_free (job->backbone_name);
   g_mutex_clear (&job->lock);
   g_free (job);
 }
@@ -87,18 +85,44 @@ progress_cb (int done, int total, gpointer data)
   g_mutex_unlock (&job->lock);
 }
 
+/* The samples preprocessed for @bb, [N, C, R, R]. */
+static NdTensor *
+job_inputs (TrainJob *job, TeachBackbone *bb, GError **error)
+{
+  int64_t shape[4] = { job->images->len, bb->channels, bb->side, bb->side };
+  g_autoptr(NdTensor) images = nd_tensor_try_new (4, shape, error);
+
+  for (guint i = 0; images != NULL && i < job->images->len; i++)
+    {
+      TeachImage *img = job->images->pdata[i];
+
+      if (!_nd_teach_backbone_input (bb, g_bytes_get_data (img->bytes, NULL), img->width,
+                                     img->height, img->stride, img->format, images, (int) i,
+                                     error))
+        return NULL;
+    }
+  return g_steal_pointer (&images);
+}
+
 static void
 train_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   TrainJob *job = data;
-  g_autoptr(NdTensor) feats = NULL;
+  g_autoptr(NdTensor) images = NULL, feats = NULL;
   g_autoptr(NdGraph) graph = NULL;
   g_autoptr(GError) error = NULL;
   NdPlanOptions popts = { .batch = 1 };
+  TeachBackbone *bb;
   NdTeachOptions o;
 
-  feats = nd_teach_extract_full (job->feature_plan, job->feature_node, job->images,
-                                 progress_cb, job, cancellable, &error);
+  if (job->backbone == NULL
+      && (job->backbone = _nd_teach_backbone_build (job->source, &error)) == NULL)
+    goto fail;
+  bb = job->backbone;
+  if ((images = job_inputs (job, bb, &error)) == NULL)
+    goto fail;
+  feats = nd_teach_extract_full (bb->feature_plan, bb->feature_node, images, progress_cb, job,
+                                 cancellable, &error);
   if (feats == NULL)
     goto fail;
   nd_teach_options_init (&o);
@@ -108,12 +132,12 @@ train_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
   if (job->head == NULL)
     goto fail;
   g_free (job->head->backbone);
-  job->head->backbone = g_strdup (job->backbone_name);
+  job->head->backbone = g_strdup (bb->identity);
   g_free (job->head->layer);
-  job->head->layer = g_strdup (nd_graph_node (job->backbone, job->backbone->output)->name);
-  graph = nd_teach_apply_head (job->backbone, job->head, &error);
+  job->head->layer = g_strdup (nd_graph_node (bb->graph, bb->graph->output)->name);
+  graph = nd_teach_apply_head (bb->graph, job->head, &error);
   if (graph == NULL
-      || (job->head_plan = nd_backend_prepare (job->backend, graph, &popts, &error)) == NULL)
+      || (job->head_plan = nd_backend_prepare (bb->backend, graph, &popts, &error)) == NULL)
     goto fail;
   g_task_return_boolean (task, TRUE);
   return;
@@ -121,16 +145,24 @@ fail:
   g_task_return_error (task, g_steal_pointer (&error));
 }
 
-/* The captured images as one tensor, their labels and the class names; FALSE when there is
- * too little to train on. */
+static void
+image_share_free (TeachImage *img)
+{
+  g_bytes_unref (img->bytes);
+  g_free (img);
+}
+
+/* The samples, their labels and class names, and the backbone (or its source); NULL when
+ * there is too little to train on. */
 static TrainJob *
 train_job_new (NdTeachPage *self, GError **error)
 {
-  TrainJob *job;
+  g_autoptr(TeachSource) source = _nd_teach_page_source (self, error);
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-  int n = 0, r = 0, side;
+  TrainJob *job;
+  int n = 0;
 
-  if (!_nd_teach_page_ensure_backbone (self, error))
+  if (source == NULL)
     return NULL;
   for (guint c = 0; c < self->classes->len; c++)
     n += ((TeachClass *) self->classes->pdata[c])->samples->len;
@@ -142,28 +174,28 @@ train_job_new (NdTeachPage *self, GError **error)
     }
   job = g_new0 (TrainJob, 1);
   g_mutex_init (&job->lock);
-  side = self->pp.size;
-  job->images = nd_tensor_new_4d (n, 1, side, side);
+  job->images = g_ptr_array_new_with_free_func ((GDestroyNotify) image_share_free);
   job->labels = g_new (int, n);
   for (guint c = 0; c < self->classes->len; c++)
     {
       TeachClass *tc = self->classes->pdata[c];
 
       g_strv_builder_add (names, tc->name);
-      for (guint i = 0; i < tc->samples->len; i++, r++)
+      for (guint i = 0; i < tc->samples->len; i++)
         {
-          memcpy (job->images->data + (gsize) r * side * side,
-                  ((NdTensor *) tc->samples->pdata[i])->data, sizeof (float) * side * side);
-          job->labels[r] = (int) c;
+          TeachImage *img = g_memdup2 (tc->samples->pdata[i], sizeof (TeachImage));
+
+          g_bytes_ref (img->bytes);
+          job->labels[job->images->len] = (int) c;
+          g_ptr_array_add (job->images, img);
         }
     }
   job->classes = g_strv_builder_end (names);
   job->page = self;
-  job->backbone = nd_graph_ref (self->backbone);
-  job->backend = self->backend;
-  job->feature_plan = self->feature_plan;
-  job->feature_node = self->feature_node;
-  job->backbone_name = g_strdup (self->backbone_name);
+  if (_nd_teach_backbone_is (self->backbone, source))
+    job->backbone = _nd_teach_backbone_ref (self->backbone);
+  else
+    job->source = g_steal_pointer (&source);
   job->total = n;
   job->start = g_get_monotonic_time ();
   return job;
@@ -224,9 +256,17 @@ nd_teach_page_train_finish (NdTeachPage *self, GAsyncResult *result, GError **er
   if (job == NULL)
     return FALSE;   /* refused before it started */
   set_training (self, NULL);
+  if (job->backbone != NULL && job->backbone != self->backbone)
+    {
+      /* built on the worker: the page's from now on */
+      g_clear_pointer (&self->backbone, _nd_teach_backbone_unref);
+      self->backbone = _nd_teach_backbone_ref (job->backbone);
+      gtk_label_set_text (self->backbone_label, self->backbone->title);
+    }
   if (!ok)
     return FALSE;
-  _nd_teach_page_use_head (self, g_steal_pointer (&job->head), g_steal_pointer (&job->head_plan));
+  _nd_teach_page_use_head (self, job->backbone, g_steal_pointer (&job->head),
+                           g_steal_pointer (&job->head_plan));
   _nd_teach_page_show_result (self, (g_get_monotonic_time () - job->start) / 1e6);
   return TRUE;
 }

@@ -34,40 +34,56 @@ _nd_teach_page_set_message (NdTeachPage *self, const char *text)
   gtk_label_set_text (self->result_label, text);
 }
 
-/* Opens the shipped Fashion-MNIST ParNet, fused, and a batch-1 plan capturing its pooled
- * features. */
-gboolean
-_nd_teach_page_ensure_backbone (NdTeachPage *self, GError **error)
+TeachSource *
+_nd_teach_page_source (NdTeachPage *self, GError **error)
 {
-  g_autofree char *path = NULL, *preprocess = NULL;
-  NdPlanOptions popts = { .batch = 1, .n_capture = 1 };
+  if (gtk_drop_down_get_selected (self->backbone_dropdown) == 1)
+    return _nd_teach_source_window (self, error);
+  return _nd_teach_source_shipped ();
+}
 
-  if (self->feature_plan != NULL)
+/* The backbone of the chosen source, built here (Load; Train builds it on its worker). */
+static gboolean
+ensure_backbone (NdTeachPage *self, GError **error)
+{
+  g_autoptr(TeachSource) src = _nd_teach_page_source (self, error);
+  TeachBackbone *bb;
+
+  if (src == NULL)
+    return FALSE;
+  if (_nd_teach_backbone_is (self->backbone, src))
     return TRUE;
-  path = g_build_filename (nd_paths_assets_dir (), ND_DEFAULT_WEIGHTS, NULL);
-  self->backbone = nd_teach_open_backbone (path, &preprocess, error);
-  if (self->backbone == NULL || !nd_gray_preprocess_parse (preprocess, &self->pp, error))
+  if ((bb = _nd_teach_backbone_build (src, error)) == NULL)
     return FALSE;
-  if (self->backbone->in_c != 1)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                   _("The Teach page takes a gray backbone"));
-      return FALSE;
-    }
-  self->pp.size = self->backbone->in_h;
-  self->feature_node = nd_teach_feature_node (self->backbone, error);
-  if (self->feature_node < 0)
-    return FALSE;
-  popts.capture = &self->feature_node;
-  self->backend = nd_backend_new ("cpu", -1, error);
-  if (self->backend == NULL)
-    return FALSE;
-  self->feature_plan = nd_backend_prepare (self->backend, self->backbone, &popts, error);
-  if (self->feature_plan == NULL)
-    return FALSE;
-  self->backbone_name = g_path_get_basename (path);
-  self->input = nd_tensor_new_4d (1, 1, self->pp.size, self->pp.size);
+  g_clear_pointer (&self->backbone, _nd_teach_backbone_unref);
+  self->backbone = bb;
+  gtk_label_set_text (self->backbone_label, bb->title);
   return TRUE;
+}
+
+static void
+backbone_changed_cb (NdTeachPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TeachSource) src = _nd_teach_page_source (self, &error);
+
+  /* what the next Train or Load will use; the head in use keeps its own backbone */
+  gtk_label_set_text (self->backbone_label, src != NULL ? src->title : error->message);
+}
+
+void
+nd_teach_page_set_window_backbone (NdTeachPage *self, gboolean window)
+{
+  g_return_if_fail (ND_IS_TEACH_PAGE (self));
+  gtk_drop_down_set_selected (self->backbone_dropdown, window ? 1 : 0);
+}
+
+char *
+nd_teach_page_dup_backbone (NdTeachPage *self, GError **error)
+{
+  g_autoptr(TeachSource) src = _nd_teach_page_source (self, error);
+
+  return src != NULL ? g_strdup (src->identity) : NULL;
 }
 
 static void
@@ -165,7 +181,7 @@ nd_teach_page_add_class (NdTeachPage *self, const char *name)
       return -1;
   c = g_new0 (TeachClass, 1);
   c->name = g_steal_pointer (&clean);
-  c->samples = g_ptr_array_new_with_free_func ((GDestroyNotify) nd_tensor_unref);
+  c->samples = g_ptr_array_new_with_free_func ((GDestroyNotify) _nd_teach_image_free);
   c->page = self;
   c->index = (int) self->classes->len;
   g_ptr_array_add (self->classes, c);
@@ -211,32 +227,17 @@ nd_teach_page_get_n_samples (NdTeachPage *self, int index)
   return ((TeachClass *) self->classes->pdata[index])->samples->len;
 }
 
-/* @pixels (RGBA or gray) as the backbone's input, copied into a new [1, 1, R, R] tensor. */
-static NdTensor *
-preprocess (NdTeachPage *self, const guint8 *pixels, int w, int h, int stride,
-            NdPixelFormat format, GError **error)
-{
-  g_autoptr(NdTensor) t = nd_tensor_new_4d (1, 1, self->pp.size, self->pp.size);
-
-  if (!nd_preprocess_gray_input (pixels, w, h, stride, format, &self->pp, t->data, error))
-    return NULL;
-  return g_steal_pointer (&t);
-}
-
 /* Decodes @path and adds it to @c. */
 static gboolean
 add_file (NdTeachPage *self, TeachClass *c, const char *path, GError **error)
 {
   int w, h;
   g_autoptr(GBytes) rgba = nd_image_load_rgba (path, &w, &h, error);
-  NdTensor *t;
 
   if (rgba == NULL)
     return FALSE;
-  t = preprocess (self, g_bytes_get_data (rgba, NULL), w, h, w * 4, ND_PIXEL_FORMAT_RGBA8, error);
-  if (t == NULL)
-    return FALSE;
-  g_ptr_array_add (c->samples, t);
+  g_ptr_array_add (c->samples, _nd_teach_image_new (g_bytes_get_data (rgba, NULL), w, h, w * 4,
+                                                    ND_PIXEL_FORMAT_RGBA8));
   return TRUE;
 }
 
@@ -259,7 +260,7 @@ nd_teach_page_add_folder (NdTeachPage *self, int index, const char *dir, GError 
 
   g_return_val_if_fail (index >= 0 && index < (int) self->classes->len, -1);
   c = self->classes->pdata[index];
-  if (!_nd_teach_page_ensure_backbone (self, error) || (d = g_dir_open (dir, 0, error)) == NULL)
+  if ((d = g_dir_open (dir, 0, error)) == NULL)
     return -1;
   while ((name = g_dir_read_name (d)) != NULL)
     {
@@ -285,11 +286,6 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachCl
   NdTeachPage *self = c->page;
   g_autoptr(GError) error = NULL;
 
-  if (!_nd_teach_page_ensure_backbone (self, &error))
-    {
-      _nd_teach_page_set_message (self, error->message);
-      return FALSE;
-    }
   for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
     {
       g_autofree char *path = g_file_get_path (l->data);
@@ -311,10 +307,9 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachCl
 }
 
 static void
-show_prediction (NdTeachPage *self)
+show_prediction (NdTeachPage *self, const TeachModel *model, const float *logits)
 {
-  const float *logits = self->head_plan->output->data;
-  int k = self->head->n_classes, best = 0;
+  int k = model->head->n_classes, best = 0;
   double sum = 0;
   g_autofree char *text = NULL;
 
@@ -324,19 +319,120 @@ show_prediction (NdTeachPage *self)
   for (int i = 0; i < k; i++)
     sum += exp ((double) logits[i] - logits[best]);
   g_free (self->prediction);
-  self->prediction = g_strdup (self->head->classes[best]);
+  self->prediction = g_strdup (model->head->classes[best]);
   self->n_predicted++;
   /* translators: the live prediction of the taught head, e.g. "ball · 97 %" */
   text = g_strdup_printf (_("%s · %.0f %%"), self->prediction, 100.0 / sum);
   gtk_label_set_text (self->prediction_label, text);
 }
 
+static TeachModel *
+model_ref (TeachModel *model)
+{
+  return g_atomic_rc_box_acquire (model);
+}
+
+static void
+model_free (TeachModel *model)
+{
+  g_clear_pointer (&model->plan, nd_plan_free);
+  g_clear_pointer (&model->head, nd_teach_head_free);
+  g_clear_pointer (&model->backbone, _nd_teach_backbone_unref);
+}
+
+void
+_nd_teach_model_unref (TeachModel *model)
+{
+  g_atomic_rc_box_release_full (model, (GDestroyNotify) model_free);
+}
+
 #if ND_HAVE_CAPTURE
+/* Live classification runs on a worker, one frame at a time: a frame that comes meanwhile
+ * waits in @pending, replaced by newer ones, so a slow backbone never holds the main loop or
+ * queues frames. */
+typedef struct
+{
+  TeachModel *model;
+  NdFrame    *frame;
+  NdTensor   *logits;
+} PredictJob;
+
+static void
+predict_job_free (PredictJob *job)
+{
+  _nd_teach_model_unref (job->model);
+  nd_frame_unref (job->frame);
+  g_clear_pointer (&job->logits, nd_tensor_unref);
+  g_free (job);
+}
+
+static void
+predict_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  PredictJob *job = data;
+  TeachBackbone *bb = job->model->backbone;
+  g_autoptr(NdTensor) x = nd_tensor_new_4d (1, bb->channels, bb->side, bb->side);
+  GError *error = NULL;
+
+  if (!_nd_teach_backbone_input (bb, job->frame->data, job->frame->width, job->frame->height,
+                                 job->frame->stride, job->frame->format, x, 0, &error)
+      || !nd_plan_run (job->model->plan, x, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job->logits = nd_tensor_copy (job->model->plan->output);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void predict (NdTeachPage *self, NdFrame *frame);
+
+static void
+predicted_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  NdTeachPage *self = ND_TEACH_PAGE (source);
+  PredictJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  NdFrame *next;
+
+  self->predicting = FALSE;
+  if (self->disposed)
+    return;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    _nd_teach_page_set_message (self, error->message);
+  else if (job->model == self->model)
+    show_prediction (self, job->model, job->logits->data);
+  next = g_steal_pointer (&self->pending);
+  if (next != NULL && self->model != NULL && self->capturing < 0)
+    predict (self, next);
+  g_clear_pointer (&next, nd_frame_unref);
+}
+
+static void
+predict (NdTeachPage *self, NdFrame *frame)
+{
+  g_autoptr(GTask) task = NULL;
+  PredictJob *job;
+
+  if (self->predicting)
+    {
+      g_clear_pointer ((NdFrame **) &self->pending, nd_frame_unref);
+      self->pending = nd_frame_ref (frame);
+      return;
+    }
+  job = g_new0 (PredictJob, 1);
+  job->model = model_ref (self->model);
+  job->frame = nd_frame_ref (frame);
+  task = g_task_new (self, NULL, predicted_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) predict_job_free);
+  self->predicting = TRUE;
+  g_task_run_in_thread (task, predict_thread);
+}
+
 static void
 frame_cb (NdCameraController *camera, NdFrame *frame, NdTeachPage *self)
 {
   g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *status = NULL;
 
   self->n_frames++;
@@ -348,24 +444,17 @@ frame_cb (NdCameraController *camera, NdFrame *frame, NdTeachPage *self)
     }
   status = g_strdup_printf ("%s", nd_camera_controller_get_description (camera));
   gtk_label_set_text (self->status_label, status);
-  if (self->feature_plan == NULL
-      || !nd_preprocess_gray_input (frame->data, frame->width, frame->height, frame->stride,
-                                    frame->format, &self->pp, self->input->data, &error))
-    return;
   if (self->capturing >= 0)
     {
       TeachClass *c = self->classes->pdata[self->capturing];
 
-      g_ptr_array_add (c->samples, nd_tensor_copy (self->input));
+      g_ptr_array_add (c->samples, _nd_teach_image_new (frame->data, frame->width,
+                                                        frame->height, frame->stride,
+                                                        frame->format));
       update_count (c);
     }
-  else if (self->head_plan != NULL)
-    {
-      if (nd_plan_run (self->head_plan, self->input, &error))
-        show_prediction (self);
-      else
-        _nd_teach_page_set_message (self, error->message);
-    }
+  else if (self->model != NULL)
+    predict (self, frame);
 }
 
 static void
@@ -388,12 +477,6 @@ camera_toggled_cb (NdTeachPage *self)
       nd_camera_controller_stop (ND_CAMERA_CONTROLLER (self->camera));
 #endif
       self->capturing = -1;
-      return;
-    }
-  if (!_nd_teach_page_ensure_backbone (self, &error))
-    {
-      _nd_teach_page_set_message (self, error->message);
-      gtk_toggle_button_set_active (self->camera_button, FALSE);
       return;
     }
 #if ND_HAVE_CAPTURE
@@ -439,12 +522,16 @@ nd_teach_page_get_n_frames (NdTeachPage *self)
 }
 
 void
-_nd_teach_page_use_head (NdTeachPage *self, NdTeachHead *head, NdPlan *plan)
+_nd_teach_page_use_head (NdTeachPage *self, TeachBackbone *backbone, NdTeachHead *head,
+                         NdPlan *plan)
 {
-  g_clear_pointer (&self->head_plan, nd_plan_free);
-  g_clear_pointer (&self->head, nd_teach_head_free);
-  self->head_plan = plan;
-  self->head = head;
+  TeachModel *model = g_atomic_rc_box_new0 (TeachModel);
+
+  model->backbone = _nd_teach_backbone_ref (backbone);
+  model->head = head;
+  model->plan = plan;
+  g_clear_pointer (&self->model, _nd_teach_model_unref);
+  self->model = model;
   gtk_widget_set_sensitive (self->save_button, TRUE);
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion));
 }
@@ -452,7 +539,7 @@ _nd_teach_page_use_head (NdTeachPage *self, NdTeachHead *head, NdPlan *plan)
 void
 _nd_teach_page_show_result (NdTeachPage *self, double seconds)
 {
-  const NdTeachHead *h = self->head;
+  const NdTeachHead *h = self->model->head;
   int train = 0, held = 0;
   g_autofree char *text = NULL;
 
@@ -475,7 +562,7 @@ _nd_teach_page_show_result (NdTeachPage *self, double seconds)
 const NdTeachHead *
 nd_teach_page_get_head (NdTeachPage *self)
 {
-  return self->head;
+  return self->model != NULL ? self->model->head : NULL;
 }
 
 const char *
@@ -493,13 +580,13 @@ nd_teach_page_get_n_predicted (NdTeachPage *self)
 gboolean
 nd_teach_page_save (NdTeachPage *self, const char *path, GError **error)
 {
-  if (self->head == NULL)
+  if (self->model == NULL)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("Train first: there is no head to save"));
       return FALSE;
     }
-  return nd_teach_head_save (self->head, path, error);
+  return nd_teach_head_save (self->model->head, path, error);
 }
 
 /* A loaded head's classes replace the rows (they have no images here: the file holds none). */
@@ -518,14 +605,14 @@ nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
                    _("Stop training before loading a head"));
       return FALSE;
     }
-  if (!_nd_teach_page_ensure_backbone (self, error)
-      || (head = nd_teach_head_load (path, error)) == NULL)
+  if ((head = nd_teach_head_load (path, error)) == NULL || !ensure_backbone (self, error))
     return FALSE;
-  if (*head->backbone != '\0' && !g_str_equal (head->backbone, self->backbone_name))
+  /* a head fits the backbone it was taught on, nothing else: features differ */
+  if (*head->backbone != '\0' && !g_str_equal (head->backbone, self->backbone->identity))
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                   _("The head was taught on “%s”, not on “%s”"), head->backbone,
-                   self->backbone_name);
+                   _("The head was taught on “%s”, not on “%s” (pick its backbone under "
+                     "Backbone)"), head->backbone, self->backbone->identity);
       return FALSE;
     }
   self->capturing = -1;
@@ -550,10 +637,11 @@ nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
       /* the file holds no images: what the class was taught on until new ones come */
       gtk_label_set_text (tc->count_label, text);
     }
-  graph = nd_teach_apply_head (self->backbone, head, error);
-  if (graph == NULL || (plan = nd_backend_prepare (self->backend, graph, &popts, error)) == NULL)
+  graph = nd_teach_apply_head (self->backbone->graph, head, error);
+  if (graph == NULL
+      || (plan = nd_backend_prepare (self->backbone->backend, graph, &popts, error)) == NULL)
     return FALSE;
-  _nd_teach_page_use_head (self, g_steal_pointer (&head), plan);
+  _nd_teach_page_use_head (self, self->backbone, g_steal_pointer (&head), plan);
   _nd_teach_page_show_result (self, -1);
   return TRUE;
 }
@@ -575,8 +663,8 @@ draw_confusion (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpoint
 {
   NdTeachPage *self = data;
 
-  if (self->head != NULL && self->head->holdout_accuracy >= 0)
-    _nd_teach_page_draw_confusion (GTK_WIDGET (area), cr, width, height, self->head);
+  if (self->model != NULL && self->model->head->holdout_accuracy >= 0)
+    _nd_teach_page_draw_confusion (GTK_WIDGET (area), cr, width, height, self->model->head);
 }
 
 static void
@@ -584,6 +672,7 @@ nd_teach_page_dispose (GObject *object)
 {
   NdTeachPage *self = ND_TEACH_PAGE (object);
 
+  self->disposed = TRUE;
   if (self->training != NULL)
     g_cancellable_cancel (self->training);
 #if ND_HAVE_CAPTURE
@@ -603,14 +692,12 @@ nd_teach_page_finalize (GObject *object)
 {
   NdTeachPage *self = ND_TEACH_PAGE (object);
 
-  g_clear_pointer (&self->head_plan, nd_plan_free);
-  g_clear_pointer (&self->feature_plan, nd_plan_free);
-  g_clear_pointer (&self->backend, nd_backend_free);
-  g_clear_pointer (&self->backbone, nd_graph_unref);
-  g_clear_pointer (&self->input, nd_tensor_unref);
-  g_clear_pointer (&self->head, nd_teach_head_free);
+  g_clear_pointer (&self->model, _nd_teach_model_unref);
+  g_clear_pointer (&self->backbone, _nd_teach_backbone_unref);
+#if ND_HAVE_CAPTURE
+  g_clear_pointer ((NdFrame **) &self->pending, nd_frame_unref);
+#endif
   g_clear_pointer (&self->classes, g_ptr_array_unref);
-  g_free (self->backbone_name);
   g_free (self->prediction);
   g_clear_object (&self->training);
   G_OBJECT_CLASS (nd_teach_page_parent_class)->finalize (object);
@@ -631,6 +718,8 @@ nd_teach_page_class_init (NdTeachPageClass *klass)
   BIND (camera_button);
   BIND (preview);
   BIND (status_label);
+  BIND (backbone_dropdown);
+  BIND (backbone_label);
   BIND (class_entry);
   BIND (class_list);
   BIND (train_button);
@@ -642,6 +731,7 @@ nd_teach_page_class_init (NdTeachPageClass *klass)
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, camera_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_class_cb);
+  gtk_widget_class_bind_template_callback (widget_class, backbone_changed_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "train_clicked_cb",
                                                 G_CALLBACK (_nd_teach_page_train_clicked));
   gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
@@ -660,6 +750,7 @@ nd_teach_page_init (NdTeachPage *self)
   g_signal_connect (self->camera, "failed", G_CALLBACK (camera_failed_cb), self);
 #endif
   gtk_drawing_area_set_draw_func (self->confusion, draw_confusion, self, NULL);
+  backbone_changed_cb (self);
   _nd_teach_page_set_message (self, _("Add classes, hold a class's button while the camera shows it, then "
                        "Train"));
 }

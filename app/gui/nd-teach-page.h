@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-/* The Teach page: teach the shipped ParNet new classes (runtime/teach). Add classes, hold a
+/* The Teach page: teach a backbone new classes (runtime/teach): the shipped Fashion-MNIST
+ * ParNet, or the model the window runs (Backbone drop-down). Add classes, hold a
  * class's button to capture camera frames into it (or add a folder of images), Train (a
  * softmax-regression head on the frozen, fused backbone's pooled features; held-out accuracy
  * and the confusion matrix drawn), then the camera is classified live with the new head;
@@ -34,6 +35,14 @@ guint               nd_teach_page_get_n_samples  (NdTeachPage *self,
 int                 nd_teach_page_add_folder     (NdTeachPage *self,
                                                   int          index,
                                                   const char  *dir,
+                                                  GError     **error);
+/* The backbone the next Train and Load use: the window's model (TRUE), at the time they
+ * start, or the shipped Fashion-MNIST ParNet (FALSE, the default). */
+void                nd_teach_page_set_window_backbone (NdTeachPage *self,
+                                                       gboolean     window);
+/* What a head taught now would name as its backbone (the file's base name, or the preset,
+ * knobs and weights), or NULL when the window has no model yet. */
+char               *nd_teach_page_dup_backbone   (NdTeachPage *self,
                                                   GError     **error);
 /* The camera source spec (nd-camera-controller.h; NULL: ND_CAMERA_SOURCE), from the next
  * start on. */
