@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "nd-error.h"
@@ -13,9 +14,28 @@
 /* The Teach page (issue 19, item 5) in the window, on the test-pattern camera: class "ball"
  * captured on videotestsrc's ball pattern, class "snow" on its snow pattern, Train, then the
  * live prediction follows the pattern shown; the head saved and loaded back predicts the
- * same. With ND_TEACH_SCREENSHOTS=DIR it saves the window at 1024×700, light and dark. */
+ * same. With ND_TEACH_SCREENSHOTS=DIR it saves the window at 1024×700, light and dark (in
+ * Chinese with LANGUAGE=zh_CN: docs/screenshots/teach-zh.png). */
 
 #define FRAMES_PER_CLASS 40
+
+/* The page's text in the language it runs in (LANGUAGE=zh_CN for the Chinese screenshot). */
+#define TR(text) g_dgettext (GETTEXT_PACKAGE, text)
+
+/* The translated @format up to its first conversion: "Held-out accuracy " (static). */
+static const char *
+tr_prefix (const char *format)
+{
+  static GHashTable *cache;
+  const char *t = TR (format), *pct = strchr (t, '%');
+  char *prefix;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  prefix = g_strndup (t, pct != NULL ? (gsize) (pct - t) : strlen (t));
+  g_hash_table_replace (cache, (gpointer) format, prefix);
+  return prefix;
+}
 
 static NdTeachPage *
 show_page (Fixture *f)
@@ -41,7 +61,7 @@ hold_gesture (NdTeachPage *page, int index)
   for (GtkWidget *w = gtk_widget_get_first_child (gtk_list_box_row_get_child (
          GTK_LIST_BOX_ROW (row))); w != NULL; w = gtk_widget_get_next_sibling (w))
     if (GTK_IS_BUTTON (w)
-        && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), "Hold to Capture") == 0)
+        && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), TR ("Hold to Capture")) == 0)
       controllers = gtk_widget_observe_controllers (w);
   g_assert_nonnull (controllers);
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
@@ -129,29 +149,90 @@ live_hits (NdTeachPage *page, const char *pattern, int n)
   return hits;
 }
 
+/* The minimum widths under @w, logged when the page does not fit. */
 static void
-save_screenshots (Fixture *f)
+dump_widths (GtkWidget *w, int depth)
+{
+  int min, nat;
+
+  if (depth > 6 || !gtk_widget_get_visible (w))
+    return;
+  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_test_message ("%*s%s %s: min %d, natural %d", depth * 2, "", G_OBJECT_TYPE_NAME (w),
+                  GTK_IS_LABEL (w) ? gtk_label_get_text (GTK_LABEL (w))
+                  : GTK_IS_BUTTON (w) && gtk_button_get_label (GTK_BUTTON (w))
+                  ? gtk_button_get_label (GTK_BUTTON (w)) : "", min, nat);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    dump_widths (c, depth + 1);
+}
+
+/* Nothing on the page is cut at the window's size: no label is ellipsized (class names may be,
+ * by design, but these fit) and the page needs no scrolling. */
+static void
+assert_nothing_cut (NdTeachPage *page)
+{
+  GtkWidget *scroller = ui_find_type (GTK_WIDGET (page), GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *h = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scroller));
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+
+  g_test_message ("page %d×%d px, content %.0f×%.0f px", gtk_widget_get_width (scroller),
+                  gtk_widget_get_height (scroller), gtk_adjustment_get_upper (h),
+                  gtk_adjustment_get_upper (v));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (v), <=, gtk_adjustment_get_page_size (v) + 0.5);
+  if (gtk_adjustment_get_upper (h) > gtk_adjustment_get_page_size (h) + 0.5)
+    dump_widths (scroller, 0);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (h), <=, gtk_adjustment_get_page_size (h) + 0.5);
+  g_ptr_array_add (stack, page);
+  while (stack->len > 0)
+    {
+      GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+
+      if (!gtk_widget_get_visible (w))
+        continue;
+      if (GTK_IS_LABEL (w) && gtk_widget_get_mapped (w)
+          && pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (w))))
+        g_error ("label “%s” is cut", gtk_label_get_text (GTK_LABEL (w)));
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL;
+           c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (stack, c);
+    }
+}
+
+/* ND_TEACH_SCREENSHOTS=DIR: the window at 1024×700, light and dark in English; in Chinese
+ * (LANGUAGE=zh_CN) teach-zh.png, light. Either way the page is checked for cut text. */
+static void
+save_screenshots (Fixture *f, NdTeachPage *page)
 {
   const char *dir = g_getenv ("ND_TEACH_SCREENSHOTS");
   AdwStyleManager *manager = adw_style_manager_get_default ();
-  static const struct { const char *name; AdwColorScheme scheme; } looks[] = {
+  gboolean zh = g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh");
+  static const struct { const char *name; AdwColorScheme scheme; } en[] = {
     { "teach-1024x700-light-en.png", ADW_COLOR_SCHEME_FORCE_LIGHT },
     { "teach-1024x700-dark-en.png", ADW_COLOR_SCHEME_FORCE_DARK },
+  }, zh_looks[] = {
+    { "teach-zh.png", ADW_COLOR_SCHEME_FORCE_LIGHT },
   };
+  guint n = zh ? G_N_ELEMENTS (zh_looks) : G_N_ELEMENTS (en);
 
-  if (dir == NULL)
-    return;
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1024, 700);
-  for (guint i = 0; i < G_N_ELEMENTS (looks); i++)
+  for (guint i = 0; i < n; i++)
     {
-      g_autofree char *path = g_build_filename (dir, looks[i].name, NULL);
+      const char *name = zh ? zh_looks[i].name : en[i].name;
+      g_autofree char *path = dir != NULL ? g_build_filename (dir, name, NULL) : NULL;
       g_autoptr(GError) error = NULL;
       guint64 target;
 
-      adw_style_manager_set_color_scheme (manager, looks[i].scheme);
+      adw_style_manager_set_color_scheme (manager, zh ? zh_looks[i].scheme : en[i].scheme);
       target = f->painted + 3;
       gtk_widget_queue_draw (GTK_WIDGET (f->window));
       WAIT_UNTIL (f->painted >= target, 10);
+      g_test_message ("window %d×%d", gtk_widget_get_width (GTK_WIDGET (f->window)),
+                      gtk_widget_get_height (GTK_WIDGET (f->window)));
+      assert_nothing_cut (page);
+      if (path == NULL)
+        continue;
       g_assert_true (nd_window_save_screenshot (f->window, path, &error));
       g_assert_no_error (error);
       g_test_message ("saved %s", path);
@@ -191,7 +272,7 @@ test_teach_camera (Fixture *f, gconstpointer data)
     }
   g_test_message ("held-out accuracy %.3f on %d frames", head->holdout_accuracy, held);
   g_assert_cmpfloat (head->holdout_accuracy, >=, 0.95);
-  g_assert_true (window_shows (f, "Held-out accuracy ", TRUE));
+  g_assert_true (window_shows (f, tr_prefix ("Held-out accuracy %.1f %% on %d images (trained on %d, %.2f s)"), TRUE));
 
   /* live: the prediction follows the pattern */
   g_assert_cmpint (live_hits (page, "snow", 10), >=, 9);
@@ -205,7 +286,7 @@ test_teach_camera (Fixture *f, gconstpointer data)
 
     WAIT_UNTIL (nd_teach_page_get_n_predicted (page) > seen + 5, 30);
   }
-  save_screenshots (f);
+  save_screenshots (f, page);
   nd_teach_page_set_camera (page, FALSE);
 
   /* Save, Load: the same classes and weights, and it predicts as before */
@@ -228,7 +309,7 @@ test_teach_camera (Fixture *f, gconstpointer data)
     g_assert_true (nd_tensor_compare (bias, head->bias, &max_abs, &max_rel));
     g_assert_cmpfloat (max_abs, ==, 0);
   }
-  g_assert_true (window_shows (f, "Loaded: held-out accuracy ", TRUE));
+  g_assert_true (window_shows (f, tr_prefix ("Loaded: held-out accuracy %.1f %% on %d images when taught"), TRUE));
   g_assert_cmpint (live_hits (page, "snow", 5), >=, 4);
 
   /* a file that is not a head is refused with its name */
@@ -346,9 +427,9 @@ test_teach_responsive (Fixture *f, gconstpointer data)
 
     id = g_timeout_add (20, tick_cb, ticks);
     start = g_get_monotonic_time ();
-    g_signal_emit_by_name (find_button (page, "_Train"), "clicked");
+    g_signal_emit_by_name (find_button (page, TR ("_Train")), "clicked");
     g_assert_true (nd_teach_page_get_training (page));
-    g_assert_nonnull (find_button (page, "_Stop Training"));
+    g_assert_nonnull (find_button (page, TR ("_Stop Training")));
     /* a second request while it trains is refused */
     nd_teach_page_train_async (page, NULL, train_done_cb, &unused);
     WAIT_UNTIL (unused != NULL, 10);
@@ -370,12 +451,12 @@ test_teach_responsive (Fixture *f, gconstpointer data)
   g_assert_nonnull (nd_teach_page_get_head (page));
   g_assert_cmpfloat (nd_teach_page_get_head (page)->holdout_accuracy, >=, 0.95);
   g_assert_false (gtk_widget_get_visible (progress));
-  g_assert_nonnull (find_button (page, "_Train"));
+  g_assert_nonnull (find_button (page, TR ("_Train")));
   /* it trained long enough to tell, and the main loop never stalled for 100 ms */
   g_assert_cmpfloat (seconds, >=, 0.2);
   g_assert_cmpint (ticks[2], >=, (gint64) (seconds * 1000 / 100));
   g_assert_cmpint (ticks[1], <=, 100 * 1000);
-  g_assert_true (window_shows (f, "Held-out accuracy ", TRUE));
+  g_assert_true (window_shows (f, tr_prefix ("Held-out accuracy %.1f %% on %d images (trained on %d, %.2f s)"), TRUE));
   {
     g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
 

@@ -77,8 +77,7 @@ _nd_teach_source_shipped (void)
 
   src->path = g_build_filename (nd_paths_assets_dir (), ND_DEFAULT_WEIGHTS, NULL);
   src->identity = g_path_get_basename (src->path);
-  /* translators: the Teach page's default backbone */
-  src->title = g_strdup_printf (_("Shipped Fashion-MNIST ParNet (%s)"), src->identity);
+  src->title = g_strdup (src->identity);
   return src;
 }
 
@@ -139,8 +138,8 @@ _nd_teach_source_window (NdTeachPage *self, GError **error)
     src->identity = g_strdup_printf ("%s · %s (subset)", knobs, file);
   else
     src->identity = g_strdup_printf ("%s · random weights", knobs);
-  /* translators: the Teach page's backbone when it is the window's model */
-  src->title = g_strdup_printf (_("The window's model: %s"), src->identity);
+  /* the drop-down says whose it is; the line under it what it is */
+  src->title = g_strdup (src->identity);
   return src;
 }
 
