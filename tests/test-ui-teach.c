@@ -362,17 +362,34 @@ write_stripes (const char *dir, gboolean vertical, int n, GRand *rand)
   return g_steal_pointer (&sub);
 }
 
+typedef struct
+{
+  gint64  last;
+  GArray *gaps;   /* gint64 µs between ticks */
+} Ticks;
+
 static gboolean
 tick_cb (gpointer data)
 {
-  gint64 *ticks = data, now = g_get_monotonic_time ();
+  Ticks *t = data;
+  gint64 now = g_get_monotonic_time ();
 
-  /* ticks[0]: the last tick, ticks[1]: the longest gap, ticks[2]: how many */
-  if (ticks[0] != 0)
-    ticks[1] = MAX (ticks[1], now - ticks[0]);
-  ticks[0] = now;
-  ticks[2]++;
+  if (t->last != 0)
+    {
+      gint64 gap = now - t->last;
+
+      g_array_append_val (t->gaps, gap);
+    }
+  t->last = now;
   return G_SOURCE_CONTINUE;
+}
+
+static int
+cmp_gint64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
 }
 
 static void
@@ -394,7 +411,8 @@ test_teach_responsive (Fixture *f, gconstpointer data)
   g_autofree char *across = write_stripes (dir, FALSE, 600, rand);
   g_autofree char *down = write_stripes (dir, TRUE, 600, rand);
   GtkWidget *progress = ui_find_type (GTK_WIDGET (page), GTK_TYPE_PROGRESS_BAR);
-  gint64 ticks[3] = { 0 }, start;
+  Ticks ticks = { 0, g_array_new (FALSE, FALSE, sizeof (gint64)) };
+  gint64 start, p50, p95, longest;
   double seconds;
   guint id;
 
@@ -425,7 +443,7 @@ test_teach_responsive (Fixture *f, gconstpointer data)
     g_autoptr(GAsyncResult) unused = NULL;
     gboolean saw_progress = FALSE;
 
-    id = g_timeout_add (20, tick_cb, ticks);
+    id = g_timeout_add (20, tick_cb, &ticks);
     start = g_get_monotonic_time ();
     g_signal_emit_by_name (find_button (page, TR ("_Train")), "clicked");
     g_assert_true (nd_teach_page_get_training (page));
@@ -446,16 +464,27 @@ test_teach_responsive (Fixture *f, gconstpointer data)
     g_source_remove (id);
     g_assert_true (saw_progress);
   }
-  g_test_message ("trained on 1200 images in %.2f s; %" G_GINT64_FORMAT " ticks, the longest "
-                  "gap %.1f ms", seconds, ticks[2], ticks[1] / 1e3);
+  g_array_sort (ticks.gaps, cmp_gint64);
+  g_assert_cmpuint (ticks.gaps->len, >, 0);
+  p50 = g_array_index (ticks.gaps, gint64, ticks.gaps->len / 2);
+  p95 = g_array_index (ticks.gaps, gint64, ticks.gaps->len * 95 / 100);
+  longest = g_array_index (ticks.gaps, gint64, ticks.gaps->len - 1);
+  g_test_message ("trained on 1200 images in %.2f s; %u ticks of 20 ms, gaps: median %.1f ms, "
+                  "95th percentile %.1f ms, longest %.1f ms", seconds, ticks.gaps->len + 1,
+                  p50 / 1e3, p95 / 1e3, longest / 1e3);
   g_assert_nonnull (nd_teach_page_get_head (page));
   g_assert_cmpfloat (nd_teach_page_get_head (page)->holdout_accuracy, >=, 0.95);
   g_assert_false (gtk_widget_get_visible (progress));
   g_assert_nonnull (find_button (page, TR ("_Train")));
-  /* it trained long enough to tell, and the main loop never stalled for 100 ms */
+  /* it trained long enough to tell, and the main loop kept turning: training on it would
+   * leave one gap as long as the training. The 95th percentile, not the longest gap: on this
+   * shared 2-core machine other processes alone stall it 100–200 ms now and then. */
   g_assert_cmpfloat (seconds, >=, 0.2);
-  g_assert_cmpint (ticks[2], >=, (gint64) (seconds * 1000 / 100));
-  g_assert_cmpint (ticks[1], <=, 100 * 1000);
+  g_assert_cmpint (ticks.gaps->len + 1, >=, (gint64) (seconds * 1000 / 100));
+  g_assert_cmpint (p95, <=, 100 * 1000);
+  g_assert_cmpint (p50, <=, 40 * 1000);
+  g_assert_cmpint (longest, <, (gint64) (seconds * 1e6 / 2));
+  g_array_unref (ticks.gaps);
   g_assert_true (window_shows (f, tr_prefix ("Held-out accuracy %.1f %% on %d images (trained on %d, %.2f s)"), TRUE));
   {
     g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);

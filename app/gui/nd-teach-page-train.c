@@ -3,6 +3,11 @@
 #include "config.h"
 
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <glib/gi18n.h>
 
@@ -152,6 +157,22 @@ image_share_free (TeachImage *img)
   g_free (img);
 }
 
+/* The training thread: its own, not GTask's pool, so that it can run at a lower priority
+ * (nice +10, this thread only) for good: on two cores the main loop and the window's inference
+ * worker then get the CPU first, and the page stays live while it trains. */
+static gpointer
+train_thread_main (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+
+#ifdef __linux__
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), MIN (19, getpriority (PRIO_PROCESS, 0) + 10));
+#endif
+  train_thread (task, g_task_get_source_object (task), g_task_get_task_data (task),
+                g_task_get_cancellable (task));
+  return NULL;
+}
+
 /* The samples, their labels and class names, and the backbone (or its source); NULL when
  * there is too little to train on. */
 static TrainJob *
@@ -241,7 +262,7 @@ nd_teach_page_train_async (NdTeachPage         *self,
     }
   g_task_set_task_data (task, job, (GDestroyNotify) train_job_free);
   set_training (self, own);
-  g_task_run_in_thread (task, train_thread);
+  g_thread_unref (g_thread_new ("nd-teach-train", train_thread_main, g_object_ref (task)));
 }
 
 gboolean
