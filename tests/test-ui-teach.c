@@ -497,13 +497,14 @@ static void
 setup_resnet (Fixture *f, gconstpointer data)
 {
   NdWindowOptions o = { .model = "resnet-18", .resolution = 32, .width = 0.5, .classes = 10,
-                        .lambda = -1 };
+                        .lambda = -1, .fused = GPOINTER_TO_INT (data), .fused_set = TRUE };
 
   fixture_setup_options (f, &o);
 }
 
-/* The window's model as the backbone (a ResNet-18 at 32 px, random weights, RGB): the head
- * names it by preset and knobs, and loads back only with that backbone chosen. */
+/* The window's model as the backbone (a ResNet-18 at 32 px, random weights, RGB; in the
+ * window fused, its graph shared, or in training form, fused for the page): the head names it
+ * by preset and knobs, and loads back only with that backbone chosen. */
 static void
 test_teach_window_backbone (Fixture *f, gconstpointer data)
 {
@@ -518,6 +519,7 @@ test_teach_window_backbone (Fixture *f, gconstpointer data)
   const NdTeachHead *head;
 
   WAIT_UNTIL (nd_window_get_result (f->window) != NULL, 60);
+  g_assert_cmpint (nd_window_get_result (f->window)->graph->fused, ==, GPOINTER_TO_INT (data));
   shipped = nd_teach_page_dup_backbone (page, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (shipped, ==, "parnet-fashion-mnist.safetensors");   /* the default */
@@ -572,7 +574,9 @@ main (int argc, char **argv)
     return g_test_run ();
   g_test_add ("/ui/teach/responsive", Fixture, NULL, fixture_setup, test_teach_responsive,
               fixture_teardown);
-  g_test_add ("/ui/teach/window-backbone", Fixture, NULL, setup_resnet,
+  g_test_add ("/ui/teach/window-backbone", Fixture, GINT_TO_POINTER (FALSE), setup_resnet,
+              test_teach_window_backbone, fixture_teardown);
+  g_test_add ("/ui/teach/window-backbone-fused", Fixture, GINT_TO_POINTER (TRUE), setup_resnet,
               test_teach_window_backbone, fixture_teardown);
 #if ND_HAVE_CAPTURE
   g_test_add ("/ui/teach/camera", Fixture, NULL, fixture_setup, test_teach_camera,
