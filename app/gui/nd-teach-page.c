@@ -11,11 +11,8 @@
 #if ND_HAVE_CAPTURE
 #include "nd-camera-controller.h"
 #endif
-#include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-image-load.h"
-#include "nd-paths.h"
-#include "nd-preprocess.h"
 #include "nd-teach-page-private.h"
 
 G_DEFINE_FINAL_TYPE (NdTeachPage, nd_teach_page, GTK_TYPE_WIDGET)

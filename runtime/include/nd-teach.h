@@ -45,7 +45,8 @@ typedef struct
   int     dim;             /* D: features per image */
   char  **classes;         /* K names, NULL-terminated */
   char   *layer;           /* the replaced linear's module name, e.g. "head.fc" */
-  char   *backbone;        /* the backbone file's base name ("" when unknown) */
+  char   *backbone;        /* the backbone: its file's base name, or (the window's model)
+                            * preset, knobs and weights; "" when unknown */
   NdTensor *weight;        /* [K, D], on raw (not standardized) features */
   NdTensor *bias;          /* [K] */
   int    *train_counts;    /* [K] images each class trained on */
