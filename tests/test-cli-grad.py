@@ -14,12 +14,15 @@ import tempfile
 
 import numpy as np
 
-from nd_tap import test, run_all
+from nd_tap import require, test, run_all
 
 CLI = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="nd-cli-grad-")
 SRC = os.path.dirname(os.path.abspath(__file__))
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FMNIST = "/usr/share/datasets/fashion-mnist"
+SHIPPED = os.path.join(SRC, "..", "assets", "weights", "parnet-fashion-mnist.safetensors")
+SAMPLES = os.path.join(SRC, "..", "assets", "samples")
 
 
 def cli(*args, expect=0):
@@ -126,6 +129,49 @@ def t_erf():
     assert shallow["theoretical_rf"]["width"] < deep["theoretical_rf"]["width"]
     assert deep["samples"] == 3 and deep["block"] == "layer3"
     assert is_png(tmp("erf.png"))
+
+
+def erf_shipped(*extra):
+    return json.loads(cli("erf", "--weights", SHIPPED, "--block", "streams.1", "--samples", "8",
+                          "--json", *extra).stdout)
+
+
+@test("erf --dataset fashion-mnist: the shipped ParNet over test images, not random ones")
+def t_erf_dataset():
+    require("dataset", os.path.isdir(FMNIST), f"{FMNIST} is missing (dataset-fashion-mnist)")
+    real, rand = erf_shipped("--dataset", "fashion-mnist"), erf_shipped()
+    assert real["inputs"] == "dataset" and real["dataset"] == "fashion-mnist", real
+    assert rand["inputs"] == "random" and rand["dataset"] is None, rand
+    for e in (real, rand):
+        assert e["samples"] == 8 and 0 < e["radius_50"] <= e["radius_95"], e
+    # other inputs, another map: the radii of real images are not those of noise
+    assert (real["radius_50"], real["radius_95"]) != (rand["radius_50"], rand["radius_95"])
+    # the same seed picks the same images
+    again = erf_shipped("--dataset", "fashion-mnist")
+    assert (again["radius_50"], again["radius_95"]) == (real["radius_50"], real["radius_95"])
+
+
+@test("erf --dataset DIR: a folder's images, as many as it holds")
+def t_erf_folder():
+    n = len([f for f in os.listdir(SAMPLES) if f.endswith(".png")])
+    assert n >= 2, SAMPLES
+    e = erf_shipped("--dataset", SAMPLES, "--samples", str(n + 5))
+    assert e["inputs"] == "dataset" and e["samples"] == n, e
+    assert e["dataset"] == SAMPLES and 0 < e["radius_50"] <= e["radius_95"], e
+    # an RGB model takes the folder too, preprocessed as `run --image` does
+    e = erf("layer2", "--dataset", SAMPLES)
+    assert e["inputs"] == "dataset" and e["samples"] == 3, e
+
+
+@test("erf --dataset: a model Fashion-MNIST does not fit, an empty folder")
+def t_erf_dataset_errors():
+    p = cli("erf", "--model", "resnet-18", "--resolution", "32", "--block", "layer1",
+            "--dataset", "fashion-mnist", expect=1)
+    assert "Fashion-MNIST" in p.stderr and "1-channel" in p.stderr, p.stderr
+    os.makedirs(tmp("empty"), exist_ok=True)
+    p = cli("erf", "--model", "resnet-18", "--resolution", "32", "--block", "layer1",
+            "--dataset", tmp("empty"), expect=1)
+    assert "no PNG" in p.stderr, p.stderr
 
 
 @test("erf: unknown or missing block, bad sample count")

@@ -57,7 +57,33 @@ test_erf_view (void)
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
   ui_painted_save (&v.w, "ND_ERF_SCREENSHOTS", "erf-gradcam-dark.png");
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+  /* Fashion-MNIST fits this gray model: its test images instead of random inputs */
+  g_assert_false (nd_erf_view_get_dataset (v.view));
+  if (g_file_test ("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+                   G_FILE_TEST_EXISTS))
+    {
+      double random_50 = erf->radius_50, random_95 = erf->radius_95;
+
+      g_assert_true (nd_erf_view_set_dataset (v.view, TRUE));
+      g_assert_true (nd_erf_view_is_busy (v.view));
+      WAIT_UNTIL (!nd_erf_view_is_busy (v.view), 120);
+      erf = nd_erf_view_get_erf (v.view);
+      g_assert_nonnull (erf);
+      g_assert_true (nd_erf_view_get_dataset (v.view));
+      g_assert_cmpint (erf->samples, >, 1);
+      g_assert_cmpfloat (erf->radius_50, >, 0);
+      g_assert_cmpfloat (erf->radius_50, <=, erf->radius_95);
+      g_test_message ("random inputs: radius_50 %.2f, radius_95 %.2f; dataset images: %.2f, %.2f",
+                      random_50, random_95, erf->radius_50, erf->radius_95);
+      g_assert_true (erf->radius_50 != random_50 || erf->radius_95 != random_95);
+      g_assert_true (nd_erf_view_set_dataset (v.view, FALSE));
+      WAIT_UNTIL (!nd_erf_view_is_busy (v.view), 120);
+      g_assert_cmpfloat (nd_erf_view_get_erf (v.view)->radius_50, ==, random_50);
+    }
+  else
+    g_test_message ("no Fashion-MNIST here: dataset images not offered");
   /* a block the model does not have: an error, not a crash */
+  g_assert_false (nd_erf_view_get_dataset (v.view));
   nd_erf_view_set_source (v.view, graph, input, "layer9", labels);
   WAIT_UNTIL (!nd_erf_view_is_busy (v.view), 60);
   g_assert_null (nd_erf_view_get_erf (v.view));

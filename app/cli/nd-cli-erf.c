@@ -8,14 +8,111 @@
 #include <glib/gi18n.h>
 
 #include "nd-cli.h"
+#include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-grad.h"
 
 /* `erf`: the effective receptive field of a block's centre unit (every channel), measured as
- * the mean |input gradient| over random inputs, next to its theoretical field. */
+ * the mean |input gradient| over random inputs or a dataset's images, next to its theoretical
+ * field. */
+
+static int
+cmp_paths (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* @n Fashion-MNIST test images chosen by @seed (distinct), preprocessed for @model, which
+ * must take 1-channel inputs. */
+static NdTensor *
+fashion_mnist_inputs (NdCliModel *model, const char *data_dir, int n, guint32 seed,
+                      GError **error)
+{
+  g_autoptr(NdDataset) set = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(NdTensor) out = NULL;
+  g_autofree int *order = NULL;
+  NdGrayPreprocess pp;
+
+  if (model->graph->in_c != 1 || model->graph->in_h != model->graph->in_w)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("%s takes %d-channel inputs; Fashion-MNIST fits 1-channel models (e.g. "
+                     "--in-channels 1, or --dataset DIR)"), model->spec.name,
+                   model->graph->in_c);
+      return NULL;
+    }
+  if (!nd_gray_preprocess_parse (model->preprocess, &pp, error)
+      || (set = nd_dataset_load_fashion_mnist (data_dir, TRUE, error)) == NULL)
+    return NULL;
+  pp.size = model->graph->in_h;
+  n = MIN (n, set->n);
+  order = g_new (int, set->n);
+  for (int i = 0; i < set->n; i++)
+    order[i] = i;
+  out = nd_tensor_new_4d (n, 1, pp.size, pp.size);
+  for (int i = 0; i < n; i++)
+    {
+      /* a partial Fisher–Yates shuffle: the first n of a random order */
+      int j = g_rand_int_range (rand, i, set->n), t = order[i];
+
+      order[i] = order[j];
+      order[j] = t;
+      nd_dataset_fill_input (set, order[i], &pp, out, i);
+    }
+  return g_steal_pointer (&out);
+}
+
+/* The first @n images of @dir (PNG, JPEG, WebP, sorted by name), preprocessed for @model as
+ * `run --image` does. */
+static NdTensor *
+folder_inputs (NdCliModel *model, const char *dir, int n, GError **error)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, error);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(NdTensor) out = NULL;
+  const char *name;
+
+  if (d == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (name, -1);
+
+      if (g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".jpg")
+          || g_str_has_suffix (lower, ".jpeg") || g_str_has_suffix (lower, ".webp"))
+        g_ptr_array_add (files, g_build_filename (dir, name, NULL));
+    }
+  if (files->len == 0)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("%s holds no PNG, JPEG or WebP images"), dir);
+      return NULL;
+    }
+  g_ptr_array_sort (files, cmp_paths);
+  n = MIN (n, (int) files->len);
+  out = nd_tensor_new_4d (n, model->graph->in_c, model->graph->in_h, model->graph->in_w);
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(NdTensor) t = nd_cli_load_image (files->pdata[i], model, error);
+
+      if (t == NULL)
+        return NULL;
+      if (t->numel * n != out->numel)
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                       _("%s: the image does not preprocess to the model's input"),
+                       (const char *) files->pdata[i]);
+          return NULL;
+        }
+      memcpy (out->data + (gsize) i * t->numel, t->data, sizeof (float) * t->numel);
+    }
+  return g_steal_pointer (&out);
+}
 
 static void
-report (gboolean json, const NdCliModel *model, const char *block, const NdErf *erf)
+report (gboolean json, const NdCliModel *model, const char *block, const char *dataset,
+        const NdErf *erf)
 {
   const NdNode *node = nd_graph_node (model->graph, erf->node);
 
@@ -50,6 +147,13 @@ report (gboolean json, const NdCliModel *model, const char *block, const NdErf *
       json_builder_end_object (b);
       json_builder_set_member_name (b, "samples");
       json_builder_add_int_value (b, erf->samples);
+      json_builder_set_member_name (b, "inputs");
+      json_builder_add_string_value (b, dataset != NULL ? "dataset" : "random");
+      json_builder_set_member_name (b, "dataset");
+      if (dataset != NULL)
+        json_builder_add_string_value (b, dataset);
+      else
+        json_builder_add_null_value (b);
       json_builder_set_member_name (b, "radius_50");
       json_builder_add_double_value (b, erf->radius_50);
       json_builder_set_member_name (b, "radius_95");
@@ -89,6 +193,10 @@ report (gboolean json, const NdCliModel *model, const char *block, const NdErf *
   printf (_("%s (%s form, %d px), block %s, unit (%d, %d) of %d×%d, all channels, "
             "%d samples\n"), model->spec.name, model->graph->fused ? _("fused") : _("training"),
           model->graph->in_h, block, erf->y, erf->x, node->out_h, node->out_w, erf->samples);
+  if (dataset != NULL)
+    printf (_("  inputs: images of %s\n"), dataset);
+  else
+    printf (_("  inputs: random, N(0, 1) per pixel\n"));
   printf (_("  effective: radius_50 %.1f px, radius_95 %.1f px (around %.1f, %.1f)\n"),
           erf->radius_50, erf->radius_95, erf->centre_x, erf->centre_y);
   printf (_("  theoretical: %d×%d px%s; %.1f %% of the mass lies outside it\n"),
@@ -104,13 +212,20 @@ nd_cli_erf (int argc, char **argv)
 {
   NdCliModelOptions o = { 0 };
   g_autofree GOptionEntry *model_entries = nd_cli_model_entries (&o);
-  g_autofree char *block = NULL, *png = NULL;
+  g_autofree char *block = NULL, *png = NULL, *dataset = NULL, *data_dir = NULL;
   int samples = 16, status = 0;
   GOptionEntry entries[] = {
     { "block", 'b', 0, G_OPTION_ARG_STRING, &block,
       N_("Block path, or a prefix of one (streams.1, layer3): its last node"), N_("BLOCK") },
     { "samples", 'n', 0, G_OPTION_ARG_INT, &samples,
-      N_("Random inputs to average over (default 16)"), "N" },
+      N_("Inputs to average over (default 16)"), "N" },
+    { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset,
+      N_("Average over real images instead of random ones: fashion-mnist (its test set, "
+         "1-channel models) or a folder of images (the first N by name)"),
+      N_("fashion-mnist|DIR") },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
+      N_("Where the Fashion-MNIST IDX files are (default /usr/share/datasets/fashion-mnist)"),
+      N_("DIR") },
     { "png", 0, 0, G_OPTION_ARG_FILENAME, &png,
       N_("Write the mean |input gradient| as a PNG heat map"), N_("FILE.png") },
     { NULL }
@@ -149,9 +264,20 @@ nd_cli_erf (int argc, char **argv)
                              model->spec.name, block, model->spec.name);
       goto out;
     }
-  if (!nd_grad_erf (model->graph, backend, &unit, samples, (guint32) o.seed, &erf, &error))
+  if (dataset != NULL)
+    {
+      g_autoptr(NdTensor) inputs = NULL;
+
+      inputs = g_str_equal (dataset, "fashion-mnist")
+               ? fashion_mnist_inputs (model, data_dir, samples, (guint32) o.seed, &error)
+               : folder_inputs (model, dataset, samples, &error);
+      if (inputs == NULL
+          || !nd_grad_erf_inputs (model->graph, backend, &unit, inputs, &erf, &error))
+        goto fail;
+    }
+  else if (!nd_grad_erf (model->graph, backend, &unit, samples, (guint32) o.seed, &erf, &error))
     goto fail;
-  report (o.json, model, block, &erf);
+  report (o.json, model, block, dataset, &erf);
   if (png != NULL
       && !nd_cli_write_heatmap (png, erf.map->data, model->graph->in_h, model->graph->in_w, NULL,
                                 erf.rf_x0, erf.rf_y0, erf.rf_x1, erf.rf_y1, &error))

@@ -9,6 +9,7 @@
 
 #include "nd-backend-cpu.h"
 #include "nd-colormap.h"
+#include "nd-dataset.h"
 #include "nd-erf-view.h"
 #include "nd-error.h"
 #include "nd-render-style.h"
@@ -23,6 +24,7 @@ typedef struct
   NdGraph  *graph;
   NdTensor *input;
   char     *block;
+  gboolean  dataset;    /* Fashion-MNIST test images instead of random inputs */
 } Job;
 
 typedef struct
@@ -31,6 +33,7 @@ typedef struct
   NdTensor *cam;        /* [1, 1, H, W] */
   int       klass;
   char     *cam_block;
+  gboolean  dataset;
 } Result;
 
 struct _NdErfView
@@ -40,6 +43,10 @@ struct _NdErfView
   GtkWidget     *erf_area, *cam_area;
   GtkWidget     *erf_label, *cam_label, *status;
   GtkWidget     *spinner;
+  GtkWidget     *inputs_box;     /* random inputs / dataset images, for gray models */
+  GtkWidget     *random_button, *dataset_button;
+  NdGraph       *graph;
+  char          *block;
   NdTensor      *input;
   char         **labels;
   Result        *result;
@@ -68,9 +75,30 @@ result_free (Result *r)
   g_free (r);
 }
 
-/* Worker thread: the field over random inputs, then Grad-CAM of the input's top class. */
+/* ERF_SAMPLES Fashion-MNIST test images (chosen by seed 1) through the gray transform every
+ * shipped gray model was trained with (pad or resize to the input side, Fashion-MNIST's
+ * mean and std), as [N, 1, R, R]. */
+static NdTensor *
+dataset_inputs (const NdGraph *graph, GError **error)
+{
+  g_autoptr(NdDataset) set = nd_dataset_load_fashion_mnist (NULL, TRUE, error);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1);
+  NdTensor *out;
+  NdGrayPreprocess pp;
+
+  if (set == NULL || !nd_gray_preprocess_parse (NULL, &pp, error))
+    return NULL;
+  pp.size = graph->in_h;
+  out = nd_tensor_new_4d (ERF_SAMPLES, 1, pp.size, pp.size);
+  for (int i = 0; i < ERF_SAMPLES; i++)
+    nd_dataset_fill_input (set, g_rand_int_range (rand, 0, set->n), &pp, out, i);
+  return out;
+}
+
+/* Worker thread: the field over random inputs or dataset images, then Grad-CAM of the
+ * input's top class. */
 static void
-compute (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+start_compute (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   Job *job = data;
   g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
@@ -86,7 +114,14 @@ compute (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
   if (unit.node < 0)
     error = g_error_new (ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                          _("No block %s in this model"), job->block);
-  if (error == NULL)
+  if (error == NULL && job->dataset)
+    {
+      g_autoptr(NdTensor) inputs = dataset_inputs (job->graph, &error);
+
+      if (inputs != NULL)
+        nd_grad_erf_inputs (job->graph, cpu, &unit, inputs, &r->erf, &error);
+    }
+  else if (error == NULL)
     nd_grad_erf (job->graph, cpu, &unit, ERF_SAMPLES, 1, &r->erf, &error);
   if (error == NULL)
     {
@@ -117,6 +152,7 @@ compute (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
       g_task_return_error (task, error);
       return;
     }
+  r->dataset = job->dataset;
   g_task_return_pointer (task, r, (GDestroyNotify) result_free);
 }
 
@@ -129,10 +165,18 @@ update_labels (NdErfView *self)
   gtk_widget_set_visible (self->spinner, self->busy);
   if (r == NULL)
     return;
-  erf = g_strdup_printf (_("50 %% of the gradient mass within %.1f px, 95 %% within %.1f px · "
-                           "theoretical field %d×%d px%s · %d random inputs"),
-                         r->erf.radius_50, r->erf.radius_95, r->erf.rf_width, r->erf.rf_height,
-                         r->erf.rf_global ? _(" plus global paths") : "", r->erf.samples);
+  if (r->dataset)
+    erf = g_strdup_printf (_("50 %% of the gradient mass within %.1f px, 95 %% within %.1f px · "
+                             "theoretical field %d×%d px%s · %d Fashion-MNIST test images"),
+                           r->erf.radius_50, r->erf.radius_95, r->erf.rf_width,
+                           r->erf.rf_height, r->erf.rf_global ? _(" plus global paths") : "",
+                           r->erf.samples);
+  else
+    erf = g_strdup_printf (_("50 %% of the gradient mass within %.1f px, 95 %% within %.1f px · "
+                             "theoretical field %d×%d px%s · %d random inputs"),
+                           r->erf.radius_50, r->erf.radius_95, r->erf.rf_width,
+                           r->erf.rf_height, r->erf.rf_global ? _(" plus global paths") : "",
+                           r->erf.samples);
   gtk_label_set_text (GTK_LABEL (self->erf_label), erf);
   if (self->labels && r->klass < (int) g_strv_length (self->labels))
     cam = g_strdup_printf (_("Grad-CAM of the top class, “%s”, on %s"), self->labels[r->klass],
@@ -296,6 +340,15 @@ pane (NdErfView *self, const char *title, GtkWidget **area, GtkWidget **label,
   return box;
 }
 
+static void start (NdErfView *self);
+
+static void
+inputs_toggled_cb (NdErfView *self)
+{
+  if (self->graph != NULL)
+    start (self);
+}
+
 static void
 nd_erf_view_init (NdErfView *self)
 {
@@ -310,6 +363,24 @@ nd_erf_view_init (NdErfView *self)
                                        &self->erf_label, draw_erf));
   gtk_box_append (GTK_BOX (row), pane (self, _("Grad-CAM on the current input"),
                                        &self->cam_area, &self->cam_label, draw_cam));
+  self->inputs_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (self->inputs_box, "linked");
+  gtk_widget_set_halign (self->inputs_box, GTK_ALIGN_START);
+  self->random_button = gtk_toggle_button_new_with_label (_("Random Inputs"));
+  self->dataset_button = gtk_toggle_button_new_with_label (_("Dataset Images"));
+  gtk_widget_set_tooltip_text (self->random_button,
+                               _("Average the gradient over inputs of N(0, 1) noise"));
+  gtk_widget_set_tooltip_text (self->dataset_button,
+                               _("Average the gradient over Fashion-MNIST test images"));
+  gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (self->dataset_button),
+                               GTK_TOGGLE_BUTTON (self->random_button));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->random_button), TRUE);
+  g_signal_connect_swapped (self->dataset_button, "toggled", G_CALLBACK (inputs_toggled_cb),
+                            self);
+  gtk_box_append (GTK_BOX (self->inputs_box), self->random_button);
+  gtk_box_append (GTK_BOX (self->inputs_box), self->dataset_button);
+  gtk_widget_set_visible (self->inputs_box, FALSE);
+  gtk_box_append (GTK_BOX (self->box), self->inputs_box);
   self->spinner = gtk_spinner_new ();
   gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), TRUE);
   self->status = gtk_label_new ("");
@@ -330,6 +401,8 @@ nd_erf_view_dispose (GObject *object)
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->result, result_free);
   g_clear_pointer (&self->input, nd_tensor_unref);
+  g_clear_pointer (&self->graph, nd_graph_unref);
+  g_clear_pointer (&self->block, g_free);
   g_clear_pointer (&self->labels, g_strfreev);
   G_OBJECT_CLASS (nd_erf_view_parent_class)->dispose (object);
 }
@@ -347,28 +420,68 @@ nd_erf_view_new (void)
   return g_object_new (ND_TYPE_ERF_VIEW, NULL);
 }
 
-void
-nd_erf_view_set_source (NdErfView *self, NdGraph *graph, NdTensor *input, const char *block,
-                        const char * const *labels)
+/* Whether Fashion-MNIST fits @graph's input (one channel, square) and is installed. */
+static gboolean
+dataset_fits (const NdGraph *graph)
+{
+  return graph->in_c == 1 && graph->in_h == graph->in_w
+         && g_file_test ("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+                         G_FILE_TEST_EXISTS);
+}
+
+/* Computes the field and Grad-CAM of the source, with the inputs chosen. */
+static void
+start (NdErfView *self)
 {
   g_autoptr(GTask) task = NULL;
   Job *job = g_new0 (Job, 1);
 
-  g_return_if_fail (ND_IS_ERF_VIEW (self));
-  job->graph = nd_graph_ref (graph);
-  job->input = nd_tensor_ref (input);
-  job->block = g_strdup (block);
-  g_clear_pointer (&self->input, nd_tensor_unref);
-  self->input = nd_tensor_ref (input);
-  g_clear_pointer (&self->labels, g_strfreev);
-  self->labels = g_strdupv ((char **) labels);
+  job->graph = nd_graph_ref (self->graph);
+  job->input = nd_tensor_ref (self->input);
+  job->block = g_strdup (self->block);
+  job->dataset = nd_erf_view_get_dataset (self);
   g_clear_pointer (&self->result, result_free);
   self->busy = TRUE;
   gtk_label_set_text (GTK_LABEL (self->status), _("Computing gradients…"));
   update_labels (self);
   task = g_task_new (self, NULL, computed_cb, GUINT_TO_POINTER (++self->serial));
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, compute);
+  g_task_run_in_thread (task, start_compute);
+}
+
+void
+nd_erf_view_set_source (NdErfView *self, NdGraph *graph, NdTensor *input, const char *block,
+                        const char * const *labels)
+{
+  g_return_if_fail (ND_IS_ERF_VIEW (self));
+  g_clear_pointer (&self->graph, nd_graph_unref);
+  self->graph = nd_graph_ref (graph);
+  g_free (self->block);
+  self->block = g_strdup (block);
+  g_clear_pointer (&self->input, nd_tensor_unref);
+  self->input = nd_tensor_ref (input);
+  g_clear_pointer (&self->labels, g_strfreev);
+  self->labels = g_strdupv ((char **) labels);
+  gtk_widget_set_visible (self->inputs_box, dataset_fits (graph));
+  start (self);
+}
+
+gboolean
+nd_erf_view_get_dataset (NdErfView *self)
+{
+  return gtk_widget_get_visible (self->inputs_box)
+         && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->dataset_button));
+}
+
+gboolean
+nd_erf_view_set_dataset (NdErfView *self, gboolean dataset)
+{
+  g_return_val_if_fail (ND_IS_ERF_VIEW (self), FALSE);
+  if (dataset && !gtk_widget_get_visible (self->inputs_box))
+    return FALSE;
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dataset ? self->dataset_button
+                                                           : self->random_button), TRUE);
+  return TRUE;
 }
 
 gboolean

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /* A block's effective receptive field (the mean |input gradient| of its centre unit over random
- * inputs, nd_grad_erf) drawn over its theoretical box with the 50 % and 95 % mass radii, next
+ * inputs, nd_grad_erf, or, for models Fashion-MNIST fits, its test images) drawn over its theoretical box with the 50 % and 95 % mass radii, next
  * to Grad-CAM of the top class on the current input. Both are computed off the main thread,
  * on the CPU, with the graph's own weights. */
 #define ND_TYPE_ERF_VIEW (nd_erf_view_get_type ())
@@ -26,6 +26,12 @@ void         nd_erf_view_set_source (NdErfView          *self,
                                      const char         *block,
                                      const char * const *labels);
 gboolean     nd_erf_view_is_busy    (NdErfView *self);
+/* The inputs the field is averaged over: Fashion-MNIST test images (TRUE) or random ones.
+ * The choice is offered where the dataset fits the model (one channel) and is installed;
+ * elsewhere setting TRUE returns FALSE. A change recomputes. */
+gboolean     nd_erf_view_get_dataset (NdErfView *self);
+gboolean     nd_erf_view_set_dataset (NdErfView *self,
+                                      gboolean   dataset);
 /* The field measured, or NULL while computing or after a failure. */
 const NdErf *nd_erf_view_get_erf    (NdErfView *self);
 /* Grad-CAM's class, −1 before it is ready. */

@@ -11,56 +11,9 @@
 #if ND_HAVE_CAPTURE
 #include "nd-camera-controller.h"
 #endif
-#include "nd-dataset.h"
 #include "nd-error.h"
 #include "nd-image-load.h"
-#include "nd-paths.h"
-#include "nd-preprocess.h"
-#include "nd-teach-page.h"
-
-typedef struct
-{
-  char        *name;
-  GPtrArray   *samples;       /* NdTensor [1, C, R, R], preprocessed */
-  GtkWidget   *row;
-  GtkLabel    *count_label;
-  NdTeachPage *page;
-  int          index;
-} TeachClass;
-
-struct _NdTeachPage
-{
-  GtkWidget           parent_instance;
-
-  GtkWidget          *scroller;
-  GtkToggleButton    *camera_button;
-  GtkPicture         *preview;
-  GtkLabel           *status_label;
-  GtkEntry           *class_entry;
-  GtkListBox         *class_list;
-  GtkWidget          *save_button;
-  GtkLabel           *result_label;
-  GtkLabel           *prediction_label;
-  GtkDrawingArea     *confusion;
-
-  GObject            *camera;          /* NdCameraController; NULL without capture */
-  /* the backbone, opened on first use */
-  NdGraph            *backbone;        /* fused */
-  char               *backbone_name;   /* its file's base name */
-  NdGrayPreprocess    pp;
-  int                 feature_node;
-  NdBackend          *backend;
-  NdPlan             *feature_plan;    /* batch 1, captures feature_node */
-  NdTensor           *input;           /* [1, C, R, R] scratch */
-
-  GPtrArray          *classes;         /* TeachClass */
-  int                 capturing;       /* class index, or −1 */
-  NdTeachHead        *head;
-  NdPlan             *head_plan;       /* the backbone with the head in place of its classifier */
-  char               *prediction;
-  guint64             n_predicted;
-  guint64             n_frames;
-};
+#include "nd-teach-page-private.h"
 
 G_DEFINE_FINAL_TYPE (NdTeachPage, nd_teach_page, GTK_TYPE_WIDGET)
 
@@ -78,40 +31,56 @@ _nd_teach_page_set_message (NdTeachPage *self, const char *text)
   gtk_label_set_text (self->result_label, text);
 }
 
-/* Opens the shipped Fashion-MNIST ParNet, fused, and a batch-1 plan capturing its pooled
- * features. */
+TeachSource *
+_nd_teach_page_source (NdTeachPage *self, GError **error)
+{
+  if (gtk_drop_down_get_selected (self->backbone_dropdown) == 1)
+    return _nd_teach_source_window (self, error);
+  return _nd_teach_source_shipped ();
+}
+
+/* The backbone of the chosen source, built here (Load; Train builds it on its worker). */
 static gboolean
 ensure_backbone (NdTeachPage *self, GError **error)
 {
-  g_autofree char *path = NULL, *preprocess = NULL;
-  NdPlanOptions popts = { .batch = 1, .n_capture = 1 };
+  g_autoptr(TeachSource) src = _nd_teach_page_source (self, error);
+  TeachBackbone *bb;
 
-  if (self->feature_plan != NULL)
+  if (src == NULL)
+    return FALSE;
+  if (_nd_teach_backbone_is (self->backbone, src))
     return TRUE;
-  path = g_build_filename (nd_paths_assets_dir (), ND_DEFAULT_WEIGHTS, NULL);
-  self->backbone = nd_teach_open_backbone (path, &preprocess, error);
-  if (self->backbone == NULL || !nd_gray_preprocess_parse (preprocess, &self->pp, error))
+  if ((bb = _nd_teach_backbone_build (src, error)) == NULL)
     return FALSE;
-  if (self->backbone->in_c != 1)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
-                   _("The Teach page takes a gray backbone"));
-      return FALSE;
-    }
-  self->pp.size = self->backbone->in_h;
-  self->feature_node = nd_teach_feature_node (self->backbone, error);
-  if (self->feature_node < 0)
-    return FALSE;
-  popts.capture = &self->feature_node;
-  self->backend = nd_backend_new ("cpu", -1, error);
-  if (self->backend == NULL)
-    return FALSE;
-  self->feature_plan = nd_backend_prepare (self->backend, self->backbone, &popts, error);
-  if (self->feature_plan == NULL)
-    return FALSE;
-  self->backbone_name = g_path_get_basename (path);
-  self->input = nd_tensor_new_4d (1, 1, self->pp.size, self->pp.size);
+  g_clear_pointer (&self->backbone, _nd_teach_backbone_unref);
+  self->backbone = bb;
+  gtk_label_set_text (self->backbone_label, bb->title);
   return TRUE;
+}
+
+static void
+backbone_changed_cb (NdTeachPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TeachSource) src = _nd_teach_page_source (self, &error);
+
+  /* what the next Train or Load will use; the head in use keeps its own backbone */
+  gtk_label_set_text (self->backbone_label, src != NULL ? src->title : error->message);
+}
+
+void
+nd_teach_page_set_window_backbone (NdTeachPage *self, gboolean window)
+{
+  g_return_if_fail (ND_IS_TEACH_PAGE (self));
+  gtk_drop_down_set_selected (self->backbone_dropdown, window ? 1 : 0);
+}
+
+char *
+nd_teach_page_dup_backbone (NdTeachPage *self, GError **error)
+{
+  g_autoptr(TeachSource) src = _nd_teach_page_source (self, error);
+
+  return src != NULL ? g_strdup (src->identity) : NULL;
 }
 
 static void
@@ -209,7 +178,7 @@ nd_teach_page_add_class (NdTeachPage *self, const char *name)
       return -1;
   c = g_new0 (TeachClass, 1);
   c->name = g_steal_pointer (&clean);
-  c->samples = g_ptr_array_new_with_free_func ((GDestroyNotify) nd_tensor_unref);
+  c->samples = g_ptr_array_new_with_free_func ((GDestroyNotify) _nd_teach_image_free);
   c->page = self;
   c->index = (int) self->classes->len;
   g_ptr_array_add (self->classes, c);
@@ -255,32 +224,17 @@ nd_teach_page_get_n_samples (NdTeachPage *self, int index)
   return ((TeachClass *) self->classes->pdata[index])->samples->len;
 }
 
-/* @pixels (RGBA or gray) as the backbone's input, copied into a new [1, 1, R, R] tensor. */
-static NdTensor *
-preprocess (NdTeachPage *self, const guint8 *pixels, int w, int h, int stride,
-            NdPixelFormat format, GError **error)
-{
-  g_autoptr(NdTensor) t = nd_tensor_new_4d (1, 1, self->pp.size, self->pp.size);
-
-  if (!nd_preprocess_gray_input (pixels, w, h, stride, format, &self->pp, t->data, error))
-    return NULL;
-  return g_steal_pointer (&t);
-}
-
 /* Decodes @path and adds it to @c. */
 static gboolean
 add_file (NdTeachPage *self, TeachClass *c, const char *path, GError **error)
 {
   int w, h;
   g_autoptr(GBytes) rgba = nd_image_load_rgba (path, &w, &h, error);
-  NdTensor *t;
 
   if (rgba == NULL)
     return FALSE;
-  t = preprocess (self, g_bytes_get_data (rgba, NULL), w, h, w * 4, ND_PIXEL_FORMAT_RGBA8, error);
-  if (t == NULL)
-    return FALSE;
-  g_ptr_array_add (c->samples, t);
+  g_ptr_array_add (c->samples, _nd_teach_image_new (g_bytes_get_data (rgba, NULL), w, h, w * 4,
+                                                    ND_PIXEL_FORMAT_RGBA8));
   return TRUE;
 }
 
@@ -303,7 +257,7 @@ nd_teach_page_add_folder (NdTeachPage *self, int index, const char *dir, GError 
 
   g_return_val_if_fail (index >= 0 && index < (int) self->classes->len, -1);
   c = self->classes->pdata[index];
-  if (!ensure_backbone (self, error) || (d = g_dir_open (dir, 0, error)) == NULL)
+  if ((d = g_dir_open (dir, 0, error)) == NULL)
     return -1;
   while ((name = g_dir_read_name (d)) != NULL)
     {
@@ -329,11 +283,6 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachCl
   NdTeachPage *self = c->page;
   g_autoptr(GError) error = NULL;
 
-  if (!ensure_backbone (self, &error))
-    {
-      _nd_teach_page_set_message (self, error->message);
-      return FALSE;
-    }
   for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
     {
       g_autofree char *path = g_file_get_path (l->data);
@@ -355,10 +304,9 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TeachCl
 }
 
 static void
-show_prediction (NdTeachPage *self)
+show_prediction (NdTeachPage *self, const TeachModel *model, const float *logits)
 {
-  const float *logits = self->head_plan->output->data;
-  int k = self->head->n_classes, best = 0;
+  int k = model->head->n_classes, best = 0;
   double sum = 0;
   g_autofree char *text = NULL;
 
@@ -368,19 +316,120 @@ show_prediction (NdTeachPage *self)
   for (int i = 0; i < k; i++)
     sum += exp ((double) logits[i] - logits[best]);
   g_free (self->prediction);
-  self->prediction = g_strdup (self->head->classes[best]);
+  self->prediction = g_strdup (model->head->classes[best]);
   self->n_predicted++;
   /* translators: the live prediction of the taught head, e.g. "ball · 97 %" */
   text = g_strdup_printf (_("%s · %.0f %%"), self->prediction, 100.0 / sum);
   gtk_label_set_text (self->prediction_label, text);
 }
 
+static TeachModel *
+model_ref (TeachModel *model)
+{
+  return g_atomic_rc_box_acquire (model);
+}
+
+static void
+model_free (TeachModel *model)
+{
+  g_clear_pointer (&model->plan, nd_plan_free);
+  g_clear_pointer (&model->head, nd_teach_head_free);
+  g_clear_pointer (&model->backbone, _nd_teach_backbone_unref);
+}
+
+void
+_nd_teach_model_unref (TeachModel *model)
+{
+  g_atomic_rc_box_release_full (model, (GDestroyNotify) model_free);
+}
+
 #if ND_HAVE_CAPTURE
+/* Live classification runs on a worker, one frame at a time: a frame that comes meanwhile
+ * waits in @pending, replaced by newer ones, so a slow backbone never holds the main loop or
+ * queues frames. */
+typedef struct
+{
+  TeachModel *model;
+  NdFrame    *frame;
+  NdTensor   *logits;
+} PredictJob;
+
+static void
+predict_job_free (PredictJob *job)
+{
+  _nd_teach_model_unref (job->model);
+  nd_frame_unref (job->frame);
+  g_clear_pointer (&job->logits, nd_tensor_unref);
+  g_free (job);
+}
+
+static void
+predict_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  PredictJob *job = data;
+  TeachBackbone *bb = job->model->backbone;
+  g_autoptr(NdTensor) x = nd_tensor_new_4d (1, bb->channels, bb->side, bb->side);
+  GError *error = NULL;
+
+  if (!_nd_teach_backbone_input (bb, job->frame->data, job->frame->width, job->frame->height,
+                                 job->frame->stride, job->frame->format, x, 0, &error)
+      || !nd_plan_run (job->model->plan, x, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job->logits = nd_tensor_copy (job->model->plan->output);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void predict (NdTeachPage *self, NdFrame *frame);
+
+static void
+predicted_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  NdTeachPage *self = ND_TEACH_PAGE (source);
+  PredictJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  NdFrame *next;
+
+  self->predicting = FALSE;
+  if (self->disposed)
+    return;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    _nd_teach_page_set_message (self, error->message);
+  else if (job->model == self->model)
+    show_prediction (self, job->model, job->logits->data);
+  next = g_steal_pointer (&self->pending);
+  if (next != NULL && self->model != NULL && self->capturing < 0)
+    predict (self, next);
+  g_clear_pointer (&next, nd_frame_unref);
+}
+
+static void
+predict (NdTeachPage *self, NdFrame *frame)
+{
+  g_autoptr(GTask) task = NULL;
+  PredictJob *job;
+
+  if (self->predicting)
+    {
+      g_clear_pointer ((NdFrame **) &self->pending, nd_frame_unref);
+      self->pending = nd_frame_ref (frame);
+      return;
+    }
+  job = g_new0 (PredictJob, 1);
+  job->model = model_ref (self->model);
+  job->frame = nd_frame_ref (frame);
+  task = g_task_new (self, NULL, predicted_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) predict_job_free);
+  self->predicting = TRUE;
+  g_task_run_in_thread (task, predict_thread);
+}
+
 static void
 frame_cb (NdCameraController *camera, NdFrame *frame, NdTeachPage *self)
 {
   g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *status = NULL;
 
   self->n_frames++;
@@ -392,24 +441,17 @@ frame_cb (NdCameraController *camera, NdFrame *frame, NdTeachPage *self)
     }
   status = g_strdup_printf ("%s", nd_camera_controller_get_description (camera));
   gtk_label_set_text (self->status_label, status);
-  if (self->feature_plan == NULL
-      || !nd_preprocess_gray_input (frame->data, frame->width, frame->height, frame->stride,
-                                    frame->format, &self->pp, self->input->data, &error))
-    return;
   if (self->capturing >= 0)
     {
       TeachClass *c = self->classes->pdata[self->capturing];
 
-      g_ptr_array_add (c->samples, nd_tensor_copy (self->input));
+      g_ptr_array_add (c->samples, _nd_teach_image_new (frame->data, frame->width,
+                                                        frame->height, frame->stride,
+                                                        frame->format));
       update_count (c);
     }
-  else if (self->head_plan != NULL)
-    {
-      if (nd_plan_run (self->head_plan, self->input, &error))
-        show_prediction (self);
-      else
-        _nd_teach_page_set_message (self, error->message);
-    }
+  else if (self->model != NULL)
+    predict (self, frame);
 }
 
 static void
@@ -432,12 +474,6 @@ camera_toggled_cb (NdTeachPage *self)
       nd_camera_controller_stop (ND_CAMERA_CONTROLLER (self->camera));
 #endif
       self->capturing = -1;
-      return;
-    }
-  if (!ensure_backbone (self, &error))
-    {
-      _nd_teach_page_set_message (self, error->message);
-      gtk_toggle_button_set_active (self->camera_button, FALSE);
       return;
     }
 #if ND_HAVE_CAPTURE
@@ -482,31 +518,25 @@ nd_teach_page_get_n_frames (NdTeachPage *self)
   return self->n_frames;
 }
 
-/* Puts @head (owned) in place: a plan of the backbone with the head as its classifier, the
- * result line and the confusion matrix. */
-static gboolean
-use_head (NdTeachPage *self, NdTeachHead *head, GError **error)
+void
+_nd_teach_page_use_head (NdTeachPage *self, TeachBackbone *backbone, NdTeachHead *head,
+                         NdPlan *plan)
 {
-  g_autoptr(NdTeachHead) owned = head;
-  g_autoptr(NdGraph) graph = nd_teach_apply_head (self->backbone, head, error);
-  NdPlanOptions popts = { .batch = 1 };
-  NdPlan *plan;
+  TeachModel *model = g_atomic_rc_box_new0 (TeachModel);
 
-  if (graph == NULL || (plan = nd_backend_prepare (self->backend, graph, &popts, error)) == NULL)
-    return FALSE;
-  g_clear_pointer (&self->head_plan, nd_plan_free);
-  g_clear_pointer (&self->head, nd_teach_head_free);
-  self->head_plan = plan;
-  self->head = g_steal_pointer (&owned);
+  model->backbone = _nd_teach_backbone_ref (backbone);
+  model->head = head;
+  model->plan = plan;
+  g_clear_pointer (&self->model, _nd_teach_model_unref);
+  self->model = model;
   gtk_widget_set_sensitive (self->save_button, TRUE);
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion));
-  return TRUE;
 }
 
-static void
-show_result (NdTeachPage *self, double seconds)
+void
+_nd_teach_page_show_result (NdTeachPage *self, double seconds)
 {
-  const NdTeachHead *h = self->head;
+  const NdTeachHead *h = self->model->head;
   int train = 0, held = 0;
   g_autofree char *text = NULL;
 
@@ -526,74 +556,10 @@ show_result (NdTeachPage *self, double seconds)
   _nd_teach_page_set_message (self, text);
 }
 
-gboolean
-nd_teach_page_train (NdTeachPage *self, GError **error)
-{
-  g_autoptr(NdTensor) images = NULL, feats = NULL;
-  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-  g_auto(GStrv) classes = NULL;
-  g_autofree int *labels = NULL;
-  NdTeachOptions o;
-  NdTeachHead *head;
-  gint64 start = g_get_monotonic_time ();
-  int n = 0, r = 0, side;
-
-  if (!ensure_backbone (self, error))
-    return FALSE;
-  for (guint c = 0; c < self->classes->len; c++)
-    n += ((TeachClass *) self->classes->pdata[c])->samples->len;
-  if (self->classes->len < 2 || n == 0)
-    {
-      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                   _("Add two classes or more and capture images for each"));
-      return FALSE;
-    }
-  side = self->pp.size;
-  images = nd_tensor_new_4d (n, 1, side, side);
-  labels = g_new (int, n);
-  for (guint c = 0; c < self->classes->len; c++)
-    {
-      TeachClass *tc = self->classes->pdata[c];
-
-      g_strv_builder_add (names, tc->name);
-      for (guint i = 0; i < tc->samples->len; i++, r++)
-        {
-          memcpy (images->data + (gsize) r * side * side,
-                  ((NdTensor *) tc->samples->pdata[i])->data, sizeof (float) * side * side);
-          labels[r] = (int) c;
-        }
-    }
-  classes = g_strv_builder_end (names);
-  feats = nd_teach_extract (self->feature_plan, self->feature_node, images, error);
-  if (feats == NULL)
-    return FALSE;
-  nd_teach_options_init (&o);
-  head = nd_teach_train (feats, labels, (const char * const *) classes, &o, error);
-  if (head == NULL)
-    return FALSE;
-  g_free (head->backbone);
-  head->backbone = g_strdup (self->backbone_name);
-  g_free (head->layer);
-  head->layer = g_strdup (nd_graph_node (self->backbone, self->backbone->output)->name);
-  if (!use_head (self, head, error))
-    return FALSE;
-  show_result (self, (g_get_monotonic_time () - start) / 1e6);
-  return TRUE;
-}
-
-static void
-train_clicked_cb (NdTeachPage *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!nd_teach_page_train (self, &error))
-    _nd_teach_page_set_message (self, error->message);
-}
-
 const NdTeachHead *
 nd_teach_page_get_head (NdTeachPage *self)
 {
-  return self->head;
+  return self->model != NULL ? self->model->head : NULL;
 }
 
 const char *
@@ -611,13 +577,13 @@ nd_teach_page_get_n_predicted (NdTeachPage *self)
 gboolean
 nd_teach_page_save (NdTeachPage *self, const char *path, GError **error)
 {
-  if (self->head == NULL)
+  if (self->model == NULL)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
                    _("Train first: there is no head to save"));
       return FALSE;
     }
-  return nd_teach_head_save (self->head, path, error);
+  return nd_teach_head_save (self->model->head, path, error);
 }
 
 /* A loaded head's classes replace the rows (they have no images here: the file holds none). */
@@ -625,15 +591,25 @@ gboolean
 nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
 {
   g_autoptr(NdTeachHead) head = NULL;
+  g_autoptr(NdGraph) graph = NULL;
+  NdPlanOptions popts = { .batch = 1 };
+  NdPlan *plan;
   GtkWidget *child;
 
-  if (!ensure_backbone (self, error) || (head = nd_teach_head_load (path, error)) == NULL)
-    return FALSE;
-  if (*head->backbone != '\0' && !g_str_equal (head->backbone, self->backbone_name))
+  if (self->training != NULL)
     {
       g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
-                   _("The head was taught on “%s”, not on “%s”"), head->backbone,
-                   self->backbone_name);
+                   _("Stop training before loading a head"));
+      return FALSE;
+    }
+  if ((head = nd_teach_head_load (path, error)) == NULL || !ensure_backbone (self, error))
+    return FALSE;
+  /* a head fits the backbone it was taught on, nothing else: features differ */
+  if (*head->backbone != '\0' && !g_str_equal (head->backbone, self->backbone->identity))
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                   _("The head was taught on “%s”, not on “%s” (pick its backbone under "
+                     "Backbone)"), head->backbone, self->backbone->identity);
       return FALSE;
     }
   self->capturing = -1;
@@ -658,9 +634,12 @@ nd_teach_page_load (NdTeachPage *self, const char *path, GError **error)
       /* the file holds no images: what the class was taught on until new ones come */
       gtk_label_set_text (tc->count_label, text);
     }
-  if (!use_head (self, g_steal_pointer (&head), error))
+  graph = nd_teach_apply_head (self->backbone->graph, head, error);
+  if (graph == NULL
+      || (plan = nd_backend_prepare (self->backbone->backend, graph, &popts, error)) == NULL)
     return FALSE;
-  show_result (self, -1);
+  _nd_teach_page_use_head (self, self->backbone, g_steal_pointer (&head), plan);
+  _nd_teach_page_show_result (self, -1);
   return TRUE;
 }
 
@@ -681,8 +660,8 @@ draw_confusion (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpoint
 {
   NdTeachPage *self = data;
 
-  if (self->head != NULL && self->head->holdout_accuracy >= 0)
-    _nd_teach_page_draw_confusion (GTK_WIDGET (area), cr, width, height, self->head);
+  if (self->model != NULL && self->model->head->holdout_accuracy >= 0)
+    _nd_teach_page_draw_confusion (GTK_WIDGET (area), cr, width, height, self->model->head);
 }
 
 static void
@@ -690,6 +669,9 @@ nd_teach_page_dispose (GObject *object)
 {
   NdTeachPage *self = ND_TEACH_PAGE (object);
 
+  self->disposed = TRUE;
+  if (self->training != NULL)
+    g_cancellable_cancel (self->training);
 #if ND_HAVE_CAPTURE
   if (self->camera != NULL)
     {
@@ -707,15 +689,14 @@ nd_teach_page_finalize (GObject *object)
 {
   NdTeachPage *self = ND_TEACH_PAGE (object);
 
-  g_clear_pointer (&self->head_plan, nd_plan_free);
-  g_clear_pointer (&self->feature_plan, nd_plan_free);
-  g_clear_pointer (&self->backend, nd_backend_free);
-  g_clear_pointer (&self->backbone, nd_graph_unref);
-  g_clear_pointer (&self->input, nd_tensor_unref);
-  g_clear_pointer (&self->head, nd_teach_head_free);
+  g_clear_pointer (&self->model, _nd_teach_model_unref);
+  g_clear_pointer (&self->backbone, _nd_teach_backbone_unref);
+#if ND_HAVE_CAPTURE
+  g_clear_pointer ((NdFrame **) &self->pending, nd_frame_unref);
+#endif
   g_clear_pointer (&self->classes, g_ptr_array_unref);
-  g_free (self->backbone_name);
   g_free (self->prediction);
+  g_clear_object (&self->training);
   G_OBJECT_CLASS (nd_teach_page_parent_class)->finalize (object);
 }
 
@@ -734,16 +715,22 @@ nd_teach_page_class_init (NdTeachPageClass *klass)
   BIND (camera_button);
   BIND (preview);
   BIND (status_label);
+  BIND (backbone_dropdown);
+  BIND (backbone_label);
   BIND (class_entry);
   BIND (class_list);
+  BIND (train_button);
   BIND (save_button);
+  BIND (train_progress);
   BIND (result_label);
   BIND (prediction_label);
   BIND (confusion);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, camera_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_class_cb);
-  gtk_widget_class_bind_template_callback (widget_class, train_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, backbone_changed_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "train_clicked_cb",
+                                                G_CALLBACK (_nd_teach_page_train_clicked));
   gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, load_clicked_cb);
 }
@@ -760,6 +747,7 @@ nd_teach_page_init (NdTeachPage *self)
   g_signal_connect (self->camera, "failed", G_CALLBACK (camera_failed_cb), self);
 #endif
   gtk_drawing_area_set_draw_func (self->confusion, draw_confusion, self, NULL);
+  backbone_changed_cb (self);
   _nd_teach_page_set_message (self, _("Add classes, hold a class's button while the camera shows it, then "
                        "Train"));
 }

@@ -8,13 +8,14 @@
 
 G_BEGIN_DECLS
 
-/* The Teach page: teach the shipped ParNet new classes (runtime/teach). Add classes, hold a
+/* The Teach page: teach a backbone new classes (runtime/teach): the shipped Fashion-MNIST
+ * ParNet, or the model the window runs (Backbone drop-down). Add classes, hold a
  * class's button to capture camera frames into it (or add a folder of images), Train (a
  * softmax-regression head on the frozen, fused backbone's pooled features; held-out accuracy
  * and the confusion matrix drawn), then the camera is classified live with the new head;
  * Save and Load write and read the head as safetensors. The page runs its own camera
- * (ND_CAMERA_SOURCE, as the window's) and its own plans, on the main thread: the backbone is
- * the 32×32 Fashion-MNIST ParNet, about a millisecond per frame. */
+ * (ND_CAMERA_SOURCE, as the window's) and its own plans; training (feature extraction and the
+ * head) runs on a worker thread, with progress, and Train turns into Stop meanwhile. */
 #define ND_TYPE_TEACH_PAGE (nd_teach_page_get_type ())
 G_DECLARE_FINAL_TYPE (NdTeachPage, nd_teach_page, ND, TEACH_PAGE, GtkWidget)
 
@@ -35,6 +36,14 @@ int                 nd_teach_page_add_folder     (NdTeachPage *self,
                                                   int          index,
                                                   const char  *dir,
                                                   GError     **error);
+/* The backbone the next Train and Load use: the window's model (TRUE), at the time they
+ * start, or the shipped Fashion-MNIST ParNet (FALSE, the default). */
+void                nd_teach_page_set_window_backbone (NdTeachPage *self,
+                                                       gboolean     window);
+/* What a head taught now would name as its backbone (the file's base name, or the preset,
+ * knobs and weights), or NULL when the window has no model yet. */
+char               *nd_teach_page_dup_backbone   (NdTeachPage *self,
+                                                  GError     **error);
 /* The camera source spec (nd-camera-controller.h; NULL: ND_CAMERA_SOURCE), from the next
  * start on. */
 void                nd_teach_page_set_camera_source (NdTeachPage *self,
@@ -43,9 +52,20 @@ void                nd_teach_page_set_camera_source (NdTeachPage *self,
 void                nd_teach_page_set_camera     (NdTeachPage *self,
                                                   gboolean     on);
 guint64             nd_teach_page_get_n_frames   (NdTeachPage *self);
-/* The Train button: FALSE with the message it shows (too few classes or images). */
+/* The Train button: trains on a worker thread; the head is in use when it finishes. Fails
+ * with the message the page shows (too few classes or images, training already, or
+ * G_IO_ERROR_CANCELLED once @cancellable or Stop cancels it). */
+void                nd_teach_page_train_async    (NdTeachPage         *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean            nd_teach_page_train_finish   (NdTeachPage         *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+/* The same, iterating the default main context until it finishes (tests, scripts). */
 gboolean            nd_teach_page_train          (NdTeachPage *self,
                                                   GError     **error);
+gboolean            nd_teach_page_get_training   (NdTeachPage *self);
 /* The head in use (trained or loaded), or NULL. */
 const NdTeachHead  *nd_teach_page_get_head       (NdTeachPage *self);
 /* The class the head gives the newest camera frame (NULL before one), and how many frames it

@@ -126,11 +126,11 @@ resolve_unit (const NdGraph *graph, const NdGradUnit *in, NdGradUnit *unit, GErr
   return TRUE;
 }
 
-gboolean
-nd_grad_erf (NdGraph *graph, NdBackend *backend, const NdGradUnit *in_unit, int samples,
-             guint32 seed, NdErf *erf, GError **error)
+/* nd_grad_erf over random inputs from @rand, or over @inputs when not NULL. */
+static gboolean
+erf_measure (NdGraph *graph, NdBackend *backend, const NdGradUnit *in_unit, int samples,
+             GRand *rand, const NdTensor *inputs, NdErf *erf, GError **error)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   g_autoptr(NdPlan) plan = NULL;
   g_autoptr(NdTensor) x = NULL;
   g_autofree double *acc = NULL, *fwd_ms = NULL, *bwd_ms = NULL;
@@ -164,7 +164,10 @@ nd_grad_erf (NdGraph *graph, NdBackend *backend, const NdGradUnit *in_unit, int 
       g_autoptr(NdTensor) grad = NULL;
       gint64 t0 = g_get_monotonic_time (), t1;
 
-      nd_tensor_fill_normal (x, rand, 0, 1);
+      if (inputs != NULL)
+        memcpy (x->data, inputs->data + (gsize) s * x->numel, sizeof (float) * x->numel);
+      else
+        nd_tensor_fill_normal (x, rand, 0, 1);
       if (!nd_plan_run (plan, x, error))
         return FALSE;
       t1 = g_get_monotonic_time ();
@@ -218,6 +221,31 @@ nd_grad_erf (NdGraph *graph, NdBackend *backend, const NdGradUnit *in_unit, int 
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+nd_grad_erf (NdGraph *graph, NdBackend *backend, const NdGradUnit *unit, int samples,
+             guint32 seed, NdErf *erf, GError **error)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  return erf_measure (graph, backend, unit, samples, rand, NULL, erf, error);
+}
+
+gboolean
+nd_grad_erf_inputs (NdGraph *graph, NdBackend *backend, const NdGradUnit *unit,
+                    const NdTensor *inputs, NdErf *erf, GError **error)
+{
+  memset (erf, 0, sizeof *erf);
+  if (inputs->ndim != 4 || inputs->shape[0] < 1 || inputs->shape[1] != graph->in_c
+      || inputs->shape[2] != graph->in_h || inputs->shape[3] != graph->in_w)
+    {
+      g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_SHAPE_MISMATCH,
+                   _("the inputs must be [N, %d, %d, %d] for this model"), graph->in_c,
+                   graph->in_h, graph->in_w);
+      return FALSE;
+    }
+  return erf_measure (graph, backend, unit, (int) inputs->shape[0], NULL, inputs, erf, error);
 }
 
 int

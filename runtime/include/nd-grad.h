@@ -142,6 +142,14 @@ gboolean   nd_grad_erf             (NdGraph           *graph,
                                     guint32            seed,
                                     NdErf             *erf,
                                     GError           **error);
+/* The same over @inputs [N, C, H, W] (dataset images, preprocessed as the model takes them)
+ * instead of random ones: erf->samples = N. */
+gboolean   nd_grad_erf_inputs      (NdGraph           *graph,
+                                    NdBackend         *backend,
+                                    const NdGradUnit  *unit,
+                                    const NdTensor    *inputs,
+                                    NdErf             *erf,
+                                    GError           **error);
 void       nd_erf_clear            (NdErf *erf);
 
 /* Saliency of a class score (logit) for each image of a forward pass (activations @acts):

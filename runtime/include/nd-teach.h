@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "nd-backend.h"
 #include "nd-graph.h"
@@ -33,9 +33,10 @@ typedef struct
   double  l2;          /* L2 penalty on the weights (of standardized features) */
   int     max_iter;    /* L-BFGS iterations */
   guint32 seed;        /* the held-out split; training itself is deterministic */
+  GCancellable *cancellable; /* checked every iteration (a window's worker), or NULL */
 } NdTeachOptions;
 
-/* holdout 0.2, l2 0.01, max_iter 200, seed 0 */
+/* holdout 0.2, l2 0.01, max_iter 200, seed 0, no cancellable */
 void          nd_teach_options_init (NdTeachOptions *options);
 
 typedef struct
@@ -44,7 +45,8 @@ typedef struct
   int     dim;             /* D: features per image */
   char  **classes;         /* K names, NULL-terminated */
   char   *layer;           /* the replaced linear's module name, e.g. "head.fc" */
-  char   *backbone;        /* the backbone file's base name ("" when unknown) */
+  char   *backbone;        /* the backbone: its file's base name, or (the window's model)
+                            * preset, knobs and weights; "" when unknown */
   NdTensor *weight;        /* [K, D], on raw (not standardized) features */
   NdTensor *bias;          /* [K] */
   int    *train_counts;    /* [K] images each class trained on */
@@ -76,10 +78,23 @@ NdTensor     *nd_teach_extract       (NdPlan         *plan,
                                       int             node,
                                       const NdTensor *images,
                                       GError        **error);
+/* Called after each chunk with the images done so far and the total (any thread: the
+ * extractor's). */
+typedef void (*NdTeachProgress) (int done, int total, gpointer user_data);
+/* The same, reporting @progress (may be NULL) and stopping with G_IO_ERROR_CANCELLED between
+ * chunks once @cancellable (may be NULL) is cancelled. */
+NdTensor     *nd_teach_extract_full  (NdPlan          *plan,
+                                      int              node,
+                                      const NdTensor  *images,
+                                      NdTeachProgress  progress,
+                                      gpointer         user_data,
+                                      GCancellable    *cancellable,
+                                      GError         **error);
 
 /* Trains a head on @features [N, D] with @labels (N values in [0, K)), K = length of
  * @classes. Each class needs at least one training image; a class with ≥ 2 images keeps at
- * least one of them held out when options->holdout > 0. Deterministic for a given seed. */
+ * least one of them held out when options->holdout > 0. Deterministic for a given seed.
+ * Cancelled through options->cancellable: NULL with G_IO_ERROR_CANCELLED. */
 NdTeachHead  *nd_teach_train         (const NdTensor        *features,
                                       const int             *labels,
                                       const char * const    *classes,

@@ -27,6 +27,7 @@ nd_teach_options_init (NdTeachOptions *options)
   options->l2 = 1e-2;
   options->max_iter = 200;
   options->seed = 0;
+  options->cancellable = NULL;
 }
 
 typedef struct
@@ -36,6 +37,7 @@ typedef struct
   const int    *y;      /* [n] */
   double        l2;
   double       *p;      /* [k] scratch */
+  GCancellable *cancellable;
 } Problem;
 
 /* θ = [W (k×d) | b (k)]: the mean cross-entropy plus l2/2·|W|², and its gradient in @g. */
@@ -113,7 +115,7 @@ lbfgs (const Problem *pb, double *x, int max_iter, double *fx)
 
       for (gsize i = 0; i < n; i++)
         gmax = MAX (gmax, fabs (g[i]));
-      if (gmax < 1e-7)
+      if (gmax < 1e-7 || g_cancellable_is_cancelled (pb->cancellable))
         break;
       /* two-loop recursion: d = −H·g */
       for (gsize i = 0; i < n; i++)
@@ -409,8 +411,11 @@ nd_teach_train (const NdTensor *features, const int *labels, const char * const 
 
   theta = g_new0 (double, (gsize) k * d + k);
   p = g_new (double, k);
-  pb = (Problem) { .n = n, .d = d, .k = k, .z = z, .y = y, .l2 = options->l2, .p = p };
+  pb = (Problem) { .n = n, .d = d, .k = k, .z = z, .y = y, .l2 = options->l2, .p = p,
+                   .cancellable = options->cancellable };
   head->iterations = lbfgs (&pb, theta, options->max_iter, &head->loss);
+  if (g_cancellable_set_error_if_cancelled (options->cancellable, error))
+    return NULL;
 
   head->weight = nd_tensor_new (2, (int64_t[]) { k, d });
   head->bias = nd_tensor_new_1d (k);

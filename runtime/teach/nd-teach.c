@@ -50,6 +50,13 @@ nd_teach_feature_node (const NdGraph *graph, GError **error)
 NdTensor *
 nd_teach_extract (NdPlan *plan, int node, const NdTensor *images, GError **error)
 {
+  return nd_teach_extract_full (plan, node, images, NULL, NULL, NULL, error);
+}
+
+NdTensor *
+nd_teach_extract_full (NdPlan *plan, int node, const NdTensor *images, NdTeachProgress progress,
+                       gpointer user_data, GCancellable *cancellable, GError **error)
+{
   const NdGraph *graph = plan->graph;
   const NdNode *fn = nd_graph_node (graph, node);
   int64_t n = images->shape[0], per_image, d;
@@ -81,6 +88,8 @@ nd_teach_extract (NdPlan *plan, int node, const NdTensor *images, GError **error
       int64_t m = MIN (b, n - base);
       NdTensor *f;
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
       /* a short last chunk repeats its last image: the plan's batch is fixed */
       for (int i = 0; i < b; i++)
         memcpy (batch->data + i * per_image, images->data + (base + MIN (i, m - 1)) * per_image,
@@ -95,6 +104,8 @@ nd_teach_extract (NdPlan *plan, int node, const NdTensor *images, GError **error
           return NULL;
         }
       memcpy (out->data + base * d, f->data, m * d * sizeof (float));
+      if (progress != NULL)
+        progress ((int) (base + m), (int) n, user_data);
     }
   return g_steal_pointer (&out);
 }
