@@ -479,6 +479,17 @@ find_box (const Layout *l, const NdRenderStyle *style, double x, double y)
   return NULL;
 }
 
+/* Lays the graph out into @l and returns the box under (@x, @y), or NULL. */
+static const Box *
+box_at (Layout *l, const NdRenderGraphData *data, double width, double height,
+        const NdRenderStyle *style, double x, double y)
+{
+  if (data->graph == NULL || style->zoom <= 0)
+    return NULL;
+  _nd_render_graph_layout (l, data, width, height, style);
+  return find_box (l, style, x, y);
+}
+
 const char *
 nd_render_graph_block_at (const NdRenderGraphData *data,
                           double                   width,
@@ -492,10 +503,7 @@ nd_render_graph_block_at (const NdRenderGraphData *data,
   const NdNode *first;
 
   g_return_val_if_fail (data != NULL && style != NULL, NULL);
-  if (data->graph == NULL || style->zoom <= 0)
-    return NULL;
-  _nd_render_graph_layout (&l, data, width, height, style);
-  box = find_box (&l, style, x, y);
+  box = box_at (&l, data, width, height, style, x, y);
   if (box == NULL)
     return NULL;
   /* Return a string owned by the graph, not by the temporary stats. */
@@ -639,10 +647,7 @@ nd_render_graph_tooltip_at (const NdRenderGraphData *data,
   char *folded;
 
   g_return_val_if_fail (data != NULL && style != NULL, NULL);
-  if (data->graph == NULL || style->zoom <= 0)
-    return NULL;
-  _nd_render_graph_layout (&l, data, width, height, style);
-  box = find_box (&l, style, x, y);
+  box = box_at (&l, data, width, height, style, x, y);
   if (box == NULL)
     return NULL;
   folded = folded_label (data, &l, (int) (box - l.boxes));

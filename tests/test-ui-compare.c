@@ -65,6 +65,21 @@ on_block (NdCompareWindow *win, const char *model, const char *block, char **out
   *out = g_strdup_printf ("%s %s", model, block);
 }
 
+/* The CLI's standard output for @argv (argv[0] the CLI), which must exit 0. */
+static char *
+run_cli (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
 /* The window's table against `nondeep-cli compare` for the same models: the counts equal,
  * as printed (latency is measured separately, so only its presence is checked). */
 static void
@@ -75,19 +90,14 @@ check_against_cli (NdCompareWindow *win, const char *models, int resolution)
   const char *argv[] = { cli, "compare", "--models", models, "--resolution", res, "--fused",
                          "--iters", "1", "--warmup", "0", "--csv", "--cpu-only", NULL };
   g_autofree char *out = NULL, *csv = nd_compare_window_get_csv (win);
-  g_autoptr(GError) error = NULL;
   g_auto(GStrv) cli_lines = NULL, win_lines = NULL;
-  int status = -1;
 
   if (cli == NULL)
     {
       g_test_skip ("ND_TEST_CLI not set (run through meson test)");
       return;
     }
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                               NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+  out = run_cli (argv);
   cli_lines = g_strsplit (g_strstrip (out), "\n", -1);
   win_lines = g_strsplit (g_strstrip (csv), "\n", -1);
   g_assert_cmpuint (g_strv_length (cli_lines), ==, g_strv_length (win_lines));
@@ -193,7 +203,6 @@ check_parnet_table (NdGuidelinePage *page, const char *cli)
   const NdLabExperiment *e;
   GtkGrid *grid;
   JsonArray *vs;
-  int status = -1;
 
   g_assert_true (nd_guideline_page_run (page, "parnet-table", 0, 64, 1, &error));
   g_assert_no_error (error);
@@ -217,10 +226,7 @@ check_parnet_table (NdGuidelinePage *page, const char *cli)
       g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (fused)), ==, want);
     }
   g_assert_null (gtk_grid_get_child_at (grid, 0, G_N_ELEMENTS (models) + 1));
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                               NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+  out = run_cli (argv);
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   vs = json_object_get_array_member (json_array_get_object_element (json_object_get_array_member (
          json_node_get_object (json_parser_get_root (parser)), "experiments"), 0), "variants");
@@ -256,7 +262,6 @@ test_guidelines (void)
   const NdLabExperiment *e;
   JsonObject *exp;
   JsonArray *vs;
-  int status = -1;
 
   if (g_getenv ("ND_COMPARE_SIZE") != NULL)   /* screenshots: e.g. 1024x700 */
     {
@@ -282,10 +287,7 @@ test_guidelines (void)
       gtk_window_destroy (GTK_WINDOW (win));
       return;
     }
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                               NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+  out = run_cli (argv);
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   exp = json_array_get_object_element (json_object_get_array_member (
           json_node_get_object (json_parser_get_root (parser)), "experiments"), 0);
@@ -379,23 +381,18 @@ check_sides_against_cli (const char *table_csv)
   const char *argv[] = { cli, "compare", "--models", "parnet-s,resnet-18", "--per-block",
                          "--resolution", "64", "--fused", "--iters", "5", "--csv", NULL };
   g_autofree char *out = NULL;
-  g_autoptr(GError) error = NULL;
   g_auto(GStrv) c = NULL, w = NULL;
   g_autoptr(GArray) ratios = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) sorted = NULL;
   double median;
   guint n_close = 0;
-  int status = -1;
 
   if (cli == NULL)
     {
       g_test_skip ("ND_TEST_CLI not set (run through meson test)");
       return;
     }
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                               NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+  out = run_cli (argv);
   c = g_strsplit (g_strstrip (out), "\n", -1);
   w = g_strsplit (table_csv, "\n", -1);
   g_assert_cmpuint (g_strv_length (c), ==, g_strv_length (w));
