@@ -99,7 +99,8 @@ test_erf_view (void)
  * the ResNet-50 block closest in depth to the deepest stream block), each map's radii equal
  * to `nondeep-cli erf --model M --block B --resolution 64 --samples 2 --json`. With
  * ND_ERF_SCREENSHOTS=DIR the window (1024×700) is saved light and dark
- * (docs/screenshots/erf-compare-*.png) at the resolution ND_ERF_COMPARE_RESOLUTION (64). */
+ * (docs/screenshots/erf-compare-*.png); ND_ERF_COMPARE_RESOLUTION and ND_ERF_COMPARE_SAMPLES
+ * override 64 px and 2 samples. */
 
 /* `nondeep-cli erf … --json`, parsed. */
 static JsonObject *
@@ -128,8 +129,9 @@ cli_erf (const char *model, const char *block, int resolution, int samples)
 static void
 test_erf_compare (void)
 {
-  const char *env = g_getenv ("ND_ERF_COMPARE_RESOLUTION");
-  int resolution = env ? atoi (env) : 64, samples = 2;
+  const char *res_env = g_getenv ("ND_ERF_COMPARE_RESOLUTION");
+  const char *n_env = g_getenv ("ND_ERF_COMPARE_SAMPLES");
+  int resolution = res_env ? atoi (res_env) : 64, samples = n_env ? atoi (n_env) : 2;
   AdwStyleManager *manager = adw_style_manager_get_default ();
   UiPainted w = { 0 };
   NdErfCompare *view;

@@ -209,13 +209,14 @@ update (NdErfCompare *self)
 
       if (map != NULL)
         {
-          heading = g_strdup_printf (_("%s · %s (last block %s, depth %d)"), map->model,
+          heading = g_strdup_printf (_("%s · %s\nlast block %s\ndepth %d"), map->model,
                                      map->block, map->last_block, map->depth);
-          text = g_strdup_printf (_("radius_50 %.1f px · radius_95 %.1f px\n"
-                                    "theoretical field %d×%d px%s"),
+          text = g_strdup_printf (_("radius_50 %.1f px\nradius_95 %.1f px\n"
+                                    "theoretical field %d×%d px\n%s"),
                                   map->erf.radius_50, map->erf.radius_95, map->erf.rf_width,
                                   map->erf.rf_height,
-                                  map->erf.rf_global ? _(" plus global paths") : "");
+                                  map->erf.rf_global ? _("plus global paths (pooling)")
+                                                      : _("no global path"));
           cmd = command_line (job, map);
           g_string_append_printf (commands, "%s%s", i ? "\n" : "", cmd);
         }
