@@ -2,12 +2,16 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include <json-glib/json-glib.h>
+
 #include "nd-backend.h"
+#include "nd-erf-compare.h"
 #include "nd-erf-view.h"
 #include "nd-grad.h"
 #include "nd-model.h"
@@ -88,6 +92,103 @@ test_erf_view (void)
   WAIT_UNTIL (!nd_erf_view_is_busy (v.view), 60);
   g_assert_null (nd_erf_view_get_erf (v.view));
   gtk_window_destroy (GTK_WINDOW (v.w.window));
+}
+
+/* ---- ParNet streams vs a ResNet block of the same depth -------------------------------------
+ * The comparison window at 64 px and 2 samples: four maps drawn (ParNet-S's three streams and
+ * the ResNet-50 block closest in depth to the deepest stream block), each map's radii equal
+ * to `nondeep-cli erf --model M --block B --resolution 64 --samples 2 --json`. With
+ * ND_ERF_SCREENSHOTS=DIR the window (1024×700) is saved light and dark
+ * (docs/screenshots/erf-compare-*.png); ND_ERF_COMPARE_RESOLUTION and ND_ERF_COMPARE_SAMPLES
+ * override 64 px and 2 samples. */
+
+/* `nondeep-cli erf … --json`, parsed. */
+static JsonObject *
+cli_erf (const char *model, const char *block, int resolution, int samples)
+{
+  g_autofree char *res = g_strdup_printf ("%d", resolution);
+  g_autofree char *n = g_strdup_printf ("%d", samples);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  const char *argv[] = { g_getenv ("ND_TEST_CLI"), "erf", "--model", model, "--block", block,
+                         "--resolution", res, "--samples", n, "--json", NULL };
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("nondeep-cli erf failed: %s", err);
+  root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+test_erf_compare (void)
+{
+  const char *res_env = g_getenv ("ND_ERF_COMPARE_RESOLUTION");
+  const char *n_env = g_getenv ("ND_ERF_COMPARE_SAMPLES");
+  int resolution = res_env ? atoi (res_env) : 64, samples = n_env ? atoi (n_env) : 2;
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  UiPainted w = { 0 };
+  NdErfCompare *view;
+
+  if (g_getenv ("ND_TEST_CLI") == NULL)
+    {
+      g_test_skip ("ND_TEST_CLI not set (run through meson test)");
+      return;
+    }
+  view = nd_erf_compare_present (NULL, resolution, samples);
+  w.window = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (view)));
+  ui_painted_init (&w, w.window);
+  g_assert_true (nd_erf_compare_is_busy (view));
+  WAIT_UNTIL (!nd_erf_compare_is_busy (view), 300);
+  g_assert_cmpint (nd_erf_compare_get_resolution (view), ==, resolution);
+  g_assert_cmpint (nd_erf_compare_get_samples (view), ==, samples);
+  WAIT_UNTIL (nd_erf_compare_get_n_drawn (view) == ND_ERF_COMPARE_MAPS, 30);
+  for (int i = 0; i < ND_ERF_COMPARE_MAPS; i++)
+    {
+      const NdErf *erf = nd_erf_compare_get_erf (view, i);
+      const char *model = nd_erf_compare_get_model (view, i);
+      const char *block = nd_erf_compare_get_block (view, i);
+      g_autoptr(JsonObject) cli = cli_erf (model, block, resolution, samples);
+
+      g_assert_nonnull (erf);
+      g_assert_cmpstr (model, ==, i < 3 ? "parnet-s" : "resnet-50");
+      g_test_message ("%s %s: window radius_50 %.3f radius_95 %.3f; CLI %.3f %.3f", model,
+                      block, erf->radius_50, erf->radius_95,
+                      json_object_get_double_member (cli, "radius_50"),
+                      json_object_get_double_member (cli, "radius_95"));
+      g_assert_cmpfloat (erf->radius_50, >, 0);
+      g_assert_cmpfloat (erf->radius_50, <=, erf->radius_95);
+      g_assert_cmpint (json_object_get_int_member (cli, "samples"), ==, samples);
+      g_assert_cmpfloat_with_epsilon (erf->radius_50,
+                                      json_object_get_double_member (cli, "radius_50"), 1e-6);
+      g_assert_cmpfloat_with_epsilon (erf->radius_95,
+                                      json_object_get_double_member (cli, "radius_95"), 1e-6);
+    }
+  /* ResNet-50's blocks lie at depths 4, 7, 10, …; ParNet-S's deepest stream block at 9 */
+  g_assert_cmpstr (nd_erf_compare_get_block (view, 3), ==, "layer1.2");
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  ui_painted_save (&w, "ND_ERF_SCREENSHOTS", "erf-compare-light.png");
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
+  ui_painted_save (&w, "ND_ERF_SCREENSHOTS", "erf-compare-dark.png");
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+
+  /* ResNet-18: layer2.1 sits at depth 9; cancelling stops at once and keeps no result */
+  nd_erf_compare_set_resnet (view, "resnet-18");
+  g_assert_true (nd_erf_compare_is_busy (view));
+  nd_erf_compare_cancel (view);
+  g_assert_false (nd_erf_compare_is_busy (view));
+  g_assert_null (nd_erf_compare_get_erf (view, 0));
+  nd_erf_compare_start (view, resolution, samples);
+  WAIT_UNTIL (!nd_erf_compare_is_busy (view), 300);
+  g_assert_cmpstr (nd_erf_compare_get_model (view, 3), ==, "resnet-18");
+  g_assert_cmpstr (nd_erf_compare_get_block (view, 3), ==, "layer2.1");
+  gtk_window_destroy (GTK_WINDOW (w.window));
 }
 
 /* ---- the Explain overlay of the main window ------------------------------------------------
@@ -340,5 +441,6 @@ main (int argc, char **argv)
     return g_test_run ();
   g_test_add_func ("/ui/erf/view", test_erf_view);
   g_test_add_func ("/ui/erf/live-overlay", test_live_overlay);
+  g_test_add_func ("/ui/erf/compare", test_erf_compare);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include "nd-backend-cpu.h"
 #include "nd-colormap.h"
 #include "nd-dataset.h"
+#include "nd-erf-compare.h"
 #include "nd-erf-view.h"
 #include "nd-error.h"
 #include "nd-render-style.h"
@@ -259,20 +260,19 @@ fit (cairo_t *cr, int w, int h, int iw, int ih)
   return scale;
 }
 
-static void
-draw_erf (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+void
+nd_erf_draw (cairo_t *cr, int w, int h, const NdErf *erf, const NdRenderStyle *style)
 {
-  NdErfView *self = data;
-  const Result *r = self->result;
   cairo_surface_t *s;
   double scale;
   int ih, iw;
 
-  if (r == NULL || r->erf.map == NULL)
+  if (erf == NULL || erf->map == NULL)
     return;
-  ih = (int) r->erf.map->shape[2];
-  iw = (int) r->erf.map->shape[3];
-  s = heat_surface (r->erf.map->data, ih, iw, NULL);
+  ih = (int) erf->map->shape[2];
+  iw = (int) erf->map->shape[3];
+  s = heat_surface (erf->map->data, ih, iw, NULL);
+  cairo_save (cr);
   scale = fit (cr, w, h, iw, ih);
   cairo_set_source_surface (cr, s, 0, 0);
   cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
@@ -282,17 +282,26 @@ draw_erf (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
   cairo_clip (cr);
   cairo_set_line_width (cr, 2 / scale);
   /* the theoretical field (clipped to the image) */
-  nd_render_set_rgba (cr, self->style.accent);
-  cairo_rectangle (cr, r->erf.rf_x0, r->erf.rf_y0, r->erf.rf_x1 - r->erf.rf_x0 + 1,
-                   r->erf.rf_y1 - r->erf.rf_y0 + 1);
+  nd_render_set_rgba (cr, style->accent);
+  cairo_rectangle (cr, erf->rf_x0, erf->rf_y0, erf->rf_x1 - erf->rf_x0 + 1,
+                   erf->rf_y1 - erf->rf_y0 + 1);
   cairo_stroke (cr);
   /* the mass radii around its centre: 50 % solid, 95 % dashed (pixel centres at +0.5) */
   cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_arc (cr, r->erf.centre_x + 0.5, r->erf.centre_y + 0.5, r->erf.radius_50, 0, 2 * G_PI);
+  cairo_arc (cr, erf->centre_x + 0.5, erf->centre_y + 0.5, erf->radius_50, 0, 2 * G_PI);
   cairo_stroke (cr);
   cairo_set_dash (cr, (double[]) { 6 / scale, 4 / scale }, 2, 0);
-  cairo_arc (cr, r->erf.centre_x + 0.5, r->erf.centre_y + 0.5, r->erf.radius_95, 0, 2 * G_PI);
+  cairo_arc (cr, erf->centre_x + 0.5, erf->centre_y + 0.5, erf->radius_95, 0, 2 * G_PI);
   cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+static void
+draw_erf (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+{
+  NdErfView *self = data;
+
+  nd_erf_draw (cr, w, h, self->result ? &self->result->erf : NULL, &self->style);
 }
 
 static void
@@ -349,10 +358,20 @@ inputs_toggled_cb (NdErfView *self)
     start (self);
 }
 
+/* ParNet-S's streams next to a ResNet block of the same depth, at this model's resolution. */
+static void
+compare_clicked_cb (NdErfView *self)
+{
+  nd_erf_compare_present (GTK_WIDGET (self), self->graph ? self->graph->in_h : 224,
+                          ERF_SAMPLES);
+}
+
 static void
 nd_erf_view_init (NdErfView *self)
 {
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *compare = gtk_button_new_with_label (_("Compare ParNet Streams with ResNet…"));
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   gtk_widget_set_margin_start (self->box, 18);
@@ -380,7 +399,15 @@ nd_erf_view_init (NdErfView *self)
   gtk_box_append (GTK_BOX (self->inputs_box), self->random_button);
   gtk_box_append (GTK_BOX (self->inputs_box), self->dataset_button);
   gtk_widget_set_visible (self->inputs_box, FALSE);
-  gtk_box_append (GTK_BOX (self->box), self->inputs_box);
+  gtk_widget_set_tooltip_text (compare, _("Effective receptive fields of ParNet-S's three "
+                                          "streams and a ResNet block of the same depth"));
+  g_signal_connect_swapped (compare, "clicked", G_CALLBACK (compare_clicked_cb), self);
+  gtk_widget_set_hexpand (self->inputs_box, TRUE);
+  gtk_box_append (GTK_BOX (top), self->inputs_box);
+  gtk_widget_set_halign (compare, GTK_ALIGN_END);
+  gtk_widget_set_hexpand (compare, TRUE);
+  gtk_box_append (GTK_BOX (top), compare);
+  gtk_box_append (GTK_BOX (self->box), top);
   self->spinner = gtk_spinner_new ();
   gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), TRUE);
   self->status = gtk_label_new ("");

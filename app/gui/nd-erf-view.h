@@ -6,6 +6,7 @@
 
 #include "nd-grad.h"
 #include "nd-graph.h"
+#include "nd-render-style.h"
 #include "nd-tensor.h"
 
 G_BEGIN_DECLS
@@ -43,5 +44,13 @@ NdErfView   *nd_erf_view_present    (GtkWidget          *parent,
                                      NdTensor           *input,
                                      const char         *block,
                                      const char * const *labels);
+
+/* Draws @erf's map (viridis, scaled to its maximum) fitted into @w × @h, with its theoretical
+ * box in the accent colour and the 50 % (solid) and 95 % (dashed) mass circles. */
+void         nd_erf_draw            (cairo_t             *cr,
+                                     int                  w,
+                                     int                  h,
+                                     const NdErf         *erf,
+                                     const NdRenderStyle *style);
 
 G_END_DECLS
