@@ -337,6 +337,11 @@ graph_pools (const Backend *be, int variant)
     { ND_OP_AVGPOOL, 3, 1, 1, 0, 0, 7, 5 },
     { ND_OP_MAXPOOL, 3, 2, 1, 0, 0, 13, 11 },
     { ND_OP_MAXPOOL, 2, 2, 0, 0, 0, 1 + 1, 3 },
+    /* the separable path: windows wider than the map, wholly inside, one-sided */
+    { ND_OP_MAXPOOL, 3, 2, 1, 0, 0, 2, 2 },
+    { ND_OP_MAXPOOL, 3, 1, 1, 0, 0, 9, 17 },
+    { ND_OP_AVGPOOL, 5, 1, 2, 0, 0, 6, 4 },
+    { ND_OP_MAXPOOL, 3, 3, 0, 0, 0, 10, 8 },
     { ND_OP_ADAPTIVE_AVGPOOL, 0, 0, 0, 1, 1, 13, 13 },
     { ND_OP_ADAPTIVE_AVGPOOL, 0, 0, 0, 3, 3, 7, 5 },
     { ND_OP_ADAPTIVE_MAXPOOL, 0, 0, 0, 2, 3, 7, 5 },

@@ -144,7 +144,7 @@ test_plan (void)
   g_autoptr(GError) error = NULL;
   NdBackend *cpu = nd_backend_new ("cpu", -1, &error);
   const NdWeightsPrecision precs[] = { ND_WEIGHTS_FP32, ND_WEIGHTS_BF16, ND_WEIGHTS_FP16 };
-  const char *algos[] = { "sgemm", "gemv-bf16", "gemv-fp16" };
+  const char *algos[] = { "gemv", "gemv-bf16", "gemv-fp16" };
 
   g_assert_no_error (error);
   for (int big = 0; big < 2; big++)

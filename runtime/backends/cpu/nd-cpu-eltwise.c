@@ -163,6 +163,7 @@ pool_plane (const NdNode *node, const float *restrict x, int H, int W, float *re
   int k = node->p.kernel, s = node->p.stride, pad = node->p.pad;
   gboolean is_max = node->op == ND_OP_MAXPOOL;
   float inv = 1.0f / (k * k);
+  float row[W];
 
   if (k == 2 && s == 2 && pad == 0 && !node->p.ceil_mode)
     {
@@ -180,28 +181,64 @@ pool_plane (const NdNode *node, const float *restrict x, int H, int W, float *re
         }
       return;
     }
+  /* Any other window (ResNet's 3×3 stride-2 stem pool): the rows of a window reduced
+   * first into one row of the input's width, then that row across each window's columns;
+   * outside the input counts as −inf (max) or 0 (average, divided by k² as the reference) */
+
   for (int oy = 0; oy < OH; oy++)
-    for (int ox = 0; ox < OW; ox++)
-      {
-        float acc = is_max ? -INFINITY : 0.0f;
+    {
+      int iy0 = MAX (0, oy * s - pad), iy1 = MIN (H, oy * s - pad + k);
+      /* columns whose whole window lies inside the input */
+      int lo = MIN (OW, (pad + s - 1) / s);
+      int hi = W - k + pad < 0 ? lo : MAX (lo, MIN (OW, (W - k + pad) / s + 1));
+      float *o = y + (gint64) oy * OW;
 
-        for (int ky = 0; ky < k; ky++)
-          {
-            int iy = oy * s - pad + ky;
+      if (iy1 <= iy0)
+        {
+          for (int ox = 0; ox < OW; ox++)
+            o[ox] = is_max ? -INFINITY : 0.0f;
+          continue;
+        }
+      memcpy (row, x + (gint64) iy0 * W, W * sizeof (float));
+      for (int iy = iy0 + 1; iy < iy1; iy++)
+        {
+          const float *r = x + (gint64) iy * W;
 
-            if (iy < 0 || iy >= H)
-              continue;
-            for (int kx = 0; kx < k; kx++)
-              {
-                int ix = ox * s - pad + kx;
+          if (is_max)
+            for (int ix = 0; ix < W; ix++)
+              row[ix] = MAX (row[ix], r[ix]);
+          else
+            for (int ix = 0; ix < W; ix++)
+              row[ix] += r[ix];
+        }
+      for (int ox = 0; ox < OW; ox++)
+        {
+          int ix0, ix1;
+          float acc;
 
-                if (ix < 0 || ix >= W)
-                  continue;
-                acc = is_max ? MAX (acc, x[iy * W + ix]) : acc + x[iy * W + ix];
-              }
-          }
-        y[oy * OW + ox] = is_max ? acc : acc * inv;
-      }
+          if (ox == lo && lo < hi)
+            {
+              /* the interior: no bounds tests */
+              for (; ox < hi; ox++)
+                {
+                  const float *r = row + ox * s - pad;
+
+                  acc = r[0];
+                  for (int kx = 1; kx < k; kx++)
+                    acc = is_max ? MAX (acc, r[kx]) : acc + r[kx];
+                  o[ox] = is_max ? acc : acc * inv;
+                }
+              if (ox >= OW)
+                break;
+            }
+          ix0 = MAX (0, ox * s - pad);
+          ix1 = MIN (W, ox * s - pad + k);
+          acc = is_max ? -INFINITY : 0.0f;
+          for (int ix = ix0; ix < ix1; ix++)
+            acc = is_max ? MAX (acc, row[ix]) : acc + row[ix];
+          o[ox] = is_max ? acc : acc * inv;
+        }
+    }
 }
 
 /* Global average: 16 partial sums so the loop vectorises without reassociation flags. */
