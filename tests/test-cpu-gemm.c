@@ -9,8 +9,8 @@
 /* The packed GEMM (nd-cpu-gemm.c) against a float64 product, on the shapes its blocking
  * treats differently: rows not a multiple of the 8-row panel and more than one row block
  * (> 384), depths either side of the 192-deep K block, and every kind of column tail — whole
- * 32-wide strips, a masked 32-wide strip (≥ 24 left), 16-wide strips (4–23 left), 1–3 left
- * as matrix-vector products — on sub-ranges of rows and columns as the thread split asks.
+ * 32-wide strips, a masked 32-wide strip (≥ 24 left), 16-wide strips (while > 8 are left),
+ * groups of ≤ 4 columns — on sub-ranges of rows and columns as the thread split asks.
  * Tolerance per output: 2⁻¹⁸·Σₖ|a·b| (float32 accumulation over ≤ 500 terms). */
 
 static float
@@ -69,9 +69,9 @@ test_shapes (void)
 {
   static const int Ms[] = { 1, 8, 13, 130, 500 };
   static const int Ks[] = { 1, 5, 192, 193, 450 };
-  /* tails past whole strips: 0, 1, 3, 4, 15, 16, 17, 19, 20, 23, 24, 31 */
+  /* tails past whole strips: 0, 1, 3, 4, 15, 16, 17, 19, 20, 23, 24, 31 (and 8, 9 after 16) */
   static const int Ns[] = { 1, 2, 3, 4, 17, 19, 32, 33, 35, 36, 47, 48, 49, 51, 52, 55, 56, 63,
-                            196 };
+                            196, 57, 41, 25, 24, 9 };
 
   if (!nd_cpu_gemm_supported ())
     {

@@ -221,31 +221,59 @@ pack_b (float *restrict dst, const float *restrict B, int ldb, int kc, __mmask16
     }
 }
 
-/* One column: y[m] = Σ_k A[m][k]·b[k] over 8-row panels, one FMA per k (the micro-kernel
- * would spend 16 on a single useful column: SE convs and classifier convs on 1×1 maps). */
-__attribute__((target ("avx512f,fma"))) static void
-gemv_panels (const NdCpuPackedA *a, int m0, int m1, const float *B, int ldb, float *C, int ldc)
+/* At most 4 columns (@nc): C[rows × nc] = or += Ap (kc × 8) · B (kc × nc), with 256-bit
+ * vectors down the panel's 8 rows, B broadcast, two sets of accumulators over even and odd k
+ * against the FMA latency. A tail of 4 columns costs 2 cycles a k here, 8 as a masked 16-wide
+ * strip; alone (N = 1: SE and classifier convs on 1×1 maps) it is a matrix-vector product. */
+__attribute__((target ("avx512f,fma"), always_inline)) static inline void
+narrow_cols (int kc, const float *restrict Ap, const float *restrict B, int ldb, int nc,
+             float *restrict C, int ldc, gboolean accumulate, int rows)
 {
-  for (int m = m0; m < m1; m += MR)
-    {
-      const float *Ap = a->data + (gsize) (m / MR) * a->K * MR;
-      __m256 acc0 = _mm256_setzero_ps (), acc1 = _mm256_setzero_ps ();
-      float out[MR];
-      int k = 0;
+  __m256 acc[2][4];
+  float out[4][MR];
+  int k = 0;
 
-      for (; k + 2 <= a->K; k += 2)
-        {
-          acc0 = _mm256_fmadd_ps (_mm256_load_ps (Ap + k * MR), _mm256_set1_ps (B[(gsize) k * ldb]),
-                                  acc0);
-          acc1 = _mm256_fmadd_ps (_mm256_load_ps (Ap + (k + 1) * MR),
-                                  _mm256_set1_ps (B[(gsize) (k + 1) * ldb]), acc1);
-        }
-      for (; k < a->K; k++)
-        acc0 = _mm256_fmadd_ps (_mm256_load_ps (Ap + k * MR), _mm256_set1_ps (B[(gsize) k * ldb]),
-                                acc0);
-      _mm256_storeu_ps (out, _mm256_add_ps (acc0, acc1));
-      for (int r = 0; r < MR && m + r < m1; r++)
-        C[(gsize) (m + r) * ldc] = out[r];
+  for (int j = 0; j < 4; j++)
+    acc[0][j] = acc[1][j] = _mm256_setzero_ps ();
+  for (; k + 2 <= kc; k += 2)
+    for (int h = 0; h < 2; h++)
+      {
+        __m256 av = _mm256_load_ps (Ap + (k + h) * MR);
+        const float *b = B + (gsize) (k + h) * ldb;
+
+        for (int j = 0; j < nc; j++)
+          acc[h][j] = _mm256_fmadd_ps (av, _mm256_set1_ps (b[j]), acc[h][j]);
+      }
+  for (; k < kc; k++)
+    for (int j = 0; j < nc; j++)
+      acc[0][j] = _mm256_fmadd_ps (_mm256_load_ps (Ap + k * MR),
+                                   _mm256_set1_ps (B[(gsize) k * ldb + j]), acc[0][j]);
+  for (int j = 0; j < nc; j++)
+    _mm256_storeu_ps (out[j], _mm256_add_ps (acc[0][j], acc[1][j]));
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < nc; j++)
+      C[(gsize) r * ldc + j] = accumulate ? C[(gsize) r * ldc + j] + out[j][r] : out[j][r];
+}
+
+/* one copy per column count, so the loops over columns unroll */
+__attribute__((target ("avx512f,fma"), noinline)) static void
+narrow_kernel (int kc, const float *restrict Ap, const float *restrict B, int ldb, int nc,
+               float *restrict C, int ldc, gboolean accumulate, int rows)
+{
+  switch (nc)
+    {
+    case 1:
+      narrow_cols (kc, Ap, B, ldb, 1, C, ldc, accumulate, rows);
+      break;
+    case 2:
+      narrow_cols (kc, Ap, B, ldb, 2, C, ldc, accumulate, rows);
+      break;
+    case 3:
+      narrow_cols (kc, Ap, B, ldb, 3, C, ldc, accumulate, rows);
+      break;
+    default:
+      narrow_cols (kc, Ap, B, ldb, 4, C, ldc, accumulate, rows);
+      break;
     }
 }
 #endif
@@ -256,25 +284,14 @@ nd_cpu_gemm_run (const NdCpuPackedA *a, int m0, int m1, const float *B, int ldb,
 {
 #if HAVE_X86
   static __thread float bpanel[KC * NR] __attribute__((aligned (64)));
-  int n_main, n_gemv, rest, n_blocks, mc;
+  int n_main, n_blocks, mc;
 
   g_return_if_fail (m0 % MR == 0);
-  if (n1 - n0 <= 2)
-    {
-      for (int n = n0; n < n1; n++)
-        gemv_panels (a, m0, m1, B + n, ldb, C + n, ldc);
-      return;
-    }
-  /* columns past the last whole 32-wide strip: 16-wide strips where they cover them at less
-   * cost, the last ≤ 3 as matrix-vector products */
+  /* 32-wide strips up to n_main (the last one masked when ≥ 24 columns are left), then
+   * 16-wide strips while more than 8 are left, then groups of ≤ 4 columns */
   n_main = n0 + (n1 - n0) / NR * NR;
-  n_gemv = n1;
-  rest = n1 - n_main;
-
-  if (rest >= 24)
+  if (n1 - n_main >= 24)
     n_main = n1;
-  else if (rest <= 3 || (rest > 16 && rest - 16 <= 3))
-    n_gemv = n_main + (rest > 16 ? 16 : 0);
   /* blocks of equal height: 512 rows as 2 × 256, not 384 + 128 (B's packing pays off over
    * every panel of a block) */
   n_blocks = (m1 - m0 + MC - 1) / MC;
@@ -288,40 +305,43 @@ nd_cpu_gemm_run (const NdCpuPackedA *a, int m0, int m1, const float *B, int ldb,
         {
           int kc = MIN (KC, a->K - k0);
 
-          for (int n = n0; n < n_gemv;)
+          for (int n = n0; n < n1;)
             {
-              gboolean narrow = n >= n_main;
-              int w = MIN (narrow ? 16 : NR, (narrow ? n_gemv : n_main) - n);
+              int left = n1 - n;
+              int w = n < n_main ? MIN (NR, n_main - n) : left > 8 ? MIN (16, left) : MIN (4, left);
               __mmask16 mk0 = w >= 16 ? 0xFFFF : (__mmask16) ((1u << w) - 1);
               __mmask16 mk1 = w >= 32 ? 0xFFFF
                               : (w > 16 ? (__mmask16) ((1u << (w - 16)) - 1) : 0);
               /* B's panel, copied contiguous: read in place, its kc rows lie a whole map
                * row apart (a 56² map: 12 KiB), one TLB page each */
               const float *bp = B + (gsize) k0 * ldb + n;
+              int ldp = ldb;
 
-              if (mb1 - mb >= 16 * MR)
+              if (w > 4 && mb1 - mb >= 4 * MR)
                 {
-                  pack_b (bpanel, B + (gsize) k0 * ldb + n, ldb, kc, mk0, mk1);
+                  pack_b (bpanel, bp, ldb, kc, mk0, mk1);
                   bp = bpanel;
+                  ldp = NR;
                 }
               for (int m = mb; m < mb1; m += MR)
-                if (narrow)
-                  ukernel16 (kc, a->data + ((gsize) (m / MR) * a->K + k0) * MR,
-                             bp, bp == bpanel ? NR : ldb, C + (gsize) m * ldc + n, ldc, k0 > 0,
-                             MIN (MR, mb1 - m), mk0);
-                else if (w == NR && bp == bpanel)
-                  ukernel_full (kc, a->data + ((gsize) (m / MR) * a->K + k0) * MR,
-                                bp, C + (gsize) m * ldc + n, ldc, k0 > 0, MIN (MR, mb1 - m));
-                else
-                  ukernel_any (kc, a->data + ((gsize) (m / MR) * a->K + k0) * MR,
-                           bp, bp == bpanel ? NR : ldb, C + (gsize) m * ldc + n, ldc, k0 > 0,
-                           MIN (MR, mb1 - m), mk0, mk1);
+                {
+                  const float *Ap = a->data + ((gsize) (m / MR) * a->K + k0) * MR;
+                  float *Cp = C + (gsize) m * ldc + n;
+                  int rows = MIN (MR, mb1 - m);
+
+                  if (w <= 4)
+                    narrow_kernel (kc, Ap, bp, ldp, w, Cp, ldc, k0 > 0, rows);
+                  else if (n >= n_main)
+                    ukernel16 (kc, Ap, bp, ldp, Cp, ldc, k0 > 0, rows, mk0);
+                  else if (w == NR && bp == bpanel)
+                    ukernel_full (kc, Ap, bp, Cp, ldc, k0 > 0, rows);
+                  else
+                    ukernel_any (kc, Ap, bp, ldp, Cp, ldc, k0 > 0, rows, mk0, mk1);
+                }
               n += w;
             }
         }
     }
-  for (int n = n_gemv; n < n1; n++)
-    gemv_panels (a, m0, m1, B + n, ldb, C + n, ldc);
 #else
   g_assert_not_reached ();
 #endif
