@@ -26,6 +26,7 @@ typedef struct
   int C, H, W, O, OH, OW, k, s, pad, g;
   int kw, pad_w;     /* the kernel's width and column padding (k, pad: its height's) */
   gboolean direct;   /* 1×1, stride 1, pad 0: no im2col */
+  int chunk;         /* columns im2col'd at a time when split by columns */
   NdCpuPackedA **packed;   /* [g] weights packed at prepare (AVX-512), else NULL */
 } ConvGemm;
 
@@ -55,15 +56,16 @@ nd_cpu_conv_forced_algo (void)
   return forced_algo;
 }
 
+/* Columns [p0, p1) of the im2col matrix into @cols, @ld floats a row, column p0 first. */
 ND_CPU_HOT static void
 im2col_cols (const float *restrict x, int C, int H, int W, int k, int kw, int s, int pad,
-             int pad_w, int OW, gint64 P, gint64 p0, gint64 p1, float *restrict cols)
+             int pad_w, int OW, gint64 ld, gint64 p0, gint64 p1, float *restrict cols)
 {
   for (int c = 0; c < C; c++)
     for (int ky = 0; ky < k; ky++)
       for (int kx = 0; kx < kw; kx++)
         {
-          float *row = cols + ((gint64) (c * k + ky) * kw + kx) * P;
+          float *row = cols + ((gint64) (c * k + ky) * kw + kx) * ld;
           const float *plane = x + (gint64) c * H * W;
 
           for (gint64 p = p0; p < p1;)
@@ -71,7 +73,7 @@ im2col_cols (const float *restrict x, int C, int H, int W, int k, int kw, int s,
               int oy = p / OW, ox0 = p % OW;
               int ox1 = MIN ((gint64) OW, ox0 + (p1 - p));
               int iy = oy * s - pad + ky;
-              float *dst = row + (gint64) oy * OW;
+              float *dst = row + (p - p0) - ox0;   /* dst[ox]: column oy·OW + ox */
 
               if (iy < 0 || iy >= H)
                 memset (dst + ox0, 0, (ox1 - ox0) * sizeof (float));
@@ -148,17 +150,31 @@ conv_task (gpointer data, int task, int thread)
       nd_cpu_split (P, j->parts, task, 32, &b, &e);
       if (e <= b)
         return;
-      if (!cg->direct)
+      if (cg->direct)
         {
-          im2col_cols (j->x, cpg, cg->H, cg->W, cg->k, cg->kw, cg->s, cg->pad, cg->pad_w,
-                       cg->OW, P, b, e, cg->parent.scratch);
-          cols = cg->parent.scratch;
+          if (cg->packed != NULL)
+            nd_cpu_gemm_run (cg->packed[j->grp], 0, opg, cols, P, b, e, j->y, P);
+          else
+            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, e - b, K, 1.0f, j->w, K,
+                         cols + b, P, 0.0f, j->y + b, P);
         }
-      if (cg->packed != NULL)
-        nd_cpu_gemm_run (cg->packed[j->grp], 0, opg, cols, P, b, e, j->y, P);
       else
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, e - b, K, 1.0f, j->w, K,
-                     cols + b, P, 0.0f, j->y + b, P);
+        /* im2col a chunk of columns at a time into this thread's scratch, small enough to
+         * stay in L2 for the GEMM that reads it back */
+        for (gint64 c0 = b; c0 < e; c0 += cg->chunk)
+          {
+            gint64 c1 = MIN (e, c0 + cg->chunk);
+            float *buf = cg->parent.scratch + (gsize) thread * K * cg->chunk;
+
+            im2col_cols (j->x, cpg, cg->H, cg->W, cg->k, cg->kw, cg->s, cg->pad, cg->pad_w,
+                         cg->OW, c1 - c0, c0, c1, buf);
+            if (cg->packed != NULL)
+              nd_cpu_gemm_run (cg->packed[j->grp], 0, opg, buf, c1 - c0, 0, c1 - c0, j->y + c0,
+                               P);
+            else
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, c1 - c0, K, 1.0f,
+                           j->w, K, buf, c1 - c0, 0.0f, j->y + c0, P);
+          }
       finish (j, 0, opg, b, e);
     }
   else
@@ -205,7 +221,7 @@ conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *i
             else
               {
                 im2col_cols (j.x, cpg, cg->H, cg->W, cg->k, cg->kw, cg->s, cg->pad, cg->pad_w,
-                             cg->OW, P, 0, P, kernel->scratch);
+                             cg->OW, P, 0, P, kernel->scratch);   /* all of it, shared */
                 j.cols = kernel->scratch;
               }
           }
@@ -257,7 +273,16 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
   cg->parent.free = conv_gemm_free;
   cg->parent.fuses_epilogue = TRUE;
   if (!cg->direct)
-    cg->parent.scratch_floats = (gsize) (cg->C / cg->g) * cg->k * cg->kw * cg->OH * cg->OW;
+    {
+      /* ~384 KiB of columns per chunk (a 2 MiB L2 holds them with the weights' block); a
+       * task's whole share, 576 × 523 floats for ParNet-S's first stride-2 conv, went out to
+       * L3 between im2col and the GEMM */
+      gsize K = (gsize) (cg->C / cg->g) * cg->k * cg->kw;
+
+      cg->chunk = MAX (32, (int) (96 * 1024 / K) / 32 * 32);
+      cg->parent.scratch_floats = MAX (K * cg->OH * cg->OW,
+                                       (gsize) nd_cpu_pool_n_threads () * K * cg->chunk);
+    }
   if (nd_cpu_gemm_supported ())
     {
       int opg = cg->O / cg->g, K = cg->C / cg->g * cg->k * cg->kw;
