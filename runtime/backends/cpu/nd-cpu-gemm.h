@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   int    M, K;
-  float *data;   /* [ceil(M / MR)][K][MR] */
+  float *data;   /* per K block of 192: [ceil(M / MR)][kc][MR] */
 } NdCpuPackedA;
 
 gboolean      nd_cpu_gemm_supported (void);
