@@ -111,12 +111,10 @@ dw_plane (const float *restrict x, const float *restrict w, float bias, float *r
 }
 
 #if HAVE_X86
-/* AVX-512, 16 output columns per step: all k·k taps accumulate in registers (one store per
- * output, against k loads and stores of every output row in the plain-C path), split over k
- * accumulators (one per kernel row) so no FMA waits on the previous one. @src_e[ky] is the
- * padded input row under kernel row ky; tap (ky, kx) of output column ox reads
- * src_e[ky][ox + kx] (stride 1, @src_o NULL) or, stride 2, with the padded row split into its
- * even columns (@src_e) and odd ones (@src_o), src_e[ky][ox + kx / 2] (kx even) or
+/* AVX-512, stride 2, 16 output columns per step: all k·k taps accumulate in registers, split
+ * over k accumulators (one per kernel row) so no FMA waits on the previous one. The padded
+ * input row under kernel row ky is split into its even columns (@src_e[ky]) and odd ones
+ * (@src_o[ky]); tap (ky, kx) of output column ox reads src_e[ky][ox + kx / 2] (kx even) or
  * src_o[ky][ox + kx / 2] (kx odd): contiguous either way. */
 static inline __attribute__((always_inline, target ("avx512f"), optimize ("O3"))) void
 dw_row_avx512 (const float *const *src_e, const float *const *src_o, int K, const __m512 *wv,
@@ -134,8 +132,7 @@ dw_row_avx512 (const float *const *src_e, const float *const *src_o, int K, cons
 #pragma GCC unroll 7
           for (int kx = 0; kx < K; kx++)
             {
-              const float *s = (kx & 1) && src_o != NULL ? src_o[ky] + kx / 2
-                               : src_o != NULL ? src_e[ky] + kx / 2 : src_e[ky] + kx;
+              const float *s = ((kx & 1) ? src_o[ky] : src_e[ky]) + kx / 2;
 
               acc[ky] = _mm512_fmadd_ps (wv[ky * K + kx], _mm512_maskz_loadu_ps (m, s + ox),
                                          acc[ky]);
@@ -199,11 +196,12 @@ DW_S1_AVX512 (3)
 DW_S1_AVX512 (5)
 DW_S1_AVX512 (7)
 
-/* One plane: @xe (and @xo for stride 2) are the zero-padded input, @ld floats per row. */
-#define DW_AVX512(K)                                                                          \
+/* Stride 2, one plane: @xe and @xo are the even and odd columns of the zero-padded input,
+ * @ld floats per row. */
+#define DW_S2_AVX512(K)                                                                       \
   __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
-  dw_avx512_k##K (const float *xe, const float *xo, int ld, int s, const float *w, float bias,  \
-                  float *y, int OH, int OW)                                                   \
+  dw_s2_avx512_k##K (const float *xe, const float *xo, int ld, const float *w, float bias,     \
+                     float *y, int OH, int OW)                                                \
   {                                                                                           \
     __m512 wv[K * K];                                                                         \
                                                                                               \
@@ -215,19 +213,16 @@ DW_S1_AVX512 (7)
                                                                                               \
         for (int ky = 0; ky < K; ky++)                                                        \
           {                                                                                   \
-            re[ky] = xe + (gint64) (oy * s + ky) * ld;                                        \
-            ro[ky] = xo != NULL ? xo + (gint64) (oy * s + ky) * ld : NULL;                    \
+            re[ky] = xe + (gint64) (oy * 2 + ky) * ld;                                        \
+            ro[ky] = xo + (gint64) (oy * 2 + ky) * ld;                                        \
           }                                                                                   \
-        if (xo != NULL)   /* two inlined copies: the stride is constant in each */           \
-          dw_row_avx512 (re, ro, K, wv, bias, y + (gint64) oy * OW, OW);                      \
-        else                                                                                  \
-          dw_row_avx512 (re, NULL, K, wv, bias, y + (gint64) oy * OW, OW);                    \
+        dw_row_avx512 (re, ro, K, wv, bias, y + (gint64) oy * OW, OW);                        \
       }                                                                                       \
   }
 
-DW_AVX512 (3)
-DW_AVX512 (5)
-DW_AVX512 (7)
+DW_S2_AVX512 (3)
+DW_S2_AVX512 (5)
+DW_S2_AVX512 (7)
 
 /* ev[i] = x[2i], od[i] = x[2i + 1] for the @n values of @x. */
 __attribute__((target ("avx512f"))) static void
@@ -320,11 +315,11 @@ dw_task (gpointer data, int task, int thread)
           else if (xo == NULL)
             dw_s1_avx512_k7 (xe, ld, w, bv, y, dw->OH, dw->OW);
           else if (dw->k == 3)
-            dw_avx512_k3 (xe, xo, ld, dw->s, w, bv, y, dw->OH, dw->OW);
+            dw_s2_avx512_k3 (xe, xo, ld, w, bv, y, dw->OH, dw->OW);
           else if (dw->k == 5)
-            dw_avx512_k5 (xe, xo, ld, dw->s, w, bv, y, dw->OH, dw->OW);
+            dw_s2_avx512_k5 (xe, xo, ld, w, bv, y, dw->OH, dw->OW);
           else
-            dw_avx512_k7 (xe, xo, ld, dw->s, w, bv, y, dw->OH, dw->OW);
+            dw_s2_avx512_k7 (xe, xo, ld, w, bv, y, dw->OH, dw->OW);
         }
       else
 #endif
