@@ -117,6 +117,10 @@ static const ConvCase conv_cases[] = {
     IM2COL | F23 | F43 },
   { 16, 24, 110, 16, 3, 1, 1, 1, 0, 2, "winograd-f43", NULL, "vk-winograd",
     IM2COL | F23 | F43 },
+  /* Winograd's vector transforms: 16 tiles a vector, so rows of 2 and 3 groups of tiles
+   * with a tail (F(2,3): 75 tiles a row, F(4,3): 38), odd map sides */
+  { 5, 9, 149, 6, 3, 1, 1, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
+    IM2COL | F23 | F43 },
   { 8, 12, 12, 8, 5, 1, 2, 8, 1, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },  /* depthwise 5×5 */
   { 6, 9, 9, 6, 3, 1, 0, 6, 1, 2, "dw-direct", NULL, "vk-depthwise",
