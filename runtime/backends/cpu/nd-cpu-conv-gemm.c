@@ -244,6 +244,22 @@ conv_task (gpointer data, int task, int thread)
     }
 }
 
+/* Split by rows: the whole column matrix first, channels [c0, c1) a task */
+static void
+im2col_task (gpointer data, int task, int thread)
+{
+  ConvJob *j = data;
+  ConvGemm *cg = j->cg;
+  int cpg = cg->C / cg->g;
+  gint64 P = (gint64) cg->OH * cg->OW, c0, c1;
+
+  nd_cpu_split (cpg, MIN (cpg, 2 * nd_cpu_pool_n_threads ()), task, 1, &c0, &c1);
+  if (c1 > c0)
+    im2col_cols (j->x + c0 * cg->H * cg->W, c1 - c0, cg->H, cg->W, cg->k, cg->kw, cg->s,
+                 cg->pad, cg->pad_w, cg->OW, P, 0, P,
+                 (float *) j->cols + c0 * cg->k * cg->kw * P);
+}
+
 static void
 conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, NdTensor *out)
 {
@@ -276,9 +292,9 @@ conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *i
               j.cols = j.x;
             else
               {
-                im2col_cols (j.x, cpg, cg->H, cg->W, cg->k, cg->kw, cg->s, cg->pad, cg->pad_w,
-                             cg->OW, P, 0, P, kernel->scratch);   /* all of it, shared */
+                /* all of it, shared, built by the pool a range of channels a task */
                 j.cols = kernel->scratch;
+                nd_cpu_parallel_for (MIN (cpg, 2 * threads), im2col_task, &j);
               }
           }
         nd_cpu_parallel_for (j.parts, conv_task, &j);
