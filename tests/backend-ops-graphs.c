@@ -16,7 +16,7 @@
  * oracle. */
 
 typedef enum { EP_RELU, EP_SILU, EP_LEAKY, EP_GATE2, EP_ADD_SILU, EP_CAPTURED_ACT,
-               EP_CAPTURED_CONV, EP_DW_RELU, EP_ADD_TWO_CONVS } EpCase;
+               EP_CAPTURED_CONV, EP_DW_RELU, EP_ADD_TWO_CONVS, EP_ADD_SILU_WIDE } EpCase;
 
 static void
 graph_cpu_eltwise (const Backend *be, int variant)
@@ -69,7 +69,10 @@ static void
 graph_cpu_fused (const Backend *be, int variant)
 {
   EpCase ec = variant;
-  g_autoptr(NdGraph) g = nd_graph_new (20, 13, 12);
+  /* wide: CPU Winograd F(4,3) in blocks of 32 tiles, 15 a tile row, so the epilogue runs
+   * on partial tile rows */
+  g_autoptr(NdGraph) g = ec == EP_ADD_SILU_WIDE ? nd_graph_new (20, 24, 60)
+                                                : nd_graph_new (20, 13, 12);
   g_autoptr(NdPlan) plan = NULL;
   NdOpParams c3 = { .out_c = 20, .kernel = 3, .stride = 1, .pad = 1, .groups = 1, .has_bias = 1 };
   NdOpParams dw = { .out_c = 20, .kernel = 7, .stride = 1, .pad = 3, .groups = 20, .has_bias = 1 };
@@ -105,6 +108,7 @@ graph_cpu_fused (const Backend *be, int variant)
       }
       break;
     case EP_ADD_SILU:
+    case EP_ADD_SILU_WIDE:
       {
         /* ParNet case A: SiLU (conv + BN_id(x) ⊙ σ(se)) */
         int id = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &zero, 1, "id", NULL);
@@ -471,6 +475,7 @@ const GraphCase backend_ops_graph_cases[] = {
   { "fused/conv-leaky", graph_cpu_fused, EP_LEAKY },
   { "fused/conv-gate2-silu", graph_cpu_fused, EP_GATE2 },
   { "fused/conv-add-silu", graph_cpu_fused, EP_ADD_SILU },
+  { "fused/conv-add-silu-wide", graph_cpu_fused, EP_ADD_SILU_WIDE },
   { "fused/add-of-two-convs-relu", graph_cpu_fused, EP_ADD_TWO_CONVS },
   { "fused/dw-relu", graph_cpu_fused, EP_DW_RELU },
   { "fused/captured-act-not-fused", graph_cpu_fused, EP_CAPTURED_ACT },

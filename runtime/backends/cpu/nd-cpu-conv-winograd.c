@@ -24,7 +24,7 @@
  * (2.25× fewer for F(2,3), 4× for F(4,3)). Per image:
  *   1. the input is copied into a zero-padded plane per channel (edge tiles need no checks),
  *      phase-split (see tile_col);
- *   2. tiles are processed in blocks of whole tile rows sized to stay in L2; per block and
+ *   2. tiles are processed in blocks (row-major ranges, a multiple of 16 tiles); per block and
  *      thread: input transform Bᵀ d B → V[pos][c][tile] (AVX-512: 16 tiles a vector),
  *      (m+2)² sgemms M[pos] (O × T) = U[pos] (O × C) · V[pos] (C × T) per group, then the
  *      output transform Aᵀ M A plus bias, and the fused epilogue on the finished rows;
@@ -38,7 +38,7 @@ typedef struct
 {
   NdCpuKernel parent;
   int C, H, W, O, g, m, a;
-  int TH, TW, Hp, PW, rows_per_block, n_blocks, tiles_max;
+  int TH, TW, Hp, PW, tiles_per_block, n_blocks, tiles_max;
   gint64 RS;          /* padded row: m phases of PW floats */
   gboolean x16;       /* AVX-512 transforms */
   float *U;           /* [a·a][O][C/g] */
@@ -485,25 +485,39 @@ pad_task (gpointer data, int task, int thread)
     }
 }
 
-/* The three stages on tiles rows [ty0, ty1) of image @n, each over a sub-range so that small
- * maps (one block) can still be split across threads stage by stage. */
+/* A block is a range [t0, t1) of an image's tiles in row-major order, not whole tile rows:
+ * its size, the GEMMs' N, is then a multiple of 16 (4 tile rows of a 56² map, 56 tiles,
+ * left a masked 24-column strip computed as 32). Its tiles of tile row @ty: [*x0, *x1). */
+static inline void
+row_span (const ConvWino *cw, int t0, int t1, int ty, int *x0, int *x1)
+{
+  *x0 = ty == t0 / cw->TW ? t0 % cw->TW : 0;
+  *x1 = ty == (t1 - 1) / cw->TW ? (t1 - 1) % cw->TW + 1 : cw->TW;
+}
+
+/* The three stages on tiles [t0, t1) of image @n, each over a sub-range so that small maps
+ * (one block) can still be split across threads stage by stage. */
 static void
-stage_in (WinoJob *j, int n, int ty0, int ty1, float *V, int c0, int c1)
+stage_in (WinoJob *j, int n, int t0, int t1, float *V, int c0, int c1)
 {
   ConvWino *cw = j->cw;
-  int T = (ty1 - ty0) * cw->TW, m = cw->m;
+  int T = t1 - t0, m = cw->m;
   gint64 vstride = (gint64) cw->C * T;
 
   for (int c = c0; c < c1; c++)
     {
       const float *xp = j->xp + ((gint64) n * cw->C + c) * cw->Hp * cw->RS;
 
-      for (int ty = ty0; ty < ty1; ty++)
-        for (int tx0 = 0; tx0 < cw->TW; tx0 += LANES)
+      for (int ty = t0 / cw->TW; ty <= (t1 - 1) / cw->TW; ty++)
+        {
+          int x0, x1;
+
+          row_span (cw, t0, t1, ty, &x0, &x1);
+          for (int tx0 = x0; tx0 < x1; tx0 += LANES)
           {
-            int L = MIN (LANES, cw->TW - tx0), t0 = (ty - ty0) * cw->TW + tx0;
+            int L = MIN (LANES, x1 - tx0), t = ty * cw->TW + tx0 - t0;
             const float *row = xp + (gint64) ty * m * cw->RS + tx0;
-            float *v = V + (gint64) c * T + t0;
+            float *v = V + (gint64) c * T + t;
 
 #if HAVE_X86
             if (cw->x16)
@@ -517,6 +531,7 @@ stage_in (WinoJob *j, int n, int ty0, int ty1, float *V, int c0, int c1)
 #endif
             in_scalar (m, row, cw->RS, cw->PW, L, v, vstride);
           }
+        }
     }
 }
 
@@ -542,11 +557,28 @@ stage_gemm (ConvWino *cw, int T, const float *V, float *M, int q0, int q1)
     }
 }
 
+/* The fused epilogue on output rows [y0, y1), columns [x0, x1) of channel @o */
 static void
-stage_out (WinoJob *j, int n, int ty0, int ty1, const float *M, int o0, int o1)
+epilogue_rect (WinoJob *j, int n, int o, float *yo, int y0, int y1, int x0, int x1)
 {
   ConvWino *cw = j->cw;
-  int T = (ty1 - ty0) * cw->TW, m = cw->m, OW = cw->W, OH = cw->H;
+  gint64 plane = (gint64) cw->H * cw->W;
+
+  if (x0 == 0 && x1 == cw->W)   /* whole rows: one run */
+    nd_cpu_epilogue_apply (&cw->parent.epilogue, n, o, cw->O, plane, (gint64) y0 * cw->W,
+                           yo + (gint64) y0 * cw->W, (gint64) (y1 - y0) * cw->W);
+  else
+    for (int y = y0; y < y1; y++)
+      nd_cpu_epilogue_apply (&cw->parent.epilogue, n, o, cw->O, plane,
+                             (gint64) y * cw->W + x0, yo + (gint64) y * cw->W + x0, x1 - x0);
+}
+
+static void
+stage_out (WinoJob *j, int n, int t0, int t1, const float *M, int o0, int o1)
+{
+  ConvWino *cw = j->cw;
+  int T = t1 - t0, m = cw->m, OW = cw->W, OH = cw->H;
+  int ty0 = t0 / cw->TW, ty1 = (t1 - 1) / cw->TW;
   gint64 mstride = (gint64) cw->O * T, plane = (gint64) OH * OW;
   const NdTensor *bias = j->node->w[ND_W_BIAS];
 
@@ -554,31 +586,53 @@ stage_out (WinoJob *j, int n, int ty0, int ty1, const float *M, int o0, int o1)
     {
       float *yo = j->y + ((gint64) n * cw->O + o) * plane;
       float b = bias != NULL ? bias->data[o] : 0.0f;
-      int y0 = ty0 * m, y1 = MIN (OH, ty1 * m);
 
-      for (int ty = ty0; ty < ty1; ty++)
-        for (int tx0 = 0; tx0 < cw->TW; tx0 += LANES)
-          {
-            int L = MIN (LANES, cw->TW - tx0), t0 = (ty - ty0) * cw->TW + tx0;
-            int rows = MIN (m, OH - ty * m), cols = OW - tx0 * m;
-            const float *mo = M + (gint64) o * T + t0;
-            float *dst = yo + (gint64) ty * m * OW + tx0 * m;
+      for (int ty = ty0; ty <= ty1; ty++)
+        {
+          int x0, x1;
+
+          row_span (cw, t0, t1, ty, &x0, &x1);
+          for (int tx0 = x0; tx0 < x1; tx0 += LANES)
+            {
+              int L = MIN (LANES, x1 - tx0), t = ty * cw->TW + tx0 - t0;
+              int rows = MIN (m, OH - ty * m), cols = MIN (OW, x1 * m) - tx0 * m;
+              const float *mo = M + (gint64) o * T + t;
+              float *dst = yo + (gint64) ty * m * OW + tx0 * m;
 
 #if HAVE_X86
-            if (cw->x16)
-              {
-                if (m == 4)
-                  out_f43_x16 (mo, mstride, L, b, dst, OW, rows, cols);
-                else
-                  out_f23_x16 (mo, mstride, L, b, dst, OW, rows, cols);
-                continue;
-              }
+              if (cw->x16)
+                {
+                  if (m == 4)
+                    out_f43_x16 (mo, mstride, L, b, dst, OW, rows, cols);
+                  else
+                    out_f23_x16 (mo, mstride, L, b, dst, OW, rows, cols);
+                  continue;
+                }
 #endif
-            out_scalar (m, mo, mstride, L, b, dst, OW, rows, cols);
-          }
+              out_scalar (m, mo, mstride, L, b, dst, OW, rows, cols);
+            }
+        }
       if (cw->parent.epilogue.n_steps > 0)
-        nd_cpu_epilogue_apply (&cw->parent.epilogue, n, o, cw->O, plane, (gint64) y0 * OW,
-                               yo + (gint64) y0 * OW, (gint64) (y1 - y0) * OW);
+        {
+          /* a partial first tile row, the whole rows, a partial last one */
+          int f0, f1, l0, l1, full0 = ty0, full1 = ty1 + 1;
+
+          row_span (cw, t0, t1, ty0, &f0, &f1);
+          row_span (cw, t0, t1, ty1, &l0, &l1);
+          if (f0 > 0 || (ty0 == ty1 && f1 < cw->TW))
+            {
+              epilogue_rect (j, n, o, yo, ty0 * m, MIN (OH, ty0 * m + m), f0 * m,
+                             MIN (OW, f1 * m));
+              full0++;
+            }
+          if (full0 < full1 && l1 < cw->TW)
+            {
+              epilogue_rect (j, n, o, yo, ty1 * m, MIN (OH, ty1 * m + m), 0, MIN (OW, l1 * m));
+              full1--;
+            }
+          if (full0 < full1)
+            epilogue_rect (j, n, o, yo, full0 * m, MIN (OH, full1 * m), 0, OW);
+        }
     }
 }
 
@@ -598,13 +652,15 @@ block_task (gpointer data, int task, int thread)
   WinoJob *j = data;
   ConvWino *cw = j->cw;
   int n = task / cw->n_blocks, blk = task % cw->n_blocks;
-  int ty0 = blk * cw->rows_per_block, ty1 = MIN (cw->TH, ty0 + cw->rows_per_block);
-  int T = (ty1 - ty0) * cw->TW;
+  int t0 = blk * cw->tiles_per_block;
+  /* the last block takes the remainder */
+  int t1 = blk == cw->n_blocks - 1 ? cw->TH * cw->TW : t0 + cw->tiles_per_block;
+  int T = t1 - t0;
   float *V = thread_v (j, thread), *M = V + (gsize) cw->a * cw->a * cw->C * T;
 
-  stage_in (j, n, ty0, ty1, V, 0, cw->C);
+  stage_in (j, n, t0, t1, V, 0, cw->C);
   stage_gemm (cw, T, V, M, 0, cw->a * cw->a * cw->g);
-  stage_out (j, n, ty0, ty1, M, 0, cw->O);
+  stage_out (j, n, t0, t1, M, 0, cw->O);
 }
 
 /* Stage mode (a small map, too few blocks to share): each stage split across threads. */
@@ -627,7 +683,7 @@ stage_task (gpointer data, int task, int thread)
     {
     case 0:
       nd_cpu_split (cw->C, s->parts, task, 1, &b, &e);
-      stage_in (s->j, s->n, 0, cw->TH, s->V, b, e);
+      stage_in (s->j, s->n, 0, T, s->V, b, e);
       break;
     case 1:
       nd_cpu_split (cw->a * cw->a * cw->g, s->parts, task, 1, &b, &e);
@@ -635,7 +691,7 @@ stage_task (gpointer data, int task, int thread)
       break;
     default:
       nd_cpu_split (cw->O, s->parts, task, 1, &b, &e);
-      stage_out (s->j, s->n, 0, cw->TH, s->M, b, e);
+      stage_out (s->j, s->n, 0, T, s->M, b, e);
       break;
     }
 }
@@ -722,7 +778,7 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
   const char *forced = nd_cpu_conv_forced_algo ();
   const NdNode *a;
   ConvWino *cw;
-  int m, cpg, opg, target;
+  int m, cpg, opg, target, threads, rows, tiles;
 
   if (node->op != ND_OP_CONV2D || !nd_op_is_square (&node->p, 3, 1) || node->p.stride != 1)
     return NULL;
@@ -781,17 +837,21 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
   target = CLAMP (target, 16, 1024);
   /* Enough blocks to share between threads (block mode keeps V and M in cache), as long as
    * a block keeps ≥ 32 tiles; maps too small for that use stage mode (see wino_run). */
-  cw->rows_per_block = MIN (target / cw->TW,
-                            MAX ((32 + cw->TW - 1) / cw->TW,
-                                 (cw->TH + 2 * nd_cpu_pool_n_threads () - 1)
-                                 / (2 * nd_cpu_pool_n_threads ())));
+  threads = nd_cpu_pool_n_threads ();
+  rows = MIN (target / cw->TW, MAX ((32 + cw->TW - 1) / cw->TW,
+                                    (cw->TH + 2 * threads - 1) / (2 * threads)));
   /* Maps of 112² and more: one tile row per block (28+ tiles) measured 2× faster than 2–4
    * rows (VGG-16 features.2 and .7, nd-bench-conv with ND_WINO_TILES 32 vs 128). */
   if (cw->TW >= 28 && g_getenv ("ND_WINO_TILES") == NULL)
-    cw->rows_per_block = 1;
-  cw->rows_per_block = CLAMP (cw->rows_per_block, 1, cw->TH);
-  cw->n_blocks = (cw->TH + cw->rows_per_block - 1) / cw->rows_per_block;
-  cw->tiles_max = cw->rows_per_block * cw->TW;
+    rows = 1;
+  tiles = CLAMP (rows, 1, cw->TH) * cw->TW;
+  /* as many tiles, to a multiple of 16: the nearest, or the one below where the nearest
+   * leaves too few blocks for block mode */
+  cw->tiles_per_block = MAX (16, (tiles + 8) / 16 * 16);
+  if (cw->TH * cw->TW / cw->tiles_per_block < 2 * threads)
+    cw->tiles_per_block = MAX (16, tiles / 16 * 16);
+  cw->n_blocks = MAX (1, cw->TH * cw->TW / cw->tiles_per_block);
+  cw->tiles_max = cw->TH * cw->TW - (cw->n_blocks - 1) * cw->tiles_per_block;
   cw->thread_floats = (gsize) cw->a * cw->a * (cw->C + cw->O) * cw->tiles_max;
   if (posix_memalign ((void **) &cw->U, 64,
                       (gsize) cw->a * cw->a * cw->O * cpg * sizeof (float)) != 0)
