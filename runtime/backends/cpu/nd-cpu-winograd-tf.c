@@ -1,0 +1,443 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "nd-cpu-winograd-tf.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#else
+#define HAVE_X86 0
+#endif
+
+/* Winograd's input and output transforms, F(2,3) and F(4,3): scalar, one tile at a time, and
+ * AVX-512, 16 tiles a vector (one a lane). */
+
+/* Scalar transforms of one tile, for CPUs without AVX-512: d[r][c] (a × a) → v[r·a + c]. */
+static void
+in_tile (int m, const float *d, float *v)
+{
+  float t[36];
+  int a = m + 2;
+
+  for (int c = 0; c < a; c++)
+    {
+      const float *q = d + c;
+
+      if (m == 4)
+        {
+          float d0 = q[0], d1 = q[6], d2 = q[12], d3 = q[18], d4 = q[24], d5 = q[30];
+
+          t[c] = 4 * d0 - 5 * d2 + d4;
+          t[6 + c] = -4 * (d1 + d2) + d3 + d4;
+          t[12 + c] = 4 * (d1 - d2) - d3 + d4;
+          t[18 + c] = 2 * (d3 - d1) - d2 + d4;
+          t[24 + c] = 2 * (d1 - d3) - d2 + d4;
+          t[30 + c] = 4 * d1 - 5 * d3 + d5;
+        }
+      else
+        {
+          float d0 = q[0], d1 = q[4], d2 = q[8], d3 = q[12];
+
+          t[c] = d0 - d2;
+          t[4 + c] = d1 + d2;
+          t[8 + c] = d2 - d1;
+          t[12 + c] = d1 - d3;
+        }
+    }
+  for (int r = 0; r < a; r++)
+    {
+      const float *q = t + r * a;
+      float *o = v + r * a;
+
+      if (m == 4)
+        {
+          o[0] = 4 * q[0] - 5 * q[2] + q[4];
+          o[1] = -4 * (q[1] + q[2]) + q[3] + q[4];
+          o[2] = 4 * (q[1] - q[2]) - q[3] + q[4];
+          o[3] = 2 * (q[3] - q[1]) - q[2] + q[4];
+          o[4] = 2 * (q[1] - q[3]) - q[2] + q[4];
+          o[5] = 4 * q[1] - 5 * q[3] + q[5];
+        }
+      else
+        {
+          o[0] = q[0] - q[2];
+          o[1] = q[1] + q[2];
+          o[2] = q[2] - q[1];
+          o[3] = q[1] - q[3];
+        }
+    }
+}
+
+/* M (a × a, mm[r·a + c]) → Y (m × m) */
+static void
+out_tile (int m, const float *mm, float *y)
+{
+  float t[24];
+  int a = m + 2;
+
+  for (int c = 0; c < a; c++)
+    {
+      const float *q = mm + c;
+
+      if (m == 4)
+        {
+          float m0 = q[0], m1 = q[6], m2 = q[12], m3 = q[18], m4 = q[24], m5 = q[30];
+
+          t[c] = m0 + m1 + m2 + m3 + m4;
+          t[6 + c] = m1 - m2 + 2 * (m3 - m4);
+          t[12 + c] = m1 + m2 + 4 * (m3 + m4);
+          t[18 + c] = m1 - m2 + 8 * (m3 - m4) + m5;
+        }
+      else
+        {
+          t[c] = q[0] + q[4] + q[8];
+          t[4 + c] = q[4] - q[8] - q[12];
+        }
+    }
+  for (int r = 0; r < m; r++)
+    {
+      const float *q = t + r * a;
+      float *o = y + r * m;
+
+      if (m == 4)
+        {
+          o[0] = q[0] + q[1] + q[2] + q[3] + q[4];
+          o[1] = q[1] - q[2] + 2 * (q[3] - q[4]);
+          o[2] = q[1] + q[2] + 4 * (q[3] + q[4]);
+          o[3] = q[1] - q[2] + 8 * (q[3] - q[4]) + q[5];
+        }
+      else
+        {
+          o[0] = q[0] + q[1] + q[2];
+          o[1] = q[1] - q[2] - q[3];
+        }
+    }
+}
+
+/* L ≤ 16 tiles side by side from the phase-split rows at @xp (@rs floats apart):
+ * V[pos · ps + l] */
+static void
+in_scalar (int m, const float *xp, gint64 rs, int PW, int L, float *V, gint64 ps)
+{
+  int a = m + 2;
+
+  for (int l = 0; l < L; l++)
+    {
+      float d[36], v[36];
+
+      for (int r = 0; r < a; r++)
+        for (int c = 0; c < a; c++)
+          d[r * a + c] = nd_cpu_wino_col (xp + r * rs, m, PW, c)[l];
+      in_tile (m, d, v);
+      for (int p = 0; p < a * a; p++)
+        V[p * ps + l] = v[p];
+    }
+}
+
+/* L ≤ 16 tiles from M[pos · ps + l] into output rows @y (@ldy apart), plus @b: @rows rows of
+ * m·L columns, the first @cols of each written */
+static void
+out_scalar (int m, const float *M, gint64 ps, int L, float b, float *y, gint64 ldy, int rows,
+            int cols)
+{
+  int a = m + 2;
+
+  for (int l = 0; l < L; l++)
+    {
+      float mm[36], o[16];
+
+      for (int p = 0; p < a * a; p++)
+        mm[p] = M[p * ps + l];
+      out_tile (m, mm, o);
+      for (int r = 0; r < rows; r++)
+        for (int c = 0; c < m && l * m + c < cols; c++)
+          y[r * ldy + l * m + c] = o[r * m + c] + b;
+    }
+}
+
+#if HAVE_X86
+#define AVX512 __attribute__((target ("avx512f")))
+#define LANES ND_CPU_WINO_LANES
+
+/* The same on 16 tiles at once, one tile a lane: first down the columns (Bᵀ d), then along
+ * the rows of the result (· B). */
+AVX512 static void
+in_f43_x16 (const float *xp, gint64 rs, int PW, int L, float *V, gint64 ps)
+{
+  const __m512 k4 = _mm512_set1_ps (4), k5 = _mm512_set1_ps (5), k2 = _mm512_set1_ps (2);
+  __mmask16 k = (__mmask16) ((1u << L) - 1);
+  __m512 t[6][6];
+
+  for (int c = 0; c < 6; c++)
+    {
+      const float *p = nd_cpu_wino_col (xp, 4, PW, c);
+      __m512 d0 = _mm512_loadu_ps (p), d1 = _mm512_loadu_ps (p + rs);
+      __m512 d2 = _mm512_loadu_ps (p + 2 * rs), d3 = _mm512_loadu_ps (p + 3 * rs);
+      __m512 d4 = _mm512_loadu_ps (p + 4 * rs), d5 = _mm512_loadu_ps (p + 5 * rs);
+      __m512 s12 = _mm512_add_ps (d1, d2), m12 = _mm512_sub_ps (d1, d2);
+      __m512 d42 = _mm512_sub_ps (d4, d2), m31 = _mm512_sub_ps (d3, d1);
+
+      t[0][c] = _mm512_fmadd_ps (k4, d0, _mm512_fnmadd_ps (k5, d2, d4));
+      t[1][c] = _mm512_fnmadd_ps (k4, s12, _mm512_add_ps (d3, d4));
+      t[2][c] = _mm512_fmadd_ps (k4, m12, _mm512_sub_ps (d4, d3));
+      t[3][c] = _mm512_fmadd_ps (k2, m31, d42);
+      t[4][c] = _mm512_fnmadd_ps (k2, m31, d42);
+      t[5][c] = _mm512_fmadd_ps (k4, d1, _mm512_fnmadd_ps (k5, d3, d5));
+    }
+  for (int r = 0; r < 6; r++)
+    {
+      __m512 d0 = t[r][0], d1 = t[r][1], d2 = t[r][2], d3 = t[r][3], d4 = t[r][4], d5 = t[r][5];
+      __m512 s12 = _mm512_add_ps (d1, d2), m12 = _mm512_sub_ps (d1, d2);
+      __m512 d42 = _mm512_sub_ps (d4, d2), m31 = _mm512_sub_ps (d3, d1);
+      float *v = V + (gint64) (r * 6) * ps;
+
+      _mm512_mask_storeu_ps (v, k, _mm512_fmadd_ps (k4, d0, _mm512_fnmadd_ps (k5, d2, d4)));
+      _mm512_mask_storeu_ps (v + ps, k, _mm512_fnmadd_ps (k4, s12, _mm512_add_ps (d3, d4)));
+      _mm512_mask_storeu_ps (v + 2 * ps, k, _mm512_fmadd_ps (k4, m12, _mm512_sub_ps (d4, d3)));
+      _mm512_mask_storeu_ps (v + 3 * ps, k, _mm512_fmadd_ps (k2, m31, d42));
+      _mm512_mask_storeu_ps (v + 4 * ps, k, _mm512_fnmadd_ps (k2, m31, d42));
+      _mm512_mask_storeu_ps (v + 5 * ps, k, _mm512_fmadd_ps (k4, d1, _mm512_fnmadd_ps (k5, d3, d5)));
+    }
+}
+
+AVX512 static void
+in_f23_x16 (const float *xp, gint64 rs, int PW, int L, float *V, gint64 ps)
+{
+  __mmask16 k = (__mmask16) ((1u << L) - 1);
+  __m512 t[4][4];
+
+  for (int c = 0; c < 4; c++)
+    {
+      const float *p = nd_cpu_wino_col (xp, 2, PW, c);
+      __m512 d0 = _mm512_loadu_ps (p), d1 = _mm512_loadu_ps (p + rs);
+      __m512 d2 = _mm512_loadu_ps (p + 2 * rs), d3 = _mm512_loadu_ps (p + 3 * rs);
+
+      t[0][c] = _mm512_sub_ps (d0, d2);
+      t[1][c] = _mm512_add_ps (d1, d2);
+      t[2][c] = _mm512_sub_ps (d2, d1);
+      t[3][c] = _mm512_sub_ps (d1, d3);
+    }
+  for (int r = 0; r < 4; r++)
+    {
+      float *v = V + (gint64) (r * 4) * ps;
+
+      _mm512_mask_storeu_ps (v, k, _mm512_sub_ps (t[r][0], t[r][2]));
+      _mm512_mask_storeu_ps (v + ps, k, _mm512_add_ps (t[r][1], t[r][2]));
+      _mm512_mask_storeu_ps (v + 2 * ps, k, _mm512_sub_ps (t[r][2], t[r][1]));
+      _mm512_mask_storeu_ps (v + 3 * ps, k, _mm512_sub_ps (t[r][1], t[r][3]));
+    }
+}
+
+/* Output row segment of 16 tiles from its m column vectors y[j] (lane l: tile l's column j):
+ * interleaved with permutes into 16·m consecutive floats, plus the bias, the first @cols
+ * stored. */
+AVX512 static void
+store_row (int m, __m512 *yv, __m512 b, float *dst, int cols)
+{
+  __m512 out[4];
+
+  if (m == 2)
+    {
+      const __m512i lo = _mm512_setr_epi32 (0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      const __m512i hi = _mm512_add_epi32 (lo, _mm512_set1_epi32 (8));
+
+      out[0] = _mm512_permutex2var_ps (yv[0], lo, yv[1]);
+      out[1] = _mm512_permutex2var_ps (yv[0], hi, yv[1]);
+    }
+  else
+    {
+      /* pairs first: p01[2s + b] = y_b[s] (tiles 0–7 low, 8–15 high), then the pairs of
+       * pairs: tile u / 4's columns 0, 1 from p01, 2, 3 from p23 */
+      const __m512i pl = _mm512_setr_epi32 (0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      const __m512i ph = _mm512_add_epi32 (pl, _mm512_set1_epi32 (8));
+      const __m512i q0 = _mm512_setr_epi32 (0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+      const __m512i q1 = _mm512_add_epi32 (q0, _mm512_set1_epi32 (8));
+      __m512 p01 = _mm512_permutex2var_ps (yv[0], pl, yv[1]);
+      __m512 p23 = _mm512_permutex2var_ps (yv[2], pl, yv[3]);
+      __m512 h01 = _mm512_permutex2var_ps (yv[0], ph, yv[1]);
+      __m512 h23 = _mm512_permutex2var_ps (yv[2], ph, yv[3]);
+
+      out[0] = _mm512_permutex2var_ps (p01, q0, p23);
+      out[1] = _mm512_permutex2var_ps (p01, q1, p23);
+      out[2] = _mm512_permutex2var_ps (h01, q0, h23);
+      out[3] = _mm512_permutex2var_ps (h01, q1, h23);
+    }
+  for (int v = 0; v < m && 16 * v < cols; v++)
+    {
+      int n = MIN (16, cols - 16 * v);
+
+      _mm512_mask_storeu_ps (dst + 16 * v, (__mmask16) ((1u << n) - 1),
+                             _mm512_add_ps (out[v], b));
+    }
+}
+
+AVX512 static void
+out_f43_x16 (const float *M, gint64 ps, int L, float b, float *y, gint64 ldy, int rows, int cols)
+{
+  const __m512 k2 = _mm512_set1_ps (2), k4 = _mm512_set1_ps (4), k8 = _mm512_set1_ps (8);
+  __mmask16 k = (__mmask16) ((1u << L) - 1);
+  __m512 t[4][6], bv = _mm512_set1_ps (b);
+
+  for (int c = 0; c < 6; c++)
+    {
+      const float *q = M + c * ps;
+      __m512 m0 = _mm512_maskz_loadu_ps (k, q), m1 = _mm512_maskz_loadu_ps (k, q + 6 * ps);
+      __m512 m2 = _mm512_maskz_loadu_ps (k, q + 12 * ps), m3 = _mm512_maskz_loadu_ps (k, q + 18 * ps);
+      __m512 m4 = _mm512_maskz_loadu_ps (k, q + 24 * ps), m5 = _mm512_maskz_loadu_ps (k, q + 30 * ps);
+      __m512 s12 = _mm512_add_ps (m1, m2), d12 = _mm512_sub_ps (m1, m2);
+      __m512 s34 = _mm512_add_ps (m3, m4), d34 = _mm512_sub_ps (m3, m4);
+
+      t[0][c] = _mm512_add_ps (_mm512_add_ps (m0, s12), s34);
+      t[1][c] = _mm512_fmadd_ps (k2, d34, d12);
+      t[2][c] = _mm512_fmadd_ps (k4, s34, s12);
+      t[3][c] = _mm512_add_ps (_mm512_fmadd_ps (k8, d34, d12), m5);
+    }
+  for (int r = 0; r < rows; r++)
+    {
+      __m512 s12 = _mm512_add_ps (t[r][1], t[r][2]), d12 = _mm512_sub_ps (t[r][1], t[r][2]);
+      __m512 s34 = _mm512_add_ps (t[r][3], t[r][4]), d34 = _mm512_sub_ps (t[r][3], t[r][4]);
+      __m512 yv[4] = {
+        _mm512_add_ps (_mm512_add_ps (t[r][0], s12), s34),
+        _mm512_fmadd_ps (k2, d34, d12),
+        _mm512_fmadd_ps (k4, s34, s12),
+        _mm512_add_ps (_mm512_fmadd_ps (k8, d34, d12), t[r][5]),
+      };
+
+      store_row (4, yv, bv, y + r * ldy, cols);
+    }
+}
+
+AVX512 static void
+out_f23_x16 (const float *M, gint64 ps, int L, float b, float *y, gint64 ldy, int rows, int cols)
+{
+  __mmask16 k = (__mmask16) ((1u << L) - 1);
+  __m512 t[2][4], bv = _mm512_set1_ps (b);
+
+  for (int c = 0; c < 4; c++)
+    {
+      const float *q = M + c * ps;
+      __m512 m0 = _mm512_maskz_loadu_ps (k, q), m1 = _mm512_maskz_loadu_ps (k, q + 4 * ps);
+      __m512 m2 = _mm512_maskz_loadu_ps (k, q + 8 * ps), m3 = _mm512_maskz_loadu_ps (k, q + 12 * ps);
+
+      t[0][c] = _mm512_add_ps (_mm512_add_ps (m0, m1), m2);
+      t[1][c] = _mm512_sub_ps (_mm512_sub_ps (m1, m2), m3);
+    }
+  for (int r = 0; r < rows; r++)
+    {
+      __m512 yv[2] = {
+        _mm512_add_ps (_mm512_add_ps (t[r][0], t[r][1]), t[r][2]),
+        _mm512_sub_ps (_mm512_sub_ps (t[r][1], t[r][2]), t[r][3]),
+      };
+
+      store_row (2, yv, bv, y + r * ldy, cols);
+    }
+}
+/* One input row into its padded, phase-split row: input column x is padded column x + 1.
+ * The plane is zeroed first, so whole vectors are stored (masked loads read zeros past the
+ * row's end, where the padding is). */
+AVX512 static void
+pad_row_x16 (int m, const float *in, int W, float *row, int PW)
+{
+  if (m == 2)
+    {
+      const __m512i ev = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      const __m512i od = _mm512_add_epi32 (ev, _mm512_set1_epi32 (1));
+
+      for (int x0 = 0; x0 < W; x0 += 32)
+        {
+          int n = MIN (32, W - x0), i0 = x0 / 2;
+          __m512 r0 = _mm512_maskz_loadu_ps ((__mmask16) ((1u << MIN (16, n)) - 1), in + x0);
+          __m512 r1 = _mm512_maskz_loadu_ps ((__mmask16) ((1u << MAX (0, n - 16)) - 1),
+                                             in + x0 + 16);
+
+          /* x = 2i: X = 2i + 1, phase 1; x = 2i + 1: phase 0, index i + 1 */
+          _mm512_storeu_ps (row + PW + i0, _mm512_permutex2var_ps (r0, ev, r1));
+          _mm512_storeu_ps (row + i0 + 1, _mm512_permutex2var_ps (r0, od, r1));
+        }
+      return;
+    }
+  {
+    /* 4-way: pairs of phases from two vectors, then whole phases from two pairs */
+    const __m512i p0 = _mm512_setr_epi32 (0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+    const __m512i p1 = _mm512_add_epi32 (p0, _mm512_set1_epi32 (2));
+    const __m512i lo = _mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const __m512i hi = _mm512_add_epi32 (lo, _mm512_set1_epi32 (8));
+
+    for (int x0 = 0; x0 < W; x0 += 64)
+      {
+        int n = MIN (64, W - x0), i0 = x0 / 4;
+        __m512 r[4], a01, a23, b01, b23;
+
+        for (int v = 0; v < 4; v++)
+          r[v] = _mm512_maskz_loadu_ps ((__mmask16) ((1u << CLAMP (n - 16 * v, 0, 16)) - 1),
+                                        in + x0 + 16 * v);
+        a01 = _mm512_permutex2var_ps (r[0], p0, r[1]);   /* x ≡ 0, 1 of the first 32 */
+        a23 = _mm512_permutex2var_ps (r[0], p1, r[1]);   /* x ≡ 2, 3 */
+        b01 = _mm512_permutex2var_ps (r[2], p0, r[3]);
+        b23 = _mm512_permutex2var_ps (r[2], p1, r[3]);
+        /* x = 4i + k: padded column 4i + k + 1, phase k + 1 (k < 3) or phase 0, index i + 1 */
+        _mm512_storeu_ps (row + PW + i0, _mm512_permutex2var_ps (a01, lo, b01));
+        _mm512_storeu_ps (row + 2 * PW + i0, _mm512_permutex2var_ps (a01, hi, b01));
+        _mm512_storeu_ps (row + 3 * PW + i0, _mm512_permutex2var_ps (a23, lo, b23));
+        _mm512_storeu_ps (row + i0 + 1, _mm512_permutex2var_ps (a23, hi, b23));
+      }
+  }
+}
+#undef AVX512
+#endif
+
+void
+nd_cpu_wino_pad_row (int m, gboolean x16, const float *in, int W, float *row, int PW)
+{
+#if HAVE_X86
+  if (x16)
+    {
+      pad_row_x16 (m, in, W, row, PW);
+      return;
+    }
+#endif
+  /* padded column X = x + 1 goes to phase X mod m, index X / m */
+  for (int q = 0; q < m; q++)
+    {
+      float *ph = row + (gint64) q * PW;
+
+      for (int X = q == 0 ? m : q; X <= W; X += m)
+        ph[X / m] = in[X - 1];
+    }
+}
+
+void
+nd_cpu_wino_in (int m, gboolean x16, const float *xp, gint64 rs, int PW, int L, float *V,
+                gint64 ps)
+{
+#if HAVE_X86
+  if (x16)
+    {
+      if (m == 4)
+        in_f43_x16 (xp, rs, PW, L, V, ps);
+      else
+        in_f23_x16 (xp, rs, PW, L, V, ps);
+      return;
+    }
+#endif
+  in_scalar (m, xp, rs, PW, L, V, ps);
+}
+
+void
+nd_cpu_wino_out (int m, gboolean x16, const float *M, gint64 ps, int L, float b, float *y,
+                 gint64 ldy, int rows, int cols)
+{
+#if HAVE_X86
+  if (x16)
+    {
+      if (m == 4)
+        out_f43_x16 (M, ps, L, b, y, ldy, rows, cols);
+      else
+        out_f23_x16 (M, ps, L, b, y, ldy, rows, cols);
+      return;
+    }
+#endif
+  out_scalar (m, M, ps, L, b, y, ldy, rows, cols);
+}
