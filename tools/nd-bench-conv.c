@@ -33,6 +33,7 @@ static const Shape shapes[] = {
   { "parnet-s streams.2", 384, 14, 384, 3, 1, 1 },
   { "parnet-s combine.2", 768, 14, 384, 3, 1, 2 },
   { "parnet-s combine.3", 384, 14, 1280, 3, 2, 1 },
+  { "parnet-s downsamples_2.1", 384, 28, 384, 3, 2, 2 },
   { "parnet-s se 1x1", 192, 1, 192, 1, 1, 1 },
   { "repvgg-b1 stage1", 128, 56, 128, 3, 1, 1 },
   { "repvgg-b1 stage2", 256, 28, 256, 3, 1, 1 },
