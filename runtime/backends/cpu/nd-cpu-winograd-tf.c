@@ -14,7 +14,56 @@
 /* Winograd's input and output transforms, F(2,3) and F(4,3): scalar, one tile at a time, and
  * AVX-512, 16 tiles a vector (one a lane). */
 
-/* Scalar transforms of one tile, for CPUs without AVX-512: d[r][c] (a × a) → v[r·a + c]. */
+/* Scalar transforms, for CPUs without AVX-512. Bᵀ x (a = m + 2 values, @xs apart) → y (@ys
+ * apart); a tile's 2-D transform is this down its columns, then along its rows. */
+static void
+bt_1d (int m, const float *x, int xs, float *y, int ys)
+{
+  float d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs];
+
+  if (m == 4)
+    {
+      float d4 = x[4 * xs], d5 = x[5 * xs];
+
+      y[0] = 4 * d0 - 5 * d2 + d4;
+      y[ys] = -4 * (d1 + d2) + d3 + d4;
+      y[2 * ys] = 4 * (d1 - d2) - d3 + d4;
+      y[3 * ys] = 2 * (d3 - d1) - d2 + d4;
+      y[4 * ys] = 2 * (d1 - d3) - d2 + d4;
+      y[5 * ys] = 4 * d1 - 5 * d3 + d5;
+    }
+  else
+    {
+      y[0] = d0 - d2;
+      y[ys] = d1 + d2;
+      y[2 * ys] = d2 - d1;
+      y[3 * ys] = d1 - d3;
+    }
+}
+
+/* Aᵀ x: a values → m */
+static void
+at_1d (int m, const float *x, int xs, float *y, int ys)
+{
+  float m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs];
+
+  if (m == 4)
+    {
+      float m4 = x[4 * xs], m5 = x[5 * xs];
+
+      y[0] = m0 + m1 + m2 + m3 + m4;
+      y[ys] = m1 - m2 + 2 * (m3 - m4);
+      y[2 * ys] = m1 + m2 + 4 * (m3 + m4);
+      y[3 * ys] = m1 - m2 + 8 * (m3 - m4) + m5;
+    }
+  else
+    {
+      y[0] = m0 + m1 + m2;
+      y[ys] = m1 - m2 - m3;
+    }
+}
+
+/* d (a × a, d[r·a + c]) → v = Bᵀ d B */
 static void
 in_tile (int m, const float *d, float *v)
 {
@@ -22,55 +71,12 @@ in_tile (int m, const float *d, float *v)
   int a = m + 2;
 
   for (int c = 0; c < a; c++)
-    {
-      const float *q = d + c;
-
-      if (m == 4)
-        {
-          float d0 = q[0], d1 = q[6], d2 = q[12], d3 = q[18], d4 = q[24], d5 = q[30];
-
-          t[c] = 4 * d0 - 5 * d2 + d4;
-          t[6 + c] = -4 * (d1 + d2) + d3 + d4;
-          t[12 + c] = 4 * (d1 - d2) - d3 + d4;
-          t[18 + c] = 2 * (d3 - d1) - d2 + d4;
-          t[24 + c] = 2 * (d1 - d3) - d2 + d4;
-          t[30 + c] = 4 * d1 - 5 * d3 + d5;
-        }
-      else
-        {
-          float d0 = q[0], d1 = q[4], d2 = q[8], d3 = q[12];
-
-          t[c] = d0 - d2;
-          t[4 + c] = d1 + d2;
-          t[8 + c] = d2 - d1;
-          t[12 + c] = d1 - d3;
-        }
-    }
+    bt_1d (m, d + c, a, t + c, a);
   for (int r = 0; r < a; r++)
-    {
-      const float *q = t + r * a;
-      float *o = v + r * a;
-
-      if (m == 4)
-        {
-          o[0] = 4 * q[0] - 5 * q[2] + q[4];
-          o[1] = -4 * (q[1] + q[2]) + q[3] + q[4];
-          o[2] = 4 * (q[1] - q[2]) - q[3] + q[4];
-          o[3] = 2 * (q[3] - q[1]) - q[2] + q[4];
-          o[4] = 2 * (q[1] - q[3]) - q[2] + q[4];
-          o[5] = 4 * q[1] - 5 * q[3] + q[5];
-        }
-      else
-        {
-          o[0] = q[0] - q[2];
-          o[1] = q[1] + q[2];
-          o[2] = q[2] - q[1];
-          o[3] = q[1] - q[3];
-        }
-    }
+    bt_1d (m, t + r * a, 1, v + r * a, 1);
 }
 
-/* M (a × a, mm[r·a + c]) → Y (m × m) */
+/* M (a × a) → Y = Aᵀ M A (m × m) */
 static void
 out_tile (int m, const float *mm, float *y)
 {
@@ -78,42 +84,9 @@ out_tile (int m, const float *mm, float *y)
   int a = m + 2;
 
   for (int c = 0; c < a; c++)
-    {
-      const float *q = mm + c;
-
-      if (m == 4)
-        {
-          float m0 = q[0], m1 = q[6], m2 = q[12], m3 = q[18], m4 = q[24], m5 = q[30];
-
-          t[c] = m0 + m1 + m2 + m3 + m4;
-          t[6 + c] = m1 - m2 + 2 * (m3 - m4);
-          t[12 + c] = m1 + m2 + 4 * (m3 + m4);
-          t[18 + c] = m1 - m2 + 8 * (m3 - m4) + m5;
-        }
-      else
-        {
-          t[c] = q[0] + q[4] + q[8];
-          t[4 + c] = q[4] - q[8] - q[12];
-        }
-    }
+    at_1d (m, mm + c, a, t + c, a);
   for (int r = 0; r < m; r++)
-    {
-      const float *q = t + r * a;
-      float *o = y + r * m;
-
-      if (m == 4)
-        {
-          o[0] = q[0] + q[1] + q[2] + q[3] + q[4];
-          o[1] = q[1] - q[2] + 2 * (q[3] - q[4]);
-          o[2] = q[1] + q[2] + 4 * (q[3] + q[4]);
-          o[3] = q[1] - q[2] + 8 * (q[3] - q[4]) + q[5];
-        }
-      else
-        {
-          o[0] = q[0] + q[1] + q[2];
-          o[1] = q[1] - q[2] - q[3];
-        }
-    }
+    at_1d (m, t + r * a, 1, y + r * m, 1);
 }
 
 /* L ≤ 16 tiles side by side from the phase-split rows at @xp (@rs floats apart):
