@@ -34,6 +34,7 @@ static const Shape shapes[] = {
   { "parnet-s combine.2", 768, 14, 384, 3, 1, 2 },
   { "parnet-s combine.3", 384, 14, 1280, 3, 2, 1 },
   { "parnet-s downsamples_2.1", 384, 28, 384, 3, 2, 2 },
+  { "parnet-m combine.3", 1024, 14, 2048, 3, 2, 2 },   /* 38 MB of weights */
   { "parnet-s se 1x1", 192, 1, 192, 1, 1, 1 },
   { "repvgg-b1 stage1", 128, 56, 128, 3, 1, 1 },
   { "repvgg-b1 stage2", 256, 28, 256, 3, 1, 1 },
@@ -55,6 +56,7 @@ static const Shape shapes[] = {
   { "vanillanet 1x1 56", 512, 56, 512, 1, 1, 1 },
   { "vanillanet 1x1 28", 1024, 28, 2048, 1, 1, 1 },
   { "vanillanet 1x1 14", 2048, 14, 2048, 1, 1, 1 },
+  { "vanillanet 1x1 7", 4096, 7, 4096, 1, 1, 1 },   /* 64 MB of weights: from DRAM */
   { "resnet-50 3x3 s2 l4", 512, 14, 512, 3, 2, 1 },
   { "resnet-50 3x3 7x7", 512, 7, 512, 3, 1, 1 },
   { "mobilenet-v2 stem3", 3, 224, 32, 3, 2, 1 },
