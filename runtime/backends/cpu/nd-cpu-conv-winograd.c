@@ -107,12 +107,13 @@ stage_in (WinoJob *j, int n, int t0, int t1, float *V, int c0, int c1)
 
           row_span (cw, t0, t1, ty, &x0, &x1);
           for (int tx0 = x0; tx0 < x1; tx0 += LANES)
-          {
-            int L = MIN (LANES, x1 - tx0), t = ty * cw->TW + tx0 - t0;
-            const float *row = xp + (gint64) ty * m * cw->RS + tx0;
+            {
+              int L = MIN (LANES, x1 - tx0), t = ty * cw->TW + tx0 - t0;
+              const float *row = xp + (gint64) ty * m * cw->RS + tx0;
 
-            nd_cpu_wino_in (m, cw->x16, row, cw->RS, cw->PW, L, V + (gint64) c * T + t, vstride);
-          }
+              nd_cpu_wino_in (m, cw->x16, row, cw->RS, cw->PW, L, V + (gint64) c * T + t,
+                              vstride);
+            }
         }
     }
 }
