@@ -22,7 +22,8 @@
  * each. Each case pins the algorithm every backend takes, and on the CPU the algorithms it can
  * be forced to: a change that narrows where an algorithm applies fails, it never skips.
  * Tolerances: the CPU 1e-5 relative to the largest output (+1e-6), 1e-4 for Winograd F(4,3)
- * (transform constants up to 8 and 1/24 cost about one decimal digit) and for fused graphs;
+ * and F(6,3) (transform constants up to 8 and 1/24, 32 and 1/90, cost about one decimal
+ * digit) and for fused graphs;
  * Vulkan 1e-4. The Vulkan plan's own machinery (split-K epilogue, fp16, barriers, timings,
  * threads, devices) is tested in test-vulkan-plan.c. The convolutions are here, the graph
  * cases in backend-ops-graphs.c. */
@@ -31,7 +32,7 @@ static Backend backends[2];
 static int n_backends;
 static char *no_vulkan;
 
-/* Relative and absolute tolerance: @loose for fused graphs and F(4,3). */
+/* Relative and absolute tolerance: @loose for fused graphs, F(4,3) and F(6,3). */
 static void
 tolerance (const Backend *be, gboolean loose, double *rtol, double *atol)
 {
@@ -57,11 +58,12 @@ backend_ops_check (const Backend *be, NdGraph *g, int batch, const int *capture,
 #define GEMM1X1 (1u << 2)
 #define F23     (1u << 3)
 #define F43     (1u << 4)
-#define DW      (1u << 5)
-#define DIRECT  (1u << 6)
+#define F63     (1u << 5)
+#define DW      (1u << 6)
+#define DIRECT  (1u << 7)
 
 static const char *const cpu_algos[] = {
-  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct", "direct",
+  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "winograd-f63", "dw-direct", "direct",
 };
 
 /* @cpu: the CPU's automatic choice (@cpu_blas where it differs without the packed GEMM,
@@ -78,13 +80,13 @@ typedef struct
 #define IGEMM "im2col+sgemm"
 static const ConvCase conv_cases[] = {
   { 3, 13, 11, 5, 3, 1, 1, 1, 1, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },  /* odd map, edge tiles */
+    IM2COL | F23 | F43 | F63 },  /* odd map, edge tiles */
   { 17, 9, 7, 19, 3, 1, 1, 1, 0, 2, "winograd-f23", IGEMM, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },  /* channels not a multiple of the vector width */
+    IM2COL | F23 | F43 | F63 },  /* channels not a multiple of the vector width */
   { 8, 7, 7, 12, 3, 2, 1, 4, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },  /* stride 2, groups */
   { 24, 10, 10, 18, 3, 1, 1, 2, 1, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },  /* groups 2, stride 1 */
+    IM2COL | F23 | F43 | F63 },  /* groups 2, stride 1 */
   { 6, 9, 9, 6, 3, 1, 1, 6, 1, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },  /* depthwise 3×3 */
   { 10, 15, 15, 10, 7, 1, 3, 10, 0, 2, "dw-direct", NULL, "vk-depthwise",
@@ -94,7 +96,7 @@ static const ConvCase conv_cases[] = {
   { 5, 1, 1, 7, 1, 1, 0, 1, 1, 2, "gemm-1x1", NULL, "vk-gemv",
     GEMM1X1 },  /* 1×1 map */
   { 9, 1, 1, 4, 3, 1, 1, 1, 1, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },  /* 1×1 map through a padded 3×3 */
+    IM2COL | F23 | F43 | F63 },  /* 1×1 map through a padded 3×3 */
   { 16, 14, 14, 9, 1, 1, 0, 1, 0, 2, "gemm-1x1", NULL, "vk-gemm1x1",
     GEMM1X1 },  /* direct 1×1 */
   { 4, 12, 12, 8, 1, 2, 0, 2, 1, 2, IGEMM, NULL, "vk-implicit-gemm",
@@ -104,23 +106,23 @@ static const ConvCase conv_cases[] = {
   { 2, 11, 13, 3, 7, 1, 3, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 64, 8, 8, 64, 3, 1, 1, 2, 1, 2, "winograd-f23", IGEMM, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 33, 23, 21, 35, 3, 1, 1, 1, 1, 2, "winograd-f23", IGEMM, "vk-winograd",
-    IM2COL | F23 | F43 },  /* several Winograd blocks and lanes */
+    IM2COL | F23 | F43 | F63 },  /* several Winograd blocks and lanes */
   { 24, 9, 9, 400, 1, 1, 0, 1, 1, 2, "gemm-1x1", NULL, "vk-gemm1x1",
     GEMM1X1 },  /* > 384 rows: the packed GEMM's row blocks, B packing */
   { 20, 26, 26, 136, 3, 1, 1, 1, 1, 2, "winograd-f43", NULL, "vk-winograd",
-    IM2COL | F23 | F43 },  /* auto F(4,3), ≥ 128 rows, several tile blocks */
+    IM2COL | F23 | F43 | F63 },  /* auto F(4,3), ≥ 128 rows, several tile blocks */
   /* The shapes 224-px models take (issue 20): maps ≥ 55 wide are ≥ 28 F(2,3) tiles a row
    * and ≥ 109 wide ≥ 28 F(4,3) tiles, where Winograd switches to one tile row per block. */
   { 16, 7, 57, 16, 3, 1, 1, 1, 1, 2, "winograd-f23", IGEMM, "vk-winograd",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 16, 24, 110, 16, 3, 1, 1, 1, 0, 2, "winograd-f43", NULL, "vk-winograd",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   /* Winograd's vector transforms: 16 tiles a vector, so rows of 2 and 3 groups of tiles
    * with a tail (F(2,3): 75 tiles a row, F(4,3): 38), odd map sides */
   { 5, 9, 149, 6, 3, 1, 1, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 8, 12, 12, 8, 5, 1, 2, 8, 1, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },  /* depthwise 5×5 */
   { 6, 9, 9, 6, 3, 1, 0, 6, 1, 2, "dw-direct", NULL, "vk-depthwise",
@@ -135,23 +137,23 @@ static const ConvCase conv_cases[] = {
     IM2COL | DIRECT },  /* the ResNet stem: k7 s2 p3 */
   /* Shapes first written for the Vulkan kernels' tiles. */
   { 3, 13, 13, 13, 3, 1, 1, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 13, 7, 5, 127, 3, 2, 1, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 6, 11, 11, 9, 3, 2, 1, 3, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 64, 9, 9, 70, 3, 1, 1, 1, 1, 1, "winograd-f23", IGEMM, "vk-winograd",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 16, 8, 8, 16, 3, 1, 1, 1, 1, 2, "winograd-f23", IGEMM, "vk-winograd",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 16, 7, 9, 16, 3, 1, 1, 1, 1, 1, "winograd-f23", IGEMM, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 17, 13, 7, 33, 3, 1, 1, 1, 0, 2, "winograd-f23", IGEMM, "vk-winograd",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 15, 8, 8, 16, 3, 1, 1, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 32, 8, 8, 24, 3, 1, 1, 2, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 3, 16, 16, 24, 4, 4, 0, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 3, 17, 17, 8, 7, 2, 3, 1, 0, 2, "direct", IGEMM, "vk-implicit-gemm",
@@ -159,7 +161,7 @@ static const ConvCase conv_cases[] = {
   { 13, 13, 13, 7, 1, 2, 0, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 2, 1, 1, 6, 3, 1, 1, 2, 1, 3, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 127, 13, 13, 3, 1, 1, 0, 1, 1, 1, "gemm-1x1", NULL, "vk-gemm1x1",
     GEMM1X1 },
   { 8, 5, 5, 12, 1, 1, 0, 4, 0, 2, "gemm-1x1", NULL, "vk-gemm1x1",
@@ -198,13 +200,13 @@ static const ConvCase conv_cases[] = {
     IM2COL | DIRECT },
   /* Vulkan maps larger than 17×17 (issue 20): several tiles in both directions. */
   { 16, 24, 24, 16, 3, 1, 1, 1, 1, 1, "winograd-f43", NULL, "vk-winograd",
-    IM2COL | F23 | F43 },
+    IM2COL | F23 | F43 | F63 },
   { 8, 33, 31, 12, 3, 2, 1, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   /* Split-K (GPUs with a grid too small to fill them): plain convs, a grouped strided one, a
    * 1×1, and one whose K (12 per group) is too short to split. */
   { 96, 5, 5, 70, 3, 1, 1, 1, 1, 2, IGEMM, NULL, "vk-implicit-gemm-splitk",
-    IM2COL | F23 | F43, TRUE },
+    IM2COL | F23 | F43 | F63, TRUE },
   { 128, 7, 7, 64, 3, 2, 1, 2, 0, 1, IGEMM, NULL, "vk-implicit-gemm-splitk",
     IM2COL, TRUE },
   { 300, 6, 6, 33, 1, 1, 0, 1, 1, 1, "gemm-1x1", NULL, "vk-gemm1x1-splitk",
@@ -241,8 +243,9 @@ test_conv (gconstpointer data)
     nd_cpu_conv_force_algo (t->forced);
   if (!cpu && cc->splitk)
     g_setenv ("ND_VK_MIN_GROUPS", "1000000", TRUE);
-  plan = backend_ops_check (t->be, g, cc->batch, NULL, 0, g_strcmp0 (t->forced, "winograd-f43") == 0,
-                FALSE, "conv");
+  plan = backend_ops_check (t->be, g, cc->batch, NULL, 0,
+                            g_strcmp0 (t->forced, "winograd-f43") == 0
+                            || g_strcmp0 (t->forced, "winograd-f63") == 0, FALSE, "conv");
   nd_cpu_conv_force_algo (NULL);
   g_unsetenv ("ND_VK_MIN_GROUPS");
   /* pinned: a forced algorithm the shape no longer takes fails, as does a changed choice */

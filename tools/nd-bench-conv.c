@@ -18,7 +18,7 @@
 
 /* Times the main 3×3 / 1×1 convolution shapes of ParNet-S, RepVGG-B1 and VGG-16 at 224 with
  * each CPU algorithm; prints median ms and GFLOP/s (2·MACs / time). A measurement tool, not a
- * test. Usage: nd-bench-conv [reps] [filter-substring]
+ * test. Usage: nd-bench-conv [reps] [filter-substring]   (ND_BENCH_ALGO=name: that algorithm only)
  *        nd-bench-conv --model NAME [--fused] [--check] [reps]
  * The model mode prints wall and process-CPU medians (with ND_CPU_THREADS=1 the CPU time is
  * the uncontended single-core latency) and time per algorithm; --check compares the output
@@ -68,7 +68,7 @@ static const Shape shapes[] = {
 };
 
 static const char *const algos[] = {
-  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "dw-direct", "direct",
+  NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "winograd-f63", "dw-direct", "direct",
 };
 
 /* Process CPU time: on this shared, loaded machine wall time mostly measures the other
@@ -201,7 +201,7 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(NdBackend) cpu = NULL;
-  const char *filter;
+  const char *filter, *only = g_getenv ("ND_BENCH_ALGO");
   int reps;
 
   if (argc > 1 && g_str_equal (argv[1], "--model"))
@@ -246,6 +246,8 @@ main (int argc, char **argv)
           g_autofree char *desc = g_strdup_printf ("%d×%d²→%d k%d s%d g%d", sh->c, sh->hw, sh->o,
                                                    sh->k, sh->s, sh->g);
 
+          if (only != NULL && g_strcmp0 (algos[a], only) != 0)
+            continue;
           nd_cpu_conv_force_algo (algos[a]);
           plan = nd_backend_prepare (cpu, g, &opts, NULL);
           nd_cpu_conv_force_algo (NULL);

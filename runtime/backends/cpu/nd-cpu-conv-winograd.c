@@ -13,9 +13,9 @@
 #include "nd-cpu-simd.h"
 #include "nd-cpu-winograd-tf.h"
 
-/* Winograd F(m×m, 3×3) for 3×3 stride-1 pad-1 convolutions (Lavin & Gray 2016), m = 2 or 4:
- * each m×m output tile costs (m+2)² multiplies per (in, out) channel pair instead of 9m²
- * (2.25× fewer for F(2,3), 4× for F(4,3)). Per image:
+/* Winograd F(m×m, 3×3) for 3×3 stride-1 pad-1 convolutions (Lavin & Gray 2016), m = 2, 4
+ * or 6: each m×m output tile costs (m+2)² multiplies per (in, out) channel pair instead of
+ * 9m² (2.25× fewer for F(2,3), 4× for F(4,3), 5.06× for F(6,3)). Per image:
  *   1. the input is copied into a zero-padded plane per channel (edge tiles need no checks),
  *      phase-split (nd-cpu-winograd-tf.h);
  *   2. tiles are processed in blocks (row-major ranges, a multiple of 16 tiles); per block and
@@ -23,8 +23,10 @@
  *      (m+2)² sgemms M[pos] (O × T) = U[pos] (O × C) · V[pos] (C × T) per group, then the
  *      output transform Aᵀ M A plus bias, and the fused epilogue on the finished rows;
  *   3. U = G g Gᵀ is computed once, at prepare (in double).
- * F(4,3)'s transforms have entries up to 8 and 1/24, so its float error is ~10× im2col's
- * (tests use 1e-4 relative for it, 1e-5 for F(2,3)). */
+ * F(4,3)'s transforms have entries up to 8 and 1/24, so its float error is ~10× im2col's;
+ * F(6,3)'s (up to 32 and 1/90) about twice F(4,3)'s: the backend table's largest, relative
+ * to the largest output, 3.4e-7 for F(2,3), 4.8e-6 for F(4,3), 8.9e-6 for F(6,3) (tests use
+ * 1e-4 for F(4,3) and F(6,3), 1e-5 for F(2,3)). */
 
 #define LANES ND_CPU_WINO_LANES
 
@@ -316,13 +318,19 @@ transform_weights (ConvWino *cw, const float *w)
   static const double G23[4][3] = {
     { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 },
   };
+  static const double G63[8][3] = {
+    { 1, 0, 0 }, { -2.0 / 9, -2.0 / 9, -2.0 / 9 }, { -2.0 / 9, 2.0 / 9, -2.0 / 9 },
+    { 1.0 / 90, 1.0 / 45, 2.0 / 45 }, { 1.0 / 90, -1.0 / 45, 2.0 / 45 },
+    { 32.0 / 45, 16.0 / 45, 8.0 / 45 }, { 32.0 / 45, -16.0 / 45, 8.0 / 45 }, { 0, 0, 1 },
+  };
   int a = cw->a, cpg = cw->C / cw->g;
+  const double (*G)[3] = a == 8 ? G63 : a == 6 ? G43 : G23;
 
   for (int o = 0; o < cw->O; o++)
     for (int c = 0; c < cpg; c++)
       {
         const float *k = w + ((gint64) o * cpg + c) * 9;
-        double t[6][3];
+        double t[8][3];
 
         for (int i = 0; i < a; i++)
           for (int x = 0; x < 3; x++)
@@ -330,7 +338,7 @@ transform_weights (ConvWino *cw, const float *w)
               double s = 0;
 
               for (int y = 0; y < 3; y++)
-                s += (a == 6 ? G43[i][y] : G23[i][y]) * k[y * 3 + x];
+                s += G[i][y] * k[y * 3 + x];
               t[i][x] = s;
             }
         for (int i = 0; i < a; i++)
@@ -339,7 +347,7 @@ transform_weights (ConvWino *cw, const float *w)
               double s = 0;
 
               for (int x = 0; x < 3; x++)
-                s += t[i][x] * (a == 6 ? G43[jj][x] : G23[jj][x]);
+                s += t[i][x] * G[jj][x];
               cw->U[((gint64) (i * a + jj) * cw->O + o) * cpg + c] = (float) s;
             }
       }
@@ -360,7 +368,9 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
   opg = node->out_c / node->p.groups;
   if (forced != NULL)
     {
-      if (g_str_equal (forced, "winograd-f43"))
+      if (g_str_equal (forced, "winograd-f63"))
+        m = 6;
+      else if (g_str_equal (forced, "winograd-f43"))
         m = 4;
       else if (g_str_equal (forced, "winograd-f23"))
         m = 2;
@@ -378,6 +388,12 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
        * im2col+sgemm wins below 24². */
       if (cpg < 16 || opg < 16 || a->out_h < 6 || a->out_w < 6)
         return NULL;
+      /* F(6,3) is never the automatic choice: it loses to F(4,3) on every shape measured
+       * (nd-bench-conv, one thread, min of 5 alternating runs: ParNet-S's 92×56² 2.08 vs
+       * 1.66 ms, 192×28² 2.52 vs 1.78, VGG-16's 256×56² 15.3 vs 13.5, 128×112² 18.0 vs
+       * 15.1). Its 9–18 % fewer multiplies are eaten by the maps' padding to 6 (56 → 60:
+       * +15 %), by tile rows of 10 or 19 tiles in 16-lane vectors, and by a² = 64 GEMMs a
+       * block. It can be forced ("winograd-f63"). */
       if (a->out_h >= 24 && a->out_w >= 24)
         m = 4;
       else if (nd_cpu_gemm_supported ())
@@ -449,7 +465,7 @@ nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch)
             }
         }
     }
-  cw->parent.algo = m == 4 ? "winograd-f43" : "winograd-f23";
+  cw->parent.algo = m == 6 ? "winograd-f63" : m == 4 ? "winograd-f43" : "winograd-f23";
   cw->parent.run = wino_run;
   cw->parent.free = wino_free;
   cw->parent.fuses_epilogue = TRUE;

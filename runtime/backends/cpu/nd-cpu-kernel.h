@@ -84,9 +84,10 @@ NdCpuKernel *nd_cpu_conv_direct_new (const NdGraph *graph, const NdNode *node, i
  * threaded over channels. */
 NdCpuKernel *nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch);
 
-/* Forces a convolution algorithm for tests and benchmarks: "winograd-f43", "winograd-f23",
- * "im2col+sgemm", "gemm-1x1", "dw-direct", "direct"; NULL restores the automatic choice. The factories
- * return NULL for nodes they cannot run with the forced algorithm. */
+/* Forces a convolution algorithm for tests and benchmarks: "winograd-f63", "winograd-f43",
+ * "winograd-f23", "im2col+sgemm", "gemm-1x1", "dw-direct", "direct"; NULL restores the
+ * automatic choice. The factories return NULL for nodes they cannot run with the forced
+ * algorithm. */
 void         nd_cpu_conv_force_algo (const char *algo);
 const char  *nd_cpu_conv_forced_algo (void);
 

@@ -11,8 +11,9 @@
 #define HAVE_X86 0
 #endif
 
-/* Winograd's input and output transforms, F(2,3) and F(4,3): scalar, one tile at a time, and
- * AVX-512, 16 tiles a vector (one a lane). */
+/* Winograd's input and output transforms, F(2,3), F(4,3) and F(6,3): scalar, one tile at a
+ * time, and AVX-512, 16 tiles a vector (one a lane). F(6,3)'s use the points 0, ±1, ±2, ±½
+ * and the factoring of ncnn's and NNPACK's (pairs of rows as a ± b). */
 
 /* Scalar transforms, for CPUs without AVX-512. Bᵀ x (a = m + 2 values, @xs apart) → y (@ys
  * apart); a tile's 2-D transform is this down its columns, then along its rows. */
@@ -21,7 +22,23 @@ bt_1d (int m, const float *x, int xs, float *y, int ys)
 {
   float d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs];
 
-  if (m == 4)
+  if (m == 6)
+    {
+      float d4 = x[4 * xs], d5 = x[5 * xs], d6 = x[6 * xs], d7 = x[7 * xs];
+      float a12 = d2 + d6 - 4.25f * d4, b12 = d1 + d5 - 4.25f * d3;
+      float a34 = d6 + 0.25f * d2 - 1.25f * d4, b34 = 0.5f * d1 - 2.5f * d3 + 2 * d5;
+      float a56 = d6 + 4 * (d2 - 1.25f * d4), b56 = 2 * d1 - 2.5f * d3 + 0.5f * d5;
+
+      y[0] = d0 - d6 + 5.25f * (d4 - d2);
+      y[ys] = a12 + b12;
+      y[2 * ys] = a12 - b12;
+      y[3 * ys] = a34 + b34;
+      y[4 * ys] = a34 - b34;
+      y[5 * ys] = a56 + b56;
+      y[6 * ys] = a56 - b56;
+      y[7 * ys] = d7 - d1 + 5.25f * (d3 - d5);
+    }
+  else if (m == 4)
     {
       float d4 = x[4 * xs], d5 = x[5 * xs];
 
@@ -47,7 +64,20 @@ at_1d (int m, const float *x, int xs, float *y, int ys)
 {
   float m0 = x[0], m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs];
 
-  if (m == 4)
+  if (m == 6)
+    {
+      float m4 = x[4 * xs], m5 = x[5 * xs], m6 = x[6 * xs], m7 = x[7 * xs];
+      float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+      float s56 = m5 + m6, d56 = m5 - m6;
+
+      y[0] = m0 + s12 + s34 + s56;
+      y[ys] = d12 + 2 * d34 + 0.5f * d56;
+      y[2 * ys] = s12 + 4 * s34 + 0.25f * s56;
+      y[3 * ys] = d12 + 8 * d34 + 0.125f * d56;
+      y[4 * ys] = s12 + 16 * s34 + 0.0625f * s56;
+      y[5 * ys] = m7 + d12 + 32 * d34 + 0.03125f * d56;
+    }
+  else if (m == 4)
     {
       float m4 = x[4 * xs], m5 = x[5 * xs];
 
@@ -67,7 +97,7 @@ at_1d (int m, const float *x, int xs, float *y, int ys)
 static void
 in_tile (int m, const float *d, float *v)
 {
-  float t[36];
+  float t[64];
   int a = m + 2;
 
   for (int c = 0; c < a; c++)
@@ -80,7 +110,7 @@ in_tile (int m, const float *d, float *v)
 static void
 out_tile (int m, const float *mm, float *y)
 {
-  float t[24];
+  float t[48];
   int a = m + 2;
 
   for (int c = 0; c < a; c++)
@@ -98,7 +128,7 @@ in_scalar (int m, const float *xp, gint64 rs, int PW, int L, float *V, gint64 ps
 
   for (int l = 0; l < L; l++)
     {
-      float d[36], v[36];
+      float d[64], v[64];
 
       for (int r = 0; r < a; r++)
         for (int c = 0; c < a; c++)
@@ -119,7 +149,7 @@ out_scalar (int m, const float *M, gint64 ps, int L, float b, float *y, gint64 l
 
   for (int l = 0; l < L; l++)
     {
-      float mm[36], o[16];
+      float mm[64], o[36];
 
       for (int p = 0; p < a * a; p++)
         mm[p] = M[p * ps + l];
@@ -175,6 +205,65 @@ in_f43_x16 (const float *xp, gint64 rs, int PW, int L, float *V, gint64 ps)
     }
 }
 
+/* F(6,3)'s Bᵀ on 8 vectors */
+AVX512 static inline void
+bt8_x16 (const __m512 *d, __m512 *y)
+{
+  const __m512 k425 = _mm512_set1_ps (4.25f), k525 = _mm512_set1_ps (5.25f);
+  const __m512 k125 = _mm512_set1_ps (1.25f), k25 = _mm512_set1_ps (2.5f);
+  const __m512 k025 = _mm512_set1_ps (0.25f), k05 = _mm512_set1_ps (0.5f);
+  const __m512 k2 = _mm512_set1_ps (2), k4 = _mm512_set1_ps (4);
+  __m512 a12 = _mm512_fnmadd_ps (k425, d[4], _mm512_add_ps (d[2], d[6]));
+  __m512 b12 = _mm512_fnmadd_ps (k425, d[3], _mm512_add_ps (d[1], d[5]));
+  __m512 a34 = _mm512_fmadd_ps (k025, d[2], _mm512_fnmadd_ps (k125, d[4], d[6]));
+  __m512 b34 = _mm512_fmadd_ps (k2, d[5], _mm512_fnmadd_ps (k25, d[3], _mm512_mul_ps (k05, d[1])));
+  __m512 a56 = _mm512_fmadd_ps (k4, _mm512_fnmadd_ps (k125, d[4], d[2]), d[6]);
+  __m512 b56 = _mm512_fmadd_ps (k05, d[5], _mm512_fnmadd_ps (k25, d[3], _mm512_mul_ps (k2, d[1])));
+
+  y[0] = _mm512_fmadd_ps (k525, _mm512_sub_ps (d[4], d[2]), _mm512_sub_ps (d[0], d[6]));
+  y[1] = _mm512_add_ps (a12, b12);
+  y[2] = _mm512_sub_ps (a12, b12);
+  y[3] = _mm512_add_ps (a34, b34);
+  y[4] = _mm512_sub_ps (a34, b34);
+  y[5] = _mm512_add_ps (a56, b56);
+  y[6] = _mm512_sub_ps (a56, b56);
+  y[7] = _mm512_fmadd_ps (k525, _mm512_sub_ps (d[3], d[5]), _mm512_sub_ps (d[7], d[1]));
+}
+
+AVX512 static void
+in_f63_x16 (const float *xp, gint64 rs, int PW, int L, float *V, gint64 ps)
+{
+  __mmask16 k = (__mmask16) ((1u << L) - 1);
+  __m512 t[8][8];
+
+#pragma GCC unroll 8
+
+  for (int c = 0; c < 8; c++)
+    {
+      const float *p = nd_cpu_wino_col (xp, 6, PW, c);
+      __m512 d[8], y[8];
+
+#pragma GCC unroll 8
+
+      for (int r = 0; r < 8; r++)
+        d[r] = _mm512_loadu_ps (p + r * rs);
+      bt8_x16 (d, y);
+#pragma GCC unroll 8
+      for (int r = 0; r < 8; r++)
+        t[r][c] = y[r];
+    }
+#pragma GCC unroll 8
+  for (int r = 0; r < 8; r++)
+    {
+      __m512 y[8];
+
+      bt8_x16 (t[r], y);
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; j++)
+        _mm512_mask_storeu_ps (V + (gint64) (r * 8 + j) * ps, k, y[j]);
+    }
+}
+
 AVX512 static void
 in_f23_x16 (const float *xp, gint64 rs, int PW, int L, float *V, gint64 ps)
 {
@@ -209,9 +298,33 @@ in_f23_x16 (const float *xp, gint64 rs, int PW, int L, float *V, gint64 ps)
 AVX512 static void
 store_row (int m, __m512 *yv, __m512 b, float *dst, int cols)
 {
-  __m512 out[4];
+  __m512 out[6];
 
-  if (m == 2)
+  if (m == 6)
+    {
+      /* output vector v, lane j: column (16v + j) mod 6 of tile (16v + j) / 6; six masked
+       * permutes a vector, the masks repeating every 3 vectors */
+      static const int tile[3][16] = {
+        { 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2 },
+        { 2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 5, 5 },
+        { 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7 },
+      };
+      static const __mmask16 col[6] = { 0x1041, 0x2082, 0x4104, 0x8208, 0x0410, 0x0820 };
+
+#pragma GCC unroll 6
+      for (int v = 0; v < 6 && 16 * v < cols; v++)
+        {
+          __m512i idx = _mm512_add_epi32 (_mm512_loadu_si512 (tile[v % 3]),
+                                          _mm512_set1_epi32 (8 * (v / 3)));
+          __m512 o = _mm512_setzero_ps ();
+
+#pragma GCC unroll 6
+          for (int c = 0; c < 6; c++)
+            o = _mm512_mask_permutexvar_ps (o, col[(c + 2 * (v % 3)) % 6], idx, yv[c]);
+          out[v] = o;
+        }
+    }
+  else if (m == 2)
     {
       const __m512i lo = _mm512_setr_epi32 (0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
       const __m512i hi = _mm512_add_epi32 (lo, _mm512_set1_epi32 (8));
@@ -243,6 +356,58 @@ store_row (int m, __m512 *yv, __m512 b, float *dst, int cols)
 
       _mm512_mask_storeu_ps (dst + 16 * v, (__mmask16) ((1u << n) - 1),
                              _mm512_add_ps (out[v], b));
+    }
+}
+
+/* F(6,3)'s Aᵀ on 8 vectors */
+AVX512 static inline void
+at8_x16 (const __m512 *m, __m512 *y)
+{
+  const __m512 k2 = _mm512_set1_ps (2), k4 = _mm512_set1_ps (4), k8 = _mm512_set1_ps (8);
+  const __m512 k16 = _mm512_set1_ps (16), k32 = _mm512_set1_ps (32);
+  const __m512 h2 = _mm512_set1_ps (0.5f), h4 = _mm512_set1_ps (0.25f);
+  const __m512 h8 = _mm512_set1_ps (0.125f), h16 = _mm512_set1_ps (0.0625f);
+  const __m512 h32 = _mm512_set1_ps (0.03125f);
+  __m512 s12 = _mm512_add_ps (m[1], m[2]), d12 = _mm512_sub_ps (m[1], m[2]);
+  __m512 s34 = _mm512_add_ps (m[3], m[4]), d34 = _mm512_sub_ps (m[3], m[4]);
+  __m512 s56 = _mm512_add_ps (m[5], m[6]), d56 = _mm512_sub_ps (m[5], m[6]);
+
+  y[0] = _mm512_add_ps (_mm512_add_ps (m[0], s12), _mm512_add_ps (s34, s56));
+  y[1] = _mm512_fmadd_ps (h2, d56, _mm512_fmadd_ps (k2, d34, d12));
+  y[2] = _mm512_fmadd_ps (h4, s56, _mm512_fmadd_ps (k4, s34, s12));
+  y[3] = _mm512_fmadd_ps (h8, d56, _mm512_fmadd_ps (k8, d34, d12));
+  y[4] = _mm512_fmadd_ps (h16, s56, _mm512_fmadd_ps (k16, s34, s12));
+  y[5] = _mm512_add_ps (m[7], _mm512_fmadd_ps (h32, d56, _mm512_fmadd_ps (k32, d34, d12)));
+}
+
+AVX512 static void
+out_f63_x16 (const float *M, gint64 ps, int L, float b, float *y, gint64 ldy, int rows, int cols)
+{
+  __mmask16 k = (__mmask16) ((1u << L) - 1);
+  __m512 t[6][8], bv = _mm512_set1_ps (b);
+
+#pragma GCC unroll 8
+
+  for (int c = 0; c < 8; c++)
+    {
+      __m512 m[8], r6[6];
+
+#pragma GCC unroll 8
+
+      for (int r = 0; r < 8; r++)
+        m[r] = _mm512_maskz_loadu_ps (k, M + (gint64) (r * 8 + c) * ps);
+      at8_x16 (m, r6);
+#pragma GCC unroll 8
+      for (int r = 0; r < 6; r++)
+        t[r][c] = r6[r];
+    }
+#pragma GCC unroll 8
+  for (int r = 0; r < rows; r++)
+    {
+      __m512 yv[6];
+
+      at8_x16 (t[r], yv);
+      store_row (6, yv, bv, y + r * ldy, cols);
     }
 }
 
@@ -313,6 +478,26 @@ out_f23_x16 (const float *M, gint64 ps, int L, float b, float *y, gint64 ldy, in
 AVX512 static void
 pad_row_x16 (int m, const float *in, int W, float *row, int PW)
 {
+  if (m == 6)
+    {
+      /* phase q, index i: padded column 6i + q, input column 6i + q − 1 (gathered) */
+      const __m512i lane6 = _mm512_mullo_epi32 (_mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                                _mm512_set1_epi32 (6));
+
+      for (int q = 0; q < 6; q++)
+        for (int i0 = 0; 6 * i0 + q <= W; i0 += 16)
+          {
+            __m512i x = _mm512_add_epi32 (lane6, _mm512_set1_epi32 (6 * i0 + q - 1));
+            __mmask16 in_row = _mm512_cmpge_epi32_mask (x, _mm512_setzero_si512 ())
+                               & _mm512_cmplt_epi32_mask (x, _mm512_set1_epi32 (W));
+            __mmask16 in_phase = (__mmask16) ((1u << MIN (16, PW - i0)) - 1);
+
+            _mm512_mask_storeu_ps (row + (gint64) q * PW + i0, in_phase,
+                                   _mm512_mask_i32gather_ps (_mm512_setzero_ps (), in_row, x,
+                                                             in, 4));
+          }
+      return;
+    }
   if (m == 2)
     {
       const __m512i ev = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -388,7 +573,9 @@ nd_cpu_wino_in (int m, gboolean x16, const float *xp, gint64 rs, int PW, int L, 
 #if HAVE_X86
   if (x16)
     {
-      if (m == 4)
+      if (m == 6)
+        in_f63_x16 (xp, rs, PW, L, V, ps);
+      else if (m == 4)
         in_f43_x16 (xp, rs, PW, L, V, ps);
       else
         in_f23_x16 (xp, rs, PW, L, V, ps);
@@ -405,7 +592,9 @@ nd_cpu_wino_out (int m, gboolean x16, const float *M, gint64 ps, int L, float b,
 #if HAVE_X86
   if (x16)
     {
-      if (m == 4)
+      if (m == 6)
+        out_f63_x16 (M, ps, L, b, y, ldy, rows, cols);
+      else if (m == 4)
         out_f43_x16 (M, ps, L, b, y, ldy, rows, cols);
       else
         out_f23_x16 (M, ps, L, b, y, ldy, rows, cols);

@@ -6,7 +6,7 @@
 
 G_BEGIN_DECLS
 
-/* Winograd F(m, 3) transforms (m = 2, 4) for nd-cpu-conv-winograd.c. @x16: the AVX-512 code.
+/* Winograd F(m, 3) transforms (m = 2, 4, 6) for nd-cpu-conv-winograd.c. @x16: the AVX-512 code.
  *
  * The padded input is stored phase-split: row Y of a channel's padded plane holds its
  * columns X ≡ q (mod m) for q = 0 … m−1 one after another, @PW floats each ("phases"), so
