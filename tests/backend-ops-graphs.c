@@ -16,7 +16,8 @@
  * oracle. */
 
 typedef enum { EP_RELU, EP_SILU, EP_LEAKY, EP_GATE2, EP_ADD_SILU, EP_CAPTURED_ACT,
-               EP_CAPTURED_CONV, EP_DW_RELU, EP_ADD_TWO_CONVS, EP_ADD_SILU_WIDE } EpCase;
+               EP_CAPTURED_CONV, EP_DW_RELU, EP_ADD_TWO_CONVS, EP_ADD_SILU_WIDE, EP_POOL_RELU,
+               EP_GAP_SIGMOID } EpCase;
 
 static void
 graph_cpu_eltwise (const Backend *be, int variant)
@@ -120,6 +121,20 @@ graph_cpu_fused (const Backend *be, int variant)
         two[0] = conv, two[1] = gt;
         act = nd_graph_add (g, ND_OP_ADD, NULL, two, 2, NULL, NULL);
         act = nd_graph_add (g, ND_OP_SILU, NULL, &act, 1, NULL, NULL);
+      }
+      break;
+    case EP_POOL_RELU:
+    case EP_GAP_SIGMOID:
+      {
+        /* VanillaNet's conv → max pool → ReLU: the pool takes the activation (odd map: the
+         * pool's last row and column are partial) */
+        NdOpParams mp = { .kernel = 2, .stride = 2 };
+        int pool = ec == EP_POOL_RELU
+                   ? nd_graph_add (g, ND_OP_MAXPOOL, &mp, &conv, 1, NULL, NULL)
+                   : nd_graph_add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, &conv, 1, NULL, NULL);
+
+        act = nd_graph_add (g, ec == EP_POOL_RELU ? ND_OP_RELU : ND_OP_SIGMOID, NULL, &pool, 1,
+                            NULL, NULL);
       }
       break;
     case EP_ADD_TWO_CONVS:
@@ -478,6 +493,8 @@ const GraphCase backend_ops_graph_cases[] = {
   { "fused/conv-add-silu-wide", graph_cpu_fused, EP_ADD_SILU_WIDE },
   { "fused/add-of-two-convs-relu", graph_cpu_fused, EP_ADD_TWO_CONVS },
   { "fused/dw-relu", graph_cpu_fused, EP_DW_RELU },
+  { "fused/maxpool-relu", graph_cpu_fused, EP_POOL_RELU },
+  { "fused/global-avgpool-sigmoid", graph_cpu_fused, EP_GAP_SIGMOID },
   { "fused/captured-act-not-fused", graph_cpu_fused, EP_CAPTURED_ACT },
   { "fused/captured-conv-not-fused", graph_cpu_fused, EP_CAPTURED_CONV },
   { "liveness/parnet-like-unfused", graph_liveness, FALSE },

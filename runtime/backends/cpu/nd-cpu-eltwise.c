@@ -373,10 +373,12 @@ elt_task (gpointer data, int task, int thread)
         case ND_OP_AVGPOOL:
         case ND_OP_MAXPOOL:
           pool_plane (node, x, e->H, e->W, y, e->OH, e->OW);
+          nd_cpu_epilogue_apply (&e->parent.epilogue, n, c, e->C, out_plane, 0, y, out_plane);
           break;
         case ND_OP_ADAPTIVE_AVGPOOL:
         case ND_OP_ADAPTIVE_MAXPOOL:
           adaptive_plane (e->op == ND_OP_ADAPTIVE_MAXPOOL, x, e->H, e->W, y, e->OH, e->OW);
+          nd_cpu_epilogue_apply (&e->parent.epilogue, n, c, e->C, out_plane, 0, y, out_plane);
           break;
         case ND_OP_CONCAT_INTERLEAVE:
           /* plane pl of the output: channel c of 2C comes from input c & 1, channel c / 2 */
@@ -508,6 +510,9 @@ nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch)
     case ND_OP_ADAPTIVE_AVGPOOL:
     case ND_OP_ADAPTIVE_MAXPOOL:
       e->parent.algo = "pool";
+      /* the activation after a pool (VanillaNet's pool → ReLU) on the plane just written,
+       * in cache, instead of its own pass over the map */
+      e->parent.fuses_epilogue = TRUE;
       break;
     case ND_OP_CONCAT_INTERLEAVE:
     case ND_OP_CHANNEL_SHUFFLE:
