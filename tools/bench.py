@@ -17,7 +17,10 @@ ORT:     the same PyTorch model exported to ONNX (tools/export_onnx.py, opset 17
          `npm install --ignore-scripts onnxruntime-node@1.30.0`): session.run, 2 intra-op threads,
          all graph optimizations. Before timing, each exported model's logits are checked once
          against ours (`run --weights --input --dump-logits`, same weights and input): max|ours -
-         ORT| / max|ORT| must be <= 1e-4, so both time the same computation.
+         ORT| / max|ORT| must be <= 1e-4, so both time the same computation. A fused model
+         above its target (0.7x ORT for ParNet, 1.0x for the rest) gets one more, untimed ORT
+         run with session profiling, whose per-node times the report sets against ours
+         (tools/ort_profile.py).
 For each model and form (unfused, fused) the three are run back to back, `rounds` times.
 MACs are the CLI's (`info --json`, the form that ran); without the CLI they are counted with hooks
 on the PyTorch model (Conv2d + Linear + VanillaNet's activation conv). GFLOP/s = 2 * MACs / median.
@@ -25,6 +28,7 @@ Writes the Markdown report (--out) and the raw numbers next to it (.json).
 """
 import argparse
 import datetime
+import glob
 import json
 import os
 import platform
@@ -42,6 +46,7 @@ TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS)
 import export_onnx  # noqa: E402
 import nd_models as nm  # noqa: E402
+import ort_profile  # noqa: E402
 
 ORT_RUNNER = os.path.join(TOOLS, 'bench_ort.mjs')
 VERIFY_REL = 1e-4
@@ -295,6 +300,9 @@ def misses_section(results):
                      r['model'], ratio, target_ratio(r['model']), took, at_roof,
                      100 * at_roof / took if took else 0, slow,
                      '; '.join(op_text(t) for t in top_ops(ours, 3))))
+        prof = r.get('ort_profile')
+        if prof and 'error' not in prof:
+            L += ort_profile.report_lines(r['model'], prof)
     return L
 
 
@@ -474,7 +482,25 @@ def bench_one(a, name, form):
         tr = {'median_ms': statistics.median(allt), 'min_ms': min(allt),
               'max_ms': max(allt), 'samples_ms': allt}
     rec.update(torch=tr, ours=merge_runs(ours_runs), ort=merge_runs(ort_runs))
+    if files and fused and _med(rec['ours']) and _med(rec['ort']) \
+            and rec['ours']['median_ms'] / rec['ort']['median_ms'] > target_ratio(name):
+        rec['ort_profile'] = profile_ort(a, files, name, form, rec['ours'])
     return rec
+
+
+def profile_ort(a, files, name, form, ours):
+    """A model that misses its target: one more ORT run, with session profiling on (not
+    timed: profiling slows it), its per-node times matched to ours (tools/ort_profile.py)."""
+    prefix = os.path.join(a.onnx_dir, 'profile', '%s-%s-' % (name, form))
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    for old in glob.glob(prefix + '*.json'):
+        os.remove(old)
+    r = run_ort(a.ort_dir, files['onnx'], a.iters, a.warmup, a.threads, a.timeout,
+                ['--profile', prefix])
+    nodes = ort_profile.load(prefix, a.iters) if 'error' not in r else None
+    if not nodes:
+        return {'error': r.get('error', 'no ORT profile written')}
+    return ort_profile.compare(ours, nodes)
 
 
 HALF = ('fp32', 'bf16', 'fp16')

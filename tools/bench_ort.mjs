@@ -6,12 +6,15 @@
 // nothing of it is in the product, its tests or CI.
 //
 //   node tools/bench_ort.mjs --ort-dir build/bench-ort --model M.onnx [--iters 20] [--warmup 3]
-//        [--threads 2] [--input in.bin --dump out.bin]
+//        [--threads 2] [--input in.bin --dump out.bin] [--profile PREFIX]
 //
 // --ort-dir: the folder holding node_modules/onnxruntime-node (installed with
 //   `npm install --ignore-scripts onnxruntime-node@VERSION` there).
 // Times session.run on one input (random, or --input: raw float32 of the model's input shape);
-// with --dump writes the first output as raw float32. Prints one JSON object:
+// with --dump writes the first output as raw float32; with --profile ORT's session profiling is
+// on and its trace (per-node kernel times, one entry a node a run) goes to PREFIX*.json, its
+// path in "profile" (profiling slows ORT: tools/bench.py times without it). Prints one JSON
+// object:
 //   {"median_ms", "min_ms", "max_ms", "samples_ms", "load_ms", "ort_version", "threads"}
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -47,6 +50,10 @@ async function main() {
     intraOpNumThreads: a.threads,
     interOpNumThreads: 1,
   };
+  if (a.profile) {
+    opts.enableProfiling = true;
+    opts.profileFilePrefix = a.profile;
+  }
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(resolve(a.model), opts);
   const loadMs = performance.now() - t0;
@@ -90,6 +97,12 @@ async function main() {
     ort_version: ort.env.versions?.common ?? '?',
     threads: a.threads,
   };
+  if (a.profile) {
+    // the trace is written when profiling ends (or the session is released)
+    const f = await session.endProfiling?.();
+    r.profile = typeof f === 'string' ? f : null;
+    await session.release?.();
+  }
   process.stdout.write(JSON.stringify(r) + '\n');
 }
 

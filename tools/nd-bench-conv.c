@@ -57,6 +57,9 @@ static const Shape shapes[] = {
   { "vanillanet 1x1 28", 1024, 28, 2048, 1, 1, 1 },
   { "vanillanet 1x1 14", 2048, 14, 2048, 1, 1, 1 },
   { "vanillanet 1x1 7", 4096, 7, 4096, 1, 1, 1 },   /* 64 MB of weights: from DRAM */
+  { "vanillanet-5 stages.0", 512, 56, 1024, 1, 1, 1 },
+  { "vanillanet-5 stages.1", 1024, 28, 2048, 1, 1, 1 },
+  { "vanillanet-5 stages.2", 2048, 14, 4096, 1, 1, 1 },   /* 32 MB of weights */
   { "resnet-50 3x3 s2 l4", 512, 14, 512, 3, 2, 1 },
   { "resnet-50 3x3 7x7", 512, 7, 512, 3, 1, 1 },
   { "mobilenet-v2 stem3", 3, 224, 32, 3, 2, 1 },
