@@ -17,7 +17,7 @@
 
 typedef enum { EP_RELU, EP_SILU, EP_LEAKY, EP_GATE2, EP_ADD_SILU, EP_CAPTURED_ACT,
                EP_CAPTURED_CONV, EP_DW_RELU, EP_ADD_TWO_CONVS, EP_ADD_SILU_WIDE, EP_POOL_RELU,
-               EP_GAP_SIGMOID } EpCase;
+               EP_GAP_SIGMOID, EP_1X1_ADD_RELU, EP_S2_ADD_RELU, EP_ROWS_ADD_RELU } EpCase;
 
 static void
 graph_cpu_eltwise (const Backend *be, int variant)
@@ -72,8 +72,8 @@ graph_cpu_fused (const Backend *be, int variant)
   EpCase ec = variant;
   /* wide: CPU Winograd F(4,3) in blocks of 32 tiles, 15 a tile row, so the epilogue runs
    * on partial tile rows */
-  g_autoptr(NdGraph) g = ec == EP_ADD_SILU_WIDE ? nd_graph_new (20, 24, 60)
-                                                : nd_graph_new (20, 13, 12);
+  gboolean wide = ec == EP_ADD_SILU_WIDE || ec == EP_1X1_ADD_RELU || ec == EP_S2_ADD_RELU;
+  g_autoptr(NdGraph) g = wide ? nd_graph_new (20, 24, 60) : nd_graph_new (20, 13, 12);
   g_autoptr(NdPlan) plan = NULL;
   NdOpParams c3 = { .out_c = 20, .kernel = 3, .stride = 1, .pad = 1, .groups = 1, .has_bias = 1 };
   NdOpParams dw = { .out_c = 20, .kernel = 7, .stride = 1, .pad = 3, .groups = 20, .has_bias = 1 };
@@ -82,7 +82,15 @@ graph_cpu_fused (const Backend *be, int variant)
   NdOpParams bn = { .eps = 1e-5f };
   int conv, act = -1, two[2], capture[1], zero = 0, n_capture = 0;
 
-  conv = nd_graph_add (g, ND_OP_CONV2D, ec == EP_DW_RELU ? &dw : &c3, &zero, 1, "conv", NULL);
+  /* ≥ 32 output channels: whole strips take the register epilogue, the ragged ones the
+   * tile's */
+  NdOpParams s2 = { .out_c = 40, .kernel = 3, .stride = 2, .pad = 1, .groups = 1, .has_bias = 1 };
+  NdOpParams c1w = { .out_c = 40, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
+  NdOpParams c1b = { .out_c = 200, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
+  const NdOpParams *cp = ec == EP_DW_RELU ? &dw : ec == EP_1X1_ADD_RELU ? &c1w
+                         : ec == EP_S2_ADD_RELU ? &s2 : ec == EP_ROWS_ADD_RELU ? &c1b : &c3;
+
+  conv = nd_graph_add (g, ND_OP_CONV2D, cp, &zero, 1, "conv", NULL);
   switch (ec)
     {
     case EP_RELU:
@@ -135,6 +143,25 @@ graph_cpu_fused (const Backend *be, int variant)
 
         act = nd_graph_add (g, ec == EP_POOL_RELU ? ND_OP_RELU : ND_OP_SIGMOID, NULL, &pool, 1,
                             NULL, NULL);
+      }
+      break;
+    case EP_1X1_ADD_RELU:
+    case EP_S2_ADD_RELU:
+    case EP_ROWS_ADD_RELU:
+      {
+        /* the packed GEMM's epilogue (bias, ADD, ReLU; the ADD's other input is a second
+         * conv, which must not take it): split by columns reading the input in place (1×1,
+         * ResNet's conv3), by columns through im2col chunks (stride 2: C's columns are offset
+         * by the chunk's), by rows (200 channels, 156 columns) */
+        NdOpParams mp = { .kernel = 2, .stride = 2 };
+        int src = ec == EP_S2_ADD_RELU ? nd_graph_add (g, ND_OP_AVGPOOL, &mp, &zero, 1, NULL, NULL)
+                                       : zero;
+        int other = nd_graph_add (g, ND_OP_CONV2D, ec == EP_ROWS_ADD_RELU ? &c1b : &c1w, &src, 1,
+                                  "other", NULL);
+
+        two[0] = conv, two[1] = other;
+        act = nd_graph_add (g, ND_OP_ADD, NULL, two, 2, NULL, NULL);
+        act = nd_graph_add (g, ND_OP_RELU, NULL, &act, 1, NULL, NULL);
       }
       break;
     case EP_ADD_TWO_CONVS:
@@ -494,6 +521,9 @@ const GraphCase backend_ops_graph_cases[] = {
   { "fused/add-of-two-convs-relu", graph_cpu_fused, EP_ADD_TWO_CONVS },
   { "fused/dw-relu", graph_cpu_fused, EP_DW_RELU },
   { "fused/maxpool-relu", graph_cpu_fused, EP_POOL_RELU },
+  { "fused/1x1-add-relu", graph_cpu_fused, EP_1X1_ADD_RELU },
+  { "fused/im2col-s2-add-relu", graph_cpu_fused, EP_S2_ADD_RELU },
+  { "fused/1x1-rows-add-relu", graph_cpu_fused, EP_ROWS_ADD_RELU },
   { "fused/global-avgpool-sigmoid", graph_cpu_fused, EP_GAP_SIGMOID },
   { "fused/captured-act-not-fused", graph_cpu_fused, EP_CAPTURED_ACT },
   { "fused/captured-conv-not-fused", graph_cpu_fused, EP_CAPTURED_CONV },

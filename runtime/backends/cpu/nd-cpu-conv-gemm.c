@@ -23,7 +23,9 @@
  * A 1×1 stride-1 unpadded conv reads the input directly as its column matrix ("gemm-1x1").
  * The work is split across the pool by output columns (each thread builds its own columns,
  * multiplies, and finishes them with bias and the fused epilogue while they are in cache),
- * or by output channels when the map is too small to split. OpenBLAS's cblas interface has
+ * or by output channels when the map is too small to split. The packed GEMM does the bias
+ * and an epilogue of ADD and / or ReLU in its registers (NdCpuGemmEp): no pass over the
+ * output at all. OpenBLAS's cblas interface has
  * no pre-packed sgemm, so "prepared once" here means the weight rows are used in place and
  * all scratch is sized at prepare time. */
 
@@ -188,6 +190,25 @@ finish (ConvJob *j, int o0, int o1, gint64 p0, gint64 p1)
     }
 }
 
+/* The bias and epilogue as the packed GEMM's own (for C's column 0 at plane column @col0),
+ * when the epilogue is at most ADD then ReLU; FALSE otherwise (finish() does it after). */
+static gboolean
+gemm_ep (const ConvJob *j, gint64 col0, NdCpuGemmEp *ep)
+{
+  const ConvGemm *cg = j->cg;
+  const NdCpuEpilogue *e = &cg->parent.epilogue;
+  const NdTensor *b = j->node->w[ND_W_BIAS];
+  int opg = cg->O / cg->g, s = 0;
+
+  *ep = (NdCpuGemmEp) { b != NULL ? b->data + j->grp * opg : NULL, NULL, FALSE };
+  if (s < e->n_steps && e->steps[s].kind == ND_CPU_EP_ADD)
+    ep->add = e->steps[s++].other->data
+              + ((gint64) j->n * cg->O + (gint64) j->grp * opg) * cg->OH * cg->OW + col0;
+  if (s < e->n_steps && e->steps[s].kind == ND_CPU_EP_RELU)
+    ep->relu = e->steps[s++].kind == ND_CPU_EP_RELU;
+  return s == e->n_steps;
+}
+
 static void
 conv_task (gpointer data, int task, int thread)
 {
@@ -195,6 +216,8 @@ conv_task (gpointer data, int task, int thread)
   ConvGemm *cg = j->cg;
   int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->kw;
   gint64 P = (gint64) cg->OH * cg->OW, b, e;
+  NdCpuGemmEp ep;
+  gboolean fused = cg->packed != NULL && gemm_ep (j, 0, &ep);
 
   if (j->split_cols)
     {
@@ -206,7 +229,8 @@ conv_task (gpointer data, int task, int thread)
       if (cg->direct)
         {
           if (cg->packed != NULL)
-            nd_cpu_gemm_run (cg->packed[j->grp], 0, opg, cols, P, b, e, j->y, P);
+            nd_cpu_gemm_run_ep (cg->packed[j->grp], 0, opg, cols, P, b, e, j->y, P,
+                                fused ? &ep : NULL);
           else
             cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, e - b, K, 1.0f, j->w, K,
                          cols + b, P, 0.0f, j->y + b, P);
@@ -222,13 +246,19 @@ conv_task (gpointer data, int task, int thread)
             im2col_cols (j->x, cpg, cg->H, cg->W, cg->k, cg->kw, cg->s, cg->pad, cg->pad_w,
                          cg->OW, c1 - c0, c0, c1, buf);
             if (cg->packed != NULL)
-              nd_cpu_gemm_run (cg->packed[j->grp], 0, opg, buf, c1 - c0, 0, c1 - c0, j->y + c0,
-                               P);
+              {
+                NdCpuGemmEp ep_c0;
+
+                gemm_ep (j, c0, &ep_c0);
+                nd_cpu_gemm_run_ep (cg->packed[j->grp], 0, opg, buf, c1 - c0, 0, c1 - c0,
+                                    j->y + c0, P, fused ? &ep_c0 : NULL);
+              }
             else
               cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, opg, c1 - c0, K, 1.0f,
                            j->w, K, buf, c1 - c0, 0.0f, j->y + c0, P);
           }
-      finish (j, 0, opg, b, e);
+      if (!fused)
+        finish (j, 0, opg, b, e);
     }
   else
     {
@@ -236,11 +266,13 @@ conv_task (gpointer data, int task, int thread)
       if (e <= b)
         return;
       if (cg->packed != NULL)
-        nd_cpu_gemm_run (cg->packed[j->grp], b, e, j->cols, P, 0, P, j->y, P);
+        nd_cpu_gemm_run_ep (cg->packed[j->grp], b, e, j->cols, P, 0, P, j->y, P,
+                            fused ? &ep : NULL);
       else
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, e - b, P, K, 1.0f, j->w + b * K, K,
                    j->cols, P, 0.0f, j->y + b * P, P);
-      finish (j, b, e, 0, P);
+      if (!fused)
+        finish (j, b, e, 0, P);
     }
 }
 

@@ -92,10 +92,13 @@ nd_cpu_gemm_free (NdCpuPackedA *a)
 }
 
 #if HAVE_X86
-/* C[rows × 32] (masked columns) = or += Ap (kc × 8) · B (kc × 32) */
+/* C[rows × 32] (masked columns) = or += Ap (kc × 8) · B (kc × 32); then, with @bias /
+ * @add / @relu, the epilogue on the accumulators before the store (NdCpuGemmEp; @bias and
+ * @add at this tile's first row and column) */
 __attribute__((target ("avx512f"), always_inline)) static inline void
 ukernel (int kc, const float *restrict Ap, const float *restrict B, int ldb, float *restrict C,
-         int ldc, gboolean accumulate, int rows, __mmask16 k0, __mmask16 k1)
+         int ldc, gboolean accumulate, int rows, __mmask16 k0, __mmask16 k1,
+         const float *bias, const float *add, gboolean relu)
 {
   __m512 c00 = _mm512_setzero_ps (), c01 = _mm512_setzero_ps ();
   __m512 c10 = _mm512_setzero_ps (), c11 = _mm512_setzero_ps ();
@@ -153,6 +156,21 @@ ukernel (int kc, const float *restrict Ap, const float *restrict B, int ldb, flo
           v0 = _mm512_add_ps (v0, _mm512_maskz_loadu_ps (k0, cr));                          \
           v1 = _mm512_add_ps (v1, _mm512_maskz_loadu_ps (k1, cr + 16));                     \
         }                                                                                   \
+      if (bias != NULL)                                                                     \
+        {                                                                                   \
+          v0 = _mm512_add_ps (v0, _mm512_set1_ps (bias[r]));                                \
+          v1 = _mm512_add_ps (v1, _mm512_set1_ps (bias[r]));                                \
+        }                                                                                   \
+      if (add != NULL)                                                                      \
+        {                                                                                   \
+          v0 = _mm512_add_ps (v0, _mm512_maskz_loadu_ps (k0, add + (gsize) r * ldc));       \
+          v1 = _mm512_add_ps (v1, _mm512_maskz_loadu_ps (k1, add + (gsize) r * ldc + 16));  \
+        }                                                                                   \
+      if (relu)                                                                             \
+        {                                                                                   \
+          v0 = _mm512_maskz_max_ps (0xFFFF, v0, _mm512_setzero_ps ());                      \
+          v1 = _mm512_maskz_max_ps (0xFFFF, v1, _mm512_setzero_ps ());                      \
+        }                                                                                   \
       _mm512_mask_storeu_ps (cr, k0, v0);                                                   \
       _mm512_mask_storeu_ps (cr + 16, k1, v1);                                              \
     }
@@ -175,14 +193,23 @@ __attribute__((target ("avx512f"), noinline)) static void
 ukernel_full (int kc, const float *restrict Ap, const float *restrict B, float *restrict C,
               int ldc, gboolean accumulate, int rows)
 {
-  ukernel (kc, Ap, B, NR, C, ldc, accumulate, rows, 0xFFFF, 0xFFFF);
+  ukernel (kc, Ap, B, NR, C, ldc, accumulate, rows, 0xFFFF, 0xFFFF, NULL, NULL, FALSE);
+}
+
+/* the last K block of a tile with an epilogue */
+__attribute__((target ("avx512f"), noinline)) static void
+ukernel_full_ep (int kc, const float *restrict Ap, const float *restrict B, float *restrict C,
+                 int ldc, gboolean accumulate, int rows, const float *bias, const float *add,
+                 gboolean relu)
+{
+  ukernel (kc, Ap, B, NR, C, ldc, accumulate, rows, 0xFFFF, 0xFFFF, bias, add, relu);
 }
 
 __attribute__((target ("avx512f"), noinline)) static void
 ukernel_any (int kc, const float *restrict Ap, const float *restrict B, int ldb, float *restrict C,
              int ldc, gboolean accumulate, int rows, __mmask16 k0, __mmask16 k1)
 {
-  ukernel (kc, Ap, B, ldb, C, ldc, accumulate, rows, k0, k1);
+  ukernel (kc, Ap, B, ldb, C, ldc, accumulate, rows, k0, k1, NULL, NULL, FALSE);
 }
 
 /* The same for a strip of at most 16 columns: half the FMAs of a masked 32-wide call on
@@ -296,9 +323,35 @@ narrow_kernel (int kc, const float *restrict Ap, const float *restrict B, int ld
 }
 #endif
 
+/* The epilogue on a finished tile the other kernels left (ragged columns), while in L1 */
+static void
+tile_ep (const NdCpuGemmEp *ep, int m, int rows, int n, int cols, float *C, int ldc)
+{
+  for (int r = 0; r < rows; r++)
+    {
+      float *c = C + (gsize) r * ldc;
+      const float *ad = ep->add != NULL ? ep->add + (gsize) (m + r) * ldc + n : NULL;
+      float b = ep->bias != NULL ? ep->bias[m + r] : 0.0f;
+
+      for (int j = 0; j < cols; j++)
+        {
+          float v = c[j] + b + (ad != NULL ? ad[j] : 0.0f);
+
+          c[j] = ep->relu && v < 0.0f ? 0.0f : v;
+        }
+    }
+}
+
 void
 nd_cpu_gemm_run (const NdCpuPackedA *a, int m0, int m1, const float *B, int ldb, int n0, int n1,
                  float *C, int ldc)
+{
+  nd_cpu_gemm_run_ep (a, m0, m1, B, ldb, n0, n1, C, ldc, NULL);
+}
+
+void
+nd_cpu_gemm_run_ep (const NdCpuPackedA *a, int m0, int m1, const float *B, int ldb, int n0,
+                    int n1, float *C, int ldc, const NdCpuGemmEp *ep)
 {
 #if HAVE_X86
   static __thread float bpanel[KC * NR] __attribute__((aligned (64)));
@@ -347,14 +400,26 @@ nd_cpu_gemm_run (const NdCpuPackedA *a, int m0, int m1, const float *B, int ldb,
                   float *Cp = C + (gsize) m * ldc + n;
                   int rows = MIN (MR, mb1 - m);
 
+                  gboolean last = ep != NULL && k0 + kc == a->K;
+
                   if (w <= 4)
                     narrow_kernel (kc, Ap, bp, ldp, w, Cp, ldc, k0 > 0, rows);
                   else if (n >= n_main)
                     ukernel16 (kc, Ap, bp, ldp, Cp, ldc, k0 > 0, rows, mk0);
+                  else if (w == NR && bp == bpanel && last)
+                    {
+                      ukernel_full_ep (kc, Ap, bp, Cp, ldc, k0 > 0, rows,
+                                       ep->bias != NULL ? ep->bias + m : NULL,
+                                       ep->add != NULL ? ep->add + (gsize) m * ldc + n : NULL,
+                                       ep->relu);
+                      continue;
+                    }
                   else if (w == NR && bp == bpanel)
                     ukernel_full (kc, Ap, bp, Cp, ldc, k0 > 0, rows);
                   else
                     ukernel_any (kc, Ap, bp, ldp, Cp, ldc, k0 > 0, rows, mk0, mk1);
+                  if (last)
+                    tile_ep (ep, m, rows, n, w, Cp, ldc);
                 }
               n += w;
             }

@@ -29,4 +29,22 @@ void          nd_cpu_gemm_run       (const NdCpuPackedA *a,
                                      int n0, int n1,
                                      float *C, int ldc);
 
+/* What the last K block does to C before storing it, in registers: C = relu? (A·B + bias[m]
+ * + add[m][n]). A convolution's bias and its fused ADD / ReLU (ResNet's conv3, VanillaNet's
+ * biased 1×1s): done as a pass over the output afterwards, they read it back from L3. */
+typedef struct
+{
+  const float *bias;   /* [M], or NULL */
+  const float *add;    /* laid out as C (row m, column n at add[m · ldc + n]), or NULL */
+  gboolean     relu;
+} NdCpuGemmEp;
+
+/* nd_cpu_gemm_run with @ep (NULL: none) */
+void          nd_cpu_gemm_run_ep    (const NdCpuPackedA *a,
+                                     int m0, int m1,
+                                     const float *B, int ldb,
+                                     int n0, int n1,
+                                     float *C, int ldc,
+                                     const NdCpuGemmEp *ep);
+
 G_END_DECLS
