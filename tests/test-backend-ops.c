@@ -125,6 +125,12 @@ static const ConvCase conv_cases[] = {
     IM2COL | F23 | F43 | F63 },
   { 8, 12, 12, 8, 5, 1, 2, 8, 1, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },  /* depthwise 5×5 */
+  /* maps of ≤ 8 columns take 16 channels a vector: several groups, a partial last one,
+   * two images (VanillaNet's 7² layers), a 3×3 with pad 0 */
+  { 40, 7, 7, 40, 7, 1, 3, 40, 1, 2, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
+  { 20, 14, 8, 20, 3, 1, 0, 20, 0, 1, "dw-direct", NULL, "vk-depthwise",
+    IM2COL | DW },
   { 6, 9, 9, 6, 3, 1, 0, 6, 1, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },  /* depthwise, pad 0 */
   { 6, 10, 10, 12, 3, 1, 0, 1, 1, 2, IGEMM, NULL, "vk-implicit-gemm",

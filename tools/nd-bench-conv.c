@@ -47,6 +47,7 @@ static const Shape shapes[] = {
   { "resnet-50 1x1", 256, 56, 64, 1, 1, 1 },
   { "vanillanet dw7", 512, 28, 512, 7, 1, 512 },
   { "vanillanet dw7 56", 512, 56, 512, 7, 1, 512 },
+  { "vanillanet dw7 14", 2048, 14, 2048, 7, 1, 2048 },
   { "vanillanet dw7 7", 4096, 7, 4096, 7, 1, 4096 },
   { "resnet-50 stem7", 3, 224, 64, 7, 2, 1 },
   { "resnet-50 1x1 s2", 256, 56, 512, 1, 2, 1 },
