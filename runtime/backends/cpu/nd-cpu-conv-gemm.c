@@ -21,13 +21,13 @@
 /* Convolution as im2col + sgemm per (image, group):
  *   out[g] (og × OH·OW) = W[g] (og × cg·k·k) · cols (cg·k·k × OH·OW)
  * A 1×1 stride-1 unpadded conv reads the input directly as its column matrix ("gemm-1x1").
- * The work is split across the pool by output columns (each thread builds its own columns,
- * multiplies, and finishes them with bias and the fused epilogue while they are in cache),
- * or by output channels when the map is too small to split. The packed GEMM does the bias
- * and an epilogue of ADD and / or ReLU in its registers (NdCpuGemmEp): no pass over the
- * output at all. OpenBLAS's cblas interface has
- * no pre-packed sgemm, so "prepared once" here means the weight rows are used in place and
- * all scratch is sized at prepare time. */
+ * The work is split across the pool by output columns (each thread builds its own columns
+ * and multiplies them) or, when the map is too small to split, by output channels. The
+ * packed GEMM applies the bias and an epilogue of ADD and / or ReLU in its registers as it
+ * stores each tile (NdCpuGemmEp); any other epilogue, and OpenBLAS's output, get them in a
+ * pass over the task's output after (finish()). OpenBLAS's cblas interface has no
+ * pre-packed sgemm, so "prepared once" here means the weight rows are used in place and all
+ * scratch is sized at prepare time. */
 
 typedef struct
 {
@@ -205,7 +205,10 @@ gemm_ep (const ConvJob *j, gint64 col0, NdCpuGemmEp *ep)
     ep->add = e->steps[s++].other->data
               + ((gint64) j->n * cg->O + (gint64) j->grp * opg) * cg->OH * cg->OW + col0;
   if (s < e->n_steps && e->steps[s].kind == ND_CPU_EP_RELU)
-    ep->relu = e->steps[s++].kind == ND_CPU_EP_RELU;
+    {
+      ep->relu = TRUE;
+      s++;
+    }
   return s == e->n_steps;
 }
 

@@ -399,8 +399,7 @@ nd_cpu_gemm_run_ep (const NdCpuPackedA *a, int m0, int m1, const float *B, int l
                   const float *Ap = panel_at (a, m / MR, k0);
                   float *Cp = C + (gsize) m * ldc + n;
                   int rows = MIN (MR, mb1 - m);
-
-                  gboolean last = ep != NULL && k0 + kc == a->K;
+                  gboolean last = ep != NULL && k0 + kc == a->K;   /* the epilogue's turn */
 
                   if (w <= 4)
                     narrow_kernel (kc, Ap, bp, ldp, w, Cp, ldc, k0 > 0, rows);
