@@ -36,6 +36,8 @@ typedef struct
   int kw, pad_w;     /* the kernel's width and column padding (k, pad: its height's) */
   gboolean direct;   /* 1×1, stride 1, pad 0: no im2col */
   int chunk;         /* columns im2col'd at a time when split by columns */
+  gboolean split_cols;   /* each group's GEMM split by columns, else by rows (plan_split) */
+  int parts;             /* tasks a group */
   NdCpuPackedA **packed;   /* [g] weights packed at prepare (AVX-512), else NULL */
 } ConvGemm;
 
@@ -295,6 +297,44 @@ im2col_task (gpointer data, int task, int thread)
                  (float *) j->cols + c0 * cg->k * cg->kw * P);
 }
 
+/* All groups of one image in one pool call: task t is part t % parts of group t / parts */
+typedef struct
+{
+  ConvJob *jobs;
+  int      per_group;
+  void   (*fn) (gpointer data, int task, int thread);
+} GroupJob;
+
+static void
+group_task (gpointer data, int task, int thread)
+{
+  GroupJob *gj = data;
+
+  gj->fn (&gj->jobs[task / gj->per_group], task % gj->per_group, thread);
+}
+
+/* How one group's GEMM is split (the same for every group): by columns or rows, in @parts */
+static void
+plan_split (const ConvGemm *cg, int threads, gboolean *split_cols, int *parts)
+{
+  int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->kw;
+  gint64 P = (gint64) cg->OH * cg->OW, flops = 2 * (gint64) opg * K * P;
+
+  /* a few tasks per thread: on a loaded machine a late worker leaves its share to the
+   * others instead of stalling the op */
+  *parts = flops < 200000 ? 1 : 3 * threads;
+  /* by columns, each task streams all the weights; by rows, all the input columns:
+   * the smaller is read again by every task (VanillaNet-9's 1024 → 2048 on 28²: 8 MB
+   * of weights, 3 MB of input) */
+  *split_cols = (P >= 48 * *parts && opg <= P) || opg < 4 * *parts;
+  /* by rows, every task packs all of its group's columns: a task of fewer than ~96 rows
+   * spent a third of its time on that (ParNet-S's grouped stride-2 conv, 192 rows a group:
+   * 2 tasks 2.0-2.25 ms, 6 tasks 2.3-2.5). The groups run side by side, so the tasks of
+   * all of them share the threads. */
+  if (!*split_cols && *parts > 1)
+    *parts = MAX (1, threads * CLAMP (opg * cg->g / (96 * threads), 1, 3) / cg->g);
+}
+
 static void
 conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, NdTensor *out)
 {
@@ -302,43 +342,34 @@ conv_gemm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *i
   int N = in[0]->shape[0], threads = nd_cpu_pool_n_threads ();
   int cpg = cg->C / cg->g, opg = cg->O / cg->g, K = cpg * cg->k * cg->kw;
   gint64 P = (gint64) cg->OH * cg->OW;
-  gint64 flops = 2 * (gint64) opg * K * P;
+  g_autofree ConvJob *jobs = g_new0 (ConvJob, cg->g);
 
   for (int n = 0; n < N; n++)
-    for (int grp = 0; grp < cg->g; grp++)
-      {
-        ConvJob j = {
-          .cg = cg, .node = node, .n = n, .grp = grp,
-          .x = in[0]->data + ((gint64) n * cg->C + (gint64) grp * cpg) * cg->H * cg->W,
-          .w = node->w[ND_W_WEIGHT]->data + (gint64) grp * opg * K,
-          .y = out->data + ((gint64) n * cg->O + (gint64) grp * opg) * P,
-        };
+    {
+      GroupJob gj = { jobs, cg->parts, conv_task };
 
-        /* a few tasks per thread: on a loaded machine a late worker leaves its share to the
-         * others instead of stalling the op */
-        j.parts = flops < 200000 ? 1 : 3 * threads;
-        /* by columns, each task streams all the weights; by rows, all the input columns:
-         * the smaller is read again by every task (VanillaNet-9's 1024 → 2048 on 28²: 8 MB
-         * of weights, 3 MB of input) */
-        j.split_cols = (P >= 48 * j.parts && opg <= P) || opg < 4 * j.parts;
-        /* by rows, every task packs all of the input's columns: a task of fewer than ~96
-         * rows spent a third of its time on that (ParNet-S's grouped stride-2 conv, 192
-         * rows a group: 2 tasks 2.0-2.25 ms, 6 tasks 2.3-2.5) */
-        if (!j.split_cols && j.parts > 1)
-          j.parts = threads * CLAMP (opg / (96 * threads), 1, 3);
-        if (!j.split_cols)
-          {
-            if (cg->direct)
-              j.cols = j.x;
-            else
-              {
-                /* all of it, shared, built by the pool a range of channels a task */
-                j.cols = kernel->scratch;
-                nd_cpu_parallel_for (MIN (cpg, 2 * threads), im2col_task, &j);
-              }
-          }
-        nd_cpu_parallel_for (j.parts, conv_task, &j);
-      }
+      for (int grp = 0; grp < cg->g; grp++)
+        {
+          const float *x = in[0]->data + ((gint64) n * cg->C + (gint64) grp * cpg) * cg->H * cg->W;
+
+          jobs[grp] = (ConvJob) {
+            .cg = cg, .node = node, .n = n, .grp = grp, .x = x,
+            .parts = cg->parts, .split_cols = cg->split_cols,
+            .w = node->w[ND_W_WEIGHT]->data + (gint64) grp * opg * K,
+            .y = out->data + ((gint64) n * cg->O + (gint64) grp * opg) * P,
+            /* by rows: the whole column matrix of each group, shared by its tasks */
+            .cols = cg->split_cols ? NULL : cg->direct ? x : kernel->scratch + (gsize) grp * K * P,
+          };
+        }
+      if (!cg->split_cols && !cg->direct)
+        {
+          /* built by the pool, a range of one group's channels a task */
+          GroupJob cj = { jobs, MIN (cpg, 2 * threads), im2col_task };
+
+          nd_cpu_parallel_for (cg->g * cj.per_group, group_task, &cj);
+        }
+      nd_cpu_parallel_for (cg->g * cg->parts, group_task, &gj);
+    }
 }
 
 static void
@@ -380,6 +411,7 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
   cg->pad_w = nd_op_pad_w (&node->p);
   cg->g = node->p.groups;
   cg->direct = direct;
+  plan_split (cg, nd_cpu_pool_n_threads (), &cg->split_cols, &cg->parts);
   cg->parent.algo = cg->direct ? "gemm-1x1" : "im2col+sgemm";
   cg->parent.run = conv_gemm_run;
   cg->parent.free = conv_gemm_free;
@@ -392,8 +424,9 @@ nd_cpu_conv_gemm_new (const NdGraph *graph, const NdNode *node, int batch)
       gsize K = (gsize) (cg->C / cg->g) * cg->k * cg->kw;
 
       cg->chunk = MAX (32, (int) (96 * 1024 / K) / 32 * 32);
-      cg->parent.scratch_floats = MAX (K * cg->OH * cg->OW,
-                                       (gsize) nd_cpu_pool_n_threads () * K * cg->chunk);
+      cg->parent.scratch_floats = cg->split_cols
+                                  ? (gsize) nd_cpu_pool_n_threads () * K * cg->chunk
+                                  : (gsize) cg->g * K * cg->OH * cg->OW;
     }
   if (nd_cpu_gemm_supported ())
     {
