@@ -197,9 +197,17 @@ def _():
     for k in ("model", "median_ms", "ops", "op_sum_ms", "streams", "roof"):
         assert k in r, k
     for op in r["ops"]:
-        for k in ("id", "name", "op", "algo", "median_ms", "gflops", "roof_pct"):
+        for k in ("id", "name", "op", "algo", "median_ms", "gflops", "roof_pct", "macs",
+                  "in_shape", "out_shape"):
             assert k in op, (k, op)
         assert op["roof_pct"] == -1 or op["roof_pct"] >= 0, op
+        assert len(op["out_shape"]) == 3 and min(op["out_shape"]) > 0, op
+    # the first op reads the image
+    assert r["ops"][0]["in_shape"] == [3, 32, 32], r["ops"][0]
+    # the per-op MACs add up to the model's (tools/ort_profile.py matches ops by them)
+    info = cli_json("info", "--model", "repvgg-a0", "--resolution", "32", "--width", "0.25")
+    assert sum(op["macs"] for op in r["ops"]) == info["macs"], (r["ops"], info["macs"])
+    assert r["ops"][-1]["out_shape"][0] == info["classes"], r["ops"][-1]
     assert "of roof" in cli("bench", "--model", "repvgg-a0", "--resolution", "32", "--width",
                             "0.25", "-n", "2").stdout
 

@@ -5,9 +5,10 @@ miss their target: where, op by op, ORT is faster.
 
 ORT's session profiling (tools/bench_ort.mjs --profile) writes a Chrome trace with one
 "<node>_kernel_time" event per node and run, with the node's op type and its logical input and
-output shapes. Convolutions are matched to ours by their MACs (ours: the CLI's per-op GFLOP/s
-x time; ORT's: from the weight and output shapes), in graph order; the rest is compared by
-class (pools, other). Benchmark only: nothing of it is in the product or its tests.
+output shapes. Convolutions are matched to ours by their input and output shapes and MACs
+(ours: the CLI's per-op "in_shape", "out_shape" and "macs"; ORT's: from the input, weight and
+output shapes), the first free one in graph order; the rest is compared by class (pools, other). Benchmark only: nothing
+of it is in the product or its tests.
 """
 import collections
 import glob
@@ -49,13 +50,17 @@ def load(prefix, iters):
         ins = [_shape(x) for x in a.get('input_type_shape', [])]
         outs = [_shape(x) for x in a.get('output_type_shape', [])]
         n = {'name': name, 'op': op, 'ms': statistics.median(times[name][-iters:]),
-             'macs': None, 'kind': 'other', 'desc': ''}
+             'macs': None, 'kind': 'other', 'desc': '', 'out': outs[0][1:] if outs else [],
+             'in': ins[0][1:] if ins else []}
         if op in CONV_OPS and len(ins) >= 2 and len(ins[1]) == 4 and outs and len(outs[0]) == 4:
             w, y, cin = ins[1], outs[0], ins[0][1] if len(ins[0]) > 1 else 0
             n['macs'] = w[0] * w[1] * w[2] * w[3] * y[2] * y[3]
             n['kind'] = ('depthwise' if w[1] == 1 and cin > 1 and w[0] == cin
                          else '1x1' if w[2] == 1 and w[3] == 1 else 'kxk')
-            n['desc'] = '%dx%d %d→%d on %dx%d' % (w[2], w[3], cin, w[0], y[2], y[3])
+            groups = cin // w[1] if w[1] and cin % w[1] == 0 else 1
+            n['desc'] = '%dx%d %d→%d%s on %dx%d' % (w[2], w[3], cin, w[0],
+                                                    ' g%d' % groups if 1 < groups < cin else '',
+                                                    y[2], y[3])
         elif op in POOL_OPS:
             n['kind'] = 'pool'
         elif op in LINEAR_OPS:
@@ -88,10 +93,12 @@ def compare(ours, nodes):
             continue
         kind = _our_kind(o)
         by_kind[kind][0] += ms
-        if o.get('op') != 'conv2d' or not o.get('gflops') or ms <= 0:
+        macs = o.get('macs')
+        if o.get('op') != 'conv2d' or not macs:
             continue
-        macs = o['gflops'] * ms * 1e6 / 2
-        hit = next((n for n in free if abs(n['macs'] / macs - 1) < 0.02), None)
+        hit = next((n for n in free if abs(n['macs'] / macs - 1) < 0.02
+                    and list(n['out']) == list(o.get('out_shape') or n['out'])
+                    and list(n['in']) == list(o.get('in_shape') or n['in'])), None)
         if hit is None:
             unmatched += 1
             continue

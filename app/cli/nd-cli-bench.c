@@ -127,6 +127,17 @@ print_split (JsonBuilder *b, NdPlan *plan, gboolean json)
 #define MEMBER_INT(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
 #define MEMBER_DBL(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
 
+static void
+add_shape (JsonBuilder *b, const char *key, const NdNode *node)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_begin_array (b);
+  json_builder_add_int_value (b, node->out_c);
+  json_builder_add_int_value (b, node->out_h);
+  json_builder_add_int_value (b, node->out_w);
+  json_builder_end_array (b);
+}
+
 /* The per-op rows of @ops (medians over @iters runs in @per_node), then op_sum_ms and the
  * per-stream sums, into the open "ops" array of @b and the object around it (@per_node is
  * sorted in place). */
@@ -164,6 +175,11 @@ add_ops (JsonBuilder *b, gboolean json, const NdGraph *graph, const NdBackend *b
       MEMBER_DBL ("median_ms", op_med);
       MEMBER_DBL ("gflops", gf);
       MEMBER_DBL ("roof_pct", pct);
+      MEMBER_INT ("macs", op_macs);
+      /* [C, H, W] of the op's first input and of its output: tools match ops to other
+       * engines' by them */
+      add_shape (b, "in_shape", nd_graph_node (graph, node->n_inputs > 0 ? node->inputs[0] : 0));
+      add_shape (b, "out_shape", node);
       json_builder_end_object (b);
       if (!json)
         {
