@@ -261,7 +261,8 @@ dw_cvec_group (const ConvDw *dw, const float *x, const float *wt, const float *b
   for (int c = 0; c < nc; c++)
     for (int iy = 0; iy < dw->H; iy++)
       for (int ix = 0; ix < dw->W; ix++)
-        xt[((gint64) (iy + dw->pad) * Wp + ix + dw->pad) * CV + c] = x[c * in_plane + iy * dw->W + ix];
+        xt[((gint64) (iy + dw->pad) * Wp + ix + dw->pad) * CV + c] =
+          x[c * in_plane + iy * dw->W + ix];
   if (bias != NULL)
     bv = _mm512_maskz_loadu_ps ((__mmask16) ((1u << nc) - 1), bias);
   for (int oy = 0; oy < dw->OH; oy++)

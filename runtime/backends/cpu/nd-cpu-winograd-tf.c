@@ -311,7 +311,6 @@ store_row (int m, __m512 *yv, __m512 b, float *dst, int cols)
       };
       static const __mmask16 col[6] = { 0x1041, 0x2082, 0x4104, 0x8208, 0x0410, 0x0820 };
 
-#pragma GCC unroll 6
       for (int v = 0; v < 6 && 16 * v < cols; v++)
         {
           __m512i idx = _mm512_add_epi32 (_mm512_loadu_si512 (tile[v % 3]),
@@ -481,8 +480,8 @@ pad_row_x16 (int m, const float *in, int W, float *row, int PW)
   if (m == 6)
     {
       /* phase q, index i: padded column 6i + q, input column 6i + q − 1 (gathered) */
-      const __m512i lane6 = _mm512_mullo_epi32 (_mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                                _mm512_set1_epi32 (6));
+      const __m512i lane6 = _mm512_setr_epi32 (0, 6, 12, 18, 24, 30, 36, 42, 48, 54, 60, 66,
+                                               72, 78, 84, 90);
 
       for (int q = 0; q < 6; q++)
         for (int i0 = 0; 6 * i0 + q <= W; i0 += 16)
