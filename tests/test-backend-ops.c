@@ -204,6 +204,15 @@ static const ConvCase conv_cases[] = {
     IM2COL | DIRECT },
   { 4, 9, 9, 16, 3, 2, 0, 1, 1, 1, "direct", IGEMM, "vk-implicit-gemm",
     IM2COL | DIRECT },
+  /* stride-2 convolutions past the stems through it (rows of ≥ 28 output columns): many
+   * input channels, output channels not a multiple of 8, rows of 29 (one vector and a tail)
+   * and 31 columns, pad 0, k 5 */
+  { 20, 58, 57, 13, 3, 2, 1, 1, 1, 2, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
+  { 9, 60, 64, 16, 3, 2, 0, 1, 0, 1, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
+  { 6, 31, 60, 8, 5, 2, 2, 1, 1, 1, "direct", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT },
   /* Vulkan maps larger than 17×17 (issue 20): several tiles in both directions. */
   { 16, 24, 24, 16, 3, 1, 1, 1, 1, 1, "winograd-f43", NULL, "vk-winograd",
     IM2COL | F23 | F43 | F63 },

@@ -16,10 +16,10 @@
 #define HAVE_X86 0
 #endif
 
-/* Direct convolution for stems: few input channels (≤ 4), stride 2, square k ∈ {3, 5, 7}
- * (ResNet's 7×7, MobileNetV2's, RepVGG's and ParNet's 3×3). im2col would write k²·C rows
- * the size of the output map (147 for ResNet's stem: 7 MiB) only for the GEMM to read them
- * back; here the input is copied once into zero-padded planes split into even and odd
+/* Direct convolution, stride 2, square k ∈ {3, 5, 7}: stems (ResNet's 7×7, MobileNetV2's,
+ * RepVGG's and ParNet's 3×3) and the stride-2 convolutions of wide maps after them. im2col
+ * would write k²·C rows the size of the output map (147 for ResNet's stem: 7 MiB) only for
+ * the GEMM to read them back; here the input is copied once into zero-padded planes split into even and odd
  * columns, so every tap of a stride-2 row is one contiguous vector load, and an 8-channel ×
  * 32-column block of outputs accumulates all C·k² taps in 16 registers. Weights are packed
  * at prepare time as [O / 8][C][k][k][8]. AVX-512 only. */
@@ -117,13 +117,31 @@ DIRECT_ROWS (5)
 DIRECT_ROWS (7)
 #endif
 
-/* Copies a share of the C·H input rows into the half-planes (their zero borders are set
- * once a run, before: see direct_run). */
+/* Zeroes padded rows [r0, r1) of channel @c in both half-planes */
+static void
+zero_rows (const ConvDirect *cd, int c, int r0, int r1)
+{
+  for (int r = r0; r < r1; r++)
+    {
+      float *pe = cd->parent.scratch + ((gsize) c * cd->Hp + r) * cd->ld;
+
+      memset (pe, 0, cd->ld * sizeof (float));
+      memset (pe + (gsize) cd->C * cd->Hp * cd->ld, 0, cd->ld * sizeof (float));
+    }
+}
+
+/* Copies a share of the C·H input rows into the half-planes, with their zero borders (the
+ * scratch is shared with the plan's other kernels). Zeroing all of it before, one thread,
+ * took 6 % of ResNet's stem and more of a 48-channel 112² map's (2.5 MB). */
 static void
 split_task (gpointer data, int task, int thread)
 {
   DirectJob *j = data;
   ConvDirect *cd = j->cd;
+  int p = cd->pad, e0 = p & 1;   /* e0: the first input column landing in pe */
+  /* half-plane indices: pe[i] holds padded column 2i, po[i] 2i + 1; the left border is
+   * padded columns < p, the right one from W + p on */
+  int le = (p + 1) / 2, lo = p / 2, re = (cd->W + p + 1) / 2, ro = (cd->W + p) / 2;
   gint64 b, e;
 
   nd_cpu_split ((gint64) cd->C * cd->H, j->n_tasks, task, 1, &b, &e);
@@ -131,16 +149,19 @@ split_task (gpointer data, int task, int thread)
     {
       int c = t / cd->H, r = t % cd->H;
       const float *src = j->x + ((gsize) c * cd->H + r) * cd->W;
-      float *pe = cd->parent.scratch + ((gsize) c * cd->Hp + r + cd->pad) * cd->ld;
+      float *pe = cd->parent.scratch + ((gsize) c * cd->Hp + r + p) * cd->ld;
       float *po = pe + (gsize) cd->C * cd->Hp * cd->ld;
 
-      /* padded column i + pad: even ones to pe, odd ones to po, at (i + pad) / 2 */
-      for (int i = 0; i < cd->W; i++)
-        {
-          int pc = i + cd->pad;
-
-          ((pc & 1) ? po : pe)[pc >> 1] = src[i];
-        }
+      if (r == 0)
+        zero_rows (cd, c, 0, p);
+      if (r == cd->H - 1)
+        zero_rows (cd, c, cd->H + p, cd->Hp);
+      memset (pe, 0, le * sizeof (float));
+      memset (po, 0, lo * sizeof (float));
+      memset (pe + re, 0, (cd->ld - re) * sizeof (float));
+      memset (po + ro, 0, (cd->ld - ro) * sizeof (float));
+      nd_cpu_copy_s2 (pe + (e0 + p) / 2, src + e0, (cd->W - e0 + 1) / 2);
+      nd_cpu_copy_s2 (po + (1 - e0 + p) / 2, src + 1 - e0, (cd->W - (1 - e0) + 1) / 2);
     }
 }
 
@@ -176,9 +197,6 @@ direct_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, 
   ConvDirect *cd = (ConvDirect *) kernel;
   int N = in[0]->shape[0];
 
-  /* the borders (and the rows no input row lands in) stay zero: the copies only write
-   * interior positions, but the scratch is shared with the plan's other kernels */
-  memset (kernel->scratch, 0, kernel->scratch_floats * sizeof (float));
   for (int n = 0; n < N; n++)
     {
       DirectJob j = {
@@ -219,7 +237,13 @@ nd_cpu_conv_direct_new (const NdGraph *graph, const NdNode *node, int batch)
       || (forced == NULL && g_getenv ("ND_CPU_NO_DIRECT") != NULL))   /* A/B measurements */
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
-  if (a->out_c > 4)
+  /* Past the stems (≤ 4 channels), on rows of ≥ 28 output columns (a block is 32) and
+   * weights that stay in L2 (each output row's blocks stream all of them). One thread, 9
+   * runs: RepVGG-A0's 48×112² → 48 0.78 → 0.70 ms, 48×56² → 96 0.36 → 0.32, ResNet's 128×56²
+   * → 128 1.27 → 1.11; even with im2col at 64×112² → 92 (212 KiB) and 128×56² → 256
+   * (1.2 MiB); far behind it on 14² maps with 512 channels (7-column rows). */
+  if (forced == NULL && a->out_c > 4
+      && (node->out_w < 28 || (gsize) node->out_c * a->out_c * k * k * sizeof (float) > 768 * 1024))
     return NULL;
   cd = g_new0 (ConvDirect, 1);
   cd->C = a->out_c;

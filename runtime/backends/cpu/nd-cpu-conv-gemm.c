@@ -96,8 +96,8 @@ copy_s2_avx512 (float *restrict dst, const float *restrict src, int n)
 
 /* dst[i] = src[2i], i < n: stride-2 convolutions' im2col rows, a third of their time as
  * the compilers' scalar loop (ParNet-S's first stride-2 conv, perf) */
-static void
-copy_s2 (float *restrict dst, const float *restrict src, int n)
+void
+nd_cpu_copy_s2 (float *restrict dst, const float *restrict src, int n)
 {
 #if HAVE_X86
   static int avx512 = -1;
@@ -150,7 +150,7 @@ im2col_cols (const float *restrict x, int C, int H, int W, int k, int kw, int s,
                     for (int ox = a; ox < b; ox++)
                       dst[ox] = src[ox + off];
                   else if (s == 2)
-                    copy_s2 (dst + a, src + 2 * a + off, b - a);
+                    nd_cpu_copy_s2 (dst + a, src + 2 * a + off, b - a);
                   else
                     for (int ox = a; ox < b; ox++)
                       dst[ox] = src[ox * s + off];

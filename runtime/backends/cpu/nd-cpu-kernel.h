@@ -91,6 +91,9 @@ NdCpuKernel *nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int b
 void         nd_cpu_conv_force_algo (const char *algo);
 const char  *nd_cpu_conv_forced_algo (void);
 
+/* dst[i] = src[2i] for i < n, reading no further than src[2n − 2] (stride-2 rows) */
+void         nd_cpu_copy_s2 (float *restrict dst, const float *restrict src, int n);
+
 /* How a CPU plan runs ParNet's streams: 0 when it found none (or runs them one op after
  * another, each op split across the pool), else the number it runs as concurrent work items
  * (one pool thread each). ND_CPU_STREAMS=0 / 1 forces the choice, made at prepare by timing
