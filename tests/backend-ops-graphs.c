@@ -6,6 +6,7 @@
 
 #include "backend-ops.h"
 #include "nd-backend-cpu.h"
+#include "nd-cpu-gemm.h"
 #include "nd-fuse.h"
 #include "nd-model.h"
 #include "nd-ref-ops.h"
@@ -17,7 +18,8 @@
 
 typedef enum { EP_RELU, EP_SILU, EP_LEAKY, EP_GATE2, EP_ADD_SILU, EP_CAPTURED_ACT,
                EP_CAPTURED_CONV, EP_DW_RELU, EP_ADD_TWO_CONVS, EP_ADD_SILU_WIDE, EP_POOL_RELU,
-               EP_GAP_SIGMOID, EP_1X1_ADD_RELU, EP_S2_ADD_RELU, EP_ROWS_ADD_RELU } EpCase;
+               EP_GAP_SIGMOID, EP_1X1_ADD_RELU, EP_S2_ADD_RELU, EP_ROWS_ADD_RELU,
+               EP_OCV_ADD_RELU } EpCase;
 
 static void
 graph_cpu_eltwise (const Backend *be, int variant)
@@ -72,8 +74,11 @@ graph_cpu_fused (const Backend *be, int variant)
   EpCase ec = variant;
   /* wide: CPU Winograd F(4,3) in blocks of 32 tiles, 15 a tile row, so the epilogue runs
    * on partial tile rows */
-  gboolean wide = ec == EP_ADD_SILU_WIDE || ec == EP_1X1_ADD_RELU || ec == EP_S2_ADD_RELU;
-  g_autoptr(NdGraph) g = wide ? nd_graph_new (20, 24, 60) : nd_graph_new (20, 13, 12);
+  gboolean wide = ec == EP_ADD_SILU_WIDE || ec == EP_1X1_ADD_RELU || ec == EP_S2_ADD_RELU
+                  || ec == EP_OCV_ADD_RELU;
+  /* stride 2 to rows of 25 columns: im2col; of 30: the output-channel kernel */
+  g_autoptr(NdGraph) g = wide ? nd_graph_new (20, 24, ec == EP_S2_ADD_RELU ? 50 : 60)
+                              : nd_graph_new (20, 13, 12);
   g_autoptr(NdPlan) plan = NULL;
   NdOpParams c3 = { .out_c = 20, .kernel = 3, .stride = 1, .pad = 1, .groups = 1, .has_bias = 1 };
   NdOpParams dw = { .out_c = 20, .kernel = 7, .stride = 1, .pad = 3, .groups = 20, .has_bias = 1 };
@@ -88,7 +93,8 @@ graph_cpu_fused (const Backend *be, int variant)
   NdOpParams c1w = { .out_c = 40, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
   NdOpParams c1b = { .out_c = 200, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
   const NdOpParams *cp = ec == EP_DW_RELU ? &dw : ec == EP_1X1_ADD_RELU ? &c1w
-                         : ec == EP_S2_ADD_RELU ? &s2 : ec == EP_ROWS_ADD_RELU ? &c1b : &c3;
+                         : ec == EP_S2_ADD_RELU || ec == EP_OCV_ADD_RELU ? &s2
+                         : ec == EP_ROWS_ADD_RELU ? &c1b : &c3;
 
   conv = nd_graph_add (g, ND_OP_CONV2D, cp, &zero, 1, "conv", NULL);
   switch (ec)
@@ -147,6 +153,7 @@ graph_cpu_fused (const Backend *be, int variant)
       break;
     case EP_1X1_ADD_RELU:
     case EP_S2_ADD_RELU:
+    case EP_OCV_ADD_RELU:
     case EP_ROWS_ADD_RELU:
       {
         /* the packed GEMM's epilogue (bias, ADD, ReLU; the ADD's other input is a second
@@ -154,8 +161,8 @@ graph_cpu_fused (const Backend *be, int variant)
          * ResNet's conv3), by columns through im2col chunks (stride 2: C's columns are offset
          * by the chunk's), by rows (200 channels, 156 columns) */
         NdOpParams mp = { .kernel = 2, .stride = 2 };
-        int src = ec == EP_S2_ADD_RELU ? nd_graph_add (g, ND_OP_AVGPOOL, &mp, &zero, 1, NULL, NULL)
-                                       : zero;
+        int src = ec == EP_S2_ADD_RELU || ec == EP_OCV_ADD_RELU
+                  ? nd_graph_add (g, ND_OP_AVGPOOL, &mp, &zero, 1, NULL, NULL) : zero;
         int other = nd_graph_add (g, ND_OP_CONV2D, ec == EP_ROWS_ADD_RELU ? &c1b : &c1w, &src, 1,
                                   "other", NULL);
 
@@ -184,6 +191,10 @@ graph_cpu_fused (const Backend *be, int variant)
   plan = backend_ops_check (be, g, 2, capture, n_capture, TRUE, FALSE, "fused");
   if (be->kind != ND_DEVICE_KIND_CPU)
     return;
+  if (ec == EP_S2_ADD_RELU)
+    g_assert_cmpstr (plan->op_algo[conv], ==, "im2col+sgemm");
+  if (ec == EP_OCV_ADD_RELU && nd_cpu_gemm_supported ())
+    g_assert_cmpstr (plan->op_algo[conv], ==, "direct-oc");
   if (n_capture > 0)
     g_assert_cmpstr (plan->op_algo[act], !=, "fused");
   else
@@ -523,6 +534,7 @@ const GraphCase backend_ops_graph_cases[] = {
   { "fused/maxpool-relu", graph_cpu_fused, EP_POOL_RELU },
   { "fused/1x1-add-relu", graph_cpu_fused, EP_1X1_ADD_RELU },
   { "fused/im2col-s2-add-relu", graph_cpu_fused, EP_S2_ADD_RELU },
+  { "fused/direct-oc-add-relu", graph_cpu_fused, EP_OCV_ADD_RELU },
   { "fused/1x1-rows-add-relu", graph_cpu_fused, EP_ROWS_ADD_RELU },
   { "fused/global-avgpool-sigmoid", graph_cpu_fused, EP_GAP_SIGMOID },
   { "fused/captured-act-not-fused", graph_cpu_fused, EP_CAPTURED_ACT },

@@ -61,9 +61,11 @@ backend_ops_check (const Backend *be, NdGraph *g, int batch, const int *capture,
 #define F63     (1u << 5)
 #define DW      (1u << 6)
 #define DIRECT  (1u << 7)
+#define OCV     (1u << 8)
 
 static const char *const cpu_algos[] = {
   NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "winograd-f63", "dw-direct", "direct",
+  "direct-oc",
 };
 
 /* @cpu: the CPU's automatic choice (@cpu_blas where it differs without the packed GEMM,
@@ -140,12 +142,12 @@ static const ConvCase conv_cases[] = {
   { 16, 9, 9, 24, 1, 1, 0, 4, 0, 2, "gemm-1x1", NULL, "vk-gemm1x1",
     GEMM1X1 },  /* grouped 1×1 */
   { 3, 32, 30, 8, 7, 2, 3, 1, 0, 2, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },  /* the ResNet stem: k7 s2 p3 */
+    IM2COL | OCV | DIRECT },  /* the ResNet stem: k7 s2 p3 */
   /* Shapes first written for the Vulkan kernels' tiles. */
   { 3, 13, 13, 13, 3, 1, 1, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL | F23 | F43 | F63 },
   { 13, 7, 5, 127, 3, 2, 1, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },
+    IM2COL | OCV },
   { 6, 11, 11, 9, 3, 2, 1, 3, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 64, 9, 9, 70, 3, 1, 1, 1, 1, 1, "winograd-f23", IGEMM, "vk-winograd",
@@ -163,9 +165,9 @@ static const ConvCase conv_cases[] = {
   { 3, 16, 16, 24, 4, 4, 0, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },
   { 3, 17, 17, 8, 7, 2, 3, 1, 0, 2, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },
+    IM2COL | OCV | DIRECT },
   { 13, 13, 13, 7, 1, 2, 0, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },
+    IM2COL | OCV },
   { 2, 1, 1, 6, 3, 1, 1, 2, 1, 3, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL | F23 | F43 | F63 },
   { 127, 13, 13, 3, 1, 1, 0, 1, 1, 1, "gemm-1x1", NULL, "vk-gemm1x1",
@@ -197,27 +199,31 @@ static const ConvCase conv_cases[] = {
    * multiple of its 8-channel block, rows of one vector plus a tail and of 32 + 3 columns,
    * one input channel, pad 0 and odd / even pads */
   { 3, 29, 37, 20, 7, 2, 3, 1, 1, 2, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },
+    IM2COL | OCV | DIRECT },
   { 3, 20, 70, 9, 3, 2, 1, 1, 0, 1, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },
+    IM2COL | OCV | DIRECT },
   { 1, 11, 12, 8, 5, 2, 2, 1, 1, 2, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },
+    IM2COL | OCV | DIRECT },
   { 4, 9, 9, 16, 3, 2, 0, 1, 1, 1, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },
-  /* stride-2 convolutions past the stems through it (rows of ≥ 28 output columns): many
-   * input channels, output channels not a multiple of 8, rows of 29 (one vector and a tail)
-   * and 31 columns, pad 0, k 5 */
-  { 20, 58, 57, 13, 3, 2, 1, 1, 1, 2, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },
-  { 9, 60, 64, 16, 3, 2, 0, 1, 0, 1, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },
-  { 6, 31, 60, 8, 5, 2, 2, 1, 1, 1, "direct", IGEMM, "vk-implicit-gemm",
-    IM2COL | DIRECT },
+    IM2COL | OCV | DIRECT },
+  /* stride-2 convolutions past the stems (rows of ≥ 28 output columns): the output-channel
+   * kernel, blocks of 1, 2 and 3 vectors of channels (13 and 16, 20, 40: padded, whole),
+   * rows of 29–31 columns (a block and a tail), pad 0, k 5; the half-plane kernel forced */
+  { 20, 58, 57, 13, 3, 2, 1, 1, 1, 2, "direct-oc", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT | OCV },
+  { 9, 60, 64, 16, 3, 2, 0, 1, 0, 1, "direct-oc", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT | OCV },
+  { 6, 31, 60, 8, 5, 2, 2, 1, 1, 1, "direct-oc", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT | OCV },
+  { 7, 56, 57, 20, 3, 2, 1, 1, 0, 2, "direct-oc", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT | OCV },
+  { 10, 60, 61, 40, 3, 2, 1, 1, 1, 1, "direct-oc", IGEMM, "vk-implicit-gemm",
+    IM2COL | DIRECT | OCV },
   /* Vulkan maps larger than 17×17 (issue 20): several tiles in both directions. */
   { 16, 24, 24, 16, 3, 1, 1, 1, 1, 1, "winograd-f43", NULL, "vk-winograd",
     IM2COL | F23 | F43 | F63 },
   { 8, 33, 31, 12, 3, 2, 1, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },
+    IM2COL | OCV },
   /* Split-K (GPUs with a grid too small to fill them): plain convs, a grouped strided one, a
    * 1×1, and one whose K (12 per group) is too short to split. */
   { 96, 5, 5, 70, 3, 1, 1, 1, 1, 2, IGEMM, NULL, "vk-implicit-gemm-splitk",
@@ -312,6 +318,12 @@ test_cpu_parnet_streams (void)
       }
 }
 
+static gboolean
+avx512_only (const char *algo)
+{
+  return g_str_equal (algo, "direct") || g_str_equal (algo, "direct-oc");
+}
+
 /* Every CPU algorithm is reachable by some case (one that never applies would have no test). */
 static void
 test_cpu_algos_reachable (void)
@@ -335,6 +347,8 @@ test_cpu_algos_reachable (void)
           if (k == NULL)
             k = nd_cpu_conv_dw_new (g, nd_graph_node (g, 1), 1);
           if (k == NULL)
+            k = nd_cpu_conv_ocv_new (g, nd_graph_node (g, 1), 1);
+          if (k == NULL)
             k = nd_cpu_conv_direct_new (g, nd_graph_node (g, 1), 1);
           if (k == NULL)
             k = nd_cpu_conv_gemm_new (g, nd_graph_node (g, 1), 1);
@@ -345,8 +359,8 @@ test_cpu_algos_reachable (void)
               k->free (k);
             }
         }
-      /* the direct kernel is AVX-512 only */
-      g_assert_true (hit || (g_str_equal (cpu_algos[a], "direct") && !nd_cpu_gemm_supported ()));
+      /* the direct kernels are AVX-512 only */
+      g_assert_true (hit || (avx512_only (cpu_algos[a]) && !nd_cpu_gemm_supported ()));
     }
 }
 
@@ -389,8 +403,9 @@ add_backend_tests (const Backend *be)
         /* only the algorithms the case pins as applying: none is registered to skip */
         if (a > 0 && !(cc->forced & (1u << a)))
           continue;
-        /* the direct kernel does not exist without AVX-512 (the auto case covers its stand-in) */
-        if (a > 0 && g_str_equal (cpu_algos[a], "direct") && !nd_cpu_gemm_supported ())
+        /* the direct kernels do not exist without AVX-512 (the auto case covers their
+         * stand-in) */
+        if (a > 0 && avx512_only (cpu_algos[a]) && !nd_cpu_gemm_supported ())
           continue;
         t = g_new (ConvTest, 1);
         t->be = be;

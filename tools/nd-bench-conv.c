@@ -58,6 +58,9 @@ static const Shape shapes[] = {
   { "repvgg-a0 stage2.0", 48, 56, 96, 3, 2, 1 },
   { "resnet-18 layer2.0.conv1", 64, 56, 128, 3, 2, 1 },
   { "parnet-m downsamples_2.0", 128, 56, 256, 3, 2, 1 },
+  { "resnet-18 layer3.0.conv1", 128, 28, 256, 3, 2, 1 },
+  { "repvgg-a0 stage3.0", 96, 28, 192, 3, 2, 1 },
+  { "repvgg-a0 stage4.0", 192, 14, 1280, 3, 2, 1 },
   { "vanillanet 1x1 56", 512, 56, 512, 1, 1, 1 },
   { "vanillanet 1x1 28", 1024, 28, 2048, 1, 1, 1 },
   { "vanillanet 1x1 14", 2048, 14, 2048, 1, 1, 1 },
@@ -77,6 +80,7 @@ static const Shape shapes[] = {
 
 static const char *const algos[] = {
   NULL, "im2col+sgemm", "gemm-1x1", "winograd-f23", "winograd-f43", "winograd-f63", "dw-direct", "direct",
+  "direct-oc",
 };
 
 /* Process CPU time: on this shared, loaded machine wall time mostly measures the other

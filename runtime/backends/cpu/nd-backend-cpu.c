@@ -58,6 +58,7 @@ typedef struct
 static const NdCpuKernelFactory factories[] = {
   nd_cpu_conv_winograd_new,
   nd_cpu_conv_dw_new,
+  nd_cpu_conv_ocv_new,
   nd_cpu_conv_direct_new,
   nd_cpu_conv_gemm_new,
   nd_cpu_linear_gemm_new,

@@ -16,10 +16,10 @@
 #define HAVE_X86 0
 #endif
 
-/* Direct convolution, stride 2, square k ∈ {3, 5, 7}: stems (ResNet's 7×7, MobileNetV2's,
- * RepVGG's and ParNet's 3×3) and the stride-2 convolutions of wide maps after them. im2col
- * would write k²·C rows the size of the output map (147 for ResNet's stem: 7 MiB) only for
- * the GEMM to read them back; here the input is copied once into zero-padded planes split into even and odd
+/* Direct convolution for stems: few input channels (≤ 4), stride 2, square k ∈ {3, 5, 7}
+ * (ResNet's 7×7, MobileNetV2's, RepVGG's and ParNet's 3×3). im2col would write k²·C rows
+ * the size of the output map (147 for ResNet's stem: 7 MiB) only for the GEMM to read them
+ * back; here the input is copied once into zero-padded planes split into even and odd
  * columns, so every tap of a stride-2 row is one contiguous vector load, and an 8-channel ×
  * 32-column block of outputs accumulates all C·k² taps in 16 registers. Weights are packed
  * at prepare time as [O / 8][C][k][k][8]. AVX-512 only. */
@@ -237,13 +237,8 @@ nd_cpu_conv_direct_new (const NdGraph *graph, const NdNode *node, int batch)
       || (forced == NULL && g_getenv ("ND_CPU_NO_DIRECT") != NULL))   /* A/B measurements */
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
-  /* Past the stems (≤ 4 channels), on rows of ≥ 28 output columns (a block is 32) and
-   * weights that stay in L2 (each output row's blocks stream all of them). One thread, 9
-   * runs: RepVGG-A0's 48×112² → 48 0.78 → 0.70 ms, 48×56² → 96 0.36 → 0.32, ResNet's 128×56²
-   * → 128 1.27 → 1.11; even with im2col at 64×112² → 92 (212 KiB) and 128×56² → 256
-   * (1.2 MiB); far behind it on 14² maps with 512 channels (7-column rows). */
-  if (forced == NULL && a->out_c > 4
-      && (node->out_w < 28 || (gsize) node->out_c * a->out_c * k * k * sizeof (float) > 768 * 1024))
+  /* stems only, unless forced: past them nd-cpu-conv-ocv.c's kernel is ahead */
+  if (forced == NULL && a->out_c > 4)
     return NULL;
   cd = g_new0 (ConvDirect, 1);
   cd->C = a->out_c;

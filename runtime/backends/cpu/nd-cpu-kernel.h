@@ -80,12 +80,13 @@ NdCpuKernel *nd_cpu_linear_gemm_new (const NdGraph *graph, const NdNode *node, i
 NdCpuKernel *nd_cpu_conv_winograd_new (const NdGraph *graph, const NdNode *node, int batch);
 NdCpuKernel *nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch);
 NdCpuKernel *nd_cpu_conv_direct_new (const NdGraph *graph, const NdNode *node, int batch);
+NdCpuKernel *nd_cpu_conv_ocv_new (const NdGraph *graph, const NdNode *node, int batch);
 /* Batchnorm, activations, add, gate, pools, concat, shuffle, softmax: vectorisable loops
  * threaded over channels. */
 NdCpuKernel *nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch);
 
 /* Forces a convolution algorithm for tests and benchmarks: "winograd-f63", "winograd-f43",
- * "winograd-f23", "im2col+sgemm", "gemm-1x1", "dw-direct", "direct"; NULL restores the
+ * "winograd-f23", "im2col+sgemm", "gemm-1x1", "dw-direct", "direct", "direct-oc"; NULL restores the
  * automatic choice. The factories return NULL for nodes they cannot run with the forced
  * algorithm. */
 void         nd_cpu_conv_force_algo (const char *algo);
