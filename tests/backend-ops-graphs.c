@@ -76,9 +76,7 @@ graph_cpu_fused (const Backend *be, int variant)
    * on partial tile rows */
   gboolean wide = ec == EP_ADD_SILU_WIDE || ec == EP_1X1_ADD_RELU || ec == EP_S2_ADD_RELU
                   || ec == EP_OCV_ADD_RELU;
-  /* stride 2 to rows of 25 columns: im2col; of 30: the output-channel kernel */
-  g_autoptr(NdGraph) g = wide ? nd_graph_new (20, 24, ec == EP_S2_ADD_RELU ? 50 : 60)
-                              : nd_graph_new (20, 13, 12);
+  g_autoptr(NdGraph) g = wide ? nd_graph_new (20, 24, 60) : nd_graph_new (20, 13, 12);
   g_autoptr(NdPlan) plan = NULL;
   NdOpParams c3 = { .out_c = 20, .kernel = 3, .stride = 1, .pad = 1, .groups = 1, .has_bias = 1 };
   NdOpParams dw = { .out_c = 20, .kernel = 7, .stride = 1, .pad = 3, .groups = 20, .has_bias = 1 };
@@ -90,10 +88,11 @@ graph_cpu_fused (const Backend *be, int variant)
   /* ≥ 32 output channels: whole strips take the register epilogue, the ragged ones the
    * tile's */
   NdOpParams s2 = { .out_c = 40, .kernel = 3, .stride = 2, .pad = 1, .groups = 1, .has_bias = 1 };
+  NdOpParams s2_1x1 = { .out_c = 40, .kernel = 1, .stride = 2, .groups = 1, .has_bias = 1 };
   NdOpParams c1w = { .out_c = 40, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
   NdOpParams c1b = { .out_c = 200, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
   const NdOpParams *cp = ec == EP_DW_RELU ? &dw : ec == EP_1X1_ADD_RELU ? &c1w
-                         : ec == EP_S2_ADD_RELU || ec == EP_OCV_ADD_RELU ? &s2
+                         : ec == EP_S2_ADD_RELU ? &s2_1x1 : ec == EP_OCV_ADD_RELU ? &s2
                          : ec == EP_ROWS_ADD_RELU ? &c1b : &c3;
 
   conv = nd_graph_add (g, ND_OP_CONV2D, cp, &zero, 1, "conv", NULL);
@@ -158,8 +157,9 @@ graph_cpu_fused (const Backend *be, int variant)
       {
         /* the packed GEMM's epilogue (bias, ADD, ReLU; the ADD's other input is a second
          * conv, which must not take it): split by columns reading the input in place (1×1,
-         * ResNet's conv3), by columns through im2col chunks (stride 2: C's columns are offset
-         * by the chunk's), by rows (200 channels, 156 columns) */
+         * ResNet's conv3), by columns through im2col chunks (a stride-2 1×1: C's columns are
+         * offset by the chunk's), by rows (200 channels, 156 columns); and the output-channel
+         * kernel's (a stride-2 3×3) */
         NdOpParams mp = { .kernel = 2, .stride = 2 };
         int src = ec == EP_S2_ADD_RELU || ec == EP_OCV_ADD_RELU
                   ? nd_graph_add (g, ND_OP_AVGPOOL, &mp, &zero, 1, NULL, NULL) : zero;

@@ -85,8 +85,8 @@ static const ConvCase conv_cases[] = {
     IM2COL | F23 | F43 | F63 },  /* odd map, edge tiles */
   { 17, 9, 7, 19, 3, 1, 1, 1, 0, 2, "winograd-f23", IGEMM, "vk-implicit-gemm",
     IM2COL | F23 | F43 | F63 },  /* channels not a multiple of the vector width */
-  { 8, 7, 7, 12, 3, 2, 1, 4, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },  /* stride 2, groups */
+  { 8, 7, 7, 12, 3, 2, 1, 4, 0, 2, "direct-oc", IGEMM, "vk-implicit-gemm",
+    IM2COL | OCV },  /* stride 2, groups */
   { 24, 10, 10, 18, 3, 1, 1, 2, 1, 2, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL | F23 | F43 | F63 },  /* groups 2, stride 1 */
   { 6, 9, 9, 6, 3, 1, 1, 6, 1, 2, "dw-direct", NULL, "vk-depthwise",
@@ -94,7 +94,7 @@ static const ConvCase conv_cases[] = {
   { 10, 15, 15, 10, 7, 1, 3, 10, 0, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },  /* depthwise 7×7 (VanillaNet) */
   { 6, 11, 11, 6, 3, 2, 1, 6, 1, 2, "dw-direct", NULL, "vk-depthwise",
-    IM2COL | DW },  /* depthwise stride 2 */
+    IM2COL | OCV | DW },  /* depthwise stride 2 */
   { 5, 1, 1, 7, 1, 1, 0, 1, 1, 2, "gemm-1x1", NULL, "vk-gemv",
     GEMM1X1 },  /* 1×1 map */
   { 9, 1, 1, 4, 3, 1, 1, 1, 1, 2, IGEMM, NULL, "vk-implicit-gemm",
@@ -102,7 +102,7 @@ static const ConvCase conv_cases[] = {
   { 16, 14, 14, 9, 1, 1, 0, 1, 0, 2, "gemm-1x1", NULL, "vk-gemm1x1",
     GEMM1X1 },  /* direct 1×1 */
   { 4, 12, 12, 8, 1, 2, 0, 2, 1, 2, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },  /* strided 1×1 */
+    IM2COL | OCV },  /* strided 1×1 */
   { 3, 16, 16, 10, 4, 4, 0, 1, 1, 2, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL },  /* VanillaNet stem */
   { 2, 11, 13, 3, 7, 1, 3, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
@@ -146,10 +146,10 @@ static const ConvCase conv_cases[] = {
   /* Shapes first written for the Vulkan kernels' tiles. */
   { 3, 13, 13, 13, 3, 1, 1, 1, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
     IM2COL | F23 | F43 | F63 },
-  { 13, 7, 5, 127, 3, 2, 1, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
+  { 13, 7, 5, 127, 3, 2, 1, 1, 0, 2, "direct-oc", IGEMM, "vk-implicit-gemm",
     IM2COL | OCV },
-  { 6, 11, 11, 9, 3, 2, 1, 3, 1, 1, IGEMM, NULL, "vk-implicit-gemm",
-    IM2COL },
+  { 6, 11, 11, 9, 3, 2, 1, 3, 1, 1, "direct-oc", IGEMM, "vk-implicit-gemm",
+    IM2COL | OCV },
   { 64, 9, 9, 70, 3, 1, 1, 1, 1, 1, "winograd-f23", IGEMM, "vk-winograd",
     IM2COL | F23 | F43 | F63 },
   { 16, 8, 8, 16, 3, 1, 1, 1, 1, 2, "winograd-f23", IGEMM, "vk-winograd",
@@ -183,16 +183,16 @@ static const ConvCase conv_cases[] = {
   { 5, 1, 1, 5, 3, 1, 1, 5, 1, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },
   { 13, 12, 12, 13, 3, 2, 1, 13, 1, 1, "dw-direct", NULL, "vk-depthwise",
-    IM2COL | DW },
+    IM2COL | OCV | DW },
   /* the AVX-512 depthwise path: rows of several 16-column vectors plus a tail; stride 2
    * splits padded rows into even and odd columns (≥ 32 wide: the vector split), even and odd
    * pads put input column 0 in either half */
   { 5, 37, 70, 5, 5, 2, 2, 5, 1, 2, "dw-direct", NULL, "vk-depthwise",
-    IM2COL | DW },
+    IM2COL | OCV | DW },
   { 7, 19, 41, 7, 3, 2, 1, 7, 0, 1, "dw-direct", NULL, "vk-depthwise",
-    IM2COL | DW },
+    IM2COL | OCV | DW },
   { 3, 6, 35, 3, 7, 2, 3, 3, 1, 2, "dw-direct", NULL, "vk-depthwise",
-    IM2COL | DW },
+    IM2COL | OCV | DW },
   { 4, 5, 40, 4, 3, 1, 1, 4, 1, 2, "dw-direct", NULL, "vk-depthwise",
     IM2COL | DW },
   /* stems through the direct kernel (AVX-512; elsewhere im2col): output channels not a
@@ -222,14 +222,14 @@ static const ConvCase conv_cases[] = {
   /* Vulkan maps larger than 17×17 (issue 20): several tiles in both directions. */
   { 16, 24, 24, 16, 3, 1, 1, 1, 1, 1, "winograd-f43", NULL, "vk-winograd",
     IM2COL | F23 | F43 | F63 },
-  { 8, 33, 31, 12, 3, 2, 1, 1, 0, 2, IGEMM, NULL, "vk-implicit-gemm",
+  { 8, 33, 31, 12, 3, 2, 1, 1, 0, 2, "direct-oc", IGEMM, "vk-implicit-gemm",
     IM2COL | OCV },
   /* Split-K (GPUs with a grid too small to fill them): plain convs, a grouped strided one, a
    * 1×1, and one whose K (12 per group) is too short to split. */
   { 96, 5, 5, 70, 3, 1, 1, 1, 1, 2, IGEMM, NULL, "vk-implicit-gemm-splitk",
     IM2COL | F23 | F43 | F63, TRUE },
-  { 128, 7, 7, 64, 3, 2, 1, 2, 0, 1, IGEMM, NULL, "vk-implicit-gemm-splitk",
-    IM2COL, TRUE },
+  { 128, 7, 7, 64, 3, 2, 1, 2, 0, 1, "direct-oc", IGEMM, "vk-implicit-gemm-splitk",
+    IM2COL | OCV, TRUE },
   { 300, 6, 6, 33, 1, 1, 0, 1, 1, 1, "gemm-1x1", NULL, "vk-gemm1x1-splitk",
     GEMM1X1, TRUE },
   { 48, 6, 6, 40, 1, 1, 0, 4, 1, 1, "gemm-1x1", NULL, "vk-gemm1x1",

@@ -31,12 +31,13 @@
 typedef struct
 {
   NdCpuKernel parent;
-  int C, H, W, O, OH, OW, k, pad;
+  int C, H, W, O, OH, OW, k, pad, g;
+  int Cg, Og;       /* channels a group */
   int Hp, Wp;       /* padded planes */
   int V, P;         /* register block: V vectors of output channels × P pixels */
-  int n_ob;         /* output-channel blocks of 16·V */
-  float *wp;        /* packed weights, zero padded to n_ob · 16V channels */
-  float *bias;      /* [n_ob · 16V], zeros without a bias */
+  int n_ob;         /* output-channel blocks of 16·V a group */
+  float *wp;        /* packed weights, [g][n_ob][Cg][k][k][16V], zero padded */
+  float *bias;      /* [g][n_ob · 16V], zeros without a bias */
 } ConvOcv;
 
 typedef struct
@@ -89,38 +90,38 @@ store_t8 (const __m512 *r, int np, int nch, float *y, gsize cs)
     }
 }
 
-/* One block: channels [ob·16V, +16V) × pixels [ox, ox + P) of output row @oy, stored for the
- * @nv valid channels and @np valid pixels. */
+/* One block: 16V output channels (weights @w, @bias; the first at @y) × pixels [ox, ox + P)
+ * of output row @oy, from the group's padded planes @xp; stored for the @nv valid channels
+ * and @np valid pixels. */
 static inline __attribute__((always_inline, target ("avx512f"), optimize ("O3"))) void
-ocv_block (const ConvOcv *co, const float *xp, int oy, int ox, int ob, int V, int P, int nv,
-           int np, float *y)
+ocv_block (const ConvOcv *co, const float *xp, const float *w, const float *bias, int oy,
+           int ox, int V, int P, int nv, int np, float *y)
 {
-  const int k = co->k, L = 16 * V;
-  const float *w = co->wp + (gsize) ob * co->C * k * k * L;
-  __m512 acc[4][24];
+  const int k = co->k;
+  __m512 acc[4][28];
 
 #pragma GCC unroll 4
   for (int v = 0; v < V; v++)
     {
-      __m512 b = _mm512_loadu_ps (co->bias + ob * L + 16 * v);
+      __m512 b = _mm512_load_ps (bias + 16 * v);
 
-#pragma GCC unroll 24
+#pragma GCC unroll 28
       for (int p = 0; p < P; p++)
         acc[v][p] = b;
     }
-  for (int c = 0; c < co->C; c++)
+  for (int c = 0; c < co->Cg; c++)
     for (int ky = 0; ky < k; ky++)
       {
         const float *row = xp + ((gsize) c * co->Hp + 2 * oy + ky) * co->Wp + 2 * ox;
 
-        for (int kx = 0; kx < k; kx++, w += L)
+        for (int kx = 0; kx < k; kx++, w += 16 * V)
           {
             __m512 wv[4];
 
 #pragma GCC unroll 4
             for (int v = 0; v < V; v++)
               wv[v] = _mm512_load_ps (w + 16 * v);
-#pragma GCC unroll 24
+#pragma GCC unroll 28
             for (int p = 0; p < P; p++)
               {
                 __m512 xb = _mm512_set1_ps (row[2 * p + kx]);
@@ -134,7 +135,7 @@ ocv_block (const ConvOcv *co, const float *xp, int oy, int ox, int ob, int V, in
   /* transposed eight pixels at a time: each channel's run of pixels in one store */
 #pragma GCC unroll 4
   for (int v = 0; v < V; v++)
-#pragma GCC unroll 3
+#pragma GCC unroll 4
     for (int g = 0; g < (P + 7) / 8; g++)
       {
         __m512 r[8];
@@ -144,7 +145,7 @@ ocv_block (const ConvOcv *co, const float *xp, int oy, int ox, int ob, int V, in
           r[i] = 8 * g + i < P ? acc[v][8 * g + i] : _mm512_setzero_ps ();
         if (np > 8 * g && nv > 16 * v)
           store_t8 (r, MIN (8, np - 8 * g), MIN (16, nv - 16 * v),
-                    y + ((gsize) (ob * L + 16 * v) * co->OH + oy) * co->OW + ox + 8 * g,
+                    y + ((gsize) (16 * v) * co->OH + oy) * co->OW + ox + 8 * g,
                     (gsize) co->OH * co->OW);
       }
 }
@@ -152,22 +153,25 @@ ocv_block (const ConvOcv *co, const float *xp, int oy, int ox, int ob, int V, in
 /* V, P constant in each copy: the accumulators stay in registers */
 #define OCV_ROWS(V, P)                                                                        \
   __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
-  ocv_rows_##V (const ConvOcv *co, const float *xp, int oy0, int oy1, float *y)              \
+  ocv_rows_##V##_##P (const ConvOcv *co, const float *xp, int oy0, int oy1, float *y)       \
   {                                                                                           \
-    for (int ob = 0; ob < co->n_ob; ob++)                                                     \
+    for (int b = 0; b < co->g * co->n_ob; b++)                                                \
       {                                                                                       \
-        int nv = MIN (16 * V, co->O - ob * 16 * V);                                           \
+        int grp = b / co->n_ob, ob = b % co->n_ob, nv = MIN (16 * V, co->Og - ob * 16 * V);   \
+        const float *w = co->wp + (gsize) b * co->Cg * co->k * co->k * 16 * V;                \
+        const float *xg = xp + (gsize) grp * co->Cg * co->Hp * co->Wp;                        \
+        float *yb = y + (gsize) (grp * co->Og + ob * 16 * V) * co->OH * co->OW;               \
                                                                                               \
         for (int oy = oy0; oy < oy1; oy++)                                                    \
           for (int ox = 0; ox < co->OW; ox += P)                                              \
-            ocv_block (co, xp, oy, ox, ob, V, P, nv, MIN (P, co->OW - ox), y);                \
+            ocv_block (co, xg, w, co->bias + b * 16 * V, oy, ox, V, P, nv,                    \
+                       MIN (P, co->OW - ox), yb);                                             \
       }                                                                                       \
   }
 
 OCV_ROWS (1, 24)
-OCV_ROWS (2, 12)
-OCV_ROWS (3, 8)
-OCV_ROWS (4, 6)
+OCV_ROWS (2, 14)
+OCV_ROWS (3, 7)
 #endif
 
 /* The zero-padded copy of a share of the input's channels */
@@ -211,16 +215,13 @@ compute_task (gpointer data, int task, int thread)
   switch (co->V)
     {
     case 1:
-      ocv_rows_1 (co, co->parent.scratch, b, e, j->y);
+      ocv_rows_1_24 (co, co->parent.scratch, b, e, j->y);
       break;
     case 2:
-      ocv_rows_2 (co, co->parent.scratch, b, e, j->y);
-      break;
-    case 3:
-      ocv_rows_3 (co, co->parent.scratch, b, e, j->y);
+      ocv_rows_2_14 (co, co->parent.scratch, b, e, j->y);
       break;
     default:
-      ocv_rows_4 (co, co->parent.scratch, b, e, j->y);
+      ocv_rows_3_7 (co, co->parent.scratch, b, e, j->y);
       break;
     }
   if (co->parent.epilogue.n_steps > 0)
@@ -264,29 +265,28 @@ ocv_free (NdCpuKernel *kernel)
 NdCpuKernel *
 nd_cpu_conv_ocv_new (const NdGraph *graph, const NdNode *node, int batch)
 {
-  static const int blocks[5] = { 0, 24, 12, 8, 6 };   /* P for V = 1 … 4 */
   const NdNode *a;
   const char *forced = nd_cpu_conv_forced_algo ();
   ConvOcv *co;
-  int k = node->p.kernel, L, Op;
+  int k = node->p.kernel, L, Op, Kg;
   const float *w;
 
-  if (node->op != ND_OP_CONV2D || !nd_cpu_gemm_supported () || node->p.groups != 1
-      || node->p.stride != 2 || !nd_op_is_square (&node->p, k, node->p.pad)
+  if (node->op != ND_OP_CONV2D || !nd_cpu_gemm_supported () || node->p.stride != 2 || !nd_op_is_square (&node->p, k, node->p.pad)
       || k > 7 || node->p.pad >= k
       || (forced != NULL && !g_str_equal (forced, "direct-oc")))
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
   /* Chosen past the stems (≤ 4 channels: the half-plane kernel, nd-cpu-conv-direct.c, is
-   * ahead there) for k ≥ 3 on rows of ≥ 28 output columns with ≤ 2 MiB of weights. One
-   * thread, min of 3 alternating runs of 7: RepVGG-A0's 48×112² → 48 0.56 ms (half-plane
-   * kernel 0.70, im2col 0.74), ParNet-S's 64×112² → 92 1.46 (1.72, 1.77), ResNet's 128×56²
-   * → 128 0.99 (1.08, 1.22); within 5 % of the half-plane kernel elsewhere. On 14- and
-   * 7-column rows (blocks of 6 or 8 pixels) and for a 1×1, im2col stays ahead: 128×28² →
-   * 256 0.66 against 0.60, 192×14² → 1280 1.64 against 1.08. */
+   * ahead there) for k ≥ 3 while a block's weights stay in L2 (a block sweeps the output rows
+   * with them). One thread, min of 3 alternating runs of 7, ours against im2col: RepVGG-A0's
+   * 48×112² → 48 0.56 ms / 0.78, 96×28² → 192 0.26 / 0.36, 192×14² → 1280 0.87 / 1.07;
+   * ParNet-S's 64×112² → 92 1.43 / 1.87, grouped 384×28² → 384 1.08 / 1.57, 384×14² → 1280
+   * 1.82 / 2.19; ResNet-18's 128×28² → 256 0.52 / 0.60. im2col stays ahead on a 1×1 (ResNet's
+   * 256×56² → 512 1.09 / 0.95) and past L2 (ParNet-M's grouped 1024×14² → 2048, 885 KiB a
+   * block: 8.4 / 5.1). */
   if (forced == NULL
-      && (a->out_c <= 4 || k < 3 || node->out_w < 28
-          || (gsize) node->out_c * a->out_c * k * k * sizeof (float) > 2 * 1024 * 1024))
+      && (a->out_c <= 4 || k < 3
+          || (gsize) a->out_c / node->p.groups * k * k * 48 * sizeof (float) > 768 * 1024))
     return NULL;
   co = g_new0 (ConvOcv, 1);
   co->C = a->out_c;
@@ -297,33 +297,41 @@ nd_cpu_conv_ocv_new (const NdGraph *graph, const NdNode *node, int batch)
   co->OW = node->out_w;
   co->k = k;
   co->pad = node->p.pad;
-  /* the most vectors a block that pad the channels least: 96 as 2 × 48, not 64 + 64 */
-  co->V = 1;
-  for (int v = 2; v <= 4; v++)
-    if ((co->O + 16 * v - 1) / (16 * v) * 16 * v <= (co->O + 16 * co->V - 1) / (16 * co->V) * 16 * co->V
-        && 16 * (v - 1) < co->O)
-      co->V = v;
-  co->P = blocks[co->V];
+  co->g = node->p.groups;
+  co->Cg = co->C / co->g;
+  co->Og = co->O / co->g;
+  /* 3 vectors × 7 pixels (21 accumulators) beat every other block measured, whole rows
+   * or not: one thread, 128×28² → 256 (rows of 14) 0.52 ms against 0.66 as 4 × 6 and 0.74
+   * as 2 × 14; 48×112² → 48 0.56 against 0.65 as 3 × 8; 512×14² → 512 1.01 against 1.22 as
+   * 3 × 8 and 1.70 as 4 × 5. Fewer channels take narrower blocks. */
+  co->V = co->Og <= 16 ? 1 : co->Og <= 32 ? 2 : 3;
+  co->P = co->V == 1 ? 24 : co->V == 2 ? 14 : 7;
   L = 16 * co->V;
-  co->n_ob = (co->O + L - 1) / L;
+  co->n_ob = (co->Og + L - 1) / L;
   /* a block reads columns 2·(ox + p) + kx, ox + p < OW rounded up to a whole block */
   co->Hp = co->H + 2 * co->pad;
   co->Wp = MAX (co->W + 2 * co->pad,
                 2 * (((co->OW + co->P - 1) / co->P) * co->P - 1) + k);
-  Op = co->n_ob * L;
-  if (posix_memalign ((void **) &co->wp, 64, (gsize) Op * co->C * k * k * sizeof (float)) != 0
-      || posix_memalign ((void **) &co->bias, 64, (gsize) Op * sizeof (float)) != 0)
+  Op = co->n_ob * L;   /* a group's, padded */
+  Kg = co->Cg * k * k;
+  if (posix_memalign ((void **) &co->wp, 64, (gsize) co->g * Op * Kg * sizeof (float)) != 0
+      || posix_memalign ((void **) &co->bias, 64, (gsize) co->g * Op * sizeof (float)) != 0)
     {
       ocv_free (&co->parent);
       return NULL;
     }
   w = node->w[ND_W_WEIGHT]->data;
-  for (int o = 0; o < Op; o++)
-    for (int t = 0; t < co->C * k * k; t++)
-      co->wp[((gsize) (o / L) * co->C * k * k + t) * L + o % L] =
-        o < co->O ? w[(gsize) o * co->C * k * k + t] : 0.0f;
-  for (int o = 0; o < Op; o++)
-    co->bias[o] = o < co->O && node->w[ND_W_BIAS] != NULL ? node->w[ND_W_BIAS]->data[o] : 0.0f;
+  for (int grp = 0; grp < co->g; grp++)
+    for (int o = 0; o < Op; o++)
+      {
+        int oc = grp * co->Og + o;
+        gsize blk = (gsize) grp * co->n_ob + o / L;
+
+        for (int t = 0; t < Kg; t++)
+          co->wp[(blk * Kg + t) * L + o % L] = o < co->Og ? w[(gsize) oc * Kg + t] : 0.0f;
+        co->bias[(gsize) grp * Op + o] = o < co->Og && node->w[ND_W_BIAS] != NULL
+                                         ? node->w[ND_W_BIAS]->data[oc] : 0.0f;
+      }
   co->parent.algo = "direct-oc";
   co->parent.run = ocv_run;
   co->parent.free = ocv_free;
