@@ -282,11 +282,15 @@ nd_cpu_conv_ocv_new (const NdGraph *graph, const NdNode *node, int batch)
    * 48×112² → 48 0.56 ms / 0.78, 96×28² → 192 0.26 / 0.36, 192×14² → 1280 0.87 / 1.07;
    * ParNet-S's 64×112² → 92 1.43 / 1.87, grouped 384×28² → 384 1.08 / 1.57, 384×14² → 1280
    * 1.82 / 2.19; ResNet-18's 128×28² → 256 0.52 / 0.60. im2col stays ahead on a 1×1 (ResNet's
-   * 256×56² → 512 1.09 / 0.95) and past L2 (ParNet-M's grouped 1024×14² → 2048, 885 KiB a
-   * block: 8.4 / 5.1). */
+   * 256×56² → 512 1.09 / 0.95) and where a block's weights outgrow L2 while all of them
+   * outgrow half the L3, so that each output row reads them from DRAM again (ParNet-M's
+   * grouped 1024×14² → 2048, 885 KiB a block, 38 MB: 8.4 / 5.1; ResNet-50's 512×14² → 512,
+   * 885 KiB, 9.4 MB, from L3: 1.01 / 1.27). */
   if (forced == NULL
       && (a->out_c <= 4 || k < 3
-          || (gsize) a->out_c / node->p.groups * k * k * 48 * sizeof (float) > 768 * 1024))
+          || ((gsize) a->out_c / node->p.groups * k * k * 48 * sizeof (float) > 768 * 1024
+              && (gsize) node->out_c * a->out_c / node->p.groups * k * k * sizeof (float)
+                 > 16 * 1024 * 1024)))
     return NULL;
   co = g_new0 (ConvOcv, 1);
   co->C = a->out_c;
