@@ -183,11 +183,7 @@ compute_task (gpointer data, int task, int thread)
     direct_rows_k5 (cd, pe, po, b, e, j->y);
   else
     direct_rows_k7 (cd, pe, po, b, e, j->y);
-  if (cd->parent.epilogue.n_steps > 0)
-    for (int o = 0; o < cd->O; o++)
-      nd_cpu_epilogue_apply (&cd->parent.epilogue, j->n, o, cd->O, (gint64) cd->OH * cd->OW,
-                             b * cd->OW, j->y + ((gsize) o * cd->OH + b) * cd->OW,
-                             (e - b) * cd->OW);
+  nd_cpu_epilogue_rows (&cd->parent.epilogue, j->n, cd->O, cd->OH, cd->OW, b, e, j->y);
 #endif
 }
 

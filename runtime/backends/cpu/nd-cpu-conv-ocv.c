@@ -21,10 +21,10 @@
 
 /* Direct stride-2 convolution with output channels in the vectors ("direct-oc"), the register
  * blocking of the channel-blocked engines (oneDNN, MLAS's NCHWc kernels) on a plain NCHW
- * map. A block is P output pixels of one row × V vectors of 16 output channels, V·P = 24
- * accumulators: each tap loads V weight vectors (packed at prepare as
- * [O / 16V][C][k][k][16V]) and broadcasts P input values, whatever the stride, so there is
- * no column matrix, no half-planes and no masked loads. The input is first copied into
+ * map. A block is P output pixels of one row × V vectors of 16 output channels (3 × 7: 21
+ * accumulators): each tap loads V weight vectors (packed at prepare as
+ * [g][O / 16V][C][k][k][16V]) and broadcasts P input values, whatever the stride, so there
+ * is no column matrix, no half-planes and no masked loads. The input is first copied into
  * zero-padded planes (the borders need no tests); the block is stored through a small
  * transpose, then the epilogue runs on the rows written. AVX-512 only. */
 
@@ -224,11 +224,7 @@ compute_task (gpointer data, int task, int thread)
       ocv_rows_3_7 (co, co->parent.scratch, b, e, j->y);
       break;
     }
-  if (co->parent.epilogue.n_steps > 0)
-    for (int o = 0; o < co->O; o++)
-      nd_cpu_epilogue_apply (&co->parent.epilogue, j->n, o, co->O, (gint64) co->OH * co->OW,
-                             b * co->OW, j->y + ((gsize) o * co->OH + b) * co->OW,
-                             (e - b) * co->OW);
+  nd_cpu_epilogue_rows (&co->parent.epilogue, j->n, co->O, co->OH, co->OW, b, e, j->y);
 #endif
 }
 

@@ -70,6 +70,17 @@ void nd_cpu_epilogue_apply (const NdCpuEpilogue *ep,
                             float               *y,
                             gint64               len);
 
+/* nd_cpu_epilogue_apply on rows [oy0, oy1) of every channel of image @n's output @y (C ×
+ * OH × OW): a kernel that splits its work by output rows */
+void nd_cpu_epilogue_rows (const NdCpuEpilogue *ep,
+                           int                  n,
+                           int                  C,
+                           int                  OH,
+                           int                  OW,
+                           int                  oy0,
+                           int                  oy1,
+                           float               *y);
+
 typedef NdCpuKernel *(*NdCpuKernelFactory) (const NdGraph *graph,
                                             const NdNode  *node,
                                             int            batch);
