@@ -150,22 +150,24 @@ ocv_block (const ConvOcv *co, const float *xp, const float *w, const float *bias
       }
 }
 
-/* V, P constant in each copy: the accumulators stay in registers */
+/* Units [u0, u1) of (channel block, output row) pairs, u = block · OH + row: a task's
+ * rows of one block share its weights. V, P constant in each copy: the accumulators stay
+ * in registers. */
 #define OCV_ROWS(V, P)                                                                        \
   __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
-  ocv_rows_##V##_##P (const ConvOcv *co, const float *xp, int oy0, int oy1, float *y)       \
+  ocv_rows_##V##_##P (const ConvOcv *co, const float *xp, gint64 u0, gint64 u1, float *y)   \
   {                                                                                           \
-    for (int b = 0; b < co->g * co->n_ob; b++)                                                \
+    for (gint64 u = u0; u < u1; u++)                                                          \
       {                                                                                       \
+        int b = u / co->OH, oy = u % co->OH;                                                  \
         int grp = b / co->n_ob, ob = b % co->n_ob, nv = MIN (16 * V, co->Og - ob * 16 * V);   \
         const float *w = co->wp + (gsize) b * co->Cg * co->k * co->k * 16 * V;                \
         const float *xg = xp + (gsize) grp * co->Cg * co->Hp * co->Wp;                        \
         float *yb = y + (gsize) (grp * co->Og + ob * 16 * V) * co->OH * co->OW;               \
                                                                                               \
-        for (int oy = oy0; oy < oy1; oy++)                                                    \
-          for (int ox = 0; ox < co->OW; ox += P)                                              \
-            ocv_block (co, xg, w, co->bias + b * 16 * V, oy, ox, V, P, nv,                    \
-                       MIN (P, co->OW - ox), yb);                                             \
+        for (int ox = 0; ox < co->OW; ox += P)                                                \
+          ocv_block (co, xg, w, co->bias + b * 16 * V, oy, ox, V, P, nv,                      \
+                     MIN (P, co->OW - ox), yb);                                               \
       }                                                                                       \
   }
 
@@ -209,7 +211,7 @@ compute_task (gpointer data, int task, int thread)
   ConvOcv *co = j->co;
   gint64 b, e;
 
-  nd_cpu_split (co->OH, j->n_tasks, task, 1, &b, &e);
+  nd_cpu_split ((gint64) co->g * co->n_ob * co->OH, j->n_tasks, task, 1, &b, &e);
   if (e <= b)
     return;
   switch (co->V)
@@ -224,7 +226,17 @@ compute_task (gpointer data, int task, int thread)
       ocv_rows_3_7 (co, co->parent.scratch, b, e, j->y);
       break;
     }
-  nd_cpu_epilogue_rows (&co->parent.epilogue, j->n, co->O, co->OH, co->OW, b, e, j->y);
+  if (co->parent.epilogue.n_steps > 0)
+    for (gint64 u = b; u < e; u++)
+      {
+        int blk = u / co->OH, oy = u % co->OH, ob = blk % co->n_ob, L = 16 * co->V;
+        int c0 = blk / co->n_ob * co->Og + ob * L, c1 = c0 + MIN (L, co->Og - ob * L);
+
+        for (int c = c0; c < c1; c++)
+          nd_cpu_epilogue_apply (&co->parent.epilogue, j->n, c, co->O,
+                                 (gint64) co->OH * co->OW, (gint64) oy * co->OW,
+                                 j->y + ((gsize) c * co->OH + oy) * co->OW, co->OW);
+      }
 #endif
 }
 
@@ -240,9 +252,10 @@ ocv_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, NdT
         .co = co, .n = n,
         .x = in[0]->data + (gsize) n * co->C * co->H * co->W,
         .y = out->data + (gsize) n * co->O * co->OH * co->OW,
-        .n_tasks = MIN (co->OH, 4 * nd_cpu_pool_n_threads ()),
+        .n_tasks = 4 * nd_cpu_pool_n_threads (),
       };
 
+      /* (block, row) units, not rows: 7 rows made 7 tasks, 4 on one of 2 threads */
       nd_cpu_parallel_for (MIN (co->C, j.n_tasks), pad_task, &j);
       nd_cpu_parallel_for (j.n_tasks, compute_task, &j);
     }
