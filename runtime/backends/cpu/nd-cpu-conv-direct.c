@@ -183,7 +183,7 @@ compute_task (gpointer data, int task, int thread)
     direct_rows_k5 (cd, pe, po, b, e, j->y);
   else
     direct_rows_k7 (cd, pe, po, b, e, j->y);
-  nd_cpu_epilogue_rows (&cd->parent.epilogue, j->n, cd->O, cd->OH, cd->OW, b, e, j->y);
+  nd_cpu_epilogue_rows (&cd->parent.epilogue, j->n, cd->O, cd->OH, cd->OW, 0, cd->O, b, e, j->y);
 #endif
 }
 

@@ -26,7 +26,7 @@
  * [g][O / 16V][C][k][k][16V]) and broadcasts P input values, whatever the stride, so there
  * is no column matrix, no half-planes and no masked loads. The input is first copied into
  * zero-padded planes (the borders need no tests); the block is stored through a small
- * transpose, then the epilogue runs on the rows written. AVX-512 only. */
+ * transpose, then the epilogue runs on each (channel block, row) unit written. AVX-512 only. */
 
 typedef struct
 {
@@ -226,17 +226,14 @@ compute_task (gpointer data, int task, int thread)
       ocv_rows_3_7 (co, co->parent.scratch, b, e, j->y);
       break;
     }
-  if (co->parent.epilogue.n_steps > 0)
-    for (gint64 u = b; u < e; u++)
-      {
-        int blk = u / co->OH, oy = u % co->OH, ob = blk % co->n_ob, L = 16 * co->V;
-        int c0 = blk / co->n_ob * co->Og + ob * L, c1 = c0 + MIN (L, co->Og - ob * L);
+  for (gint64 u = b; u < e; u++)
+    {
+      int blk = u / co->OH, oy = u % co->OH, ob = blk % co->n_ob, L = 16 * co->V;
+      int c0 = blk / co->n_ob * co->Og + ob * L;
 
-        for (int c = c0; c < c1; c++)
-          nd_cpu_epilogue_apply (&co->parent.epilogue, j->n, c, co->O,
-                                 (gint64) co->OH * co->OW, (gint64) oy * co->OW,
-                                 j->y + ((gsize) c * co->OH + oy) * co->OW, co->OW);
-      }
+      nd_cpu_epilogue_rows (&co->parent.epilogue, j->n, co->O, co->OH, co->OW, c0,
+                            c0 + MIN (L, co->Og - ob * L), oy, oy + 1, j->y);
+    }
 #endif
 }
 
@@ -280,7 +277,8 @@ nd_cpu_conv_ocv_new (const NdGraph *graph, const NdNode *node, int batch)
   int k = node->p.kernel, L, Op, Kg;
   const float *w;
 
-  if (node->op != ND_OP_CONV2D || !nd_cpu_gemm_supported () || node->p.stride != 2 || !nd_op_is_square (&node->p, k, node->p.pad)
+  if (node->op != ND_OP_CONV2D || !nd_cpu_gemm_supported () || node->p.stride != 2
+      || !nd_op_is_square (&node->p, k, node->p.pad)
       || k > 7 || node->p.pad >= k
       || (forced != NULL && !g_str_equal (forced, "direct-oc")))
     return NULL;

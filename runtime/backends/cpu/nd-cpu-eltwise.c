@@ -125,12 +125,12 @@ nd_cpu_epilogue_apply (const NdCpuEpilogue *ep, int n, int c, int C, gint64 plan
 }
 
 void
-nd_cpu_epilogue_rows (const NdCpuEpilogue *ep, int n, int C, int OH, int OW, int oy0, int oy1,
-                      float *y)
+nd_cpu_epilogue_rows (const NdCpuEpilogue *ep, int n, int C, int OH, int OW, int c0, int c1,
+                      int oy0, int oy1, float *y)
 {
   if (ep->n_steps == 0)
     return;
-  for (int c = 0; c < C; c++)
+  for (int c = c0; c < c1; c++)
     nd_cpu_epilogue_apply (ep, n, c, C, (gint64) OH * OW, (gint64) oy0 * OW,
                            y + ((gint64) c * OH + oy0) * OW, (gint64) (oy1 - oy0) * OW);
 }

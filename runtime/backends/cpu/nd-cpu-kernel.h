@@ -70,13 +70,15 @@ void nd_cpu_epilogue_apply (const NdCpuEpilogue *ep,
                             float               *y,
                             gint64               len);
 
-/* nd_cpu_epilogue_apply on rows [oy0, oy1) of every channel of image @n's output @y (C ×
- * OH × OW): a kernel that splits its work by output rows */
+/* nd_cpu_epilogue_apply on rows [oy0, oy1) of channels [c0, c1) of image @n's output @y
+ * (C × OH × OW): kernels that split their work by output rows */
 void nd_cpu_epilogue_rows (const NdCpuEpilogue *ep,
                            int                  n,
                            int                  C,
                            int                  OH,
                            int                  OW,
+                           int                  c0,
+                           int                  c1,
                            int                  oy0,
                            int                  oy1,
                            float               *y);
