@@ -1,17 +1,23 @@
 #!/usr/bin/python3
 # Copyright 2026 The Nondeep Explorer authors
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""GPU latency: nondeep-cli's Vulkan backend vs PyTorch CUDA eager, same GPU, same run.
+"""GPU latency: nondeep-cli's Vulkan backend vs PyTorch CUDA, same GPU, same run.
 
     bench_gpu.py --cli build/app/cli/nondeep-cli [--models parnet-s,...] [--iters 50]
-                 [--warmup 10] [--device N] [--fp16] [--out DIR]
+                 [--warmup 10] [--device N] [--fp16] [--no-graph] [--compile] [--out DIR]
 
 For each model and form, alternating: ours = `nondeep-cli bench --backend vulkan --json`
 (median wall time of upload + one command buffer + download; per-op GPU times come from a
 second, timestamped plan in which every dispatch is fenced by barriers), then PyTorch
 (tools/nd_models.py, eval, no_grad, batch 1, 224x224) timed the same way: host tensor ->
 .cuda() -> model -> .cpu(), wall clock, median. PyTorch runs twice: strict fp32
-(TF32 off for cuDNN and matmul) and PyTorch's defaults (cuDNN may use TF32).
+(TF32 off for cuDNN and matmul) and PyTorch's defaults (cuDNN may use TF32); then both again
+with the model captured once in a CUDA graph (torch.cuda.CUDAGraph: the input copied from
+pinned host memory into the graph's static input, one replay, the logits copied back), which
+removes the per-kernel launch cost that bounds eager PyTorch at batch 1; with --compile also
+torch.compile(mode="max-autotune") (minutes of autotuning per model). Ratios are to the
+fastest of these PyTorch variants; "% roof" is 2·MACs per second against the float32 FMA
+peak that `bench` measured on the device (roof.peak_gflops).
 With --fp16, ours also runs with float16 storage (`--fp16`; arithmetic stays fp32) in the
 same alternation, as an extra column.
 Writes DIR/BENCHMARKS-gpu.md and DIR/BENCHMARKS-gpu.json, and ParNet-S's per-stream
@@ -52,6 +58,54 @@ def time_torch_cuda(model, res, iters, warmup, tf32, dev='cuda'):
     return {'median_ms': statistics.median(ts), 'min_ms': min(ts), 'max_ms': max(ts)}
 
 
+def time_torch_graph(model, res, iters, warmup, tf32):
+    """The same forward replayed from a CUDA graph; upload from pinned memory, logits back."""
+    torch.backends.cudnn.allow_tf32 = tf32
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    x = torch.randn(1, 3, res, res).pin_memory()
+    xs = torch.empty(1, 3, res, res, device='cuda')
+    ts = []
+    with torch.no_grad():
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):  # warm-up off the default stream, as capture needs
+            for _ in range(3):
+                model(xs)
+        torch.cuda.current_stream().wait_stream(side)
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            ys = model(xs)
+        for i in range(warmup + iters):
+            t0 = time.perf_counter()
+            xs.copy_(x, non_blocking=True)
+            g.replay()
+            ys.cpu()
+            if i >= warmup:
+                ts.append((time.perf_counter() - t0) * 1e3)
+    return {'median_ms': statistics.median(ts), 'min_ms': min(ts), 'max_ms': max(ts)}
+
+
+def time_torch_compiled(model, res, iters, warmup):
+    """torch.compile(mode="max-autotune") (TF32 allowed, as PyTorch's default for convs)."""
+    try:
+        t0 = time.perf_counter()
+        cm = torch.compile(model, mode='max-autotune')
+        with torch.no_grad():
+            cm(torch.randn(1, 3, res, res, device='cuda'))
+        build_s = time.perf_counter() - t0
+        r = time_torch_cuda(cm, res, iters, warmup, True)
+        r['compile_s'] = build_s
+        return r
+    except Exception as e:  # an old PyTorch, no Triton, a failed compile: said, not hidden
+        return {'error': '%s: %s' % (type(e).__name__, str(e)[:300])}
+
+
+def torch_variants(r):
+    """(label, result) of every PyTorch variant timed for a row."""
+    return [(k, r[k]) for k in ('torch_fp32', 'torch_default', 'graph_fp32', 'graph_default',
+                                'compiled') if k in r and 'error' not in r[k]]
+
+
 def timeline(ours):
     """ParNet's serialised per-op GPU times as rows (stream, start_ms, end_ms, name)."""
     rows, t = [], 0.0
@@ -77,7 +131,11 @@ def main():
     ap.add_argument('--out', default='.')
     ap.add_argument('--torch-device', default='cuda', help='cpu: a dry run of this script')
     ap.add_argument('--fp16', action='store_true', help='also time ours with --fp16 storage')
+    ap.add_argument('--no-graph', action='store_true', help='skip the CUDA-graph anchors')
+    ap.add_argument('--compile', action='store_true',
+                    help='also torch.compile(mode="max-autotune") (slow to build)')
     a = ap.parse_args()
+    graphs = not a.no_graph and a.torch_device == 'cuda'
     extra = ['--backend', 'vulkan'] + (['--device', str(a.device)] if a.device is not None else [])
     dev = subprocess.run([a.cli, 'devices', '--json'], stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT).stdout.decode(errors='replace')
@@ -99,13 +157,19 @@ def main():
             tf32 = time_torch_cuda(model, a.resolution, a.iters, a.warmup, True, tdev)
             rec = {'model': name, 'form': form, 'macs': macs, 'ours': ours,
                    'torch_fp32': strict, 'torch_default': tf32}
+            if graphs:
+                rec['graph_fp32'] = time_torch_graph(model, a.resolution, a.iters, a.warmup, False)
+                rec['graph_default'] = time_torch_graph(model, a.resolution, a.iters, a.warmup,
+                                                        True)
+            if a.compile and tdev == 'cuda':
+                rec['compiled'] = time_torch_compiled(model, a.resolution, a.iters, a.warmup)
             if ours16 is not None:
                 rec['ours_fp16'] = ours16
             results.append(rec)
-            print('%-13s %-7s ours %s  torch fp32 %.3f ms  torch default %.3f ms' % (
+            print('%-13s %-7s ours %s  torch %s' % (
                 name, form, ours.get('error', '%.3f ms (ops sum %.3f)' % (
                     ours.get('median_ms', -1), ours.get('op_sum_ms', -1))),
-                strict['median_ms'], tf32['median_ms']))
+                '  '.join('%s %.3f' % (k, v['median_ms']) for k, v in torch_variants(rec))))
             sys.stdout.flush()
             del model
             if tdev == 'cuda':
@@ -117,22 +181,41 @@ def main():
              torch.version.cuda, torch.backends.cudnn.version()), '',
          'Batch 1, %dx%d, float32, warmup %d, iters %d, wall clock per inference including the '
          'input upload and the logits download, median. Ours: `nondeep-cli bench --backend '
-         'vulkan`. PyTorch eager: strict fp32 (TF32 off) and PyTorch defaults (cuDNN TF32 on).' % (
+         'vulkan`. PyTorch: eager and CUDA-graph replay, each strict fp32 (TF32 off) and with '
+         "PyTorch's defaults (cuDNN TF32 on); `compiled` is torch.compile max-autotune." % (
              a.resolution, a.resolution, a.warmup, a.iters), '',
-         '| model | form | GMACs | ours ms | ours op-sum ms | prepare (cold) ms | '
-         'PyTorch fp32 ms | ours / fp32 | PyTorch default ms | ours / default |'
+         '| model | form | GMACs | ours ms | ours op-sum ms | % fp32 roof | prepare (cold) ms | '
+         'PyTorch fp32 ms | PyTorch default ms | graph fp32 ms | graph default ms | '
+         'compiled ms | best PyTorch | ours / best |'
          + (' ours fp16-storage ms |' if a.fp16 else ''),
-         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|' + ('---:|' if a.fp16 else '')]
+         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|'
+         + ('---:|' if a.fp16 else '')]
     for r in results:
-        o, s, d = r['ours'], r['torch_fp32'], r['torch_default']
+        o = r['ours']
         om = o.get('median_ms') if 'error' not in o else None
-        L.append('| %s | %s | %.3f | %s | %s | %s | %.3f | %s | %.3f | %s |' % (
+        peak = (o.get('roof') or {}).get('peak_gflops')
+        roof = 100.0 * 2 * r['macs'] / (om * 1e6) / peak if om and peak else None
+        best = min(torch_variants(r), key=lambda kv: kv[1]['median_ms'])
+        r['best_torch'] = best[0]
+
+        def ms(k):
+            return bench.fmt(r[k]['median_ms'], 3) if k in r and 'error' not in r[k] else '–'
+        L.append('| %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             r['model'], r['form'], r['macs'] / 1e9, bench.fmt(om, 3),
-            bench.fmt(o.get('op_sum_ms'), 3), bench.fmt(o.get('prepare_ms'), 0),
-            s['median_ms'], bench.fmt(om / s['median_ms'] if om else None, 2),
-            d['median_ms'], bench.fmt(om / d['median_ms'] if om else None, 2))
+            bench.fmt(o.get('op_sum_ms'), 3), bench.fmt(roof, 1),
+            bench.fmt(o.get('prepare_ms'), 0), ms('torch_fp32'), ms('torch_default'),
+            ms('graph_fp32'), ms('graph_default'), ms('compiled'), best[0],
+            bench.fmt(om / best[1]['median_ms'] if om else None, 2))
             + (' %s |' % bench.fmt(r['ours_fp16'].get('median_ms'), 3) if 'ours_fp16' in r
                and 'error' not in r['ours_fp16'] else (' – |' if a.fp16 else '')))
+    peaks = [r['ours']['roof'] for r in results if (r['ours'].get('roof') or {}).get('peak_gflops')]
+    if peaks:
+        L.append('\nfloat32 roof: %.1f TFLOP/s (%s, measured by `bench` on the device).' % (
+            statistics.median(p['peak_gflops'] for p in peaks) / 1e3, peaks[0].get('peak_source')))
+    for r in results:
+        if 'error' in r.get('compiled', {}):
+            L.append('\n- torch.compile failed: %s %s: %s' % (r['model'], r['form'],
+                                                              r['compiled']['error']))
     fixed = [r['ours'] for r in results if 'fixed_us' in r['ours']]
     if fixed:
         # one tiny op (upload, submit, wait, readback), measured by each bench run
