@@ -29,6 +29,8 @@ layout (constant_id = ND_TILE_ACT) const int ACT = 0;
 layout (constant_id = ND_TILE_ACT_ALPHA) const float ACT_ALPHA = 0.0;
 layout (constant_id = ND_TILE_SPLIT_K) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
 layout (constant_id = ND_TILE_ZN) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
+layout (constant_id = ND_TILE_RM) const uint RM = 4;      /* register block, see nd-gemm-tile.glsl */
+layout (constant_id = ND_TILE_RN) const uint RN = 4;
 layout (constant_id = ND_CONV_KW) const int KW = 1;      /* kernel width, column padding (KS, P: the */
 layout (constant_id = ND_CONV_PW) const int PW = 0;      /* height's; equal for a square kernel) */
 

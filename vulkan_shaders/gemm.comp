@@ -30,6 +30,8 @@ layout (constant_id = ND_TILE_ACT) const int ACT = 0;
 layout (constant_id = ND_TILE_ACT_ALPHA) const float ACT_ALPHA = 0.0;
 layout (constant_id = ND_TILE_SPLIT_K) const int SPLIT_K = 1;  /* see nd-gemm-tile.glsl */
 layout (constant_id = ND_TILE_ZN) const uint ZN = 1;      /* z = image · groups, with SPLIT_K > 1 */
+layout (constant_id = ND_TILE_RM) const uint RM = 4;      /* register block, see nd-gemm-tile.glsl */
+layout (constant_id = ND_TILE_RN) const uint RN = 4;
 layout (constant_id = ND_GEMM_GEMV) const int GEMV = 0;   /* 1: a workgroup per output (m, n), see gemv */
 
 layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };

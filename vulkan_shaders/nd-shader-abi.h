@@ -35,7 +35,7 @@
 #define ND_ACT_RELU6       5
 
 /* conv2d.comp (implicit GEMM) and gemm.comp share the tile ids 1–3, the bias/activation ids
- * 14–16 and split-K's 18–19 (nd-gemm-tile.glsl reads those). */
+ * 14–16, split-K's 18–19 and the register block's 22–23 (nd-gemm-tile.glsl reads those). */
 #define ND_TILE_BM         1
 #define ND_TILE_BN         2
 #define ND_TILE_BK         3
@@ -44,6 +44,8 @@
 #define ND_TILE_ACT_ALPHA  16
 #define ND_TILE_SPLIT_K    18
 #define ND_TILE_ZN         19   /* z = image · groups, with SPLIT_K > 1 */
+#define ND_TILE_RM         22   /* rows of C per invocation: 4 or 8 (a register block RM×RN) */
+#define ND_TILE_RN         23   /* columns of C per invocation: 4 or 8 */
 
 #define ND_CONV_CIN        4    /* per group */
 #define ND_CONV_H          5

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -93,23 +94,6 @@ bn_scale_shift (const NdNode *bn, double *scale, double *shift, int c)
   *shift = b - mu * *scale;
 }
 
-static void
-pick_tiles (int m, int n, const VkPhysicalDeviceLimits *limits, guint32 *bm, guint32 *bn)
-{
-  guint32 max_wg = MIN (limits->maxComputeWorkGroupInvocations,
-                        limits->maxComputeWorkGroupSize[0]);
-
-  *bm = m <= 16 ? 16 : m <= 32 ? 32 : 64;
-  *bn = n <= 16 ? 16 : n <= 32 ? 32 : 64;
-  while ((*bm / 4) * (*bn / 4) > max_wg)
-    {
-      if (*bn > 16)
-        *bn /= 2;
-      else
-        *bm /= 2;
-    }
-}
-
 /* How many workgroups it takes to fill the device: on a GPU (132 multiprocessors on an H200)
  * a 7×7 map with 512 output channels is 8 tiles of 64×64, so the K loop is split instead;
  * a CPU device (lavapipe) has as many cores as threads and keeps one pass.
@@ -122,6 +106,80 @@ min_groups (const VkPhysicalDeviceProperties *props)
   if (env != NULL)
     return (guint32) g_ascii_strtoull (env, NULL, 10);
   return props->deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 1 : 256;
+}
+
+/* A GEMM tile: BM×BN of C per workgroup, an RM×RN register block per invocation; K is
+ * staged TILE_BK at a time, at most STAGE_MAX values of A and of B per invocation. */
+#define TILE_BK 16
+#define STAGE_MAX 16
+typedef struct
+{
+  guint32 bm, bn, rm, rn;
+} Tile;
+
+/* A tile the shader can run: sizes it knows, a workgroup within the device's limit and at
+ * most 16 staged values of A and of B per invocation (nd-gemm-tile.glsl's STAGE_MAX). */
+static gboolean
+tile_valid (const Tile *t, guint32 max_wg)
+{
+  guint32 wg = (t->bm / t->rm) * (t->bn / t->rn);
+
+  return (t->bm == 16 || t->bm == 32 || t->bm == 64 || t->bm == 128)
+         && (t->bn == 16 || t->bn == 32 || t->bn == 64 || t->bn == 128)
+         && (t->rm == 4 || t->rm == 8) && (t->rn == 4 || t->rn == 8)
+         && t->bm % t->rm == 0 && t->bn % t->rn == 0 && wg <= max_wg
+         && TILE_BK * t->bm <= STAGE_MAX * wg && TILE_BK * t->bn <= STAGE_MAX * wg;
+}
+
+/* The tile for an M×N product done @z times. GPUs: 128×128 with 8×8 blocks when that grid
+ * still has @fill workgroups (a large 1×1 convolution: shared-memory bandwidth is its
+ * limit, and 8×8 does 64 FMAs per 4 shared loads against 4×4's 16 per 2), else 64×64 or
+ * smaller with 4×4; a CPU device (lavapipe) always the latter. ND_VK_TILE=BMxBNxRMxRN
+ * (e.g. 64x64x8x8) forces one tile on every product it is valid for, to compare them. */
+static Tile
+pick_tile (int m, int n, guint32 z, guint32 fill, const VkPhysicalDeviceProperties *props)
+{
+  const VkPhysicalDeviceLimits *limits = &props->limits;
+  guint32 max_wg = MIN (limits->maxComputeWorkGroupInvocations,
+                        limits->maxComputeWorkGroupSize[0]);
+  const char *env = g_getenv ("ND_VK_TILE");
+  Tile t = { 0, 0, 4, 4 };
+
+  if (env != NULL
+      && sscanf (env, "%" G_GUINT32_FORMAT "x%" G_GUINT32_FORMAT "x%" G_GUINT32_FORMAT
+                 "x%" G_GUINT32_FORMAT, &t.bm, &t.bn, &t.rm, &t.rn) == 4
+      && tile_valid (&t, max_wg))
+    return t;
+  t = (Tile) { 128, 128, 8, 8 };
+  if (props->deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU && tile_valid (&t, max_wg)
+      && (guint64) ((m + 127) / 128) * ((n + 127) / 128) * z >= fill)
+    return t;
+  t = (Tile) { m <= 16 ? 16 : m <= 32 ? 32 : 64, n <= 16 ? 16 : n <= 32 ? 32 : 64, 4, 4 };
+  while ((t.bm / 4) * (t.bn / 4) > max_wg)
+    {
+      if (t.bn > 16)
+        t.bn /= 2;
+      else
+        t.bm /= 2;
+    }
+  return t;
+}
+
+/* Fills a tiled shader's tile constants and its grid (x over N, y over M, z products). */
+static void
+tile_setup (guint32 *spec, guint32 *groups, int m, int n, guint32 z,
+            const VkPhysicalDeviceProperties *props)
+{
+  Tile t = pick_tile (m, n, z, min_groups (props) / 2, props);
+
+  spec[ND_SPEC_WG] = (t.bm / t.rm) * (t.bn / t.rn);
+  spec[ND_TILE_BM] = t.bm;
+  spec[ND_TILE_BN] = t.bn;
+  spec[ND_TILE_RM] = t.rm;
+  spec[ND_TILE_RN] = t.rn;
+  groups[0] = (n + t.bn - 1) / t.bn;
+  groups[1] = (m + t.bm - 1) / t.bm;
+  groups[2] = z;
 }
 
 /* Split-K slices for a grid of @groups workgroups over K = @k: doubled while the grid is
@@ -172,15 +230,16 @@ split_k_setup (NdVkOp *op, int slices, guint32 zn, guint64 total, int channels, 
  * BM×BN tiles otherwise (then named @tiled). */
 static void
 gemm_grid (NdVkOp *op, guint32 *spec, int m, int n, guint32 z,
-           const VkPhysicalDeviceLimits *limits, const char *tiled)
+           const VkPhysicalDeviceProperties *props, const char *tiled)
 {
-  guint32 bm, bn;
 
   if (n <= GEMV_MAX_N)
     {
       spec[ND_SPEC_WG] = ELT_WG;
       spec[ND_TILE_BM] = 64;
       spec[ND_TILE_BN] = 16;
+      spec[ND_TILE_RM] = 4;
+      spec[ND_TILE_RN] = 4;
       spec[ND_GEMM_GEMV] = 1;
       op->groups[0] = n;
       op->groups[1] = m;
@@ -188,13 +247,7 @@ gemm_grid (NdVkOp *op, guint32 *spec, int m, int n, guint32 z,
       op->algo = "vk-gemv";
       return;
     }
-  pick_tiles (m, n, limits, &bm, &bn);
-  spec[ND_SPEC_WG] = (bm / 4) * (bn / 4);
-  spec[ND_TILE_BM] = bm;
-  spec[ND_TILE_BN] = bn;
-  op->groups[0] = (n + bn - 1) / bn;
-  op->groups[1] = (m + bm - 1) / bm;
-  op->groups[2] = z;
+  tile_setup (spec, op->groups, m, n, z, props);
   op->algo = tiled;
 }
 
@@ -278,7 +331,6 @@ build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int 
   int cin = in->out_c, cout = node->out_c, h = node->out_h, w = node->out_w;
   int th = (h + 1) / 2, tw = (w + 1) / 2, tiles = batch * th * tw;
   const VkPhysicalDeviceLimits *limits = &props->limits;
-  guint32 bm, bn;
   float *u = winograd_weights (op->weight, cout, cin);
 
   g_free (op->weight);
@@ -303,21 +355,15 @@ build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int 
   {
     /* 16 independent [C_out × C_in] · [C_in × tiles] products, as 16 "groups". */
     guint32 spec[ND_N_SPEC] = {
-      [ND_TILE_BK] = 16, [ND_GEMM_M] = cout, [ND_GEMM_N] = tiles, [ND_GEMM_K] = cin,
+      [ND_TILE_BK] = TILE_BK, [ND_GEMM_M] = cout, [ND_GEMM_N] = tiles, [ND_GEMM_K] = cin,
       [ND_GEMM_G] = 16, [ND_GEMM_SBK] = tiles, [ND_GEMM_SBN] = 1, [ND_GEMM_B_BATCH] = 0,
       [ND_GEMM_SCM] = tiles, [ND_GEMM_SCN] = 1, [ND_GEMM_C_BATCH] = 0,
       [ND_EPI_GATE_ALPHA] = fbits (1.0f),
     };
 
-    pick_tiles (cout, tiles, limits, &bm, &bn);
-    spec[ND_SPEC_WG] = (bm / 4) * (bn / 4);
-    spec[ND_TILE_BM] = bm;
-    spec[ND_TILE_BN] = bn;
+    tile_setup (spec, op->pre[1].groups, cout, tiles, 16, props);
     op->pre[1].shader = "gemm";
     memcpy (op->pre[1].spec, spec, sizeof spec);
-    op->pre[1].groups[0] = (tiles + bn - 1) / bn;
-    op->pre[1].groups[1] = (cout + bm - 1) / bm;
-    op->pre[1].groups[2] = 16;
   }
   {
     guint32 spec[ND_N_SPEC] = {
@@ -345,7 +391,6 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
   gboolean square = kw == k && pad_w == pad;
   int cin = in->out_c / g, cout = node->out_c / g, slices;
   guint64 total = (guint64) batch * node->out_c * node->out_h * node->out_w;
-  guint32 bm, bn_tile;
 
   conv_weights (node, bn, op);
   if (use_winograd (node, in->out_c))
@@ -373,7 +418,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
     {
       int hw = node->out_h * node->out_w;
       guint32 spec[ND_N_SPEC] = {
-        [ND_TILE_BK] = 16, [ND_GEMM_M] = cout, [ND_GEMM_N] = hw, [ND_GEMM_K] = cin,
+        [ND_TILE_BK] = TILE_BK, [ND_GEMM_M] = cout, [ND_GEMM_N] = hw, [ND_GEMM_K] = cin,
         [ND_GEMM_G] = g, [ND_GEMM_SBK] = hw, [ND_GEMM_SBN] = 1,
         [ND_GEMM_B_BATCH] = (guint32) in->out_c * hw, [ND_GEMM_SCM] = hw, [ND_GEMM_SCN] = 1,
         [ND_GEMM_C_BATCH] = (guint32) node->out_c * hw, [ND_TILE_HAS_BIAS] = op->bias != NULL,
@@ -381,7 +426,7 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
       };
 
       op->shader = "gemm";
-      gemm_grid (op, spec, cout, hw, (guint32) batch * g, limits, "vk-gemm1x1");
+      gemm_grid (op, spec, cout, hw, (guint32) batch * g, props, "vk-gemm1x1");
       memcpy (op->spec, spec, sizeof spec);
       slices = hw <= GEMV_MAX_N ? 1
                : split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2], cin,
@@ -397,25 +442,19 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
   {
     int n = node->out_h * node->out_w;
     guint32 spec[ND_N_SPEC] = {
-      [ND_TILE_BK] = 16, [ND_CONV_CIN] = cin, [ND_CONV_H] = in->out_h, [ND_CONV_W] = in->out_w,
+      [ND_TILE_BK] = TILE_BK, [ND_CONV_CIN] = cin, [ND_CONV_H] = in->out_h, [ND_CONV_W] = in->out_w,
       [ND_CONV_COUT] = cout, [ND_CONV_OH] = node->out_h, [ND_CONV_OW] = node->out_w,
       [ND_CONV_KS] = k, [ND_CONV_S] = s, [ND_CONV_P] = pad, [ND_CONV_G] = g,
       [ND_TILE_HAS_BIAS] = op->bias != NULL, [ND_TILE_ACT] = act,
       [ND_TILE_ACT_ALPHA] = fbits (alpha),
     };
 
-    pick_tiles (cout, n, limits, &bm, &bn_tile);
-    spec[ND_SPEC_WG] = (bm / 4) * (bn_tile / 4);
-    spec[ND_TILE_BM] = bm;
-    spec[ND_TILE_BN] = bn_tile;
+    tile_setup (spec, op->groups, cout, n, (guint32) batch * g, props);
     op->shader = "conv2d";
     op->algo = "vk-implicit-gemm";
     memcpy (op->spec, spec, sizeof spec);
     op->spec[ND_CONV_KW] = kw;
     op->spec[ND_CONV_PW] = pad_w;
-    op->groups[0] = (n + bn_tile - 1) / bn_tile;
-    op->groups[1] = (cout + bm - 1) / bm;
-    op->groups[2] = (guint32) batch * g;
     slices = split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2],
                              cin * k * kw, min_groups (props));
     if (slices > 1)
@@ -432,11 +471,10 @@ static void
 build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, int batch,
               const VkPhysicalDeviceProperties *props, NdVkOp *op)
 {
-  const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
   int k = in->out_c * in->out_h * in->out_w, m = node->out_c;
   guint32 spec[ND_N_SPEC] = {
-    [ND_TILE_BK] = 16, [ND_GEMM_M] = m, [ND_GEMM_N] = batch, [ND_GEMM_K] = k, [ND_GEMM_G] = 1,
+    [ND_TILE_BK] = TILE_BK, [ND_GEMM_M] = m, [ND_GEMM_N] = batch, [ND_GEMM_K] = k, [ND_GEMM_G] = 1,
     [ND_GEMM_SBK] = 1, [ND_GEMM_SBN] = k, [ND_GEMM_B_BATCH] = 0, [ND_GEMM_SCM] = 1,
     [ND_GEMM_SCN] = m, [ND_GEMM_C_BATCH] = 0, [ND_TILE_HAS_BIAS] = 1, [ND_TILE_ACT] = act,
     [ND_TILE_ACT_ALPHA] = fbits (alpha), [ND_GEMM_GEMV] = 0,
@@ -447,7 +485,7 @@ build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, in
   op->n_bias = m;
   op->bias = g_memdup2 (node->w[ND_W_BIAS]->data, m * sizeof (float));
   op->shader = "gemm";
-  gemm_grid (op, spec, m, batch, 1, limits, "vk-gemm");
+  gemm_grid (op, spec, m, batch, 1, props, "vk-gemm");
   memcpy (op->spec, spec, sizeof spec);
 }
 

@@ -47,8 +47,8 @@ nd_vk_plan_host_run (NdVkPlan *self, const NdVkSegment *seg, const NdTensor *inp
                      GError **error)
 {
   NdPlan *plan = &self->parent;
-  const guint8 *down = self->staging_map + self->staging[1].offset;
-  guint8 *up = self->staging_map + self->staging[0].offset;
+  const guint8 *down = self->staging_map[1];
+  guint8 *up = self->staging_map[0];
 
   /* the GPU values the CPU steps read, as the segment left them */
   for (int s = seg->end; s < seg->host_end; s++)
@@ -94,7 +94,7 @@ nd_vk_plan_host_run (NdVkPlan *self, const NdVkSegment *seg, const NdTensor *inp
 static void
 result (NdVkPlan *self, int id, NdTensor *dst)
 {
-  const guint8 *down = self->staging_map + self->staging[1].offset;
+  const guint8 *down = self->staging_map[1];
 
   if (self->host[id])
     memcpy (dst->data, self->host_val[id]->data, dst->numel * sizeof (float));

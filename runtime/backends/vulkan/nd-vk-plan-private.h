@@ -53,8 +53,8 @@ typedef struct _NdVkPlan
   NdVkBuffer      *wts;         /* [2 · n_steps] */
   VkDeviceMemory   wts_mem;
   NdVkBuffer       staging[2];  /* input upload, output + capture download */
-  VkDeviceMemory   staging_mem;
-  guint8          *staging_map;
+  VkDeviceMemory   staging_mem[2];
+  guint8          *staging_map[2]; /* mapped staging[0] and [1] */
   VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1] of the output and captured
                                  * nodes the GPU computes, or G_MAXUINT64 */
   VkDescriptorPool pool;

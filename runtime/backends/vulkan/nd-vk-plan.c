@@ -672,7 +672,7 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
   /* One replay on zeros: drivers that compile lazily at the first dispatch (llvmpipe JITs
    * every pipeline there, seconds per model) pay it here, so prepare_ms is the whole cold
    * cost and the first nd_plan_run is a warm one. */
-  memset (self->staging_map + self->staging[0].offset, 0, self->staging[0].size);
+  memset (self->staging_map[0], 0, self->staging[0].size);
   for (int k = 0; k < self->n_segs; k++)
     {
       self->cmd = self->segs[k].cmds[self->segs[k].cmds[0] != VK_NULL_HANDLE ? 0 : 1];
@@ -730,7 +730,7 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
     }
   if (self->split != NULL)
     nd_vk_split_start (self->split, input);
-  nd_vk_plan_put (self, self->staging_map + self->staging[0].offset, input->data, input->numel);
+  nd_vk_plan_put (self, self->staging_map[0], input->data, input->numel);
   for (int k = 0; k < self->n_segs && ok; k++)
     {
       self->cmd = self->segs[k].cmds[timed ? 1 : 0];
@@ -772,7 +772,8 @@ nd_vk_plan_free (NdPlan *plan)
     ctx->vkDestroyQueryPool (ctx->device, self->queries, NULL);
   if (self->pool != VK_NULL_HANDLE)
     ctx->vkDestroyDescriptorPool (ctx->device, self->pool, NULL);
-  nd_vk_buffers_destroy (ctx, self->staging, 2, self->staging_mem);
+  nd_vk_buffers_destroy (ctx, &self->staging[0], 1, self->staging_mem[0]);
+  nd_vk_buffers_destroy (ctx, &self->staging[1], 1, self->staging_mem[1]);
   if (self->slots != NULL)
     nd_vk_buffers_destroy (ctx, self->slots, self->n_slots, self->act_mem);
   if (self->wts != NULL)
