@@ -113,13 +113,13 @@ static const ConvCase conv_cases[] = {
     IM2COL | F23 | F43 | F63 },  /* several Winograd blocks and lanes */
   { 24, 9, 9, 400, 1, 1, 0, 1, 1, 2, "gemm-1x1", NULL, "vk-gemm1x1",
     GEMM1X1 },  /* > 384 rows: the packed GEMM's row blocks, B packing */
-  { 20, 26, 26, 136, 3, 1, 1, 1, 1, 2, "winograd-f43", NULL, "vk-winograd",
+  { 20, 26, 26, 136, 3, 1, 1, 1, 1, 2, "winograd-f43", NULL, "vk-winograd-f43",
     IM2COL | F23 | F43 | F63 },  /* auto F(4,3), ≥ 128 rows, several tile blocks */
   /* The shapes 224-px models take (issue 20): maps ≥ 55 wide are ≥ 28 F(2,3) tiles a row
    * and ≥ 109 wide ≥ 28 F(4,3) tiles, where Winograd switches to one tile row per block. */
   { 16, 7, 57, 16, 3, 1, 1, 1, 1, 2, "winograd-f23", IGEMM, "vk-winograd",
     IM2COL | F23 | F43 | F63 },
-  { 16, 24, 110, 16, 3, 1, 1, 1, 0, 2, "winograd-f43", NULL, "vk-winograd",
+  { 16, 24, 110, 16, 3, 1, 1, 1, 0, 2, "winograd-f43", NULL, "vk-winograd-f43",
     IM2COL | F23 | F43 | F63 },
   /* Winograd's vector transforms: 16 tiles a vector, so rows of 2 and 3 groups of tiles
    * with a tail (F(2,3): 75 tiles a row, F(4,3): 38), odd map sides */

@@ -283,67 +283,80 @@ conv_weights (const NdNode *conv, const NdNode *bn, NdVkOp *op)
     }
 }
 
-/* U[e][o][i] = (G g Gᵀ)[e] for each 3×3 kernel g (BN already folded into op->weight), with
- * G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]. */
+/* U[e][o][i] = (G g Gᵀ)[e] for each 3×3 kernel g (BN already folded into op->weight), e over
+ * the (m+2)² transformed taps; F(2,3): G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], F(4,3): Lavin's
+ * G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1]. */
 static float *
-winograd_weights (const float *w, int cout, int cin)
+winograd_weights (const float *w, int cout, int cin, int m)
 {
-  static const double G[4][3] = { { 1, 0, 0 }, { .5, .5, .5 }, { .5, -.5, .5 }, { 0, 0, 1 } };
-  float *u = g_new (float, (gsize) 16 * cout * cin);
+  static const double G2[4][3] = { { 1, 0, 0 }, { .5, .5, .5 }, { .5, -.5, .5 }, { 0, 0, 1 } };
+  static const double G4[6][3] = {
+    { 1 / 4., 0, 0 }, { -1 / 6., -1 / 6., -1 / 6. }, { -1 / 6., 1 / 6., -1 / 6. },
+    { 1 / 24., 1 / 12., 1 / 6. }, { 1 / 24., -1 / 12., 1 / 6. }, { 0, 0, 1 },
+  };
+  const double (*G)[3] = m == 4 ? G4 : G2;
+  int a = m + 2;
+  float *u = g_new (float, (gsize) a * a * cout * cin);
 
   for (int o = 0; o < cout; o++)
     for (int i = 0; i < cin; i++)
       {
         const float *g = w + ((gsize) o * cin + i) * 9;
-        double t[4][3];
+        double t[6][3];
 
-        for (int r = 0; r < 4; r++)
+        for (int r = 0; r < a; r++)
           for (int q = 0; q < 3; q++)
             t[r][q] = G[r][0] * g[q] + G[r][1] * g[3 + q] + G[r][2] * g[6 + q];
-        for (int r = 0; r < 4; r++)
-          for (int q = 0; q < 4; q++)
-            u[((gsize) (r * 4 + q) * cout + o) * cin + i]
+        for (int r = 0; r < a; r++)
+          for (int q = 0; q < a; q++)
+            u[((gsize) (r * a + q) * cout + o) * cin + i]
               = (float) (t[r][0] * G[q][0] + t[r][1] * G[q][1] + t[r][2] * G[q][2]);
       }
   return u;
 }
 
-/* Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 dense convolutions with enough channels to
- * amortise the transforms (ncnn's rule: ≥ 16 in and out) and a map of at least 8×8: on
- * lavapipe (RepVGG-A0 at 64) it halves the time of the 16×16 and 8×8 layers but is slower at
- * 4×4, where the 16 transformed weight matrices outweigh the 4 tiles they serve.
- * ND_VK_WINOGRAD=0 turns it off, for comparisons. */
-static gboolean
+/* Winograd for 3×3 stride-1 pad-1 dense convolutions with enough channels to amortise the
+ * transforms (ncnn's rule: ≥ 16 in and out) and a map of at least 8×8: on lavapipe
+ * (RepVGG-A0 at 64) F(2,3) halves the time of the 16×16 and 8×8 layers but is slower at
+ * 4×4, where the 16 transformed weight matrices outweigh the 4 tiles they serve. The output
+ * tile m: 4 where a map has ≥ 49 such tiles (28×28 and up), so its GEMMs keep their width,
+ * else 2. Returns m, or 0 for no Winograd. ND_VK_WINOGRAD=0 turns it off, =2 or =4 forces
+ * that m, for comparisons. */
+static int
 use_winograd (const NdNode *node, int cin)
 {
   const char *env = g_getenv ("ND_VK_WINOGRAD");
+  int h = node->out_h, w = node->out_w;
 
-  if (env != NULL && g_str_equal (env, "0"))
-    return FALSE;
-  return nd_op_is_square (&node->p, 3, 1) && node->p.stride == 1 && node->p.groups == 1
-         && cin >= 16 && node->out_c >= 16 && node->out_h * node->out_w >= 64;
+  if (!(nd_op_is_square (&node->p, 3, 1) && node->p.stride == 1 && node->p.groups == 1
+        && cin >= 16 && node->out_c >= 16 && h * w >= 64)
+      || g_strcmp0 (env, "0") == 0)
+    return 0;
+  if (g_strcmp0 (env, "2") == 0 || g_strcmp0 (env, "4") == 0)
+    return env[0] - '0';
+  return ((h + 3) / 4) * ((w + 3) / 4) >= 49 ? 4 : 2;
 }
 
 static void
-build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int batch,
+build_winograd (const NdNode *node, const NdNode *in, int m, int act, float alpha, int batch,
                 const VkPhysicalDeviceProperties *props, NdVkOp *op)
 {
   int cin = in->out_c, cout = node->out_c, h = node->out_h, w = node->out_w;
-  int th = (h + 1) / 2, tw = (w + 1) / 2, tiles = batch * th * tw;
+  int th = (h + m - 1) / m, tw = (w + m - 1) / m, tiles = batch * th * tw, taps = (m + 2) * (m + 2);
   const VkPhysicalDeviceLimits *limits = &props->limits;
-  float *u = winograd_weights (op->weight, cout, cin);
+  float *u = winograd_weights (op->weight, cout, cin, m);
 
   g_free (op->weight);
   op->weight = u;
-  op->n_weight = (gsize) 16 * cout * cin;
+  op->n_weight = (gsize) taps * cout * cin;
   op->n_pre = 2;
-  op->scratch[0] = (gsize) 16 * cin * tiles;
-  op->scratch[1] = (gsize) 16 * cout * tiles;
+  op->scratch[0] = (gsize) taps * cin * tiles;
+  op->scratch[1] = (gsize) taps * cout * tiles;
   {
     guint32 spec[ND_N_SPEC] = {
       [ND_SPEC_WG] = ELT_WG, [ND_WINO_TOTAL] = (guint32) cin * tiles, [ND_WINO_C] = cin,
       [ND_WINO_H] = h, [ND_WINO_W] = w, [ND_WINO_TH] = th, [ND_WINO_TW] = tw,
-      [ND_WINO_MODE] = 0, [ND_EPI_GATE_ALPHA] = fbits (1.0f),
+      [ND_WINO_MODE] = 0, [ND_WINO_M] = m, [ND_EPI_GATE_ALPHA] = fbits (1.0f),
     };
     NdVkOp tmp = { 0 };
 
@@ -353,15 +366,15 @@ build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int 
     memcpy (op->pre[0].groups, tmp.groups, sizeof tmp.groups);
   }
   {
-    /* 16 independent [C_out × C_in] · [C_in × tiles] products, as 16 "groups". */
+    /* (m+2)² independent [C_out × C_in] · [C_in × tiles] products, as as many "groups". */
     guint32 spec[ND_N_SPEC] = {
       [ND_TILE_BK] = TILE_BK, [ND_GEMM_M] = cout, [ND_GEMM_N] = tiles, [ND_GEMM_K] = cin,
-      [ND_GEMM_G] = 16, [ND_GEMM_SBK] = tiles, [ND_GEMM_SBN] = 1, [ND_GEMM_B_BATCH] = 0,
+      [ND_GEMM_G] = taps, [ND_GEMM_SBK] = tiles, [ND_GEMM_SBN] = 1, [ND_GEMM_B_BATCH] = 0,
       [ND_GEMM_SCM] = tiles, [ND_GEMM_SCN] = 1, [ND_GEMM_C_BATCH] = 0,
       [ND_EPI_GATE_ALPHA] = fbits (1.0f),
     };
 
-    tile_setup (spec, op->pre[1].groups, cout, tiles, 16, props);
+    tile_setup (spec, op->pre[1].groups, cout, tiles, taps, props);
     op->pre[1].shader = "gemm";
     memcpy (op->pre[1].spec, spec, sizeof spec);
   }
@@ -370,11 +383,11 @@ build_winograd (const NdNode *node, const NdNode *in, int act, float alpha, int 
       [ND_SPEC_WG] = ELT_WG, [ND_WINO_TOTAL] = (guint32) cout * tiles, [ND_WINO_C] = cout,
       [ND_WINO_H] = h, [ND_WINO_W] = w, [ND_WINO_TH] = th, [ND_WINO_TW] = tw,
       [ND_WINO_MODE] = 1, [ND_WINO_HAS_BIAS] = op->bias != NULL, [ND_WINO_ACT] = act,
-      [ND_WINO_ACT_ALPHA] = fbits (alpha),
+      [ND_WINO_ACT_ALPHA] = fbits (alpha), [ND_WINO_M] = m,
     };
 
     op->shader = "winograd";
-    op->algo = "vk-winograd";
+    op->algo = m == 4 ? "vk-winograd-f43" : "vk-winograd";
     memcpy (op->spec, spec, sizeof spec);
     grid_1d (op, (guint64) cout * tiles, limits);
   }
@@ -389,13 +402,13 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
   int g = node->p.groups, k = node->p.kernel, s = node->p.stride, pad = node->p.pad;
   int kw = nd_op_kernel_w (&node->p), pad_w = nd_op_pad_w (&node->p);
   gboolean square = kw == k && pad_w == pad;
-  int cin = in->out_c / g, cout = node->out_c / g, slices;
+  int cin = in->out_c / g, cout = node->out_c / g, slices, wino;
   guint64 total = (guint64) batch * node->out_c * node->out_h * node->out_w;
 
   conv_weights (node, bn, op);
-  if (use_winograd (node, in->out_c))
+  if ((wino = use_winograd (node, in->out_c)) > 0)
     {
-      build_winograd (node, in, act, alpha, batch, props, op);
+      build_winograd (node, in, wino, act, alpha, batch, props, op);
       return TRUE;
     }
   if (g == in->out_c && g == node->out_c && square)
