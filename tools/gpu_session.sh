@@ -1,0 +1,70 @@
+#!/bin/bash
+# Copyright 2026 The Nondeep Explorer authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# One call's worth of GPU measurements on a lent machine that has an NVIDIA driver and
+# PyTorch but none of our build dependencies (issue 18).
+#
+#   tools/gpu_session.sh prepare   # here, after building: .gpu/ (the CLI bundle) and .gl/
+#                                  # (the Vulkan loader and libglvnd, Debian packages)
+#   tools/gpu_session.sh run       # there, in the repository root, with OUT set; carry
+#                                  # .gpu and .gl. About 6 minutes on an H200.
+#
+# `run` checks the backend table on the GPU, sweeps the GEMM tiles (ND_VK_TILE) and Winograd
+# tiles (ND_VK_WINOGRAD) over the fused models (per-op times in sweep.tar.gz), then runs
+# tools/bench_gpu.py (both forms, float16 storage too) into $OUT/BENCHMARKS-gpu.{md,json}.
+set -u
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = prepare ]; then
+  set -e
+  mkdir -p .gpu .gl
+  grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo /.gpu/ >> .git/info/exclude
+  tools/bundle.sh .gpu/nd.tar.xz build/app/cli/nondeep-cli build/tests/test-backend-ops
+  (cd .gl && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+  exit 0
+fi
+[ "${1:-}" = run ] || { echo "usage: $0 prepare|run" >&2; exit 2; }
+: "${OUT:?OUT must name the folder for the results}"
+exec > >(tee "$OUT/log.txt") 2>&1
+t0=$(date +%s)
+say () { echo "== $* ($(( $(date +%s) - t0 )) s)"; }
+for f in .gl/*.deb; do dpkg -x "$f" /; done
+ldconfig
+mkdir -p /tmp/nd /tmp/sw
+tar xf .gpu/nd.tar.xz -C /tmp/nd
+export LD_LIBRARY_PATH=/tmp/nd/lib XDG_CACHE_HOME=/tmp/cache
+for f in /usr/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
+  [ -f "$f" ] && { export VK_DRIVER_FILES=$f; break; }
+done
+B=/tmp/nd/nondeep-cli
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader
+$B devices --json > "$OUT/devices.json" 2>&1
+cat "$OUT/devices.json"
+
+say "backend table"
+G_TEST_BUILDDIR=/tmp timeout 90 /tmp/nd/test-backend-ops -r /backend-ops/vulkan 2>&1 |
+  grep -E "^not ok|ERROR|^1\.\." | head
+say "backend table, 128x128x8x8 forced"
+ND_VK_TILE=128x128x8x8 G_TEST_BUILDDIR=/tmp timeout 60 /tmp/nd/test-backend-ops \
+  -r /backend-ops/vulkan 2>&1 | grep -E "^not ok|ERROR|^1\.\." | head
+
+say "sweep"
+for m in parnet-s repvgg-b1 vanillanet-9 resnet-50; do
+  for cfg in auto ND_VK_TILE=64x64x4x4 ND_VK_TILE=128x128x8x8 ND_VK_TILE=64x64x8x8 \
+             ND_VK_TILE=128x64x8x4 ND_VK_WINOGRAD=2 ND_VK_WINOGRAD=4; do
+    f=/tmp/sw/$m.$cfg.json
+    e=$cfg
+    [ "$cfg" = auto ] && e=ND_AUTO=1
+    env "$e" timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
+      --json > "$f" 2> /tmp/sw/err
+    python3 -c "import json; d = json.load(open('$f')); print('%-13s %-24s %7.3f ms  op sum %7.3f' % ('$m', '$cfg', d['median_ms'], d['op_sum_ms']))" 2>/dev/null ||
+      { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
+  done
+done
+tar czf "$OUT/sweep.tar.gz" -C /tmp sw
+
+say "bench_gpu"
+PYTHONUNBUFFERED=1 timeout 300 python3 tools/bench_gpu.py --cli $B --iters 50 --warmup 10 --fp16 \
+  --out "$OUT"
+say "done"
