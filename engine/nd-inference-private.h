@@ -37,6 +37,16 @@ typedef struct
   NdInference       *owner;     /* main thread only; NULL after shutdown */
 } Shared;
 
+/* Devices a split plan may use (ParNet has at most 3 streams). */
+#define ND_INFERENCE_MAX_DEVICES 3
+
+int      _nd_inference_config_devices (const NdInferenceConfig *config,
+                                       const NdModelSpec       *spec,
+                                       int                      out[ND_INFERENCE_MAX_DEVICES],
+                                       GError                 **error);
+void     _nd_inference_result_set_devices (NdInferenceResult *r,
+                                           const NdPlan      *plan);
+
 /* The seed of random weights (as nondeep-cli's default --seed). */
 #define ND_INFERENCE_RANDOM_SEED 42
 

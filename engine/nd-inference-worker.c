@@ -34,6 +34,9 @@ typedef struct
   NdBackend   *backend;
   char         backend_name[16];
   gboolean     fp16;          /* its plans store float16 */
+  int          devices[ND_INFERENCE_MAX_DEVICES]; /* its plans' streams on these devices */
+  int          n_devices;     /* 0: one device */
+  char         devices_cfg[32]; /* the config's devices it was built for */
   NdGraph     *training;      /* with weights */
   NdGraph     *graph;         /* what runs: training or fused */
   NdPlan      *plan;
@@ -98,18 +101,21 @@ serving_free (gpointer s)
   g_free (s);
 }
 
+/* A plan of @graph on @s's backend, storage precision and devices. */
 static NdPlan *
-prepare (NdBackend *backend, NdGraph *graph, gboolean fp16, const char *block,
-         NdExplainMethod explain, GError **error)
+prepare (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod explain,
+         GError **error)
 {
   int n = 0;
   g_autofree int *ids = _nd_inference_capture_ids (graph, block, explain, &n);
   /* On a GPU, per-op timestamps fence every dispatch: time one run a second, and show the
    * other runs' own (overlapped) latency. */
   NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE,
-                         .timings_refresh_ms = 1000, .fp16 = fp16 };
+                         .timings_refresh_ms = 1000, .fp16 = s->fp16,
+                         .devices = s->n_devices > 0 ? s->devices : NULL,
+                         .n_devices = s->n_devices };
 
-  return nd_backend_prepare (backend, graph, &opts, error);
+  return nd_backend_prepare (s->backend, graph, &opts, error);
 }
 
 static gboolean
@@ -221,8 +227,14 @@ build_new (const NdInferenceConfig *cfg, const Base *base, const char *block,
     next->graph = nd_graph_ref (training);
   next->training = g_steal_pointer (&training);
 
-  /* Each plan gets its own backend, so building never touches the one serving. */
-  next->backend = nd_backend_new (cfg->backend, -1, error);
+  /* Each plan gets its own backend, so building never touches the one serving; a plan split
+   * over devices has its first one as the backend's. */
+  next->n_devices = _nd_inference_config_devices (cfg, &next->spec, next->devices, error);
+  if (next->n_devices < 0)
+    return FALSE;
+  g_strlcpy (next->devices_cfg, cfg->devices, sizeof next->devices_cfg);
+  next->backend = nd_backend_new (cfg->backend, next->n_devices > 0 ? next->devices[0] : -1,
+                                  error);
   if (next->backend == NULL)
     return FALSE;
   g_strlcpy (next->backend_name, cfg->backend, sizeof next->backend_name);
@@ -231,7 +243,7 @@ build_new (const NdInferenceConfig *cfg, const Base *base, const char *block,
   next->fp16 = cfg->fp16 && next->backend->fp16_storage;
   if (superseded (sh, next->generation, error))
     return FALSE;
-  next->plan = prepare (next->backend, next->graph, next->fp16, block, explain, error);
+  next->plan = prepare (next, next->graph, block, explain, error);
   next->plan_block = g_strdup (block);
   next->plan_explain = explain;
   if (next->plan == NULL)
@@ -252,6 +264,7 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
   if (cur->alt_plan == NULL || cur->alt_graph->fused != cfg->fused
       || g_strcmp0 (cur->backend_name, cfg->backend) != 0
       || cur->fp16 != (cfg->fp16 && cur->backend->fp16_storage)
+      || g_strcmp0 (cur->devices_cfg, cfg->devices) != 0
       || g_strcmp0 (cur->weights_path, cfg->weights_path) != 0
       || g_strcmp0 (cur->weights_entry, cfg->weights_entry) != 0
       || !nd_inference_config_to_spec (cfg, &spec, NULL)
@@ -361,9 +374,8 @@ measure_block_diff (Serving *s, GError **error)
     }
   other_graph = s->graph->fused ? nd_graph_ref (s->training)
                                  : nd_fuse_graph (s->training, error);
-  plan = other_graph ? prepare (s->backend, other_graph, s->fp16, NULL, ND_EXPLAIN_OFF, error)
-                     : NULL;
-  full = plan ? prepare (s->backend, s->graph, s->fp16, NULL, ND_EXPLAIN_OFF, error) : NULL;
+  plan = other_graph ? prepare (s, other_graph, NULL, ND_EXPLAIN_OFF, error) : NULL;
+  full = plan ? prepare (s, s->graph, NULL, ND_EXPLAIN_OFF, error) : NULL;
   input = full ? nd_reference_input_new (1, s->graph->in_c, s->graph->in_h, s->graph->in_w,
                                          error) : NULL;
   if (input == NULL
@@ -467,6 +479,7 @@ collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTensor *input,
   r->backend = s->fp16 ? g_strdup_printf ("%s · %s", desc, _("fp16 storage in use"))
                        : g_strdup (desc);
   r->fp16 = s->fp16;
+  _nd_inference_result_set_devices (r, plan);
   r->n_nodes = plan->n_nodes;
   r->op_ms = g_memdup2 (plan->op_ms, sizeof (double) * plan->n_nodes);
   r->total_ms = plan->total_ms;
@@ -536,7 +549,7 @@ capture_follows (Shared *sh, Serving *cur)
   g_mutex_unlock (&sh->lock);
   if (g_strcmp0 (want, cur->plan_block) == 0 && explain == cur->plan_explain)
     return TRUE;
-  plan = prepare (cur->backend, cur->graph, cur->fp16, want, explain, &error);
+  plan = prepare (cur, cur->graph, want, explain, &error);
   if (plan == NULL)
     {
       _nd_inference_post (sh, NULL, 0, cur->generation, error->message);

@@ -35,6 +35,51 @@ nd_inference_config_copy (NdInferenceConfig *dst, const NdInferenceConfig *src)
   g_clear_pointer (&old_set, nd_weight_set_free);
 }
 
+/* The device indexes @config->devices asks for, as @spec can use them: the first
+ * MIN (entries, streams) when the backend is Vulkan and the model ParNet with ≥ 2 streams,
+ * else none (one device). Returns how many (0 or 2–3); a malformed list is an error. */
+int
+_nd_inference_config_devices (const NdInferenceConfig *config, const NdModelSpec *spec,
+                              int out[ND_INFERENCE_MAX_DEVICES], GError **error)
+{
+  g_auto(GStrv) parts = NULL;
+  int n = 0;
+
+  if (config->devices[0] == '\0')
+    return 0;
+  parts = g_strsplit (config->devices, ",", -1);
+  for (int i = 0; parts[i] != NULL; i++)
+    {
+      guint64 v;
+
+      if (i >= ND_INFERENCE_MAX_DEVICES
+          || !g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 0, 63, &v, NULL))
+        {
+          g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_INVALID_ARGUMENT,
+                       _("Devices for the streams: “%s” is not 2 to %d Vulkan device indexes "
+                         "separated by commas"), config->devices, ND_INFERENCE_MAX_DEVICES);
+          return -1;
+        }
+      out[n++] = (int) v;
+    }
+  if (g_strcmp0 (config->backend, "vulkan") != 0 || spec->family != ND_FAMILY_PARNET)
+    return 0;
+  n = MIN (n, spec->streams);
+  return n >= 2 ? n : 0;
+}
+
+/* A result's copy of @plan's per-device times (names duplicated). */
+void
+_nd_inference_result_set_devices (NdInferenceResult *r, const NdPlan *plan)
+{
+  if (plan->n_devices == 0)
+    return;
+  r->devices = g_memdup2 (plan->devices, sizeof (NdPlanDevice) * plan->n_devices);
+  r->n_devices = plan->n_devices;
+  for (int i = 0; i < r->n_devices; i++)
+    r->devices[i].name = g_strdup (plan->devices[i].name);
+}
+
 void
 nd_inference_config_clear (NdInferenceConfig *config)
 {
@@ -113,6 +158,9 @@ result_clear (NdInferenceResult *r)
   g_free (r->captured);
   g_free (r->op_ms);
   g_free (r->backend);
+  for (int i = 0; i < r->n_devices; i++)
+    g_free (r->devices[i].name);
+  g_free (r->devices);
   g_free (r->input_text);
   g_clear_pointer (&r->block_diff, g_hash_table_unref);
   g_clear_pointer (&r->block_rel, g_hash_table_unref);

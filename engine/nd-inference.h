@@ -4,6 +4,7 @@
 
 #include <glib-object.h>
 
+#include "nd-backend.h"
 #include "nd-graph.h"
 #include "nd-model.h"
 #include "nd-weights.h"
@@ -24,6 +25,9 @@ typedef struct
   char     backend[16];    /* "cpu" or "vulkan" */
   gboolean fp16;           /* float16 storage where the backend has it (Vulkan with 16-bit
                             * storage); elsewhere ignored, so the switch keeps its state */
+  char     devices[32];    /* Vulkan, ParNet: "A,B[,C]", the devices its streams run on, as
+                            * nondeep-cli --devices (stream s on the (s mod n)-th); at most
+                            * the model's streams are used. "": one device; elsewhere ignored */
   char    *weights_path;   /* safetensors or PyTorch checkpoint, training or deploy form (then
                             * @fused must be set); NULL: deterministic random weights */
   char    *weights_entry;  /* the state dict of @weights_path (a checkpoint may hold several);
@@ -78,6 +82,9 @@ typedef struct
   NdModelSpec  spec;
   char        *backend;        /* backend description, "· fp16 storage in use" appended */
   gboolean     fp16;           /* the plan stores activations and weights as float16 */
+  NdPlanDevice *devices;       /* [n_devices]: a plan split over Vulkan devices, each one's
+                                * run, wait and transfer in this run (names owned); else NULL */
+  int          n_devices;
   int          n_nodes;
   double      *op_ms;          /* [n_nodes] */
   double       total_ms;       /* warm run */

@@ -532,41 +532,6 @@ test_trained_menu (Fixture *f, gconstpointer data)
 
 /* ---- fp16 storage ------------------------------------------------------------------------- */
 
-/* The bundled trained ParNet (gray 32 × 32) on its ankle-boot sample, on the CPU. */
-static void
-trained_setup (Fixture *f, gconstpointer data)
-{
-  g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, ND_DEFAULT_WEIGHTS, NULL);
-  g_autofree char *image = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples",
-                                             "0000-ankle-boot.png", NULL);
-  gboolean have = g_file_test (weights, G_FILE_TEST_EXISTS);
-  NdWindowOptions o = { .weights = have ? weights : NULL, .model = have ? NULL : "parnet-s",
-                        .image = image, .lambda = -1, .backend = "cpu" };
-
-  fixture_setup_options (f, &o);
-}
-
-/* The settings live on in this process's memory backend: the next window starts afresh. */
-static void
-trained_teardown (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GSettings) settings = g_settings_new (ND_APP_ID);
-
-  fixture_teardown (f, data);
-  g_settings_reset (settings, "backend");
-  g_settings_reset (settings, "fp16");
-}
-
-/* Changes @action's state and waits for the rebuilt result; a build error fails the test. */
-static NdInferenceResult *
-turn (Fixture *f, const char *action, GVariant *value)
-{
-  guint64 gen = nd_window_get_result (f->window)->generation;
-
-  g_action_group_change_action_state (G_ACTION_GROUP (f->window), action, value);
-  return wait_weights (f, gen);
-}
-
 static gboolean
 fp16_enabled (Fixture *f)
 {
@@ -805,8 +770,9 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/ui/still-running", Fixture, NULL, fixture_setup, test_still_running,
               fixture_teardown);
-  g_test_add ("/ui/fp16", Fixture, NULL, trained_setup, test_fp16, trained_teardown);
-  g_test_add ("/ui/fp16-overflow", Fixture, NULL, trained_setup, test_fp16_overflow,
-              trained_teardown);
+  g_test_add ("/ui/fp16", Fixture, NULL, fixture_setup_trained, test_fp16,
+              fixture_teardown_trained);
+  g_test_add ("/ui/fp16-overflow", Fixture, NULL, fixture_setup_trained, test_fp16_overflow,
+              fixture_teardown_trained);
   return g_test_run ();
 }

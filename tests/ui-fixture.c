@@ -140,6 +140,41 @@ window_shows (Fixture *f, const char *text, gboolean expected)
   return shown;
 }
 
+/* The bundled trained ParNet (gray 32 × 32) on its ankle-boot sample, on the CPU. */
+void
+fixture_setup_trained (Fixture *f, gconstpointer view)
+{
+  g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, ND_DEFAULT_WEIGHTS, NULL);
+  g_autofree char *image = g_build_filename (ND_SOURCE_ASSETS_DIR, "samples",
+                                             "0000-ankle-boot.png", NULL);
+  gboolean have = g_file_test (weights, G_FILE_TEST_EXISTS);
+  NdWindowOptions o = { .weights = have ? weights : NULL, .model = have ? NULL : "parnet-s",
+                        .image = image, .lambda = -1, .backend = "cpu", .view = view };
+
+  fixture_setup_options (f, &o);
+}
+
+/* The settings live on in this process's memory backend: the next window starts afresh. */
+void
+fixture_teardown_trained (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (ND_APP_ID);
+
+  fixture_teardown (f, data);
+  g_settings_reset (settings, "backend");
+  g_settings_reset (settings, "fp16");
+  g_settings_reset (settings, "devices");
+}
+
+NdInferenceResult *
+turn (Fixture *f, const char *action, GVariant *value)
+{
+  guint64 gen = nd_window_get_result (f->window)->generation;
+
+  g_action_group_change_action_state (G_ACTION_GROUP (f->window), action, value);
+  return wait_weights (f, gen);
+}
+
 /* Waits for the first result of the model rebuilt after generation @gen and the frame that
  * shows it; a build error fails the test with its message. */
 NdInferenceResult *

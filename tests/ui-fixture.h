@@ -38,6 +38,14 @@ void fixture_setup_options (Fixture *f, const NdWindowOptions *o);
 /* The same in a window of @width × @height (1200 × 800 above). */
 void fixture_setup_sized (Fixture *f, const NdWindowOptions *o, int width, int height);
 void fixture_teardown (Fixture *f, gconstpointer data);
+/* The bundled trained ParNet (gray 32 × 32) on its ankle-boot sample, on the CPU, showing
+ * @view ("latency", or NULL: the default); the teardown resets the backend, fp16 and devices
+ * settings these tests turn. */
+void fixture_setup_trained (Fixture *f, gconstpointer view);
+void fixture_teardown_trained (Fixture *f, gconstpointer data);
+/* Changes @action's state and waits for the rebuilt result; a build error or random weights
+ * fail the test. */
+NdInferenceResult *turn (Fixture *f, const char *action, GVariant *value);
 GBytes *screenshot (Fixture *f, const char *name);
 /* Changes one knob through its action and waits for the rebuilt model's first result and the
  * frame that shows it; returns the time that took in ms. */

@@ -12,7 +12,7 @@ struct _NdApplication
 {
   AdwApplication  parent_instance;
   char           *model, *blocks, *backend, *weights, *image, *select, *view, *screenshot;
-  char           *camera, *explain;
+  char           *camera, *explain, *devices;
   int             streams, resolution, classes;
   double          width, lambda, measure;
   gboolean        fused, unfused, fp16, json;
@@ -35,6 +35,7 @@ nd_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_variant_dict_lookup (options, "unfused", "b", &self->unfused);
   g_variant_dict_lookup (options, "fp16", "b", &self->fp16);
   g_variant_dict_lookup (options, "backend", "s", &self->backend);
+  g_variant_dict_lookup (options, "devices", "s", &self->devices);
   g_variant_dict_lookup (options, "weights", "^ay", &self->weights);
   g_variant_dict_lookup (options, "image", "^ay", &self->image);
   g_variant_dict_lookup (options, "select", "s", &self->select);
@@ -77,7 +78,8 @@ nd_application_activate (GApplication *app)
     .fused = self->fused, .fused_set = self->fused || self->unfused,
     .backend = self->backend, .weights = self->weights, .image = self->image,
     .select = self->select, .view = self->view, .screenshot = self->screenshot,
-    .camera = self->camera, .fp16 = self->fp16, .classes = self->classes,
+    .camera = self->camera, .fp16 = self->fp16, .devices = self->devices,
+    .classes = self->classes,
     .measure = self->measure, .explain = self->explain,
   };
 
@@ -205,6 +207,7 @@ nd_application_finalize (GObject *object)
   g_free (self->model);
   g_free (self->blocks);
   g_free (self->backend);
+  g_free (self->devices);
   g_free (self->weights);
   g_free (self->image);
   g_free (self->select);
@@ -243,6 +246,9 @@ nd_application_init (NdApplication *self)
     { "fp16", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Vulkan: store activations and weights as float16"), NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, NULL, N_("cpu or vulkan"), N_("NAME") },
+    { "devices", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Vulkan, ParNet: its streams on these devices (stream s on the (s mod n)-th listed; "
+         "an index may repeat), as nondeep-cli --devices"), N_("A,B[,C]") },
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("safetensors weights"), N_("FILE") },
     { "image", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Input image"), N_("FILE") },
     { "select", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Block to inspect, e.g. streams.1.3"),

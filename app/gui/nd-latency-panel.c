@@ -20,6 +20,7 @@ struct _NdLatencyPanel
   GtkWidget          parent_instance;
   GtkWidget         *box;
   GtkWidget         *summary;
+  GtkWidget         *devices;   /* a split plan's devices, one a line; hidden otherwise */
   GtkWidget         *area;
   GtkWidget         *ops;
   NdInferenceResult *result;
@@ -95,6 +96,11 @@ nd_latency_panel_init (NdLatencyPanel *self)
   gtk_label_set_ellipsize (GTK_LABEL (self->summary), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (self->summary, "heading");
   gtk_box_append (GTK_BOX (self->box), self->summary);
+  self->devices = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->devices), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->devices), TRUE);
+  gtk_widget_set_visible (self->devices, FALSE);
+  gtk_box_append (GTK_BOX (self->box), self->devices);
   self->area = gtk_drawing_area_new ();
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->area), draw, self, NULL);
   nd_theme_follow (self->area, &self->style);
@@ -134,6 +140,15 @@ series_of (NdLatencyPanel *self, const NdInferenceResult *r)
                           sp->width, blocks->str, sp->resolution,
                           r->graph->fused ? _("fused") : _("unfused"),
                           backend, r->fp16 ? " fp16" : "");
+  if (r->n_devices > 0)
+    {
+      char *with = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %d device",
+                                                 "%s · %d devices", r->n_devices),
+                                    name, r->n_devices);
+
+      g_free (name);
+      name = with;
+    }
   for (guint k = 0; k < self->series->len; k++)
     if (g_str_equal (g_ptr_array_index (self->series, k), name))
       return k;
@@ -152,6 +167,40 @@ series_of (NdLatencyPanel *self, const NdInferenceResult *r)
     }
   g_ptr_array_add (self->series, g_steal_pointer (&name));
   return self->series->len - 1;
+}
+
+/* A plan split over devices, as `nondeep-cli bench --devices` reports it: per device its
+ * streams and own run; the others also the first device's wait for them and the transfer. */
+static char *
+devices_text (const NdInferenceResult *r)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < r->n_devices; i++)
+    {
+      const NdPlanDevice *d = &r->devices[i];
+      g_autoptr(GString) streams = g_string_new (NULL);
+      g_autofree char *name = g_strdup (d->name ? d->name : "");
+
+      name[strcspn (name, "(")] = '\0';   /* "llvmpipe (LLVM 15.0.6, 256 bits)" → "llvmpipe" */
+      g_strchomp (name);
+      for (int k = 0; k < 32; k++)
+        if (d->streams & (1u << k))
+          g_string_append_printf (streams, "%s%d", streams->len ? "," : "", k);
+      if (i > 0)
+        g_string_append_c (s, '\n');
+      /* translators: one logical device of a ParNet split over devices (nondeep-cli
+       * --devices): its entry, Vulkan device index and name, streams and its own run time,
+       * e.g. "#1 device 0 (llvmpipe), streams 1: run 12.30 ms" */
+      g_string_append_printf (s, _("#%d device %d (%s), streams %s: run %.2f ms"), i, d->index,
+                              name, streams->str, d->run_ms);
+      if (i > 0)
+        /* translators: how long the first device waited for this one, and the copy of its
+         * stream outputs to the first device */
+        g_string_append_printf (s, _(", wait %.2f ms, transfer %.2f ms"), d->wait_ms,
+                                d->transfer_ms);
+    }
+  return g_string_free (s, FALSE);
 }
 
 void
@@ -206,6 +255,13 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
                               "result %.0f ms"),
                             form, result->cold_ms, result->prepare_ms, self->last_knob_ms);
   gtk_label_set_text (GTK_LABEL (self->summary), text);
+  if (result->n_devices > 0)
+    {
+      g_autofree char *split = devices_text (result);
+
+      gtk_label_set_text (GTK_LABEL (self->devices), split);
+    }
+  gtk_widget_set_visible (self->devices, result->n_devices > 0);
   nd_op_table_set_result (ND_OP_TABLE (self->ops), result);
   gtk_widget_queue_draw (self->area);
 }

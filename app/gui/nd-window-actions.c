@@ -283,6 +283,18 @@ STATE_HANDLER (change_fp16)
   _nd_window_rebuild (self, KNOB_GENERAL);
 }
 
+/* Where ParNet's streams run (nd-window-backends.c builds the menu and enables it for ParNet
+ * on Vulkan): "" one device, "A,B[,C]" as nondeep-cli --devices. */
+STATE_HANDLER (change_devices)
+{
+  NdWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  g_strlcpy (self->config.devices, g_variant_get_string (value, NULL),
+             sizeof self->config.devices);
+  _nd_window_rebuild (self, KNOB_GENERAL);
+}
+
 STATE_HANDLER (change_streams)
 {
   NdWindow *self = data;
@@ -508,6 +520,7 @@ open_weights_activated (GSimpleAction *action, GVariant *param, gpointer data)
 static const GActionEntry win_actions[] = {
   { "fused", NULL, NULL, "false", change_fused },
   { "fp16", NULL, NULL, "false", change_fp16 },
+  { "devices", NULL, "s", "''", change_devices },
   { "streams", NULL, "i", "3", change_streams },
   { "width", NULL, "d", "1.0", change_width },
   { "blocks", NULL, "s", "''", change_blocks },

@@ -40,6 +40,51 @@ short_description (const NdDeviceInfo *device, const char *fallback)
   return g_steal_pointer (&text);
 }
 
+/* "Streams on Devices" in the main menu (nondeep-cli --devices): one device; the first two
+ * or three usable Vulkan devices, each stream on its own; two or three logical devices of the
+ * preferred one, which shows what splitting costs on one GPU. */
+static void
+add_devices_menu (NdWindow *self, GPtrArray *devices, const NdDeviceInfo *vk)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+  g_autofree char *vk_name = short_description (vk, "Vulkan");
+  g_autoptr(GString) physical = g_string_new (NULL);
+  int n_usable = 0;
+
+  g_menu_append (menu, _("One Device"), "win.devices::");
+  for (guint i = 0; i < devices->len && n_usable < 3; i++)
+    {
+      const NdDeviceInfo *d = g_ptr_array_index (devices, i);
+      g_autofree char *action = NULL, *label = NULL;
+
+      if (!d->usable)
+        continue;
+      g_string_append_printf (physical, "%s%d", n_usable++ ? "," : "", d->index);
+      if (n_usable < 2)
+        continue;
+      /* translators: the streams of a ParNet each on its own Vulkan device, e.g. "Devices 0,1" */
+      label = g_strdup_printf (_("Devices %s"), physical->str);
+      action = g_strdup_printf ("win.devices::%s", physical->str);
+      g_menu_append (menu, label, action);
+    }
+  for (int n = 2; n <= 3; n++)
+    {
+      g_autofree char *target = n == 2 ? g_strdup_printf ("%d,%d", vk->index, vk->index)
+                                       : g_strdup_printf ("%d,%d,%d", vk->index, vk->index,
+                                                          vk->index);
+      g_autofree char *action = g_strdup_printf ("win.devices::%s", target);
+      /* translators: ParNet's streams on N logical devices opened on one Vulkan device */
+      g_autofree char *label = g_strdup_printf (_("%d Logical Devices of %s"), n, vk_name);
+
+      g_menu_append (menu, label, action);
+    }
+  g_menu_append_submenu (section, _("Streams on _Devices"), G_MENU_MODEL (menu));
+  g_menu_insert_section (self->primary_menu,
+                         g_menu_model_get_n_items (G_MENU_MODEL (self->primary_menu)) - 1, NULL,
+                         G_MENU_MODEL (section));
+}
+
 void
 _nd_window_probe_backends (NdWindow *self)
 {
@@ -71,6 +116,8 @@ _nd_window_probe_backends (NdWindow *self)
 
       _nd_window_show_banner (self, text);
     }
+  if (vk != NULL)
+    add_devices_menu (self, devices, vk);
   /* The full descriptions (device, memory, features) stay one hover away. */
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->backend_dropdown), tooltip->str);
   self->updating = TRUE;
@@ -95,4 +142,14 @@ _nd_window_sync_fp16 (NdWindow *self)
                                           "±65504 stops the run")
                                       : _("fp16 storage needs the Vulkan backend on a device "
                                           "with 16-bit storage"));
+}
+
+void
+_nd_window_sync_devices (NdWindow *self, const NdModelSpec *spec)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "devices");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
+                               self->have_vulkan && spec->family == ND_FAMILY_PARNET
+                               && g_strcmp0 (self->config.backend, "vulkan") == 0);
 }

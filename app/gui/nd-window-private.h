@@ -162,6 +162,9 @@ void        _nd_window_weights_clear   (NdWindow   *self);
  * have_fp16; the fp16 switch follows the backend. */
 void        _nd_window_probe_backends  (NdWindow   *self);
 void        _nd_window_sync_fp16       (NdWindow   *self);
+/* The streams-on-devices menu counts for ParNet on the Vulkan backend only. */
+void        _nd_window_sync_devices    (NdWindow          *self,
+                                        const NdModelSpec *spec);
 
 /* nd-window-trained.c: the Trained Models menu section and win.open-trained. */
 void        _nd_window_trained_init    (NdWindow   *self);

@@ -25,6 +25,7 @@ static const struct
   { "backend", SETTING_STRING, FIELD (backend), FALSE },
   { "fused", SETTING_BOOLEAN, FIELD (fused), TRUE },
   { "fp16", SETTING_BOOLEAN, FIELD (fp16), TRUE },
+  { "devices", SETTING_STRING, FIELD (devices), TRUE },
   { "streams", SETTING_INT, FIELD (streams), TRUE },
   { "width", SETTING_DOUBLE, FIELD (width), TRUE },
   { "blocks", SETTING_STRING, FIELD (blocks), TRUE },
@@ -144,6 +145,13 @@ nd_window_get_inference (NdWindow *self)
 {
   g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
   return self->inference;
+}
+
+GMenu *
+nd_window_get_primary_menu (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  return self->primary_menu;
 }
 
 const char *

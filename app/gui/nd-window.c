@@ -95,6 +95,7 @@ _nd_window_sync_widgets (NdWindow *self)
   gtk_drop_down_set_selected (self->backend_dropdown,
                               g_strcmp0 (self->config.backend, "vulkan") == 0 ? 1 : 0);
   _nd_window_sync_fp16 (self);
+  _nd_window_sync_devices (self, &spec);
   self->updating = FALSE;
 }
 
@@ -713,6 +714,8 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
     c->fp16 = TRUE;
   if (o->backend != NULL)
     g_strlcpy (c->backend, o->backend, sizeof c->backend);
+  if (o->devices != NULL)
+    g_strlcpy (c->devices, o->devices, sizeof c->devices);
   self->screenshot = g_strdup (o->screenshot);
   {
     g_autofree char *bundled = NULL;
@@ -732,6 +735,7 @@ nd_window_new (AdwApplication *app, const NdWindowOptions *o)
 
   _nd_window_set_state (self, "fused", g_variant_new_boolean (c->fused));
   _nd_window_set_state (self, "fp16", g_variant_new_boolean (c->fp16));
+  _nd_window_set_state (self, "devices", g_variant_new_string (c->devices));
   _nd_window_set_state (self, "model", g_variant_new_string (c->model));
   _nd_window_set_state (self, "backend", g_variant_new_string (c->backend));
   if (o->view != NULL)

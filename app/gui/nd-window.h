@@ -23,6 +23,7 @@ typedef struct
   gboolean    fused;
   gboolean    fused_set;
   gboolean    fp16;        /* --fp16: on (used where the backend allows it) */
+  const char *devices;      /* --devices A,B[,C]: ParNet's streams on these Vulkan devices */
   const char *backend;
   const char *weights;
   const char *image;
@@ -42,6 +43,8 @@ NdWindow          *nd_window_new              (AdwApplication        *app,
 NdInferenceResult *nd_window_get_result       (NdWindow   *self);
 guint64            nd_window_get_n_results    (NdWindow   *self);
 NdInference       *nd_window_get_inference    (NdWindow   *self);
+/* The main menu (transfer none): its items are the window's actions. */
+GMenu             *nd_window_get_primary_menu (NdWindow   *self);
 const char        *nd_window_get_knob_error   (NdWindow   *self,
                                                const char *knob);
 double             nd_window_get_knob_latency (NdWindow   *self);
