@@ -26,6 +26,11 @@ ALLOW = [
     (r'/ backend-ops-(no-packed-gemm|1-thread|3-threads)$',
      r'/backend-ops/vulkan/present # SKIP ND_TEST_BACKENDS=cpu$',
      'CPU-only configuration reruns of the backend table'),
+    # The float16 cooperative-matrix kernel needs a GPU that has them and passed the kernel's
+    # self-test (issue 18); CI's lavapipe has no such extension, so its fallback is tested.
+    (r'/ vulkan-plan$',
+     r'/vulkan/coopmat # SKIP no float16 cooperative matrices here: float32 \(no VK_NV_coop',
+     'lavapipe has no cooperative matrices'),
 ]
 
 SKIP_TAP = re.compile(r'^\s*ok\b.*#\s*skip\b', re.I)

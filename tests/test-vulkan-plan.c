@@ -105,6 +105,57 @@ test_split_k (void)
   g_unsetenv ("ND_VK_MIN_GROUPS");
 }
 
+/* The float16 cooperative-matrix kernel, on a device whose self-test passed (skipped elsewhere,
+ * saying why): a 1×1 convolution with a residual add and ReLU in its epilogue, then a
+ * Winograd 3×3, in a float16 plan, against the float64 oracle at float16's precision (as
+ * test_fp16), and the ops say they ran it; a float32 plan of the same graph never does. */
+static void
+test_coopmat (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (40, 14, 14);
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdPlan) plan32 = NULL;
+  g_autoptr(NdTensor) x = nd_test_random_input (1, 40, 14, 14, 11);
+  g_autoptr(NdTensor) want = NULL;
+  g_autoptr(GError) error = NULL;
+  NdOpParams c1 = { .out_c = 40, .kernel = 1, .stride = 1, .groups = 1, .has_bias = TRUE };
+  NdOpParams c2 = { .out_c = 72, .kernel = 3, .stride = 1, .pad = 1, .groups = 1,
+                    .has_bias = TRUE };
+  NdPlanOptions opt = { .batch = 1, .fp16 = TRUE };
+  int in = 0, a, b, sum[2];
+
+  if (!need_device ())
+    return;
+  if (!g_str_has_prefix (backend->matmul, "float16 cooperative"))
+    {
+      g_autofree char *why = g_strdup_printf ("no float16 cooperative matrices here: %s",
+                                              backend->matmul);
+
+      g_test_skip (why);
+      return;
+    }
+  a = nd_graph_add (g, ND_OP_CONV2D, &c1, &in, 1, "c1", NULL);
+  sum[0] = a, sum[1] = in;
+  b = nd_graph_add (g, ND_OP_ADD, NULL, sum, 2, NULL, NULL);
+  b = nd_graph_add (g, ND_OP_RELU, NULL, &b, 1, NULL, NULL);
+  b = nd_graph_add (g, ND_OP_CONV2D, &c2, &b, 1, "c2", NULL);
+  g->output = b;
+  nd_test_randomize_graph (g, 9);
+  plan = nd_backend_prepare (backend, g, &opt, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (plan->op_algo[a], "coopmat"));
+  g_assert_nonnull (strstr (plan->op_algo[b], "coopmat"));
+  want = nd_ref_run_graph (g, x, NULL);
+  g_assert_true (nd_plan_run (plan, x, &error));
+  g_assert_no_error (error);
+  nd_test_assert_close (plan->output, want, 5e-3, 0, "coopmat");
+  opt.fp16 = FALSE;
+  plan32 = nd_backend_prepare (backend, g, &opt, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (plan32->op_algo[a], "coopmat"));
+  g_assert_null (strstr (plan32->op_algo[b], "coopmat"));
+}
+
 /* fp16 storage: a conv → BN → ReLU → pool → linear chain close to the oracle at float16's
  * precision; then the same graph with weights scaled past float16's range must fail with an
  * error, not hand back infinities. */
@@ -384,6 +435,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/vulkan/split-k", test_split_k);
   g_test_add_func ("/vulkan/fp16", test_fp16);
+  g_test_add_func ("/vulkan/coopmat", test_coopmat);
   g_test_add_func ("/vulkan/streams-barriers", test_streams_and_barriers);
   g_test_add_func ("/vulkan/gated-summand", test_gated_summand);
   g_test_add_func ("/vulkan/timings", test_timings);

@@ -5,14 +5,18 @@
 # One call's worth of GPU measurements on a lent machine that has an NVIDIA driver and
 # PyTorch but none of our build dependencies (issue 18).
 #
-#   tools/gpu_session.sh prepare   # here, after building: .gpu/ (the CLI bundle) and .gl/
+#   tools/gpu_session.sh prepare   # here, after building: .gpu/ (the CLI and two test
+#                                  # programs bundled, the Fashion-MNIST test set) and .gl/
 #                                  # (the Vulkan loader and libglvnd, Debian packages)
 #   tools/gpu_session.sh run       # there, in the repository root, with OUT set; carry
 #                                  # .gpu and .gl. About 6 minutes on an H200.
 #
-# `run` checks the backend table on the GPU, sweeps the GEMM tiles (ND_VK_TILE) and Winograd
-# tiles (ND_VK_WINOGRAD) over the fused models (per-op times in sweep.tar.gz), then runs
-# tools/bench_gpu.py (both forms, float16 storage too) into $OUT/BENCHMARKS-gpu.{md,json}.
+# `run` checks the backend table and the float16 cooperative-matrix kernel (its self-test, as
+# `devices` and `matmul` report it, and test /vulkan/coopmat) on the GPU, evaluates the
+# shipped models with --fp16 (the kernel's accuracy figure), sweeps the GEMM tiles
+# (ND_VK_TILE) and Winograd tiles (ND_VK_WINOGRAD) over the fused models (per-op times in
+# sweep.tar.gz), then runs tools/bench_gpu.py (both forms, float16 storage too) into
+# $OUT/BENCHMARKS-gpu.{md,json}.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -20,7 +24,10 @@ if [ "${1:-}" = prepare ]; then
   set -e
   mkdir -p .gpu .gl
   grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo /.gpu/ >> .git/info/exclude
-  tools/bundle.sh .gpu/nd.tar.xz build/app/cli/nondeep-cli build/tests/test-backend-ops
+  tools/bundle.sh .gpu/nd.tar.xz build/app/cli/nondeep-cli build/tests/test-backend-ops \
+    build/tests/test-vulkan-plan
+  mkdir -p .gpu/fmnist
+  cp /usr/share/datasets/fashion-mnist/t10k-* .gpu/fmnist/
   (cd .gl && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
   exit 0
 fi
@@ -48,6 +55,19 @@ G_TEST_BUILDDIR=/tmp timeout 90 /tmp/nd/test-backend-ops -r /backend-ops/vulkan 
 say "backend table, 128x128x8x8 forced"
 ND_VK_TILE=128x128x8x8 G_TEST_BUILDDIR=/tmp timeout 60 /tmp/nd/test-backend-ops \
   -r /backend-ops/vulkan 2>&1 | grep -E "^not ok|ERROR|^1\.\." | head
+
+say "cooperative matrices"
+G_TEST_BUILDDIR=/tmp timeout 60 /tmp/nd/test-vulkan-plan -p /vulkan/coopmat -p /vulkan/fp16 2>&1 |
+  grep -E "^(not )?ok|ERROR"
+for w in parnet-fashion-mnist repvgg-a0-w0.25-fmnist vanillanet-5-w0.125-fmnist; do
+  for p in "" --fp16; do
+    for f in "" --fused; do
+      echo "eval $w ${p:-fp32} ${f:-unfused}: $(timeout 60 $B eval --weights \
+        assets/weights/$w.safetensors --backend vulkan $p $f --data-dir .gpu/fmnist --json 2>&1 |
+        python3 -c "import json, sys; d = json.load(sys.stdin); print(d['accuracy'], d['n'])" 2>&1)"
+    done
+  done
+done
 
 say "sweep"
 for m in parnet-s repvgg-b1 vanillanet-9 resnet-50; do

@@ -24,96 +24,81 @@
 #define MUL_ADD(a, b, c) coopMatMulAdd (a, b, c)
 #endif
 #include "nd-common.glsl"
+#include "nd-epilogue.glsl"
+#include "nd-gemm-io.glsl"
 
-/* GEMM on VK_KHR_cooperative_matrix: float16 operands, float32 accumulation (issue 18).
- * For 1×1 stride-1 convolutions without groups: A = the weights [M, K], B = the input map
- * [K, N = H·W] of image z, C → y[z·C_BATCH + m·N + n] with bias and activation.
- * A workgroup computes a 32×32 tile of C as 2×2 subgroup tiles of 16×16 (the shape every
- * driver that lists float16 16×16×16 offers); operands are staged through shared memory as
- * float16, so either storage precision works. Not yet dispatched by any plan: it is built and
- * validated (needs glslang ≥ 13 and --target-env=vulkan1.3), see vulkan_shaders/meson.build. */
+/* gemm.comp's products on cooperative matrices (issue 18): float16 operands, float32
+ * accumulation, the same specialization constants, operands and epilogue (nd-gemm-io.glsl),
+ * so the plan hands it 1×1 convolutions and Winograd's batched products of float16 plans
+ * once the device passed the self-test (nd-vk-coopmat.c). A workgroup of four 32-wide
+ * subgroups computes a 64×64 tile of C, each subgroup a 32×32 quarter as 2×2 accumulators
+ * of 16×16 (the shape every driver that lists float16 16×16×16 offers). K goes in slices of
+ * 16: each invocation stages 8 values of A and 8 of B as float16 in shared memory (zero past
+ * the edges, so any M, N, K works); the accumulators go back through shared memory to
+ * store_c, so every output takes gemm.comp's bias, epilogue and activation. */
 
 layout (local_size_x = 128) in;
-layout (constant_id = ND_GEMM_M) const int M = 1;
-layout (constant_id = ND_GEMM_N) const int N = 1;
-layout (constant_id = ND_GEMM_K) const int K = 1;
-layout (constant_id = ND_GEMM_B_BATCH) const uint B_BATCH = 0;
-layout (constant_id = ND_GEMM_C_BATCH) const uint C_BATCH = 0;
-layout (constant_id = ND_TILE_HAS_BIAS) const int HAS_BIAS = 0;
-layout (constant_id = ND_TILE_ACT) const int ACT = 0;
-layout (constant_id = ND_TILE_ACT_ALPHA) const float ACT_ALPHA = 0.0;
 
-layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
-layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
-layout (std430, binding = ND_BIND_WEIGHT) readonly buffer Weight { ND_T w[]; };
-layout (std430, binding = ND_BIND_BIAS) readonly buffer Bias { ND_T bias[]; };
-
-const uint TM = 32;
-const uint TN = 32;
+const uint TM = 64;
+const uint TN = 64;
 const uint TK = 16;
 const uint NT = 128;
 
-shared float16_t As[TM * TK];
-shared float16_t Bs[TK * TN];
+shared float16_t As[TM * TK];   /* [m][k] */
+shared float16_t Bs[TK * TN];   /* [k][n] */
 shared float Cs[TM * TN];
-
-/* One subgroup tile t (0..3: row t / 2, column t % 2) of the staged K slice. */
-ACC
-mul_tile (uint t, ACC acc)
-{
-  MAT_A a;
-  MAT_B b;
-
-  LOAD (a, As, (t / 2) * 16 * TK, TK);
-  LOAD (b, Bs, (t % 2) * 16, TN);
-  return MUL_ADD (a, b, acc);
-}
 
 void
 main ()
 {
   uint z = gl_WorkGroupID.z;
-  uint m0 = gl_WorkGroupID.y * TM, n0 = gl_WorkGroupID.x * TN;
+  int m0 = int (gl_WorkGroupID.y * TM), n0 = int (gl_WorkGroupID.x * TN);
   uint lid = gl_LocalInvocationIndex;
-  /* 4 tiles over the subgroups: one each with 4 subgroups, two each with 2 */
-  uint t0 = gl_SubgroupID, t1 = gl_SubgroupID + gl_NumSubgroups;
-  ACC acc0 = ACC (0.0), acc1 = ACC (0.0);
+  /* the subgroup's quarter of the tile (the host enables this kernel only with 32-wide
+   * subgroups, so there are four) */
+  uint qm = (gl_SubgroupID / 2u) * 32u, qn = (gl_SubgroupID % 2u) * 32u;
+  ACC c00 = ACC (0.0), c01 = ACC (0.0), c10 = ACC (0.0), c11 = ACC (0.0);
 
-  for (uint k0 = 0; k0 < uint (K); k0 += TK)
+  for (int k0 = 0; k0 < K; k0 += int (TK))
     {
       for (uint i = lid; i < TM * TK; i += NT)
         {
-          uint m = m0 + i / TK, k = k0 + i % TK;
+          int m = m0 + int (i / TK), k = k0 + int (i % TK);
 
-          As[i] = float16_t (m < uint (M) && k < uint (K) ? LD (w[m * uint (K) + k]) : 0.0);
+          As[i] = float16_t (m < M && k < K ? load_a (z, m, k) : 0.0);
         }
       for (uint i = lid; i < TK * TN; i += NT)
         {
-          uint k = k0 + i / TN, n = n0 + i % TN;
+          int k = k0 + int (i / TN), n = n0 + int (i % TN);
 
-          Bs[i] = float16_t (k < uint (K) && n < uint (N)
-                             ? LD (x[z * B_BATCH + k * uint (N) + n]) : 0.0);
+          Bs[i] = float16_t (k < K && n < N ? load_b (z, k, n) : 0.0);
         }
       barrier ();
-      if (t0 < 4)
-        acc0 = mul_tile (t0, acc0);
-      if (t1 < 4)
-        acc1 = mul_tile (t1, acc1);
+      {
+        MAT_A a0, a1;
+        MAT_B b0, b1;
+
+        LOAD (a0, As, qm * TK, TK);
+        LOAD (a1, As, (qm + 16u) * TK, TK);
+        LOAD (b0, Bs, qn, TN);
+        LOAD (b1, Bs, qn + 16u, TN);
+        c00 = MUL_ADD (a0, b0, c00);
+        c01 = MUL_ADD (a0, b1, c01);
+        c10 = MUL_ADD (a1, b0, c10);
+        c11 = MUL_ADD (a1, b1, c11);
+      }
       barrier ();
     }
-  if (t0 < 4)
-    STORE (acc0, Cs, (t0 / 2) * 16 * TN + (t0 % 2) * 16, TN);
-  if (t1 < 4)
-    STORE (acc1, Cs, (t1 / 2) * 16 * TN + (t1 % 2) * 16, TN);
+  STORE (c00, Cs, qm * TN + qn, TN);
+  STORE (c01, Cs, qm * TN + qn + 16u, TN);
+  STORE (c10, Cs, (qm + 16u) * TN + qn, TN);
+  STORE (c11, Cs, (qm + 16u) * TN + qn + 16u, TN);
   barrier ();
   for (uint i = lid; i < TM * TN; i += NT)
     {
-      uint m = m0 + i / TN, n = n0 + i % TN;
-      float v;
+      int m = m0 + int (i / TN), n = n0 + int (i % TN);
 
-      if (m >= uint (M) || n >= uint (N))
-        continue;
-      v = Cs[i] + (HAS_BIAS != 0 ? LD (bias[m]) : 0.0);
-      y[z * C_BATCH + m * uint (N) + n] = ST (nd_act (v, ACT, ACT_ALPHA));
+      if (m < M && n < N)
+        store_c (z, m, n, Cs[i]);
     }
 }

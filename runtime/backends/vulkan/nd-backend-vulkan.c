@@ -10,6 +10,7 @@
 #include "nd-device.h"
 #include "nd-error.h"
 #include "nd-vk-context.h"
+#include "nd-vk-coopmat.h"
 #include "nd-vk-ops.h"
 #include "nd-vk-peak.h"
 #include "nd-vk-plan.h"
@@ -68,7 +69,6 @@ nd_vulkan_backend_new (int device, GError **error)
 {
   NdVkContext *ctx = nd_vk_context_new_instance (error);
   NdVkBackend *self;
-  gboolean coopmat;
 
   if (ctx == NULL)
     return NULL;
@@ -81,11 +81,14 @@ nd_vulkan_backend_new (int device, GError **error)
   self->ctx = ctx;
   self->parent.klass = &vk_class;
   self->parent.name = g_strdup ("vulkan");
-  self->parent.description = nd_vk_context_describe (ctx);
   self->parent.kind = ND_DEVICE_KIND_VULKAN;
   self->parent.gpu = ctx->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
   self->parent.timings_serialize = TRUE;
   self->parent.fp16_storage = ctx->fp16_storage;
-  self->parent.matmul = nd_vk_matmul_status (ctx, ctx->phys, &coopmat);
+  /* the backend can plan now: the cooperative-matrix kernel's self-test, where enabled */
+  if (ctx->coopmat == ND_VK_COOPMAT_UNTESTED)
+    nd_vk_coopmat_self_test (&self->parent, ctx);
+  self->parent.description = nd_vk_context_describe (ctx);
+  self->parent.matmul = nd_vk_coopmat_status (ctx);
   return &self->parent;
 }

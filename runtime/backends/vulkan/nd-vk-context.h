@@ -54,6 +54,8 @@ typedef struct
   VkPhysicalDeviceProperties        props;
   VkPhysicalDeviceMemoryProperties  mem_props;
   gboolean                          fp16_storage;
+  int                               coopmat;     /* NdVkCoopmatState (nd-vk-coopmat.h) */
+  char                             *coopmat_why; /* why it is OFF or FAILED */
   VkDevice                          device;
   VkQueue                           queue;
   guint32                           queue_family;
@@ -86,13 +88,15 @@ char        *nd_vk_describe_device      (const VkPhysicalDeviceProperties *p,
                                          gboolean                          timestamps,
                                          gboolean                          fp16_storage,
                                          const char                       *matmul);
-/* What the GEMM-shaped convolutions compute in on @phys and why, e.g. "float32 (no
- * VK_KHR_cooperative_matrix)" (translated, static); @coopmat: the device has the extension.
- * float16 cooperative-matrix kernels need the extension, a driver on the allow-list and a
- * passing self-test; until plans dispatch them every device says float32 and why. */
+/* What the GEMM-shaped convolutions would compute in on @phys (not opened) and why, e.g.
+ * "float32 (no VK_NV_cooperative_matrix or VK_KHR_cooperative_matrix)" (translated,
+ * interned); @coopmat: the device has a cooperative-matrix extension. In nd-vk-coopmat.c. */
 const char  *nd_vk_matmul_status        (NdVkContext     *ctx,
                                          VkPhysicalDevice phys,
                                          gboolean        *coopmat);
+gboolean     nd_vk_has_extension        (NdVkContext     *ctx,
+                                         VkPhysicalDevice phys,
+                                         const char      *name);
 /* 0 discrete, 1 integrated, 2 virtual, 3 cpu, 4 other; -1 when the backend cannot use it
  * (below Vulkan 1.1 or without a compute queue). The lowest usable rank is preferred. */
 int          nd_vk_device_rank          (NdVkContext     *ctx,

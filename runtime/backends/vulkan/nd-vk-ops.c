@@ -716,6 +716,34 @@ nd_vk_op_supported (const NdNode *node, int batch)
     }
 }
 
+/* One dispatch, if it is a tiled gemm.comp product: 64×64 tiles of C on the kernel's fixed
+ * workgroup of 128 (four 32-wide subgroups). */
+static gboolean
+coopmat_dispatch (const char **shader, const guint32 *spec, guint32 *groups)
+{
+  if (g_strcmp0 (*shader, "gemm") != 0 || spec[ND_GEMM_GEMV] != 0 || spec[ND_TILE_SPLIT_K] > 1)
+    return FALSE;
+  *shader = "gemm-coopmat-nv";
+  groups[0] = (spec[ND_GEMM_N] + 63) / 64;
+  groups[1] = (spec[ND_GEMM_M] + 63) / 64;
+  return TRUE;
+}
+
+void
+nd_vk_op_use_coopmat (NdVkOp *op)
+{
+  gboolean moved = coopmat_dispatch (&op->shader, op->spec, op->groups);
+
+  for (int k = 0; k < op->n_pre; k++)
+    moved |= coopmat_dispatch (&op->pre[k].shader, op->pre[k].spec, op->pre[k].groups);
+  if (moved)
+    {
+      g_autofree char *algo = g_strconcat (op->algo, "-coopmat", NULL);
+
+      op->algo = g_intern_string (algo);
+    }
+}
+
 void
 nd_vk_op_clear (NdVkOp *op)
 {

@@ -75,6 +75,10 @@ gboolean nd_vk_op_build        (const NdGraph                *graph,
  * list of op names, says no for tests); the plan runs the others on the CPU. */
 gboolean nd_vk_op_supported    (const NdNode *node,
                                 int           batch);
+/* Moves @op's tiled gemm.comp products (1×1 convolutions, Winograd's batched product; not
+ * split-K, not GEMV) to gemm-coopmat-nv, whose operands and constants are the same; the algo
+ * gains "-coopmat". For float16 plans on a device that passed the self-test. */
+void     nd_vk_op_use_coopmat  (NdVkOp *op);
 void     nd_vk_op_clear        (NdVkOp *op);
 
 G_END_DECLS

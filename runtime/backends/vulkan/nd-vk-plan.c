@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "nd-error.h"
+#include "nd-vk-coopmat.h"
 #include "nd-vk-plan-private.h"
 
 /* How a graph becomes one command buffer:
@@ -290,6 +291,8 @@ plan_steps (NdVkPlan *self, GError **error)
                            step->act >= 0 ? nd_graph_node (g, step->act) : NULL,
                            self->parent.batch, &self->ctx->props, &step->op, error))
         return FALSE;
+      if (self->es == 2 && nd_vk_coopmat_in_plans (self->ctx))
+        nd_vk_op_use_coopmat (&step->op);
       self->parent.op_algo[i] = step->op.algo;
       if (step->bn >= 0)
         self->parent.op_algo[step->bn] = "fused";
