@@ -85,9 +85,6 @@ nd_vulkan_backend_new (int device, GError **error)
   self->parent.gpu = ctx->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
   self->parent.timings_serialize = TRUE;
   self->parent.fp16_storage = ctx->fp16_storage;
-  /* the backend can plan now: the cooperative-matrix kernel's self-test, where enabled */
-  if (ctx->coopmat == ND_VK_COOPMAT_UNTESTED)
-    nd_vk_coopmat_self_test (&self->parent, ctx);
   self->parent.description = nd_vk_context_describe (ctx);
   self->parent.matmul = nd_vk_coopmat_status (ctx);
   return &self->parent;

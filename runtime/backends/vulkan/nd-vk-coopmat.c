@@ -63,6 +63,11 @@ nd_vk_coopmat_probe (NdVkContext *ctx, VkPhysicalDevice phys, gboolean fp16_stor
   gboolean allowed = FALSE;
 
   memset (s, 0, sizeof *s);
+  if (g_strcmp0 (g_getenv ("ND_VK_COOPMAT"), "0") == 0)
+    {
+      s->why = _("cooperative matrices turned off by ND_VK_COOPMAT=0");
+      return;
+    }
   s->coopmat.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
   s->coopmat.pNext = &s->f16;
   s->f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES;
@@ -188,10 +193,16 @@ nd_vk_coopmat_self_test (NdBackend *backend, NdVkContext *ctx)
       g_free (ctx->coopmat_why);
       ctx->coopmat_why = g_strdup (known);
       ctx->coopmat = known == NULL ? ND_VK_COOPMAT_ON : ND_VK_COOPMAT_FAILED;
-      return;
     }
-  self_test (backend, ctx);
-  g_hash_table_insert (tested, g_steal_pointer (&key), g_strdup (ctx->coopmat_why));
+  else
+    {
+      self_test (backend, ctx);
+      g_hash_table_insert (tested, g_steal_pointer (&key), g_strdup (ctx->coopmat_why));
+    }
+  /* what the backend says it computes in, from now on */
+  backend->matmul = nd_vk_coopmat_status (ctx);
+  g_free (backend->description);
+  backend->description = nd_vk_context_describe (ctx);
 }
 
 static void
@@ -251,6 +262,9 @@ nd_vk_coopmat_status (NdVkContext *ctx)
     case ND_VK_COOPMAT_ON:
       return _("float16 cooperative matrices in --fp16 plans (1×1 convolutions, Winograd and "
                "linear products; self-test passed), float32 otherwise");
+    case ND_VK_COOPMAT_UNTESTED:
+      return _("float32; float16 cooperative matrices in --fp16 plans once a self-test passes "
+               "(the first such plan runs it)");
     case ND_VK_COOPMAT_FAILED:
       text = g_strdup_printf (_("float32 (the cooperative-matrix self-test failed: %s)"),
                               ctx->coopmat_why);

@@ -41,9 +41,11 @@ void         nd_vk_coopmat_probe      (NdVkContext        *ctx,
                                        VkPhysicalDevice    phys,
                                        gboolean            fp16_storage,
                                        NdVkCoopmatSupport *support);
-/* On a device opened with the kernel enabled: a float16 plan of a 1×1 and a Winograd 3×3
- * convolution on @backend, each layer against a float64 product of the values it read;
- * sets ctx->coopmat to ON or FAILED (then ctx->coopmat_why). */
+/* On a device opened with the kernel enabled, at its first float16 plan: a float16 plan of a
+ * 1×1 and a Winograd 3×3 convolution on @backend with the kernel and without it (once per
+ * device and driver in a process); sets ctx->coopmat to ON or FAILED (then
+ * ctx->coopmat_why) and @backend's matmul and description to say so. ND_VK_COOPMAT=0 keeps
+ * the kernel off altogether (nd_vk_coopmat_probe). */
 void         nd_vk_coopmat_self_test  (NdBackend   *backend,
                                        NdVkContext *ctx);
 /* The backend's `matmul`: what the GEMMs compute in and why (interned). */

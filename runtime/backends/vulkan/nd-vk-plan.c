@@ -641,6 +641,10 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
                    ctx->props.deviceName);
       goto fail;
     }
+  /* The first float16 plan runs the cooperative-matrix kernel's self-test (float32 users
+   * never load the kernel). */
+  if (options->fp16 && ctx->coopmat == ND_VK_COOPMAT_UNTESTED)
+    nd_vk_coopmat_self_test (backend, ctx);
   if (options->n_devices >= 2)
     {
       self->remote = g_new0 (gboolean, self->parent.n_nodes);
