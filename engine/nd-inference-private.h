@@ -47,6 +47,62 @@ int      _nd_inference_config_devices (const NdInferenceConfig *config,
 void     _nd_inference_result_set_devices (NdInferenceResult *r,
                                            const NdPlan      *plan);
 
+/* The latency shown is the median of up to this many warm runs of the serving plan. */
+#define LATENCY_WINDOW 31
+
+/* The model the worker runs (nd-inference-worker.c builds and runs it; nd-inference-collect.c
+ * turns a run into a result). */
+typedef struct
+{
+  NdBackend   *backend;
+  char         backend_name[16];
+  gboolean     fp16;          /* its plans store float16 */
+  int          devices[ND_INFERENCE_MAX_DEVICES]; /* its plans' streams on these devices */
+  int          n_devices;     /* 0: one device */
+  char         devices_cfg[32]; /* the config's devices it was built for */
+  NdGraph     *training;      /* with weights */
+  NdGraph     *graph;         /* what runs: training or fused */
+  NdPlan      *plan;
+  NdModelSpec  spec;
+  guint64      generation;
+  gint64       request_time;
+  double       prepare_ms;
+  double       cold_ms;
+  gboolean     random_weights;
+  gboolean     fused_only;    /* deploy-form weights: @training is the fused graph too */
+  char        *input_text;    /* the input transform, described */
+  GHashTable  *block_diff;
+  GHashTable  *block_rel;
+  double       logits_rel;
+  char        *diff_error;
+  double       latency[LATENCY_WINDOW];  /* warm runs, a ring */
+  double      *op_hist;       /* [LATENCY_WINDOW][n_nodes]: their per-op times */
+  int          n_latency;
+  NdWeightsStatus weights_status;
+  char        *weights_detail;
+  gboolean     diff_pending;
+  gint64       diff_after;    /* monotonic µs: not before */
+  char        *weights_path;
+  char        *weights_entry;
+  char        *preprocess;
+  /* The other form (fused ↔ training) of the same weights, kept from the difference
+   * measurement so that flipping the switch back and forth costs one run. */
+  NdGraph     *alt_graph;
+  NdPlan      *alt_plan;
+  char        *plan_block;    /* the block @plan captures (NULL: all) */
+  char        *alt_block;     /* … and @alt_plan */
+  NdExplainMethod plan_explain;  /* what @plan also captures for the explanation */
+  NdExplainMethod alt_explain;   /* … and @alt_plan */
+} Serving;
+
+/* nd-inference-collect.c: the result of @s's last run on @input. */
+NdInferenceResult *_nd_inference_collect (Serving        *s,
+                                          guint64         serial,
+                                          gboolean        rebuilt,
+                                          const NdTensor *input,
+                                          guint64         image_serial,
+                                          const char     *want_block);
+
 /* The seed of random weights (as nondeep-cli's default --seed). */
 #define ND_INFERENCE_RANDOM_SEED 42
 
