@@ -157,8 +157,8 @@ test_coopmat (void)
 }
 
 /* fp16 storage: a conv → BN → ReLU → pool → linear chain close to the oracle at float16's
- * precision; then the same graph with weights scaled past float16's range must fail with an
- * error, not hand back infinities. */
+ * precision; then the same graph with weights scaled past float16's range must be refused
+ * when planned, naming the layer, not hand back infinities. */
 static void
 test_fp16 (void)
 {
@@ -200,9 +200,64 @@ test_fp16 (void)
       w->data[i] *= 1e6f;
   }
   big = nd_backend_prepare (backend, g, &opt, &error);
-  g_assert_no_error (error);
-  g_assert_false (nd_plan_run (big, x, &error));
+  g_assert_null (big);
   g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "“fc”"));
+}
+
+/* An overflow inside: conv → sigmoid → conv on inputs ×100 with the first conv's weights
+ * ×1e3 (all of which float16 holds; the first conv's output captured, so it is stored) has
+ * values past ±65504 in between that the sigmoid squashes: the logits are finite either way,
+ * but the float16 plan stored infinities. It must fail with the float16 error rather than
+ * hand back what it made of them; the float32 plan of the same graph runs. */
+static void
+test_fp16_inner_overflow (void)
+{
+  g_autoptr(NdGraph) g = nd_graph_new (5, 9, 7);
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdPlan) plan32 = NULL;
+  g_autoptr(NdTensor) x = nd_test_random_input (1, 5, 9, 7, 3);
+  g_autoptr(GError) error = NULL;
+  NdOpParams conv = { .out_c = 12, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+  double inner = 0;
+  int in = 0, c1, c2;
+
+  if (!need_device ())
+    return;
+  c1 = nd_graph_add (g, ND_OP_CONV2D, &conv, &in, 1, "c1", NULL);
+  c2 = nd_graph_add (g, ND_OP_SIGMOID, NULL, &c1, 1, NULL, NULL);
+  c2 = nd_graph_add (g, ND_OP_CONV2D, &conv, &c2, 1, "c2", NULL);
+  nd_test_randomize_graph (g, 5);
+  {
+    const NdTensor *w = nd_graph_node (g, c1)->w[ND_W_WEIGHT];
+
+    for (int64_t i = 0; i < w->numel; i++)
+      w->data[i] *= 1e3f;
+  }
+  for (int64_t i = 0; i < x->numel; i++)
+    x->data[i] *= 100;
+  for (int fp16 = 0; fp16 < 2; fp16++)
+    {
+      NdPlanOptions opt = { .batch = 1, .capture = &c1, .n_capture = 1, .fp16 = fp16 };
+      NdPlan **p = fp16 ? &plan : &plan32;
+
+      *p = nd_backend_prepare (backend, g, &opt, &error);
+      if (fp16 && g_error_matches (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED))
+        {
+          g_test_skip (error->message);
+          return;
+        }
+      g_assert_no_error (error);
+    }
+  g_assert_true (nd_plan_run (plan32, x, &error));
+  g_assert_no_error (error);
+  for (int64_t i = 0; i < nd_plan_get_captured (plan32, c1)->numel; i++)
+    inner = MAX (inner, fabs (nd_plan_get_captured (plan32, c1)->data[i]));
+  g_test_message ("float32: largest value in between %.3g", inner);
+  g_assert_cmpfloat (inner, >, 65504);
+  g_assert_false (nd_plan_run (plan, x, &error));
+  g_assert_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED);
+  g_test_message ("%s", error->message);
 }
 
 /* A three-stream toy in ParNet's shape: independent 3×3 + 1×1 branches per stream, merged at
@@ -435,6 +490,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/vulkan/split-k", test_split_k);
   g_test_add_func ("/vulkan/fp16", test_fp16);
+  g_test_add_func ("/vulkan/fp16-inner-overflow", test_fp16_inner_overflow);
   g_test_add_func ("/vulkan/coopmat", test_coopmat);
   g_test_add_func ("/vulkan/streams-barriers", test_streams_and_barriers);
   g_test_add_func ("/vulkan/gated-summand", test_gated_summand);

@@ -13,7 +13,20 @@
 #extension GL_EXT_shader_16bit_storage : require
 #define ND_T float16_t
 #define LD(v) float (v)
-#define ST(v) float16_t (v)
+#define ST(v) nd_st16 (v)
+
+/* Word 0 becomes 1 when a value to store is beyond float16's ±65504 (or NaN): the plan
+ * clears it before a run and fails the run when it is set, since an intermediate overflow
+ * can leave finite but wrong logits (a ReLU turns −inf into 0). */
+layout (std430, binding = ND_BIND_FLAGS) buffer Flags { uint nd_flags[]; };
+
+float16_t
+nd_st16 (float v)
+{
+  if (!(abs (v) <= 65504.0))
+    nd_flags[0] = 1u;
+  return float16_t (v);
+}
 #else
 #define ND_T float
 #define LD(v) (v)

@@ -21,7 +21,8 @@
 #define ND_BIND_WEIGHT     5   /* weights, or BN scale */
 #define ND_BIND_BIAS       6   /* bias, or BN shift */
 #define ND_BIND_GATE       7   /* the epilogue's gate input */
-#define ND_N_BINDINGS      8
+#define ND_BIND_FLAGS      8   /* float16 variants: word 0 set when a stored value overflowed */
+#define ND_N_BINDINGS      9
 
 #define ND_N_SPEC          28
 #define ND_SPEC_WG         0

@@ -32,7 +32,7 @@ G_BEGIN_DECLS
   X (vkAllocateDescriptorSets) X (vkUpdateDescriptorSets) X (vkCreateCommandPool) \
   X (vkDestroyCommandPool) X (vkAllocateCommandBuffers) X (vkFreeCommandBuffers) \
   X (vkBeginCommandBuffer) X (vkEndCommandBuffer) X (vkCmdBindPipeline) \
-  X (vkCmdBindDescriptorSets) X (vkCmdDispatch) X (vkCmdPipelineBarrier) X (vkCmdCopyBuffer) \
+  X (vkCmdBindDescriptorSets) X (vkCmdDispatch) X (vkCmdPipelineBarrier) X (vkCmdCopyBuffer) X (vkCmdFillBuffer) \
   X (vkCmdWriteTimestamp) X (vkCmdResetQueryPool) X (vkCreateQueryPool) \
   X (vkDestroyQueryPool) X (vkGetQueryPoolResults) X (vkQueueSubmit) X (vkCreateFence) \
   X (vkDestroyFence) X (vkWaitForFences) X (vkResetFences) X (vkDeviceWaitIdle)

@@ -108,10 +108,12 @@ nd_vk_plan_host_results (NdVkPlan *self, GError **error)
   NdPlan *plan = &self->parent;
 
   result (self, plan->graph->output, plan->output);
-  /* float16 saturates at ±65504 (to ±inf): say so rather than hand back infinities. */
+  /* float16 saturates at ±65504 (to ±inf): say so rather than hand back infinities, or the
+   * finite but wrong values an intermediate overflow leaves (the shaders' flag). */
   if (self->es == 2)
-    for (int64_t i = 0; i < plan->output->numel; i++)
-      if (!isfinite (plan->output->data[i]))
+    for (int64_t i = -1; i < plan->output->numel; i++)
+      if (i < 0 ? *(const guint32 *) (self->staging_map[1] + self->flags_off) != 0
+                : !isfinite (plan->output->data[i]))
         {
           g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
                                _("A value overflowed float16 storage (beyond ±65504); run "

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -97,6 +98,22 @@ nd_vk_plan_upload_weights (NdVkPlan *self, GError **error)
   gboolean ok;
 
   self->wts = g_new0 (NdVkBuffer, 2 * self->n_steps);
+  for (int s = 0; s < self->n_steps && self->es == 2; s++)
+    {
+      /* a weight float16 cannot hold would be ±inf on the device: refuse the plan */
+      const NdVkOp *op = &self->steps[s].op;
+
+      for (gsize i = 0; i < op->n_weight + op->n_bias; i++)
+        if (!(fabsf (i < op->n_weight ? op->weight[i] : op->bias[i - op->n_weight]) <= 65504.0f))
+          {
+            const NdNode *node = nd_graph_node (self->parent.graph, self->steps[s].head);
+
+            g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
+                         _("“%s” has a weight beyond float16's ±65504; run this model in fp32"),
+                         node->name ? node->name : nd_op_name (node->op));
+            return FALSE;
+          }
+    }
   for (int s = 0; s < self->n_steps; s++)
     {
       self->wts[2 * s].size = stored_bytes (self, self->steps[s].op.n_weight);
@@ -288,8 +305,15 @@ nd_vk_plan_create_buffers (NdVkPlan *self, GError **error)
   for (int v = 0; v < n_values; v++)
     if (nd_buffer_plan_slot (bp, v) >= 0)
       self->act[v].buffer = self->slots[nd_buffer_plan_slot (bp, v)].buffer;
+  self->flags_off = down;
   self->staging[0].size = up;
-  self->staging[1].size = down;
+  self->staging[1].size = down + 16;
+  self->flags.size = 16;
+  if (!nd_vk_buffers_create (self->ctx, &self->flags, 1,
+                             VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | STAGING_USAGE,
+                             VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->flags_mem, NULL,
+                             error))
+    return FALSE;
   /* The upload is written once, in order: plain host-visible memory (write-combined on a
    * discrete GPU) suits it. The readback is read by the CPU, and from uncached memory every
    * load goes out to DRAM: on an H200, reading 1000 float16 logits two bytes at a time took

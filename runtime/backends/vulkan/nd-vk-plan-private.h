@@ -57,6 +57,10 @@ typedef struct _NdVkPlan
   guint8          *staging_map[2]; /* mapped staging[0] and [1] */
   VkDeviceSize    *down_off;    /* [n_nodes] offset in staging[1] of the output and captured
                                  * nodes the GPU computes, or G_MAXUINT64 */
+  NdVkBuffer       flags;       /* binding 8: float16 overflow (nd-common.glsl), cleared each
+                                 * run and read back at flags_off in staging[1] */
+  VkDeviceMemory   flags_mem;
+  VkDeviceSize     flags_off;
   VkDescriptorPool pool;
   VkCommandPool    cmd_pool;
   VkCommandBuffer  cmd;         /* what record () writes and the next submission sends */

@@ -354,6 +354,7 @@ write_set (NdVkPlan *self, VkDescriptorSet *set, const VkBuffer *buffers, GError
       buffers[b] != VK_NULL_HANDLE ? buffers[b] : self->act[self->parent.n_nodes].buffer,
       0, VK_WHOLE_SIZE
     };
+  infos[ND_BIND_FLAGS].buffer = self->flags.buffer;
   write.dstSet = *set;
   ctx->vkUpdateDescriptorSets (ctx->device, 1, &write, 0, NULL);
   return TRUE;
@@ -508,7 +509,10 @@ record (NdVkPlan *self, int k)
   barrier (self, all, VK_ACCESS_SHADER_READ_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
            VK_ACCESS_TRANSFER_WRITE_BIT);
   if (k == 0)
-    copy_value (self, up, 0, self->act[0].buffer, 0, self->act[0].size);
+    {
+      copy_value (self, up, 0, self->act[0].buffer, 0, self->act[0].size);
+      self->ctx->vkCmdFillBuffer (self->cmd, self->flags.buffer, 0, VK_WHOLE_SIZE, 0);
+    }
   else
     for (int s = self->segs[k - 1].end; s < self->segs[k - 1].host_end; s++)
       {
@@ -531,9 +535,12 @@ record (NdVkPlan *self, int k)
           copy_value (self, self->act[v].buffer, 0, down, self->hdown_off[v], self->act[v].size);
       }
   if (k == self->n_segs - 1)
-    for (int i = 0; i < plan->n_nodes; i++)
-      if (self->down_off[i] != G_MAXUINT64)
-        copy_value (self, self->act[i].buffer, 0, down, self->down_off[i], self->act[i].size);
+    {
+      for (int i = 0; i < plan->n_nodes; i++)
+        if (self->down_off[i] != G_MAXUINT64)
+          copy_value (self, self->act[i].buffer, 0, down, self->down_off[i], self->act[i].size);
+      copy_value (self, self->flags.buffer, 0, down, self->flags_off, sizeof (guint32));
+    }
   barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
            VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
 }
@@ -781,6 +788,7 @@ nd_vk_plan_free (NdPlan *plan)
     ctx->vkDestroyDescriptorPool (ctx->device, self->pool, NULL);
   nd_vk_buffers_destroy (ctx, &self->staging[0], 1, self->staging_mem[0]);
   nd_vk_buffers_destroy (ctx, &self->staging[1], 1, self->staging_mem[1]);
+  nd_vk_buffers_destroy (ctx, &self->flags, 1, self->flags_mem);
   if (self->slots != NULL)
     nd_vk_buffers_destroy (ctx, self->slots, self->n_slots, self->act_mem);
   if (self->wts != NULL)
