@@ -131,8 +131,8 @@ tile_valid (const Tile *t, guint32 max_wg)
          && TILE_BK * t->bm <= STAGE_MAX * wg && TILE_BK * t->bn <= STAGE_MAX * wg;
 }
 
-/* The tile for an M×N product done @z times. GPUs: 128×128 with 8×8 blocks when that grid
- * still has @fill workgroups (a large 1×1 convolution: shared-memory bandwidth is its
+/* The tile for an M×N product done @z times. GPUs: 128×128 with 8×8 blocks when M and N
+ * are both ≥ 128 and that grid still has @fill workgroups (a large 1×1 convolution: shared-memory bandwidth is its
  * limit, and 8×8 does 64 FMAs per 4 shared loads against 4×4's 16 per 2), else 64×64 or
  * smaller with 4×4; a CPU device (lavapipe) always the latter. ND_VK_TILE=BMxBNxRMxRN
  * (e.g. 64x64x8x8) forces one tile on every product it is valid for, to compare them. */
@@ -152,7 +152,7 @@ pick_tile (int m, int n, guint32 z, guint32 fill, const VkPhysicalDeviceProperti
     return t;
   t = (Tile) { 128, 128, 8, 8 };
   if (props->deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU && tile_valid (&t, max_wg)
-      && (guint64) ((m + 127) / 128) * ((n + 127) / 128) * z >= fill)
+      && m >= 128 && n >= 128 && (guint64) ((m + 127) / 128) * ((n + 127) / 128) * z >= fill)
     return t;
   t = (Tile) { m <= 16 ? 16 : m <= 32 ? 32 : 64, n <= 16 ? 16 : n <= 32 ? 32 : 64, 4, 4 };
   while ((t.bm / 4) * (t.bn / 4) > max_wg)
