@@ -81,26 +81,31 @@ nd_gemm_tile ()
       acc[r][0] = vec4 (0.0);
       acc[r][1] = vec4 (0.0);
     }
-  if (k_begin < k_end)
-    nd_gemm_fetch (z, m0, n0, k_begin, k_end);
-  for (int k0 = k_begin; k0 < k_end; k0 += int (BK))
+  /* Step k0 stores the slice fetched at the previous step, fetches slice k0 (one call site,
+   * so the loads are compiled once) and multiplies the stored one while those loads are in
+   * flight; the first step only fetches, the last (k0 = the end) only multiplies. */
+  for (int k0 = k_begin; k0 < k_end + int (BK); k0 += int (BK))
     {
-      /* registers → shared: k fastest for A (rows of the weight matrix are contiguous in k),
-       * n fastest for B (neighbouring output pixels) */
-      [[unroll]] for (uint i = 0u; i < STAGE_MAX; i++)
+      if (k0 > k_begin)
         {
-          uint e = tid + i * WG;
-          uint mi = e / BK, ki = e % BK;
+          /* registers → shared: k fastest for A (rows of the weight matrix are contiguous in
+           * k), n fastest for B (neighbouring output pixels) */
+          [[unroll]] for (uint i = 0u; i < STAGE_MAX; i++)
+            {
+              uint e = tid + i * WG;
+              uint mi = e / BK, ki = e % BK;
 
-          if (i < NA && e < BM * BK)
-            As[(ki * BM + mi) / 4u][mi % 4u] = pa[i];
-          if (i < NB && e < BK * BN)
-            Bs[e / 4u][e % 4u] = pb[i];
+              if (i < NA && e < BM * BK)
+                As[(ki * BM + mi) / 4u][mi % 4u] = pa[i];
+              if (i < NB && e < BK * BN)
+                Bs[e / 4u][e % 4u] = pb[i];
+            }
+          barrier ();
         }
-      barrier ();
-      /* the next slice's loads, in flight while this one is multiplied */
-      if (k0 + int (BK) < k_end)
-        nd_gemm_fetch (z, m0, n0, k0 + int (BK), k_end);
+      if (k0 < k_end)
+        nd_gemm_fetch (z, m0, n0, k0, k_end);
+      if (k0 == k_begin)
+        continue;
       [[unroll]] for (uint kk = 0u; kk < BK; kk++)
         {
           vec4 a[2], b[2];

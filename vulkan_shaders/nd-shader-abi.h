@@ -160,7 +160,6 @@
 #define ND_WINO_HAS_BIAS   8
 #define ND_WINO_ACT        9
 #define ND_WINO_ACT_ALPHA  10
-#define ND_WINO_M          11   /* output tile: 2 (F(2×2,3×3)) or 4 (F(4×4,3×3)) */
 
 /* fma.comp (the lab's compute-peak probe): per invocation ITERS loop trips of UNROLL steps
  * over CHAINS independent vec4 FMA chains, so ITERS · UNROLL · CHAINS · 4 FMAs */

@@ -24,7 +24,13 @@ layout (constant_id = ND_WINO_MODE) const int MODE = 0;
 layout (constant_id = ND_WINO_HAS_BIAS) const int HAS_BIAS = 0;
 layout (constant_id = ND_WINO_ACT) const int ACT = 0;
 layout (constant_id = ND_WINO_ACT_ALPHA) const float ACT_ALPHA = 0.0;
-layout (constant_id = ND_WINO_M) const int M = 2;
+/* The output tile m: a build variant, not a specialization constant, so that neither
+ * pipeline carries the other's transforms (winograd-f43.spv is built with ND_WINO_F43). */
+#ifdef ND_WINO_F43
+const int M = 4;
+#else
+const int M = 2;
+#endif
 
 layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
 layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };

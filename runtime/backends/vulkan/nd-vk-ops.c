@@ -356,11 +356,11 @@ build_winograd (const NdNode *node, const NdNode *in, int m, int act, float alph
     guint32 spec[ND_N_SPEC] = {
       [ND_SPEC_WG] = ELT_WG, [ND_WINO_TOTAL] = (guint32) cin * tiles, [ND_WINO_C] = cin,
       [ND_WINO_H] = h, [ND_WINO_W] = w, [ND_WINO_TH] = th, [ND_WINO_TW] = tw,
-      [ND_WINO_MODE] = 0, [ND_WINO_M] = m, [ND_EPI_GATE_ALPHA] = fbits (1.0f),
+      [ND_WINO_MODE] = 0, [ND_EPI_GATE_ALPHA] = fbits (1.0f),
     };
     NdVkOp tmp = { 0 };
 
-    op->pre[0].shader = "winograd";
+    op->pre[0].shader = m == 4 ? "winograd-f43" : "winograd";
     memcpy (op->pre[0].spec, spec, sizeof spec);
     grid_1d (&tmp, (guint64) cin * tiles, limits);
     memcpy (op->pre[0].groups, tmp.groups, sizeof tmp.groups);
@@ -383,10 +383,10 @@ build_winograd (const NdNode *node, const NdNode *in, int m, int act, float alph
       [ND_SPEC_WG] = ELT_WG, [ND_WINO_TOTAL] = (guint32) cout * tiles, [ND_WINO_C] = cout,
       [ND_WINO_H] = h, [ND_WINO_W] = w, [ND_WINO_TH] = th, [ND_WINO_TW] = tw,
       [ND_WINO_MODE] = 1, [ND_WINO_HAS_BIAS] = op->bias != NULL, [ND_WINO_ACT] = act,
-      [ND_WINO_ACT_ALPHA] = fbits (alpha), [ND_WINO_M] = m,
+      [ND_WINO_ACT_ALPHA] = fbits (alpha),
     };
 
-    op->shader = "winograd";
+    op->shader = m == 4 ? "winograd-f43" : "winograd";
     op->algo = m == 4 ? "vk-winograd-f43" : "vk-winograd";
     memcpy (op->spec, spec, sizeof spec);
     grid_1d (op, (guint64) cout * tiles, limits);
