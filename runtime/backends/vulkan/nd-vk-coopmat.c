@@ -236,7 +236,7 @@ self_test (NdBackend *backend, NdVkContext *ctx)
 
       if (strstr (with->op_algo[c1], "coopmat") == NULL
           || strstr (with->op_algo[c2], "coopmat") == NULL)
-        why = g_strdup_printf ("the test plan ran %s and %s", with->op_algo[c1],
+        why = g_strdup_printf (_("its plan ran %s and %s, not the kernel"), with->op_algo[c1],
                                with->op_algo[c2]);
       else if (!(d1 <= 1e-3 && d2 <= 1e-3))
         why = g_strdup_printf (_("max |difference| %.3g (1×1) and %.3g (Winograd) of the "
