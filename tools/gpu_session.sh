@@ -15,7 +15,7 @@
 # `devices` and `matmul` report it, and test /vulkan/coopmat) on the GPU, evaluates the
 # shipped models with --fp16 (the kernel's accuracy figure), sweeps the GEMM tiles
 # (ND_VK_TILE) and Winograd tiles (ND_VK_WINOGRAD) over the fused models (per-op times in
-# sweep.tar.gz), then runs tools/bench_gpu.py (both forms, float16 storage too) into
+# sweep.tar.gz, summarised by tools/gpu_sweep_report.py), then runs tools/bench_gpu.py (both forms, float16 storage too) into
 # $OUT/BENCHMARKS-gpu.{md,json}.
 set -u
 cd "$(dirname "$0")/.."
@@ -83,6 +83,7 @@ for m in parnet-s repvgg-b1 vanillanet-9 resnet-50; do
   done
 done
 tar czf "$OUT/sweep.tar.gz" -C /tmp sw
+python3 tools/gpu_sweep_report.py /tmp/sw
 
 say "bench_gpu"
 PYTHONUNBUFFERED=1 timeout 300 python3 tools/bench_gpu.py --cli $B --iters 50 --warmup 10 --fp16 \
