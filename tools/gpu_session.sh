@@ -15,8 +15,8 @@
 # `devices` and `matmul` report it, and test /vulkan/coopmat) on the GPU, evaluates the
 # shipped models with --fp16 (the kernel's accuracy figure), sweeps the GEMM tiles
 # (ND_VK_TILE) and Winograd tiles (ND_VK_WINOGRAD) over the fused models (per-op times in
-# sweep.tar.gz, summarised by tools/gpu_sweep_report.py), then runs tools/bench_gpu.py (both forms, float16 storage too) into
-# $OUT/BENCHMARKS-gpu.{md,json}.
+# sweep.tar.gz, summarised by tools/gpu_sweep_report.py), then runs tools/bench_gpu.py (both
+# forms, float16 storage too) into $OUT/BENCHMARKS-gpu.{md,json}.
 set -u
 cd "$(dirname "$0")/.."
 
