@@ -319,6 +319,53 @@ test_cpu_parnet_streams (void)
       }
 }
 
+/* Depthwise stride-1 layers through both CPU paths, planes and 16 channels a vector
+ * (ND_CPU_DW_CVEC), whichever the size would pick: every depthwise case of the table, and
+ * shapes for the vector path's edges (strips of 7 and 8 with a partial last one, rows
+ * shorter than a strip, a partial last group of channels, a plane wider than 16, pad below
+ * k / 2, batch 2). */
+static void
+test_cpu_dw_paths (void)
+{
+  static const int extra[][6] = {   /* c, h, w, k, pad, batch */
+    { 33, 5, 13, 3, 1, 2 },  { 16, 9, 21, 7, 3, 1 },  { 20, 3, 2, 5, 2, 1 },
+    { 48, 23, 29, 7, 3, 1 }, { 17, 12, 40, 5, 1, 2 }, { 32, 14, 14, 7, 3, 1 },
+  };
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  guint n = G_N_ELEMENTS (conv_cases) + G_N_ELEMENTS (extra);
+
+  for (guint i = 0; i < n; i++)
+    {
+      ConvCase cc;
+
+      if (i < G_N_ELEMENTS (conv_cases))
+        cc = conv_cases[i];
+      else
+        {
+          const int *e = extra[i - G_N_ELEMENTS (conv_cases)];
+
+          cc = (ConvCase) { e[0], e[1], e[2], e[0], e[3], 1, e[4], e[0], 1, e[5] };
+        }
+      if (cc.g != cc.c || cc.o != cc.c || cc.s != 1 || cc.g == 1)
+        continue;
+      for (int vec = 0; vec < 2; vec++)
+        {
+          g_autoptr(NdGraph) g = nd_graph_new (cc.c, cc.h, cc.w);
+          g_autoptr(NdPlan) plan = NULL;
+          NdOpParams p = { .out_c = cc.o, .kernel = cc.k, .stride = 1, .pad = cc.pad,
+                           .groups = cc.g, .has_bias = cc.bias };
+          int in = 0;
+
+          g_assert_cmpint (nd_graph_add (g, ND_OP_CONV2D, &p, &in, 1, "dw", NULL), ==, 1);
+          nd_test_randomize_graph (g, 7 + i);
+          g_setenv ("ND_CPU_DW_CVEC", vec ? "1" : "0", TRUE);
+          plan = nd_test_check_graph (cpu, g, cc.batch, NULL, 0, FALSE, 1e-5, 1e-6, "dw");
+          g_unsetenv ("ND_CPU_DW_CVEC");
+          g_assert_cmpstr (plan->op_algo[1], ==, "dw-direct");
+        }
+    }
+}
+
 static gboolean
 avx512_only (const char *algo)
 {
@@ -456,6 +503,7 @@ main (int argc, char **argv)
     add_backend_tests (&backends[b]);
   g_test_add_func ("/backend-ops/cpu/conv/algorithms-reachable", test_cpu_algos_reachable);
   g_test_add_func ("/backend-ops/cpu/parnet-streams", test_cpu_parnet_streams);
+  g_test_add_func ("/backend-ops/cpu/conv/dw-paths", test_cpu_dw_paths);
   g_test_add_func ("/backend-ops/vulkan/present", test_vulkan_present);
   ret = g_test_run ();
   for (int b = 0; b < n_backends; b++)

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "nd-cpu-gemm.h"
@@ -9,7 +10,7 @@
 #include "nd-cpu-pool.h"
 #include "nd-cpu-simd.h"
 
-#define DW_ROWS 8   /* output rows per block of the AVX-512 stride-1 kernel */
+#define DW_ROWS 14   /* output rows per block of the AVX-512 stride-1 kernel */
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -182,10 +183,10 @@ dw_row_avx512 (const float *const *src_e, const float *const *src_o, int K, cons
           __mmask16 m = OW - ox >= 16 ? 0xFFFF : (__mmask16) ((1u << (OW - ox)) - 1);        \
           __m512 acc[DW_ROWS];                                                                \
                                                                                               \
-          _Pragma ("GCC unroll 8")                                                            \
+          _Pragma ("GCC unroll 20")                                                           \
           for (int r = 0; r < DW_ROWS; r++)                                                   \
             acc[r] = _mm512_set1_ps (bias);                                                   \
-          _Pragma ("GCC unroll 14")                                                           \
+          _Pragma ("GCC unroll 20")                                                           \
           for (int i = 0; i < DW_ROWS + K - 1; i++)                                           \
             {                                                                                 \
               const float *src = xp + (gint64) (oy + i) * ld + ox;                            \
@@ -195,13 +196,13 @@ dw_row_avx512 (const float *const *src_e, const float *const *src_o, int K, cons
                 {                                                                             \
                   __m512 v = _mm512_maskz_loadu_ps (m, src + kx);                             \
                                                                                               \
-                  _Pragma ("GCC unroll 8")                                                    \
+                  _Pragma ("GCC unroll 14")                                                   \
                   for (int r = 0; r < DW_ROWS; r++)                                           \
                     if (i - r >= 0 && i - r < K)                                              \
                       DW_FMA (acc[r], v, w, (i - r) * K + kx, K);                             \
                 }                                                                             \
             }                                                                                 \
-          _Pragma ("GCC unroll 8")                                                            \
+          _Pragma ("GCC unroll 20")                                                           \
           for (int r = 0; r < DW_ROWS; r++)                                                   \
             if (oy + r < OH)                                                                  \
               _mm512_mask_storeu_ps (y + (gint64) (oy + r) * OW + ox, m, acc[r]);             \
@@ -240,64 +241,241 @@ DW_S2_AVX512 (3)
 DW_S2_AVX512 (5)
 DW_S2_AVX512 (7)
 
-/* Stride 1 on maps of at most 8 columns (VanillaNet's 7²: a row is 7 of 16 lanes, and a
- * plane's padding copy costs about as much as its taps), 16 channels a vector: the
- * group's planes are transposed into a zero-padded [Hp][Wp][16] buffer, each output pixel
- * is Σ taps w[tap] (16 channels) · x[pixel + tap] (16 channels), four pixels of a row at a
- * time so one weight load feeds four FMAs, and the [OH·OW][16] result is transposed back.
- * @x, @y: the group's first plane; @nc ≤ 16 channels; @wt: the group's [k²][16] weights. */
+/* r[i] (16 values of row i) becomes column i: r[j] then holds value j of every row. (GCC 12
+ * warns of the unpack intrinsics' own undefined operand once inlined: a false positive.) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+static inline __attribute__((always_inline, target ("avx512f"))) void
+transpose16 (__m512 r[16])
+{
+  __m512 t[16];
+
+  for (int i = 0; i < 16; i += 2)
+    {
+      t[i] = _mm512_unpacklo_ps (r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps (r[i], r[i + 1]);
+    }
+  for (int i = 0; i < 16; i += 4)
+    {
+      __m512d a = _mm512_castps_pd (t[i]), b = _mm512_castps_pd (t[i + 1]);
+      __m512d c = _mm512_castps_pd (t[i + 2]), d = _mm512_castps_pd (t[i + 3]);
+
+      r[i] = _mm512_castpd_ps (_mm512_unpacklo_pd (a, c));
+      r[i + 1] = _mm512_castpd_ps (_mm512_unpackhi_pd (a, c));
+      r[i + 2] = _mm512_castpd_ps (_mm512_unpacklo_pd (b, d));
+      r[i + 3] = _mm512_castpd_ps (_mm512_unpackhi_pd (b, d));
+    }
+  for (int i = 0; i < 4; i++)
+    {
+      t[i] = _mm512_shuffle_f32x4 (r[i], r[4 + i], 0x88);
+      t[4 + i] = _mm512_shuffle_f32x4 (r[i], r[4 + i], 0xdd);
+      t[8 + i] = _mm512_shuffle_f32x4 (r[8 + i], r[12 + i], 0x88);
+      t[12 + i] = _mm512_shuffle_f32x4 (r[8 + i], r[12 + i], 0xdd);
+    }
+  for (int i = 0; i < 4; i++)
+    {
+      r[i] = _mm512_shuffle_f32x4 (t[i], t[8 + i], 0x88);
+      r[8 + i] = _mm512_shuffle_f32x4 (t[i], t[8 + i], 0xdd);
+      r[4 + i] = _mm512_shuffle_f32x4 (t[4 + i], t[12 + i], 0x88);
+      r[12 + i] = _mm512_shuffle_f32x4 (t[4 + i], t[12 + i], 0xdd);
+    }
+}
+#pragma GCC diagnostic pop
+
+/* One output row of the channel-vector path, @T pixels a strip: per kernel row the strip's
+ * T + K − 1 input vectors are loaded once and each feeds K FMAs (T accumulators, one weight
+ * vector at a time), 2.5 FMAs a load for 7×7 where one pixel at a time loads two operands per
+ * FMA. @r: the padded input row under kernel row 0 at the strip's first column; @o: [T][16]. */
+#define DW_CV_STRIP(K, T)                                                                     \
+  static inline __attribute__((always_inline, target ("avx512f"))) void                      \
+  dw_cv_strip_k##K##_t##T (const float *r, int ld, const float *wt, __m512 bv, float *o)      \
+  {                                                                                           \
+    __m512 a[T];                                                                              \
+                                                                                              \
+    _Pragma ("GCC unroll 8")                                                                  \
+    for (int i = 0; i < T; i++)                                                               \
+      a[i] = bv;                                                                              \
+    _Pragma ("GCC unroll 1")                                                                  \
+    for (int ky = 0; ky < K; ky++)                                                            \
+      {                                                                                       \
+        __m512 xv[T + K - 1];                                                                 \
+                                                                                              \
+        _Pragma ("GCC unroll 14")                                                             \
+        for (int j = 0; j < T + K - 1; j++)                                                   \
+          xv[j] = _mm512_load_ps (r + (gint64) ky * ld + j * CV);                             \
+        _Pragma ("GCC unroll 7")                                                              \
+        for (int kx = 0; kx < K; kx++)                                                        \
+          {                                                                                   \
+            __m512 w = _mm512_loadu_ps (wt + (ky * K + kx) * CV);                             \
+                                                                                              \
+            _Pragma ("GCC unroll 8")                                                          \
+            for (int i = 0; i < T; i++)                                                       \
+              a[i] = _mm512_fmadd_ps (w, xv[i + kx], a[i]);                                   \
+          }                                                                                   \
+      }                                                                                       \
+    _Pragma ("GCC unroll 8")                                                                  \
+    for (int i = 0; i < T; i++)                                                               \
+      _mm512_store_ps (o + i * CV, a[i]);                                                     \
+  }                                                                                           \
+                                                                                              \
+  /* Two output rows at once: each input row's vectors feed both (kernel rows j and j − 1),  \
+   * 2T independent accumulators against the FMA latency, 3.4 FMAs a load for 7×7 */          \
+  static inline __attribute__((always_inline, target ("avx512f"))) void                      \
+  dw_cv_strip2_k##K##_t##T (const float *r, int ld, const float *wt, __m512 bv, float *o,     \
+                            int ldo)                                                          \
+  {                                                                                           \
+    __m512 a[T], b[T];                                                                        \
+                                                                                              \
+    _Pragma ("GCC unroll 8")                                                                  \
+    for (int i = 0; i < T; i++)                                                               \
+      a[i] = b[i] = bv;                                                                       \
+    _Pragma ("GCC unroll 1")                                                                  \
+    for (int j = 0; j <= K; j++)                                                              \
+      {                                                                                       \
+        __m512 xv[T + K - 1];                                                                 \
+                                                                                              \
+        _Pragma ("GCC unroll 14")                                                             \
+        for (int x = 0; x < T + K - 1; x++)                                                   \
+          xv[x] = _mm512_load_ps (r + (gint64) j * ld + x * CV);                              \
+        if (j < K)                                                                            \
+          {                                                                                   \
+            _Pragma ("GCC unroll 7")                                                          \
+            for (int kx = 0; kx < K; kx++)                                                    \
+              {                                                                               \
+                __m512 w = _mm512_loadu_ps (wt + (j * K + kx) * CV);                          \
+                                                                                              \
+                _Pragma ("GCC unroll 8")                                                      \
+                for (int i = 0; i < T; i++)                                                   \
+                  a[i] = _mm512_fmadd_ps (w, xv[i + kx], a[i]);                               \
+              }                                                                               \
+          }                                                                                   \
+        if (j > 0)                                                                            \
+          {                                                                                   \
+            _Pragma ("GCC unroll 7")                                                          \
+            for (int kx = 0; kx < K; kx++)                                                    \
+              {                                                                               \
+                __m512 w = _mm512_loadu_ps (wt + ((j - 1) * K + kx) * CV);                    \
+                                                                                              \
+                _Pragma ("GCC unroll 8")                                                      \
+                for (int i = 0; i < T; i++)                                                   \
+                  b[i] = _mm512_fmadd_ps (w, xv[i + kx], b[i]);                               \
+              }                                                                               \
+          }                                                                                   \
+      }                                                                                       \
+    _Pragma ("GCC unroll 8")                                                                  \
+    for (int i = 0; i < T; i++)                                                               \
+      {                                                                                       \
+        _mm512_store_ps (o + i * CV, a[i]);                                                   \
+        _mm512_store_ps (o + ldo + i * CV, b[i]);                                             \
+      }                                                                                       \
+  }                                                                                           \
+                                                                                              \
+  __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
+  dw_cv_rows_k##K##_t##T (const float *xt, int ld, const float *wt, __m512 bv, float *ot,     \
+                          int OH, int OWr)                                                    \
+  {                                                                                           \
+    int oy = 0;                                                                               \
+                                                                                              \
+    for (; oy + 2 <= OH; oy += 2)                                                             \
+      for (int ox = 0; ox < OWr; ox += T)                                                     \
+        dw_cv_strip2_k##K##_t##T (xt + (gint64) oy * ld + (gint64) ox * CV, ld, wt, bv,       \
+                                  ot + ((gint64) oy * OWr + ox) * CV, OWr * CV);              \
+    for (; oy < OH; oy++)                                                                     \
+      for (int ox = 0; ox < OWr; ox += T)                                                     \
+        dw_cv_strip_k##K##_t##T (xt + (gint64) oy * ld + (gint64) ox * CV, ld, wt, bv,        \
+                                 ot + ((gint64) oy * OWr + ox) * CV);                         \
+  }
+
+DW_CV_STRIP (3, 7)
+DW_CV_STRIP (3, 8)
+DW_CV_STRIP (5, 7)
+DW_CV_STRIP (5, 8)
+DW_CV_STRIP (7, 7)
+DW_CV_STRIP (7, 8)
+
+/* The strip width for @OW output columns: 7 where it divides them (VanillaNet's 56, 28, 14
+ * and 7), else 8, the row then computed to a multiple of 8 */
+static int
+dw_cv_strip (int OW)
+{
+  return OW % 7 == 0 && OW % 8 != 0 ? 7 : 8;
+}
+
+/* Stride 1, 16 channels a vector: the group's planes are transposed (16 × 16 blocks in
+ * registers) into a zero-padded [Hp][Wr][16] buffer, each output row is computed in strips
+ * (dw_cv_strip), and the [OH][OWr][16] result is transposed back; use_cvec() says for which
+ * sizes. @x, @y: the group's first plane; @nc ≤ 16 channels; @wt: the group's [k²][16]
+ * weights. */
 __attribute__((target ("avx512f"), optimize ("O3"))) static void
 dw_cvec_group (const ConvDw *dw, const float *x, const float *wt, const float *bias, int nc,
                float *y, float *xt)
 {
-  int k = dw->k, Wp = dw->W + 2 * dw->pad, Hp = dw->H + 2 * dw->pad;
+  int k = dw->k, pad = dw->pad, T = dw_cv_strip (dw->OW);
+  int OWr = (dw->OW + T - 1) / T * T, Wr = OWr + k - 1, Hp = dw->OH + k - 1;
   gint64 in_plane = (gint64) dw->H * dw->W, out_plane = (gint64) dw->OH * dw->OW;
-  int OW4 = (dw->OW + 3) / 4 * 4;
-  /* the last row's four-pixel blocks read up to 3 pixels past it: one slack row */
-  float *ot = xt + (gsize) (Hp + 1) * Wp * CV;
+  gint64 ld = (gint64) Wr * CV;
+  float *ot = xt + (gsize) Hp * ld;
   __m512 bv = _mm512_setzero_ps ();
 
-  memset (xt, 0, (gsize) (Hp + 1) * Wp * CV * sizeof (float));
-  for (int c = 0; c < nc; c++)
-    for (int iy = 0; iy < dw->H; iy++)
-      for (int ix = 0; ix < dw->W; ix++)
-        xt[((gint64) (iy + dw->pad) * Wp + ix + dw->pad) * CV + c] =
-          x[c * in_plane + iy * dw->W + ix];
+  /* rows and columns of padding, and the strip's overhang past the right edge */
+  memset (xt, 0, (gsize) pad * ld * sizeof (float));
+  for (int iy = 0; iy < Hp - pad; iy++)
+    {
+      float *row = xt + (gint64) (iy + pad) * ld;
+
+      if (iy >= dw->H)
+        {
+          memset (row, 0, ld * sizeof (float));
+          continue;
+        }
+      memset (row, 0, (gsize) pad * CV * sizeof (float));
+      memset (row + (gint64) (dw->W + pad) * CV, 0, (gsize) (Wr - dw->W - pad) * CV * sizeof (float));
+      for (int ix = 0; ix < dw->W; ix += 16)
+        {
+          int n = MIN (16, dw->W - ix);
+          __mmask16 m = (__mmask16) ((1u << n) - 1);
+          __m512 r[16];
+
+          for (int c = 0; c < 16; c++)
+            r[c] = c < nc ? _mm512_maskz_loadu_ps (m, x + c * in_plane + (gint64) iy * dw->W + ix)
+                          : _mm512_setzero_ps ();
+          transpose16 (r);
+          for (int i = 0; i < n; i++)
+            _mm512_store_ps (row + (gint64) (ix + pad + i) * CV, r[i]);
+        }
+    }
   if (bias != NULL)
     bv = _mm512_maskz_loadu_ps ((__mmask16) ((1u << nc) - 1), bias);
+#define DW_CV_CASE(K)                                                                         \
+  case K:                                                                                     \
+    if (T == 7)                                                                               \
+      dw_cv_rows_k##K##_t7 (xt, (int) ld, wt, bv, ot, dw->OH, OWr);                           \
+    else                                                                                      \
+      dw_cv_rows_k##K##_t8 (xt, (int) ld, wt, bv, ot, dw->OH, OWr);                           \
+    break;
+  switch (k)
+    {
+    DW_CV_CASE (3)
+    DW_CV_CASE (5)
+    DW_CV_CASE (7)
+    default:
+      g_assert_not_reached ();
+    }
+#undef DW_CV_CASE
   for (int oy = 0; oy < dw->OH; oy++)
-    for (int ox = 0; ox < OW4; ox += 4)
+    for (int ox = 0; ox < dw->OW; ox += 16)
       {
-        __m512 a0 = bv, a1 = bv, a2 = bv, a3 = bv;
+        int n = MIN (16, dw->OW - ox);
+        __mmask16 m = (__mmask16) ((1u << n) - 1);
+        __m512 r[16];
 
-        for (int ky = 0; ky < k; ky++)
-          {
-            const float *r = xt + ((gint64) (oy + ky) * Wp + ox) * CV;
-            const float *wr = wt + ky * k * CV;
-
-            for (int kx = 0; kx < k; kx++)
-              {
-                __m512 wv = _mm512_loadu_ps (wr + kx * CV);
-
-                a0 = _mm512_fmadd_ps (wv, _mm512_loadu_ps (r + (kx + 0) * CV), a0);
-                a1 = _mm512_fmadd_ps (wv, _mm512_loadu_ps (r + (kx + 1) * CV), a1);
-                a2 = _mm512_fmadd_ps (wv, _mm512_loadu_ps (r + (kx + 2) * CV), a2);
-                a3 = _mm512_fmadd_ps (wv, _mm512_loadu_ps (r + (kx + 3) * CV), a3);
-              }
-          }
-        {
-          float *o = ot + ((gint64) oy * OW4 + ox) * CV;
-
-          _mm512_storeu_ps (o, a0);
-          _mm512_storeu_ps (o + CV, a1);
-          _mm512_storeu_ps (o + 2 * CV, a2);
-          _mm512_storeu_ps (o + 3 * CV, a3);
-        }
+        for (int i = 0; i < 16; i++)
+          r[i] = i < n ? _mm512_load_ps (ot + ((gint64) oy * OWr + ox + i) * CV)
+                       : _mm512_setzero_ps ();
+        transpose16 (r);
+        for (int c = 0; c < nc; c++)
+          _mm512_mask_storeu_ps (y + c * out_plane + (gint64) oy * dw->OW + ox, m, r[c]);
       }
-  for (int c = 0; c < nc; c++)
-    for (int oy = 0; oy < dw->OH; oy++)
-      for (int ox = 0; ox < dw->OW; ox++)
-        y[c * out_plane + oy * dw->OW + ox] = ot[((gint64) oy * OW4 + ox) * CV + c];
 }
 
 /* ev[i] = x[2i], od[i] = x[2i + 1] for the @n values of @x. */
@@ -479,6 +657,25 @@ dw_free (NdCpuKernel *kernel)
   g_free (kernel);
 }
 
+/* The channel-vector path or the plane path for a stride-1 layer (ND_CPU_DW_CVEC=0|1 forces
+ * one, for nd-bench-conv) */
+static gboolean
+use_cvec (const ConvDw *dw)
+{
+  const char *force = g_getenv ("ND_CPU_DW_CVEC");
+
+  if (g_getenv ("ND_CPU_NO_DW_CVEC") != NULL)
+    return FALSE;
+  if (force != NULL)
+    return atoi (force) != 0;
+  /* nd-bench-conv, 2 threads, 3 alternating rounds of 31 runs, medians (plane → vector):
+   * 7×7 kernels on 7² 0.35 → 0.12 ms, 14² 0.23–0.30 → 0.18–0.21, 28² even (0.19–0.36 →
+   * 0.17–0.31), 56² even (0.91–0.94 → 0.75–0.99: the transposes cost what the strips
+   * save); 3×3 on 7² 0.031 → 0.016, 14² even, 56² and 112² the planes ahead (0.098 →
+   * 0.115, 0.083 → 0.098). */
+  return dw->OW <= 8 || (dw->k == 7 && dw->OW <= 28);
+}
+
 NdCpuKernel *
 nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch)
 {
@@ -511,22 +708,22 @@ nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch)
   if (dw->avx512)
     dw->padded = FALSE;
   dw->scratch_per_thread = (gsize) (dw->H + 2 * dw->pad + DW_ROWS) * (dw->W + 2 * dw->pad + 1);
-  /* maps of at most 8 columns: 16 channels a vector instead (VanillaNet's 7² layers: 4096
-   * channels, nd-bench-conv "vanillanet dw7 7", medians of 5 alternating runs 0.57–0.70 →
-   * 0.38–0.50 ms). At 14² the plane path, 14 of 16 lanes, stays faster (0.52–0.79 vs
-   * 0.67–0.83 ms). */
-  if (dw->avx512 && dw->s == 1 && dw->OW <= 8 && g_getenv ("ND_CPU_NO_DW_CVEC") == NULL)
+  if (dw->avx512 && dw->s == 1 && use_cvec (dw))
     {
-      int groups = (dw->C + CV - 1) / CV, kk = dw->k * dw->k;
+      int groups = (dw->C + CV - 1) / CV, kk = dw->k * dw->k, T = dw_cv_strip (dw->OW);
+      int OWr = (dw->OW + T - 1) / T * T;
       const float *w = node->w[ND_W_WEIGHT]->data;
 
       dw->wt = g_new0 (float, (gsize) groups * kk * CV);
       for (int c = 0; c < dw->C; c++)
         for (int t = 0; t < kk; t++)
           dw->wt[((gsize) (c / CV) * kk + t) * CV + c % CV] = w[(gsize) c * kk + t];
-      dw->scratch_per_thread = (gsize) ((dw->H + 2 * dw->pad + 1) * (dw->W + 2 * dw->pad)
-                                        + dw->OH * ((dw->OW + 3) / 4 * 4)) * CV;
+      /* the padded input, then the output rows */
+      dw->scratch_per_thread = (gsize) ((dw->OH + dw->k - 1) * (OWr + dw->k - 1)
+                                        + dw->OH * OWr) * CV;
     }
+  /* whole cache lines a thread: the channel-vector path's loads are aligned */
+  dw->scratch_per_thread = (dw->scratch_per_thread + 15) / 16 * 16;
   if (dw->padded || dw->avx512)
     dw->parent.scratch_floats = (gsize) nd_cpu_pool_n_threads () * dw->scratch_per_thread;
   dw->parent.algo = "dw-direct";
