@@ -15,8 +15,10 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_X86 1
+#include "nd-cpu-dw-strip.h"
 #else
 #define HAVE_X86 0
+#define CV 16
 #endif
 
 /* Direct depthwise k×k convolution (groups = C = O; VanillaNet's series activation is a 7×7
@@ -34,7 +36,6 @@ typedef struct
   gsize    scratch_per_thread;
 } ConvDw;
 
-#define CV 16   /* channels a vector in the channel-vector path */
 
 typedef struct
 {
@@ -241,176 +242,16 @@ DW_S2_AVX512 (3)
 DW_S2_AVX512 (5)
 DW_S2_AVX512 (7)
 
-/* r[i] (16 values of row i) becomes column i: r[j] then holds value j of every row. (GCC 12
- * warns of the unpack intrinsics' own undefined operand once inlined: a false positive.) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-static inline __attribute__((always_inline, target ("avx512f"))) void
-transpose16 (__m512 r[16])
-{
-  __m512 t[16];
-
-  for (int i = 0; i < 16; i += 2)
-    {
-      t[i] = _mm512_unpacklo_ps (r[i], r[i + 1]);
-      t[i + 1] = _mm512_unpackhi_ps (r[i], r[i + 1]);
-    }
-  for (int i = 0; i < 16; i += 4)
-    {
-      __m512d a = _mm512_castps_pd (t[i]), b = _mm512_castps_pd (t[i + 1]);
-      __m512d c = _mm512_castps_pd (t[i + 2]), d = _mm512_castps_pd (t[i + 3]);
-
-      r[i] = _mm512_castpd_ps (_mm512_unpacklo_pd (a, c));
-      r[i + 1] = _mm512_castpd_ps (_mm512_unpackhi_pd (a, c));
-      r[i + 2] = _mm512_castpd_ps (_mm512_unpacklo_pd (b, d));
-      r[i + 3] = _mm512_castpd_ps (_mm512_unpackhi_pd (b, d));
-    }
-  for (int i = 0; i < 4; i++)
-    {
-      t[i] = _mm512_shuffle_f32x4 (r[i], r[4 + i], 0x88);
-      t[4 + i] = _mm512_shuffle_f32x4 (r[i], r[4 + i], 0xdd);
-      t[8 + i] = _mm512_shuffle_f32x4 (r[8 + i], r[12 + i], 0x88);
-      t[12 + i] = _mm512_shuffle_f32x4 (r[8 + i], r[12 + i], 0xdd);
-    }
-  for (int i = 0; i < 4; i++)
-    {
-      r[i] = _mm512_shuffle_f32x4 (t[i], t[8 + i], 0x88);
-      r[8 + i] = _mm512_shuffle_f32x4 (t[i], t[8 + i], 0xdd);
-      r[4 + i] = _mm512_shuffle_f32x4 (t[4 + i], t[12 + i], 0x88);
-      r[12 + i] = _mm512_shuffle_f32x4 (t[4 + i], t[12 + i], 0xdd);
-    }
-}
-#pragma GCC diagnostic pop
-
-/* One output row of the channel-vector path, @T pixels a strip: per kernel row the strip's
- * T + K − 1 input vectors are loaded once and each feeds K FMAs (T accumulators, one weight
- * vector at a time), 2.5 FMAs a load for 7×7 where one pixel at a time loads two operands per
- * FMA. @r: the padded input row under kernel row 0 at the strip's first column; @o: [T][16]. */
-#define DW_CV_STRIP(K, T)                                                                     \
-  static inline __attribute__((always_inline, target ("avx512f"))) void                      \
-  dw_cv_strip_k##K##_t##T (const float *r, int ld, const float *wt, __m512 bv, float *o)      \
-  {                                                                                           \
-    __m512 a[T];                                                                              \
-                                                                                              \
-    _Pragma ("GCC unroll 8")                                                                  \
-    for (int i = 0; i < T; i++)                                                               \
-      a[i] = bv;                                                                              \
-    _Pragma ("GCC unroll 1")                                                                  \
-    for (int ky = 0; ky < K; ky++)                                                            \
-      {                                                                                       \
-        __m512 xv[T + K - 1];                                                                 \
-                                                                                              \
-        _Pragma ("GCC unroll 14")                                                             \
-        for (int j = 0; j < T + K - 1; j++)                                                   \
-          xv[j] = _mm512_load_ps (r + (gint64) ky * ld + j * CV);                             \
-        _Pragma ("GCC unroll 7")                                                              \
-        for (int kx = 0; kx < K; kx++)                                                        \
-          {                                                                                   \
-            __m512 w = _mm512_loadu_ps (wt + (ky * K + kx) * CV);                             \
-                                                                                              \
-            _Pragma ("GCC unroll 8")                                                          \
-            for (int i = 0; i < T; i++)                                                       \
-              a[i] = _mm512_fmadd_ps (w, xv[i + kx], a[i]);                                   \
-          }                                                                                   \
-      }                                                                                       \
-    _Pragma ("GCC unroll 8")                                                                  \
-    for (int i = 0; i < T; i++)                                                               \
-      _mm512_store_ps (o + i * CV, a[i]);                                                     \
-  }                                                                                           \
-                                                                                              \
-  /* Two output rows at once: each input row's vectors feed both (kernel rows j and j − 1),  \
-   * 2T independent accumulators against the FMA latency, 3.4 FMAs a load for 7×7 */          \
-  static inline __attribute__((always_inline, target ("avx512f"))) void                      \
-  dw_cv_strip2_k##K##_t##T (const float *r, int ld, const float *wt, __m512 bv, float *o,     \
-                            int ldo)                                                          \
-  {                                                                                           \
-    __m512 a[T], b[T];                                                                        \
-                                                                                              \
-    _Pragma ("GCC unroll 8")                                                                  \
-    for (int i = 0; i < T; i++)                                                               \
-      a[i] = b[i] = bv;                                                                       \
-    _Pragma ("GCC unroll 1")                                                                  \
-    for (int j = 0; j <= K; j++)                                                              \
-      {                                                                                       \
-        __m512 xv[T + K - 1];                                                                 \
-                                                                                              \
-        _Pragma ("GCC unroll 14")                                                             \
-        for (int x = 0; x < T + K - 1; x++)                                                   \
-          xv[x] = _mm512_load_ps (r + (gint64) j * ld + x * CV);                              \
-        if (j < K)                                                                            \
-          {                                                                                   \
-            _Pragma ("GCC unroll 7")                                                          \
-            for (int kx = 0; kx < K; kx++)                                                    \
-              {                                                                               \
-                __m512 w = _mm512_loadu_ps (wt + (j * K + kx) * CV);                          \
-                                                                                              \
-                _Pragma ("GCC unroll 8")                                                      \
-                for (int i = 0; i < T; i++)                                                   \
-                  a[i] = _mm512_fmadd_ps (w, xv[i + kx], a[i]);                               \
-              }                                                                               \
-          }                                                                                   \
-        if (j > 0)                                                                            \
-          {                                                                                   \
-            _Pragma ("GCC unroll 7")                                                          \
-            for (int kx = 0; kx < K; kx++)                                                    \
-              {                                                                               \
-                __m512 w = _mm512_loadu_ps (wt + ((j - 1) * K + kx) * CV);                    \
-                                                                                              \
-                _Pragma ("GCC unroll 8")                                                      \
-                for (int i = 0; i < T; i++)                                                   \
-                  b[i] = _mm512_fmadd_ps (w, xv[i + kx], b[i]);                               \
-              }                                                                               \
-          }                                                                                   \
-      }                                                                                       \
-    _Pragma ("GCC unroll 8")                                                                  \
-    for (int i = 0; i < T; i++)                                                               \
-      {                                                                                       \
-        _mm512_store_ps (o + i * CV, a[i]);                                                   \
-        _mm512_store_ps (o + ldo + i * CV, b[i]);                                             \
-      }                                                                                       \
-  }                                                                                           \
-                                                                                              \
-  __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
-  dw_cv_rows_k##K##_t##T (const float *xt, int ld, const float *wt, __m512 bv, float *ot,     \
-                          int OH, int OWr)                                                    \
-  {                                                                                           \
-    int oy = 0;                                                                               \
-                                                                                              \
-    for (; oy + 2 <= OH; oy += 2)                                                             \
-      for (int ox = 0; ox < OWr; ox += T)                                                     \
-        dw_cv_strip2_k##K##_t##T (xt + (gint64) oy * ld + (gint64) ox * CV, ld, wt, bv,       \
-                                  ot + ((gint64) oy * OWr + ox) * CV, OWr * CV);              \
-    for (; oy < OH; oy++)                                                                     \
-      for (int ox = 0; ox < OWr; ox += T)                                                     \
-        dw_cv_strip_k##K##_t##T (xt + (gint64) oy * ld + (gint64) ox * CV, ld, wt, bv,        \
-                                 ot + ((gint64) oy * OWr + ox) * CV);                         \
-  }
-
-DW_CV_STRIP (3, 7)
-DW_CV_STRIP (3, 8)
-DW_CV_STRIP (5, 7)
-DW_CV_STRIP (5, 8)
-DW_CV_STRIP (7, 7)
-DW_CV_STRIP (7, 8)
-
-/* The strip width for @OW output columns: 7 where it divides them (VanillaNet's 56, 28, 14
- * and 7), else 8, the row then computed to a multiple of 8 */
-static int
-dw_cv_strip (int OW)
-{
-  return OW % 7 == 0 && OW % 8 != 0 ? 7 : 8;
-}
-
 /* Stride 1, 16 channels a vector: the group's planes are transposed (16 × 16 blocks in
  * registers) into a zero-padded [Hp][Wr][16] buffer, each output row is computed in strips
- * (dw_cv_strip), and the [OH][OWr][16] result is transposed back; use_cvec() says for which
+ * (nd_cpu_dw_cv_strip), and the [OH][OWr][16] result is transposed back; use_cvec() says for which
  * sizes. @x, @y: the group's first plane; @nc ≤ 16 channels; @wt: the group's [k²][16]
  * weights. */
 __attribute__((target ("avx512f"), optimize ("O3"))) static void
 dw_cvec_group (const ConvDw *dw, const float *x, const float *wt, const float *bias, int nc,
                float *y, float *xt)
 {
-  int k = dw->k, pad = dw->pad, T = dw_cv_strip (dw->OW);
+  int k = dw->k, pad = dw->pad, T = nd_cpu_dw_cv_strip (dw->OW);
   int OWr = (dw->OW + T - 1) / T * T, Wr = OWr + k - 1, Hp = dw->OH + k - 1;
   gint64 in_plane = (gint64) dw->H * dw->W, out_plane = (gint64) dw->OH * dw->OW;
   gint64 ld = (gint64) Wr * CV;
@@ -446,22 +287,7 @@ dw_cvec_group (const ConvDw *dw, const float *x, const float *wt, const float *b
     }
   if (bias != NULL)
     bv = _mm512_maskz_loadu_ps ((__mmask16) ((1u << nc) - 1), bias);
-#define DW_CV_CASE(K)                                                                         \
-  case K:                                                                                     \
-    if (T == 7)                                                                               \
-      dw_cv_rows_k##K##_t7 (xt, (int) ld, wt, bv, ot, dw->OH, OWr);                           \
-    else                                                                                      \
-      dw_cv_rows_k##K##_t8 (xt, (int) ld, wt, bv, ot, dw->OH, OWr);                           \
-    break;
-  switch (k)
-    {
-    DW_CV_CASE (3)
-    DW_CV_CASE (5)
-    DW_CV_CASE (7)
-    default:
-      g_assert_not_reached ();
-    }
-#undef DW_CV_CASE
+  nd_cpu_dw_cv_rows (k, T, xt, (int) ld, wt, bv, ot, OWr * CV, dw->OH, OWr);
   for (int oy = 0; oy < dw->OH; oy++)
     for (int ox = 0; ox < dw->OW; ox += 16)
       {
@@ -710,7 +536,7 @@ nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch)
   dw->scratch_per_thread = (gsize) (dw->H + 2 * dw->pad + DW_ROWS) * (dw->W + 2 * dw->pad + 1);
   if (dw->avx512 && dw->s == 1 && use_cvec (dw))
     {
-      int groups = (dw->C + CV - 1) / CV, kk = dw->k * dw->k, T = dw_cv_strip (dw->OW);
+      int groups = (dw->C + CV - 1) / CV, kk = dw->k * dw->k, T = nd_cpu_dw_cv_strip (dw->OW);
       int OWr = (dw->OW + T - 1) / T * T;
       const float *w = node->w[ND_W_WEIGHT]->data;
 
