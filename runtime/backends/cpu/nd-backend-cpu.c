@@ -11,7 +11,9 @@
 #include "nd-backend-cpu.h"
 #include "nd-buffer-plan.h"
 #include "nd-cpu-kernel.h"
+#include "nd-cpu-plan-private.h"
 #include "nd-cpu-half.h"
+#include "nd-cpu-nc16.h"
 #include "nd-cpu-peak.h"
 #include "nd-cpu-pool.h"
 #include "nd-error.h"
@@ -35,25 +37,6 @@ typedef struct
   gboolean  reference_only;
 } NdCpuBackend;
 
-typedef struct
-{
-  NdPlan        parent;
-  NdCpuKernel **kernels;   /* [n_nodes]; NULL = reference op */
-  NdTensor    **buffers;   /* [n_nodes] output of each node (views into slots), NULL if none */
-  int          *runs_at;   /* [n_nodes] the node that executes at this position, -1: none */
-  int          *writes;    /* [n_nodes] node whose buffer a node's execution writes */
-  float       **slots;
-  int           n_slots;
-  float        *scratch;
-  /* ParNet's streams: positions [st_p0, st_p1) hold st_n streams, stream i at positions
-   * [st_first[i], st_first[i + 1]), none reading another's values; st_concurrent: run them as
-   * work items, n_threads at a time, each single-threaded (chosen at prepare by timing both) */
-  int           st_p0, st_p1, st_n;
-  gboolean      st_span_live;   /* buffers planned for the concurrent run */
-  int          *st_first;
-  float       **st_scratch;
-  gboolean      st_concurrent;
-} NdCpuPlan;
 
 static const NdCpuKernelFactory factories[] = {
   nd_cpu_conv_winograd_new,
@@ -85,6 +68,7 @@ cpu_plan_free (NdPlan *plan)
     if (self->kernels[i] != NULL)
       self->kernels[i]->free (self->kernels[i]);
   free_buffers (self);
+  nd_cpu_layout_free (self);
   g_free (self->kernels);
   g_free (self->buffers);
   g_free (self->runs_at);
@@ -461,8 +445,13 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
     {
       plan_fusion (self, graph);
       plan_streams_find (self, graph);
+      if (nd_cpu_layout_plan (self, graph, options->batch))
+        for (int i = 1; i < n; i++)
+          if (self->kernels[i] != NULL)
+            scratch = MAX (scratch, self->kernels[i]->scratch_floats);
     }
-  if (!plan_buffers (self, graph, options->batch, error))
+  if (!plan_buffers (self, graph, options->batch, error)
+      || !nd_cpu_layout_alloc (self, error))
     {
       cpu_plan_free (&g_steal_pointer (&self)->parent);
       return NULL;
@@ -514,12 +503,13 @@ run_position (NdCpuPlan *self, int p)
   k = self->kernels[h];
   start = plan->timings ? g_get_monotonic_time () : 0;
   for (int i = 0; i < node->n_inputs; i++)
-    in[i] = self->buffers[node->inputs[i]];
+    in[i] = nd_cpu_layout_input (self, h, node->inputs[i]);
   if (k != NULL)
     {
       for (int s = 0; s < k->epilogue.n_steps; s++)
         if (k->epilogue.steps[s].other_node >= 0)
-          k->epilogue.steps[s].other = self->buffers[k->epilogue.steps[s].other_node];
+          k->epilogue.steps[s].other = nd_cpu_layout_input (self, h,
+                                                            k->epilogue.steps[s].other_node);
       k->run (k, node, in, self->buffers[self->writes[h]]);
     }
   else
@@ -588,13 +578,14 @@ cpu_run (NdPlan *plan, const NdTensor *input, GError **error)
       run_position (self, p);
   self->buffers[0] = NULL;
 
-  memcpy (plan->output->data, self->buffers[graph->output]->data,
-          plan->output->numel * sizeof (float));
+  nd_cpu_layout_copy_out (self, graph->output, plan->output->data);
   for (int i = 0; i < plan->n_nodes; i++)
     if (plan->capture_mask[i])
       {
         g_clear_pointer (&plan->captured[i], nd_tensor_unref);
-        plan->captured[i] = i == 0 ? nd_tensor_copy (input) : nd_tensor_copy (self->buffers[i]);
+        plan->captured[i] = nd_tensor_copy (i == 0 ? input : self->buffers[i]);
+        if (i > 0)
+          nd_cpu_layout_copy_out (self, i, plan->captured[i]->data);
       }
   return TRUE;
 }

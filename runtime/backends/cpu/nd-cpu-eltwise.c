@@ -125,6 +125,54 @@ nd_cpu_epilogue_apply (const NdCpuEpilogue *ep, int n, int c, int C, gint64 plan
 }
 
 void
+nd_cpu_epilogue_apply_nc16 (const NdCpuEpilogue *ep, int n, int cb, int C, gint64 plane,
+                            gint64 p0, float *y, gint64 np)
+{
+  gint64 len = np * 16;
+
+  for (int i = 0; i < ep->n_steps; i++)
+    {
+      const NdCpuEpStep *st = &ep->steps[i];
+
+      switch (st->kind)
+        {
+        case ND_CPU_EP_RELU:
+          ep_relu (y, len);
+          break;
+        case ND_CPU_EP_SILU:
+          ep_silu (y, len);
+          break;
+        case ND_CPU_EP_SIGMOID:
+          ep_sigmoid (y, len);
+          break;
+        case ND_CPU_EP_LEAKY:
+          ep_leaky (y, len, st->alpha);
+          break;
+        case ND_CPU_EP_RELU6:
+          ep_relu6 (y, len);
+          break;
+        case ND_CPU_EP_GATE:
+          {
+            /* the squeezed values are [N][C] in either layout */
+            float g[16];
+
+            for (int l = 0; l < 16; l++)
+              g[l] = gate_of (st->alpha, st->other->data[(gint64) n * C + cb * 16 + l]);
+            for (gint64 p = 0; p < np; p++)
+              for (int l = 0; l < 16; l++)
+                y[p * 16 + l] *= g[l];
+          }
+          break;
+        case ND_CPU_EP_ADD:
+          ep_add (y, st->other->data + (((gint64) n * (C / 16) + cb) * plane + p0) * 16, len);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+void
 nd_cpu_epilogue_rows (const NdCpuEpilogue *ep, int n, int C, int OH, int OW, int c0, int c1,
                       int oy0, int oy1, float *y)
 {

@@ -57,6 +57,8 @@ struct _NdCpuKernel
    * factory; the plan then fills @epilogue (n_steps 0: none). */
   gboolean      fuses_epilogue;
   NdCpuEpilogue epilogue;
+  /* reads and writes the channel-blocked layout (nd-cpu-nc16.h) instead of NCHW */
+  gboolean      nc16;
 };
 
 /* Applies @ep to @len values of channel @c of image @n, starting at offset @off within the
@@ -69,6 +71,17 @@ void nd_cpu_epilogue_apply (const NdCpuEpilogue *ep,
                             gint64               off,
                             float               *y,
                             gint64               len);
+
+/* The same on channel-blocked values (nd-cpu-nc16.h): @np positions from @p0 of channel block
+ * @cb (channels 16·cb …), @y their [np][16] values; an ADD's other tensor is blocked too. */
+void nd_cpu_epilogue_apply_nc16 (const NdCpuEpilogue *ep,
+                                 int                  n,
+                                 int                  cb,
+                                 int                  C,
+                                 gint64               plane,
+                                 gint64               p0,
+                                 float               *y,
+                                 gint64               np);
 
 /* nd_cpu_epilogue_apply on rows [oy0, oy1) of channels [c0, c1) of image @n's output @y
  * (C × OH × OW): kernels that split their work by output rows */

@@ -1,0 +1,268 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "nd-cpu-gemm.h"
+#include "nd-cpu-nc16.h"
+#include "nd-cpu-plan-private.h"
+#include "nd-error.h"
+
+/* Which nodes of a CPU plan run on the channel-blocked layout (nd-cpu-nc16.h). A node's
+ * buffer takes the layout of the kernel that writes it; a kernel reading a value in the other
+ * layout reads a converted copy (conv[h]). Regions are the connected sets of nodes that can
+ * run blocked (an NC16 kernel exists, their channel counts are multiples of 16, element-wise
+ * ops joining them); with ND_CPU_LAYOUT unset ("auto") a region runs blocked when it holds a
+ * depthwise convolution, where NC16 saves the channel-vector path's transposes and the plane
+ * path's masked lanes (VanillaNet: every layer between the stem and the head is one region,
+ * converted once after the stem); "nc16" runs every region blocked (tests), "nchw" none. */
+
+struct _NdCpuConv
+{
+  int        u;
+  gboolean   to_nc16;
+  NdTensor  *t;
+  NdCpuConv *next;
+};
+
+/* The values head @h reads: its node's inputs and its epilogue's operands; returns how many */
+static int
+head_inputs (const NdCpuPlan *self, const NdGraph *graph, int h, int *u)
+{
+  const NdNode *node = nd_graph_node (graph, h);
+  const NdCpuKernel *k = self->kernels[h];
+  int n = 0;
+
+  for (int i = 0; i < node->n_inputs; i++)
+    u[n++] = node->inputs[i];
+  for (int s = 0; k != NULL && s < k->epilogue.n_steps; s++)
+    if (k->epilogue.steps[s].other_node >= 0)
+      u[n++] = k->epilogue.steps[s].other_node;
+  return n;
+}
+
+static int
+find (int *parent, int i)
+{
+  while (parent[i] != i)
+    i = parent[i] = parent[parent[i]];
+  return i;
+}
+
+gboolean
+nd_cpu_layout_plan (NdCpuPlan *self, const NdGraph *graph, int batch)
+{
+  NdPlan *plan = &self->parent;
+  const char *mode = g_getenv ("ND_CPU_LAYOUT");
+  int n = plan->n_nodes;
+  gboolean any = FALSE;
+  g_autofree NdCpuKernel **k16 = NULL;
+  g_autofree gboolean *on = NULL, *agn = NULL, *keep = NULL;
+  g_autofree int *writer = NULL, *parent = NULL;
+
+  if ((mode != NULL && g_str_equal (mode, "nchw")) || !nd_cpu_gemm_supported ())
+    return FALSE;
+  k16 = g_new0 (NdCpuKernel *, n);
+  on = g_new0 (gboolean, n);
+  agn = g_new0 (gboolean, n);
+  keep = g_new0 (gboolean, n);
+  writer = g_new (int, n);
+  parent = g_new (int, n);
+  for (int v = 0; v < n; v++)
+    {
+      writer[v] = -1;
+      parent[v] = v;
+    }
+  for (int p = 1; p < n; p++)
+    {
+      int h = self->runs_at[p];
+      NdCpuKernel *k;
+
+      if (h < 0)
+        continue;
+      writer[self->writes[h]] = h;
+      k = self->kernels[h];
+      if (k == NULL)
+        continue;
+      if (nd_cpu_nc16_agnostic (graph, nd_graph_node (graph, h)) && k->epilogue.n_steps == 0)
+        agn[h] = TRUE;
+      else if ((k16[h] = nd_cpu_nc16_new (graph, nd_graph_node (graph, h), batch)) != NULL
+               && k->epilogue.n_steps > 0 && !k16[h]->fuses_epilogue)
+        {
+          k16[h]->free (k16[h]);
+          k16[h] = NULL;
+        }
+      on[h] = k16[h] != NULL;
+    }
+  /* element-wise ops join a region when one of their operands is in it (positions are
+   * topological) */
+  for (int p = 1; p < n; p++)
+    {
+      int h = self->runs_at[p];
+
+      int u[ND_MAX_INPUTS + ND_CPU_EP_MAX_STEPS], nu;
+
+      if (h < 0 || !agn[h])
+        continue;
+      nu = head_inputs (self, graph, h, u);
+      for (int i = 0; i < nu; i++)
+        if (writer[u[i]] >= 0 && on[writer[u[i]]])
+          on[h] = TRUE;
+    }
+  for (int p = 1; p < n; p++)
+    {
+      int h = self->runs_at[p];
+
+      int u[ND_MAX_INPUTS + ND_CPU_EP_MAX_STEPS], nu;
+
+      if (h < 0 || !on[h])
+        continue;
+      nu = head_inputs (self, graph, h, u);
+      for (int i = 0; i < nu; i++)
+        if (writer[u[i]] >= 0 && on[writer[u[i]]])
+          parent[find (parent, h)] = find (parent, writer[u[i]]);
+    }
+  for (int h = 1; h < n; h++)
+    if (on[h] && (g_strcmp0 (mode, "nc16") == 0
+                  || (k16[h] != NULL && g_str_equal (k16[h]->algo, "nc16-dw"))))
+      keep[find (parent, h)] = TRUE;
+
+  self->nc16 = g_new0 (gboolean, n);
+  for (int h = 1; h < n; h++)
+    {
+      if (on[h] && keep[find (parent, h)])
+        {
+          if (k16[h] != NULL)
+            {
+              k16[h]->epilogue = self->kernels[h]->epilogue;
+              self->kernels[h]->free (self->kernels[h]);
+              self->kernels[h] = g_steal_pointer (&k16[h]);
+              plan->op_algo[h] = self->kernels[h]->algo;
+            }
+          self->nc16[self->writes[h]] = TRUE;
+          any = TRUE;
+        }
+      if (k16[h] != NULL)
+        k16[h]->free (k16[h]);
+    }
+  if (!any)
+    g_clear_pointer (&self->nc16, g_free);
+  return any;
+}
+
+static gboolean
+is_nc16 (const NdCpuPlan *self, int v)
+{
+  return self->nc16 != NULL && self->nc16[v];
+}
+
+/* A 1 × 1 map is laid out the same either way */
+static gboolean
+crosses (const NdCpuPlan *self, int h, int u)
+{
+  const NdNode *node = nd_graph_node (self->parent.graph, u);
+
+  return is_nc16 (self, self->writes[h]) != is_nc16 (self, u)
+         && (gint64) node->out_h * node->out_w > 1;
+}
+
+static void
+tensor_free (gpointer data)
+{
+  free (data);
+}
+
+gboolean
+nd_cpu_layout_alloc (NdCpuPlan *self, GError **error)
+{
+  NdPlan *plan = &self->parent;
+  const NdGraph *graph = plan->graph;
+  int n = plan->n_nodes;
+
+  if (self->nc16 == NULL)
+    return TRUE;
+  self->conv = g_new0 (NdCpuConv *, n);
+  for (int p = 1; p < n; p++)
+    {
+      int h = self->runs_at[p];
+      int u[ND_MAX_INPUTS + ND_CPU_EP_MAX_STEPS], nu;
+
+      if (h < 0)
+        continue;
+      nu = head_inputs (self, graph, h, u);
+      for (int i = 0; i < nu; i++)
+        {
+          const NdNode *un = nd_graph_node (graph, u[i]);
+          int64_t shape[4] = { plan->batch, un->out_c, un->out_h, un->out_w };
+          gsize bytes = (gsize) shape[0] * shape[1] * shape[2] * shape[3] * sizeof (float);
+          NdCpuConv *c;
+          float *data;
+
+          if (!crosses (self, h, u[i]))
+            continue;
+          if (posix_memalign ((void **) &data, 64, MAX (bytes, 64)) != 0)
+            {
+              g_set_error_literal (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_OUT_OF_MEMORY,
+                                   _("Out of memory for the activation buffers"));
+              return FALSE;
+            }
+          c = g_new0 (NdCpuConv, 1);
+          c->u = u[i];
+          c->to_nc16 = !is_nc16 (self, u[i]);
+          c->t = nd_tensor_new_wrap (4, shape, data, data, tensor_free);
+          c->next = self->conv[h];
+          self->conv[h] = c;
+          plan->activation_bytes += bytes;
+        }
+    }
+  return TRUE;
+}
+
+const NdTensor *
+nd_cpu_layout_input (NdCpuPlan *self, int h, int u)
+{
+  const NdTensor *src = self->buffers[u];
+
+  if (self->conv == NULL)
+    return src;
+  for (NdCpuConv *c = self->conv[h]; c != NULL; c = c->next)
+    if (c->u == u)
+      {
+        nd_cpu_nc16_convert (src->data, c->t->data, (int) src->shape[0], (int) src->shape[1],
+                             src->shape[2] * src->shape[3], c->to_nc16);
+        return c->t;
+      }
+  return src;
+}
+
+void
+nd_cpu_layout_copy_out (NdCpuPlan *self, int v, float *dst)
+{
+  const NdTensor *t = self->buffers[v];
+
+  if (is_nc16 (self, v) && t->shape[2] * t->shape[3] > 1)
+    nd_cpu_nc16_convert (t->data, dst, (int) t->shape[0], (int) t->shape[1],
+                         t->shape[2] * t->shape[3], FALSE);
+  else
+    memcpy (dst, t->data, t->numel * sizeof (float));
+}
+
+void
+nd_cpu_layout_free (NdCpuPlan *self)
+{
+  for (int h = 0; self->conv != NULL && h < self->parent.n_nodes; h++)
+    while (self->conv[h] != NULL)
+      {
+        NdCpuConv *c = self->conv[h];
+
+        self->conv[h] = c->next;
+        nd_tensor_unref (c->t);
+        g_free (c);
+      }
+  g_clear_pointer (&self->conv, g_free);
+  g_clear_pointer (&self->nc16, g_free);
+}

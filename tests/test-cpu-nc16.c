@@ -1,0 +1,203 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "nd-backend-cpu.h"
+#include "nd-cpu-gemm.h"
+#include "nd-fuse.h"
+#include "nd-model.h"
+#include "nd-test-utils.h"
+
+/* The channel-blocked CPU layout (nd-cpu-nc16.c, nd-cpu-layout.c) against the naive oracle:
+ * whole models with every region forced blocked and as the plan picks them, the captured
+ * values of blocked nodes (converted back for the caller), and hand-built graphs whose
+ * regions start and end at every kind of edge. */
+
+static gboolean
+any_algo (const NdPlan *plan, const char *prefix)
+{
+  for (int i = 1; i < plan->n_nodes; i++)
+    if (plan->op_algo[i] != NULL && g_str_has_prefix (plan->op_algo[i], prefix))
+      return TRUE;
+  return FALSE;
+}
+
+/* Up to @max nodes of @g whose algorithm (in @plan) starts with "nc16", for a second run
+ * that captures them */
+static int
+blocked_nodes (const NdPlan *plan, int *out, int max)
+{
+  int n = 0;
+
+  for (int i = 1; i < plan->n_nodes && n < max; i++)
+    if (plan->op_algo[i] != NULL && g_str_has_prefix (plan->op_algo[i], "nc16")
+        && (i % 3 == 0 || n == 0))
+      out[n++] = i;
+  return n;
+}
+
+typedef struct
+{
+  const char *model;
+  int         resolution;
+  double      width;
+  gboolean    fused;
+  const char *layout;      /* ND_CPU_LAYOUT */
+  gboolean    expect;      /* some node runs blocked */
+} ModelCase;
+
+static const ModelCase model_cases[] = {
+  { "vanillanet-5", 64, 0, TRUE, NULL, TRUE },
+  { "vanillanet-5", 64, 0, FALSE, NULL, TRUE },
+  { "vanillanet-5", 64, 0, TRUE, "nc16", TRUE },
+  { "vanillanet-9", 96, 0, TRUE, NULL, TRUE },
+  { "parnet-s", 64, 0.25, TRUE, "nc16", TRUE },
+  { "parnet-s", 64, 0.25, FALSE, "nc16", TRUE },
+  { "mobilenet-v2", 64, 0, FALSE, "nc16", TRUE },
+  { "mobilenet-v2", 64, 0, FALSE, NULL, TRUE },
+  { "resnet-18", 64, 0, TRUE, "nc16", TRUE },
+  { "resnet-18", 64, 0, TRUE, NULL, FALSE },   /* no depthwise layer: no region */
+};
+
+static void
+test_model (gconstpointer data)
+{
+  const ModelCase *mc = data;
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) train = NULL;
+  g_autoptr(NdGraph) g = NULL;
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdPlan) captured = NULL;
+  NdModelSpec spec;
+  int capture[6], n_capture;
+
+  if (!nd_cpu_gemm_supported ())
+    {
+      g_test_skip ("no AVX-512: the blocked layout is not used");
+      return;
+    }
+  g_assert_true (nd_model_spec_parse (mc->model, &spec, &error));
+  spec.resolution = mc->resolution;
+  if (mc->width > 0)
+    spec.width = mc->width;
+  spec.classes = 10;
+  train = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  nd_test_randomize_graph (train, 11);
+  g = mc->fused ? nd_fuse_graph (train, &error) : nd_graph_ref (train);
+  g_assert_no_error (error);
+  if (mc->layout != NULL)
+    g_setenv ("ND_CPU_LAYOUT", mc->layout, TRUE);
+  plan = nd_test_check_graph (cpu, g, 2, NULL, 0, FALSE, 1e-4, 1e-5, mc->model);
+  g_assert_cmpint (any_algo (plan, "nc16"), ==, mc->expect);
+  /* again, capturing blocked nodes: the caller gets them in NCHW */
+  n_capture = blocked_nodes (plan, capture, G_N_ELEMENTS (capture));
+  if (n_capture > 0)
+    captured = nd_test_check_graph (cpu, g, 1, capture, n_capture, FALSE, 1e-4, 1e-5, mc->model);
+  g_unsetenv ("ND_CPU_LAYOUT");
+}
+
+static int
+add (NdGraph *g, NdOp op, const NdOpParams *p, int a, int b)
+{
+  int in[2] = { a, b };
+  g_autoptr(GError) error = NULL;
+  int id = nd_graph_add (g, op, p, in, b >= 0 ? 2 : 1, "n", &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+/* A graph whose regions begin and end at each kind of edge: after a stem of 3 channels,
+ * into and out of a 3×3 convolution (no blocked kernel), an ADD of a blocked and an NCHW
+ * value, a depthwise 5×5 with pad 1 on an odd map, pools with padding, a BN, a 1×1 with
+ * an odd number of 16-channel blocks and a fused epilogue (bias, ADD, ReLU), an SE gate,
+ * the global pool, captured blocked values; batch 2. */
+static void
+test_edges (void)
+{
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  g_autoptr(NdGraph) g = nd_graph_new (3, 19, 23);
+  g_autoptr(NdPlan) plan = NULL;
+  NdOpParams stem = { .out_c = 32, .kernel = 3, .stride = 1, .pad = 1, .groups = 1,
+                      .has_bias = 1 };
+  NdOpParams pw = { .out_c = 48, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
+  NdOpParams dw5 = { .out_c = 48, .kernel = 5, .stride = 1, .pad = 1, .groups = 48,
+                     .has_bias = 1 };
+  NdOpParams dw3 = { .out_c = 48, .kernel = 3, .stride = 1, .pad = 1, .groups = 48 };
+  NdOpParams mp = { .kernel = 3, .stride = 2, .pad = 1 };
+  NdOpParams ap = { .kernel = 2, .stride = 1 };
+  NdOpParams c3 = { .out_c = 48, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+  NdOpParams se = { .out_c = 48, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
+  NdOpParams gate = { .alpha = 1 };
+  NdOpParams gap = { .out_h = 1, .out_w = 1 };
+  NdOpParams bn = { .eps = 1e-5f };
+  NdOpParams none = { 0 };
+  int s, a, b, c, d, e, f, h, k, m, q, capture[5];
+
+  s = add (g, ND_OP_CONV2D, &stem, 0, -1);          /* NCHW, 32 channels */
+  a = add (g, ND_OP_CONV2D, &pw, s, -1);            /* 1×1 32 → 48: blocked from here */
+  a = add (g, ND_OP_RELU, &none, a, -1);
+  b = add (g, ND_OP_CONV2D, &dw5, a, -1);           /* 19 × 23 → 17 × 21 */
+  c = add (g, ND_OP_BATCHNORM, &bn, b, -1);
+  d = add (g, ND_OP_CONV2D, &c3, c, -1);            /* no blocked 3×3: back to NCHW */
+  e = add (g, ND_OP_ADD, &none, c, d);              /* blocked + NCHW */
+  f = add (g, ND_OP_CONV2D, &dw3, e, -1);
+  h = add (g, ND_OP_MAXPOOL, &mp, f, -1);           /* 17 × 21 → 9 × 11 */
+  k = add (g, ND_OP_AVGPOOL, &ap, h, -1);           /* 8 × 10 */
+  q = add (g, ND_OP_CONV2D, &pw, k, -1);            /* 48 → 48, with the residual: */
+  q = add (g, ND_OP_ADD, &none, q, k);              /* fused into the 1×1's epilogue */
+  q = add (g, ND_OP_RELU, &none, q, -1);
+  m = add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, q, -1);
+  m = add (g, ND_OP_CONV2D, &se, m, -1);
+  m = add (g, ND_OP_GATE, &gate, q, m);             /* the SE gate on a blocked value */
+  m = add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, m, -1);
+  g->output = m;
+  capture[0] = b;
+  capture[1] = c;
+  capture[2] = e;
+  capture[3] = h;
+  capture[4] = q;
+  nd_test_randomize_graph (g, 3);
+  if (!nd_cpu_gemm_supported ())
+    {
+      g_test_skip ("no AVX-512: the blocked layout is not used");
+      return;
+    }
+  for (int mode = 0; mode < 2; mode++)
+    {
+      g_setenv ("ND_CPU_LAYOUT", mode ? "nc16" : "auto", TRUE);
+      plan = nd_test_check_graph (cpu, g, 2, capture, G_N_ELEMENTS (capture), FALSE, 1e-4,
+                                  1e-5, "edges");
+      g_unsetenv ("ND_CPU_LAYOUT");
+      g_assert_cmpstr (plan->op_algo[b], ==, "nc16-dw");
+      g_assert_cmpstr (plan->op_algo[d], !=, "nc16-dw");
+      g_assert_cmpstr (plan->op_algo[h], ==, "nc16-pool");
+      g_clear_pointer (&plan, nd_plan_free);
+    }
+  /* with the layout off, no node runs blocked */
+  g_setenv ("ND_CPU_LAYOUT", "nchw", TRUE);
+  plan = nd_test_check_graph (cpu, g, 1, NULL, 0, FALSE, 1e-4, 1e-5, "edges");
+  g_unsetenv ("ND_CPU_LAYOUT");
+  g_assert_false (any_algo (plan, "nc16"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (model_cases); i++)
+    {
+      const ModelCase *mc = &model_cases[i];
+      g_autofree char *path = g_strdup_printf ("/cpu-nc16/model/%s-%s-%s", mc->model,
+                                               mc->fused ? "fused" : "unfused",
+                                               mc->layout != NULL ? mc->layout : "auto");
+
+      g_test_add_data_func (path, mc, test_model);
+    }
+  g_test_add_func ("/cpu-nc16/edges", test_edges);
+  return g_test_run ();
+}
