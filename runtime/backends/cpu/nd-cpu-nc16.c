@@ -21,7 +21,7 @@
 /* Kernels on the channel-blocked layout (nd-cpu-nc16.h). */
 
 #define NP 12    /* positions a 1×1 micro-tile: 12 × 32 channels in 24 accumulators */
-#define KB 256   /* input channels a block: a weight panel of 256 × 32 (32 KiB) stays in L1 */
+#define KB 256   /* input channels a pass: a pair's weight panel (32 KiB) stays in L1 */
 
 static gboolean
 mult16 (int c)
@@ -107,17 +107,18 @@ nd_cpu_nc16_convert (const float *x, float *y, int N, int C, gint64 HW, gboolean
 /* ---- 1×1 convolution ------------------------------------------------------------------ */
 
 /* out[n][o][p] = bias[o] + Σ_c w[o][c] · x[n][c][p] with o in blocks of 32 (the last one 16
- * when O is an odd number of 16s). The input is first packed into tiles of 12 positions,
- * [tile][C][12] (one pass, shared by every task), so the micro-kernel's 12 broadcasts a
- * channel come from one cache line: read in place, a channel block of a 56² map lies 196 KiB
- * (a multiple of 4 KiB) from the next and the tile's lines fight over the same L1 sets. The
- * weights are packed at prepare, [pair][C][32]. */
+ * when O is an odd number of 16s): 12 positions a micro-tile, broadcast from the blocked input
+ * where it lies (a position's 16 channels are one cache line: no packing pass; a first version
+ * packed tiles of the input and lost 5 % to it), against weight vectors packed at prepare,
+ * k-block major ([C / KB][pair][KB][32]: the panels one pass reads follow each other, one
+ * stream for the layers whose weights come from DRAM). KB 128 and 256 measured alike on
+ * VanillaNet-9. */
 typedef struct
 {
   NdCpuKernel parent;
   int         C, O, H, W;
-  float      *w;      /* [O / 32 rounded up][C][32], zero past O */
-  float      *bias;   /* [O] */
+  float      *w;      /* [C / KB][O / 32 rounded up][KB][32], zero past O */
+  float      *bias;   /* [O + 16] */
   int         pb;     /* positions a task's range (a multiple of NP) */
 } Conv1x1;
 
@@ -126,48 +127,51 @@ typedef struct
   Conv1x1        *k;
   const NdTensor *x;
   NdTensor       *y;
-  float          *xp;   /* [N][tiles][C][12] */
   int             tiles, n_pairs, q_parts, p_parts;
 } Conv1x1Job;
 
 #if HAVE_X86
-/* acc (12 × 16·NV) (+)= Σ_k xp[k][i] · w[k][…]; @first starts from the bias. Stores @np ≤ 12
- * positions of each of the NV output blocks (@o0, @o1: [np][16]). */
-#define C1_KERNEL(NV)                                                                         \
+/* acc (NPX positions × 16·NV channels) (+)= Σ_k x[k][i] · w[k][…], reading the blocked
+ * input in place: @x at the tile's first position of channel block c0 / 16, @cs floats
+ * between channel blocks; @first starts from the bias. Stores @np ≤ NPX positions of each of
+ * the NV output blocks (@o0, @o1: [np][16]). */
+#define C1_DIRECT(NV, NPX)                                                                         \
   __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
-  c1_kernel_##NV (int kc, const float *restrict w, const float *restrict xp, const float *bias, \
-                  gboolean first, float *o0, float *o1, int np)                               \
+  c1_direct_##NV##_##NPX (int kc, const float *restrict w, const float *restrict x, gint64 cs,        \
+                  const float *bias, gboolean first, float *o0, float *o1, int np)            \
   {                                                                                           \
-    __m512 a0[NP], a1[NP];                                                                    \
+    __m512 a0[NPX], a1[NPX];                                                                    \
     __m512 b0 = first ? _mm512_loadu_ps (bias) : _mm512_setzero_ps ();                        \
     __m512 b1 = first && NV == 2 ? _mm512_loadu_ps (bias + 16) : _mm512_setzero_ps ();        \
                                                                                               \
     _Pragma ("GCC unroll 12")                                                                 \
-    for (int i = 0; i < NP; i++)                                                              \
+    for (int i = 0; i < NPX; i++)                                                              \
       {                                                                                       \
         a0[i] = b0;                                                                           \
         a1[i] = b1;                                                                           \
       }                                                                                       \
-    for (int k = 0; k < kc; k++)                                                              \
-      {                                                                                       \
-        __m512 w0 = _mm512_load_ps (w + k * 32), w1 = _mm512_load_ps (w + k * 32 + 16);      \
-        const float *x = xp + k * NP;                                                         \
+    for (int kb = 0; kb < kc; kb += 16, x += cs)                                              \
+      for (int l = 0; l < 16; l++)                                                            \
+        {                                                                                     \
+          const float *wk = w + (kb + l) * 32;                                                \
+          __m512 w0 = _mm512_load_ps (wk), w1 = _mm512_load_ps (wk + 16);                     \
                                                                                               \
-        _mm_prefetch ((const char *) (w + k * 32 + 512), _MM_HINT_T0);                        \
-        _Pragma ("GCC unroll 12")                                                             \
-        for (int i = 0; i < NP; i++)                                                          \
-          {                                                                                   \
-            __m512 b = _mm512_set1_ps (x[i]);                                                 \
+          _mm_prefetch ((const char *) (wk + 1024), _MM_HINT_T0);                             \
                                                                                               \
-            a0[i] = _mm512_fmadd_ps (b, w0, a0[i]);                                           \
-            if (NV == 2)                                                                      \
-              a1[i] = _mm512_fmadd_ps (b, w1, a1[i]);                                         \
-          }                                                                                   \
-      }                                                                                       \
+          _Pragma ("GCC unroll 12")                                                           \
+          for (int i = 0; i < NPX; i++)                                                        \
+            {                                                                                 \
+              __m512 b = _mm512_set1_ps (x[i * 16 + l]);                                      \
+                                                                                              \
+              a0[i] = _mm512_fmadd_ps (b, w0, a0[i]);                                         \
+              if (NV == 2)                                                                    \
+                a1[i] = _mm512_fmadd_ps (b, w1, a1[i]);                                       \
+            }                                                                                 \
+        }                                                                                     \
     if (!first)                                                                               \
       {                                                                                       \
         _Pragma ("GCC unroll 12")                                                             \
-        for (int i = 0; i < NP; i++)                                                          \
+        for (int i = 0; i < NPX; i++)                                                          \
           if (i < np)                                                                         \
             {                                                                                 \
               a0[i] = _mm512_add_ps (a0[i], _mm512_load_ps (o0 + i * 16));                    \
@@ -176,7 +180,7 @@ typedef struct
             }                                                                                 \
       }                                                                                       \
     _Pragma ("GCC unroll 12")                                                                 \
-    for (int i = 0; i < NP; i++)                                                              \
+    for (int i = 0; i < NPX; i++)                                                              \
       if (i < np)                                                                             \
         {                                                                                     \
           _mm512_store_ps (o0 + i * 16, a0[i]);                                               \
@@ -185,53 +189,55 @@ typedef struct
         }                                                                                     \
   }
 
-C1_KERNEL (1)
-C1_KERNEL (2)
-
-/* Packs positions [t·12, t·12 + 12) of image @n into [C][12], zeros past the map */
-__attribute__((target ("avx512f"))) static void
-c1_pack_tile (const Conv1x1 *k, const float *x, int t, float *dst)
-{
-  gint64 HW = (gint64) k->H * k->W, p0 = (gint64) t * NP;
-  int np = (int) MIN (NP, HW - p0);
-
-  for (int cb = 0; cb < k->C / 16; cb++)
-    {
-      const float *src = x + ((gint64) cb * HW + p0) * 16;
-      __m512 r[16];
-
-      /* 16 positions × 16 channels transposed: channel c's 12 values become a row of dst */
-      for (int i = 0; i < 16; i++)
-        r[i] = i < np ? _mm512_load_ps (src + i * 16) : _mm512_setzero_ps ();
-      transpose16 (r);
-      for (int c = 0; c < 16; c++)
-        _mm512_mask_storeu_ps (dst + (cb * 16 + c) * NP, 0x0FFF, r[c]);
-    }
-}
+C1_DIRECT (1, 12)
+C1_DIRECT (2, 12)
+C1_DIRECT (1, 4)
+C1_DIRECT (2, 4)
+C1_DIRECT (1, 1)
+C1_DIRECT (2, 1)
 #endif
 
-static void
-c1_pack_task (gpointer data, int task, int thread)
-{
 #if HAVE_X86
-  Conv1x1Job *j = data;
-  gint64 units = (gint64) j->x->shape[0] * j->tiles, u0, u1;
-
-  nd_cpu_split (units, 4 * nd_cpu_pool_n_threads (), task, 1, &u0, &u1);
-  for (gint64 u = u0; u < u1; u++)
+/* @np positions of output blocks ob (and ob + 1 when @nv is 2): 12 at a time, then 4, then 1
+ * (never reading past the map: the last block's positions end the buffer) */
+__attribute__((target ("avx512f"))) static void
+c1_tile (int kc, const float *w, const float *x, gint64 cs, const float *bias, gboolean first,
+         float *o0, float *o1, int nv, int np)
+{
+  for (int i = 0; i < np;)
     {
-      int n = (int) (u / j->tiles), t = (int) (u % j->tiles);
+      int left = np - i;
 
-      c1_pack_tile (j->k, j->x->data + (gint64) n * j->k->C * j->k->H * j->k->W, t,
-                    j->xp + u * j->k->C * NP);
+      if (left >= 12)
+        {
+          if (nv == 2)
+            c1_direct_2_12 (kc, w, x + i * 16, cs, bias, first, o0 + i * 16, o1 + i * 16, 12);
+          else
+            c1_direct_1_12 (kc, w, x + i * 16, cs, bias, first, o0 + i * 16, NULL, 12);
+          i += 12;
+        }
+      else if (left >= 4)
+        {
+          if (nv == 2)
+            c1_direct_2_4 (kc, w, x + i * 16, cs, bias, first, o0 + i * 16, o1 + i * 16, 4);
+          else
+            c1_direct_1_4 (kc, w, x + i * 16, cs, bias, first, o0 + i * 16, NULL, 4);
+          i += 4;
+        }
+      else
+        {
+          if (nv == 2)
+            c1_direct_2_1 (kc, w, x + i * 16, cs, bias, first, o0 + i * 16, o1 + i * 16, 1);
+          else
+            c1_direct_1_1 (kc, w, x + i * 16, cs, bias, first, o0 + i * 16, NULL, 1);
+          i += 1;
+        }
     }
-#else
-  g_assert_not_reached ();
-#endif
 }
+#endif
 
-/* Task: image n, pairs [q0, q1), tiles [t0, t1); per input-channel block, each weight panel
- * is loaded into L1 once and used by every tile of the range */
+/* Task: image n, pairs [q0, q1), tiles [t0, t1); per block of input channels, each weight
+ * panel is loaded into L1 once and used by every tile of the range */
 static void
 c1_task (gpointer data, int task, int thread)
 {
@@ -250,29 +256,23 @@ c1_task (gpointer data, int task, int thread)
     {
       int kc = MIN (KB, k->C - c0);
       gboolean last = c0 + kc == k->C;
+      const float *x = j->x->data + (((gint64) n * (k->C / 16) + c0 / 16) * HW) * 16;
 
       for (gint64 q = q0; q < q1; q++)
         {
           int ob = (int) q * 2, nv = MIN (2, k->O / 16 - ob);
-          const float *w = k->w + ((gint64) q * k->C + c0) * 32;
+          /* k-block major: the pairs' panels of one block follow each other */
+          const float *w = k->w + ((gint64) c0 * j->n_pairs + q * kc) * 32;
           float *y0 = j->y->data + (((gint64) n * (k->O / 16) + ob) * HW) * 16;
-          float *y1 = y0 + HW * 16;
+          float *y1 = nv == 2 ? y0 + HW * 16 : NULL;
+          gint64 p0 = t0 * NP, p1 = MIN (HW, t1 * NP);
 
-          for (gint64 t = t0; t < t1; t++)
-            {
-              const float *xp = j->xp + (((gint64) n * j->tiles + t) * k->C + c0) * NP;
-              gint64 p = t * NP;
-              int np = (int) MIN (NP, HW - p);
-
-              if (nv == 2)
-                c1_kernel_2 (kc, w, xp, k->bias + ob * 16, c0 == 0, y0 + p * 16, y1 + p * 16, np);
-              else
-                c1_kernel_1 (kc, w, xp, k->bias + ob * 16, c0 == 0, y0 + p * 16, NULL, np);
-              if (last && ep->n_steps > 0)
-                for (int v = 0; v < nv; v++)
-                  nd_cpu_epilogue_apply_nc16 (ep, n, ob + v, k->O, HW, p,
-                                              (v == 0 ? y0 : y1) + p * 16, np);
-            }
+          c1_tile (kc, w, x + p0 * 16, HW * 16, k->bias + ob * 16, c0 == 0, y0 + p0 * 16,
+                   y1 != NULL ? y1 + p0 * 16 : NULL, nv, (int) (p1 - p0));
+          if (last && ep->n_steps > 0)
+            for (int v = 0; v < nv; v++)
+              nd_cpu_epilogue_apply_nc16 (ep, n, ob + v, k->O, HW, p0,
+                                          (v == 0 ? y0 : y1) + p0 * 16, p1 - p0);
         }
     }
 #else
@@ -286,10 +286,8 @@ c1_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, NdTe
   Conv1x1 *k = (Conv1x1 *) kernel;
   gint64 HW = (gint64) k->H * k->W;
   int N = (int) in[0]->shape[0], T = nd_cpu_pool_n_threads ();
-  Conv1x1Job j = { k, in[0], out, kernel->scratch, (int) ((HW + NP - 1) / NP),
-                   (k->O / 16 + 1) / 2, 1, 1 };
+  Conv1x1Job j = { k, in[0], out, (int) ((HW + NP - 1) / NP), (k->O / 16 + 1) / 2, 1, 1 };
 
-  nd_cpu_parallel_for (4 * T, c1_pack_task, &j);
   /* positions in ranges of pb; the pairs split too until there are ≥ 3 tasks a thread */
   j.p_parts = (j.tiles + k->pb / NP - 1) / (k->pb / NP);
   while ((gint64) N * j.p_parts * j.q_parts < 3 * T && j.q_parts * 2 <= j.n_pairs)
@@ -325,22 +323,23 @@ conv1x1_new (const NdNode *node, const NdNode *a, int batch)
       g_free (k);
       return NULL;
     }
-  for (int q = 0; q < pairs; q++)
-    for (int c = 0; c < k->C; c++)
-      for (int l = 0; l < 32; l++)
-        {
-          int o = q * 32 + l;
+  for (int c0 = 0; c0 < k->C; c0 += KB)
+    for (int q = 0; q < pairs; q++)
+      for (int c = c0; c < MIN (k->C, c0 + KB); c++)
+        for (int l = 0; l < 32; l++)
+          {
+            int o = q * 32 + l;
 
-          k->w[((gsize) q * k->C + c) * 32 + l] = o < k->O ? w[(gsize) o * k->C + c] : 0.0f;
-        }
+            k->w[((gsize) c0 * pairs + (gsize) q * MIN (KB, k->C - c0) + c - c0) * 32 + l] =
+              o < k->O ? w[(gsize) o * k->C + c] : 0.0f;
+          }
   k->bias = g_new0 (float, k->O + 16);
   if (node->w[ND_W_BIAS] != NULL)
     memcpy (k->bias, node->w[ND_W_BIAS]->data, k->O * sizeof (float));
-  /* a layer with more than 4 MB of weights (VanillaNet's from 28²: up to 64 MB) or a small
+  /* a layer with more than 4 MB of weights (VanillaNet's from 28²: up to 32 MB) or a small
    * map reads them once: all its positions in one range, split by output channels instead */
   k->pb = (gint64) k->O * k->C * 4 > (4 << 20) || HW <= 256 ? (int) ((HW + NP - 1) / NP * NP)
                                                               : 8 * NP;
-  k->parent.scratch_floats = (gsize) batch * ((HW + NP - 1) / NP) * NP * k->C;
   k->parent.algo = "nc16-1x1";
   k->parent.run = c1_run;
   k->parent.free = c1_free;
@@ -512,6 +511,28 @@ pool_block (const Pool16 *e, const float *x, float *y)
   gboolean is_max = e->op == ND_OP_MAXPOOL;
   __m512 inv = _mm512_set1_ps (1.0f / (e->k * e->k));
 
+  if (e->k == 2 && e->s == 2 && e->pad == 0 && e->OH * 2 <= e->H && e->OW * 2 <= e->W)
+    {
+      /* VanillaNet's pools: four vectors an output pixel, no window bounds */
+      for (int oy = 0; oy < e->OH; oy++)
+        {
+          const float *r0 = x + (gint64) (2 * oy) * e->W * 16, *r1 = r0 + (gint64) e->W * 16;
+          float *o = y + (gint64) oy * e->OW * 16;
+
+          for (int ox = 0; ox < e->OW; ox++)
+            {
+              __m512 a = _mm512_load_ps (r0 + ox * 32), b = _mm512_load_ps (r0 + ox * 32 + 16);
+              __m512 c = _mm512_load_ps (r1 + ox * 32), d = _mm512_load_ps (r1 + ox * 32 + 16);
+
+              _mm512_store_ps (o + ox * 16,
+                               is_max ? _mm512_maskz_max_ps (0xFFFF, _mm512_maskz_max_ps (0xFFFF, a, b),
+                                                             _mm512_maskz_max_ps (0xFFFF, c, d))
+                                      : _mm512_mul_ps (_mm512_add_ps (_mm512_add_ps (a, b),
+                                                                      _mm512_add_ps (c, d)), inv));
+            }
+        }
+      return;
+    }
   for (int oy = 0; oy < e->OH; oy++)
     {
       int iy0 = MAX (0, oy * e->s - e->pad), iy1 = MIN (e->H, oy * e->s - e->pad + e->k);
@@ -664,8 +685,10 @@ nd_cpu_nc16_new (const NdGraph *graph, const NdNode *node, int batch)
     case ND_OP_CONV2D:
       if (node->p.kernel_w > 0 && node->p.kernel_w != node->p.kernel)
         return NULL;
+      /* below 8² the NCHW GEMM's narrow kernels win (VanillaNet-9's 4096² 1×1 on 7²: 4.1
+       * against 4.4–4.6 ms): the map is converted there and back, 49 values a channel */
       if (node->p.kernel == 1 && node->p.stride == 1 && node->p.pad == 0 && node->p.groups == 1
-          && (gint64) a->out_h * a->out_w >= NP)
+          && (gint64) a->out_h * a->out_w >= 64)
         k = conv1x1_new (node, a, batch);
       else if (node->p.groups == a->out_c && node->out_c == a->out_c && node->p.stride == 1
                && (node->p.kernel == 3 || node->p.kernel == 5 || node->p.kernel == 7)
