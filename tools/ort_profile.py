@@ -79,8 +79,8 @@ def _blocked(shape):
 def _our_kind(o):
     op, algo = str(o.get('op', '')), str(o.get('algo', ''))
     if op == 'conv2d':
-        return ('depthwise' if algo.startswith('dw') else '1x1' if algo == 'gemm-1x1'
-                else 'kxk')
+        return ('depthwise' if algo.startswith(('dw', 'nc16-dw'))
+                else '1x1' if algo in ('gemm-1x1', 'nc16-1x1') else 'kxk')
     if 'pool' in op:
         return 'pool'
     return 'linear' if op == 'linear' else 'other'
