@@ -13,7 +13,9 @@
 /* The channel-blocked CPU layout (nd-cpu-nc16.c, nd-cpu-layout.c) against the naive oracle:
  * whole models with every region forced blocked and as the plan picks them, the captured
  * values of blocked nodes (converted back for the caller), and hand-built graphs whose
- * regions start and end at every kind of edge. */
+ * regions start and end at every kind of edge. The stem kernel (the model's input in NCHW,
+ * written blocked) runs in every blocked model here: VanillaNet's patchify stem, ResNet's and
+ * MobileNet's padded ones. */
 
 static gboolean
 any_algo (const NdPlan *plan, const char *prefix)
@@ -173,6 +175,7 @@ test_edges (void)
       plan = nd_test_check_graph (cpu, g, 2, capture, G_N_ELEMENTS (capture), FALSE, 1e-4,
                                   1e-5, "edges");
       g_unsetenv ("ND_CPU_LAYOUT");
+      g_assert_cmpstr (plan->op_algo[s], ==, "nc16-stem");   /* padded: the bounds path */
       g_assert_cmpstr (plan->op_algo[b], ==, "nc16-dw");
       g_assert_cmpstr (plan->op_algo[d], !=, "nc16-dw");
       g_assert_cmpstr (plan->op_algo[h], ==, "nc16-pool");

@@ -57,8 +57,10 @@ struct _NdCpuKernel
    * factory; the plan then fills @epilogue (n_steps 0: none). */
   gboolean      fuses_epilogue;
   NdCpuEpilogue epilogue;
-  /* reads and writes the channel-blocked layout (nd-cpu-nc16.h) instead of NCHW */
+  /* writes the channel-blocked layout (nd-cpu-nc16.h) instead of NCHW, and reads it unless
+   * nchw_in (a stem reading the model's input) */
   gboolean      nc16;
+  gboolean      nchw_in;
 };
 
 /* Applies @ep to @len values of channel @c of image @n, starting at offset @off within the

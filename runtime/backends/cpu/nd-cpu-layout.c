@@ -18,10 +18,11 @@
  * run blocked (an NC16 kernel exists, their channel counts are multiples of 16, element-wise
  * ops joining them); with ND_CPU_LAYOUT unset ("auto") a region runs blocked when it holds a
  * depthwise convolution of 5×5 or more, where NC16 saves the channel-vector path's transposes
- * and the plane path's masked lanes. VanillaNet: every layer from the stem's activation to the
- * 7² layer is one region, converted once after the stem; `bench`, 2 threads, 3 alternating
- * rounds of 10 runs: VanillaNet-5 24.5–24.8 → 23.1–24.0 ms, VanillaNet-9 41.3–42.0 →
- * 39.4–40.2. MobileNet-v2's 3×3 regions are short, broken by channel counts like 24 and by
+ * and the plane path's masked lanes. VanillaNet: every layer from the stem (which reads the
+ * NCHW input and writes blocked) to the 7² layer is one region; `bench`, 2 threads, 3
+ * alternating rounds of 10 runs, before the stem kernel: VanillaNet-5 24.5–24.8 → 23.1–24.0
+ * ms, VanillaNet-9 41.3–42.0 → 39.4–40.2; the stem kernel then took stem and activation from
+ * 0.41 + 0.78 ms (im2col+sgemm, conversion, depthwise) to 0.45 + 0.40. MobileNet-v2's 3×3 regions are short, broken by channel counts like 24 and by
  * stride-2 layers, and converting at their edges cost more than they saved (3.4–3.5 → 4.3–4.4
  * ms): no region for them. "nc16" runs every region blocked (tests), "nchw" none. */
 
@@ -178,8 +179,10 @@ crosses (const NdCpuPlan *self, int h, int u)
 {
   const NdNode *node = nd_graph_node (self->parent.graph, u);
 
-  return is_nc16 (self, self->writes[h]) != is_nc16 (self, u)
-         && (gint64) node->out_h * node->out_w > 1;
+  const NdCpuKernel *k = self->kernels[h];
+  gboolean reads_nc16 = is_nc16 (self, self->writes[h]) && !(k != NULL && k->nchw_in);
+
+  return reads_nc16 != is_nc16 (self, u) && (gint64) node->out_h * node->out_w > 1;
 }
 
 static void

@@ -189,6 +189,50 @@ typedef struct
         }                                                                                     \
   }
 
+/* The stem's micro-kernel: the same with the 12 positions' inputs gathered into @xp,
+ * [kc][12] (zeros where a window leaves the map) */
+#define C1_PACKED(NV)                                                                         \
+  __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
+  c1_packed_##NV (int kc, const float *restrict w, const float *restrict xp,                  \
+                  const float *bias, float *o0, float *o1, int np, gboolean relu)             \
+  {                                                                                           \
+    __m512 a0[NP], a1[NP];                                                                    \
+    __m512 b0 = _mm512_loadu_ps (bias), z = _mm512_setzero_ps ();                             \
+    __m512 b1 = NV == 2 ? _mm512_loadu_ps (bias + 16) : _mm512_setzero_ps ();                 \
+                                                                                              \
+    _Pragma ("GCC unroll 12")                                                                 \
+    for (int i = 0; i < NP; i++)                                                              \
+      {                                                                                       \
+        a0[i] = b0;                                                                           \
+        a1[i] = b1;                                                                           \
+      }                                                                                       \
+    for (int k = 0; k < kc; k++)                                                              \
+      {                                                                                       \
+        __m512 w0 = _mm512_load_ps (w + k * 32), w1 = _mm512_load_ps (w + k * 32 + 16);      \
+                                                                                              \
+        _Pragma ("GCC unroll 12")                                                             \
+        for (int i = 0; i < NP; i++)                                                          \
+          {                                                                                   \
+            __m512 b = _mm512_set1_ps (xp[k * NP + i]);                                       \
+                                                                                              \
+            a0[i] = _mm512_fmadd_ps (b, w0, a0[i]);                                           \
+            if (NV == 2)                                                                      \
+              a1[i] = _mm512_fmadd_ps (b, w1, a1[i]);                                         \
+          }                                                                                   \
+      }                                                                                       \
+    _Pragma ("GCC unroll 12")                                                                 \
+    for (int i = 0; i < NP; i++)                                                              \
+      if (i < np)                                                                             \
+        {                                                                                     \
+          _mm512_store_ps (o0 + i * 16, relu ? _mm512_maskz_max_ps (0xFFFF, a0[i], z) : a0[i]); \
+          if (NV == 2)                                                                        \
+            _mm512_store_ps (o1 + i * 16,                                                     \
+                             relu ? _mm512_maskz_max_ps (0xFFFF, a1[i], z) : a1[i]);          \
+        }                                                                                     \
+  }
+
+C1_PACKED (1)
+C1_PACKED (2)
 C1_DIRECT (1, 12)
 C1_DIRECT (2, 12)
 C1_DIRECT (1, 4)
@@ -345,6 +389,179 @@ conv1x1_new (const NdNode *node, const NdNode *a, int batch)
   k->parent.free = c1_free;
   k->parent.fuses_epilogue = TRUE;
   return &k->parent;
+}
+
+/* ---- stem ---------------------------------------------------------------------------- */
+
+/* A convolution reading the model's input (NCHW, any channel count, any window) and writing
+ * NC16: VanillaNet's 4×4 stride-4 patchify stem, ResNet's 7×7. For each tile of 12 output
+ * positions of a row, its C·k² inputs are gathered into [C·k²][12] (zeros outside the map), and
+ * every pair of output blocks multiplies them in registers: no im2col of the map, and the
+ * region after it starts blocked without a conversion. Weights [pair][C·k²][32]. */
+typedef struct
+{
+  NdCpuKernel parent;
+  int         C, H, W, O, OH, OW, k, s, pad, K;
+  float      *w;
+  float      *bias;
+  gsize       per_thread;
+} Stem;
+
+typedef struct
+{
+  Stem           *st;
+  const NdTensor *x;
+  NdTensor       *y;
+  int             parts;
+} StemJob;
+
+static void
+stem_gather (const Stem *st, const float *x, int oy, int ox, int np, float *xp)
+{
+  int k = 0;
+  int iy0 = oy * st->s - st->pad, ix0 = ox * st->s - st->pad;
+
+  if (np == NP && iy0 >= 0 && iy0 + st->k <= st->H && ix0 >= 0
+      && ix0 + (NP - 1) * st->s + st->k <= st->W)
+    {
+      /* inside the map: no bounds (a patchify stem's every tile but a row's last) */
+      for (int c = 0; c < st->C; c++)
+        for (int ky = 0; ky < st->k; ky++)
+          {
+            const float *row = x + ((gint64) c * st->H + iy0 + ky) * st->W + ix0;
+
+            for (int kx = 0; kx < st->k; kx++, k++)
+              for (int i = 0; i < NP; i++)
+                xp[k * NP + i] = row[i * st->s + kx];
+          }
+      return;
+    }
+  for (int c = 0; c < st->C; c++)
+    for (int ky = 0; ky < st->k; ky++)
+      {
+        int iy = oy * st->s - st->pad + ky;
+        const float *row = x + ((gint64) c * st->H + iy) * st->W;
+
+        for (int kx = 0; kx < st->k; kx++, k++)
+          for (int i = 0; i < NP; i++)
+            {
+              int ix = (ox + i) * st->s - st->pad + kx;
+
+              xp[k * NP + i] = i < np && iy >= 0 && iy < st->H && ix >= 0 && ix < st->W
+                               ? row[ix] : 0.0f;
+            }
+      }
+}
+
+static void
+stem_task (gpointer data, int task, int thread)
+{
+#if HAVE_X86
+  StemJob *j = data;
+  Stem *st = j->st;
+  int pairs = (st->O / 16 + 1) / 2;
+  gint64 rows = j->x->shape[0] * st->OH, r0, r1, HW = (gint64) st->OH * st->OW;
+  float *xp = st->parent.scratch + (gsize) thread * st->per_thread;
+  /* a lone ReLU (VanillaNet's, ResNet's) in the store, not as a pass over each small tile */
+  gboolean relu = st->parent.epilogue.n_steps == 1
+                  && st->parent.epilogue.steps[0].kind == ND_CPU_EP_RELU;
+
+  nd_cpu_split (rows, j->parts, task, 1, &r0, &r1);
+  for (gint64 r = r0; r < r1; r++)
+    {
+      int n = (int) (r / st->OH), oy = (int) (r % st->OH);
+      const float *x = j->x->data + (gint64) n * st->C * st->H * st->W;
+
+      for (int ox = 0; ox < st->OW; ox += NP)
+        {
+          int np = MIN (NP, st->OW - ox);
+          gint64 p = (gint64) oy * st->OW + ox;
+
+          stem_gather (st, x, oy, ox, np, xp);
+          for (int q = 0; q < pairs; q++)
+            {
+              int ob = q * 2, nv = MIN (2, st->O / 16 - ob);
+              float *y0 = j->y->data + (((gint64) n * (st->O / 16) + ob) * HW + p) * 16;
+              const float *w = st->w + (gsize) q * st->K * 32;
+
+              if (nv == 2)
+                c1_packed_2 (st->K, w, xp, st->bias + ob * 16, y0, y0 + HW * 16, np, relu);
+              else
+                c1_packed_1 (st->K, w, xp, st->bias + ob * 16, y0, NULL, np, relu);
+              if (st->parent.epilogue.n_steps > 0 && !relu)
+                for (int v = 0; v < nv; v++)
+                  nd_cpu_epilogue_apply_nc16 (&st->parent.epilogue, n, ob + v, st->O, HW, p,
+                                              y0 + v * HW * 16, np);
+            }
+        }
+    }
+#else
+  g_assert_not_reached ();
+#endif
+}
+
+static void
+stem_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, NdTensor *out)
+{
+  Stem *st = (Stem *) kernel;
+  gint64 rows = in[0]->shape[0] * st->OH;
+  StemJob j = { st, in[0], out, (int) MIN (rows, 4 * nd_cpu_pool_n_threads ()) };
+
+  nd_cpu_parallel_for (j.parts, stem_task, &j);
+}
+
+static void
+stem_free (NdCpuKernel *kernel)
+{
+  Stem *st = (Stem *) kernel;
+
+  free (st->w);
+  g_free (st->bias);
+  g_free (st);
+}
+
+static NdCpuKernel *
+stem_new (const NdNode *node, const NdNode *a)
+{
+  Stem *st = g_new0 (Stem, 1);
+  int pairs = (node->out_c / 16 + 1) / 2;
+  const float *w = node->w[ND_W_WEIGHT]->data;
+
+  st->C = a->out_c;
+  st->H = a->out_h;
+  st->W = a->out_w;
+  st->O = node->out_c;
+  st->OH = node->out_h;
+  st->OW = node->out_w;
+  st->k = node->p.kernel;
+  st->s = node->p.stride;
+  st->pad = node->p.pad;
+  st->K = st->C * st->k * st->k;
+  if (posix_memalign ((void **) &st->w, 64, (gsize) pairs * st->K * 32 * sizeof (float)) != 0)
+    {
+      g_free (st);
+      return NULL;
+    }
+  /* w[o][c][ky][kx] is already [o][K] */
+  for (int q = 0; q < pairs; q++)
+    for (int kk = 0; kk < st->K; kk++)
+      for (int l = 0; l < 32; l++)
+        {
+          int o = q * 32 + l;
+
+          st->w[((gsize) q * st->K + kk) * 32 + l] = o < st->O ? w[(gsize) o * st->K + kk] : 0.0f;
+        }
+  st->bias = g_new0 (float, st->O + 16);
+  if (node->w[ND_W_BIAS] != NULL)
+    memcpy (st->bias, node->w[ND_W_BIAS]->data, st->O * sizeof (float));
+  st->per_thread = (gsize) (st->K * NP + 15) / 16 * 16;
+  st->parent.scratch_floats = (gsize) nd_cpu_pool_n_threads () * st->per_thread;
+  st->parent.algo = "nc16-stem";
+  st->parent.run = stem_run;
+  st->parent.free = stem_free;
+  st->parent.fuses_epilogue = TRUE;
+  st->parent.nchw_in = TRUE;
+  return &st->parent;
 }
 
 /* ---- depthwise ----------------------------------------------------------------------- */
@@ -678,8 +895,18 @@ nd_cpu_nc16_new (const NdGraph *graph, const NdNode *node, int batch)
   if (!nd_cpu_gemm_supported () || node->n_inputs < 1)
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
-  if (!mult16 (a->out_c) || !mult16 (node->out_c))
-    return NULL;
+  /* the stem: the model's input in NCHW, a window of at most 11² over a few channels */
+  if (node->op == ND_OP_CONV2D && node->inputs[0] == 0 && mult16 (node->out_c)
+      && node->p.groups == 1 && (node->p.kernel_w == 0 || node->p.kernel_w == node->p.kernel)
+      && (node->p.pad_w == 0 || node->p.pad_w == node->p.pad) && node->p.kernel <= 11
+      && a->out_c * node->p.kernel * node->p.kernel <= 1024)
+    k = stem_new (node, a);
+  if (k != NULL || !mult16 (a->out_c) || !mult16 (node->out_c))
+    {
+      if (k != NULL)
+        k->nc16 = TRUE;
+      return k;
+    }
   switch (node->op)
     {
     case ND_OP_CONV2D:

@@ -22,9 +22,10 @@ void          nd_cpu_nc16_convert    (const float *x,
                                       gint64       HW,
                                       gboolean     to_nc16);
 
-/* A kernel for @node that reads and writes NC16 (kernel->nc16), or NULL: 1×1 convolutions
- * (stride 1, no padding, no groups), depthwise 3×3 / 5×5 / 7×7 stride 1, max and average
- * pools, global average pool, batchnorm. */
+/* A kernel for @node that writes NC16 (kernel->nc16), or NULL: 1×1 convolutions (stride 1, no
+ * padding, no groups, maps of 8² and up), depthwise 3×3 / 5×5 / 7×7 stride 1, max and average
+ * pools, global average pool, batchnorm (all reading NC16), and the stem: a convolution of
+ * the model's input, read in NCHW (kernel->nchw_in). */
 NdCpuKernel  *nd_cpu_nc16_new        (const NdGraph *graph,
                                       const NdNode  *node,
                                       int            batch);
