@@ -483,6 +483,17 @@ dw_free (NdCpuKernel *kernel)
   g_free (kernel);
 }
 
+float *
+nd_cpu_dw_weights16 (const float *w, int C, int kk)
+{
+  float *wt = g_new0 (float, (gsize) (C + 15) / 16 * 16 * kk);
+
+  for (int c = 0; c < C; c++)
+    for (int t = 0; t < kk; t++)
+      wt[((gsize) (c / 16) * kk + t) * 16 + c % 16] = w[(gsize) c * kk + t];
+  return wt;
+}
+
 /* The channel-vector path or the plane path for a stride-1 layer (ND_CPU_DW_CVEC=0|1 forces
  * one, for nd-bench-conv) */
 static gboolean
@@ -536,14 +547,11 @@ nd_cpu_conv_dw_new (const NdGraph *graph, const NdNode *node, int batch)
   dw->scratch_per_thread = (gsize) (dw->H + 2 * dw->pad + DW_ROWS) * (dw->W + 2 * dw->pad + 1);
   if (dw->avx512 && dw->s == 1 && use_cvec (dw))
     {
-      int groups = (dw->C + CV - 1) / CV, kk = dw->k * dw->k, T = nd_cpu_dw_cv_strip (dw->OW);
+      int kk = dw->k * dw->k, T = nd_cpu_dw_cv_strip (dw->OW);
       int OWr = (dw->OW + T - 1) / T * T;
       const float *w = node->w[ND_W_WEIGHT]->data;
 
-      dw->wt = g_new0 (float, (gsize) groups * kk * CV);
-      for (int c = 0; c < dw->C; c++)
-        for (int t = 0; t < kk; t++)
-          dw->wt[((gsize) (c / CV) * kk + t) * CV + c % CV] = w[(gsize) c * kk + t];
+      dw->wt = nd_cpu_dw_weights16 (w, dw->C, kk);
       /* the padded input, then the output rows */
       dw->scratch_per_thread = (gsize) ((dw->OH + dw->k - 1) * (OWr + dw->k - 1)
                                         + dw->OH * OWr) * CV;

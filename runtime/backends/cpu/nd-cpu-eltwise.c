@@ -87,6 +87,32 @@ gate_of (float alpha, float s)
   return (float) (alpha / (1.0 + exp (-(double) s)));
 }
 
+/* The steps that act on each value alone; FALSE for GATE and ADD */
+static gboolean
+ep_elementwise (const NdCpuEpStep *st, float *y, gint64 len)
+{
+  switch (st->kind)
+    {
+    case ND_CPU_EP_RELU:
+      ep_relu (y, len);
+      return TRUE;
+    case ND_CPU_EP_SILU:
+      ep_silu (y, len);
+      return TRUE;
+    case ND_CPU_EP_SIGMOID:
+      ep_sigmoid (y, len);
+      return TRUE;
+    case ND_CPU_EP_LEAKY:
+      ep_leaky (y, len, st->alpha);
+      return TRUE;
+    case ND_CPU_EP_RELU6:
+      ep_relu6 (y, len);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 void
 nd_cpu_epilogue_apply (const NdCpuEpilogue *ep, int n, int c, int C, gint64 plane, gint64 off,
                        float *y, gint64 len)
@@ -95,23 +121,10 @@ nd_cpu_epilogue_apply (const NdCpuEpilogue *ep, int n, int c, int C, gint64 plan
     {
       const NdCpuEpStep *st = &ep->steps[i];
 
+      if (ep_elementwise (st, y, len))
+        continue;
       switch (st->kind)
         {
-        case ND_CPU_EP_RELU:
-          ep_relu (y, len);
-          break;
-        case ND_CPU_EP_SILU:
-          ep_silu (y, len);
-          break;
-        case ND_CPU_EP_SIGMOID:
-          ep_sigmoid (y, len);
-          break;
-        case ND_CPU_EP_LEAKY:
-          ep_leaky (y, len, st->alpha);
-          break;
-        case ND_CPU_EP_RELU6:
-          ep_relu6 (y, len);
-          break;
         case ND_CPU_EP_GATE:
           ep_scale (y, len, gate_of (st->alpha, st->other->data[(gint64) n * C + c]));
           break;
@@ -134,23 +147,10 @@ nd_cpu_epilogue_apply_nc16 (const NdCpuEpilogue *ep, int n, int cb, int C, gint6
     {
       const NdCpuEpStep *st = &ep->steps[i];
 
+      if (ep_elementwise (st, y, len))
+        continue;
       switch (st->kind)
         {
-        case ND_CPU_EP_RELU:
-          ep_relu (y, len);
-          break;
-        case ND_CPU_EP_SILU:
-          ep_silu (y, len);
-          break;
-        case ND_CPU_EP_SIGMOID:
-          ep_sigmoid (y, len);
-          break;
-        case ND_CPU_EP_LEAKY:
-          ep_leaky (y, len, st->alpha);
-          break;
-        case ND_CPU_EP_RELU6:
-          ep_relu6 (y, len);
-          break;
         case ND_CPU_EP_GATE:
           {
             /* the squeezed values are [N][C] in either layout */
@@ -508,6 +508,21 @@ eltwise_free (NdCpuKernel *kernel)
   g_free (e);
 }
 
+void
+nd_cpu_bn_fold (const NdNode *node, int C, float **scale, float **shift)
+{
+  *scale = g_new (float, C);
+  *shift = g_new (float, C);
+  for (int c = 0; c < C; c++)
+    {
+      double t = node->w[ND_W_WEIGHT]->data[c]
+                 / sqrt ((double) node->w[ND_W_VAR]->data[c] + node->p.eps);
+
+      (*scale)[c] = (float) t;
+      (*shift)[c] = (float) (node->w[ND_W_BIAS]->data[c] - node->w[ND_W_MEAN]->data[c] * t);
+    }
+}
+
 NdCpuKernel *
 nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch)
 {
@@ -546,18 +561,7 @@ nd_cpu_eltwise_new (const NdGraph *graph, const NdNode *node, int batch)
   e->OH = node->out_h;
   e->OW = node->out_w;
   if (node->op == ND_OP_BATCHNORM)
-    {
-      e->scale = g_new (float, e->C);
-      e->shift = g_new (float, e->C);
-      for (int c = 0; c < e->C; c++)
-        {
-          double t = node->w[ND_W_WEIGHT]->data[c]
-                     / sqrt ((double) node->w[ND_W_VAR]->data[c] + node->p.eps);
-
-          e->scale[c] = (float) t;
-          e->shift[c] = (float) (node->w[ND_W_BIAS]->data[c] - node->w[ND_W_MEAN]->data[c] * t);
-        }
-    }
+    nd_cpu_bn_fold (node, e->C, &e->scale, &e->shift);
   e->parent.algo = "fast";
   switch (node->op)
     {

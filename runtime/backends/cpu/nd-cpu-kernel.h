@@ -98,6 +98,12 @@ void nd_cpu_epilogue_rows (const NdCpuEpilogue *ep,
                            int                  oy1,
                            float               *y);
 
+/* BN's per-channel affine, folded in double: y = x · scale[c] + shift[c] (g_free both) */
+void nd_cpu_bn_fold (const NdNode *node, int C, float **scale, float **shift);
+
+/* Depthwise weights [C][kk] as [C / 16 rounded up][kk][16], zeros past C (g_free) */
+float *nd_cpu_dw_weights16 (const float *w, int C, int kk);
+
 typedef NdCpuKernel *(*NdCpuKernelFactory) (const NdGraph *graph,
                                             const NdNode  *node,
                                             int            batch);

@@ -683,10 +683,7 @@ dw_new (const NdNode *node, const NdNode *a)
   d->T = nd_cpu_dw_cv_strip (d->OW);
 #endif
   d->OWr = (d->OW + d->T - 1) / d->T * d->T;
-  d->wt = g_new (float, (gsize) d->C * kk);
-  for (int c = 0; c < d->C; c++)
-    for (int t = 0; t < kk; t++)
-      d->wt[((gsize) (c / 16) * kk + t) * 16 + c % 16] = w[(gsize) c * kk + t];
+  d->wt = nd_cpu_dw_weights16 (w, d->C, kk);
   d->bias = g_new0 (float, d->C);
   if (node->w[ND_W_BIAS] != NULL)
     memcpy (d->bias, node->w[ND_W_BIAS]->data, d->C * sizeof (float));
@@ -865,18 +862,7 @@ pool_new (const NdNode *node, const NdNode *a)
   e->s = node->p.stride;
   e->pad = node->p.pad;
   if (node->op == ND_OP_BATCHNORM)
-    {
-      e->scale = g_new (float, e->C);
-      e->shift = g_new (float, e->C);
-      for (int c = 0; c < e->C; c++)
-        {
-          double t = node->w[ND_W_WEIGHT]->data[c]
-                     / sqrt ((double) node->w[ND_W_VAR]->data[c] + node->p.eps);
-
-          e->scale[c] = (float) t;
-          e->shift[c] = (float) (node->w[ND_W_BIAS]->data[c] - node->w[ND_W_MEAN]->data[c] * t);
-        }
-    }
+    nd_cpu_bn_fold (node, e->C, &e->scale, &e->shift);
   e->parent.algo = node->op == ND_OP_BATCHNORM ? "nc16-bn" : "nc16-pool";
   e->parent.run = pool_run;
   e->parent.free = pool_free;
