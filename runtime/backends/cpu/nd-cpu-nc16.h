@@ -35,4 +35,12 @@ NdCpuKernel  *nd_cpu_nc16_new        (const NdGraph *graph,
 gboolean      nd_cpu_nc16_agnostic   (const NdGraph *graph,
                                       const NdNode  *node);
 
+/* nd-cpu-nc16-conv.c, for the factory: a 1×1 convolution reading and writing NC16, and the
+ * stem (NCHW in, NC16 out); NULL when out of memory */
+NdCpuKernel  *nd_cpu_nc16_conv1x1_new (const NdNode *node,
+                                       const NdNode *a,
+                                       int           batch);
+NdCpuKernel  *nd_cpu_nc16_stem_new    (const NdNode *node,
+                                       const NdNode *a);
+
 G_END_DECLS
