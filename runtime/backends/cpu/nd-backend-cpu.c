@@ -583,9 +583,14 @@ cpu_run (NdPlan *plan, const NdTensor *input, GError **error)
     if (plan->capture_mask[i])
       {
         g_clear_pointer (&plan->captured[i], nd_tensor_unref);
-        plan->captured[i] = nd_tensor_copy (i == 0 ? input : self->buffers[i]);
-        if (i > 0)
-          nd_cpu_layout_copy_out (self, i, plan->captured[i]->data);
+        if (i == 0)
+          plan->captured[i] = nd_tensor_copy (input);
+        else
+          {
+            /* in NCHW whatever the buffer's layout */
+            plan->captured[i] = nd_tensor_new (4, self->buffers[i]->shape);
+            nd_cpu_layout_copy_out (self, i, plan->captured[i]->data);
+          }
       }
   return TRUE;
 }

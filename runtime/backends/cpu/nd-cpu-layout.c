@@ -16,13 +16,14 @@
  * buffer takes the layout of the kernel that writes it; a kernel reading a value in the other
  * layout reads a converted copy (conv[h]). Regions are the connected sets of nodes that can
  * run blocked (an NC16 kernel exists, their channel counts are multiples of 16, element-wise
- * ops joining them); with ND_CPU_LAYOUT unset ("auto") a region runs blocked when it holds a
- * depthwise convolution of 5×5 or more, where NC16 saves the channel-vector path's transposes
- * and the plane path's masked lanes. VanillaNet: every layer from the stem (which reads the
- * NCHW input and writes blocked) to the 7² layer is one region; `bench`, 2 threads, 3
- * alternating rounds of 10 runs, before the stem kernel: VanillaNet-5 24.5–24.8 → 23.1–24.0
- * ms, VanillaNet-9 41.3–42.0 → 39.4–40.2; the stem kernel then took stem and activation from
- * 0.41 + 0.78 ms (im2col+sgemm, conversion, depthwise) to 0.45 + 0.40. MobileNet-v2's 3×3 regions are short, broken by channel counts like 24 and by
+ * ops joining them). ND_CPU_LAYOUT unset ("auto"): a region runs blocked when it holds a
+ * depthwise convolution of 5×5 or more and another blocked kernel, where NC16 saves the
+ * channel-vector path's transposes and the plane path's masked lanes. VanillaNet: every layer
+ * from the stem (which reads the NCHW input and writes blocked) to the 7² layer is one region;
+ * `bench`, 2 threads, 3 alternating rounds of 10 runs, before the stem kernel: VanillaNet-5
+ * 24.5–24.8 → 23.1–24.0 ms, VanillaNet-9 41.3–42.0 → 39.4–40.2; the stem kernel then took
+ * stem and activation from 0.41 + 0.78 ms (im2col+sgemm, conversion, depthwise) to 0.45 +
+ * 0.40. MobileNet-v2's 3×3 regions are short, broken by channel counts like 24 and by
  * stride-2 layers, and converting at their edges cost more than they saved (3.4–3.5 → 4.3–4.4
  * ms): no region for them. "nc16" runs every region blocked (tests), "nchw" none. */
 
@@ -108,7 +109,6 @@ nd_cpu_layout_plan (NdCpuPlan *self, const NdGraph *graph, int batch)
   for (int p = 1; p < n; p++)
     {
       int h = self->runs_at[p];
-
       int u[ND_MAX_INPUTS + ND_CPU_EP_MAX_STEPS], nu;
 
       if (h < 0 || !agn[h])
@@ -121,7 +121,6 @@ nd_cpu_layout_plan (NdCpuPlan *self, const NdGraph *graph, int batch)
   for (int p = 1; p < n; p++)
     {
       int h = self->runs_at[p];
-
       int u[ND_MAX_INPUTS + ND_CPU_EP_MAX_STEPS], nu;
 
       if (h < 0 || !on[h])
@@ -173,12 +172,12 @@ is_nc16 (const NdCpuPlan *self, int v)
   return self->nc16 != NULL && self->nc16[v];
 }
 
-/* A 1 × 1 map is laid out the same either way */
+/* Whether head @h reads @u across a layout edge (a 1 × 1 map is laid out the same either way;
+ * the stem reads NCHW and writes blocked) */
 static gboolean
 crosses (const NdCpuPlan *self, int h, int u)
 {
   const NdNode *node = nd_graph_node (self->parent.graph, u);
-
   const NdCpuKernel *k = self->kernels[h];
   gboolean reads_nc16 = is_nc16 (self, self->writes[h]) && !(k != NULL && k->nchw_in);
 
