@@ -55,6 +55,8 @@ static const ModelCase model_cases[] = {
   { "vanillanet-5", 64, 0, FALSE, NULL, TRUE },
   { "vanillanet-5", 64, 0, TRUE, "nc16", TRUE },
   { "vanillanet-9", 96, 0, TRUE, NULL, TRUE },
+  { "vanillanet-5", 160, 0.25, TRUE, "nc16", TRUE },  /* 40², 20², 10², 5²: strips past the row */
+  { "vanillanet-9", 64, 0.25, FALSE, NULL, TRUE },    /* unfused: BN, leaky ReLU in the region */
   { "parnet-s", 64, 0.25, TRUE, "nc16", TRUE },
   { "parnet-s", 64, 0.25, FALSE, "nc16", TRUE },
   { "mobilenet-v2", 64, 0, FALSE, "nc16", TRUE },
@@ -200,11 +202,11 @@ main (int argc, char **argv)
       const ModelCase *mc = &model_cases[i];
       g_autofree char *path = NULL;
 
-      if (quick && !(i == 2 || i == 6))   /* VanillaNet-5 and MobileNet-v2, forced */
+      if (quick && !(i == 2 || i == 8))   /* VanillaNet-5 and MobileNet-v2, forced */
         continue;
-      path = g_strdup_printf ("/cpu-nc16/model/%s-%s-%s", mc->model,
-                                               mc->fused ? "fused" : "unfused",
-                                               mc->layout != NULL ? mc->layout : "auto");
+      path = g_strdup_printf ("/cpu-nc16/model/%s-%d-%s-%s", mc->model, mc->resolution,
+                              mc->fused ? "fused" : "unfused",
+                              mc->layout != NULL ? mc->layout : "auto");
 
       g_test_add_data_func (path, mc, test_model);
     }
