@@ -58,7 +58,7 @@ transpose16 (__m512 r[16])
  * vector at a time), 2.5 FMAs a load for 7×7 where one pixel at a time loads two operands per
  * FMA. @r: the padded input row under kernel row 0 at the strip's first column; @o: [T][16]. */
 #define DW_CV_STRIP(K, T)                                                                     \
-  static inline __attribute__((always_inline, target ("avx512f"))) void                      \
+  static inline __attribute__((always_inline, target ("avx512f"))) void                       \
   dw_cv_strip_k##K##_t##T (const float *r, int ld, const float *wt, __m512 bv, float *o)      \
   {                                                                                           \
     __m512 a[T];                                                                              \
@@ -89,9 +89,9 @@ transpose16 (__m512 r[16])
       _mm512_store_ps (o + i * CV, a[i]);                                                     \
   }                                                                                           \
                                                                                               \
-  /* Two output rows at once: each input row's vectors feed both (kernel rows j and j − 1),  \
+  /* Two output rows at once: each input row's vectors feed both (kernel rows j and j − 1),   \
    * 2T independent accumulators against the FMA latency, 3.4 FMAs a load for 7×7 */          \
-  static inline __attribute__((always_inline, target ("avx512f"))) void                      \
+  static inline __attribute__((always_inline, target ("avx512f"))) void                       \
   dw_cv_strip2_k##K##_t##T (const float *r, int ld, const float *wt, __m512 bv, float *o,     \
                             int ldo)                                                          \
   {                                                                                           \
@@ -154,7 +154,7 @@ transpose16 (__m512 r[16])
     for (; oy < OH; oy++)                                                                     \
       for (int ox = 0; ox < OWr; ox += T)                                                     \
         dw_cv_strip_k##K##_t##T (xt + (gint64) oy * ld + (gint64) ox * CV, ld, wt, bv,        \
-                                 ot + (gint64) oy * ldo + (gint64) ox * CV);                 \
+                                 ot + (gint64) oy * ldo + (gint64) ox * CV);                  \
   }
 
 DW_CV_STRIP (3, 7)

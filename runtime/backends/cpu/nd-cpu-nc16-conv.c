@@ -52,17 +52,17 @@ typedef struct
  * input in place: @x at the tile's first position of channel block c0 / 16, @cs floats
  * between channel blocks; @first starts from the bias. Stores @np ≤ NPX positions of each of
  * the NV output blocks (@o0, @o1: [np][16]). */
-#define C1_DIRECT(NV, NPX)                                                                         \
-  __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
-  c1_direct_##NV##_##NPX (int kc, const float *restrict w, const float *restrict x, gint64 cs,        \
+#define C1_DIRECT(NV, NPX)                                                                    \
+  __attribute__((target ("avx512f"), optimize ("O3"))) static void                            \
+  c1_direct_##NV##_##NPX (int kc, const float *restrict w, const float *restrict x, gint64 cs, \
                   const float *bias, gboolean first, float *o0, float *o1, int np)            \
   {                                                                                           \
-    __m512 a0[NPX], a1[NPX];                                                                    \
+    __m512 a0[NPX], a1[NPX];                                                                  \
     __m512 b0 = first ? _mm512_loadu_ps (bias) : _mm512_setzero_ps ();                        \
     __m512 b1 = first && NV == 2 ? _mm512_loadu_ps (bias + 16) : _mm512_setzero_ps ();        \
                                                                                               \
     _Pragma ("GCC unroll 12")                                                                 \
-    for (int i = 0; i < NPX; i++)                                                              \
+    for (int i = 0; i < NPX; i++)                                                             \
       {                                                                                       \
         a0[i] = b0;                                                                           \
         a1[i] = b1;                                                                           \
@@ -76,7 +76,7 @@ typedef struct
           _mm_prefetch ((const char *) (wk + 1024), _MM_HINT_T0);                             \
                                                                                               \
           _Pragma ("GCC unroll 12")                                                           \
-          for (int i = 0; i < NPX; i++)                                                        \
+          for (int i = 0; i < NPX; i++)                                                       \
             {                                                                                 \
               __m512 b = _mm512_set1_ps (x[i * 16 + l]);                                      \
                                                                                               \
@@ -88,7 +88,7 @@ typedef struct
     if (!first)                                                                               \
       {                                                                                       \
         _Pragma ("GCC unroll 12")                                                             \
-        for (int i = 0; i < NPX; i++)                                                          \
+        for (int i = 0; i < NPX; i++)                                                         \
           if (i < np)                                                                         \
             {                                                                                 \
               a0[i] = _mm512_add_ps (a0[i], _mm512_load_ps (o0 + i * 16));                    \
@@ -97,7 +97,7 @@ typedef struct
             }                                                                                 \
       }                                                                                       \
     _Pragma ("GCC unroll 12")                                                                 \
-    for (int i = 0; i < NPX; i++)                                                              \
+    for (int i = 0; i < NPX; i++)                                                             \
       if (i < np)                                                                             \
         {                                                                                     \
           _mm512_store_ps (o0 + i * 16, a0[i]);                                               \
@@ -109,7 +109,7 @@ typedef struct
 /* The stem's micro-kernel: the same with the 12 positions' inputs gathered into @xp,
  * [kc][12] (zeros where a window leaves the map) */
 #define C1_PACKED(NV)                                                                         \
-  __attribute__((target ("avx512f"), optimize ("O3"))) static void                           \
+  __attribute__((target ("avx512f"), optimize ("O3"))) static void                            \
   c1_packed_##NV (int kc, const float *restrict w, const float *restrict xp,                  \
                   const float *bias, float *o0, float *o1, int np, gboolean relu)             \
   {                                                                                           \
@@ -125,7 +125,7 @@ typedef struct
       }                                                                                       \
     for (int k = 0; k < kc; k++)                                                              \
       {                                                                                       \
-        __m512 w0 = _mm512_load_ps (w + k * 32), w1 = _mm512_load_ps (w + k * 32 + 16);      \
+        __m512 w0 = _mm512_load_ps (w + k * 32), w1 = _mm512_load_ps (w + k * 32 + 16);       \
                                                                                               \
         _Pragma ("GCC unroll 12")                                                             \
         for (int i = 0; i < NP; i++)                                                          \
