@@ -311,46 +311,12 @@ wino_free (NdCpuKernel *kernel)
 static void
 transform_weights (ConvWino *cw, const float *w)
 {
-  static const double G43[6][3] = {
-    { 1.0 / 4, 0, 0 }, { -1.0 / 6, -1.0 / 6, -1.0 / 6 }, { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
-    { 1.0 / 24, 1.0 / 12, 1.0 / 6 }, { 1.0 / 24, -1.0 / 12, 1.0 / 6 }, { 0, 0, 1 },
-  };
-  static const double G23[4][3] = {
-    { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 },
-  };
-  static const double G63[8][3] = {
-    { 1, 0, 0 }, { -2.0 / 9, -2.0 / 9, -2.0 / 9 }, { -2.0 / 9, 2.0 / 9, -2.0 / 9 },
-    { 1.0 / 90, 1.0 / 45, 2.0 / 45 }, { 1.0 / 90, -1.0 / 45, 2.0 / 45 },
-    { 32.0 / 45, 16.0 / 45, 8.0 / 45 }, { 32.0 / 45, -16.0 / 45, 8.0 / 45 }, { 0, 0, 1 },
-  };
-  int a = cw->a, cpg = cw->C / cw->g;
-  const double (*G)[3] = a == 8 ? G63 : a == 6 ? G43 : G23;
+  int cpg = cw->C / cw->g;
 
   for (int o = 0; o < cw->O; o++)
     for (int c = 0; c < cpg; c++)
-      {
-        const float *k = w + ((gint64) o * cpg + c) * 9;
-        double t[8][3];
-
-        for (int i = 0; i < a; i++)
-          for (int x = 0; x < 3; x++)
-            {
-              double s = 0;
-
-              for (int y = 0; y < 3; y++)
-                s += G[i][y] * k[y * 3 + x];
-              t[i][x] = s;
-            }
-        for (int i = 0; i < a; i++)
-          for (int jj = 0; jj < a; jj++)
-            {
-              double s = 0;
-
-              for (int x = 0; x < 3; x++)
-                s += t[i][x] * G[jj][x];
-              cw->U[((gint64) (i * a + jj) * cw->O + o) * cpg + c] = (float) s;
-            }
-      }
+      nd_cpu_wino_kernel (cw->m, w + ((gint64) o * cpg + c) * 9,
+                          cw->U + (gint64) o * cpg + c, (gint64) cw->O * cpg);
 }
 
 NdCpuKernel *

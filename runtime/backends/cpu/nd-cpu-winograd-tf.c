@@ -602,3 +602,43 @@ nd_cpu_wino_out (int m, gboolean x16, const float *M, gint64 ps, int L, float b,
 #endif
   out_scalar (m, M, ps, L, b, y, ldy, rows, cols);
 }
+
+/* U = G g Gᵀ of one 3×3 kernel, in double: u[pos · us] */
+void
+nd_cpu_wino_kernel (int m, const float *k, float *u, gint64 us)
+{
+  static const double G43[6][3] = {
+    { 1.0 / 4, 0, 0 }, { -1.0 / 6, -1.0 / 6, -1.0 / 6 }, { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+    { 1.0 / 24, 1.0 / 12, 1.0 / 6 }, { 1.0 / 24, -1.0 / 12, 1.0 / 6 }, { 0, 0, 1 },
+  };
+  static const double G23[4][3] = {
+    { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 },
+  };
+  static const double G63[8][3] = {
+    { 1, 0, 0 }, { -2.0 / 9, -2.0 / 9, -2.0 / 9 }, { -2.0 / 9, 2.0 / 9, -2.0 / 9 },
+    { 1.0 / 90, 1.0 / 45, 2.0 / 45 }, { 1.0 / 90, -1.0 / 45, 2.0 / 45 },
+    { 32.0 / 45, 16.0 / 45, 8.0 / 45 }, { 32.0 / 45, -16.0 / 45, 8.0 / 45 }, { 0, 0, 1 },
+  };
+  int a = m + 2;
+  const double (*G)[3] = m == 6 ? G63 : m == 4 ? G43 : G23;
+  double t[8][3];
+
+  for (int i = 0; i < a; i++)
+    for (int x = 0; x < 3; x++)
+      {
+        double s = 0;
+
+        for (int y = 0; y < 3; y++)
+          s += G[i][y] * k[y * 3 + x];
+        t[i][x] = s;
+      }
+  for (int i = 0; i < a; i++)
+    for (int jj = 0; jj < a; jj++)
+      {
+        double s = 0;
+
+        for (int x = 0; x < 3; x++)
+          s += t[i][x] * G[jj][x];
+        u[(gint64) (i * a + jj) * us] = (float) s;
+      }
+}

@@ -36,4 +36,8 @@ void nd_cpu_wino_in (int m, gboolean x16, const float *xp, gint64 rs, int PW, in
 void nd_cpu_wino_out (int m, gboolean x16, const float *M, gint64 ps, int L, float b, float *y,
                       gint64 ldy, int rows, int cols);
 
+/* U = G g Gᵀ of one 3×3 kernel @k (row-major), computed in double: u[pos · @us] for the a²
+ * positions (a = m + 2) */
+void nd_cpu_wino_kernel (int m, const float *k, float *u, gint64 us);
+
 G_END_DECLS
