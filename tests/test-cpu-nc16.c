@@ -48,6 +48,7 @@ typedef struct
   gboolean    fused;
   const char *layout;      /* ND_CPU_LAYOUT */
   gboolean    expect;      /* some node runs blocked */
+  const char *conv3;       /* ND_CPU_NC16_CONV3: the blocked 3×3 stride-1 kernel */
 } ModelCase;
 
 static const ModelCase model_cases[] = {
@@ -59,6 +60,13 @@ static const ModelCase model_cases[] = {
   { "vanillanet-9", 64, 0.25, FALSE, NULL, TRUE },    /* unfused: BN, leaky ReLU in the region */
   { "parnet-s", 64, 0.25, TRUE, "nc16", TRUE },
   { "parnet-s", 64, 0.25, FALSE, "nc16", TRUE },
+  /* 48², 24², 12², 6²: F(4,3) and F(2,3) as chosen, stride-2 and 2-group direct convolutions,
+   * the interleaving concat, the shuffle, the SSE gate; then each 3×3 kernel forced */
+  { "parnet-s", 96, 0.25, TRUE, "nc16", TRUE },
+  { "parnet-s", 64, 0.25, TRUE, "nc16", TRUE, "f43" },
+  { "parnet-s", 64, 0.25, FALSE, "nc16", TRUE, "direct" },
+  { "repvgg-a0", 64, 0, TRUE, "nc16", TRUE },      /* 48 channels: a lone 16-channel block */
+  { "repvgg-a0", 64, 0, FALSE, "nc16", TRUE, "f23" },
   { "mobilenet-v2", 64, 0, FALSE, "nc16", TRUE },
   { "mobilenet-v2", 64, 0, FALSE, NULL, FALSE },   /* 3×3 depthwise: no region (nd-cpu-layout.c) */
   { "resnet-18", 64, 0, TRUE, "nc16", TRUE },
@@ -95,6 +103,8 @@ test_model (gconstpointer data)
   g_assert_no_error (error);
   if (mc->layout != NULL)
     g_setenv ("ND_CPU_LAYOUT", mc->layout, TRUE);
+  if (mc->conv3 != NULL)
+    g_setenv ("ND_CPU_NC16_CONV3", mc->conv3, TRUE);
   plan = nd_test_check_graph (cpu, g, 2, NULL, 0, FALSE, 1e-4, 1e-5, mc->model);
   g_assert_cmpint (any_algo (plan, "nc16"), ==, mc->expect);
   /* again, capturing blocked nodes: the caller gets them in NCHW */
@@ -102,6 +112,7 @@ test_model (gconstpointer data)
   if (n_capture > 0)
     captured = nd_test_check_graph (cpu, g, 1, capture, n_capture, FALSE, 1e-4, 1e-5, mc->model);
   g_unsetenv ("ND_CPU_LAYOUT");
+  g_unsetenv ("ND_CPU_NC16_CONV3");
 }
 
 static int
@@ -116,7 +127,7 @@ add (NdGraph *g, NdOp op, const NdOpParams *p, int a, int b)
 }
 
 /* A graph whose regions begin and end at each kind of edge: after a stem of 3 channels,
- * into and out of a 3×3 convolution (no blocked kernel), an ADD of a blocked and an NCHW
+ * into and out of a 3×1 convolution (no blocked kernel), an ADD of a blocked and an NCHW
  * value, a depthwise 5×5 with pad 1 on an odd map, pools with padding, a BN, a 1×1 with
  * an odd number of 16-channel blocks and a fused epilogue (bias, ADD, ReLU), an SE gate,
  * the global pool, captured blocked values; batch 2. */
@@ -126,7 +137,7 @@ test_edges (void)
   g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
   g_autoptr(NdGraph) g = nd_graph_new (3, 19, 23);
   g_autoptr(NdPlan) plan = NULL;
-  NdOpParams stem = { .out_c = 32, .kernel = 3, .stride = 1, .pad = 1, .groups = 1,
+  NdOpParams stem = { .out_c = 32, .kernel = 5, .stride = 1, .pad = 2, .groups = 1,
                       .has_bias = 1 };
   NdOpParams pw = { .out_c = 48, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
   NdOpParams dw5 = { .out_c = 48, .kernel = 5, .stride = 1, .pad = 1, .groups = 48,
@@ -134,7 +145,8 @@ test_edges (void)
   NdOpParams dw3 = { .out_c = 48, .kernel = 3, .stride = 1, .pad = 1, .groups = 48 };
   NdOpParams mp = { .kernel = 3, .stride = 2, .pad = 1 };
   NdOpParams ap = { .kernel = 2, .stride = 1 };
-  NdOpParams c3 = { .out_c = 48, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+  NdOpParams c31 = { .out_c = 48, .kernel = 3, .kernel_w = 1, .stride = 1, .pad = 1,
+                     .pad_w = 0, .groups = 1 };
   NdOpParams se = { .out_c = 48, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
   NdOpParams gate = { .alpha = 1 };
   NdOpParams gap = { .out_h = 1, .out_w = 1 };
@@ -147,7 +159,7 @@ test_edges (void)
   a = add (g, ND_OP_RELU, &none, a, -1);
   b = add (g, ND_OP_CONV2D, &dw5, a, -1);           /* 19 × 23 → 17 × 21 */
   c = add (g, ND_OP_BATCHNORM, &bn, b, -1);
-  d = add (g, ND_OP_CONV2D, &c3, c, -1);            /* no blocked 3×3: back to NCHW */
+  d = add (g, ND_OP_CONV2D, &c31, c, -1);           /* no blocked 3×1: back to NCHW */
   e = add (g, ND_OP_ADD, &none, c, d);              /* blocked + NCHW */
   f = add (g, ND_OP_CONV2D, &dw3, e, -1);
   h = add (g, ND_OP_MAXPOOL, &mp, f, -1);           /* 17 × 21 → 9 × 11 */
@@ -190,6 +202,69 @@ test_edges (void)
   g_assert_false (any_algo (plan, "nc16"));
 }
 
+/* The blocked k×k kernels (nd-cpu-nc16-convk.c) on awkward shapes, each 3×3 kernel forced in
+ * turn: Winograd tiles past the map's edge (13 × 11, 11 × 9), a 3×3 without padding, a 5×5
+ * stride 2 over 3 groups of 16 → 32 channels, a 1×1 stride 2, a 3×3 stride 3 over 2 groups of
+ * 48 → 16 channels (lone 16-channel units), fused ReLU, SiLU and ADD; batch 2. */
+static void
+test_convs (void)
+{
+  static const char *const conv3[] = { "direct", "f23", "f43" };
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  g_autoptr(NdGraph) g = nd_graph_new (3, 13, 11);
+  NdOpParams stem = { .out_c = 48, .kernel = 5, .stride = 1, .pad = 2, .groups = 1,
+                      .has_bias = 1 };
+  NdOpParams p1 = { .out_c = 80, .kernel = 3, .stride = 1, .pad = 1, .groups = 1,
+                    .has_bias = 1 };
+  NdOpParams p0 = { .out_c = 48, .kernel = 3, .stride = 1, .pad = 0, .groups = 1 };
+  NdOpParams g3 = { .out_c = 96, .kernel = 5, .stride = 2, .pad = 2, .groups = 3,
+                    .has_bias = 1 };
+  NdOpParams s2 = { .out_c = 96, .kernel = 1, .stride = 2, .groups = 1, .has_bias = 1 };
+  NdOpParams s3 = { .out_c = 32, .kernel = 3, .stride = 3, .pad = 1, .groups = 2,
+                    .has_bias = 1 };
+  NdOpParams gap = { .out_h = 1, .out_w = 1 };
+  NdOpParams none = { 0 };
+  int s, a, b, c, d, e, capture[5];
+
+  if (!nd_cpu_gemm_supported ())
+    {
+      g_test_skip ("no AVX-512: the blocked layout is not used");
+      return;
+    }
+  s = add (g, ND_OP_CONV2D, &stem, 0, -1);
+  a = add (g, ND_OP_CONV2D, &p1, s, -1);            /* 13 × 11 */
+  a = add (g, ND_OP_RELU, &none, a, -1);
+  b = add (g, ND_OP_CONV2D, &p0, a, -1);            /* 11 × 9 */
+  c = add (g, ND_OP_CONV2D, &g3, b, -1);            /* 6 × 5 */
+  c = add (g, ND_OP_SILU, &none, c, -1);
+  d = add (g, ND_OP_CONV2D, &s2, b, -1);            /* 6 × 5 */
+  d = add (g, ND_OP_ADD, &none, c, d);
+  e = add (g, ND_OP_CONV2D, &s3, d, -1);            /* 2 × 2 */
+  g->output = add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, e, -1);
+  capture[0] = a;
+  capture[1] = b;
+  capture[2] = c;
+  capture[3] = d;
+  capture[4] = e;
+  nd_test_randomize_graph (g, 5);
+  g_setenv ("ND_CPU_LAYOUT", "nc16", TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (conv3); i++)
+    {
+      g_autoptr(NdPlan) plan = NULL;
+      const char *want = i == 0 ? "nc16-direct" : i == 1 ? "nc16-wino-f23" : "nc16-wino-f43";
+
+      g_setenv ("ND_CPU_NC16_CONV3", conv3[i], TRUE);
+      plan = nd_test_check_graph (cpu, g, 2, capture, G_N_ELEMENTS (capture), FALSE, 1e-4,
+                                  1e-5, conv3[i]);
+      g_assert_cmpstr (plan->op_algo[a - 1], ==, want);
+      g_assert_cmpstr (plan->op_algo[b], ==, want);
+      g_assert_cmpstr (plan->op_algo[c - 1], ==, "nc16-direct");
+      g_assert_cmpstr (plan->op_algo[e], ==, "nc16-direct");
+    }
+  g_unsetenv ("ND_CPU_NC16_CONV3");
+  g_unsetenv ("ND_CPU_LAYOUT");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -202,14 +277,16 @@ main (int argc, char **argv)
       const ModelCase *mc = &model_cases[i];
       g_autofree char *path = NULL;
 
-      if (quick && !(i == 2 || i == 8))   /* VanillaNet-5 and MobileNet-v2, forced */
+      if (quick && !(i == 2 || i == 8 || i == 13))   /* VanillaNet-5, ParNet-S 96, MobileNet-v2 */
         continue;
-      path = g_strdup_printf ("/cpu-nc16/model/%s-%d-%s-%s", mc->model, mc->resolution,
+      path = g_strdup_printf ("/cpu-nc16/model/%s-%d-%s-%s%s%s", mc->model, mc->resolution,
                               mc->fused ? "fused" : "unfused",
-                              mc->layout != NULL ? mc->layout : "auto");
+                              mc->layout != NULL ? mc->layout : "auto",
+                              mc->conv3 != NULL ? "-" : "", mc->conv3 != NULL ? mc->conv3 : "");
 
       g_test_add_data_func (path, mc, test_model);
     }
   g_test_add_func ("/cpu-nc16/edges", test_edges);
+  g_test_add_func ("/cpu-nc16/convs", test_convs);
   return g_test_run ();
 }

@@ -69,6 +69,17 @@ convert_block (const float *x, float *y, gint64 HW, gboolean to_nc16)
         }
     }
 }
+
+/* y[p][l] = (idx[l] < 16 ? a : b)[p][idx[l] % 16] */
+__attribute__((target ("avx512f"))) static void
+permute2 (const float *a, const float *b, const int *idx, float *y, gint64 HW)
+{
+  __m512i iv = _mm512_loadu_si512 (idx);
+
+  for (gint64 p = 0; p < HW; p++)
+    _mm512_store_ps (y + p * 16, _mm512_permutex2var_ps (_mm512_load_ps (a + p * 16), iv,
+                                                         _mm512_load_ps (b + p * 16)));
+}
 #endif
 
 static void
@@ -237,7 +248,7 @@ dw_new (const NdNode *node, const NdNode *a)
   return &d->parent;
 }
 
-/* ---- pools and batchnorm --------------------------------------------------------------- */
+/* ---- pools, batchnorm and the SE / SSE gate --------------------------------------------- */
 
 typedef struct
 {
@@ -245,12 +256,14 @@ typedef struct
   NdOp        op;
   int         C, H, W, OH, OW, k, s, pad;
   float      *scale, *shift;   /* BATCHNORM */
+  NdOpParams  p;               /* GATE: its gate function */
 } Pool16;
 
 typedef struct
 {
   Pool16         *e;
   const NdTensor *x;
+  const NdTensor *s;           /* GATE: the squeezed values, [N][C] in either layout */
   NdTensor       *y;
   int             parts;
 } PoolJob;
@@ -324,6 +337,20 @@ mean_block (const float *x, gint64 HW, float *y)
   _mm512_storeu_ps (y, _mm512_mul_ps (_mm512_add_ps (a0, a1), _mm512_set1_ps (1.0f / HW)));
 }
 
+/* y = x · gate(s[c]) on one image's channel block (ParNet's SSE on its BN branch) */
+__attribute__((target ("avx512f"))) static void
+gate_block (const Pool16 *e, const float *s, const float *x, gint64 HW, float *y)
+{
+  float g[16];
+  __m512 gv;
+
+  for (int l = 0; l < 16; l++)
+    g[l] = nd_op_gate_value (&e->p, s[l]);
+  gv = _mm512_loadu_ps (g);
+  for (gint64 p = 0; p < HW; p++)
+    _mm512_store_ps (y + p * 16, _mm512_mul_ps (_mm512_load_ps (x + p * 16), gv));
+}
+
 __attribute__((target ("avx512f"))) static void
 bn_block (const Pool16 *e, int cb, const float *x, gint64 HW, float *y)
 {
@@ -351,6 +378,8 @@ pool_task (gpointer data, int task, int thread)
 
       if (e->op == ND_OP_BATCHNORM)
         bn_block (e, (int) (u % cbs), x, in_plane, y);
+      else if (e->op == ND_OP_GATE)
+        gate_block (e, j->s->data + u * 16, x, in_plane, y);
       else if (e->op == ND_OP_ADAPTIVE_AVGPOOL)
         mean_block (x, in_plane, y);
       else
@@ -369,7 +398,7 @@ pool_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, Nd
 {
   Pool16 *e = (Pool16 *) kernel;
   gint64 units = in[0]->shape[0] * (e->C / 16);
-  PoolJob j = { e, in[0], out, 1 };
+  PoolJob j = { e, in[0], e->op == ND_OP_GATE ? in[1] : NULL, out, 1 };
 
   if (in[0]->numel >= 16384)
     j.parts = (int) MIN (units, 4 * nd_cpu_pool_n_threads ());
@@ -400,16 +429,159 @@ pool_new (const NdNode *node, const NdNode *a)
   e->k = node->p.kernel;
   e->s = node->p.stride;
   e->pad = node->p.pad;
+  e->p = node->p;
   if (node->op == ND_OP_BATCHNORM)
     nd_cpu_bn_fold (node, e->C, &e->scale, &e->shift);
-  e->parent.algo = node->op == ND_OP_BATCHNORM ? "nc16-bn" : "nc16-pool";
+  e->parent.algo = node->op == ND_OP_BATCHNORM ? "nc16-bn"
+                   : node->op == ND_OP_GATE ? "nc16-gate" : "nc16-pool";
   e->parent.run = pool_run;
   e->parent.free = pool_free;
   e->parent.fuses_epilogue = node->op != ND_OP_BATCHNORM;
   return &e->parent;
 }
 
+/* ---- channel permutations -------------------------------------------------------------- */
+
+/* ParNet's fusion: CONCAT_INTERLEAVE (z[2c] = a[c], z[2c + 1] = b[c]) and CHANNEL_SHUFFLE.
+ * Each output block's 16 channels come from at most two input blocks (two for an interleave
+ * or a 2-group shuffle), so a position's block is one two-source permute. */
+typedef struct
+{
+  NdCpuKernel parent;
+  int         O, HW;
+  int        *src;       /* [O / 16][2]: (input · 65536 + block) of the two sources */
+  int        *idx;       /* [O / 16][16]: permutex2var indices */
+} Perm16;
+
+typedef struct
+{
+  Perm16                  *e;
+  const NdTensor * const  *in;
+  NdTensor                *y;
+  int                      parts;
+} PermJob;
+
+static void
+perm_task (gpointer data, int task, int thread)
+{
+#if HAVE_X86
+  PermJob *j = data;
+  Perm16 *e = j->e;
+  int OB = e->O / 16;
+  gint64 u0, u1;
+
+  nd_cpu_split ((gint64) j->y->shape[0] * OB, j->parts, task, 1, &u0, &u1);
+  for (gint64 u = u0; u < u1; u++)
+    {
+      int n = (int) (u / OB), ob = (int) (u % OB);
+      const float *x[2];
+      float *y = j->y->data + u * e->HW * 16;
+
+      for (int q = 0; q < 2; q++)
+        {
+          const NdTensor *t = j->in[e->src[ob * 2 + q] >> 16];
+          int cb = e->src[ob * 2 + q] & 0xFFFF;
+
+          x[q] = t->data + ((gint64) n * (t->shape[1] / 16) + cb) * e->HW * 16;
+        }
+      permute2 (x[0], x[1], e->idx + ob * 16, y, e->HW);
+    }
+#else
+  g_assert_not_reached ();
+#endif
+}
+
+static void
+perm_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, NdTensor *out)
+{
+  Perm16 *e = (Perm16 *) kernel;
+  gint64 units = out->shape[0] * (e->O / 16);
+  PermJob j = { e, in, out, (int) MIN (units, 4 * nd_cpu_pool_n_threads ()) };
+
+  nd_cpu_parallel_for (j.parts, perm_task, &j);
+}
+
+static void
+perm_free (NdCpuKernel *kernel)
+{
+  Perm16 *e = (Perm16 *) kernel;
+
+  g_free (e->src);
+  g_free (e->idx);
+  g_free (e);
+}
+
+static NdCpuKernel *
+perm_new (const NdNode *node, const NdNode *a)
+{
+  Perm16 *e = g_new0 (Perm16, 1);
+  int C = a->out_c;
+
+  e->O = node->out_c;
+  e->HW = a->out_h * a->out_w;
+  e->src = g_new (int, e->O / 16 * 2);
+  e->idx = g_new (int, e->O);
+  for (int ob = 0; ob < e->O / 16; ob++)
+    {
+      int n_src = 0;
+
+      for (int l = 0; l < 16; l++)
+        {
+          int o = ob * 16 + l, t, c, key, q;
+
+          if (node->op == ND_OP_CONCAT_INTERLEAVE)
+            {
+              t = o % 2;
+              c = o / 2;
+            }
+          else
+            {
+              t = 0;
+              c = (o % node->p.groups) * (C / node->p.groups) + o / node->p.groups;
+            }
+          key = (t << 16) | (c / 16);
+          for (q = 0; q < n_src && e->src[ob * 2 + q] != key; q++)
+            ;
+          if (q == n_src)
+            {
+              if (n_src == 2)
+                {
+                  perm_free (&e->parent);
+                  return NULL;
+                }
+              e->src[ob * 2 + n_src++] = key;
+            }
+          e->idx[o] = q * 16 + c % 16;
+        }
+      if (n_src == 1)
+        e->src[ob * 2 + 1] = e->src[ob * 2];
+    }
+  e->parent.algo = "nc16-permute";
+  e->parent.run = perm_run;
+  e->parent.free = perm_free;
+  return &e->parent;
+}
+
 /* ---- factory --------------------------------------------------------------------------- */
+
+/* Winograd's tile size for a 3×3 stride-1 convolution on this layout, 0 for the direct
+ * kernel: F(4,3) from 24² maps, F(2,3) from 6², as on NCHW (nd-cpu-conv-winograd.c);
+ * ND_CPU_NC16_CONV3=direct|f23|f43 forces one (tests, benchmarks) */
+static int
+conv3_wino_m (const NdNode *node)
+{
+  const char *force = g_getenv ("ND_CPU_NC16_CONV3");
+
+  if (node->p.kernel != 3 || node->p.stride != 1)
+    return 0;
+  if (force != NULL && g_str_equal (force, "direct"))
+    return 0;
+  if (force != NULL && g_str_equal (force, "f23"))
+    return 2;
+  if (force != NULL && g_str_equal (force, "f43"))
+    return 4;
+  return node->out_h >= 24 && node->out_w >= 24 ? 4 : node->out_h >= 6 && node->out_w >= 6 ? 2 : 0;
+}
 
 NdCpuKernel *
 nd_cpu_nc16_new (const NdGraph *graph, const NdNode *node, int batch)
@@ -420,10 +592,13 @@ nd_cpu_nc16_new (const NdGraph *graph, const NdNode *node, int batch)
   if (!nd_cpu_gemm_supported () || node->n_inputs < 1)
     return NULL;
   a = nd_graph_node (graph, node->inputs[0]);
-  /* the stem: the model's input in NCHW, a window of at most 11² over a few channels */
+  /* the stem: the model's input in NCHW, a window of at most 11² over a few channels; not
+   * the 3×3 stems of 27 taps (ParNet's, RepVGG's), which its gathers cost more than the NCHW
+   * direct kernel (ParNet-S: 0.50 against 0.30 ms) */
   if (node->op == ND_OP_CONV2D && node->inputs[0] == 0 && mult16 (node->out_c)
       && node->p.groups == 1 && (node->p.kernel_w == 0 || node->p.kernel_w == node->p.kernel)
       && (node->p.pad_w == 0 || node->p.pad_w == node->p.pad) && node->p.kernel <= 11
+      && a->out_c * node->p.kernel * node->p.kernel >= 48
       && a->out_c * node->p.kernel * node->p.kernel <= 1024)
     k = nd_cpu_nc16_stem_new (node, a);
   if (k != NULL || !mult16 (a->out_c) || !mult16 (node->out_c))
@@ -446,11 +621,29 @@ nd_cpu_nc16_new (const NdGraph *graph, const NdNode *node, int batch)
                && (node->p.kernel == 3 || node->p.kernel == 5 || node->p.kernel == 7)
                && node->p.pad < node->p.kernel && (node->p.pad_w == 0 || node->p.pad_w == node->p.pad))
         k = dw_new (node, a);
+      else if (!(node->p.kernel == 1 && node->p.stride == 1 && node->p.groups == 1)
+               && node->p.groups != a->out_c && mult16 (a->out_c / node->p.groups)
+               && mult16 (node->out_c / node->p.groups) && node->p.kernel <= 7
+               && (node->p.pad_w == 0 || node->p.pad_w == node->p.pad))
+        {
+          int m = conv3_wino_m (node);
+
+          k = m > 0 ? nd_cpu_nc16_wino_new (node, a, m, batch)
+                    : nd_cpu_nc16_convk_new (node, a, batch);
+        }
       break;
     case ND_OP_MAXPOOL:
     case ND_OP_AVGPOOL:
     case ND_OP_BATCHNORM:
       k = pool_new (node, a);
+      break;
+    case ND_OP_GATE:
+      if (node->n_inputs == 2)
+        k = pool_new (node, a);
+      break;
+    case ND_OP_CONCAT_INTERLEAVE:
+    case ND_OP_CHANNEL_SHUFFLE:
+      k = perm_new (node, a);
       break;
     case ND_OP_ADAPTIVE_AVGPOOL:
       if (node->out_h == 1 && node->out_w == 1)

@@ -42,5 +42,15 @@ NdCpuKernel  *nd_cpu_nc16_conv1x1_new (const NdNode *node,
                                        int           batch);
 NdCpuKernel  *nd_cpu_nc16_stem_new    (const NdNode *node,
                                        const NdNode *a);
+/* nd-cpu-nc16-convk.c: a k×k convolution (any stride, padding, groups of 16-multiple
+ * channel counts) reading and writing NC16; NULL when out of memory */
+NdCpuKernel  *nd_cpu_nc16_convk_new   (const NdNode *node,
+                                       const NdNode *a,
+                                       int           batch);
+/* the same file: a 3×3 stride-1 convolution as Winograd F(@m, 3), m = 2 or 4 */
+NdCpuKernel  *nd_cpu_nc16_wino_new    (const NdNode *node,
+                                       const NdNode *a,
+                                       int           m,
+                                       int           batch);
 
 G_END_DECLS
