@@ -47,7 +47,7 @@ typedef struct
   double      width;
   gboolean    fused;
   const char *layout;      /* ND_CPU_LAYOUT */
-  gboolean    expect;      /* some node runs blocked */
+  gboolean    expect;      /* forced: some node runs blocked (auto: timed, either may win) */
   const char *conv3;       /* ND_CPU_NC16_CONV3: the blocked 3×3 stride-1 kernel */
 } ModelCase;
 
@@ -68,9 +68,9 @@ static const ModelCase model_cases[] = {
   { "repvgg-a0", 64, 0, TRUE, "nc16", TRUE },      /* 48 channels: a lone 16-channel block */
   { "repvgg-a0", 64, 0, FALSE, "nc16", TRUE, "f23" },
   { "mobilenet-v2", 64, 0, FALSE, "nc16", TRUE },
-  { "mobilenet-v2", 64, 0, FALSE, NULL, FALSE },   /* 3×3 depthwise: no region (nd-cpu-layout.c) */
+  { "mobilenet-v2", 64, 0, FALSE, NULL, FALSE },
   { "resnet-18", 64, 0, TRUE, "nc16", TRUE },
-  { "resnet-18", 64, 0, TRUE, NULL, FALSE },   /* no depthwise layer: no region */
+  { "resnet-18", 64, 0, TRUE, NULL, FALSE },
 };
 
 static void
@@ -106,7 +106,11 @@ test_model (gconstpointer data)
   if (mc->conv3 != NULL)
     g_setenv ("ND_CPU_NC16_CONV3", mc->conv3, TRUE);
   plan = nd_test_check_graph (cpu, g, 2, NULL, 0, FALSE, 1e-4, 1e-5, mc->model);
-  g_assert_cmpint (any_algo (plan, "nc16"), ==, mc->expect);
+  /* forced: blocked as expected; auto: whichever timed faster, as the plan reports it */
+  if (mc->layout != NULL)
+    g_assert_cmpint (any_algo (plan, "nc16"), ==, mc->expect);
+  else
+    g_assert_cmpint (any_algo (plan, "nc16"), ==, g_str_equal (plan->layout, "nc16"));
   /* again, capturing blocked nodes: the caller gets them in NCHW */
   n_capture = blocked_nodes (plan, capture, G_N_ELEMENTS (capture));
   if (n_capture > 0)
@@ -189,10 +193,13 @@ test_edges (void)
       plan = nd_test_check_graph (cpu, g, 2, capture, G_N_ELEMENTS (capture), FALSE, 1e-4,
                                   1e-5, "edges");
       g_unsetenv ("ND_CPU_LAYOUT");
-      g_assert_cmpstr (plan->op_algo[s], ==, "nc16-stem");   /* padded: the bounds path */
-      g_assert_cmpstr (plan->op_algo[b], ==, "nc16-dw");
-      g_assert_cmpstr (plan->op_algo[d], !=, "nc16-dw");
-      g_assert_cmpstr (plan->op_algo[h], ==, "nc16-pool");
+      if (mode == 1 || g_str_equal (plan->layout, "nc16"))   /* auto: if it timed faster */
+        {
+          g_assert_cmpstr (plan->op_algo[s], ==, "nc16-stem");   /* padded: the bounds path */
+          g_assert_cmpstr (plan->op_algo[b], ==, "nc16-dw");
+          g_assert_cmpstr (plan->op_algo[d], !=, "nc16-dw");
+          g_assert_cmpstr (plan->op_algo[h], ==, "nc16-pool");
+        }
       g_clear_pointer (&plan, nd_plan_free);
     }
   /* with the layout off, no node runs blocked */
@@ -265,6 +272,46 @@ test_convs (void)
   g_unsetenv ("ND_CPU_LAYOUT");
 }
 
+/* ND_CPU_LAYOUT unset: a graph with blocked regions is timed both ways at prepare and the
+ * faster plan kept (blocked only when ≥ 2 % faster), the verdict reused for the same graph */
+static void
+test_timed (void)
+{
+  g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) g = NULL;
+  NdPlanOptions opts = { .batch = 1 };
+  NdModelSpec spec;
+  NdPlan *first, *again;
+
+  if (!nd_cpu_gemm_supported ())
+    {
+      g_test_skip ("no AVX-512: the blocked layout is not used");
+      return;
+    }
+  g_assert_true (nd_model_spec_parse ("vanillanet-5", &spec, &error));
+  spec.resolution = 128;   /* a graph no other case here prepares */
+  spec.width = 0.25;
+  g = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  nd_test_randomize_graph (g, 13);
+  g_unsetenv ("ND_CPU_LAYOUT");
+  first = nd_backend_prepare (cpu, g, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first->layout_reason, ==, "timed");
+  g_assert_cmpfloat (first->layout_ms[0], >, 0);
+  g_assert_cmpfloat (first->layout_ms[1], >, 0);
+  g_assert_cmpstr (first->layout, ==,
+                   first->layout_ms[1] < 0.98 * first->layout_ms[0] ? "nc16" : "nchw");
+  g_assert_cmpint (any_algo (first, "nc16"), ==, g_str_equal (first->layout, "nc16"));
+  again = nd_backend_prepare (cpu, g, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->layout_reason, ==, "timed earlier");
+  g_assert_cmpstr (again->layout, ==, first->layout);
+  nd_plan_free (first);
+  nd_plan_free (again);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +335,6 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/cpu-nc16/edges", test_edges);
   g_test_add_func ("/cpu-nc16/convs", test_convs);
+  g_test_add_func ("/cpu-nc16/timed", test_timed);
   return g_test_run ();
 }

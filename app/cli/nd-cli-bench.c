@@ -398,6 +398,28 @@ nd_cli_bench (int argc, char **argv)
       json_builder_add_null_value (b);
     else
       json_builder_add_string_value (b, plan->streams_reason);
+    /* layout, layout_reason, layout_ms {nchw, nc16}: CPU plans; null elsewhere, layout_ms
+     * null unless the two layouts were timed */
+    json_builder_set_member_name (b, "layout");
+    if (plan->layout == NULL)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_string_value (b, plan->layout);
+    json_builder_set_member_name (b, "layout_reason");
+    if (plan->layout_reason == NULL)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_string_value (b, plan->layout_reason);
+    json_builder_set_member_name (b, "layout_ms");
+    if (plan->layout_ms[0] <= 0)
+      json_builder_add_null_value (b);
+    else
+      {
+        json_builder_begin_object (b);
+        MEMBER_DBL ("nchw", plan->layout_ms[0]);
+        MEMBER_DBL ("nc16", plan->layout_ms[1]);
+        json_builder_end_object (b);
+      }
     json_builder_set_member_name (b, "ops");
     json_builder_begin_array (b);
     if (!o.json)
@@ -427,6 +449,13 @@ nd_cli_bench (int argc, char **argv)
   if (!o.json && plan->streams_mode != ND_STREAMS_AUTO)
     printf (_("streams: %s (%s)\n"), nd_streams_mode_name (plan->streams_mode),
             plan->streams_reason);
+  if (!o.json && plan->layout != NULL && plan->layout_ms[0] > 0)
+    /* TRANSLATORS: the CPU's activation layout, nchw or nc16 (channel-blocked), chosen by
+     * timing both */
+    printf (_("layout: %s (timed at prepare: NCHW %.2f ms, channel-blocked %.2f ms)\n"),
+            plan->layout, plan->layout_ms[0], plan->layout_ms[1]);
+  else if (!o.json && plan->layout != NULL)
+    printf (_("layout: %s (%s)\n"), plan->layout, plan->layout_reason);
   if (!o.json)
     printf (_("fixed cost: %.1f µs per run (median of one tiny op: upload, submit, wait, "
               "readback)\n"), fixed_us);

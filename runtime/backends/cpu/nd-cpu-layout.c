@@ -16,16 +16,9 @@
  * buffer takes the layout of the kernel that writes it; a kernel reading a value in the other
  * layout reads a converted copy (conv[h]). Regions are the connected sets of nodes that can
  * run blocked (an NC16 kernel exists, their channel counts are multiples of 16, element-wise
- * ops joining them). ND_CPU_LAYOUT unset ("auto"): a region runs blocked when it holds a
- * depthwise convolution of 5×5 or more and another blocked kernel, where NC16 saves the
- * channel-vector path's transposes and the plane path's masked lanes. VanillaNet: every layer
- * from the stem (which reads the NCHW input and writes blocked) to the 7² layer is one region;
- * `bench`, 2 threads, 3 alternating rounds of 10 runs, before the stem kernel: VanillaNet-5
- * 24.5–24.8 → 23.1–24.0 ms, VanillaNet-9 41.3–42.0 → 39.4–40.2; the stem kernel then took
- * stem and activation from 0.41 + 0.78 ms (im2col+sgemm, conversion, depthwise) to 0.45 +
- * 0.40. MobileNet-v2's 3×3 regions are short, broken by channel counts like 24 and by
- * stride-2 layers, and converting at their edges cost more than they saved (3.4–3.5 → 4.3–4.4
- * ms): no region for them. "nc16" runs every region blocked (tests), "nchw" none. */
+ * ops joining them). ND_CPU_LAYOUT_REGIONS keeps the regions of two blocked kernels or more
+ * (a lone one would only trade its own speed-up for the edges' conversions); whether they
+ * pay is then measured: the prepare (nd-backend-cpu.c) times the plan against an NCHW one. */
 
 struct _NdCpuConv
 {
@@ -60,17 +53,16 @@ find (int *parent, int i)
 }
 
 gboolean
-nd_cpu_layout_plan (NdCpuPlan *self, const NdGraph *graph, int batch)
+nd_cpu_layout_plan (NdCpuPlan *self, const NdGraph *graph, int batch, NdCpuLayoutMode mode)
 {
   NdPlan *plan = &self->parent;
-  const char *mode = g_getenv ("ND_CPU_LAYOUT");
   int n = plan->n_nodes;
   gboolean any = FALSE;
   g_autofree NdCpuKernel **k16 = NULL;
   g_autofree gboolean *on = NULL, *agn = NULL, *keep = NULL;
   g_autofree int *writer = NULL, *parent = NULL, *size = NULL;
 
-  if ((mode != NULL && g_str_equal (mode, "nchw")) || !nd_cpu_gemm_supported ())
+  if (mode == ND_CPU_LAYOUT_NCHW || !nd_cpu_gemm_supported ())
     return FALSE;
   k16 = g_new0 (NdCpuKernel *, n);
   on = g_new0 (gboolean, n);
@@ -130,17 +122,12 @@ nd_cpu_layout_plan (NdCpuPlan *self, const NdGraph *graph, int batch)
         if (writer[u[i]] >= 0 && on[writer[u[i]]])
           parent[find (parent, h)] = find (parent, writer[u[i]]);
     }
-  /* auto: a region with a 5×5-or-larger depthwise layer and at least one more blocked
-   * kernel (a lone layer would only trade its own transposes for the edges') */
   size = g_new0 (int, n);
   for (int h = 1; h < n; h++)
     if (on[h] && k16[h] != NULL)
       size[find (parent, h)]++;
   for (int h = 1; h < n; h++)
-    if (on[h] && (g_strcmp0 (mode, "nc16") == 0
-                  || (k16[h] != NULL && g_str_equal (k16[h]->algo, "nc16-dw")
-                      && nd_graph_node (graph, h)->p.kernel >= 5
-                      && size[find (parent, h)] >= 2)))
+    if (on[h] && (mode == ND_CPU_LAYOUT_ALL || size[find (parent, h)] >= 2))
       keep[find (parent, h)] = TRUE;
 
   self->nc16 = g_new0 (gboolean, n);

@@ -85,6 +85,8 @@ typedef struct
               __m512 w0 = _mm512_load_ps (w);                                                 \
               __m512 w1 = NV == 2 ? _mm512_load_ps (w + 16) : w0;                             \
                                                                                               \
+              _mm_prefetch ((const char *) (w + 1024), _MM_HINT_T0);                          \
+                                                                                              \
               _Pragma ("GCC unroll 12")                                                       \
               for (int i = 0; i < NPX; i++)                                                   \
                 {                                                                             \
@@ -349,16 +351,16 @@ nd_cpu_nc16_convk_new (const NdNode *node, const NdNode *a, int batch)
  *   A. per channel block, Bᵀ d B of each tile → V[pos][C / 16][tile][16];
  *   B. per output unit (32 channels of one group): the a² GEMMs into M[pos][2][tile][16]
  *      (per thread), then Aᵀ M A + bias into the output, then the fused epilogue on the
- *      band's rows. U = G g Gᵀ is packed at prepare as [unit][pos][C/g][32]. */
+ *      band's rows. U = G g Gᵀ is packed at prepare as [pos][unit][C/g][32]: the order
+ *      the GEMMs read it, one stream (a 14² layer's U is 16 MiB at 512 channels). */
 
 typedef struct
 {
   NdCpuKernel parent;
   int         C, H, W, O, OH, OW, g, m, a, pad;
-  int         TH, TW, Hq, Wq, units_g;
+  int         TH, TW, units_g;
   int         band_rows, Tp;   /* tile rows a band; V's tiles a (channel block, position) */
   int         u_parts;         /* unit ranges (threads) */
-  gint64      plane;
   float      *U;
   float      *bias;
   gsize       m_floats;        /* M per thread */
@@ -369,7 +371,7 @@ typedef struct
   Wino16         *k;
   const NdTensor *x;
   NdTensor       *y;
-  float          *xq, *V, *M;
+  float          *V, *M;
   int             ty0, ty1, u_parts, r_parts;
 } Wino16Job;
 
@@ -430,23 +432,32 @@ at_v (int m, const __m512 *x, int xs, __m512 *y, int ys)
     }
 }
 
-/* Tile rows [ty0, ty1) of one channel block's padded plane @xq → V (@ps floats between
- * positions, tile tl of the band at V + tl·16) */
+/* Tile rows [ty0, ty1) of one channel block @x (H × W positions) → V (@ps floats between
+ * positions, tile tl of the band at V + tl·16). A tile's window is read in place, zeros where
+ * it leaves the map: no padded copy (its pass was 7 % of RepVGG-A0's time). */
 static inline __attribute__((always_inline)) AVX512 void
-wino_in (const Wino16 *k, int M_, const float *xq, int ty0, int ty1, float *V, gint64 ps)
+wino_in (const Wino16 *k, int M_, const float *x, int ty0, int ty1, float *V, gint64 ps)
 {
   const int A = M_ + 2;
 
   for (int ty = ty0; ty < ty1; ty++)
     for (int tx = 0; tx < k->TW; tx++)
       {
-        const float *d = xq + ((gint64) ty * M_ * k->Wq + tx * M_) * 16;
+        int y0 = ty * M_ - k->pad, x0 = tx * M_ - k->pad;
+        const float *d = x + ((gint64) y0 * k->W + x0) * 16;
         float *v = V + ((gint64) (ty - ty0) * k->TW + tx) * 16;
         __m512 t[36], u[36];
 
-        for (int i = 0; i < A; i++)
-          for (int c = 0; c < A; c++)
-            t[i * A + c] = _mm512_load_ps (d + ((gint64) i * k->Wq + c) * 16);
+        if (y0 >= 0 && x0 >= 0 && y0 + A <= k->H && x0 + A <= k->W)
+          for (int i = 0; i < A; i++)
+            for (int c = 0; c < A; c++)
+              t[i * A + c] = _mm512_load_ps (d + ((gint64) i * k->W + c) * 16);
+        else
+          for (int i = 0; i < A; i++)
+            for (int c = 0; c < A; c++)
+              t[i * A + c] = y0 + i >= 0 && y0 + i < k->H && x0 + c >= 0 && x0 + c < k->W
+                             ? _mm512_load_ps (d + ((gint64) i * k->W + c) * 16)
+                             : _mm512_setzero_ps ();
         for (int c = 0; c < A; c++)
           bt_v (M_, t + c, A, u + c, A);
         for (int i = 0; i < A; i++)
@@ -487,15 +498,15 @@ wino_out (const Wino16 *k, int M_, const float *M, gint64 ps, int ty0, int tl0, 
 
 /* one instance a tile size, so that a and the transforms' loops are constants */
 AVX512 static void
-wino_in_2 (const Wino16 *k, const float *xq, int ty0, int ty1, float *V, gint64 ps)
+wino_in_2 (const Wino16 *k, const float *x, int ty0, int ty1, float *V, gint64 ps)
 {
-  wino_in (k, 2, xq, ty0, ty1, V, ps);
+  wino_in (k, 2, x, ty0, ty1, V, ps);
 }
 
 AVX512 static void
-wino_in_4 (const Wino16 *k, const float *xq, int ty0, int ty1, float *V, gint64 ps)
+wino_in_4 (const Wino16 *k, const float *x, int ty0, int ty1, float *V, gint64 ps)
 {
-  wino_in (k, 4, xq, ty0, ty1, V, ps);
+  wino_in (k, 4, x, ty0, ty1, V, ps);
 }
 
 AVX512 static void
@@ -513,16 +524,6 @@ wino_out_4 (const Wino16 *k, const float *M, gint64 ps, int ty0, int tl0, int tl
 }
 #endif
 
-static void
-wino_pad_task (gpointer data, int task, int thread)
-{
-  Wino16Job *j = data;
-  const Wino16 *k = j->k;
-
-  phase_planes (j->x->data + (gint64) task * k->H * k->W * 16, k->H, k->W, 1, k->pad, k->Hq,
-                k->Wq, k->plane, j->xq + (gint64) task * k->plane);
-}
-
 /* A: channel block (n, cb) of the band */
 static void
 wino_in_task (gpointer data, int task, int thread)
@@ -535,8 +536,8 @@ wino_in_task (gpointer data, int task, int thread)
   float *V = j->V + ((gint64) n * A2 * CB + cb) * k->Tp * 16;
   int tb = (j->ty1 - j->ty0) * k->TW;
 
-  (k->m == 4 ? wino_in_4 : wino_in_2) (k, j->xq + (gint64) task * k->plane, j->ty0, j->ty1, V,
-                                       ps);
+  (k->m == 4 ? wino_in_4 : wino_in_2) (k, j->x->data + (gint64) task * k->H * k->W * 16, j->ty0,
+                                       j->ty1, V, ps);
   /* the tiles the last GEMM tile reads past the band: zeros, not stale values */
   for (int p = 0; p < A2; p++)
     memset (V + p * ps + (gint64) tb * 16, 0, (gsize) (k->Tp - tb) * 16 * sizeof (float));
@@ -579,7 +580,7 @@ wino_gemm_task (gpointer data, int task, int thread)
     for (gint64 u = u0; u < u1; u++)
       {
         int grp = (int) (u / k->units_g), nv = MIN (2, (og - (int) (u % k->units_g) * 32) / 16);
-        const float *w = k->U + ((gsize) u * A2 + p) * cg * 16 * 32;
+        const float *w = k->U + ((gsize) p * k->g * k->units_g + u) * cg * 16 * 32;
         const float *x = j->V + (((gint64) n * A2 + p) * CB + (gint64) grp * cg) * k->Tp * 16;
         float *mo = M + (u - u0) * mus + p * mps;
 
@@ -633,12 +634,9 @@ wino_run (NdCpuKernel *kernel, const NdNode *node, const NdTensor *const *in, Nd
   Wino16 *k = (Wino16 *) kernel;
   int N = (int) in[0]->shape[0], T = nd_cpu_pool_n_threads ();
   int units = k->g * k->units_g;
-  gint64 xq_floats = (gint64) N * (k->C / 16) * k->plane;
-  Wino16Job j = { k, in[0], out, kernel->scratch, NULL, NULL, 0, 0, 1, 1 };
+  Wino16Job j = { k, in[0], out, kernel->scratch, NULL, 0, 0, 1, 1 };
 
-  j.V = j.xq + xq_floats;
   j.M = j.V + (gint64) N * k->a * k->a * k->C * k->Tp;
-  nd_cpu_parallel_for (N * (k->C / 16), wino_pad_task, &j);
   for (j.ty0 = 0; j.ty0 < k->TH; j.ty0 = j.ty1)
     {
       int rows;
@@ -690,12 +688,9 @@ nd_cpu_nc16_wino_new (const NdNode *node, const NdNode *a, int m, int batch)
   og = k->O / k->g;
   k->TH = (k->OH + m - 1) / m;
   k->TW = (k->OW + m - 1) / m;
-  k->Hq = k->TH * m + 2;
-  k->Wq = k->TW * m + 2;
-  k->plane = (gint64) k->Hq * k->Wq * 16;
   k->units_g = (og + 31) / 32;
   units = k->g * k->units_g;
-  /* bands: V of the band within ~2 MiB, but ≥ 64 tiles: each U[unit][pos] panel is read
+  /* bands: V of the band within ~2 MiB, but ≥ 64 tiles: each U[pos][unit] panel is read
    * once a band, and U is (m + 2)² / 9 times the weights (5 MiB for a 192-channel F(4,3)) */
   k->u_parts = MIN (units, nd_cpu_pool_n_threads ());
   upt = (units + k->u_parts - 1) / k->u_parts;
@@ -709,7 +704,7 @@ nd_cpu_nc16_wino_new (const NdNode *node, const NdNode *a, int m, int batch)
       g_free (k);
       return NULL;
     }
-  /* U[unit][pos][c][32], zero past the group's channels */
+  /* U[pos][unit][c][32], zero past the group's channels */
   memset (k->U, 0, (gsize) units * A2 * cg * 32 * sizeof (float));
   for (int o = 0; o < k->O; o++)
     {
@@ -717,14 +712,13 @@ nd_cpu_nc16_wino_new (const NdNode *node, const NdNode *a, int m, int batch)
 
       for (int c = 0; c < cg; c++)
         nd_cpu_wino_kernel (m, w + ((gsize) o * cg + c) * 9,
-                            k->U + (((gsize) u * A2) * cg + c) * 32 + oo % 32,
-                            (gint64) cg * 32);
+                            k->U + ((gsize) u * cg + c) * 32 + oo % 32,
+                            (gint64) units * cg * 32);
     }
   k->bias = g_new0 (float, k->O + 32);
   if (node->w[ND_W_BIAS] != NULL)
     memcpy (k->bias, node->w[ND_W_BIAS]->data, k->O * sizeof (float));
-  k->parent.scratch_floats = (gsize) batch * (k->C / 16) * k->plane
-                             + (gsize) batch * A2 * k->C * k->Tp
+  k->parent.scratch_floats = (gsize) batch * A2 * k->C * k->Tp
                              + (gsize) nd_cpu_pool_n_threads () * k->m_floats;
   k->parent.algo = m == 4 ? "nc16-wino-f43" : "nc16-wino-f23";
   k->parent.run = wino_run;

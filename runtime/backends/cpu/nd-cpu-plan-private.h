@@ -37,11 +37,21 @@ typedef struct
   NdCpuConv   **conv;
 } NdCpuPlan;
 
-/* nd-cpu-layout.c. After fusion: picks the nodes that run on NC16 (ND_CPU_LAYOUT=nchw|nc16,
- * default auto) and swaps in their kernels; FALSE when none does. */
-gboolean        nd_cpu_layout_plan      (NdCpuPlan     *self,
-                                         const NdGraph *graph,
-                                         int            batch);
+/* Which regions run blocked: none, those of two blocked kernels or more (the candidates the
+ * prepare times against NCHW), or every one (ND_CPU_LAYOUT=nc16: tests) */
+typedef enum
+{
+  ND_CPU_LAYOUT_NCHW,
+  ND_CPU_LAYOUT_REGIONS,
+  ND_CPU_LAYOUT_ALL,
+} NdCpuLayoutMode;
+
+/* nd-cpu-layout.c. After fusion: picks the nodes that run on NC16 as @mode says and swaps in
+ * their kernels; FALSE when none does. */
+gboolean        nd_cpu_layout_plan      (NdCpuPlan       *self,
+                                         const NdGraph   *graph,
+                                         int              batch,
+                                         NdCpuLayoutMode  mode);
 /* After the buffers: one for each input read across a layout edge. */
 gboolean        nd_cpu_layout_alloc     (NdCpuPlan     *self,
                                          GError       **error);
