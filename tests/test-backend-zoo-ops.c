@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nd-backend-cpu.h"
+#include "nd-cpu-gemm.h"
 #include "nd-backend.h"
 #include "nd-error.h"
 #include "nd-graph.h"
@@ -358,20 +359,33 @@ test_cpu_vovnet_ops (void)
   want = nd_ref_run_graph (g, x, &all);
   assert_hard_gate (g_ptr_array_index (all, gn->inputs[0]),
                     g_ptr_array_index (all, gn->inputs[1]), g_ptr_array_index (all, gate));
-  plan = nd_backend_prepare (cpu, g, &opts, &error);
-  g_assert_no_error (error);
-  g_assert_true (nd_plan_run (plan, x, &error));
-  g_assert_no_error (error);
-  g_assert_cmpstr (plan->op_algo[gate], ==, "eltwise");
-  for (int i = 0; i < 3; i++)
+  /* the NCHW kernels, then the channel-blocked ones (nd-cpu-nc16.c: the same ceil-mode
+   * windows and hard gate) where the CPU has them */
+  for (int blocked = 0; blocked < 2; blocked++)
     {
-      g_autofree char *what = g_strdup_printf ("pool %d (%s)", i, plan->op_algo[pools[i]]);
+      const char *want_gate = blocked ? "nc16-gate" : "eltwise";
+      const char *want_pool = blocked ? "nc16-pool" : "pool";
 
-      g_assert_cmpstr (plan->op_algo[pools[i]], ==, "pool");
-      nd_test_assert_close (nd_plan_get_captured (plan, pools[i]),
-                            g_ptr_array_index (all, pools[i]), 1e-5, 1e-6, what);
+      if (blocked && !nd_cpu_gemm_supported ())
+        break;
+      g_setenv ("ND_CPU_LAYOUT", blocked ? "nc16" : "nchw", TRUE);
+      plan = nd_backend_prepare (cpu, g, &opts, &error);
+      g_unsetenv ("ND_CPU_LAYOUT");
+      g_assert_no_error (error);
+      g_assert_true (nd_plan_run (plan, x, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (plan->op_algo[gate], ==, want_gate);
+      for (int i = 0; i < 3; i++)
+        {
+          g_autofree char *what = g_strdup_printf ("pool %d (%s)", i, plan->op_algo[pools[i]]);
+
+          g_assert_cmpstr (plan->op_algo[pools[i]], ==, want_pool);
+          nd_test_assert_close (nd_plan_get_captured (plan, pools[i]),
+                                g_ptr_array_index (all, pools[i]), 1e-5, 1e-6, what);
+        }
+      nd_test_assert_close (plan->output, want, 1e-5, 1e-6, "vovnet ops");
+      g_clear_pointer (&plan, nd_plan_free);
     }
-  nd_test_assert_close (plan->output, want, 1e-5, 1e-6, "vovnet ops");
 }
 
 static void

@@ -2,7 +2,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include <glib/gstdio.h>
 
 #include "nd-backend-cpu.h"
 #include "nd-cpu-gemm.h"
@@ -195,7 +198,8 @@ test_edges (void)
       g_unsetenv ("ND_CPU_LAYOUT");
       if (mode == 1 || g_str_equal (plan->layout, "nc16"))   /* auto: if it timed faster */
         {
-          g_assert_cmpstr (plan->op_algo[s], ==, "nc16-stem");   /* padded: the bounds path */
+          /* an overlapping window: the NCHW stem (nc16-stem is for patchify stems) */
+          g_assert_false (g_str_has_prefix (plan->op_algo[s], "nc16"));
           g_assert_cmpstr (plan->op_algo[b], ==, "nc16-dw");
           g_assert_cmpstr (plan->op_algo[d], !=, "nc16-dw");
           g_assert_cmpstr (plan->op_algo[h], ==, "nc16-pool");
@@ -272,16 +276,44 @@ test_convs (void)
   g_unsetenv ("ND_CPU_LAYOUT");
 }
 
+/* VanillaNet-5 at 128 px, width 0.25: a graph no other case here prepares */
+static NdGraph *
+timed_graph (void)
+{
+  g_autoptr(GError) error = NULL;
+  NdModelSpec spec;
+  NdGraph *g;
+
+  g_assert_true (nd_model_spec_parse ("vanillanet-5", &spec, &error));
+  spec.resolution = 128;
+  spec.width = 0.25;
+  g = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  nd_test_randomize_graph (g, 13);
+  return g;
+}
+
+static char *
+verdicts_file (void)
+{
+  return g_build_filename (g_get_user_cache_dir (), "nondeep", "cpu-layout.ini", NULL);
+}
+
 /* ND_CPU_LAYOUT unset: a graph with blocked regions is timed both ways at prepare and the
- * faster plan kept (blocked only when ≥ 2 % faster), the verdict reused for the same graph */
+ * faster plan kept (blocked only when ≥ 2 % faster); the verdict is reused for the same graph
+ * and written to the user's cache, over a malformed file there */
 static void
 test_timed (void)
 {
   g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
   g_autoptr(GError) error = NULL;
   g_autoptr(NdGraph) g = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *path = verdicts_file ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_auto(GStrv) keys = NULL;
+  static const char junk[] = "[nondeep " ND_VERSION "]\nzz=nc16;1;2\n0000beef=fast;x\n\xff\xfe\n";
   NdPlanOptions opts = { .batch = 1 };
-  NdModelSpec spec;
   NdPlan *first, *again;
 
   if (!nd_cpu_gemm_supported ())
@@ -289,12 +321,9 @@ test_timed (void)
       g_test_skip ("no AVX-512: the blocked layout is not used");
       return;
     }
-  g_assert_true (nd_model_spec_parse ("vanillanet-5", &spec, &error));
-  spec.resolution = 128;   /* a graph no other case here prepares */
-  spec.width = 0.25;
-  g = nd_model_build (&spec, &error);
-  g_assert_no_error (error);
-  nd_test_randomize_graph (g, 13);
+  g = timed_graph ();
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, junk, sizeof junk - 1, NULL));
   g_unsetenv ("ND_CPU_LAYOUT");
   first = nd_backend_prepare (cpu, g, &opts, &error);
   g_assert_no_error (error);
@@ -308,8 +337,69 @@ test_timed (void)
   g_assert_no_error (error);
   g_assert_cmpstr (again->layout_reason, ==, "timed earlier");
   g_assert_cmpstr (again->layout, ==, first->layout);
+  /* the file: rewritten as a key file, this verdict in it */
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  keys = g_key_file_get_keys (kf, "nondeep " ND_VERSION, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (keys);
+  for (int i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *v = g_key_file_get_value (kf, "nondeep " ND_VERSION, keys[i], NULL);
+
+      if (g_str_has_prefix (v, first->layout) && strchr (v, ';') != NULL)
+        break;
+      g_assert_nonnull (keys[i + 1]);   /* not the last: ours is still to come */
+    }
   nd_plan_free (first);
   nd_plan_free (again);
+}
+
+/* Another process (the window, then the CLI) finds the verdict in the cache: the same layout,
+ * untimed */
+static void
+test_timed_other_process (void)
+{
+  if (!nd_cpu_gemm_supported ())
+    {
+      g_test_skip ("no AVX-512: the blocked layout is not used");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NdGraph) g = timed_graph ();
+      NdPlanOptions opts = { .batch = 1 };
+      NdPlan *plan;
+
+      g_unsetenv ("ND_CPU_LAYOUT");
+      plan = nd_backend_prepare (cpu, g, &opts, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (plan->layout_reason, ==, "timed earlier");
+      g_assert_cmpfloat (plan->layout_ms[0], >, 0);
+      printf ("layout %s\n", plan->layout);
+      nd_plan_free (plan);
+      return;
+    }
+  else
+    {
+      /* here first (timing it unless /cpu-nc16/timed did), then in a child process */
+      g_autoptr(NdBackend) cpu = nd_cpu_backend_new (0, FALSE);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NdGraph) g = timed_graph ();
+      g_autoptr(NdPlan) plan = NULL;
+      g_autofree char *want = NULL;
+      NdPlanOptions opts = { .batch = 1 };
+
+      g_unsetenv ("ND_CPU_LAYOUT");
+      plan = nd_backend_prepare (cpu, g, &opts, &error);
+      g_assert_no_error (error);
+      want = g_strdup_printf ("*layout %s\n*", plan->layout);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stdout (want);
+    }
 }
 
 int
@@ -317,7 +407,17 @@ main (int argc, char **argv)
 {
   /* ND_TEST_NC16_QUICK: the cases the 3-thread and sanitizer runs repeat (tests/meson.build) */
   gboolean quick = g_getenv ("ND_TEST_NC16_QUICK") != NULL;
+  /* the timed layout verdicts go to the user's cache: a fresh one, so /cpu-nc16/timed times
+   * (its subprocess inherits it) */
+  gboolean own = g_getenv ("ND_TEST_NC16_CACHE") == NULL;
+  g_autofree char *cache = own ? g_dir_make_tmp ("nd-nc16-XXXXXX", NULL)
+                               : g_strdup (g_getenv ("ND_TEST_NC16_CACHE"));
+  g_autofree char *sub = g_build_filename (cache, "nondeep", NULL);
+  g_autofree char *ini = g_build_filename (sub, "cpu-layout.ini", NULL);
+  int status;
 
+  g_setenv ("ND_TEST_NC16_CACHE", cache, TRUE);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_test_init (&argc, &argv, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (model_cases); i++)
     {
@@ -336,5 +436,13 @@ main (int argc, char **argv)
   g_test_add_func ("/cpu-nc16/edges", test_edges);
   g_test_add_func ("/cpu-nc16/convs", test_convs);
   g_test_add_func ("/cpu-nc16/timed", test_timed);
-  return g_test_run ();
+  g_test_add_func ("/cpu-nc16/timed/other-process", test_timed_other_process);
+  status = g_test_run ();
+  if (own)
+    {
+      g_remove (ini);
+      g_rmdir (sub);
+      g_rmdir (cache);
+    }
+  return status;
 }

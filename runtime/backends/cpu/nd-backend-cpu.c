@@ -533,14 +533,10 @@ layout_key (const NdGraph *graph, const NdPlanOptions *options)
   return h;
 }
 
-/* Timed verdicts (key → 1 + blocked), so a graph prepared again (the window's knobs turned
- * back, fused and training forms) is not prepared twice and timed again */
-static GHashTable *layout_verdicts;
-G_LOCK_DEFINE_STATIC (layout_verdicts);
-
 /* ND_CPU_LAYOUT=nchw or nc16 forces a layout (nc16: every region, for tests; "regions": the
  * candidates below, untimed, for benchmarks); unset or "auto", a plan with blocked regions of two kernels or more is timed against an NCHW plan of
- * the same graph and kept only when it is at least 2 % faster. Per model the verdicts differ
+ * the same graph and kept only when it is at least 2 % faster, the verdict remembered for the
+ * graph's shape (nd-cpu-layout.c: this process and the user's cache). Per model the verdicts differ
  * (bench, 2 threads, 224: ResNet-50 and RepVGG-B1 ~4 % faster blocked, ParNet-S level,
  * RepVGG-A0 slower), and on another CPU they may differ again: a measurement, not a rule. */
 static NdPlan *
@@ -551,7 +547,6 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
   double best[2];
   gboolean keep_nc16;
   guint key = layout_key (graph, options);
-  gpointer verdict;
 
   if (env != NULL && (g_str_equal (env, "nchw") || g_str_equal (env, "nc16")
                       || g_str_equal (env, "regions")))
@@ -564,17 +559,17 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
         plans[0]->layout_reason = "ND_CPU_LAYOUT";
       return plans[0];
     }
-  G_LOCK (layout_verdicts);
-  verdict = layout_verdicts != NULL ? g_hash_table_lookup (layout_verdicts, GUINT_TO_POINTER (key))
-                                    : NULL;
-  G_UNLOCK (layout_verdicts);
-  if (verdict != NULL)
+  /* timed before, in this process or another (the window and the CLI agree) */
+  if (nd_cpu_layout_verdict (key, &keep_nc16, best))
     {
       plans[0] = prepare_layout (backend, graph, options,
-                                 GPOINTER_TO_INT (verdict) == 2 ? ND_CPU_LAYOUT_REGIONS
-                                                                : ND_CPU_LAYOUT_NCHW, error);
+                                 keep_nc16 ? ND_CPU_LAYOUT_REGIONS : ND_CPU_LAYOUT_NCHW, error);
       if (plans[0] != NULL)
-        plans[0]->layout_reason = "timed earlier";
+        {
+          plans[0]->layout_reason = "timed earlier";
+          plans[0]->layout_ms[0] = best[0];
+          plans[0]->layout_ms[1] = best[1];
+        }
       return plans[0];
     }
   plans[1] = prepare_layout (backend, graph, options, ND_CPU_LAYOUT_REGIONS, error);
@@ -592,11 +587,7 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
     }
   time_plans (plans, options->batch, best);
   keep_nc16 = best[1] < 0.98 * best[0];
-  G_LOCK (layout_verdicts);
-  if (layout_verdicts == NULL)
-    layout_verdicts = g_hash_table_new (NULL, NULL);
-  g_hash_table_insert (layout_verdicts, GUINT_TO_POINTER (key), GINT_TO_POINTER (1 + keep_nc16));
-  G_UNLOCK (layout_verdicts);
+  nd_cpu_layout_remember (key, keep_nc16, best);
   g_debug ("CPU plan: NCHW %.3f ms, blocked %.3f ms: %s", best[0], best[1],
            keep_nc16 ? "blocked" : "NCHW");
   cpu_plan_free (plans[keep_nc16 ? 0 : 1]);

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,4 +267,121 @@ nd_cpu_layout_free (NdCpuPlan *self)
       }
   g_clear_pointer (&self->conv, g_free);
   g_clear_pointer (&self->nc16, g_free);
+}
+
+/* ---- timed verdicts ------------------------------------------------------------------- */
+
+/* The prepare's timed choices (nd-backend-cpu.c), by graph key, remembered in this process and
+ * in $XDG_CACHE_HOME/nondeep/cpu-layout.ini (one group a version, "KEY=nc16;NCHW ms;NC16 ms"),
+ * as FFTW keeps its wisdom: the window and the CLI then run a graph in the same layout, so
+ * the numbers they show agree to the bit, and a graph is timed once on a machine. A missing,
+ * stale or malformed file only means timing again. */
+
+typedef struct
+{
+  gboolean nc16;
+  double   ms[2];
+} Verdict;
+
+static GHashTable *verdicts;   /* key → Verdict */
+G_LOCK_DEFINE_STATIC (verdicts);
+
+#define VERDICT_GROUP "nondeep " ND_VERSION
+
+static char *
+verdicts_path (void)
+{
+  return g_build_filename (g_get_user_cache_dir (), "nondeep", "cpu-layout.ini", NULL);
+}
+
+static gboolean
+parse_verdict (const char *value, Verdict *v)
+{
+  g_auto(GStrv) f = g_strsplit (value, ";", 4);
+  char *end;
+
+  if (g_strv_length (f) != 3 || (!g_str_equal (f[0], "nc16") && !g_str_equal (f[0], "nchw")))
+    return FALSE;
+  v->nc16 = g_str_equal (f[0], "nc16");
+  for (int i = 0; i < 2; i++)
+    {
+      v->ms[i] = g_ascii_strtod (f[i + 1], &end);
+      if (*end != '\0' || !(v->ms[i] >= 0 && v->ms[i] < 1e9))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads the file into @kf (empty when it cannot) and its valid verdicts into the table */
+static void
+load_locked (GKeyFile *kf)
+{
+  g_autofree char *path = verdicts_path ();
+  g_auto(GStrv) keys = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL))
+    return;
+  keys = g_key_file_get_keys (kf, VERDICT_GROUP, NULL, NULL);
+  for (int i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      g_autofree char *value = g_key_file_get_value (kf, VERDICT_GROUP, keys[i], NULL);
+      char *end;
+      guint64 key = g_ascii_strtoull (keys[i], &end, 16);
+      Verdict v;
+
+      if (value != NULL && *end == '\0' && key <= G_MAXUINT && parse_verdict (value, &v))
+        g_hash_table_insert (verdicts, GUINT_TO_POINTER ((guint) key), g_memdup2 (&v, sizeof v));
+    }
+}
+
+gboolean
+nd_cpu_layout_verdict (guint key, gboolean *nc16, double ms[2])
+{
+  Verdict *v;
+
+  G_LOCK (verdicts);
+  if (verdicts == NULL)
+    {
+      g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+      verdicts = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      load_locked (kf);
+    }
+  v = g_hash_table_lookup (verdicts, GUINT_TO_POINTER (key));
+  if (v != NULL)
+    {
+      *nc16 = v->nc16;
+      ms[0] = v->ms[0];
+      ms[1] = v->ms[1];
+    }
+  G_UNLOCK (verdicts);
+  return v != NULL;
+}
+
+void
+nd_cpu_layout_remember (guint key, gboolean nc16, const double ms[2])
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = verdicts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *name = g_strdup_printf ("%08x", key);
+  char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *value = g_strdup_printf ("%s;%s;%s", nc16 ? "nc16" : "nchw",
+                                            g_ascii_formatd (a, sizeof a, "%.3f", ms[0]),
+                                            g_ascii_formatd (b, sizeof b, "%.3f", ms[1]));
+  Verdict v = { nc16, { ms[0], ms[1] } };
+
+  G_LOCK (verdicts);
+  if (verdicts == NULL)
+    verdicts = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  /* read again: another process may have added verdicts since */
+  load_locked (kf);
+  g_hash_table_insert (verdicts, GUINT_TO_POINTER (key), g_memdup2 (&v, sizeof v));
+  g_key_file_set_value (kf, VERDICT_GROUP, name, value);
+  if (g_mkdir_with_parents (dir, 0700) != 0
+      || !g_key_file_save_to_file (kf, path, &error))
+    g_debug ("CPU layout verdicts not saved to %s: %s", path,
+             error != NULL ? error->message : g_strerror (errno));
+  G_UNLOCK (verdicts);
 }

@@ -65,4 +65,13 @@ void            nd_cpu_layout_copy_out  (NdCpuPlan     *self,
                                          float         *dst);
 void            nd_cpu_layout_free      (NdCpuPlan     *self);
 
+/* The timed layout choice for graph key @key, remembered in this process or in the user's
+ * cache (TRUE), and remembering a new one: blocked or not, the NCHW and blocked plans' ms. */
+gboolean        nd_cpu_layout_verdict   (guint          key,
+                                         gboolean      *nc16,
+                                         double         ms[2]);
+void            nd_cpu_layout_remember  (guint          key,
+                                         gboolean       nc16,
+                                         const double   ms[2]);
+
 G_END_DECLS
