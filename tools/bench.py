@@ -36,6 +36,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -318,20 +319,31 @@ def _span(r):
     return '%s–%s' % (fmt(r.get('min_ms')), fmt(r.get('max_ms'))) if _med(r) else '–'
 
 
+def layout_text(ours):
+    """The CPU plan's activation layout and, when the prepare timed both, their times"""
+    if not ours or not ours.get('layout'):
+        return ''
+    ms = ours.get('layout_ms')
+    if not ms:
+        return ours['layout']
+    return '%s (%s / %s)' % (ours['layout'], fmt(ms['nchw'], 2), fmt(ms['nc16'], 2))
+
+
 def results_table(results):
     L = ['## Results (milliseconds)', '',
-         '| model | form | GMACs | ours median | ours min–max | PyTorch median | PyTorch min–max '
-         '| ORT median | ORT min–max | ours / PyTorch | ours / ORT | ours GFLOP/s '
-         '| PyTorch GFLOP/s | ORT GFLOP/s |',
-         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+         '| model | form | GMACs | ours median | ours min–max | ours layout | PyTorch median '
+         '| PyTorch min–max | ORT median | ORT min–max | ours / PyTorch | ours / ORT '
+         '| ours GFLOP/s | PyTorch GFLOP/s | ORT GFLOP/s |',
+         '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for r in results:
         om, tm, xm = _med(r.get('ours')), _med(r['torch']), _med(r.get('ort'))
         gm = r['macs'] / 1e9
 
         def gf(ms):
             return fmt(2 * gm / ms * 1e3 if ms else None)
-        L.append('| %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
-            r['model'], r['form'], gm, fmt(om), _span(r.get('ours')), fmt(tm), _span(r['torch']),
+        L.append('| %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            r['model'], r['form'], gm, fmt(om), _span(r.get('ours')), layout_text(r.get('ours')),
+            fmt(tm), _span(r['torch']),
             fmt(xm), _span(r.get('ort')), fmt(om / tm if om and tm else None, 2),
             fmt(om / xm if om and xm else None, 2), gf(om), gf(tm), gf(xm)))
     errs = [(who, r) for r in results for who in ('ours', 'ort')
@@ -373,6 +385,11 @@ def write_report(path, results, meta, half=()):
          '- GFLOP/s = 2 x MACs / median time. MACs are `nondeep-cli info --json`\'s for the form '
          'that ran (without the CLI: PyTorch hooks on Conv2d, Linear and VanillaNet\'s '
          'depthwise activation convs).',
+         '- Ours layout: the CPU plan\'s activations in NCHW (`nchw`) or channel-blocked '
+         '(`nc16`), as its prepare chose by timing both (best of three runs each: NCHW / '
+         'blocked ms in brackets; `bench --json`\'s `layout`, `layout_ms`), or untimed where '
+         'the graph has no blocked region. The choice is remembered in '
+         '`~/.cache/nondeep/cpu-layout.ini`; this run started without one.',
          '- Load average (1 min) %s at the start, %s at the end.' % (
              fmt(meta.get('load_avg_start'), 2), fmt(meta.get('load_avg_end'), 2))]
     if meta.get('ort'):
@@ -564,6 +581,9 @@ def main():
     models = [] if a.half_only else [nm.canonical_name(m) for m in models]
     forms = [f.strip() for f in a.forms.split(',')]
     torch.set_num_threads(a.threads)
+    # a fresh cache for the CPU layout verdicts: each model and form times its layout at its
+    # first prepare of this run, and every later round reuses that verdict
+    os.environ['XDG_CACHE_HOME'] = tempfile.mkdtemp(prefix='nd-bench-cache-')
     load0, results = load_avg(), []
     for name in models:
         for form in forms:
