@@ -113,6 +113,17 @@ CK_TILE (2, 12)
 CK_TILE (1, 4)
 CK_TILE (2, 4)
 
+/* The micro-kernel for @np (12 or 4) positions of @nv (1 or 2) output blocks */
+__attribute__((target ("avx512f"))) static void
+ck_tile (int np, int nv, int ncb, int nt, const gint64 *toff, gint64 cbs, const float *w,
+         const float *x, const float *bias, gboolean first, float *const *o0, float *const *o1)
+{
+  if (np == NP)
+    (nv == 2 ? ck_tile_2_12 : ck_tile_1_12) (ncb, nt, toff, cbs, w, x, bias, first, o0, o1);
+  else
+    (nv == 2 ? ck_tile_2_4 : ck_tile_1_4) (ncb, nt, toff, cbs, w, x, bias, first, o0, o1);
+}
+
 /* Positions [q0, q1) of the phase grid for output blocks y0 (and y1) */
 __attribute__((target ("avx512f"))) static void
 ck_range (const ConvK *ck, int ncb, const float *w, const float *x, const float *bias,
@@ -137,12 +148,7 @@ ck_range (const ConvK *ck, int ncb, const float *w, const float *x, const float 
           o0[i] = keep ? y0 + p * 16 : NULL;
           o1[i] = keep && nv == 2 ? y1 + p * 16 : NULL;
         }
-      if (np == NP)
-        (nv == 2 ? ck_tile_2_12 : ck_tile_1_12) (ncb, nt, ck->toff, cbs, w, x + q * 16, bias,
-                                                 first, o0, o1);
-      else
-        (nv == 2 ? ck_tile_2_4 : ck_tile_1_4) (ncb, nt, ck->toff, cbs, w, x + q * 16, bias,
-                                               first, o0, o1);
+      ck_tile (np, nv, ncb, nt, ck->toff, cbs, w, x + q * 16, bias, first, o0, o1);
       q += np;
     }
 }
@@ -596,12 +602,8 @@ wino_gemm_task (gpointer data, int task, int thread)
                 o0[i] = keep ? mo + (gint64) (t + i - tl0) * 16 : NULL;
                 o1[i] = keep && nv == 2 ? o0[i] + tt * 16 : NULL;
               }
-            if (np == NP)
-              (nv == 2 ? ck_tile_2_12 : ck_tile_1_12) (cg, 1, &toff0, k->Tp * 16, w,
-                                                       x + (gint64) t * 16, zeros, TRUE, o0, o1);
-            else
-              (nv == 2 ? ck_tile_2_4 : ck_tile_1_4) (cg, 1, &toff0, k->Tp * 16, w,
-                                                     x + (gint64) t * 16, zeros, TRUE, o0, o1);
+            ck_tile (np, nv, cg, 1, &toff0, k->Tp * 16, w, x + (gint64) t * 16, zeros, TRUE,
+                     o0, o1);
             t += np;
           }
       }
