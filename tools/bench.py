@@ -386,8 +386,8 @@ def write_report(path, results, meta, half=()):
          'that ran (without the CLI: PyTorch hooks on Conv2d, Linear and VanillaNet\'s '
          'depthwise activation convs).',
          '- Ours layout: the CPU plan\'s activations in NCHW (`nchw`) or channel-blocked '
-         '(`nc16`), as its prepare chose by timing both (best of three runs each: NCHW / '
-         'blocked ms in brackets; `bench --json`\'s `layout`, `layout_ms`), or untimed where '
+         '(`nc16`), as its prepare chose by timing both (five neighbouring pairs of runs; the '
+         'fastest NCHW / blocked run in ms in brackets; `bench --json`\'s `layout`, `layout_ms`), or untimed where '
          'the graph has no blocked region. The choice is remembered in '
          '`~/.cache/nondeep/cpu-layout.ini`; this run started without one.',
          '- Load average (1 min) %s at the start, %s at the end.' % (
