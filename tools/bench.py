@@ -527,10 +527,14 @@ def bench_half(a, name):
     """Ours with --weights-precision fp32 / bf16 / fp16, alternating, `rounds` times."""
     fused = name != 'vgg-16'
     runs = {p: [] for p in HALF}
+    # one layout for the three precisions (each is its own graph to the layout timing, which
+    # could otherwise pick differently and blur the weights' effect): NCHW
+    os.environ['ND_CPU_LAYOUT'] = 'nchw'
     for _ in range(a.rounds):
         for p in HALF:
             runs[p].append(run_ours(a.cli, name, fused, a.resolution, a.iters, a.warmup,
                                     a.threads, a.timeout, ['--weights-precision', p]))
+    del os.environ['ND_CPU_LAYOUT']
     rec = {'model': name, 'form': 'fused' if fused else 'unfused'}
     rec.update((p, merge_runs(runs[p])) for p in HALF)
     half_ops = {o.get('name') for o in (rec['bf16'] or {}).get('ops') or []
@@ -551,7 +555,8 @@ def half_table(half):
          'Ours only, `bench --weights-precision P`, P alternating per round. The 16-bit layers '
          '(linear layers and 1×1 convolutions of a 1×1 map, `nd-cpu-half.c`) are memory-bound '
          'at batch 1; every other layer stays float32. "16-bit layers ms" sums the per-op '
-         'medians of those layers (`gemv-bf16` / `gemv-fp16` in the per-op list).', '',
+         'medians of those layers (`gemv-bf16` / `gemv-fp16` in the per-op list). All three '
+         'run the NCHW layout (`ND_CPU_LAYOUT=nchw`), so only the weights differ.', '',
          '| model | form | fp32 ms | bf16 ms | fp16 ms | bf16 / fp32 | fp16 / fp32 | 16-bit layers '
          '| their ms fp32 | bf16 | fp16 |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for r in half:
