@@ -158,7 +158,7 @@ struct _NdPlan
   const char   *streams_reason;
   /* CPU plans: the activation layout, "nchw" or "nc16" (channel-blocked), and why ("timed",
    * "timed earlier" (this process or the user's cache, the same graph shape), "ND_CPU_LAYOUT",
-   * "no blocked region"); when timed, the two plans' best run times (ms, NCHW then NC16).
+   * "no blocked region", "not timed: over 1 GiB of activations"); when timed, the two plans' best run times (ms, NCHW then NC16).
    * NULL / 0 for other backends. */
   const char   *layout;
   const char   *layout_reason;

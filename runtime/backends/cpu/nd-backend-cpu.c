@@ -603,6 +603,16 @@ cpu_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, G
         plans[1]->layout_reason = "no blocked region";
       return plans[1];
     }
+  /* Timing holds both plans at once: past 1 GiB of activations (a large batch) that could
+   * exhaust memory, so such a plan runs NCHW, untimed and unremembered */
+  if (plans[1]->activation_bytes > ((guint64) 1 << 30))
+    {
+      cpu_plan_free (plans[1]);
+      plans[0] = prepare_layout (backend, graph, options, ND_CPU_LAYOUT_NCHW, error);
+      if (plans[0] != NULL)
+        plans[0]->layout_reason = "not timed: over 1 GiB of activations";
+      return plans[0];
+    }
   plans[0] = prepare_layout (backend, graph, options, ND_CPU_LAYOUT_NCHW, error);
   if (plans[0] == NULL)
     {
