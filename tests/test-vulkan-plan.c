@@ -71,6 +71,83 @@ test_gated_summand (void)
     }
 }
 
+/* Squeeze-excitation gates on se.comp (nd-vk-se.c), against the oracle, batch 2, each run
+ * twice (se.comp's counters are cleared per run): a RepVGG-SSE block with 24 grouped
+ * channels (the pool and product in one dispatch; the identity BN folded away, its gated
+ * summand x·A + B in the dense conv's epilogue), then the product alone (ND_VK_SE_FUSE_MAX=0:
+ * the pool its own dispatch, still without the BN), then all of it off (ND_VK_SE=0);
+ * captured nodes in the way keep their dispatches, and a captured dense BN stops the folding
+ * after the fact (the plan is made again). Last, a MobileNet-style squeeze (1×1 + ReLU on
+ * the pooled vector, then a second 1×1) with the ReLU in se.comp. */
+static void
+test_se_gates (void)
+{
+  NdOpParams c3 = { .out_c = 24, .kernel = 3, .stride = 1, .pad = 1, .groups = 1 };
+  NdOpParams c1 = { .out_c = 24, .kernel = 1, .stride = 1, .pad = 0, .groups = 2, .has_bias = 1 };
+  NdOpParams bn = { .eps = 1e-5f }, gap = { .out_h = 1, .out_w = 1 }, gate = { .alpha = 1.5f };
+  g_autoptr(NdGraph) g = nd_graph_new (24, 7, 9);
+  int x = 0, id, d, p, se, gt, add;
+  struct
+  {
+    const char *env, *value;
+    int         captured;
+    const char *pool, *se, *id;
+  } cases[] = {
+    { NULL, NULL, -1, "vk-se", "fused", "fused" },
+    { "ND_VK_SE_FUSE_MAX", "0", -1, "vk-global-pool", "vk-se-gemv", "fused" },
+    { "ND_VK_SE", "0", -1, "vk-global-pool", "vk-gemv", "vk-eltwise" },
+    { NULL, NULL, 0, "vk-global-pool", "vk-gemv", "vk-eltwise" },   /* the pool captured */
+    { NULL, NULL, 1, "vk-se", "fused", "vk-eltwise" },   /* the dense BN captured */
+  };
+
+  if (!need_device ())
+    return;
+  id = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &x, 1, "block.rbr_identity", NULL);
+  d = nd_graph_add (g, ND_OP_CONV2D, &c3, &x, 1, "block.rbr_dense.conv", NULL);
+  d = nd_graph_add (g, ND_OP_BATCHNORM, &bn, &d, 1, "block.rbr_dense.bn", NULL);
+  p = nd_graph_add (g, ND_OP_ADAPTIVE_AVGPOOL, &gap, &id, 1, NULL, NULL);
+  se = nd_graph_add (g, ND_OP_CONV2D, &c1, &p, 1, "block.se.cvsig.conv", NULL);
+  gt = nd_graph_add (g, ND_OP_GATE, &gate, (int[]) { id, se }, 2, NULL, NULL);
+  add = nd_graph_add (g, ND_OP_ADD, NULL, (int[]) { d, gt }, 2, NULL, NULL);
+  g->output = nd_graph_add (g, ND_OP_SILU, NULL, &add, 1, NULL, NULL);
+  nd_test_randomize_graph (g, 8);
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      int capture = cases[k].captured == 0 ? p : d;
+      g_autoptr(NdPlan) plan = NULL;
+
+      if (cases[k].env != NULL)
+        g_setenv (cases[k].env, cases[k].value, TRUE);
+      plan = check_graph (g, 2, &capture, cases[k].captured >= 0, FALSE, "se gate");
+      if (cases[k].env != NULL)
+        g_unsetenv (cases[k].env);
+      g_test_message ("case %u: pool %s, se %s, identity BN %s", k, plan->op_algo[p],
+                      plan->op_algo[se], plan->op_algo[id]);
+      g_assert_cmpstr (plan->op_algo[p], ==, cases[k].pool);
+      g_assert_cmpstr (plan->op_algo[se], ==, cases[k].se);
+      g_assert_cmpstr (plan->op_algo[id], ==, cases[k].id);
+      g_assert_cmpstr (plan->op_algo[gt], ==, cases[k].captured == 1 ? "vk-eltwise" : "fused");
+    }
+  {
+    g_autoptr(NdGraph) m = nd_graph_new (16, 5, 6);
+    g_autoptr(NdPlan) plan = NULL;
+    NdOpParams r = { .out_c = 4, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
+    NdOpParams e = { .out_c = 16, .kernel = 1, .stride = 1, .groups = 1, .has_bias = 1 };
+    int q, a, b;
+
+    q = nd_graph_add (m, ND_OP_ADAPTIVE_AVGPOOL, &gap, &x, 1, NULL, NULL);
+    q = nd_graph_add (m, ND_OP_CONV2D, &r, &q, 1, "se.reduce", NULL);
+    a = nd_graph_add (m, ND_OP_RELU, NULL, &q, 1, NULL, NULL);
+    b = nd_graph_add (m, ND_OP_CONV2D, &e, &a, 1, "se.expand", NULL);
+    m->output = nd_graph_add (m, ND_OP_GATE, &gate, (int[]) { x, b }, 2, NULL, NULL);
+    nd_test_randomize_graph (m, 9);
+    plan = check_graph (m, 2, NULL, 0, FALSE, "squeeze with a ReLU");
+    g_assert_cmpstr (plan->op_algo[1], ==, "vk-se");
+    g_assert_cmpstr (plan->op_algo[q], ==, "fused");
+    g_assert_cmpstr (plan->op_algo[a], ==, "fused");
+  }
+}
+
 /* Split-K (GPUs with a grid too small to fill them): forced on lavapipe by claiming the
  * device wants a million workgroups. A block tail whose BN, residual add, gate and activation
  * land in the reduction pass (the single split-K convs are rows of test-backend-ops.c). */
@@ -494,6 +571,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/coopmat", test_coopmat);
   g_test_add_func ("/vulkan/streams-barriers", test_streams_and_barriers);
   g_test_add_func ("/vulkan/gated-summand", test_gated_summand);
+  g_test_add_func ("/vulkan/se-gates", test_se_gates);
   g_test_add_func ("/vulkan/timings", test_timings);
   g_test_add_func ("/vulkan/threads", test_threads);
   g_test_add_func ("/vulkan/devices", test_devices);

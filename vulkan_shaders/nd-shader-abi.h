@@ -161,6 +161,21 @@
 #define ND_WINO_ACT        9
 #define ND_WINO_ACT_ALPHA  10
 
+/* se.comp (a squeeze-excitation gate's pool and 1×1 convolution) */
+#define ND_SE_N            1    /* images */
+#define ND_SE_CIN          2    /* input channels, all groups */
+#define ND_SE_HW           3    /* pixels pooled per plane */
+#define ND_SE_COUT         4
+#define ND_SE_G            5
+#define ND_SE_MODE         6
+#define ND_SE_OUT_PAIRS    7    /* 1: (α·σ(z)·s, α·σ(z)·t) pairs for GATE_FIRST 3 */
+#define ND_SE_COUNTER      8    /* FUSED: the word of the flags buffer counting workgroups */
+#define ND_SE_ALPHA        9
+#define ND_SE_ACT          10
+#define ND_SE_ACT_ALPHA    11
+#define ND_SE_FUSED        0    /* pool and product in one dispatch */
+#define ND_SE_GEMV         1    /* the product alone, from the pool's output */
+
 /* fma.comp (the lab's compute-peak probe): per invocation ITERS loop trips of UNROLL steps
  * over CHAINS independent vec4 FMA chains, so ITERS · UNROLL · CHAINS · 4 FMAs */
 #define ND_FMA_ITERS       1

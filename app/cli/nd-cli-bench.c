@@ -87,7 +87,8 @@ measure_fixed_us (NdBackend *backend, double *fixed_us, GError **error)
  * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
  * gflops, prepare_ms, fixed_us, matmul (Vulkan), ops[{id, name, op, block, role, stream, algo, device, median_ms,
  * gflops, roof_pct}], op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan},
- * activation_mib, activation_mib_unshared, roof{…} (as roofline's), and with --devices
+ * activation_mib, activation_mib_unshared, dispatches, barriers (Vulkan), roof{…} (as
+ * roofline's), and with --devices
  * devices[{entry, index, name, streams[], run_ms, wait_ms, transfer_ms}] (medians). */
 static const char *
 device_name (NdDeviceKind kind)
@@ -420,6 +421,17 @@ nd_cli_bench (int argc, char **argv)
         MEMBER_DBL ("nc16", plan->layout_ms[1]);
         json_builder_end_object (b);
       }
+    /* dispatches, barriers: per run, Vulkan plans; null elsewhere */
+    json_builder_set_member_name (b, "dispatches");
+    if (plan->dispatches == 0)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_int_value (b, plan->dispatches);
+    json_builder_set_member_name (b, "barriers");
+    if (plan->dispatches == 0)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_int_value (b, plan->barriers);
     json_builder_set_member_name (b, "ops");
     json_builder_begin_array (b);
     if (!o.json)
@@ -456,6 +468,9 @@ nd_cli_bench (int argc, char **argv)
             plan->layout, plan->layout_ms[0], plan->layout_ms[1]);
   else if (!o.json && plan->layout != NULL)
     printf (_("layout: %s (%s)\n"), plan->layout, plan->layout_reason);
+  if (!o.json && plan->dispatches > 0)
+    printf (_("per run: %d compute dispatches, %d barriers between them\n"), plan->dispatches,
+            plan->barriers);
   if (!o.json)
     printf (_("fixed cost: %.1f µs per run (median of one tiny op: upload, submit, wait, "
               "readback)\n"), fixed_us);

@@ -163,6 +163,10 @@ struct _NdPlan
   const char   *layout;
   const char   *layout_reason;
   double        layout_ms[2];
+  /* Vulkan plans: compute dispatches and compute→compute barriers one run records (the
+   * first device's untimed command buffers); 0 for other backends. */
+  int           dispatches;
+  int           barriers;
 };
 
 /* Backend by name ("cpu", "vulkan"); @device selects a Vulkan device (-1: default). */

@@ -17,8 +17,8 @@
 
 #define ELT_WG 64
 
-static int
-act_code (const NdNode *act)
+int
+nd_vk_act_code (const NdNode *act)
 {
   if (act == NULL)
     return ND_ACT_NONE;
@@ -45,7 +45,7 @@ fbits (float f)
 gboolean
 nd_vk_op_can_fuse_act (const NdNode *head, const NdNode *act)
 {
-  if (act_code (act) <= ND_ACT_NONE)
+  if (nd_vk_act_code (act) <= ND_ACT_NONE)
     return FALSE;
   switch (head->op)
     {
@@ -83,9 +83,8 @@ grid_1d (NdVkOp *op, guint64 total, const VkPhysicalDeviceLimits *limits)
   op->groups[2] = 1;
 }
 
-/* BN as y = x·scale + shift, in double so folding loses nothing the oracle keeps. */
-static void
-bn_scale_shift (const NdNode *bn, double *scale, double *shift, int c)
+void
+nd_vk_bn_scale_shift (const NdNode *bn, double *scale, double *shift, int c)
 {
   double g = bn->w[ND_W_WEIGHT]->data[c], b = bn->w[ND_W_BIAS]->data[c];
   double mu = bn->w[ND_W_MEAN]->data[c], var = bn->w[ND_W_VAR]->data[c];
@@ -274,7 +273,7 @@ conv_weights (const NdNode *conv, const NdNode *bn, NdVkOp *op)
         {
           double s, t;
 
-          bn_scale_shift (bn, &s, &t, o);
+          nd_vk_bn_scale_shift (bn, &s, &t, o);
           for (gsize i = 0; i < per; i++)
             op->weight[o * per + i] = (float) (w->data[o * per + i] * s);
           b = b * s + t;
@@ -527,7 +526,7 @@ build_eltwise (const NdNode *node, int elt, int act, float act_alpha, int batch,
         {
           double s, t;
 
-          bn_scale_shift (node, &s, &t, c);
+          nd_vk_bn_scale_shift (node, &s, &t, c);
           op->weight[c] = (float) s;
           op->bias[c] = (float) t;
         }
@@ -539,7 +538,7 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
           int batch, const VkPhysicalDeviceProperties *props, NdVkOp *op, GError **error)
 {
   const VkPhysicalDeviceLimits *limits = &props->limits;
-  int a = act_code (act);
+  int a = nd_vk_act_code (act);
   float alpha = act != NULL && act->op == ND_OP_LEAKY_RELU ? act->p.alpha : 0.0f;
   const NdNode *in = head->n_inputs > 0 ? nd_graph_node (graph, head->inputs[0]) : NULL;
   guint64 total = (guint64) batch * head->out_c * head->out_h * head->out_w;
@@ -574,7 +573,7 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
     case ND_OP_SIGMOID:
     case ND_OP_LEAKY_RELU:
     case ND_OP_RELU6:
-      build_eltwise (head, ND_ELT_ACT_ONLY, act_code (head),
+      build_eltwise (head, ND_ELT_ACT_ONLY, nd_vk_act_code (head),
                      head->op == ND_OP_LEAKY_RELU ? head->p.alpha : 0.0f, batch, limits, op);
       return TRUE;
     case ND_OP_AVGPOOL:

@@ -177,7 +177,8 @@ size_values (NdVkPlan *self, int n_values, GError **error)
   for (int i = 0; i < n; i++)
     if (self->has_buf[i] && (!self->host[i] || gpu_reads[i]))   /* a device copy: needed */
       {
-        self->act[i].size = node_bytes (self, nd_graph_node (plan->graph, i), plan->batch);
+        self->act[i].size = node_bytes (self, nd_graph_node (plan->graph, i), plan->batch)
+                            * (self->pairs[i] ? 2 : 1);
         if (self->act[i].size > range)
           {
             g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
@@ -308,7 +309,8 @@ nd_vk_plan_create_buffers (NdVkPlan *self, GError **error)
   self->flags_off = down;
   self->staging[0].size = up;
   self->staging[1].size = down + 16;
-  self->flags.size = 16;
+  /* word 0: float16 overflow; then one counter per fused squeeze-excitation (nd-vk-se.c) */
+  self->flags.size = MAX (16, 4 * (1 + self->n_se));
   if (!nd_vk_buffers_create (self->ctx, &self->flags, 1,
                              VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | STAGING_USAGE,
                              VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, FALSE, &self->flags_mem, NULL,

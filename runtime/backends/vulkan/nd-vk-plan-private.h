@@ -7,6 +7,7 @@
 
 #include "nd-vk-ops.h"
 #include "nd-vk-plan.h"
+#include "nd-vk-se.h"
 #include "nd-vk-split.h"
 
 G_BEGIN_DECLS
@@ -78,10 +79,16 @@ typedef struct _NdVkPlan
   VkFence          fence;
   VkQueryPool      queries;
   int              n_barriers;  /* of the unfenced buffer where there is one */
+  gboolean         grouped;     /* the unfenced buffer runs a group's passes in lockstep */
   gsize            es;          /* bytes per stored element: 4, or 2 with fp16 storage */
   NdVkSplit       *split;       /* streams on other devices (nd-vk-split.c), or NULL */
   gboolean        *remote;      /* [n_nodes] computed on another device; those the plan
                                  * reads are CPU-like steps that fetch them */
+  NdVkSe          *se;          /* [n_se] the gates on se.comp (nd-vk-se.c) */
+  int              n_se;
+  int             *alias;       /* [n_nodes] the node whose buffer stands for it: a folded
+                                 * BN's input, else itself */
+  gboolean        *pairs;       /* [n_nodes] holds se.comp's (A, B) pairs: twice the size */
 } NdVkPlan;
 
 /* Activation, scratch and staging buffers, sized in the plan's storage format. */

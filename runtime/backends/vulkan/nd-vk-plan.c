@@ -125,9 +125,10 @@ absorb_epilogue (NdVkPlan *self, NdVkStep *step, int cur, int next, gboolean *ab
           step->gate = gated;
           absorbed[gated] = TRUE;
           step->gate_in = gate->inputs[1];
-          step->res[step->epi.n_res++] = gate->inputs[0];
+          step->res[step->epi.n_res++] = self->alias[gate->inputs[0]];
           step->epi.gate = TRUE;
-          step->epi.gate_first = 2;
+          /* 3: its BN folded into se.comp's pairs (nd-vk-se.c) */
+          step->epi.gate_first = self->pairs[step->gate_in] ? 3 : 2;
           step->epi.gate_alpha = gate->p.alpha;
         }
       for (int k = 0; k < node->n_inputs; k++)
@@ -189,7 +190,8 @@ plan_barriers (NdVkPlan *self)
         }
       for (int k = 0; k < step->n_inputs; k++)
         step->barrier |= dirty[step->inputs[k]];
-      if (step->barrier || step->op.n_pre > 0)
+      /* (a multi-pass op's own barriers do not count where record_grouped moves its passes) */
+      if (step->barrier || (!self->grouped && step->op.n_pre > 0))
         memset (dirty, 0, n * sizeof (gboolean));
       dirty[step->tail] = TRUE;
     }
@@ -218,8 +220,42 @@ plan_segments (NdVkPlan *self)
   while (s < self->n_steps);
 }
 
+/* One squeeze-excitation step on se.comp (nd-vk-se.c): the pool and its 1×1 convolution
+ * (fused), or the convolution alone after the pool's own step. */
+static void
+se_step (NdVkPlan *self, NdVkStep *step, const NdVkSe *se)
+{
+  const NdGraph *g = self->parent.graph;
+  const NdNode *pool = nd_graph_node (g, se->pool);
+
+  step->tail = se->act >= 0 ? se->act : se->conv;
+  step->act = se->act;
+  step->inputs[step->n_inputs++] = se->fused ? self->alias[pool->inputs[0]] : se->pool;
+  nd_vk_se_build (g, se, self->parent.batch, &self->ctx->props.limits, &step->op);
+  self->has_buf[step->tail] = TRUE;
+  self->parent.op_algo[step->head] = step->op.algo;
+  if (se->fused)
+    self->parent.op_algo[se->conv] = "fused";
+  if (se->act >= 0)
+    self->parent.op_algo[se->act] = "fused";
+}
+
+static void
+clear_steps (NdVkPlan *self)
+{
+  for (int s = 0; s < self->n_steps; s++)
+    nd_vk_op_clear (&self->steps[s].op);
+  self->n_steps = 0;
+  g_clear_pointer (&self->steps, g_free);
+  g_clear_pointer (&self->has_buf, g_free);
+  g_clear_pointer (&self->host, g_free);
+  g_clear_pointer (&self->se, g_free);
+  g_clear_pointer (&self->alias, g_free);
+  g_clear_pointer (&self->pairs, g_free);
+}
+
 static gboolean
-plan_steps (NdVkPlan *self, GError **error)
+plan_steps_once (NdVkPlan *self, gboolean fold_bn, GError **error)
 {
   NdGraph *g = self->parent.graph;
   int n = nd_graph_n_nodes (g);
@@ -235,8 +271,13 @@ plan_steps (NdVkPlan *self, GError **error)
     self->host[i] = (self->remote != NULL && self->remote[i])
                     || !nd_backend_supports_op (self->parent.backend, g, nd_graph_node (g, i),
                                                 self->parent.batch);
+  nd_vk_se_find (self, absorbed, fold_bn);
+  for (int se = 0; se < self->n_se; se++)
+    if (self->se[se].bn >= 0)
+      self->parent.op_algo[self->se[se].bn] = "fused";
   for (int i = 1; i < n; i++)
     {
+      const NdVkSe *se = nd_vk_se_at (self, i);
       const NdNode *head = nd_graph_node (g, i);
       NdVkStep *step;
       int cur = i, next;
@@ -260,6 +301,11 @@ plan_steps (NdVkPlan *self, GError **error)
           self->parent.op_device[i] = ND_DEVICE_KIND_CPU;
           continue;
         }
+      if (se != NULL)
+        {
+          se_step (self, step, se);
+          continue;
+        }
       next = absorbable_next (self, cur, absorbed);
       if (next >= 0 && nd_vk_op_can_fold_bn (head, nd_graph_node (g, next)))
         {
@@ -281,7 +327,7 @@ plan_steps (NdVkPlan *self, GError **error)
       step->tail = cur;
       self->has_buf[cur] = TRUE;
       for (int k = 0; k < head->n_inputs; k++)
-        step->inputs[step->n_inputs++] = head->inputs[k];
+        step->inputs[step->n_inputs++] = self->alias[head->inputs[k]];
       for (int k = 0; k < step->epi.n_res; k++)
         step->inputs[step->n_inputs++] = step->res[k];
       if (step->gate_in >= 0)
@@ -303,6 +349,8 @@ plan_steps (NdVkPlan *self, GError **error)
       if (step->act >= 0)
         self->parent.op_algo[step->act] = "fused";
     }
+  if (!nd_vk_se_check (self))
+    return TRUE;   /* plan_steps makes it again without folding */
   /* A step may read the tails of steps with larger heads (the other summands of an absorbed
    * ADD), but every input has a smaller id than the reading step's tail: levels are computed
    * in tail order, then the steps are sorted by level. */
@@ -324,6 +372,18 @@ plan_steps (NdVkPlan *self, GError **error)
   plan_barriers (self);
   plan_segments (self);
   return TRUE;
+}
+
+static gboolean
+plan_steps (NdVkPlan *self, GError **error)
+{
+  if (!plan_steps_once (self, TRUE, error))
+    return FALSE;
+  if (self->segs != NULL)
+    return TRUE;
+  /* a folded BN's gated summand did not reach an epilogue (a captured node in the way) */
+  clear_steps (self);
+  return plan_steps_once (self, FALSE, error) && self->segs != NULL;
 }
 
 static gboolean
@@ -410,11 +470,13 @@ create_descriptors (NdVkPlan *self, GError **error)
         }
       b[0] = self->act[step->tail].buffer;
       for (int k = 0; k < head->n_inputs; k++)
-        b[1 + k] = self->act[head->inputs[k]].buffer;
+        b[1 + k] = self->act[self->alias[head->inputs[k]]].buffer;
       if (step->op.n_pre == 2)
         b[1] = scratch1;
       else if (step->op.n_pre == 1)
         b[1] = scratch0;
+      else if (step->op.scratch[0] > 0)
+        b[2] = scratch0;   /* se.comp's means */
       for (int k = 0; k < step->epi.n_res; k++)
         b[2 + k] = self->act[step->res[k]].buffer;
       if (step->op.n_pre == 0)
@@ -439,6 +501,56 @@ copy_value (NdVkPlan *self, VkBuffer src, VkDeviceSize src_off, VkBuffer dst,
 }
 
 static void
+dispatch_pass (NdVkPlan *self, const NdVkStep *step, int k)
+{
+  NdVkContext *ctx = self->ctx;
+  const guint32 *grid = k < step->op.n_pre ? step->op.pre[k].groups : step->op.groups;
+
+  ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                          k < step->op.n_pre ? step->pre_pipeline[k] : step->pipeline);
+  ctx->vkCmdBindDescriptorSets (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                ctx->pipeline_layout, 0, 1,
+                                k < step->op.n_pre ? &step->pre_set[k] : &step->set, 0, NULL);
+  ctx->vkCmdDispatch (self->cmd, grid[0], grid[1], grid[2]);
+}
+
+/* The untimed buffer: the steps between two barriers (independent of each other: ParNet's
+ * streams at one depth) run their passes in lockstep, so a multi-pass op (Winograd's three,
+ * split-K's two) costs that group two more barriers, not each op two that hold every other
+ * stream too. Passes are aligned at the end: every step's main dispatch is in the last
+ * phase. */
+static void
+record_grouped (NdVkPlan *self, const NdVkSegment *seg)
+{
+  for (int s = seg->first, e; s < seg->end; s = e)
+    {
+      int max_pre = 0;
+
+      for (e = s + 1; e < seg->end && !self->steps[e].barrier; e++)
+        ;
+      for (int t = s; t < e; t++)
+        max_pre = MAX (max_pre, self->steps[t].op.n_pre);
+      for (int p = 0; p <= max_pre; p++)
+        {
+          if (p > 0 || self->steps[s].barrier)
+            {
+              barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                       VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+              self->n_barriers++;
+            }
+          for (int t = s; t < e; t++)
+            {
+              int k = p - (max_pre - self->steps[t].op.n_pre);
+
+              if (k >= 0)
+                dispatch_pass (self, &self->steps[t], k);
+            }
+        }
+    }
+}
+
+static void
 record_dispatches (NdVkPlan *self, const NdVkSegment *seg)
 {
   NdVkContext *ctx = self->ctx;
@@ -446,6 +558,11 @@ record_dispatches (NdVkPlan *self, const NdVkSegment *seg)
   const VkPipelineStageFlags all = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
   const VkAccessFlags rw = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
 
+  if (!timed && self->grouped)
+    {
+      record_grouped (self, seg);
+      return;
+    }
   if (timed && seg->end > seg->first)
     {
       ctx->vkCmdResetQueryPool (self->cmd, self->queries, seg->first, seg->end - seg->first + 1);
@@ -521,8 +638,10 @@ record (NdVkPlan *self, int k)
         if (self->up_off[v] != G_MAXUINT64)
           copy_value (self, up, self->up_off[v], self->act[v].buffer, 0, self->act[v].size);
       }
+  /* (the shaders write the cleared flags: the overflow word, se.comp's counters) */
   barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
-           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+           VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
   record_dispatches (self, seg);
   barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
@@ -640,6 +759,8 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
   self->ctx = ctx;
   self->es = options->fp16 ? 2 : 4;
   self->refresh_ms = options->timings_refresh_ms;
+  /* ND_VK_GROUPED=0: each multi-pass op's passes back to back, as before (to compare) */
+  self->grouped = g_strcmp0 (g_getenv ("ND_VK_GROUPED"), "0") != 0;
   nd_plan_init_common (&self->parent, backend, graph, options);
   if (options->fp16 && !ctx->fp16_storage)
     {
@@ -694,8 +815,11 @@ nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
         goto fail;
     }
   nd_vk_context_save_cache (ctx);
+  for (int s = 0; s < self->n_steps; s++)
+    self->parent.dispatches += self->steps[s].host ? 0 : 1 + self->steps[s].op.n_pre;
+  self->parent.barriers = self->n_barriers;
   g_debug ("Vulkan plan: %d dispatches for %d nodes, %d barriers, %u pipelines in the context, "
-           "%.1f MiB of activations in %d buffers (%.1f MiB without reuse)", self->n_steps,
+           "%.1f MiB of activations in %d buffers (%.1f MiB without reuse)", self->parent.dispatches,
            self->parent.n_nodes, self->n_barriers, g_hash_table_size (ctx->pipelines),
            self->parent.activation_bytes / 1048576.0, self->n_slots,
            self->parent.activation_bytes_unshared / 1048576.0);
@@ -793,12 +917,8 @@ nd_vk_plan_free (NdPlan *plan)
     nd_vk_buffers_destroy (ctx, self->slots, self->n_slots, self->act_mem);
   if (self->wts != NULL)
     nd_vk_buffers_destroy (ctx, self->wts, 2 * self->n_steps, self->wts_mem);
-  for (int s = 0; s < self->n_steps; s++)
-    nd_vk_op_clear (&self->steps[s].op);
-  g_free (self->steps);
+  clear_steps (self);
   g_free (self->segs);
-  g_free (self->has_buf);
-  g_free (self->host);
   g_free (self->up_off);
   g_free (self->hdown_off);
   g_free (self->act);

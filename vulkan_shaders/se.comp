@@ -1,0 +1,142 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#version 450
+#include "nd-common.glsl"
+
+/* A squeeze-excitation gate's squeeze: global average pool → 1×1 convolution (grouped, with
+ * bias, an optional activation), z[n, o] = b[o] + Σ_i W[o, i]·mean(x[n, g(o)·CG + i]).
+ *
+ * MODE FUSED, one dispatch for both: a workgroup per input plane pools it and writes the
+ * mean to scratch; the last workgroup to finish (an atomic count in the flags buffer, cleared
+ * before every run) then does the whole product from the means. Workgroups never wait on
+ * each other, so it needs no forward-progress guarantee; the means are summed in a fixed
+ * order, so the result does not depend on which workgroup is last. The plan takes it for
+ * small products only (one workgroup does all of them).
+ * MODE GEMV: x is the pool's output; a workgroup per output strides over its inputs.
+ *
+ * OUT_PAIRS 1 (ParNet's SSE branch BN(x)·α·σ(z), the BN folded into W and b by the plan):
+ * writes g = α·σ(z) as the pair (g·s[o], g·t[o]), s and t the identity BN's scale and shift
+ * (bias[COUT + o], bias[2·COUT + o]), so the consumer's epilogue adds x·A + B (GATE_FIRST 3)
+ * without the BN's own pass over the map. */
+
+layout (local_size_x_id = ND_SPEC_WG) in;
+layout (constant_id = ND_SE_N) const uint N = 1;
+layout (constant_id = ND_SE_CIN) const uint CIN = 1;     /* all groups */
+layout (constant_id = ND_SE_HW) const uint HW = 1;
+layout (constant_id = ND_SE_COUT) const uint COUT = 1;
+layout (constant_id = ND_SE_G) const uint G = 1;
+layout (constant_id = ND_SE_MODE) const int MODE = 0;
+layout (constant_id = ND_SE_OUT_PAIRS) const int OUT_PAIRS = 0;
+layout (constant_id = ND_SE_COUNTER) const uint COUNTER = 1;
+layout (constant_id = ND_SE_ALPHA) const float ALPHA = 1.0;
+layout (constant_id = ND_SE_ACT) const int ACT = 0;
+layout (constant_id = ND_SE_ACT_ALPHA) const float ACT_ALPHA = 0.0;
+
+layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
+layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
+layout (std430, binding = ND_BIND_IN1) coherent buffer Means { float means[]; };
+layout (std430, binding = ND_BIND_WEIGHT) readonly buffer Weight { ND_T w[]; };
+layout (std430, binding = ND_BIND_BIAS) readonly buffer Bias { ND_T bias[]; };
+#ifndef ND_F16
+layout (std430, binding = ND_BIND_FLAGS) buffer Flags { uint nd_flags[]; };
+#endif
+
+const uint CG = CIN / G;     /* inputs per output */
+const uint OG = COUT / G;    /* outputs per group */
+
+shared float partial[gl_WorkGroupSize.x];
+shared bool is_last;
+
+/* Tree sum of each invocation's @v over the workgroup; the total is partial[0]. */
+void
+reduce (float v)
+{
+  uint tid = gl_LocalInvocationID.x;
+
+  partial[tid] = v;
+  barrier ();
+  for (uint s = gl_WorkGroupSize.x / 2u; s > 0u; s >>= 1)
+    {
+      if (tid < s)
+        partial[tid] += partial[tid + s];
+      barrier ();
+    }
+}
+
+void
+emit (uint o, float z)
+{
+  uint c = o % COUT;
+
+  z += LD (bias[c]);
+  if (OUT_PAIRS == 0)
+    {
+      y[o] = ST (nd_act (z, ACT, ACT_ALPHA));
+      return;
+    }
+  z = ALPHA * nd_sigmoid (z);
+  y[2u * o] = ST (z * LD (bias[COUT + c]));
+  y[2u * o + 1u] = ST (z * LD (bias[2u * COUT + c]));
+}
+
+void
+fused ()
+{
+  uint tid = gl_LocalInvocationID.x;
+  uint plane = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  float acc = 0.0;
+
+  if (plane < N * CIN)
+    for (uint e = tid; e < HW; e += gl_WorkGroupSize.x)
+      acc += LD (x[plane * HW + e]);
+  reduce (acc);
+  if (tid == 0u)
+    {
+      if (plane < N * CIN)
+        means[plane] = partial[0] / float (HW);
+      /* the mean is visible before the count says this plane is done */
+      memoryBarrierBuffer ();
+      is_last = atomicAdd (nd_flags[COUNTER], 1u) == gl_NumWorkGroups.x * gl_NumWorkGroups.y - 1u;
+    }
+  barrier ();
+  if (!is_last)
+    return;   /* uniform across the workgroup */
+  memoryBarrierBuffer ();
+  /* weights transposed, [i][o]: neighbouring invocations read neighbouring words */
+  for (uint o = tid; o < N * COUT; o += gl_WorkGroupSize.x)
+    {
+      uint n = o / COUT, c = o % COUT;
+      uint base = n * CIN + (c / OG) * CG;
+      float z = 0.0;
+
+      for (uint i = 0u; i < CG; i++)
+        z = fma (LD (w[i * COUT + c]), means[base + i], z);
+      emit (o, z);
+    }
+}
+
+void
+gemv ()
+{
+  uint tid = gl_LocalInvocationID.x;
+  uint o = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  uint n = o / COUT, c = o % COUT;
+  uint base = n * CIN + (c / OG) * CG;
+  float z = 0.0;
+
+  if (o < N * COUT)
+    for (uint i = tid; i < CG; i += gl_WorkGroupSize.x)
+      z = fma (LD (w[c * CG + i]), LD (x[base + i]), z);
+  reduce (z);
+  if (tid == 0u && o < N * COUT)
+    emit (o, partial[0]);
+}
+
+void
+main ()
+{
+  if (MODE == ND_SE_FUSED)
+    fused ();
+  else
+    gemv ();
+}
