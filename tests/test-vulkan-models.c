@@ -7,6 +7,7 @@
 #include "nd-fuse.h"
 #include "nd-model.h"
 #include "nd-test-utils.h"
+#include "nd-vk-plan.h"
 
 /* Whole models on the Vulkan backend against the CPU backend (itself checked against the
  * oracle in the runtime suite), training form and fused form, with every block output
@@ -42,6 +43,12 @@ static const ModelCase cases[] = {
    * whose K allows it (ND_VK_MIN_GROUPS, as /vulkan/split-k does for one op). */
   { "parnet-s", 64, TRUE, FALSE, "ND_VK_MIN_GROUPS=1000000" },
   { "resnet-18", 64, FALSE, FALSE, "ND_VK_MIN_GROUPS=1000000" },
+  /* The SSE gates' other forms (nd-vk-se.c): every product on its own after the pool
+   * (the identity BN still folded), every pool and product in one dispatch (float16), and
+   * the passes back to back (no groups, no early first passes). */
+  { "parnet-s", 64, TRUE, FALSE, "ND_VK_SE_FUSE_MAX=0" },
+  { "parnet-m", 64, TRUE, TRUE, "ND_VK_SE_FUSE_MAX=100000000" },
+  { "parnet-s", 64, TRUE, FALSE, "ND_VK_GROUPED=0" },
   /* The resolution the official models run at: maps up to 112×112, Winograd's wide-map
    * tiling, buffers reused across the 224-px stem. */
   { "parnet-s", 224, TRUE },
@@ -165,6 +172,7 @@ test_model (gconstpointer data)
         split += g_str_has_suffix (got_plan->op_algo[i], "-splitk");
       g_assert_cmpint (split, >, 0);   /* the forced path was taken, not silently missed */
     }
+  g_assert_cmpint (nd_vk_plan_hazards (got_plan), ==, 0);
   x = nd_test_random_input (1, g->in_c, g->in_h, g->in_w, 31);
   g_assert_true (nd_plan_run (want_plan, x, &error));
   g_assert_true (nd_plan_run (got_plan, x, &error));
@@ -184,6 +192,57 @@ test_model (gconstpointer data)
   g_test_message ("%s%s at %d: %d nodes, prepare %.0f ms, first run %.1f ms",
                   c->model, c->fused ? " fused" : "", c->resolution, nd_graph_n_nodes (g),
                   got_plan->prepare_ms, got_plan->total_ms);
+}
+
+/* What the squeeze-excitation gates on se.comp and the grouped passes save on a fused
+ * ParNet-S at 224 px (nd-vk-se.c, record_grouped): dispatches and barriers per run against
+ * the plan with both off, the same logits, no hazard in either recording. */
+static void
+test_parnet_schedule (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdGraph) train = NULL;
+  g_autoptr(NdGraph) g = NULL;
+  g_autoptr(NdPlan) plan = NULL;
+  g_autoptr(NdPlan) before = NULL;
+  g_autoptr(NdTensor) x = NULL;
+  g_autoptr(NdTensor) y = NULL;
+  NdPlanOptions opt = { .batch = 1 };
+  NdModelSpec spec;
+
+  if (vulkan == NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+  g_assert_true (nd_model_spec_parse ("parnet-s", &spec, &error));
+  train = nd_model_build (&spec, &error);
+  g_assert_no_error (error);
+  nd_model_init_random (train, 5);
+  g = nd_fuse_graph (train, &error);
+  g_assert_no_error (error);
+  plan = nd_backend_prepare (vulkan, g, &opt, &error);
+  g_assert_no_error (error);
+  g_setenv ("ND_VK_SE", "0", TRUE);
+  g_setenv ("ND_VK_GROUPED", "0", TRUE);
+  before = nd_backend_prepare (vulkan, g, &opt, &error);
+  g_unsetenv ("ND_VK_SE");
+  g_unsetenv ("ND_VK_GROUPED");
+  g_assert_no_error (error);
+  g_test_message ("parnet-s fused, 224 px: %d dispatches and %d barriers per run, %d and %d "
+                  "before", plan->dispatches, plan->barriers, before->dispatches,
+                  before->barriers);
+  g_assert_cmpint (nd_vk_plan_hazards (plan), ==, 0);
+  g_assert_cmpint (nd_vk_plan_hazards (before), ==, 0);
+  /* 14 identity BNs and 24 pools or products less, and the Winograd passes grouped */
+  g_assert_cmpint (plan->dispatches, <=, before->dispatches - 14 - 10);
+  g_assert_cmpint (plan->barriers, <, before->barriers - 14);
+  x = nd_test_random_input (1, g->in_c, g->in_h, g->in_w, 3);
+  g_assert_true (nd_plan_run (before, x, &error));
+  y = nd_tensor_copy (before->output);
+  g_assert_true (nd_plan_run (plan, x, &error));
+  g_assert_no_error (error);
+  nd_test_assert_close (plan->output, y, 1e-5, 0, "parnet-s logits, gates fused or not");
 }
 
 int
@@ -220,6 +279,7 @@ main (int argc, char **argv)
 
       g_test_add_data_func (path, &cases[i], test_model);
     }
+  g_test_add_func ("/vulkan-forced/parnet-s-224-schedule", test_parnet_schedule);
   ret = g_test_run ();
   nd_backend_free (vulkan);
   nd_backend_free (cpu);

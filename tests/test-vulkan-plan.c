@@ -121,6 +121,7 @@ test_se_gates (void)
       plan = check_graph (g, 2, &capture, cases[k].captured >= 0, FALSE, "se gate");
       if (cases[k].env != NULL)
         g_unsetenv (cases[k].env);
+      g_assert_cmpint (nd_vk_plan_hazards (plan), ==, 0);
       g_test_message ("case %u: pool %s, se %s, identity BN %s", k, plan->op_algo[p],
                       plan->op_algo[se], plan->op_algo[id]);
       g_assert_cmpstr (plan->op_algo[p], ==, cases[k].pool);

@@ -229,7 +229,7 @@ plan_slots (NdVkPlan *self, int n_values)
                                 || (s > 0 && self->steps[s - 1].host));
       for (int k = 0; k < 2; k++)
         nd_buffer_plan_set_value (bp, n + 1 + 2 * s + k, self->act[n + 1 + 2 * s + k].size,
-                                  s + 1, s + 1);
+                                  (k == 0 && step->early >= 0 ? step->early : s) + 1, s + 1);
     }
   nd_buffer_plan_set_fence (bp, 1, TRUE);   /* the upload's transfer → compute barrier */
   for (int i = 0; i < n; i++)

@@ -18,6 +18,8 @@ typedef struct
   int        level;
   gboolean   barrier;                /* the unfenced buffer has a barrier before this step */
   gboolean   host;                   /* the CPU runs it (an op the device cannot) */
+  int        early;                  /* ≥ 0: the untimed buffer runs pre[0] with the group
+                                      * of steps that starts at this one (plan_early) */
   int        n_inputs;               /* every node the dispatch reads */
   int        inputs[ND_MAX_INPUTS + 4];
   int        res[ND_MAX_INPUTS - 1]; /* the absorbed ADD's other summands */
@@ -28,6 +30,9 @@ typedef struct
   VkDescriptorSet set;
   VkPipeline pre_pipeline[2];
   VkDescriptorSet pre_set[2];
+  VkBuffer   bound[3][ND_N_BINDINGS];  /* what pre[0], pre[1] and the main pass bind (for
+                                      * the hazard check: binding 0 is written, se.comp's
+                                      * binding 2 too) */
 } NdVkStep;
 
 /* GPU steps [first, end), one submission; then the CPU steps [end, host_end). */
@@ -80,6 +85,10 @@ typedef struct _NdVkPlan
   VkQueryPool      queries;
   int              n_barriers;  /* of the unfenced buffer where there is one */
   gboolean         grouped;     /* the unfenced buffer runs a group's passes in lockstep */
+  GHashTable      *written, *read; /* while recording: buffers since the last barrier */
+  int              hazards;     /* dispatches of the unfenced buffer that touch a buffer
+                                 * another wrote since the last barrier, or write one it
+                                 * read (must be 0) */
   gsize            es;          /* bytes per stored element: 4, or 2 with fp16 storage */
   NdVkSplit       *split;       /* streams on other devices (nd-vk-split.c), or NULL */
   gboolean        *remote;      /* [n_nodes] computed on another device; those the plan

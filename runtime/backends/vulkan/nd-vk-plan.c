@@ -26,10 +26,14 @@
  *  - buffers: node outputs and scratch share buffers by liveness (the shared planner,
  *    nd-buffer-plan.h, in step order); a buffer is reused only after a barrier that follows
  *    its last read, so there are no write-after-read hazards and no extra barriers.
- *  - timings: a timestamp after every dispatch, with a full barrier on both sides so each
- *    interval holds exactly one dispatch (honest, but it serialises the streams). With
- *    timings_refresh_ms a second, unfenced buffer is recorded too and most runs use it, so
- *    the latency the GUI shows is the overlapped one and the per-op split is refreshed. */
+ *  - groups: between two barriers, the untimed buffer runs the steps' passes in lockstep
+ *    and a multi-pass op's first pass may join the group before (record_grouped,
+ *    plan_early); recording it checks that no dispatch touches what another wrote since the
+ *    last barrier (nd_vk_plan_hazards).
+ *  - timings: a second buffer with a timestamp after every dispatch and a full barrier on
+ *    both sides, so each interval holds exactly one dispatch (honest, but it serialises the
+ *    streams). With timings_refresh_ms most runs use the untimed one, so the latency the GUI
+ *    shows is the overlapped one and the per-op split is refreshed. */
 
 static void
 barrier (NdVkPlan *self, VkPipelineStageFlags src, VkAccessFlags src_access,
@@ -42,6 +46,11 @@ barrier (NdVkPlan *self, VkPipelineStageFlags src, VkAccessFlags src_access,
   };
 
   self->ctx->vkCmdPipelineBarrier (self->cmd, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
+  if (self->written != NULL)
+    {
+      g_hash_table_remove_all (self->written);
+      g_hash_table_remove_all (self->read);
+    }
 }
 
 /* The shader variant for the plan's storage precision ("conv2d" or "conv2d-f16"). */
@@ -194,6 +203,49 @@ plan_barriers (NdVkPlan *self)
       if (step->barrier || (!self->grouped && step->op.n_pre > 0))
         memset (dirty, 0, n * sizeof (gboolean));
       dirty[step->tail] = TRUE;
+    }
+}
+
+/* The end of the group of steps that starts at @s (the next step with a barrier before it,
+ * the segment's end, or a CPU step). */
+static int
+group_end (NdVkPlan *self, int s)
+{
+  int e = s + 1;
+
+  while (e < self->n_steps && !self->steps[e].barrier && !self->steps[e].host
+         && !self->steps[e - 1].host)
+    e++;
+  return e;
+}
+
+/* A multi-pass op's first pass reads only the op's input: where the group before its own
+ * does not write that input, the pass runs there, in its last phase (a ParNet block's
+ * Winograd input transform beside the SSE gate it waits for), and the group loses a phase
+ * and its barrier. Its scratch buffer is then live from that group on (plan_slots). */
+static void
+plan_early (NdVkPlan *self)
+{
+  for (int s = 0; s < self->n_steps; s++)
+    self->steps[s].early = -1;
+  if (!self->grouped)
+    return;
+  for (int p = 0, s, e; p < self->n_steps; p = s)
+    {
+      s = group_end (self, p);
+      if (s >= self->n_steps || self->steps[p].host || self->steps[s].host)
+        continue;
+      e = group_end (self, s);
+      for (int t = s; t < e; t++)
+        {
+          NdVkStep *step = &self->steps[t];
+          gboolean written = FALSE;
+
+          for (int q = p; q < s; q++)
+            written |= self->steps[q].tail == step->inputs[0];
+          if (step->op.n_pre > 0 && !written)
+            step->early = p;
+        }
     }
 }
 
@@ -370,6 +422,7 @@ plan_steps_once (NdVkPlan *self, gboolean fold_bn, GError **error)
     nd_vk_split_place_remote (self);
   qsort (self->steps, self->n_steps, sizeof (NdVkStep), compare_steps);
   plan_barriers (self);
+  plan_early (self);
   plan_segments (self);
   return TRUE;
 }
@@ -389,6 +442,8 @@ plan_steps (NdVkPlan *self, GError **error)
 static gboolean
 write_set (NdVkPlan *self, VkDescriptorSet *set, const VkBuffer *buffers, GError **error)
 {
+  NdVkStep *owner = NULL;
+  int pass = 0;
   NdVkContext *ctx = self->ctx;
   VkDescriptorSetAllocateInfo alloc = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
@@ -415,6 +470,13 @@ write_set (NdVkPlan *self, VkDescriptorSet *set, const VkBuffer *buffers, GError
       0, VK_WHOLE_SIZE
     };
   infos[ND_BIND_FLAGS].buffer = self->flags.buffer;
+  for (int s = 0; s < self->n_steps && owner == NULL; s++)
+    for (int k = 0; k < 3 && owner == NULL; k++)
+      if (set == (k < 2 ? &self->steps[s].pre_set[k] : &self->steps[s].set))
+        owner = &self->steps[s], pass = k;
+  if (owner != NULL)
+    for (int b = 0; b < ND_VK_N_BINDINGS; b++)
+      owner->bound[pass][b] = infos[b].buffer;
   write.dstSet = *set;
   ctx->vkUpdateDescriptorSets (ctx->device, 1, &write, 0, NULL);
   return TRUE;
@@ -452,7 +514,7 @@ create_descriptors (NdVkPlan *self, GError **error)
         continue;
       if (step->op.n_pre == 2)
         {
-          VkBuffer p0[ND_VK_N_BINDINGS] = { scratch0, self->act[head->inputs[0]].buffer };
+          VkBuffer p0[ND_VK_N_BINDINGS] = { scratch0, self->act[step->inputs[0]].buffer };
           VkBuffer p1[ND_VK_N_BINDINGS] = { scratch1, scratch0 };
 
           p1[5] = self->wts[2 * s].buffer;
@@ -462,7 +524,7 @@ create_descriptors (NdVkPlan *self, GError **error)
         }
       else if (step->op.n_pre == 1)
         {
-          VkBuffer p0[ND_VK_N_BINDINGS] = { scratch0, self->act[head->inputs[0]].buffer };
+          VkBuffer p0[ND_VK_N_BINDINGS] = { scratch0, self->act[step->inputs[0]].buffer };
 
           p0[5] = self->wts[2 * s].buffer;
           if (!write_set (self, &step->pre_set[0], p0, error))
@@ -500,11 +562,41 @@ copy_value (NdVkPlan *self, VkBuffer src, VkDeviceSize src_off, VkBuffer dst,
   self->ctx->vkCmdCopyBuffer (self->cmd, src, dst, 1, &region);
 }
 
+/* Counts the hazards of one dispatch against the others since the last barrier. */
+static void
+check_hazards (NdVkPlan *self, const VkBuffer *bound, gboolean writes_b2)
+{
+  for (int b = 0; b < ND_VK_N_BINDINGS; b++)
+    {
+      gpointer key = (gpointer) (guintptr) bound[b];
+      gboolean w = b == ND_BIND_OUT || (b == ND_BIND_IN1 && writes_b2);
+
+      if (b == ND_BIND_FLAGS || bound[b] == VK_NULL_HANDLE)
+        continue;   /* (atomics and the overflow word) */
+      if (g_hash_table_contains (self->written, key)
+          || (w && g_hash_table_contains (self->read, key)))
+        self->hazards++;
+    }
+  for (int b = 0; b < ND_VK_N_BINDINGS; b++)
+    {
+      gpointer key = (gpointer) (guintptr) bound[b];
+
+      if (b == ND_BIND_FLAGS || bound[b] == VK_NULL_HANDLE)
+        continue;
+      g_hash_table_add (b == ND_BIND_OUT || (b == ND_BIND_IN1 && writes_b2) ? self->written
+                        : self->read, key);
+    }
+}
+
 static void
 dispatch_pass (NdVkPlan *self, const NdVkStep *step, int k)
 {
   NdVkContext *ctx = self->ctx;
   const guint32 *grid = k < step->op.n_pre ? step->op.pre[k].groups : step->op.groups;
+
+  if (self->written != NULL)
+    check_hazards (self, step->bound[k < step->op.n_pre ? k : 2],
+                   k == step->op.n_pre && step->op.n_pre == 0 && step->op.scratch[0] > 0);
 
   ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
                           k < step->op.n_pre ? step->pre_pipeline[k] : step->pipeline);
@@ -526,10 +618,9 @@ record_grouped (NdVkPlan *self, const NdVkSegment *seg)
     {
       int max_pre = 0;
 
-      for (e = s + 1; e < seg->end && !self->steps[e].barrier; e++)
-        ;
+      e = MIN (group_end (self, s), seg->end);
       for (int t = s; t < e; t++)
-        max_pre = MAX (max_pre, self->steps[t].op.n_pre);
+        max_pre = MAX (max_pre, self->steps[t].op.n_pre - (self->steps[t].early >= 0));
       for (int p = 0; p <= max_pre; p++)
         {
           if (p > 0 || self->steps[s].barrier)
@@ -541,12 +632,17 @@ record_grouped (NdVkPlan *self, const NdVkSegment *seg)
             }
           for (int t = s; t < e; t++)
             {
-              int k = p - (max_pre - self->steps[t].op.n_pre);
+              const NdVkStep *step = &self->steps[t];
+              int k = p - (max_pre - step->op.n_pre);
 
-              if (k >= 0)
-                dispatch_pass (self, &self->steps[t], k);
+              if (k >= (step->early >= 0))
+                dispatch_pass (self, step, k);
             }
         }
+      /* the next group's first passes that may run here (plan_early) */
+      for (int t = e, next = e < seg->end ? MIN (group_end (self, e), seg->end) : e; t < next; t++)
+        if (self->steps[t].early == s)
+          dispatch_pass (self, &self->steps[t], 0);
     }
 }
 
@@ -583,23 +679,14 @@ record_dispatches (NdVkPlan *self, const NdVkSegment *seg)
         }
       for (int k = 0; k < step->op.n_pre; k++)
         {
-          const guint32 *grid = step->op.pre[k].groups;
-
-          ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
-                                  step->pre_pipeline[k]);
-          ctx->vkCmdBindDescriptorSets (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
-                                        ctx->pipeline_layout, 0, 1, &step->pre_set[k], 0, NULL);
-          ctx->vkCmdDispatch (self->cmd, grid[0], grid[1], grid[2]);
+          dispatch_pass (self, step, k);
           /* The next stage reads what this one wrote; other streams' work recorded in the
            * same interval is held too (the price of a multi-pass op). */
           barrier (self, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, rw);
           self->n_barriers++;
         }
-      ctx->vkCmdBindPipeline (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, step->pipeline);
-      ctx->vkCmdBindDescriptorSets (self->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
-                                    ctx->pipeline_layout, 0, 1, &step->set, 0, NULL);
-      ctx->vkCmdDispatch (self->cmd, step->op.groups[0], step->op.groups[1], step->op.groups[2]);
+      dispatch_pass (self, step, step->op.n_pre);
       if (timed)
         {
           barrier (self, all, rw, all, rw);
@@ -702,7 +789,9 @@ create_commands (NdVkPlan *self, GError **error)
     return nd_vk_set_error (error, "vkCreateCommandPool", res), FALSE;
   alloc.commandPool = self->cmd_pool;
   want[1] = self->queries != VK_NULL_HANDLE;
-  want[0] = !want[1] || self->refresh_ms > 0;
+  /* the untimed one always: it is what the counts and the hazard check describe, and a
+   * plan timing every run still replays it once at creation */
+  want[0] = TRUE;
   /* Timed first, so that the unfenced buffers' barrier count is the one kept. */
   for (int t = 1; t >= 0; t--)
     {
@@ -710,6 +799,11 @@ create_commands (NdVkPlan *self, GError **error)
         continue;
       self->recording_timed = t == 1;
       self->n_barriers = 0;
+      if (t == 0)
+        {
+          self->written = g_hash_table_new (NULL, NULL);
+          self->read = g_hash_table_new (NULL, NULL);
+        }
       for (int k = 0; k < self->n_segs; k++)
         {
           alloc.commandBufferCount = 1;
@@ -724,6 +818,11 @@ create_commands (NdVkPlan *self, GError **error)
             return nd_vk_set_error (error, "vkEndCommandBuffer", res), FALSE;
         }
     }
+  g_clear_pointer (&self->written, g_hash_table_unref);
+  g_clear_pointer (&self->read, g_hash_table_unref);
+  if (self->hazards > 0)
+    g_warning ("Vulkan plan: %d dispatches touch a buffer another one wrote since the last "
+               "barrier", self->hazards);
   return TRUE;
 }
 
@@ -889,6 +988,12 @@ int
 nd_vk_plan_n_barriers (NdPlan *plan)
 {
   return ((NdVkPlan *) plan)->n_barriers;
+}
+
+int
+nd_vk_plan_hazards (NdPlan *plan)
+{
+  return ((NdVkPlan *) plan)->hazards;
 }
 
 void

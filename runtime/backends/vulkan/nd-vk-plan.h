@@ -19,5 +19,9 @@ gboolean  nd_vk_plan_run  (NdPlan         *plan,
 void      nd_vk_plan_free (NdPlan *plan);
 /* Compute→compute barriers recorded in the plan's command buffer (for tests and views). */
 int       nd_vk_plan_n_barriers (NdPlan *plan);
+/* Dispatches of the untimed command buffer that read or write a buffer another dispatch wrote
+ * since the last barrier, or write one another read (a missing barrier; lavapipe runs
+ * dispatches in order and would not show it): 0, or a warning was logged. */
+int       nd_vk_plan_hazards    (NdPlan *plan);
 
 G_END_DECLS
