@@ -15,8 +15,9 @@
 # `devices` and `matmul` report it, and test /vulkan/coopmat) on the GPU, evaluates the
 # shipped models with --fp16 (the kernel's accuracy figure), sweeps the GEMM tiles
 # (ND_VK_TILE) and Winograd tiles (ND_VK_WINOGRAD) over the fused models (per-op times in
-# sweep.tar.gz, summarised by tools/gpu_sweep_report.py), then runs tools/bench_gpu.py (both
-# forms, float16 storage too) into $OUT/BENCHMARKS-gpu.{md,json}.
+# sweep.tar.gz, summarised by tools/gpu_sweep_report.py), times ParNet with the SE gates and
+# BN folds and the grouped passes on and off (ND_VK_SE=0, ND_VK_GROUPED=0; alternating), then
+# runs tools/bench_gpu.py (both forms, float16 storage too) into $OUT/BENCHMARKS-gpu.{md,json}.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -38,7 +39,7 @@ t0=$(date +%s)
 say () { echo "== $* ($(( $(date +%s) - t0 )) s)"; }
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
-mkdir -p /tmp/nd /tmp/sw
+mkdir -p /tmp/nd /tmp/sw /tmp/ab
 tar xf .gpu/nd.tar.xz -C /tmp/nd
 export LD_LIBRARY_PATH=/tmp/nd/lib XDG_CACHE_HOME=/tmp/cache
 for f in /usr/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
@@ -84,6 +85,20 @@ for m in parnet-s repvgg-b1 vanillanet-9 resnet-50; do
 done
 tar czf "$OUT/sweep.tar.gz" -C /tmp sw
 python3 tools/gpu_sweep_report.py /tmp/sw
+
+say "schedule A/B (SE gates and BN folds, grouped passes: on / off), alternating"
+for r in 1 2; do
+  for m in parnet-s parnet-m; do
+    for cfg in ND_AUTO=1 ND_VK_SE=0 ND_VK_GROUPED=0 "ND_VK_SE=0 ND_VK_GROUPED=0"; do
+      f=/tmp/ab/$m.$r.${cfg// /+}.json
+      env $cfg timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
+        --json > "$f" 2> /tmp/sw/err
+      python3 -c "import json; d = json.load(open('$f')); print('%-9s %-28s %7.3f ms  %3d dispatches %3d barriers' % ('$m', '$cfg', d['median_ms'], d['dispatches'], d['barriers']))" 2>/dev/null ||
+        { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
+    done
+  done
+done
+tar czf "$OUT/ab.tar.gz" -C /tmp ab
 
 say "bench_gpu"
 PYTHONUNBUFFERED=1 timeout 300 python3 tools/bench_gpu.py --cli $B --iters 50 --warmup 10 --fp16 \

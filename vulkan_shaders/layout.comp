@@ -3,9 +3,11 @@
 #version 450
 #include "nd-common.glsl"
 
-/* Channel layout ops (pure copies): CONCAT_INTERLEAVE z[2c] = a[c], z[2c+1] = b[c],
+/* Channel layout ops (copies): CONCAT_INTERLEAVE z[2c] = a[c], z[2c+1] = b[c],
  * CHANNEL_SHUFFLE out[j·g + i] = in[i·(C/g) + j], CONCAT (torch.cat of up to 4 inputs of
- * C0, C1, C2 and the rest channels) and SLICE (channels OFFSET.. of an input of CIN). */
+ * C0, C1, C2 and the rest channels) and SLICE (channels OFFSET.. of an input of CIN). With
+ * AFFINE, each output channel is scaled and shifted on the way: the BNs the plan folded in
+ * (ParNet's fusion: BN on each input of the interleaving concat, nd-vk-se.c). */
 
 layout (local_size_x_id = ND_SPEC_WG) in;
 layout (constant_id = ND_LAYOUT_TOTAL) const uint TOTAL = 1;   /* output elements */
@@ -19,12 +21,21 @@ layout (constant_id = ND_LAYOUT_C1) const uint C1 = 1;
 layout (constant_id = ND_LAYOUT_C2) const uint C2 = 1;
 layout (constant_id = ND_LAYOUT_OFFSET) const uint OFFSET = 0;
 layout (constant_id = ND_LAYOUT_CIN) const uint CIN = 1;
+layout (constant_id = ND_LAYOUT_AFFINE) const int AFFINE = 0;
 
 layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
 layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T a[]; };
 layout (std430, binding = ND_BIND_IN1) readonly buffer In1 { ND_T b[]; };
 layout (std430, binding = ND_BIND_IN2) readonly buffer In2 { ND_T d[]; };
 layout (std430, binding = ND_BIND_IN3) readonly buffer In3 { ND_T e[]; };
+layout (std430, binding = ND_BIND_WEIGHT) readonly buffer Scale { ND_T scale[]; };
+layout (std430, binding = ND_BIND_BIAS) readonly buffer Shift { ND_T shift[]; };
+
+float
+affine (float v, uint c)
+{
+  return AFFINE != 0 ? fma (v, LD (scale[c]), LD (shift[c])) : v;
+}
 
 void
 main ()
@@ -41,7 +52,7 @@ main ()
     {
       uint src = (n * (C / 2u) + c / 2u) * HW + hw;
 
-      y[i] = ST ((c & 1u) == 0u ? LD (a[src]) : LD (b[src]));
+      y[i] = ST (affine ((c & 1u) == 0u ? LD (a[src]) : LD (b[src]), c));
     }
   else if (MODE == ND_LAYOUT_SHUFFLE)
     {

@@ -130,6 +130,7 @@
 #define ND_LAYOUT_C2       8
 #define ND_LAYOUT_OFFSET   9    /* SLICE: first channel taken, of CIN */
 #define ND_LAYOUT_CIN      10
+#define ND_LAYOUT_AFFINE   11   /* 1: y = v·w[c] + b[c] per output channel (folded BNs) */
 #define ND_LAYOUT_CONCAT_INTERLEAVE 0
 #define ND_LAYOUT_SHUFFLE           1
 #define ND_LAYOUT_CONCAT            2

@@ -389,6 +389,7 @@ plan_steps_once (NdVkPlan *self, gboolean fold_bn, GError **error)
                            step->act >= 0 ? nd_graph_node (g, step->act) : NULL,
                            self->parent.batch, &self->ctx->props, &step->op, error))
         return FALSE;
+      nd_vk_se_concat_affine (g, head, self->alias, &step->op);
       if (self->es == 2 && nd_vk_coopmat_in_plans (self->ctx))
         nd_vk_op_use_coopmat (&step->op);
       self->parent.op_algo[i] = step->op.algo;

@@ -14,9 +14,10 @@
  * convolution's epilogue. Here the pool and the product are one dispatch where the product
  * is small (se.comp's last workgroup does it), and the BN goes: mean(BN(x)) = s·mean(x) + t
  * folds into the product's weights, and BN(x)·α·σ(z) = x·(α·σ(z)·s) + α·σ(z)·t is what the
- * consumer's epilogue adds from the pairs se.comp writes. ParNet-S: 90 dispatches → 52.
- * ND_VK_SE=0 turns it off (to compare); ND_VK_SE_FUSE_MAX sets the largest product, in
- * multiply-adds over the batch, that one workgroup does (default 65536: 256×256). */
+ * consumer's epilogue adds from the pairs se.comp writes. Likewise the BNs before ParNet's
+ * interleaving concat go into the concat's copy. ND_VK_SE=0 turns all of it off (to
+ * compare); ND_VK_SE_FUSE_MAX sets the largest product, in multiply-adds over the batch,
+ * that one workgroup does (default 65536: 256×256). */
 
 #define SE_WG_FUSED 128
 #define SE_WG_GEMV 64
@@ -75,6 +76,61 @@ foldable_bn (struct _NdVkPlan *self, int bn, int conv)
   return add >= 0 && nd_graph_node (g, add)->op == ND_OP_ADD ? gate : -1;
 }
 
+/* BNs whose only reader is an interleaving concat (ParNet's fusion modules: b1 on the stream
+ * output, b2 on the previous tensor) go into the concat's copy (layout.comp's AFFINE): two
+ * dispatches and a barrier less per fusion. */
+static void
+find_concat_bns (struct _NdVkPlan *self, gboolean *absorbed)
+{
+  const NdGraph *g = self->parent.graph;
+
+  for (int i = 1; i < nd_graph_n_nodes (g); i++)
+    {
+      const NdNode *cat = nd_graph_node (g, i);
+
+      if (cat->op != ND_OP_CONCAT_INTERLEAVE || self->host[i]
+          || (self->remote != NULL && self->remote[i]))
+        continue;
+      for (int k = 0; k < cat->n_inputs; k++)
+        {
+          int in = cat->inputs[k];
+
+          if (nd_graph_node (g, in)->op == ND_OP_BATCHNORM && plain (self, in)
+              && sole_consumer (g, in) == i)
+            {
+              absorbed[in] = TRUE;
+              self->alias[in] = nd_graph_node (g, in)->inputs[0];
+              self->parent.op_algo[in] = "fused";
+            }
+        }
+    }
+}
+
+void
+nd_vk_se_concat_affine (const NdGraph *g, const NdNode *cat, const int *alias, NdVkOp *op)
+{
+  gboolean any = FALSE;
+
+  for (int k = 0; k < 2; k++)
+    any |= alias[cat->inputs[k]] != cat->inputs[k];
+  if (cat->op != ND_OP_CONCAT_INTERLEAVE || !any)
+    return;
+  op->spec[ND_LAYOUT_AFFINE] = 1;
+  op->n_weight = op->n_bias = cat->out_c;
+  op->weight = g_new (float, cat->out_c);
+  op->bias = g_new (float, cat->out_c);
+  for (int c = 0; c < cat->out_c; c++)
+    {
+      int in = cat->inputs[c & 1];
+      double s = 1.0, t = 0.0;
+
+      if (alias[in] != in)
+        nd_vk_bn_scale_shift (nd_graph_node (g, in), &s, &t, c / 2);
+      op->weight[c] = (float) s;
+      op->bias[c] = (float) t;
+    }
+}
+
 void
 nd_vk_se_find (struct _NdVkPlan *self, gboolean *absorbed, gboolean fold_bn)
 {
@@ -90,6 +146,7 @@ nd_vk_se_find (struct _NdVkPlan *self, gboolean *absorbed, gboolean fold_bn)
     self->alias[i] = i;
   if (env != NULL && strcmp (env, "0") == 0)
     return;
+  find_concat_bns (self, absorbed);
   for (int i = 1; i < n; i++)
     {
       const NdNode *pool = nd_graph_node (g, i), *conv, *act;

@@ -20,8 +20,9 @@ typedef struct
   int      counter;    /* fused: its word in the flags buffer */
 } NdVkSe;
 
-/* Finds the gates (ND_VK_SE=0: none; @fold_bn FALSE: without the BN folding) and marks what
- * their steps absorb; sets self->se, self->n_se, self->alias, self->pairs. */
+/* Finds the gates (ND_VK_SE=0: none; @fold_bn FALSE: without the BN folding) and the BNs
+ * an interleaving concat takes, and marks what their steps absorb; sets self->se,
+ * self->n_se, self->alias, self->pairs. */
 void         nd_vk_se_find  (struct _NdVkPlan *self,
                              gboolean *absorbed,
                              gboolean  fold_bn);
@@ -31,6 +32,12 @@ const NdVkSe *nd_vk_se_at   (struct _NdVkPlan *self,
 /* Whether every folded BN's gated summand went into a producer's epilogue (GATE_FIRST 3):
  * if not, the plan is made again without folding. */
 gboolean     nd_vk_se_check (struct _NdVkPlan *self);
+/* With a folded BN on an input of @cat (an interleaving concat; @alias from the plan):
+ * @op's per-channel scale and shift (layout.comp's AFFINE). Otherwise nothing. */
+void         nd_vk_se_concat_affine (const NdGraph *graph,
+                                     const NdNode  *cat,
+                                     const int     *alias,
+                                     NdVkOp        *op);
 /* The dispatch of @se for @batch images. */
 void         nd_vk_se_build (const NdGraph *graph,
                              const NdVkSe  *se,
