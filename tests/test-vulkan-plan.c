@@ -77,7 +77,8 @@ test_gated_summand (void)
  * summand x·A + B in the dense conv's epilogue), then the product alone (ND_VK_SE_FUSE_MAX=0:
  * the pool its own dispatch, still without the BN), then all of it off (ND_VK_SE=0);
  * captured nodes in the way keep their dispatches, and a captured dense BN stops the folding
- * after the fact (the plan is made again). Last, a MobileNet-style squeeze (1×1 + ReLU on
+ * after the fact (the plan is made again); the gate's z captured, as the window does, keeps
+ * it all (z is written after the pairs). Last, a MobileNet-style squeeze (1×1 + ReLU on
  * the pooled vector, then a second 1×1) with the ReLU in se.comp. */
 static void
 test_se_gates (void)
@@ -98,6 +99,8 @@ test_se_gates (void)
     { "ND_VK_SE", "0", -1, "vk-global-pool", "vk-gemv", "vk-eltwise" },
     { NULL, NULL, 0, "vk-global-pool", "vk-gemv", "vk-eltwise" },   /* the pool captured */
     { NULL, NULL, 1, "vk-se", "fused", "vk-eltwise" },   /* the dense BN captured */
+    { NULL, NULL, 2, "vk-se", "fused", "fused" },   /* the gate's z captured (the window) */
+    { "ND_VK_SE_FUSE_MAX", "0", 2, "vk-global-pool", "vk-se-gemv", "fused" },
   };
 
   if (!need_device ())
@@ -113,7 +116,7 @@ test_se_gates (void)
   nd_test_randomize_graph (g, 8);
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
-      int capture = cases[k].captured == 0 ? p : d;
+      int capture = cases[k].captured == 0 ? p : cases[k].captured == 1 ? d : se;
       g_autoptr(NdPlan) plan = NULL;
 
       if (cases[k].env != NULL)

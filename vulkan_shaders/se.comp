@@ -17,7 +17,8 @@
  * OUT_PAIRS 1 (ParNet's SSE branch BN(x)·α·σ(z), the BN folded into W and b by the plan):
  * writes g = α·σ(z) as the pair (g·s[o], g·t[o]), s and t the identity BN's scale and shift
  * (bias[COUT + o], bias[2·COUT + o]), so the consumer's epilogue adds x·A + B (GATE_FIRST 3)
- * without the BN's own pass over the map. */
+ * without the BN's own pass over the map; z itself follows the pairs (the views capture the
+ * gates). */
 
 layout (local_size_x_id = ND_SPEC_WG) in;
 layout (constant_id = ND_SE_N) const uint N = 1;
@@ -74,6 +75,7 @@ emit (uint o, float z)
       y[o] = ST (nd_act (z, ACT, ACT_ALPHA));
       return;
     }
+  y[2u * N * COUT + o] = ST (z);   /* z itself after the pairs, for a capture */
   z = ALPHA * nd_sigmoid (z);
   y[2u * o] = ST (z * LD (bias[COUT + c]));
   y[2u * o + 1u] = ST (z * LD (bias[2u * COUT + c]));

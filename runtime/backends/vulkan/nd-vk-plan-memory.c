@@ -161,6 +161,17 @@ nd_vk_plan_upload_weights (NdVkPlan *self, GError **error)
   return ok;
 }
 
+void
+nd_vk_plan_value_region (NdVkPlan *self, int i, VkDeviceSize *offset, VkDeviceSize *size)
+{
+  guint64 numel = (guint64) self->parent.batch * nd_graph_node (self->parent.graph, i)->out_c
+                  * nd_graph_node (self->parent.graph, i)->out_h
+                  * nd_graph_node (self->parent.graph, i)->out_w;
+
+  *offset = self->pairs[i] ? 2 * numel * self->es : 0;
+  *size = self->pairs[i] ? numel * self->es : self->act[i].size;
+}
+
 /* Value sizes: each node output that has a buffer, the dummy, each step's scratch. */
 static gboolean
 size_values (NdVkPlan *self, int n_values, GError **error)
@@ -178,7 +189,7 @@ size_values (NdVkPlan *self, int n_values, GError **error)
     if (self->has_buf[i] && (!self->host[i] || gpu_reads[i]))   /* a device copy: needed */
       {
         self->act[i].size = node_bytes (self, nd_graph_node (plan->graph, i), plan->batch)
-                            * (self->pairs[i] ? 2 : 1);
+                            * (self->pairs[i] ? 3 : 1);
         if (self->act[i].size > range)
           {
             g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
@@ -269,8 +280,11 @@ nd_vk_plan_create_buffers (NdVkPlan *self, GError **error)
       if (self->has_buf[i] && !self->host[i]
           && (i == plan->graph->output || plan->capture_mask[i]))
         {
+          VkDeviceSize off, size;
+
+          nd_vk_plan_value_region (self, i, &off, &size);
           self->down_off[i] = down;
-          down += self->act[i].size;
+          down += (size + 3) & ~(VkDeviceSize) 3;
         }
       if (self->host[i] && self->act[i].size > 0)
         {

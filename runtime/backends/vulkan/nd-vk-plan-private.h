@@ -106,6 +106,12 @@ gboolean nd_vk_plan_create_buffers   (NdVkPlan *self,
 /* Every step's weights and bias to device memory (then the host copies are freed). */
 gboolean nd_vk_plan_upload_weights   (NdVkPlan *self,
                                       GError  **error);
+/* Where node @i's own value lies in its buffer: a folded SSE gate's buffer holds
+ * se.comp's pairs first and the value (z) after them (nd-vk-se.c). */
+void     nd_vk_plan_value_region     (NdVkPlan     *self,
+                                      int           i,
+                                      VkDeviceSize *offset,
+                                      VkDeviceSize *size);
 /* float32 ↔ the stored element type (float32, or float16 with fp16 storage). */
 void     nd_vk_plan_put              (NdVkPlan    *self,
                                       guint8      *dst,

@@ -739,13 +739,23 @@ record (NdVkPlan *self, int k)
         int v = self->steps[s].inputs[j];
 
         if (self->hdown_off[v] != G_MAXUINT64)
-          copy_value (self, self->act[v].buffer, 0, down, self->hdown_off[v], self->act[v].size);
+          {
+            VkDeviceSize off, size;
+
+            nd_vk_plan_value_region (self, v, &off, &size);
+            copy_value (self, self->act[v].buffer, off, down, self->hdown_off[v], size);
+          }
       }
   if (k == self->n_segs - 1)
     {
       for (int i = 0; i < plan->n_nodes; i++)
         if (self->down_off[i] != G_MAXUINT64)
-          copy_value (self, self->act[i].buffer, 0, down, self->down_off[i], self->act[i].size);
+          {
+            VkDeviceSize off, size;
+
+            nd_vk_plan_value_region (self, i, &off, &size);
+            copy_value (self, self->act[i].buffer, off, down, self->down_off[i], size);
+          }
       copy_value (self, self->flags.buffer, 0, down, self->flags_off, sizeof (guint32));
     }
   barrier (self, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,

@@ -154,8 +154,10 @@ nd_vk_se_find (struct _NdVkPlan *self, gboolean *absorbed, gboolean fold_bn)
       NdVkSe *se;
       guint64 macs;
 
+      /* (the conv may be captured: the window shows every gate; it is the step's tail) */
       if (pool->op != ND_OP_ADAPTIVE_AVGPOOL || pool->out_h != 1 || pool->out_w != 1
-          || !plain (self, i) || c < 0 || !plain (self, c))
+          || !plain (self, i) || c < 0 || c == g->output || self->host[c]
+          || (self->remote != NULL && self->remote[c]))
         continue;
       conv = nd_graph_node (g, c);
       if (conv->op != ND_OP_CONV2D || conv->p.kernel != 1 || conv->p.pad != 0
@@ -172,7 +174,7 @@ nd_vk_se_find (struct _NdVkPlan *self, gboolean *absorbed, gboolean fold_bn)
           se->bn = pool->inputs[0];
           se->alpha = nd_graph_node (g, gate)->p.alpha;
         }
-      else if ((a = sole_consumer (g, c)) >= 0 && plain (self, a)
+      else if (!self->parent.capture_mask[c] && (a = sole_consumer (g, c)) >= 0 && plain (self, a)
                && nd_vk_op_can_fuse_act (conv, (act = nd_graph_node (g, a))))
         se->act = a;
       if (!se->fused && se->bn < 0)
