@@ -100,6 +100,14 @@ typedef struct _NdVkPlan
   gboolean        *pairs;       /* [n_nodes] holds se.comp's (A, B) pairs: twice the size */
 } NdVkPlan;
 
+/* The steps (nd-vk-plan-steps.c): made from the graph, sorted, with their barriers, groups
+ * and segments; freed; the end of the group of steps that starts at step @s. */
+gboolean nd_vk_plan_steps            (NdVkPlan *self,
+                                      GError  **error);
+void     nd_vk_plan_clear_steps      (NdVkPlan *self);
+int      nd_vk_plan_group_end        (NdVkPlan *self,
+                                      int       s);
+
 /* Activation, scratch and staging buffers, sized in the plan's storage format. */
 gboolean nd_vk_plan_create_buffers   (NdVkPlan *self,
                                       GError  **error);
