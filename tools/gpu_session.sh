@@ -86,10 +86,11 @@ done
 tar czf "$OUT/sweep.tar.gz" -C /tmp sw
 python3 tools/gpu_sweep_report.py /tmp/sw
 
-say "schedule A/B (SE gates and BN folds, grouped passes: on / off), alternating"
+say "schedule A/B (SE gates and BN folds, grouped passes: on / off; the fused squeeze's size limit), alternating"
 for r in 1 2; do
   for m in parnet-s parnet-m; do
-    for cfg in ND_AUTO=1 ND_VK_SE=0 ND_VK_GROUPED=0 "ND_VK_SE=0 ND_VK_GROUPED=0"; do
+    for cfg in ND_AUTO=1 ND_VK_SE=0 ND_VK_GROUPED=0 "ND_VK_SE=0 ND_VK_GROUPED=0" \
+               ND_VK_SE_FUSE_MAX=0 ND_VK_SE_FUSE_MAX=16384 ND_VK_SE_FUSE_MAX=1000000; do
       f=/tmp/ab/$m.$r.${cfg// /+}.json
       env $cfg timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
         --json > "$f" 2> /tmp/sw/err

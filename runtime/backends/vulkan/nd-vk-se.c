@@ -19,7 +19,8 @@
  * compare); ND_VK_SE_FUSE_MAX sets the largest product, in multiply-adds over the batch,
  * that one workgroup does (default 65536: 256×256). */
 
-#define SE_WG_FUSED 128
+/* the last workgroup's product: up to ND_VK_SE_FUSE_MAX / 256 multiply-adds per invocation */
+#define SE_WG_FUSED 256
 #define SE_WG_GEMV 64
 
 static gboolean
