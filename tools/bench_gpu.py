@@ -181,14 +181,15 @@ def main():
              torch.version.cuda, torch.backends.cudnn.version()), '',
          'Batch 1, %dx%d, float32, warmup %d, iters %d, wall clock per inference including the '
          'input upload and the logits download, median. Ours: `nondeep-cli bench --backend '
-         'vulkan`. PyTorch: eager and CUDA-graph replay, each strict fp32 (TF32 off) and with '
+         'vulkan`, with the compute dispatches and barriers one run records. PyTorch: eager and '
+         'CUDA-graph replay, each strict fp32 (TF32 off) and with '
          "PyTorch's defaults (cuDNN TF32 on); `compiled` is torch.compile max-autotune." % (
              a.resolution, a.resolution, a.warmup, a.iters), '',
-         '| model | form | GMACs | ours ms | ours op-sum ms | % fp32 roof | prepare (cold) ms | '
+         '| model | form | GMACs | ours ms | ours op-sum ms | dispatches / barriers | % fp32 roof | prepare (cold) ms | '
          'PyTorch fp32 ms | PyTorch default ms | graph fp32 ms | graph default ms | '
          'compiled ms | best PyTorch | ours / best |'
          + (' ours fp16-storage ms |' if a.fp16 else ''),
-         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|'
+         '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|'
          + ('---:|' if a.fp16 else '')]
     for r in results:
         o = r['ours']
@@ -200,9 +201,11 @@ def main():
 
         def ms(k):
             return bench.fmt(r[k]['median_ms'], 3) if k in r and 'error' not in r[k] else '–'
-        L.append('| %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+        L.append('| %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             r['model'], r['form'], r['macs'] / 1e9, bench.fmt(om, 3),
-            bench.fmt(o.get('op_sum_ms'), 3), bench.fmt(roof, 1),
+            bench.fmt(o.get('op_sum_ms'), 3),
+            '%s / %s' % (o['dispatches'], o['barriers']) if o.get('dispatches') else '–',
+            bench.fmt(roof, 1),
             bench.fmt(o.get('prepare_ms'), 0), ms('torch_fp32'), ms('torch_default'),
             ms('graph_fp32'), ms('graph_default'), ms('compiled'), best[0],
             bench.fmt(om / best[1]['median_ms'] if om else None, 2))
