@@ -235,7 +235,10 @@ nd_vk_se_build (const NdGraph *g, const NdVkSe *se, int batch,
   guint32 gx = (guint32) MIN (items, (guint64) limits->maxComputeWorkGroupCount[0]);
   float act_alpha = act != NULL && act->op == ND_OP_LEAKY_RELU ? act->p.alpha : 0.0f;
   guint32 spec[ND_N_SPEC] = {
-    [ND_SPEC_WG] = se->fused ? SE_WG_FUSED : SE_WG_GEMV,
+    /* (Vulkan guarantees 128 invocations, not 256; the tree sum wants a power of two) */
+    [ND_SPEC_WG] = se->fused ? (limits->maxComputeWorkGroupInvocations >= SE_WG_FUSED
+                                && limits->maxComputeWorkGroupSize[0] >= SE_WG_FUSED
+                                ? SE_WG_FUSED : 128) : SE_WG_GEMV,
     [ND_SE_N] = batch, [ND_SE_CIN] = cin, [ND_SE_HW] = in->out_h * in->out_w,
     [ND_SE_COUT] = cout, [ND_SE_G] = groups,
     [ND_SE_MODE] = se->fused ? ND_SE_FUSED : ND_SE_GEMV, [ND_SE_OUT_PAIRS] = bn != NULL,
