@@ -60,6 +60,10 @@ ND_VK_TILE=128x128x8x8 G_TEST_BUILDDIR=/tmp timeout 60 /tmp/nd/test-backend-ops 
 say "cooperative matrices"
 G_TEST_BUILDDIR=/tmp timeout 60 /tmp/nd/test-vulkan-plan -p /vulkan/coopmat -p /vulkan/fp16 2>&1 |
   grep -E "^(not )?ok|ERROR"
+say "SE gates (se.comp's last-workgroup product: memory ordering on a real GPU)"
+G_TEST_BUILDDIR=/tmp timeout 60 /tmp/nd/test-vulkan-plan -p /vulkan/se-gates \
+  -p /vulkan/gated-summand -p /vulkan/streams-barriers -p /vulkan/split-k 2>&1 |
+  grep -E "^(not )?ok|ERROR"
 for w in parnet-fashion-mnist repvgg-a0-w0.25-fmnist vanillanet-5-w0.125-fmnist; do
   for p in "" --fp16; do
     for f in "" --fused; do
