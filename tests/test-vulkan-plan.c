@@ -79,7 +79,8 @@ test_gated_summand (void)
  * captured nodes in the way keep their dispatches, and a captured dense BN stops the folding
  * after the fact (the plan is made again); the gate's z captured, as the window does, keeps
  * it all (z is written after the pairs). Last, a MobileNet-style squeeze (1×1 + ReLU on
- * the pooled vector, then a second 1×1) with the ReLU in se.comp. */
+ * the pooled vector, then a second 1×1) with the ReLU in se.comp, and a classifier head
+ * (pool → linear, the graph's output). */
 static void
 test_se_gates (void)
 {
@@ -149,6 +150,21 @@ test_se_gates (void)
     g_assert_cmpstr (plan->op_algo[1], ==, "vk-se");
     g_assert_cmpstr (plan->op_algo[q], ==, "fused");
     g_assert_cmpstr (plan->op_algo[a], ==, "fused");
+  }
+  {
+    /* a classifier head: global pool → linear, the output (a small one: the shipped models'
+     * ten classes) */
+    g_autoptr(NdGraph) h = nd_graph_new (48, 3, 5);
+    g_autoptr(NdPlan) plan = NULL;
+    NdOpParams fc = { .out_c = 10 };
+    int q;
+
+    q = nd_graph_add (h, ND_OP_ADAPTIVE_AVGPOOL, &gap, &x, 1, NULL, NULL);
+    h->output = nd_graph_add (h, ND_OP_LINEAR, &fc, &q, 1, "head.fc", NULL);
+    nd_test_randomize_graph (h, 10);
+    plan = check_graph (h, 3, NULL, 0, FALSE, "classifier head");
+    g_assert_cmpstr (plan->op_algo[q], ==, "vk-se");
+    g_assert_cmpstr (plan->op_algo[h->output], ==, "fused");
   }
 }
 
@@ -426,8 +442,10 @@ test_timings (void)
   if (strstr (backend->description, "timestamps yes") != NULL)
     {
       g_assert_cmpfloat (plan->op_ms[conv], >, 0);
-      g_assert_cmpfloat (plan->op_ms[l], >, 0);
+      g_assert_cmpfloat (plan->op_ms[p], >, 0);   /* the pool and fc: one dispatch (se.comp) */
     }
+  g_assert_cmpstr (plan->op_algo[l], ==, "fused");
+  g_assert_cmpfloat (plan->op_ms[l], ==, 0);
   g_assert_cmpfloat (plan->op_ms[b], ==, 0);
   g_assert_cmpfloat (plan->op_ms[r], ==, 0);
   g_assert_true (pipeline_cache_exists ());

@@ -174,6 +174,9 @@
 #define ND_SE_ALPHA        9
 #define ND_SE_ACT          10
 #define ND_SE_ACT_ALPHA    11
+#define ND_SE_TEAM         12   /* FUSED: invocations per output in the product (a power of
+                                 * two); weights [i][o] below 8, [o][i] from 8 */
+#define ND_SE_POOL_TEAM    13   /* FUSED: invocations per pooled plane (a power of two) */
 #define ND_SE_FUSED        0    /* pool and product in one dispatch */
 #define ND_SE_GEMV         1    /* the product alone, from the pool's output */
 

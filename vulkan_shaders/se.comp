@@ -6,8 +6,8 @@
 /* A squeeze-excitation gate's squeeze: global average pool → 1×1 convolution (grouped, with
  * bias, an optional activation), z[n, o] = b[o] + Σ_i W[o, i]·mean(x[n, g(o)·CG + i]).
  *
- * MODE FUSED, one dispatch for both: a workgroup per input plane pools it and writes the
- * mean to scratch; the last workgroup to finish (an atomic count in the flags buffer, cleared
+ * MODE FUSED, one dispatch for both: the workgroups pool the input planes (a team of
+ * POOL_TEAM invocations each) and write the means to scratch; the last workgroup to finish (an atomic count in the flags buffer, cleared
  * before every run) then does the whole product from the means. Workgroups never wait on
  * each other, so it needs no forward-progress guarantee; the means are summed in a fixed
  * order, so the result does not depend on which workgroup is last. The plan takes it for
@@ -32,6 +32,8 @@ layout (constant_id = ND_SE_COUNTER) const uint COUNTER = 1;
 layout (constant_id = ND_SE_ALPHA) const float ALPHA = 1.0;
 layout (constant_id = ND_SE_ACT) const int ACT = 0;
 layout (constant_id = ND_SE_ACT_ALPHA) const float ACT_ALPHA = 0.0;
+layout (constant_id = ND_SE_TEAM) const uint TEAM = 1;
+layout (constant_id = ND_SE_POOL_TEAM) const uint POOL_TEAM = 1;
 
 layout (std430, binding = ND_BIND_OUT) writeonly buffer Out { ND_T y[]; };
 layout (std430, binding = ND_BIND_IN0) readonly buffer In0 { ND_T x[]; };
@@ -48,20 +50,23 @@ const uint OG = COUT / G;    /* outputs per group */
 shared float partial[gl_WorkGroupSize.x];
 shared bool is_last;
 
-/* Tree sum of each invocation's @v over the workgroup; the total is partial[0]. */
-void
-reduce (float v)
+/* Tree sums over teams of @team invocations (a power of two; the same for the whole
+ * workgroup, so every invocation reaches every barrier): each team's total lands in
+ * partial[its first invocation]. */
+float
+team_sum (float v, uint team)
 {
   uint tid = gl_LocalInvocationID.x;
 
   partial[tid] = v;
   barrier ();
-  for (uint s = gl_WorkGroupSize.x / 2u; s > 0u; s >>= 1)
+  for (uint s = team / 2u; s > 0u; s >>= 1)
     {
-      if (tid < s)
+      if (tid % team < s)
         partial[tid] += partial[tid + s];
       barrier ();
     }
+  return partial[tid - tid % team];
 }
 
 void
@@ -85,35 +90,47 @@ void
 fused ()
 {
   uint tid = gl_LocalInvocationID.x;
-  uint plane = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  uint group = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  /* POOL_TEAM invocations a plane: small maps (a 7×7, a head's 1×1) share a workgroup */
+  uint plane = group * (gl_WorkGroupSize.x / POOL_TEAM) + tid / POOL_TEAM;
   float acc = 0.0;
 
   if (plane < N * CIN)
-    for (uint e = tid; e < HW; e += gl_WorkGroupSize.x)
+    for (uint e = tid % POOL_TEAM; e < HW; e += POOL_TEAM)
       acc += LD (x[plane * HW + e]);
-  reduce (acc);
-  if (tid == 0u)
+  acc = team_sum (acc, POOL_TEAM);
+  if (tid % POOL_TEAM == 0u && plane < N * CIN)
     {
-      if (plane < N * CIN)
-        means[plane] = partial[0] / float (HW);
-      /* the mean is visible before the count says this plane is done */
-      memoryBarrierBuffer ();
-      is_last = atomicAdd (nd_flags[COUNTER], 1u) == gl_NumWorkGroups.x * gl_NumWorkGroups.y - 1u;
+      means[plane] = acc / float (HW);
+      memoryBarrierBuffer ();   /* visible before the count says this plane is done */
     }
+  barrier ();
+  if (tid == 0u)
+    is_last = atomicAdd (nd_flags[COUNTER], 1u) == gl_NumWorkGroups.x * gl_NumWorkGroups.y - 1u;
   barrier ();
   if (!is_last)
     return;   /* uniform across the workgroup */
   memoryBarrierBuffer ();
-  /* weights transposed, [i][o]: neighbouring invocations read neighbouring words */
-  for (uint o = tid; o < N * COUT; o += gl_WorkGroupSize.x)
+  /* Teams of TEAM invocations, one output each per round: a few outputs (a classifier head's
+   * ten) still spread the sum over the workgroup. Neighbouring invocations read neighbouring
+   * weights: [i][o] for small teams, [o][i] for large ones. */
+  const uint TEAMS = gl_WorkGroupSize.x / TEAM;
+  uint lane = tid % TEAM;
+
+  for (uint first = 0u; first < N * COUT; first += TEAMS)
     {
+      uint o = first + tid / TEAM;
       uint n = o / COUT, c = o % COUT;
       uint base = n * CIN + (c / OG) * CG;
       float z = 0.0;
 
-      for (uint i = 0u; i < CG; i++)
-        z = fma (LD (w[i * COUT + c]), means[base + i], z);
-      emit (o, z);
+      if (o < N * COUT)
+        for (uint i = lane; i < CG; i += TEAM)
+          z = fma (LD (w[TEAM < 8u ? i * COUT + c : c * CG + i]), means[base + i], z);
+      z = team_sum (z, TEAM);
+      if (lane == 0u && o < N * COUT)
+        emit (o, z);
+      barrier ();   /* partial is reused by the next round */
     }
 }
 
@@ -129,9 +146,9 @@ gemv ()
   if (o < N * COUT)
     for (uint i = tid; i < CG; i += gl_WorkGroupSize.x)
       z = fma (LD (w[c * CG + i]), LD (x[base + i]), z);
-  reduce (z);
+  z = team_sum (z, gl_WorkGroupSize.x);
   if (tid == 0u && o < N * COUT)
-    emit (o, partial[0]);
+    emit (o, z);
 }
 
 void

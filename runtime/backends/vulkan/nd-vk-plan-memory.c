@@ -106,7 +106,9 @@ nd_vk_plan_upload_weights (NdVkPlan *self, GError **error)
       for (gsize i = 0; i < op->n_weight + op->n_bias; i++)
         if (!(fabsf (i < op->n_weight ? op->weight[i] : op->bias[i - op->n_weight]) <= 65504.0f))
           {
-            const NdNode *node = nd_graph_node (self->parent.graph, self->steps[s].head);
+            const NdVkSe *se = nd_vk_se_at (self, self->steps[s].head);
+            const NdNode *node = nd_graph_node (self->parent.graph,
+                                                se != NULL ? se->conv : self->steps[s].head);
 
             g_set_error (error, ND_RUNTIME_ERROR, ND_RUNTIME_ERROR_UNSUPPORTED,
                          _("“%s” has a weight beyond float16's ±65504; run this model in fp32"),

@@ -49,6 +49,12 @@ sole_consumer (const NdGraph *g, int id)
   return -1;
 }
 
+static int
+se_groups (const NdNode *conv)
+{
+  return conv->op == ND_OP_CONV2D ? conv->p.groups : 1;
+}
+
 static guint64
 fuse_max (void)
 {
@@ -155,16 +161,19 @@ nd_vk_se_find (struct _NdVkPlan *self, gboolean *absorbed, gboolean fold_bn)
       NdVkSe *se;
       guint64 macs;
 
-      /* (the conv may be captured: the window shows every gate; it is the step's tail) */
+      /* (the conv may be captured, as the window does every gate, or be the output: it is
+       * the step's tail) */
       if (pool->op != ND_OP_ADAPTIVE_AVGPOOL || pool->out_h != 1 || pool->out_w != 1
-          || !plain (self, i) || c < 0 || c == g->output || self->host[c]
+          || !plain (self, i) || c < 0 || self->host[c]
           || (self->remote != NULL && self->remote[c]))
         continue;
       conv = nd_graph_node (g, c);
-      if (conv->op != ND_OP_CONV2D || conv->p.kernel != 1 || conv->p.pad != 0
-          || conv->out_h != 1 || conv->out_w != 1)
+      /* a 1×1 convolution on the pooled map, or a classifier head's linear layer */
+      if (!(conv->op == ND_OP_LINEAR
+            || (conv->op == ND_OP_CONV2D && conv->p.kernel == 1 && conv->p.pad == 0
+                && conv->out_h == 1 && conv->out_w == 1)))
         continue;
-      macs = (guint64) self->parent.batch * conv->out_c * (pool->out_c / conv->p.groups);
+      macs = (guint64) self->parent.batch * conv->out_c * (pool->out_c / se_groups (conv));
       se = &self->se[self->n_se];
       *se = (NdVkSe) { .pool = i, .conv = c, .act = -1, .bn = -1, .alpha = 1.0f,
                        .fused = macs <= fuse_max () };
@@ -175,7 +184,7 @@ nd_vk_se_find (struct _NdVkPlan *self, gboolean *absorbed, gboolean fold_bn)
           se->bn = pool->inputs[0];
           se->alpha = nd_graph_node (g, gate)->p.alpha;
         }
-      else if (!self->parent.capture_mask[c] && (a = sole_consumer (g, c)) >= 0 && plain (self, a)
+      else if (plain (self, c) && (a = sole_consumer (g, c)) >= 0 && plain (self, a)
                && nd_vk_op_can_fuse_act (conv, (act = nd_graph_node (g, a))))
         se->act = a;
       if (!se->fused && se->bn < 0)
@@ -229,22 +238,35 @@ nd_vk_se_build (const NdGraph *g, const NdVkSe *se, int batch,
   const NdNode *bn = se->bn >= 0 ? nd_graph_node (g, se->bn) : NULL;
   const NdNode *act = se->act >= 0 ? nd_graph_node (g, se->act) : NULL;
   const NdNode *in = nd_graph_node (g, pool->inputs[0]);
-  int cout = conv->out_c, cin = pool->out_c, groups = conv->p.groups;
+  int cout = conv->out_c, cin = pool->out_c, groups = se_groups (conv);
   int cg = cin / groups, og = cout / groups;
-  guint64 items = (guint64) batch * (se->fused ? cin : cout);
-  guint32 gx = (guint32) MIN (items, (guint64) limits->maxComputeWorkGroupCount[0]);
+  guint64 hw = (guint64) in->out_h * in->out_w, items, groups_total;
+  guint32 gx;
   float act_alpha = act != NULL && act->op == ND_OP_LEAKY_RELU ? act->p.alpha : 0.0f;
+  /* (Vulkan guarantees 128 invocations, not 256; the tree sum wants a power of two) */
+  guint32 wg = !se->fused ? SE_WG_GEMV
+               : limits->maxComputeWorkGroupInvocations >= SE_WG_FUSED
+                 && limits->maxComputeWorkGroupSize[0] >= SE_WG_FUSED ? SE_WG_FUSED : 128;
+  guint32 team = 1, pool_team = 1;
   guint32 spec[ND_N_SPEC] = {
-    /* (Vulkan guarantees 128 invocations, not 256; the tree sum wants a power of two) */
-    [ND_SPEC_WG] = se->fused ? (limits->maxComputeWorkGroupInvocations >= SE_WG_FUSED
-                                && limits->maxComputeWorkGroupSize[0] >= SE_WG_FUSED
-                                ? SE_WG_FUSED : 128) : SE_WG_GEMV,
+    [ND_SPEC_WG] = wg,
     [ND_SE_N] = batch, [ND_SE_CIN] = cin, [ND_SE_HW] = in->out_h * in->out_w,
     [ND_SE_COUT] = cout, [ND_SE_G] = groups,
     [ND_SE_MODE] = se->fused ? ND_SE_FUSED : ND_SE_GEMV, [ND_SE_OUT_PAIRS] = bn != NULL,
     [ND_SE_COUNTER] = se->counter,
   };
 
+  /* the fused product: as many invocations per output as fill the workgroup, up to 64 */
+  while (se->fused && team < 64 && 2 * team * (guint64) batch * cout <= wg)
+    team *= 2;
+  spec[ND_SE_TEAM] = team;
+  /* the pool: a power of two ≥ the plane's pixels, at most the workgroup */
+  while (pool_team < wg && pool_team < hw)
+    pool_team *= 2;
+  spec[ND_SE_POOL_TEAM] = pool_team;
+  items = (guint64) batch * (se->fused ? cin : cout);
+  groups_total = se->fused ? (items + wg / pool_team - 1) / (wg / pool_team) : items;
+  gx = (guint32) MIN (groups_total, (guint64) limits->maxComputeWorkGroupCount[0]);
   memcpy (&spec[ND_SE_ALPHA], &se->alpha, sizeof (float));
   memcpy (&spec[ND_SE_ACT_ALPHA], &act_alpha, sizeof (float));
   spec[ND_SE_ACT] = nd_vk_act_code (act);
@@ -253,20 +275,22 @@ nd_vk_se_build (const NdGraph *g, const NdVkSe *se, int batch,
   op->shader = "se";
   op->algo = se->fused ? "vk-se" : "vk-se-gemv";
   op->groups[0] = MAX (gx, 1);
-  op->groups[1] = (guint32) ((items + op->groups[0] - 1) / op->groups[0]);
+  op->groups[1] = (guint32) ((groups_total + op->groups[0] - 1) / op->groups[0]);
   op->groups[2] = 1;
   /* the means as float32 whatever the storage (scratch is sized in stored elements) */
   op->scratch[0] = se->fused ? 2 * items : 0;
 
   /* W'[o][i] = W[o][i]·s[i'], b'[o] = b[o] + Σ_i W[o][i]·t[i'] (i' the BN channel of input
-   * i of o's group), in double; the fused kernel reads W' transposed, [i][o]. */
+   * i of o's group), in double; the fused kernel's small teams read W' transposed, [i][o]. */
   op->n_weight = (gsize) cout * cg;
   op->weight = g_new (float, op->n_weight);
   op->n_bias = (gsize) cout * (bn != NULL ? 3 : 1);
   op->bias = g_new0 (float, op->n_bias);
   for (int o = 0; o < cout; o++)
     {
-      double b = conv->p.has_bias ? conv->w[ND_W_BIAS]->data[o] : 0.0;
+      gboolean has_bias = conv->op == ND_OP_LINEAR ? conv->w[ND_W_BIAS] != NULL
+                          : conv->p.has_bias;
+      double b = has_bias ? conv->w[ND_W_BIAS]->data[o] : 0.0;
 
       for (int i = 0; i < cg; i++)
         {
@@ -276,7 +300,8 @@ nd_vk_se_build (const NdGraph *g, const NdVkSe *se, int batch,
           if (bn != NULL)
             nd_vk_bn_scale_shift (bn, &s, &t, (o / og) * cg + i);
           b += w * t;
-          op->weight[se->fused ? (gsize) i * cout + o : (gsize) o * cg + i] = (float) (w * s);
+          op->weight[se->fused && team < 8 ? (gsize) i * cout + o : (gsize) o * cg + i]
+            = (float) (w * s);
         }
       op->bias[o] = (float) b;
       if (bn != NULL)

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 struct _NdVkPlan;
 
 /* A squeeze-excitation gate's squeeze the plan runs on se.comp: the global average pool
- * @pool, the 1×1 convolution @conv it alone feeds (and @act after it, or -1), and @bn, the
+ * @pool, the 1×1 convolution or linear layer @conv it alone feeds (and @act after it, or
+ * -1), and @bn, the
  * identity BN (ParNet's RepVGG-SSE block) whose output both the pool and the gated summand
  * read, folded away (or -1): the pool reads its input instead and the conv writes pairs. */
 typedef struct
