@@ -177,7 +177,7 @@ nd_vk_se_find (struct _NdVkPlan *self, gboolean *absorbed, gboolean fold_bn)
       se = &self->se[self->n_se];
       *se = (NdVkSe) { .pool = i, .conv = c, .act = -1, .bn = -1, .alpha = 1.0f,
                        .fused = macs <= fuse_max () };
-      if (fold_bn && g_strcmp0 (g_getenv ("ND_VK_SE_FOLD"), "0") != 0)
+      if (fold_bn)
         gate = foldable_bn (self, pool->inputs[0], c);
       if (gate >= 0)
         {
