@@ -104,6 +104,24 @@ for r in 1 2; do
   done
 done
 tar czf "$OUT/ab.tar.gz" -C /tmp ab
+python3 - <<'PY'
+import glob, json, os, statistics
+runs = {}
+for f in glob.glob('/tmp/ab/*.json'):
+    model, _, cfg = os.path.basename(f)[:-5].split('.', 2)
+    try:
+        d = json.load(open(f))
+    except ValueError:
+        continue
+    runs.setdefault((model, cfg), []).append(d)
+for (model, cfg), ds in sorted(runs.items()):
+    base = runs.get((model, 'ND_AUTO=1'))
+    med = statistics.median(d['median_ms'] for d in ds)
+    ref = statistics.median(d['median_ms'] for d in base) if base else med
+    print('%-9s %-28s median of %d: %7.3f ms (%.2fx the default)  %d dispatches %d barriers' % (
+        model, cfg.replace('+', ' '), len(ds), med, med / ref, ds[0]['dispatches'],
+        ds[0]['barriers']))
+PY
 
 say "bench_gpu"
 PYTHONUNBUFFERED=1 timeout 300 python3 tools/bench_gpu.py --cli $B --iters 50 --warmup 10 --fp16 \
