@@ -132,11 +132,15 @@ def main():
     ap.add_argument('--torch-device', default='cuda', help='cpu: a dry run of this script')
     ap.add_argument('--fp16', action='store_true', help='also time ours with --fp16 storage')
     ap.add_argument('--no-graph', action='store_true', help='skip the CUDA-graph anchors')
+    ap.add_argument('--tune', action='store_true',
+                    help="ours with --tune: each convolution's kernel variants timed on the "
+                         'device first (remembered; the rows say how many differ from the rules)')
     ap.add_argument('--compile', action='store_true',
                     help='also torch.compile(mode="max-autotune") (slow to build)')
     a = ap.parse_args()
     graphs = not a.no_graph and a.torch_device == 'cuda'
-    extra = ['--backend', 'vulkan'] + (['--device', str(a.device)] if a.device is not None else [])
+    extra = ['--backend', 'vulkan'] + (['--device', str(a.device)] if a.device is not None else []) \
+        + (['--tune'] if a.tune else [])
     dev = subprocess.run([a.cli, 'devices', '--json'], stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT).stdout.decode(errors='replace')
     print(dev)
@@ -181,7 +185,9 @@ def main():
              torch.version.cuda, torch.backends.cudnn.version()), '',
          'Batch 1, %dx%d, float32, warmup %d, iters %d, wall clock per inference including the '
          'input upload and the logits download, median. Ours: `nondeep-cli bench --backend '
-         'vulkan`, with the compute dispatches and barriers one run records. PyTorch: eager and '
+         'vulkan`, with the compute dispatches and barriers one run records (and, where the '
+         "device's kernel verdicts of `--tune` chose other kernels than the rules for some "
+         'convolutions, how many: "tuned N"; prepare excludes the tuning). PyTorch: eager and '
          'CUDA-graph replay, each strict fp32 (TF32 off) and with '
          "PyTorch's defaults (cuDNN TF32 on); `compiled` is torch.compile max-autotune." % (
              a.resolution, a.resolution, a.warmup, a.iters), '',
@@ -204,9 +210,10 @@ def main():
         L.append('| %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             r['model'], r['form'], r['macs'] / 1e9, bench.fmt(om, 3),
             bench.fmt(o.get('op_sum_ms'), 3),
-            '%s / %s' % (o['dispatches'], o['barriers']) if o.get('dispatches') else '–',
+            ('%s / %s' % (o['dispatches'], o['barriers']) if o.get('dispatches') else '–')
+            + (', tuned %d' % o['tuned_ops'] if o.get('tuned_ops') else ''),
             bench.fmt(roof, 1),
-            bench.fmt(o.get('prepare_ms'), 0), ms('torch_fp32'), ms('torch_default'),
+            bench.fmt(o['prepare_ms'] - (o.get('tune_ms') or 0) if 'prepare_ms' in o else None, 0), ms('torch_fp32'), ms('torch_default'),
             ms('graph_fp32'), ms('graph_default'), ms('compiled'), best[0],
             bench.fmt(om / best[1]['median_ms'] if om else None, 2))
             + (' %s |' % bench.fmt(r['ours_fp16'].get('median_ms'), 3) if 'ours_fp16' in r

@@ -13,11 +13,13 @@
 #
 # `run` checks the backend table and the float16 cooperative-matrix kernel (its self-test, as
 # `devices` and `matmul` report it, and test /vulkan/coopmat) on the GPU, evaluates the
-# shipped models with --fp16 (the kernel's accuracy figure), sweeps the GEMM tiles
-# (ND_VK_TILE) and Winograd tiles (ND_VK_WINOGRAD) over the fused models (per-op times in
+# shipped models with --fp16 (the kernel's accuracy figure), sweeps whole-model GEMM tiles
+# (ND_VK_TILE) and Winograd off (ND_VK_WINOGRAD=0) over the fused models (per-op times in
 # sweep.tar.gz, summarised by tools/gpu_sweep_report.py), times ParNet with the SE gates and
-# BN folds and the grouped passes on and off (ND_VK_SE=0, ND_VK_GROUPED=0; alternating), then
-# runs tools/bench_gpu.py (both forms, float16 storage too) into $OUT/BENCHMARKS-gpu.{md,json}.
+# BN folds and the grouped passes on and off (ND_VK_SE=0, ND_VK_GROUPED=0; alternating),
+# tunes each fused model's kernels (`bench --tune`; vulkan-kernels.ini) and times rules
+# against tuned (ND_VK_TUNE=0; alternating), then runs tools/bench_gpu.py (both forms, float16
+# storage too) into $OUT/BENCHMARKS-gpu.{md,json}.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -76,8 +78,8 @@ done
 
 say "sweep"
 for m in parnet-s repvgg-b1 vanillanet-9 resnet-50; do
-  for cfg in auto ND_VK_TILE=64x64x4x4 ND_VK_TILE=128x128x8x8 ND_VK_TILE=64x64x8x8 \
-             ND_VK_TILE=128x64x8x4 ND_VK_WINOGRAD=2 ND_VK_WINOGRAD=4; do
+  # whole-model forcings (the per-convolution choice is the tuning's, below)
+  for cfg in auto ND_VK_TILE=128x128x8x8 ND_VK_TILE=64x64x8x8 ND_VK_WINOGRAD=0; do
     f=/tmp/sw/$m.$cfg.json
     e=$cfg
     [ "$cfg" = auto ] && e=ND_AUTO=1
@@ -123,7 +125,29 @@ for (model, cfg), ds in sorted(runs.items()):
         ds[0]['barriers']))
 PY
 
-say "bench_gpu"
+say "kernel tuning: bench --tune once per model (the verdicts stay in /tmp/cache for what follows), then rules / tuned alternating"
+for m in parnet-s parnet-m repvgg-b1 vanillanet-9 resnet-50; do
+  timeout 120 $B bench --model $m --fused --backend vulkan --tune --iters 20 --warmup 5 --json \
+    > /tmp/ab/$m.tune.json 2> /tmp/sw/err
+  python3 -c "import json; d = json.load(open('/tmp/ab/$m.tune.json')); print('%-13s tuned in %.1f s: %d convolutions on other kernels' % ('$m', d['tune_ms'] / 1e3, d['tuned_ops']))" 2>/dev/null ||
+    { echo "$m --tune failed"; tail -2 /tmp/sw/err; }
+done
+grep -v '^\[\|^$' /tmp/cache/nondeep/vulkan-kernels.ini | grep -v ';rules\|=rules;' | head -40
+cp /tmp/cache/nondeep/vulkan-kernels.ini "$OUT/" 2>/dev/null
+for r in 1 2; do
+  for m in parnet-s parnet-m repvgg-b1 vanillanet-9 resnet-50; do
+    for cfg in ND_VK_TUNE=0 ND_AUTO=1; do
+      f=/tmp/ab/$m.$r.tune-${cfg}.json
+      env $cfg timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
+        --json > "$f" 2> /tmp/sw/err
+      python3 -c "import json; d = json.load(open('$f')); print('%-13s %-13s %7.3f ms  op sum %7.3f  %s' % ('$m', '$cfg', d['median_ms'], d['op_sum_ms'], d['kernels']))" 2>/dev/null ||
+        { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
+    done
+  done
+done
+tar czf "$OUT/ab.tar.gz" -C /tmp ab
+
+say "bench_gpu (fused rows on the tuned verdicts above)"
 PYTHONUNBUFFERED=1 timeout 300 python3 tools/bench_gpu.py --cli $B --iters 50 --warmup 10 --fp16 \
   --out "$OUT"
 say "done"

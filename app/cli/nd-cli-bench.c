@@ -87,7 +87,8 @@ measure_fixed_us (NdBackend *backend, double *fixed_us, GError **error)
  * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
  * gflops, prepare_ms, fixed_us, matmul (Vulkan), ops[{id, name, op, block, role, stream, algo, device, median_ms,
  * gflops, roof_pct}], op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan},
- * activation_mib, activation_mib_unshared, dispatches, barriers (Vulkan), roof{…} (as
+ * activation_mib, activation_mib_unshared, dispatches, barriers, kernels ("rules", "tuned",
+ * "tuned earlier", "forced"), tuned_ops, tune_ms (Vulkan; null elsewhere), roof{…} (as
  * roofline's), and with --devices
  * devices[{entry, index, name, streams[], run_ms, wait_ms, transfer_ms}] (medians). */
 static const char *
@@ -432,6 +433,22 @@ nd_cli_bench (int argc, char **argv)
       json_builder_add_null_value (b);
     else
       json_builder_add_int_value (b, plan->barriers);
+    /* kernels, tuned_ops, tune_ms: how a Vulkan plan chose its convolutions' kernels */
+    json_builder_set_member_name (b, "kernels");
+    if (plan->kernels == NULL)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_string_value (b, plan->kernels);
+    json_builder_set_member_name (b, "tuned_ops");
+    if (plan->kernels == NULL)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_int_value (b, plan->tuned_ops);
+    json_builder_set_member_name (b, "tune_ms");
+    if (plan->kernels == NULL)
+      json_builder_add_null_value (b);
+    else
+      json_builder_add_double_value (b, plan->tune_ms);
     json_builder_set_member_name (b, "ops");
     json_builder_begin_array (b);
     if (!o.json)
@@ -471,6 +488,12 @@ nd_cli_bench (int argc, char **argv)
   if (!o.json && plan->dispatches > 0)
     printf (_("per run: %d compute dispatches, %d barriers between them\n"), plan->dispatches,
             plan->barriers);
+  if (!o.json && plan->kernels != NULL && g_str_equal (plan->kernels, "tuned"))
+    printf (_("kernels: timed at prepare in %.1f s; %d convolutions run another kernel than "
+              "the rules'\n"), plan->tune_ms / 1000.0, plan->tuned_ops);
+  else if (!o.json && plan->kernels != NULL && g_str_equal (plan->kernels, "tuned earlier"))
+    printf (_("kernels: as timed earlier on this device; %d convolutions run another kernel "
+              "than the rules'\n"), plan->tuned_ops);
   if (!o.json)
     printf (_("fixed cost: %.1f µs per run (median of one tiny op: upload, submit, wait, "
               "readback)\n"), fixed_us);

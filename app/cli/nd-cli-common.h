@@ -26,6 +26,7 @@ typedef struct
   char    *entry;     /* --entry: which state dict of a checkpoint */
   gboolean fused;
   gboolean fp16;      /* --fp16: float16 storage on the Vulkan backend */
+  gboolean tune;      /* --tune: time the convolutions' kernel variants (Vulkan) */
   NdWeightsPrecision weights_precision; /* --weights-precision: CPU linear-layer weights */
   char    *backend;
   char    *device;    /* --device: an index or part of a device name */
@@ -39,7 +40,8 @@ typedef struct
 } NdCliModelOptions;
 
 /* The knob entries (--model --streams --width --blocks --resolution --classes --in-channels
- * --lambda --weights --entry --fused --backend --device --weights-precision --seed
+ * --lambda --weights --entry --fused --backend --fp16 --tune --device --devices
+ * --weights-precision --seed
  * --memory-budget --json); the
  * array is owned by @opts' caller. The knob flags are parsed and range-checked by
  * nd_knobs_set_from_string() as GOption reads them, into the @opts of the last call. */

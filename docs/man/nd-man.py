@@ -81,14 +81,22 @@ FILES = ['.SH FILES',
          'Class names: Fashion\\-MNIST and ImageNet\\-1k.',
          '.TP', '\\fI/usr/share/nondeep/samples/\\fR',
          'Sample images the window starts on.',
-         '.PP', 'The paths are under the installation prefix (\\fI/usr\\fR for the Debian '
-         'package).']
+         '.TP', '\\fI$XDG_CACHE_HOME/nondeep/\\fR (\\fI~/.cache/nondeep/\\fR)',
+         'What was measured once on this machine and is reused: Vulkan pipeline caches, '
+         'the CPU layout verdicts (\\fIcpu\\-layout.ini\\fR) and the Vulkan kernel '
+         'verdicts of \\fB\\-\\-tune\\fR (\\fIvulkan\\-kernels.ini\\fR). Deleting them '
+         'only means timing again.',
+         '.PP', 'The paths under \\fI/usr/share\\fR are under the installation prefix '
+         '(\\fI/usr\\fR for the Debian package).']
 ENVIRONMENT = ['.SH ENVIRONMENT',
                '.TP', '\\fBND_ASSETS_DIR\\fR',
                'Read the weights, labels and samples from this directory instead.',
                '.TP', '\\fBND_CAMERA_SOURCE\\fR',
                'What the camera opens: \\fBauto\\fR, \\fBtest\\-pattern\\fR[:\\fIPATTERN\\fR'
-               '[:\\fIFRAMES\\fR]], \\fB/dev/video\\fIN\\fR or \\fBnone\\fR.']
+               '[:\\fIFRAMES\\fR]], \\fB/dev/video\\fIN\\fR or \\fBnone\\fR.',
+               '.TP', '\\fBND_VK_TUNE\\fR',
+               '\\fB1\\fR: tune every Vulkan plan as \\fB\\-\\-tune\\fR does; \\fB0\\fR: '
+               'ignore the remembered kernel verdicts and run the built\\-in rules.']
 
 
 def cli_page(binary, version):

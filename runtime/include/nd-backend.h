@@ -60,6 +60,11 @@ typedef struct
   int        n_devices;
   NdWeightsPrecision weights_precision; /* CPU: 16-bit storage of linear-layer weights */
   NdStreamsMode streams;  /* CPU: ParNet's streams concurrent, sequential or timed */
+  gboolean   tune;        /* Vulkan: time the kernel variants of every convolution whose
+                           * shape this device has no verdict for, build each in the
+                           * fastest and remember it in the user's cache (later plans use
+                           * the verdicts without it); seconds per model. ND_VK_TUNE=1 sets
+                           * it, ND_VK_TUNE=0 ignores the verdicts too */
 } NdPlanOptions;
 
 /* One device of a plan split over several (NdPlanOptions.devices), after a run. */
@@ -167,6 +172,14 @@ struct _NdPlan
    * first device's untimed command buffers); 0 for other backends. */
   int           dispatches;
   int           barriers;
+  /* Vulkan plans: how the convolutions' kernels were chosen: "rules" (the backend's own),
+   * "tuned" (each timed in its variants by this prepare, NdPlanOptions.tune), "tuned earlier"
+   * (the fastest remembered for this device and shape), "forced" (ND_VK_TILE, ND_VK_WINOGRAD
+   * or ND_VK_MIN_GROUPS set); how many took another kernel than the rules'; the time the
+   * tuning took (in prepare_ms too). NULL / 0 for other backends. */
+  const char   *kernels;
+  int           tuned_ops;
+  double        tune_ms;
 };
 
 /* Backend by name ("cpu", "vulkan"); @device selects a Vulkan device (-1: default). */

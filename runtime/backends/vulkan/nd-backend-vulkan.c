@@ -14,6 +14,7 @@
 #include "nd-vk-ops.h"
 #include "nd-vk-peak.h"
 #include "nd-vk-plan.h"
+#include "nd-vk-tune.h"
 
 typedef struct
 {
@@ -30,7 +31,7 @@ nd_vulkan_list_devices (GError **error)
 static NdPlan *
 vk_prepare (NdBackend *backend, NdGraph *graph, const NdPlanOptions *options, GError **error)
 {
-  return nd_vk_plan_new (backend, ((NdVkBackend *) backend)->ctx, graph, options, error);
+  return nd_vk_tune_prepare (backend, ((NdVkBackend *) backend)->ctx, graph, options, error);
 }
 
 static gboolean

@@ -116,6 +116,43 @@ typedef struct
   guint32 bm, bn, rm, rn;
 } Tile;
 
+/* The kernel variants a convolution can be timed in (nd-vk-tune.c): the rules of this file,
+ * or one of their choices forced where the op has it (elsewhere the rules stand). */
+static const struct
+{
+  const char *name;
+  int         winograd;   /* -1: the rule; 0: none; 2 or 4: that output tile */
+  Tile        tile;       /* zeros: the rule */
+  gboolean    no_split;
+} variants[ND_VK_N_VARIANTS] = {
+  [ND_VK_VARIANT_RULES] = { "rules", -1, { 0 }, FALSE },
+  { "winograd-off", 0, { 0 }, FALSE },
+  { "winograd-f23", 2, { 0 }, FALSE },
+  { "winograd-f43", 4, { 0 }, FALSE },
+  { "tile-32x32x4x4", -1, { 32, 32, 4, 4 }, FALSE },
+  { "tile-64x64x4x4", -1, { 64, 64, 4, 4 }, FALSE },
+  { "tile-64x64x8x8", -1, { 64, 64, 8, 8 }, FALSE },
+  { "tile-128x64x8x4", -1, { 128, 64, 8, 4 }, FALSE },
+  { "tile-128x128x8x8", -1, { 128, 128, 8, 8 }, FALSE },
+  { "split-k-off", -1, { 0 }, TRUE },
+};
+
+const char *
+nd_vk_variant_name (int variant)
+{
+  g_return_val_if_fail (variant >= 0 && variant < ND_VK_N_VARIANTS, NULL);
+  return variants[variant].name;
+}
+
+int
+nd_vk_variant_from_name (const char *name)
+{
+  for (int v = 0; v < ND_VK_N_VARIANTS; v++)
+    if (g_strcmp0 (name, variants[v].name) == 0)
+      return v;
+  return -1;
+}
+
 /* A tile the shader can run: sizes it knows, a workgroup within the device's limit and at
  * most 16 staged values of A and of B per invocation (nd-gemm-tile.glsl's STAGE_MAX). */
 static gboolean
@@ -136,7 +173,8 @@ tile_valid (const Tile *t, guint32 max_wg)
  * smaller with 4×4; a CPU device (lavapipe) always the latter. ND_VK_TILE=BMxBNxRMxRN
  * (e.g. 64x64x8x8) forces one tile on every product it is valid for, to compare them. */
 static Tile
-pick_tile (int m, int n, guint32 z, guint32 fill, const VkPhysicalDeviceProperties *props)
+pick_tile (int m, int n, guint32 z, guint32 fill, const VkPhysicalDeviceProperties *props,
+           int variant)
 {
   const VkPhysicalDeviceLimits *limits = &props->limits;
   guint32 max_wg = MIN (limits->maxComputeWorkGroupInvocations,
@@ -149,6 +187,8 @@ pick_tile (int m, int n, guint32 z, guint32 fill, const VkPhysicalDeviceProperti
                  "x%" G_GUINT32_FORMAT, &t.bm, &t.bn, &t.rm, &t.rn) == 4
       && tile_valid (&t, max_wg))
     return t;
+  if (variants[variant].tile.bm != 0 && tile_valid (&variants[variant].tile, max_wg))
+    return variants[variant].tile;
   t = (Tile) { 128, 128, 8, 8 };
   if (props->deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU && tile_valid (&t, max_wg)
       && m >= 128 && n >= 128 && (guint64) ((m + 127) / 128) * ((n + 127) / 128) * z >= fill)
@@ -167,9 +207,9 @@ pick_tile (int m, int n, guint32 z, guint32 fill, const VkPhysicalDeviceProperti
 /* Fills a tiled shader's tile constants and its grid (x over N, y over M, z products). */
 static void
 tile_setup (guint32 *spec, guint32 *groups, int m, int n, guint32 z,
-            const VkPhysicalDeviceProperties *props)
+            const VkPhysicalDeviceProperties *props, int variant)
 {
-  Tile t = pick_tile (m, n, z, min_groups (props) / 2, props);
+  Tile t = pick_tile (m, n, z, min_groups (props) / 2, props, variant);
 
   spec[ND_SPEC_WG] = (t.bm / t.rm) * (t.bn / t.rn);
   spec[ND_TILE_BM] = t.bm;
@@ -184,10 +224,12 @@ tile_setup (guint32 *spec, guint32 *groups, int m, int n, guint32 z,
 /* Split-K slices for a grid of @groups workgroups over K = @k: doubled while the grid is
  * short of @want and each slice keeps at least 128 of K (so the extra pass stays cheap). */
 static int
-split_k_slices (guint64 groups, int k, guint32 want)
+split_k_slices (guint64 groups, int k, guint32 want, int variant)
 {
   int slices = 1;
 
+  if (variants[variant].no_split && g_getenv ("ND_VK_MIN_GROUPS") == NULL)
+    return 1;
   while (groups * slices * 2 <= want && k / (slices * 2) >= 128 && slices < 16)
     slices *= 2;
   return slices;
@@ -229,9 +271,8 @@ split_k_setup (NdVkOp *op, int slices, guint32 zn, guint64 total, int channels, 
  * BM×BN tiles otherwise (then named @tiled). */
 static void
 gemm_grid (NdVkOp *op, guint32 *spec, int m, int n, guint32 z,
-           const VkPhysicalDeviceProperties *props, const char *tiled)
+           const VkPhysicalDeviceProperties *props, int variant, const char *tiled)
 {
-
   if (n <= GEMV_MAX_N)
     {
       spec[ND_SPEC_WG] = ELT_WG;
@@ -246,7 +287,7 @@ gemm_grid (NdVkOp *op, guint32 *spec, int m, int n, guint32 z,
       op->algo = "vk-gemv";
       return;
     }
-  tile_setup (spec, op->groups, m, n, z, props);
+  tile_setup (spec, op->groups, m, n, z, props, variant);
   op->algo = tiled;
 }
 
@@ -320,9 +361,9 @@ winograd_weights (const float *w, int cout, int cin, int m)
  * 4×4, where the 16 transformed weight matrices outweigh the 4 tiles they serve. The output
  * tile m: 4 where a map has ≥ 49 such tiles (28×28 and up), so its GEMMs keep their width,
  * else 2. Returns m, or 0 for no Winograd. ND_VK_WINOGRAD=0 turns it off, =2 or =4 forces
- * that m, for comparisons. */
+ * that m, for comparisons; then a timed @variant's choice. */
 static int
-use_winograd (const NdNode *node, int cin)
+use_winograd (const NdNode *node, int cin, int variant)
 {
   const char *env = g_getenv ("ND_VK_WINOGRAD");
   int h = node->out_h, w = node->out_w;
@@ -333,12 +374,14 @@ use_winograd (const NdNode *node, int cin)
     return 0;
   if (g_strcmp0 (env, "2") == 0 || g_strcmp0 (env, "4") == 0)
     return env[0] - '0';
+  if (variants[variant].winograd >= 0)
+    return variants[variant].winograd;
   return ((h + 3) / 4) * ((w + 3) / 4) >= 49 ? 4 : 2;
 }
 
 static void
 build_winograd (const NdNode *node, const NdNode *in, int m, int act, float alpha, int batch,
-                const VkPhysicalDeviceProperties *props, NdVkOp *op)
+                const VkPhysicalDeviceProperties *props, int variant, NdVkOp *op)
 {
   int cin = in->out_c, cout = node->out_c, h = node->out_h, w = node->out_w;
   int th = (h + m - 1) / m, tw = (w + m - 1) / m, tiles = batch * th * tw, taps = (m + 2) * (m + 2);
@@ -373,7 +416,7 @@ build_winograd (const NdNode *node, const NdNode *in, int m, int act, float alph
       [ND_EPI_GATE_ALPHA] = fbits (1.0f),
     };
 
-    tile_setup (spec, op->pre[1].groups, cout, tiles, taps, props);
+    tile_setup (spec, op->pre[1].groups, cout, tiles, taps, props, variant);
     op->pre[1].shader = "gemm";
     memcpy (op->pre[1].spec, spec, sizeof spec);
   }
@@ -394,7 +437,7 @@ build_winograd (const NdNode *node, const NdNode *in, int m, int act, float alph
 
 static gboolean
 build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act, float alpha,
-            int batch, const VkPhysicalDeviceProperties *props, NdVkOp *op)
+            int batch, const VkPhysicalDeviceProperties *props, int variant, NdVkOp *op)
 {
   const VkPhysicalDeviceLimits *limits = &props->limits;
   const NdNode *in = nd_graph_node (graph, node->inputs[0]);
@@ -405,9 +448,9 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
   guint64 total = (guint64) batch * node->out_c * node->out_h * node->out_w;
 
   conv_weights (node, bn, op);
-  if ((wino = use_winograd (node, in->out_c)) > 0)
+  if ((wino = use_winograd (node, in->out_c, variant)) > 0)
     {
-      build_winograd (node, in, wino, act, alpha, batch, props, op);
+      build_winograd (node, in, wino, act, alpha, batch, props, variant, op);
       return TRUE;
     }
   if (g == in->out_c && g == node->out_c && square)
@@ -438,11 +481,11 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
       };
 
       op->shader = "gemm";
-      gemm_grid (op, spec, cout, hw, (guint32) batch * g, props, "vk-gemm1x1");
+      gemm_grid (op, spec, cout, hw, (guint32) batch * g, props, variant, "vk-gemm1x1");
       memcpy (op->spec, spec, sizeof spec);
       slices = hw <= GEMV_MAX_N ? 1
                : split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2], cin,
-                                 min_groups (props));
+                                 min_groups (props), variant);
       if (slices > 1)
         {
           split_k_setup (op, slices, (guint32) batch * g, total, node->out_c, hw, act, alpha,
@@ -461,14 +504,14 @@ build_conv (const NdGraph *graph, const NdNode *node, const NdNode *bn, int act,
       [ND_TILE_ACT_ALPHA] = fbits (alpha),
     };
 
-    tile_setup (spec, op->groups, cout, n, (guint32) batch * g, props);
+    tile_setup (spec, op->groups, cout, n, (guint32) batch * g, props, variant);
     op->shader = "conv2d";
     op->algo = "vk-implicit-gemm";
     memcpy (op->spec, spec, sizeof spec);
     op->spec[ND_CONV_KW] = kw;
     op->spec[ND_CONV_PW] = pad_w;
     slices = split_k_slices ((guint64) op->groups[0] * op->groups[1] * op->groups[2],
-                             cin * k * kw, min_groups (props));
+                             cin * k * kw, min_groups (props), variant);
     if (slices > 1)
       {
         split_k_setup (op, slices, (guint32) batch * g, total, node->out_c, n, act, alpha,
@@ -497,7 +540,7 @@ build_linear (const NdGraph *graph, const NdNode *node, int act, float alpha, in
   op->n_bias = m;
   op->bias = g_memdup2 (node->w[ND_W_BIAS]->data, m * sizeof (float));
   op->shader = "gemm";
-  gemm_grid (op, spec, m, batch, 1, props, "vk-gemm");
+  gemm_grid (op, spec, m, batch, 1, props, ND_VK_VARIANT_RULES, "vk-gemm");
   memcpy (op->spec, spec, sizeof spec);
 }
 
@@ -535,7 +578,8 @@ build_eltwise (const NdNode *node, int elt, int act, float act_alpha, int batch,
 
 static gboolean
 build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNode *act,
-          int batch, const VkPhysicalDeviceProperties *props, NdVkOp *op, GError **error)
+          int batch, const VkPhysicalDeviceProperties *props, int variant, NdVkOp *op,
+          GError **error)
 {
   const VkPhysicalDeviceLimits *limits = &props->limits;
   int a = nd_vk_act_code (act);
@@ -554,7 +598,7 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
   switch (head->op)
     {
     case ND_OP_CONV2D:
-      return build_conv (graph, head, bn, a, alpha, batch, props, op);
+      return build_conv (graph, head, bn, a, alpha, batch, props, variant, op);
     case ND_OP_LINEAR:
       build_linear (graph, head, a, alpha, batch, props, op);
       return TRUE;
@@ -666,9 +710,11 @@ build_op (const NdGraph *graph, const NdNode *head, const NdNode *bn, const NdNo
 gboolean
 nd_vk_op_build (const NdGraph *graph, const NdNode *head, const NdNode *bn,
                 const NdVkEpilogue *epi, const NdNode *act, int batch,
-                const VkPhysicalDeviceProperties *props, NdVkOp *op, GError **error)
+                const VkPhysicalDeviceProperties *props, int variant, NdVkOp *op,
+                GError **error)
 {
-  if (!build_op (graph, head, bn, act, batch, props, op, error))
+  g_return_val_if_fail (variant >= 0 && variant < ND_VK_N_VARIANTS, FALSE);
+  if (!build_op (graph, head, bn, act, batch, props, variant, op, error))
     return FALSE;
   op->n_spec = ND_N_SPEC;
   for (int k = 0; k < op->n_pre; k++)

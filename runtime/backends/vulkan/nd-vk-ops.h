@@ -51,6 +51,20 @@ typedef struct
   const char *algo;
 } NdVkOp;
 
+/* The kernel variants a convolution can be built in, for timing them (nd-vk-tune.c):
+ * RULES is this file's own choice (Winograd or not, the GEMM tile, split-K); each other
+ * forces one of those choices where the op has it and keeps the rules elsewhere. The
+ * environment's ND_VK_TILE, ND_VK_WINOGRAD and ND_VK_MIN_GROUPS override any variant. */
+enum
+{
+  ND_VK_VARIANT_RULES = 0,
+  ND_VK_N_VARIANTS = 10,
+};
+/* The variant's stable name ("rules", "winograd-f43", "tile-64x64x8x8", …: the tuning
+ * cache stores it), and the variant of a name (-1 for none). */
+const char *nd_vk_variant_name      (int         variant);
+int         nd_vk_variant_from_name (const char *name);
+
 /* Whether @act (an activation node) can be applied in the epilogue of @head's shader,
  * whether @head's shader takes the add/gate epilogue, and whether @bn can be folded into
  * @head (a convolution). */
@@ -61,7 +75,8 @@ gboolean nd_vk_op_can_fold_bn  (const NdNode *head,
                                 const NdNode *bn);
 
 /* Describes the dispatch computing @head, followed by the folded @bn, the epilogue @epi
- * and the fused @act (any may be NULL), for @batch images, tuned for the device @props. */
+ * and the fused @act (any may be NULL), for @batch images, tuned for the device @props, a
+ * convolution in kernel @variant (ND_VK_VARIANT_RULES: the rules). */
 gboolean nd_vk_op_build        (const NdGraph                *graph,
                                 const NdNode                 *head,
                                 const NdNode                 *bn,
@@ -69,6 +84,7 @@ gboolean nd_vk_op_build        (const NdGraph                *graph,
                                 const NdNode                 *act,
                                 int                           batch,
                                 const VkPhysicalDeviceProperties *props,
+                                int                           variant,
                                 NdVkOp                       *op,
                                 GError                      **error);
 /* Whether nd_vk_op_build() has a kernel for @node (ND_VK_UNSUPPORTED, a comma-separated

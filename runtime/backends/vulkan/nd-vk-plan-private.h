@@ -98,6 +98,8 @@ typedef struct _NdVkPlan
   int             *alias;       /* [n_nodes] the node whose buffer stands for it: a folded
                                  * BN's input, else itself */
   gboolean        *pairs;       /* [n_nodes] holds se.comp's (A, B) pairs: twice the size */
+  guint8          *variant;     /* [n_nodes] each convolution's kernel variant (nd-vk-tune.c),
+                                 * or NULL: the rules */
 } NdVkPlan;
 
 /* The steps (nd-vk-plan-steps.c): made from the graph, sorted, with their barriers, groups

@@ -333,7 +333,9 @@ plan_steps_once (NdVkPlan *self, gboolean fold_bn, GError **error)
       if (!nd_vk_op_build (g, head, step->bn >= 0 ? nd_graph_node (g, step->bn) : NULL,
                            step->add >= 0 || step->gate >= 0 ? &step->epi : NULL,
                            step->act >= 0 ? nd_graph_node (g, step->act) : NULL,
-                           self->parent.batch, &self->ctx->props, &step->op, error))
+                           self->parent.batch, &self->ctx->props,
+                           self->variant != NULL ? self->variant[i] : ND_VK_VARIANT_RULES,
+                           &step->op, error))
         return FALSE;
       nd_vk_se_concat_affine (g, head, self->alias, &step->op);
       if (self->es == 2 && nd_vk_coopmat_in_plans (self->ctx))

@@ -490,9 +490,19 @@ NdPlan *
 nd_vk_plan_new (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
                 const NdPlanOptions *options, GError **error)
 {
+  return nd_vk_plan_new_variants (backend, ctx, graph, options, NULL, error);
+}
+
+NdPlan *
+nd_vk_plan_new_variants (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
+                         const NdPlanOptions *options, const guint8 *variant, GError **error)
+{
   NdVkPlan *self = g_new0 (NdVkPlan, 1);
 
   self->ctx = ctx;
+  if (variant != NULL)
+    self->variant = g_memdup2 (variant, nd_graph_n_nodes (graph));
+  self->parent.kernels = "rules";
   self->es = options->fp16 ? 2 : 4;
   self->refresh_ms = options->timings_refresh_ms;
   /* ND_VK_GROUPED=0: each multi-pass op's passes back to back, as before (to compare) */
@@ -668,6 +678,7 @@ nd_vk_plan_free (NdPlan *plan)
   g_free (self->slots);
   g_free (self->wts);
   g_free (self->down_off);
+  g_free (self->variant);
   nd_plan_clear_common (plan);
   g_free (self);
 }

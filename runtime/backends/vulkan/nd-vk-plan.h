@@ -17,6 +17,14 @@ gboolean  nd_vk_plan_run  (NdPlan         *plan,
                            const NdTensor *input,
                            GError        **error);
 void      nd_vk_plan_free (NdPlan *plan);
+/* nd_vk_plan_new () with node i, a convolution, built in kernel variant @variant[i]
+ * (nd-vk-ops.h; copied; NULL: the rules for all). */
+NdPlan   *nd_vk_plan_new_variants (NdBackend           *backend,
+                                   NdVkContext         *ctx,
+                                   NdGraph             *graph,
+                                   const NdPlanOptions *options,
+                                   const guint8        *variant,
+                                   GError             **error);
 /* Compute→compute barriers recorded in the plan's command buffer (for tests and views). */
 int       nd_vk_plan_n_barriers (NdPlan *plan);
 /* Dispatches of the untimed command buffer that read or write a buffer another dispatch wrote

@@ -1,0 +1,442 @@
+/* Copyright 2026 The Nondeep Explorer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "nd-vk-plan-private.h"
+#include "nd-vk-tune.h"
+
+/* Kernel tuning, as cuDNN's benchmark mode and MIOpen's find-db do it. The rules of
+ * nd-vk-ops.c (Winograd where, which GEMM tile, split-K when) were written from lavapipe and
+ * one call on an H200; on another GPU, or another driver, some shapes run faster otherwise.
+ * With NdPlanOptions.tune, each convolution without a verdict is timed in every kernel
+ * variant that builds it differently from the rules (a plan per variant, per-op GPU
+ * timestamps, the median of TUNE_RUNS runs) and built in the fastest when that beats the
+ * rules by TUNE_MARGIN. The verdicts go to $XDG_CACHE_HOME/nondeep/vulkan-kernels.ini, a
+ * group per device, driver and version, a key per convolution shape, as FFTW keeps its
+ * wisdom: later plans (the window's too) use them untimed, so the CLI and the window run the
+ * same kernels. A missing, stale or malformed file only means the rules. */
+
+#define TUNE_WARMUP 2
+#define TUNE_RUNS   7
+#define TUNE_MARGIN 0.95
+/* Timing holds a plan per variant in turn: past this many activation bytes (a large batch)
+ * the plan keeps the rules untimed, as the CPU's layout timing does. */
+#define TUNE_MAX_ACTIVATIONS ((guint64) 1 << 30)
+
+typedef struct
+{
+  int    variant;
+  double ms[2];    /* the rules', the verdict's */
+} Verdict;
+
+static GHashTable *verdicts;   /* "group/key" → Verdict */
+G_LOCK_DEFINE_STATIC (verdicts);
+
+static char *
+verdicts_path (void)
+{
+  return g_build_filename (g_get_user_cache_dir (), "nondeep", "vulkan-kernels.ini", NULL);
+}
+
+/* The device, its driver build (the pipeline cache's UUID changes with it) and this version:
+ * verdicts never cross any of them. */
+static char *
+device_group (const NdVkContext *ctx)
+{
+  const VkPhysicalDeviceProperties *p = &ctx->props;
+  GString *g = g_string_new (NULL);
+
+  g_string_append_printf (g, "%04x:%04x driver %08x ", p->vendorID, p->deviceID,
+                          p->driverVersion);
+  for (int i = 0; i < VK_UUID_SIZE; i++)
+    g_string_append_printf (g, "%02x", p->pipelineCacheUUID[i]);
+  g_string_append (g, " nondeep " ND_VERSION);
+  return g_string_free (g, FALSE);
+}
+
+/* A convolution's shape as its kernels see it (the epilogue does not change the choice). */
+static char *
+shape_key (const NdGraph *graph, const NdNode *n, const NdPlanOptions *options)
+{
+  const NdNode *in = nd_graph_node (graph, n->inputs[0]);
+
+  return g_strdup_printf ("%s.b%d.i%dx%dx%d.o%dx%dx%d.k%dx%d.s%d.p%dx%d.g%d",
+                          options->fp16 ? "fp16" : "fp32", options->batch, in->out_c,
+                          in->out_h, in->out_w, n->out_c, n->out_h, n->out_w, n->p.kernel,
+                          nd_op_kernel_w (&n->p), n->p.stride, n->p.pad, nd_op_pad_w (&n->p),
+                          n->p.groups);
+}
+
+static gboolean
+parse_verdict (const char *value, Verdict *v)
+{
+  g_auto(GStrv) f = g_strsplit (value, ";", 4);
+  char *end;
+
+  if (g_strv_length (f) != 3 || (v->variant = nd_vk_variant_from_name (f[0])) < 0)
+    return FALSE;
+  for (int i = 0; i < 2; i++)
+    {
+      v->ms[i] = g_ascii_strtod (f[i + 1], &end);
+      if (*end != '\0' || !(v->ms[i] >= 0 && v->ms[i] < 1e9))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads the file into @kf (empty when it cannot) and every valid verdict into the table. */
+static void
+load_locked (GKeyFile *kf)
+{
+  g_autofree char *path = verdicts_path ();
+  g_auto(GStrv) groups = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL))
+    return;
+  groups = g_key_file_get_groups (kf, NULL);
+  for (int gi = 0; groups[gi] != NULL; gi++)
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (kf, groups[gi], NULL, NULL);
+
+      for (int i = 0; keys != NULL && keys[i] != NULL; i++)
+        {
+          g_autofree char *value = g_key_file_get_value (kf, groups[gi], keys[i], NULL);
+          Verdict v;
+
+          if (value != NULL && parse_verdict (value, &v))
+            g_hash_table_insert (verdicts, g_strconcat (groups[gi], "/", keys[i], NULL),
+                                 g_memdup2 (&v, sizeof v));
+        }
+    }
+}
+
+static void
+ensure_loaded_locked (void)
+{
+  if (verdicts == NULL)
+    {
+      g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+      verdicts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      load_locked (kf);
+    }
+}
+
+/* The remembered variant of @key on the device @group, or -1. */
+static int
+lookup (const char *group, const char *key)
+{
+  g_autofree char *full = g_strconcat (group, "/", key, NULL);
+  Verdict *v;
+  int variant;
+
+  G_LOCK (verdicts);
+  ensure_loaded_locked ();
+  v = g_hash_table_lookup (verdicts, full);
+  variant = v != NULL ? v->variant : -1;
+  G_UNLOCK (verdicts);
+  return variant;
+}
+
+/* Remembers the verdicts of @keys[i] for every i with @todo[i]. */
+static void
+remember (const char *group, char **keys, const gboolean *todo, const guint8 *variant,
+          const double *rules_ms, const double *best_ms, int n)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = verdicts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  G_LOCK (verdicts);
+  ensure_loaded_locked ();
+  /* read again: another process may have added verdicts since */
+  load_locked (kf);
+  for (int i = 0; i < n; i++)
+    {
+      char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *value = NULL;
+      Verdict v = { variant[i], { rules_ms[i], best_ms[i] } };
+
+      if (!todo[i])
+        continue;
+      value = g_strdup_printf ("%s;%s;%s", nd_vk_variant_name (variant[i]),
+                               g_ascii_formatd (a, sizeof a, "%.4f", rules_ms[i]),
+                               g_ascii_formatd (b, sizeof b, "%.4f", best_ms[i]));
+      g_key_file_set_value (kf, group, keys[i], value);
+      g_hash_table_insert (verdicts, g_strconcat (group, "/", keys[i], NULL),
+                           g_memdup2 (&v, sizeof v));
+    }
+  if (g_mkdir_with_parents (dir, 0700) != 0
+      || !g_key_file_save_to_file (kf, path, &error))
+    g_debug ("Vulkan kernel verdicts not saved to %s: %s", path,
+             error != NULL ? error->message : g_strerror (errno));
+  G_UNLOCK (verdicts);
+}
+
+/* What a step dispatches: shaders, constants and grids (equal for two variants: the same
+ * kernels, nothing to time). */
+static guint
+op_hash (const NdVkOp *op)
+{
+  guint h = g_str_hash (op->shader);
+
+  for (int k = 0; k < ND_N_SPEC; k++)
+    h = h * 1000003u + op->spec[k];
+  for (int k = 0; k < 3; k++)
+    h = h * 31u + op->groups[k];
+  for (int p = 0; p < op->n_pre; p++)
+    {
+      h = h * 31u + g_str_hash (op->pre[p].shader);
+      for (int k = 0; k < ND_N_SPEC; k++)
+        h = h * 1000003u + op->pre[p].spec[k];
+      for (int k = 0; k < 3; k++)
+        h = h * 31u + op->pre[p].groups[k];
+    }
+  return h;
+}
+
+/* Each convolution step's op hash into @hash (0 for the nodes that head no such step). */
+static void
+hash_steps (NdPlan *plan, guint *hash)
+{
+  NdVkPlan *self = (NdVkPlan *) plan;
+
+  memset (hash, 0, plan->n_nodes * sizeof *hash);
+  for (int s = 0; s < self->n_steps; s++)
+    if (!self->steps[s].host
+        && nd_graph_node (plan->graph, self->steps[s].head)->op == ND_OP_CONV2D)
+      hash[self->steps[s].head] = op_hash (&self->steps[s].op) | 1u;
+}
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The median per-op time of each node over TUNE_RUNS timed runs into @ms. */
+static gboolean
+time_plan (NdPlan *plan, const NdTensor *input, double *ms, GError **error)
+{
+  int n = plan->n_nodes;
+  g_autofree double *samples = g_new (double, (gsize) n * TUNE_RUNS);
+
+  for (int r = 0; r < TUNE_WARMUP + TUNE_RUNS; r++)
+    {
+      if (!nd_plan_run (plan, input, error))
+        return FALSE;
+      if (r >= TUNE_WARMUP)
+        for (int i = 0; i < n; i++)
+          samples[(gsize) i * TUNE_RUNS + r - TUNE_WARMUP] = plan->op_ms[i];
+    }
+  for (int i = 0; i < n; i++)
+    {
+      qsort (samples + (gsize) i * TUNE_RUNS, TUNE_RUNS, sizeof (double), compare_doubles);
+      ms[i] = samples[(gsize) i * TUNE_RUNS + TUNE_RUNS / 2];
+    }
+  return TRUE;
+}
+
+static int
+count_tuned (const NdGraph *graph, const guint8 *variant)
+{
+  int count = 0;
+
+  for (int i = 0; i < nd_graph_n_nodes (graph); i++)
+    count += variant[i] != ND_VK_VARIANT_RULES;
+  return count;
+}
+
+/* Decides each shape of the convolutions with @todo[i] from @ms[v · n + i] (the median time
+ * of node i in variant v; < 0: not timed, the same kernels as the rules): all nodes of a
+ * shape take the variant of the least total time, if it beats the rules' by TUNE_MARGIN, so
+ * every later plan (which knows shapes, not nodes) runs what this one does. The per-node means
+ * of the rules' and the verdict's times go to @rules_ms, @best_ms. */
+static void
+decide (char **keys, gboolean *todo, const double *ms, int n, guint8 *variant,
+        double *rules_ms, double *best_ms)
+{
+  g_autofree gboolean *done = g_new0 (gboolean, n);
+
+  for (int i = 0; i < n; i++)
+    {
+      double total[ND_VK_N_VARIANTS] = { 0 };
+      gboolean timed[ND_VK_N_VARIANTS];
+      int best = ND_VK_VARIANT_RULES, count = 0;
+
+      if (!todo[i] || done[i])
+        continue;
+      for (int v = 0; v < ND_VK_N_VARIANTS; v++)
+        timed[v] = TRUE;
+      for (int j = i; j < n; j++)
+        if (todo[j] && !done[j] && g_str_equal (keys[j], keys[i]))
+          {
+            count++;
+            for (int v = 0; v < ND_VK_N_VARIANTS; v++)
+              {
+                timed[v] &= ms[(gsize) v * n + j] >= 0;
+                total[v] += ms[(gsize) v * n + j];
+              }
+          }
+      for (int v = 1; v < ND_VK_N_VARIANTS; v++)
+        if (timed[v] && total[v] < total[best])
+          best = v;
+      if (total[best] >= TUNE_MARGIN * total[ND_VK_VARIANT_RULES])
+        best = ND_VK_VARIANT_RULES;
+      g_debug ("kernels for %s (%d): %s, %.4f ms (rules %.4f ms)", keys[i], count,
+               nd_vk_variant_name (best), total[best], total[ND_VK_VARIANT_RULES]);
+      for (int j = i; j < n; j++)
+        if (todo[j] && !done[j] && g_str_equal (keys[j], keys[i]))
+          {
+            done[j] = TRUE;
+            variant[j] = best;
+            rules_ms[j] = total[ND_VK_VARIANT_RULES] / count;
+            best_ms[j] = total[best] / count;
+          }
+    }
+}
+
+/* Times the variants of the convolutions with @todo[i] (the others keep @variant[i]) and
+ * sets @variant[i] to their shape's fastest; remembers them. 1 when timed, 0 when the plan
+ * is too large to, -1 for a failure of the rules' own plan (a variant that does not build
+ * is skipped). */
+static int
+tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions *options,
+      const char *group, char **keys, gboolean *todo, guint8 *variant, GError **error)
+{
+  int n = nd_graph_n_nodes (graph);
+  NdPlanOptions topts = *options;
+  g_autoptr(NdTensor) input = nd_tensor_new_4d (options->batch, graph->in_c, graph->in_h,
+                                                graph->in_w);
+  g_autofree guint *rules_hash = g_new (guint, n);
+  g_autofree guint *hash = g_new (guint, n);
+  g_autofree double *ms = g_new (double, (gsize) ND_VK_N_VARIANTS * n);
+  g_autofree double *rules_ms = g_new0 (double, n);
+  g_autofree double *best_ms = g_new0 (double, n);
+  g_autofree guint8 *trial = g_memdup2 (variant, n);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1);
+  NdPlan *plan;
+
+  topts.timings = TRUE;
+  topts.timings_refresh_ms = 0;
+  topts.capture = NULL;
+  topts.n_capture = 0;
+  nd_tensor_fill_uniform (input, rand, -1.0, 1.0);
+  for (gsize k = 0; k < (gsize) ND_VK_N_VARIANTS * n; k++)
+    ms[k] = -1.0;
+  plan = nd_vk_plan_new_variants (backend, ctx, graph, &topts, trial, error);
+  if (plan == NULL)
+    return -1;
+  if (plan->activation_bytes > TUNE_MAX_ACTIVATIONS)
+    {
+      nd_vk_plan_free (plan);
+      return 0;
+    }
+  hash_steps (plan, rules_hash);
+  if (!time_plan (plan, input, ms, error))
+    {
+      nd_vk_plan_free (plan);
+      return -1;
+    }
+  nd_vk_plan_free (plan);
+  for (int v = 1; v < ND_VK_N_VARIANTS; v++)
+    {
+      g_autoptr(GError) local = NULL;
+      gboolean differs = FALSE;
+
+      for (int i = 0; i < n; i++)
+        if (todo[i])
+          trial[i] = v;
+      plan = nd_vk_plan_new_variants (backend, ctx, graph, &topts, trial, &local);
+      if (plan == NULL)
+        {
+          g_debug ("kernel variant %s not built: %s", nd_vk_variant_name (v), local->message);
+          continue;
+        }
+      hash_steps (plan, hash);
+      for (int i = 0; i < n; i++)
+        differs |= todo[i] && hash[i] != 0 && rules_hash[i] != 0 && hash[i] != rules_hash[i];
+      if (differs && time_plan (plan, input, ms + (gsize) v * n, &local))
+        {
+          /* only the nodes this variant builds otherwise count */
+          for (int i = 0; i < n; i++)
+            if (!(hash[i] != 0 && rules_hash[i] != 0 && hash[i] != rules_hash[i]))
+              ms[(gsize) v * n + i] = -1.0;
+        }
+      else
+        for (int i = 0; i < n; i++)
+          ms[(gsize) v * n + i] = -1.0;
+      if (local != NULL)
+        g_debug ("kernel variant %s not timed: %s", nd_vk_variant_name (v), local->message);
+      nd_vk_plan_free (plan);
+    }
+  decide (keys, todo, ms, n, variant, rules_ms, best_ms);
+  remember (group, keys, todo, variant, rules_ms, best_ms, n);
+  return 1;
+}
+
+NdPlan *
+nd_vk_tune_prepare (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
+                    const NdPlanOptions *options, GError **error)
+{
+  const char *env = g_getenv ("ND_VK_TUNE");
+  gboolean forced = g_getenv ("ND_VK_TILE") != NULL || g_getenv ("ND_VK_WINOGRAD") != NULL
+                    || g_getenv ("ND_VK_MIN_GROUPS") != NULL;
+  int n = nd_graph_n_nodes (graph), known = 0, convs = 0;
+  g_autofree char *group = NULL;
+  g_autofree guint8 *variant = g_new0 (guint8, n);
+  g_autofree gboolean *todo = g_new0 (gboolean, n);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_full (n, g_free);
+  gint64 start = g_get_monotonic_time ();
+  int tuned = 0;
+  double tune_ms;
+  NdPlan *plan;
+
+  /* The environment's overrides are for comparing kernels: they win over any verdict. A
+   * plan over several devices keeps the rules on every device alike. */
+  if (forced || options->n_devices >= 2 || g_strcmp0 (env, "0") == 0)
+    {
+      plan = nd_vk_plan_new (backend, ctx, graph, options, error);
+      if (plan != NULL && forced)
+        plan->kernels = "forced";
+      return plan;
+    }
+  group = device_group (ctx);
+  g_ptr_array_set_size (keys, n);
+  for (int i = 0; i < n; i++)
+    {
+      const NdNode *node = nd_graph_node (graph, i);
+      int v;
+
+      if (node->op != ND_OP_CONV2D)
+        continue;
+      convs++;
+      keys->pdata[i] = shape_key (graph, node, options);
+      if ((v = lookup (group, keys->pdata[i])) >= 0)
+        {
+          variant[i] = v;
+          known++;
+        }
+      else
+        todo[i] = TRUE;
+    }
+  if ((options->tune || g_strcmp0 (env, "1") == 0) && known < convs
+      && (tuned = tune (backend, ctx, graph, options, group, (char **) keys->pdata, todo,
+                        variant, error)) < 0)
+    return NULL;
+  tune_ms = tuned > 0 ? (g_get_monotonic_time () - start) / 1000.0 : 0.0;
+  plan = nd_vk_plan_new_variants (backend, ctx, graph, options,
+                                  tuned > 0 || known > 0 ? variant : NULL, error);
+  if (plan == NULL)
+    return NULL;
+  plan->kernels = tuned > 0 ? "tuned" : known > 0 ? "tuned earlier" : "rules";
+  plan->tuned_ops = count_tuned (graph, variant);
+  plan->tune_ms = tune_ms;
+  return plan;
+}
