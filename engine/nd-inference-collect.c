@@ -97,6 +97,7 @@ _nd_inference_collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTen
   r->backend = s->fp16 ? g_strdup_printf ("%s · %s", desc, _("fp16 storage in use"))
                        : g_strdup (desc);
   r->fp16 = s->fp16;
+  r->kernels = plan->kernels;
   _nd_inference_result_set_devices (r, plan);
   r->n_nodes = plan->n_nodes;
   r->op_ms = g_memdup2 (plan->op_ms, sizeof (double) * plan->n_nodes);

@@ -82,6 +82,8 @@ typedef struct
   NdModelSpec  spec;
   char        *backend;        /* backend description, "· fp16 storage in use" appended */
   gboolean     fp16;           /* the plan stores activations and weights as float16 */
+  const char  *kernels;        /* how a Vulkan plan chose its convolutions' kernels (static:
+                                * NdPlan.kernels), NULL for the CPU */
   NdPlanDevice *devices;       /* [n_devices]: a plan split over Vulkan devices, each one's
                                 * run, wait and transfer in this run (names owned); else NULL */
   int          n_devices;
