@@ -83,7 +83,7 @@ def logits(cache, name, env=None):
 
 VARIANTS = {"rules", "winograd-off", "winograd-f23", "winograd-f43", "tile-32x32x4x4",
             "tile-64x64x4x4", "tile-64x64x8x8", "tile-128x64x8x4", "tile-128x128x8x8",
-            "split-k-off"}
+            "split-k-off", "coopmat-off"}
 TUNED = os.path.join(TMP, "tuned")
 
 

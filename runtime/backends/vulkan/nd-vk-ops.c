@@ -124,18 +124,27 @@ static const struct
   int         winograd;   /* -1: the rule; 0: none; 2 or 4: that output tile */
   Tile        tile;       /* zeros: the rule */
   gboolean    no_split;
+  gboolean    no_coopmat;
 } variants[ND_VK_N_VARIANTS] = {
-  [ND_VK_VARIANT_RULES] = { "rules", -1, { 0 }, FALSE },
-  { "winograd-off", 0, { 0 }, FALSE },
-  { "winograd-f23", 2, { 0 }, FALSE },
-  { "winograd-f43", 4, { 0 }, FALSE },
-  { "tile-32x32x4x4", -1, { 32, 32, 4, 4 }, FALSE },
-  { "tile-64x64x4x4", -1, { 64, 64, 4, 4 }, FALSE },
-  { "tile-64x64x8x8", -1, { 64, 64, 8, 8 }, FALSE },
-  { "tile-128x64x8x4", -1, { 128, 64, 8, 4 }, FALSE },
-  { "tile-128x128x8x8", -1, { 128, 128, 8, 8 }, FALSE },
-  { "split-k-off", -1, { 0 }, TRUE },
+  [ND_VK_VARIANT_RULES] = { "rules", -1, { 0 }, FALSE, FALSE },
+  { "winograd-off", 0, { 0 }, FALSE, FALSE },
+  { "winograd-f23", 2, { 0 }, FALSE, FALSE },
+  { "winograd-f43", 4, { 0 }, FALSE, FALSE },
+  { "tile-32x32x4x4", -1, { 32, 32, 4, 4 }, FALSE, FALSE },
+  { "tile-64x64x4x4", -1, { 64, 64, 4, 4 }, FALSE, FALSE },
+  { "tile-64x64x8x8", -1, { 64, 64, 8, 8 }, FALSE, FALSE },
+  { "tile-128x64x8x4", -1, { 128, 64, 8, 4 }, FALSE, FALSE },
+  { "tile-128x128x8x8", -1, { 128, 128, 8, 8 }, FALSE, FALSE },
+  { "split-k-off", -1, { 0 }, TRUE, FALSE },
+  /* float16 plans: the tiled products on float32 FMA instead of cooperative matrices */
+  { "coopmat-off", -1, { 0 }, FALSE, TRUE },
 };
+
+gboolean
+nd_vk_variant_allows_coopmat (int variant)
+{
+  return !variants[variant].no_coopmat;
+}
 
 const char *
 nd_vk_variant_name (int variant)

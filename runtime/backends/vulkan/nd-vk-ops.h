@@ -58,12 +58,14 @@ typedef struct
 enum
 {
   ND_VK_VARIANT_RULES = 0,
-  ND_VK_N_VARIANTS = 10,
+  ND_VK_N_VARIANTS = 11,
 };
 /* The variant's stable name ("rules", "winograd-f43", "tile-64x64x8x8", …: the tuning
  * cache stores it), and the variant of a name (-1 for none). */
 const char *nd_vk_variant_name      (int         variant);
 int         nd_vk_variant_from_name (const char *name);
+/* FALSE for the variant that keeps a float16 plan's products off cooperative matrices. */
+gboolean    nd_vk_variant_allows_coopmat (int variant);
 
 /* Whether @act (an activation node) can be applied in the epilogue of @head's shader,
  * whether @head's shader takes the add/gate epilogue, and whether @bn can be folded into

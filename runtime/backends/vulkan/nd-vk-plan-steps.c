@@ -338,7 +338,8 @@ plan_steps_once (NdVkPlan *self, gboolean fold_bn, GError **error)
                            &step->op, error))
         return FALSE;
       nd_vk_se_concat_affine (g, head, self->alias, &step->op);
-      if (self->es == 2 && nd_vk_coopmat_in_plans (self->ctx))
+      if (self->es == 2 && nd_vk_coopmat_in_plans (self->ctx)
+          && (self->variant == NULL || nd_vk_variant_allows_coopmat (self->variant[i])))
         nd_vk_op_use_coopmat (&step->op);
       self->parent.op_algo[i] = step->op.algo;
       if (step->bn >= 0)
