@@ -18,8 +18,9 @@
 # sweep.tar.gz, summarised by tools/gpu_sweep_report.py), times ParNet with the SE gates and
 # BN folds and the grouped passes on and off (ND_VK_SE=0, ND_VK_GROUPED=0; alternating),
 # tunes each fused model's kernels (`bench --tune`; vulkan-kernels.ini) and times rules
-# against tuned (ND_VK_TUNE=0; alternating), then runs tools/bench_gpu.py (both forms, float16
-# storage too) into $OUT/BENCHMARKS-gpu.{md,json}.
+# against tuned (ND_VK_TUNE=0; alternating), and runs tools/bench_gpu.py (both forms, float16
+# storage too) into $OUT/BENCHMARKS-gpu.{md,json}. In that order of worth: checks, eval,
+# tuning, bench_gpu, then the A/Bs and the sweep, so a call cut short keeps the table.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -76,29 +77,42 @@ for w in parnet-fashion-mnist repvgg-a0-w0.25-fmnist vanillanet-5-w0.125-fmnist;
   done
 done
 
-say "sweep"
-for m in parnet-s repvgg-b1 vanillanet-9 resnet-50; do
-  # whole-model forcings (the per-convolution choice is the tuning's, below)
-  for cfg in auto ND_VK_TILE=128x128x8x8 ND_VK_TILE=64x64x8x8 ND_VK_WINOGRAD=0; do
-    f=/tmp/sw/$m.$cfg.json
-    e=$cfg
-    [ "$cfg" = auto ] && e=ND_AUTO=1
-    env "$e" timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
-      --json > "$f" 2> /tmp/sw/err
-    python3 -c "import json; d = json.load(open('$f')); print('%-13s %-24s %7.3f ms  op sum %7.3f' % ('$m', '$cfg', d['median_ms'], d['op_sum_ms']))" 2>/dev/null ||
-      { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
+say "kernel tuning: bench --tune once per fused model (the verdicts stay in /tmp/cache: bench_gpu's fused rows use them)"
+mkdir -p /tmp/tune
+for mp in parnet-s parnet-m repvgg-b1 vanillanet-9 resnet-50 "parnet-s --fp16"; do
+  f=/tmp/tune/${mp// /}.json
+  timeout 120 $B bench --model $mp --fused --backend vulkan --tune --iters 20 --warmup 5 --json \
+    > "$f" 2> /tmp/sw/err
+  python3 -c "import json; d = json.load(open('$f')); print('%-18s tuned in %.1f s: %d convolutions on other kernels' % ('$mp', d['tune_ms'] / 1e3, d['tuned_ops']))" 2>/dev/null ||
+    { echo "$mp --tune failed"; tail -2 /tmp/sw/err; }
+done
+grep -v '^\[\|^$' /tmp/cache/nondeep/vulkan-kernels.ini | grep -v '=rules;' | head -40
+cp /tmp/cache/nondeep/vulkan-kernels.ini "$OUT/" 2>/dev/null
+
+say "bench_gpu (fused rows on the tuned verdicts above; the headline table)"
+PYTHONUNBUFFERED=1 timeout 300 python3 tools/bench_gpu.py --cli $B --iters 50 --warmup 10 --fp16 \
+  --out "$OUT"
+say "rules against tuned kernels, alternating"
+for r in 1 2; do
+  for mp in parnet-s parnet-m repvgg-b1 vanillanet-9 resnet-50 "parnet-s --fp16"; do
+    for cfg in ND_VK_TUNE=0 ND_AUTO=1; do
+      f=/tmp/tune/${mp// /}.$r.$cfg.json
+      env $cfg timeout 40 $B bench --model $mp --fused --backend vulkan --iters 50 --warmup 10 \
+        --json > "$f" 2> /tmp/sw/err
+      python3 -c "import json; d = json.load(open('$f')); print('%-18s %-13s %7.3f ms  op sum %7.3f  %s' % ('$mp', '$cfg', d['median_ms'], d['op_sum_ms'], d['kernels']))" 2>/dev/null ||
+        { echo "$mp $cfg failed"; tail -2 /tmp/sw/err; }
+    done
   done
 done
-tar czf "$OUT/sweep.tar.gz" -C /tmp sw
-python3 tools/gpu_sweep_report.py /tmp/sw
+tar czf "$OUT/tune.tar.gz" -C /tmp tune
 
-say "schedule A/B (SE gates and BN folds, grouped passes: on / off; the fused squeeze's size limit), alternating"
+say "schedule A/B (SE gates and BN folds, grouped passes: on / off; the fused squeeze's size limit), alternating, on the rules' kernels"
 for r in 1 2; do
   for m in parnet-s parnet-m; do
     for cfg in ND_AUTO=1 ND_VK_SE=0 ND_VK_GROUPED=0 "ND_VK_SE=0 ND_VK_GROUPED=0" \
                ND_VK_SE_FUSE_MAX=0 ND_VK_SE_FUSE_MAX=16384 ND_VK_SE_FUSE_MAX=1000000; do
       f=/tmp/ab/$m.$r.${cfg// /+}.json
-      env $cfg timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
+      env ND_VK_TUNE=0 $cfg timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
         --json > "$f" 2> /tmp/sw/err
       python3 -c "import json; d = json.load(open('$f')); print('%-9s %-28s %7.3f ms  %3d dispatches %3d barriers' % ('$m', '$cfg', d['median_ms'], d['dispatches'], d['barriers']))" 2>/dev/null ||
         { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
@@ -125,29 +139,20 @@ for (model, cfg), ds in sorted(runs.items()):
         ds[0]['barriers']))
 PY
 
-say "kernel tuning: bench --tune once per model (the verdicts stay in /tmp/cache for what follows), then rules / tuned alternating"
-for m in parnet-s parnet-m repvgg-b1 vanillanet-9 resnet-50; do
-  timeout 120 $B bench --model $m --fused --backend vulkan --tune --iters 20 --warmup 5 --json \
-    > /tmp/ab/$m.tune.json 2> /tmp/sw/err
-  python3 -c "import json; d = json.load(open('/tmp/ab/$m.tune.json')); print('%-13s tuned in %.1f s: %d convolutions on other kernels' % ('$m', d['tune_ms'] / 1e3, d['tuned_ops']))" 2>/dev/null ||
-    { echo "$m --tune failed"; tail -2 /tmp/sw/err; }
-done
-grep -v '^\[\|^$' /tmp/cache/nondeep/vulkan-kernels.ini | grep -v ';rules\|=rules;' | head -40
-cp /tmp/cache/nondeep/vulkan-kernels.ini "$OUT/" 2>/dev/null
-for r in 1 2; do
-  for m in parnet-s parnet-m repvgg-b1 vanillanet-9 resnet-50; do
-    for cfg in ND_VK_TUNE=0 ND_AUTO=1; do
-      f=/tmp/ab/$m.$r.tune-${cfg}.json
-      env $cfg timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
-        --json > "$f" 2> /tmp/sw/err
-      python3 -c "import json; d = json.load(open('$f')); print('%-13s %-13s %7.3f ms  op sum %7.3f  %s' % ('$m', '$cfg', d['median_ms'], d['op_sum_ms'], d['kernels']))" 2>/dev/null ||
-        { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
-    done
+say "sweep (whole-model forcings against the rules)"
+for m in parnet-s repvgg-b1 vanillanet-9 resnet-50; do
+  # whole-model forcings (the per-convolution choice is the tuning's, below)
+  for cfg in auto ND_VK_TILE=128x128x8x8 ND_VK_TILE=64x64x8x8 ND_VK_WINOGRAD=0; do
+    f=/tmp/sw/$m.$cfg.json
+    e=$cfg
+    [ "$cfg" = auto ] && e=ND_AUTO=1
+    env ND_VK_TUNE=0 "$e" timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
+      --json > "$f" 2> /tmp/sw/err
+    python3 -c "import json; d = json.load(open('$f')); print('%-13s %-24s %7.3f ms  op sum %7.3f' % ('$m', '$cfg', d['median_ms'], d['op_sum_ms']))" 2>/dev/null ||
+      { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
   done
 done
-tar czf "$OUT/ab.tar.gz" -C /tmp ab
+tar czf "$OUT/sweep.tar.gz" -C /tmp sw
+python3 tools/gpu_sweep_report.py /tmp/sw
 
-say "bench_gpu (fused rows on the tuned verdicts above)"
-PYTHONUNBUFFERED=1 timeout 300 python3 tools/bench_gpu.py --cli $B --iters 50 --warmup 10 --fp16 \
-  --out "$OUT"
 say "done"
