@@ -22,6 +22,7 @@
 #include "nd-weights.h"
 #include "nd-safetensors.h"
 #include "nd-npy.h"
+#include "nd-verdict.h"
 
 static char *tmpdir;
 
@@ -416,6 +417,41 @@ test_escape (void)
     }
 }
 
+/* The cache files' timed choices ("CHOICE;MS;MS", cpu-layout.ini and vulkan-kernels.ini): a
+ * value another program or a damaged disk wrote is refused whole, never half-read. */
+static void
+test_verdict_values (void)
+{
+  static const char * const choices[] = { "nchw", "nc16", NULL };
+  static const char *bad[] = {
+    "", ";;", "nc16", "nc16;1", "nc16;1;2;3", "nc16;;2", "nc16;1;", "nc16;nan;1",
+    "nc16;inf;1", "nc16;-1;1", "nc16;1e99;1", "nc16;1 ;2", "NC16;1;2",
+    "fast;1;2", "nc16\xff;1;2",
+  };
+  double ms[2] = { -7, -7 }, back[2];
+  int choice = -7;
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      if (nd_verdict_parse (bad[i], choices, &choice, ms))
+        g_error ("accepted “%s”", bad[i]);
+      g_assert_cmpint (choice, ==, -7);
+      g_assert_cmpfloat (ms[0], ==, -7);
+    }
+  g_assert_true (nd_verdict_parse ("nc16;1.25;0.5", choices, &choice, ms));
+  g_assert_cmpint (choice, ==, 1);
+  g_assert_cmpfloat (ms[0], ==, 1.25);
+  g_assert_cmpfloat (ms[1], ==, 0.5);
+  /* written in the C locale's notation, read back the same */
+  text = nd_verdict_format ("nchw", (double[2]) { 3.5, 0.125 });
+  g_assert_cmpstr (text, ==, "nchw;3.5000;0.1250");
+  g_assert_true (nd_verdict_parse (text, choices, &choice, back));
+  g_assert_cmpint (choice, ==, 0);
+  g_assert_cmpfloat (back[0], ==, 3.5);
+  g_assert_cmpfloat (back[1], ==, 0.125);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -432,6 +468,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile/files/outputs", test_outputs);
   g_test_add_func ("/hostile/files/signal-cleanup", test_signal_cleanup);
   g_test_add_func ("/hostile/escape", test_escape);
+  g_test_add_func ("/hostile/verdict-values", test_verdict_values);
   ret = g_test_run ();
   g_rmdir (tmpdir);
   g_free (tmpdir);

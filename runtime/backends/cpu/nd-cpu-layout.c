@@ -12,6 +12,7 @@
 #include "nd-cpu-nc16.h"
 #include "nd-cpu-plan-private.h"
 #include "nd-error.h"
+#include "nd-verdict.h"
 
 /* Which nodes of a CPU plan run on the channel-blocked layout (nd-cpu-nc16.h). A node's
  * buffer takes the layout of the kernel that writes it; a kernel reading a value in the other
@@ -297,18 +298,12 @@ verdicts_path (void)
 static gboolean
 parse_verdict (const char *value, Verdict *v)
 {
-  g_auto(GStrv) f = g_strsplit (value, ";", 4);
-  char *end;
+  static const char * const layouts[] = { "nchw", "nc16", NULL };
+  int choice;
 
-  if (g_strv_length (f) != 3 || (!g_str_equal (f[0], "nc16") && !g_str_equal (f[0], "nchw")))
+  if (!nd_verdict_parse (value, layouts, &choice, v->ms))
     return FALSE;
-  v->nc16 = g_str_equal (f[0], "nc16");
-  for (int i = 0; i < 2; i++)
-    {
-      v->ms[i] = g_ascii_strtod (f[i + 1], &end);
-      if (*end != '\0' || !(v->ms[i] >= 0 && v->ms[i] < 1e9))
-        return FALSE;
-    }
+  v->nc16 = choice == 1;
   return TRUE;
 }
 
@@ -366,10 +361,7 @@ nd_cpu_layout_remember (guint key, gboolean nc16, const double ms[2])
   g_autofree char *path = verdicts_path ();
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *name = g_strdup_printf ("%08x", key);
-  char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autofree char *value = g_strdup_printf ("%s;%s;%s", nc16 ? "nc16" : "nchw",
-                                            g_ascii_formatd (a, sizeof a, "%.3f", ms[0]),
-                                            g_ascii_formatd (b, sizeof b, "%.3f", ms[1]));
+  g_autofree char *value = nd_verdict_format (nc16 ? "nc16" : "nchw", ms);
   Verdict v = { nc16, { ms[0], ms[1] } };
 
   G_LOCK (verdicts);

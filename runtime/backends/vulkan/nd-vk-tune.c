@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "nd-verdict.h"
 #include "nd-vk-plan-private.h"
 #include "nd-vk-tune.h"
 
@@ -73,18 +74,11 @@ shape_key (const NdGraph *graph, const NdNode *n, const NdPlanOptions *options)
 static gboolean
 parse_verdict (const char *value, Verdict *v)
 {
-  g_auto(GStrv) f = g_strsplit (value, ";", 4);
-  char *end;
+  const char *names[ND_VK_N_VARIANTS + 1] = { NULL };
 
-  if (g_strv_length (f) != 3 || (v->variant = nd_vk_variant_from_name (f[0])) < 0)
-    return FALSE;
-  for (int i = 0; i < 2; i++)
-    {
-      v->ms[i] = g_ascii_strtod (f[i + 1], &end);
-      if (*end != '\0' || !(v->ms[i] >= 0 && v->ms[i] < 1e9))
-        return FALSE;
-    }
-  return TRUE;
+  for (int k = 0; k < ND_VK_N_VARIANTS; k++)
+    names[k] = nd_vk_variant_name (k);
+  return nd_verdict_parse (value, names, &v->variant, v->ms);
 }
 
 /* Reads the file into @kf (empty when it cannot) and every valid verdict into the table. */
@@ -157,15 +151,12 @@ remember (const char *group, char **keys, const gboolean *todo, const guint8 *va
   load_locked (kf);
   for (int i = 0; i < n; i++)
     {
-      char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
       g_autofree char *value = NULL;
       Verdict v = { variant[i], { rules_ms[i], best_ms[i] } };
 
       if (!todo[i])
         continue;
-      value = g_strdup_printf ("%s;%s;%s", nd_vk_variant_name (variant[i]),
-                               g_ascii_formatd (a, sizeof a, "%.4f", rules_ms[i]),
-                               g_ascii_formatd (b, sizeof b, "%.4f", best_ms[i]));
+      value = nd_verdict_format (nd_vk_variant_name (variant[i]), v.ms);
       g_key_file_set_value (kf, group, keys[i], value);
       g_hash_table_insert (verdicts, g_strconcat (group, "/", keys[i], NULL),
                            g_memdup2 (&v, sizeof v));
