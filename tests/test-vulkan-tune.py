@@ -14,6 +14,7 @@ Each case has its own cache folder; the suite's ND_VK_TUNE=0 is removed here.
 import configparser
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -90,8 +91,17 @@ TUNED = os.path.join(TMP, "tuned")
 @test("bench --tune: timed, remembered per shape, then used without --tune")
 def _():
     have_vulkan()
-    first = bench(TUNED, "--tune")
+    p = cli(TUNED, "bench", *MODEL, "--iters", "2", "--warmup", "0", "--json", "--tune",
+            env={"G_MESSAGES_DEBUG": "NdRuntime"})
+    first = json.loads(p.stdout)
     assert first["kernels"] == "tuned" and first["tune_ms"] > 0, first["kernels"]
+    # variants were built and timed (whichever won): on lavapipe the rules take 4×4 register
+    # blocks and Winograd at 8×8, so the 8×8 blocks and Winograd off at least differ
+    built = dict((m.group(1), int(m.group(2))) for m in
+                 re.finditer(r"kernel variant (\S+): (\d+) convolutions built otherwise",
+                             p.stderr))
+    assert set(built) == VARIANTS - {"rules"}, sorted(built)
+    assert built["winograd-off"] > 0 and built["tile-64x64x8x8"] > 0, built
     kf = verdicts(TUNED)
     assert len(kf.sections()) == 1, kf.sections()
     group = kf[kf.sections()[0]]

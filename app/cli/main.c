@@ -62,6 +62,9 @@ main (int argc, char **argv)
   /* first: may re-exec us with the right OpenBLAS kernels (see nd-cpu-blas.c) */
   nd_cpu_ensure_blas_core (argv);
   nd_paths_init_i18n ();
+  /* stdout is the commands' output (--json is parsed by scripts): G_MESSAGES_DEBUG's messages
+   * go to stderr with the warnings */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
