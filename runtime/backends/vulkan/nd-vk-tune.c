@@ -14,8 +14,8 @@
  * one call on an H200; on another GPU, or another driver, some shapes run faster otherwise.
  * With NdPlanOptions.tune, each convolution without a verdict is timed in every kernel
  * variant that builds it differently from the rules (a plan per variant, per-op GPU
- * timestamps, the median of TUNE_RUNS runs) and built in the fastest when that beats the
- * rules by TUNE_MARGIN. The verdicts go to $XDG_CACHE_HOME/nondeep/vulkan-kernels.ini, a
+ * timestamps, runs alternating with the rules' plan, the median of TUNE_RUNS) and built in
+ * the fastest when that beats the rules by TUNE_MARGIN. The verdicts go to $XDG_CACHE_HOME/nondeep/vulkan-kernels.ini, a
  * group per device, driver and version, a key per convolution shape, as FFTW keeps its
  * wisdom: later plans (the window's too) use them untimed, so the CLI and the window run the
  * same kernels. A missing, stale or malformed file only means the rules. */
@@ -23,8 +23,8 @@
 #define TUNE_WARMUP 2
 #define TUNE_RUNS   7
 #define TUNE_MARGIN 0.95
-/* Timing holds a plan per variant in turn: past this many activation bytes (a large batch)
- * the plan keeps the rules untimed, as the CPU's layout timing does. */
+/* Timing holds the rules' plan and one variant's at once: past this many activation bytes
+ * each (a large batch) the plan keeps the rules untimed, as the CPU's layout timing does. */
 #define TUNE_MAX_ACTIVATIONS ((guint64) 1 << 30)
 
 typedef struct
@@ -211,25 +211,31 @@ compare_doubles (gconstpointer a, gconstpointer b)
   return (x > y) - (x < y);
 }
 
-/* The median per-op time of each node over TUNE_RUNS timed runs into @ms. */
+/* The median per-op time of each node over TUNE_RUNS timed runs of @plan into @ms. With a
+ * reference plan @ref whose medians are @ref_ms, the runs alternate with @ref's and @ms[i]
+ * is @ref_ms[i] times the median of the paired ratios: a GPU's clocks drift between one plan's
+ * runs and the next plan's, not within a pair. */
 static gboolean
-time_plan (NdPlan *plan, const NdTensor *input, double *ms, GError **error)
+time_plan (NdPlan *plan, NdPlan *ref, const double *ref_ms, const NdTensor *input, double *ms,
+           GError **error)
 {
   int n = plan->n_nodes;
   g_autofree double *samples = g_new (double, (gsize) n * TUNE_RUNS);
 
   for (int r = 0; r < TUNE_WARMUP + TUNE_RUNS; r++)
     {
-      if (!nd_plan_run (plan, input, error))
+      if ((ref != NULL && !nd_plan_run (ref, input, error)) || !nd_plan_run (plan, input, error))
         return FALSE;
       if (r >= TUNE_WARMUP)
         for (int i = 0; i < n; i++)
-          samples[(gsize) i * TUNE_RUNS + r - TUNE_WARMUP] = plan->op_ms[i];
+          samples[(gsize) i * TUNE_RUNS + r - TUNE_WARMUP]
+            = ref == NULL ? plan->op_ms[i]
+              : ref->op_ms[i] > 0 ? plan->op_ms[i] / ref->op_ms[i] : 0.0;
     }
   for (int i = 0; i < n; i++)
     {
       qsort (samples + (gsize) i * TUNE_RUNS, TUNE_RUNS, sizeof (double), compare_doubles);
-      ms[i] = samples[(gsize) i * TUNE_RUNS + TUNE_RUNS / 2];
+      ms[i] = samples[(gsize) i * TUNE_RUNS + TUNE_RUNS / 2] * (ref != NULL ? ref_ms[i] : 1.0);
     }
   return TRUE;
 }
@@ -312,7 +318,7 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
   g_autofree double *best_ms = g_new0 (double, n);
   g_autofree guint8 *trial = g_memdup2 (variant, n);
   g_autoptr(GRand) rand = g_rand_new_with_seed (1);
-  NdPlan *plan;
+  NdPlan *rules, *plan;
 
   topts.timings = TRUE;
   topts.timings_refresh_ms = 0;
@@ -321,21 +327,21 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
   nd_tensor_fill_uniform (input, rand, -1.0, 1.0);
   for (gsize k = 0; k < (gsize) ND_VK_N_VARIANTS * n; k++)
     ms[k] = -1.0;
-  plan = nd_vk_plan_new_variants (backend, ctx, graph, &topts, trial, error);
-  if (plan == NULL)
+  /* the rules' plan stays: each variant's runs alternate with its runs */
+  rules = nd_vk_plan_new_variants (backend, ctx, graph, &topts, trial, error);
+  if (rules == NULL)
     return -1;
-  if (plan->activation_bytes > TUNE_MAX_ACTIVATIONS)
+  if (rules->activation_bytes > TUNE_MAX_ACTIVATIONS)
     {
-      nd_vk_plan_free (plan);
+      nd_vk_plan_free (rules);
       return 0;
     }
-  hash_steps (plan, rules_hash);
-  if (!time_plan (plan, input, ms, error))
+  hash_steps (rules, rules_hash);
+  if (!time_plan (rules, NULL, NULL, input, ms, error))
     {
-      nd_vk_plan_free (plan);
+      nd_vk_plan_free (rules);
       return -1;
     }
-  nd_vk_plan_free (plan);
   for (int v = 1; v < ND_VK_N_VARIANTS; v++)
     {
       g_autoptr(GError) local = NULL;
@@ -356,7 +362,7 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
       /* (test-vulkan-tune.py reads this line: the variants are timed at all) */
       g_debug ("kernel variant %s: %d convolutions built otherwise", nd_vk_variant_name (v),
                differs);
-      if (differs > 0 && time_plan (plan, input, ms + (gsize) v * n, &local))
+      if (differs > 0 && time_plan (plan, rules, ms, input, ms + (gsize) v * n, &local))
         {
           /* only the nodes this variant builds otherwise count */
           for (int i = 0; i < n; i++)
@@ -370,6 +376,7 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
         g_debug ("kernel variant %s not timed: %s", nd_vk_variant_name (v), local->message);
       nd_vk_plan_free (plan);
     }
+  nd_vk_plan_free (rules);
   decide (keys, todo, ms, n, variant, rules_ms, best_ms);
   remember (group, keys, todo, variant, rules_ms, best_ms, n);
   return 1;
