@@ -237,7 +237,7 @@ split_k_slices (guint64 groups, int k, guint32 want, int variant)
 {
   int slices = 1;
 
-  if (variants[variant].no_split && g_getenv ("ND_VK_MIN_GROUPS") == NULL)
+  if (variants[variant].no_split)
     return 1;
   while (groups * slices * 2 <= want && k / (slices * 2) >= 128 && slices < 16)
     slices *= 2;

@@ -53,8 +53,8 @@ typedef struct
 
 /* The kernel variants a convolution can be built in, for timing them (nd-vk-tune.c):
  * RULES is this file's own choice (Winograd or not, the GEMM tile, split-K); each other
- * forces one of those choices where the op has it and keeps the rules elsewhere. The
- * environment's ND_VK_TILE, ND_VK_WINOGRAD and ND_VK_MIN_GROUPS override any variant. */
+ * forces one of those choices where the op has it and keeps the rules elsewhere
+ * (nd-vk-tune.c builds none while ND_VK_TILE, ND_VK_WINOGRAD or ND_VK_MIN_GROUPS is set). */
 enum
 {
   ND_VK_VARIANT_RULES = 0,

@@ -15,10 +15,11 @@
  * With NdPlanOptions.tune, each convolution without a verdict is timed in every kernel
  * variant that builds it differently from the rules (a plan per variant, per-op GPU
  * timestamps, runs alternating with the rules' plan, the median of TUNE_RUNS) and built in
- * the fastest when that beats the rules by TUNE_MARGIN. The verdicts go to $XDG_CACHE_HOME/nondeep/vulkan-kernels.ini, a
- * group per device, driver and version, a key per convolution shape, as FFTW keeps its
- * wisdom: later plans (the window's too) use them untimed, so the CLI and the window run the
- * same kernels. A missing, stale or malformed file only means the rules. */
+ * the fastest when that beats the rules by TUNE_MARGIN. The verdicts go to
+ * $XDG_CACHE_HOME/nondeep/vulkan-kernels.ini, a group per device, driver and version, a key
+ * per convolution shape, as FFTW keeps its wisdom: later plans (the window's too) use them
+ * untimed, so the CLI and the window run the same kernels. A missing, stale or malformed file
+ * only means the rules. */
 
 #define TUNE_WARMUP 2
 #define TUNE_RUNS   7
@@ -27,13 +28,8 @@
  * each (a large batch) the plan keeps the rules untimed, as the CPU's layout timing does. */
 #define TUNE_MAX_ACTIVATIONS ((guint64) 1 << 30)
 
-typedef struct
-{
-  int    variant;
-  double ms[2];    /* the rules', the verdict's */
-} Verdict;
-
-static GHashTable *verdicts;   /* "group/key" → Verdict */
+static GHashTable *verdicts;   /* "group/key" → GINT_TO_POINTER (variant + 1); the times
+                                * stay in the file, for people */
 G_LOCK_DEFINE_STATIC (verdicts);
 
 static char *
@@ -71,14 +67,24 @@ shape_key (const NdGraph *graph, const NdNode *n, const NdPlanOptions *options)
                           n->p.groups);
 }
 
-static gboolean
-parse_verdict (const char *value, Verdict *v)
+/* The variant a file's value names, or -1 for a malformed value. */
+static int
+parse_verdict (const char *value)
 {
   const char *names[ND_VK_N_VARIANTS + 1] = { NULL };
+  double ms[2];
+  int variant;
 
   for (int k = 0; k < ND_VK_N_VARIANTS; k++)
     names[k] = nd_vk_variant_name (k);
-  return nd_verdict_parse (value, names, &v->variant, v->ms);
+  return nd_verdict_parse (value, names, &variant, ms) ? variant : -1;
+}
+
+static void
+insert_locked (const char *group, const char *key, int variant)
+{
+  g_hash_table_insert (verdicts, g_strconcat (group, "/", key, NULL),
+                       GINT_TO_POINTER (variant + 1));
 }
 
 /* Reads the file into @kf (empty when it cannot) and every valid verdict into the table. */
@@ -98,11 +104,10 @@ load_locked (GKeyFile *kf)
       for (int i = 0; keys != NULL && keys[i] != NULL; i++)
         {
           g_autofree char *value = g_key_file_get_value (kf, groups[gi], keys[i], NULL);
-          Verdict v;
+          int variant = value != NULL ? parse_verdict (value) : -1;
 
-          if (value != NULL && parse_verdict (value, &v))
-            g_hash_table_insert (verdicts, g_strconcat (groups[gi], "/", keys[i], NULL),
-                                 g_memdup2 (&v, sizeof v));
+          if (variant >= 0)
+            insert_locked (groups[gi], keys[i], variant);
         }
     }
 }
@@ -114,7 +119,7 @@ ensure_loaded_locked (void)
     {
       g_autoptr(GKeyFile) kf = g_key_file_new ();
 
-      verdicts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      verdicts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       load_locked (kf);
     }
 }
@@ -124,13 +129,11 @@ static int
 lookup (const char *group, const char *key)
 {
   g_autofree char *full = g_strconcat (group, "/", key, NULL);
-  Verdict *v;
   int variant;
 
   G_LOCK (verdicts);
   ensure_loaded_locked ();
-  v = g_hash_table_lookup (verdicts, full);
-  variant = v != NULL ? v->variant : -1;
+  variant = GPOINTER_TO_INT (g_hash_table_lookup (verdicts, full)) - 1;
   G_UNLOCK (verdicts);
   return variant;
 }
@@ -152,14 +155,13 @@ remember (const char *group, char **keys, const gboolean *todo, const guint8 *va
   for (int i = 0; i < n; i++)
     {
       g_autofree char *value = NULL;
-      Verdict v = { variant[i], { rules_ms[i], best_ms[i] } };
 
       if (!todo[i])
         continue;
-      value = nd_verdict_format (nd_vk_variant_name (variant[i]), v.ms);
+      value = nd_verdict_format (nd_vk_variant_name (variant[i]),
+                                 (double[2]) { rules_ms[i], best_ms[i] });
       g_key_file_set_value (kf, group, keys[i], value);
-      g_hash_table_insert (verdicts, g_strconcat (group, "/", keys[i], NULL),
-                           g_memdup2 (&v, sizeof v));
+      insert_locked (group, keys[i], variant[i]);
     }
   if (g_mkdir_with_parents (dir, 0700) != 0
       || !g_key_file_save_to_file (kf, path, &error))
@@ -317,6 +319,7 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
   g_autofree double *rules_ms = g_new0 (double, n);
   g_autofree double *best_ms = g_new0 (double, n);
   g_autofree guint8 *trial = g_memdup2 (variant, n);
+  g_autofree gboolean *other = g_new (gboolean, n);
   g_autoptr(GRand) rand = g_rand_new_with_seed (1);
   NdPlan *rules, *plan;
 
@@ -356,21 +359,20 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
           g_debug ("kernel variant %s not built: %s", nd_vk_variant_name (v), local->message);
           continue;
         }
+      /* only the convolutions this variant builds otherwise are timed in it */
       hash_steps (plan, hash);
       for (int i = 0; i < n; i++)
-        differs += todo[i] && hash[i] != 0 && rules_hash[i] != 0 && hash[i] != rules_hash[i];
+        {
+          other[i] = todo[i] && hash[i] != 0 && rules_hash[i] != 0 && hash[i] != rules_hash[i];
+          differs += other[i];
+        }
       /* (test-vulkan-tune.py reads this line: the variants are timed at all) */
       g_debug ("kernel variant %s: %d convolutions built otherwise", nd_vk_variant_name (v),
                differs);
-      if (differs > 0 && time_plan (plan, rules, ms, input, ms + (gsize) v * n, &local))
-        {
-          /* only the nodes this variant builds otherwise count */
-          for (int i = 0; i < n; i++)
-            if (!(hash[i] != 0 && rules_hash[i] != 0 && hash[i] != rules_hash[i]))
-              ms[(gsize) v * n + i] = -1.0;
-        }
-      else
-        for (int i = 0; i < n; i++)
+      if (differs == 0 || !time_plan (plan, rules, ms, input, ms + (gsize) v * n, &local))
+        memset (other, 0, n * sizeof *other);
+      for (int i = 0; i < n; i++)
+        if (!other[i])
           ms[(gsize) v * n + i] = -1.0;
       if (local != NULL)
         g_debug ("kernel variant %s not timed: %s", nd_vk_variant_name (v), local->message);
