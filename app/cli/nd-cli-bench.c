@@ -129,6 +129,37 @@ print_split (JsonBuilder *b, NdPlan *plan, gboolean json)
 #define MEMBER_INT(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
 #define MEMBER_DBL(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
 
+/* Members that are null where a backend has no such value (the CPU's layout on Vulkan, …). */
+static void
+member_str_or_null (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value == NULL)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_string_value (b, value);
+}
+
+static void
+member_int_or_null (JsonBuilder *b, const char *name, gboolean have, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  if (!have)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_int_value (b, value);
+}
+
+static void
+member_dbl_or_null (JsonBuilder *b, const char *name, gboolean have, double value)
+{
+  json_builder_set_member_name (b, name);
+  if (!have)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, value);
+}
+
 static void
 add_shape (JsonBuilder *b, const char *key, const NdNode *node)
 {
@@ -390,28 +421,13 @@ nd_cli_bench (int argc, char **argv)
     MEMBER_DBL ("gflops", 2.0 * macs / (med * 1e6));
     /* streams_mode, streams_reason: null where the plan runs no streams in parallel */
     MEMBER_STR ("streams_requested", nd_streams_mode_name (popts.streams));
-    json_builder_set_member_name (b, "streams_mode");
-    if (plan->streams_mode == ND_STREAMS_AUTO)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_string_value (b, nd_streams_mode_name (plan->streams_mode));
-    json_builder_set_member_name (b, "streams_reason");
-    if (plan->streams_reason == NULL)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_string_value (b, plan->streams_reason);
+    member_str_or_null (b, "streams_mode", plan->streams_mode == ND_STREAMS_AUTO ? NULL
+                        : nd_streams_mode_name (plan->streams_mode));
+    member_str_or_null (b, "streams_reason", plan->streams_reason);
     /* layout, layout_reason, layout_ms {nchw, nc16}: CPU plans; null elsewhere, layout_ms
      * null unless the two layouts were timed */
-    json_builder_set_member_name (b, "layout");
-    if (plan->layout == NULL)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_string_value (b, plan->layout);
-    json_builder_set_member_name (b, "layout_reason");
-    if (plan->layout_reason == NULL)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_string_value (b, plan->layout_reason);
+    member_str_or_null (b, "layout", plan->layout);
+    member_str_or_null (b, "layout_reason", plan->layout_reason);
     json_builder_set_member_name (b, "layout_ms");
     if (plan->layout_ms[0] <= 0)
       json_builder_add_null_value (b);
@@ -423,32 +439,12 @@ nd_cli_bench (int argc, char **argv)
         json_builder_end_object (b);
       }
     /* dispatches, barriers: per run, Vulkan plans; null elsewhere */
-    json_builder_set_member_name (b, "dispatches");
-    if (plan->dispatches == 0)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_int_value (b, plan->dispatches);
-    json_builder_set_member_name (b, "barriers");
-    if (plan->dispatches == 0)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_int_value (b, plan->barriers);
+    member_int_or_null (b, "dispatches", plan->dispatches > 0, plan->dispatches);
+    member_int_or_null (b, "barriers", plan->dispatches > 0, plan->barriers);
     /* kernels, tuned_ops, tune_ms: how a Vulkan plan chose its convolutions' kernels */
-    json_builder_set_member_name (b, "kernels");
-    if (plan->kernels == NULL)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_string_value (b, plan->kernels);
-    json_builder_set_member_name (b, "tuned_ops");
-    if (plan->kernels == NULL)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_int_value (b, plan->tuned_ops);
-    json_builder_set_member_name (b, "tune_ms");
-    if (plan->kernels == NULL)
-      json_builder_add_null_value (b);
-    else
-      json_builder_add_double_value (b, plan->tune_ms);
+    member_str_or_null (b, "kernels", plan->kernels);
+    member_int_or_null (b, "tuned_ops", plan->kernels != NULL, plan->tuned_ops);
+    member_dbl_or_null (b, "tune_ms", plan->kernels != NULL, plan->tune_ms);
     json_builder_set_member_name (b, "ops");
     json_builder_begin_array (b);
     if (!o.json)
