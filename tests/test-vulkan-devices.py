@@ -10,11 +10,10 @@ own queues, buffers and pipelines, the stream outputs gathered through host-visi
 
 import json
 import os
-import struct
-import subprocess
 import sys
 import tempfile
 
+import nd_cli
 from nd_tap import test, run_all, require
 
 CLI = sys.argv[1]
@@ -23,11 +22,7 @@ TMP = tempfile.mkdtemp(prefix="nd-vk-devices-")
 
 
 def cli(*args, expect=0):
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=900)
-    if expect is not None and p.returncode != expect:
-        raise AssertionError(f"{' '.join(map(str, args))}: exit {p.returncode}, expected "
-                             f"{expect}\nstdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-2000:]}")
-    return p
+    return nd_cli.run(CLI, *args, expect=expect)
 
 
 def cli_json(*args):
@@ -41,19 +36,7 @@ def cli_error(*args, contains):
 
 
 def have_vulkan():
-    devices = json.loads(cli("devices", "--json").stdout)
-    require("vulkan", devices, "nondeep-cli devices lists no Vulkan device")
-
-
-def read_npy(path):
-    with open(path, "rb") as f:
-        assert f.read(6) == b"\x93NUMPY"
-        major = f.read(2)[0]
-        n = struct.unpack("<H" if major == 1 else "<I", f.read(2 if major == 1 else 4))[0]
-        header = f.read(n).decode()
-        assert "'<f4'" in header, header
-        data = f.read()
-    return struct.unpack("<%df" % (len(data) // 4), data)
+    nd_cli.have_vulkan(CLI)
 
 
 def logits(form, *devices):
@@ -64,7 +47,7 @@ def logits(form, *devices):
         "--image", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets",
                                 "samples", "0000-ankle-boot.png"),
         "--dump-logits", out, *where, *extra)
-    return read_npy(out)
+    return nd_cli.read_npy(out)
 
 
 def close(a, b, rel=1e-5):

@@ -15,12 +15,11 @@ import configparser
 import json
 import os
 import re
-import struct
-import subprocess
 import sys
 import tempfile
 
-from nd_tap import test, run_all, require
+import nd_cli
+from nd_tap import test, run_all
 
 CLI = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="nd-vk-tune-")
@@ -33,15 +32,8 @@ MODEL = ("--model", "repvgg-a0", "--width", "0.5", "--resolution", "32", "--fuse
 
 
 def cli(cache, *args, expect=0, env=None):
-    e = dict(os.environ, XDG_CACHE_HOME=cache)
-    e.pop("ND_VK_TUNE", None)
-    e.update(env or {})
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=900,
-                       env=e)
-    if expect is not None and p.returncode != expect:
-        raise AssertionError(f"{' '.join(map(str, args))}: exit {p.returncode}, expected "
-                             f"{expect}\nstdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-2000:]}")
-    return p
+    return nd_cli.run(CLI, *args, expect=expect,
+                      env={"XDG_CACHE_HOME": cache, "ND_VK_TUNE": None, **(env or {})})
 
 
 def bench(cache, *extra, env=None):
@@ -54,8 +46,7 @@ def conv_algos(r):
 
 
 def have_vulkan():
-    devices = json.loads(cli(TMP, "devices", "--json").stdout)
-    require("vulkan", devices, "nondeep-cli devices lists no Vulkan device")
+    nd_cli.have_vulkan(CLI, env={"XDG_CACHE_HOME": TMP})
 
 
 def verdicts(cache):
@@ -66,20 +57,10 @@ def verdicts(cache):
     return kf
 
 
-def read_npy(path):
-    with open(path, "rb") as f:
-        assert f.read(6) == b"\x93NUMPY"
-        major = f.read(2)[0]
-        n = struct.unpack("<H" if major == 1 else "<I", f.read(2 if major == 1 else 4))[0]
-        assert "'<f4'" in f.read(n).decode()
-        data = f.read()
-    return struct.unpack("<%df" % (len(data) // 4), data)
-
-
 def logits(cache, name, env=None):
     out = os.path.join(TMP, name + ".npy")
     cli(cache, "run", *MODEL, "--seed", "3", "--image", SAMPLE, "--dump-logits", out, env=env)
-    return read_npy(out)
+    return nd_cli.read_npy(out)
 
 
 VARIANTS = {"rules", "winograd-off", "winograd-f23", "winograd-f43", "tile-32x32x4x4",

@@ -9,10 +9,11 @@ Usage: test-window-cli.py NONDEEP NONDEEP_CLI"""
 
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
+
+import nd_cli
 
 GUI, CLI = sys.argv[1], sys.argv[2]
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -42,18 +43,10 @@ def cli_json(*args):
     return json.loads(p.stdout)
 
 
-def read_npy(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    hlen = struct.unpack("<H", data[8:10])[0]
-    n = (len(data) - 10 - hlen) // 4
-    return list(struct.unpack("<%df" % n, data[10 + hlen:]))
-
-
 def cli_logits(*args):
     out = os.path.join(TMP, "logits.npy")
     run = cli_json("run", *args, "--image", SAMPLE, "--dump-logits", out, "--top", 5)
-    return run, read_npy(out)
+    return run, nd_cli.read_npy(out)
 
 
 def assert_logits_equal(win, cli, what):
