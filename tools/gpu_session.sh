@@ -49,6 +49,24 @@ for f in /usr/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/
   [ -f "$f" ] && { export VK_DRIVER_FILES=$f; break; }
 done
 B=/tmp/nd/nondeep-cli
+# bench_json FILE LABEL TIMEOUT [VAR=VALUE ...] -- ARGS: one fused Vulkan `bench --json ARGS`
+# into FILE, and a line: LABEL, median, op sum, dispatches and barriers, how kernels were chosen
+bench_json () {
+  local f=$1 label=$2 limit=$3 envs=()
+  shift 3
+  while [ "$1" != -- ]; do envs+=("$1"); shift; done
+  shift
+  env ${envs[@]+"${envs[@]}"} timeout "$limit" $B bench --fused --backend vulkan --json "$@" \
+    > "$f" 2> /tmp/sw/err
+  python3 - "$f" "$label" 2>/dev/null <<'PY' || { echo "$label failed"; tail -2 /tmp/sw/err; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+tuned = ' (%d tuned in %.1f s)' % (d['tuned_ops'], d['tune_ms'] / 1e3) if d['tune_ms'] else ''
+print('%-44s %7.3f ms  op sum %7.3f  %3d dispatches %3d barriers  %s%s' % (
+    sys.argv[2], d['median_ms'], d['op_sum_ms'], d['dispatches'], d['barriers'], d['kernels'],
+    tuned))
+PY
+}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader
 $B devices --json > "$OUT/devices.json" 2>&1
 cat "$OUT/devices.json"
@@ -80,11 +98,8 @@ done
 say "kernel tuning: bench --tune once per fused model (the verdicts stay in /tmp/cache: bench_gpu's fused rows use them)"
 mkdir -p /tmp/tune
 for mp in parnet-s parnet-m repvgg-b1 vanillanet-9 resnet-50 "parnet-s --fp16"; do
-  f=/tmp/tune/${mp// /}.json
-  timeout 120 $B bench --model $mp --fused --backend vulkan --tune --iters 20 --warmup 5 --json \
-    > "$f" 2> /tmp/sw/err
-  python3 -c "import json; d = json.load(open('$f')); print('%-18s tuned in %.1f s: %d convolutions on other kernels' % ('$mp', d['tune_ms'] / 1e3, d['tuned_ops']))" 2>/dev/null ||
-    { echo "$mp --tune failed"; tail -2 /tmp/sw/err; }
+  bench_json /tmp/tune/${mp// /}.json "$mp --tune" 120 -- --model $mp --tune --iters 20 \
+    --warmup 5
 done
 grep -v '^\[\|^$' /tmp/cache/nondeep/vulkan-kernels.ini | grep -v '=rules;' | head -40
 cp /tmp/cache/nondeep/vulkan-kernels.ini "$OUT/" 2>/dev/null
@@ -96,11 +111,8 @@ say "rules against tuned kernels, alternating"
 for r in 1 2; do
   for mp in parnet-s parnet-m repvgg-b1 vanillanet-9 resnet-50 "parnet-s --fp16"; do
     for cfg in ND_VK_TUNE=0 ND_AUTO=1; do
-      f=/tmp/tune/${mp// /}.$r.$cfg.json
-      env $cfg timeout 40 $B bench --model $mp --fused --backend vulkan --iters 50 --warmup 10 \
-        --json > "$f" 2> /tmp/sw/err
-      python3 -c "import json; d = json.load(open('$f')); print('%-18s %-13s %7.3f ms  op sum %7.3f  %s' % ('$mp', '$cfg', d['median_ms'], d['op_sum_ms'], d['kernels']))" 2>/dev/null ||
-        { echo "$mp $cfg failed"; tail -2 /tmp/sw/err; }
+      bench_json /tmp/tune/${mp// /}.$r.$cfg.json "$mp $cfg" 40 $cfg -- --model $mp \
+        --iters 50 --warmup 10
     done
   done
 done
@@ -111,11 +123,8 @@ for r in 1 2; do
   for m in parnet-s parnet-m; do
     for cfg in ND_AUTO=1 ND_VK_SE=0 ND_VK_GROUPED=0 "ND_VK_SE=0 ND_VK_GROUPED=0" \
                ND_VK_SE_FUSE_MAX=0 ND_VK_SE_FUSE_MAX=16384 ND_VK_SE_FUSE_MAX=1000000; do
-      f=/tmp/ab/$m.$r.${cfg// /+}.json
-      env ND_VK_TUNE=0 $cfg timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
-        --json > "$f" 2> /tmp/sw/err
-      python3 -c "import json; d = json.load(open('$f')); print('%-9s %-28s %7.3f ms  %3d dispatches %3d barriers' % ('$m', '$cfg', d['median_ms'], d['dispatches'], d['barriers']))" 2>/dev/null ||
-        { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
+      bench_json /tmp/ab/$m.$r.${cfg// /+}.json "$m $cfg" 40 ND_VK_TUNE=0 $cfg -- --model $m \
+        --iters 50 --warmup 10
     done
   done
 done
@@ -141,15 +150,12 @@ PY
 
 say "sweep (whole-model forcings against the rules)"
 for m in parnet-s repvgg-b1 vanillanet-9 resnet-50; do
-  # whole-model forcings (the per-convolution choice is the tuning's, below)
+  # whole-model forcings (the per-convolution choice is the tuning's, above)
   for cfg in auto ND_VK_TILE=128x128x8x8 ND_VK_TILE=64x64x8x8 ND_VK_WINOGRAD=0; do
-    f=/tmp/sw/$m.$cfg.json
     e=$cfg
     [ "$cfg" = auto ] && e=ND_AUTO=1
-    env ND_VK_TUNE=0 "$e" timeout 40 $B bench --model $m --fused --backend vulkan --iters 50 --warmup 10 \
-      --json > "$f" 2> /tmp/sw/err
-    python3 -c "import json; d = json.load(open('$f')); print('%-13s %-24s %7.3f ms  op sum %7.3f' % ('$m', '$cfg', d['median_ms'], d['op_sum_ms']))" 2>/dev/null ||
-      { echo "$m $cfg failed"; tail -2 /tmp/sw/err; }
+    bench_json /tmp/sw/$m.$cfg.json "$m $cfg" 40 ND_VK_TUNE=0 "$e" -- --model $m --iters 50 \
+      --warmup 10
   done
 done
 tar czf "$OUT/sweep.tar.gz" -C /tmp sw
