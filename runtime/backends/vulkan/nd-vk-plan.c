@@ -633,12 +633,6 @@ nd_vk_plan_run (NdPlan *plan, const NdTensor *input, GError **error)
 }
 
 int
-nd_vk_plan_n_barriers (NdPlan *plan)
-{
-  return ((NdVkPlan *) plan)->n_barriers;
-}
-
-int
 nd_vk_plan_hazards (NdPlan *plan)
 {
   return ((NdVkPlan *) plan)->hazards;

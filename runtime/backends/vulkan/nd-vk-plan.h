@@ -25,8 +25,6 @@ NdPlan   *nd_vk_plan_new_variants (NdBackend           *backend,
                                    const NdPlanOptions *options,
                                    const guint8        *variant,
                                    GError             **error);
-/* Compute→compute barriers recorded in the plan's command buffer (for tests and views). */
-int       nd_vk_plan_n_barriers (NdPlan *plan);
 /* Dispatches of the untimed command buffer that read or write a buffer another dispatch wrote
  * since the last barrier, or write one another read (a missing barrier; lavapipe runs
  * dispatches in order and would not show it): 0, or a warning was logged. */
