@@ -98,6 +98,8 @@ _nd_inference_collect (Serving *s, guint64 serial, gboolean rebuilt, const NdTen
                        : g_strdup (desc);
   r->fp16 = s->fp16;
   r->kernels = plan->kernels;
+  r->tuned_ops = plan->tuned_ops;
+  r->tune_ms = plan->tune_ms;
   _nd_inference_result_set_devices (r, plan);
   r->n_nodes = plan->n_nodes;
   r->op_ms = g_memdup2 (plan->op_ms, sizeof (double) * plan->n_nodes);

@@ -32,6 +32,8 @@ typedef struct
   int                explain_class;
   gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
   gboolean           building;  /* a builder thread is at work */
+  gboolean           tuning;    /* … timing kernels (config.tune): the runner waits */
+  GCancellable      *build_cancel; /* the builder's; a newer config or quit cancels it */
   gpointer           ready;     /* Serving* it built, for the runner to install */
   GMainContext      *context;
   NdInference       *owner;     /* main thread only; NULL after shutdown */

@@ -58,10 +58,11 @@ serving_free (gpointer s)
   g_free (s);
 }
 
-/* A plan of @graph on @s's backend, storage precision and devices. */
+/* A plan of @graph on @s's backend, storage precision and devices; @tune (non-NULL) times
+ * its kernels first, stopping when cancelled. */
 static NdPlan *
-prepare (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod explain,
-         GError **error)
+prepare_tuned (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod explain,
+               GCancellable *tune, GError **error)
 {
   int n = 0;
   g_autofree int *ids = _nd_inference_capture_ids (graph, block, explain, &n);
@@ -70,9 +71,17 @@ prepare (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod ex
   NdPlanOptions opts = { .batch = 1, .capture = ids, .n_capture = n, .timings = TRUE,
                          .timings_refresh_ms = 1000, .fp16 = s->fp16,
                          .devices = s->n_devices > 0 ? s->devices : NULL,
-                         .n_devices = s->n_devices };
+                         .n_devices = s->n_devices, .tune = tune != NULL,
+                         .cancellable = tune };
 
   return nd_backend_prepare (s->backend, graph, &opts, error);
+}
+
+static NdPlan *
+prepare (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod explain,
+         GError **error)
+{
+  return prepare_tuned (s, graph, block, explain, NULL, error);
 }
 
 static gboolean
@@ -113,11 +122,12 @@ superseded (Shared *sh, guint64 generation, GError **error)
 
 static gboolean
 build_new (const NdInferenceConfig *cfg, const Base *base, const char *block,
-           NdExplainMethod explain, Serving *next, Shared *sh, GError **error)
+           NdExplainMethod explain, GCancellable *cancel, Serving *next, Shared *sh,
+           GError **error)
 {
   g_autoptr(NdGraph) training = NULL;
   gint64 t0 = g_get_monotonic_time ();
-  gboolean same_weights;
+  gboolean same_weights, tune;
 
   if (!nd_inference_config_to_spec (cfg, &next->spec, error))
     return FALSE;
@@ -200,7 +210,15 @@ build_new (const NdInferenceConfig *cfg, const Base *base, const char *block,
   next->fp16 = cfg->fp16 && next->backend->fp16_storage;
   if (superseded (sh, next->generation, error))
     return FALSE;
-  next->plan = prepare (next, next->graph, block, explain, error);
+  /* Kernel timing wants the device to itself: the runner pauses the live runs meanwhile. */
+  tune = cfg->tune && next->backend->kind == ND_DEVICE_KIND_VULKAN;
+  if (tune)
+    {
+      g_mutex_lock (&sh->lock);
+      sh->tuning = TRUE;
+      g_mutex_unlock (&sh->lock);
+    }
+  next->plan = prepare_tuned (next, next->graph, block, explain, tune ? cancel : NULL, error);
   next->plan_block = g_strdup (block);
   next->plan_explain = explain;
   if (next->plan == NULL)
@@ -218,7 +236,7 @@ try_swap (const NdInferenceConfig *cfg, Serving *cur)
   NdGraph *graph;
   NdPlan *plan;
 
-  if (cur->alt_plan == NULL || cur->alt_graph->fused != cfg->fused
+  if (cfg->tune || cur->alt_plan == NULL || cur->alt_graph->fused != cfg->fused
       || g_strcmp0 (cur->backend_name, cfg->backend) != 0
       || cur->fp16 != (cfg->fp16 && cur->backend->fp16_storage)
       || g_strcmp0 (cur->devices_cfg, cfg->devices) != 0
@@ -265,6 +283,7 @@ typedef struct
   Base               base;
   char              *capture_block;   /* what the views show: the new plan captures it */
   NdExplainMethod    explain;         /* … and what the explanation reads */
+  GCancellable      *cancel;          /* sh->build_cancel while this job runs */
 } BuildJob;
 
 static gpointer
@@ -277,8 +296,8 @@ builder (gpointer data)
 
   next->generation = job->generation;
   next->request_time = job->request_time;
-  if (!build_new (&job->config, &job->base, job->capture_block, job->explain, next, sh,
-                  &error))
+  if (!build_new (&job->config, &job->base, job->capture_block, job->explain, job->cancel,
+                  next, sh, &error))
     {
       /* A build stopped for a newer request is not an error anyone needs to see. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -295,6 +314,9 @@ builder (gpointer data)
       sh->ready = next;
     }
   sh->building = FALSE;
+  sh->tuning = FALSE;
+  if (sh->build_cancel == job->cancel)
+    g_clear_object (&sh->build_cancel);
   g_cond_signal (&sh->cond);
   g_mutex_unlock (&sh->lock);
 
@@ -303,6 +325,7 @@ builder (gpointer data)
   g_free (job->base.weights_path);
   g_free (job->base.weights_entry);
   g_free (job->capture_block);
+  g_clear_object (&job->cancel);
   g_free (job);
   _nd_inference_shared_unref (sh);
   return NULL;
@@ -406,8 +429,13 @@ start_build (Shared *sh, const NdInferenceConfig *cfg, guint64 gen, gint64 req,
   g_mutex_unlock (&sh->lock);
   if (previous != NULL)
     g_thread_join (previous);
+  job->cancel = g_cancellable_new ();
   g_mutex_lock (&sh->lock);
   sh->building = TRUE;
+  g_set_object (&sh->build_cancel, job->cancel);
+  /* a config that came after this one's copy was taken cancels it already */
+  if (sh->generation > gen || sh->quit)
+    g_cancellable_cancel (job->cancel);
   g_mutex_unlock (&sh->lock);
   return g_thread_new ("nd-build", builder, job);
 }
@@ -476,7 +504,7 @@ _nd_inference_worker (gpointer data)
   for (;;)
     {
       NdInferenceConfig cfg = { 0 };
-      gboolean have_cfg = FALSE, rebuilt = FALSE;
+      gboolean have_cfg = FALSE, rebuilt = FALSE, paused;
       Serving *ready = NULL;
       guint64 gen = 0;
       gint64 req = 0;
@@ -489,8 +517,8 @@ _nd_inference_worker (gpointer data)
                                 && !sh->config_pending;
 
           if (sh->quit || (sh->config_pending && !sh->building) || sh->image_pending
-              || sh->ready != NULL || (cur.plan != NULL && sh->live)
-              || (cur.plan != NULL && image != NULL
+              || sh->ready != NULL || (cur.plan != NULL && sh->live && !sh->tuning)
+              || (cur.plan != NULL && image != NULL && !sh->tuning
                   && (cur.n_latency < LATENCY_MIN_RUNS || sh->rerun))
               || (diff_waits && g_get_monotonic_time () >= cur.diff_after))
             break;
@@ -534,6 +562,7 @@ _nd_inference_worker (gpointer data)
           sh->image_pending = FALSE;
           input_dirty = TRUE;
         }
+      paused = sh->tuning;
       g_mutex_unlock (&sh->lock);
 
       if (ready != NULL)
@@ -557,7 +586,7 @@ _nd_inference_worker (gpointer data)
             build_thread = start_build (sh, &cfg, gen, req, &cur, build_thread);
           nd_inference_config_clear (&cfg);
         }
-      if (cur.plan == NULL || image == NULL)
+      if (cur.plan == NULL || image == NULL || paused)
         continue;
       if (!capture_follows (sh, &cur))
         continue;

@@ -272,6 +272,7 @@ shared_clear (Shared *sh)
   nd_inference_config_clear (&sh->config);
   g_clear_pointer (&sh->image, g_bytes_unref);
   g_free (sh->capture_block);
+  g_clear_object (&sh->build_cancel);
   g_main_context_unref (sh->context);
 }
 
@@ -394,6 +395,8 @@ nd_inference_shutdown (NdInference *self)
     return;
   g_mutex_lock (&self->shared->lock);
   self->shared->quit = TRUE;
+  if (self->shared->build_cancel != NULL)
+    g_cancellable_cancel (self->shared->build_cancel);
   g_cond_signal (&self->shared->cond);
   g_mutex_unlock (&self->shared->lock);
   g_thread_join (g_steal_pointer (&self->thread));
@@ -463,6 +466,9 @@ nd_inference_set_config (NdInference *self, const NdInferenceConfig *config)
   g_mutex_lock (&self->shared->lock);
   nd_inference_config_copy (&self->shared->config, config);
   gen = ++self->shared->generation;
+  /* a build for the old config stops at its next step; tuning, mid-way */
+  if (self->shared->build_cancel != NULL)
+    g_cancellable_cancel (self->shared->build_cancel);
   self->shared->config_time = g_get_monotonic_time ();
   self->shared->config_pending = TRUE;
   g_cond_signal (&self->shared->cond);

@@ -28,6 +28,10 @@ typedef struct
   char     devices[32];    /* Vulkan, ParNet: "A,B[,C]", the devices its streams run on, as
                             * nondeep-cli --devices (stream s on the (s mod n)-th); at most
                             * the model's streams are used. "": one device; elsewhere ignored */
+  gboolean tune;           /* Vulkan: time the kernel variants of the convolutions this device
+                            * has no verdict for while building (nondeep-cli --tune), the live
+                            * runs paused meanwhile; a newer config stops it. A one-off request:
+                            * send it once, not with every knob */
   char    *weights_path;   /* safetensors or PyTorch checkpoint, training or deploy form (then
                             * @fused must be set); NULL: deterministic random weights */
   char    *weights_entry;  /* the state dict of @weights_path (a checkpoint may hold several);
@@ -84,6 +88,8 @@ typedef struct
   gboolean     fp16;           /* the plan stores activations and weights as float16 */
   const char  *kernels;        /* how a Vulkan plan chose its convolutions' kernels (static:
                                 * NdPlan.kernels), NULL for the CPU */
+  int          tuned_ops;      /* … how many convolutions run a tuned variant (NdPlan) */
+  double       tune_ms;        /* … and the tuning this plan's build did, 0: none */
   NdPlanDevice *devices;       /* [n_devices]: a plan split over Vulkan devices, each one's
                                 * run, wait and transfer in this run (names owned); else NULL */
   int          n_devices;

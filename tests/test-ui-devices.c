@@ -25,33 +25,6 @@ devices_enabled (Fixture *f)
   return g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), "devices");
 }
 
-/* Whether the main menu (or a submenu of it) has an item for win.devices with @target. */
-static gboolean
-menu_has_target (GMenuModel *menu, const char *target)
-{
-  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
-    {
-      g_autoptr(GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
-      g_autofree char *action = NULL;
-      g_autoptr(GVariant) value = g_menu_model_get_item_attribute_value (menu, i, "target",
-                                                                         NULL);
-
-      if (g_menu_model_get_item_attribute (menu, i, "action", "s", &action)
-          && g_strcmp0 (action, "win.devices") == 0 && value != NULL
-          && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
-          && g_strcmp0 (g_variant_get_string (value, NULL), target) == 0)
-        return TRUE;
-      while (g_menu_link_iter_next (links))
-        {
-          g_autoptr(GMenuModel) sub = g_menu_link_iter_get_value (links);
-
-          if (menu_has_target (sub, target))
-            return TRUE;
-        }
-    }
-  return FALSE;
-}
-
 /* The CLI's split of the same model and weights: `bench --devices` JSON's devices[].streams. */
 static void
 check_cli_streams (const char *devices, const NdInferenceResult *r)
@@ -98,42 +71,6 @@ check_cli_streams (const char *devices, const NdInferenceResult *r)
 }
 
 static void
-save_screenshots (Fixture *f)
-{
-  const char *dir = g_getenv ("ND_DEVICES_SCREENSHOTS");
-  const char *lang = g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh")
-                     ? "zh" : "en";
-  AdwStyleManager *manager = adw_style_manager_get_default ();
-  static const struct { int w, h; AdwColorScheme scheme; const char *look; } shots[] = {
-    { 1024, 700, ADW_COLOR_SCHEME_FORCE_LIGHT, "light" },
-    { 1024, 700, ADW_COLOR_SCHEME_FORCE_DARK, "dark" },
-    { 1600, 1000, ADW_COLOR_SCHEME_FORCE_LIGHT, "light" },
-    { 1600, 1000, ADW_COLOR_SCHEME_FORCE_DARK, "dark" },
-  };
-
-  if (dir == NULL)
-    return;
-  for (guint i = 0; i < G_N_ELEMENTS (shots); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("devices-%dx%d-%s-%s.png", shots[i].w,
-                                               shots[i].h, shots[i].look, lang);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autoptr(GError) error = NULL;
-      guint64 target;
-
-      gtk_window_set_default_size (GTK_WINDOW (f->window), shots[i].w, shots[i].h);
-      adw_style_manager_set_color_scheme (manager, shots[i].scheme);
-      target = f->painted + 3;
-      gtk_widget_queue_draw (GTK_WIDGET (f->window));
-      WAIT_UNTIL (f->painted >= target, 10);
-      g_assert_true (nd_window_save_screenshot (f->window, path, &error));
-      g_assert_no_error (error);
-      g_test_message ("saved %s", path);
-    }
-  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
-}
-
-static void
 test_devices (Fixture *f, gconstpointer data)
 {
   g_autoptr(GSettings) settings = g_settings_new (ND_APP_ID);
@@ -160,10 +97,11 @@ test_devices (Fixture *f, gconstpointer data)
     }
   two = g_strdup_printf ("%d,%d", vk->index, vk->index);
   three = g_strdup_printf ("%d,%d,%d", vk->index, vk->index, vk->index);
-  g_assert_true (menu_has_target (G_MENU_MODEL (nd_window_get_primary_menu (f->window)), ""));
-  g_assert_true (menu_has_target (G_MENU_MODEL (nd_window_get_primary_menu (f->window)), two));
-  g_assert_true (menu_has_target (G_MENU_MODEL (nd_window_get_primary_menu (f->window)),
-                                  three));
+  g_assert_true (ui_menu_has (G_MENU_MODEL (nd_window_get_primary_menu (f->window)), "win.devices", ""));
+  g_assert_true (ui_menu_has (G_MENU_MODEL (nd_window_get_primary_menu (f->window)), "win.devices",
+                               two));
+  g_assert_true (ui_menu_has (G_MENU_MODEL (nd_window_get_primary_menu (f->window)),
+                              "win.devices", three));
 
   one = nd_inference_result_ref (turn (f, "backend", g_variant_new_string ("vulkan")));
   g_assert_true (devices_enabled (f));
@@ -208,7 +146,7 @@ test_devices (Fixture *f, gconstpointer data)
   r = turn (f, "devices", g_variant_new_string (three));
   g_assert_cmpint (r->n_devices, ==, 3);
   g_assert_true (window_shows (f, label, TRUE));
-  save_screenshots (f);
+  ui_save_screenshot_set (f, "ND_DEVICES_SCREENSHOTS", "devices");
 
   /* one stream (the trained weights adapt or give way to random ones): nothing to split, the
    * setting stays but the result runs on one device */

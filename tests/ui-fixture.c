@@ -267,3 +267,66 @@ ui_find_type (GtkWidget *widget, GType type)
     }
   return NULL;
 }
+
+gboolean
+ui_menu_has (GMenuModel *menu, const char *action, const char *target)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr(GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
+      g_autofree char *name = NULL;
+      g_autoptr(GVariant) value = g_menu_model_get_item_attribute_value (menu, i, "target",
+                                                                         NULL);
+
+      if (g_menu_model_get_item_attribute (menu, i, "action", "s", &name)
+          && g_strcmp0 (name, action) == 0
+          && (target == NULL
+              || (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
+                  && g_strcmp0 (g_variant_get_string (value, NULL), target) == 0)))
+        return TRUE;
+      while (g_menu_link_iter_next (links))
+        {
+          g_autoptr(GMenuModel) sub = g_menu_link_iter_get_value (links);
+
+          if (ui_menu_has (sub, action, target))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+void
+ui_save_screenshot_set (Fixture *f, const char *env, const char *prefix)
+{
+  const char *dir = g_getenv (env);
+  const char *lang = g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh")
+                     ? "zh" : "en";
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  static const struct { int w, h; AdwColorScheme scheme; const char *look; } shots[] = {
+    { 1024, 700, ADW_COLOR_SCHEME_FORCE_LIGHT, "light" },
+    { 1024, 700, ADW_COLOR_SCHEME_FORCE_DARK, "dark" },
+    { 1600, 1000, ADW_COLOR_SCHEME_FORCE_LIGHT, "light" },
+    { 1600, 1000, ADW_COLOR_SCHEME_FORCE_DARK, "dark" },
+  };
+
+  if (dir == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (shots); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-%dx%d-%s-%s.png", prefix, shots[i].w,
+                                               shots[i].h, shots[i].look, lang);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GError) error = NULL;
+      guint64 target;
+
+      gtk_window_set_default_size (GTK_WINDOW (f->window), shots[i].w, shots[i].h);
+      adw_style_manager_set_color_scheme (manager, shots[i].scheme);
+      target = f->painted + 3;
+      gtk_widget_queue_draw (GTK_WIDGET (f->window));
+      WAIT_UNTIL (f->painted >= target, 10);
+      g_assert_true (nd_window_save_screenshot (f->window, path, &error));
+      g_assert_no_error (error);
+      g_test_message ("saved %s", path);
+    }
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}

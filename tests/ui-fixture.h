@@ -63,6 +63,12 @@ GtkWidget *find_actionable (GtkWidget *widget, const char *action);
 /* The first widget of @type in @widget's tree (itself included), depth first, or NULL. */
 GtkWidget *ui_find_type (GtkWidget *widget, GType type);
 void assert_title_names (Fixture *f, const char *path);
+/* Whether @menu (or a submenu of it) has an item for @action with string @target (NULL:
+ * any target or none). */
+gboolean ui_menu_has (GMenuModel *menu, const char *action, const char *target);
+/* With the environment variable @env naming a folder: saves the window there at 1024×700 and
+ * 1600×1000, light and dark, as PREFIX-WxH-LOOK-LANG.png (LANG from $LANGUAGE: zh or en). */
+void ui_save_screenshot_set (Fixture *f, const char *env, const char *prefix);
 
 /* The test registered instead of the others where there is no display. */
 /* g_test_init () and GTK; without a display, FALSE with only /ui/no-display (a skip)

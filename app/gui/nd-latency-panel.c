@@ -207,7 +207,7 @@ void
 nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
 {
   g_autofree char *text = NULL;
-  g_autofree char *form = NULL;
+  g_autofree char *form = NULL, *kernels = NULL;
 
   g_return_if_fail (ND_IS_LATENCY_PANEL (self));
   g_return_if_fail (result != NULL);
@@ -238,9 +238,18 @@ nd_latency_panel_add_result (NdLatencyPanel *self, NdInferenceResult *result)
         (now - self->first_sample) / (double) G_USEC_PER_SEC, series };
       self->sampled_generation = result->generation;
     }
-  /* The fp16 switch is a latency knob too: say which storage these times are for. */
-  form = g_strdup_printf ("%s%s%s", result->graph->fused ? _("fused") : _("unfused"),
-                          result->fp16 ? " · " : "", result->fp16 ? _("fp16 storage") : "");
+  /* The fp16 switch is a latency knob too: say which storage these times are for, and
+   * which kernels (Tune Kernels, `bench --tune`). */
+  if (result->tuned_ops > 0)
+    /* translators: convolutions of a Vulkan plan that run a tuned kernel variant */
+    kernels = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, " · %d tuned kernel",
+                                            " · %d tuned kernels", result->tuned_ops),
+                               result->tuned_ops);
+  else if (g_strcmp0 (result->kernels, "forced") == 0)
+    kernels = g_strdup (_(" · kernels forced by the environment"));
+  form = g_strdup_printf ("%s%s%s%s", result->graph->fused ? _("fused") : _("unfused"),
+                          result->fp16 ? " · " : "", result->fp16 ? _("fp16 storage") : "",
+                          kernels != NULL ? kernels : "");
   if (result->n_latency > 0)
     /* translators: median latency over N warm runs, its interquartile range, then the first
      * (cold) run of the plan apart, the plan's build time and knob-to-result time */
@@ -272,6 +281,13 @@ nd_latency_panel_set_busy (NdLatencyPanel *self, gboolean busy)
   g_return_if_fail (ND_IS_LATENCY_PANEL (self));
   if (busy)
     gtk_label_set_text (GTK_LABEL (self->summary), _("Building the model…"));
+}
+
+void
+nd_latency_panel_set_busy_text (NdLatencyPanel *self, const char *text)
+{
+  g_return_if_fail (ND_IS_LATENCY_PANEL (self));
+  gtk_label_set_text (GTK_LABEL (self->summary), text);
 }
 
 void

@@ -20,6 +20,9 @@ void       nd_latency_panel_add_result   (NdLatencyPanel    *self,
 /* While a newer model is built: no number of the one being replaced in the summary. */
 void       nd_latency_panel_set_busy     (NdLatencyPanel    *self,
                                           gboolean           busy);
+/* … or with @text in its place (kernel tuning). */
+void       nd_latency_panel_set_busy_text (NdLatencyPanel   *self,
+                                           const char       *text);
 /* Whether inference runs continuously next to drawing (camera, live): the summary says the
  * times share the cores with it. */
 void       nd_latency_panel_set_sharing  (NdLatencyPanel    *self,

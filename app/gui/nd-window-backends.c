@@ -80,6 +80,13 @@ add_devices_menu (NdWindow *self, GPtrArray *devices, const NdDeviceInfo *vk)
       g_menu_append (menu, label, action);
     }
   g_menu_append_submenu (section, _("Streams on _Devices"), G_MENU_MODEL (menu));
+  {
+    /* translators: time each convolution's kernel variants on this Vulkan device and keep
+     * the fastest (nondeep-cli bench --tune); %s is the device's short name */
+    g_autofree char *label = g_strdup_printf (_("_Tune Kernels on %s"), vk_name);
+
+    g_menu_append (section, label, "win.tune-kernels");
+  }
   g_menu_insert_section (self->primary_menu,
                          g_menu_model_get_n_items (G_MENU_MODEL (self->primary_menu)) - 1, NULL,
                          G_MENU_MODEL (section));
@@ -148,8 +155,28 @@ void
 _nd_window_sync_devices (NdWindow *self, const NdModelSpec *spec)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "devices");
+  GAction *tune = g_action_map_lookup_action (G_ACTION_MAP (self), "tune-kernels");
+  gboolean vulkan = self->have_vulkan && g_strcmp0 (self->config.backend, "vulkan") == 0;
 
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
-                               self->have_vulkan && spec->family == ND_FAMILY_PARNET
-                               && g_strcmp0 (self->config.backend, "vulkan") == 0);
+                               vulkan && spec->family == ND_FAMILY_PARNET);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (tune), vulkan);
+}
+
+/* The model as it is, rebuilt once with `tune` (nd-vk-tune.c): the convolutions this device
+ * has no verdict for are timed in each kernel variant, the live runs paused, and the verdicts
+ * kept for every later plan, the CLI's too. Not a knob: nothing to undo, and the next
+ * request goes without it (a knob turned meanwhile stops the tuning). */
+void
+_nd_window_tune_kernels_activated (GSimpleAction *action, GVariant *parameter, gpointer data)
+{
+  NdWindow *self = data;
+  NdInferenceConfig config = self->config;   /* shallow: set_config copies it */
+
+  if (g_strcmp0 (self->config.backend, "vulkan") != 0)
+    return;
+  config.tune = TRUE;
+  self->generation = nd_inference_set_config (self->inference, &config);
+  _nd_window_notices_tune (self, self->generation);
+  _nd_window_sync_busy (self);
 }

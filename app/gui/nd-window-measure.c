@@ -23,7 +23,8 @@
  *   update_ms           median main-thread time handling one result (labels, view updates)
  *   rss_mb              resident set size at the end
  *   kernels             a Vulkan plan's choice of convolution kernels, as `bench` reports
- *                       it ("rules", "tuned earlier", …; absent for the CPU)
+ *                       it ("rules", "tuned earlier", …; absent for the CPU), and
+ *   tuned_ops           how many of them run a tuned variant (absent for the CPU)
  *   fused_unfused_max_rel  the largest relative block-output difference the window shows
  *                       (absent while not measured); fused_unfused_logits_rel the same for
  *                       the logits (what `nondeep-cli verify` reports)
@@ -222,7 +223,8 @@ finish_cb (gpointer data)
   add_number (out, "update_ms", quantile (m->update, 0.5));
   add_number (out, "rss_mb", _nd_window_rss_mb ());
   if (r != NULL && r->kernels != NULL)
-    g_string_append_printf (out, ", \"kernels\": \"%s\"", r->kernels);
+    g_string_append_printf (out, ", \"kernels\": \"%s\", \"tuned_ops\": %d", r->kernels,
+                            r->tuned_ops);
   add_explain (self, out, r, dt, camera);
   if (have_rel)
     add_number (out, "fused_unfused_max_rel", rel);

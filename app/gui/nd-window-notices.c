@@ -7,9 +7,10 @@
 #include "nd-window-private.h"
 
 /* What the window says about its own state: a spinner and dimmed views while a requested
- * model is being built (the old one keeps serving), and a one-line notice with Undo when a
- * knob turned on trained weights could keep only part of them or none (the loader's message
- * goes to a Details expander, never to the knob panel). */
+ * model is being built (the old one keeps serving) or its kernels tuned, a one-line notice
+ * with Undo when a knob turned on trained weights could keep only part of them or none (the
+ * loader's message goes to a Details expander, never to the knob panel), and one with what
+ * a kernel tuning did. */
 
 struct _NdWindowNotices
 {
@@ -25,6 +26,7 @@ struct _NdWindowNotices
   NdInferenceConfig   undo;            /* … and of the one before it */
   char               *undo_note;
   char               *requested_note;
+  guint64             tune_generation; /* the newest Tune Kernels request */
 };
 
 static void
@@ -59,7 +61,14 @@ _nd_window_sync_busy (NdWindow *self)
   gtk_spinner_set_spinning (GTK_SPINNER (n->spinner), busy);
   for (guint i = 0; i < G_N_ELEMENTS (dimmed); i++)
     gtk_widget_set_opacity (dimmed[i], busy ? 0.45 : 1.0);
-  if (busy)
+  if (busy && n->tune_generation == self->generation)
+    {
+      const char *text = _("Tuning the kernels on this device; the live view waits…");
+
+      gtk_label_set_text (self->model_info, text);
+      nd_latency_panel_set_busy_text (self->latency_panel, text);
+    }
+  else if (busy)
     {
       /* No number of the model being replaced stays in the header. */
       gtk_label_set_text (self->model_info, _("Building the model…"));
@@ -110,15 +119,19 @@ toast_dismissed_cb (AdwToast *toast, NdWindow *self)
     }
 }
 
+/* A toast, with Undo when @undo (the knob request before the newest is restored). */
 static void
-notify (NdWindow *self, const char *text, const char *detail)
+notify_full (NdWindow *self, const char *text, const char *detail, gboolean undo)
 {
   NdWindowNotices *n = self->notices;
   AdwToast *toast = adw_toast_new (text);
 
-  adw_toast_set_button_label (toast, _("Undo"));
   adw_toast_set_timeout (toast, 10);
-  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_cb), self, 0);
+  if (undo)
+    {
+      adw_toast_set_button_label (toast, _("Undo"));
+      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_cb), self, 0);
+    }
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), self, 0);
   if (n->toast != NULL)
     adw_toast_dismiss (n->toast);
@@ -130,6 +143,51 @@ notify (NdWindow *self, const char *text, const char *detail)
   gtk_widget_set_visible (n->details, detail != NULL);
 }
 
+static void
+notify (NdWindow *self, const char *text, const char *detail)
+{
+  notify_full (self, text, detail, TRUE);
+}
+
+void
+_nd_window_notices_tune (NdWindow *self, guint64 generation)
+{
+  if (self->notices != NULL)
+    self->notices->tune_generation = generation;
+}
+
+/* What a Tune Kernels build did, in NdPlan.kernels' terms (`bench --tune` prints the same:
+ * kernels, tuned_ops, tune_ms). */
+static char *
+tune_text (const NdInferenceResult *r)
+{
+  if (g_strcmp0 (r->kernels, "tuned") == 0 && r->tuned_ops > 0)
+    /* translators: kernel tuning: seconds it took, then how many convolutions now run
+     * another kernel variant than the built-in rules chose */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Kernels tuned in %.0f s: %d convolution runs a "
+                                         "faster variant, here and in later plans",
+                                         "Kernels tuned in %.0f s: %d convolutions run "
+                                         "faster variants, here and in later plans",
+                                         r->tuned_ops),
+                            r->tune_ms / 1000.0, r->tuned_ops);
+  if (g_strcmp0 (r->kernels, "tuned") == 0)
+    return g_strdup_printf (_("Kernels tuned in %.0f s: the built-in choices were the "
+                              "fastest on this device"), r->tune_ms / 1000.0);
+  if (g_strcmp0 (r->kernels, "tuned earlier") == 0)
+    return g_strdup (_("Nothing to tune: this device has a verdict for every convolution "
+                       "of this model"));
+  if (g_strcmp0 (r->kernels, "forced") == 0)
+    return g_strdup (_("Not tuned: ND_VK_TILE, ND_VK_WINOGRAD or ND_VK_MIN_GROUPS chooses "
+                       "the kernels"));
+  if (r->n_devices > 0)
+    return g_strdup (_("Not tuned: a model split over devices keeps the built-in kernels"));
+  if (r->kernels != NULL)
+    return g_strdup (_("Not tuned: ND_VK_TUNE=0 turns tuning off, or the model has no "
+                       "convolution"));
+  return g_strdup (_("Not tuned: kernels are tuned on the Vulkan backend only"));
+}
+
 void
 _nd_window_notices_result (NdWindow *self, NdInferenceResult *r)
 {
@@ -137,8 +195,18 @@ _nd_window_notices_result (NdWindow *self, NdInferenceResult *r)
 
   if (n == NULL || !r->rebuilt || r->generation < n->settled)
     return;
+  /* a knob turned while tuning stopped it (nd_inference_set_config cancels the build) */
+  if (n->tune_generation > n->settled && r->generation > n->tune_generation)
+    notify_full (self, _("Kernel tuning stopped: the model changed before it finished; "
+                         "nothing was remembered"), NULL, FALSE);
   n->settled = r->generation;
   _nd_window_sync_busy (self);
+  if (r->generation == n->tune_generation)
+    {
+      g_autofree char *text = tune_text (r);
+
+      notify_full (self, text, NULL, FALSE);
+    }
   if (r->generation != self->generation || r->weights_status == n->status)
     return;
   n->status = r->weights_status;

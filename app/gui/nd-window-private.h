@@ -162,9 +162,14 @@ void        _nd_window_weights_clear   (NdWindow   *self);
  * have_fp16; the fp16 switch follows the backend. */
 void        _nd_window_probe_backends  (NdWindow   *self);
 void        _nd_window_sync_fp16       (NdWindow   *self);
-/* The streams-on-devices menu counts for ParNet on the Vulkan backend only. */
+/* The streams-on-devices menu counts for ParNet on the Vulkan backend only; Tune Kernels for
+ * any model there. */
 void        _nd_window_sync_devices    (NdWindow          *self,
                                         const NdModelSpec *spec);
+/* win.tune-kernels: rebuilds the model with its convolutions' kernels timed on the device. */
+void        _nd_window_tune_kernels_activated (GSimpleAction *action,
+                                               GVariant      *parameter,
+                                               gpointer       data);
 
 /* nd-window-trained.c: the Trained Models menu section and win.open-trained. */
 void        _nd_window_trained_init    (NdWindow   *self);
@@ -174,6 +179,10 @@ void        _nd_window_trained_init    (NdWindow   *self);
 void        _nd_window_notices_init    (NdWindow          *self);
 void        _nd_window_notices_free    (NdWindow          *self);
 void        _nd_window_notices_request (NdWindow          *self);
+/* Generation @generation is a kernel-tuning build: the busy state says so, and its result a
+ * notice of what was tuned. */
+void        _nd_window_notices_tune    (NdWindow          *self,
+                                        guint64            generation);
 void        _nd_window_notices_result  (NdWindow          *self,
                                         NdInferenceResult *result);
 void        _nd_window_notices_error   (NdWindow          *self,

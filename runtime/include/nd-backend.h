@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "nd-device.h"
 #include "nd-graph.h"
@@ -65,6 +65,8 @@ typedef struct
                            * fastest and remember it in the user's cache (later plans use
                            * the verdicts without it); seconds per model. ND_VK_TUNE=1 sets
                            * it, ND_VK_TUNE=0 ignores the verdicts too */
+  GCancellable *cancellable; /* (nullable) stops tuning between steps: prepare then fails
+                              * with G_IO_ERROR_CANCELLED and remembers nothing new */
 } NdPlanOptions;
 
 /* One device of a plan split over several (NdPlanOptions.devices), after a run. */

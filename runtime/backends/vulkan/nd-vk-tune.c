@@ -303,8 +303,8 @@ decide (char **keys, gboolean *todo, const double *ms, int n, guint8 *variant,
 
 /* Times the variants of the convolutions with @todo[i] (the others keep @variant[i]) and
  * sets @variant[i] to their shape's fastest; remembers them. 1 when timed, 0 when the plan
- * is too large to, -1 for a failure of the rules' own plan (a variant that does not build
- * is skipped). */
+ * is too large to, -1 for a failure of the rules' own plan or cancellation (a variant that
+ * does not build is skipped). */
 static int
 tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions *options,
       const char *group, char **keys, gboolean *todo, guint8 *variant, GError **error)
@@ -349,6 +349,13 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
     {
       g_autoptr(GError) local = NULL;
       int differs = 0;
+
+      /* a variant takes seconds: a caller that no longer wants the plan need not wait */
+      if (g_cancellable_set_error_if_cancelled (options->cancellable, error))
+        {
+          nd_vk_plan_free (rules);
+          return -1;
+        }
 
       for (int i = 0; i < n; i++)
         if (todo[i])
