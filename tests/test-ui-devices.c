@@ -29,33 +29,13 @@ devices_enabled (Fixture *f)
 static void
 check_cli_streams (const char *devices, const NdInferenceResult *r)
 {
-  const char *cli = g_getenv ("ND_TEST_CLI");
-  g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, ND_DEFAULT_WEIGHTS, NULL);
-  g_autofree char *out = NULL, *err = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root = ui_cli_bench (parser, "the CLI's split", "--devices", devices, NULL);
   JsonArray *list;
-  int status = 0;
 
-  if (cli == NULL)
-    {
-      g_test_message ("ND_TEST_CLI not set: the CLI's split is not compared");
-      return;
-    }
-  {
-    const char *argv[] = { cli, "bench", "--weights", weights, "--backend", "vulkan",
-                           "--devices", devices, "--iters", "2", "--warmup", "1", "--json",
-                           NULL };
-
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                 &out, &err, &status, &error));
-  }
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("nondeep-cli bench --devices %s failed: %s", devices, err);
-  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
-  list = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
-                                       "devices");
+  if (root == NULL)
+    return;
+  list = json_object_get_array_member (root, "devices");
   g_assert_cmpint (json_array_get_length (list), ==, r->n_devices);
   for (int i = 0; i < r->n_devices; i++)
     {
@@ -76,32 +56,23 @@ test_devices (Fixture *f, gconstpointer data)
   g_autoptr(GSettings) settings = g_settings_new (ND_APP_ID);
   g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(NdInferenceResult) one = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *two = NULL, *three = NULL, *label = NULL;
   NdInferenceResult *r = nd_window_get_result (f->window);
   NdDeviceInfo *vk;
+  GMenuModel *menu;
   double max_diff = 0, max_logit = 0;
   guint all = 0;
 
   g_assert_false (devices_enabled (f));     /* the CPU */
   g_assert_cmpint (r->n_devices, ==, 0);
-  devices = nd_device_list_vulkan (&error);
-  vk = devices != NULL ? nd_device_find_preferred (devices, ND_DEVICE_KIND_VULKAN) : NULL;
-  if (vk == NULL)
-    {
-      g_autofree char *why = g_strdup_printf ("no Vulkan device: %s",
-                                              error ? error->message : "none usable");
-
-      g_test_skip (why);
-      return;
-    }
+  if ((vk = ui_vulkan_or_skip (&devices)) == NULL)
+    return;
   two = g_strdup_printf ("%d,%d", vk->index, vk->index);
   three = g_strdup_printf ("%d,%d,%d", vk->index, vk->index, vk->index);
-  g_assert_true (ui_menu_has (G_MENU_MODEL (nd_window_get_primary_menu (f->window)), "win.devices", ""));
-  g_assert_true (ui_menu_has (G_MENU_MODEL (nd_window_get_primary_menu (f->window)), "win.devices",
-                               two));
-  g_assert_true (ui_menu_has (G_MENU_MODEL (nd_window_get_primary_menu (f->window)),
-                              "win.devices", three));
+  menu = G_MENU_MODEL (nd_window_get_primary_menu (f->window));
+  g_assert_true (ui_menu_has (menu, "win.devices", ""));
+  g_assert_true (ui_menu_has (menu, "win.devices", two));
+  g_assert_true (ui_menu_has (menu, "win.devices", three));
 
   one = nd_inference_result_ref (turn (f, "backend", g_variant_new_string ("vulkan")));
   g_assert_true (devices_enabled (f));

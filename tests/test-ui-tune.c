@@ -6,9 +6,6 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
-
-#include "nd-device.h"
 #include "nd-inference.h"
 #include "ui-fixture.h"
 
@@ -57,33 +54,14 @@ prefix_of (const char *msgid, const char *plural, int n)
 static void
 check_cli_kernels (const NdInferenceResult *r)
 {
-  const char *cli = g_getenv ("ND_TEST_CLI");
-  g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, ND_DEFAULT_WEIGHTS, NULL);
-  g_autofree char *out = NULL, *err = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *root;
+  JsonObject *root = ui_cli_bench (parser, "the CLI's kernels",
+                                   r->graph->fused ? "--fused" : NULL, NULL);
   JsonArray *ops;
-  int status = 0, convs = 0;
+  int convs = 0;
 
-  if (cli == NULL)
-    {
-      g_test_message ("ND_TEST_CLI not set: the CLI's kernels are not compared");
-      return;
-    }
-  {
-    const char *argv[] = { cli, "bench", "--weights", weights, "--backend", "vulkan",
-                           "--iters", "2", "--warmup", "1", "--json",
-                           r->graph->fused ? "--fused" : NULL, NULL };
-
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                 &out, &err, &status, &error));
-  }
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("nondeep-cli bench failed: %s", err);
-  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
-  root = json_node_get_object (json_parser_get_root (parser));
+  if (root == NULL)
+    return;
   g_assert_cmpstr (json_object_get_string_member (root, "kernels"), ==, "tuned earlier");
   g_assert_cmpint (json_object_get_int_member (root, "tuned_ops"), ==, r->tuned_ops);
   ops = json_object_get_array_member (root, "ops");
@@ -117,7 +95,6 @@ static void
 test_tune (Fixture *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) devices = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *tuned = NULL, *verdicts = NULL, *after = NULL;
   NdInferenceResult *r;
   NdDeviceInfo *vk;
@@ -125,16 +102,8 @@ test_tune (Fixture *f, gconstpointer data)
   guint cancelled;
 
   g_assert_false (tune_enabled (f));      /* the CPU */
-  devices = nd_device_list_vulkan (&error);
-  vk = devices != NULL ? nd_device_find_preferred (devices, ND_DEVICE_KIND_VULKAN) : NULL;
-  if (vk == NULL)
-    {
-      g_autofree char *why = g_strdup_printf ("no Vulkan device: %s",
-                                              error ? error->message : "none usable");
-
-      g_test_skip (why);
-      return;
-    }
+  if ((vk = ui_vulkan_or_skip (&devices)) == NULL)
+    return;
   g_assert_true (ui_menu_has (G_MENU_MODEL (nd_window_get_primary_menu (f->window)),
                               "win.tune-kernels", NULL));
 

@@ -13,6 +13,7 @@
 #include "nd-ref-ops.h"
 #include "nd-test-utils.h"
 #include "nd-vk-plan.h"
+#include "nd-vk-tune.h"
 
 /* The Vulkan plan's own machinery, against the naive CPU oracle: split-K with a fused block
  * tail, fp16 storage, barriers between streams, timings, plans on two threads, the device
@@ -567,6 +568,34 @@ test_no_device (void)
   g_test_trap_assert_passed ();
 }
 
+/* The tuner's choice per shape (nd-vk-tune.c), on made-up times: a variant must beat the
+ * rules' median by the margin and stay below it in the upper quantile of its paired runs;
+ * among those the fastest median wins. */
+static void
+test_tune_pick (void)
+{
+  const gboolean all[4] = { TRUE, TRUE, TRUE, TRUE };
+  const gboolean not2[4] = { TRUE, TRUE, FALSE, TRUE };
+
+  /* rules 1.0; v1 0.90 (quantile 0.98) wins */
+  g_assert_cmpint (nd_vk_tune_pick ((double[]) { 1.0, 0.90, 2.0, 2.0 },
+                                    (double[]) { 1.0, 0.98, 2.0, 2.0 }, all, 4), ==, 1);
+  /* the same median, but slower than the rules in a quarter of its pairs: the rules */
+  g_assert_cmpint (nd_vk_tune_pick ((double[]) { 1.0, 0.90, 2.0, 2.0 },
+                                    (double[]) { 1.0, 1.05, 2.0, 2.0 }, all, 4), ==, 0);
+  /* within the margin (0.97 > 0.95): the rules */
+  g_assert_cmpint (nd_vk_tune_pick ((double[]) { 1.0, 0.97, 2.0, 2.0 },
+                                    (double[]) { 1.0, 0.98, 2.0, 2.0 }, all, 4), ==, 0);
+  /* two clear winners: the faster median; an untimed one never wins */
+  g_assert_cmpint (nd_vk_tune_pick ((double[]) { 1.0, 0.90, 0.50, 0.80 },
+                                    (double[]) { 1.0, 0.92, 0.60, 0.85 }, all, 4), ==, 2);
+  g_assert_cmpint (nd_vk_tune_pick ((double[]) { 1.0, 0.90, 0.50, 0.80 },
+                                    (double[]) { 1.0, 0.92, 0.60, 0.85 }, not2, 4), ==, 3);
+  /* the fastest median fails its quantile: the next one that passes */
+  g_assert_cmpint (nd_vk_tune_pick ((double[]) { 1.0, 0.90, 0.50, 0.80 },
+                                    (double[]) { 1.0, 0.92, 1.20, 0.85 }, all, 4), ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -598,6 +627,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/threads", test_threads);
   g_test_add_func ("/vulkan/devices", test_devices);
   g_test_add_func ("/vulkan/no-device", test_no_device);
+  g_test_add_func ("/vulkan/tune-pick", test_tune_pick);
   ret = g_test_run ();
   nd_backend_free (backend);
   g_free (skip_reason);

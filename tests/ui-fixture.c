@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "nd-device.h"
 #include "nd-paths.h"
 #include "ui-fixture.h"
 
@@ -329,4 +330,59 @@ ui_save_screenshot_set (Fixture *f, const char *env, const char *prefix)
       g_test_message ("saved %s", path);
     }
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+NdDeviceInfo *
+ui_vulkan_or_skip (GPtrArray **devices)
+{
+  g_autoptr(GError) error = NULL;
+  NdDeviceInfo *vk;
+
+  *devices = nd_device_list_vulkan (&error);
+  vk = *devices != NULL ? nd_device_find_preferred (*devices, ND_DEVICE_KIND_VULKAN) : NULL;
+  if (vk == NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("no Vulkan device: %s",
+                                              error ? error->message : "none usable");
+
+      g_test_skip (why);
+    }
+  return vk;
+}
+
+JsonObject *
+ui_cli_bench (JsonParser *parser, const char *what, ...)
+{
+  const char *cli = g_getenv ("ND_TEST_CLI");
+  g_autofree char *weights = g_build_filename (ND_SOURCE_ASSETS_DIR, ND_DEFAULT_WEIGHTS, NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+  int status = 0;
+
+  if (cli == NULL)
+    {
+      g_test_message ("ND_TEST_CLI not set: %s not compared", what);
+      return NULL;
+    }
+  for (const char * const *a = (const char *[]) { cli, "bench", "--weights", weights,
+                                                  "--backend", "vulkan", "--iters", "2",
+                                                  "--warmup", "1", "--json", NULL };
+       *a != NULL; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  va_start (ap, what);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("nondeep-cli bench (%s) failed: %s", what, err);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
 }

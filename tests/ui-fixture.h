@@ -3,6 +3,9 @@
 #pragma once
 
 #include <adwaita.h>
+#include <json-glib/json-glib.h>
+
+#include "nd-device.h"
 
 #include "nd-window.h"
 
@@ -69,6 +72,13 @@ gboolean ui_menu_has (GMenuModel *menu, const char *action, const char *target);
 /* With the environment variable @env naming a folder: saves the window there at 1024×700 and
  * 1600×1000, light and dark, as PREFIX-WxH-LOOK-LANG.png (LANG from $LANGUAGE: zh or en). */
 void ui_save_screenshot_set (Fixture *f, const char *env, const char *prefix);
+/* The preferred Vulkan device, from the list it puts in *@devices (the caller's); NULL, the
+ * test skipped, where there is none. */
+NdDeviceInfo *ui_vulkan_or_skip (GPtrArray **devices);
+/* `$ND_TEST_CLI bench` on the bundled trained weights on Vulkan (2 runs, --json) with the
+ * further arguments (NULL-terminated); its JSON object, held by @parser. NULL (a message
+ * says that @what is not compared) without ND_TEST_CLI; a failure fails the test. */
+JsonObject   *ui_cli_bench (JsonParser *parser, const char *what, ...) G_GNUC_NULL_TERMINATED;
 
 /* The test registered instead of the others where there is no display. */
 /* g_test_init () and GTK; without a display, FALSE with only /ui/no-display (a skip)

@@ -24,6 +24,9 @@
 #define TUNE_WARMUP 2
 #define TUNE_RUNS   7
 #define TUNE_MARGIN 0.95
+/* … and it must be faster than the rules in this quantile of the paired runs too (6 of 7):
+ * on a busy device a median alone picks a different close variant each time it is asked. */
+#define TUNE_QUANTILE 0.75
 /* Timing holds the rules' plan and one variant's at once: past this many activation bytes
  * each (a large batch) the plan keeps the rules untimed, as the CPU's layout timing does. */
 #define TUNE_MAX_ACTIVATIONS ((guint64) 1 << 30)
@@ -213,13 +216,14 @@ compare_doubles (gconstpointer a, gconstpointer b)
   return (x > y) - (x < y);
 }
 
-/* The median per-op time of each node over TUNE_RUNS timed runs of @plan into @ms. With a
- * reference plan @ref whose medians are @ref_ms, the runs alternate with @ref's and @ms[i]
- * is @ref_ms[i] times the median of the paired ratios: a GPU's clocks drift between one plan's
- * runs and the next plan's, not within a pair. */
+/* The median per-op time of each node over TUNE_RUNS timed runs of @plan into @ms, and the
+ * TUNE_QUANTILE one into @hi. With a reference plan @ref whose medians are @ref_ms, the runs
+ * alternate with @ref's and @ms[i] is @ref_ms[i] times the median of the paired ratios (@hi
+ * the same of their quantile): a GPU's clocks drift between one plan's runs and the next
+ * plan's, not within a pair. */
 static gboolean
 time_plan (NdPlan *plan, NdPlan *ref, const double *ref_ms, const NdTensor *input, double *ms,
-           GError **error)
+           double *hi, GError **error)
 {
   int n = plan->n_nodes;
   g_autofree double *samples = g_new (double, (gsize) n * TUNE_RUNS);
@@ -238,6 +242,8 @@ time_plan (NdPlan *plan, NdPlan *ref, const double *ref_ms, const NdTensor *inpu
     {
       qsort (samples + (gsize) i * TUNE_RUNS, TUNE_RUNS, sizeof (double), compare_doubles);
       ms[i] = samples[(gsize) i * TUNE_RUNS + TUNE_RUNS / 2] * (ref != NULL ? ref_ms[i] : 1.0);
+      hi[i] = samples[(gsize) i * TUNE_RUNS + (int) (TUNE_QUANTILE * TUNE_RUNS)]
+              * (ref != NULL ? ref_ms[i] : 1.0);
     }
   return TRUE;
 }
@@ -252,22 +258,36 @@ count_tuned (const NdGraph *graph, const guint8 *variant)
   return count;
 }
 
+int
+nd_vk_tune_pick (const double *total, const double *total_hi, const gboolean *timed,
+                 int n_variants)
+{
+  int best = ND_VK_VARIANT_RULES;
+
+  for (int v = 1; v < n_variants; v++)
+    if (timed[v] && total[v] < total[best] && total[v] < TUNE_MARGIN * total[ND_VK_VARIANT_RULES]
+        && total_hi[v] < total[ND_VK_VARIANT_RULES])
+      best = v;
+  return best;
+}
+
 /* Decides each shape of the convolutions with @todo[i] from @ms[v · n + i] (the median time
- * of node i in variant v; < 0: not timed, the same kernels as the rules): all nodes of a
- * shape take the variant of the least total time, if it beats the rules' by TUNE_MARGIN, so
- * every later plan (which knows shapes, not nodes) runs what this one does. The per-node means
- * of the rules' and the verdict's times go to @rules_ms, @best_ms. */
+ * of node i in variant v; < 0: not timed, the same kernels as the rules) and @hi (its
+ * TUNE_QUANTILE time): all nodes of a shape take the variant of the least total time among
+ * those that beat the rules' by TUNE_MARGIN and in the quantile too, so every later plan
+ * (which knows shapes, not nodes) runs what this one does. The per-node means of the rules'
+ * and the verdict's times go to @rules_ms, @best_ms. */
 static void
-decide (char **keys, gboolean *todo, const double *ms, int n, guint8 *variant,
-        double *rules_ms, double *best_ms)
+decide (char **keys, gboolean *todo, const double *ms, const double *hi, int n,
+        guint8 *variant, double *rules_ms, double *best_ms)
 {
   g_autofree gboolean *done = g_new0 (gboolean, n);
 
   for (int i = 0; i < n; i++)
     {
-      double total[ND_VK_N_VARIANTS] = { 0 };
+      double total[ND_VK_N_VARIANTS] = { 0 }, total_hi[ND_VK_N_VARIANTS] = { 0 };
       gboolean timed[ND_VK_N_VARIANTS];
-      int best = ND_VK_VARIANT_RULES, count = 0;
+      int best, count = 0;
 
       if (!todo[i] || done[i])
         continue;
@@ -281,13 +301,10 @@ decide (char **keys, gboolean *todo, const double *ms, int n, guint8 *variant,
               {
                 timed[v] &= ms[(gsize) v * n + j] >= 0;
                 total[v] += ms[(gsize) v * n + j];
+                total_hi[v] += hi[(gsize) v * n + j];
               }
           }
-      for (int v = 1; v < ND_VK_N_VARIANTS; v++)
-        if (timed[v] && total[v] < total[best])
-          best = v;
-      if (total[best] >= TUNE_MARGIN * total[ND_VK_VARIANT_RULES])
-        best = ND_VK_VARIANT_RULES;
+      best = nd_vk_tune_pick (total, total_hi, timed, ND_VK_N_VARIANTS);
       g_debug ("kernels for %s (%d): %s, %.4f ms (rules %.4f ms)", keys[i], count,
                nd_vk_variant_name (best), total[best], total[ND_VK_VARIANT_RULES]);
       for (int j = i; j < n; j++)
@@ -316,6 +333,7 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
   g_autofree guint *rules_hash = g_new (guint, n);
   g_autofree guint *hash = g_new (guint, n);
   g_autofree double *ms = g_new (double, (gsize) ND_VK_N_VARIANTS * n);
+  g_autofree double *hi = g_new (double, (gsize) ND_VK_N_VARIANTS * n);
   g_autofree double *rules_ms = g_new0 (double, n);
   g_autofree double *best_ms = g_new0 (double, n);
   g_autofree guint8 *trial = g_memdup2 (variant, n);
@@ -329,7 +347,7 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
   topts.n_capture = 0;
   nd_tensor_fill_uniform (input, rand, -1.0, 1.0);
   for (gsize k = 0; k < (gsize) ND_VK_N_VARIANTS * n; k++)
-    ms[k] = -1.0;
+    ms[k] = hi[k] = -1.0;
   /* the rules' plan stays: each variant's runs alternate with its runs */
   rules = nd_vk_plan_new_variants (backend, ctx, graph, &topts, trial, error);
   if (rules == NULL)
@@ -340,7 +358,7 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
       return 0;
     }
   hash_steps (rules, rules_hash);
-  if (!time_plan (rules, NULL, NULL, input, ms, error))
+  if (!time_plan (rules, NULL, NULL, input, ms, hi, error))
     {
       nd_vk_plan_free (rules);
       return -1;
@@ -376,7 +394,8 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
       /* (test-vulkan-tune.py reads this line: the variants are timed at all) */
       g_debug ("kernel variant %s: %d convolutions built otherwise", nd_vk_variant_name (v),
                differs);
-      if (differs == 0 || !time_plan (plan, rules, ms, input, ms + (gsize) v * n, &local))
+      if (differs == 0 || !time_plan (plan, rules, ms, input, ms + (gsize) v * n,
+                                      hi + (gsize) v * n, &local))
         memset (other, 0, n * sizeof *other);
       for (int i = 0; i < n; i++)
         if (!other[i])
@@ -386,7 +405,7 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
       nd_vk_plan_free (plan);
     }
   nd_vk_plan_free (rules);
-  decide (keys, todo, ms, n, variant, rules_ms, best_ms);
+  decide (keys, todo, ms, hi, n, variant, rules_ms, best_ms);
   remember (group, keys, todo, variant, rules_ms, best_ms, n);
   return 1;
 }

@@ -17,4 +17,13 @@ NdPlan *nd_vk_tune_prepare (NdBackend           *backend,
                             const NdPlanOptions *options,
                             GError             **error);
 
+/* The variant a shape takes from each variant's total median time @total and its total in
+ * the upper quantile of the paired runs @total_hi (variant 0: the rules; @timed[v] FALSE:
+ * not timed): the fastest that beats the rules' median by the margin and in that quantile
+ * too, else 0. */
+int     nd_vk_tune_pick    (const double        *total,
+                            const double        *total_hi,
+                            const gboolean      *timed,
+                            int                  n_variants);
+
 G_END_DECLS
