@@ -35,6 +35,9 @@ tune (Fixture *f)
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "tune-kernels", NULL);
   g_assert_true (window_shows (f, g_dgettext (GETTEXT_PACKAGE, "Tuning the kernels on this "
                                               "device; the live view waits…"), TRUE));
+  /* ~50 s here, more on a slower machine or under a sanitizer: past wait_weights' limit */
+  WAIT_UNTIL (f->rebuilt_generation > gen
+              || nd_window_get_knob_error (f->window, "general") != NULL, 480);
   return wait_weights (f, gen);
 }
 
