@@ -49,9 +49,14 @@ latency_stats (const Serving *s, NdInferenceResult *r)
       r->op_median_ms[k] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
   r->op_algo = g_new0 (char *, s->plan->n_nodes + 1);
+  r->op_variant = g_new0 (char *, s->plan->n_nodes + 1);
   for (int k = 0; k < s->plan->n_nodes; k++)
-    r->op_algo[k] = g_strdup (s->plan->op_algo && s->plan->op_algo[k] ? s->plan->op_algo[k]
-                                                                       : "");
+    {
+      r->op_algo[k] = g_strdup (s->plan->op_algo && s->plan->op_algo[k] ? s->plan->op_algo[k]
+                                                                         : "");
+      r->op_variant[k] = g_strdup (s->plan->op_variant && s->plan->op_variant[k]
+                                   ? s->plan->op_variant[k] : "");
+    }
 }
 
 /* Whether node @i's output is one the views of @block read: the block's own nodes and the

@@ -168,6 +168,7 @@ result_clear (NdInferenceResult *r)
   g_free (r->weights_detail);
   g_free (r->op_median_ms);
   g_strfreev (r->op_algo);
+  g_strfreev (r->op_variant);
   g_clear_pointer (&r->logits, nd_tensor_unref);
   g_clear_pointer (&r->input, nd_tensor_unref);
   g_clear_pointer (&r->image, g_bytes_unref);

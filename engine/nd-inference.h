@@ -111,6 +111,8 @@ typedef struct
   int          n_latency;
   double      *op_median_ms;   /* [n_nodes] per-op median over the same runs, or NULL */
   char       **op_algo;        /* [n_nodes] the backend's algorithm per op, or NULL */
+  char       **op_variant;     /* [n_nodes] the tuned kernel variant per op ("": the rules';
+                                * NdPlan.op_variant), or NULL with @op_algo */
   NdWeightsStatus weights_status;
   char        *weights_detail; /* the loader's message when not every tensor fitted */
   NdTensor    *logits;         /* [1, classes] */

@@ -77,6 +77,10 @@ check_cli_kernels (const NdInferenceResult *r)
         continue;
       g_assert_cmpint (id, <, r->n_nodes);
       g_assert_cmpstr (json_object_get_string_member (op, "algo"), ==, r->op_algo[id]);
+      /* … and the same tuned variant ("" in the window, null in the JSON for the rules') */
+      g_assert_cmpstr (json_object_get_null_member (op, "variant")
+                       ? "" : json_object_get_string_member (op, "variant"), ==,
+                       r->op_variant[id]);
       convs++;
     }
   g_test_message ("the CLI runs the window's kernel in each of %d convolutions", convs);

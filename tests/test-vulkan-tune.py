@@ -45,6 +45,11 @@ def conv_algos(r):
     return {op["name"]: op["algo"] for op in r["ops"] if op["op"] == "conv2d"}
 
 
+def variants(r):
+    """Each op's tuned kernel variant (bench JSON ops[].variant), the rules' left out."""
+    return {op["name"]: op["variant"] for op in r["ops"] if op["variant"] is not None}
+
+
 def have_vulkan():
     nd_cli.have_vulkan(CLI, env={"XDG_CACHE_HOME": TMP})
 
@@ -98,6 +103,9 @@ def _():
     assert again["tuned_ops"] == first["tuned_ops"] and again["tune_ms"] == 0
     assert conv_algos(again) == conv_algos(first)
     assert (first["tuned_ops"] > 0) == (tuned > 0), (first["tuned_ops"], tuned)
+    # the ops say which variant: as many as tuned_ops, each its shape's verdict
+    assert variants(again) == variants(first) and len(variants(first)) == first["tuned_ops"]
+    assert set(variants(first).values()) <= {v.split(";")[0] for v in group.values()}
     # a second --tune has nothing left to time
     assert bench(TUNED, "--tune")["kernels"] == "tuned earlier"
 
@@ -119,9 +127,16 @@ def _():
     assert r["kernels"] == "tuned earlier", r["kernels"]
     algos = conv_algos(r)
     assert "vk-winograd-f43" in algos.values(), algos
-    assert r["tuned_ops"] == 22, r["tuned_ops"]
+    # the ops a verdict builds otherwise than the rules name its variant, and only they count
+    # (F(4,3) is no kernel for the 2×2 and 4×4 maps: those stay the rules' implicit GEMM)
+    v = variants(r)
+    assert r["tuned_ops"] == len(v) and 0 < len(v) < 22, (r["tuned_ops"], v)
+    assert set(v.values()) == {"winograd-f43", "tile-64x64x8x8"}, v
+    assert all((algos[name] == "vk-winograd-f43") == (var == "winograd-f43")
+               for name, var in v.items()), (algos, v)
+    assert all(name in v for name, algo in algos.items() if algo == "vk-winograd-f43"), v
     rules = bench(cache, env={"ND_VK_TUNE": "0"})
-    assert rules["kernels"] == "rules" and rules["tuned_ops"] == 0
+    assert rules["kernels"] == "rules" and rules["tuned_ops"] == 0 and not variants(rules)
     assert "vk-winograd-f43" not in conv_algos(rules).values()
     a = logits(cache, "verdicts")
     b = logits(cache, "rules", env={"ND_VK_TUNE": "0"})
@@ -162,6 +177,7 @@ def _():
     r = json.loads(cli(TUNED, "bench", "--model", "repvgg-a0", "--width", "0.5",
                        "--resolution", "32", "--iters", "1", "--json").stdout)
     assert r["kernels"] is None and r["tuned_ops"] is None and r["tune_ms"] is None
+    assert not variants(r) and all("variant" in op for op in r["ops"])
     p = cli(TUNED, "run", "--model", "repvgg-a0", "--resolution", "32", "--image", SAMPLE,
             "--tune", expect=None)
     assert p.returncode in (1, 2) and "--tune is for the Vulkan backend" in p.stderr, p.stderr

@@ -85,8 +85,8 @@ measure_fixed_us (NdBackend *backend, double *fixed_us, GError **error)
 
 /* `bench`: latency of one model on one backend. JSON keys: model, fused, backend, device,
  * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
- * gflops, prepare_ms, fixed_us, matmul (Vulkan), ops[{id, name, op, block, role, stream, algo, device, median_ms,
- * gflops, roof_pct}], op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan},
+ * gflops, prepare_ms, fixed_us, matmul (Vulkan), ops[{id, name, op, block, role, stream, algo,
+ * variant (the tuned kernel variant, or null), device, median_ms, gflops, roof_pct}], op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan},
  * activation_mib, activation_mib_unshared, dispatches, barriers, kernels ("rules", "tuned",
  * "tuned earlier", "forced"), tuned_ops, tune_ms (Vulkan; null elsewhere), roof{…} (as
  * roofline's), and with --devices
@@ -204,6 +204,11 @@ add_ops (JsonBuilder *b, gboolean json, const NdGraph *graph, const NdBackend *b
       json_builder_set_member_name (b, "stream");
       json_builder_add_int_value (b, node->stream);
       MEMBER_STR ("algo", ops->op_algo[k] ? ops->op_algo[k] : "");
+      json_builder_set_member_name (b, "variant");
+      if (ops->op_variant != NULL && ops->op_variant[k] != NULL)
+        json_builder_add_string_value (b, ops->op_variant[k]);
+      else
+        json_builder_add_null_value (b);
       MEMBER_STR ("device", device_name (ops->op_device[k]));
       MEMBER_DBL ("median_ms", op_med);
       MEMBER_DBL ("gflops", gf);
@@ -219,7 +224,11 @@ add_ops (JsonBuilder *b, gboolean json, const NdGraph *graph, const NdBackend *b
           g_autofree char *label = g_strdup_printf ("%d %s", k,
                                                     node->name ? node->name : node->block ? node->block : "");
 
-          g_autofree char *algo = g_strdup_printf ("%s%s", ops->op_algo[k] ? ops->op_algo[k] : "",
+          gboolean tuned = ops->op_variant != NULL && ops->op_variant[k] != NULL;
+          g_autofree char *algo = g_strdup_printf ("%s%s%s%s",
+                                                   ops->op_algo[k] ? ops->op_algo[k] : "",
+                                                   tuned ? " · " : "",
+                                                   tuned ? ops->op_variant[k] : "",
                                                    ops->op_device[k] != backend->kind
                                                    ? " (cpu)" : "");
 

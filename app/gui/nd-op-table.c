@@ -228,7 +228,11 @@ make_rows (const NdInferenceResult *r)
       row->name = g_strdup (node->name ? node->name : node->block ? node->block : "");
       row->kind = g_strdup (nd_op_name (node->op));
       row->block = g_strdup (node->block ? node->block : "");
-      row->algo = g_strdup (r->op_algo && r->op_algo[k] ? r->op_algo[k] : "");
+      /* a tuned kernel (Tune Kernels, bench --tune) says which variant it runs */
+      if (r->op_variant != NULL && r->op_variant[k][0] != '\0')
+        row->algo = g_strdup_printf ("%s · %s", r->op_algo[k], r->op_variant[k]);
+      else
+        row->algo = g_strdup (r->op_algo && r->op_algo[k] ? r->op_algo[k] : "");
       row->ms = ms;
       row->gflops = ms > 0 ? 2.0 * nd_node_macs (r->graph, node) / (ms * 1e6) : 0;
       g_ptr_array_add (rows, row);

@@ -175,6 +175,7 @@ nd_plan_init_common (NdPlan *plan, NdBackend *backend, NdGraph *graph,
   plan->capture_mask = g_new0 (gboolean, n);
   plan->op_ms = g_new0 (double, n);
   plan->op_algo = g_new0 (const char *, n);
+  plan->op_variant = g_new0 (const char *, n);
   plan->op_device = g_new (NdDeviceKind, n);
   for (int i = 0; i < n; i++)
     plan->op_device[i] = backend->kind;
@@ -191,6 +192,7 @@ nd_plan_clear_common (NdPlan *plan)
   g_clear_pointer (&plan->capture_mask, g_free);
   g_clear_pointer (&plan->op_ms, g_free);
   g_clear_pointer (&plan->op_algo, g_free);
+  g_clear_pointer (&plan->op_variant, g_free);
   g_clear_pointer (&plan->op_device, g_free);
   g_clear_pointer (&plan->output, nd_tensor_unref);
   g_clear_pointer (&plan->graph, nd_graph_unref);

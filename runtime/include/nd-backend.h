@@ -148,6 +148,9 @@ struct _NdPlan
   gboolean    *capture_mask;/* [n_nodes] */
   double      *op_ms;       /* [n_nodes] time of each node in the last run; 0 if merged */
   const char **op_algo;     /* [n_nodes] algorithm, e.g. "ref", "im2col+sgemm", "fused" */
+  const char **op_variant;  /* [n_nodes] Vulkan: the kernel variant a convolution runs where a
+                             * verdict chose another than the rules' (e.g. "winograd-off",
+                             * "tile-32x32x4x4"; NdPlan.kernels), else NULL */
   NdDeviceKind *op_device; /* [n_nodes] where each node ran (the CPU for a Vulkan plan's
                             * fallback ops) */
   double       total_ms;    /* wall time of the last run */

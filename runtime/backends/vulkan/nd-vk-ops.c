@@ -741,6 +741,26 @@ nd_vk_op_build (const NdGraph *graph, const NdNode *head, const NdNode *bn,
   return TRUE;
 }
 
+guint
+nd_vk_op_hash (const NdVkOp *op)
+{
+  guint h = g_str_hash (op->shader);
+
+  for (int k = 0; k < ND_N_SPEC; k++)
+    h = h * 1000003u + op->spec[k];
+  for (int k = 0; k < 3; k++)
+    h = h * 31u + op->groups[k];
+  for (int p = 0; p < op->n_pre; p++)
+    {
+      h = h * 31u + g_str_hash (op->pre[p].shader);
+      for (int k = 0; k < ND_N_SPEC; k++)
+        h = h * 1000003u + op->pre[p].spec[k];
+      for (int k = 0; k < 3; k++)
+        h = h * 31u + op->pre[p].groups[k];
+    }
+  return h;
+}
+
 gboolean
 nd_vk_op_supported (const NdNode *node, int batch)
 {

@@ -98,6 +98,9 @@ gboolean nd_vk_op_supported    (const NdNode *node,
  * gains "-coopmat". For float16 plans on a device that passed the self-test. */
 void     nd_vk_op_use_coopmat  (NdVkOp *op);
 void     nd_vk_op_clear        (NdVkOp *op);
+/* What @op dispatches, hashed: shaders, constants and grids (equal for two kernel variants:
+ * the same kernels). */
+guint    nd_vk_op_hash         (const NdVkOp *op);
 /* @act's ND_ACT_ code (ND_ACT_NONE for NULL, -1 for a node that is no activation). */
 int      nd_vk_act_code        (const NdNode *act);
 /* BN as y = x·scale + shift for channel @c, in double so folding loses nothing the oracle

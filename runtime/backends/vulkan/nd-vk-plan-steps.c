@@ -252,6 +252,26 @@ nd_vk_plan_clear_steps (NdVkPlan *self)
   g_clear_pointer (&self->pairs, g_free);
 }
 
+/* The dispatch of @step (headed by node @i) in kernel @variant, as the plan runs it. */
+static gboolean
+build_step_op (NdVkPlan *self, const NdVkStep *step, int i, int variant, NdVkOp *op,
+               GError **error)
+{
+  const NdGraph *g = self->parent.graph;
+  const NdNode *head = nd_graph_node (g, i);
+
+  if (!nd_vk_op_build (g, head, step->bn >= 0 ? nd_graph_node (g, step->bn) : NULL,
+                       step->add >= 0 || step->gate >= 0 ? &step->epi : NULL,
+                       step->act >= 0 ? nd_graph_node (g, step->act) : NULL,
+                       self->parent.batch, &self->ctx->props, variant, op, error))
+    return FALSE;
+  nd_vk_se_concat_affine (g, head, self->alias, op);
+  if (self->es == 2 && nd_vk_coopmat_in_plans (self->ctx)
+      && nd_vk_variant_allows_coopmat (variant))
+    nd_vk_op_use_coopmat (op);
+  return TRUE;
+}
+
 static gboolean
 plan_steps_once (NdVkPlan *self, gboolean fold_bn, GError **error)
 {
@@ -330,17 +350,21 @@ plan_steps_once (NdVkPlan *self, gboolean fold_bn, GError **error)
         step->inputs[step->n_inputs++] = step->res[k];
       if (step->gate_in >= 0)
         step->inputs[step->n_inputs++] = step->gate_in;
-      if (!nd_vk_op_build (g, head, step->bn >= 0 ? nd_graph_node (g, step->bn) : NULL,
-                           step->add >= 0 || step->gate >= 0 ? &step->epi : NULL,
-                           step->act >= 0 ? nd_graph_node (g, step->act) : NULL,
-                           self->parent.batch, &self->ctx->props,
-                           self->variant != NULL ? self->variant[i] : ND_VK_VARIANT_RULES,
-                           &step->op, error))
+      if (!build_step_op (self, step, i, self->variant != NULL ? self->variant[i]
+                                                                : ND_VK_VARIANT_RULES,
+                          &step->op, error))
         return FALSE;
-      nd_vk_se_concat_affine (g, head, self->alias, &step->op);
-      if (self->es == 2 && nd_vk_coopmat_in_plans (self->ctx)
-          && (self->variant == NULL || nd_vk_variant_allows_coopmat (self->variant[i])))
-        nd_vk_op_use_coopmat (&step->op);
+      /* a kernel variant's name is shown where it builds this op otherwise than the rules */
+      if (self->variant != NULL && self->variant[i] != ND_VK_VARIANT_RULES)
+        {
+          NdVkOp rules = { 0 };
+
+          if (!build_step_op (self, step, i, ND_VK_VARIANT_RULES, &rules, error))
+            return FALSE;
+          if (nd_vk_op_hash (&rules) != nd_vk_op_hash (&step->op))
+            self->parent.op_variant[i] = nd_vk_variant_name (self->variant[i]);
+          nd_vk_op_clear (&rules);
+        }
       self->parent.op_algo[i] = step->op.algo;
       if (step->bn >= 0)
         self->parent.op_algo[step->bn] = "fused";

@@ -173,28 +173,6 @@ remember (const char *group, char **keys, const gboolean *todo, const guint8 *va
   G_UNLOCK (verdicts);
 }
 
-/* What a step dispatches: shaders, constants and grids (equal for two variants: the same
- * kernels, nothing to time). */
-static guint
-op_hash (const NdVkOp *op)
-{
-  guint h = g_str_hash (op->shader);
-
-  for (int k = 0; k < ND_N_SPEC; k++)
-    h = h * 1000003u + op->spec[k];
-  for (int k = 0; k < 3; k++)
-    h = h * 31u + op->groups[k];
-  for (int p = 0; p < op->n_pre; p++)
-    {
-      h = h * 31u + g_str_hash (op->pre[p].shader);
-      for (int k = 0; k < ND_N_SPEC; k++)
-        h = h * 1000003u + op->pre[p].spec[k];
-      for (int k = 0; k < 3; k++)
-        h = h * 31u + op->pre[p].groups[k];
-    }
-  return h;
-}
-
 /* Each convolution step's op hash into @hash (0 for the nodes that head no such step). */
 static void
 hash_steps (NdPlan *plan, guint *hash)
@@ -205,7 +183,7 @@ hash_steps (NdPlan *plan, guint *hash)
   for (int s = 0; s < self->n_steps; s++)
     if (!self->steps[s].host
         && nd_graph_node (plan->graph, self->steps[s].head)->op == ND_OP_CONV2D)
-      hash[self->steps[s].head] = op_hash (&self->steps[s].op) | 1u;
+      hash[self->steps[s].head] = nd_vk_op_hash (&self->steps[s].op) | 1u;
 }
 
 static int
@@ -248,13 +226,15 @@ time_plan (NdPlan *plan, NdPlan *ref, const double *ref_ms, const NdTensor *inpu
   return TRUE;
 }
 
+/* The convolutions built otherwise than the rules would (nd-vk-plan-steps.c names their
+ * variant; a verdict naming a variant that builds a shape as the rules do changes nothing). */
 static int
-count_tuned (const NdGraph *graph, const guint8 *variant)
+count_tuned (const NdPlan *plan)
 {
   int count = 0;
 
-  for (int i = 0; i < nd_graph_n_nodes (graph); i++)
-    count += variant[i] != ND_VK_VARIANT_RULES;
+  for (int i = 0; i < plan->n_nodes; i++)
+    count += plan->op_variant[i] != NULL;
   return count;
 }
 
@@ -465,7 +445,7 @@ nd_vk_tune_prepare (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
   if (plan == NULL)
     return NULL;
   plan->kernels = tuned > 0 ? "tuned" : known > 0 ? "tuned earlier" : "rules";
-  plan->tuned_ops = count_tuned (graph, variant);
+  plan->tuned_ops = count_tuned (plan);
   plan->tune_ms = tune_ms;
   return plan;
 }
