@@ -285,6 +285,7 @@ plan_steps_once (NdVkPlan *self, gboolean fold_bn, GError **error)
   self->host = g_new0 (gboolean, n);
   self->has_buf[0] = TRUE;
   self->parent.op_algo[0] = "upload";
+  memset (self->parent.op_variant, 0, n * sizeof *self->parent.op_variant);
   for (int i = 1; i < n; i++)
     self->host[i] = (self->remote != NULL && self->remote[i])
                     || !nd_backend_supports_op (self->parent.backend, g, nd_graph_node (g, i),
