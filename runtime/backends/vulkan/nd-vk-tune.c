@@ -24,8 +24,8 @@
 #define TUNE_WARMUP 2
 #define TUNE_RUNS   7
 #define TUNE_MARGIN 0.95
-/* … and it must be faster than the rules in this quantile of the paired runs too (6 of 7):
- * on a busy device a median alone picks a different close variant each time it is asked. */
+/* … and it must be faster than the rules in this quantile of the paired runs too (6 of 7),
+ * so that one lucky median does not decide. */
 #define TUNE_QUANTILE 0.75
 /* Timing holds the rules' plan and one variant's at once: past this many activation bytes
  * each (a large batch) the plan keeps the rules untimed, as the CPU's layout timing does. */
