@@ -86,11 +86,11 @@ measure_fixed_us (NdBackend *backend, double *fixed_us, GError **error)
 /* `bench`: latency of one model on one backend. JSON keys: model, fused, backend, device,
  * blas_core, resolution, batch, iters, warmup, median_ms, min_ms, max_ms, mean_ms, macs,
  * gflops, prepare_ms, fixed_us, matmul (Vulkan), ops[{id, name, op, block, role, stream, algo,
- * variant (the tuned kernel variant, or null), device, median_ms, gflops, roof_pct}], op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan},
- * activation_mib, activation_mib_unshared, dispatches, barriers, kernels ("rules", "tuned",
- * "tuned earlier", "forced"), tuned_ops, tune_ms (Vulkan; null elsewhere), roof{…} (as
- * roofline's), and with --devices
- * devices[{entry, index, name, streams[], run_ms, wait_ms, transfer_ms}] (medians). */
+ * variant (the tuned kernel variant, or null), device, median_ms, gflops, roof_pct}],
+ * op_sum_ms, streams[{stream (-1 = shared), ms}], ops_on{cpu, vulkan}, activation_mib,
+ * activation_mib_unshared, dispatches, barriers, kernels ("rules", "tuned", "tuned earlier",
+ * "forced"), tuned_ops, tune_ms (Vulkan; null elsewhere), roof{…} (as roofline's), and with
+ * --devices devices[{entry, index, name, streams[], run_ms, wait_ms, transfer_ms}] (medians). */
 static const char *
 device_name (NdDeviceKind kind)
 {
