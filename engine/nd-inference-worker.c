@@ -62,7 +62,7 @@ serving_free (gpointer s)
  * its kernels first, stopping when cancelled. */
 static NdPlan *
 prepare_tuned (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod explain,
-               GCancellable *tune, GError **error)
+               GCancellable *tune, gboolean retune, GError **error)
 {
   int n = 0;
   g_autofree int *ids = _nd_inference_capture_ids (graph, block, explain, &n);
@@ -72,7 +72,7 @@ prepare_tuned (const Serving *s, NdGraph *graph, const char *block, NdExplainMet
                          .timings_refresh_ms = 1000, .fp16 = s->fp16,
                          .devices = s->n_devices > 0 ? s->devices : NULL,
                          .n_devices = s->n_devices, .tune = tune != NULL,
-                         .cancellable = tune };
+                         .retune = tune != NULL && retune, .cancellable = tune };
 
   return nd_backend_prepare (s->backend, graph, &opts, error);
 }
@@ -81,7 +81,7 @@ static NdPlan *
 prepare (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod explain,
          GError **error)
 {
-  return prepare_tuned (s, graph, block, explain, NULL, error);
+  return prepare_tuned (s, graph, block, explain, NULL, FALSE, error);
 }
 
 static gboolean
@@ -218,7 +218,8 @@ build_new (const NdInferenceConfig *cfg, const Base *base, const char *block,
       sh->tuning = TRUE;
       g_mutex_unlock (&sh->lock);
     }
-  next->plan = prepare_tuned (next, next->graph, block, explain, tune ? cancel : NULL, error);
+  next->plan = prepare_tuned (next, next->graph, block, explain, tune ? cancel : NULL,
+                              cfg->retune, error);
   next->plan_block = g_strdup (block);
   next->plan_explain = explain;
   if (next->plan == NULL)

@@ -32,6 +32,8 @@ typedef struct
                             * has no verdict for while building (nondeep-cli --tune), the live
                             * runs paused meanwhile; a newer config stops it. A one-off request:
                             * send it once, not with every knob */
+  gboolean retune;         /* with @tune: the shapes that have verdicts timed again too
+                            * (nondeep-cli --retune) */
   char    *weights_path;   /* safetensors or PyTorch checkpoint, training or deploy form (then
                             * @fused must be set); NULL: deterministic random weights */
   char    *weights_entry;  /* the state dict of @weights_path (a checkpoint may hold several);

@@ -26,13 +26,14 @@ tune_enabled (Fixture *f)
   return g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), "tune-kernels");
 }
 
-/* Activates Tune Kernels and waits for the model it rebuilds; checks the busy line first. */
+/* Activates @action (tune-kernels, or retune-kernels: Tune Again) and waits for the model it
+ * rebuilds; checks the busy line first. */
 static NdInferenceResult *
-tune (Fixture *f)
+tune (Fixture *f, const char *action)
 {
   guint64 gen = nd_window_get_result (f->window)->generation;
 
-  g_action_group_activate_action (G_ACTION_GROUP (f->window), "tune-kernels", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), action, NULL);
   g_assert_true (window_shows (f, g_dgettext (GETTEXT_PACKAGE, "Tuning the kernels on this "
                                               "device; the live view waits…"), TRUE));
   /* ~50 s here, more on a slower machine or under a sanitizer: past wait_weights' limit */
@@ -50,6 +51,24 @@ prefix_of (const char *msgid, const char *plural, int n)
                                     : g_dgettext (GETTEXT_PACKAGE, msgid);
 
   return g_strndup (text, strcspn (text, "%"));
+}
+
+/* The notice after a tuning that timed something: its first words, in the language run. */
+static void
+assert_tuned_notice (Fixture *f, const NdInferenceResult *r)
+{
+  g_autofree char *tuned = NULL;
+
+  if (r->tuned_ops > 0)
+    tuned = prefix_of ("Kernels tuned in %.0f s: %d convolution runs a faster variant, here "
+                       "and in later plans", "Kernels tuned in %.0f s: %d convolutions run "
+                       "faster variants, here and in later plans", r->tuned_ops);
+  else
+    tuned = prefix_of ("Kernels tuned in %.0f s: the built-in choices were the fastest on "
+                       "this device", NULL, 0);
+  g_assert_nonnull (nd_window_get_toast (f->window));
+  g_assert_true (g_str_has_prefix (nd_window_get_toast (f->window), tuned));
+  g_assert_null (nd_window_get_toast_action (f->window));
 }
 
 /* `nondeep-cli bench` on the same weights and form, in the same cache folder: the verdicts
@@ -102,7 +121,7 @@ static void
 test_tune (Fixture *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) devices = NULL;
-  g_autofree char *tuned = NULL, *verdicts = NULL, *after = NULL;
+  g_autofree char *verdicts = NULL, *after = NULL;
   NdInferenceResult *r;
   NdDeviceInfo *vk;
   guint64 runs;
@@ -124,7 +143,7 @@ test_tune (Fixture *f, gconstpointer data)
   g_action_group_change_action_state (G_ACTION_GROUP (f->window), "live",
                                       g_variant_new_boolean (TRUE));
   runs = nd_inference_get_n_runs (nd_window_get_inference (f->window));
-  r = tune (f);
+  r = tune (f, "tune-kernels");
   runs = nd_inference_get_n_runs (nd_window_get_inference (f->window)) - runs;
   g_action_group_change_action_state (G_ACTION_GROUP (f->window), "live",
                                       g_variant_new_boolean (FALSE));
@@ -135,15 +154,7 @@ test_tune (Fixture *f, gconstpointer data)
   g_assert_cmpstr (r->kernels, ==, "tuned");
   g_assert_cmpfloat (r->tune_ms, >, 0);
   g_assert_cmpint (r->tuned_ops, >=, 0);
-  if (r->tuned_ops > 0)
-    tuned = prefix_of ("Kernels tuned in %.0f s: %d convolution runs a faster variant, here "
-                       "and in later plans", "Kernels tuned in %.0f s: %d convolutions run "
-                       "faster variants, here and in later plans", r->tuned_ops);
-  else
-    tuned = prefix_of ("Kernels tuned in %.0f s: the built-in choices were the fastest on "
-                       "this device", NULL, 0);
-  g_assert_nonnull (nd_window_get_toast (f->window));
-  g_assert_true (g_str_has_prefix (nd_window_get_toast (f->window), tuned));
+  assert_tuned_notice (f, r);
   if (r->tuned_ops > 0)
     {
       g_autofree char *line = prefix_of (" · %d tuned kernel", " · %d tuned kernels",
@@ -160,13 +171,25 @@ test_tune (Fixture *f, gconstpointer data)
   WAIT_UNTIL (nd_window_get_result (f->window)->op_algo != NULL, 60);
   check_cli_kernels (nd_window_get_result (f->window));
 
-  /* again: every shape has its verdict, nothing is timed */
-  r = tune (f);
+  /* again: every shape has its verdict, nothing is timed; the notice offers Tune Again */
+  r = tune (f, "tune-kernels");
   g_assert_cmpstr (r->kernels, ==, "tuned earlier");
   g_assert_cmpfloat (r->tune_ms, ==, 0);
   g_assert_cmpstr (nd_window_get_toast (f->window), ==,
                    g_dgettext (GETTEXT_PACKAGE, "Nothing to tune: this device has a verdict "
                                                 "for every convolution of this model"));
+  g_assert_cmpstr (nd_window_get_toast_action (f->window), ==, "win.retune-kernels");
+
+  /* Tune Again (the notice's button: its action) times them all again, as --retune */
+  r = tune (f, "retune-kernels");
+  g_test_message ("tuned again in %.1f s: %d convolutions on other variants",
+                  r->tune_ms / 1000, r->tuned_ops);
+  g_assert_cmpstr (r->kernels, ==, "tuned");
+  g_assert_cmpfloat (r->tune_ms, >, 0);
+  assert_tuned_notice (f, r);
+  g_free (verdicts);
+  verdicts = read_verdicts ();
+  g_assert_nonnull (strstr (verdicts, ".k3x3."));
 
   /* new shapes (another resolution), then a knob turned while they are tuned: the tuning
    * stops, the file keeps what it had */

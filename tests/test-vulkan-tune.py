@@ -106,8 +106,15 @@ def _():
     # the ops say which variant: as many as tuned_ops, each its shape's verdict
     assert variants(again) == variants(first) and len(variants(first)) == first["tuned_ops"]
     assert set(variants(first).values()) <= {v.split(";")[0] for v in group.values()}
-    # a second --tune has nothing left to time
+    # a second --tune has nothing left to time; --retune times them all again
     assert bench(TUNED, "--tune")["kernels"] == "tuned earlier"
+    p = cli(TUNED, "bench", *MODEL, "--iters", "1", "--warmup", "0", "--json", "--retune",
+            env={"G_MESSAGES_DEBUG": "NdRuntime"})
+    re_ = json.loads(p.stdout)
+    assert re_["kernels"] == "tuned" and re_["tune_ms"] > 0, re_["kernels"]
+    assert "kernel variant winograd-off:" in p.stderr, p.stderr[-2000:]
+    kf = verdicts(TUNED)
+    assert len(kf.sections()) == 1 and set(kf[kf.sections()[0]]) == set(group), list(kf)
 
 
 @test("verdicts decide the kernels; the logits stay the rules' to 1e-4")
@@ -181,6 +188,9 @@ def _():
     p = cli(TUNED, "run", "--model", "repvgg-a0", "--resolution", "32", "--image", SAMPLE,
             "--tune", expect=None)
     assert p.returncode in (1, 2) and "--tune is for the Vulkan backend" in p.stderr, p.stderr
+    p = cli(TUNED, "bench", "--model", "repvgg-a0", "--resolution", "32", "--retune",
+            expect=None)
+    assert p.returncode in (1, 2) and "--retune is for the Vulkan backend" in p.stderr, p.stderr
     t = cli(TUNED, "bench", *MODEL, "--iters", "1", "--warmup", "0").stdout
     assert "kernels: as timed earlier on this device" in t, t
 

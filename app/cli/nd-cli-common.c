@@ -91,6 +91,9 @@ nd_cli_model_entries (NdCliModelOptions *o)
     { "tune", 0, 0, G_OPTION_ARG_NONE, &o->tune,
       N_("Vulkan: time each convolution's kernel variants on this device and keep the "
          "fastest (remembered; later runs use it without --tune)"), NULL },
+    { "retune", 0, 0, G_OPTION_ARG_NONE, &o->retune,
+      N_("Vulkan: as --tune, timing again the convolutions this device already has a verdict "
+         "for, and replacing it"), NULL },
     { "weights-precision", 0, 0, G_OPTION_ARG_CALLBACK, weights_precision_cb,
       N_("CPU: store the weights of memory-bound layers (linear, 1×1 on a 1×1 map) as bf16 "
          "or fp16; arithmetic stays float32 (default fp32)"), N_("bf16|fp16") },
@@ -347,12 +350,13 @@ nd_cli_prepare (NdCliModelOptions *o, const NdCliModel *model, NdGraph *graph,
   if (*backend == NULL && (*backend = nd_cli_backend_new (o, error)) == NULL)
     return NULL;
   popts->fp16 = o->fp16;
-  popts->tune = o->tune;
-  if (o->tune && (*backend)->kind != ND_DEVICE_KIND_VULKAN)
+  popts->tune = o->tune || o->retune;
+  popts->retune = o->retune;
+  if (popts->tune && (*backend)->kind != ND_DEVICE_KIND_VULKAN)
     {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("--tune is for the Vulkan backend (the CPU backend times its "
-                             "layout on its own)"));
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("%s is for the Vulkan backend (the CPU backend times its layout on its "
+                     "own)"), o->retune ? "--retune" : "--tune");
       return NULL;
     }
   if (o->n_device_list >= 2)

@@ -27,6 +27,7 @@ typedef struct
   gboolean fused;
   gboolean fp16;      /* --fp16: float16 storage on the Vulkan backend */
   gboolean tune;      /* --tune: time the convolutions' kernel variants (Vulkan) */
+  gboolean retune;    /* --retune: … those with verdicts too */
   NdWeightsPrecision weights_precision; /* --weights-precision: CPU linear-layer weights */
   char    *backend;
   char    *device;    /* --device: an index or part of a device name */
@@ -40,7 +41,7 @@ typedef struct
 } NdCliModelOptions;
 
 /* The knob entries (--model --streams --width --blocks --resolution --classes --in-channels
- * --lambda --weights --entry --fused --backend --fp16 --tune --device --devices
+ * --lambda --weights --entry --fused --backend --fp16 --tune --retune --device --devices
  * --weights-precision --seed
  * --memory-budget --json); the
  * array is owned by @opts' caller. The knob flags are parsed and range-checked by

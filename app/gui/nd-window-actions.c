@@ -537,6 +537,7 @@ static const GActionEntry win_actions[] = {
   { "open-image", open_image_activated },
   { "open-weights", open_weights_activated },
   { "tune-kernels", _nd_window_tune_kernels_activated },
+  { "retune-kernels", _nd_window_tune_kernels_activated },
 };
 
 /* Widgets → actions, so a click and a test take the same path. */

@@ -155,18 +155,21 @@ void
 _nd_window_sync_devices (NdWindow *self, const NdModelSpec *spec)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "devices");
-  GAction *tune = g_action_map_lookup_action (G_ACTION_MAP (self), "tune-kernels");
   gboolean vulkan = self->have_vulkan && g_strcmp0 (self->config.backend, "vulkan") == 0;
 
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
                                vulkan && spec->family == ND_FAMILY_PARNET);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (tune), vulkan);
+  for (guint i = 0; i < 2; i++)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (
+                                   G_ACTION_MAP (self), i ? "retune-kernels" : "tune-kernels")),
+                                 vulkan);
 }
 
 /* The model as it is, rebuilt once with `tune` (nd-vk-tune.c): the convolutions this device
  * has no verdict for are timed in each kernel variant, the live runs paused, and the verdicts
  * kept for every later plan, the CLI's too. Not a knob: nothing to undo, and the next
- * request goes without it (a knob turned meanwhile stops the tuning). */
+ * request goes without it (a knob turned meanwhile stops the tuning). win.retune-kernels
+ * (Tune Again, on the notice that there was nothing to tune) times those with verdicts too. */
 void
 _nd_window_tune_kernels_activated (GSimpleAction *action, GVariant *parameter, gpointer data)
 {
@@ -176,6 +179,7 @@ _nd_window_tune_kernels_activated (GSimpleAction *action, GVariant *parameter, g
   if (g_strcmp0 (self->config.backend, "vulkan") != 0)
     return;
   config.tune = TRUE;
+  config.retune = g_str_equal (g_action_get_name (G_ACTION (action)), "retune-kernels");
   self->generation = nd_inference_set_config (self->inference, &config);
   _nd_window_notices_tune (self, self->generation);
   _nd_window_sync_busy (self);

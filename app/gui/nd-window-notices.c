@@ -20,6 +20,7 @@ struct _NdWindowNotices
   AdwToastOverlay    *overlay;
   AdwToast           *toast;           /* the newest, while shown */
   char               *toast_text;
+  const char         *toast_action;    /* … the action of its button other than Undo */
   guint64             settled;         /* newest generation that built or failed */
   NdWeightsStatus     status;          /* of the newest model built */
   NdInferenceConfig   requested;       /* the config of the newest request */
@@ -115,27 +116,40 @@ toast_dismissed_cb (AdwToast *toast, NdWindow *self)
   if (self->notices != NULL && self->notices->toast == toast)
     {
       self->notices->toast = NULL;
+      self->notices->toast_action = NULL;
       g_clear_pointer (&self->notices->toast_text, g_free);
     }
 }
 
-/* A toast, with Undo when @undo (the knob request before the newest is restored). */
+typedef enum
+{
+  BUTTON_NONE,
+  BUTTON_UNDO,         /* the knob request before the newest is restored */
+  BUTTON_TUNE_AGAIN,   /* win.retune-kernels */
+} NoticeButton;
+
 static void
-notify_full (NdWindow *self, const char *text, const char *detail, gboolean undo)
+notify_full (NdWindow *self, const char *text, const char *detail, NoticeButton button)
 {
   NdWindowNotices *n = self->notices;
   AdwToast *toast = adw_toast_new (text);
 
   adw_toast_set_timeout (toast, 10);
-  if (undo)
+  if (button == BUTTON_UNDO)
     {
       adw_toast_set_button_label (toast, _("Undo"));
       g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_cb), self, 0);
+    }
+  else if (button == BUTTON_TUNE_AGAIN)
+    {
+      adw_toast_set_button_label (toast, _("Tune Again"));
+      adw_toast_set_action_name (toast, "win.retune-kernels");
     }
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), self, 0);
   if (n->toast != NULL)
     adw_toast_dismiss (n->toast);
   n->toast = toast;
+  n->toast_action = adw_toast_get_action_name (toast);
   g_free (n->toast_text);
   n->toast_text = g_strdup (text);
   adw_toast_overlay_add_toast (n->overlay, toast);
@@ -146,7 +160,7 @@ notify_full (NdWindow *self, const char *text, const char *detail, gboolean undo
 static void
 notify (NdWindow *self, const char *text, const char *detail)
 {
-  notify_full (self, text, detail, TRUE);
+  notify_full (self, text, detail, BUTTON_UNDO);
 }
 
 void
@@ -198,14 +212,16 @@ _nd_window_notices_result (NdWindow *self, NdInferenceResult *r)
   /* a knob turned while tuning stopped it (nd_inference_set_config cancels the build) */
   if (n->tune_generation > n->settled && r->generation > n->tune_generation)
     notify_full (self, _("Kernel tuning stopped: the model changed before it finished; "
-                         "nothing was remembered"), NULL, FALSE);
+                         "nothing was remembered"), NULL, BUTTON_NONE);
   n->settled = r->generation;
   _nd_window_sync_busy (self);
   if (r->generation == n->tune_generation)
     {
       g_autofree char *text = tune_text (r);
 
-      notify_full (self, text, NULL, FALSE);
+      /* every shape known: the verdicts may be timed again (they follow the device's load) */
+      notify_full (self, text, NULL, g_strcmp0 (r->kernels, "tuned earlier") == 0
+                                     ? BUTTON_TUNE_AGAIN : BUTTON_NONE);
     }
   if (r->generation != self->generation || r->weights_status == n->status)
     return;
@@ -303,6 +319,13 @@ nd_window_get_toast (NdWindow *self)
 {
   g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
   return self->notices != NULL ? self->notices->toast_text : NULL;
+}
+
+const char *
+nd_window_get_toast_action (NdWindow *self)
+{
+  g_return_val_if_fail (ND_IS_WINDOW (self), NULL);
+  return self->notices != NULL ? self->notices->toast_action : NULL;
 }
 
 const char *

@@ -93,9 +93,11 @@ double             nd_window_get_latency_median (NdWindow *self,
 double             nd_window_get_fused_max_rel  (NdWindow *self);
 /* Whether a newer model than the one shown is being built (spinner on, views dimmed). */
 gboolean           nd_window_get_busy           (NdWindow *self);
-/* The text of the newest toast (knob notices) while shown, or NULL; the Details expander's
- * text while it is shown, or NULL; the toast's Undo, as a click. */
+/* The text of the newest toast (knob notices) while shown, or NULL; the action of its button
+ * when that is no Undo ("win.retune-kernels"), or NULL; the Details expander's text while it
+ * is shown, or NULL; the toast's Undo, as a click. */
 const char        *nd_window_get_toast          (NdWindow *self);
+const char        *nd_window_get_toast_action   (NdWindow *self);
 const char        *nd_window_get_details        (NdWindow *self);
 void               nd_window_undo_notice        (NdWindow *self);
 /* Resident memory of this process in MB (/proc/self/statm). */

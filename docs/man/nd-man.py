@@ -84,8 +84,9 @@ FILES = ['.SH FILES',
          '.TP', '\\fI$XDG_CACHE_HOME/nondeep/\\fR (\\fI~/.cache/nondeep/\\fR)',
          'What was measured once on this machine and is reused: Vulkan pipeline caches, '
          'the CPU layout verdicts (\\fIcpu\\-layout.ini\\fR) and the Vulkan kernel '
-         'verdicts of \\fB\\-\\-tune\\fR (\\fIvulkan\\-kernels.ini\\fR). Deleting them '
-         'only means timing again.',
+         'verdicts of \\fB\\-\\-tune\\fR (\\fIvulkan\\-kernels.ini\\fR; '
+         '\\fB\\-\\-retune\\fR times a model\\(aqs again). Deleting them only means '
+         'timing again.',
          '.PP', 'The paths under \\fI/usr/share\\fR are under the installation prefix '
          '(\\fI/usr\\fR for the Debian package).']
 ENVIRONMENT = ['.SH ENVIRONMENT',

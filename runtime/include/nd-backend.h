@@ -65,6 +65,8 @@ typedef struct
                            * fastest and remember it in the user's cache (later plans use
                            * the verdicts without it); seconds per model. ND_VK_TUNE=1 sets
                            * it, ND_VK_TUNE=0 ignores the verdicts too */
+  gboolean   retune;      /* Vulkan: as @tune, the shapes that have verdicts timed again
+                           * too and their verdicts replaced */
   GCancellable *cancellable; /* (nullable) stops tuning between steps: prepare then fails
                               * with G_IO_ERROR_CANCELLED and remembers nothing new */
 } NdPlanOptions;

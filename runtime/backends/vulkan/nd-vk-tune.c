@@ -427,7 +427,7 @@ nd_vk_tune_prepare (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
         continue;
       convs++;
       keys->pdata[i] = shape_key (graph, node, options);
-      if ((v = lookup (group, keys->pdata[i])) >= 0)
+      if (!options->retune && (v = lookup (group, keys->pdata[i])) >= 0)
         {
           variant[i] = v;
           known++;
@@ -435,7 +435,7 @@ nd_vk_tune_prepare (NdBackend *backend, NdVkContext *ctx, NdGraph *graph,
       else
         todo[i] = TRUE;
     }
-  if ((options->tune || g_strcmp0 (env, "1") == 0) && known < convs
+  if ((options->tune || options->retune || g_strcmp0 (env, "1") == 0) && known < convs
       && (tuned = tune (backend, ctx, graph, options, group, (char **) keys->pdata, todo,
                         variant, error)) < 0)
     return NULL;
