@@ -16,7 +16,8 @@
  * busy line while it tunes; the notice and the latency line after; the CLI then runs the
  * same kernels; a second request has nothing to tune; a knob turned mid-way stops it and
  * nothing is remembered. With ND_TUNE_SCREENSHOTS=DIR it saves the latency view with the
- * notice at 1024×700 and 1600×1000, light and dark. */
+ * notice at 1024×700 and 1600×1000, light and dark: after tuning (tune-*) and with "Nothing
+ * to tune" and its Tune Again (tune-again-*). */
 
 static char *cache_dir;
 
@@ -179,6 +180,7 @@ test_tune (Fixture *f, gconstpointer data)
                    g_dgettext (GETTEXT_PACKAGE, "Nothing to tune: this device has a verdict "
                                                 "for every convolution of this model"));
   g_assert_cmpstr (nd_window_get_toast_action (f->window), ==, "win.retune-kernels");
+  ui_save_screenshot_set (f, "ND_TUNE_SCREENSHOTS", "tune-again");
 
   /* Tune Again (the notice's button: its action) times them all again, as --retune */
   r = tune (f, "retune-kernels");
