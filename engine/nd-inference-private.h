@@ -33,6 +33,7 @@ typedef struct
   gpointer           queued;    /* the Delivery of a plain result not yet dispatched */
   gboolean           building;  /* a builder thread is at work */
   gboolean           tuning;    /* … timing kernels (config.tune): the runner waits */
+  gint               tune_done, tune_total; /* … its kernel variants timed, of (atomic) */
   GCancellable      *build_cancel; /* the builder's; a newer config or quit cancels it */
   gpointer           ready;     /* Serving* it built, for the runner to install */
   GMainContext      *context;

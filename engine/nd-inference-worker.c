@@ -58,11 +58,20 @@ serving_free (gpointer s)
   g_free (s);
 }
 
+static void
+tune_progress (int done, int total, gpointer data)
+{
+  Shared *sh = data;
+
+  g_atomic_int_set (&sh->tune_total, total);
+  g_atomic_int_set (&sh->tune_done, done);
+}
+
 /* A plan of @graph on @s's backend, storage precision and devices; @tune (non-NULL) times
- * its kernels first, stopping when cancelled. */
+ * its kernels first, stopping when cancelled, its progress in @sh. */
 static NdPlan *
 prepare_tuned (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod explain,
-               GCancellable *tune, gboolean retune, GError **error)
+               GCancellable *tune, gboolean retune, Shared *sh, GError **error)
 {
   int n = 0;
   g_autofree int *ids = _nd_inference_capture_ids (graph, block, explain, &n);
@@ -72,7 +81,8 @@ prepare_tuned (const Serving *s, NdGraph *graph, const char *block, NdExplainMet
                          .timings_refresh_ms = 1000, .fp16 = s->fp16,
                          .devices = s->n_devices > 0 ? s->devices : NULL,
                          .n_devices = s->n_devices, .tune = tune != NULL,
-                         .retune = tune != NULL && retune, .cancellable = tune };
+                         .retune = tune != NULL && retune, .cancellable = tune,
+                         .progress = sh != NULL ? tune_progress : NULL, .progress_data = sh };
 
   return nd_backend_prepare (s->backend, graph, &opts, error);
 }
@@ -81,7 +91,7 @@ static NdPlan *
 prepare (const Serving *s, NdGraph *graph, const char *block, NdExplainMethod explain,
          GError **error)
 {
-  return prepare_tuned (s, graph, block, explain, NULL, FALSE, error);
+  return prepare_tuned (s, graph, block, explain, NULL, FALSE, NULL, error);
 }
 
 static gboolean
@@ -216,10 +226,12 @@ build_new (const NdInferenceConfig *cfg, const Base *base, const char *block,
     {
       g_mutex_lock (&sh->lock);
       sh->tuning = TRUE;
+      g_atomic_int_set (&sh->tune_done, 0);
+      g_atomic_int_set (&sh->tune_total, 0);
       g_mutex_unlock (&sh->lock);
     }
   next->plan = prepare_tuned (next, next->graph, block, explain, tune ? cancel : NULL,
-                              cfg->retune, error);
+                              cfg->retune, tune ? sh : NULL, error);
   next->plan_block = g_strdup (block);
   next->plan_explain = explain;
   if (next->plan == NULL)

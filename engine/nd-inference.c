@@ -535,6 +535,20 @@ nd_inference_set_explain (NdInference *self, NdExplainMethod method, int klass)
   g_mutex_unlock (&self->shared->lock);
 }
 
+gboolean
+nd_inference_get_tune_progress (NdInference *self, int *done, int *total)
+{
+  gboolean tuning;
+
+  g_return_val_if_fail (ND_IS_INFERENCE (self), FALSE);
+  g_mutex_lock (&self->shared->lock);
+  tuning = self->shared->tuning;
+  g_mutex_unlock (&self->shared->lock);
+  *done = g_atomic_int_get (&self->shared->tune_done);
+  *total = g_atomic_int_get (&self->shared->tune_total);
+  return tuning;
+}
+
 guint
 nd_inference_get_n_cancelled (NdInference *self)
 {

@@ -191,6 +191,11 @@ void         nd_inference_set_capture_block (NdInference *self,
 void         nd_inference_set_explain (NdInference     *self,
                                        NdExplainMethod  method,
                                        int              klass);
+/* Whether a build is timing kernels (NdInferenceConfig.tune), and how many of its @total
+ * kernel variants are done (@total 0 until the first is); safe from any thread. */
+gboolean     nd_inference_get_tune_progress (NdInference *self,
+                                             int         *done,
+                                             int         *total);
 /* Builds stopped part-way because a newer request came (tests, diagnostics). */
 guint        nd_inference_get_n_cancelled (NdInference *self);
 /* The serial of the newest image handed in (0: none yet); safe from any thread. */

@@ -16,8 +16,8 @@
  * busy line while it tunes; the notice and the latency line after; the CLI then runs the
  * same kernels; a second request has nothing to tune; a knob turned mid-way stops it and
  * nothing is remembered. With ND_TUNE_SCREENSHOTS=DIR it saves the latency view with the
- * notice at 1024×700 and 1600×1000, light and dark: after tuning (tune-*) and with "Nothing
- * to tune" and its Tune Again (tune-again-*). */
+ * notice at 1024×700 and 1600×1000, light and dark: while tuning (tuning-*), after it
+ * (tune-*) and with "Nothing to tune" and its Tune Again (tune-again-*). */
 
 static char *cache_dir;
 
@@ -27,16 +27,29 @@ tune_enabled (Fixture *f)
   return g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), "tune-kernels");
 }
 
+static char *prefix_of (const char *msgid, const char *plural, int n);
+
 /* Activates @action (tune-kernels, or retune-kernels: Tune Again) and waits for the model it
- * rebuilds; checks the busy line first. */
+ * rebuilds; checks the busy line first and, when it is to time variants (@timed), that it
+ * shows how many are done before the result comes. */
 static NdInferenceResult *
-tune (Fixture *f, const char *action)
+tune (Fixture *f, const char *action, gboolean timed)
 {
   guint64 gen = nd_window_get_result (f->window)->generation;
 
   g_action_group_activate_action (G_ACTION_GROUP (f->window), action, NULL);
   g_assert_true (window_shows (f, g_dgettext (GETTEXT_PACKAGE, "Tuning the kernels on this "
                                               "device; the live view waits…"), TRUE));
+  if (timed)
+    {
+      g_autofree char *line = prefix_of ("Tuning the kernels on this device: %d of %d "
+                                         "variants timed; the live view waits…", NULL, 0);
+
+      WAIT_UNTIL (window_shows (f, line, FALSE) || f->rebuilt_generation > gen, 480);
+      g_assert_cmpuint (f->rebuilt_generation, <=, gen);
+      if (g_str_equal (action, "tune-kernels"))
+        ui_save_screenshot_set (f, "ND_TUNE_SCREENSHOTS", "tuning");
+    }
   /* ~50 s here, more on a slower machine or under a sanitizer: past wait_weights' limit */
   WAIT_UNTIL (f->rebuilt_generation > gen
               || nd_window_get_knob_error (f->window, "general") != NULL, 480);
@@ -144,7 +157,7 @@ test_tune (Fixture *f, gconstpointer data)
   g_action_group_change_action_state (G_ACTION_GROUP (f->window), "live",
                                       g_variant_new_boolean (TRUE));
   runs = nd_inference_get_n_runs (nd_window_get_inference (f->window));
-  r = tune (f, "tune-kernels");
+  r = tune (f, "tune-kernels", TRUE);
   runs = nd_inference_get_n_runs (nd_window_get_inference (f->window)) - runs;
   g_action_group_change_action_state (G_ACTION_GROUP (f->window), "live",
                                       g_variant_new_boolean (FALSE));
@@ -173,7 +186,7 @@ test_tune (Fixture *f, gconstpointer data)
   check_cli_kernels (nd_window_get_result (f->window));
 
   /* again: every shape has its verdict, nothing is timed; the notice offers Tune Again */
-  r = tune (f, "tune-kernels");
+  r = tune (f, "tune-kernels", FALSE);
   g_assert_cmpstr (r->kernels, ==, "tuned earlier");
   g_assert_cmpfloat (r->tune_ms, ==, 0);
   g_assert_cmpstr (nd_window_get_toast (f->window), ==,
@@ -183,7 +196,7 @@ test_tune (Fixture *f, gconstpointer data)
   ui_save_screenshot_set (f, "ND_TUNE_SCREENSHOTS", "tune-again");
 
   /* Tune Again (the notice's button: its action) times them all again, as --retune */
-  r = tune (f, "retune-kernels");
+  r = tune (f, "retune-kernels", TRUE);
   g_test_message ("tuned again in %.1f s: %d convolutions on other variants",
                   r->tune_ms / 1000, r->tuned_ops);
   g_assert_cmpstr (r->kernels, ==, "tuned");

@@ -28,11 +28,13 @@ struct _NdWindowNotices
   char               *undo_note;
   char               *requested_note;
   guint64             tune_generation; /* the newest Tune Kernels request */
+  guint               tune_timer;      /* refreshes the tuning's progress while it runs */
 };
 
 static void
 notices_free (NdWindowNotices *n)
 {
+  g_clear_handle_id (&n->tune_timer, g_source_remove);
   nd_inference_config_clear (&n->requested);
   nd_inference_config_clear (&n->undo);
   g_free (n->undo_note);
@@ -45,6 +47,39 @@ gboolean
 _nd_window_is_busy (NdWindow *self)
 {
   return self->notices != NULL && self->notices->settled < self->generation;
+}
+
+/* While kernels are tuned: how far, in the header and the latency line (a tuning takes a
+ * minute on lavapipe for a small model, more for a large one). */
+static void
+show_tuning (NdWindow *self)
+{
+  int done = 0, total = 0;
+  g_autofree char *text = NULL;
+
+  if (nd_inference_get_tune_progress (self->inference, &done, &total) && total > 0)
+    /* translators: kernel tuning under way: variants timed so far, of all */
+    text = g_strdup_printf (_("Tuning the kernels on this device: %d of %d variants timed; "
+                              "the live view waits…"), done, total);
+  else
+    text = g_strdup (_("Tuning the kernels on this device; the live view waits…"));
+  gtk_label_set_text (self->model_info, text);
+  nd_latency_panel_set_busy_text (self->latency_panel, text);
+}
+
+static gboolean
+tune_timer_cb (gpointer data)
+{
+  NdWindow *self = data;
+  NdWindowNotices *n = self->notices;
+
+  if (!_nd_window_is_busy (self) || n->tune_generation != self->generation)
+    {
+      n->tune_timer = 0;
+      return G_SOURCE_REMOVE;
+    }
+  show_tuning (self);
+  return G_SOURCE_CONTINUE;
 }
 
 /* Called with every new request and every arrival: spinner and dimming follow. */
@@ -63,12 +98,7 @@ _nd_window_sync_busy (NdWindow *self)
   for (guint i = 0; i < G_N_ELEMENTS (dimmed); i++)
     gtk_widget_set_opacity (dimmed[i], busy ? 0.45 : 1.0);
   if (busy && n->tune_generation == self->generation)
-    {
-      const char *text = _("Tuning the kernels on this device; the live view waits…");
-
-      gtk_label_set_text (self->model_info, text);
-      nd_latency_panel_set_busy_text (self->latency_panel, text);
-    }
+    show_tuning (self);
   else if (busy)
     {
       /* No number of the model being replaced stays in the header. */
@@ -166,8 +196,13 @@ notify (NdWindow *self, const char *text, const char *detail)
 void
 _nd_window_notices_tune (NdWindow *self, guint64 generation)
 {
-  if (self->notices != NULL)
-    self->notices->tune_generation = generation;
+  NdWindowNotices *n = self->notices;
+
+  if (n == NULL)
+    return;
+  n->tune_generation = generation;
+  if (n->tune_timer == 0)
+    n->tune_timer = g_timeout_add (500, tune_timer_cb, self);
 }
 
 /* What a Tune Kernels build did, in NdPlan.kernels' terms (`bench --tune` prints the same:

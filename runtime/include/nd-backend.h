@@ -69,6 +69,10 @@ typedef struct
                            * too and their verdicts replaced */
   GCancellable *cancellable; /* (nullable) stops tuning between steps: prepare then fails
                               * with G_IO_ERROR_CANCELLED and remembers nothing new */
+  /* (nullable) tuning: called on the preparing thread after each kernel variant, with how
+   * many of @total are done */
+  void     (*progress) (int done, int total, gpointer data);
+  gpointer   progress_data;
 } NdPlanOptions;
 
 /* One device of a plan split over several (NdPlanOptions.devices), after a run. */

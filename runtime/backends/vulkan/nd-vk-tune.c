@@ -362,6 +362,8 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
       if (plan == NULL)
         {
           g_debug ("kernel variant %s not built: %s", nd_vk_variant_name (v), local->message);
+          if (options->progress != NULL)
+            options->progress (v, ND_VK_N_VARIANTS - 1, options->progress_data);
           continue;
         }
       /* only the convolutions this variant builds otherwise are timed in it */
@@ -383,6 +385,8 @@ tune (NdBackend *backend, NdVkContext *ctx, NdGraph *graph, const NdPlanOptions 
       if (local != NULL)
         g_debug ("kernel variant %s not timed: %s", nd_vk_variant_name (v), local->message);
       nd_vk_plan_free (plan);
+      if (options->progress != NULL)
+        options->progress (v, ND_VK_N_VARIANTS - 1, options->progress_data);
     }
   nd_vk_plan_free (rules);
   decide (keys, todo, ms, hi, n, variant, rules_ms, best_ms);
