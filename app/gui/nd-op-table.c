@@ -95,6 +95,7 @@ struct _NdOpTable
   GListStore    *store;
   gint64         refreshed;
   gpointer       graph;      /* the graph the rows are for (identity only) */
+  guint64        generation; /* … and the config generation of their plan */
   GPtrArray     *pending;    /* the newest rows while the table is not on screen */
 };
 
@@ -252,17 +253,35 @@ flush (NdOpTable *self)
 
 /* A new model at once, the same one's times once a second. Off screen the rows wait: changing
  * a list model makes even a hidden GtkColumnView measure its rows again, which cost the whole
- * window its frame rate. */
+ * window its frame rate. A new plan (another model, backend or storage: its generation) that
+ * has no per-op times yet empties the table, so that no row of the plan before stays under
+ * it (a backend switch keeps the same graph). */
 void
 nd_op_table_set_result (NdOpTable *self, NdInferenceResult *r)
 {
   gint64 now = g_get_monotonic_time ();
 
   g_return_if_fail (ND_IS_OP_TABLE (self));
-  if (r == NULL || r->op_median_ms == NULL
-      || ((gpointer) r->graph == self->graph && now - self->refreshed < REFRESH_US))
+  if (r == NULL)
+    return;
+  if (r->op_median_ms == NULL)
+    {
+      if (r->generation != self->generation)
+        {
+          self->generation = r->generation;
+          self->graph = NULL;
+          g_clear_pointer (&self->pending, g_ptr_array_unref);
+          self->pending = g_ptr_array_new ();
+          if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+            flush (self);
+        }
+      return;
+    }
+  if ((gpointer) r->graph == self->graph && r->generation == self->generation
+      && now - self->refreshed < REFRESH_US)
     return;
   self->graph = r->graph;
+  self->generation = r->generation;
   self->refreshed = now;
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   self->pending = make_rows (r);
