@@ -27,7 +27,16 @@ tune_enabled (Fixture *f)
   return g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), "tune-kernels");
 }
 
-static char *prefix_of (const char *msgid, const char *plural, int n);
+/* The text of a translated message (for @n, where it has a plural) up to its first
+ * conversion ("Kernels tuned in "). */
+static char *
+prefix_of (const char *msgid, const char *plural, int n)
+{
+  const char *text = plural != NULL ? g_dngettext (GETTEXT_PACKAGE, msgid, plural, n)
+                                    : g_dgettext (GETTEXT_PACKAGE, msgid);
+
+  return g_strndup (text, strcspn (text, "%"));
+}
 
 /* Activates @action (tune-kernels, or retune-kernels: Tune Again) and waits for the model it
  * rebuilds; checks the busy line first and, when it is to time variants (@timed), that it
@@ -54,17 +63,6 @@ tune (Fixture *f, const char *action, gboolean timed)
   WAIT_UNTIL (f->rebuilt_generation > gen
               || nd_window_get_knob_error (f->window, "general") != NULL, 480);
   return wait_weights (f, gen);
-}
-
-/* The text of a translated message (for @n, where it has a plural) up to its first
- * conversion ("Kernels tuned in "). */
-static char *
-prefix_of (const char *msgid, const char *plural, int n)
-{
-  const char *text = plural != NULL ? g_dngettext (GETTEXT_PACKAGE, msgid, plural, n)
-                                    : g_dgettext (GETTEXT_PACKAGE, msgid);
-
-  return g_strndup (text, strcspn (text, "%"));
 }
 
 /* The notice after a tuning that timed something: its first words, in the language run. */

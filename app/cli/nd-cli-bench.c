@@ -204,11 +204,7 @@ add_ops (JsonBuilder *b, gboolean json, const NdGraph *graph, const NdBackend *b
       json_builder_set_member_name (b, "stream");
       json_builder_add_int_value (b, node->stream);
       MEMBER_STR ("algo", ops->op_algo[k] ? ops->op_algo[k] : "");
-      json_builder_set_member_name (b, "variant");
-      if (ops->op_variant != NULL && ops->op_variant[k] != NULL)
-        json_builder_add_string_value (b, ops->op_variant[k]);
-      else
-        json_builder_add_null_value (b);
+      member_str_or_null (b, "variant", ops->op_variant[k]);
       MEMBER_STR ("device", device_name (ops->op_device[k]));
       MEMBER_DBL ("median_ms", op_med);
       MEMBER_DBL ("gflops", gf);
@@ -224,7 +220,7 @@ add_ops (JsonBuilder *b, gboolean json, const NdGraph *graph, const NdBackend *b
           g_autofree char *label = g_strdup_printf ("%d %s", k,
                                                     node->name ? node->name : node->block ? node->block : "");
 
-          gboolean tuned = ops->op_variant != NULL && ops->op_variant[k] != NULL;
+          gboolean tuned = ops->op_variant[k] != NULL;
           g_autofree char *algo = g_strdup_printf ("%s%s%s%s",
                                                    ops->op_algo[k] ? ops->op_algo[k] : "",
                                                    tuned ? " · " : "",

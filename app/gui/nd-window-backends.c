@@ -159,10 +159,10 @@ _nd_window_sync_devices (NdWindow *self, const NdModelSpec *spec)
 
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
                                vulkan && spec->family == ND_FAMILY_PARNET);
-  for (guint i = 0; i < 2; i++)
-    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (
-                                   G_ACTION_MAP (self), i ? "retune-kernels" : "tune-kernels")),
-                                 vulkan);
+  for (const char * const *name = (const char *[]) { "tune-kernels", "retune-kernels", NULL };
+       *name != NULL; name++)
+    g_simple_action_set_enabled (
+      G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), *name)), vulkan);
 }
 
 /* The model as it is, rebuilt once with `tune` (nd-vk-tune.c): the convolutions this device
